@@ -1,0 +1,29 @@
+package org.fallow.hypervisor.core;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * A domain's memory as other subsystems see it (implemented by the guest-memory subsystem: p2m, PoD, paging).
+ * All methods run on the dispatch thread.
+ */
+public interface DomainMemory {
+    long maxPages();
+
+    /** d->tot_pages: populated RAM + PoD cache + persistent tmem pages (+ anything else allocated to the domain). */
+    long totPages();
+
+    /**
+     * Allocates {@code n} pages to the domain that are not in its p2m (persistent tmem pages): fails (false) when
+     * tot_pages + n would exceed max_pages or the host has no memory. On success tot_pages grows by n.
+     */
+    boolean allocateExtra(long n);
+
+    /** Gives back pages taken with {@link #allocateExtra}. */
+    void releaseExtra(long n);
+
+    /**
+     * Xen's {@code get_page_from_gfn(d, gfn, P2M_ALLOC)} requiring {@code p2m_ram_rw}: populates a PoD gfn, starts a
+     * page-in for a paged-out one (returning null), and returns the 4096-byte frame only if it is RAM now.
+     */
+    MemorySegment ramFrame(long gfn);
+}

@@ -1,0 +1,104 @@
+package org.fallow.hypervisor.core;
+
+import org.fallow.abi.Hypercalls;
+import org.fallow.abi.XenErrno;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.Arrays;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The emulated hypervisor's state and its hypercall table. Every hypercall, fault and event-channel kick runs on one
+ * dispatch thread ({@link #dispatcher()}), the emulator's single "physical CPU": subsystem state needs no locks, and
+ * the transport threads only move frames.
+ */
+public final class HypervisorCore implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(HypervisorCore.class);
+
+    private final HostMemory host;
+    private final DomainTable domains = new DomainTable();
+    private final HypercallHandler[] hypercalls = new HypercallHandler[64];
+    private final SubopTable<HypercallHandler> memoryOps = new SubopTable<>("memory_op");
+    private final SubopTable<ControlOp.Handler> domctls = new SubopTable<>("domctl");
+    private final SubopTable<ControlOp.Handler> sysctls = new SubopTable<>("sysctl");
+    private final ExecutorService dispatcher;
+    private volatile Thread dispatchThread;
+    private volatile MemoryFaultHandler faultHandler =
+            (d, gfn, write, vcpu, reply) -> reply.failed(-XenErrno.EFAULT, "no memory subsystem");
+    private volatile EventChannels eventChannels;
+
+    public HypervisorCore(HostMemory host) {
+        this.host = host;
+        this.dispatcher = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "hv-dispatch");
+            t.setDaemon(true);
+            dispatchThread = t;
+            return t;
+        });
+    }
+
+    public HostMemory host() { return host; }
+
+    public DomainTable domains() { return domains; }
+
+    /** memory_op sub-ops, keyed by {@code cmd & 0x3f}; handlers get the raw args (args[0] = full cmd). */
+    public SubopTable<HypercallHandler> memoryOps() { return memoryOps; }
+
+    /** domctl commands (xen_domctl.cmd). */
+    public SubopTable<ControlOp.Handler> domctls() { return domctls; }
+
+    /** sysctl commands (xen_sysctl.cmd). */
+    public SubopTable<ControlOp.Handler> sysctls() { return sysctls; }
+
+    public void registerHypercall(int nr, HypercallHandler h) {
+        if (hypercalls[nr] != null) throw new IllegalStateException("hypercall " + nr + " registered twice");
+        hypercalls[nr] = h;
+    }
+
+    public MemoryFaultHandler faultHandler() { return faultHandler; }
+
+    public void faultHandler(MemoryFaultHandler h) { faultHandler = h; }
+
+    public EventChannels eventChannels() { return eventChannels; }
+
+    public void eventChannels(EventChannels e) { eventChannels = e; }
+
+    /** The single dispatch thread's executor. */
+    public ExecutorService dispatcher() { return dispatcher; }
+
+    public boolean onDispatchThread() { return Thread.currentThread() == dispatchThread; }
+
+    /**
+     * Runs one hypercall (call on the dispatch thread). Unknown numbers return -ENOSYS and are logged with their raw
+     * arguments; a handler that throws is logged and answered -EFAULT so the server keeps serving.
+     */
+    public long dispatch(Caller caller, long op, long[] args) {
+        HypercallHandler h = op >= 0 && op < hypercalls.length ? hypercalls[(int) op] : null;
+        if (h == null) {
+            log.warn("{}: unknown hypercall {} args {} -> -ENOSYS", caller, op, hexArgs(args));
+            return -XenErrno.ENOSYS;
+        }
+        try {
+            return h.invoke(caller, args);
+        } catch (RuntimeException e) {
+            log.error("{}: {} args {} failed inside the hypervisor -> -EFAULT", caller, Hypercalls.name(op), hexArgs(args), e);
+            return -XenErrno.EFAULT;
+        }
+    }
+
+    public static String hexArgs(long[] args) {
+        return Arrays.stream(args).mapToObj(a -> "0x" + Long.toHexString(a)).toList().toString();
+    }
+
+    @Override public void close() {
+        dispatcher.shutdown();
+        try {
+            dispatcher.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
