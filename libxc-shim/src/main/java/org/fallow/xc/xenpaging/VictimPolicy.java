@@ -41,6 +41,9 @@ public final class VictimPolicy {
 
     public void clearPollTimeout() { usePollTimeout = false; }
 
+    /** The target is reached: poll with a timeout instead of spinning. */
+    public void usePollTimeoutOn() { usePollTimeout = true; }
+
     public boolean busy(long gfn) { return test(busy, gfn); }
 
     public boolean unconsumed(long gfn) { return test(unconsumed, gfn); }

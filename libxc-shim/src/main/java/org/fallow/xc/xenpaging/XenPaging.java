@@ -1,0 +1,368 @@
+package org.fallow.xc.xenpaging;
+
+import org.fallow.abi.XenErrno;
+import org.fallow.abi.ring.BackRing;
+import org.fallow.abi.ring.MemPagingEvent;
+import org.fallow.abi.ring.SharedRing;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.BitSet;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The xenpaging daemon (tools/xenpaging, 4.12): pages a domain down to the target in
+ * {@code /local/domain/<D>/memory/target-tot_pages} (KiB) through the vm_event ring and XENMEM_paging_op, pages
+ * frames back in when the guest touches them, and pages everything back in on SIGTERM/SIGINT ({@link #requestShutdown}).
+ * Deviations (docs/DEVIATIONS.md ## paging): responses carry version 4 and reason 3; target page-ins are done with
+ * prep directly instead of a thread mapping foreign pages; the pagefile's slot index survives a kill so a restarted
+ * pager recovers the pages the dead one held.
+ */
+public final class XenPaging {
+    private static final Logger log = LoggerFactory.getLogger(XenPaging.class);
+    public static final int HVM_PARAM_PAGING_RING_PFN = 27;
+    /** Evictions per round at most (keeps page-in latency bounded). */
+    public static final int EVICT_BATCH = 42;
+    /** XENPAGING_PAGEIN_QUEUE_SIZE. */
+    public static final int PAGEIN_BATCH = 64;
+    public static final long POLL_TIMEOUT_MS = 100;
+    private static final int P2M_RAM_RW = 0, P2M_PAGING_OUT = 9, P2M_PAGED = 10, P2M_PAGING_IN = 11;
+
+    private final PagingHost host;
+    private final XenPagingOptions opt;
+    private final int domid;
+    private final Semaphore wakeups = new Semaphore(0);
+    private final MemorySegment buffer = Arena.ofAuto().allocate(4096, 4096);
+    private final MemorySegment entry = Arena.ofAuto().allocate(MemPagingEvent.SIZE, 8);
+    private final MemPagingEvent req = new MemPagingEvent();
+    private final MemPagingEvent rsp = new MemPagingEvent();
+
+    private long maxPages;
+    private int port;
+    private BackRing back;
+    private PageFile pagefile;
+    private VictimPolicy policy;
+    private BitSet pagedOut;
+    private long numPagedOut;
+    private volatile long targetTotPages; // 0 until the key is written: nothing is paged out
+    private volatile boolean shutdown;
+    private volatile boolean interrupted;
+    private long pageinCursor;
+    private long lastFlushRequest = -1;
+    private long pagedOutTotal, pagedInTotal, requestsHandled;
+
+    public XenPaging(PagingHost host, XenPagingOptions opt) {
+        this.host = host;
+        this.opt = opt;
+        this.domid = opt.domid();
+    }
+
+    public String targetKey() { return "/local/domain/" + domid + "/memory/target-tot_pages"; }
+
+    /** SIGTERM/SIGINT: page everything back in, then exit 0. */
+    public void requestShutdown() {
+        interrupted = true;
+        wakeups.release();
+    }
+
+    /** SIGHUP / domain gone: exit at once, leaving pages out. */
+    public void requestQuit() {
+        shutdown = true;
+        wakeups.release();
+    }
+
+    public long numPagedOut() { return numPagedOut; }
+
+    public long maxPages() { return maxPages; }
+
+    /** Runs the daemon until shutdown; returns the exit code (0 success, 2 error). */
+    public int run() {
+        try {
+            init();
+        } catch (Exception e) {
+            log.error("xenpaging d{}: initialisation failed: {}", domid, e.getMessage());
+            teardown(false);
+            return 2;
+        }
+        try {
+            loop();
+            teardown(true);
+            log.info("xenpaging d{}: done (paged out {}, paged in {}, requests {})", domid, pagedOutTotal, pagedInTotal, requestsHandled);
+            return 0;
+        } catch (Exception e) {
+            log.error("xenpaging d{}: {}", domid, e.toString(), e);
+            teardown(false);
+            return 2;
+        }
+    }
+
+    void init() throws IOException {
+        PagingHost.DomainInfo info = host.domainInfo(domid);
+        if (info == null) throw new IOException("domain " + domid + " does not exist");
+        maxPages = info.maxPages();
+        if (opt.maxMemKb() > 0) maxPages = Math.min(maxPages, opt.maxMemKb() >> 2);
+        long ringGfn = host.hvmParam(domid, HVM_PARAM_PAGING_RING_PFN);
+        if (ringGfn <= 0) throw new IOException("HVM_PARAM_PAGING_RING_PFN is not set");
+        // "Map" the ring gfn; if it is not there (a previous pager removed it), populate it first.
+        if (host.p2mType(domid, ringGfn) != P2M_RAM_RW) {
+            int prc = host.populateOne(domid, ringGfn);
+            if (prc < 0) log.debug("populating the ring gfn {}: {}", ringGfn, XenErrno.name(prc));
+        }
+        host.onEvent(p -> wakeups.release());
+        int rc = host.pagingEnable(domid);
+        if (rc < 0) {
+            String why = switch (-rc) {
+                case XenErrno.EBUSY -> "xenpaging is (or was) active on this domain";
+                case XenErrno.ENODEV -> "xenpaging requires Hardware Assisted Paging";
+                case XenErrno.EMLINK -> "xenpaging not supported while iommu passthrough is enabled";
+                case XenErrno.EXDEV -> "xenpaging not supported in a PoD guest";
+                default -> "error initialising shared page";
+            };
+            throw new IOException(why + " (" + XenErrno.name(rc) + ")");
+        }
+        port = rc;
+        SharedRing sring = new SharedRing(host.mapRing(domid), MemPagingEvent.SIZE);
+        sring.init();
+        back = new BackRing(sring);
+        if (host.p2mType(domid, ringGfn) == P2M_RAM_RW) {
+            rc = host.decreaseOne(domid, ringGfn);
+            if (rc < 0) log.warn("could not remove the ring gfn {} from the guest physmap: {}", ringGfn, XenErrno.name(rc));
+        }
+        policy = new VictimPolicy(maxPages, opt.mruSize());
+        pagedOut = new BitSet((int) maxPages);
+        if (PageFile.leftBehind(opt.pagefile())) {
+            pagefile = PageFile.recover(opt.pagefile(), (int) maxPages);
+            recover();
+        } else {
+            pagefile = PageFile.create(opt.pagefile(), (int) maxPages);
+        }
+        host.xsWatch(targetKey(), String.valueOf(domid), v -> {
+            targetTotPages = parseTarget(v);
+            wakeups.release();
+        });
+        String now = host.xsRead(targetKey());
+        if (now != null) targetTotPages = parseTarget(now);
+        host.notify(port); // show life: the hypervisor places waiting requests on the ring now
+        log.info("xenpaging d{}: max_pages {} mru {} port {} target {} pages, {} recovered pages out",
+                domid, maxPages, policy.mruSize(), port, targetTotPages, numPagedOut);
+    }
+
+    private long parseTarget(String v) {
+        long pages;
+        try {
+            pages = v == null ? 0 : Long.parseLong(v.trim()) >> 2;
+        } catch (NumberFormatException e) {
+            log.warn("bad target-tot_pages '{}'", v);
+            return targetTotPages;
+        }
+        if (pages < 0 || pages > maxPages) pages = maxPages;
+        policy.clearPollTimeout();
+        return pages;
+    }
+
+    /** Decides, for every slot a killed pager left, whether its gfn is still out (Fallow's restart path). */
+    private void recover() throws IOException {
+        int kept = 0, restored = 0, stale = 0;
+        for (long[] gs : pagefile.recovered()) {
+            long gfn = gs[0];
+            int slot = (int) gs[1];
+            int t = host.p2mType(domid, gfn);
+            boolean out = false;
+            if (t == P2M_PAGED) {
+                out = true;
+            } else if (t == P2M_PAGING_OUT) {
+                out = host.evict(domid, gfn) == 0; // nominated and written, not evicted yet
+            } else if (t == P2M_PAGING_IN) {
+                pagefile.read(slot, buffer);
+                if (host.load(domid, gfn, buffer) == 0) restored++;
+            }
+            if (out) {
+                pagedOut.set((int) gfn);
+                numPagedOut++;
+                policy.notifyPagedOut(gfn);
+                kept++;
+            } else {
+                if (t != P2M_PAGING_IN) stale++;
+                pagefile.free(slot);
+            }
+        }
+        log.info("xenpaging d{}: recovered pagefile: {} pages still out, {} paged back in, {} stale slots", domid, kept, restored, stale);
+    }
+
+    private void loop() throws IOException, InterruptedException {
+        while (!shutdown) {
+            long timeout = policy.usePollTimeout() ? POLL_TIMEOUT_MS : 0;
+            if (timeout > 0) wakeups.tryAcquire(timeout, TimeUnit.MILLISECONDS);
+            wakeups.drainPermits();
+            PagingHost.DomainInfo info = host.domainInfo(domid);
+            if (info == null || info.dying()) {
+                log.info("xenpaging d{}: domain is gone", domid);
+                return;
+            }
+            drainRequests();
+            if (interrupted) {
+                if (numPagedOut == 0) return;
+                pageIn(PAGEIN_BATCH);
+                continue;
+            }
+            long target = targetTotPages;
+            long tot = host.domainInfo(domid).totPages();
+            if (target == 0) {
+                if (numPagedOut > 0) pageIn(PAGEIN_BATCH);
+                else policy.usePollTimeoutOn();
+            } else if (tot > target) {
+                long diff = tot - target;
+                if (diff > EVICT_BATCH) policy.clearPollTimeout();
+                evictPages((int) Math.min(diff, EVICT_BATCH));
+            } else if (tot < target && numPagedOut > 0) {
+                pageIn((int) Math.min(target - tot, PAGEIN_BATCH));
+            } else {
+                policy.usePollTimeoutOn();
+            }
+        }
+    }
+
+    private void evictPages(int n) throws IOException {
+        for (int i = 0; i < n; i++) {
+            if (!evictOne()) {
+                if (lastFlushRequest != numPagedOut) {
+                    lastFlushRequest = numPagedOut;
+                    try {
+                        host.xsWrite("/local/domain/0/device-model/" + domid + "/command", "flush-cache");
+                    } catch (IOException e) {
+                        log.debug("flush-cache request failed: {}", e.getMessage());
+                    }
+                }
+                return;
+            }
+        }
+    }
+
+    /** Chooses victims until one is paged out; false when the policy has none left this sweep. */
+    private boolean evictOne() throws IOException {
+        for (;;) {
+            long gfn = policy.chooseVictim();
+            if (gfn == VictimPolicy.INVALID) return false;
+            if (host.nominate(domid, gfn) != 0) continue;
+            int slot = pagefile.allocateSlot();
+            if (slot < 0) throw new IOException("pagefile full");
+            pagefile.write(slot, gfn, host.guestFrame(domid, gfn));
+            if (host.evict(domid, gfn) != 0) { // the guest touched it after nomination
+                pagefile.free(slot);
+                continue;
+            }
+            pagedOut.set((int) gfn);
+            numPagedOut++;
+            pagedOutTotal++;
+            policy.notifyPagedOut(gfn);
+            return true;
+        }
+    }
+
+    /** Pages up to {@code n} paged-out gfns back in from the pagefile (target raised, or shutting down). */
+    private void pageIn(int n) throws IOException {
+        for (int i = 0; i < n && numPagedOut > 0; i++) {
+            int g = pagedOut.nextSetBit((int) pageinCursor);
+            if (g < 0) g = pagedOut.nextSetBit(0);
+            if (g < 0) return;
+            pageinCursor = g + 1;
+            pageInGfn(g);
+        }
+    }
+
+    private void pageInGfn(long gfn) throws IOException {
+        int slot = pagefile.gfnToSlot(gfn);
+        pagefile.read(slot, buffer);
+        int rc = loadWithRetry(gfn);
+        if (rc != 0 && rc != -XenErrno.ENOENT) throw new IOException("paging in gfn " + gfn + ": " + XenErrno.name(rc));
+        // -ENOENT: the gfn is no longer paged (dropped): its copy is simply freed
+        pagedOut.clear((int) gfn);
+        policy.notifyPagedIn(gfn, numPagedOut > policy.mruSize());
+        numPagedOut--;
+        pagedInTotal++;
+        pagefile.free(slot);
+    }
+
+    private int loadWithRetry(long gfn) throws IOException {
+        for (;;) {
+            int rc = host.load(domid, gfn, buffer);
+            if (rc != -XenErrno.ENOMEM) return rc;
+            log.warn("xenpaging d{}: no memory to page in gfn {}, retrying in 1 s", domid, gfn);
+            try {
+                Thread.sleep(1000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return rc;
+            }
+        }
+    }
+
+    private void drainRequests() throws IOException {
+        int responses = 0;
+        do {
+            while (back.takeRequest(entry)) {
+                req.wrap(entry);
+                requestsHandled++;
+                long gfn = req.gfn();
+                if (gfn < 0 || gfn >= maxPages) throw new IOException("request for gfn " + gfn + " beyond max_pages " + maxPages);
+                boolean respond;
+                boolean notifyPolicy = false;
+                if (pagedOut.get((int) gfn)) {
+                    pagedOut.clear((int) gfn);
+                    int slot = pagefile.gfnToSlot(gfn);
+                    if ((req.pagingFlags() & MemPagingEvent.MEM_PAGING_DROP_PAGE) != 0) {
+                        policy.notifyDropped(gfn);
+                    } else {
+                        pagefile.read(slot, buffer);
+                        int rc = loadWithRetry(gfn);
+                        if (rc != 0) log.warn("xenpaging d{}: prep of gfn {} failed: {}", domid, gfn, XenErrno.name(rc));
+                        pagedInTotal++;
+                    }
+                    pagefile.free(slot);
+                    respond = true;
+                    notifyPolicy = true;
+                } else {
+                    respond = (req.flags() & MemPagingEvent.FLAG_VCPU_PAUSED) != 0
+                            || (req.pagingFlags() & MemPagingEvent.MEM_PAGING_EVICT_FAIL) != 0;
+                }
+                if (respond) {
+                    rsp.wrap(back.nextResponse()).clear().version(MemPagingEvent.VERSION_4_12)
+                            .reason(MemPagingEvent.REASON_MEM_PAGING).vcpuId(req.vcpuId()).flags(req.flags())
+                            .gfn(gfn).pagingFlags(req.pagingFlags());
+                    back.commitResponse();
+                    responses++;
+                    if (notifyPolicy) {
+                        policy.notifyPagedIn(gfn, numPagedOut > policy.mruSize());
+                        numPagedOut--;
+                    }
+                }
+            }
+            back.consumedRequests();
+        } while (back.hasUnconsumedRequests());
+        if (responses > 0) {
+            back.pushResponses();
+            host.notify(port);
+        }
+    }
+
+    private void teardown(boolean clean) {
+        try {
+            if (port > 0) host.pagingDisable(domid);
+        } catch (IOException e) {
+            log.warn("xc_mem_paging_disable: {}", e.getMessage());
+        }
+        if (pagefile != null) {
+            try {
+                if (clean && numPagedOut == 0) pagefile.unlink();
+                else if (numPagedOut > 0) log.warn("xenpaging d{}: {} pages still paged out: keeping {} for a restarted pager", domid, numPagedOut, pagefile.path());
+                pagefile.close();
+            } catch (IOException e) {
+                log.warn("closing the pagefile: {}", e.getMessage());
+            }
+        }
+    }
+}
