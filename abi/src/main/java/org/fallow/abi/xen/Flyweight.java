@@ -74,6 +74,25 @@ public abstract class Flyweight<F extends Flyweight<F>> {
     /** Hex dump of the struct's bytes, lowercase, no separators. */
     public String toHex() { return HexFormat.of().formatHex(toBytes()); }
 
+    /**
+     * {@code name{field=value, ...}} of every scalar member inside {@link #size()} (union members all shown), for
+     * log lines; unwrapped flyweights print {@code name{unwrapped}}.
+     */
+    @Override
+    public String toString() {
+        String name = layout().name().orElse(getClass().getSimpleName());
+        if (segment.byteSize() == 0) return name + "{unwrapped}";
+        StringBuilder b = new StringBuilder(name).append('{');
+        String sep = "";
+        for (LayoutField f : LayoutFields.leaves(layout())) {
+            if (f.offset() + f.size() > size() || !f.isScalar()) continue;
+            long v = StructCodec.read(segment, base + f.offset(), (int) f.size());
+            b.append(sep).append(f.path()).append('=').append(StructCodec.format(v, (int) f.size()));
+            sep = ", ";
+        }
+        return b.append('}').toString();
+    }
+
     @SuppressWarnings("unchecked")
     protected final F self() { return (F) this; }
 

@@ -9,6 +9,9 @@ public record RingGeometry(int pageSize, int entrySize, int ringSize) {
     /** The paging ring of Xen 4.12: 4096-byte page, 376-byte entries, 8 slots. */
     public static final RingGeometry VM_EVENT_4K = of(4096, VmEventRequest.SIZE);
 
+    /** The same ring with Xen 4.17's vm_event v7 entries (400 bytes): still 8 slots. */
+    public static final RingGeometry VM_EVENT_V7_4K = of(4096, VmEventRequest.SIZE_V7);
+
     public RingGeometry {
         if (ringSize <= 0 || Integer.bitCount(ringSize) != 1) throw new IllegalArgumentException("ring size " + ringSize);
     }

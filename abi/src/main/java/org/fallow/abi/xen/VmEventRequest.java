@@ -64,6 +64,11 @@ public final class VmEventRequest extends Flyweight<VmEventRequest> {
     public static final int MEM_PAGING_FLAGS_OFFSET = offsetOf(LAYOUT, "u.mem_paging.flags");
     public static final int MEM_ACCESS_GFN_OFFSET = offsetOf(LAYOUT, "u.mem_access.gfn");
     public static final int DATA_OFFSET = offsetOf(LAYOUT, "data");
+    /**
+     * Entry size of vm_event interface version 7 (Xen 4.17, the installed headers; the C probe checks it): its
+     * first 56 bytes (header and {@code u}) are laid out as here, only {@code data} grew to 344 bytes.
+     */
+    public static final int SIZE_V7 = 400;
     /** Bytes a paging request/response actually uses (header + mem_paging); the rest is zero. */
     public static final int PAGING_BYTES = DATA_OFFSET;
 

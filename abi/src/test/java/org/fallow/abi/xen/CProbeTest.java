@@ -59,6 +59,9 @@ class CProbeTest {
             if (ex != null && ex.kind() == HeaderExceptions.Kind.DIFFERS) {
                 if (same) failures.add(key + ": listed DIFFERS (" + ex.why() + ") but the header agrees: "
                         + row.offset() + "/" + row.size() + " - remove the exception");
+                else if (got[0] != ex.header417()[0] || got[1] != ex.header417()[1])
+                    failures.add(key + ": 4.17 header shows " + got[0] + "/" + got[1] + ", the exception list says "
+                            + ex.header417()[0] + "/" + ex.header417()[1]);
                 else differsConfirmed++;
                 continue;
             }

@@ -95,6 +95,22 @@ class FlyweightTest {
     }
 
     @Test
+    void v7RingStillHoldsEightEntries() {
+        assertEquals(400, VmEventRequest.SIZE_V7);
+        assertEquals(8, RingGeometry.VM_EVENT_V7_4K.ringSize());
+        assertEquals(64 + 7 * 400, RingGeometry.VM_EVENT_V7_4K.entryOffset(7));
+    }
+
+    @Test
+    void toStringShowsScalarFieldsForLogs() {
+        assertEquals("xen_mem_paging_op{unwrapped}", new XenMemPagingOp().toString());
+        String s = new XenMemPagingOp().wrapNew().op(1).domain(5).gfn(0x42).toString();
+        assertEquals("xen_mem_paging_op{op=1, domain=5, buffer=0x0, gfn=0x42}", s);
+        String ring = new VmEventSring().wrap(MemorySegment.ofArray(new byte[64]), 0).reqEvent(1).toString();
+        assertTrue(ring.startsWith("vm_event_sring{req_prod=0, req_event=1"), ring);
+    }
+
+    @Test
     void p2mNumberings() {
         assertEquals(0, P2mType.RAM_RW.xen412());
         assertEquals(1, P2mType.INVALID.xen412());

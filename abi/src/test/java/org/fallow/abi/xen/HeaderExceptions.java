@@ -20,9 +20,18 @@ final class HeaderExceptions {
     }
 
     /** {@code field} is a dotted path, {@code "*"} for the whole struct, or ends with {@code ".*"} for a subtree. */
-    record Entry(String struct, String field, Kind kind, String why, String cField) {
+    record Entry(String struct, String field, Kind kind, String why, String cField, long[] header417) {
         Entry(String struct, String field, Kind kind, String why) {
-            this(struct, field, kind, why, null);
+            this(struct, field, kind, why, null, null);
+        }
+
+        Entry(String struct, String field, Kind kind, String why, String cField) {
+            this(struct, field, kind, why, cField, null);
+        }
+
+        /** A DIFFERS entry with the offset and size the installed 4.17 header must show. */
+        Entry(String struct, String field, String why, long offset417, long size417) {
+            this(struct, field, Kind.DIFFERS, why, null, new long[] {offset417, size417});
         }
 
         boolean covers(String s, String f) {
@@ -53,28 +62,28 @@ final class HeaderExceptions {
             new Entry("xen_sysctl", "u.tmem_op.*", Kind.ABSENT, TMEM_GONE),
             new Entry("vm_event_request", "u.desc_access.arch.svm.*", Kind.ABSENT, SVM),
             new Entry("vm_event_response", "u.desc_access.arch.svm.*", Kind.ABSENT, SVM),
-            new Entry("vm_event_request", "data", Kind.DIFFERS, VM_EVENT_V7),
-            new Entry("vm_event_request", LayoutTable.SIZEOF, Kind.DIFFERS, VM_EVENT_V7),
-            new Entry("vm_event_response", "data", Kind.DIFFERS, VM_EVENT_V7),
-            new Entry("vm_event_response", LayoutTable.SIZEOF, Kind.DIFFERS, VM_EVENT_V7),
-            new Entry("vm_event_sring", "ring", Kind.DIFFERS, VM_EVENT_V7),
-            new Entry("vm_event_sring", LayoutTable.SIZEOF, Kind.DIFFERS, VM_EVENT_V7),
-            new Entry("vm_event_request", "u.software_breakpoint", Kind.DIFFERS, DEBUG_V7),
-            new Entry("vm_event_request", "u.software_breakpoint.insn_length", Kind.DIFFERS, DEBUG_V7),
-            new Entry("vm_event_request", "u.software_breakpoint.type", Kind.DIFFERS, DEBUG_V7),
-            new Entry("vm_event_request", "u.software_breakpoint._pad", Kind.DIFFERS, DEBUG_V7),
-            new Entry("vm_event_request", "u.debug_exception", Kind.DIFFERS, DEBUG_V7),
-            new Entry("vm_event_request", "u.debug_exception.insn_length", Kind.DIFFERS, DEBUG_V7),
-            new Entry("vm_event_request", "u.debug_exception.type", Kind.DIFFERS, DEBUG_V7),
-            new Entry("vm_event_request", "u.debug_exception._pad", Kind.DIFFERS, DEBUG_V7),
-            new Entry("vm_event_response", "u.software_breakpoint", Kind.DIFFERS, DEBUG_V7),
-            new Entry("vm_event_response", "u.software_breakpoint.insn_length", Kind.DIFFERS, DEBUG_V7),
-            new Entry("vm_event_response", "u.software_breakpoint.type", Kind.DIFFERS, DEBUG_V7),
-            new Entry("vm_event_response", "u.software_breakpoint._pad", Kind.DIFFERS, DEBUG_V7),
-            new Entry("vm_event_response", "u.debug_exception", Kind.DIFFERS, DEBUG_V7),
-            new Entry("vm_event_response", "u.debug_exception.insn_length", Kind.DIFFERS, DEBUG_V7),
-            new Entry("vm_event_response", "u.debug_exception.type", Kind.DIFFERS, DEBUG_V7),
-            new Entry("vm_event_response", "u.debug_exception._pad", Kind.DIFFERS, DEBUG_V7));
+            new Entry("vm_event_request", "data", VM_EVENT_V7, 56, 344),
+            new Entry("vm_event_request", LayoutTable.SIZEOF, VM_EVENT_V7, 0, 400),
+            new Entry("vm_event_response", "data", VM_EVENT_V7, 56, 344),
+            new Entry("vm_event_response", LayoutTable.SIZEOF, VM_EVENT_V7, 0, 400),
+            new Entry("vm_event_sring", "ring", VM_EVENT_V7, 64, 400),
+            new Entry("vm_event_sring", LayoutTable.SIZEOF, VM_EVENT_V7, 0, 464),
+            new Entry("vm_event_request", "u.software_breakpoint", DEBUG_V7, 24, 24),
+            new Entry("vm_event_request", "u.software_breakpoint.insn_length", DEBUG_V7, 40, 4),
+            new Entry("vm_event_request", "u.software_breakpoint.type", DEBUG_V7, 44, 1),
+            new Entry("vm_event_request", "u.software_breakpoint._pad", DEBUG_V7, 45, 3),
+            new Entry("vm_event_request", "u.debug_exception", DEBUG_V7, 24, 24),
+            new Entry("vm_event_request", "u.debug_exception.insn_length", DEBUG_V7, 40, 4),
+            new Entry("vm_event_request", "u.debug_exception.type", DEBUG_V7, 44, 1),
+            new Entry("vm_event_request", "u.debug_exception._pad", DEBUG_V7, 45, 3),
+            new Entry("vm_event_response", "u.software_breakpoint", DEBUG_V7, 24, 24),
+            new Entry("vm_event_response", "u.software_breakpoint.insn_length", DEBUG_V7, 40, 4),
+            new Entry("vm_event_response", "u.software_breakpoint.type", DEBUG_V7, 44, 1),
+            new Entry("vm_event_response", "u.software_breakpoint._pad", DEBUG_V7, 45, 3),
+            new Entry("vm_event_response", "u.debug_exception", DEBUG_V7, 24, 24),
+            new Entry("vm_event_response", "u.debug_exception.insn_length", DEBUG_V7, 40, 4),
+            new Entry("vm_event_response", "u.debug_exception.type", DEBUG_V7, 44, 1),
+            new Entry("vm_event_response", "u.debug_exception._pad", DEBUG_V7, 45, 3));
 
     static Entry find(String struct, String field) {
         return ENTRIES.stream().filter(e -> e.covers(struct, field)).findFirst().orElse(null);
