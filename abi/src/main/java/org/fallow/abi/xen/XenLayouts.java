@@ -22,6 +22,10 @@ public final class XenLayouts {
     public static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT.withOrder(LE);
     public static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT.withOrder(LE);
     public static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG.withOrder(LE);
+    // The aligned layouts above describe structs; for raw reads/writes at arbitrary offsets use these:
+    public static final ValueLayout.OfShort U16_UNALIGNED = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LE);
+    public static final ValueLayout.OfInt U32_UNALIGNED = ValueLayout.JAVA_INT_UNALIGNED.withOrder(LE);
+    public static final ValueLayout.OfLong U64_UNALIGNED = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(LE);
 
     static MemoryLayout u8(String name) { return U8.withName(name); }
     static MemoryLayout u16(String name) { return U16.withName(name); }
