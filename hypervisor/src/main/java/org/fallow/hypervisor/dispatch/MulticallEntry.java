@@ -1,7 +1,7 @@
 package org.fallow.hypervisor.dispatch;
 
 /**
- * Layout of {@code struct multicall_entry} (xen.h, x86_64), 56 bytes, read and written in place in the caller's memory.
+ * Layout of {@code struct multicall_entry} (xen.h, x86_64), 64 bytes (checked with gcc against the installed headers), read and written in place in the caller's memory.
  *
  * <pre>
  * +---------------------------------------------------------------+
@@ -9,7 +9,7 @@ package org.fallow.hypervisor.dispatch;
  * +---------------------------------------------------------------+
  * |                     result (xen_ulong_t, OUT)                 |  8
  * +---------------------------------------------------------------+
- * |                     args[6] (xen_ulong_t)                     | 16 .. 56
+ * |                     args[6] (xen_ulong_t)                     | 16 .. 64
  * +---------------------------------------------------------------+
  * </pre>
  */
@@ -20,5 +20,5 @@ final class MulticallEntry {
     static final int RESULT_OFFSET = 8;
     static final int ARGS_OFFSET = 16;
     static final int NR_ARGS = 6;
-    static final int SIZE = 56;
+    static final int SIZE = 64;
 }

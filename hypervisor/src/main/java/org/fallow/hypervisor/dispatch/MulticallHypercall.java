@@ -22,7 +22,7 @@ import java.nio.ByteOrder;
 public final class MulticallHypercall implements HypercallHandler {
     private static final Logger log = LoggerFactory.getLogger(MulticallHypercall.class);
     private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    /** Bound on one batch: far above any real use, keeps {@code nr_calls * 56} from overflowing. */
+    /** Bound on one batch: far above any real use, keeps {@code nr_calls * 64} from overflowing. */
     static final long MAX_CALLS = 1L << 20;
 
     private final HypervisorCore core;
