@@ -55,6 +55,7 @@ public interface PagingHost extends AutoCloseable {
 
     void xsWrite(String path, String value) throws IOException;
 
+    /** Watches {@code path}; {@code onChange} gets the changed path (on a transport thread: do not block in it). */
     void xsWatch(String path, String token, Consumer<String> onChange) throws IOException;
 
     @Override void close();

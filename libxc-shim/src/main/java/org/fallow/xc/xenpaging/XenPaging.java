@@ -51,6 +51,7 @@ public final class XenPaging {
     private volatile long targetTotPages; // 0 until the key is written: nothing is paged out
     private volatile boolean shutdown;
     private volatile boolean interrupted;
+    private volatile boolean targetChanged;
     private long pageinCursor;
     private long lastFlushRequest = -1;
     private long pagedOutTotal, pagedInTotal, requestsHandled;
@@ -140,15 +141,20 @@ public final class XenPaging {
         } else {
             pagefile = PageFile.create(opt.pagefile(), (int) maxPages);
         }
-        host.xsWatch(targetKey(), String.valueOf(domid), v -> {
-            targetTotPages = parseTarget(v);
+        host.xsWatch(targetKey(), "xenpaging-" + domid, path -> {
+            targetChanged = true; // read by the main loop (never from the transport thread)
             wakeups.release();
         });
-        String now = host.xsRead(targetKey());
-        if (now != null) targetTotPages = parseTarget(now);
+        readTarget();
         host.notify(port); // show life: the hypervisor places waiting requests on the ring now
         log.info("xenpaging d{}: max_pages {} mru {} port {} target {} pages, {} recovered pages out",
                 domid, maxPages, policy.mruSize(), port, targetTotPages, numPagedOut);
+    }
+
+    private void readTarget() throws IOException {
+        targetChanged = false;
+        String v = host.xsRead(targetKey());
+        if (v != null) targetTotPages = parseTarget(v);
     }
 
     private long parseTarget(String v) {
@@ -203,6 +209,7 @@ public final class XenPaging {
                 log.info("xenpaging d{}: domain is gone", domid);
                 return;
             }
+            if (targetChanged) readTarget();
             drainRequests();
             if (interrupted) {
                 if (numPagedOut == 0) return;

@@ -79,7 +79,7 @@ final class InProcessPagingHost {
 
     void xsWrite(String path, String value) {
         xenstore.put(path, value);
-        for (Consumer<String> w : watches.getOrDefault(path, new CopyOnWriteArrayList<>())) w.accept(value);
+        for (Consumer<String> w : watches.getOrDefault(path, new CopyOnWriteArrayList<>())) w.accept(path);
     }
 
     long totPages() { return onDispatch(mem::totPages); }
