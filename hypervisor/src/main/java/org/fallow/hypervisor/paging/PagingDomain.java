@@ -3,22 +3,18 @@ package org.fallow.hypervisor.paging;
 import org.fallow.hypervisor.core.MemoryFaultHandler;
 
 import java.util.ArrayDeque;
-import java.util.BitSet;
 import java.util.HashMap;
 import java.util.Map;
 
 /**
  * Per-domain paging state (a {@link org.fallow.hypervisor.core.Domain} part): the ring (null when paging is off),
- * requests waiting for a ring slot, the vcpus paused on a page-in, which gfns have no frame (evicted), and
- * {@code d->paged_pages}. Touched only on the dispatch thread.
+ * requests waiting for a ring slot, the vcpus paused on a page-in, and counters. Touched only on the dispatch thread.
  */
 final class PagingDomain {
     PagingRing ring;
     final ArrayDeque<PagingRequest> queue = new ArrayDeque<>();
     /** vcpu id → the guest accesses paused on it ("vm_event pause count" = size). */
     final Map<Integer, ArrayDeque<Paused>> paused = new HashMap<>();
-    final BitSet noFrame = new BitSet();
-    long pagedPages;
     long requestsSent;
     long responsesTaken;
 

@@ -31,6 +31,20 @@ public interface PagingMemory {
     /** Allocates a host page for an evicted gfn being prepped (tot_pages++); false = no memory (-ENOMEM). */
     boolean allocateFrame(long gfn);
 
+    /** Whether {@code gfn} has a frame (false once evicted, until prep gives it one). */
+    boolean backed(long gfn);
+
+    /** d->paged_pages (reported by getdomaininfo). */
+    long pagedPages();
+
+    void pagedPagesAdd(long delta);
+
+    /** Where the hypervisor keeps the domain's files (the ring file {@code dom<D>.vmring} goes there too). */
+    java.nio.file.Path runDir();
+
+    /** Paging was enabled for {@code d}: route its paging-type events (faults, foreign populates, drops) to us. */
+    default void pagingEnabled(org.fallow.hypervisor.core.Domain d, PagingSubsystem paging) {}
+
     /** Outstanding populate-on-demand entries (paging cannot be enabled while there are any: -EXDEV). */
     long podEntries();
 

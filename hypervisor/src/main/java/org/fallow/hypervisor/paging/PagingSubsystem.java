@@ -18,7 +18,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
-import java.nio.file.Path;
 import java.util.ArrayDeque;
 
 import static org.fallow.hypervisor.paging.PagingMemory.*;
@@ -51,14 +50,12 @@ public final class PagingSubsystem implements DomainLifecycle {
 
     private final HypervisorCore core;
     private final PagingMemoryProvider memory;
-    private final Path runDir;
     private final MemorySegment scratch = Arena.ofAuto().allocate(MemPagingEvent.SIZE, 8);
     private final MemPagingEvent ev = new MemPagingEvent();
 
-    public PagingSubsystem(HypervisorCore core, PagingMemoryProvider memory, Path runDir) {
+    public PagingSubsystem(HypervisorCore core, PagingMemoryProvider memory) {
         this.core = core;
         this.memory = memory;
-        this.runDir = runDir;
     }
 
     /** Registers domctl 56 and memory_op 20 and listens to domain life cycle. */
@@ -71,8 +68,8 @@ public final class PagingSubsystem implements DomainLifecycle {
 
     /** d->paged_pages, for getdomaininfo. */
     public long pagedPages(Domain d) {
-        PagingDomain pd = d.part(PagingDomain.class);
-        return pd == null ? 0 : pd.pagedPages;
+        PagingMemory mem = memory.of(d);
+        return mem == null ? 0 : mem.pagedPages();
     }
 
     /** True while a paging ring exists for {@code d}. */
@@ -153,7 +150,7 @@ public final class PagingSubsystem implements DomainLifecycle {
         if (t != P2M_RAM_RW && t != P2M_RAM_LOGDIRTY) return -XenErrno.EINVAL;
         PagingRing ring;
         try {
-            ring = PagingRing.create(ringGfn, runDir.resolve("dom" + d.domid() + ".vmring"), mem.frame(ringGfn));
+            ring = PagingRing.create(ringGfn, mem.runDir().resolve("dom" + d.domid() + ".vmring"), mem.frame(ringGfn));
         } catch (IOException e) {
             log.error("d{}: cannot create the paging ring file", d.domid(), e);
             return -XenErrno.ENOMEM;
@@ -165,6 +162,7 @@ public final class PagingSubsystem implements DomainLifecycle {
         }
         ring.attach(port, caller.peer());
         pd.ring = ring;
+        mem.pagingEnabled(d, this);
         cop.op().set(U32, DOMCTL_VM_EVENT_PORT, port);
         log.info("d{}: paging enabled, ring gfn {} port {} pager {}", d.domid(), ringGfn, port, caller.peer().describe());
         // Accesses that faulted while no ring existed (after a disable) wait for this pager.
@@ -181,7 +179,7 @@ public final class PagingSubsystem implements DomainLifecycle {
         for (ArrayDeque<PagingDomain.Paused> q : pd.paused.values())
             for (PagingDomain.Paused p : q) p.reply().resolved();
         pd.paused.clear();
-        log.info("d{}: paging disabled ({} pages still paged out)", d.domid(), pd.pagedPages);
+        log.info("d{}: paging disabled ({} pages still paged out)", d.domid(), pagedPages(d));
         return 0;
     }
 
@@ -250,7 +248,7 @@ public final class PagingSubsystem implements DomainLifecycle {
     private void resumePage(Domain d, PagingDomain pd, long gfn, int pagingFlags) {
         if ((pagingFlags & MemPagingEvent.MEM_PAGING_DROP_PAGE) != 0) return;
         PagingMemory mem = memory.of(d);
-        if (mem == null || gfn < 0 || gfn >= mem.maxPages() || pd.noFrame.get((int) gfn)) return;
+        if (mem == null || gfn < 0 || gfn >= mem.maxPages() || !mem.backed(gfn)) return;
         for (;;) {
             int w = mem.p2mWord(gfn);
             if (PagingMemory.type(w) != P2M_PAGING_IN) return;
@@ -342,22 +340,15 @@ public final class PagingSubsystem implements DomainLifecycle {
     }
 
     /**
-     * p2m_mem_paging_drop_page: the guest freed (decrease_reservation) a gfn in state paged or paging_in. The
-     * memory subsystem removes the p2m entry; we fix the accounting and tell the pager to free its copy. Returns
-     * true when the gfn had no frame (nothing for the caller to free), false when its frame still exists.
-     * Unlike Xen (which sends nothing when no slot is free) the request waits for a slot: docs/DEVIATIONS.md.
+     * p2m_mem_paging_drop_page: the guest freed (decrease_reservation) a gfn in a paging state; the memory
+     * subsystem has removed the p2m entry and fixed the accounting. We tell the pager to free its copy. Unlike Xen
+     * (which sends nothing when no slot is free) the request waits for a slot: docs/DEVIATIONS.md.
      */
-    public boolean dropPage(Domain d, long gfn) {
+    public void dropPage(Domain d, long gfn, int oldType) {
         PagingDomain pd = d.part(PagingDomain.class);
-        if (pd == null) return false;
-        boolean evicted = gfn >= 0 && gfn < Integer.MAX_VALUE && pd.noFrame.get((int) gfn);
-        if (evicted) {
-            pd.noFrame.clear((int) gfn);
-            pd.pagedPages--;
-        }
-        if (pd.ring != null)
-            send(d, pd, new PagingRequest(gfn, evicted ? P2M_PAGED : P2M_PAGING_IN, 0, 0, MemPagingEvent.MEM_PAGING_DROP_PAGE));
-        return evicted;
+        if (pd == null || pd.ring == null) return;
+        int pf = MemPagingEvent.MEM_PAGING_DROP_PAGE | (oldType == P2M_PAGING_OUT ? MemPagingEvent.MEM_PAGING_EVICT_FAIL : 0);
+        send(d, pd, new PagingRequest(gfn, oldType, 0, 0, pf));
     }
 
     // -------------------------------------------------------------------------------------- memory_op 20
@@ -409,8 +400,7 @@ public final class PagingSubsystem implements DomainLifecycle {
         if (PagingMemory.type(w) != P2M_PAGING_OUT || PagingMemory.inflight(w) != 0) return -XenErrno.EBUSY;
         if (!mem.casP2mWord(gfn, w, PagingMemory.withType(w, P2M_PAGED))) return -XenErrno.EBUSY;
         mem.releaseFrame(gfn);
-        pd.noFrame.set((int) gfn);
-        pd.pagedPages++;
+        mem.pagedPagesAdd(1);
         return 0;
     }
 
@@ -420,7 +410,7 @@ public final class PagingSubsystem implements DomainLifecycle {
         if (gfn < 0 || gfn >= mem.maxPages()) return -XenErrno.ENOENT;
         int t = PagingMemory.type(mem.p2mWord(gfn));
         if (t != P2M_PAGING_IN && t != P2M_PAGED) return -XenErrno.ENOENT;
-        if (pd.noFrame.get((int) gfn)) {
+        if (!mem.backed(gfn)) {
             if (buffer == 0) return -XenErrno.EINVAL;
             MemorySegment src;
             try {
@@ -430,8 +420,7 @@ public final class PagingSubsystem implements DomainLifecycle {
             }
             if (!mem.allocateFrame(gfn)) return -XenErrno.ENOMEM;
             mem.frame(gfn).copyFrom(src);
-            pd.noFrame.clear((int) gfn);
-            pd.pagedPages--;
+            mem.pagedPagesAdd(-1);
         }
         for (;;) {
             int w = mem.p2mWord(gfn);

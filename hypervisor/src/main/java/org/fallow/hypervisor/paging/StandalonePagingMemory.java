@@ -32,12 +32,16 @@ public final class StandalonePagingMemory implements PagingMemory, AutoCloseable
     private final Path memFile;
     private final Path p2mFile;
     private long totPages;
+    private long pagedPages;
+    private final java.util.BitSet unbacked = new java.util.BitSet();
+    private final Path runDir;
     private long hvmParamRing;
     private volatile long podEntries;
 
     public StandalonePagingMemory(Path runDir, int domid, long nrFrames, HostMemory host) throws IOException {
         this.nrFrames = nrFrames;
         this.host = host;
+        this.runDir = runDir;
         this.memFile = runDir.resolve("dom" + domid + ".mem");
         this.p2mFile = runDir.resolve("dom" + domid + ".p2m");
         this.mem = map(memFile, nrFrames * 4096);
@@ -77,6 +81,7 @@ public final class StandalonePagingMemory implements PagingMemory, AutoCloseable
         int w = p2mWord(gfn);
         if (PagingMemory.type(w) != P2M_RAM_RW || !casP2mWord(gfn, w, PagingMemory.withType(w, P2M_INVALID))) return false;
         frame(gfn).fill((byte) 0);
+        unbacked.set((int) gfn);
         totPages--;
         host.free(1);
         return true;
@@ -87,6 +92,7 @@ public final class StandalonePagingMemory implements PagingMemory, AutoCloseable
         int w = p2mWord(gfn);
         if (PagingMemory.type(w) != P2M_INVALID || !host.allocate(1)) return false;
         casP2mWord(gfn, w, PagingMemory.withType(w, P2M_RAM_RW));
+        unbacked.clear((int) gfn);
         totPages++;
         return true;
     }
@@ -103,15 +109,25 @@ public final class StandalonePagingMemory implements PagingMemory, AutoCloseable
 
     @Override public synchronized void releaseFrame(long gfn) {
         frame(gfn).fill((byte) 0);
+        unbacked.set((int) gfn);
         totPages--;
         host.free(1);
     }
 
     @Override public synchronized boolean allocateFrame(long gfn) {
         if (!host.allocate(1)) return false;
+        unbacked.clear((int) gfn);
         totPages++;
         return true;
     }
+
+    @Override public synchronized boolean backed(long gfn) { return !unbacked.get((int) gfn); }
+
+    @Override public synchronized long pagedPages() { return pagedPages; }
+
+    @Override public synchronized void pagedPagesAdd(long delta) { pagedPages += delta; }
+
+    @Override public Path runDir() { return runDir; }
 
     @Override public long podEntries() { return podEntries; }
 

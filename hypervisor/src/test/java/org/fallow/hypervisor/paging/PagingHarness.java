@@ -38,7 +38,7 @@ public final class PagingHarness implements AutoCloseable {
         core.eventChannels(evtchn);
         dom = new Domain(5, new byte[16], vcpus);
         mem = new StandalonePagingMemory(runDir, 5, frames, core.host());
-        paging = new PagingSubsystem(core, d -> d.domid() == 5 ? mem : null, runDir).install();
+        paging = new PagingSubsystem(core, d -> d.domid() == 5 ? mem : null).install();
         core.faultHandler(paging.faultHandler());
         core.domains().add(dom);
         dom.state(Domain.State.RUNNING);

@@ -58,7 +58,7 @@ final class InProcessPagingHost {
         dom = new Domain(DOMID, new byte[16], vcpus);
         mem = new StandalonePagingMemory(runDir, DOMID, frames, core.host());
         mem.hvmParamRing(ringGfn);
-        paging = new PagingSubsystem(core, d -> d.domid() == DOMID ? mem : null, runDir).install();
+        paging = new PagingSubsystem(core, d -> d.domid() == DOMID ? mem : null).install();
         core.faultHandler((d, gfn, write, vcpu, reply) -> {
             int t = PagingMemory.type(mem.p2mWord(gfn));
             if (t == PagingMemory.P2M_RAM_RW) reply.resolved();
