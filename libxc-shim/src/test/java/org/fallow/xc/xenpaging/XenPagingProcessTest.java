@@ -2,6 +2,7 @@ package org.fallow.xc.xenpaging;
 
 import org.fallow.abi.AbiProfile;
 import org.fallow.abi.Hypercalls;
+import org.fallow.hypervisor.mem.MemConstants;
 import org.fallow.xc.XcHandle;
 import org.fallow.xc.testing.HypervisorProcess;
 import org.fallow.xc.transport.HypercallBuffer;
@@ -128,19 +129,19 @@ class XenPagingProcessTest {
         byte[] handle = new byte[16];
         ThreadLocalRandom.current().nextBytes(handle);
         MemorySegment[] out = new MemorySegment[1];
-        long rc = domctl(1, 1, d -> {
-            MemorySegment.copy(MemorySegment.ofArray(handle), 0, d, 20, 16);
-            d.set(U32, 36, 1 | 2); // hvm_guest | hap
-            d.set(U32, 40, VCPUS);
+        long rc = domctl(MemConstants.XEN_DOMCTL_createdomain, 1, d -> {
+            MemorySegment.copy(MemorySegment.ofArray(handle), 0, d, MemConstants.CREATE_HANDLE, 16);
+            d.set(U32, MemConstants.CREATE_FLAGS, MemConstants.XEN_DOMCTL_CDF_hvm_guest | MemConstants.XEN_DOMCTL_CDF_hap);
+            d.set(U32, MemConstants.CREATE_MAX_VCPUS, VCPUS);
         }, out);
         Assumptions.assumeTrue(rc != -38, "the hypervisor has no guest-memory subsystem yet");
         assertEquals(0, rc, "createdomain");
         int domid = out[0].get(U16, 8);
         assertEquals(1, domid);
-        assertEquals(0, domctl(11, domid, d -> d.set(U64, 16, (FRAMES + 1) * 4L), null), "max_mem");
+        assertEquals(0, domctl(MemConstants.XEN_DOMCTL_max_mem, domid, d -> d.set(U64, MemConstants.MAX_MEM_MAX_MEMKB, (FRAMES + 1) * 4L), null), "max_mem");
         assertEquals(FRAMES + 1, populate(domid, 0, FRAMES + 1));
         assertEquals(0, setHvmParam(domid, 27, RING_GFN));
-        assertEquals(0, domctl(4, domid, d -> {}, null), "unpause");
+        assertEquals(0, domctl(MemConstants.XEN_DOMCTL_unpausedomain, domid, d -> {}, null), "unpause");
 
         Process guest = java(PagingGuestMain.class.getName(), hv.socket().toString(), "1", HexFormat.of().formatHex(handle),
                 String.valueOf(FRAMES), String.valueOf(VCPUS));
