@@ -204,20 +204,20 @@ public final class XenPaging {
             long timeout = policy.usePollTimeout() ? POLL_TIMEOUT_MS : 0;
             if (timeout > 0) wakeups.tryAcquire(timeout, TimeUnit.MILLISECONDS);
             wakeups.drainPermits();
+            if (targetChanged) readTarget();
+            drainRequests();
             PagingHost.DomainInfo info = host.domainInfo(domid);
             if (info == null || info.dying()) {
                 log.info("xenpaging d{}: domain is gone", domid);
                 return;
             }
-            if (targetChanged) readTarget();
-            drainRequests();
             if (interrupted) {
                 if (numPagedOut == 0) return;
                 pageIn(PAGEIN_BATCH);
                 continue;
             }
             long target = targetTotPages;
-            long tot = host.domainInfo(domid).totPages();
+            long tot = info.totPages();
             if (target == 0) {
                 if (numPagedOut > 0) pageIn(PAGEIN_BATCH);
                 else policy.usePollTimeoutOn();
