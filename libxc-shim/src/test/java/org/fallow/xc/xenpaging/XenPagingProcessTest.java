@@ -71,4 +71,21 @@ class XenPagingProcessTest {
         assertFalse(PageFile.leftBehind(pagefile));
         assertEquals("ok 0", bed.ask("verify"), "every page holds what its vcpu wrote last");
     }
+
+    @Test void aSecondPagerGetsEbusyAndExits2WhileTheFirstLives() throws Exception {
+        Assumptions.assumeTrue(bed.createDomain(1024, 2) == 0, "the hypervisor has no guest-memory subsystem yet");
+        bed.xc.xenstore().write(PagingCommands.targetKey(1), String.valueOf(256 * 4));
+        Process first = bed.pager(bed.dir.resolve("pf1"), 64);
+        bed.awaitTotPages(256);
+        Process second = bed.pager(bed.dir.resolve("pf2"), 64);
+        assertTrue(second.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(2, second.exitValue(), "xc_mem_paging_enable: EBUSY");
+        assertTrue(first.isAlive());
+        bed.xc.xenstore().write(PagingCommands.targetKey(1), String.valueOf(512 * 4));
+        bed.awaitTotPages(512); // the first pager still follows the target
+        first.destroy();
+        assertTrue(first.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, first.exitValue());
+        assertEquals(1024, bed.totPages());
+    }
 }
