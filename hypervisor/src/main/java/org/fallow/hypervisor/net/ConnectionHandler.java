@@ -190,7 +190,7 @@ final class ConnectionHandler extends SimpleChannelInboundHandler<Frame> impleme
             }
             try {
                 core.faultHandler().onFault(d, gfn, write, vcpu, reply);
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | InternalError e) {
                 log.error("{}: fault handler failed on gfn 0x{}", peer, Long.toHexString(gfn), e);
                 reply.failed(-XenErrno.EFAULT, "fault handler failed: " + e);
             }
@@ -264,7 +264,8 @@ final class ConnectionHandler extends SimpleChannelInboundHandler<Frame> impleme
             core.dispatcher().execute(() -> {
                 try {
                     task.run();
-                } catch (RuntimeException e) {
+                } catch (RuntimeException | InternalError e) {
+                    // never let one request kill the dispatch thread (InternalError = SIGBUS on a truncated mapping)
                     log.error("{}: request failed inside the hypervisor", peer, e);
                 }
             });

@@ -116,6 +116,17 @@ class EndToEndTest {
     }
 
     @Test
+    void aTruncatedArenaFaultsInsteadOfCrashingTheHypervisor() throws IOException {
+        try (XcHandle xc = xc()) {
+            try (var fc = java.nio.channels.FileChannel.open(xc.buffers().file(), java.nio.file.StandardOpenOption.WRITE)) {
+                fc.truncate(0); // the hypervisor's mapping of the arena now raises SIGBUS on access
+            }
+            assertEquals(-XenErrno.EFAULT, xc.hypercall(Hypercalls.DOMCTL, xc.buffers().base()));
+        }
+        serverStillServes();
+    }
+
+    @Test
     void xenstoreWriteReadWatch() throws Exception {
         try (XcHandle a = xc(); XcHandle b = xc()) {
             LinkedBlockingQueue<String> events = new LinkedBlockingQueue<>();
