@@ -38,7 +38,7 @@ public final class Hypervisor implements AutoCloseable {
         List<Subsystem> subsystems = ServiceLoader.load(Subsystem.class).stream().map(ServiceLoader.Provider::get)
                 .sorted(Comparator.comparingInt(Subsystem::order)).toList();
         for (Subsystem s : subsystems) {
-            s.install(core);
+            s.install(core, runDir);
             log.info("installed subsystem {}", s.name());
         }
         return new Hypervisor(core, runDir);
