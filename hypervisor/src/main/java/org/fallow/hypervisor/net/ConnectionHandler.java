@@ -26,6 +26,7 @@ import org.slf4j.LoggerFactory;
 import java.nio.file.Path;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One client connection after framing: the handshake (PROTOCOL §2), then hypercalls, faults, event-channel sends and
@@ -45,6 +46,9 @@ final class ConnectionHandler extends SimpleChannelInboundHandler<Frame> impleme
     private ChannelPeer peer;
     private volatile Caller caller;
     private ArenaAddressSpace arena;
+    private final AtomicInteger queued = new AtomicInteger();
+    static final int HIGH_WATER = 4096;
+    static final int LOW_WATER = 1024;
 
     ConnectionHandler(HypervisorServer server, int connectionNo) {
         this.server = server;
@@ -259,7 +263,16 @@ final class ConnectionHandler extends SimpleChannelInboundHandler<Frame> impleme
 
     // ---- plumbing -----------------------------------------------------------------------------------------------
 
+    /**
+     * Queues work for the dispatch thread. Back-pressure: a client with more than {@link #HIGH_WATER} requests queued
+     * stops being read until it is down to {@link #LOW_WATER}, so a flood of pipelined requests cannot exhaust memory.
+     */
     private void submit(ChannelHandlerContext ctx, Runnable task) {
+        if (queued.incrementAndGet() >= HIGH_WATER && ctx.channel().config().isAutoRead()) {
+            log.debug("{}: {} requests queued, pausing reads", peer, queued.get());
+            ctx.channel().config().setAutoRead(false);
+            server.readPaused();
+        }
         try {
             core.dispatcher().execute(() -> {
                 try {
@@ -267,9 +280,13 @@ final class ConnectionHandler extends SimpleChannelInboundHandler<Frame> impleme
                 } catch (RuntimeException | InternalError e) {
                     // never let one request kill the dispatch thread (InternalError = SIGBUS on a truncated mapping)
                     log.error("{}: request failed inside the hypervisor", peer, e);
+                } finally {
+                    if (queued.decrementAndGet() <= LOW_WATER && !ctx.channel().config().isAutoRead())
+                        ctx.channel().config().setAutoRead(true);
                 }
             });
         } catch (RejectedExecutionException e) {
+            queued.decrementAndGet();
             log.info("{}: hypervisor shutting down, closing", peer);
             ctx.close();
         }
