@@ -140,6 +140,25 @@ public final class XenStore {
         throw new XsError("ENOENT", "no watch " + p + " " + token);
     }
 
+    /** Fires the special watches ({@code @introduceDomain}, {@code @releaseDomain}) registered by any client. */
+    public void fireSpecial(String special) {
+        for (Watch w : watches) if (w.path.equals(special)) w.conn.watchEvent(special, w.token);
+    }
+
+    /**
+     * A domain is gone: removes {@code /local/domain/<domid>} (as the toolstack does) and fires {@code @releaseDomain}
+     * (as xenstored does).
+     */
+    public void domainReleased(int domid) {
+        try {
+            rm(HYPERVISOR, domainPath(domid));
+        } catch (XsError e) {
+            // no node for that domain: nothing to remove
+        }
+        watches.removeIf(w -> !w.conn.privileged() && w.conn.domid() == domid);
+        fireSpecial("@releaseDomain");
+    }
+
     /** Drops every watch of a connection that went away. */
     public void connectionClosed(XsConnection c) { watches.removeIf(w -> w.conn == c); }
 

@@ -72,6 +72,18 @@ class XenStoreTest {
     }
 
     @Test
+    void releasingADomainRemovesItsSubtreeAndFiresReleaseDomain() throws XsError {
+        xs.write(tool, "/local/domain/5/memory/target", "1".getBytes());
+        xs.watch(guest, "memory", "g");
+        xs.watch(tool, "@releaseDomain", "rel");
+        tool.events.clear();
+        xs.domainReleased(5);
+        assertEquals(List.of("@releaseDomain rel"), tool.events);
+        assertEquals(List.of(), xs.directory(tool, "/local/domain"));
+        assertEquals(1, xs.watchCount(), "the dead guest's watches are gone");
+    }
+
+    @Test
     void wireMessagesRoundTrip() {
         byte[] w = xs.handle(tool, new XsSockMsg().wrap(XsSockMsg.encode(XsSockMsg.XS_WRITE, 7, 0, "/a\0hello".getBytes())));
         XsSockMsg r = new XsSockMsg().wrap(w);
