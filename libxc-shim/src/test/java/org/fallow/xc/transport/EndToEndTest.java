@@ -82,6 +82,31 @@ class EndToEndTest {
     }
 
     @Test
+    void manyThreadsShareOneConnection() throws Exception {
+        try (XcHandle xc = xc()) {
+            List<Thread> threads = new ArrayList<>();
+            List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+            for (int t = 0; t < 4; t++) {
+                Thread th = new Thread(() -> {
+                    try {
+                        for (int i = 0; i < 250; i++) {
+                            // an empty multicall returns 0; an unknown hypercall -ENOSYS: answers must not be mixed up
+                            assertEquals(0, xc.hypercall(Hypercalls.MULTICALL, 0, 0));
+                            assertEquals(-XenErrno.ENOSYS, xc.hypercall(58, i));
+                        }
+                    } catch (Throwable e) {
+                        failures.add(e);
+                    }
+                });
+                threads.add(th);
+                th.start();
+            }
+            for (Thread th : threads) th.join();
+            assertEquals(List.of(), failures);
+        }
+    }
+
+    @Test
     void multicallOfThreeEntriesWritesEachResultInPlace() throws IOException {
         try (XcHandle xc = xc();
              HypercallBuffer.Buf list = xc.buffers().allocate(3 * 64);
