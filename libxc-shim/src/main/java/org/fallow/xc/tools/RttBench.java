@@ -46,7 +46,9 @@ public final class RttBench implements Callable<Integer> {
     private static final int REQUEST_BYTES = FrameHeader.LENGTH + HypercallFrame.LENGTH;
     private static final int REPLY_BYTES = FrameHeader.LENGTH + StatusFrame.LENGTH;
 
-    @Option(names = "--socket", description = "Use a running hypervisor at this socket (default: start one in a child JVM).")
+    // deliberately not --socket: the cli propagates its global --socket default to subcommands with that option
+    @Option(names = "--connect", paramLabel = "SOCKET",
+            description = "Use the running hypervisor at this socket (default: start one in a child JVM).")
     Path socket;
 
     @Option(names = {"-n", "--iterations"}, defaultValue = "100000", description = "Measured round trips per row (default ${DEFAULT-VALUE}).")
