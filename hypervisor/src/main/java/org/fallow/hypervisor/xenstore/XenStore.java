@@ -40,6 +40,7 @@ public final class XenStore {
         int type = msg.type();
         byte[] body = msg.body();
         try {
+            if (body.length > XsSockMsg.PAYLOAD_MAX) throw new XsError("E2BIG", body.length + " > XENSTORE_PAYLOAD_MAX");
             if (msg.txId() != 0) throw new XsError("ENOENT", "transactions are not supported (tx_id " + msg.txId() + ")");
             byte[] reply = switch (type) {
                 case XsSockMsg.XS_READ -> read(c, arg(body, 0));
