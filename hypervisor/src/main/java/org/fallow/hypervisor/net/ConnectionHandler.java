@@ -131,7 +131,7 @@ final class ConnectionHandler extends SimpleChannelInboundHandler<Frame> impleme
             } else {
                 GuestAddressSpace memory = d.part(GuestAddressSpace.class);
                 c = new Caller(Caller.Role.GUEST, domid, profile, memory != null ? memory : GuestAddressSpace.NONE, peer);
-                nrFrames = d.memory() != null ? d.memory().maxPages() : 0;
+                nrFrames = d.memory() != null ? d.memory().nrFrames() : 0;
                 peer.rename("guest d" + domid + "#" + connectionNo);
                 server.guestConnected(domid, peer);
                 status = 0;
