@@ -33,6 +33,7 @@ public final class Hypervisor implements AutoCloseable {
     /** Builds a core of {@code hostMemMiB} with all subsystems installed (nothing is served yet). */
     public static Hypervisor create(long hostMemMiB, Path runDir) {
         HypervisorCore core = new HypervisorCore(HostMemory.ofMiB(hostMemMiB));
+        core.runDir(runDir.toAbsolutePath());
         GenericHypercalls.install(core);
         core.eventChannels(new EventChannelHub());
         List<Subsystem> subsystems = ServiceLoader.load(Subsystem.class).stream().map(ServiceLoader.Provider::get)

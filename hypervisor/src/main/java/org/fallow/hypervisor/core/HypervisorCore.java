@@ -30,6 +30,8 @@ public final class HypervisorCore implements AutoCloseable {
     private volatile MemoryFaultHandler faultHandler =
             (d, gfn, write, vcpu, reply) -> reply.failed(-XenErrno.EFAULT, "no memory subsystem");
     private volatile EventChannels eventChannels;
+    private volatile java.nio.file.Path runDir =
+            java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "fallow-" + System.getProperty("user.name"));
     private final XenStore xenstore = new XenStore();
 
     public HypervisorCore(HostMemory host) {
@@ -65,6 +67,11 @@ public final class HypervisorCore implements AutoCloseable {
     public void faultHandler(MemoryFaultHandler h) { faultHandler = h; }
 
     public EventChannels eventChannels() { return eventChannels; }
+
+    /** The run directory (sockets, per-domain memory files). Set before subsystems are installed. */
+    public java.nio.file.Path runDir() { return runDir; }
+
+    public void runDir(java.nio.file.Path dir) { runDir = dir; }
 
     public void eventChannels(EventChannels e) { eventChannels = e; }
 
