@@ -33,6 +33,24 @@ public final class DomainCommands {
         return List.of(new Create(), new Destroy(), new MemSet(), new MemMax(), new ListDomains());
     }
 
+    /** Runs one command line ({@code create --memory 256 --maxmem 512 ...}) with its output going to {@code out}/{@code err}. */
+    public static int execute(PrintStream out, PrintStream err, String... args) {
+        picocli.CommandLine cl = new picocli.CommandLine(new Root());
+        for (Object c : commands()) {
+            ((Base) c).out = out;
+            ((Base) c).err = err;
+            cl.addSubcommand(c);
+        }
+        cl.setOut(new java.io.PrintWriter(out, true));
+        cl.setErr(new java.io.PrintWriter(err, true));
+        return cl.execute(args);
+    }
+
+    @Command(name = "xl-domain", description = "Domain commands")
+    static final class Root implements Runnable {
+        @Override public void run() {}
+    }
+
     abstract static class Base implements Callable<Integer> {
         @Option(names = "--socket", description = "hypervisor socket (default: $FALLOW_RUN_DIR/hypervisor.sock)")
         Path socket;
