@@ -93,6 +93,21 @@ class ReservationOpsTest {
         assertEquals(P2mType.INVALID, bed.pm(d).p2m().type(2));
     }
 
+    @Test void freedFramesGiveTheirStorageBackToTheHost() throws Exception {
+        int d = bed.createDomain(512);
+        assertEquals(512, bed.reservation(XENMEM_populate_physmap, d, range(0, 512), 0, 0));
+        GuestMemoryFile f = bed.pm(d).file();
+        assertEquals(0, f.allocatedBytes(), "populated but untouched frames use no storage");
+        for (long g = 0; g < 512; g++) assertEquals(0, bed.guestWriteLong(d, g, g + 1));
+        long dirty = f.allocatedBytes();
+        assertTrue(dirty >= 512L * 4096, "written frames are backed: " + dirty);
+        assertEquals(384, bed.reservation(XENMEM_decrease_reservation, d, range(128, 384), 0, 0));
+        long after = f.allocatedBytes();
+        assertTrue(after <= dirty - 384L * 4096, "decrease_reservation punched the frames: " + dirty + " -> " + after);
+        assertEquals(128, bed.pm(d).totPages());
+        assertEquals(5L, bed.guestAccess(d, 4, false, 0), "the frames kept keep their data");
+    }
+
     @Test void increaseReservationAllocatesUnmappedPagesForHvm() {
         int d = bed.createDomain(64);
         assertEquals(2, bed.reservation(XENMEM_increase_reservation, d, range(0, 2), 1, 0));
