@@ -34,7 +34,7 @@ public final class XcMemPaging {
 
     /** xc_vm_event_control: returns {rc, port}. */
     public long[] xc_vm_event_control(int domid, int op, int mode) throws IOException {
-        MemorySegment d = MemorySegment.ofArray(new long[XcHandle.DOMCTL_SIZE / 8]);
+        MemorySegment d = MemorySegment.ofArray(new long[org.fallow.abi.xen.XenDomctl.SIZE / 8]);
         d.set(U32, 0, XEN_DOMCTL_VM_EVENT_OP);
         d.set(U16, 8, (short) domid);
         d.set(U32, 16, op);

@@ -46,7 +46,7 @@ public final class XcPagingHost implements PagingHost {
     }
 
     @Override public DomainInfo domainInfo(int domid) throws IOException {
-        MemorySegment d = MemorySegment.ofArray(new long[XcHandle.DOMCTL_SIZE / 8]);
+        MemorySegment d = MemorySegment.ofArray(new long[org.fallow.abi.xen.XenDomctl.SIZE / 8]);
         d.set(U32, 0, XEN_DOMCTL_GETDOMAININFO);
         d.set(U16, 8, (short) domid);
         long rc = xc.domctl(d);

@@ -109,13 +109,16 @@ public final class XenPaging {
         long ringGfn = host.hvmParam(domid, HVM_PARAM_PAGING_RING_PFN);
         if (ringGfn <= 0) throw new IOException("HVM_PARAM_PAGING_RING_PFN is not set");
         // "Map" the ring gfn; if it is not there (a previous pager removed it), populate it first.
+        boolean populatedRing = false;
         if (host.p2mType(domid, ringGfn) != P2M_RAM_RW) {
             int prc = host.populateOne(domid, ringGfn);
             if (prc < 0) log.debug("populating the ring gfn {}: {}", ringGfn, XenErrno.name(prc));
+            populatedRing = prc == 0;
         }
         host.onEvent(p -> wakeups.release());
         int rc = host.pagingEnable(domid);
         if (rc < 0) {
+            if (populatedRing) host.decreaseOne(domid, ringGfn); // give back the page we took for the ring
             String why = switch (-rc) {
                 case XenErrno.EBUSY -> "xenpaging is (or was) active on this domain";
                 case XenErrno.ENODEV -> "xenpaging requires Hardware Assisted Paging";

@@ -51,7 +51,7 @@ final class PagingProcessBed implements AutoCloseable {
     }
 
     long domctl(int cmd, int domid, Consumer<MemorySegment> fill, MemorySegment[] out) throws IOException {
-        MemorySegment d = MemorySegment.ofArray(new long[XcHandle.DOMCTL_SIZE / 8]);
+        MemorySegment d = MemorySegment.ofArray(new long[org.fallow.abi.xen.XenDomctl.SIZE / 8]);
         d.set(U32, 0, cmd);
         d.set(U16, 8, (short) domid);
         fill.accept(d);
