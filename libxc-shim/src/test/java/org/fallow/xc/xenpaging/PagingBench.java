@@ -16,7 +16,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * Benchmarks (not tests; nothing is asserted about speed). Run with
  * {@code mvn -B -q -pl libxc-shim -am test -Dtest=PagingBench -Dsurefire.failIfNoSpecifiedTests=false -Dfallow.bench=true}.
- * Figures go to docs/BENCHMARKS.md ## paging.
+ * Figures go to docs/BENCHMARKS.md ## paging. The over-the-wire page-in benchmark is guest-kernel-sim's PagingWireBench.
  */
 @EnabledIfSystemProperty(named = "fallow.bench", matches = "true")
 class PagingBench {
@@ -109,32 +109,6 @@ class PagingBench {
         } finally {
             hv.close();
             try (var s = Files.walk(dir)) { s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete()); }
-        }
-    }
-
-    /** Separate hypervisor, guest (4 vcpus) and xenpaging processes: a 32 MiB guest at actmem 8 MiB rewrites all its memory. */
-    @Test void pageInsPerSecondOverTheWire() throws Exception {
-        int frames = 8192, vcpus = 4;
-        try (PagingProcessBed bed = new PagingProcessBed("128")) {
-            if (bed.createDomain(frames, vcpus) != 0) {
-                System.out.println("paging-bench wire: skipped (no guest-memory subsystem in the hypervisor)");
-                return;
-            }
-            bed.startGuest(frames, vcpus);
-            bed.ask("init");
-            bed.xc.xenstore().write("/local/domain/1/memory/target-tot_pages", String.valueOf(frames / 4 * 4));
-            Process pager = bed.pager(bed.dir.resolve("pf"), 256);
-            bed.awaitTotPages(frames / 4);
-            for (int run = 0; run < 3; run++) {
-                long t0 = System.nanoTime();
-                String r = bed.ask("pass 1");
-                double secs = (System.nanoTime() - t0) / 1e9;
-                long faults = Long.parseLong(r.substring(3));
-                System.out.printf("paging-bench wire page-ins vcpus=%d: %d faults in %.2f s = %.0f page-ins/s (actmem %d of %d pages)%n",
-                        vcpus, faults, secs, faults / secs, frames / 4, frames);
-            }
-            pager.destroy();
-            pager.waitFor();
         }
     }
 }

@@ -1,9 +1,11 @@
-package org.fallow.xc.xenpaging;
+package org.fallow.guest.paging;
 
 import org.fallow.abi.AbiProfile;
 import org.fallow.abi.Hypercalls;
 import org.fallow.hypervisor.mem.MemConstants;
 import org.fallow.xc.XcHandle;
+import org.fallow.xc.xenpaging.XcPagingHost;
+import org.fallow.xc.xenpaging.XenPagingCommand;
 import org.fallow.xc.testing.HypervisorProcess;
 import org.fallow.xc.transport.HypercallBuffer;
 

@@ -1,6 +1,7 @@
-package org.fallow.xc.xenpaging;
+package org.fallow.guest.paging;
 
 import org.fallow.xc.tools.PagingCommands;
+import org.fallow.xc.xenpaging.PageFile;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
