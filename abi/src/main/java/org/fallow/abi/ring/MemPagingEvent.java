@@ -35,7 +35,10 @@ import java.nio.ByteOrder;
  * </pre>
  */
 public final class MemPagingEvent {
+    /** sizeof(vm_event_request_t) at interface version 4 (Xen 4.12). */
     public static final int SIZE = 376;
+    /** sizeof(vm_event_request_t) at interface version 7 (Xen 4.17): same header, larger register union. */
+    public static final int SIZE_V7 = 400;
     public static final int VERSION_OFFSET = 0;
     public static final int FLAGS_OFFSET = 4;
     public static final int REASON_OFFSET = 8;
@@ -47,6 +50,8 @@ public final class MemPagingEvent {
 
     /** VM_EVENT_INTERFACE_VERSION at 4.12. */
     public static final int VERSION_4_12 = 4;
+    /** VM_EVENT_INTERFACE_VERSION at 4.17 (optional profile). */
+    public static final int VERSION_4_17 = 7;
     public static final int REASON_MEM_PAGING = 3;
     public static final int FLAG_VCPU_PAUSED = 1;
     public static final int FLAG_FOREIGN = 1 << 1;
@@ -60,6 +65,16 @@ public final class MemPagingEvent {
 
     private MemorySegment seg;
 
+    /** Entry size of interface {@code version} (4 → 376, 7 → 400). */
+    public static int entrySize(int version) {
+        return switch (version) {
+            case VERSION_4_12 -> SIZE;
+            case VERSION_4_17 -> SIZE_V7;
+            default -> throw new IllegalArgumentException("vm_event interface version " + version + " is not supported (4 or 7)");
+        };
+    }
+
+    /** Wraps exactly one ring entry (or a buffer of one entry's size). */
     public MemPagingEvent wrap(MemorySegment entry) {
         if (entry.byteSize() < SIZE) throw new IllegalArgumentException("vm_event entry needs 376 bytes, got " + entry.byteSize());
         this.seg = entry;
@@ -68,8 +83,8 @@ public final class MemPagingEvent {
 
     public MemorySegment segment() { return seg; }
 
-    /** Zeroes the whole 376-byte entry (Xen builds requests with a designated initializer). */
-    public MemPagingEvent clear() { seg.asSlice(0, SIZE).fill((byte) 0); return this; }
+    /** Zeroes the whole wrapped entry (Xen builds requests with a designated initializer). */
+    public MemPagingEvent clear() { seg.fill((byte) 0); return this; }
 
     public int version() { return seg.get(U32, VERSION_OFFSET); }
     public MemPagingEvent version(int v) { seg.set(U32, VERSION_OFFSET, v); return this; }

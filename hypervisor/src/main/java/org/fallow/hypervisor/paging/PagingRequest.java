@@ -7,8 +7,8 @@ import org.fallow.abi.ring.MemPagingEvent;
  * has a free slot (and the pager has attached), so a full ring delays requests but never loses one.
  */
 record PagingRequest(long gfn, int oldType, int vcpuId, int flags, int pagingFlags) {
-    void writeTo(MemPagingEvent ev) {
-        ev.clear().version(MemPagingEvent.VERSION_4_12).flags(flags).reason(MemPagingEvent.REASON_MEM_PAGING)
+    void writeTo(MemPagingEvent ev, int version) {
+        ev.clear().version(version).flags(flags).reason(MemPagingEvent.REASON_MEM_PAGING)
                 .vcpuId(vcpuId).gfn(gfn).p2mt(oldType).pagingFlags(pagingFlags);
     }
 

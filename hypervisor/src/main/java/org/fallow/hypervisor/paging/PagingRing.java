@@ -1,7 +1,6 @@
 package org.fallow.hypervisor.paging;
 
 import org.fallow.abi.ring.FrontRing;
-import org.fallow.abi.ring.MemPagingEvent;
 import org.fallow.abi.ring.SharedRing;
 import org.fallow.hypervisor.core.Peer;
 
@@ -30,17 +29,17 @@ final class PagingRing implements AutoCloseable {
     Peer pager;
     boolean armed;
 
-    private PagingRing(long ringGfn, Path file, Arena arena, MemorySegment page) {
+    private PagingRing(long ringGfn, Path file, Arena arena, MemorySegment page, int entrySize) {
         this.ringGfn = ringGfn;
         this.file = file;
         this.arena = arena;
         this.page = page;
-        this.sring = new SharedRing(page, MemPagingEvent.SIZE);
+        this.sring = new SharedRing(page, entrySize);
         this.front = new FrontRing(sring);
     }
 
     /** Creates the ring file with the current contents of the ring gfn's frame. */
-    static PagingRing create(long ringGfn, Path file, MemorySegment initial) throws IOException {
+    static PagingRing create(long ringGfn, Path file, MemorySegment initial, int entrySize) throws IOException {
         Arena arena = Arena.ofShared();
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
                 StandardOpenOption.READ, StandardOpenOption.WRITE)) {
@@ -48,7 +47,7 @@ final class PagingRing implements AutoCloseable {
             ch.write(java.nio.ByteBuffer.allocate(4096));
             MemorySegment page = ch.map(FileChannel.MapMode.READ_WRITE, 0, 4096, arena);
             page.copyFrom(initial.asSlice(0, 4096));
-            return new PagingRing(ringGfn, file, arena, page);
+            return new PagingRing(ringGfn, file, arena, page, entrySize);
         } catch (IOException | RuntimeException e) {
             arena.close();
             throw e;

@@ -50,13 +50,25 @@ public final class PagingSubsystem implements DomainLifecycle {
 
     private final HypervisorCore core;
     private final PagingMemoryProvider memory;
-    private final MemorySegment scratch = Arena.ofAuto().allocate(MemPagingEvent.SIZE, 8);
+    private final int version;
+    private final MemorySegment scratch;
     private final MemPagingEvent ev = new MemPagingEvent();
 
+    /** Paging with vm_event interface version 4 (Xen 4.12). */
     public PagingSubsystem(HypervisorCore core, PagingMemoryProvider memory) {
+        this(core, memory, MemPagingEvent.VERSION_4_12);
+    }
+
+    /** Paging with vm_event interface {@code version}: 4 (Xen 4.12, 376-byte entries) or 7 (Xen 4.17, 400 bytes). */
+    public PagingSubsystem(HypervisorCore core, PagingMemoryProvider memory, int version) {
         this.core = core;
         this.memory = memory;
+        this.version = version;
+        this.scratch = Arena.ofAuto().allocate(MemPagingEvent.entrySize(version), 8);
     }
+
+    /** The vm_event interface version stamped on requests and required of responses. */
+    public int vmEventVersion() { return version; }
 
     /** Registers domctl 56 and memory_op 20 and listens to domain life cycle. */
     public PagingSubsystem install() {
@@ -150,7 +162,8 @@ public final class PagingSubsystem implements DomainLifecycle {
         if (t != P2M_RAM_RW && t != P2M_RAM_LOGDIRTY) return -XenErrno.EINVAL;
         PagingRing ring;
         try {
-            ring = PagingRing.create(ringGfn, mem.runDir().resolve("dom" + d.domid() + ".vmring"), mem.frame(ringGfn));
+            ring = PagingRing.create(ringGfn, mem.runDir().resolve("dom" + d.domid() + ".vmring"), mem.frame(ringGfn),
+                    MemPagingEvent.entrySize(version));
         } catch (IOException e) {
             log.error("d{}: cannot create the paging ring file", d.domid(), e);
             return -XenErrno.ENOMEM;
@@ -225,8 +238,8 @@ public final class PagingSubsystem implements DomainLifecycle {
     }
 
     private void handleResponse(Domain d, PagingDomain pd, MemPagingEvent rsp) {
-        if (rsp.version() != MemPagingEvent.VERSION_4_12) {
-            log.warn("d{}: vm_event interface version mismatch ({} != 4): response dropped: {}", d.domid(), rsp.version(), rsp);
+        if (rsp.version() != version) {
+            log.warn("d{}: vm_event interface version mismatch ({} != {}): response dropped: {}", d.domid(), rsp.version(), version, rsp);
             return;
         }
         int vcpu = rsp.vcpuId();
@@ -264,7 +277,7 @@ public final class PagingSubsystem implements DomainLifecycle {
         while (!pd.queue.isEmpty()) {
             MemorySegment slot = ring.front.nextRequest();
             if (slot == null) break;
-            pd.queue.poll().writeTo(ev.wrap(slot));
+            pd.queue.poll().writeTo(ev.wrap(slot), version);
             ring.front.commitRequest();
             placed++;
         }

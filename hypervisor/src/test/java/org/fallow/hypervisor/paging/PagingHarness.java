@@ -33,12 +33,14 @@ public final class PagingHarness implements AutoCloseable {
     public final Domain dom;
     public final MemorySegment arena = Arena.ofShared().allocate(64 * 4096, 4096);
 
-    public PagingHarness(Path runDir, long frames, int vcpus) throws IOException {
+    public PagingHarness(Path runDir, long frames, int vcpus) throws IOException { this(runDir, frames, vcpus, 4); }
+
+    public PagingHarness(Path runDir, long frames, int vcpus, int vmEventVersion) throws IOException {
         core = new HypervisorCore(new HostMemory(frames * 4));
         core.eventChannels(evtchn);
         dom = new Domain(5, new byte[16], vcpus);
         mem = new StandalonePagingMemory(runDir, 5, frames, core.host());
-        paging = new PagingSubsystem(core, d -> d.domid() == 5 ? mem : null).install();
+        paging = new PagingSubsystem(core, d -> d.domid() == 5 ? mem : null, vmEventVersion).install();
         core.faultHandler(paging.faultHandler());
         core.domains().add(dom);
         dom.state(Domain.State.RUNNING);

@@ -56,10 +56,12 @@ class PagingSubsystemTest {
     }
 
     /** The pager's view of the ring (SHARED_RING_INIT + BACK_RING_INIT on the hypervisor's ring file). */
-    private BackRing attachBack() throws Exception {
+    private BackRing attachBack() throws Exception { return attachBack(MemPagingEvent.SIZE); }
+
+    private BackRing attachBack(int entrySize) throws Exception {
         try (FileChannel ch = FileChannel.open(dir.resolve("dom5.vmring"), StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             MemorySegment page = ch.map(FileChannel.MapMode.READ_WRITE, 0, 4096, Arena.ofAuto());
-            SharedRing s = new SharedRing(page, MemPagingEvent.SIZE);
+            SharedRing s = new SharedRing(page, entrySize);
             s.init();
             return new BackRing(s);
         }
@@ -289,5 +291,38 @@ class PagingSubsystemTest {
         assertEquals(40, ev.gfn());
         assertEquals(MemPagingEvent.MEM_PAGING_DROP_PAGE, ev.pagingFlags());
         assertEquals(0, ev.flags() & MemPagingEvent.FLAG_VCPU_PAUSED);
+    }
+
+    @Test void version7RingHas400ByteEntriesAndWantsVersion7Responses() throws Exception {
+        h.close();
+        h = new PagingHarness(dir, 64, 4, MemPagingEvent.VERSION_4_17);
+        pager = h.toolstack(pagerPeer);
+        int port = enable();
+        BackRing back = attachBack(MemPagingEvent.SIZE_V7);
+        assertEquals(8, back.size());
+        kick(port);
+        pageOut(12, (byte) 12);
+        pageOut(13, (byte) 13);
+        CompletableFuture<Integer> f12 = h.fault(12, 0);
+        CompletableFuture<Integer> f13 = h.fault(13, 1);
+        h.onDispatch(() -> 0);
+        MemorySegment page = back.sring().page();
+        assertEquals(7, page.get(PagingHarness.U32, 64), "request 0 stamped version 7");
+        assertEquals(12, page.get(PagingHarness.U64, 64 + 24));
+        assertEquals(7, page.get(PagingHarness.U32, 64 + 400), "request 1 at 64 + 400");
+        assertEquals(13, page.get(PagingHarness.U64, 64 + 400 + 24));
+        MemorySegment buf = Arena.ofAuto().allocate(MemPagingEvent.SIZE_V7);
+        MemPagingEvent ev = new MemPagingEvent().wrap(buf);
+        for (int i = 0; i < 2; i++) {
+            back.takeRequest(buf);
+            h.bufferPage().fill((byte) ev.gfn());
+            assertEquals(0, h.pagingOp(pager, XENMEM_PAGING_OP_PREP, 5, ev.gfn(), h.bufferHandle()));
+            ev.version(i == 0 ? 4 : 7); // a 4.12-versioned response is dropped by a 4.17 hypervisor
+            back.putResponse(buf);
+        }
+        back.pushResponses();
+        kick(port);
+        assertEquals(0, f13.get(10, TimeUnit.SECONDS));
+        assertFalse(h.onDispatch(f12::isDone), "the version-4 response was dropped");
     }
 }

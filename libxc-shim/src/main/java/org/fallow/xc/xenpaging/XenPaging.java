@@ -37,7 +37,7 @@ public final class XenPaging {
     private final int domid;
     private final Semaphore wakeups = new Semaphore(0);
     private final MemorySegment buffer = Arena.ofAuto().allocate(4096, 4096);
-    private final MemorySegment entry = Arena.ofAuto().allocate(MemPagingEvent.SIZE, 8);
+    private final MemorySegment entry;
     private final MemPagingEvent req = new MemPagingEvent();
     private final MemPagingEvent rsp = new MemPagingEvent();
 
@@ -60,6 +60,7 @@ public final class XenPaging {
         this.host = host;
         this.opt = opt;
         this.domid = opt.domid();
+        this.entry = Arena.ofAuto().allocate(MemPagingEvent.entrySize(opt.vmEventVersion()), 8);
     }
 
     public String targetKey() { return "/local/domain/" + domid + "/memory/target-tot_pages"; }
@@ -129,7 +130,7 @@ public final class XenPaging {
             throw new IOException(why + " (" + XenErrno.name(rc) + ")");
         }
         port = rc;
-        SharedRing sring = new SharedRing(host.mapRing(domid), MemPagingEvent.SIZE);
+        SharedRing sring = new SharedRing(host.mapRing(domid), MemPagingEvent.entrySize(opt.vmEventVersion()));
         sring.init();
         back = new BackRing(sring);
         if (host.p2mType(domid, ringGfn) == P2M_RAM_RW) {
@@ -340,7 +341,7 @@ public final class XenPaging {
                             || (req.pagingFlags() & MemPagingEvent.MEM_PAGING_EVICT_FAIL) != 0;
                 }
                 if (respond) {
-                    rsp.wrap(back.nextResponse()).clear().version(MemPagingEvent.VERSION_4_12)
+                    rsp.wrap(back.nextResponse()).clear().version(opt.vmEventVersion())
                             .reason(MemPagingEvent.REASON_MEM_PAGING).vcpuId(req.vcpuId()).flags(req.flags())
                             .gfn(gfn).pagingFlags(req.pagingFlags());
                     back.commitResponse();

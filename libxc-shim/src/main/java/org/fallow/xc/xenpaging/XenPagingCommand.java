@@ -32,6 +32,9 @@ public final class XenPagingCommand implements Callable<Integer> {
     @Option(names = {"-v", "--verbose"}, description = "enable debug output")
     boolean verbose;
 
+    @Option(names = "--vm-event-version", description = "vm_event interface: 4 (Xen 4.12, default) or 7 (Xen 4.17); must match the hypervisor's")
+    int vmEventVersion = 4;
+
     @Option(names = "--socket", description = "hypervisor socket (default $FALLOW_RUN_DIR/hypervisor.sock)")
     Path socket;
 
@@ -41,6 +44,10 @@ public final class XenPagingCommand implements Callable<Integer> {
 
     @Override public Integer call() {
         if (verbose) System.setProperty("org.slf4j.simpleLogger.log.org.fallow.xc.xenpaging", "debug");
+        if (vmEventVersion != 4 && vmEventVersion != 7) {
+            System.err.println("xenpaging: --vm-event-version must be 4 or 7");
+            return 2;
+        }
         if (domid == 0) {
             System.err.println("xenpaging: domain 0 cannot be paged");
             return 2;
@@ -53,7 +60,7 @@ public final class XenPagingCommand implements Callable<Integer> {
             return 2;
         }
         try (XcPagingHost host = new XcPagingHost(xc)) {
-            XenPaging pager = new XenPaging(host, new XenPagingOptions(domid, pagefile, maxMemKb, mruSize, verbose));
+            XenPaging pager = new XenPaging(host, new XenPagingOptions(domid, pagefile, maxMemKb, mruSize, verbose, vmEventVersion));
             installSignals(pager);
             return pager.run();
         }

@@ -51,14 +51,16 @@ final class InProcessPagingHost {
     final Map<String, CopyOnWriteArrayList<Consumer<String>>> watches = new ConcurrentHashMap<>();
     private final Events evtchn = new Events();
 
-    InProcessPagingHost(Path runDir, long frames, int vcpus, long ringGfn) throws IOException {
+    InProcessPagingHost(Path runDir, long frames, int vcpus, long ringGfn) throws IOException { this(runDir, frames, vcpus, ringGfn, 4); }
+
+    InProcessPagingHost(Path runDir, long frames, int vcpus, long ringGfn, int vmEventVersion) throws IOException {
         this.runDir = runDir;
         core = new HypervisorCore(new HostMemory(frames * 2));
         core.eventChannels(evtchn);
         dom = new Domain(DOMID, new byte[16], vcpus);
         mem = new StandalonePagingMemory(runDir, DOMID, frames, core.host());
         mem.hvmParamRing(ringGfn);
-        paging = new PagingSubsystem(core, d -> d.domid() == DOMID ? mem : null).install();
+        paging = new PagingSubsystem(core, d -> d.domid() == DOMID ? mem : null, vmEventVersion).install();
         core.faultHandler((d, gfn, write, vcpu, reply) -> {
             int t = PagingMemory.type(mem.p2mWord(gfn));
             if (t == PagingMemory.P2M_RAM_RW) reply.resolved();

@@ -134,4 +134,29 @@ class XenPagingInProcessTest {
         for (long g = 0; g < RING_GFN; g++)
             assertEquals(-1, PageStamp.check(hv.mem.frame(g), g, version[(int) g]), "gfn " + g);
     }
+
+    @Test void xen417VersionSevenRingWorksEndToEnd() throws Exception {
+        hv.close();
+        hv = new InProcessPagingHost(dir, 1024, 4, 1023, 7);
+        for (long g = 0; g < 1023; g++) PageStamp.write(hv.mem.frame(g), g, 0);
+        hv.xsWrite("/local/domain/" + InProcessPagingHost.DOMID + "/memory/target-tot_pages", String.valueOf(256 * 4));
+        InProcessPagingHost.Pager conn = hv.newPagerConnection();
+        XenPaging pager = new XenPaging(conn, new XenPagingOptions(InProcessPagingHost.DOMID, dir.resolve("pf7"), 0, 64, false, 7));
+        int[] exit = {-1};
+        Thread t = start(pager, exit);
+        await("converged", () -> hv.totPages() == 256);
+        InProcessPagingHost.Vcpu v = hv.new Vcpu(1);
+        for (long g = 0; g < 1023; g++) {
+            long gfn = g;
+            v.access(gfn, true, page -> {
+                assertEquals(-1, PageStamp.check(page, gfn, 0), "gfn " + gfn);
+                PageStamp.write(page, gfn, 1);
+            });
+        }
+        assertTrue(v.faults > 0);
+        pager.requestShutdown();
+        t.join();
+        assertEquals(0, exit[0]);
+        for (long g = 0; g < 1023; g++) assertEquals(-1, PageStamp.check(hv.mem.frame(g), g, 1), "gfn " + g);
+    }
 }
