@@ -52,6 +52,7 @@ public final class XenPaging {
     private volatile boolean shutdown;
     private volatile boolean interrupted;
     private volatile boolean targetChanged;
+    private boolean domainGone;
     private long pageinCursor;
     private long lastFlushRequest = -1;
     private long pagedOutTotal, pagedInTotal, requestsHandled;
@@ -118,6 +119,16 @@ public final class XenPaging {
         }
         host.onEvent(p -> wakeups.release());
         int rc = host.pagingEnable(domid);
+        // Restarting after a kill: the hypervisor may not have seen the old pager's connection close yet.
+        for (int tries = 0; rc == -XenErrno.EBUSY && PageFile.leftBehind(opt.pagefile()) && tries < 100; tries++) {
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            rc = host.pagingEnable(domid);
+        }
         if (rc < 0) {
             if (populatedRing) host.decreaseOne(domid, ringGfn); // give back the page we took for the ring
             String why = switch (-rc) {
@@ -213,6 +224,7 @@ public final class XenPaging {
             PagingHost.DomainInfo info = host.domainInfo(domid);
             if (info == null || info.dying()) {
                 log.info("xenpaging d{}: domain is gone", domid);
+                domainGone = true;
                 return;
             }
             if (interrupted) {
@@ -362,13 +374,13 @@ public final class XenPaging {
 
     private void teardown(boolean clean) {
         try {
-            if (port > 0) host.pagingDisable(domid);
+            if (port > 0 && !domainGone) host.pagingDisable(domid);
         } catch (IOException e) {
             log.warn("xc_mem_paging_disable: {}", e.getMessage());
         }
         if (pagefile != null) {
             try {
-                if (clean && numPagedOut == 0) pagefile.unlink();
+                if (clean && (numPagedOut == 0 || domainGone)) pagefile.unlink(); // nothing left to recover
                 else if (numPagedOut > 0) log.warn("xenpaging d{}: {} pages still paged out: keeping {} for a restarted pager", domid, numPagedOut, pagefile.path());
                 pagefile.close();
             } catch (IOException e) {
