@@ -159,4 +159,19 @@ class XenPagingInProcessTest {
         assertEquals(0, exit[0]);
         for (long g = 0; g < 1023; g++) assertEquals(-1, PageStamp.check(hv.mem.frame(g), g, 1), "gfn " + g);
     }
+
+    @Test void pagerExitsAndDropsItsPagefileWhenTheDomainIsDestroyed() throws Exception {
+        hv.xsWrite("/local/domain/" + InProcessPagingHost.DOMID + "/memory/target-tot_pages", String.valueOf(1024 * 4));
+        Path pagefile = dir.resolve("pfd");
+        XenPaging pager = new XenPaging(hv.newPagerConnection(), new XenPagingOptions(InProcessPagingHost.DOMID, pagefile, 0, 64, false));
+        int[] exit = {-1};
+        Thread t = start(pager, exit);
+        await("converged", () -> hv.totPages() == 1024);
+        assertTrue(Files.exists(pagefile));
+        assertTrue(hv.onDispatch(() -> hv.core.domains().destroy(InProcessPagingHost.DOMID)));
+        t.join();
+        assertEquals(0, exit[0]);
+        assertFalse(Files.exists(pagefile), "nothing to recover for a destroyed domain");
+        assertFalse(Files.exists(dir.resolve("dom" + InProcessPagingHost.DOMID + ".vmring")), "the hypervisor closed the ring");
+    }
 }
