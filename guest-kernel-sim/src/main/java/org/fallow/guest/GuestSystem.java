@@ -54,10 +54,9 @@ public final class GuestSystem {
         this.memoryOps = new HypercallMemoryOps(hc, mem, kernel.hypercallArgs());
         boolean anyTmem = t.cleancache() || t.frontswap();
         this.tmemDriver = anyTmem ? new XenTmemDriver(tmem) : null;
-        if (!t.frontswap()) { // xen_tmem_init: without frontswap, selfshrinking and selfballooning are forced off
-            t.frontswapSelfshrinking(false);
-            t.selfballooning(false);
-        }
+        // without frontswap there is nothing to selfshrink (xen_tmem_init forces it off); selfballooning stays as
+        // asked, as with the 3.0-era 'selfballooning' boot flag (see docs/DEVIATIONS.md)
+        if (!t.frontswap()) t.frontswapSelfshrinking(false);
         if (t.cleancache()) kernel.attachCleancache(new Cleancache(tmemDriver.cleancacheOps()));
         int slots = boot.swapSlots() > 0 ? boot.swapSlots() : (int) Math.min(Integer.MAX_VALUE - 1, mem.frames() * 2);
         kernel.swapon(slots, new Frontswap(t.frontswap() ? tmemDriver.frontswapOps() : null));
