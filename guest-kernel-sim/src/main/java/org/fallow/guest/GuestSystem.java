@@ -72,7 +72,8 @@ public final class GuestSystem {
     private long scrubAllMemory() {
         long n = 0;
         for (int g = 0; g < kernel.maxPfn(); g++) {
-            if (kernel.allocator().kindOf(g) == FrameKind.BALLOONED) continue;
+            FrameKind k = kernel.allocator().kindOf(g);
+            if (k == FrameKind.BALLOONED || k == FrameKind.HOLE) continue;
             kernel.mem().zeroPage(g);
             n++;
         }

@@ -34,5 +34,11 @@ public interface PhysMem {
     /** Zeroes {@code len} bytes at {@code gpa} (within one frame). */
     void zero(long gpa, int len);
 
+    /**
+     * What the firmware memory map says about {@code gfn} at boot: RAM (possibly populate-on-demand), a hole (the VGA
+     * hole of an HVM guest), or RAM the domain does not have yet (to be ballooned in). Default: all RAM.
+     */
+    default org.fallow.guest.mm.FrameKind bootState(long gfn) { return org.fallow.guest.mm.FrameKind.FREE; }
+
     static long gpa(long gfn) { return gfn << PAGE_SHIFT; }
 }

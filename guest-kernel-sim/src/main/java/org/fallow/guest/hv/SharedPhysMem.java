@@ -73,6 +73,15 @@ public final class SharedPhysMem implements PhysMem, AutoCloseable {
     /** The p2m type byte of {@code gfn} as the hypervisor last set it. */
     public int p2mType(long gfn) { return (int) ENTRY.getVolatile(p2m, P2M_HEADER + 4 * gfn) & 0xFF; }
 
+    static final int TYPE_INVALID = 1;
+    static final long VGA_HOLE_START = 0xA0, VGA_HOLE_END = 0xC0;
+
+    /** Invalid frames in the VGA hole are holes; other invalid frames are memory the domain does not have yet. */
+    @Override public org.fallow.guest.mm.FrameKind bootState(long gfn) {
+        if (p2mType(gfn) != TYPE_INVALID) return org.fallow.guest.mm.FrameKind.FREE;
+        return gfn >= VGA_HOLE_START && gfn < VGA_HOLE_END ? org.fallow.guest.mm.FrameKind.HOLE : org.fallow.guest.mm.FrameKind.BALLOONED;
+    }
+
     private long enter(long gfn, boolean write) {
         if (gfn < 0 || gfn >= frames) throw new PhysMemFault(gfn, "outside guest memory (" + frames + " frames)");
         long off = P2M_HEADER + 4 * gfn;

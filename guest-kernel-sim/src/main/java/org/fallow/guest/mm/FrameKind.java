@@ -11,7 +11,9 @@ public enum FrameKind {
     /** An anonymous page of some process. */
     ANON,
     /** Given back to the hypervisor by the balloon driver (not owned by the guest). */
-    BALLOONED;
+    BALLOONED,
+    /** Not guest RAM at all (the VGA hole of an HVM guest): never touched, never owned. */
+    HOLE;
 
     static final FrameKind[] VALUES = values();
 }

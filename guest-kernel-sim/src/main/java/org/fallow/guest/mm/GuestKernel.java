@@ -57,15 +57,19 @@ public final class GuestKernel {
     public GuestKernel(PhysMem mem, int kernelPages) {
         if (kernelPages < 3 || kernelPages >= mem.frames()) throw new IllegalArgumentException("kernel pages " + kernelPages);
         this.mem = mem;
-        this.alloc = new PageAllocator(mem.frames());
+        this.alloc = new PageAllocator(mem.frames(), g -> mem.bootState(g));
         this.kernelPages = kernelPages;
-        for (int g = 0; g < kernelPages; g++) alloc.reserve(g, FrameKind.KERNEL);
-        this.hypercallArgs = new HypercallArgs(1, 2);
-        long lowmemKiB = (long) (alloc.maxPfn() - kernelPages) * 4;
+        int[] kernel = new int[kernelPages];
+        for (int i = 0; i < kernelPages; i++) {
+            kernel[i] = alloc.allocate(FrameKind.KERNEL);
+            if (kernel[i] < 0) throw new IllegalArgumentException("not enough RAM for " + kernelPages + " kernel frames");
+        }
+        this.hypercallArgs = new HypercallArgs(kernel[1], kernel[2]);
+        long lowmemKiB = (long) (alloc.ownedPages() - kernelPages) * 4;
         long minFreeKiB = Math.clamp((long) Math.sqrt(lowmemKiB * 16.0), 128, 65536);
         this.totalReservePages = minFreeKiB * 3 / 2 / 4;
         this.lowWatermark = minFreeKiB * 5 / 4 / 4;
-        this.baseCommittedPages = Math.max(64, (alloc.maxPfn() - kernelPages) / 32);
+        this.baseCommittedPages = Math.max(64, (alloc.ownedPages() - kernelPages) / 32);
     }
 
     /** Kernel frames needed for a guest of {@code maxPfn} frames: image + memmap (64 bytes per frame) + buffers. */

@@ -16,16 +16,32 @@ public final class PageAllocator {
     private final int[] counts = new int[FrameKind.VALUES.length];
 
     /** All frames start free (the boot allocator hands everything to the page allocator). */
-    public PageAllocator(long maxPfn) {
+    public PageAllocator(long maxPfn) { this(maxPfn, g -> FrameKind.FREE); }
+
+    /**
+     * Boot state per frame from the firmware's memory map: FREE (RAM), HOLE (not RAM), or BALLOONED (RAM the domain
+     * does not have yet: Linux puts such frames on the balloon list at boot, to be populated when the target rises).
+     */
+    public PageAllocator(long maxPfn, java.util.function.IntFunction<FrameKind> bootState) {
         if (maxPfn <= 0 || maxPfn > Integer.MAX_VALUE) throw new IllegalArgumentException("maxPfn " + maxPfn);
         this.maxPfn = (int) maxPfn;
         this.kind = new byte[this.maxPfn];
         this.written = new boolean[this.maxPfn];
         this.freeStack = new int[this.maxPfn];
         this.ballooned = new int[this.maxPfn];
-        // push high gfns first so low gfns are handed out first
-        for (int g = this.maxPfn - 1; g >= 0; g--) freeStack[freeTop++] = g;
-        counts[FrameKind.FREE.ordinal()] = this.maxPfn;
+        // push high gfns first so low gfns are handed out first; ballooned frames low-first so high ones come back first
+        for (int g = this.maxPfn - 1; g >= 0; g--) {
+            FrameKind k = bootState.apply(g);
+            kind[g] = (byte) k.ordinal();
+            counts[k.ordinal()]++;
+            switch (k) {
+                case FREE -> freeStack[freeTop++] = g;
+                case HOLE -> { }
+                case BALLOONED -> { }
+                default -> throw new IllegalArgumentException("boot state " + k);
+            }
+        }
+        for (int g = 0; g < this.maxPfn; g++) if (kind[g] == FrameKind.BALLOONED.ordinal()) ballooned[balloonedTop++] = g;
     }
 
     public int maxPfn() { return maxPfn; }
@@ -37,7 +53,7 @@ public final class PageAllocator {
     public int freePages() { return freeTop; }
 
     /** Frames the guest holds (balloon_stats.current_pages analogue): every frame not ballooned out. */
-    public int ownedPages() { return maxPfn - balloonedTop; }
+    public int ownedPages() { return maxPfn - balloonedTop - counts[FrameKind.HOLE.ordinal()]; }
 
     public int balloonedPages() { return balloonedTop; }
 
@@ -49,7 +65,7 @@ public final class PageAllocator {
 
     /** Takes a free frame for {@code k}; -1 if the free list is empty. */
     public int allocate(FrameKind k) {
-        if (k == FrameKind.FREE || k == FrameKind.BALLOONED) throw new IllegalArgumentException(k.toString());
+        if (k == FrameKind.FREE || k == FrameKind.BALLOONED || k == FrameKind.HOLE) throw new IllegalArgumentException(k.toString());
         if (freeTop == 0) return -1;
         int gfn = freeStack[--freeTop];
         setKind(gfn, k);
@@ -71,14 +87,14 @@ public final class PageAllocator {
 
     public void free(int gfn) {
         FrameKind k = kindOf(gfn);
-        if (k == FrameKind.FREE || k == FrameKind.BALLOONED) throw new IllegalStateException("double free of gfn " + gfn + " (" + k + ")");
+        if (k == FrameKind.FREE || k == FrameKind.BALLOONED || k == FrameKind.HOLE) throw new IllegalStateException("double free of gfn " + gfn + " (" + k + ")");
         setKind(gfn, FrameKind.FREE);
         freeStack[freeTop++] = gfn;
     }
 
     /** An allocated frame leaves the guest (after decrease_reservation): onto the ballooned list. */
     public void balloonOut(int gfn) {
-        if (kindOf(gfn) == FrameKind.FREE || kindOf(gfn) == FrameKind.BALLOONED)
+        if (kindOf(gfn) == FrameKind.FREE || kindOf(gfn) == FrameKind.BALLOONED || kindOf(gfn) == FrameKind.HOLE)
             throw new IllegalStateException("balloon out of unallocated gfn " + gfn);
         setKind(gfn, FrameKind.BALLOONED);
         written[gfn] = false;
