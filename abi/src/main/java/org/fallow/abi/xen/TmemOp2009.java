@@ -6,34 +6,33 @@ import java.lang.foreign.StructLayout;
 import java.util.Objects;
 
 /**
- * {@code struct tmem_op} of the 2009 tmem ABI, profile "2009" (x86_64: 40 bytes, align 8), in the layout of commit
- * 734a7f6677 (2009-08-06, save/restore + auth) with the member names of c93bd0e6ea ({@code u.new}/{@code u.ctrl}/{@code u.gen}).
+ * {@code struct tmem_op} of the 2009 tmem ABI, profile "2009" (x86_64: 40 bytes, align 8), in the layout of the first
+ * tmem commit 6009f4ddb2 (2009-05-26) — the one seed 002's {@code xc_tmem_control(xc, pool_id, subop, cli_id, arg1,
+ * arg2, buf)} fills — with the member names that c93bd0e6ea gave the same offsets ({@code u.new}/{@code u.ctrl}/{@code u.gen}).
  * <pre>
  *  0       4       8               16      20      24              32              40
  *  +-------+-------+---------------+-------+-------+-------+-------+---------------+
- *  |  cmd  |pool_id| u.new.uuid[0] | uuid[1]       | flags | arg1  |   (padding)   |   u.new  (NEW_POOL)
+ *  |  cmd  |pool_id| u.new.uuid[0] | uuid[1]       | flags | (padding)             |   u.new  (NEW_POOL)
  *  |  u32  |  i32  +-------+-------+-------+-------+---------------+---------------+
- *  |       |       | subop |cli_id | arg1  | arg2  | arg3 (u64)    | buf (handle)  |   u.ctrl (TMEM_CONTROL)
+ *  |       |       | subop |cli_id | arg1  | arg2  | buf (handle)  |   (padding)   |   u.ctrl (TMEM_CONTROL)
  *  |       |       +-------+-------+-------+-------+-------+-------+---------------+
  *  |       |       | object (u64)  | index |tmem_  |pfn_   |  len  | cmfn          |   u.gen  (page ops)
  *  |       |       |               |       |offset |offset |       | (xen_pfn_t)   |
  *  +-------+-------+---------------+-------+-------+-------+-------+---------------+
  * </pre>
- * The very first tmem ABI (6009f4ddb2, 2009-05-26) is identical except that {@code u.ctrl} had no {@code arg3} and
- * {@code buf} sat at offset 24 ({@link #CTRL_BUF_OFFSET_6009F4DDB2}); everything else, including the 40-byte size, is
- * the same. Fallow's "2009" profile is the 734a7f6677 layout.
+ * Two months later 734a7f6677 (save/restore + auth) added {@code u.new.arg1} at 28 and a u64 {@code u.ctrl.arg3} at
+ * 24, which moved {@code buf} to 32 ({@link #CTRL_BUF_OFFSET_734A7F6677}); size stays 40. Fallow's "2009" profile is
+ * the original layout, so the seed's libxc code works as written.
  */
 public final class TmemOp2009 extends Flyweight<TmemOp2009> {
     public static final StructLayout NEW = struct("new",
             array("uuid", 2, U64),
-            u32("flags"),
-            u32("arg1"));
+            u32("flags"));
     public static final StructLayout CTRL = struct("ctrl",
             u32("subop"),
             u32("cli_id"),
             u32("arg1"),
             u32("arg2"),
-            u64("arg3"),
             handle("buf"));
     public static final StructLayout GEN = struct("gen",
             u64("object"),
@@ -51,15 +50,13 @@ public final class TmemOp2009 extends Flyweight<TmemOp2009> {
     public static final int POOL_ID_OFFSET = offsetOf(LAYOUT, "pool_id");
     public static final int NEW_UUID_OFFSET = offsetOf(LAYOUT, "u.new.uuid");
     public static final int NEW_FLAGS_OFFSET = offsetOf(LAYOUT, "u.new.flags");
-    public static final int NEW_ARG1_OFFSET = offsetOf(LAYOUT, "u.new.arg1");
     public static final int CTRL_SUBOP_OFFSET = offsetOf(LAYOUT, "u.ctrl.subop");
     public static final int CTRL_CLI_ID_OFFSET = offsetOf(LAYOUT, "u.ctrl.cli_id");
     public static final int CTRL_ARG1_OFFSET = offsetOf(LAYOUT, "u.ctrl.arg1");
     public static final int CTRL_ARG2_OFFSET = offsetOf(LAYOUT, "u.ctrl.arg2");
-    public static final int CTRL_ARG3_OFFSET = offsetOf(LAYOUT, "u.ctrl.arg3");
     public static final int CTRL_BUF_OFFSET = offsetOf(LAYOUT, "u.ctrl.buf");
-    /** Where {@code u.ctrl.buf} was in the original 6009f4ddb2 layout (before {@code arg3} existed). */
-    public static final int CTRL_BUF_OFFSET_6009F4DDB2 = 24;
+    /** Where {@code u.ctrl.buf} moved in 734a7f6677 (after {@code arg3} was added); not used by this profile. */
+    public static final int CTRL_BUF_OFFSET_734A7F6677 = 32;
     public static final int GEN_OBJECT_OFFSET = offsetOf(LAYOUT, "u.gen.object");
     public static final int GEN_INDEX_OFFSET = offsetOf(LAYOUT, "u.gen.index");
     public static final int GEN_TMEM_OFFSET_OFFSET = offsetOf(LAYOUT, "u.gen.tmem_offset");
@@ -79,8 +76,6 @@ public final class TmemOp2009 extends Flyweight<TmemOp2009> {
     public TmemOp2009 newUuid(int i, long v) { putU64(NEW_UUID_OFFSET + 8L * Objects.checkIndex(i, 2), v); return this; }
     public long newFlags() { return getU32(NEW_FLAGS_OFFSET); }
     public TmemOp2009 newFlags(long v) { putU32(NEW_FLAGS_OFFSET, v); return this; }
-    public long newArg1() { return getU32(NEW_ARG1_OFFSET); }
-    public TmemOp2009 newArg1(long v) { putU32(NEW_ARG1_OFFSET, v); return this; }
 
     public long ctrlSubop() { return getU32(CTRL_SUBOP_OFFSET); }
     public TmemOp2009 ctrlSubop(long v) { putU32(CTRL_SUBOP_OFFSET, v); return this; }
@@ -91,8 +86,6 @@ public final class TmemOp2009 extends Flyweight<TmemOp2009> {
     public TmemOp2009 ctrlArg1(long v) { putU32(CTRL_ARG1_OFFSET, v); return this; }
     public long ctrlArg2() { return getU32(CTRL_ARG2_OFFSET); }
     public TmemOp2009 ctrlArg2(long v) { putU32(CTRL_ARG2_OFFSET, v); return this; }
-    public long ctrlArg3() { return getU64(CTRL_ARG3_OFFSET); }
-    public TmemOp2009 ctrlArg3(long v) { putU64(CTRL_ARG3_OFFSET, v); return this; }
     public long ctrlBuf() { return getU64(CTRL_BUF_OFFSET); }
     public TmemOp2009 ctrlBuf(long v) { putU64(CTRL_BUF_OFFSET, v); return this; }
 

@@ -118,16 +118,16 @@ class GoldenVectorsTest {
 
     @Test
     void tmemOpControlList2009() {
-        // CONTROL / TMEMC_LIST / cli -1 / 4096 / long. The vector is 6009f4ddb2's, where buf sat at 24; with buf and
-        // arg3 zero its bytes are the same in the 734a7f6677 layout Fallow uses.
+        // CONTROL / TMEMC_LIST / cli -1 / 4096 / long: the 6009f4ddb2 vector of xen-abi.md section 6.
         byte[] expected = hex("00000000 00000000 | 04000000 ffffffff 00100000 01000000 | 0000000000000000 | 0000000000000000");
         TmemOp2009 op = new TmemOp2009().wrapNew().cmd(TmemConstants.TMEM_CONTROL).ctrlSubop(TmemConstants.TMEMC_LIST)
                 .ctrlCliId(0xFFFFFFFFL).ctrlArg1(4096).ctrlArg2(1);
         assertArrayEquals(expected, op.toBytes());
         assertEquals(0xFFFFFFFFL, op.ctrlCliId());
-        // where the 2009 profile puts a non-NULL buffer handle (734a7f6677), versus the original layout
+        // a non-NULL buffer handle lands at offset 24, where seed 002's op.buf.p is (6009f4ddb2)
         op.ctrlBuf(0x1122334455667788L);
-        assertEquals((byte) 0x88, op.toBytes()[32]);
-        assertNotEquals(TmemOp2009.CTRL_BUF_OFFSET_6009F4DDB2, TmemOp2009.CTRL_BUF_OFFSET);
+        assertEquals((byte) 0x88, op.toBytes()[24]);
+        assertEquals((byte) 0x11, op.toBytes()[31]);
+        assertNotEquals(TmemOp2009.CTRL_BUF_OFFSET_734A7F6677, TmemOp2009.CTRL_BUF_OFFSET);
     }
 }

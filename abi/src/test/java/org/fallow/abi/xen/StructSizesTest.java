@@ -46,16 +46,14 @@ class StructSizesTest {
     }
 
     @Test
-    void tmemOp2009Offsets734a7f6677() {
+    void tmemOp2009Offsets6009f4ddb2() {
         assertEquals(8, TmemOp2009.NEW_UUID_OFFSET);
         assertEquals(24, TmemOp2009.NEW_FLAGS_OFFSET);
-        assertEquals(28, TmemOp2009.NEW_ARG1_OFFSET);
         assertEquals(8, TmemOp2009.CTRL_SUBOP_OFFSET);
         assertEquals(12, TmemOp2009.CTRL_CLI_ID_OFFSET);
         assertEquals(16, TmemOp2009.CTRL_ARG1_OFFSET);
         assertEquals(20, TmemOp2009.CTRL_ARG2_OFFSET);
-        assertEquals(24, TmemOp2009.CTRL_ARG3_OFFSET);
-        assertEquals(32, TmemOp2009.CTRL_BUF_OFFSET);
+        assertEquals(24, TmemOp2009.CTRL_BUF_OFFSET);
         assertEquals(8, TmemOp2009.GEN_OBJECT_OFFSET);
         assertEquals(16, TmemOp2009.GEN_INDEX_OFFSET);
         assertEquals(20, TmemOp2009.GEN_TMEM_OFFSET_OFFSET);
