@@ -12,15 +12,19 @@ import java.util.random.RandomGenerator;
  */
 public final class AnonGrowWorkload implements Workload {
     static final int PAGES_PER_STEP = 64;
-    private final int peakPages, cycles;
+    private final int peakPages, cycles, idleSteps;
     private final long targetOps;
     private AnonProcess p;
     private int cycle, phase, holdSteps;
     private long ops;
 
-    public AnonGrowWorkload(int peakPages, int cycles, long targetOps) {
+    public AnonGrowWorkload(int peakPages, int cycles, long targetOps) { this(peakPages, cycles, 400, targetOps); }
+
+    /** {@code idleSteps}: workload steps spent at low use after each shrink (10 ms of guest time each). */
+    public AnonGrowWorkload(int peakPages, int cycles, int idleSteps, long targetOps) {
         this.peakPages = peakPages;
         this.cycles = cycles;
+        this.idleSteps = idleSteps;
         this.targetOps = targetOps;
     }
 
@@ -50,7 +54,7 @@ public final class AnonGrowWorkload implements Workload {
             }
             case 3 -> { // idle at low use
                 for (int i = 0; i < 8 && p.alive() && p.size() > 0; i++, ops++) k.touch(p, r.nextInt(p.size()), false);
-                if (++holdSteps >= 400) {
+                if (++holdSteps >= idleSteps) {
                     cycle++;
                     phase = 0;
                 }

@@ -41,13 +41,14 @@ final class HvBed implements AutoCloseable {
     final HypervisorCore core;
     final MemorySubsystem mem;
     final TestToolstack ts;
+    final boolean tmem;
 
     HvBed(Path dir, long hostPages) {
         this.dir = dir;
         core = new HypervisorCore(new HostMemory(hostPages));
         GenericHypercalls.install(core);
         mem = MemorySubsystem.install(core, dir);
-        TmemInstaller.install(core);
+        tmem = TmemInstaller.install(core);
         ts = new TestToolstack(core, 1 << 20);
     }
 
@@ -147,6 +148,25 @@ final class HvBed implements AutoCloseable {
         int got = Short.toUnsignedInt(arena().get(U16, STRUCT + INFO_DOMAIN));
         if (got != domid) return -3; // next domain returned: ours is gone (-ESRCH)
         return arena().get(U64, STRUCT + INFO_TOT_PAGES);
+    }
+
+    /** XEN_SYSCTL_tmem_op LIST (all clients, long format): Xen's text. */
+    String tmemList() {
+        MemorySegment a = arena();
+        a.asSlice(0, 136).fill((byte) 0);
+        a.set(U32, 0, org.fallow.abi.xen.SysctlConstants.XEN_SYSCTL_tmem_op);
+        a.set(U32, 4, org.fallow.abi.xen.SysctlConstants.XEN_SYSCTL_INTERFACE_VERSION);
+        var op = new org.fallow.abi.xen.XenSysctlTmemOp().wrap(a, 8);
+        int bufOff = 8192, bufLen = 64 * 1024;
+        a.asSlice(bufOff, bufLen).fill((byte) 0);
+        op.cmd(org.fallow.abi.xen.TmemConstants.XEN_SYSCTL_TMEM_OP_LIST).cliId(0xFFFFFFFFL).len(bufLen).arg(1)
+                .buf(TestToolstack.handle(bufOff));
+        long rc = ts.sysctl(0);
+        if (rc < 0) throw new IllegalStateException("tmem LIST " + rc);
+        byte[] b = a.asSlice(bufOff, bufLen).toArray(ValueLayout.JAVA_BYTE);
+        int n = 0;
+        while (n < b.length && b[n] != 0) n++;
+        return new String(b, 0, n, java.nio.charset.StandardCharsets.UTF_8);
     }
 
     long hostFreePages() { return ts.onDispatch(() -> core.host().freePages()); }
