@@ -169,6 +169,15 @@ final class HvBed implements AutoCloseable {
         return new String(b, 0, n, java.nio.charset.StandardCharsets.UTF_8);
     }
 
+    /** Whether the host could allocate {@code pages} now (reclaiming tmem's free and ephemeral pages); gives them back. */
+    boolean hostCanAllocate(long pages) {
+        return ts.onDispatch(() -> {
+            if (!core.host().allocate(pages)) return false;
+            core.host().free(pages);
+            return true;
+        });
+    }
+
     long hostFreePages() { return ts.onDispatch(() -> core.host().freePages()); }
 
     Domain domain(int domid) { return core.domains().get(domid); }

@@ -132,7 +132,8 @@ class TmemGuestTest {
             }
             assertTrue(bed.totPages(d.domid()) < 0, "getdomaininfo no longer finds it");
             assertTrue(!bed.tmemList().contains("C=CI:" + d.domid()), "no tmem client left");
-            assertEquals(total, bed.hostFreePages(), "every page back to the host");
+            // tmem keeps freed pages on its own free list (as Xen does) until the host asks: every page is recoverable
+            assertTrue(bed.hostCanAllocate(total), "the host gets every page back (" + bed.hostFreePages() + " free now)");
         }
     }
 
