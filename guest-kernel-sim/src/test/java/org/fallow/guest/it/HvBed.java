@@ -214,7 +214,17 @@ final class HvBed implements AutoCloseable {
 
     static final int TMEM = Hypercalls.TMEM_OP;
 
+    private org.fallow.hypervisor.net.HypervisorServer server;
+
+    /** Serves this core on a Unix socket (the real wire protocol) and returns the socket path. */
+    Path serve() throws IOException, InterruptedException {
+        Path socket = dir.resolve("hv.sock");
+        server = new org.fallow.hypervisor.net.HypervisorServer(core, socket, dir, 1).start();
+        return socket;
+    }
+
     @Override public void close() {
+        if (server != null) server.close();
         ts.close();
         core.close();
     }
