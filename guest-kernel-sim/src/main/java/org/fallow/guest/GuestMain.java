@@ -35,7 +35,7 @@ public final class GuestMain implements Callable<Integer> {
     @Option(names = "--time-scale", defaultValue = "0", description = "guest clock = wall clock × X; 0 = simulated (10 ms per workload step)") double timeScale;
     @Option(names = "--no-balloon", description = "no balloon driver (a PoD guest then crashes)") boolean noBalloon;
     @Option(names = "--selfballoon", description = "enable selfballooning (tmem.selfballooning)") boolean selfballoon;
-    @Option(names = "--selfshrink", description = "enable frontswap selfshrinking (needs --frontswap)") boolean selfshrink;
+    @Option(names = "--no-selfshrink", description = "no frontswap selfshrinking (tmem.selfshrinking=0; on by default with --frontswap)") boolean noSelfshrink;
     @Option(names = "--frontswap", description = "enable frontswap over a persistent tmem pool") boolean frontswap;
     @Option(names = "--cleancache", description = "enable cleancache over private ephemeral tmem pools") boolean cleancache;
     @Option(names = "--shared-fs-uuid", description = "also mount a shared (ocfs2-like) fs with this 32-hex-digit UUID") String sharedUuid;
@@ -44,26 +44,26 @@ public final class GuestMain implements Callable<Integer> {
     @Option(names = "--vcpus", defaultValue = "1", description = "vCPUs (accepted; the simulation runs one)") int vcpus;
     @Option(names = "--swap-pages", defaultValue = "0", description = "swap device size in pages (0 = 2 × memory)") int swapPages;
     @Option(names = "--profile", defaultValue = "4.12", description = "tmem ABI profile: 4.12 or 2009") String profile;
-    @Option(names = "--seed", defaultValue = "1") long seed;
+    @Option(names = "--seed", defaultValue = "1", description = "workload random seed") long seed;
     @Option(names = "--stats-json", description = "write the final statistics here") Path statsJson;
     @Option(names = "--progress-every", defaultValue = "5", description = "progress line every S guest seconds (0 = none)") double progressSec;
     // sysfs knobs
-    @Option(names = "--selfballoon-interval", defaultValue = "5") int interval;
-    @Option(names = "--selfballoon-downhysteresis", defaultValue = "8") int downhys;
-    @Option(names = "--selfballoon-uphysteresis", defaultValue = "1") int uphys;
-    @Option(names = "--selfballoon-min-usable-mb", defaultValue = "0") int minUsableMb;
+    @Option(names = "--selfballoon-interval", defaultValue = "5", description = "selfballoon_interval: seconds between selfballoon runs") int interval;
+    @Option(names = "--selfballoon-downhysteresis", defaultValue = "8", description = "selfballoon_downhysteresis: shrink by 1/N of the gap") int downhys;
+    @Option(names = "--selfballoon-uphysteresis", defaultValue = "1", description = "selfballoon_uphysteresis: grow by 1/N of the gap") int uphys;
+    @Option(names = "--selfballoon-min-usable-mb", defaultValue = "0", description = "selfballoon_min_usable_mb: explicit floor (0 = the piecewise floor)") int minUsableMb;
     @Option(names = "--selfballoon-reserved-mb", defaultValue = "0", description = "0 = totalram/10") int reservedMb;
-    @Option(names = "--frontswap-hysteresis", defaultValue = "20") int fsHys;
-    @Option(names = "--frontswap-inertia", defaultValue = "3") int fsInertia;
-    @Option(names = "--max-retry-count", defaultValue = "4") int maxRetry;
-    @Option(names = "--max-schedule-delay", defaultValue = "32") int maxDelay;
+    @Option(names = "--frontswap-hysteresis", defaultValue = "20", description = "frontswap_hysteresis: selfshrink removes 1/N per shrink") int fsHys;
+    @Option(names = "--frontswap-inertia", defaultValue = "3", description = "frontswap_inertia: quiet intervals before shrinking") int fsInertia;
+    @Option(names = "--max-retry-count", defaultValue = "4", description = "balloon max_retry_count (0 = retry forever)") int maxRetry;
+    @Option(names = "--max-schedule-delay", defaultValue = "32", description = "balloon max_schedule_delay in seconds") int maxDelay;
     @Option(names = "--no-scrub-pages", description = "do not zero pages before ballooning them out") boolean noScrubPages;
 
     public static void main(String[] args) { System.exit(new CommandLine(new GuestMain()).execute(args)); }
 
     GuestTunables tunables() {
         return GuestTunables.defaults().cleancache(cleancache).frontswap(frontswap).selfballooning(selfballoon)
-                .frontswapSelfshrinking(selfshrink).balloon(!noBalloon).selfballoonIntervalSec(interval)
+                .frontswapSelfshrinking(frontswap && !noSelfshrink).balloon(!noBalloon).selfballoonIntervalSec(interval)
                 .selfballoonDownhysteresis(downhys).selfballoonUphysteresis(uphys).selfballoonMinUsableMb(minUsableMb)
                 .selfballoonReservedMb(reservedMb).frontswapHysteresis(fsHys).frontswapInertia(fsInertia)
                 .maxRetryCount(maxRetry).maxScheduleDelaySec(maxDelay).scrubPages(!noScrubPages);
