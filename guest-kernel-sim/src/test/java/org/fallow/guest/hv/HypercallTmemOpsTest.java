@@ -63,4 +63,22 @@ class HypercallTmemOpsTest {
         assertEquals(0x11, mem.readLong(args.extentGpa() + 8));
         assertEquals(0x2000, mem.readLong(args.extentGpa() + 16));
     }
+
+    @Test void theAbiModuleFlyweightsReadWhatTheGuestWrote() {
+        new HypercallTmemOps((op, a0, a1, a2, a3, a4) -> 1, mem, args, AbiProfile.XEN_4_12)
+                .getPage(5, 0x15, 0x16, 0x17, 0x1234, 0x99);
+        var op = new org.fallow.abi.xen.TmemOp().wrap(mem.segment(), args.structGpa());
+        assertEquals(5, op.cmd());
+        assertEquals(5, op.poolId());
+        assertEquals(0x15, op.genOid(0));
+        assertEquals(0x17, op.genOid(2));
+        assertEquals(0x1234, op.genIndex());
+        assertEquals(0x99, op.genCmfn());
+        new HypercallMemoryOps((op2, a0, a1, a2, a3, a4) -> 2, mem, args).populatePhysmap(new long[]{7, 8}, 2);
+        var r = new org.fallow.abi.xen.XenMemoryReservation().wrap(mem.segment(), args.structGpa());
+        assertEquals(args.extentGpa(), r.extentStart());
+        assertEquals(2, r.nrExtents());
+        assertEquals(0, r.extentOrder());
+        assertEquals(0x7FF0, r.domid());
+    }
 }
