@@ -169,6 +169,23 @@ final class HvBed implements AutoCloseable {
         return new String(b, 0, n, java.nio.charset.StandardCharsets.UTF_8);
     }
 
+    /** XEN_SYSCTL_TMEM_OP_SET_AUTH: lets domain {@code domid} join shared pools of uuid {lo, hi}. */
+    long tmemAuth(int domid, long uuidLo, long uuidHi) {
+        MemorySegment a = arena();
+        a.asSlice(0, 136).fill((byte) 0);
+        a.set(U32, 0, org.fallow.abi.xen.SysctlConstants.XEN_SYSCTL_tmem_op);
+        a.set(U32, 4, org.fallow.abi.xen.SysctlConstants.XEN_SYSCTL_INTERFACE_VERSION);
+        int infoOff = 8192;
+        a.asSlice(infoOff, 32).fill((byte) 0);
+        a.set(U32, infoOff, 1 << 2); // flags.u.auth = 1: add
+        a.set(U64, infoOff + 16, uuidLo);
+        a.set(U64, infoOff + 24, uuidHi);
+        var op = new org.fallow.abi.xen.XenSysctlTmemOp().wrap(a, 8);
+        op.cmd(org.fallow.abi.xen.TmemConstants.XEN_SYSCTL_TMEM_OP_SET_AUTH).cliId(domid).len(32)
+                .buf(TestToolstack.handle(infoOff));
+        return ts.sysctl(0);
+    }
+
     /** Whether the host could allocate {@code pages} now (reclaiming tmem's free and ephemeral pages); gives them back. */
     boolean hostCanAllocate(long pages) {
         return ts.onDispatch(() -> {

@@ -137,5 +137,34 @@ class TmemGuestTest {
         }
     }
 
+    @Test @Timeout(120)
+    void sharedPoolByUuidServesPagesAcrossAuthorizedGuests(@TempDir Path dir) throws Exception {
+        try (HvBed bed = new HvBed(dir, 16384)) {
+            HvBed.Dom a = bed.createPlain(2048, 1024), b = bed.createPlain(2048, 1024), c = bed.createPlain(2048, 1024);
+            long lo = 0x0123456789ABCDEFL, hi = 0x0FEDCBA987654321L;
+            assertEquals(1, bed.tmemAuth(a.domid(), lo, hi));
+            assertEquals(1, bed.tmemAuth(b.domid(), lo, hi));
+            try (SharedPhysMem ma = bed.physMem(a.domid()); SharedPhysMem mb = bed.physMem(b.domid());
+                 SharedPhysMem mc = bed.physMem(c.domid())) {
+                GuestTunables t = GuestTunables.defaults().cleancache(true).frontswap(false);
+                GuestSystem ga = boot(bed, a, ma, t, false), gb = boot(bed, b, mb, t, false), gc = boot(bed, c, mc, t, false);
+                int pa = ga.kernel().mount("ocfs2", true, lo, hi).poolId();
+                int pb = gb.kernel().mount("ocfs2", true, lo, hi).poolId();
+                int pc = gc.kernel().mount("ocfs2", true, lo, hi).poolId(); // not authorized: a private pool
+                TmemOps oa = new HypercallTmemOps(bed.hypercaller(a.domid(), AbiProfile.XEN_4_12), ma, ga.kernel().hypercallArgs(), AbiProfile.XEN_4_12);
+                TmemOps ob = new HypercallTmemOps(bed.hypercaller(b.domid(), AbiProfile.XEN_4_12), mb, gb.kernel().hypercallArgs(), AbiProfile.XEN_4_12);
+                TmemOps oc = new HypercallTmemOps(bed.hypercaller(c.domid(), AbiProfile.XEN_4_12), mc, gc.kernel().hypercallArgs(), AbiProfile.XEN_4_12);
+                int fa = ga.kernel().allocBalloonFrame(), fb = gb.kernel().allocBalloonFrame(), fc = gc.kernel().allocBalloonFrame();
+                PageSignature.write(ma, fa, PageSignature.FILE_MAGIC, 4242, 9, 3);
+                assertEquals(1, oa.putPage(pa, 4242, 0, 0, 9, fa));
+                assertEquals(1, ob.getPage(pb, 4242, 0, 0, 9, fb), "guest B reads what guest A put");
+                assertTrue(PageSignature.matches(mb, fb, PageSignature.FILE_MAGIC, 4242, 9, 3));
+                assertEquals(1, ob.getPage(pb, 4242, 0, 0, 9, fb), "shared gets are not exclusive");
+                long rc = oc.getPage(pc, 4242, 0, 0, 9, fc);
+                assertTrue(rc == 0 || rc == -1001, "an unauthorized guest got a private pool: " + rc);
+            }
+        }
+    }
+
     static boolean noFree(GuestSystem g) { return g.kernel().allocator().count(FrameKind.FREE) == 0; }
 }
