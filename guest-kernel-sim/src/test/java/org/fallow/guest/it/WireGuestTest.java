@@ -91,4 +91,32 @@ class WireGuestTest {
             assertTrue(bed.hostCanAllocate(all), "the host gets every page back");
         }
     }
+
+    @Test @Timeout(120)
+    void memoryTargetWatchDrivesTheBalloonBothWays(@TempDir Path dir) throws Exception {
+        try (HvBed bed = new HvBed(dir, 16384)) {
+            Path socket = bed.serve();
+            HvBed.Dom d = bed.createPlain(4096, 4096);
+            try (var platform = org.fallow.guest.WireGuestPlatform.connect(socket, d.domid(), d.handle(), AbiProfile.XEN_4_12)) {
+                var clock = new org.fallow.guest.GuestClock.Simulated();
+                var g = new org.fallow.guest.GuestSystem(platform.memory(), platform.hypercaller(),
+                        org.fallow.guest.GuestTunables.defaults().cleancache(false).frontswap(false), clock,
+                        new org.fallow.guest.GuestSystem.BootOptions(false, false, 0, AbiProfile.XEN_4_12));
+                var targets = new java.util.concurrent.LinkedBlockingQueue<Long>();
+                platform.watchTarget(targets::add);
+                try (HypervisorConnection ts = HypervisorConnection.toolstack(socket, AbiProfile.XEN_4_12)) {
+                    for (long kib : new long[] {2048 * 4, 3000 * 4}) { // xl mem-set down, then up again
+                        ts.xenstore().write("/local/domain/" + d.domid() + "/memory/target", Long.toString(kib));
+                        Long got;
+                        do { got = targets.poll(30, TimeUnit.SECONDS); } while (got != null && got != kib);
+                        assertEquals(kib, got, "watch event delivered");
+                        g.balloon().onXenstoreTarget(got, clock.nowMs());
+                        g.settleBalloon(10_000);
+                        assertEquals(kib / 4, g.kernel().currentPages());
+                        assertEquals(kib / 4, bed.totPages(d.domid()), "tot_pages follows the balloon");
+                    }
+                }
+            }
+        }
+    }
 }
