@@ -29,8 +29,33 @@ class TmemGuestTest {
     @BeforeAll static void needsTmem() { assumeTrue(TmemInstaller.available(), "tmem subsystem not on the class path"); }
 
     static GuestSystem boot(HvBed bed, HvBed.Dom d, SharedPhysMem mem, GuestTunables t, boolean scrub) {
-        return new GuestSystem(mem, bed.hypercaller(d.domid(), AbiProfile.XEN_4_12), t, new GuestClock.Simulated(),
-                new GuestSystem.BootOptions(true, scrub, 0, AbiProfile.XEN_4_12));
+        return boot(bed, d, mem, t, scrub, AbiProfile.XEN_4_12);
+    }
+
+    static GuestSystem boot(HvBed bed, HvBed.Dom d, SharedPhysMem mem, GuestTunables t, boolean scrub, AbiProfile p) {
+        return new GuestSystem(mem, bed.hypercaller(d.domid(), p), t, new GuestClock.Simulated(),
+                new GuestSystem.BootOptions(true, scrub, 0, p));
+    }
+
+    @Test @Timeout(120)
+    void guestSpeakingThe2009AbiGetsCleancacheAndFrontswap(@TempDir Path dir) throws Exception {
+        try (HvBed bed = new HvBed(dir, 16384)) {
+            HvBed.Dom d = bed.createPlain(4096, 2048);
+            try (SharedPhysMem mem = bed.physMem(d.domid())) {
+                GuestTunables t = GuestTunables.defaults().cleancache(true).frontswap(true);
+                GuestSystem g = boot(bed, d, mem, t, false, AbiProfile.TMEM_2009);
+                assertTrue(g.tmemDriver().stats().newPoolFailures == 0);
+                Workload w = Workload.byName("zipf-files", g.kernel().maxPfn(), 30_000);
+                g.run(w, new SplittableRandom(6), 0, 0, null);
+                var hog = g.kernel().spawn();
+                g.kernel().resize(hog, 2500);
+                for (int v = 0; v < 2500; v++) g.kernel().touch(hog, v, true);
+                for (int v = 0; v < 2500; v++) g.kernel().touch(hog, v, false);
+                assertTrue(g.kernel().cleancache().succGets() > 0);
+                assertTrue(g.kernel().frontswap().succStores() > 0 && g.kernel().frontswap().loads() > 0);
+                assertEquals(0, g.kernel().stats().dataErrors);
+            }
+        }
     }
 
     @Test @Timeout(120)
