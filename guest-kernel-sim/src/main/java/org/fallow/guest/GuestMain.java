@@ -57,6 +57,7 @@ public final class GuestMain implements Callable<Integer> {
     @Option(names = "--frontswap-inertia", defaultValue = "3", description = "frontswap_inertia: quiet intervals before shrinking") int fsInertia;
     @Option(names = "--max-retry-count", defaultValue = "4", description = "balloon max_retry_count (0 = retry forever)") int maxRetry;
     @Option(names = "--max-schedule-delay", defaultValue = "32", description = "balloon max_schedule_delay in seconds") int maxDelay;
+    @Option(names = "--selfshrink-every-interval", description = "3.x/4.x selfshrink cadence (every interval after the first countdown) instead of v5.2's every 3") boolean shrinkEveryInterval;
     @Option(names = "--no-scrub-pages", description = "do not zero pages before ballooning them out") boolean noScrubPages;
 
     public static void main(String[] args) { System.exit(new CommandLine(new GuestMain()).execute(args)); }
@@ -66,7 +67,7 @@ public final class GuestMain implements Callable<Integer> {
                 .frontswapSelfshrinking(frontswap && !noSelfshrink).balloon(!noBalloon).selfballoonIntervalSec(interval)
                 .selfballoonDownhysteresis(downhys).selfballoonUphysteresis(uphys).selfballoonMinUsableMb(minUsableMb)
                 .selfballoonReservedMb(reservedMb).frontswapHysteresis(fsHys).frontswapInertia(fsInertia)
-                .maxRetryCount(maxRetry).maxScheduleDelaySec(maxDelay).scrubPages(!noScrubPages);
+                .maxRetryCount(maxRetry).maxScheduleDelaySec(maxDelay).scrubPages(!noScrubPages).selfshrinkRearm(!shrinkEveryInterval);
     }
 
     @Override public Integer call() throws Exception {
