@@ -123,7 +123,9 @@ public final class GuestSystem {
             if (durationMs > 0 && now - start >= durationMs) more = false;
             if (progress != null && progressEveryMs > 0 && now >= nextProgress) {
                 nextProgress = now + progressEveryMs;
-                progress.accept(String.format("t=%.1fs ops=%d %s target=%d", now / 1000.0, w.ops(), kernel.describe(), balloon.targetPages()));
+                progress.accept(String.format("t=%.1fs ops=%d %s target=%d cleancache hits=%d/%d", now / 1000.0, w.ops(),
+                        kernel.describe(), balloon.targetPages(), kernel.cleancache().succGets(),
+                        kernel.cleancache().succGets() + kernel.cleancache().failedGets()));
             }
         }
     }
