@@ -48,7 +48,8 @@ public final class SharedPhysMem implements PhysMem, AutoCloseable {
         this.frames = ram.byteSize() / PAGE_SIZE;
         this.faulter = faulter;
         if (p2m.get(INT, 0) != P2M_MAGIC) throw new IllegalArgumentException("not a p2m view (bad magic)");
-        if (p2m.get(LONG, 8) != frames) throw new IllegalArgumentException("p2m has " + p2m.get(LONG, 8) + " frames, memory " + frames);
+        // the hypervisor may have grown the files since (max_mem raised); the guest keeps the max_pfn it booted with
+        if (p2m.get(LONG, 8) < frames) throw new IllegalArgumentException("p2m has " + p2m.get(LONG, 8) + " frames, memory " + frames);
     }
 
     /** Maps {@code dom<D>.mem} and {@code dom<D>.p2m} from the hypervisor's run directory. */
