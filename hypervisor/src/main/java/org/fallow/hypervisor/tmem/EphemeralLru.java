@@ -59,6 +59,8 @@ final class EphemeralLru {
 
     TmemPage oldest() { return head; }
 
+    TmemPage newest() { return tail; }
+
     long count() { return count; }
 
     long countMax() { return countMax; }
