@@ -13,6 +13,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.ref.WeakReference;
 import java.util.Map;
 import java.util.WeakHashMap;
 
@@ -26,7 +27,7 @@ import java.util.WeakHashMap;
  */
 public final class TmemSubsystem implements Subsystem, DomainLifecycle {
     private static final Logger log = LoggerFactory.getLogger(TmemSubsystem.class);
-    private static final Map<HypervisorCore, TmemSubsystem> INSTALLED = new WeakHashMap<>();
+    private static final Map<HypervisorCore, WeakReference<TmemSubsystem>> INSTALLED = new WeakHashMap<>();
 
     private final TmemEngine.Config config;
     private HypervisorCore core;
@@ -42,7 +43,10 @@ public final class TmemSubsystem implements Subsystem, DomainLifecycle {
     public TmemSubsystem(TmemEngine.Config config) { this.config = config; }
 
     /** The tmem subsystem installed in {@code core}, or null. */
-    public static synchronized TmemSubsystem of(HypervisorCore core) { return INSTALLED.get(core); }
+    public static synchronized TmemSubsystem of(HypervisorCore core) {
+        WeakReference<TmemSubsystem> r = INSTALLED.get(core);
+        return r == null ? null : r.get();
+    }
 
     @Override public void install(HypervisorCore core) {
         this.core = core;
@@ -53,7 +57,7 @@ public final class TmemSubsystem implements Subsystem, DomainLifecycle {
         core.sysctls().register(TmemSysctl.XEN_SYSCTL_TMEM_OP, new TmemSysctl(control));
         core.domains().addListener(this);
         core.host().addReclaimer(engine);
-        synchronized (TmemSubsystem.class) { INSTALLED.put(core, this); }
+        synchronized (TmemSubsystem.class) { INSTALLED.put(core, new WeakReference<>(this)); }
         log.info("tmem: installed (enabled={}, compress={})", config.enabled(), config.compressByDefault());
     }
 
