@@ -386,7 +386,7 @@ public final class TmemEngine implements HostMemory.Reclaimer {
     }
 
     private void destroyObject(TmemObject o) {
-        for (TmemPage p : new ArrayList<>(o.pages.values())) deletePage(p);
+        for (TmemPage p : o.pages.values()) deletePage(p);
     }
 
     // ------------------------------------------------------------------------------------------------ pages
