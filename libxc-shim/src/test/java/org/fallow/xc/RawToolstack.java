@@ -1,6 +1,9 @@
 package org.fallow.xc;
 
 import org.fallow.abi.Hypercalls;
+import org.fallow.abi.xen.XenDomctl;
+import org.fallow.abi.xen.XenDomctlCreatedomain;
+import org.fallow.abi.xen.XenDomctlMaxMem;
 import org.fallow.xc.transport.HypercallBuffer;
 
 import java.io.IOException;
@@ -10,8 +13,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 /**
- * The few domain-building calls the tmem end-to-end tests need, issued as raw domctl/memory_op structs (xen_domctl
- * offsets are absolute): createdomain, max_mem, populate_physmap, destroydomain.
+ * The few domain-building calls the tmem end-to-end tests need, issued as raw domctl/memory_op structs : createdomain, max_mem, populate_physmap, destroydomain.
  */
 final class RawToolstack {
     static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -30,8 +32,10 @@ final class RawToolstack {
     /** XEN_DOMCTL_createdomain (1): returns the new domid or a negated errno. */
     static int createDomain(XcHandle xc, byte[] handle) throws IOException {
         MemorySegment s = domctl(1, 0);
-        MemorySegment.copy(MemorySegment.ofArray(handle), 0, s, 20, 16);
-        s.set(U32, 40, 1); // max_vcpus
+        int u = XenDomctl.U_OFFSET;
+        MemorySegment.copy(MemorySegment.ofArray(handle), 0, s, u + XenDomctlCreatedomain.HANDLE_OFFSET, 16);
+        s.set(U32, u + XenDomctlCreatedomain.FLAGS_OFFSET, 3); // XEN_DOMCTL_CDF_hvm_guest | XEN_DOMCTL_CDF_hap
+        s.set(U32, u + XenDomctlCreatedomain.MAX_VCPUS_OFFSET, 1);
         long rc = xc.domctl(s);
         return rc < 0 ? (int) rc : Short.toUnsignedInt(s.get(U16, 8));
     }
@@ -39,7 +43,7 @@ final class RawToolstack {
     /** XEN_DOMCTL_max_mem (11). */
     static long maxMem(XcHandle xc, int domid, long kb) throws IOException {
         MemorySegment s = domctl(11, domid);
-        s.set(U64, 16, kb);
+        s.set(U64, XenDomctl.U_OFFSET + XenDomctlMaxMem.MAX_MEMKB_OFFSET, kb);
         return xc.domctl(s);
     }
 

@@ -37,13 +37,15 @@ public final class TmemCommands {
         Path socket;
         @Option(names = "--abi", defaultValue = "4.12", description = "ABI profile: 4.12 (sysctl) or 2009 (TMEM_CONTROL)")
         String abi;
-        PrintStream out = System.out, err = System.err;
+        PrintStream out, err;
 
         AbiProfile profile() { return AbiProfile.fromLabel(abi); }
 
         boolean v2009() { return profile() == AbiProfile.TMEM_2009; }
 
         @Override public Integer call() throws Exception {
+            out = System.out;
+            err = System.err;
             try (XcHandle xc = XcHandle.open(socket != null ? socket : XcHandle.defaultSocket(), profile())) {
                 return run(new XcTmem(xc));
             }
