@@ -36,10 +36,29 @@ public final class FallowMain implements Runnable {
         FallowMain root = new FallowMain();
         CommandLine cl = new CommandLine(root);
         cl.setExecutionStrategy(pr -> {
-            root.context();
+            RunContext ctx = root.context();
+            for (CommandLine.ParseResult sub = pr.subcommand(); sub != null; sub = sub.subcommand()) propagate(sub, ctx);
             return new CommandLine.RunLast().execute(pr);
         });
         return cl;
+    }
+
+    /**
+     * Gives a subcommand that has its own {@code --run-dir}/{@code --socket} options (the hypervisor, the libxc-shim
+     * commands) the global values, unless it was given its own on the command line.
+     */
+    static void propagate(CommandLine.ParseResult sub, RunContext ctx) {
+        set(sub, "--run-dir", ctx.runDir());
+        set(sub, "--socket", ctx.socket());
+    }
+
+    private static void set(CommandLine.ParseResult sub, String name, Path value) {
+        CommandLine.Model.OptionSpec o = sub.commandSpec().findOption(name);
+        if (o == null || sub.hasMatchedOption(name)) return;
+        Class<?> t = o.type();
+        if (t == Path.class) o.setValue(value);
+        else if (t == String.class) o.setValue(value.toString());
+        else if (t == java.io.File.class) o.setValue(value.toFile());
     }
 
     /** Resolves and publishes the global options. */

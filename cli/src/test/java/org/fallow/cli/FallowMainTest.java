@@ -47,4 +47,28 @@ class FallowMainTest {
         cl.setErr(new PrintWriter(new StringWriter()));
         assertEquals(2, cl.execute("no-such-command"));
     }
+
+    @CommandLine.Command(name = "probe")
+    static final class Probe implements Runnable {
+        @CommandLine.Option(names = "--run-dir") Path runDir;
+        @CommandLine.Option(names = "--socket") String socket;
+        @Override public void run() { }
+    }
+
+    @Test
+    void globalRunDirAndSocketReachSubcommandsWithTheirOwnOptions() {
+        CommandLine cl = FallowMain.commandLine();
+        Probe probe = new Probe();
+        cl.addSubcommand(probe);
+        assertEquals(0, cl.execute("--run-dir", "/tmp/g", "probe"));
+        assertEquals(Path.of("/tmp/g"), probe.runDir);
+        assertEquals("/tmp/g/hypervisor.sock", probe.socket);
+
+        CommandLine cl2 = FallowMain.commandLine();
+        Probe own = new Probe();
+        cl2.addSubcommand(own);
+        assertEquals(0, cl2.execute("--run-dir", "/tmp/g", "probe", "--socket", "/tmp/mine.sock"));
+        assertEquals("/tmp/mine.sock", own.socket, "an option given to the subcommand wins");
+        assertEquals(Path.of("/tmp/g"), own.runDir);
+    }
 }

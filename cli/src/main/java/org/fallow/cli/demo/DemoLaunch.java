@@ -20,7 +20,7 @@ public final class DemoLaunch {
 
     public static List<String> hypervisor(RunContext ctx, long hostMiB) {
         List<String> a = new ArrayList<>(global(ctx));
-        a.addAll(List.of("hypervisor", "--host-mib", Long.toString(hostMiB)));
+        a.addAll(List.of("hypervisor", "--host-mem", Long.toString(hostMiB)));
         return a;
     }
 
