@@ -111,6 +111,17 @@ public final class MemoryChart {
         NumberAxis mib = new NumberAxis("host memory (MiB)");
         XYPlot p = new XYPlot(ds, null, mib, r);
         decorate(series, p, true);
+        series.levels().forEach((label, pages) -> {
+            ValueMarker m = new ValueMarker(Units.mib(pages), new Color(0xc62828),
+                    new BasicStroke(2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 1f, new float[]{10f, 6f}, 0f));
+            m.setLabel(label);
+            m.setLabelFont(new Font(Font.SANS_SERIF, Font.BOLD, 12));
+            m.setLabelPaint(new Color(0xc62828));
+            m.setLabelAnchor(RectangleAnchor.TOP_LEFT);
+            m.setLabelTextAnchor(TextAnchor.BOTTOM_LEFT);
+            p.addRangeMarker(m, Layer.FOREGROUND);
+            mib.setUpperBound(Math.max(mib.getUpperBound(), Units.mib(pages) * 1.08));
+        });
         return p;
     }
 

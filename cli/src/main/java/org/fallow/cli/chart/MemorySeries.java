@@ -16,6 +16,7 @@ public final class MemorySeries {
     private final List<HostSample> samples = new ArrayList<>();
     private final Map<Integer, String> names = new LinkedHashMap<>();
     private final List<DemoEvent> events = new ArrayList<>();
+    private final Map<String, Long> levels = new LinkedHashMap<>();
 
     public MemorySeries(long startMillis) { this.startMillis = startMillis; }
 
@@ -24,6 +25,11 @@ public final class MemorySeries {
     public synchronized void name(int domid, String name) { names.put(domid, name); }
 
     public synchronized void event(long timeMillis, String label) { events.add(new DemoEvent(timeMillis, label)); }
+
+    /** A horizontal reference level on the host plot, e.g. the sum of the guests' static maxima. */
+    public synchronized void level(String label, long pages) { levels.put(label, pages); }
+
+    public synchronized Map<String, Long> levels() { return Map.copyOf(levels); }
 
     public long startMillis() { return startMillis; }
 

@@ -73,6 +73,7 @@ public final class DemoRunner {
         RunContext ctx = RunContext.resolve(runDir, null, Map.of());
         long t0 = System.currentTimeMillis();
         MemorySeries series = new MemorySeries(t0);
+        series.level("guests' maxmem: " + scenario.configuredMiB() + " MiB", scenario.configuredMiB() * 256);
         List<GuestRun> guests = new ArrayList<>();
         for (Scenario.Guest g : scenario.guests()) guests.add(new GuestRun(g));
         Map<Integer, DemoReport.Planned> plan = new LinkedHashMap<>();

@@ -30,6 +30,7 @@ public final class SyntheticSeries {
             s.add(new HostSample(t0 + i * 500L, host, host - used - eph - 16, eph, eph + 20, doms));
         }
         s.event(t0 + 1500, "paging target 8 MiB");
+        s.level("guests configured: 80 MiB", 80 * 256);
         return s;
     }
 }
