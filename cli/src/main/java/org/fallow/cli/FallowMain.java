@@ -1,5 +1,6 @@
 package org.fallow.cli;
 
+import org.fallow.abi.tools.AbiCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -13,9 +14,10 @@ import java.nio.file.Path;
  */
 @Command(name = "fallow", mixinStandardHelpOptions = true, version = "fallow 0.1.0",
         description = "User-space emulator of Xen's memory-overcommit hypercall ABI (tmem, memory_op/PoD, mem_paging).",
-        subcommandsRepeatable = false,
         subcommands = {
                 // one subcommand per line (other modules' helpers add theirs here); keep the xl-like order
+                org.fallow.hypervisor.HypervisorMain.class,
+                AbiCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class FallowMain implements Runnable {

@@ -2,6 +2,7 @@ package org.fallow.hypervisor.core;
 
 import org.fallow.abi.Hypercalls;
 import org.fallow.abi.XenErrno;
+import org.fallow.hypervisor.xenstore.XenStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,6 +30,7 @@ public final class HypervisorCore implements AutoCloseable {
     private volatile MemoryFaultHandler faultHandler =
             (d, gfn, write, vcpu, reply) -> reply.failed(-XenErrno.EFAULT, "no memory subsystem");
     private volatile EventChannels eventChannels;
+    private final XenStore xenstore = new XenStore();
 
     public HypervisorCore(HostMemory host) {
         this.host = host;
@@ -65,6 +67,9 @@ public final class HypervisorCore implements AutoCloseable {
     public EventChannels eventChannels() { return eventChannels; }
 
     public void eventChannels(EventChannels e) { eventChannels = e; }
+
+    /** The hypervisor's xenstore (served to clients over XENSTORE frames; subsystems may read and write it). */
+    public XenStore xenstore() { return xenstore; }
 
     /** The single dispatch thread's executor. */
     public ExecutorService dispatcher() { return dispatcher; }

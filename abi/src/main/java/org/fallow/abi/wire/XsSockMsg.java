@@ -1,0 +1,93 @@
+package org.fallow.abi.wire;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * XENSTORE payload: one xenstored wire message, {@code struct xsd_sockmsg} of io/xs_wire.h followed by its body.
+ *
+ * <pre>
+ * +---------------------------------------------------------------+
+ * |                type (u32, enum xsd_sockmsg_type)              |  0
+ * +---------------------------------------------------------------+
+ * |                req_id (u32, echoed in the reply)              |  4
+ * +---------------------------------------------------------------+
+ * |                tx_id (u32, 0 = no transaction)                |  8
+ * +---------------------------------------------------------------+
+ * |                len (u32, body bytes)                          | 12
+ * +---------------------------------------------------------------+
+ * |                body[len] ...                                  | 16
+ * </pre>
+ *
+ * Bodies are NUL-separated strings: XS_READ "path\0" → value (no NUL); XS_WRITE "path\0value";
+ * XS_DIRECTORY "path\0" → "child\0child\0"; XS_WATCH/XS_UNWATCH "path\0token\0" → "OK\0";
+ * XS_WATCH_EVENT "path\0token\0"; XS_ERROR "ENOENT\0".
+ */
+public final class XsSockMsg extends Flyweight<XsSockMsg> {
+    public static final int XS_DIRECTORY = 1;
+    public static final int XS_READ = 2;
+    public static final int XS_WATCH = 4;
+    public static final int XS_UNWATCH = 5;
+    public static final int XS_WRITE = 11;
+    public static final int XS_RM = 13;
+    public static final int XS_WATCH_EVENT = 15;
+    public static final int XS_ERROR = 16;
+
+    public static final int TYPE_OFFSET = 0;
+    public static final int REQ_ID_OFFSET = 4;
+    public static final int TX_ID_OFFSET = 8;
+    public static final int LEN_OFFSET = 12;
+    public static final int BODY_OFFSET = 16;
+    public static final int HEADER_LENGTH = 16;
+    /** XENSTORE_PAYLOAD_MAX of io/xs_wire.h. */
+    public static final int PAYLOAD_MAX = 4096;
+
+    public int type() { return i32(TYPE_OFFSET); }
+    public int reqId() { return i32(REQ_ID_OFFSET); }
+    public int txId() { return i32(TX_ID_OFFSET); }
+    public long length() { return u32(LEN_OFFSET); }
+    public byte[] body() { return bytes(BODY_OFFSET, (int) length()); }
+
+    public static String typeName(int type) {
+        return switch (type) {
+            case XS_DIRECTORY -> "XS_DIRECTORY"; case XS_READ -> "XS_READ"; case XS_WATCH -> "XS_WATCH";
+            case XS_UNWATCH -> "XS_UNWATCH"; case XS_WRITE -> "XS_WRITE"; case XS_RM -> "XS_RM";
+            case XS_WATCH_EVENT -> "XS_WATCH_EVENT"; case XS_ERROR -> "XS_ERROR";
+            default -> "XS#" + type;
+        };
+    }
+
+    /** A complete XENSTORE payload. */
+    public static byte[] encode(int type, int reqId, int txId, byte[] body) {
+        byte[] out = new byte[HEADER_LENGTH + body.length];
+        XsSockMsg m = new XsSockMsg().wrap(out);
+        m.i32(TYPE_OFFSET, type);
+        m.i32(REQ_ID_OFFSET, reqId);
+        m.i32(TX_ID_OFFSET, txId);
+        m.i32(LEN_OFFSET, body.length);
+        System.arraycopy(body, 0, out, BODY_OFFSET, body.length);
+        return out;
+    }
+
+    /** Joins strings each followed by a NUL ("a\0b\0"). */
+    public static byte[] nulTerminated(String... parts) {
+        StringBuilder sb = new StringBuilder();
+        for (String p : parts) sb.append(p).append('\0');
+        return sb.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Splits a body at NULs; a trailing unterminated part is kept, a final empty part after the last NUL is not. */
+    public static List<String> split(byte[] body) {
+        List<String> out = new ArrayList<>();
+        int start = 0;
+        for (int i = 0; i < body.length; i++) {
+            if (body[i] == 0) {
+                out.add(new String(body, start, i - start, StandardCharsets.UTF_8));
+                start = i + 1;
+            }
+        }
+        if (start < body.length) out.add(new String(body, start, body.length - start, StandardCharsets.UTF_8));
+        return out;
+    }
+}

@@ -1,0 +1,83 @@
+package org.fallow.abi.xen;
+
+import java.lang.foreign.StructLayout;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Supplier;
+import org.fallow.abi.AbiProfile;
+
+/**
+ * Every struct layout Fallow speaks, per ABI profile. Profile 4.12 lists them all; profile 2009 lists only what differs
+ * from 4.12 (its {@code tmem_op} and {@code tmem_handle}); {@link #find} falls back to 4.12 for the shared structs.
+ */
+public final class AbiRegistry {
+    private AbiRegistry() {}
+
+    private static final List<AbiStruct> ALL;
+
+    static {
+        List<AbiStruct> l = new ArrayList<>();
+        AbiProfile x = AbiProfile.XEN_4_12;
+        add(l, x, "privcmd_hypercall", "struct privcmd_hypercall", PrivcmdHypercall.LAYOUT, PrivcmdHypercall::new);
+        add(l, x, "multicall_entry", "struct multicall_entry", MulticallEntry.LAYOUT, MulticallEntry::new);
+        add(l, x, "xen_tmem_oid", "struct xen_tmem_oid", XenTmemOid.LAYOUT, XenTmemOid::new);
+        add(l, x, "tmem_op", "struct tmem_op", TmemOp.LAYOUT, TmemOp::new);
+        add(l, x, "xen_sysctl", "struct xen_sysctl", XenSysctl.LAYOUT, XenSysctl::new);
+        add(l, x, "xen_sysctl_tmem_op", "struct xen_sysctl_tmem_op", XenSysctlTmemOp.LAYOUT, XenSysctlTmemOp::new);
+        add(l, x, "xen_tmem_client", "struct xen_tmem_client", XenTmemClient.LAYOUT, XenTmemClient::new);
+        add(l, x, "xen_tmem_pool_info", "struct xen_tmem_pool_info", XenTmemPoolInfo.LAYOUT, XenTmemPoolInfo::new);
+        add(l, x, "tmem_handle", "struct tmem_handle", TmemHandle.LAYOUT, TmemHandle::new);
+        add(l, x, "xen_sysctl_physinfo", "struct xen_sysctl_physinfo", XenSysctlPhysinfo.LAYOUT, XenSysctlPhysinfo::new);
+        add(l, x, "xen_sysctl_getdomaininfolist", "struct xen_sysctl_getdomaininfolist",
+                XenSysctlGetdomaininfolist.LAYOUT, XenSysctlGetdomaininfolist::new);
+        add(l, x, "xen_domctl", "struct xen_domctl", XenDomctl.LAYOUT, XenDomctl::new);
+        add(l, x, "xen_domctl_createdomain", "struct xen_domctl_createdomain",
+                XenDomctlCreatedomain.LAYOUT, XenDomctlCreatedomain::new);
+        add(l, x, "xen_domctl_getdomaininfo", "struct xen_domctl_getdomaininfo",
+                XenDomctlGetdomaininfo.LAYOUT, XenDomctlGetdomaininfo::new);
+        add(l, x, "xen_domctl_max_mem", "struct xen_domctl_max_mem", XenDomctlMaxMem.LAYOUT, XenDomctlMaxMem::new);
+        add(l, x, "xen_domctl_max_vcpus", "struct xen_domctl_max_vcpus", XenDomctlMaxVcpus.LAYOUT, XenDomctlMaxVcpus::new);
+        add(l, x, "xen_domctl_vm_event_op", "struct xen_domctl_vm_event_op",
+                XenDomctlVmEventOp.LAYOUT, XenDomctlVmEventOp::new);
+        add(l, x, "xen_arch_domainconfig", "struct xen_arch_domainconfig",
+                XenArchDomainconfig.LAYOUT, XenArchDomainconfig::new);
+        add(l, x, "xen_memory_reservation", "struct xen_memory_reservation",
+                XenMemoryReservation.LAYOUT, XenMemoryReservation::new);
+        add(l, x, "xen_pod_target", "struct xen_pod_target", XenPodTarget.LAYOUT, XenPodTarget::new);
+        add(l, x, "xen_mem_paging_op", "struct xen_mem_paging_op", XenMemPagingOp.LAYOUT, XenMemPagingOp::new);
+        add(l, x, "vm_event_request", "vm_event_request_t", VmEventRequest.LAYOUT, VmEventRequest::new);
+        add(l, x, "vm_event_response", "vm_event_response_t", VmEventRequest.LAYOUT, VmEventRequest::new);
+        add(l, x, "vm_event_sring", "struct vm_event_sring", VmEventSring.LAYOUT, VmEventSring::new);
+
+        AbiProfile old = AbiProfile.TMEM_2009;
+        add(l, old, "tmem_op", "struct tmem_op", TmemOp2009.LAYOUT, TmemOp2009::new);
+        add(l, old, "tmem_handle", "struct tmem_handle", TmemHandle2009.LAYOUT, TmemHandle2009::new);
+        ALL = List.copyOf(l);
+    }
+
+    private static void add(List<AbiStruct> l, AbiProfile p, String name, String cType, StructLayout layout,
+                            Supplier<? extends Flyweight<?>> factory) {
+        l.add(new AbiStruct(p, name, cType, layout, factory));
+    }
+
+    /** Every registered (profile, struct), 4.12 first, in a stable order. */
+    public static List<AbiStruct> all() { return ALL; }
+
+    /** The structs registered under exactly this profile. */
+    public static List<AbiStruct> of(AbiProfile profile) {
+        return ALL.stream().filter(s -> s.profile() == profile).toList();
+    }
+
+    /** The struct as seen by a client of {@code profile}: its own entry, else the shared 4.12 one. */
+    public static Optional<AbiStruct> find(AbiProfile profile, String name) {
+        Optional<AbiStruct> own = ALL.stream().filter(s -> s.profile() == profile && s.name().equals(name)).findFirst();
+        if (own.isPresent() || profile == AbiProfile.XEN_4_12) return own;
+        return find(AbiProfile.XEN_4_12, name);
+    }
+
+    /** Names {@link #find} resolves for any profile (the 4.12 set; the 2009 profile overrides some of them). */
+    public static List<String> names() {
+        return of(AbiProfile.XEN_4_12).stream().map(AbiStruct::name).toList();
+    }
+}

@@ -1,0 +1,108 @@
+package org.fallow.abi.xen;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.ValueLayout;
+import java.util.HexFormat;
+import java.util.Objects;
+
+/**
+ * Base of the Agrona/SBE-style flyweights over Xen structs: a reusable view of {@link #size()} bytes at an offset in
+ * a {@link MemorySegment}. All accesses are explicitly little-endian and unaligned-safe (a struct can sit anywhere in a
+ * guest page or frame). Unsigned C types are widened in getters: u8/u16 to {@code int}, u32 to {@code long};
+ * u64 is returned as the raw {@code long} bit pattern.
+ */
+public abstract class Flyweight<F extends Flyweight<F>> {
+    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(XenLayouts.LE);
+    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(XenLayouts.LE);
+    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(XenLayouts.LE);
+
+    private MemorySegment segment = MemorySegment.NULL;
+    private long base;
+
+    /** The C struct's size in bytes ({@code sizeof}). */
+    public abstract int size();
+
+    /** The struct's layout (C member names, nested unions). */
+    public abstract StructLayout layout();
+
+    /** Points this flyweight at {@code seg[offset, offset + size())}; throws if that range is outside the segment. */
+    public F wrap(MemorySegment seg, long offset) {
+        Objects.requireNonNull(seg, "seg");
+        Objects.checkFromIndexSize(offset, size(), seg.byteSize());
+        this.segment = seg;
+        this.base = offset;
+        return self();
+    }
+
+    /** Wraps a fresh zeroed heap segment of {@link #size()} bytes. */
+    public F wrapNew() {
+        return wrap(MemorySegment.ofArray(new byte[size()]), 0);
+    }
+
+    /** Wraps a fresh zeroed native segment of {@link #size()} bytes owned by {@code arena}. */
+    public F allocate(Arena arena) {
+        return wrap(arena.allocate(size(), 8), 0);
+    }
+
+    public MemorySegment segment() { return segment; }
+
+    public long offset() { return base; }
+
+    /** The struct's bytes as a slice (a view, not a copy). */
+    public MemorySegment slice() { return segment.asSlice(base, size()); }
+
+    /** Zeroes the struct, as {@code memset(p, 0, sizeof *p)}. */
+    public F clear() {
+        slice().fill((byte) 0);
+        return self();
+    }
+
+    /** Copies the struct's bytes into a new array. */
+    public byte[] toBytes() { return slice().toArray(ValueLayout.JAVA_BYTE); }
+
+    /** Overwrites the struct with {@code bytes} (exactly {@link #size()} of them). */
+    public F fromBytes(byte[] bytes) {
+        if (bytes.length != size()) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + " needs " + size() + " bytes, got " + bytes.length);
+        }
+        MemorySegment.copy(MemorySegment.ofArray(bytes), 0, segment, base, size());
+        return self();
+    }
+
+    /** Hex dump of the struct's bytes, lowercase, no separators. */
+    public String toHex() { return HexFormat.of().formatHex(toBytes()); }
+
+    /**
+     * {@code name{field=value, ...}} of every scalar member inside {@link #size()} (union members all shown), for
+     * log lines; unwrapped flyweights print {@code name{unwrapped}}.
+     */
+    @Override
+    public String toString() {
+        String name = layout().name().orElse(getClass().getSimpleName());
+        if (segment.byteSize() == 0) return name + "{unwrapped}";
+        StringBuilder b = new StringBuilder(name).append('{');
+        String sep = "";
+        for (LayoutField f : LayoutFields.leaves(layout())) {
+            if (f.offset() + f.size() > size() || !f.isScalar()) continue;
+            long v = StructCodec.read(segment, base + f.offset(), (int) f.size());
+            b.append(sep).append(f.path()).append('=').append(StructCodec.format(v, (int) f.size()));
+            sep = ", ";
+        }
+        return b.append('}').toString();
+    }
+
+    @SuppressWarnings("unchecked")
+    protected final F self() { return (F) this; }
+
+    protected final int getU8(long off) { return Byte.toUnsignedInt(segment.get(ValueLayout.JAVA_BYTE, base + off)); }
+    protected final void putU8(long off, int v) { segment.set(ValueLayout.JAVA_BYTE, base + off, (byte) v); }
+    protected final int getU16(long off) { return Short.toUnsignedInt(segment.get(U16, base + off)); }
+    protected final void putU16(long off, int v) { segment.set(U16, base + off, (short) v); }
+    protected final long getU32(long off) { return Integer.toUnsignedLong(segment.get(U32, base + off)); }
+    protected final int getI32(long off) { return segment.get(U32, base + off); }
+    protected final void putU32(long off, long v) { segment.set(U32, base + off, (int) v); }
+    protected final long getU64(long off) { return segment.get(U64, base + off); }
+    protected final void putU64(long off, long v) { segment.set(U64, base + off, v); }
+}

@@ -1,0 +1,63 @@
+package org.fallow.hypervisor;
+
+import org.fallow.hypervisor.core.HostMemory;
+import org.fallow.hypervisor.core.HypervisorCore;
+import org.fallow.hypervisor.dispatch.GenericHypercalls;
+import org.fallow.hypervisor.net.EventChannelHub;
+import org.fallow.hypervisor.net.HypervisorServer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.ServiceLoader;
+
+/**
+ * A complete hypervisor: the core with the generic hypercalls, the event-channel hub and every {@link Subsystem}
+ * found on the class path, optionally served on a Unix socket. Used by {@code HypervisorMain} and by in-process tests.
+ */
+public final class Hypervisor implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Hypervisor.class);
+
+    private final HypervisorCore core;
+    private final Path runDir;
+    private HypervisorServer server;
+
+    private Hypervisor(HypervisorCore core, Path runDir) {
+        this.core = core;
+        this.runDir = runDir;
+    }
+
+    /** Builds a core of {@code hostMemMiB} with all subsystems installed (nothing is served yet). */
+    public static Hypervisor create(long hostMemMiB, Path runDir) {
+        HypervisorCore core = new HypervisorCore(HostMemory.ofMiB(hostMemMiB));
+        GenericHypercalls.install(core);
+        core.eventChannels(new EventChannelHub());
+        List<Subsystem> subsystems = ServiceLoader.load(Subsystem.class).stream().map(ServiceLoader.Provider::get)
+                .sorted(Comparator.comparingInt(Subsystem::order)).toList();
+        for (Subsystem s : subsystems) {
+            s.install(core);
+            log.info("installed subsystem {}", s.name());
+        }
+        return new Hypervisor(core, runDir);
+    }
+
+    /** Starts serving on {@code socket} with {@code threads} I/O threads. */
+    public Hypervisor serve(Path socket, int threads) throws IOException, InterruptedException {
+        server = new HypervisorServer(core, socket, runDir, threads).start();
+        return this;
+    }
+
+    public HypervisorCore core() { return core; }
+
+    public HypervisorServer server() { return server; }
+
+    public Path runDir() { return runDir; }
+
+    @Override public void close() {
+        if (server != null) server.close();
+        core.close();
+    }
+}

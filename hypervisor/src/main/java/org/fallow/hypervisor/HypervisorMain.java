@@ -1,0 +1,66 @@
+package org.fallow.hypervisor;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/** {@code fallow hypervisor}: runs the hypervisor process until SIGTERM/SIGINT, then closes every connection and removes the socket. */
+@Command(name = "hypervisor", mixinStandardHelpOptions = true,
+        description = "Run the emulated Xen hypervisor on a Unix domain socket.")
+public final class HypervisorMain implements Callable<Integer> {
+    private static final Logger log = LoggerFactory.getLogger(HypervisorMain.class);
+
+    @Option(names = "--run-dir", description = "Run directory (domain memory files, arenas). Default: $FALLOW_RUN_DIR or /tmp/fallow-$USER.")
+    Path runDir;
+
+    @Option(names = "--socket", description = "Socket path. Default: <run-dir>/hypervisor.sock.")
+    Path socket;
+
+    @Option(names = "--host-mem", description = "Host memory in MiB (default: ${DEFAULT-VALUE}).", defaultValue = "2048")
+    long hostMemMiB;
+
+    @Option(names = "--threads", description = "Netty I/O threads (default: ${DEFAULT-VALUE}).", defaultValue = "2")
+    int threads;
+
+    /** The default run directory: $FALLOW_RUN_DIR, else /tmp/fallow-$USER. */
+    public static Path defaultRunDir() {
+        String env = System.getenv("FALLOW_RUN_DIR");
+        if (env != null && !env.isBlank()) return Path.of(env);
+        String user = System.getenv("USER");
+        if (user == null || user.isBlank()) user = System.getProperty("user.name", "user");
+        return Path.of("/tmp", "fallow-" + user);
+    }
+
+    /** The default socket: $FALLOW_RUN_DIR/hypervisor.sock (run dir default /tmp/fallow-$USER). */
+    public static Path defaultSocket() { return defaultRunDir().resolve("hypervisor.sock"); }
+
+    @Override public Integer call() throws Exception {
+        Path dir = runDir != null ? runDir : defaultRunDir();
+        Path sock = socket != null ? socket : dir.resolve("hypervisor.sock");
+        if (hostMemMiB <= 0) throw new CommandLine.ParameterException(new CommandLine(this), "--host-mem must be positive");
+        Hypervisor hv = Hypervisor.create(hostMemMiB, dir);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            log.info("shutting down");
+            hv.close();
+            stopped.countDown();
+        }, "hv-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        hv.serve(sock, threads);
+        log.info("fallow hypervisor up: pid {}, socket {}, run dir {}, host memory {} MiB ({} pages)",
+                ProcessHandle.current().pid(), sock, dir, hostMemMiB, hv.core().host().totalPages());
+        hv.server().awaitClose();
+        stopped.await();
+        return 0;
+    }
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new HypervisorMain()).execute(args));
+    }
+}

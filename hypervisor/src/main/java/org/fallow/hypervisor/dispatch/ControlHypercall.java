@@ -1,0 +1,105 @@
+package org.fallow.hypervisor.dispatch;
+
+import org.fallow.abi.XenErrno;
+import org.fallow.hypervisor.core.Caller;
+import org.fallow.hypervisor.core.ControlOp;
+import org.fallow.hypervisor.core.GuestFault;
+import org.fallow.hypervisor.core.HypercallHandler;
+import org.fallow.hypervisor.core.SubopTable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/**
+ * {@code __HYPERVISOR_domctl} (36) and {@code __HYPERVISOR_sysctl} (35), as do_domctl/do_sysctl: copy the whole
+ * struct in (-EFAULT), check {@code interface_version} (-EACCES), require the toolstack (-EPERM, Xen's XSM check),
+ * dispatch by {@code cmd} (-ENOSYS when unknown), then copy the struct back — sysctl when the result is 0, domctl when
+ * the handler asked ({@link ControlOp#copyBack()}); a failed copy-back turns the result into -EFAULT.
+ *
+ * <pre>
+ * xen_domctl (144 B) / xen_sysctl (136 B):
+ * +---------------------------------------------------------------+
+ * |                          cmd (u32)                            |  0
+ * +---------------------------------------------------------------+
+ * |                   interface_version (u32)                     |  4
+ * +---------------------------------------------------------------+
+ * |   domctl: u16 domain, pad; then the 128-byte union u @16      |  8
+ * |   sysctl: the 128-byte union u @8                             |
+ * </pre>
+ */
+public final class ControlHypercall implements HypercallHandler {
+    private static final Logger log = LoggerFactory.getLogger(ControlHypercall.class);
+    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    public static final int CMD_OFFSET = 0;
+    public static final int INTERFACE_VERSION_OFFSET = 4;
+    public static final int DOMCTL_SIZE = 144;
+    public static final int SYSCTL_SIZE = 136;
+    public static final int XEN_DOMCTL_INTERFACE_VERSION = 0x11;
+    public static final int XEN_SYSCTL_INTERFACE_VERSION = 0x12;
+
+    private final String name;
+    private final int size;
+    private final int interfaceVersion;
+    private final boolean copyBackOnSuccess;
+    private final SubopTable<ControlOp.Handler> table;
+
+    private ControlHypercall(String name, int size, int interfaceVersion, boolean copyBackOnSuccess, SubopTable<ControlOp.Handler> table) {
+        this.name = name;
+        this.size = size;
+        this.interfaceVersion = interfaceVersion;
+        this.copyBackOnSuccess = copyBackOnSuccess;
+        this.table = table;
+    }
+
+    public static ControlHypercall domctl(SubopTable<ControlOp.Handler> table) {
+        return new ControlHypercall("domctl", DOMCTL_SIZE, XEN_DOMCTL_INTERFACE_VERSION, false, table);
+    }
+
+    public static ControlHypercall sysctl(SubopTable<ControlOp.Handler> table) {
+        return new ControlHypercall("sysctl", SYSCTL_SIZE, XEN_SYSCTL_INTERFACE_VERSION, true, table);
+    }
+
+    @Override public long invoke(Caller caller, long[] args) {
+        long handle = args[0];
+        // The hypervisor's private copy: a long[] so that it is 8-byte aligned for handlers using aligned layouts.
+        MemorySegment op = MemorySegment.ofArray(new long[size / 8]);
+        try {
+            MemorySegment.copy(caller.memory().map(handle, size), 0, op, 0, size);
+        } catch (GuestFault f) {
+            log.info("{}: {} copy-in: {} -> -EFAULT", caller, name, f.getMessage());
+            return -XenErrno.EFAULT;
+        }
+        int cmd = op.get(U32, CMD_OFFSET);
+        int version = op.get(U32, INTERFACE_VERSION_OFFSET);
+        if (version != interfaceVersion) {
+            log.info("{}: {} cmd {} interface_version 0x{} != 0x{} -> -EACCES", caller, name, cmd,
+                    Integer.toHexString(version), Integer.toHexString(interfaceVersion));
+            return -XenErrno.EACCES;
+        }
+        if (!caller.privileged()) {
+            log.info("{}: {} cmd {} from an unprivileged caller -> -EPERM", caller, name, cmd);
+            return -XenErrno.EPERM;
+        }
+        ControlOp.Handler h = table.get(cmd);
+        if (h == null) {
+            log.warn("{}: unknown {} cmd {} -> -ENOSYS", caller, name, cmd);
+            return -XenErrno.ENOSYS;
+        }
+        ControlOp control = new ControlOp(caller, op);
+        long ret = h.invoke(control);
+        boolean copyBack = copyBackOnSuccess ? ret == 0 : control.copyBackRequested();
+        if (copyBack) {
+            try {
+                MemorySegment.copy(op, 0, caller.memory().map(handle, size), 0, size);
+            } catch (GuestFault f) {
+                log.info("{}: {} cmd {} copy-back: {} -> -EFAULT", caller, name, cmd, f.getMessage());
+                return -XenErrno.EFAULT;
+            }
+        }
+        return ret;
+    }
+}

@@ -1,0 +1,34 @@
+package org.fallow.hypervisor.dispatch;
+
+import org.fallow.abi.XenErrno;
+import org.fallow.hypervisor.core.Caller;
+import org.fallow.hypervisor.core.HypercallHandler;
+import org.fallow.hypervisor.core.HypervisorCore;
+import org.fallow.hypervisor.core.SubopTable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code __HYPERVISOR_memory_op} (12): dispatches {@code cmd & 0x3f} (MEMOP_CMD_MASK; the upper bits are the start
+ * extent of a continuation) to the sub-op registered in {@link HypervisorCore#memoryOps()}, passing the raw args.
+ * Unknown sub-ops return -ENOSYS.
+ */
+public final class MemoryOpHypercall implements HypercallHandler {
+    private static final Logger log = LoggerFactory.getLogger(MemoryOpHypercall.class);
+    public static final int MEMOP_CMD_MASK = 0x3f;
+    public static final int MEMOP_EXTENT_SHIFT = 6;
+
+    private final SubopTable<HypercallHandler> table;
+
+    public MemoryOpHypercall(SubopTable<HypercallHandler> table) { this.table = table; }
+
+    @Override public long invoke(Caller caller, long[] args) {
+        int subop = (int) (args[0] & MEMOP_CMD_MASK);
+        HypercallHandler h = table.get(subop);
+        if (h == null) {
+            log.warn("{}: unknown memory_op sub-op {} (cmd 0x{}) -> -ENOSYS", caller, subop, Long.toHexString(args[0]));
+            return -XenErrno.ENOSYS;
+        }
+        return h.invoke(caller, args);
+    }
+}

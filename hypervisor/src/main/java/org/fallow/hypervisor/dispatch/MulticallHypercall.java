@@ -1,0 +1,67 @@
+package org.fallow.hypervisor.dispatch;
+
+import org.fallow.abi.Hypercalls;
+import org.fallow.abi.XenErrno;
+import org.fallow.hypervisor.core.Caller;
+import org.fallow.hypervisor.core.GuestFault;
+import org.fallow.hypervisor.core.HypercallHandler;
+import org.fallow.hypervisor.core.HypervisorCore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/**
+ * {@code __HYPERVISOR_multicall} (13): {@code args[0]} = handle of {@code multicall_entry[nr_calls]},
+ * {@code args[1]} = nr_calls. As Xen's do_multicall: the whole array must be accessible (else -EFAULT before any
+ * call); each entry is read, run through the hypercall table and its {@code result} written back in place; a nested
+ * multicall yields -EINVAL in its entry; the hypercall itself returns 0.
+ */
+public final class MulticallHypercall implements HypercallHandler {
+    private static final Logger log = LoggerFactory.getLogger(MulticallHypercall.class);
+    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    /** Bound on one batch: far above any real use, keeps {@code nr_calls * 64} from overflowing. */
+    static final long MAX_CALLS = 1L << 20;
+
+    private final HypervisorCore core;
+    private boolean inMulticall;
+
+    public MulticallHypercall(HypervisorCore core) { this.core = core; }
+
+    @Override public long invoke(Caller caller, long[] args) {
+        long handle = args[0];
+        long nr = args[1] & 0xFFFF_FFFFL; // unsigned int nr_calls
+        if (inMulticall) {
+            log.info("{}: multicall re-entry is disallowed -> -EINVAL", caller);
+            return -XenErrno.EINVAL;
+        }
+        if (nr > MAX_CALLS) {
+            log.info("{}: multicall of {} entries -> -EFAULT", caller, nr);
+            return -XenErrno.EFAULT;
+        }
+        if (nr == 0) return 0; // an empty batch touches no guest memory
+        MemorySegment list;
+        try {
+            list = caller.memory().map(handle, nr * MulticallEntry.SIZE);
+        } catch (GuestFault f) {
+            log.info("{}: multicall list: {} -> -EFAULT", caller, f.getMessage());
+            return -XenErrno.EFAULT;
+        }
+        inMulticall = true;
+        try {
+            for (long i = 0; i < nr; i++) {
+                long base = i * MulticallEntry.SIZE;
+                long op = list.get(U64, base + MulticallEntry.OP_OFFSET);
+                long[] callArgs = new long[MulticallEntry.NR_ARGS];
+                for (int a = 0; a < callArgs.length; a++) callArgs[a] = list.get(U64, base + MulticallEntry.ARGS_OFFSET + 8L * a);
+                long result = op == Hypercalls.MULTICALL ? -XenErrno.EINVAL : core.dispatch(caller, op, callArgs);
+                list.set(U64, base + MulticallEntry.RESULT_OFFSET, result);
+            }
+        } finally {
+            inMulticall = false;
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,63 @@
+package org.fallow.hypervisor.mem;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.nio.file.Path;
+
+/**
+ * The two libc calls guest memory needs, through java.lang.foreign: {@code madvise(MADV_REMOVE)} punches a hole in a
+ * shared file mapping (the frame's storage goes back to the host; it reads as zeros afterwards), and {@code stat}
+ * reports a file's allocated 512-byte blocks (x86_64 glibc {@code struct stat}: 144 bytes, st_blocks at offset 64).
+ */
+public final class Libc {
+    private Libc() {}
+
+    public static final int MADV_REMOVE = 9;
+    private static final int STAT_SIZE = 144, ST_BLOCKS = 64;
+
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final SymbolLookup LIBC = LINKER.defaultLookup();
+    private static final Linker.Option ERRNO = Linker.Option.captureCallState("errno");
+    private static final long ERRNO_OFFSET = Linker.Option.captureStateLayout()
+            .byteOffset(java.lang.foreign.MemoryLayout.PathElement.groupElement("errno"));
+
+    private static final MethodHandle MADVISE = LINKER.downcallHandle(LIBC.findOrThrow("madvise"),
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT),
+            ERRNO);
+    private static final MethodHandle STAT = LINKER.downcallHandle(LIBC.findOrThrow("stat"),
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS), ERRNO);
+
+    /** Punches a hole over {@code len} bytes of a shared file mapping starting at {@code seg}'s page-aligned address. */
+    public static void punchHole(MemorySegment seg, long len) throws IOException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment state = a.allocate(Linker.Option.captureStateLayout());
+            int rc = (int) MADVISE.invokeExact(state, MemorySegment.ofAddress(seg.address()), len, MADV_REMOVE);
+            if (rc != 0) throw new IOException("madvise(MADV_REMOVE) failed, errno " + state.get(ValueLayout.JAVA_INT, ERRNO_OFFSET));
+        } catch (IOException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IOException("madvise downcall failed", t);
+        }
+    }
+
+    /** st_blocks of {@code p}: allocated storage in 512-byte units (a sparse file's real size). */
+    public static long allocatedBlocks(Path p) throws IOException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment state = a.allocate(Linker.Option.captureStateLayout());
+            MemorySegment buf = a.allocate(STAT_SIZE, 8);
+            int rc = (int) STAT.invokeExact(state, a.allocateFrom(p.toString()), buf);
+            if (rc != 0) throw new IOException("stat(" + p + ") failed, errno " + state.get(ValueLayout.JAVA_INT, ERRNO_OFFSET));
+            return buf.get(ValueLayout.JAVA_LONG, ST_BLOCKS);
+        } catch (IOException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IOException("stat downcall failed", t);
+        }
+    }
+}

@@ -1,0 +1,61 @@
+package org.fallow.hypervisor.net;
+
+import org.fallow.hypervisor.core.GuestAddressSpace;
+import org.fallow.hypervisor.core.GuestFault;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * A toolstack client's hypercall-buffer arena (PROTOCOL §3.1): the client's file mapped shared into the hypervisor.
+ * Handle {@code h} is valid when {@code base <= h} and {@code h + len <= base + size}; it is arena offset
+ * {@code h - base}. Everything else (including 0) faults.
+ */
+public final class ArenaAddressSpace implements GuestAddressSpace, AutoCloseable {
+    public static final long PAGE = 4096;
+
+    private final Arena arena;
+    private final MemorySegment memory;
+    private final long base;
+
+    private ArenaAddressSpace(Arena arena, MemorySegment memory, long base) {
+        this.arena = arena;
+        this.memory = memory;
+        this.base = base;
+    }
+
+    /** Maps {@code path} as an arena at {@code base}; IllegalArgumentException says why the announcement is bad. */
+    public static ArenaAddressSpace map(Path path, long base, long len) throws IOException {
+        if (base == 0 || base % PAGE != 0) throw new IllegalArgumentException("arena_base 0x" + Long.toHexString(base) + " is not a non-zero page-aligned address");
+        if (len <= 0 || len % PAGE != 0) throw new IllegalArgumentException("arena_len " + len + " is not a positive multiple of 4096");
+        if (base + len < base) throw new IllegalArgumentException("arena wraps the address space");
+        if (!Files.isRegularFile(path)) throw new IllegalArgumentException("arena file " + path + " is not a regular file");
+        if (Files.size(path) < len) throw new IllegalArgumentException("arena file " + path + " is shorter than " + len + " bytes");
+        Arena arena = Arena.ofShared();
+        try (FileChannel fc = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            return new ArenaAddressSpace(arena, fc.map(FileChannel.MapMode.READ_WRITE, 0, len, arena), base);
+        } catch (IOException | RuntimeException e) {
+            arena.close();
+            throw e;
+        }
+    }
+
+    @Override public MemorySegment map(long handle, long len) throws GuestFault {
+        long size = memory.byteSize();
+        long off = handle - base;
+        if (handle == 0 || Long.compareUnsigned(handle, base) < 0 || len < 0 || off > size || len > size - off)
+            throw new GuestFault(handle, len, "outside the arena [0x" + Long.toHexString(base) + ", +" + size + ")");
+        return memory.asSlice(off, len);
+    }
+
+    public long base() { return base; }
+
+    public long size() { return memory.byteSize(); }
+
+    @Override public void close() { arena.close(); }
+}

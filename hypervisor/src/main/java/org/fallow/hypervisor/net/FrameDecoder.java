@@ -1,0 +1,90 @@
+package org.fallow.hypervisor.net;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import org.fallow.abi.XenErrno;
+import org.fallow.abi.wire.ErrorFrame;
+import org.fallow.abi.wire.Frame;
+import org.fallow.abi.wire.FrameHeader;
+import org.fallow.abi.wire.FrameType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+
+/**
+ * Cuts the byte stream into {@link Frame}s and enforces PROTOCOL §1.2. A header is judged as soon as the fields
+ * concerned have arrived: a wrong magic after 4 bytes, an unknown version after 5, an oversize length after 20 —
+ * those answer ERROR and close the connection (framing is lost; later bytes are ignored). Non-zero flags/reserved,
+ * an unknown type or a payload of the wrong length answer ERROR, drop that one frame and keep the connection.
+ * A connection that closes mid-frame has its partial frame logged and discarded.
+ * <p>
+ * The decoder writes the ERROR frames itself, so it must sit after (closer to the head than) the {@link FrameEncoder}.
+ */
+public final class FrameDecoder extends ByteToMessageDecoder {
+    private static final Logger log = LoggerFactory.getLogger(FrameDecoder.class);
+
+    private final byte[] headerBytes = new byte[FrameHeader.LENGTH];
+    private final FrameHeader header = new FrameHeader().wrap(headerBytes);
+    private boolean framingLost;
+
+    @Override protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        if (framingLost) {
+            in.skipBytes(in.readableBytes());
+            return;
+        }
+        int available = Math.min(in.readableBytes(), FrameHeader.LENGTH);
+        if (available == 0) return;
+        in.getBytes(in.readerIndex(), headerBytes, 0, available);
+        FrameHeader.Rejection rejection = header.check(available);
+        if (rejection != null && rejection.fatal()) {
+            framingLost = true;
+            long id = available >= FrameHeader.LENGTH ? header.requestId() : 0;
+            in.skipBytes(in.readableBytes());
+            reject(ctx, id, rejection.errno(), rejection.reason(), true);
+            return;
+        }
+        if (available < FrameHeader.LENGTH) return;
+        int length = (int) header.length();
+        if (in.readableBytes() < FrameHeader.LENGTH + length) return;
+
+        int type = header.type();
+        long requestId = header.requestId();
+        if (rejection != null) {
+            in.skipBytes(FrameHeader.LENGTH + length);
+            reject(ctx, requestId, rejection.errno(), rejection.reason(), false);
+            return;
+        }
+        in.skipBytes(FrameHeader.LENGTH);
+        byte[] payload = new byte[length];
+        in.readBytes(payload);
+        if (!FrameType.payloadLengthValid(type, MemorySegment.ofArray(payload))) {
+            reject(ctx, requestId, -XenErrno.EINVAL,
+                    "payload of " + length + " bytes is malformed for " + FrameType.name(type), false);
+            return;
+        }
+        out.add(new Frame(type, requestId, payload));
+    }
+
+    @Override protected void decodeLast(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) throws Exception {
+        super.decodeLast(ctx, in, out);
+        if (!framingLost && in.isReadable()) {
+            int have = in.readableBytes();
+            String want = have >= FrameHeader.LENGTH ? (FrameHeader.LENGTH + header.length()) + " bytes" : "a 24-byte header";
+            log.warn("{}: connection closed mid-frame ({} bytes of {}); partial frame discarded",
+                    Peers.name(ctx.channel()), have, want);
+            in.skipBytes(have);
+        }
+    }
+
+    /** Logs a rejected frame with its peer and reason and answers ERROR; closes after the ERROR if {@code fatal}. */
+    static void reject(ChannelHandlerContext ctx, long requestId, int errno, String reason, boolean fatal) {
+        log.warn("{}: rejected frame (id {}): {} -> ERROR {}{}", Peers.name(ctx.channel()), requestId, reason,
+                XenErrno.name(errno), fatal ? ", closing" : "");
+        var f = ctx.writeAndFlush(new Frame(FrameType.ERROR, requestId, ErrorFrame.encode(errno, reason)));
+        if (fatal) f.addListener(ChannelFutureListener.CLOSE);
+    }
+}

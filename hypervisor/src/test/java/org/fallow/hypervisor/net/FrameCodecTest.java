@@ -1,0 +1,190 @@
+package org.fallow.hypervisor.net;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import org.fallow.abi.XenErrno;
+import org.fallow.abi.wire.ErrorFrame;
+import org.fallow.abi.wire.Frame;
+import org.fallow.abi.wire.FrameHeader;
+import org.fallow.abi.wire.FrameType;
+import org.fallow.abi.wire.HypercallFrame;
+import org.fallow.abi.wire.StatusFrame;
+import org.junit.jupiter.api.Test;
+
+import java.util.HexFormat;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class FrameCodecTest {
+    private static EmbeddedChannel channel() { return new EmbeddedChannel(FrameEncoder.INSTANCE, new FrameDecoder()); }
+
+    private static byte[] bytes(ByteBuf b) {
+        byte[] out = new byte[b.readableBytes()];
+        b.getBytes(b.readerIndex(), out);
+        b.release();
+        return out;
+    }
+
+    /** Reads the single ERROR frame the decoder answered with. */
+    private static Frame readError(EmbeddedChannel ch) {
+        ByteBuf b = ch.readOutbound();
+        assertNotNull(b, "an ERROR frame was written");
+        byte[] raw = bytes(b);
+        FrameHeader h = new FrameHeader().wrap(raw);
+        assertEquals(FrameType.ERROR, h.type());
+        assertEquals(raw.length - 24, h.length());
+        return new Frame(h.type(), h.requestId(), java.util.Arrays.copyOfRange(raw, 24, raw.length));
+    }
+
+    @Test
+    void encoderWritesExactBytes() {
+        EmbeddedChannel ch = channel();
+        assertTrue(ch.writeOutbound(new Frame(FrameType.HYPERCALL_RET, 0x1122334455667788L, StatusFrame.encode(-38))));
+        byte[] out = bytes(ch.readOutbound());
+        assertEquals("46414c57" + "01" + "04" + "0000" + "8877665544332211" + "08000000" + "00000000"
+                + "daffffffffffffff", HexFormat.of().formatHex(out));
+        assertFalse(ch.finish());
+    }
+
+    @Test
+    void decodesAFrameFedOneByteAtATime() {
+        EmbeddedChannel ch = channel();
+        byte[] wire = new Frame(FrameType.HYPERCALL, 42, HypercallFrame.encode(38, 1, 2, 3, 4, 5)).encode();
+        for (int i = 0; i < wire.length; i++) {
+            assertNull(ch.readInbound(), "nothing before the last byte (" + i + ")");
+            ch.writeInbound(Unpooled.wrappedBuffer(wire, i, 1));
+        }
+        Frame f = ch.readInbound();
+        assertEquals(FrameType.HYPERCALL, f.type());
+        assertEquals(42, f.requestId());
+        HypercallFrame hc = new HypercallFrame().wrap(f.payload());
+        assertEquals(38, hc.op());
+        assertArrayEquals(new long[]{1, 2, 3, 4, 5}, hc.args());
+        assertNull(ch.readOutbound(), "no ERROR for a good frame");
+        assertFalse(ch.finish());
+    }
+
+    @Test
+    void decodesSeveralFramesInOneRead() {
+        EmbeddedChannel ch = channel();
+        byte[] a = new Frame(FrameType.HYPERCALL, 1, HypercallFrame.encode(1)).encode();
+        byte[] b = Frame.of(FrameType.BYE, 2).encode();
+        ch.writeInbound(Unpooled.wrappedBuffer(a, b));
+        assertEquals(1, ((Frame) ch.readInbound()).requestId());
+        assertEquals(2, ((Frame) ch.readInbound()).requestId());
+        assertNull(ch.readInbound());
+        assertFalse(ch.finish());
+    }
+
+    @Test
+    void wrongMagicAnswersEbadmsgAndCloses() {
+        EmbeddedChannel ch = channel();
+        ch.writeInbound(Unpooled.wrappedBuffer("GET / HTTP/1.0\r\n".getBytes()));
+        Frame err = readError(ch);
+        assertEquals(-XenErrno.EBADMSG, err.error().errno());
+        assertEquals(0, err.requestId());
+        assertTrue(err.error().text().contains("magic"));
+        assertFalse(ch.isOpen(), "framing lost: closed");
+        assertNull(ch.readInbound());
+    }
+
+    @Test
+    void wrongMagicIsNoticedAfterFourBytes() {
+        EmbeddedChannel ch = channel();
+        ch.writeInbound(Unpooled.wrappedBuffer(new byte[]{1, 2, 3}));
+        assertNull(ch.readOutbound());
+        assertTrue(ch.isOpen());
+        ch.writeInbound(Unpooled.wrappedBuffer(new byte[]{4}));
+        assertEquals(-XenErrno.EBADMSG, readError(ch).error().errno());
+        assertFalse(ch.isOpen());
+    }
+
+    @Test
+    void oversizeLengthAnswersEmsgsizeAndCloses() {
+        EmbeddedChannel ch = channel();
+        byte[] hdr = new byte[24];
+        new FrameHeader().wrap(hdr).set(FrameType.HYPERCALL, 7, 0).length(FrameHeader.MAX_PAYLOAD + 1);
+        ch.writeInbound(Unpooled.wrappedBuffer(hdr, 0, 20)); // judged as soon as the length is in
+        Frame err = readError(ch);
+        assertEquals(-XenErrno.EMSGSIZE, err.error().errno());
+        assertFalse(ch.isOpen());
+    }
+
+    @Test
+    void unknownVersionAnswersEopnotsuppAndCloses() {
+        EmbeddedChannel ch = channel();
+        byte[] wire = Frame.of(FrameType.BYE, 3).encode();
+        new FrameHeader().wrap(wire).version(2);
+        ch.writeInbound(Unpooled.wrappedBuffer(wire));
+        Frame err = readError(ch);
+        assertEquals(-XenErrno.EOPNOTSUPP, err.error().errno());
+        assertEquals(3, err.requestId());
+        assertFalse(ch.isOpen());
+    }
+
+    @Test
+    void unknownTypeAnswersEnosysAndKeepsServing() {
+        EmbeddedChannel ch = channel();
+        byte[] bad = Frame.of(FrameType.BYE, 9).encode();
+        new FrameHeader().wrap(bad).type(77).length(3);
+        byte[] badWithPayload = java.util.Arrays.copyOf(bad, 27);
+        byte[] good = new Frame(FrameType.HYPERCALL, 10, HypercallFrame.encode(99)).encode();
+        ch.writeInbound(Unpooled.wrappedBuffer(badWithPayload, good));
+        Frame err = readError(ch);
+        assertEquals(-XenErrno.ENOSYS, err.error().errno());
+        assertEquals(9, err.requestId(), "ERROR carries the rejected request's id");
+        assertTrue(ch.isOpen());
+        Frame next = ch.readInbound();
+        assertEquals(10, next.requestId(), "the next frame after the skipped payload is decoded");
+        assertFalse(ch.finish());
+    }
+
+    @Test
+    void nonZeroFlagsOrReservedAnswerEinvalAndKeepServing() {
+        EmbeddedChannel ch = channel();
+        byte[] a = Frame.of(FrameType.BYE, 1).encode();
+        new FrameHeader().wrap(a).flags(0x8000);
+        byte[] b = Frame.of(FrameType.BYE, 2).encode();
+        new FrameHeader().wrap(b).reserved(1);
+        ch.writeInbound(Unpooled.wrappedBuffer(a, b, Frame.of(FrameType.BYE, 3).encode()));
+        assertEquals(-XenErrno.EINVAL, readError(ch).error().errno());
+        assertEquals(-XenErrno.EINVAL, readError(ch).error().errno());
+        assertEquals(3, ((Frame) ch.readInbound()).requestId());
+        assertTrue(ch.isOpen());
+        assertFalse(ch.finish());
+    }
+
+    @Test
+    void wrongPayloadLengthAnswersEinvalAndKeepsServing() {
+        EmbeddedChannel ch = channel();
+        byte[] shortCall = new Frame(FrameType.HYPERCALL, 5, new byte[40]).encode();
+        byte[] badError = new Frame(FrameType.XENSTORE, 6, new byte[16 + 3]).encode(); // xsd_sockmsg len 0 but 3 body bytes
+        ch.writeInbound(Unpooled.wrappedBuffer(shortCall, badError));
+        Frame e1 = readError(ch);
+        assertEquals(-XenErrno.EINVAL, e1.error().errno());
+        assertEquals(5, e1.requestId());
+        Frame e2 = readError(ch);
+        assertEquals(6, e2.requestId());
+        assertNull(ch.readInbound());
+        assertTrue(ch.isOpen());
+        assertFalse(ch.finish());
+    }
+
+    @Test
+    void truncatedFrameAtCloseIsDiscardedSilently() {
+        EmbeddedChannel ch = channel();
+        byte[] wire = new Frame(FrameType.HYPERCALL, 1, HypercallFrame.encode(38)).encode();
+        ch.writeInbound(Unpooled.wrappedBuffer(wire, 0, 30));
+        assertNull(ch.readInbound());
+        assertFalse(ch.finish(), "closing mid-frame yields no frame and no reply");
+        assertNull(ch.readOutbound());
+    }
+
+    @Test
+    void errorTextIsCutToFitMaxPayload() {
+        byte[] p = ErrorFrame.encode(-1, "x".repeat(20000));
+        assertEquals(FrameHeader.MAX_PAYLOAD, p.length);
+        assertEquals(FrameHeader.MAX_PAYLOAD - 8, new ErrorFrame().wrap(p).textLength());
+    }
+}

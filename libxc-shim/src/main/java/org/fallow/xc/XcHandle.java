@@ -1,0 +1,79 @@
+package org.fallow.xc;
+
+import org.fallow.abi.AbiProfile;
+import org.fallow.abi.Hypercalls;
+import org.fallow.xc.transport.HypercallBuffer;
+import org.fallow.xc.transport.HypervisorConnection;
+import org.fallow.xc.transport.XsClient;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+
+/**
+ * libxc's {@code xc_interface}: a toolstack connection to the hypervisor plus its hypercall-buffer arena. The xc_*
+ * calls live in small classes that take an XcHandle (XcDomain, XcTmem, XcMemPaging, ...).
+ */
+public final class XcHandle implements AutoCloseable {
+    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    public static final int XEN_DOMCTL_INTERFACE_VERSION = 0x11;
+    public static final int XEN_SYSCTL_INTERFACE_VERSION = 0x12;
+    public static final int DOMCTL_SIZE = 144;
+    public static final int SYSCTL_SIZE = 136;
+
+    private final HypervisorConnection conn;
+
+    private XcHandle(HypervisorConnection conn) { this.conn = conn; }
+
+    /** xc_interface_open on the default socket ($FALLOW_RUN_DIR/hypervisor.sock) with the 4.12 ABI. */
+    public static XcHandle open() throws IOException { return open(defaultSocket(), AbiProfile.XEN_4_12); }
+
+    public static XcHandle open(Path socket, AbiProfile profile) throws IOException {
+        return new XcHandle(HypervisorConnection.toolstack(socket, profile));
+    }
+
+    /** $FALLOW_RUN_DIR/hypervisor.sock, run dir default /tmp/fallow-$USER (as the hypervisor's default). */
+    public static Path defaultSocket() {
+        String env = System.getenv("FALLOW_RUN_DIR");
+        String user = System.getenv("USER");
+        if (user == null || user.isBlank()) user = System.getProperty("user.name", "user");
+        Path dir = env != null && !env.isBlank() ? Path.of(env) : Path.of("/tmp", "fallow-" + user);
+        return dir.resolve("hypervisor.sock");
+    }
+
+    public HypervisorConnection connection() { return conn; }
+
+    public HypercallBuffer buffers() { return conn.buffers(); }
+
+    public XsClient xenstore() { return conn.xenstore(); }
+
+    /** A raw hypercall (privcmd ioctl): Xen's return value. */
+    public long hypercall(long op, long... args) throws IOException { return conn.hypercall(op, args); }
+
+    /**
+     * libxc's do_domctl: sets interface_version, bounces the 144-byte {@code domctl} through the arena, issues the
+     * hypercall and copies the (possibly updated) struct back into {@code domctl}. Returns Xen's value.
+     */
+    public long domctl(MemorySegment domctl) throws IOException {
+        return control(Hypercalls.DOMCTL, domctl, DOMCTL_SIZE, XEN_DOMCTL_INTERFACE_VERSION);
+    }
+
+    /** libxc's do_sysctl, as {@link #domctl} for the 136-byte xen_sysctl. */
+    public long sysctl(MemorySegment sysctl) throws IOException {
+        return control(Hypercalls.SYSCTL, sysctl, SYSCTL_SIZE, XEN_SYSCTL_INTERFACE_VERSION);
+    }
+
+    private long control(int op, MemorySegment struct, int size, int version) throws IOException {
+        if (struct.byteSize() != size) throw new IllegalArgumentException("struct must be " + size + " bytes, is " + struct.byteSize());
+        struct.set(U32, 4, version);
+        try (HypercallBuffer.Buf b = buffers().copyOf(struct)) {
+            long ret = conn.hypercall(op, b.handle());
+            struct.copyFrom(b.segment());
+            return ret;
+        }
+    }
+
+    @Override public void close() { conn.close(); }
+}

@@ -1,0 +1,366 @@
+package org.fallow.xc.transport;
+
+import jnr.unixsocket.UnixSocketAddress;
+import jnr.unixsocket.UnixSocketChannel;
+import org.fallow.abi.AbiProfile;
+import org.fallow.abi.wire.DomainEvent;
+import org.fallow.abi.wire.ErrorFrame;
+import org.fallow.abi.wire.EvtchnSend;
+import org.fallow.abi.wire.Frame;
+import org.fallow.abi.wire.FrameHeader;
+import org.fallow.abi.wire.FrameType;
+import org.fallow.abi.wire.Hello;
+import org.fallow.abi.wire.HelloAck;
+import org.fallow.abi.wire.HypercallFrame;
+import org.fallow.abi.wire.MemFault;
+import org.fallow.abi.wire.XsSockMsg;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+import java.util.function.IntConsumer;
+
+/**
+ * One client connection to the hypervisor over a Unix socket (JNR-unixsocket), speaking docs/PROTOCOL.md.
+ * A reader thread demultiplexes responses by request_id, so requests may be pipelined from any number of threads;
+ * unsolicited frames (event-channel notifications, xenstore watch events, domain events) are delivered to listeners
+ * on a separate "events" thread, so a listener may itself issue (synchronous) requests.
+ * <p>
+ * Two flavours: {@link #toolstack} registers a hypercall-buffer arena ({@link HypercallBuffer}); {@link #guest}
+ * proves its domain with the domain handle and can report memory faults ({@link #memFault}).
+ */
+public final class HypervisorConnection implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(HypervisorConnection.class);
+    public static final long DEFAULT_ARENA_BYTES = 1 << 20;
+    private static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(30);
+    private static final AtomicLong ARENA_SEQ = new AtomicLong();
+
+    private final UnixSocketChannel channel;
+    private final String name;
+    private final Object writeLock = new Object();
+    private final AtomicLong nextId = new AtomicLong(1);
+    private final Map<Long, CompletableFuture<Frame>> pending = new ConcurrentHashMap<>();
+    private final ExecutorService events;
+    private final Thread reader;
+    private final HypercallBuffer buffers;
+    private final XsClient xs = new XsClient(this);
+    private volatile IntConsumer eventListener = port -> log.debug("EVTCHN_SEND port {} (no listener)", port);
+    private volatile BiConsumer<Integer, String> domainEventListener = (e, t) -> log.info("domain event {}: {}", e, t);
+    private volatile Consumer<WireErrorException> errorListener = e -> log.warn("unsolicited ERROR: {}", e.getMessage());
+    private volatile boolean closed;
+    private volatile Throwable failure;
+    private HelloAck ack;
+
+    private HypervisorConnection(UnixSocketChannel channel, String name, HypercallBuffer buffers) {
+        this.channel = channel;
+        this.name = name;
+        this.buffers = buffers;
+        this.events = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, name + "-events");
+            t.setDaemon(true);
+            return t;
+        });
+        this.reader = new Thread(this::readLoop, name + "-reader");
+        reader.setDaemon(true);
+    }
+
+    // ---- connecting ---------------------------------------------------------------------------------------------
+
+    /** Connects as the toolstack with a fresh arena of {@code arenaBytes} created in {@code arenaDir}. */
+    public static HypervisorConnection toolstack(Path socket, Path arenaDir, AbiProfile profile, long arenaBytes) throws IOException {
+        Files.createDirectories(arenaDir);
+        Path file = arenaDir.resolve("xc-" + ProcessHandle.current().pid() + "-" + ARENA_SEQ.incrementAndGet() + ".arena");
+        HypercallBuffer buf = HypercallBuffer.create(file, arenaBytes);
+        try {
+            HypervisorConnection c = new HypervisorConnection(open(socket), "toolstack", buf);
+            c.handshake(Hello.encode(Hello.ROLE_TOOLSTACK, profile.wireCode(), 0, null, buf.base(), buf.size(), file.toString()));
+            return c;
+        } catch (IOException | RuntimeException e) {
+            buf.close();
+            throw e;
+        }
+    }
+
+    /** Toolstack with the default 1 MiB arena next to the socket. */
+    public static HypervisorConnection toolstack(Path socket, AbiProfile profile) throws IOException {
+        return toolstack(socket, socket.toAbsolutePath().getParent(), profile, DEFAULT_ARENA_BYTES);
+    }
+
+    /** Connects as a guest of domain {@code domid}, proving it with the domain handle {@code secret}. */
+    public static HypervisorConnection guest(Path socket, int domid, byte[] secret, AbiProfile profile) throws IOException {
+        HypervisorConnection c = new HypervisorConnection(open(socket), "guest-d" + domid, null);
+        c.handshake(Hello.encode(Hello.ROLE_GUEST, profile.wireCode(), domid, secret, 0, 0, null));
+        return c;
+    }
+
+    private static UnixSocketChannel open(Path socket) throws IOException {
+        return UnixSocketChannel.open(new UnixSocketAddress(socket.toFile()));
+    }
+
+    private void handshake(byte[] hello) throws IOException {
+        reader.start();
+        Frame f;
+        try {
+            f = await(send(FrameType.HELLO, hello), HANDSHAKE_TIMEOUT);
+        } catch (IOException | RuntimeException e) {
+            closeQuietly();
+            throw e;
+        }
+        ack = new HelloAck().wrap(f.payload());
+        if (ack.status() != 0) {
+            closeQuietly();
+            throw new WireErrorException((int) ack.status(), "handshake refused", f.requestId());
+        }
+        log.debug("{}: connected, run dir {}, {} frames", name, ack.runDir(), ack.nrFrames());
+    }
+
+    // ---- requests -----------------------------------------------------------------------------------------------
+
+    /** Issues a hypercall and waits for Xen's return value (negative = negated Xen errno). */
+    public long hypercall(long op, long... args) throws IOException {
+        return await(send(FrameType.HYPERCALL, HypercallFrame.encode(op, args)), null).status();
+    }
+
+    /** Issues a hypercall without waiting: pipelined; responses come back in request order. */
+    public CompletableFuture<Long> hypercallAsync(long op, long... args) throws IOException {
+        return send(FrameType.HYPERCALL, HypercallFrame.encode(op, args)).thenApply(Frame::status);
+    }
+
+    /**
+     * Guests: reports an access to non-present {@code gfn} and waits until the hypervisor resolved it. Returns 0 (retry
+     * the access) or a negated Xen errno (the access fails).
+     */
+    public long memFault(long gfn, boolean write, int vcpu) throws IOException {
+        return await(send(FrameType.MEM_FAULT, MemFault.encode(gfn, write, vcpu)), null).status();
+    }
+
+    /** Notifies event-channel {@code port} (no response; an invalid port comes back as an unsolicited ERROR). */
+    public void sendEvent(int port) throws IOException {
+        write(new Frame(FrameType.EVTCHN_SEND, nextId.getAndIncrement(), EvtchnSend.encode(port)));
+    }
+
+    /** Sends one xenstore message and returns the reply's xsd_sockmsg payload. */
+    CompletableFuture<Frame> xenstore(int xsType, byte[] body) throws IOException {
+        long id = nextId.getAndIncrement();
+        return send(id, FrameType.XENSTORE, XsSockMsg.encode(xsType, (int) id, 0, body));
+    }
+
+    public XsClient xenstore() { return xs; }
+
+    /** Sends a raw frame of {@code type} and returns the future response (tests, low-level use). */
+    public CompletableFuture<Frame> send(int type, byte[] payload) throws IOException {
+        return send(nextId.getAndIncrement(), type, payload);
+    }
+
+    private CompletableFuture<Frame> send(long id, int type, byte[] payload) throws IOException {
+        CompletableFuture<Frame> f = new CompletableFuture<>();
+        pending.put(id, f);
+        try {
+            write(new Frame(type, id, payload));
+        } catch (IOException e) {
+            pending.remove(id);
+            throw e;
+        }
+        if (closed) failPending(); // lost a race with the reader ending
+        return f;
+    }
+
+    private void write(Frame f) throws IOException {
+        if (closed) throw new ClosedChannelException();
+        ByteBuffer b = ByteBuffer.wrap(f.encode());
+        synchronized (writeLock) {
+            while (b.hasRemaining()) channel.write(b);
+        }
+    }
+
+    /** Waits for a response; ERROR frames surface as {@link WireErrorException}, a lost connection as IOException. */
+    static Frame await(CompletableFuture<Frame> f, Duration timeout) throws IOException {
+        try {
+            return timeout == null ? f.get() : f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof WireErrorException w) throw new WireErrorException(w.errno(), w.getMessage(), w.requestId());
+            if (c instanceof IOException io) throw new IOException(io.getMessage(), io);
+            throw new IOException(c);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted waiting for the hypervisor");
+        } catch (TimeoutException e) {
+            throw new IOException("no answer from the hypervisor within " + timeout);
+        }
+    }
+
+    // ---- listeners ----------------------------------------------------------------------------------------------
+
+    /** Called (on the events thread) for every EVTCHN_SEND the hypervisor sends. */
+    public void onEvent(IntConsumer l) { eventListener = l; }
+
+    /** Called (on the events thread) for DOMAIN_EVENT frames: (event 1 crashed / 2 destroyed, text). */
+    public void onDomainEvent(BiConsumer<Integer, String> l) { domainEventListener = l; }
+
+    /** Called (on the events thread) for ERROR frames that answer no pending request. */
+    public void onUnsolicitedError(Consumer<WireErrorException> l) { errorListener = l; }
+
+    void deliver(Runnable r) {
+        try {
+            events.execute(r);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            log.debug("{}: event after close dropped", name);
+        }
+    }
+
+    // ---- reader -------------------------------------------------------------------------------------------------
+
+    private void readLoop() {
+        ByteBuffer header = ByteBuffer.allocate(FrameHeader.LENGTH);
+        FrameHeader h = new FrameHeader().wrap(header.array());
+        try {
+            while (true) {
+                header.clear();
+                readFully(header);
+                FrameHeader.Rejection bad = h.check(FrameHeader.LENGTH);
+                if (bad != null) throw new IOException("bad frame from the hypervisor: " + bad.reason());
+                ByteBuffer payload = ByteBuffer.allocate((int) h.length());
+                readFully(payload);
+                dispatch(new Frame(h.type(), h.requestId(), payload.array()));
+            }
+        } catch (IOException e) {
+            if (!closed) {
+                failure = e;
+                log.debug("{}: connection ended: {}", name, e.toString());
+            }
+        } catch (RuntimeException e) {
+            failure = e;
+            log.error("{}: reader failed", name, e);
+        } finally {
+            closed = true;
+            failPending();
+        }
+    }
+
+    private void readFully(ByteBuffer b) throws IOException {
+        while (b.hasRemaining()) {
+            if (channel.read(b) < 0) throw new EOFException("hypervisor closed the connection");
+        }
+    }
+
+    private void dispatch(Frame f) {
+        switch (f.type()) {
+            case FrameType.EVTCHN_SEND -> {
+                int port = new EvtchnSend().wrap(f.payload()).port();
+                deliver(() -> eventListener.accept(port));
+            }
+            case FrameType.DOMAIN_EVENT -> {
+                DomainEvent e = new DomainEvent().wrap(f.payload());
+                int ev = e.event();
+                String text = e.text();
+                deliver(() -> domainEventListener.accept(ev, text));
+            }
+            case FrameType.XENSTORE -> {
+                if (f.requestId() == 0) xs.unsolicited(f);
+                else complete(f);
+            }
+            case FrameType.ERROR -> {
+                ErrorFrame e = new ErrorFrame().wrap(f.payload());
+                WireErrorException ex = new WireErrorException(e.errno(), e.text(), f.requestId());
+                CompletableFuture<Frame> p = f.requestId() == 0 ? null : pending.remove(f.requestId());
+                if (p != null) p.completeExceptionally(ex);
+                else deliver(() -> errorListener.accept(ex));
+            }
+            default -> complete(f);
+        }
+    }
+
+    private void complete(Frame f) {
+        CompletableFuture<Frame> p = pending.remove(f.requestId());
+        if (p == null) log.warn("{}: {} answers no pending request", name, f);
+        else p.complete(f);
+    }
+
+    private void failPending() {
+        Throwable why = failure;
+        IOException e = new IOException("connection to the hypervisor closed" + (why != null ? ": " + why.getMessage() : ""));
+        for (Long id : pending.keySet()) {
+            CompletableFuture<Frame> p = pending.remove(id);
+            if (p != null) p.completeExceptionally(e);
+        }
+    }
+
+    // ---- state --------------------------------------------------------------------------------------------------
+
+    /** The arena of a toolstack connection (null for guests). */
+    public HypercallBuffer buffers() { return buffers; }
+
+    /** HELLO_ACK: guest's frame count or host pages. */
+    public long nrFrames() { return ack.nrFrames(); }
+
+    /** HELLO_ACK: the hypervisor's run directory. */
+    public Path runDir() { return Path.of(ack.runDir()); }
+
+    /** HELLO_ACK: the caller's domain (guests) or 0. */
+    public int domid() { return ack.domid(); }
+
+    public boolean isOpen() { return !closed; }
+
+    /** Sends BYE and closes; pending requests fail with IOException. */
+    @Override public void close() {
+        if (!closed) {
+            try {
+                write(Frame.of(FrameType.BYE, 0));
+            } catch (IOException e) {
+                log.debug("{}: BYE not sent: {}", name, e.toString());
+            }
+        }
+        closeQuietly();
+    }
+
+    private void closeQuietly() {
+        closed = true;
+        try {
+            channel.shutdownInput();
+        } catch (IOException | RuntimeException ignored) {
+            // already gone
+        }
+        try {
+            channel.close();
+        } catch (IOException ignored) {
+            // already gone
+        }
+        if (Thread.currentThread() != reader) {
+            try {
+                reader.join(5000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        failPending();
+        events.shutdown();
+        if (buffers != null) {
+            try {
+                buffers.close();
+            } catch (IOException | IllegalStateException e) {
+                log.debug("{}: arena not released: {}", name, e.toString());
+            }
+        }
+    }
+
+    @Override public String toString() { return name + (closed ? " (closed)" : ""); }
+}
