@@ -87,7 +87,7 @@ public final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    static void deleteTree(Path dir) {
+    public static void deleteTree(Path dir) {
         try (Stream<Path> w = Files.walk(dir)) {
             w.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException ignored) {

@@ -28,13 +28,15 @@ public final class DemoLaunch {
         List<String> a = new ArrayList<>(global(ctx));
         a.addAll(List.of("guest", "--domid", Integer.toString(d.domid()), "--secret", d.secretHex(),
                 "--socket", ctx.socket().toString(), "--workload", g.workload(),
-                "--seconds", String.format(Locale.ROOT, "%.1f", g.seconds()),
+                "--time-scale", num(s.timeScale()),
+                "--duration", num(g.seconds() * s.timeScale()),
+                "--progress-every", num(5 * s.timeScale()),
                 "--stats-json", statsJson.toString()));
-        if (g.role() == Scenario.Role.TMEM)
-            a.addAll(List.of("--selfballoon-interval-ms", Long.toString(s.selfballoonIntervalMs())));
         a.addAll(g.extraArgs());
         return a;
     }
+
+    static String num(double v) { return String.format(Locale.ROOT, "%.2f", v); }
 
     public static List<String> xenpaging(RunContext ctx, int domid, Path pagefile) {
         List<String> a = new ArrayList<>(global(ctx));

@@ -17,20 +17,21 @@ import java.util.Properties;
  * override it, in that order.
  *
  * <pre>
- * host.mib, run.seconds, sample.ms, progress.ms, selfballoon.interval.ms
+ * host.mib, run.seconds, sample.ms, progress.ms
+ * time.scale                        guest clock = wall clock x this (Linux's 5 s selfballoon interval passes in 5/x s)
  * guests = name,name,...           (start order)
  * guest.NAME.role                   pod | tmem | paged | plain
  * guest.NAME.memory.mib             initial allocation (PoD target for role pod)
  * guest.NAME.maxmem.mib             static maximum (defaults to memory)
  * guest.NAME.actmem.mib             paging target for role paged (xenpaging keeps this much resident)
- * guest.NAME.workload               the guest's workload name
+ * guest.NAME.workload               the guest's workload (zipf-files, anon-grow, kbuild)
  * guest.NAME.start.ms               delay from the demo's start
- * guest.NAME.seconds                how long its workload runs (defaults to run.seconds)
+ * guest.NAME.seconds                wall seconds its workload runs (defaults to run.seconds)
  * guest.NAME.paging.start.ms        role paged: when xenpaging starts, after the guest started
- * guest.NAME.args                   extra guest arguments, space separated
+ * guest.NAME.args                   guest arguments beyond the ids and timing (--cleancache, --selfballoon, ...)
  * </pre>
  */
-public record Scenario(long hostMiB, double runSeconds, long sampleMs, long progressMs, long selfballoonIntervalMs,
+public record Scenario(long hostMiB, double runSeconds, long sampleMs, long progressMs, double timeScale,
                        List<Guest> guests) {
     public static final String DEFAULT_RESOURCE = "/org/fallow/cli/demo/scenario.properties";
 
@@ -72,7 +73,7 @@ public record Scenario(long hostMiB, double runSeconds, long sampleMs, long prog
         }
         if (guests.isEmpty()) throw new IllegalArgumentException("the scenario names no guests (key 'guests')");
         return new Scenario(lng(p, "host.mib", 256), run, lng(p, "sample.ms", 250), lng(p, "progress.ms", 1000),
-                lng(p, "selfballoon.interval.ms", 1000), List.copyOf(guests));
+                dbl(p, "time.scale", 5), List.copyOf(guests));
     }
 
     /** Sum of the guests' static maxima, MiB (what they could all ask for at once). */
