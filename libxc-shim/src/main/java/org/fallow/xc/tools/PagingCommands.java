@@ -39,7 +39,7 @@ public final class PagingCommands {
             }
             try (XcHandle xc = XcHandle.open(socket != null ? socket : XcHandle.defaultSocket(), AbiProfile.XEN_4_12)) {
                 int domid = resolve(xc, domain);
-                if (domid < 0) {
+                if (domid < 0 || new org.fallow.xc.xenpaging.XcPagingHost(xc).domainInfo(domid) == null) {
                     System.err.println("mem-swap-target: unknown domain '" + domain + "'");
                     return 1;
                 }
