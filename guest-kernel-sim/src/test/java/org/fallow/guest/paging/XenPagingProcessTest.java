@@ -40,6 +40,8 @@ class XenPagingProcessTest {
         assertEquals(0, new CommandLine(new PagingCommands.MemSwapTarget())
                 .execute("1", String.valueOf(TARGET_MB), "--socket", bed.hv.socket().toString()));
         assertEquals(String.valueOf(TARGET_PAGES * 4), bed.xc.xenstore().read(PagingCommands.targetKey(1)));
+        assertEquals(1, new CommandLine(new PagingCommands.MemSwapTarget())
+                .execute("9", "4", "--socket", bed.hv.socket().toString()), "no domain 9");
 
         Path pagefile = bed.dir.resolve("pagefile");
         Process pager1 = bed.pager(pagefile, 256);
