@@ -113,9 +113,9 @@ public final class PagingSubsystem implements DomainLifecycle {
         int vop = op.get(U32, DOMCTL_VM_EVENT_OP);
         int mode = op.get(U32, DOMCTL_VM_EVENT_MODE);
         if (!caller.privileged()) return -XenErrno.EPERM;
+        if (targetsSelf(caller, domid)) return -XenErrno.EINVAL; // the toolstack is dom0
         Domain d = core.domains().resolve(caller, domid);
         if (d == null) return -XenErrno.ESRCH;
-        if (d.domid() == caller.domid()) return -XenErrno.EINVAL;
         if (d.dying()) return 0;
         if (d.maxVcpus() < 1) return -XenErrno.EINVAL;
         if (mode != XEN_DOMCTL_VM_EVENT_OP_PAGING) {
@@ -366,6 +366,12 @@ public final class PagingSubsystem implements DomainLifecycle {
 
     // -------------------------------------------------------------------------------------- memory_op 20
 
+    /** Does {@code domid} name the caller itself (DOMID_SELF, its own id; the toolstack is domain 0)? */
+    private static boolean targetsSelf(Caller caller, int domid) {
+        int id = domid & 0xFFFF;
+        return id == org.fallow.abi.Hypercalls.DOMID_SELF || id == (caller.privileged() ? 0 : caller.domid());
+    }
+
     long pagingOp(Caller caller, long[] args) {
         MemorySegment arg;
         try {
@@ -377,8 +383,8 @@ public final class PagingSubsystem implements DomainLifecycle {
         int domid = arg.get(U16, PAGING_OP_DOMAIN) & 0xFFFF;
         long buffer = arg.get(U64, PAGING_OP_BUFFER);
         long gfn = arg.get(U64, PAGING_OP_GFN);
+        if (targetsSelf(caller, domid)) return -XenErrno.EPERM;
         Domain d = core.domains().resolve(caller, domid);
-        if (caller.role() == Caller.Role.GUEST && (d == null || d.domid() == caller.domid())) return -XenErrno.EPERM;
         if (d == null) return -XenErrno.ESRCH;
         if (d.dying()) return -XenErrno.EINVAL;
         if (!caller.privileged()) return -XenErrno.EPERM; // XSM: DM_PRIV

@@ -83,6 +83,8 @@ class PagingSubsystemTest {
         assertEquals(-XenErrno.ENOSYS, h.vmEvent(pager, 5, XEN_VM_EVENT_ENABLE, XEN_DOMCTL_VM_EVENT_OP_MONITOR)[0]);
         assertEquals(-XenErrno.ENOSYS, h.vmEvent(pager, 5, 7, XEN_DOMCTL_VM_EVENT_OP_PAGING)[0]);
         assertEquals(-XenErrno.ESRCH, h.vmEvent(pager, 9, XEN_VM_EVENT_ENABLE, XEN_DOMCTL_VM_EVENT_OP_PAGING)[0]);
+        assertEquals(-XenErrno.EINVAL, h.vmEvent(pager, 0, XEN_VM_EVENT_ENABLE, XEN_DOMCTL_VM_EVENT_OP_PAGING)[0], "target == caller (dom0)");
+        assertEquals(-XenErrno.EINVAL, h.vmEvent(pager, 0x7FF0, XEN_VM_EVENT_ENABLE, XEN_DOMCTL_VM_EVENT_OP_PAGING)[0], "DOMID_SELF");
         assertEquals(-XenErrno.EINVAL, h.vmEvent(pager, 5, XEN_VM_EVENT_DISABLE, XEN_DOMCTL_VM_EVENT_OP_PAGING)[0], "no ring");
         assertEquals(-XenErrno.ENODEV, h.vmEvent(pager, 5, XEN_VM_EVENT_RESUME, XEN_DOMCTL_VM_EVENT_OP_PAGING)[0], "no ring");
         Caller guest = new Caller(Caller.Role.GUEST, 5, AbiProfile.XEN_4_12, GuestAddressSpace.NONE, pagerPeer);
@@ -107,6 +109,10 @@ class PagingSubsystemTest {
     @Test void pagingOpsNeedARing() {
         assertEquals(-XenErrno.ENODEV, h.pagingOp(pager, XENMEM_PAGING_OP_NOMINATE, 5, 7, 0));
         assertEquals(-XenErrno.ESRCH, h.pagingOp(pager, XENMEM_PAGING_OP_NOMINATE, 9, 7, 0));
+        assertEquals(-XenErrno.EPERM, h.pagingOp(pager, XENMEM_PAGING_OP_NOMINATE, 0x7FF0, 7, 0), "target == self");
+        Caller guest = new Caller(Caller.Role.GUEST, 5, AbiProfile.XEN_4_12, h.arenaSpace(), pagerPeer);
+        assertEquals(-XenErrno.EPERM, h.pagingOp(guest, XENMEM_PAGING_OP_NOMINATE, 5, 7, 0), "a guest naming itself");
+        assertEquals(-XenErrno.ESRCH, h.pagingOp(guest, XENMEM_PAGING_OP_NOMINATE, 9, 7, 0), "a guest naming no domain");
         assertEquals(-XenErrno.EFAULT, (long) h.onDispatch(() -> h.core.memoryOps().get(20).invoke(pager, new long[] {20, 0x1000, 0, 0, 0})));
         enable();
         assertEquals(-XenErrno.ENOSYS, h.pagingOp(pager, 9, 5, 7, 0));
