@@ -74,6 +74,33 @@ public final class XcMemPaging {
         }
     }
 
+    /** HVMOP_set_param / HVMOP_get_param (hvm_op 34, {@code xen_hvm_param}: domid u16 @0, index u32 @4, value u64 @8). */
+    public static final int HVMOP_SET_PARAM = 0, HVMOP_GET_PARAM = 1, HVM_PARAM_PAGING_RING_PFN = 27;
+
+    /** xc_hvm_param_set: 0 or a negated errno. The domain builder sets HVM_PARAM_PAGING_RING_PFN (27) this way. */
+    public int xc_hvm_param_set(int domid, int index, long value) throws IOException {
+        try (HypercallBuffer.Buf b = xc.buffers().allocate(16)) {
+            MemorySegment s = b.segment();
+            s.fill((byte) 0);
+            s.set(U16, 0, (short) domid);
+            s.set(U32, 4, index);
+            s.set(U64, 8, value);
+            return (int) xc.hypercall(Hypercalls.HVM_OP, HVMOP_SET_PARAM, b.handle());
+        }
+    }
+
+    /** xc_hvm_param_get: the value, or a negated errno. */
+    public long xc_hvm_param_get(int domid, int index) throws IOException {
+        try (HypercallBuffer.Buf b = xc.buffers().allocate(16)) {
+            MemorySegment s = b.segment();
+            s.fill((byte) 0);
+            s.set(U16, 0, (short) domid);
+            s.set(U32, 4, index);
+            long rc = xc.hypercall(Hypercalls.HVM_OP, HVMOP_GET_PARAM, b.handle());
+            return rc < 0 ? rc : s.get(U64, 8);
+        }
+    }
+
     private int memop(int op, int domid, long gfn, long buffer) throws IOException {
         try (HypercallBuffer.Buf b = xc.buffers().allocate(24)) {
             MemorySegment s = b.segment();

@@ -75,13 +75,7 @@ final class PagingProcessBed implements AutoCloseable {
     }
 
     long setHvmParam(int domid, int index, long value) throws IOException {
-        try (HypercallBuffer.Buf b = xc.buffers().allocate(16)) {
-            MemorySegment s = b.segment();
-            s.set(U16, 0, (short) domid);
-            s.set(U32, 4, index);
-            s.set(U64, 8, value);
-            return xc.hypercall(Hypercalls.HVM_OP, MemConstants.HVMOP_set_param, b.handle());
-        }
+        return new org.fallow.xc.XcMemPaging(xc).xc_hvm_param_set(domid, index, value);
     }
 
     /**

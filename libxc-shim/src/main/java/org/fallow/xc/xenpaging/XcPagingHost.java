@@ -28,7 +28,6 @@ public final class XcPagingHost implements PagingHost {
     private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final int XEN_DOMCTL_GETDOMAININFO = 5;
     static final int XEN_DOMINF_DYING = 1;
-    static final int HVMOP_GET_PARAM = 1;
     static final int XENMEM_DECREASE_RESERVATION = 1, XENMEM_POPULATE_PHYSMAP = 6;
     static final int P2M_HEADER = 64;
 
@@ -57,16 +56,7 @@ public final class XcPagingHost implements PagingHost {
                 d.get(U64, u + XenDomctlGetdomaininfo.PAGED_PAGES_OFFSET), (d.get(U32, u + XenDomctlGetdomaininfo.FLAGS_OFFSET) & XEN_DOMINF_DYING) != 0);
     }
 
-    @Override public long hvmParam(int domid, int index) throws IOException {
-        try (HypercallBuffer.Buf b = xc.buffers().allocate(16)) {
-            MemorySegment s = b.segment();
-            s.fill((byte) 0);
-            s.set(U16, 0, (short) domid);
-            s.set(U32, 4, index);
-            long rc = xc.hypercall(Hypercalls.HVM_OP, HVMOP_GET_PARAM, b.handle());
-            return rc < 0 ? rc : s.get(U64, 8);
-        }
-    }
+    @Override public long hvmParam(int domid, int index) throws IOException { return paging.xc_hvm_param_get(domid, index); }
 
     private synchronized MemorySegment p2m(int domid) throws IOException {
         if (p2m == null) p2m = map(runDir.resolve("dom" + domid + ".p2m"), FileChannel.MapMode.READ_ONLY);
