@@ -74,6 +74,48 @@ public final class XcMemPaging {
         }
     }
 
+    /** Most paging ops sent in one multicall by {@link #xc_mem_paging_batch}. */
+    public static final int MAX_BATCH = 64;
+    private static final int MULTICALL_ENTRY = 64, MC_OP = 0, MC_RESULT = 8, MC_ARGS = 16;
+
+    /**
+     * Fallow addition: one {@code __HYPERVISOR_multicall} of XENMEM_paging_op {@code op} for each gfn (at most
+     * {@link #MAX_BATCH}); for prep, {@code pages[i]} is the data of {@code gfns[i]} (bounced through page-aligned
+     * hypercall buffers). Returns each op's result.
+     */
+    public int[] xc_mem_paging_batch(int op, int domid, long[] gfns, MemorySegment[] pages) throws IOException {
+        int n = gfns.length;
+        if (n > MAX_BATCH) throw new IllegalArgumentException("batch of " + n + " > " + MAX_BATCH);
+        int[] results = new int[n];
+        if (n == 0) return results;
+        long entries = (long) n * MULTICALL_ENTRY, structs = 24L * n;
+        long bytes = entries + structs + (pages == null ? 0 : (n + 1) * 4096L);
+        try (HypercallBuffer.Buf b = xc.buffers().allocate(bytes)) {
+            long base = b.handle();
+            MemorySegment s = b.segment();
+            s.asSlice(0, entries + structs).fill((byte) 0);
+            long pagesHandle = (base + entries + structs + 4095) & ~4095L;
+            for (int i = 0; i < n; i++) {
+                long st = entries + 24L * i;
+                s.set(ValueLayout.JAVA_BYTE, st, (byte) op);
+                s.set(U16, st + 2, (short) domid);
+                if (pages != null) {
+                    long h = pagesHandle + 4096L * i;
+                    s.asSlice(h - base, 4096).copyFrom(pages[i].asSlice(0, 4096));
+                    s.set(U64, st + 8, h);
+                }
+                s.set(U64, st + 16, gfns[i]);
+                long e = (long) MULTICALL_ENTRY * i;
+                s.set(U64, e + MC_OP, Hypercalls.MEMORY_OP);
+                s.set(U64, e + MC_ARGS, XENMEM_PAGING_OP);
+                s.set(U64, e + MC_ARGS + 8, base + st);
+            }
+            long rc = xc.hypercall(Hypercalls.MULTICALL, base, n);
+            for (int i = 0; i < n; i++) results[i] = rc < 0 ? (int) rc : (int) s.get(U64, (long) MULTICALL_ENTRY * i + MC_RESULT);
+            return results;
+        }
+    }
+
     /** HVMOP_set_param / HVMOP_get_param (hvm_op 34, {@code xen_hvm_param}: domid u16 @0, index u32 @4, value u64 @8). */
     public static final int HVMOP_SET_PARAM = 0, HVMOP_GET_PARAM = 1, HVM_PARAM_PAGING_RING_PFN = 27;
 

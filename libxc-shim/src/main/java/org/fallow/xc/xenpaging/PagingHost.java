@@ -39,6 +39,27 @@ public interface PagingHost extends AutoCloseable {
     /** xc_mem_paging_load: prep with a page-aligned hypercall buffer holding {@code page}. */
     int load(int domid, long gfn, MemorySegment page) throws IOException;
 
+    /** nominate of each gfn (at most 64); hosts may send them as one batch. */
+    default int[] nominateAll(int domid, long[] gfns) throws IOException {
+        int[] r = new int[gfns.length];
+        for (int i = 0; i < gfns.length; i++) r[i] = nominate(domid, gfns[i]);
+        return r;
+    }
+
+    /** evict of each gfn (at most 64). */
+    default int[] evictAll(int domid, long[] gfns) throws IOException {
+        int[] r = new int[gfns.length];
+        for (int i = 0; i < gfns.length; i++) r[i] = evict(domid, gfns[i]);
+        return r;
+    }
+
+    /** load of each gfn with its page (at most 64). */
+    default int[] loadAll(int domid, long[] gfns, MemorySegment[] pages) throws IOException {
+        int[] r = new int[gfns.length];
+        for (int i = 0; i < gfns.length; i++) r[i] = load(domid, gfns[i], pages[i]);
+        return r;
+    }
+
     /** A read-only view of guest frame {@code gfn} (xc_map_foreign_pages PROT_READ); valid while paging_out. */
     MemorySegment guestFrame(int domid, long gfn) throws IOException;
 

@@ -97,6 +97,18 @@ public final class XcPagingHost implements PagingHost {
 
     @Override public int load(int domid, long gfn, MemorySegment page) throws IOException { return paging.xc_mem_paging_load(domid, gfn, page); }
 
+    @Override public int[] nominateAll(int domid, long[] gfns) throws IOException {
+        return paging.xc_mem_paging_batch(XcMemPaging.XENMEM_PAGING_OP_NOMINATE, domid, gfns, null);
+    }
+
+    @Override public int[] evictAll(int domid, long[] gfns) throws IOException {
+        return paging.xc_mem_paging_batch(XcMemPaging.XENMEM_PAGING_OP_EVICT, domid, gfns, null);
+    }
+
+    @Override public int[] loadAll(int domid, long[] gfns, MemorySegment[] pages) throws IOException {
+        return paging.xc_mem_paging_batch(XcMemPaging.XENMEM_PAGING_OP_PREP, domid, gfns, pages);
+    }
+
     @Override public synchronized MemorySegment guestFrame(int domid, long gfn) throws IOException {
         if (guestMem == null) guestMem = map(runDir.resolve("dom" + domid + ".mem"), FileChannel.MapMode.READ_ONLY);
         return guestMem.asSlice(gfn * 4096, 4096);

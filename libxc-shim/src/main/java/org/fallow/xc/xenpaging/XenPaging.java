@@ -30,6 +30,8 @@ public final class XenPaging {
     /** XENPAGING_PAGEIN_QUEUE_SIZE. */
     public static final int PAGEIN_BATCH = 64;
     public static final long POLL_TIMEOUT_MS = 100;
+    /** Paging ops per batch (one multicall over the wire). */
+    public static final int BATCH = 64;
     private static final int P2M_RAM_RW = 0, P2M_PAGING_OUT = 9, P2M_PAGED = 10, P2M_PAGING_IN = 11;
 
     private final PagingHost host;
@@ -37,6 +39,7 @@ public final class XenPaging {
     private final int domid;
     private final Semaphore wakeups = new Semaphore(0);
     private final MemorySegment buffer = Arena.ofAuto().allocate(4096, 4096);
+    private final MemorySegment[] pageBuffers = new MemorySegment[BATCH];
     private final MemorySegment entry;
     private final MemPagingEvent req = new MemPagingEvent();
     private final MemPagingEvent rsp = new MemPagingEvent();
@@ -62,6 +65,8 @@ public final class XenPaging {
         this.opt = opt;
         this.domid = opt.domid();
         this.entry = Arena.ofAuto().allocate(MemPagingEvent.entrySize(opt.vmEventVersion()), 8);
+        MemorySegment pages = Arena.ofAuto().allocate((long) BATCH * 4096, 4096);
+        for (int i = 0; i < BATCH; i++) pageBuffers[i] = pages.asSlice(4096L * i, 4096);
     }
 
     public String targetKey() { return "/local/domain/" + domid + "/memory/target-tot_pages"; }
@@ -249,60 +254,99 @@ public final class XenPaging {
         }
     }
 
+    /**
+     * Pages out {@code n} victims: the policy's choices are nominated as one batch, the nominated frames written to
+     * the pagefile, then evicted as one batch; victims refused (nominate or evict -EBUSY) are replaced by further
+     * choices, as xenpaging's evict_victim retries. With no victim left, asks the device model to flush its cache.
+     */
     private void evictPages(int n) throws IOException {
-        for (int i = 0; i < n; i++) {
-            if (!evictOne()) {
-                if (lastFlushRequest != numPagedOut) {
-                    lastFlushRequest = numPagedOut;
-                    try {
-                        host.xsWrite("/local/domain/0/device-model/" + domid + "/command", "flush-cache");
-                    } catch (IOException e) {
-                        log.debug("flush-cache request failed: {}", e.getMessage());
-                    }
-                }
+        int done = 0;
+        while (done < n) {
+            int want = Math.min(n - done, BATCH);
+            long[] victims = new long[want];
+            int k = 0;
+            while (k < want) {
+                long g = policy.chooseVictim();
+                if (g == VictimPolicy.INVALID) break;
+                victims[k++] = g;
+            }
+            if (k == 0) {
+                requestFlushCache();
                 return;
             }
-        }
-    }
-
-    /** Chooses victims until one is paged out; false when the policy has none left this sweep. */
-    private boolean evictOne() throws IOException {
-        for (;;) {
-            long gfn = policy.chooseVictim();
-            if (gfn == VictimPolicy.INVALID) return false;
-            if (host.nominate(domid, gfn) != 0) continue;
-            int slot = pagefile.allocateSlot();
-            if (slot < 0) throw new IOException("pagefile full");
-            pagefile.write(slot, gfn, host.guestFrame(domid, gfn));
-            if (host.evict(domid, gfn) != 0) { // the guest touched it after nomination
-                pagefile.free(slot);
-                continue;
+            victims = java.util.Arrays.copyOf(victims, k);
+            int[] nominated = host.nominateAll(domid, victims);
+            long[] written = new long[k];
+            int[] slots = new int[k];
+            int w = 0;
+            for (int i = 0; i < k; i++) {
+                if (nominated[i] != 0) continue; // busy (in use, not RAM, ...): the next choice replaces it
+                int slot = pagefile.allocateSlot();
+                if (slot < 0) throw new IOException("pagefile full");
+                pagefile.write(slot, victims[i], host.guestFrame(domid, victims[i]));
+                written[w] = victims[i];
+                slots[w++] = slot;
             }
-            pagedOut.set((int) gfn);
-            numPagedOut++;
-            pagedOutTotal++;
-            policy.notifyPagedOut(gfn);
-            return true;
+            int[] evicted = host.evictAll(domid, java.util.Arrays.copyOf(written, w));
+            for (int i = 0; i < w; i++) {
+                if (evicted[i] != 0) { // the guest touched it after nomination
+                    pagefile.free(slots[i]);
+                    continue;
+                }
+                pagedOut.set((int) written[i]);
+                numPagedOut++;
+                pagedOutTotal++;
+                policy.notifyPagedOut(written[i]);
+                done++;
+            }
         }
     }
 
-    /** Pages up to {@code n} paged-out gfns back in from the pagefile (target raised, or shutting down). */
+    private void requestFlushCache() {
+        if (lastFlushRequest == numPagedOut) return;
+        lastFlushRequest = numPagedOut;
+        try {
+            host.xsWrite("/local/domain/0/device-model/" + domid + "/command", "flush-cache");
+        } catch (IOException e) {
+            log.debug("flush-cache request failed: {}", e.getMessage());
+        }
+    }
+
+    /** Pages up to {@code n} paged-out gfns back in from the pagefile, in batches (target raised, or shutting down). */
     private void pageIn(int n) throws IOException {
-        for (int i = 0; i < n && numPagedOut > 0; i++) {
-            int g = pagedOut.nextSetBit((int) pageinCursor);
-            if (g < 0) g = pagedOut.nextSetBit(0);
-            if (g < 0) return;
-            pageinCursor = g + 1;
-            pageInGfn(g);
+        while (n > 0 && numPagedOut > 0) {
+            int want = (int) Math.min(Math.min(n, BATCH), numPagedOut);
+            long[] gfns = new long[want];
+            int k = 0;
+            while (k < want) {
+                int g = pagedOut.nextSetBit((int) pageinCursor);
+                if (g < 0) g = pagedOut.nextSetBit(0);
+                if (g < 0) break;
+                pageinCursor = g + 1;
+                if (k > 0 && gfns[0] == g) break; // wrapped around: fewer out than wanted
+                gfns[k] = g;
+                pagefile.read(pagefile.gfnToSlot(g), pageBuffers[k]);
+                k++;
+            }
+            if (k == 0) return;
+            gfns = java.util.Arrays.copyOf(gfns, k);
+            int[] rcs = host.loadAll(domid, gfns, java.util.Arrays.copyOf(pageBuffers, k));
+            for (int i = 0; i < k; i++) {
+                int rc = rcs[i];
+                if (rc == -XenErrno.ENOMEM) {
+                    pagefile.read(pagefile.gfnToSlot(gfns[i]), buffer);
+                    rc = loadWithRetry(gfns[i]);
+                }
+                // -ENOENT: the gfn is no longer paged (dropped): its copy is simply freed
+                if (rc != 0 && rc != -XenErrno.ENOENT) throw new IOException("paging in gfn " + gfns[i] + ": " + XenErrno.name(rc));
+                pageInDone(gfns[i]);
+            }
+            n -= k;
         }
     }
 
-    private void pageInGfn(long gfn) throws IOException {
+    private void pageInDone(long gfn) {
         int slot = pagefile.gfnToSlot(gfn);
-        pagefile.read(slot, buffer);
-        int rc = loadWithRetry(gfn);
-        if (rc != 0 && rc != -XenErrno.ENOENT) throw new IOException("paging in gfn " + gfn + ": " + XenErrno.name(rc));
-        // -ENOENT: the gfn is no longer paged (dropped): its copy is simply freed
         pagedOut.clear((int) gfn);
         policy.notifyPagedIn(gfn, numPagedOut > policy.mruSize());
         numPagedOut--;
