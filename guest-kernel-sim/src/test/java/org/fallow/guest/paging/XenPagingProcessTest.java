@@ -1,5 +1,6 @@
 package org.fallow.guest.paging;
 
+import org.fallow.xc.XcMemPaging;
 import org.fallow.xc.tools.PagingCommands;
 import org.fallow.xc.xenpaging.PageFile;
 import org.junit.jupiter.api.AfterEach;
@@ -9,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import picocli.CommandLine;
 
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
@@ -90,5 +92,36 @@ class XenPagingProcessTest {
         assertTrue(first.waitFor(60, TimeUnit.SECONDS));
         assertEquals(0, first.exitValue());
         assertEquals(1024, bed.totPages());
+    }
+
+    @Test void pagingOpsOverTheWireOneByOneAndBatched() throws Exception {
+        Assumptions.assumeTrue(bed.createDomain(64, 1) == 0, "the hypervisor has no guest-memory subsystem yet");
+        XcMemPaging xp = new XcMemPaging(bed.xc);
+        assertEquals(-19, xp.xc_mem_paging_nominate(1, 5), "no ring: -ENODEV");
+        assertEquals(64, xp.xc_hvm_param_get(1, XcMemPaging.HVM_PARAM_PAGING_RING_PFN));
+        int port = xp.xc_mem_paging_enable(1);
+        assertTrue(port > 0, "port " + port);
+        assertEquals(-16, xp.xc_mem_paging_enable(1), "a ring exists and its pager (this connection) lives: -EBUSY");
+        MemorySegment[] data = new MemorySegment[3];
+        for (int i = 0; i < 3; i++) {
+            data[i] = bed.host.guestFrame(1, 10 + i);
+            data[i] = java.lang.foreign.Arena.ofAuto().allocate(4096).copyFrom(data[i]);
+            data[i].fill((byte) (0x40 + i));
+        }
+        assertArrayEquals(new int[] {0, 0, -16, 0}, xp.xc_mem_paging_batch(XcMemPaging.XENMEM_PAGING_OP_NOMINATE, 1,
+                new long[] {10, 11, 100_000, 12}, null), "the out-of-range gfn is busy, the others nominated");
+        assertArrayEquals(new int[] {0, 0, 0}, xp.xc_mem_paging_batch(XcMemPaging.XENMEM_PAGING_OP_EVICT, 1, new long[] {10, 11, 12}, null));
+        assertEquals(3, bed.host.domainInfo(1).pagedPages());
+        assertEquals(64 - 3 + 1, bed.totPages(), "3 frames gone (the ring gfn is still in the physmap here)");
+        assertEquals(-2, xp.xc_mem_paging_prep(1, 13), "prep of RAM: -ENOENT");
+        assertEquals(-22, xp.xc_mem_paging_prep(1, 10), "an evicted page needs data: -EINVAL");
+        assertArrayEquals(new int[] {0, 0, 0}, xp.xc_mem_paging_batch(XcMemPaging.XENMEM_PAGING_OP_PREP, 1, new long[] {10, 11, 12}, data));
+        assertEquals(0, bed.host.domainInfo(1).pagedPages());
+        for (int i = 0; i < 3; i++)
+            assertEquals(-1, bed.host.guestFrame(1, 10 + i).mismatch(data[i]), "gfn " + (10 + i) + " holds the prepped data");
+        assertEquals(0, xp.xc_mem_paging_nominate(1, 10));
+        assertEquals(0, xp.xc_mem_paging_resume(1));
+        assertEquals(0, xp.xc_mem_paging_disable(1));
+        assertEquals(-22, xp.xc_mem_paging_disable(1), "no ring: -EINVAL");
     }
 }
