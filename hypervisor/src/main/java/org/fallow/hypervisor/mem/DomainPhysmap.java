@@ -33,6 +33,7 @@ public final class DomainPhysmap implements DomainMemory {
     private final P2m p2m;
     private final GuestMemoryFile file;
     private final BitSet backed = new BitSet();
+    private final java.util.Set<Long> pinned = new java.util.HashSet<>();
     private final Pod pod;
     private final Map<Integer, Long> hvmParams = new HashMap<>();
     private final int createFlags;
@@ -195,9 +196,17 @@ public final class DomainPhysmap implements DomainMemory {
             return false;
         }
         if (t != P2mType.RAM_RW) return false;
-        p2m.addInflight(gfn, 1);
-        afterHypercall.accept(() -> p2m.addInflight(gfn, -1));
+        if (pinned.add(gfn)) {
+            p2m.addInflight(gfn, 1);
+            if (pinned.size() == 1) afterHypercall.accept(this::unpinAll);
+        }
         return true;
+    }
+
+    /** Releases the pins of the hypercall that just finished (each gfn is pinned once per hypercall). */
+    private void unpinAll() {
+        if (!released) for (long g : pinned) p2m.addInflight(g, -1);
+        pinned.clear();
     }
 
     @Override public MemorySegment ramFrame(long gfn) {
