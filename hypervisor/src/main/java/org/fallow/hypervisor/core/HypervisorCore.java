@@ -98,6 +98,10 @@ public final class HypervisorCore implements AutoCloseable {
         } catch (RuntimeException e) {
             log.error("{}: {} args {} failed inside the hypervisor -> -EFAULT", caller, Hypercalls.name(op), hexArgs(args), e);
             return -XenErrno.EFAULT;
+        } catch (InternalError e) {
+            // SIGBUS on a shared mapping whose file the client truncated: the JVM reports it as InternalError
+            log.error("{}: {} args {}: fault on shared memory ({}) -> -EFAULT", caller, Hypercalls.name(op), hexArgs(args), e.getMessage());
+            return -XenErrno.EFAULT;
         }
     }
 
