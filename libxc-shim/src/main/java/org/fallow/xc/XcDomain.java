@@ -64,7 +64,7 @@ public final class XcDomain {
     public XcDomain(XcHandle xc) { this.xc = xc; }
 
     private static MemorySegment domctl(int cmd, int domid) {
-        MemorySegment d = MemorySegment.ofArray(new long[XcHandle.DOMCTL_SIZE / 8]);
+        MemorySegment d = MemorySegment.ofArray(new long[XenDomctl.SIZE / 8]);
         d.set(U32, XenDomctl.CMD_OFFSET, cmd);
         d.set(U16, XenDomctl.DOMAIN_OFFSET, (short) domid);
         return d;

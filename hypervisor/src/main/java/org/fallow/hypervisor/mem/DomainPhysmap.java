@@ -81,7 +81,7 @@ public final class DomainPhysmap implements DomainMemory {
     public boolean hvm() { return (createFlags & MemConstants.XEN_DOMCTL_CDF_hvm_guest) != 0; }
 
     /** Guest-physical frames of the memory files (the gfn space). */
-    public long nrFrames() { return p2m.nrFrames(); }
+    @Override public long nrFrames() { return p2m.nrFrames(); }
 
     // ---- accounting ------------------------------------------------------------------------------------------
 
