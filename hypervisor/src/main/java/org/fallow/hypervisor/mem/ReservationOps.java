@@ -111,8 +111,10 @@ public final class ReservationOps {
             this.nrDone = start;
         }
 
-        /** guest_handle_subrange_okay(list, nr_done, nr_extents - 1). */
+        /** guest_handle_subrange_okay(list, nr_done, nr_extents - 1): an address-range check, nothing is populated. */
         boolean listOkay() {
+            long len = (nrExtents - nrDone) * 8;
+            if (caller.memory() instanceof GuestPhysicalSpace g) return g.rangeOkay(list + nrDone * 8, len);
             try {
                 caller.memory().map(list + nrDone * 8, (nrExtents - nrDone) * 8);
                 return true;

@@ -207,4 +207,15 @@ class PodTest {
         assertEquals(0, P2m.inflightOf(pm.p2m().word(zero)));
         assertEquals(Domain.State.RUNNING, bed.domain(d).state());
     }
+
+    @Test void absurdGfnsInDecreaseReservationChangeNothing() {
+        int d = bed.buildPodGuest(M, T);
+        DomainPhysmap pm = bed.pm(d);
+        long entries = pm.pod().entryCount(), count = pm.pod().count();
+        assertEquals(0, bed.reservation(XENMEM_decrease_reservation, d, new long[] {Long.MAX_VALUE - 3}, 2, 0));
+        assertEquals(0, bed.reservation(XENMEM_decrease_reservation, d, new long[] {-1L}, 0, 0));
+        assertEquals(0, bed.reservation(XENMEM_decrease_reservation, d, new long[] {M + 10}, 0, 0));
+        assertEquals(entries, pm.pod().entryCount());
+        assertEquals(count, pm.pod().count());
+    }
 }
