@@ -87,12 +87,19 @@ public final class DomainPhysmap implements DomainMemory {
 
     @Override public long maxPages() { return maxPages; }
 
-    /** XEN_DOMCTL_max_mem: sets max_pages and grows the gfn space (files) to cover it. Never shrinks the files. */
+    /** The largest gfn space a domain gets (64 GiB of guest-physical memory; the p2m file is then 64 MiB). */
+    public static final long MAX_FRAMES = 1L << 24;
+
+    /**
+     * XEN_DOMCTL_max_mem: sets max_pages and grows the gfn space (files) to cover it, up to {@link #MAX_FRAMES}.
+     * Never shrinks the files.
+     */
     public void maxPages(long pages) throws IOException {
         maxPages = pages;
-        if (pages > nrFrames() && !released) {
-            file.grow(pages);
-            p2m.grow(pages);
+        long frames = Math.min(pages, MAX_FRAMES);
+        if (frames > nrFrames() && !released) {
+            file.grow(frames);
+            p2m.grow(frames);
         }
     }
 
