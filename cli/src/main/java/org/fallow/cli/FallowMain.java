@@ -22,6 +22,7 @@ import java.nio.file.Path;
                 org.fallow.xc.tools.PagingCommands.MemSwapTarget.class,
                 org.fallow.xc.xenpaging.XenPagingCommand.class,
                 BenchCommand.class,
+                org.fallow.xc.tools.XenstoreCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class FallowMain implements Runnable {
