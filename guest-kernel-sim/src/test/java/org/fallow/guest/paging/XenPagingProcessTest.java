@@ -124,4 +124,25 @@ class XenPagingProcessTest {
         assertEquals(0, xp.xc_mem_paging_disable(1));
         assertEquals(-22, xp.xc_mem_paging_disable(1), "no ring: -EINVAL");
     }
+
+    @Test void anXlCreatedGuestCanBePagedToItsActmem() throws Exception {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        int rc = org.fallow.xc.tools.DomainCommands.execute(new java.io.PrintStream(out), System.err,
+                "create", "--memory", "8", "--vcpus", "1", "--socket", bed.hv.socket().toString());
+        Assumptions.assumeTrue(rc == 0, "create failed: " + out);
+        int domid = Integer.parseInt(out.toString().lines().filter(l -> l.startsWith("domid ")).findFirst().orElseThrow().substring(6));
+        assertEquals(8 * 256, new XcMemPaging(bed.xc).xc_hvm_param_get(domid, XcMemPaging.HVM_PARAM_PAGING_RING_PFN),
+                "the builder names the ring page above RAM");
+        long built = bed.host.domainInfo(domid).totPages();
+        assertEquals(0, new CommandLine(new PagingCommands.MemSwapTarget()).execute(String.valueOf(domid), "2", "--socket", bed.hv.socket().toString()));
+        Process pager = bed.java(org.fallow.xc.xenpaging.XenPagingCommand.class.getName(), "-d", String.valueOf(domid),
+                "-f", bed.dir.resolve("pfx").toString(), "--socket", bed.hv.socket().toString());
+        pager.getOutputStream().close();
+        while (bed.host.domainInfo(domid).totPages() != 512) Thread.sleep(20); // bounded by @Timeout
+        assertEquals(built - 512, bed.host.domainInfo(domid).pagedPages());
+        pager.destroy();
+        assertTrue(pager.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, pager.exitValue());
+        assertEquals(built, bed.host.domainInfo(domid).totPages(), "paged back in; the ring page it populated went out again");
+    }
 }
