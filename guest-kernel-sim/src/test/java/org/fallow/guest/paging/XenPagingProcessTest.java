@@ -140,9 +140,29 @@ class XenPagingProcessTest {
         pager.getOutputStream().close();
         while (bed.host.domainInfo(domid).totPages() != 512) Thread.sleep(20); // bounded by @Timeout
         assertEquals(built - 512, bed.host.domainInfo(domid).pagedPages());
+        Path slots = org.fallow.xc.xenpaging.PageFile.indexPath(bed.dir.resolve("pfx"));
+        assertEquals(built - 512, usedSlots(slots), "one pagefile slot per paged-out page");
+
+        // The guest (here the toolstack for it) frees 5 paged-out gfns: the pager hears DROP_PAGE and frees their slots.
+        long[] paged = java.util.stream.LongStream.range(0xC0, 8 * 256).filter(g -> {
+            try { return bed.host.p2mType(domid, g) == 10; } catch (java.io.IOException e) { throw new IllegalStateException(e); }
+        }).limit(5).toArray();
+        assertEquals(5, paged.length);
+        assertEquals(5, new org.fallow.xc.XcDomain(bed.xc).xc_domain_decrease_reservation(domid, 0, paged));
+        assertEquals(built - 512 - 5, bed.host.domainInfo(domid).pagedPages(), "dropped pages are no longer paged");
+        while (usedSlots(slots) != built - 512 - 5) Thread.sleep(20); // the pager frees them (bounded by @Timeout)
+        assertEquals(512, bed.host.domainInfo(domid).totPages(), "they had no frames: tot_pages unchanged");
+        built -= 5;
         pager.destroy();
         assertTrue(pager.waitFor(60, TimeUnit.SECONDS));
         assertEquals(0, pager.exitValue());
         assertEquals(built, bed.host.domainInfo(domid).totPages(), "paged back in; the ring page it populated went out again");
+    }
+
+    private static long usedSlots(Path index) throws java.io.IOException {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(Files.readAllBytes(index)).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        long n = 0;
+        while (b.remaining() >= 8) if (b.getLong() != 0) n++;
+        return n;
     }
 }
