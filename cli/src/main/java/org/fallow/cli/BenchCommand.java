@@ -3,9 +3,20 @@ package org.fallow.cli;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** {@code fallow bench ...}: benchmarks (never tests). Add yours to {@code subcommands}. */
+/**
+ * {@code fallow bench ...}: benchmarks (never tests; each prints its parameters and a table). The drivers live in
+ * the module that owns the code they measure; add yours to {@code subcommands}. Figures: docs/BENCHMARKS.md.
+ */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks (print figures; assert nothing).",
-        subcommands = {org.fallow.xc.tools.RttBench.class})
+        subcommands = {
+                org.fallow.xc.tools.RttBench.class,
+                org.fallow.hypervisor.tmem.bench.TmemBench.class,
+                org.fallow.xc.bench.TmemSocketBench.class,
+                org.fallow.xc.bench.RingBench.class,
+                org.fallow.cli.bench.PagingBench.class,
+                org.fallow.cli.bench.PodBench.class,
+                org.fallow.cli.bench.JmhCommand.class,
+        })
 public final class BenchCommand implements Runnable {
     @Override public void run() {
         new CommandLine(this).usage(System.out);
