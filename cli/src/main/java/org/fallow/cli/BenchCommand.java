@@ -18,6 +18,16 @@ import picocli.CommandLine.Command;
                 org.fallow.cli.bench.JmhCommand.class,
         })
 public final class BenchCommand implements Runnable {
+    /**
+     * Benchmarks print tables on stdout; the subsystems' INFO lines (pool created, ...) would drown them on stderr.
+     * Sets slf4j-simple's default level to warn unless the user chose one ({@code FALLOW_JVM_OPTS=-Dorg.slf4j...}).
+     * Takes effect when no logger exists yet (the bench commands run before any is created).
+     */
+    static void quietLogs() {
+        String key = "org.slf4j.simpleLogger.defaultLogLevel";
+        if (System.getProperty(key) == null) System.setProperty(key, "warn");
+    }
+
     @Override public void run() {
         new CommandLine(this).usage(System.out);
     }

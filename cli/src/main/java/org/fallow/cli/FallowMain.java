@@ -44,7 +44,10 @@ public final class FallowMain implements Runnable {
         CommandLine cl = new CommandLine(root);
         cl.setExecutionStrategy(pr -> {
             RunContext ctx = root.context();
-            for (CommandLine.ParseResult sub = pr.subcommand(); sub != null; sub = sub.subcommand()) propagate(sub, ctx);
+            for (CommandLine.ParseResult sub = pr.subcommand(); sub != null; sub = sub.subcommand()) {
+                propagate(sub, ctx);
+                if (sub.commandSpec().userObject() instanceof BenchCommand) BenchCommand.quietLogs();
+            }
             return new CommandLine.RunLast().execute(pr);
         });
         return cl;

@@ -23,7 +23,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 @Command(name = "ring", mixinStandardHelpOptions = true,
         description = "vm_event ring request+response events/s between two threads: ping-pong and up to 8 in flight.")
 public final class RingBench implements Callable<Integer> {
-    @Option(names = "--events", defaultValue = "200000", description = "Request+response events per run (default ${DEFAULT-VALUE}).")
+    @Option(names = "--events", defaultValue = "50000", description = "Request+response events per run (default ${DEFAULT-VALUE}).")
     int events;
 
     @Option(names = "--rounds", defaultValue = "3", description = "Runs per window; best and median printed (default ${DEFAULT-VALUE}).")
@@ -41,7 +41,7 @@ public final class RingBench implements Callable<Integer> {
                 events, rounds, String.join(",", Arrays.stream(windows).mapToObj(Integer::toString).toList()), MemPagingEvent.SIZE, ringSize());
         out.printf(Locale.ROOT, "%6s %12s %18s %18s%n", "window", "events", "best events/s", "median events/s");
         for (int w : windows) {
-            run(w, Math.min(events, 100_000));
+            run(w, Math.min(events, 20_000));
             double[] r = new double[rounds];
             for (int i = 0; i < rounds; i++) r[i] = run(w, events);
             Arrays.sort(r);
