@@ -560,6 +560,7 @@ static void *map_file(const char *dir, uint16_t domid, const char *ext, size_t *
 #define GPA_OP   (1u * PAGE)          /* tmem_op structs live in gfn 1 (RAM) */
 #define SRC_GFN  20u                  /* a PoD gfn: faulted in, then filled with a pattern */
 #define DST_GFN  2u                   /* RAM gfn receiving GET_PAGE */
+#define POD_PUT_GFN 40u               /* a PoD gfn only the hypervisor touches (tmem PUT source) */
 #define BAD_GFN  (RAM_GFNS + POD_GFNS + 100)   /* never populated */
 
 static int64_t tmem(uint64_t gpa) { return hypercall(gfd, __HYPERVISOR_tmem_op, gpa, 0, 0, 0, 0); }
@@ -638,7 +639,18 @@ static void guest(const char *sock, uint16_t domid, const uint8_t handle[16], co
     CHECK("tmem_get_page", r == 1 && memcmp(back, pattern, PAGE) == 0, "ret %lld, bytes %s", (long long)r,
           memcmp(back, pattern, PAGE) == 0 ? "equal" : "differ");
 
-    /* the toolstack's LIST now shows this domain's client */
+    /* cmfn naming a PoD gfn nobody touched: the hypervisor's access populates it (zero page), as copy_from_guest */
+    uint8_t pod_type_before = p2m_type(POD_PUT_GFN);
+    op.cmd = TMEM_PUT_PAGE;
+    op.u.gen.index = 9;
+    op.u.gen.cmfn = POD_PUT_GFN;
+    guest_write(GPA_OP, &op, sizeof op, NULL);
+    r = tmem(GPA_OP);
+    CHECK("tmem_put_from_pod_gfn", pod_type_before == P2M_POD && r == 1 && p2m_type(POD_PUT_GFN) == P2M_RAM_RW,
+          "type before %u, ret %lld, type after %u", pod_type_before, (long long)r, p2m_type(POD_PUT_GFN));
+    op.u.gen.index = 7;
+    op.u.gen.cmfn = DST_GFN;
+    op.cmd = TMEM_GET_PAGE;
 
     /* pipelining: three requests in one write; replies in order with echoed request_ids */
     struct tmem_op get_op = op;                /* GET again (persistent: non-destructive) -> 1 */

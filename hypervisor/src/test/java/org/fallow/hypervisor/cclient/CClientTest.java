@@ -41,6 +41,7 @@ class CClientTest {
             "unknown_hypercall_enosys", "bad_handle_efault",
             "guest_hello_ack", "guest_run_dir", "p2m_header", "p2m_types", "pod_fault_populates",
             "inflight_count_zero", "guest_domctl_eperm", "tmem_new_pool", "tmem_put_page", "tmem_get_page",
+            "tmem_put_from_pod_gfn",
             "pipelined_in_order", "mem_fault_invalid_gfn", "bad_magic_ebadmsg");
 
     private Path dir;
