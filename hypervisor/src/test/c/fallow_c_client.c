@@ -311,6 +311,17 @@ static void *arena_alloc(size_t n) {
     return arena + off;
 }
 
+static int tfd;            /* toolstack connection */
+static struct xen_domctl *tdomctl(uint16_t cmd, uint16_t domid) {
+    static struct xen_domctl *d;
+    if (!d) d = arena_alloc(sizeof *d);
+    memset(d, 0, sizeof *d);
+    d->cmd = cmd;
+    d->interface_version = FALLOW_DOMCTL_IV_4_12;
+    d->domain = domid;
+    return d;
+}
+
 static int64_t domctl(int fd, struct xen_domctl *d) { return hypercall(fd, __HYPERVISOR_domctl, H(d), 0, 0, 0, 0); }
 
 #define DOM_PAGES 1024u     /* max_mem */
@@ -464,7 +475,7 @@ static uint16_t toolstack(const char *sock, const uint8_t handle[16], char *run_
     int64_t r0 = hypercall(fd, __HYPERVISOR_domctl, 0, 0, 0, 0, 0);
     CHECK("bad_handle_efault", r == -XEN_EFAULT && r0 == -XEN_EFAULT, "ret %lld / %lld", (long long)r, (long long)r0);
 
-    /* keep the connection open (the domain belongs to nobody, but the guest part uses the toolstack too) */
+    tfd = fd;           /* kept open: the last part (growth, destruction) uses it again */
     return domid;
 }
 
@@ -693,8 +704,73 @@ static void guest(const char *sock, uint16_t domid, const uint8_t handle[16], co
     CHECK("mem_fault_invalid_gfn", st < 0 && st != PROTO_TROUBLE && bad_faults == 1,
           "status %lld faults %d", (long long)st, bad_faults);
 
+}
+
+static uint64_t file_size(const char *dir, uint16_t domid, const char *ext) {
+    char path[4200];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/dom%u.%s", dir, domid, ext);
+    return stat(path, &st) == 0 ? (uint64_t)st.st_size : UINT64_MAX;
+}
+
+/* max_mem grows the files; destroydomain tells the guest and removes them (PROTOCOL §3.2, §5) */
+static void growth_and_destruction(uint16_t domid, const uint8_t handle[16], const char *sock, const char *run_dir) {
+    uint8_t *hdr = (uint8_t *)p2m - P2M_HDR;
+    struct xen_domctl *d = tdomctl(XEN_DOMCTL_max_mem, domid);
+    d->u.max_mem.max_memkb = 2 * DOM_PAGES * 4;
+    int64_t r = domctl(tfd, d);
+    uint64_t grown = __atomic_load_n((uint64_t *)(hdr + 8), __ATOMIC_ACQUIRE);
+    uint64_t p2m_size = file_size(run_dir, domid, "p2m"), mem_size = file_size(run_dir, domid, "mem");
+    int new_entry_ok = 0;
+    if (grown == 2 * DOM_PAGES && p2m_size == P2M_HDR + 4 * grown) {
+        size_t len;
+        uint8_t *again = map_file(run_dir, domid, "p2m", &len);
+        new_entry_ok = get32(again + P2M_HDR + 4 * (grown - 1)) == P2M_INVALID && get32(again + P2M_HDR) == P2M_RAM_RW;
+        munmap(again, len);
+    }
+    CHECK("max_mem_grows_files", r == 0 && grown == 2 * DOM_PAGES && mem_size == grown * PAGE && new_entry_ok,
+          "ret %lld header nr_frames %llu p2m %llu mem %llu new entry ok %d", (long long)r, (unsigned long long)grown,
+          (unsigned long long)p2m_size, (unsigned long long)mem_size, new_entry_ok);
+
+    /* a guest HELLO with the wrong secret: ACK -EACCES, then the connection is closed */
+    uint8_t wrong[16];
+    memcpy(wrong, handle, 16);
+    wrong[0] ^= 1;
+    int bad = connect_to(sock);
+    send_hello(bad, 2, domid, wrong, 0, 0, NULL);
+    struct frame f;
+    int rr = read_frame(bad, &f);
+    int64_t st = rr == 1 && f.type == T_HELLO_ACK && f.length >= 32 ? (int64_t)get64(f.payload) : PROTO_TROUBLE;
+    uint8_t extra;
+    int eof = read_exact(bad, &extra, 1, 20000) == 0;
+    CHECK("guest_wrong_secret_eacces", st == -13 && eof, "status %lld closed %d", (long long)st, eof);
+    close(bad);
+
+    d = tdomctl(XEN_DOMCTL_destroydomain, domid);
+    r = domctl(tfd, d);
+    int gone = file_size(run_dir, domid, "mem") == UINT64_MAX && file_size(run_dir, domid, "p2m") == UINT64_MAX;
+    uint32_t state = __atomic_load_n((uint32_t *)(hdr + 16), __ATOMIC_ACQUIRE);
+    CHECK("destroydomain", r == 0 && gone && state == 3, "ret %lld files gone %d header state %u", (long long)r, gone, state);
+
+    /* the guest connection receives DOMAIN_EVENT destroyed (request_id 0) */
+    rr = read_frame(gfd, &f);
+    CHECK("domain_event_destroyed", rr == 1 && f.type == T_DOMAIN_EVENT && f.request_id == 0 && f.length >= 8
+          && get32(f.payload) == 2 && f.length == 8 + get32(f.payload + 4),
+          "read %d type %u id %llu len %u event %u", rr, rr == 1 ? f.type : 0,
+          rr == 1 ? (unsigned long long)f.request_id : 0ull, rr == 1 ? f.length : 0,
+          rr == 1 && f.length >= 4 ? get32(f.payload) : 0);
+    st = mem_fault(0, 1);
+    CHECK("mem_fault_after_destroy_esrch", st == -3, "status %lld", (long long)st);
+
+    d = tdomctl(XEN_DOMCTL_getdomaininfo, domid);
+    r = domctl(tfd, d);
+    CHECK("getdomaininfo_after_destroy", r == -3 || (r == 0 && d->domain != domid), "ret %lld domain %u",
+          (long long)r, d->domain);
+
     send_frame(gfd, T_BYE, next_id++, NULL, 0);
     close(gfd);
+    send_frame(tfd, T_BYE, next_id++, NULL, 0);
+    close(tfd);
 }
 
 /* a malformed frame on a throwaway connection: wrong magic -> ERROR -EBADMSG, then the connection is closed */
@@ -726,6 +802,7 @@ int main(int argc, char **argv) {
     char run_dir[4096];
     uint16_t domid = toolstack(argv[1], handle, run_dir, sizeof run_dir);
     guest(argv[1], domid, handle, run_dir);
+    growth_and_destruction(domid, handle, argv[1], run_dir);
     bad_magic(argv[1]);
     printf("%s: %d failure(s)\n", failures ? "FAILED" : "PASSED", failures);
     return failures ? 1 : 0;

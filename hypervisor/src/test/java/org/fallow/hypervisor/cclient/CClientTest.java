@@ -42,7 +42,9 @@ class CClientTest {
             "guest_hello_ack", "guest_run_dir", "p2m_header", "p2m_types", "pod_fault_populates",
             "inflight_count_zero", "guest_domctl_eperm", "tmem_new_pool", "tmem_put_page", "tmem_get_page",
             "tmem_put_from_pod_gfn",
-            "pipelined_in_order", "mem_fault_invalid_gfn", "bad_magic_ebadmsg");
+            "pipelined_in_order", "mem_fault_invalid_gfn",
+            "max_mem_grows_files", "guest_wrong_secret_eacces", "destroydomain", "domain_event_destroyed",
+            "mem_fault_after_destroy_esrch", "getdomaininfo_after_destroy", "bad_magic_ebadmsg");
 
     private Path dir;
     private Hypervisor hv;
