@@ -32,7 +32,8 @@ public final class GuestMain implements Callable<Integer> {
     @Option(names = "--workload", defaultValue = "zipf-files", description = "zipf-files | anon-grow | kbuild (default ${DEFAULT-VALUE})") String workload;
     @Option(names = "--ops", defaultValue = "200000", description = "workload operations (default ${DEFAULT-VALUE})") long ops;
     @Option(names = "--duration", defaultValue = "0", description = "stop after S guest seconds (0 = when the workload ends)") double durationSec;
-    @Option(names = "--time-scale", defaultValue = "0", description = "guest clock = wall clock × X; 0 = simulated (10 ms per workload step)") double timeScale;
+    @Option(names = "--time-scale", defaultValue = "0", description = "guest clock = wall clock × X; 0 = simulated (--step-ms per workload step)") double timeScale;
+    @Option(names = "--step-ms", defaultValue = "10", description = "simulated guest time per workload step (default ${DEFAULT-VALUE} ms; simulated clock only)") long stepMs;
     @Option(names = "--no-balloon", description = "no balloon driver (a PoD guest then crashes)") boolean noBalloon;
     @Option(names = "--selfballoon", description = "enable selfballooning (tmem.selfballooning)") boolean selfballoon;
     @Option(names = "--no-selfshrink", description = "no frontswap selfshrinking (tmem.selfshrinking=0; on by default with --frontswap)") boolean noSelfshrink;
@@ -83,6 +84,7 @@ public final class GuestMain implements Callable<Integer> {
         GuestClock clock = timeScale > 0 ? new GuestClock.Scaled(timeScale) : new GuestClock.Simulated();
         GuestSystem g = new GuestSystem(platform.memory(), platform.hypercaller(), t, clock,
                 new GuestSystem.BootOptions(!pv, bootScrub, swapPages, abi));
+        g.stepMs(stepMs);
         ConcurrentLinkedQueue<Long> targets = new ConcurrentLinkedQueue<>();
         if (!noBalloon) {
             long staticMaxKib = platform.watchTarget(targets::add);

@@ -28,8 +28,9 @@ import java.util.random.RandomGenerator;
  */
 public final class GuestSystem {
     private static final Logger log = LoggerFactory.getLogger(GuestSystem.class);
-    /** Simulated time one workload step takes. */
+    /** Default simulated time one workload step takes. */
     public static final long STEP_MS = 10;
+    private long stepMs = STEP_MS;
 
     private final GuestKernel kernel;
     private final GuestTunables tunables;
@@ -90,6 +91,13 @@ public final class GuestSystem {
     public MemoryOps memoryOps() { return memoryOps; }
     public long scrubbedPages() { return scrubbedPages; }
 
+    /** Simulated guest time per workload step (a simulated clock only; default {@link #STEP_MS}). */
+    public GuestSystem stepMs(long ms) {
+        if (ms <= 0) throw new IllegalArgumentException("step must be > 0 ms");
+        stepMs = ms;
+        return this;
+    }
+
     /** Runs the balloon and selfballoon workers if they are due. */
     public void tick() {
         long now = clock.nowMs();
@@ -117,7 +125,7 @@ public final class GuestSystem {
         boolean more = true;
         while (more) {
             more = w.step(kernel, r);
-            clock.advance(STEP_MS);
+            clock.advance(stepMs);
             tick();
             long now = clock.nowMs();
             if (durationMs > 0 && now - start >= durationMs) more = false;
