@@ -3,18 +3,77 @@ package org.fallow.cli;
 import org.fallow.abi.tools.AbiCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
-/** {@code ./fallow}: one command tree over every process role. Subcommands are added as the modules grow. */
+import java.nio.file.Path;
+
+/**
+ * {@code ./fallow}: one xl/xm-style command tree over every process role. Global options come before the
+ * subcommand ({@code ./fallow --run-dir /tmp/x list}); they are resolved once by {@link #executionStrategy} and
+ * published through {@link RunContext}.
+ */
 @Command(name = "fallow", mixinStandardHelpOptions = true, version = "fallow 0.1.0",
-        subcommands = {AbiCommand.class, org.fallow.hypervisor.HypervisorMain.class, BenchCommand.class,
-                org.fallow.guest.GuestMain.class},
-        description = "User-space emulator of Xen's memory-overcommit hypercall ABI (tmem, memory_op/PoD, mem_paging).")
+        description = "User-space emulator of Xen's memory-overcommit hypercall ABI (tmem, memory_op/PoD, mem_paging).",
+        subcommands = {
+                // one subcommand per line (other modules' helpers add theirs here); keep the xl-like order
+                org.fallow.hypervisor.HypervisorMain.class,
+                AbiCommand.class,
+                org.fallow.guest.GuestMain.class,
+                BenchCommand.class,
+                CommandLine.HelpCommand.class,
+        })
 public final class FallowMain implements Runnable {
+    @Option(names = "--run-dir", paramLabel = "DIR",
+            description = "Hypervisor run directory (default: $FALLOW_RUN_DIR or /tmp/fallow-$USER).")
+    Path runDir;
+
+    @Option(names = "--socket", paramLabel = "PATH",
+            description = "Hypervisor socket (default: <run-dir>/hypervisor.sock).")
+    Path socket;
+
     public static void main(String[] args) {
-        System.exit(new CommandLine(new FallowMain()).execute(args));
+        System.exit(commandLine().execute(args));
     }
 
+    /** The configured command tree (also used by the parsing tests). */
+    public static CommandLine commandLine() {
+        FallowMain root = new FallowMain();
+        CommandLine cl = new CommandLine(root);
+        cl.setExecutionStrategy(pr -> {
+            RunContext ctx = root.context();
+            for (CommandLine.ParseResult sub = pr.subcommand(); sub != null; sub = sub.subcommand()) propagate(sub, ctx);
+            return new CommandLine.RunLast().execute(pr);
+        });
+        return cl;
+    }
+
+    /**
+     * Gives a subcommand that has its own {@code --run-dir}/{@code --socket} options (the hypervisor, the libxc-shim
+     * commands) the global values, unless it was given its own on the command line.
+     */
+    static void propagate(CommandLine.ParseResult sub, RunContext ctx) {
+        set(sub, "--run-dir", ctx.runDir());
+        set(sub, "--socket", ctx.socket());
+    }
+
+    private static void set(CommandLine.ParseResult sub, String name, Path value) {
+        CommandLine.Model.OptionSpec o = sub.commandSpec().findOption(name);
+        if (o == null || sub.hasMatchedOption(name)) return;
+        Class<?> t = o.type();
+        if (t == Path.class) o.setValue(value);
+        else if (t == String.class) o.setValue(value.toString());
+        else if (t == java.io.File.class) o.setValue(value.toFile());
+    }
+
+    /** Resolves and publishes the global options. */
+    public RunContext context() {
+        return RunContext.resolve(runDir, socket, System.getenv()).publish();
+    }
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Override public void run() {
-        new CommandLine(this).usage(System.out);
+        spec.commandLine().usage(System.out);
     }
 }

@@ -1,0 +1,132 @@
+package org.fallow.cli;
+
+import org.fallow.cli.demo.ChildProcesses;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code fallow paging start|stop DOMID}: runs the xenpaging daemon for a domain in the background (as xm did for a
+ * guest with {@code actmem=}), with its pid file and log in the run directory, and stops it with SIGTERM (xenpaging
+ * then pages everything back in before it exits).
+ */
+@Command(name = "paging", mixinStandardHelpOptions = true,
+        description = "Start or stop the xenpaging daemon of a domain in the background.",
+        subcommands = {PagingCommand.Start.class, PagingCommand.Stop.class})
+public final class PagingCommand implements Runnable {
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Override public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "say 'paging start DOMID' or 'paging stop DOMID'");
+    }
+
+    static Path pidFile(RunContext ctx, int domid) { return ctx.runDir().resolve("xenpaging-" + domid + ".pid"); }
+
+    static Path logFile(RunContext ctx, int domid) { return ctx.runDir().resolve("xenpaging-" + domid + ".log"); }
+
+    static Optional<ProcessHandle> running(RunContext ctx, int domid) throws IOException {
+        Path pf = pidFile(ctx, domid);
+        if (!Files.exists(pf)) return Optional.empty();
+        long pid = Long.parseLong(Files.readString(pf).strip());
+        return ProcessHandle.of(pid).filter(ProcessHandle::isAlive);
+    }
+
+    @Command(name = "start", mixinStandardHelpOptions = true,
+            description = "Start xenpaging for DOMID in the background; with --actmem also set its paging target (mem-swap-target).")
+    static final class Start implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "DOMID") int domid;
+
+        @Option(names = "--actmem", paramLabel = "MB", description = "Paging target: MiB to keep resident (mem-swap-target).")
+        Long actmemMiB;
+
+        @Option(names = {"-f", "--pagefile"}, paramLabel = "FILE", description = "Page file (default: <run-dir>/pagefile-DOMID).")
+        Path pagefile;
+
+        @Option(names = {"-r", "--mru-size"}, paramLabel = "N", description = "xenpaging MRU size in pages (power of two).")
+        Integer mru;
+
+        @Override public Integer call() throws Exception {
+            RunContext ctx = RunContext.current();
+            Files.createDirectories(ctx.runDir());
+            Optional<ProcessHandle> old = running(ctx, domid);
+            if (old.isPresent()) {
+                System.err.println("xenpaging for dom" + domid + " already runs (pid " + old.get().pid() + ")");
+                return 1;
+            }
+            List<String> args = new ArrayList<>(List.of("--run-dir", ctx.runDir().toString(), "--socket", ctx.socket().toString(),
+                    "xenpaging", "-d", Integer.toString(domid),
+                    "-f", (pagefile != null ? pagefile : ctx.runDir().resolve("pagefile-" + domid)).toString()));
+            if (mru != null) args.addAll(List.of("-r", Integer.toString(mru)));
+            ProcessBuilder pb = new ProcessBuilder(detachedCommand(args));
+            pb.redirectErrorStream(true);
+            pb.redirectOutput(ProcessBuilder.Redirect.appendTo(logFile(ctx, domid).toFile()));
+            pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+            Process p = pb.start();
+            Files.writeString(pidFile(ctx, domid), p.pid() + "\n");
+            if (p.waitFor(1, TimeUnit.SECONDS)) {
+                System.err.println("xenpaging for dom" + domid + " exited at once (" + p.exitValue() + "); see " + logFile(ctx, domid));
+                Files.deleteIfExists(pidFile(ctx, domid));
+                return 1;
+            }
+            System.out.println("xenpaging for dom" + domid + " started (pid " + p.pid() + ", log " + logFile(ctx, domid) + ")");
+            if (actmemMiB != null) {
+                return FallowMain.commandLine().execute("--run-dir", ctx.runDir().toString(), "--socket", ctx.socket().toString(),
+                        "mem-swap-target", Integer.toString(domid), Long.toString(actmemMiB));
+            }
+            return 0;
+        }
+
+        private static List<String> detachedCommand(List<String> args) {
+            List<String> cmd = new ArrayList<>();
+            cmd.add(ChildProcesses.javaBinary());
+            cmd.add("--enable-native-access=ALL-UNNAMED");
+            cmd.add("--sun-misc-unsafe-memory-access=allow");
+            cmd.add("-Xmx128m");
+            cmd.add("-cp");
+            cmd.add(System.getProperty("java.class.path"));
+            cmd.add(FallowMain.class.getName());
+            cmd.addAll(args);
+            return cmd;
+        }
+    }
+
+    @Command(name = "stop", mixinStandardHelpOptions = true,
+            description = "Stop the xenpaging of DOMID (SIGTERM: it pages everything back in, then exits).")
+    static final class Stop implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "DOMID") int domid;
+
+        @Option(names = "--timeout", paramLabel = "S", defaultValue = "60", description = "Seconds to wait for it to exit (default ${DEFAULT-VALUE}).")
+        long timeoutS;
+
+        @Override public Integer call() throws Exception {
+            RunContext ctx = RunContext.current();
+            Optional<ProcessHandle> ph = running(ctx, domid);
+            if (ph.isEmpty()) {
+                Files.deleteIfExists(pidFile(ctx, domid));
+                System.err.println("no xenpaging runs for dom" + domid);
+                return 1;
+            }
+            ph.get().destroy();
+            try {
+                ph.get().onExit().get(timeoutS, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                System.err.println("xenpaging for dom" + domid + " still runs after " + timeoutS + " s (pid " + ph.get().pid() + ")");
+                return 1;
+            }
+            Files.deleteIfExists(pidFile(ctx, domid));
+            System.out.println("xenpaging for dom" + domid + " stopped");
+            return 0;
+        }
+    }
+}

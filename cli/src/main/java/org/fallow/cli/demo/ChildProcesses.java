@@ -1,0 +1,141 @@
+package org.fallow.cli.demo;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Starts Fallow roles as child JVMs (same java binary and class path as this process, {@code FallowMain <args>}),
+ * captures each one's stdout+stderr in {@code <logDir>/<name>.log}, and tears them all down in reverse start order
+ * on {@link #close()} or JVM shutdown (Ctrl-C): SIGTERM first, then SIGKILL after a grace period.
+ */
+public final class ChildProcesses implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ChildProcesses.class);
+
+    /** A started child. */
+    public record Child(String name, Process process, Path log) {
+        public boolean alive() { return process.isAlive(); }
+        public long pid() { return process.pid(); }
+    }
+
+    private final Path logDir;
+    private final Map<String, String> env;
+    private final List<String> jvmOptions;
+    private final List<Child> children = new ArrayList<>();
+    private final Thread hook;
+    private boolean closed;
+
+    /**
+     * @param env        extra environment for every child (e.g. FALLOW_RUN_DIR)
+     * @param jvmOptions JVM options beyond the ones every Fallow JVM needs
+     */
+    public ChildProcesses(Path logDir, Map<String, String> env, List<String> jvmOptions) throws IOException {
+        this.logDir = Files.createDirectories(logDir);
+        this.env = Map.copyOf(env);
+        this.jvmOptions = List.copyOf(jvmOptions);
+        this.hook = new Thread(this::closeQuietly, "fallow-children-teardown");
+        Runtime.getRuntime().addShutdownHook(hook);
+    }
+
+    /** The java launcher of this JVM. */
+    public static String javaBinary() {
+        return ProcessHandle.current().info().command()
+                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    }
+
+    /** The command line that runs {@code FallowMain args} in a new JVM like this one. */
+    public List<String> command(List<String> extraJvm, List<String> args) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(javaBinary());
+        cmd.add("--enable-native-access=ALL-UNNAMED");
+        cmd.add("--sun-misc-unsafe-memory-access=allow");
+        cmd.addAll(jvmOptions);
+        cmd.addAll(extraJvm);
+        String home = System.getProperty("fallow.home");
+        if (home != null) cmd.add("-Dfallow.home=" + home);
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add("org.fallow.cli.FallowMain");
+        cmd.addAll(args);
+        return cmd;
+    }
+
+    /** Starts {@code FallowMain args} as child {@code name}; its output goes to {@code <logDir>/<name>.log}. */
+    public Child start(String name, List<String> extraJvm, List<String> args) throws IOException {
+        return startCommand(name, command(extraJvm, args));
+    }
+
+    /** Starts any command as child {@code name}, with the same log capture and teardown. */
+    public synchronized Child startCommand(String name, List<String> cmd) throws IOException {
+        if (closed) throw new IllegalStateException("already torn down");
+        Path log = logDir.resolve(name + ".log");
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().putAll(env);
+        pb.redirectErrorStream(true);
+        pb.redirectOutput(log.toFile());
+        pb.redirectInput(ProcessBuilder.Redirect.PIPE);
+        Process p = pb.start();
+        Child c = new Child(name, p, log);
+        children.add(c);
+        LOG.debug("started {} (pid {}): {}", name, p.pid(), String.join(" ", cmd));
+        return c;
+    }
+
+    public synchronized List<Child> children() { return List.copyOf(children); }
+
+    /** Stops one child: SIGTERM, wait up to {@code graceMs}, then SIGKILL. Returns its exit code. */
+    public static int stop(Child c, long graceMs) {
+        Process p = c.process();
+        if (p.isAlive()) {
+            p.destroy();
+            try {
+                if (!p.waitFor(graceMs, TimeUnit.MILLISECONDS)) {
+                    LOG.warn("{} (pid {}) did not stop in {} ms; killing it", c.name(), p.pid(), graceMs);
+                    p.destroyForcibly();
+                    p.waitFor(5, TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException e) {
+                p.destroyForcibly();
+                Thread.currentThread().interrupt();
+            }
+        }
+        return p.isAlive() ? -1 : p.exitValue();
+    }
+
+    /** Stops every child still running, newest first. */
+    @Override public void close() {
+        closeQuietly();
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException ignored) {
+            // already shutting down
+        }
+    }
+
+    private void closeQuietly() {
+        List<Child> toStop;
+        synchronized (this) {
+            if (closed) return;
+            closed = true;
+            toStop = new ArrayList<>(children);
+        }
+        for (int i = toStop.size() - 1; i >= 0; i--) stop(toStop.get(i), 5000);
+    }
+
+    /** The last {@code n} lines of a child's log (for error messages). */
+    public static String tail(Child c, int n) {
+        try {
+            List<String> lines = Files.readAllLines(c.log());
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - n), lines.size()));
+        } catch (IOException e) {
+            return "(no log: " + e.getMessage() + ")";
+        }
+    }
+}

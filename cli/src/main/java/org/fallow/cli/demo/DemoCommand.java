@@ -1,0 +1,97 @@
+package org.fallow.cli.demo;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+
+/**
+ * {@code fallow demo}: the over-commit demo on the embedded default scenario (see {@link Scenario}).
+ * With no options it runs on a fresh clone; the report, samples, logs and chart go to {@code ./demo-out}.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = {"Runs the hypervisor and several guests whose memory adds up to more than the host (PoD boot,",
+                "cleancache/frontswap/selfballoon guests, a guest paged down to its actmem by xenpaging), shows",
+                "progress, and ends with a report table and a memory-over-time chart (PNG and SVG)."})
+public final class DemoCommand implements Callable<Integer> {
+    @Option(names = "--out", paramLabel = "DIR", defaultValue = "demo-out", description = "Results directory (default: ${DEFAULT-VALUE}).")
+    Path out;
+
+    @Option(names = "--scenario", paramLabel = "FILE", description = "Properties file overriding the embedded scenario.")
+    Path scenarioFile;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override one scenario key (repeatable), e.g. --set guest.paged.actmem.mib=8.")
+    Map<String, String> overrides = new LinkedHashMap<>();
+
+    @Option(names = "--host-mib", paramLabel = "MIB", description = "Host memory (overrides host.mib).")
+    Long hostMiB;
+
+    @Option(names = "--seconds", paramLabel = "S", description = "Workload duration (overrides run.seconds and every guest's seconds).")
+    Double seconds;
+
+    @Option(names = "--quick", description = "A short run (12 s workloads, guests started 0.5 s apart) for smoke tests.")
+    boolean quick;
+
+    @Option(names = "--print-scenario", description = "Print the effective scenario and exit.")
+    boolean printScenario;
+
+    /** The scenario after the embedded default, --scenario, --set and the shorthand options. */
+    Scenario scenario() throws IOException {
+        Map<String, String> o = new LinkedHashMap<>(overrides);
+        Scenario base = Scenario.load(scenarioFile, o);
+        if (quick) {
+            o.putIfAbsent("run.seconds", "12");
+            int i = 0;
+            for (Scenario.Guest g : base.guests()) {
+                o.putIfAbsent("guest." + g.name() + ".start.ms", Integer.toString(500 * i++));
+                o.putIfAbsent("guest." + g.name() + ".paging.start.ms", "1500");
+            }
+        }
+        if (hostMiB != null) o.put("host.mib", Long.toString(hostMiB));
+        if (seconds != null) {
+            o.put("run.seconds", Double.toString(seconds));
+            for (Scenario.Guest g : base.guests()) o.put("guest." + g.name() + ".seconds", Double.toString(seconds));
+        }
+        return Scenario.load(scenarioFile, o);
+    }
+
+    @Override public Integer call() throws Exception {
+        Scenario s = scenario();
+        if (printScenario) {
+            System.out.println(s);
+            return 0;
+        }
+        Path runDir = Files.createTempDirectory(Path.of("/tmp"), "fallow-demo-");
+        try {
+            DemoRunner.Result r = new DemoRunner(s, out, runDir, DemoToolstacks::open, System.out).run();
+            System.out.println();
+            System.out.print(r.report());
+            System.out.println();
+            System.out.println("chart:   " + r.png());
+            System.out.println("         " + r.svg());
+            System.out.println("report:  " + r.reportFile());
+            System.out.println("samples: " + r.jsonl() + ", " + r.csv());
+            System.out.println("logs:    " + out.toAbsolutePath().resolve("logs"));
+            boolean failed = r.guestExitCodes().values().stream().anyMatch(c -> c == null || c != 0);
+            if (failed) System.out.println("some guests failed: " + r.guestExitCodes());
+            return failed ? 1 : 0;
+        } finally {
+            deleteTree(runDir);
+        }
+    }
+
+    public static void deleteTree(Path dir) {
+        try (Stream<Path> w = Files.walk(dir)) {
+            w.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // best effort: it is under /tmp
+        }
+    }
+}

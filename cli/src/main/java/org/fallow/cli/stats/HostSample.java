@@ -1,0 +1,31 @@
+package org.fallow.cli.stats;
+
+import java.util.List;
+
+/**
+ * The host at one instant: physinfo's total and free pages, tmem's global figures, and every domain.
+ * {@code tmemEphPages} are the hypervisor-owned ephemeral tmem pages (they belong to no domain).
+ */
+public record HostSample(long timeMillis, long totalPages, long freePages, long tmemEphPages, long tmemFreeablePages,
+                         List<DomainSample> domains) {
+    public HostSample {
+        domains = List.copyOf(domains);
+    }
+
+    public DomainSample domain(int domid) {
+        for (DomainSample d : domains) if (d.domid() == domid) return d;
+        return null;
+    }
+
+    /** Sum of the domains' tot_pages (which include PoD caches and persistent tmem pages). */
+    public long domainPages() {
+        long n = 0;
+        for (DomainSample d : domains) n += Math.max(0, d.totPages());
+        return n;
+    }
+
+    /** Pages neither free, nor a domain's, nor ephemeral tmem (hypervisor overhead, tmem free list...). */
+    public long otherPages() {
+        return Math.max(0, totalPages - freePages - domainPages() - Math.max(0, tmemEphPages));
+    }
+}

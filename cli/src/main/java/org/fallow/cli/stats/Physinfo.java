@@ -1,0 +1,22 @@
+package org.fallow.cli.stats;
+
+import org.fallow.abi.XenErrno;
+import org.fallow.abi.xen.SysctlConstants;
+import org.fallow.abi.xen.XenSysctl;
+import org.fallow.abi.xen.XenSysctlPhysinfo;
+import org.fallow.xc.XcHandle;
+
+import java.io.IOException;
+
+/** libxc's {@code xc_physinfo} (XEN_SYSCTL_physinfo): the host's total and free pages. */
+public record Physinfo(long totalPages, long freePages, long outstandingPages) {
+    public static Physinfo query(XcHandle xc) throws IOException {
+        XenSysctl sysctl = new XenSysctl().wrapNew();
+        sysctl.segment().set(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN),
+                XenSysctl.CMD_OFFSET, SysctlConstants.XEN_SYSCTL_physinfo);
+        long rc = xc.sysctl(sysctl.segment());
+        if (rc < 0) throw new IOException("physinfo failed: " + rc + " (" + XenErrno.name(rc) + ")");
+        XenSysctlPhysinfo p = new XenSysctlPhysinfo().wrap(sysctl.segment(), XenSysctl.U_OFFSET);
+        return new Physinfo(p.totalPages(), p.freePages(), p.outstandingPages());
+    }
+}
