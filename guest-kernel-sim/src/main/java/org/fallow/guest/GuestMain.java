@@ -33,7 +33,7 @@ public final class GuestMain implements Callable<Integer> {
     @Option(names = "--ops", defaultValue = "200000", description = "workload operations (default ${DEFAULT-VALUE})") long ops;
     @Option(names = "--duration", defaultValue = "0", description = "stop after S guest seconds (0 = when the workload ends)") double durationSec;
     @Option(names = "--time-scale", defaultValue = "0", description = "guest clock = wall clock × X; 0 = simulated (--step-ms per workload step)") double timeScale;
-    @Option(names = "--step-ms", defaultValue = "10", description = "simulated guest time per workload step (default ${DEFAULT-VALUE} ms; simulated clock only)") long stepMs;
+    @Option(names = "--step-ms", defaultValue = "10", description = "guest time per workload step (default ${DEFAULT-VALUE} ms); with --time-scale the guest sleeps to keep this pace") long stepMs;
     @Option(names = "--no-balloon", description = "no balloon driver (a PoD guest then crashes)") boolean noBalloon;
     @Option(names = "--selfballoon", description = "enable selfballooning (tmem.selfballooning)") boolean selfballoon;
     @Option(names = "--no-selfshrink", description = "no frontswap selfshrinking (tmem.selfshrinking=0; on by default with --frontswap)") boolean noSelfshrink;

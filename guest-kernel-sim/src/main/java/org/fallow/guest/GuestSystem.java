@@ -91,7 +91,7 @@ public final class GuestSystem {
     public MemoryOps memoryOps() { return memoryOps; }
     public long scrubbedPages() { return scrubbedPages; }
 
-    /** Simulated guest time per workload step (a simulated clock only; default {@link #STEP_MS}). */
+    /** Guest time per workload step (default {@link #STEP_MS}); a scaled clock sleeps to keep this pace. */
     public GuestSystem stepMs(long ms) {
         if (ms <= 0) throw new IllegalArgumentException("step must be > 0 ms");
         stepMs = ms;
@@ -124,8 +124,9 @@ public final class GuestSystem {
         w.setup(kernel, r);
         boolean more = true;
         while (more) {
+            long stepStart = clock.nowMs();
             more = w.step(kernel, r);
-            clock.advance(stepMs);
+            clock.advanceTo(stepStart + stepMs);
             tick();
             long now = clock.nowMs();
             if (durationMs > 0 && now - start >= durationMs) more = false;
