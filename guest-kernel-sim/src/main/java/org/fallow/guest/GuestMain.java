@@ -34,6 +34,7 @@ public final class GuestMain implements Callable<Integer> {
     @Option(names = "--duration", defaultValue = "0", description = "stop after S guest seconds (0 = when the workload ends)") double durationSec;
     @Option(names = "--time-scale", defaultValue = "0", description = "guest clock = wall clock × X; 0 = simulated (--step-ms per workload step)") double timeScale;
     @Option(names = "--step-ms", defaultValue = "10", description = "guest time per workload step (default ${DEFAULT-VALUE} ms); with --time-scale the guest sleeps to keep this pace") long stepMs;
+    @Option(names = "--boot-timeout", defaultValue = "180", description = "balloon boot_timeout: guest seconds to wait at boot for the initial balloon-down (default ${DEFAULT-VALUE})") int bootTimeout;
     @Option(names = "--no-balloon", description = "no balloon driver (a PoD guest then crashes)") boolean noBalloon;
     @Option(names = "--selfballoon", description = "enable selfballooning (tmem.selfballooning)") boolean selfballoon;
     @Option(names = "--no-selfshrink", description = "no frontswap selfshrinking (tmem.selfshrinking=0; on by default with --frontswap)") boolean noSelfshrink;
@@ -94,7 +95,12 @@ public final class GuestMain implements Callable<Integer> {
             for (Long kib; (kib = targets.poll()) != null; ) g.balloon().onXenstoreTarget(kib, clock.nowMs());
         };
         drainTargets.run();
-        g.settleBalloon(100_000); // boot: inflate to the initial target before the workload touches memory
+        // boot: inflate to the initial target before the workload touches memory (balloon_wait_finish)
+        if (!noBalloon && !g.bootBalloonWait(bootTimeout * 1000L)) {
+            log.error("dom{}: balloon: initial balloon-down not done after {} s (target {} pages, current {}); Linux panics here",
+                    platform.domid(), bootTimeout, g.balloon().currentTarget(), g.kernel().currentPages());
+            return 4;
+        }
         if (sharedUuid != null) {
             byte[] u = HexFormat.of().parseHex(sharedUuid);
             g.kernel().mount("ocfs2", true, le64(u, 0), le64(u, 8));

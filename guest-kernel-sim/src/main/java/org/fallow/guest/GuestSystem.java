@@ -115,6 +115,27 @@ public final class GuestSystem {
     }
 
     /**
+     * balloon_wait_finish (Linux 5.16+, HVM/PVH): blocks boot until the balloon has given back the initial credit
+     * (current_pages ≤ target), running the worker whenever it is due (backoffs pass on the guest clock). Returns true
+     * when done; false after {@code timeoutMs} of guest time without reaching the target (Linux panics then).
+     */
+    public boolean bootBalloonWait(long timeoutMs) {
+        long start = clock.nowMs();
+        while (kernel.currentPages() > balloon.currentTarget()) {
+            long next = balloon.nextRunMs();
+            if (next < 0) { // ECANCELED: nothing more happens until the target changes; Linux polls every 100 ms
+                if (clock.nowMs() - start >= timeoutMs) return false;
+                clock.advanceTo(clock.nowMs() + 100);
+                continue;
+            }
+            if (next - start > timeoutMs) return false;
+            clock.advanceTo(next);
+            balloon.process(Math.max(next, clock.nowMs()));
+        }
+        return true;
+    }
+
+    /**
      * Runs {@code w} until it finishes or {@code durationMs} of guest time have passed (≤ 0: no limit), ticking the
      * workers between steps; {@code progress} gets a line about every {@code progressEveryMs} of guest time.
      */
