@@ -20,6 +20,7 @@ import java.nio.file.Path;
                 AbiCommand.class,
                 org.fallow.guest.GuestMain.class,
                 BenchCommand.class,
+                org.fallow.xc.tools.XenstoreCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class FallowMain implements Runnable {
