@@ -30,7 +30,7 @@ public final class GuestMain implements Callable<Integer> {
     @Option(names = "--secret", required = true, description = "the domain handle (32 hex digits)") String secret;
     @Option(names = "--socket", required = true, description = "the hypervisor's Unix socket") Path socket;
     @Option(names = "--workload", defaultValue = "zipf-files", description = "zipf-files | anon-grow | kbuild (default ${DEFAULT-VALUE})") String workload;
-    @Option(names = "--ops", defaultValue = "200000", description = "workload operations (default ${DEFAULT-VALUE})") long ops;
+    @Option(names = "--ops", description = "workload operations (default 200000; with --duration and no --ops: until the duration ends)") Long ops;
     @Option(names = "--duration", defaultValue = "0", description = "stop after S guest seconds (0 = when the workload ends)") double durationSec;
     @Option(names = "--time-scale", defaultValue = "0", description = "guest clock = wall clock × X; 0 = simulated (--step-ms per workload step)") double timeScale;
     @Option(names = "--step-ms", defaultValue = "10", description = "guest time per workload step (default ${DEFAULT-VALUE} ms); with --time-scale the guest sleeps to keep this pace") long stepMs;
@@ -105,7 +105,9 @@ public final class GuestMain implements Callable<Integer> {
             byte[] u = HexFormat.of().parseHex(sharedUuid);
             g.kernel().mount("ocfs2", true, le64(u, 0), le64(u, 8));
         }
-        Workload w = Workload.byName(workload, platform.memory().frames(), ops);
+        boolean timed = ops == null && durationSec > 0;
+        Workload w = timed ? Workload.byName(workload, platform.memory().frames(), Long.MAX_VALUE, true)
+                : Workload.byName(workload, platform.memory().frames(), ops == null ? 200_000 : ops);
         log.info("dom{} guest booted: {} frames, {}; workload {}", platform.domid(), platform.memory().frames(),
                 g.kernel().describe(), workload);
         int rc = 0;

@@ -115,4 +115,21 @@ class WireGuestTest {
             }
         }
     }
+
+    @Test @Timeout(120)
+    void withADurationAndNoOpsBudgetTheGuestRunsForTheWholeDuration(@TempDir Path dir) throws Exception {
+        try (HvBed bed = new HvBed(dir, 16384)) {
+            Path socket = bed.serve();
+            HvBed.Dom d = bed.createPlain(2048, 2048);
+            Path stats = dir.resolve("timed.json");
+            int rc = new CommandLine(new GuestMain()).execute("--domid", "" + d.domid(), "--secret",
+                    HexFormat.of().formatHex(d.handle()), "--socket", socket.toString(), "--workload", "anon-grow",
+                    "--duration", "30", "--step-ms", "20", "--progress-every", "0", "--stats-json", stats.toString());
+            assertEquals(0, rc);
+            String json = Files.readString(stats);
+            long t = jsonLong(json, "guest_time_ms");
+            assertTrue(t >= 30_000 && t < 30_000 + 20 + 1, "ran the whole 30 s of guest time: " + t);
+            assertTrue(jsonLong(json, "swap_outs") > 0, "several grow cycles past RAM");
+        }
+    }
 }
