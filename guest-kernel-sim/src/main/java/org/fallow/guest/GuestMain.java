@@ -43,7 +43,7 @@ public final class GuestMain implements Callable<Integer> {
     @Option(names = "--shared-fs-uuid", description = "also mount a shared (ocfs2-like) fs with this 32-hex-digit UUID") String sharedUuid;
     @Option(names = "--boot-scrub", description = "zero all memory at start of day (before the balloon driver)") boolean bootScrub;
     @Option(names = "--pv", description = "PV semantics for the first memory/target event (no static-max correction)") boolean pv;
-    @Option(names = "--vcpus", defaultValue = "1", description = "vCPUs (accepted; the simulation runs one)") int vcpus;
+    @Option(names = "--vcpus", defaultValue = "1", description = "vCPUs: the boot scrubber runs on all of them; the workload runs on vCPU 0") int vcpus;
     @Option(names = "--swap-pages", defaultValue = "0", description = "swap device size in pages (0 = 2 × memory)") int swapPages;
     @Option(names = "--profile", defaultValue = "4.12", description = "tmem ABI profile: 4.12 or 2009") String profile;
     @Option(names = "--seed", defaultValue = "1", description = "workload random seed") long seed;
@@ -84,7 +84,7 @@ public final class GuestMain implements Callable<Integer> {
         GuestTunables t = tunables();
         GuestClock clock = timeScale > 0 ? new GuestClock.Scaled(timeScale) : new GuestClock.Simulated();
         GuestSystem g = new GuestSystem(platform.memory(), platform.hypercaller(), t, clock,
-                new GuestSystem.BootOptions(!pv, bootScrub, swapPages, abi));
+                new GuestSystem.BootOptions(!pv, bootScrub, swapPages, abi, vcpus));
         g.stepMs(stepMs);
         ConcurrentLinkedQueue<Long> targets = new ConcurrentLinkedQueue<>();
         if (!noBalloon) {

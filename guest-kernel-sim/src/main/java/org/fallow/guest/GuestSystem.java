@@ -42,7 +42,15 @@ public final class GuestSystem {
     private long scrubbedPages;
 
     /** Boot options that are not sysfs knobs. */
-    public record BootOptions(boolean hvm, boolean bootScrub, int swapSlots, AbiProfile profile) {
+    public record BootOptions(boolean hvm, boolean bootScrub, int swapSlots, AbiProfile profile, int vcpus) {
+        public BootOptions {
+            if (vcpus < 1) throw new IllegalArgumentException("vcpus " + vcpus);
+        }
+
+        public BootOptions(boolean hvm, boolean bootScrub, int swapSlots, AbiProfile profile) {
+            this(hvm, bootScrub, swapSlots, profile, 1);
+        }
+
         public static BootOptions defaults() { return new BootOptions(true, false, 0, AbiProfile.XEN_4_12); }
     }
 
@@ -50,7 +58,9 @@ public final class GuestSystem {
         this.tunables = t;
         this.clock = clock;
         this.kernel = new GuestKernel(mem, GuestKernel.defaultKernelPages(mem.frames()));
-        if (boot.bootScrub()) scrubbedPages = scrubAllMemory();
+        // a start-of-day scrubber (as Windows and init-time scrubbing guests do) zeroes every frame the guest owns on
+        // every vCPU, which under populate-on-demand touches (populates) all of them before the balloon driver runs
+        if (boot.bootScrub()) scrubbedPages = scrubAllMemory(boot.vcpus());
         TmemOps tmem = new HypercallTmemOps(hc, mem, kernel.hypercallArgs(), boot.profile());
         this.memoryOps = new HypercallMemoryOps(hc, mem, kernel.hypercallArgs());
         boolean anyTmem = t.cleancache() || t.frontswap();
@@ -66,20 +76,41 @@ public final class GuestSystem {
         this.selfballoon = new SelfBalloon(kernel, balloon, t, clock.nowMs());
     }
 
-    /**
-     * A start-of-day scrubber (as Windows and init-time scrubbing guests do): zeroes every frame the guest owns, which
-     * under populate-on-demand touches (populates) all of them before the balloon driver runs.
-     */
-    private long scrubAllMemory() {
-        long n = 0;
-        for (int g = 0; g < kernel.maxPfn(); g++) {
-            FrameKind k = kernel.allocator().kindOf(g);
-            if (k == FrameKind.BALLOONED || k == FrameKind.HOLE) continue;
-            kernel.mem().zeroPage(g);
-            n++;
+    private long scrubAllMemory(int vcpus) {
+        PhysMem mem = kernel.mem();
+        int maxPfn = (int) kernel.maxPfn();
+        java.util.concurrent.atomic.AtomicLong n = new java.util.concurrent.atomic.AtomicLong();
+        java.util.function.IntConsumer scrubVcpu = v -> {
+            for (int g = v; g < maxPfn; g += vcpus) {
+                FrameKind k = kernel.allocator().kindOf(g);
+                if (k == FrameKind.BALLOONED || k == FrameKind.HOLE) continue;
+                mem.zeroPage(g, v);
+                n.incrementAndGet();
+            }
+        };
+        if (vcpus == 1) scrubVcpu.accept(0);
+        else {
+            try (var pool = java.util.concurrent.Executors.newFixedThreadPool(vcpus)) {
+                var done = new java.util.ArrayList<java.util.concurrent.Future<?>>();
+                for (int v = 0; v < vcpus; v++) {
+                    int vcpu = v;
+                    done.add(pool.submit(() -> scrubVcpu.accept(vcpu)));
+                }
+                for (var f : done) {
+                    try {
+                        f.get();
+                    } catch (java.util.concurrent.ExecutionException e) {
+                        if (e.getCause() instanceof RuntimeException re) throw re;
+                        throw new IllegalStateException(e.getCause());
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new IllegalStateException(e);
+                    }
+                }
+            }
         }
-        log.info("boot scrubber zeroed {} frames", n);
-        return n;
+        log.info("boot scrubber zeroed {} frames on {} vCPUs", n.get(), vcpus);
+        return n.get();
     }
 
     public GuestKernel kernel() { return kernel; }

@@ -97,6 +97,12 @@ public final class GuestMemoryPhysMem implements PhysMem, AutoCloseable {
         try { gm.zero(gfn, VCPU); } catch (GuestAccessException e) { throw fault(e); }
     }
 
+    /** Thread-safe: one thread per vCPU (the boot scrubber). */
+    @Override public void zeroPage(long gfn, int vcpu) {
+        check(gfn);
+        try { gm.zero(gfn, vcpu); } catch (GuestAccessException e) { throw fault(e); }
+    }
+
     @Override public void zero(long gpa, int len) {
         check(gfn(gpa));
         try {

@@ -35,7 +35,7 @@ class PodBootTest {
                 GuestTunables t = GuestTunables.defaults().cleancache(false).frontswap(false);
                 GuestClock clock = new GuestClock.Simulated();
                 GuestSystem g = new GuestSystem(mem, bed.hypercaller(d.domid(), AbiProfile.XEN_4_12), t, clock,
-                        new GuestSystem.BootOptions(true, true, 0, AbiProfile.XEN_4_12));
+                        new GuestSystem.BootOptions(true, true, 0, AbiProfile.XEN_4_12, 2)); // scrub on 2 vCPUs
                 assertEquals(MAX - 0x20, g.scrubbedPages(), "the scrubber touched every RAM frame");
                 g.balloon().staticMaxPages(MAX);
                 g.balloon().onXenstoreTarget(TARGET * 4 - 1024, clock.nowMs()); // libxl: target minus the 1 MiB fudge

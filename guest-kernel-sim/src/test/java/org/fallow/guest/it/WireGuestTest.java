@@ -47,7 +47,7 @@ class WireGuestTest {
             writeTarget(socket, d.domid(), 8192 * 4, 4096 * 4 - 1024);
             Path stats = dir.resolve("stats.json");
             List<String> args = new ArrayList<>(List.of("--domid", "" + d.domid(), "--secret", HexFormat.of().formatHex(d.handle()),
-                    "--socket", socket.toString(), "--workload", "kbuild", "--ops", "20000", "--boot-scrub",
+                    "--socket", socket.toString(), "--workload", "kbuild", "--ops", "20000", "--boot-scrub", "--vcpus", "2",
                     "--stats-json", stats.toString(), "--progress-every", "0"));
             if (bed.tmem) args.addAll(List.of("--cleancache", "--frontswap"));
             int rc = new CommandLine(new GuestMain()).execute(args.toArray(String[]::new));
