@@ -1,7 +1,6 @@
 package org.fallow.guest.it;
 
 import org.fallow.abi.AbiProfile;
-import org.fallow.abi.Hypercalls;
 import org.fallow.guest.hv.Hypercaller;
 import org.fallow.guest.hv.GuestMemoryPhysMem;
 import org.fallow.hypervisor.core.Caller;
@@ -225,10 +224,6 @@ final class HvBed implements AutoCloseable {
             return done.join();
         });
     }
-
-    static long op(int nr) { return nr; }
-
-    static final int TMEM = Hypercalls.TMEM_OP;
 
     private org.fallow.hypervisor.net.HypervisorServer server;
 

@@ -7,7 +7,6 @@ import org.fallow.guest.GuestTunables;
 import org.fallow.guest.hv.HypercallTmemOps;
 import org.fallow.guest.hv.GuestMemoryPhysMem;
 import org.fallow.guest.hv.TmemOps;
-import org.fallow.guest.mm.FrameKind;
 import org.fallow.guest.mm.PageSignature;
 import org.fallow.guest.workload.AnonGrowWorkload;
 import org.fallow.guest.workload.Workload;
@@ -190,6 +189,4 @@ class TmemGuestTest {
             }
         }
     }
-
-    static boolean noFree(GuestSystem g) { return g.kernel().allocator().count(FrameKind.FREE) == 0; }
 }
