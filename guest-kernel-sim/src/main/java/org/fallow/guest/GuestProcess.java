@@ -57,7 +57,12 @@ public final class GuestProcess implements AutoCloseable {
         process.waitFor(30, TimeUnit.SECONDS);
     }
 
-    @Override public void close() throws InterruptedException {
-        if (process.isAlive()) kill();
+    @Override public void close() {
+        if (!process.isAlive()) return;
+        try {
+            kill();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }
