@@ -44,7 +44,8 @@ public final class FallowMain implements Runnable {
         CommandLine cl = new CommandLine(root);
         cl.setExecutionStrategy(pr -> {
             RunContext ctx = root.context();
-            for (CommandLine.ParseResult sub = pr.subcommand(); sub != null; sub = sub.subcommand()) propagate(sub, ctx);
+            for (CommandLine.ParseResult sub = pr.subcommand(); sub != null; sub = sub.subcommand())
+                propagate(sub, ctx, root.socket != null);
             return new CommandLine.RunLast().execute(pr);
         });
         return cl;
@@ -54,9 +55,15 @@ public final class FallowMain implements Runnable {
      * Gives a subcommand that has its own {@code --run-dir}/{@code --socket} options (the hypervisor, the libxc-shim
      * commands) the global values, unless it was given its own on the command line.
      */
-    static void propagate(CommandLine.ParseResult sub, RunContext ctx) {
+    static void propagate(CommandLine.ParseResult sub, RunContext ctx, boolean globalSocketGiven) {
         set(sub, "--run-dir", ctx.runDir());
-        set(sub, "--socket", ctx.socket());
+        // a subcommand given its own --run-dir (and no socket anywhere) uses the socket in that directory
+        Path runDir = ctx.runDir();
+        if (sub.hasMatchedOption("--run-dir")) {
+            Object own = sub.commandSpec().findOption("--run-dir").getValue();
+            if (own != null) runDir = Path.of(own.toString());
+        }
+        set(sub, "--socket", globalSocketGiven ? ctx.socket() : runDir.resolve(RunContext.SOCKET_NAME).toAbsolutePath().normalize());
     }
 
     private static void set(CommandLine.ParseResult sub, String name, Path value) {
