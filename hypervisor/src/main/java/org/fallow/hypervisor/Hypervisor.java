@@ -1,5 +1,7 @@
 package org.fallow.hypervisor;
 
+import org.fallow.hypervisor.core.Domain;
+import org.fallow.hypervisor.core.DomainLifecycle;
 import org.fallow.hypervisor.core.HostMemory;
 import org.fallow.hypervisor.core.HypervisorCore;
 import org.fallow.hypervisor.dispatch.GenericHypercalls;
@@ -33,12 +35,18 @@ public final class Hypervisor implements AutoCloseable {
     /** Builds a core of {@code hostMemMiB} with all subsystems installed (nothing is served yet). */
     public static Hypervisor create(long hostMemMiB, Path runDir) {
         HypervisorCore core = new HypervisorCore(HostMemory.ofMiB(hostMemMiB));
+        core.runDir(runDir.toAbsolutePath());
         GenericHypercalls.install(core);
         core.eventChannels(new EventChannelHub());
+        core.domains().addListener(new DomainLifecycle() {
+            @Override public void created(Domain d) { core.xenstore().fireSpecial("@introduceDomain"); }
+
+            @Override public void destroyed(Domain d) { core.xenstore().domainReleased(d.domid()); }
+        });
         List<Subsystem> subsystems = ServiceLoader.load(Subsystem.class).stream().map(ServiceLoader.Provider::get)
                 .sorted(Comparator.comparingInt(Subsystem::order)).toList();
         for (Subsystem s : subsystems) {
-            s.install(core);
+            s.install(core, runDir);
             log.info("installed subsystem {}", s.name());
         }
         return new Hypervisor(core, runDir);

@@ -2,6 +2,10 @@ package org.fallow.xc;
 
 import org.fallow.abi.AbiProfile;
 import org.fallow.abi.Hypercalls;
+import org.fallow.abi.xen.DomctlConstants;
+import org.fallow.abi.xen.SysctlConstants;
+import org.fallow.abi.xen.XenDomctl;
+import org.fallow.abi.xen.XenSysctl;
 import org.fallow.xc.transport.HypercallBuffer;
 import org.fallow.xc.transport.HypervisorConnection;
 import org.fallow.xc.transport.XsClient;
@@ -18,10 +22,6 @@ import java.nio.file.Path;
  */
 public final class XcHandle implements AutoCloseable {
     private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    public static final int XEN_DOMCTL_INTERFACE_VERSION = 0x11;
-    public static final int XEN_SYSCTL_INTERFACE_VERSION = 0x12;
-    public static final int DOMCTL_SIZE = 144;
-    public static final int SYSCTL_SIZE = 136;
 
     private final HypervisorConnection conn;
 
@@ -57,17 +57,17 @@ public final class XcHandle implements AutoCloseable {
      * hypercall and copies the (possibly updated) struct back into {@code domctl}. Returns Xen's value.
      */
     public long domctl(MemorySegment domctl) throws IOException {
-        return control(Hypercalls.DOMCTL, domctl, DOMCTL_SIZE, XEN_DOMCTL_INTERFACE_VERSION);
+        return control(Hypercalls.DOMCTL, domctl, XenDomctl.SIZE, DomctlConstants.XEN_DOMCTL_INTERFACE_VERSION);
     }
 
     /** libxc's do_sysctl, as {@link #domctl} for the 136-byte xen_sysctl. */
     public long sysctl(MemorySegment sysctl) throws IOException {
-        return control(Hypercalls.SYSCTL, sysctl, SYSCTL_SIZE, XEN_SYSCTL_INTERFACE_VERSION);
+        return control(Hypercalls.SYSCTL, sysctl, XenSysctl.SIZE, SysctlConstants.XEN_SYSCTL_INTERFACE_VERSION);
     }
 
     private long control(int op, MemorySegment struct, int size, int version) throws IOException {
         if (struct.byteSize() != size) throw new IllegalArgumentException("struct must be " + size + " bytes, is " + struct.byteSize());
-        struct.set(U32, 4, version);
+        struct.set(U32, XenDomctl.INTERFACE_VERSION_OFFSET, version);
         try (HypercallBuffer.Buf b = buffers().copyOf(struct)) {
             long ret = conn.hypercall(op, b.handle());
             struct.copyFrom(b.segment());

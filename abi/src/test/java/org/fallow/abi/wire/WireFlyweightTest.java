@@ -23,6 +23,13 @@ class WireFlyweightTest {
     }
 
     @Test
+    void hypercallPayloadIsPrivcmdHypercall() {
+        assertEquals(org.fallow.abi.xen.PrivcmdHypercall.SIZE, HypercallFrame.LENGTH);
+        assertEquals(org.fallow.abi.xen.PrivcmdHypercall.OP_OFFSET, HypercallFrame.OP_OFFSET);
+        assertEquals(org.fallow.abi.xen.PrivcmdHypercall.ARG_OFFSET, HypercallFrame.ARGS_OFFSET);
+    }
+
+    @Test
     void headerReadBack() {
         byte[] b = new Frame(FrameType.XENSTORE, -2, XsSockMsg.encode(2, 7, 0, "a\0".getBytes())).encode();
         FrameHeader h = new FrameHeader().wrap(b);

@@ -17,8 +17,9 @@ import java.util.concurrent.Callable;
  * plain ANSI escapes. {@code --once} prints one table; {@code --json} prints one JSON object per sample (JSON Lines).
  */
 @Command(name = "top", mixinStandardHelpOptions = true,
-        description = {"Live view of every domain's tot_pages, max_pages, PoD entries/cache, tmem ephemeral/persistent",
-                "pages and hit rates, paged-out pages, and host free memory (all from the hypervisor's statistics)."})
+        description = {"Live view of every domain's memory as the hypervisor accounts it (tot/max pages, PoD, tmem, paged out).",
+                "Columns: tot_pages, max_pages, PoD entries and cache, pages paged out, tmem ephemeral and persistent pages,",
+                "ephemeral and persistent get hit rates; header: host total/free (physinfo) and tmem's ephemeral/freeable pages."})
 public final class TopCommand implements Callable<Integer> {
     @Option(names = {"-d", "--delay"}, paramLabel = "MS", defaultValue = "1000", description = "Refresh interval in ms (default ${DEFAULT-VALUE}).")
     long delayMs;

@@ -9,6 +9,9 @@ import java.lang.foreign.MemorySegment;
 public interface DomainMemory {
     long maxPages();
 
+    /** Guest-physical frames of the domain's memory file (the gfn space; HELLO_ACK nr_frames). */
+    default long nrFrames() { return maxPages(); }
+
     /** d->tot_pages: populated RAM + PoD cache + persistent tmem pages (+ anything else allocated to the domain). */
     long totPages();
 

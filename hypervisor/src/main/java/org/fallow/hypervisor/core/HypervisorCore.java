@@ -30,6 +30,8 @@ public final class HypervisorCore implements AutoCloseable {
     private volatile MemoryFaultHandler faultHandler =
             (d, gfn, write, vcpu, reply) -> reply.failed(-XenErrno.EFAULT, "no memory subsystem");
     private volatile EventChannels eventChannels;
+    private volatile java.nio.file.Path runDir =
+            java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "fallow-" + System.getProperty("user.name"));
     private final XenStore xenstore = new XenStore();
 
     public HypervisorCore(HostMemory host) {
@@ -66,6 +68,11 @@ public final class HypervisorCore implements AutoCloseable {
 
     public EventChannels eventChannels() { return eventChannels; }
 
+    /** The run directory (sockets, per-domain memory files). Set before subsystems are installed. */
+    public java.nio.file.Path runDir() { return runDir; }
+
+    public void runDir(java.nio.file.Path dir) { runDir = dir; }
+
     public void eventChannels(EventChannels e) { eventChannels = e; }
 
     /** The hypervisor's xenstore (served to clients over XENSTORE frames; subsystems may read and write it). */
@@ -90,6 +97,10 @@ public final class HypervisorCore implements AutoCloseable {
             return h.invoke(caller, args);
         } catch (RuntimeException e) {
             log.error("{}: {} args {} failed inside the hypervisor -> -EFAULT", caller, Hypercalls.name(op), hexArgs(args), e);
+            return -XenErrno.EFAULT;
+        } catch (InternalError e) {
+            // SIGBUS on a shared mapping whose file the client truncated: the JVM reports it as InternalError
+            log.error("{}: {} args {}: fault on shared memory ({}) -> -EFAULT", caller, Hypercalls.name(op), hexArgs(args), e.getMessage());
             return -XenErrno.EFAULT;
         }
     }

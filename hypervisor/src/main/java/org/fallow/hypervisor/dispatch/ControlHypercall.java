@@ -1,6 +1,10 @@
 package org.fallow.hypervisor.dispatch;
 
 import org.fallow.abi.XenErrno;
+import org.fallow.abi.xen.DomctlConstants;
+import org.fallow.abi.xen.SysctlConstants;
+import org.fallow.abi.xen.XenDomctl;
+import org.fallow.abi.xen.XenSysctl;
 import org.fallow.hypervisor.core.Caller;
 import org.fallow.hypervisor.core.ControlOp;
 import org.fallow.hypervisor.core.GuestFault;
@@ -34,12 +38,13 @@ public final class ControlHypercall implements HypercallHandler {
     private static final Logger log = LoggerFactory.getLogger(ControlHypercall.class);
     private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
-    public static final int CMD_OFFSET = 0;
-    public static final int INTERFACE_VERSION_OFFSET = 4;
-    public static final int DOMCTL_SIZE = 144;
-    public static final int SYSCTL_SIZE = 136;
-    public static final int XEN_DOMCTL_INTERFACE_VERSION = 0x11;
-    public static final int XEN_SYSCTL_INTERFACE_VERSION = 0x12;
+    // cmd and interface_version lead both structs
+    private static final int CMD_OFFSET = XenDomctl.CMD_OFFSET;
+    private static final int INTERFACE_VERSION_OFFSET = XenDomctl.INTERFACE_VERSION_OFFSET;
+    static {
+        if (XenSysctl.CMD_OFFSET != CMD_OFFSET || XenSysctl.INTERFACE_VERSION_OFFSET != INTERFACE_VERSION_OFFSET)
+            throw new AssertionError("xen_domctl and xen_sysctl headers differ");
+    }
 
     private final String name;
     private final int size;
@@ -56,11 +61,11 @@ public final class ControlHypercall implements HypercallHandler {
     }
 
     public static ControlHypercall domctl(SubopTable<ControlOp.Handler> table) {
-        return new ControlHypercall("domctl", DOMCTL_SIZE, XEN_DOMCTL_INTERFACE_VERSION, false, table);
+        return new ControlHypercall("domctl", XenDomctl.SIZE, DomctlConstants.XEN_DOMCTL_INTERFACE_VERSION, false, table);
     }
 
     public static ControlHypercall sysctl(SubopTable<ControlOp.Handler> table) {
-        return new ControlHypercall("sysctl", SYSCTL_SIZE, XEN_SYSCTL_INTERFACE_VERSION, true, table);
+        return new ControlHypercall("sysctl", XenSysctl.SIZE, SysctlConstants.XEN_SYSCTL_INTERFACE_VERSION, true, table);
     }
 
     @Override public long invoke(Caller caller, long[] args) {

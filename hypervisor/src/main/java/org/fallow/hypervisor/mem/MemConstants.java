@@ -1,8 +1,20 @@
 package org.fallow.hypervisor.mem;
 
+import org.fallow.abi.xen.XenDomctl;
+import org.fallow.abi.xen.XenDomctlCreatedomain;
+import org.fallow.abi.xen.XenDomctlGetdomaininfo;
+import org.fallow.abi.xen.XenDomctlMaxMem;
+import org.fallow.abi.xen.XenMemoryReservation;
+import org.fallow.abi.xen.XenPodTarget;
+import org.fallow.abi.xen.XenSysctl;
+import org.fallow.abi.xen.XenSysctlGetdomaininfolist;
+import org.fallow.abi.xen.XenSysctlPhysinfo;
+
 /**
- * memory_op / domctl / sysctl / hvm_op numbers and the Xen 4.12 x86_64 offsets this subsystem reads
- * (memory.h, domctl.h, sysctl.h, hvm_op.h, params.h). Local until the abi module's flyweights cover them.
+ * memory_op / domctl / sysctl / hvm_op numbers and struct offsets this subsystem reads (memory.h, domctl.h,
+ * sysctl.h, hvm_op.h, params.h). Offsets come from the abi module's flyweights (createdomain, getdomaininfo and
+ * physinfo in the installed-header layout the whole project uses, see docs/ABI.md), made absolute inside
+ * {@code xen_domctl} / {@code xen_sysctl}.
  */
 public final class MemConstants {
     private MemConstants() {}
@@ -29,49 +41,72 @@ public final class MemConstants {
     public static final int SUPERPAGE_PAGES = 1 << SUPERPAGE_ORDER;
 
     // struct xen_memory_reservation (32 bytes)
-    public static final int RES_EXTENT_START = 0, RES_NR_EXTENTS = 8, RES_EXTENT_ORDER = 16, RES_MEM_FLAGS = 20,
-            RES_DOMID = 24, RES_SIZE = 32;
+    public static final int RES_EXTENT_START = XenMemoryReservation.EXTENT_START_OFFSET,
+            RES_NR_EXTENTS = XenMemoryReservation.NR_EXTENTS_OFFSET, RES_EXTENT_ORDER = XenMemoryReservation.EXTENT_ORDER_OFFSET,
+            RES_MEM_FLAGS = XenMemoryReservation.MEM_FLAGS_OFFSET, RES_DOMID = XenMemoryReservation.DOMID_OFFSET,
+            RES_SIZE = XenMemoryReservation.SIZE;
     // struct xen_pod_target (40 bytes)
-    public static final int POD_TARGET_PAGES = 0, POD_TOT_PAGES = 8, POD_CACHE_PAGES = 16, POD_ENTRIES = 24,
-            POD_DOMID = 32, POD_SIZE = 40;
+    public static final int POD_TARGET_PAGES = XenPodTarget.TARGET_PAGES_OFFSET, POD_TOT_PAGES = XenPodTarget.TOT_PAGES_OFFSET,
+            POD_CACHE_PAGES = XenPodTarget.POD_CACHE_PAGES_OFFSET, POD_ENTRIES = XenPodTarget.POD_ENTRIES_OFFSET,
+            POD_DOMID = XenPodTarget.DOMID_OFFSET, POD_SIZE = XenPodTarget.SIZE;
 
     // domctl commands (domctl.h) and xen_domctl (144 bytes: cmd @0, interface_version @4, domain @8, union @16)
     public static final int XEN_DOMCTL_createdomain = 1, XEN_DOMCTL_destroydomain = 2, XEN_DOMCTL_pausedomain = 3,
             XEN_DOMCTL_unpausedomain = 4, XEN_DOMCTL_getdomaininfo = 5, XEN_DOMCTL_max_mem = 11;
-    public static final int DOMCTL_CMD = 0, DOMCTL_INTERFACE_VERSION = 4, DOMCTL_DOMAIN = 8, DOMCTL_U = 16,
-            DOMCTL_SIZE = 144;
+    public static final int DOMCTL_CMD = XenDomctl.CMD_OFFSET, DOMCTL_INTERFACE_VERSION = XenDomctl.INTERFACE_VERSION_OFFSET,
+            DOMCTL_DOMAIN = XenDomctl.DOMAIN_OFFSET, DOMCTL_U = XenDomctl.U_OFFSET, DOMCTL_SIZE = XenDomctl.SIZE;
     public static final int XEN_DOMCTL_INTERFACE_VERSION = 0x11;
-    /** xen_domctl_createdomain at 4.12 (offsets inside xen_domctl). */
-    public static final int CREATE_SSIDREF = 16, CREATE_HANDLE = 20, CREATE_FLAGS = 36, CREATE_MAX_VCPUS = 40,
-            CREATE_MAX_EVTCHN_PORT = 44, CREATE_MAX_GRANT_FRAMES = 48, CREATE_MAX_MAPTRACK_FRAMES = 52;
+    /** xen_domctl_createdomain (offsets inside xen_domctl). */
+    public static final int CREATE_SSIDREF = DOMCTL_U + XenDomctlCreatedomain.SSIDREF_OFFSET,
+            CREATE_HANDLE = DOMCTL_U + XenDomctlCreatedomain.HANDLE_OFFSET,
+            CREATE_FLAGS = DOMCTL_U + XenDomctlCreatedomain.FLAGS_OFFSET,
+            CREATE_MAX_VCPUS = DOMCTL_U + XenDomctlCreatedomain.MAX_VCPUS_OFFSET;
     public static final int XEN_DOMCTL_CDF_hvm_guest = 1, XEN_DOMCTL_CDF_hap = 2, XEN_DOMCTL_CDF_s3_integrity = 4,
             XEN_DOMCTL_CDF_oos_off = 8, XEN_DOMCTL_CDF_xs_domain = 16;
-    public static final int CDF_KNOWN = 0x1F;
+    public static final int CDF_KNOWN = 0xFF;
     /** xen_domctl_getdomaininfo (offsets inside xen_domctl). */
-    public static final int INFO_DOMAIN = 16, INFO_FLAGS = 20, INFO_TOT_PAGES = 24, INFO_MAX_PAGES = 32,
-            INFO_OUTSTANDING_PAGES = 40, INFO_SHR_PAGES = 48, INFO_PAGED_PAGES = 56, INFO_SHARED_INFO_FRAME = 64,
-            INFO_CPU_TIME = 72, INFO_NR_ONLINE_VCPUS = 80, INFO_MAX_VCPU_ID = 84, INFO_SSIDREF = 88,
-            INFO_HANDLE = 92, INFO_CPUPOOL = 108;
-    /** Size of xen_domctl_getdomaininfo at 4.12 (the getdomaininfolist stride). */
-    public static final int GETDOMAININFO_SIZE = 112 - DOMCTL_U;
+    public static final int INFO_DOMAIN = DOMCTL_U + XenDomctlGetdomaininfo.DOMAIN_OFFSET,
+            INFO_FLAGS = DOMCTL_U + XenDomctlGetdomaininfo.FLAGS_OFFSET,
+            INFO_TOT_PAGES = DOMCTL_U + XenDomctlGetdomaininfo.TOT_PAGES_OFFSET,
+            INFO_MAX_PAGES = DOMCTL_U + XenDomctlGetdomaininfo.MAX_PAGES_OFFSET,
+            INFO_OUTSTANDING_PAGES = DOMCTL_U + XenDomctlGetdomaininfo.OUTSTANDING_PAGES_OFFSET,
+            INFO_PAGED_PAGES = DOMCTL_U + XenDomctlGetdomaininfo.PAGED_PAGES_OFFSET,
+            INFO_NR_ONLINE_VCPUS = DOMCTL_U + XenDomctlGetdomaininfo.NR_ONLINE_VCPUS_OFFSET,
+            INFO_MAX_VCPU_ID = DOMCTL_U + XenDomctlGetdomaininfo.MAX_VCPU_ID_OFFSET,
+            INFO_SSIDREF = DOMCTL_U + XenDomctlGetdomaininfo.SSIDREF_OFFSET,
+            INFO_HANDLE = DOMCTL_U + XenDomctlGetdomaininfo.HANDLE_OFFSET,
+            INFO_CPUPOOL = DOMCTL_U + XenDomctlGetdomaininfo.CPUPOOL_OFFSET;
+    /** Size of xen_domctl_getdomaininfo (the getdomaininfolist stride). */
+    public static final int GETDOMAININFO_SIZE = XenDomctlGetdomaininfo.SIZE;
     public static final int XEN_DOMINF_dying = 1, XEN_DOMINF_hvm_guest = 1 << 1, XEN_DOMINF_shutdown = 1 << 2,
             XEN_DOMINF_paused = 1 << 3, XEN_DOMINF_blocked = 1 << 4, XEN_DOMINF_running = 1 << 5,
             XEN_DOMINF_hap = 1 << 8, XEN_DOMINF_shutdownshift = 16;
     /** sched.h SHUTDOWN_crash: the shutdown code of a crashed domain. */
     public static final int SHUTDOWN_crash = 3;
-    public static final int MAX_MEM_MAX_MEMKB = 16;
+    public static final int MAX_MEM_MAX_MEMKB = DOMCTL_U + XenDomctlMaxMem.MAX_MEMKB_OFFSET;
 
     // sysctl (136 bytes: cmd @0, interface_version @4, union @8)
     public static final int XEN_SYSCTL_physinfo = 3, XEN_SYSCTL_getdomaininfolist = 6;
-    public static final int SYSCTL_U = 8;
-    /** xen_sysctl_physinfo at 4.12 (offsets inside xen_sysctl). */
-    public static final int PHYS_THREADS_PER_CORE = 8, PHYS_CORES_PER_SOCKET = 12, PHYS_NR_CPUS = 16,
-            PHYS_MAX_CPU_ID = 20, PHYS_NR_NODES = 24, PHYS_MAX_NODE_ID = 28, PHYS_CPU_KHZ = 32,
-            PHYS_CAPABILITIES = 36, PHYS_TOTAL_PAGES = 40, PHYS_FREE_PAGES = 48, PHYS_SCRUB_PAGES = 56,
-            PHYS_OUTSTANDING_PAGES = 64, PHYS_MAX_MFN = 72, PHYS_END = 112;
+    public static final int SYSCTL_U = XenSysctl.U_OFFSET;
+    /** xen_sysctl_physinfo (offsets inside xen_sysctl). */
+    public static final int PHYS_THREADS_PER_CORE = SYSCTL_U + XenSysctlPhysinfo.THREADS_PER_CORE_OFFSET,
+            PHYS_CORES_PER_SOCKET = SYSCTL_U + XenSysctlPhysinfo.CORES_PER_SOCKET_OFFSET,
+            PHYS_NR_CPUS = SYSCTL_U + XenSysctlPhysinfo.NR_CPUS_OFFSET,
+            PHYS_MAX_CPU_ID = SYSCTL_U + XenSysctlPhysinfo.MAX_CPU_ID_OFFSET,
+            PHYS_NR_NODES = SYSCTL_U + XenSysctlPhysinfo.NR_NODES_OFFSET,
+            PHYS_MAX_NODE_ID = SYSCTL_U + XenSysctlPhysinfo.MAX_NODE_ID_OFFSET,
+            PHYS_CPU_KHZ = SYSCTL_U + XenSysctlPhysinfo.CPU_KHZ_OFFSET,
+            PHYS_CAPABILITIES = SYSCTL_U + XenSysctlPhysinfo.CAPABILITIES_OFFSET,
+            PHYS_TOTAL_PAGES = SYSCTL_U + XenSysctlPhysinfo.TOTAL_PAGES_OFFSET,
+            PHYS_FREE_PAGES = SYSCTL_U + XenSysctlPhysinfo.FREE_PAGES_OFFSET,
+            PHYS_MAX_MFN = SYSCTL_U + XenSysctlPhysinfo.MAX_MFN_OFFSET,
+            PHYS_END = SYSCTL_U + XenSysctlPhysinfo.SIZE;
     public static final int XEN_SYSCTL_PHYSCAP_hvm = 1;
     /** xen_sysctl_getdomaininfolist (offsets inside xen_sysctl). */
-    public static final int LIST_FIRST_DOMAIN = 8, LIST_MAX_DOMAINS = 12, LIST_BUFFER = 16, LIST_NUM_DOMAINS = 24;
+    public static final int LIST_FIRST_DOMAIN = SYSCTL_U + XenSysctlGetdomaininfolist.FIRST_DOMAIN_OFFSET,
+            LIST_MAX_DOMAINS = SYSCTL_U + XenSysctlGetdomaininfolist.MAX_DOMAINS_OFFSET,
+            LIST_BUFFER = SYSCTL_U + XenSysctlGetdomaininfolist.BUFFER_OFFSET,
+            LIST_NUM_DOMAINS = SYSCTL_U + XenSysctlGetdomaininfolist.NUM_DOMAINS_OFFSET;
 
     // hvm_op (hypercall 34): HVMOP_set_param 0 / get_param 1, struct xen_hvm_param {u16 domid; u32 index; u64 value}
     public static final int HVMOP_set_param = 0, HVMOP_get_param = 1;

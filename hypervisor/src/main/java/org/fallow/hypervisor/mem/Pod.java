@@ -28,7 +28,10 @@ public final class Pod {
     public static final int SWEEP_STRIDE = 16;
     /** POD_SWEEP_LIMIT: how far below its start a sweep may go before it stops (XSA-150). */
     public static final int SWEEP_LIMIT = 1024;
+    /** Gfns a sweep may visit before the emulated pCPU has "preemption pending" (hypercall_preempt_check). */
+    public static final int DEFAULT_SWEEP_BUDGET = 4 * SWEEP_LIMIT;
     private static final long INVALID_GFN = -1;
+    private int sweepBudget = DEFAULT_SWEEP_BUDGET;
 
     private final DomainPhysmap pm;
     private final PodStats stats = new PodStats();
@@ -203,9 +206,9 @@ public final class Pod {
     /**
      * p2m_pod_emergency_sweep: scans downward from {@code reclaimSingle} (max_guest when 0), zero-checking RAM gfns
      * in batches of {@link #SWEEP_STRIDE}, and stops once more than {@link #SWEEP_LIMIT} gfns below its start with
-     * either a non-empty cache or a pending preemption. The emulator's single "pCPU" always has other work queued,
-     * so preemption counts as pending: one sweep visits at most SWEEP_LIMIT + 2 gfns (XSA-150), and the next sweep
-     * resumes where it stopped.
+     * either a non-empty cache or a pending preemption (XSA-150). The emulated pCPU reports preemption pending once a
+     * sweep has visited {@link #sweepBudget()} gfns, so one sweep visits at most max(SWEEP_LIMIT + 2, budget) gfns
+     * and never walks the whole guest; the next sweep resumes where it stopped ({@code reclaim_single}).
      */
     void emergencySweep() {
         if (reclaimSingle == 0) reclaimSingle = maxGuest;
@@ -218,6 +221,7 @@ public final class Pod {
         P2m p2m = pm.p2m();
         for (i = start; i > 0; i--) {
             visited++;
+            boolean preempt = visited >= sweepBudget;
             if (P2mType.isRam(p2m.type(i))) {
                 batch[j++] = i;
                 if (j == SWEEP_STRIDE) {
@@ -225,7 +229,7 @@ public final class Pod {
                     j = 0;
                 }
             }
-            if (i < limit && (count() > 0 || preemptionPending())) break;
+            if (i < limit && (count() > 0 || preempt)) break;
         }
         for (int k = 0; k < j; k++) zeroCheck(batch[k]);
         reclaimSingle = i > 0 ? i - 1 : i;
@@ -234,8 +238,13 @@ public final class Pod {
         stats.sweepMaxVisited = Math.max(stats.sweepMaxVisited, visited);
     }
 
-    /** hypercall_preempt_check() of the emulated pCPU: always true (see {@link #emergencySweep()}). */
-    private static boolean preemptionPending() { return true; }
+    /** Gfns one emergency sweep may visit before preemption counts as pending. */
+    public int sweepBudget() { return sweepBudget; }
+
+    public void sweepBudget(int gfns) {
+        if (gfns < 1) throw new IllegalArgumentException("sweep budget must be positive");
+        sweepBudget = gfns;
+    }
 
     /**
      * p2m_pod_zero_check for one gfn: a ram_rw frame whose first 128 bytes are zero is switched to PoD by CAS (which

@@ -47,8 +47,9 @@ public final class ArenaAddressSpace implements GuestAddressSpace, AutoCloseable
 
     @Override public MemorySegment map(long handle, long len) throws GuestFault {
         long size = memory.byteSize();
-        long off = handle - base;
-        if (handle == 0 || Long.compareUnsigned(handle, base) < 0 || len < 0 || off > size || len > size - off)
+        long off = handle - base; // handles are unsigned: compare as such, so a high handle cannot wrap to a small offset
+        if (handle == 0 || len < 0 || Long.compareUnsigned(handle, base) < 0 || Long.compareUnsigned(off, size) > 0
+                || len > size - off)
             throw new GuestFault(handle, len, "outside the arena [0x" + Long.toHexString(base) + ", +" + size + ")");
         return memory.asSlice(off, len);
     }

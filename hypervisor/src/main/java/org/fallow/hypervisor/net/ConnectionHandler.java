@@ -26,6 +26,7 @@ import org.slf4j.LoggerFactory;
 import java.nio.file.Path;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One client connection after framing: the handshake (PROTOCOL §2), then hypercalls, faults, event-channel sends and
@@ -45,6 +46,9 @@ final class ConnectionHandler extends SimpleChannelInboundHandler<Frame> impleme
     private ChannelPeer peer;
     private volatile Caller caller;
     private ArenaAddressSpace arena;
+    private final AtomicInteger queued = new AtomicInteger();
+    static final int HIGH_WATER = 4096;
+    static final int LOW_WATER = 1024;
 
     ConnectionHandler(HypervisorServer server, int connectionNo) {
         this.server = server;
@@ -127,7 +131,7 @@ final class ConnectionHandler extends SimpleChannelInboundHandler<Frame> impleme
             } else {
                 GuestAddressSpace memory = d.part(GuestAddressSpace.class);
                 c = new Caller(Caller.Role.GUEST, domid, profile, memory != null ? memory : GuestAddressSpace.NONE, peer);
-                nrFrames = d.memory() != null ? d.memory().maxPages() : 0;
+                nrFrames = d.memory() != null ? d.memory().nrFrames() : 0;
                 peer.rename("guest d" + domid + "#" + connectionNo);
                 server.guestConnected(domid, peer);
                 status = 0;
@@ -190,7 +194,7 @@ final class ConnectionHandler extends SimpleChannelInboundHandler<Frame> impleme
             }
             try {
                 core.faultHandler().onFault(d, gfn, write, vcpu, reply);
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | InternalError e) {
                 log.error("{}: fault handler failed on gfn 0x{}", peer, Long.toHexString(gfn), e);
                 reply.failed(-XenErrno.EFAULT, "fault handler failed: " + e);
             }
@@ -259,16 +263,30 @@ final class ConnectionHandler extends SimpleChannelInboundHandler<Frame> impleme
 
     // ---- plumbing -----------------------------------------------------------------------------------------------
 
+    /**
+     * Queues work for the dispatch thread. Back-pressure: a client with more than {@link #HIGH_WATER} requests queued
+     * stops being read until it is down to {@link #LOW_WATER}, so a flood of pipelined requests cannot exhaust memory.
+     */
     private void submit(ChannelHandlerContext ctx, Runnable task) {
+        if (queued.incrementAndGet() >= HIGH_WATER && ctx.channel().config().isAutoRead()) {
+            log.debug("{}: {} requests queued, pausing reads", peer, queued.get());
+            ctx.channel().config().setAutoRead(false);
+            server.readPaused();
+        }
         try {
             core.dispatcher().execute(() -> {
                 try {
                     task.run();
-                } catch (RuntimeException e) {
+                } catch (RuntimeException | InternalError e) {
+                    // never let one request kill the dispatch thread (InternalError = SIGBUS on a truncated mapping)
                     log.error("{}: request failed inside the hypervisor", peer, e);
+                } finally {
+                    if (queued.decrementAndGet() <= LOW_WATER && !ctx.channel().config().isAutoRead())
+                        ctx.channel().config().setAutoRead(true);
                 }
             });
         } catch (RejectedExecutionException e) {
+            queued.decrementAndGet();
             log.info("{}: hypervisor shutting down, closing", peer);
             ctx.close();
         }

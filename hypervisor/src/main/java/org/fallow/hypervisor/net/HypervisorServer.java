@@ -44,6 +44,7 @@ public final class HypervisorServer implements AutoCloseable {
     private final Path runDir;
     private final int threads;
     private final AtomicInteger connections = new AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicLong readPauses = new java.util.concurrent.atomic.AtomicLong();
     private final Map<Integer, Set<ChannelPeer>> guests = new ConcurrentHashMap<>();
     private final ChannelGroup channels = new DefaultChannelGroup("fallow", GlobalEventExecutor.INSTANCE);
     private EventLoopGroup group;
@@ -91,13 +92,17 @@ public final class HypervisorServer implements AutoCloseable {
 
     private void removeStaleSocket() throws IOException {
         if (!Files.exists(socket)) return;
+        if (accepting(socket)) throw new IOException("another hypervisor is already serving " + socket);
+        log.info("removing stale socket {}", socket);
+        Files.deleteIfExists(socket);
+    }
+
+    private static boolean accepting(Path socket) {
         try (SocketChannel probe = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             probe.connect(UnixDomainSocketAddress.of(socket));
-            throw new IOException("another hypervisor is already serving " + socket);
+            return true;
         } catch (IOException e) {
-            if (e.getMessage() != null && e.getMessage().startsWith("another hypervisor")) throw e;
-            log.info("removing stale socket {}", socket);
-            Files.deleteIfExists(socket);
+            return false;
         }
     }
 
@@ -113,6 +118,11 @@ public final class HypervisorServer implements AutoCloseable {
         if (s == null) return;
         for (ChannelPeer p : s) p.sendDomainEvent(event, text);
     }
+
+    void readPaused() { readPauses.incrementAndGet(); }
+
+    /** How often a connection had so many requests queued that reading it was paused (back-pressure). */
+    public long readPauses() { return readPauses.get(); }
 
     /** Number of open client connections. */
     public int openConnections() { return channels.size(); }

@@ -40,6 +40,7 @@ public final class XenStore {
         int type = msg.type();
         byte[] body = msg.body();
         try {
+            if (body.length > XsSockMsg.PAYLOAD_MAX) throw new XsError("E2BIG", body.length + " > XENSTORE_PAYLOAD_MAX");
             if (msg.txId() != 0) throw new XsError("ENOENT", "transactions are not supported (tx_id " + msg.txId() + ")");
             byte[] reply = switch (type) {
                 case XsSockMsg.XS_READ -> read(c, arg(body, 0));
@@ -138,6 +139,25 @@ public final class XenStore {
             }
         }
         throw new XsError("ENOENT", "no watch " + p + " " + token);
+    }
+
+    /** Fires the special watches ({@code @introduceDomain}, {@code @releaseDomain}) registered by any client. */
+    public void fireSpecial(String special) {
+        for (Watch w : watches) if (w.path.equals(special)) w.conn.watchEvent(special, w.token);
+    }
+
+    /**
+     * A domain is gone: removes {@code /local/domain/<domid>} (as the toolstack does) and fires {@code @releaseDomain}
+     * (as xenstored does).
+     */
+    public void domainReleased(int domid) {
+        try {
+            rm(HYPERVISOR, domainPath(domid));
+        } catch (XsError e) {
+            // no node for that domain: nothing to remove
+        }
+        watches.removeIf(w -> !w.conn.privileged() && w.conn.domid() == domid);
+        fireSpecial("@releaseDomain");
     }
 
     /** Drops every watch of a connection that went away. */

@@ -3,6 +3,7 @@ package org.fallow.hypervisor.dispatch;
 import org.fallow.abi.AbiProfile;
 import org.fallow.abi.Hypercalls;
 import org.fallow.abi.XenErrno;
+import org.fallow.abi.xen.MulticallEntry;
 import org.fallow.hypervisor.core.Caller;
 import org.fallow.hypervisor.core.GuestAddressSpace;
 import org.fallow.hypervisor.core.GuestFault;

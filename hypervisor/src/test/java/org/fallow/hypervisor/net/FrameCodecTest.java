@@ -181,6 +181,48 @@ class FrameCodecTest {
         assertNull(ch.readOutbound());
     }
 
+    /** Seeded fuzz: random and mutated-valid byte streams in random chunks never break the decoder. */
+    @Test
+    void randomInputOnlyEverYieldsFramesOrErrors() {
+        java.util.Random rnd = new java.util.Random(0xFA11_0F);
+        java.util.Set<Integer> allowed = java.util.Set.of(-XenErrno.EBADMSG, -XenErrno.EMSGSIZE, -XenErrno.EOPNOTSUPP,
+                -XenErrno.EINVAL, -XenErrno.ENOSYS);
+        for (int iter = 0; iter < 400; iter++) {
+            java.io.ByteArrayOutputStream stream = new java.io.ByteArrayOutputStream();
+            int frames = 1 + rnd.nextInt(4);
+            for (int f = 0; f < frames; f++) {
+                byte[] b = new Frame(1 + rnd.nextInt(11), rnd.nextLong(), new byte[rnd.nextInt(64)]).encode();
+                int flips = rnd.nextInt(3);
+                for (int k = 0; k < flips; k++) b[rnd.nextInt(b.length)] ^= (byte) (1 << rnd.nextInt(8));
+                stream.writeBytes(b);
+            }
+            if (rnd.nextInt(4) == 0) { byte[] junk = new byte[rnd.nextInt(40)]; rnd.nextBytes(junk); stream.writeBytes(junk); }
+            byte[] all = stream.toByteArray();
+            EmbeddedChannel ch = channel();
+            for (int off = 0; off < all.length && ch.isOpen(); ) {
+                int n = Math.min(all.length - off, 1 + rnd.nextInt(30));
+                ch.writeInbound(Unpooled.wrappedBuffer(all, off, n));
+                off += n;
+            }
+            for (Object o; (o = ch.readInbound()) != null; ) {
+                Frame f = (Frame) o;
+                assertTrue(FrameType.known(f.type()));
+                assertTrue(FrameType.payloadLengthValid(f.type(), f.payloadSegment()));
+            }
+            boolean fatalSeen = false;
+            for (ByteBuf b; (b = ch.readOutbound()) != null; ) {
+                byte[] raw = bytes(b);
+                FrameHeader h = new FrameHeader().wrap(raw);
+                assertEquals(FrameType.ERROR, h.type());
+                int errno = new ErrorFrame().wrap(java.lang.foreign.MemorySegment.ofArray(raw), 24).errno();
+                assertTrue(allowed.contains(errno), "errno " + errno);
+                fatalSeen |= errno == -XenErrno.EBADMSG || errno == -XenErrno.EMSGSIZE || errno == -XenErrno.EOPNOTSUPP;
+            }
+            assertEquals(fatalSeen, !ch.isOpen(), "closed exactly when framing was lost (iteration " + iter + ")");
+            ch.finishAndReleaseAll();
+        }
+    }
+
     @Test
     void errorTextIsCutToFitMaxPayload() {
         byte[] p = ErrorFrame.encode(-1, "x".repeat(20000));

@@ -168,6 +168,42 @@ class HypervisorServerTest {
     }
 
     @Test
+    void aFloodOfPipelinedRequestsIsThrottledThenFullyAnswered() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        hv.core().registerHypercall(40, (c, a) -> {
+            if (a[0] == 0) {
+                try {
+                    release.await(); // hold the dispatch thread so requests pile up
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return a[0];
+        });
+        int n = 3 * ConnectionHandler.HIGH_WATER;
+        try (RawClient t = toolstack()) {
+            Thread writer = new Thread(() -> {
+                try {
+                    for (int i = 0; i < n; i++) t.send(new Frame(FrameType.HYPERCALL, i + 1, HypercallFrame.encode(40, i)));
+                } catch (Exception e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            writer.start();
+            // nothing is dequeued while the dispatch thread is held: the server must pause reading this client
+            while (hv.server().readPauses() == 0) Thread.sleep(10);
+            release.countDown();
+            for (int i = 0; i < n; i++) {
+                Frame r = t.read();
+                assertEquals(i + 1, r.requestId());
+                assertEquals(i, r.status());
+            }
+            writer.join(30_000);
+            assertFalse(writer.isAlive());
+        }
+    }
+
+    @Test
     void eventChannelsBothWays() throws Exception {
         CountDownLatch kicked = new CountDownLatch(1);
         hv.core().registerHypercall(41, (c, a) -> hv.core().eventChannels().allocate(5, c.peer(), port -> {

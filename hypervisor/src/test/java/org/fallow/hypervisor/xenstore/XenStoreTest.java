@@ -72,6 +72,18 @@ class XenStoreTest {
     }
 
     @Test
+    void releasingADomainRemovesItsSubtreeAndFiresReleaseDomain() throws XsError {
+        xs.write(tool, "/local/domain/5/memory/target", "1".getBytes());
+        xs.watch(guest, "memory", "g");
+        xs.watch(tool, "@releaseDomain", "rel");
+        tool.events.clear();
+        xs.domainReleased(5);
+        assertEquals(List.of("@releaseDomain rel"), tool.events);
+        assertEquals(List.of(), xs.directory(tool, "/local/domain"));
+        assertEquals(1, xs.watchCount(), "the dead guest's watches are gone");
+    }
+
+    @Test
     void wireMessagesRoundTrip() {
         byte[] w = xs.handle(tool, new XsSockMsg().wrap(XsSockMsg.encode(XsSockMsg.XS_WRITE, 7, 0, "/a\0hello".getBytes())));
         XsSockMsg r = new XsSockMsg().wrap(w);
@@ -84,6 +96,10 @@ class XenStoreTest {
         assertEquals(XsSockMsg.XS_ERROR, err.type());
         assertEquals(9, err.reqId());
         assertEquals("EACCES\0", new String(err.body()));
+        XsSockMsg big = new XsSockMsg().wrap(xs.handle(tool, new XsSockMsg().wrap(XsSockMsg.encode(XsSockMsg.XS_WRITE, 11, 0, new byte[4097]))));
+        assertEquals("E2BIG\0", new String(big.body()));
+        XsSockMsg tx = new XsSockMsg().wrap(xs.handle(tool, new XsSockMsg().wrap(XsSockMsg.encode(XsSockMsg.XS_READ, 12, 3, "/a\0".getBytes()))));
+        assertEquals("ENOENT\0", new String(tx.body()), "no transactions");
         XsSockMsg unk = new XsSockMsg().wrap(xs.handle(tool, new XsSockMsg().wrap(XsSockMsg.encode(3, 10, 0, new byte[0]))));
         assertEquals("ENOSYS\0", new String(unk.body()));
     }

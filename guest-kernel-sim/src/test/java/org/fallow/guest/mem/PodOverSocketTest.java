@@ -1,0 +1,110 @@
+package org.fallow.guest.mem;
+
+import org.fallow.abi.AbiProfile;
+import org.fallow.xc.XcDomain;
+import org.fallow.xc.XcHandle;
+import org.fallow.xc.testing.HypervisorProcess;
+import org.fallow.xc.tools.DomainCommands;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * The seed-003 scenario across processes: a hypervisor process, the toolstack commands in this JVM, and the guest as a
+ * separate process ({@link PodBootCommand}) talking over the Unix socket and the shared memory files.
+ */
+@Timeout(300)
+class PodOverSocketTest {
+    private static Map<String, String> run(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        int rc = DomainCommands.execute(new PrintStream(out, true), new PrintStream(err, true), args);
+        assertEquals(0, rc, "xl " + String.join(" ", args) + ": " + err.toString(StandardCharsets.UTF_8));
+        return parse(out.toString(StandardCharsets.UTF_8));
+    }
+
+    private static Map<String, String> parse(String text) {
+        return text.lines().filter(l -> l.contains(" ")).collect(Collectors.toMap(l -> l.substring(0, l.indexOf(' ')),
+                l -> l.substring(l.indexOf(' ') + 1), (a, b) -> b));
+    }
+
+    private record Guest(int exit, String output) {}
+
+    private static Guest guest(Path dir, Path socket, String domid, String handle, String... extra) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+                "--enable-native-access=ALL-UNNAMED", "-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                "-cp", System.getProperty("java.class.path"), PodBootCommand.class.getName(),
+                "--socket", socket.toString(), "--domid", domid, "--handle", handle, "--vcpus", "2"));
+        cmd.addAll(List.of(extra));
+        Path log = dir.resolve("guest" + domid + ".log");
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        if (!p.waitFor(240, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            fail("guest process hung:\n" + Files.readString(log));
+        }
+        return new Guest(p.exitValue(), Files.readString(log));
+    }
+
+    @Test void aBalloonedGuestSurvivesAndAnUnballoonedOneCrashes() throws Exception {
+        Path dir = Files.createTempDirectory(Path.of("/tmp"), "flm");
+        try (HypervisorProcess hv = HypervisorProcess.start(dir, "--host-mem", "64")) {
+            String sock = hv.socket().toString();
+            // maxmem=512 memory=256, scaled to 8 MiB / 4 MiB
+            Map<String, String> a = run("create", "--socket", sock, "--memory", "4", "--maxmem", "8", "--name", "pod-a");
+            Map<String, String> b = run("create", "--socket", sock, "--memory", "4", "--maxmem", "8", "--name", "pod-b");
+            int da = Integer.parseInt(a.get("domid")), db = Integer.parseInt(b.get("domid"));
+            try (XcHandle xc = XcHandle.open(hv.socket(), AbiProfile.XEN_4_12)) {
+                XcDomain dom = new XcDomain(xc);
+                assertEquals(1024 - 0x20, dom.info(da).totPages(), "memory=4 MiB less the VGA hole is backed");
+                assertEquals(2048 + 256, dom.info(da).maxPages(), "maxmem + LIBXL_MAXMEM_CONSTANT");
+                XcDomain.PodTarget pt = dom.xc_domain_get_pod_target(da);
+                assertEquals(0, pt.rc());
+                assertEquals(2048 - 0xC0, pt.podEntries());
+
+                Guest ga = guest(dir, hv.socket(), a.get("domid"), a.get("handle"), "--balloon", "--dirty");
+                assertEquals(0, ga.exit(), ga.output());
+                Map<String, String> oa = parse(ga.output());
+                assertEquals(Long.toString(2048 - 0x20), oa.get("scrubbed"), ga.output());
+                assertEquals(Long.toString(2048 - 1024 + 256), oa.get("ballooned"), "maxmem - target (+ libxl's 1 MiB fudge)");
+                assertTrue(ga.output().contains("survived"));
+                XcDomain.DomainInfo ia = dom.info(da);
+                assertFalse(ia.crashed());
+                assertTrue(ia.totPages() <= 1024 - 0x20, "tot_pages " + ia.totPages());
+                XcDomain.PodTarget after = dom.xc_domain_get_pod_target(da);
+                assertTrue(after.podEntries() <= after.podCachePages(), after.toString());
+
+                Guest gb = guest(dir, hv.socket(), b.get("domid"), b.get("handle"), "--dirty");
+                assertEquals(3, gb.exit(), gb.output());
+                assertTrue(gb.output().contains("crashed"), gb.output());
+                XcDomain.DomainInfo ib = dom.info(db);
+                assertTrue(ib.crashed(), "getdomaininfo shows shutdown/crash: flags 0x" + Integer.toHexString(ib.flags()));
+
+                ByteArrayOutputStream list = new ByteArrayOutputStream();
+                assertEquals(0, DomainCommands.execute(new PrintStream(list, true), System.err, "list", "--socket", sock));
+                String l = list.toString(StandardCharsets.UTF_8);
+                assertTrue(l.contains("pod-a") && l.contains("pod-b"), l);
+
+                run("destroy", "--socket", sock, a.get("domid"));
+                run("destroy", "--socket", sock, b.get("domid"));
+                assertNull(dom.info(da));
+                assertTrue(dom.xc_domain_getinfo(0, 10).isEmpty());
+                assertFalse(Files.exists(hv.runDir().resolve("dom" + da + ".mem")));
+            }
+        } finally {
+            try (var s = Files.walk(dir)) {
+                s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+}

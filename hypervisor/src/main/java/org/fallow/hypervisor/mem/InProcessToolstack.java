@@ -1,0 +1,189 @@
+package org.fallow.hypervisor.mem;
+
+import org.fallow.abi.AbiProfile;
+import org.fallow.abi.XenErrno;
+import org.fallow.hypervisor.core.Caller;
+import org.fallow.hypervisor.core.ControlOp;
+import org.fallow.hypervisor.core.GuestAddressSpace;
+import org.fallow.hypervisor.core.GuestFault;
+import org.fallow.hypervisor.core.HypercallHandler;
+import org.fallow.hypervisor.core.HypervisorCore;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+
+/**
+ * A toolstack (dom0) caller inside the hypervisor's JVM, for tests and embedded use: a private hypercall-buffer
+ * arena at a fixed fake address, and memory_op / domctl / sysctl issued on the dispatch thread exactly as the wire
+ * server does (domctl copy-back when asked, sysctl copy-back on 0).
+ */
+public final class InProcessToolstack implements AutoCloseable {
+    public static final long ARENA_BASE = 0x7f00_0000_0000L;
+    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    private final HypervisorCore core;
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment buf;
+    private final Caller caller;
+
+    public InProcessToolstack(HypervisorCore core, long arenaBytes) {
+        this.core = core;
+        this.buf = arena.allocate(arenaBytes, 4096);
+        GuestAddressSpace space = (handle, len) -> {
+            long off = handle - ARENA_BASE;
+            if (handle == 0 || len < 0 || off < 0 || off > buf.byteSize() || len > buf.byteSize() - off)
+                throw new GuestFault(handle, len, "outside the toolstack arena");
+            return buf.asSlice(off, len);
+        };
+        this.caller = Caller.toolstack(AbiProfile.XEN_4_12, space);
+    }
+
+    public Caller caller() { return caller; }
+
+    /** The arena; handle of byte {@code off} is {@code ARENA_BASE + off}. */
+    public MemorySegment arena() { return buf; }
+
+    public static long handle(long off) { return ARENA_BASE + off; }
+
+    /** Runs {@code task} on the dispatch thread and waits for it. */
+    public <T> T onDispatch(Callable<T> task) {
+        try {
+            return core.dispatcher().submit(task).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    /** memory_op(cmd, handle) as {@code caller}. */
+    public long memoryOp(Caller who, long cmd, long handle) {
+        return onDispatch(() -> {
+            HypercallHandler h = core.memoryOps().get((int) (cmd & MemConstants.MEMOP_CMD_MASK));
+            return h == null ? -XenErrno.ENOSYS : h.invoke(who, new long[] {cmd, handle, 0, 0, 0});
+        });
+    }
+
+    public long memoryOp(long cmd, long handle) { return memoryOp(caller, cmd, handle); }
+
+    /** A domctl on the 144-byte {@code xen_domctl} at arena offset {@code off} (copied in, and back if asked). */
+    public long domctl(long off) {
+        return onDispatch(() -> {
+            MemorySegment priv = Arena.ofAuto().allocate(MemConstants.DOMCTL_SIZE);
+            priv.copyFrom(buf.asSlice(off, MemConstants.DOMCTL_SIZE));
+            ControlOp op = new ControlOp(caller, priv);
+            ControlOp.Handler h = core.domctls().get(priv.get(U32, 0));
+            long rc = h == null ? -XenErrno.ENOSYS : h.invoke(op);
+            if (op.copyBackRequested()) buf.asSlice(off, MemConstants.DOMCTL_SIZE).copyFrom(priv);
+            return rc;
+        });
+    }
+
+    /** A sysctl on the 136-byte {@code xen_sysctl} at arena offset {@code off} (copied back when it returns 0). */
+    public long sysctl(long off) {
+        return onDispatch(() -> {
+            MemorySegment priv = Arena.ofAuto().allocate(136);
+            priv.copyFrom(buf.asSlice(off, 136));
+            ControlOp.Handler h = core.sysctls().get(priv.get(U32, 0));
+            long rc = h == null ? -XenErrno.ENOSYS : h.invoke(new ControlOp(caller, priv));
+            if (rc == 0) buf.asSlice(off, 136).copyFrom(priv);
+            return rc;
+        });
+    }
+
+    /** hvm_op(op, handle). */
+    public long hvmOp(Caller who, long op, long handle) {
+        return onDispatch(() -> core.dispatch(who, org.fallow.abi.Hypercalls.HVM_OP, new long[] {op, handle, 0, 0, 0}));
+    }
+
+    // ---- libxc-like helpers (the structs go to the start of the arena; extent lists at 4096) -----------------------
+
+    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    /** xc_domain_create (HVM + HAP) followed by xc_domain_setmaxmem; returns the domid. */
+    public synchronized int createHvmDomain(byte[] handle, int maxVcpus, long maxPages) {
+        MemorySegment a = buf.asSlice(0, MemConstants.DOMCTL_SIZE);
+        a.fill((byte) 0);
+        a.set(U32, MemConstants.DOMCTL_CMD, MemConstants.XEN_DOMCTL_createdomain);
+        a.set(U32, MemConstants.DOMCTL_INTERFACE_VERSION, MemConstants.XEN_DOMCTL_INTERFACE_VERSION);
+        MemorySegment.copy(MemorySegment.ofArray(handle), 0, a, MemConstants.CREATE_HANDLE, 16);
+        a.set(U32, MemConstants.CREATE_FLAGS, MemConstants.XEN_DOMCTL_CDF_hvm_guest | MemConstants.XEN_DOMCTL_CDF_hap);
+        a.set(U32, MemConstants.CREATE_MAX_VCPUS, maxVcpus);
+        long rc = domctl(0);
+        if (rc != 0) throw new IllegalStateException("createdomain: " + XenErrno.name(rc));
+        int domid = Short.toUnsignedInt(a.get(U16, MemConstants.DOMCTL_DOMAIN));
+        rc = domctl(MemConstants.XEN_DOMCTL_max_mem, domid, maxPages * 4);
+        if (rc != 0) throw new IllegalStateException("max_mem: " + XenErrno.name(rc));
+        return domid;
+    }
+
+    /** A domctl with no payload but {@code arg0} as its first u64 (max_mem's max_memkb). */
+    public synchronized long domctl(int cmd, int domid, long arg0) {
+        MemorySegment a = buf.asSlice(0, MemConstants.DOMCTL_SIZE);
+        a.fill((byte) 0);
+        a.set(U32, MemConstants.DOMCTL_CMD, cmd);
+        a.set(U32, MemConstants.DOMCTL_INTERFACE_VERSION, MemConstants.XEN_DOMCTL_INTERFACE_VERSION);
+        a.set(U16, MemConstants.DOMCTL_DOMAIN, (short) domid);
+        a.set(U64, MemConstants.DOMCTL_U, arg0);
+        return domctl(0);
+    }
+
+    /** A reservation op on {@code domid} with the given extents; returns extents done. */
+    public synchronized long reservation(int op, int domid, long[] extents, int order, int memFlags) {
+        MemorySegment r = buf.asSlice(0, MemConstants.RES_SIZE);
+        r.fill((byte) 0);
+        r.set(U64, MemConstants.RES_EXTENT_START, handle(4096));
+        r.set(U64, MemConstants.RES_NR_EXTENTS, extents.length);
+        r.set(U32, MemConstants.RES_EXTENT_ORDER, order);
+        r.set(U32, MemConstants.RES_MEM_FLAGS, memFlags);
+        r.set(U16, MemConstants.RES_DOMID, (short) domid);
+        for (int i = 0; i < extents.length; i++) buf.set(U64, 4096 + 8L * i, extents[i]);
+        return memoryOp(op, handle(0));
+    }
+
+    /** set_pod_target; returns the rc. */
+    public synchronized long setPodTarget(int domid, long targetPages) {
+        MemorySegment t = buf.asSlice(0, MemConstants.POD_SIZE);
+        t.fill((byte) 0);
+        t.set(U64, MemConstants.POD_TARGET_PAGES, targetPages);
+        t.set(U16, MemConstants.POD_DOMID, (short) domid);
+        return memoryOp(MemConstants.XENMEM_set_pod_target, handle(0));
+    }
+
+    /**
+     * xc_hvm_build_target_mem's memory layout: gfns [0, 0xA0) RAM, the VGA hole [0xA0, 0xC0) left out, the rest up
+     * to {@code maxPages} RAM (no PoD, target == max) or populate-on-demand with the PoD target set to
+     * {@code targetPages - 0x20}. Then unpauses the domain.
+     */
+    public void buildHvm(int domid, long maxPages, long targetPages) {
+        boolean pod = targetPages < maxPages;
+        long low = Math.min(0xA0, maxPages);
+        populate(domid, 0, low, 0);
+        if (maxPages > 0xC0) populate(domid, 0xC0, maxPages - 0xC0, pod ? MemConstants.XENMEMF_populate_on_demand : 0);
+        if (pod) {
+            long rc = setPodTarget(domid, targetPages - 0x20);
+            if (rc != 0) throw new IllegalStateException("set_pod_target: " + XenErrno.name(rc));
+        }
+        long rc = domctl(MemConstants.XEN_DOMCTL_unpausedomain, domid, 0);
+        if (rc != 0) throw new IllegalStateException("unpause: " + XenErrno.name(rc));
+    }
+
+    private void populate(int domid, long first, long n, int flags) {
+        for (long done = 0; done < n; ) {
+            int batch = (int) Math.min(n - done, 8192);
+            long[] ext = new long[batch];
+            for (int i = 0; i < batch; i++) ext[i] = first + done + i;
+            long rc = reservation(MemConstants.XENMEM_populate_physmap, domid, ext, 0, flags);
+            if (rc != batch) throw new IllegalStateException("populate_physmap: " + rc + " of " + batch + " extents");
+            done += batch;
+        }
+    }
+
+    @Override public void close() { arena.close(); }
+}

@@ -1,0 +1,756 @@
+package org.fallow.hypervisor.tmem;
+
+import org.fallow.abi.AbiProfile;
+import org.fallow.abi.XenErrno;
+import org.fallow.hypervisor.core.DomainMemory;
+import org.fallow.hypervisor.core.HostMemory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.LongSupplier;
+import java.util.function.ToLongFunction;
+
+import static org.fallow.hypervisor.tmem.TmemDefs.*;
+
+/**
+ * The tmem engine: clients, pools, objects and pages with Xen 4.12's (and, per call, the 2009 ABI's) semantics and
+ * return values, ephemeral pages from the host's free memory (global + per-client LRU, evictable), persistent pages
+ * charged to the client domain's allocation (never evicted), per-client LZO1X compression, zero pages for free.
+ *
+ * <p><b>Threading:</b> not thread-safe, by design. The engine is confined to the {@code HypervisorCore} dispatch
+ * thread (every hypercall, sysctl, life-cycle event and host-memory reclaim reaches it there), which plays the role of
+ * Xen's tmem_rwlock held for writing. Tests drive it from one thread.
+ *
+ * <p>Guest page data is moved through {@link FrameResolver}s, resolved only when Xen would touch the frame, so the
+ * order of checks (and therefore the return value) is Xen's: e.g. a GET with a bad cmfn on an empty pool is -EEMPTY,
+ * on a miss 0, and only on a hit -EFAULT.
+ */
+public final class TmemEngine implements HostMemory.Reclaimer {
+    private static final Logger log = LoggerFactory.getLogger(TmemEngine.class);
+
+    /** Domains as tmem sees them: the memory of a live domain, or null if there is no such domain. */
+    @FunctionalInterface
+    public interface Domains {
+        DomainMemory memoryOf(int domid);
+    }
+
+    /** Resolves a guest frame number to its 4096-byte frame (get_page_from_gfn, p2m_ram_rw), or null: -EFAULT. */
+    @FunctionalInterface
+    public interface FrameResolver {
+        MemorySegment frame(long cmfn);
+
+        FrameResolver NONE = cmfn -> null;
+    }
+
+    /**
+     * Boot options: {@code enabled} = Xen's {@code tmem} (off: every tmem_op is -ENODEV), {@code compressByDefault}
+     * = {@code tmem_compress} (new clients' compress flag), {@code clock} for the 2009 perf line (nanoTime).
+     */
+    public record Config(boolean enabled, boolean compressByDefault, LongSupplier clock) {
+        public static Config defaults() { return new Config(true, false, System::nanoTime); }
+    }
+
+    private final HostMemory host;
+    private final Domains domains;
+    private final Config config;
+    private final Map<Integer, TmemClient> clients = new LinkedHashMap<>();
+    final TmemPool[] sharedPools = new TmemPool[MAX_GLOBAL_SHARED_POOLS];
+    final EphemeralLru lru = new EphemeralLru();
+    final TmemStats stats = new TmemStats();
+    private final PageCodec codec = new PageCodec();
+    private final byte[] pageBuf = new byte[PAGE_SIZE];
+    private final PageBudget ephemeralBudget = new EphemeralBudget();
+    private final ByteArena ephemeralArena = new ByteArena(ephemeralBudget);
+    /** tmem_page_list_pages: host pages tmem keeps for reuse after freeing them. */
+    long freeListPages;
+    /** freeable_page_count: host pages in use for ephemeral data (raw pages + arena pages). */
+    long ephemeralPagesInUse;
+    /** tmem_global.shared_auth: "anyone may share any uuid" (only reachable with cli_id 0xFFFF, see SET_AUTH). */
+    boolean sharedAuthAll;
+    long weightTotal;
+    /** Xen's current->domain->tmem_client while a guest op runs (eviction prefers it when over quota). */
+    private TmemClient current;
+    /** Set while the engine itself allocates: host reclaims must not evict under it (Xen's MEMF_tmem). */
+    private boolean inEngine;
+
+    public TmemEngine(HostMemory host, Domains domains, Config config) {
+        this.host = host;
+        this.domains = domains;
+        this.config = config;
+    }
+
+    public TmemStats stats() { return stats; }
+
+    public boolean enabled() { return config.enabled(); }
+
+    /** Clients in creation order. */
+    public Collection<TmemClient> clients() { return List.copyOf(clients.values()); }
+
+    public TmemClient client(int domid) { return clients.get(domid & 0xFFFF); }
+
+    /** Global ephemeral page count. */
+    public long ephemeralPages() { return lru.count(); }
+
+    /** Pages tmem holds on its free list (Xen's tmem_page_list_pages). */
+    public long freeListPages() { return freeListPages; }
+
+    /** tmem_freeable_pages(): free-list pages + pages in use for ephemeral data. */
+    public long freeablePages() { return freeListPages + ephemeralPagesInUse; }
+
+    /** The global shared pool in slot {@code i}, or null. */
+    public TmemPool sharedPool(int i) { return sharedPools[i]; }
+
+    // ------------------------------------------------------------------------------------------------ guest ops
+
+    /**
+     * One {@code tmem_op} hypercall from domain {@code domid} (do_tmem_op). {@code copyIn} yields the decoded op or
+     * null if it could not be read (-EFAULT); {@code control2009} handles the 2009 profile's TMEM_CONTROL.
+     */
+    public long tmemOp(AbiProfile profile, int domid, boolean dying, java.util.function.Supplier<TmemRequest> copyIn,
+                       FrameResolver frames, ToLongFunction<TmemRequest> control2009) {
+        if (!config.enabled()) return -XenErrno.ENODEV;
+        boolean v2009 = profile == AbiProfile.TMEM_2009;
+        stats.totalOps++;
+        TmemClient client = clients.get(domid);
+        if (client != null && dying) {
+            stats.erroredOps++;
+            return -XenErrno.ENODEV;
+        }
+        TmemRequest op = copyIn.get();
+        if (op == null) {
+            stats.erroredOps++;
+            return -XenErrno.EFAULT;
+        }
+        long rc;
+        inEngine = true;
+        try {
+            rc = v2009 ? dispatch2009(domid, client, op, frames, control2009) : dispatch412(domid, client, op, frames);
+        } finally {
+            inEngine = false;
+            current = null;
+        }
+        if (rc < 0) stats.erroredOps++;
+        return rc;
+    }
+
+    private long dispatch412(int domid, TmemClient client, TmemRequest op, FrameResolver frames) {
+        if (op.cmd() == CONTROL || op.cmd() == AUTH || op.cmd() == RESTORE_NEW) return -XenErrno.EOPNOTSUPP;
+        if (client == null && (client = createClient(domid)) == null) return -XenErrno.ENOMEM;
+        current = client;
+        if (op.cmd() == NEW_POOL) return newPool(client, -1, op.flags(), op.uuid0(), op.uuid1(), false);
+        if (op.cmd() == DESTROY_POOL) return destroyPool(client, op.poolId());
+        TmemPool pool = poolOf(client, op.poolId());
+        if (pool == null) return -XenErrno.ENODEV;
+        return switch (op.cmd()) {
+            case PUT_PAGE -> ensureAvailPages() ? put(client, pool, op.oid(), op.index(), fullPage(frames, op.cmfn()), false)
+                    : -XenErrno.ENOMEM;
+            case GET_PAGE -> get(client, pool, op.oid(), op.index(), fullPageOut(frames, op.cmfn()));
+            case FLUSH_PAGE -> flushPage(pool, op.oid(), op.index());
+            case FLUSH_OBJECT -> flushObject(pool, op.oid());
+            default -> {
+                log.warn("tmem: d{} op {} not implemented -> -ENOSYS", domid, op.cmd());
+                yield -XenErrno.ENOSYS;
+            }
+        };
+    }
+
+    private long dispatch2009(int domid, TmemClient client, TmemRequest op, FrameResolver frames,
+                              ToLongFunction<TmemRequest> control2009) {
+        if (op.cmd() == CONTROL) return control2009.applyAsLong(op);
+        if (client == null && (client = createClient(domid)) == null) return -XenErrno.ENOMEM;
+        current = client;
+        if (op.cmd() == NEW_POOL) return newPool(client, -1, op.flags(), op.uuid0(), op.uuid1(), true);
+        TmemPool pool = poolOf(client, op.poolId());
+        if (pool == null) return -XenErrno.ENODEV;
+        long t0 = config.clock().getAsLong();
+        return switch (op.cmd()) {
+            case DESTROY_POOL -> destroyPool(client, op.poolId());
+            case NEW_PAGE -> put(client, pool, op.oid(), op.index(), zeroPage(), true);
+            case PUT_PAGE -> timed(put(client, pool, op.oid(), op.index(), fullPage(frames, op.cmfn()), true), t0,
+                    stats.succPut, stats.nonSuccPut);
+            case GET_PAGE -> timed(get(client, pool, op.oid(), op.index(), fullPageOut(frames, op.cmfn())), t0,
+                    stats.succGet, stats.nonSuccGet);
+            case READ -> get(client, pool, op.oid(), op.index(),
+                    partialOut(frames, op.cmfn(), op.tmemOffset(), op.pfnOffset(), op.len()));
+            case WRITE -> put(client, pool, op.oid(), op.index(),
+                    partialIn(frames, op.cmfn(), op.tmemOffset(), op.pfnOffset(), op.len()), true);
+            case FLUSH_PAGE -> timed(flushPage(pool, op.oid(), op.index()), t0, stats.flush, stats.flush);
+            case FLUSH_OBJECT -> timed(flushObject(pool, op.oid()), t0, stats.flushObj, stats.flushObj);
+            default -> {
+                log.warn("tmem(2009): d{} op {} not implemented -> 0", domid, op.cmd());
+                yield 0;
+            }
+        };
+    }
+
+    private long timed(long rc, long t0, TmemStats.PerfCounter ok, TmemStats.PerfCounter notOk) {
+        long dt = config.clock().getAsLong() - t0;
+        (rc == 1 ? ok : notOk).record(dt);
+        return rc;
+    }
+
+    private static TmemPool poolOf(TmemClient client, int poolId) {
+        return Integer.compareUnsigned(poolId, MAX_POOLS_PER_DOMAIN) >= 0 ? null : client.pools[poolId];
+    }
+
+    // ------------------------------------------------------------------------------------------------ clients
+
+    /** client_create: needs a live domain; null (-ENOMEM) otherwise. */
+    TmemClient createClient(int domid) {
+        domid &= 0xFFFF;
+        TmemClient c = clients.get(domid);
+        if (c != null) return c;
+        if (domid == CLI_ID_NULL || domains.memoryOf(domid) == null) {
+            log.warn("tmem: can't create tmem structure for domain {}", domid);
+            return null;
+        }
+        c = new TmemClient(domid, config.compressByDefault());
+        clients.put(domid, c);
+        log.info("tmem: created client for domain {}", domid);
+        return c;
+    }
+
+    /** tmem_destroy: the domain is dying; flushes every pool of its client and frees the client. */
+    public void destroyClient(int domid) {
+        TmemClient c = clients.get(domid & 0xFFFF);
+        if (c == null) return;
+        log.info("tmem: flushing tmem pools for domain {}", c.domid);
+        inEngine = true;
+        try {
+            for (int i = 0; i < MAX_POOLS_PER_DOMAIN; i++) {
+                TmemPool p = c.pools[i];
+                if (p == null) continue;
+                c.pools[i] = null;
+                c.nrPools--;
+                poolFlush(p, c);
+            }
+            weightTotal -= c.weight;
+            clients.remove(c.domid);
+        } finally {
+            inEngine = false;
+        }
+    }
+
+    void setWeight(TmemClient c, int weight) {
+        weightTotal += (long) weight - c.weight;
+        c.weight = weight;
+    }
+
+    // ------------------------------------------------------------------------------------------------ pools
+
+    /**
+     * do_tmem_new_pool. {@code slot} = -1 picks the lowest free slot (guest NEW_POOL); otherwise the slot is given
+     * (SET_POOLS, restore) and must be free. Returns the client-local pool id or a negated errno.
+     */
+    long newPool(TmemClient client, int slot, int flags, long uuid0, long uuid1, boolean v2009) {
+        boolean persistent = (flags & POOL_PERSIST) != 0;
+        boolean shared = (flags & POOL_SHARED) != 0;
+        int pagebits = (flags >>> POOL_PAGESIZE_SHIFT) & POOL_PAGESIZE_MASK;
+        int spec = (flags >>> POOL_VERSION_SHIFT) & POOL_VERSION_MASK;
+        String what = (persistent ? "persistent" : "ephemeral") + "-" + (shared ? "shared" : "private");
+        if (spec != (v2009 ? SPEC_VERSION_2009 : SPEC_VERSION)) return refuse(client, what, "unsupported spec version " + spec);
+        if (!v2009 && shared && persistent) return refuse(client, what, "unable to create a shared-persistent pool");
+        if (pagebits != 0) return refuse(client, what, "unsupported pagesize " + (1L << (pagebits + 12)));
+        if (!v2009 && (flags & POOL_PRECOMPRESSED) != 0) return refuse(client, what, "precompression flag set but unsupported");
+        if (!v2009 && (flags & POOL_RESERVED_BITS) != 0) return refuse(client, what, "reserved bits must be zero");
+        if (slot >= 0) {
+            if (slot >= MAX_POOLS_PER_DOMAIN || client.pools[slot] != null) return refuse(client, what, "slot " + slot + " not free");
+        } else {
+            slot = 0;
+            while (slot < MAX_POOLS_PER_DOMAIN && client.pools[slot] != null) slot++;
+            if (slot == MAX_POOLS_PER_DOMAIN) return refuse(client, what, "no more pool slots available");
+        }
+        TmemPool pool = new TmemPool(client, slot, persistent, shared, uuid0, uuid1);
+        if (shared) {
+            if (!v2009 && uuid0 == UUID_NONE && uuid1 == UUID_NONE) {
+                log.info("tmem: d{} invalid uuid, creating a private pool instead", client.domid);
+                pool.shared = false;
+            } else if (!v2009 && !sharedAuthAll && !authorized(client, uuid0, uuid1)) {
+                log.info("tmem: d{} shared auth failed for uuid {}.{}, creating a private pool instead", client.domid,
+                        Long.toHexString(uuid1), Long.toHexString(uuid0));
+                pool.shared = false;
+            } else {
+                int firstUnused = -1;
+                for (int i = 0; i < MAX_GLOBAL_SHARED_POOLS; i++) {
+                    TmemPool sp = sharedPools[i];
+                    if (sp == null) {
+                        if (firstUnused < 0) firstUnused = i;
+                    } else if (sp.uuid0 == uuid0 && sp.uuid1 == uuid1) {
+                        client.pools[slot] = sp;
+                        sp.sharers.add(client);
+                        client.nrPools++;
+                        log.info("tmem: d{} joined shared pool {}.{} owned by d{}: pool_id={}", client.domid,
+                                Long.toHexString(uuid1), Long.toHexString(uuid0), sp.client.domid, slot);
+                        return slot;
+                    }
+                }
+                if (firstUnused < 0) return refuse(client, what, "no global shared pool slots available");
+                pool.sharers.add(client);
+                sharedPools[firstUnused] = pool;
+            }
+        }
+        bindStorage(pool, client);
+        client.pools[slot] = pool;
+        client.nrPools++;
+        log.info("tmem: d{} allocated {} pool: pool_id={}", client.domid, what, slot);
+        return slot;
+    }
+
+    private static long refuse(TmemClient c, String what, String why) {
+        log.info("tmem: d{} allocating {} pool failed... {}", c.domid, what, why);
+        return -XenErrno.EPERM;
+    }
+
+    private static boolean authorized(TmemClient c, long uuid0, long uuid1) {
+        for (long[] a : c.sharedAuth) if (a[0] == uuid0 && a[1] == uuid1) return true;
+        return false;
+    }
+
+    private void bindStorage(TmemPool pool, TmemClient owner) {
+        if (!pool.persistent) {
+            pool.budget = ephemeralBudget;
+            pool.arena = ephemeralArena;
+        } else {
+            pool.budget = new DomainBudget(owner.domid);
+            pool.arena = new ByteArena(pool.budget);
+        }
+    }
+
+    /** do_tmem_destroy_pool (4.12): 0 if there is no pool in the slot, else flushes it and returns 1. */
+    long destroyPool(TmemClient client, int poolId) {
+        TmemPool pool = poolOf(client, poolId);
+        if (pool == null) return 0;
+        client.pools[poolId] = null;
+        client.nrPools--;
+        poolFlush(pool, client);
+        return 1;
+    }
+
+    /**
+     * pool_flush: for a shared pool, {@code leaving} quits it (its objects go, ownership passes on) and the pool is
+     * destroyed only when the last sharer has left; a private pool is destroyed.
+     */
+    private void poolFlush(TmemPool pool, TmemClient leaving) {
+        stats.totalFlushPool++;
+        if (pool.shared && sharedPoolQuit(pool, leaving) > 0) {
+            log.info("tmem: d{} no longer using shared pool {}.{} owned by d{}", leaving.domid,
+                    Long.toHexString(pool.uuid1), Long.toHexString(pool.uuid0), pool.client.domid);
+            return;
+        }
+        destroyObjects(pool, CLI_ID_NULL);
+        log.info("tmem: destroyed {} pool {} of d{}", pool.typeCode(), pool.poolId, pool.client.domid);
+    }
+
+    /** shared_pool_quit: returns the sharers left, 0 when the pool must go, -1 if {@code c} was not a sharer. */
+    private int sharedPoolQuit(TmemPool pool, TmemClient c) {
+        destroyObjects(pool, c.domid);
+        if (!pool.sharers.remove(c)) {
+            log.warn("tmem: no match unsharing pool, d{}", c.domid);
+            return -1;
+        }
+        if (pool.client == c) reassign(pool);
+        if (!pool.sharers.isEmpty()) return pool.sharers.size();
+        for (int i = 0; i < MAX_GLOBAL_SHARED_POOLS; i++) if (sharedPools[i] == pool) sharedPools[i] = null;
+        return 0;
+    }
+
+    /** shared_pool_reassign: the next sharer owns the pool; its pages move to the new owner's LRU. */
+    private void reassign(TmemPool pool) {
+        if (pool.sharers.isEmpty()) return;
+        TmemClient old = pool.client, nc = pool.sharers.getFirst();
+        int slot = -1;
+        for (int i = 0; i < MAX_POOLS_PER_DOMAIN && slot < 0; i++) if (nc.pools[i] == pool) slot = i;
+        if (slot < 0) throw new IllegalStateException("tmem: sharer d" + nc.domid + " has no slot for its shared pool");
+        for (TmemObject o : pool.objects.values()) {
+            for (TmemPage p : o.pages.values()) {
+                if (pool.persistent) { old.persCount--; nc.persCount++; }
+                else lru.reassign(p, old, nc);
+            }
+        }
+        pool.client = nc;
+        pool.poolId = slot;
+        log.info("tmem: reassigned shared pool from d{} to d{} pool_id={}", old.domid, nc.domid, slot);
+    }
+
+    /** pool_destroy_objs: every object, or only those last used by {@code cliId}. */
+    private void destroyObjects(TmemPool pool, int cliId) {
+        for (TmemObject o : new ArrayList<>(pool.objects.values())) {
+            if (cliId == CLI_ID_NULL || o.lastClient == cliId) destroyObject(o);
+        }
+    }
+
+    private void destroyObject(TmemObject o) {
+        for (TmemPage p : o.pages.values()) deletePage(p);
+    }
+
+    // ------------------------------------------------------------------------------------------------ pages
+
+    /** Produces the 4096 bytes to store into {@code buf}; {@code old} is the page being replaced or null. False = fault. */
+    @FunctionalInterface
+    interface PageIn {
+        boolean read(byte[] buf, TmemPage old);
+    }
+
+    /** Delivers a found page's 4096 bytes to the guest. False = fault. */
+    @FunctionalInterface
+    interface PageOut {
+        boolean write(byte[] page);
+    }
+
+    private PageIn fullPage(FrameResolver frames, long cmfn) {
+        return (buf, old) -> {
+            MemorySegment f = frames.frame(cmfn);
+            if (f == null) return false;
+            long t0 = config.clock().getAsLong();
+            MemorySegment.copy(f, 0, MemorySegment.ofArray(buf), 0, PAGE_SIZE);
+            stats.pageCopy.record(config.clock().getAsLong() - t0);
+            return true;
+        };
+    }
+
+    private static PageIn zeroPage() {
+        return (buf, old) -> {
+            java.util.Arrays.fill(buf, (byte) 0);
+            return true;
+        };
+    }
+
+    private PageIn partialIn(FrameResolver frames, long cmfn, int tmemOffset, int pfnOffset, int len) {
+        return (buf, old) -> {
+            if (old != null) decodeInto(old, buf); else java.util.Arrays.fill(buf, (byte) 0);
+            if (!fits(tmemOffset, len) || !fits(pfnOffset, len)) return true;
+            MemorySegment f = frames.frame(cmfn);
+            if (f == null) return false;
+            MemorySegment.copy(f, pfnOffset & 0xFFFFFFFFL, MemorySegment.ofArray(buf), tmemOffset & 0xFFFFFFFFL, len & 0xFFFFFFFFL);
+            return true;
+        };
+    }
+
+    private PageOut fullPageOut(FrameResolver frames, long cmfn) {
+        return page -> {
+            MemorySegment f = frames.frame(cmfn);
+            if (f == null) return false;
+            MemorySegment.copy(MemorySegment.ofArray(page), 0, f, 0, PAGE_SIZE);
+            return true;
+        };
+    }
+
+    private static PageOut partialOut(FrameResolver frames, long cmfn, int tmemOffset, int pfnOffset, int len) {
+        return page -> {
+            if (!fits(tmemOffset, len) || !fits(pfnOffset, len)) return true;
+            MemorySegment f = frames.frame(cmfn);
+            if (f == null) return false;
+            MemorySegment.copy(MemorySegment.ofArray(page), tmemOffset & 0xFFFFFFFFL, f, pfnOffset & 0xFFFFFFFFL, len & 0xFFFFFFFFL);
+            return true;
+        };
+    }
+
+    private static boolean fits(int offset, int len) {
+        return (offset & 0xFFFFFFFFL) + (len & 0xFFFFFFFFL) <= PAGE_SIZE;
+    }
+
+    /** put_page_into_pool via Xen's do_tmem_put: 1, or -EFROZEN / -ENOMEM / -EFAULT / (dup) -ENOSPC. */
+    long put(TmemClient caller, TmemPool pool, TmemOid oid, int index, PageIn in, boolean v2009) {
+        TmemClient owner = pool.client;
+        pool.puts++;
+        caller.totalPuts++;
+        TmemObject obj = pool.objects.get(oid);
+        TmemPage old = obj == null ? null : obj.pages.get(index);
+        if (old != null) return dupPut(caller, old, in);
+        if (owner.frozen) {
+            if (obj != null) pool.noMemPuts++;
+            return -XenErrno.EFROZEN;
+        }
+        if (!in.read(pageBuf, null)) {
+            stats.failedCopies++;
+            pool.noMemPuts++;
+            return -XenErrno.EFAULT;
+        }
+        TmemPage page = new TmemPage(obj != null ? obj : new TmemObject(pool, oid), index);
+        long rc = store(page, pool, owner, pageBuf);
+        if (rc < 0) {
+            pool.noMemPuts++;
+            return rc;
+        }
+        if (obj == null) {
+            obj = page.obj;
+            pool.objects.put(oid, obj);
+            if (++pool.objCount > pool.objCountMax) pool.objCountMax = pool.objCount;
+            stats.objAdded();
+        }
+        obj.pages.put(index, page);
+        if (++pool.pgpCount > pool.pgpCountMax) pool.pgpCountMax = pool.pgpCount;
+        stats.pgpAdded();
+        if (pool.persistent) {
+            owner.persCount++;
+            owner.succPersPuts++;
+        } else {
+            lru.append(page, owner);
+            stats.goodEphPuts++;
+            caller.succEphPuts++;
+        }
+        if (pool.shared) obj.lastClient = caller.domid;
+        pool.goodPuts++;
+        return 1;
+    }
+
+    /** do_tmem_dup_put: replace in place; on failure the old copy is flushed (-ENOSPC, or -EFAULT for a bad copy). */
+    private long dupPut(TmemClient caller, TmemPage page, PageIn in) {
+        TmemPool pool = page.obj.pool;
+        TmemClient owner = pool.client;
+        long rc;
+        if (owner.migrating) {
+            rc = -XenErrno.ENOSPC;
+        } else if (!in.read(pageBuf, page)) {
+            stats.failedCopies++;
+            rc = -XenErrno.EFAULT;
+        } else {
+            releaseData(page, pool);
+            rc = store(page, pool, owner, pageBuf);
+            if (rc == 1) {
+                if (pool.shared) page.obj.lastClient = caller.domid;
+                pool.dupPutsReplaced++;
+                pool.goodPuts++;
+                if (pool.persistent) owner.succPersPuts++;
+                else caller.succEphPuts++;
+                return 1;
+            }
+            rc = -XenErrno.ENOSPC;
+        }
+        deletePage(page);
+        pool.dupPutsFlushed++;
+        return rc;
+    }
+
+    /** Stores {@code buf} as the page's data: zero marker, LZO bytes or a raw page. 1, or -ENOMEM. */
+    private long store(TmemPage page, TmemPool pool, TmemClient owner, byte[] buf) {
+        page.data = null;
+        page.compressed = false;
+        if (PageCodec.allZero(buf)) return 1;
+        if (owner.compress) {
+            long t0 = config.clock().getAsLong();
+            byte[] c = codec.compress(buf);
+            stats.compress.record(config.clock().getAsLong() - t0);
+            if (c == null) {
+                owner.compressPoor++;
+            } else if (!pool.arena.reserve(c.length)) {
+                owner.compressNomem++;
+                stats.allocFailed++;
+                return -XenErrno.ENOMEM;
+            } else {
+                page.data = c;
+                page.compressed = true;
+                owner.compressedPages++;
+                owner.compressedSumSize += c.length;
+                stats.liveCompressedBytes += c.length;
+                return 1;
+            }
+        }
+        if (!pool.budget.take()) {
+            stats.allocPageFailed++;
+            return -XenErrno.ENOMEM;
+        }
+        page.data = buf.clone();
+        return 1;
+    }
+
+    private void releaseData(TmemPage page, TmemPool pool) {
+        if (page.data == null) return;
+        if (page.compressed) {
+            pool.arena.release(page.data.length);
+            stats.liveCompressedBytes -= page.data.length;
+        } else {
+            pool.budget.give();
+        }
+        page.data = null;
+        page.compressed = false;
+    }
+
+    private void decodeInto(TmemPage page, byte[] buf) {
+        if (page.data == null) java.util.Arrays.fill(buf, (byte) 0);
+        else if (page.compressed) {
+            long t0 = config.clock().getAsLong();
+            codec.decompress(page.data, buf);
+            stats.decompress.record(config.clock().getAsLong() - t0);
+        } else System.arraycopy(page.data, 0, buf, 0, PAGE_SIZE);
+    }
+
+    /** Removes a page from its object (and the object from its pool when empty) and frees its data. */
+    private void deletePage(TmemPage page) {
+        TmemObject obj = page.obj;
+        TmemPool pool = obj.pool;
+        obj.pages.remove(page.index);
+        pool.pgpCount--;
+        stats.pgpCount--;
+        if (pool.persistent) pool.client.persCount--;
+        else lru.remove(page, pool.client);
+        releaseData(page, pool);
+        if (obj.pages.isEmpty()) {
+            pool.objects.remove(obj.oid);
+            pool.objCount--;
+            stats.objCount--;
+        }
+    }
+
+    /** do_tmem_get: 1 found and copied, 0 miss, -EEMPTY empty pool, -EFAULT bad destination. */
+    long get(TmemClient caller, TmemPool pool, TmemOid oid, int index, PageOut out) {
+        if (pool.pgpCount == 0) return -XenErrno.EEMPTY;
+        pool.gets++;
+        caller.totalGets++;
+        TmemObject obj = pool.objects.get(oid);
+        TmemPage page = obj == null ? null : obj.pages.get(index);
+        if (page == null) return 0;
+        decodeInto(page, pageBuf);
+        if (!out.write(pageBuf)) {
+            stats.failedCopies++;
+            return -XenErrno.EFAULT;
+        }
+        if (!pool.persistent) {
+            if (!pool.shared) deletePage(page);
+            else {
+                lru.touch(page, pool.client);
+                obj.lastClient = caller.domid;
+            }
+        }
+        pool.foundGets++;
+        if (pool.persistent) caller.succPersGets++; else caller.succEphGets++;
+        return 1;
+    }
+
+    /** do_tmem_flush_page: 1 whether or not the page existed; -EFROZEN (after flushing) for a frozen owner. */
+    long flushPage(TmemPool pool, TmemOid oid, int index) {
+        pool.flushs++;
+        TmemObject obj = pool.objects.get(oid);
+        TmemPage page = obj == null ? null : obj.pages.get(index);
+        if (page != null) {
+            deletePage(page);
+            pool.flushsFound++;
+        }
+        return pool.client.frozen ? -XenErrno.EFROZEN : 1;
+    }
+
+    /** do_tmem_flush_object: as flushPage for a whole object. */
+    long flushObject(TmemPool pool, TmemOid oid) {
+        pool.flushObjs++;
+        TmemObject obj = pool.objects.get(oid);
+        if (obj != null) {
+            destroyObject(obj);
+            pool.flushObjsFound++;
+        }
+        return pool.client.frozen ? -XenErrno.EFROZEN : 1;
+    }
+
+    // ------------------------------------------------------------------------------------------------ memory
+
+    /**
+     * tmem_ensure_avail_pages (4.12 PUT pre-check): at least 1 MiB (free-list + host free pages) must be free;
+     * evicts until it is, giving up after 10 failed evictions.
+     */
+    private boolean ensureAvailPages() {
+        int failed = 10;
+        do {
+            if (((freeListPages + host.freePages()) >> 8) != 0) return true;
+            if (!evict()) failed--;
+        } while (failed > 0);
+        stats.lowOnMemory++;
+        return false;
+    }
+
+    /**
+     * tmem_evict: frees the least recently used ephemeral page, from the current client's list if it is over its
+     * weighted quota, else from the global list. False if there is nothing to evict.
+     */
+    boolean evict() {
+        stats.evictAttempts++;
+        TmemClient c = current;
+        TmemPage victim = c != null && overQuota(c) && c.lruHead != null ? c.lruHead : lru.oldest();
+        if (victim == null) return false;
+        deletePage(victim);
+        stats.evictedPages++;
+        return true;
+    }
+
+    /**
+     * The intended client_over_quota: a client with weight w out of total weight W is over quota when it holds more
+     * than its weighted share of the global ephemeral pages, c/G > w/W (Xen 4.12 and 2009 test the opposite; see
+     * docs/DEVIATIONS.md). Weight 0 (the default) means no quota.
+     */
+    boolean overQuota(TmemClient c) {
+        long total = weightTotal, w = c.weight, g = lru.count(), n = c.ephCount;
+        if (total == 0 || w == 0 || n == 0 || g == 0) return false;
+        return (n * 100) / g > (w * 100) / total;
+    }
+
+    /** HostMemory reclaimer (tmem_relinquish_pages): free-list pages first, then evicts ephemeral pages. */
+    @Override public long reclaim(long pagesWanted) {
+        if (inEngine || pagesWanted <= 0) return 0;
+        stats.relinqAttempts++;
+        long evicts = 0;
+        while (freeListPages < pagesWanted && evict()) evicts++;
+        stats.maxEvictsPerRelinq = Math.max(stats.maxEvictsPerRelinq, evicts);
+        long give = Math.min(freeListPages, pagesWanted);
+        releaseFreeList(give);
+        stats.relinqPages += give;
+        return give;
+    }
+
+    /** tmem_relinquish_npages + release to host (control FLUSH): returns the free-list pages before releasing. */
+    long relinquishNpages(long n) {
+        long avail;
+        while ((avail = freeListPages) < n) {
+            if (!evict()) break;
+        }
+        avail = freeListPages;
+        if (avail > 0) releaseFreeList(avail);
+        return avail;
+    }
+
+    private void releaseFreeList(long n) {
+        if (n <= 0) return;
+        freeListPages -= n;
+        host.free(n);
+    }
+
+    /** Ephemeral pages: tmem's free list first, then free host memory, never reclaiming (Xen's MEMF_tmem). */
+    private final class EphemeralBudget implements PageBudget {
+        @Override public boolean take() {
+            if (freeListPages > 0) freeListPages--;
+            else if (!host.allocateNoReclaim(1)) return false;
+            ephemeralPagesInUse++;
+            stats.pageTaken();
+            return true;
+        }
+
+        @Override public void give() {
+            ephemeralPagesInUse--;
+            freeListPages++;
+            stats.pageCount--;
+        }
+    }
+
+    /** Persistent pages: allocated to the domain (tot_pages), failing at max_pages. */
+    private final class DomainBudget implements PageBudget {
+        private final int domid;
+
+        DomainBudget(int domid) { this.domid = domid; }
+
+        @Override public boolean take() {
+            DomainMemory m = domains.memoryOf(domid);
+            if (m == null || !m.allocateExtra(1)) return false;
+            stats.pageTaken();
+            return true;
+        }
+
+        @Override public void give() {
+            DomainMemory m = domains.memoryOf(domid);
+            if (m != null) m.releaseExtra(1);
+            stats.pageCount--;
+        }
+    }
+}

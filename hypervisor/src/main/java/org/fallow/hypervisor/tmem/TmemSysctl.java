@@ -1,0 +1,193 @@
+package org.fallow.hypervisor.tmem;
+
+import org.fallow.abi.XenErrno;
+import org.fallow.hypervisor.core.ControlOp;
+import org.fallow.hypervisor.core.GuestAddressSpace;
+import org.fallow.hypervisor.core.GuestFault;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.List;
+
+import static org.fallow.hypervisor.tmem.TmemDefs.*;
+
+/**
+ * {@code XEN_SYSCTL_tmem_op} (sysctl cmd 24, Xen 4.12's tmem_control). The op is {@code xen_sysctl.u.tmem_op}:
+ * <pre>
+ *  xen_sysctl off  8 u32 cmd       12 i32 pool_id   16 u32 cli_id   20 u32 len   24 u32 arg   28 u32 pad (must be 0)
+ *                 32 xen_tmem_oid oid (3 x u64)     56 u64 u.buf | u.client | u.pool (guest handle)
+ *  xen_tmem_client (20 B): 0 version, 4 maxpools, 8 nr_pools, 12 flags.raw, 16 weight
+ *  xen_tmem_pool_info (32 B): 0 flags.raw, 4 id, 8 u64 n_pages, 16 u64 uuid[0], 24 u64 uuid[1]
+ * </pre>
+ * Privilege and the interface version are checked by the sysctl dispatcher before this runs. Save/restore page
+ * streaming (SAVE_GET_NEXT_PAGE, SAVE_GET_NEXT_INV, RESTORE_PUT_PAGE) is not implemented: -EOPNOTSUPP.
+ */
+public final class TmemSysctl implements ControlOp.Handler {
+    private static final Logger log = LoggerFactory.getLogger(TmemSysctl.class);
+    public static final int XEN_SYSCTL_TMEM_OP = 24;
+    public static final int OFF_CMD = 8, OFF_POOL_ID = 12, OFF_CLI_ID = 16, OFF_LEN = 20, OFF_ARG = 24, OFF_PAD = 28,
+            OFF_OID = 32, OFF_BUF = 56;
+    public static final int CLIENT_SIZE = 20, POOL_INFO_SIZE = 32;
+    static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfLong I64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    private final TmemControl control;
+
+    public TmemSysctl(TmemControl control) { this.control = control; }
+
+    @Override public long invoke(ControlOp cop) {
+        MemorySegment op = cop.op();
+        if (op.get(I32, OFF_PAD) != 0) return -XenErrno.EINVAL;
+        int cmd = op.get(I32, OFF_CMD), poolId = op.get(I32, OFF_POOL_ID), cli = op.get(I32, OFF_CLI_ID) & 0xFFFF;
+        long len = op.get(I32, OFF_LEN) & 0xFFFFFFFFL;
+        int arg = op.get(I32, OFF_ARG);
+        long buf = op.get(I64, OFF_BUF);
+        GuestAddressSpace mem = cop.caller().memory();
+        return switch (cmd) {
+            case OP_THAW, OP_FREEZE -> control.freeze(cli, cmd == OP_FREEZE);
+            case OP_DESTROY -> control.destroyPools(cli);
+            case OP_FLUSH -> control.flushMem(cli, arg & 0xFFFFFFFFL);
+            case OP_LIST -> list(mem, cli, buf, len, arg != 0);
+            case OP_GET_CLIENT_INFO -> getClientInfo(mem, cli, buf);
+            case OP_SET_CLIENT_INFO -> setClientInfo(mem, cli, buf);
+            case OP_GET_POOLS -> getPools(mem, cli, buf, len);
+            case OP_QUERY_FREEABLE_MB -> control.queryFreeableMb();
+            case OP_SET_POOLS -> setPools(mem, cli, buf, len);
+            case OP_SET_AUTH -> setAuth(mem, cli, buf, len);
+            case OP_SAVE_BEGIN -> control.saveBegin(cli, arg != 0);
+            case OP_SAVE_END -> control.saveEnd(cli);
+            case OP_RESTORE_BEGIN -> control.restoreBegin(cli);
+            case OP_RESTORE_FLUSH_PAGE -> control.restoreFlushPage(cli, poolId,
+                    new TmemOid(op.get(I64, OFF_OID), op.get(I64, OFF_OID + 8), op.get(I64, OFF_OID + 16)), arg);
+            case OP_SAVE_GET_NEXT_PAGE, OP_SAVE_GET_NEXT_INV, OP_RESTORE_PUT_PAGE -> {
+                log.warn("tmem: sysctl subop {} (save/restore page streaming) not implemented -> -EOPNOTSUPP", cmd);
+                yield -XenErrno.EOPNOTSUPP;
+            }
+            default -> {
+                log.warn("tmem: unknown sysctl tmem subop {} -> -1", cmd);
+                yield -1;
+            }
+        };
+    }
+
+    /** LIST: writes the text (NUL-terminated) into buf; 0, or -1 for an unknown client. Copy faults write nothing. */
+    static long writeList(TmemEngine engine, GuestAddressSpace mem, int cli, long buf, long len, boolean lng, boolean v2009) {
+        List<List<String>> groups = TmemList.groups(engine, cli, lng, v2009);
+        if (groups == null) return -1;
+        byte[] text = TmemList.render(groups, len);
+        if (text.length == 0) return 0;
+        try {
+            MemorySegment dst = mem.map(buf, text.length);
+            MemorySegment.copy(MemorySegment.ofArray(text), 0, dst, 0, text.length);
+        } catch (GuestFault e) {
+            log.warn("tmem: LIST buffer not writable: {}", e.getMessage());
+        }
+        return 0;
+    }
+
+    private long list(GuestAddressSpace mem, int cli, long buf, long len, boolean lng) {
+        return writeList(control.engine(), mem, cli, buf, len, lng, false);
+    }
+
+    private long getClientInfo(GuestAddressSpace mem, int cli, long buf) {
+        TmemControl.ClientInfo ci = control.clientInfo(cli);
+        try {
+            MemorySegment s = mem.map(buf, CLIENT_SIZE);
+            s.set(I32, 0, ci.version());
+            s.set(I32, 4, ci.maxpools());
+            s.set(I32, 8, ci.nrPools());
+            s.set(I32, 12, ci.flags());
+            s.set(I32, 16, ci.weight());
+            return 0;
+        } catch (GuestFault e) {
+            return -XenErrno.EFAULT;
+        }
+    }
+
+    private long setClientInfo(GuestAddressSpace mem, int cli, long buf) {
+        if (cli == CLI_ID_NULL ? control.engine().clients().isEmpty() : !control.hasClient(cli)) return -XenErrno.ENOENT;
+        try {
+            MemorySegment s = mem.map(buf, CLIENT_SIZE);
+            return control.setClientInfo(cli, new TmemControl.ClientInfo(s.get(I32, 0), s.get(I32, 4), s.get(I32, 8),
+                    s.get(I32, 12), s.get(I32, 16)));
+        } catch (GuestFault e) {
+            return -XenErrno.EFAULT;
+        }
+    }
+
+    /** Length checks shared by GET_POOLS, SET_POOLS, SET_AUTH: the entries' segment, or null with {@code err[0]} set. */
+    private static MemorySegment poolArray(GuestAddressSpace mem, long buf, long len, long[] err) {
+        if (len % POOL_INFO_SIZE != 0) { err[0] = -XenErrno.EINVAL; return null; }
+        if (len / POOL_INFO_SIZE > MAX_POOLS_PER_DOMAIN) { err[0] = -XenErrno.E2BIG; return null; }
+        if (len == 0) return MemorySegment.NULL;
+        try {
+            return mem.map(buf, len);
+        } catch (GuestFault e) {
+            err[0] = -XenErrno.EINVAL;
+            return null;
+        }
+    }
+
+    private long getPools(GuestAddressSpace mem, int cli, long buf, long len) {
+        long[] err = new long[1];
+        MemorySegment s = poolArray(mem, buf, len, err);
+        if (s == null) return err[0];
+        List<TmemControl.PoolInfo> pools = control.pools(cli);
+        if (pools == null) return -XenErrno.EINVAL;
+        int nr = (int) (len / POOL_INFO_SIZE), i = 0;
+        for (TmemControl.PoolInfo p : pools) {
+            if (i >= nr) break;
+            writePoolInfo(s, i++, p);
+        }
+        return i;
+    }
+
+    static void writePoolInfo(MemorySegment s, int i, TmemControl.PoolInfo p) {
+        long o = (long) i * POOL_INFO_SIZE;
+        s.set(I32, o, p.flags());
+        s.set(I32, o + 4, p.id());
+        s.set(I64, o + 8, p.nPages());
+        s.set(I64, o + 16, p.uuid0());
+        s.set(I64, o + 24, p.uuid1());
+    }
+
+    static TmemControl.PoolInfo readPoolInfo(MemorySegment s, int i) {
+        long o = (long) i * POOL_INFO_SIZE;
+        return new TmemControl.PoolInfo(s.get(I32, o), s.get(I32, o + 4), s.get(I64, o + 8), s.get(I64, o + 16), s.get(I64, o + 24));
+    }
+
+    private long setPools(GuestAddressSpace mem, int cli, long buf, long len) {
+        long[] err = new long[1];
+        MemorySegment s = poolArray(mem, buf, len, err);
+        if (s == null) return err[0];
+        if (control.clientOrCreate(cli) == null) return -XenErrno.ENOMEM;
+        int nr = (int) (len / POOL_INFO_SIZE), i;
+        long rc = 0;
+        for (i = 0; i < nr; i++) {
+            TmemControl.PoolInfo p = readPoolInfo(s, i);
+            if (p.nPages() != 0) return -XenErrno.EINVAL;
+            rc = control.newPoolAt(cli, p);
+            if (rc < 0) break;
+            writePoolInfo(s, i, new TmemControl.PoolInfo(p.flags(), (int) rc, p.nPages(), p.uuid0(), p.uuid1()));
+        }
+        return rc != 0 ? rc : i;
+    }
+
+    private long setAuth(GuestAddressSpace mem, int cli, long buf, long len) {
+        long[] err = new long[1];
+        MemorySegment s = poolArray(mem, buf, len, err);
+        if (s == null) return err[0];
+        if (control.clientOrCreate(cli) == null) return -XenErrno.ENOMEM;
+        int nr = (int) (len / POOL_INFO_SIZE), i;
+        long rc = 0;
+        for (i = 0; i < nr; i++) {
+            TmemControl.PoolInfo p = readPoolInfo(s, i);
+            rc = control.sharedPoolAuth(cli, p.uuid0(), p.uuid1(), (p.flags() & POOL_INFO_AUTH) != 0);
+            if (rc < 0) break;
+        }
+        return rc != 0 ? rc : i;
+    }
+}

@@ -1,0 +1,81 @@
+package org.fallow.hypervisor.mem;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class GuestMemoryFileTest {
+    @TempDir Path dir;
+
+    @Test void punchingFramesGivesTheirBlocksBackAndTheyReadZero() throws Exception {
+        try (GuestMemoryFile f = GuestMemoryFile.create(dir.resolve("dom1.mem"), 256)) {
+            assertEquals(0, f.allocatedBytes(), "a new memory file is all holes");
+            for (long g = 0; g < 256; g++) f.frame(g).fill((byte) 0x5A);
+            long full = f.allocatedBytes();
+            assertTrue(full >= 256L * 4096, "256 dirtied frames are backed: " + full);
+            f.punch(0, 192);
+            long after = f.allocatedBytes();
+            assertTrue(after <= full - 192L * 4096, "punching 192 frames frees their blocks: " + full + " -> " + after);
+            assertTrue(f.isZero(5) && f.quickZero(191));
+            assertFalse(f.isZero(192));
+            assertEquals((byte) 0x5A, f.frame(255).get(ValueLayout.JAVA_BYTE, 4095));
+        }
+    }
+
+    @Test void zeroChecksLookAtTheQuickPrefixAndTheWholePage() throws Exception {
+        try (GuestMemoryFile f = GuestMemoryFile.create(dir.resolve("dom2.mem"), 4)) {
+            f.frame(1).set(ValueLayout.JAVA_BYTE, 4000, (byte) 1);
+            assertTrue(f.quickZero(1));
+            assertFalse(f.isZero(1));
+            f.frame(2).set(ValueLayout.JAVA_BYTE, 127, (byte) 1);
+            assertFalse(f.quickZero(2));
+            assertTrue(f.isZero(3));
+        }
+    }
+
+    @Test void growKeepsContentsAndAddsHoles() throws Exception {
+        try (GuestMemoryFile f = GuestMemoryFile.create(dir.resolve("dom3.mem"), 0)) {
+            assertEquals(0, f.nrFrames());
+            f.grow(2);
+            f.frame(1).set(ValueLayout.JAVA_LONG, 8, 42L);
+            f.grow(8);
+            assertEquals(8, f.nrFrames());
+            assertEquals(42L, f.frame(1).get(ValueLayout.JAVA_LONG, 8));
+            assertTrue(f.isZero(7));
+        }
+    }
+
+    @Test void p2mFileHasTheProtocolHeaderAndInvalidEntries() throws Exception {
+        Path p = dir.resolve("dom4.p2m");
+        try (P2m m = P2m.create(p, 3)) {
+            m.grow(5);
+            assertTrue(m.cas(2, P2mType.INVALID, P2mType.RAM_RW));
+            m.addInflight(2, 1);
+            assertFalse(m.takeFromGuest(2, P2mType.POPULATE_ON_DEMAND), "an access in flight blocks the take");
+            m.addInflight(2, -1);
+            assertTrue(m.takeFromGuest(2, P2mType.POPULATE_ON_DEMAND));
+            m.addInflight(4, 3);
+            assertEquals(P2mType.INVALID, m.setType(4, P2mType.RAM_PAGED));
+            m.domainState(P2m.STATE_CRASHED);
+            ByteBuffer b = ByteBuffer.allocate(64 + 4 * 5).order(ByteOrder.LITTLE_ENDIAN);
+            try (FileChannel ch = FileChannel.open(p)) {
+                ch.read(b, 0);
+            }
+            assertEquals(0x4D325046, b.getInt(0));
+            assertEquals(1, b.getInt(4));
+            assertEquals(5L, b.getLong(8));
+            assertEquals(2, b.getInt(16));
+            for (int i = 20; i < 64; i += 4) assertEquals(0, b.getInt(i), "reserved header bytes at " + i);
+            assertEquals(P2mType.INVALID, b.getInt(64));
+            assertEquals(P2mType.POPULATE_ON_DEMAND, b.getInt(64 + 8));
+            assertEquals((3 << 16) | P2mType.RAM_PAGED, b.getInt(64 + 16), "type byte changed, in-flight count kept");
+        }
+    }
+}

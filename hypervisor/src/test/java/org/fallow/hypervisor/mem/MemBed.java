@@ -1,0 +1,180 @@
+package org.fallow.hypervisor.mem;
+
+import org.fallow.abi.AbiProfile;
+import org.fallow.hypervisor.core.Caller;
+import org.fallow.hypervisor.core.Domain;
+import org.fallow.hypervisor.core.GuestAddressSpace;
+import org.fallow.hypervisor.core.HostMemory;
+import org.fallow.hypervisor.core.HypervisorCore;
+import org.fallow.hypervisor.core.MemoryFaultHandler;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
+
+import static org.fallow.hypervisor.mem.MemConstants.*;
+
+/** An in-process hypervisor with the memory subsystem and a toolstack, plus helpers that build the structs. */
+final class MemBed implements AutoCloseable {
+    static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final int STRUCT = 0, LIST = 4096;
+
+    final HypervisorCore core;
+    final MemorySubsystem mem;
+    final InProcessToolstack ts;
+
+    MemBed(Path dir, long hostPages) {
+        core = new HypervisorCore(new HostMemory(hostPages));
+        mem = MemorySubsystem.install(core, dir);
+        ts = new InProcessToolstack(core, 1 << 20);
+    }
+
+    MemorySegment arena() { return ts.arena(); }
+
+    /** createdomain (HVM|HAP, 2 vcpus) + max_mem; returns the domid. */
+    int createDomain(long maxPages) {
+        MemorySegment a = arena().asSlice(STRUCT, DOMCTL_SIZE);
+        a.fill((byte) 0);
+        a.set(U32, DOMCTL_CMD, XEN_DOMCTL_createdomain);
+        a.set(U32, DOMCTL_INTERFACE_VERSION, XEN_DOMCTL_INTERFACE_VERSION);
+        byte[] h = new byte[16];
+        ThreadLocalRandom.current().nextBytes(h);
+        MemorySegment.copy(MemorySegment.ofArray(h), 0, a, CREATE_HANDLE, 16);
+        a.set(U32, CREATE_FLAGS, XEN_DOMCTL_CDF_hvm_guest | XEN_DOMCTL_CDF_hap);
+        a.set(U32, CREATE_MAX_VCPUS, 2);
+        long rc = ts.domctl(STRUCT);
+        if (rc != 0) throw new IllegalStateException("createdomain " + rc);
+        int domid = Short.toUnsignedInt(a.get(U16, DOMCTL_DOMAIN));
+        if (maxMem(domid, maxPages * 4) != 0) throw new IllegalStateException("max_mem");
+        return domid;
+    }
+
+    long domctl(int cmd, int domid) {
+        MemorySegment a = arena().asSlice(STRUCT, DOMCTL_SIZE);
+        a.fill((byte) 0);
+        a.set(U32, DOMCTL_CMD, cmd);
+        a.set(U32, DOMCTL_INTERFACE_VERSION, XEN_DOMCTL_INTERFACE_VERSION);
+        a.set(U16, DOMCTL_DOMAIN, (short) domid);
+        return ts.domctl(STRUCT);
+    }
+
+    long maxMem(int domid, long kb) {
+        MemorySegment a = arena().asSlice(STRUCT, DOMCTL_SIZE);
+        a.fill((byte) 0);
+        a.set(U32, DOMCTL_CMD, XEN_DOMCTL_max_mem);
+        a.set(U16, DOMCTL_DOMAIN, (short) domid);
+        a.set(U64, MAX_MEM_MAX_MEMKB, kb);
+        return ts.domctl(STRUCT);
+    }
+
+    /** Writes a xen_memory_reservation at STRUCT and the extents at LIST, then memory_op(op | start << 6). */
+    long reservation(Caller who, int op, int domid, long[] gfns, int order, int flags, long start) {
+        writeReservation(domid, gfns, order, flags);
+        return ts.memoryOp(who, op | (start << MEMOP_EXTENT_SHIFT), InProcessToolstack.handle(STRUCT));
+    }
+
+    long reservation(int op, int domid, long[] gfns, int order, int flags) {
+        return reservation(ts.caller(), op, domid, gfns, order, flags, 0);
+    }
+
+    void writeReservation(int domid, long[] gfns, int order, int flags) {
+        MemorySegment r = arena().asSlice(STRUCT, RES_SIZE);
+        r.fill((byte) 0);
+        r.set(U64, RES_EXTENT_START, InProcessToolstack.handle(LIST));
+        r.set(U64, RES_NR_EXTENTS, gfns.length);
+        r.set(U32, RES_EXTENT_ORDER, order);
+        r.set(U32, RES_MEM_FLAGS, flags);
+        r.set(U16, RES_DOMID, (short) domid);
+        for (int i = 0; i < gfns.length; i++) arena().set(U64, LIST + 8L * i, gfns[i]);
+    }
+
+    static long[] range(long from, long n) {
+        long[] a = new long[(int) n];
+        for (int i = 0; i < n; i++) a[i] = from + i;
+        return a;
+    }
+
+    /** set/get_pod_target; returns rc, the struct stays at STRUCT. */
+    long podTarget(Caller who, boolean set, int domid, long target) {
+        MemorySegment t = arena().asSlice(STRUCT, POD_SIZE);
+        t.fill((byte) 0xEE);
+        t.set(U64, POD_TARGET_PAGES, target);
+        t.set(U16, POD_DOMID, (short) domid);
+        return ts.memoryOp(who, set ? XENMEM_set_pod_target : XENMEM_get_pod_target, InProcessToolstack.handle(STRUCT));
+    }
+
+    long podTarget(boolean set, int domid, long target) { return podTarget(ts.caller(), set, domid, target); }
+
+    long podField(int off) { return arena().get(U64, STRUCT + off); }
+
+    DomainPhysmap pm(int domid) { return mem.physmap(domid); }
+
+    Domain domain(int domid) { return core.domains().get(domid); }
+
+    /** A guest caller of {@code domid} whose handles are its guest-physical addresses. */
+    Caller guest(int domid) {
+        return Caller.guest(domid, AbiProfile.XEN_4_12, domain(domid).part(GuestAddressSpace.class));
+    }
+
+    /** A guest caller of {@code domid} with a pod-target struct ready at GPA 0 (gfn 0 populated as RAM). */
+    Caller guestStructCaller(int domid) {
+        reservation(XENMEM_populate_physmap, domid, new long[] {0}, 0, 0);
+        return guest(domid);
+    }
+
+    /** The guest access protocol of PROTOCOL §3.3 for one write of {@code value} at offset 0 of gfn; returns 0 or the fault status. */
+    long guestWriteLong(int domid, long gfn, long value) { return guestAccess(domid, gfn, true, value); }
+
+    long guestAccess(int domid, long gfn, boolean write, long value) {
+        DomainPhysmap pm = pm(domid);
+        for (int tries = 0; tries < 1000; tries++) {
+            int old = pm.p2m().addInflight(gfn, 1);
+            if (P2m.typeOf(old) == P2mType.RAM_RW) {
+                MemorySegment f = pm.file().frame(gfn);
+                long r = 0;
+                if (write) f.set(U64, 0, value);
+                else r = f.get(U64, 0);
+                pm.p2m().addInflight(gfn, -1);
+                return write ? 0 : r;
+            }
+            pm.p2m().addInflight(gfn, -1);
+            long st = fault(domid, gfn, write);
+            if (st < 0) return st;
+        }
+        throw new IllegalStateException("gfn " + gfn + " never became accessible");
+    }
+
+    /** MEM_FAULT on the dispatch thread: 0 resolved, negative errno failed. */
+    long fault(int domid, long gfn, boolean write) {
+        CompletableFuture<Long> done = new CompletableFuture<>();
+        core.dispatcher().execute(() -> core.faultHandler().onFault(domain(domid), gfn, write, 0, new MemoryFaultHandler.Reply() {
+            @Override public void resolved() { done.complete(0L); }
+            @Override public void failed(int negErrno, String why) { done.complete((long) negErrno); }
+        }));
+        return done.join();
+    }
+
+    /** Builds a PoD guest like xc_hvm_build_target_mem: gfns [0,0xA0) RAM, [0xC0,maxPages) PoD, target - 0x20. */
+    int buildPodGuest(long maxPages, long targetPages) {
+        int d = createDomain(maxPages);
+        long rc = reservation(XENMEM_populate_physmap, d, range(0, 0xA0), 0, 0);
+        if (rc != 0xA0) throw new IllegalStateException("populate RAM " + rc);
+        long[] pod = range(0xC0, maxPages - 0xC0);
+        rc = reservation(XENMEM_populate_physmap, d, pod, 0, XENMEMF_populate_on_demand);
+        if (rc != pod.length) throw new IllegalStateException("populate PoD " + rc);
+        rc = podTarget(true, d, targetPages - 0x20);
+        if (rc != 0) throw new IllegalStateException("set_pod_target " + rc);
+        if (domctl(XEN_DOMCTL_unpausedomain, d) != 0) throw new IllegalStateException("unpause");
+        return d;
+    }
+
+    @Override public void close() {
+        ts.close();
+        core.close();
+    }
+}

@@ -1,0 +1,177 @@
+package org.fallow.hypervisor.mem;
+
+import org.fallow.abi.XenErrno;
+import org.fallow.hypervisor.core.Caller;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+
+import static org.fallow.hypervisor.mem.MemBed.range;
+import static org.fallow.hypervisor.mem.MemConstants.*;
+import static org.junit.jupiter.api.Assertions.*;
+
+@Timeout(60)
+class ReservationOpsTest {
+    @TempDir Path dir;
+    MemBed bed;
+
+    @BeforeEach void up() { bed = new MemBed(dir, 4096); }
+
+    @AfterEach void down() { bed.close(); }
+
+    @Test void populatePhysmapReturnsExtentsDoneAndAccountsPages() {
+        int d = bed.createDomain(64);
+        assertEquals(16, bed.reservation(XENMEM_populate_physmap, d, range(0, 16), 0, 0));
+        assertEquals(16, bed.pm(d).totPages());
+        assertEquals(4096 - 16, bed.core.host().freePages());
+        assertEquals(P2mType.RAM_RW, bed.pm(d).p2m().type(15));
+        assertEquals(P2mType.INVALID, bed.pm(d).p2m().type(16));
+        // an order-2 extent and a continuation: start extent 1 skips the first gfn of the list
+        assertEquals(3, bed.reservation(bed.ts.caller(), XENMEM_populate_physmap, d, new long[] {16, 20, 24}, 2, 0, 1));
+        assertEquals(16 + 8, bed.pm(d).totPages());
+        assertEquals(P2mType.INVALID, bed.pm(d).p2m().type(16), "extent 0 was skipped by the continuation");
+        assertEquals(P2mType.RAM_RW, bed.pm(d).p2m().type(27));
+    }
+
+    @Test void maxPagesStopsAllocationPartWay() {
+        int d = bed.createDomain(10);
+        assertEquals(10, bed.reservation(XENMEM_populate_physmap, d, range(0, 10), 0, 0), "the 11th page would exceed max_pages");
+        assertEquals(0, bed.reservation(XENMEM_increase_reservation, d, range(0, 4), 0, 0));
+        assertEquals(10, bed.pm(d).totPages());
+    }
+
+    @Test void malformedOrForeignRequestsReturnTheStartExtent() {
+        int d = bed.createDomain(64);
+        assertEquals(0, bed.reservation(XENMEM_populate_physmap, 999, range(0, 4), 0, 0), "unknown domain");
+        assertEquals(2, bed.reservation(bed.ts.caller(), XENMEM_populate_physmap, 999, range(0, 4), 0, 0, 2), "unknown domain, continuation");
+        assertEquals(5, bed.reservation(bed.ts.caller(), XENMEM_populate_physmap, d, range(0, 4), 0, 0, 5), "start >= nr_extents");
+        assertEquals(0, bed.reservation(XENMEM_populate_physmap, d, range(0, 4), 0, 12), "address bits <= 12");
+        assertEquals(0, bed.reservation(XENMEM_populate_physmap, d, range(0, 4), 13, 0), "order above the toolstack's max order");
+        assertEquals(0, bed.ts.memoryOp(XENMEM_populate_physmap, 0x1234), "copy fault on the struct");
+        bed.writeReservation(d, range(0, 4), 0, 0);
+        bed.arena().set(MemBed.U64, RES_NR_EXTENTS, 1L << 40);
+        assertEquals(0, bed.ts.memoryOp(XENMEM_populate_physmap, InProcessToolstack.handle(0)), "nr_extents > UINT_MAX >> 6");
+        bed.writeReservation(d, range(0, 4), 0, 0);
+        bed.arena().set(MemBed.U64, RES_EXTENT_START, 0x10);
+        assertEquals(0, bed.ts.memoryOp(XENMEM_populate_physmap, InProcessToolstack.handle(0)), "extent list faults");
+        assertEquals(0, bed.pm(d).totPages());
+    }
+
+    @Test void aGuestMayOnlyChangeItsOwnReservation() {
+        int d1 = bed.createDomain(64);
+        int d2 = bed.createDomain(64);
+        assertEquals(4, bed.reservation(XENMEM_populate_physmap, d1, range(0, 4), 0, 0));
+        Caller g1 = bed.guest(d1);
+        // the guest's own struct lives in its RAM (gfn 0 = GPA 0); its extent list at gfn 1
+        var mem = bed.pm(d1).file();
+        mem.frame(0).fill((byte) 0);
+        mem.frame(0).set(MemBed.U64, RES_EXTENT_START, 4096);
+        mem.frame(0).set(MemBed.U64, RES_NR_EXTENTS, 2);
+        mem.frame(0).set(MemBed.U16, RES_DOMID, (short) d2);
+        mem.frame(1).set(MemBed.U64, 0, 8);
+        mem.frame(1).set(MemBed.U64, 8, 9);
+        assertEquals(0, bed.ts.memoryOp(g1, XENMEM_populate_physmap, 0), "another domain: denied, 0 extents");
+        mem.frame(0).set(MemBed.U16, RES_DOMID, (short) 0x7FF0);
+        assertEquals(2, bed.ts.memoryOp(g1, XENMEM_populate_physmap, 0), "DOMID_SELF");
+        assertEquals(6, bed.pm(d1).totPages());
+        mem.frame(0).set(MemBed.U32, RES_MEM_FLAGS, XENMEMF_populate_on_demand);
+        mem.frame(1).set(MemBed.U64, 0, 30);
+        assertEquals(0, bed.ts.memoryOp(g1, XENMEM_populate_physmap, 0), "no PoD on oneself");
+    }
+
+    @Test void decreaseReservationFreesPagesAndStopsAtInvalidGfns() {
+        int d = bed.createDomain(64);
+        assertEquals(8, bed.reservation(XENMEM_populate_physmap, d, range(0, 8), 0, 0));
+        assertEquals(3, bed.reservation(XENMEM_decrease_reservation, d, new long[] {1, 2, 3, 40, 4}, 0, 0),
+                "gfn 40 is invalid: -ENOENT stops the call");
+        assertEquals(5, bed.pm(d).totPages());
+        assertEquals(4096 - 5, bed.core.host().freePages());
+        assertEquals(P2mType.INVALID, bed.pm(d).p2m().type(2));
+    }
+
+    @Test void freedFramesGiveTheirStorageBackToTheHost() throws Exception {
+        int d = bed.createDomain(512);
+        assertEquals(512, bed.reservation(XENMEM_populate_physmap, d, range(0, 512), 0, 0));
+        GuestMemoryFile f = bed.pm(d).file();
+        assertEquals(0, f.allocatedBytes(), "populated but untouched frames use no storage");
+        for (long g = 0; g < 512; g++) assertEquals(0, bed.guestWriteLong(d, g, g + 1));
+        long dirty = f.allocatedBytes();
+        assertTrue(dirty >= 512L * 4096, "written frames are backed: " + dirty);
+        assertEquals(384, bed.reservation(XENMEM_decrease_reservation, d, range(128, 384), 0, 0));
+        long after = f.allocatedBytes();
+        assertTrue(after <= dirty - 384L * 4096, "decrease_reservation punched the frames: " + dirty + " -> " + after);
+        assertEquals(128, bed.pm(d).totPages());
+        assertEquals(5L, bed.guestAccess(d, 4, false, 0), "the frames kept keep their data");
+    }
+
+    @Test void increaseReservationAllocatesUnmappedPagesForHvm() {
+        int d = bed.createDomain(64);
+        assertEquals(2, bed.reservation(XENMEM_increase_reservation, d, range(0, 2), 1, 0));
+        assertEquals(4, bed.pm(d).totPages());
+        assertEquals(4, bed.pm(d).extraPages());
+        assertEquals(P2mType.INVALID, bed.pm(d).p2m().type(0));
+    }
+
+    @Test void reservationQueries() {
+        int d = bed.createDomain(64);
+        bed.reservation(XENMEM_populate_physmap, d, new long[] {3, 40}, 0, 0);
+        bed.arena().set(MemBed.U16, 0, (short) d);
+        long h = InProcessToolstack.handle(0);
+        assertEquals(2, bed.ts.memoryOp(XENMEM_current_reservation, h));
+        assertEquals(64, bed.ts.memoryOp(XENMEM_maximum_reservation, h));
+        assertEquals(40, bed.ts.memoryOp(XENMEM_maximum_gpfn, h));
+        assertEquals(-XenErrno.EINVAL, bed.ts.memoryOp(XENMEM_current_reservation | (1 << 6), h));
+        assertEquals(-XenErrno.EFAULT, bed.ts.memoryOp(XENMEM_current_reservation, 0));
+        bed.arena().set(MemBed.U16, 0, (short) 77);
+        assertEquals(-XenErrno.ESRCH, bed.ts.memoryOp(XENMEM_maximum_reservation, h));
+        int other = bed.createDomain(8);
+        Caller g = bed.guest(d);
+        bed.pm(d).file().frame(3).set(MemBed.U16, 0, (short) other);
+        assertEquals(-XenErrno.EPERM, bed.ts.memoryOp(g, XENMEM_current_reservation, 3 * 4096));
+        bed.pm(d).file().frame(3).set(MemBed.U16, 0, (short) 0x7FF0);
+        assertEquals(2, bed.ts.memoryOp(g, XENMEM_current_reservation, 3 * 4096));
+    }
+
+    @Test void podTargetConventions() {
+        int d = bed.createDomain(1024);
+        assertEquals(1024 - 0xC0, bed.reservation(XENMEM_populate_physmap, d, range(0xC0, 1024 - 0xC0), 0, XENMEMF_populate_on_demand));
+        assertEquals(-XenErrno.EINVAL, bed.podTarget(true, d, 1025));
+        assertEquals(0xEEEEEEEEEEEEEEEEL, bed.podField(POD_TOT_PAGES), "nothing copied back on error");
+        assertEquals(-XenErrno.ESRCH, bed.podTarget(true, 99, 10));
+        Caller g = bed.guestStructCaller(d);
+        bed.pm(d).file().frame(0).set(MemBed.U16, POD_DOMID, (short) 0x7FF0);
+        assertEquals(-XenErrno.EPERM, bed.ts.memoryOp(g, XENMEM_set_pod_target, 0), "XSM_PRIV");
+        assertEquals(-XenErrno.EPERM, bed.ts.memoryOp(g, XENMEM_get_pod_target, 0), "XSM_PRIV");
+        assertEquals(1, bed.reservation(XENMEM_decrease_reservation, d, new long[] {0}, 0, 0), "gfn 0 handed back");
+        assertEquals(1, bed.pm(d).pod().count(), "entries outnumber the cache: the page is stolen into it");
+        assertEquals(0, bed.podTarget(true, d, 600));
+        assertEquals(600, bed.podField(POD_TOT_PAGES));
+        assertEquals(600, bed.podField(POD_CACHE_PAGES));
+        assertEquals(1024 - 0xC0, bed.podField(POD_ENTRIES));
+        assertEquals(600, bed.podField(POD_TARGET_PAGES), "IN field untouched");
+        assertEquals(1, bed.pm(d).pod().superCount(), "512 pages come as one 2 MiB chunk");
+        assertEquals(88, bed.pm(d).pod().singleCount());
+        assertEquals(0, bed.podTarget(true, d, 100), "a lower target never shrinks the cache");
+        assertEquals(600, bed.podField(POD_CACHE_PAGES));
+        assertEquals(0, bed.podTarget(false, d, 0));
+        assertEquals(600, bed.podField(POD_TOT_PAGES));
+        assertEquals(1024 - 0xC0, bed.podField(POD_ENTRIES));
+        assertEquals(4096 - 600, bed.core.host().freePages());
+    }
+
+    @Test void podMarkingRefusesRamAndCountsExistingEntriesOnce() {
+        int d = bed.createDomain(64);
+        assertEquals(1, bed.reservation(XENMEM_populate_physmap, d, new long[] {5}, 0, 0));
+        assertEquals(1, bed.reservation(XENMEM_populate_physmap, d, new long[] {0, 4}, 2, XENMEMF_populate_on_demand),
+                "the second extent holds RAM gfn 5: -EBUSY stops the call");
+        assertEquals(4, bed.pm(d).pod().entryCount());
+        assertEquals(2, bed.reservation(XENMEM_populate_physmap, d, new long[] {0, 8}, 2, XENMEMF_populate_on_demand));
+        assertEquals(8, bed.pm(d).pod().entryCount(), "re-marking PoD gfns does not count them twice");
+        assertEquals(1, bed.reservation(XENMEM_populate_physmap, d, new long[] {9}, 0, 0));
+        assertEquals(7, bed.pm(d).pod().entryCount(), "populating over a PoD gfn removes its entry");
+    }
+}

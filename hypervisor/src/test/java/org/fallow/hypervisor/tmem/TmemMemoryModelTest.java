@@ -1,0 +1,154 @@
+package org.fallow.hypervisor.tmem;
+
+import org.junit.jupiter.api.Test;
+
+import static org.fallow.hypervisor.tmem.TmemDefs.*;
+import static org.fallow.hypervisor.tmem.TmemFixture.FLAGS_412;
+import static org.fallow.hypervisor.tmem.TmemFixture.oid;
+import static org.junit.jupiter.api.Assertions.*;
+
+/** Compression, zero pages, host accounting, eviction and the (intended) weighted quota. */
+class TmemMemoryModelTest {
+    static final int D = 5, E = 6;
+    final TmemFixture f = new TmemFixture(4096);
+
+    private void compressOn(int domid) {
+        assertEquals(0, f.control.setClientInfo(domid, new TmemControl.ClientInfo(1, 16, 0, CLIENT_FLAG_COMPRESS, 0)));
+    }
+
+    @Test void ephemeralPagesComeFromHostAndGoToTmemFreeListWhenFreed() {
+        f.newPool(D, FLAGS_412);
+        long free0 = f.host.freePages();
+        f.fillRandom(D, 1, 1);
+        for (int i = 0; i < 10; i++) assertEquals(1, f.put(D, 0, oid(1), i, 1));
+        assertEquals(free0 - 10, f.host.freePages());
+        assertEquals(10, f.engine.freeablePages());
+        for (int i = 0; i < 10; i++) assertEquals(1, f.flushPage(D, 0, oid(1), i));
+        assertEquals(10, f.engine.freeListPages(), "freed pages stay on tmem's free list");
+        assertEquals(free0 - 10, f.host.freePages());
+        assertEquals(0, f.control.queryFreeableMb());
+        assertEquals(40, f.control.flushMem(CLI_ID_NULL, 0), "control FLUSH returns the free list to the host (kB)");
+        assertEquals(free0, f.host.freePages());
+    }
+
+    @Test void zeroPageCostsNoPageAndReadsBackAsZeros() {
+        f.newPool(D, FLAGS_412 | POOL_PERSIST);
+        FakeDomainMemory m = f.domain(D);
+        f.fillZero(D, 1);
+        f.fillRandom(D, 2, 9);
+        long tot = m.totPages();
+        assertEquals(1, f.put(D, 0, oid(1), 0, 1));
+        assertEquals(tot, m.totPages());
+        assertEquals(1, f.get(D, 0, oid(1), 0, 2));
+        assertArrayEquals(new byte[4096], f.frame(D, 2));
+    }
+
+    @Test void compressiblePageIsStoredAsLzoAndRoundTrips() {
+        f.newPool(D, FLAGS_412);
+        compressOn(D);
+        long free0 = f.host.freePages();
+        for (int i = 0; i < 20; i++) {
+            f.fillCompressible(D, 1, i);
+            assertEquals(1, f.put(D, 0, oid(i), 0, 1));
+        }
+        TmemClient c = f.engine.client(D);
+        assertEquals(20, c.compressedPages);
+        assertTrue(c.compressedSumSize > 0 && c.compressedSumSize < 20 * 4096 / 4, "compressed: " + c.compressedSumSize);
+        assertTrue(free0 - f.host.freePages() < 20, "compressed pages share arena pages");
+        for (int i = 0; i < 20; i++) {
+            f.fillCompressible(D, 3, i);
+            assertEquals(1, f.get(D, 0, oid(i), 0, 2));
+            assertArrayEquals(f.frame(D, 3), f.frame(D, 2), "page " + i);
+        }
+        assertEquals(0, f.engine.stats.liveCompressedBytes);
+        f.control.flushMem(CLI_ID_NULL, 0);
+        assertEquals(free0, f.host.freePages(), "the arena gave back every page");
+    }
+
+    @Test void incompressiblePageIsStoredRawAndCountedAsCompressPoor() {
+        f.newPool(D, FLAGS_412);
+        compressOn(D);
+        f.fillRandom(D, 1, 3);
+        long free0 = f.host.freePages();
+        assertEquals(1, f.put(D, 0, oid(1), 0, 1));
+        assertEquals(1, f.engine.client(D).compressPoor);
+        assertEquals(0, f.engine.client(D).compressedPages);
+        assertEquals(free0 - 1, f.host.freePages());
+        assertEquals(1, f.get(D, 0, oid(1), 0, 2));
+        assertArrayEquals(f.frame(D, 1), f.frame(D, 2));
+    }
+
+    @Test void hostMemoryPressureEvictsEphemeralPagesOldestFirst() {
+        f.newPool(D, FLAGS_412);
+        f.newPool(D, FLAGS_412 | POOL_PERSIST);
+        for (int i = 0; i < 8; i++) {
+            f.fillRandom(D, 1, i);
+            assertEquals(1, f.put(D, 0, oid(i), 0, 1));
+            assertEquals(1, f.put(D, 1, oid(i), 0, 1));
+        }
+        long free = f.host.freePages();
+        assertTrue(f.host.allocate(free + 3), "a domain growing past free memory reclaims tmem pages");
+        assertEquals(3, f.engine.stats.evictedPages);
+        assertEquals(5, f.engine.ephemeralPages());
+        for (int i = 0; i < 3; i++) assertEquals(0, f.get(D, 0, oid(i), 0, 2), "oldest evicted: " + i);
+        assertEquals(1, f.get(D, 0, oid(3), 0, 2));
+        for (int i = 0; i < 8; i++) assertEquals(1, f.get(D, 1, oid(i), 0, 2), "persistent pages are never evicted");
+        assertFalse(f.host.allocate(f.host.freePages() + 100), "only ephemeral pages are reclaimable");
+        assertEquals(8, f.engine.client(D).persistentPages());
+    }
+
+    @Test void overQuotaIsHoldingMoreThanTheWeightedShare() {
+        f.newPool(D, FLAGS_412);
+        f.newPool(E, FLAGS_412);
+        f.control.setClientInfo(D, new TmemControl.ClientInfo(1, 16, 0, 0, 1));
+        f.control.setClientInfo(E, new TmemControl.ClientInfo(1, 16, 0, 0, 3));
+        f.fillRandom(D, 1, 1);
+        f.fillRandom(E, 1, 1);
+        for (int i = 0; i < 6; i++) f.put(D, 0, oid(i), 0, 1);
+        for (int i = 0; i < 2; i++) f.put(E, 0, oid(i), 0, 1);
+        TmemClient d = f.engine.client(D), e = f.engine.client(E);
+        // D: weight 1/4 but holds 6/8 pages -> over; E: weight 3/4, holds 2/8 -> under
+        assertTrue(f.engine.overQuota(d));
+        assertFalse(f.engine.overQuota(e));
+    }
+
+    @Test void weightZeroMeansNoQuota() {
+        f.newPool(D, FLAGS_412);
+        f.fillRandom(D, 1, 1);
+        f.put(D, 0, oid(1), 0, 1);
+        assertFalse(f.engine.overQuota(f.engine.client(D)));
+    }
+
+    @Test void evictionDuringPutPrefersTheOverQuotaCallersOwnPages() {
+        f.newPool(E, FLAGS_412);
+        f.newPool(D, FLAGS_412);
+        f.control.setClientInfo(D, new TmemControl.ClientInfo(1, 16, 0, 0, 1));
+        f.control.setClientInfo(E, new TmemControl.ClientInfo(1, 16, 0, 0, 1));
+        f.fillRandom(E, 1, 1);
+        f.fillRandom(D, 1, 1);
+        f.put(E, 0, oid(100), 0, 1); // globally oldest page belongs to E
+        for (int i = 0; i < 5; i++) f.put(D, 0, oid(i), 0, 1);
+        assertTrue(f.host.allocate(f.host.freePages() - 255));
+        assertEquals(1, f.put(D, 0, oid(99), 0, 1));
+        assertEquals(1, f.get(E, 0, oid(100), 0, 2), "E's older page survives");
+        assertEquals(0, f.get(D, 0, oid(0), 0, 2), "D (over quota) lost its own oldest page");
+    }
+
+    @Test void domainDeathFlushesEveryPoolAndFreesItsMemory() {
+        FakeDomainMemory m = f.domain(D, 100, 10);
+        f.newPool(D, FLAGS_412);
+        f.newPool(D, FLAGS_412 | POOL_PERSIST);
+        f.fillRandom(D, 1, 1);
+        for (int i = 0; i < 5; i++) {
+            f.put(D, 0, oid(i), 0, 1);
+            f.put(D, 1, oid(i), 0, 1);
+        }
+        assertEquals(15, m.totPages());
+        f.engine.destroyClient(D);
+        assertNull(f.engine.client(D));
+        assertEquals(10, m.totPages());
+        assertEquals(0, f.engine.ephemeralPages());
+        assertEquals(0, f.engine.stats.storedPages());
+        assertEquals(5, f.engine.freeListPages());
+    }
+}

@@ -1,0 +1,215 @@
+package org.fallow.hypervisor.tmem;
+
+import org.fallow.abi.AbiProfile;
+import org.fallow.abi.XenErrno;
+import org.fallow.hypervisor.core.Caller;
+import org.fallow.hypervisor.core.ControlOp;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.SplittableRandom;
+
+import static org.fallow.hypervisor.tmem.TmemDefs.*;
+import static org.junit.jupiter.api.Assertions.*;
+
+/** tmem_op (38) and XEN_SYSCTL_tmem_op (24) through the HypervisorCore, with structs read from caller memory. */
+@Timeout(30)
+class TmemSubsystemTest {
+    static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfLong I64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    /** Guest-physical address of the tmem_op struct (in frame 0; address 0 itself is NULL). */
+    static final long OPH = 256;
+    final InProcessHypervisor hv = new InProcessHypervisor(8192);
+
+    @AfterEach void close() { hv.close(); }
+
+    private static void fill(FakeDomainMemory m, long gfn, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        MemorySegment f = m.ram.asSlice(gfn * 4096, 4096);
+        for (int i = 0; i < 4096; i += 8) f.set(I64, i, r.nextLong());
+    }
+
+    private static byte[] frame(FakeDomainMemory m, long gfn) { return m.ram.asSlice(gfn * 4096, 4096).toArray(ValueLayout.JAVA_BYTE); }
+
+    @Test void guest412OpsReadTheirStructFromGuestMemoryAndDataFromFrames() {
+        FakeDomainMemory m = hv.createDomain(5, 16, 1000);
+        Caller g = hv.guest(5, AbiProfile.XEN_4_12);
+        MemorySegment op = m.ram.asSlice(OPH, 56);
+        TmemOpCodec.encodeNewPool(AbiProfile.XEN_4_12, op, 0, 0, (1 << 24) | POOL_PERSIST);
+        assertEquals(0, hv.tmemOp(g, OPH));
+        fill(m, 1, 42);
+        TmemOid oid = new TmemOid(1, 2, 3);
+        TmemOpCodec.encodePage(AbiProfile.XEN_4_12, op, PUT_PAGE, 0, oid, 7, 1);
+        assertEquals(1, hv.tmemOp(g, OPH));
+        assertEquals(1, m.totPages(), "persistent page counted in tot_pages");
+        TmemOpCodec.encodePage(AbiProfile.XEN_4_12, op, GET_PAGE, 0, oid, 7, 2);
+        assertEquals(1, hv.tmemOp(g, OPH));
+        assertArrayEquals(frame(m, 1), frame(m, 2));
+        TmemOpCodec.encodePage(AbiProfile.XEN_4_12, op, GET_PAGE, 0, oid, 7, 999);
+        assertEquals(-XenErrno.EFAULT, hv.tmemOp(g, OPH), "cmfn outside guest RAM");
+        assertEquals(-XenErrno.EFAULT, hv.tmemOp(g, 16 * 4096 - 8), "tmem_op straddles the end of guest memory");
+        TmemOpCodec.encodePage(AbiProfile.XEN_4_12, op, FLUSH_OBJECT, 0, oid, 0, 0);
+        assertEquals(1, hv.tmemOp(g, OPH));
+        assertEquals(0, m.totPages());
+    }
+
+    @Test void guest2009OpsUseTheFortyByteStruct() {
+        FakeDomainMemory m = hv.createDomain(6, 16, 1000);
+        Caller g = hv.guest(6, AbiProfile.TMEM_2009);
+        MemorySegment op = m.ram.asSlice(OPH, 40);
+        TmemOpCodec.encodeNewPool(AbiProfile.TMEM_2009, op, 0, 0, 0);
+        assertEquals(0, hv.tmemOp(g, OPH));
+        fill(m, 3, 7);
+        TmemOpCodec.encodePage(AbiProfile.TMEM_2009, op, PUT_PAGE, 0, TmemOid.of2009(0x99), 5, 3);
+        assertEquals(1, hv.tmemOp(g, OPH));
+        TmemOpCodec.encodePage(AbiProfile.TMEM_2009, op, GET_PAGE, 0, TmemOid.of2009(0x99), 5, 4);
+        assertEquals(1, hv.tmemOp(g, OPH));
+        assertArrayEquals(frame(m, 3), frame(m, 4));
+        TmemOpCodec.encodePage(AbiProfile.TMEM_2009, op, DESTROY_POOL, 3, TmemOid.of2009(0), 0, 0);
+        assertEquals(-XenErrno.ENODEV, hv.tmemOp(g, OPH));
+    }
+
+    @Test void seedStyleTmemControlListFromTheToolstackWritesTheText() {
+        FakeDomainMemory m = hv.createDomain(6, 16, 1000);
+        Caller g = hv.guest(6, AbiProfile.TMEM_2009);
+        TmemOpCodec.encodeNewPool(AbiProfile.TMEM_2009, m.ram.asSlice(OPH, 40), 0, 0, 0);
+        assertEquals(0, hv.tmemOp(g, OPH));
+        Caller ts = hv.toolstack(AbiProfile.TMEM_2009);
+        long opH = InProcessHypervisor.ARENA_BASE, bufH = opH + 4096;
+        // xc_tmem_control(xc, -1, TMEMC_LIST, -1, 4096, 0, buf)
+        TmemOpCodec.encodeControl2009(hv.arena.asSlice(0, 40), -1, TMEMC_LIST, -1, 4096, 0, bufH);
+        assertEquals(0, hv.tmemOp(ts, opH));
+        String text = hv.arena.asSlice(4096, 4096).getString(0, StandardCharsets.US_ASCII);
+        assertTrue(text.startsWith("G=Tt:"), text);
+        assertTrue(text.contains("C=CI:6,ww:0,ca:0,co:0,fr:0\nP=CI:6,PI:0,PT:EP,U0:0,U1:0\nT=Gn:0,"), text);
+        // FREEZE then a guest put is -EFROZEN
+        TmemOpCodec.encodeControl2009(hv.arena.asSlice(0, 40), -1, TMEMC_FREEZE, 6, 0, 0, 0);
+        assertEquals(0, hv.tmemOp(ts, opH));
+        fill(m, 2, 1);
+        TmemOpCodec.encodePage(AbiProfile.TMEM_2009, m.ram.asSlice(OPH, 40), PUT_PAGE, 0, TmemOid.of2009(1), 0, 2);
+        assertEquals(-XenErrno.EFROZEN, hv.tmemOp(g, OPH));
+        // unknown subop -> -1
+        TmemOpCodec.encodeControl2009(hv.arena.asSlice(0, 40), -1, 77, 6, 0, 0, 0);
+        assertEquals(-1, hv.tmemOp(ts, opH));
+    }
+
+    @Test void tmemControlFromAGuestIsEperm() {
+        FakeDomainMemory m = hv.createDomain(6, 16, 1000);
+        TmemOpCodec.encodeControl2009(m.ram.asSlice(OPH, 40), -1, TMEMC_FREEZE, 0xFFFF, 0, 0, 0);
+        assertEquals(-XenErrno.EPERM, hv.tmemOp(hv.guest(6, AbiProfile.TMEM_2009), OPH));
+    }
+
+    @Test void tmemControlCmdAt412IsEopnotsupp() {
+        FakeDomainMemory m = hv.createDomain(6, 16, 1000);
+        TmemOpCodec.encodeControl2009(m.ram.asSlice(OPH, 56), -1, TMEMC_FREEZE, 0xFFFF, 0, 0, 0);
+        assertEquals(-XenErrno.EOPNOTSUPP, hv.tmemOp(hv.guest(6, AbiProfile.XEN_4_12), OPH));
+    }
+
+    /** A xen_sysctl (136 bytes) for XEN_SYSCTL_tmem_op, as libxc's xc_tmem_control builds it. */
+    private long sysctl(int cmd, int poolId, int cliId, int len, int arg, long buf) {
+        MemorySegment s = MemorySegment.ofArray(new long[17]);
+        s.set(I32, 0, TmemSysctl.XEN_SYSCTL_TMEM_OP);
+        s.set(I32, 4, 0x12);
+        s.set(I32, TmemSysctl.OFF_CMD, cmd);
+        s.set(I32, TmemSysctl.OFF_POOL_ID, poolId);
+        s.set(I32, TmemSysctl.OFF_CLI_ID, cliId);
+        s.set(I32, TmemSysctl.OFF_LEN, len);
+        s.set(I32, TmemSysctl.OFF_ARG, arg);
+        s.set(I64, TmemSysctl.OFF_BUF, buf);
+        ControlOp cop = new ControlOp(hv.toolstack(AbiProfile.XEN_4_12), s);
+        return hv.onDispatch(() -> hv.core.sysctls().get(TmemSysctl.XEN_SYSCTL_TMEM_OP).invoke(cop));
+    }
+
+    @Test void sysctlSubopsReadAndWriteToolstackBuffers() {
+        FakeDomainMemory m = hv.createDomain(5, 16, 1000);
+        Caller g = hv.guest(5, AbiProfile.XEN_4_12);
+        TmemOpCodec.encodeNewPool(AbiProfile.XEN_4_12, m.ram.asSlice(OPH, 56), 0, 0, 1 << 24);
+        assertEquals(0, hv.tmemOp(g, OPH));
+        long buf = InProcessHypervisor.ARENA_BASE + 4096;
+        MemorySegment b = hv.arena.asSlice(4096, 4096);
+
+        assertEquals(0, sysctl(OP_LIST, 0, 5, 4096, 0, buf));
+        assertEquals("C=CI:5,ww:0,co:0,fr:0,Tc:0,Ge:0,Pp:0,Gp:0\nP=CI:5,PI:0,PT:EP,U0:0,U1:0\n",
+                b.getString(0, StandardCharsets.US_ASCII));
+        assertEquals(-1, sysctl(OP_LIST, 0, 9, 4096, 0, buf), "unknown client");
+
+        // SET_CLIENT_INFO: weight 3, compress; then GET_CLIENT_INFO reads it back
+        b.set(I32, 0, 1); b.set(I32, 4, 16); b.set(I32, 8, 0); b.set(I32, 12, CLIENT_FLAG_COMPRESS); b.set(I32, 16, 3);
+        assertEquals(0, sysctl(OP_SET_CLIENT_INFO, 0, 5, 20, 0, buf));
+        b.fill((byte) 0);
+        assertEquals(0, sysctl(OP_GET_CLIENT_INFO, 0, 5, 20, 0, buf));
+        assertEquals(1, b.get(I32, 0));
+        assertEquals(16, b.get(I32, 4));
+        assertEquals(1, b.get(I32, 8));
+        assertEquals(CLIENT_FLAG_COMPRESS, b.get(I32, 12));
+        assertEquals(3, b.get(I32, 16));
+        assertEquals(-XenErrno.EFAULT, sysctl(OP_GET_CLIENT_INFO, 0, 5, 20, 0, 12));
+
+        // GET_POOLS
+        assertEquals(-XenErrno.EINVAL, sysctl(OP_GET_POOLS, 0, 5, 33, 0, buf));
+        assertEquals(-XenErrno.E2BIG, sysctl(OP_GET_POOLS, 0, 5, 17 * 32, 0, buf));
+        assertEquals(-XenErrno.EINVAL, sysctl(OP_GET_POOLS, 0, 9, 32, 0, buf), "no client");
+        assertEquals(1, sysctl(OP_GET_POOLS, 0, 5, 64, 0, buf));
+        assertEquals(0x01000000, b.get(I32, 0));
+        assertEquals(0, b.get(I32, 4));
+
+        // SET_AUTH for uuid {lo 0x11, hi 0x22}, then the guest's shared pool is really shared
+        b.fill((byte) 0);
+        b.set(I32, 0, POOL_INFO_AUTH); b.set(I64, 16, 0x11); b.set(I64, 24, 0x22);
+        assertEquals(1, sysctl(OP_SET_AUTH, 0, 5, 32, 0, buf));
+        TmemOpCodec.encodeNewPool(AbiProfile.XEN_4_12, m.ram.asSlice(OPH, 56), 0x11, 0x22, (1 << 24) | POOL_SHARED);
+        assertEquals(1, hv.tmemOp(g, OPH));
+        assertTrue(hv.onDispatch(() -> hv.tmem.engine().client(5).pool(1).shared()));
+
+        // SET_POOLS: create a persistent pool at slot 4 for a new client of domain 7
+        hv.createDomain(7, 16, 1000);
+        b.fill((byte) 0);
+        b.set(I32, 0, (1 << 24) | POOL_PERSIST); b.set(I32, 4, 4);
+        assertEquals(4, sysctl(OP_SET_POOLS, 0, 7, 32, 0, buf), "rc ?: i: the last pool id");
+        assertEquals(4, b.get(I32, 4));
+        b.set(I32, 4, 0); b.set(I32, 0, 1 << 24);
+        assertEquals(1, sysctl(OP_SET_POOLS, 0, 7, 32, 0, buf), "pool id 0 -> the count");
+        b.set(I64, 8, 5);
+        assertEquals(-XenErrno.EINVAL, sysctl(OP_SET_POOLS, 0, 7, 32, 0, buf), "n_pages != 0");
+
+        // the rest
+        assertEquals(0, sysctl(OP_QUERY_FREEABLE_MB, 0, 0xFFFF, 0, 0, 0));
+        assertEquals(0, sysctl(OP_FREEZE, 0, 5, 0, 0, 0));
+        assertTrue(hv.onDispatch(() -> hv.tmem.engine().client(5).frozen()));
+        assertEquals(0, sysctl(OP_THAW, 0, 0xFFFF, 0, 0, 0));
+        assertEquals(-1, sysctl(OP_FLUSH, 0, 5, 0, 100, 0));
+        assertEquals(0, sysctl(OP_FLUSH, 0, 0xFFFF, 0, 100, 0));
+        assertEquals(-XenErrno.EOPNOTSUPP, sysctl(OP_SAVE_GET_NEXT_PAGE, 0, 5, 0, 0, 0));
+        assertEquals(-1, sysctl(55, 0, 5, 0, 0, 0));
+        assertEquals(0, sysctl(OP_DESTROY, 0, 5, 0, 0, 0));
+        assertEquals(0, (int) hv.onDispatch(() -> hv.tmem.engine().client(5).nrPools()));
+    }
+
+    @Test void sysctlWithNonZeroPadIsEinval() {
+        MemorySegment s = MemorySegment.ofArray(new long[17]);
+        s.set(I32, TmemSysctl.OFF_CMD, OP_THAW);
+        s.set(I32, TmemSysctl.OFF_CLI_ID, 0xFFFF);
+        s.set(I32, TmemSysctl.OFF_PAD, 1);
+        ControlOp cop = new ControlOp(hv.toolstack(AbiProfile.XEN_4_12), s);
+        assertEquals(-XenErrno.EINVAL, (long) hv.onDispatch(() -> hv.core.sysctls().get(24).invoke(cop)));
+    }
+
+    @Test void destroyingTheDomainFlushesItsClient() {
+        FakeDomainMemory m = hv.createDomain(5, 16, 1000);
+        Caller g = hv.guest(5, AbiProfile.XEN_4_12);
+        TmemOpCodec.encodeNewPool(AbiProfile.XEN_4_12, m.ram.asSlice(OPH, 56), 0, 0, (1 << 24) | POOL_PERSIST);
+        assertEquals(0, hv.tmemOp(g, OPH));
+        fill(m, 1, 1);
+        TmemOpCodec.encodePage(AbiProfile.XEN_4_12, m.ram.asSlice(OPH, 56), PUT_PAGE, 0, new TmemOid(1, 0, 0), 0, 1);
+        assertEquals(1, hv.tmemOp(g, OPH));
+        assertTrue(hv.onDispatch(() -> hv.core.domains().destroy(5)));
+        assertNull(hv.onDispatch(() -> hv.tmem.engine().client(5)));
+        assertEquals(0, m.totPages());
+        assertSame(hv.tmem, TmemSubsystem.of(hv.core));
+    }
+}

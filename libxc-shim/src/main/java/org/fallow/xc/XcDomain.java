@@ -1,0 +1,250 @@
+package org.fallow.xc;
+
+import org.fallow.abi.Hypercalls;
+import org.fallow.abi.XenErrno;
+import org.fallow.abi.xen.DomctlConstants;
+import org.fallow.abi.xen.MemoryOpConstants;
+import org.fallow.abi.xen.XenDomctl;
+import org.fallow.abi.xen.XenDomctlCreatedomain;
+import org.fallow.abi.xen.XenDomctlGetdomaininfo;
+import org.fallow.abi.xen.XenDomctlMaxMem;
+import org.fallow.abi.xen.XenMemoryReservation;
+import org.fallow.abi.xen.XenPodTarget;
+import org.fallow.xc.transport.HypercallBuffer;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * libxc's xc_domain.c and the memory part of xc_hvm_build over an {@link XcHandle}. Like the other xc classes here,
+ * calls return Xen's value (a negated errno on failure) rather than libxc's -1/errno; reservation calls return the
+ * number of extents done, and the {@code _exact} variants return 0 only if all of them were.
+ */
+public final class XcDomain {
+    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final int U = XenDomctl.U_OFFSET;
+    /** The VGA hole of an HVM guest: gfns 0xA0-0xBF are left unpopulated. */
+    public static final long VGA_HOLE_START = 0xA0, VGA_HOLE_END = 0xC0, VGA_HOLE_SIZE = 0x20;
+    /** Extents per populate_physmap call while building (libxc batches to stay preemptible). */
+    private static final int BUILD_BATCH = 2048;
+
+    /** One xen_domctl_getdomaininfo. */
+    public record DomainInfo(int domid, int flags, long totPages, long maxPages, long outstandingPages, long pagedPages,
+                             int onlineVcpus, byte[] handle) {
+        public boolean dying() { return (flags & XenDomctlGetdomaininfo.DOMINF_DYING) != 0; }
+        public boolean paused() { return (flags & XenDomctlGetdomaininfo.DOMINF_PAUSED) != 0; }
+        public boolean shutdown() { return (flags & XenDomctlGetdomaininfo.DOMINF_SHUTDOWN) != 0; }
+        public boolean hvm() { return (flags & XenDomctlGetdomaininfo.DOMINF_HVM_GUEST) != 0; }
+        public int shutdownReason() { return (flags >>> XenDomctlGetdomaininfo.DOMINF_SHUTDOWNSHIFT) & XenDomctlGetdomaininfo.DOMINF_SHUTDOWNMASK; }
+        /** Shut down with SHUTDOWN_crash (3). */
+        public boolean crashed() { return shutdown() && shutdownReason() == 3; }
+        public String handleHex() { return HexFormat.of().formatHex(handle); }
+
+        /** xl list's state column: r b p s c d. */
+        public String stateString() {
+            return ((flags & XenDomctlGetdomaininfo.DOMINF_RUNNING) != 0 ? "r" : "-")
+                    + ((flags & XenDomctlGetdomaininfo.DOMINF_BLOCKED) != 0 ? "b" : "-")
+                    + (paused() ? "p" : "-") + (shutdown() && !crashed() ? "s" : "-") + (crashed() ? "c" : "-")
+                    + (dying() ? "d" : "-");
+        }
+    }
+
+    /** The OUT fields of xen_pod_target, with the call's return value. */
+    public record PodTarget(long rc, long totPages, long podCachePages, long podEntries) {}
+
+    private final XcHandle xc;
+
+    public XcDomain(XcHandle xc) { this.xc = xc; }
+
+    private static MemorySegment domctl(int cmd, int domid) {
+        MemorySegment d = MemorySegment.ofArray(new long[org.fallow.abi.xen.XenDomctl.SIZE / 8]);
+        d.set(U32, XenDomctl.CMD_OFFSET, cmd);
+        d.set(U16, XenDomctl.DOMAIN_OFFSET, (short) domid);
+        return d;
+    }
+
+    // ---- life cycle ------------------------------------------------------------------------------------------------
+
+    /**
+     * xc_domain_create: {@code domid} 0 lets Xen choose; {@code handle} is the 16-byte xen_domain_handle_t the guest
+     * later presents as its secret. Returns the new domid or a negated errno.
+     */
+    public long xc_domain_create(int domid, byte[] handle, int flags, int maxVcpus) throws IOException {
+        if (handle.length != 16) throw new IllegalArgumentException("handle must be 16 bytes");
+        MemorySegment d = domctl(DomctlConstants.XEN_DOMCTL_createdomain, domid);
+        MemorySegment.copy(MemorySegment.ofArray(handle), 0, d, U + XenDomctlCreatedomain.HANDLE_OFFSET, 16);
+        d.set(U32, U + XenDomctlCreatedomain.FLAGS_OFFSET, flags);
+        d.set(U32, U + XenDomctlCreatedomain.MAX_VCPUS_OFFSET, maxVcpus);
+        d.set(U32, U + XenDomctlCreatedomain.MAX_GRANT_FRAMES_OFFSET, -1);
+        d.set(U32, U + XenDomctlCreatedomain.MAX_MAPTRACK_FRAMES_OFFSET, -1);
+        long rc = xc.domctl(d);
+        return rc < 0 ? rc : Short.toUnsignedInt(d.get(U16, XenDomctl.DOMAIN_OFFSET));
+    }
+
+    /** An HVM guest with hardware-assisted paging, as xl creates for type="hvm". */
+    public long xc_domain_create_hvm(byte[] handle, int maxVcpus) throws IOException {
+        return xc_domain_create(0, handle, DomctlConstants.XEN_DOMCTL_CDF_hvm | DomctlConstants.XEN_DOMCTL_CDF_hap, maxVcpus);
+    }
+
+    public long xc_domain_destroy(int domid) throws IOException {
+        return xc.domctl(domctl(DomctlConstants.XEN_DOMCTL_destroydomain, domid));
+    }
+
+    public long xc_domain_pause(int domid) throws IOException {
+        return xc.domctl(domctl(DomctlConstants.XEN_DOMCTL_pausedomain, domid));
+    }
+
+    public long xc_domain_unpause(int domid) throws IOException {
+        return xc.domctl(domctl(DomctlConstants.XEN_DOMCTL_unpausedomain, domid));
+    }
+
+    /** xc_domain_setmaxmem: max_memkb in KiB. */
+    public long xc_domain_setmaxmem(int domid, long maxMemKb) throws IOException {
+        MemorySegment d = domctl(DomctlConstants.XEN_DOMCTL_max_mem, domid);
+        d.set(U64, U + XenDomctlMaxMem.MAX_MEMKB_OFFSET, maxMemKb);
+        return xc.domctl(d);
+    }
+
+    /**
+     * xc_domain_getinfo: up to {@code max} domains with id ≥ {@code first}, walking getdomaininfo as libxc does (each
+     * call returns the next existing domain).
+     */
+    public List<DomainInfo> xc_domain_getinfo(int first, int max) throws IOException {
+        List<DomainInfo> out = new ArrayList<>();
+        int next = first;
+        while (out.size() < max && next < 0x7FF0) {
+            MemorySegment d = domctl(DomctlConstants.XEN_DOMCTL_getdomaininfo, next);
+            long rc = xc.domctl(d);
+            if (rc < 0) break;
+            DomainInfo info = decode(d.asSlice(U, XenDomctlGetdomaininfo.SIZE));
+            out.add(info);
+            next = info.domid() + 1;
+        }
+        return out;
+    }
+
+    /** The info of exactly {@code domid}, or null if it does not exist. */
+    public DomainInfo info(int domid) throws IOException {
+        List<DomainInfo> l = xc_domain_getinfo(domid, 1);
+        return l.isEmpty() || l.getFirst().domid() != domid ? null : l.getFirst();
+    }
+
+    static DomainInfo decode(MemorySegment i) {
+        byte[] handle = i.asSlice(XenDomctlGetdomaininfo.HANDLE_OFFSET, 16).toArray(ValueLayout.JAVA_BYTE);
+        return new DomainInfo(Short.toUnsignedInt(i.get(U16, XenDomctlGetdomaininfo.DOMAIN_OFFSET)),
+                i.get(U32, XenDomctlGetdomaininfo.FLAGS_OFFSET), i.get(U64, XenDomctlGetdomaininfo.TOT_PAGES_OFFSET),
+                i.get(U64, XenDomctlGetdomaininfo.MAX_PAGES_OFFSET), i.get(U64, XenDomctlGetdomaininfo.OUTSTANDING_PAGES_OFFSET),
+                i.get(U64, XenDomctlGetdomaininfo.PAGED_PAGES_OFFSET), i.get(U32, XenDomctlGetdomaininfo.NR_ONLINE_VCPUS_OFFSET),
+                handle);
+    }
+
+    // ---- reservations ----------------------------------------------------------------------------------------------
+
+    private long reservation(int op, int domid, long nrExtents, int order, int memFlags, long[] extents) throws IOException {
+        HypercallBuffer bufs = xc.buffers();
+        try (HypercallBuffer.Buf r = bufs.allocate(XenMemoryReservation.SIZE);
+             HypercallBuffer.Buf list = extents == null ? null : bufs.allocate(Math.max(8, 8L * extents.length))) {
+            MemorySegment s = r.segment();
+            s.fill((byte) 0);
+            if (list != null) {
+                for (int i = 0; i < extents.length; i++) list.segment().set(U64, 8L * i, extents[i]);
+                s.set(U64, XenMemoryReservation.EXTENT_START_OFFSET, list.handle());
+            }
+            s.set(U64, XenMemoryReservation.NR_EXTENTS_OFFSET, nrExtents);
+            s.set(U32, XenMemoryReservation.EXTENT_ORDER_OFFSET, order);
+            s.set(U32, XenMemoryReservation.MEM_FLAGS_OFFSET, memFlags);
+            s.set(U16, XenMemoryReservation.DOMID_OFFSET, (short) domid);
+            return xc.hypercall(Hypercalls.MEMORY_OP, op, r.handle());
+        }
+    }
+
+    /** xc_domain_increase_reservation: allocates {@code nrExtents} extents of {@code order}; returns extents done. */
+    public long xc_domain_increase_reservation(int domid, long nrExtents, int order, int memFlags) throws IOException {
+        return reservation(MemoryOpConstants.XENMEM_increase_reservation, domid, nrExtents, order, memFlags, null);
+    }
+
+    /** xc_domain_decrease_reservation: gives back the extents at {@code gfns}; returns extents done. */
+    public long xc_domain_decrease_reservation(int domid, int order, long[] gfns) throws IOException {
+        return reservation(MemoryOpConstants.XENMEM_decrease_reservation, domid, gfns.length, order, 0, gfns);
+    }
+
+    /** xc_domain_decrease_reservation_exact: 0, or -EINVAL ("partial") / a negated errno. */
+    public long xc_domain_decrease_reservation_exact(int domid, int order, long[] gfns) throws IOException {
+        long rc = xc_domain_decrease_reservation(domid, order, gfns);
+        return rc == gfns.length ? 0 : rc < 0 ? rc : -XenErrno.EINVAL;
+    }
+
+    /** xc_domain_populate_physmap: populates (or with XENMEMF_populate_on_demand marks PoD) {@code gfns}; extents done. */
+    public long xc_domain_populate_physmap(int domid, int order, int memFlags, long[] gfns) throws IOException {
+        return reservation(MemoryOpConstants.XENMEM_populate_physmap, domid, gfns.length, order, memFlags, gfns);
+    }
+
+    /** xc_domain_populate_physmap_exact: 0 when every extent was done, else -EFAULT (libxc's errno) or Xen's error. */
+    public long xc_domain_populate_physmap_exact(int domid, int order, int memFlags, long[] gfns) throws IOException {
+        long rc = xc_domain_populate_physmap(domid, order, memFlags, gfns);
+        return rc == gfns.length ? 0 : rc < 0 ? rc : -XenErrno.EFAULT;
+    }
+
+    // ---- populate-on-demand ----------------------------------------------------------------------------------------
+
+    private PodTarget podTarget(int op, int domid, long target) throws IOException {
+        try (HypercallBuffer.Buf b = xc.buffers().allocate(XenPodTarget.SIZE)) {
+            MemorySegment t = b.segment();
+            t.fill((byte) 0);
+            t.set(U64, XenPodTarget.TARGET_PAGES_OFFSET, target);
+            t.set(U16, XenPodTarget.DOMID_OFFSET, (short) domid);
+            long rc = xc.hypercall(Hypercalls.MEMORY_OP, op, b.handle());
+            return new PodTarget(rc, t.get(U64, XenPodTarget.TOT_PAGES_OFFSET), t.get(U64, XenPodTarget.POD_CACHE_PAGES_OFFSET),
+                    t.get(U64, XenPodTarget.POD_ENTRIES_OFFSET));
+        }
+    }
+
+    /** xc_domain_set_pod_target (pages). The OUT fields are only meaningful when {@code rc} is 0. */
+    public PodTarget xc_domain_set_pod_target(int domid, long targetPages) throws IOException {
+        return podTarget(MemoryOpConstants.XENMEM_set_pod_target, domid, targetPages);
+    }
+
+    public PodTarget xc_domain_get_pod_target(int domid) throws IOException {
+        return podTarget(MemoryOpConstants.XENMEM_get_pod_target, domid, 0);
+    }
+
+    /**
+     * xc_hvm_build_target_mem's memory set-up (2009 libxc): gfns [0, 0xA0) populated as RAM, the VGA hole
+     * [0xA0, 0xC0) left out, [0xC0, memsize) populated (target == memsize) or marked populate-on-demand
+     * (target &lt; memsize), then the PoD target set to target − 0x20 pages "for the VGA hole", so that tot_pages
+     * ends at target − 0x20. Returns 0 or a negated errno (-ENOMEM when a populate stopped short).
+     */
+    public long xc_hvm_build_target_mem(int domid, long memsizeMb, long targetMb) throws IOException {
+        long nrPages = memsizeMb << 8, targetPages = targetMb << 8;
+        if (targetPages > nrPages || nrPages <= VGA_HOLE_END) return -XenErrno.EINVAL;
+        boolean pod = targetPages < nrPages;
+        long rc = populateRange(domid, 0, VGA_HOLE_START, 0);
+        if (rc != 0) return rc;
+        rc = populateRange(domid, VGA_HOLE_END, nrPages - VGA_HOLE_END, pod ? MemoryOpConstants.XENMEMF_populate_on_demand : 0);
+        if (rc != 0) return rc;
+        if (pod) {
+            PodTarget t = xc_domain_set_pod_target(domid, targetPages - VGA_HOLE_SIZE);
+            if (t.rc() != 0) return t.rc();
+        }
+        return 0;
+    }
+
+    private long populateRange(int domid, long first, long n, int flags) throws IOException {
+        for (long done = 0; done < n; ) {
+            int batch = (int) Math.min(BUILD_BATCH, n - done);
+            long[] gfns = new long[batch];
+            for (int i = 0; i < batch; i++) gfns[i] = first + done + i;
+            long rc = xc_domain_populate_physmap(domid, 0, flags, gfns);
+            if (rc != batch) return rc < 0 ? rc : -XenErrno.ENOMEM;
+            done += batch;
+        }
+        return 0;
+    }
+}

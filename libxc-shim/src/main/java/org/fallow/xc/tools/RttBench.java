@@ -1,0 +1,212 @@
+package org.fallow.xc.tools;
+
+import jnr.unixsocket.UnixSocketAddress;
+import jnr.unixsocket.UnixSocketChannel;
+import org.HdrHistogram.Histogram;
+import org.fallow.abi.AbiProfile;
+import org.fallow.abi.Hypercalls;
+import org.fallow.abi.wire.Frame;
+import org.fallow.abi.wire.FrameHeader;
+import org.fallow.abi.wire.FrameType;
+import org.fallow.abi.wire.Hello;
+import org.fallow.abi.wire.HypercallFrame;
+import org.fallow.abi.wire.StatusFrame;
+import org.fallow.xc.testing.HypervisorProcess;
+import org.fallow.xc.transport.HypervisorConnection;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * {@code fallow bench rtt}: the null-hypercall round trip beside a raw Unix-socket ping-pong of the same frame sizes
+ * (72-byte request, 32-byte reply), measured in the same run. The null hypercall is an empty multicall
+ * ({@code multicall(NULL, 0)} returns 0 at once). Rows:
+ * <ol>
+ * <li>raw UDS ping-pong: JNR client ↔ an echo thread (JDK UDS) in this process;</li>
+ * <li>null hypercall, raw frames: JNR client writes HYPERCALL frames and reads HYPERCALL_RET itself (no client threads);</li>
+ * <li>null hypercall via {@link HypervisorConnection#hypercall} (reader thread + future hand-off);</li>
+ * <li>pipelined throughput: {@code --window} hypercalls in flight through {@link HypervisorConnection#hypercallAsync}.</li>
+ * </ol>
+ */
+@Command(name = "rtt", mixinStandardHelpOptions = true,
+        description = "Null-hypercall round trip vs a raw Unix-socket ping-pong of the same frame sizes.")
+public final class RttBench implements Callable<Integer> {
+    private static final int REQUEST_BYTES = FrameHeader.LENGTH + HypercallFrame.LENGTH;
+    private static final int REPLY_BYTES = FrameHeader.LENGTH + StatusFrame.LENGTH;
+
+    // deliberately not --socket: the cli propagates its global --socket default to subcommands with that option
+    @Option(names = "--connect", paramLabel = "SOCKET",
+            description = "Use the running hypervisor at this socket (default: start one in a child JVM).")
+    Path socket;
+
+    @Option(names = {"-n", "--iterations"}, defaultValue = "100000", description = "Measured round trips per row (default ${DEFAULT-VALUE}).")
+    int iterations;
+
+    @Option(names = "--warmup", defaultValue = "30000", description = "Unmeasured round trips per row first (default ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @Option(names = "--window", defaultValue = "32", description = "Requests in flight for the pipelined row (default ${DEFAULT-VALUE}).")
+    int window;
+
+    @Override public Integer call() throws Exception {
+        Path dir = Files.createTempDirectory(Path.of("/tmp"), "flb");
+        HypervisorProcess child = null;
+        try {
+            Path sock = socket;
+            if (sock == null) {
+                child = HypervisorProcess.start(dir.resolve("hv"), List.of("-Xmx512m"), "--threads", "1");
+                sock = child.socket();
+                System.out.printf("started hypervisor pid %d on %s%n", child.pid(), sock);
+            }
+            System.out.printf("frames: request %d B, reply %d B; %d warm-up + %d measured round trips per row%n%n",
+                    REQUEST_BYTES, REPLY_BYTES, warmup, iterations);
+            System.out.printf("%-44s %9s %9s %9s %9s %12s%n", "row", "p50 µs", "p99 µs", "p99.9 µs", "max µs", "ops/s");
+            report("raw UDS ping-pong (JNR <-> echo thread)", rawPingPong(dir.resolve("echo.sock")));
+            report("null hypercall, raw frames over JNR", rawHypercalls(sock));
+            report("null hypercall, HypervisorConnection", connectionHypercalls(sock, dir));
+            pipelined(sock, dir);
+            return 0;
+        } finally {
+            if (child != null) child.stop();
+            try (var s = Files.walk(dir)) {
+                s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    private record Result(Histogram h, long elapsedNanos, int n) {}
+
+    private static void report(String row, Result r) {
+        Histogram h = r.h;
+        System.out.printf("%-44s %9.1f %9.1f %9.1f %9.1f %12.0f%n", row,
+                h.getValueAtPercentile(50) / 1e3, h.getValueAtPercentile(99) / 1e3, h.getValueAtPercentile(99.9) / 1e3,
+                h.getMaxValue() / 1e3, r.n / (r.elapsedNanos / 1e9));
+    }
+
+    private interface RoundTrip { void run() throws IOException; }
+
+    private Result measure(RoundTrip rt) throws IOException {
+        for (int i = 0; i < warmup; i++) rt.run();
+        Histogram h = new Histogram(60_000_000_000L, 3);
+        long start = System.nanoTime();
+        for (int i = 0; i < iterations; i++) {
+            long t0 = System.nanoTime();
+            rt.run();
+            h.recordValue(System.nanoTime() - t0);
+        }
+        return new Result(h, System.nanoTime() - start, iterations);
+    }
+
+    private static void writeAll(UnixSocketChannel ch, ByteBuffer b) throws IOException {
+        b.rewind();
+        while (b.hasRemaining()) ch.write(b);
+    }
+
+    private static void readAll(UnixSocketChannel ch, ByteBuffer b) throws IOException {
+        b.clear();
+        while (b.hasRemaining()) if (ch.read(b) < 0) throw new IOException("peer closed");
+    }
+
+    /** Row 1: the same byte counts against a trivial echo server (reads 72 bytes, answers 32). */
+    private Result rawPingPong(Path echoSocket) throws IOException, InterruptedException {
+        ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        server.bind(UnixDomainSocketAddress.of(echoSocket));
+        Thread echo = new Thread(() -> {
+            try (SocketChannel c = server.accept()) {
+                ByteBuffer in = ByteBuffer.allocateDirect(REQUEST_BYTES);
+                ByteBuffer out = ByteBuffer.allocateDirect(REPLY_BYTES);
+                while (true) {
+                    in.clear();
+                    while (in.hasRemaining()) if (c.read(in) < 0) return;
+                    out.clear();
+                    while (out.hasRemaining()) c.write(out);
+                }
+            } catch (IOException ignored) {
+                // client went away
+            }
+        }, "echo");
+        echo.setDaemon(true);
+        echo.start();
+        try (UnixSocketChannel ch = UnixSocketChannel.open(new UnixSocketAddress(echoSocket.toFile()))) {
+            ByteBuffer req = ByteBuffer.wrap(nullHypercall(1));
+            ByteBuffer rep = ByteBuffer.allocate(REPLY_BYTES);
+            return measure(() -> {
+                writeAll(ch, req);
+                readAll(ch, rep);
+            });
+        } finally {
+            server.close();
+            echo.join(5000);
+        }
+    }
+
+    private static byte[] nullHypercall(long id) {
+        return new Frame(FrameType.HYPERCALL, id, HypercallFrame.encode(Hypercalls.MULTICALL, 0, 0)).encode();
+    }
+
+    /** Row 2: HELLO, then the measuring thread writes HYPERCALL frames and reads each HYPERCALL_RET itself. */
+    private Result rawHypercalls(Path sock) throws IOException {
+        try (UnixSocketChannel ch = UnixSocketChannel.open(new UnixSocketAddress(sock.toFile()))) {
+            byte[] hello = new Frame(FrameType.HELLO, 1, Hello.encode(Hello.ROLE_TOOLSTACK, 1, 0, null, 0, 0, null)).encode();
+            writeAll(ch, ByteBuffer.wrap(hello));
+            ByteBuffer hdr = ByteBuffer.allocate(FrameHeader.LENGTH);
+            readAll(ch, hdr);
+            FrameHeader h = new FrameHeader().wrap(hdr.array());
+            ByteBuffer ack = ByteBuffer.allocate((int) h.length());
+            readAll(ch, ack);
+            ByteBuffer req = ByteBuffer.wrap(nullHypercall(2));
+            ByteBuffer rep = ByteBuffer.allocate(REPLY_BYTES);
+            StatusFrame status = new StatusFrame();
+            Result r = measure(() -> {
+                writeAll(ch, req);
+                readAll(ch, rep);
+                if (status.wrap(java.lang.foreign.MemorySegment.ofArray(rep.array()), FrameHeader.LENGTH).value() != 0)
+                    throw new IOException("null hypercall failed");
+            });
+            writeAll(ch, ByteBuffer.wrap(Frame.of(FrameType.BYE, 0).encode()));
+            return r;
+        }
+    }
+
+    /** Row 3: the client library's synchronous call. */
+    private Result connectionHypercalls(Path sock, Path dir) throws IOException {
+        try (HypervisorConnection c = HypervisorConnection.toolstack(sock, dir, AbiProfile.XEN_4_12, 4096)) {
+            return measure(() -> {
+                if (c.hypercall(Hypercalls.MULTICALL, 0, 0) != 0) throw new IOException("null hypercall failed");
+            });
+        }
+    }
+
+    /** Row 4: throughput with {@code window} requests in flight. */
+    private void pipelined(Path sock, Path dir) throws Exception {
+        try (HypervisorConnection c = HypervisorConnection.toolstack(sock, dir, AbiProfile.XEN_4_12, 4096)) {
+            ArrayDeque<CompletableFuture<Long>> inflight = new ArrayDeque<>();
+            int total = warmup + iterations;
+            long start = 0;
+            for (int i = 0; i < total; i++) {
+                if (i == warmup) {
+                    while (!inflight.isEmpty()) inflight.poll().get();
+                    start = System.nanoTime();
+                }
+                if (inflight.size() >= window) inflight.poll().get();
+                inflight.add(c.hypercallAsync(Hypercalls.MULTICALL, 0, 0));
+            }
+            while (!inflight.isEmpty()) inflight.poll().get();
+            double secs = (System.nanoTime() - start) / 1e9;
+            System.out.printf("%-44s %9s %9s %9s %9s %12.0f%n", "null hypercall, pipelined (window " + window + ")",
+                    "-", "-", "-", "-", iterations / secs);
+        }
+    }
+}
