@@ -28,7 +28,7 @@ public final class ToolstackStats implements StatsSource {
         this.tmem = new XcTmem(xc);
     }
 
-    public static StatsSource open(RunContext ctx) throws IOException {
+    public static ToolstackStats open(RunContext ctx) throws IOException {
         return new ToolstackStats(XcHandle.open(ctx.socket(), AbiProfile.XEN_4_12), true);
     }
 
@@ -55,6 +55,15 @@ public final class ToolstackStats implements StatsSource {
         long eph = list == null ? -1 : list.ephemeralPages();
         long freeable = list == null || list.global().isEmpty() ? -1 : list.global().get().number("Ta", 0) + Math.max(0, eph);
         return new HostSample(now, phys.totalPages(), phys.freePages(), eph, freeable, doms);
+    }
+
+    /** The domain's name from xenstore ({@code /local/domain/D/name}), or null. */
+    public String name(int domid) {
+        try {
+            return xc.xenstore() == null ? null : xc.xenstore().readOrNull("/local/domain/" + domid + "/name");
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
     }
 
     @Override public void close() {

@@ -4,7 +4,6 @@ import org.fallow.cli.RunContext;
 import org.fallow.cli.stats.HostSample;
 import org.fallow.cli.stats.Json;
 import org.fallow.cli.stats.SampleJson;
-import org.fallow.cli.stats.StatsSource;
 import org.fallow.cli.stats.ToolstackStats;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -40,10 +39,14 @@ public final class TopCommand implements Callable<Integer> {
         if (delayMs < 10) throw new IllegalArgumentException("--delay must be at least 10 ms");
         RunContext ctx = RunContext.current();
         PrintStream out = System.out;
-        TopTable table = new TopTable(pages, null);
         int limit = once ? 1 : iterations;
         boolean redraw = !json && limit != 1 && System.console() != null;
-        try (StatsSource src = ToolstackStats.open(ctx)) {
+        try (ToolstackStats src = ToolstackStats.open(ctx)) {
+            java.util.Map<Integer, String> names = new java.util.HashMap<>();
+            TopTable table = new TopTable(pages, d -> names.computeIfAbsent(d, id -> {
+                String n = src.name(id);
+                return n == null ? "" : n;
+            }));
             for (int i = 0; limit == 0 || i < limit; i++) {
                 if (i > 0) Thread.sleep(delayMs);
                 HostSample s = src.sample();
