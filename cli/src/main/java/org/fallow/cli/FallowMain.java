@@ -20,6 +20,7 @@ import java.nio.file.Path;
                 // top, demo, bench and help are added in commandLine() in xl's order
                 org.fallow.hypervisor.HypervisorMain.class,
                 AbiCommand.class,
+                org.fallow.guest.GuestMain.class,
         })
 public final class FallowMain implements Runnable {
     @Option(names = "--run-dir", paramLabel = "DIR",

@@ -1,0 +1,135 @@
+package org.fallow.guest;
+
+import org.fallow.abi.AbiProfile;
+import org.fallow.guest.hv.PhysMemFault;
+import org.fallow.guest.workload.Workload;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HexFormat;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
+/**
+ * {@code ./fallow guest}: one simulated Linux guest of an existing domain. Attaches as the domain's guest (domid +
+ * secret = its domain handle), maps its memory, boots (optional start-of-day scrub, tmem driver, balloon driver
+ * following {@code memory/target}, selfballooning), runs the workload to completion and prints its statistics.
+ */
+@Command(name = "guest", mixinStandardHelpOptions = true,
+        description = "Run a simulated Linux guest (cleancache, frontswap, balloon, selfballoon) in domain D.")
+public final class GuestMain implements Callable<Integer> {
+    private static final Logger log = LoggerFactory.getLogger(GuestMain.class);
+
+    @Option(names = "--domid", required = true, description = "the domain to run in") int domid;
+    @Option(names = "--secret", required = true, description = "the domain handle (32 hex digits)") String secret;
+    @Option(names = "--socket", required = true, description = "the hypervisor's Unix socket") Path socket;
+    @Option(names = "--workload", defaultValue = "zipf-files", description = "zipf-files | anon-grow | kbuild (default ${DEFAULT-VALUE})") String workload;
+    @Option(names = "--ops", defaultValue = "200000", description = "workload operations (default ${DEFAULT-VALUE})") long ops;
+    @Option(names = "--duration", defaultValue = "0", description = "stop after S guest seconds (0 = when the workload ends)") double durationSec;
+    @Option(names = "--time-scale", defaultValue = "0", description = "guest clock = wall clock × X; 0 = simulated (10 ms per workload step)") double timeScale;
+    @Option(names = "--no-balloon", description = "no balloon driver (a PoD guest then crashes)") boolean noBalloon;
+    @Option(names = "--selfballoon", description = "enable selfballooning (tmem.selfballooning)") boolean selfballoon;
+    @Option(names = "--no-selfshrink", description = "no frontswap selfshrinking (tmem.selfshrinking=0; on by default with --frontswap)") boolean noSelfshrink;
+    @Option(names = "--frontswap", description = "enable frontswap over a persistent tmem pool") boolean frontswap;
+    @Option(names = "--cleancache", description = "enable cleancache over private ephemeral tmem pools") boolean cleancache;
+    @Option(names = "--shared-fs-uuid", description = "also mount a shared (ocfs2-like) fs with this 32-hex-digit UUID") String sharedUuid;
+    @Option(names = "--boot-scrub", description = "zero all memory at start of day (before the balloon driver)") boolean bootScrub;
+    @Option(names = "--pv", description = "PV semantics for the first memory/target event (no static-max correction)") boolean pv;
+    @Option(names = "--vcpus", defaultValue = "1", description = "vCPUs (accepted; the simulation runs one)") int vcpus;
+    @Option(names = "--swap-pages", defaultValue = "0", description = "swap device size in pages (0 = 2 × memory)") int swapPages;
+    @Option(names = "--profile", defaultValue = "4.12", description = "tmem ABI profile: 4.12 or 2009") String profile;
+    @Option(names = "--seed", defaultValue = "1", description = "workload random seed") long seed;
+    @Option(names = "--stats-json", description = "write the final statistics here") Path statsJson;
+    @Option(names = "--progress-every", defaultValue = "5", description = "progress line every S guest seconds (0 = none)") double progressSec;
+    // sysfs knobs
+    @Option(names = "--selfballoon-interval", defaultValue = "5", description = "selfballoon_interval: seconds between selfballoon runs") int interval;
+    @Option(names = "--selfballoon-downhysteresis", defaultValue = "8", description = "selfballoon_downhysteresis: shrink by 1/N of the gap") int downhys;
+    @Option(names = "--selfballoon-uphysteresis", defaultValue = "1", description = "selfballoon_uphysteresis: grow by 1/N of the gap") int uphys;
+    @Option(names = "--selfballoon-min-usable-mb", defaultValue = "0", description = "selfballoon_min_usable_mb: explicit floor (0 = the piecewise floor)") int minUsableMb;
+    @Option(names = "--selfballoon-reserved-mb", defaultValue = "0", description = "0 = totalram/10") int reservedMb;
+    @Option(names = "--frontswap-hysteresis", defaultValue = "20", description = "frontswap_hysteresis: selfshrink removes 1/N per shrink") int fsHys;
+    @Option(names = "--frontswap-inertia", defaultValue = "3", description = "frontswap_inertia: quiet intervals before shrinking") int fsInertia;
+    @Option(names = "--max-retry-count", defaultValue = "4", description = "balloon max_retry_count (0 = retry forever)") int maxRetry;
+    @Option(names = "--max-schedule-delay", defaultValue = "32", description = "balloon max_schedule_delay in seconds") int maxDelay;
+    @Option(names = "--selfshrink-every-interval", description = "3.x/4.x selfshrink cadence (every interval after the first countdown) instead of v5.2's every 3") boolean shrinkEveryInterval;
+    @Option(names = "--no-scrub-pages", description = "do not zero pages before ballooning them out") boolean noScrubPages;
+
+    public static void main(String[] args) { System.exit(new CommandLine(new GuestMain()).execute(args)); }
+
+    GuestTunables tunables() {
+        return GuestTunables.defaults().cleancache(cleancache).frontswap(frontswap).selfballooning(selfballoon)
+                .frontswapSelfshrinking(frontswap && !noSelfshrink).balloon(!noBalloon).selfballoonIntervalSec(interval)
+                .selfballoonDownhysteresis(downhys).selfballoonUphysteresis(uphys).selfballoonMinUsableMb(minUsableMb)
+                .selfballoonReservedMb(reservedMb).frontswapHysteresis(fsHys).frontswapInertia(fsInertia)
+                .maxRetryCount(maxRetry).maxScheduleDelaySec(maxDelay).scrubPages(!noScrubPages).selfshrinkRearm(!shrinkEveryInterval);
+    }
+
+    @Override public Integer call() throws Exception {
+        byte[] handle = HexFormat.of().parseHex(secret);
+        AbiProfile abi = AbiProfile.fromLabel(profile);
+        try (GuestPlatform platform = WireGuestPlatform.connect(socket, domid, handle, abi)) {
+            return run(platform, abi);
+        }
+    }
+
+    int run(GuestPlatform platform, AbiProfile abi) throws Exception {
+        GuestTunables t = tunables();
+        GuestClock clock = timeScale > 0 ? new GuestClock.Scaled(timeScale) : new GuestClock.Simulated();
+        GuestSystem g = new GuestSystem(platform.memory(), platform.hypercaller(), t, clock,
+                new GuestSystem.BootOptions(!pv, bootScrub, swapPages, abi));
+        ConcurrentLinkedQueue<Long> targets = new ConcurrentLinkedQueue<>();
+        if (!noBalloon) {
+            long staticMaxKib = platform.watchTarget(targets::add);
+            if (staticMaxKib > 0) g.balloon().staticMaxPages(staticMaxKib >> 2);
+        }
+        Runnable drainTargets = () -> {
+            for (Long kib; (kib = targets.poll()) != null; ) g.balloon().onXenstoreTarget(kib, clock.nowMs());
+        };
+        drainTargets.run();
+        g.settleBalloon(100_000); // boot: inflate to the initial target before the workload touches memory
+        if (sharedUuid != null) {
+            byte[] u = HexFormat.of().parseHex(sharedUuid);
+            g.kernel().mount("ocfs2", true, le64(u, 0), le64(u, 8));
+        }
+        Workload w = Workload.byName(workload, platform.memory().frames(), ops);
+        log.info("dom{} guest booted: {} frames, {}; workload {}", platform.domid(), platform.memory().frames(),
+                g.kernel().describe(), workload);
+        int rc = 0;
+        try {
+            g.run(new DrainingWorkload(w, drainTargets, platform::alive), new SplittableRandom(seed), (long) (durationSec * 1000),
+                    (long) (progressSec * 1000), line -> System.out.println("dom" + platform.domid() + " " + line));
+        } catch (PhysMemFault | java.io.UncheckedIOException e) {
+            log.error("dom{}: guest memory gone ({}); stopping", platform.domid(), e.getMessage());
+            rc = 3;
+        }
+        if (!platform.alive()) rc = 3;
+        String json = GuestStats.toJson(GuestStats.collect(g, w, platform.domid()));
+        System.out.print(json);
+        if (statsJson != null) Files.writeString(statsJson, json);
+        return rc;
+    }
+
+    private static long le64(byte[] b, int off) {
+        long v = 0;
+        for (int i = 7; i >= 0; i--) v = (v << 8) | (b[off + i] & 0xFF);
+        return v;
+    }
+
+    /** Delivers xenstore target changes on the guest thread before each workload step. */
+    private record DrainingWorkload(Workload w, Runnable drain, java.util.function.BooleanSupplier alive) implements Workload {
+        @Override public String name() { return w.name(); }
+        @Override public void setup(org.fallow.guest.mm.GuestKernel k, java.util.random.RandomGenerator r) { w.setup(k, r); }
+        @Override public boolean step(org.fallow.guest.mm.GuestKernel k, java.util.random.RandomGenerator r) {
+            drain.run();
+            if (!alive.getAsBoolean()) throw new PhysMemFault(-1, "the domain is gone");
+            return w.step(k, r);
+        }
+        @Override public long ops() { return w.ops(); }
+    }
+}

@@ -1,0 +1,44 @@
+package org.fallow.guest.hv;
+
+/**
+ * The guest's view of its own physical memory ("RAM"), byte-addressed by guest-physical address (gfn * 4096 +
+ * offset). Little-endian, as on x86. Implementations go through the hypervisor's access protocol (a non-present frame
+ * faults and is populated or paged in); a frame that can never be accessed throws {@link PhysMemFault}.
+ */
+public interface PhysMem {
+    int PAGE_SIZE = 4096;
+    int PAGE_SHIFT = 12;
+
+    /** Number of guest frames (max_pfn). */
+    long frames();
+
+    long readLong(long gpa);
+
+    void writeLong(long gpa, long value);
+
+    int readInt(long gpa);
+
+    void writeInt(long gpa, int value);
+
+    void writeShort(long gpa, short value);
+
+    /** Copies a whole frame out (4096 bytes into {@code dst}). */
+    void readPage(long gfn, byte[] dst);
+
+    /** Overwrites a whole frame with {@code src} (4096 bytes). */
+    void writePage(long gfn, byte[] src);
+
+    /** Zeroes a whole frame (a scrub). */
+    void zeroPage(long gfn);
+
+    /** Zeroes {@code len} bytes at {@code gpa} (within one frame). */
+    void zero(long gpa, int len);
+
+    /**
+     * What the firmware memory map says about {@code gfn} at boot: RAM (possibly populate-on-demand), a hole (the VGA
+     * hole of an HVM guest), or RAM the domain does not have yet (to be ballooned in). Default: all RAM.
+     */
+    default org.fallow.guest.mm.FrameKind bootState(long gfn) { return org.fallow.guest.mm.FrameKind.FREE; }
+
+    static long gpa(long gfn) { return gfn << PAGE_SHIFT; }
+}

@@ -1,0 +1,128 @@
+package org.fallow.guest.balloon;
+
+import org.fallow.guest.GuestTunables;
+import org.fallow.guest.hv.MemoryOps;
+import org.fallow.guest.hv.SegmentPhysMem;
+import org.fallow.guest.mm.FrameKind;
+import org.fallow.guest.mm.GuestKernel;
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.Arena;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Balloon worker batching and backoff (linux-guest.md §5.2) against a scripted hypervisor answer. */
+class BalloonDriverTest {
+    /** Answers every reservation call with {@code answer} extents done (clamped to the request) and records batch sizes. */
+    static final class ScriptedMemoryOps implements MemoryOps {
+        long answer = Long.MAX_VALUE;
+        final List<Integer> populate = new ArrayList<>(), decrease = new ArrayList<>();
+
+        @Override public long populatePhysmap(long[] gfns, int n) { populate.add(n); return Math.min(answer, n); }
+        @Override public long decreaseReservation(long[] gfns, int n) { decrease.add(n); return Math.min(answer, n); }
+        @Override public long currentReservation() { return 0; }
+        @Override public long maximumReservation() { return 0; }
+    }
+
+    private final GuestKernel k = new GuestKernel(SegmentPhysMem.allocate(Arena.ofAuto(), 4096), 128);
+    private final ScriptedMemoryOps ops = new ScriptedMemoryOps();
+    private final GuestTunables t = GuestTunables.defaults();
+
+    private void runUntilIdle(BalloonDriver b, long now) {
+        for (int i = 0; i < 1000 && b.nextRunMs() >= 0 && b.nextRunMs() <= now; i++) b.process(now);
+    }
+
+    @Test void inflatesInBatchesOf512AndDeflatesBack() {
+        BalloonDriver b = new BalloonDriver(k, ops, t, true);
+        b.staticMaxPages(4096);
+        b.onXenstoreTarget(1800 * 4, 0); // KiB
+        runUntilIdle(b, 0);
+        assertEquals(1800, k.currentPages());
+        assertEquals(4096 - 1800, k.allocator().balloonedPages());
+        assertEquals(List.of(512, 512, 512, 512, 248), ops.decrease);
+        b.onXenstoreTarget(3000 * 4, 1);
+        runUntilIdle(b, 1);
+        assertEquals(3000, k.currentPages());
+        assertEquals(List.of(512, 512, 176), ops.populate);
+        assertEquals(BalloonState.DONE, b.lastState());
+        assertEquals(1, b.scheduleDelaySec());
+    }
+
+    @Test void hvmSubtractsStaticMaxMinusInitialTargetOnce() {
+        BalloonDriver b = new BalloonDriver(k, ops, t, true);
+        b.staticMaxPages(4096 + 100); // 100 pages of "holes" the guest does not see
+        b.onXenstoreTarget(2000 * 4, 0);
+        assertEquals(1900, b.targetPages());
+        b.onXenstoreTarget(3000 * 4, 0);
+        assertEquals(2900, b.targetPages());
+    }
+
+    @Test void cannotGrowBeyondWhatWasBallooned() {
+        BalloonDriver b = new BalloonDriver(k, ops, t, false);
+        b.setTarget(10_000, 0);
+        assertEquals(4096, b.currentTarget());
+        assertFalse(b.process(0) && !ops.populate.isEmpty());
+    }
+
+    @Test void backoffDoublesToTheCapWhenRetriesAreUnlimited() {
+        t.maxRetryCount(0);
+        BalloonDriver b = new BalloonDriver(k, ops, t, false);
+        b.setTarget(3000, 0);
+        runUntilIdle(b, 0);
+        b.setTarget(4096, 1000);
+        ops.answer = 0; // the host has no memory
+        long now = 1000;
+        List<Long> delays = new ArrayList<>();
+        for (int i = 0; i < 7; i++) {
+            b.process(now);
+            assertEquals(BalloonState.EAGAIN, b.lastState());
+            delays.add(b.nextRunMs() - now);
+            now = b.nextRunMs();
+        }
+        assertEquals(List.of(2000L, 4000L, 8000L, 16000L, 32000L, 32000L, 32000L), delays);
+        ops.answer = Long.MAX_VALUE;
+        b.process(now);
+        assertEquals(4096, k.currentPages());
+        assertEquals(1, b.scheduleDelaySec());
+    }
+
+    @Test void givesUpAfterMaxRetryCountUntilTheTargetChanges() {
+        BalloonDriver b = new BalloonDriver(k, ops, t, false);
+        b.setTarget(3000, 0);
+        runUntilIdle(b, 0);
+        ops.answer = 0;
+        b.setTarget(4096, 0);
+        long now = 0;
+        int passes = 0;
+        while (b.nextRunMs() >= 0) {
+            now = b.nextRunMs();
+            b.process(now);
+            passes++;
+        }
+        assertEquals(4, passes); // retry_count 2, 3, 4 wait; the 4th failure exceeds max_retry_count 4
+        assertEquals(BalloonState.ECANCELED, b.lastState());
+        assertEquals(1, b.cancels());
+        ops.answer = Long.MAX_VALUE;
+        b.setTarget(4000, now + 1);
+        runUntilIdle(b, now + 1);
+        assertEquals(4000, k.currentPages());
+    }
+
+    @Test void inflationNeverSwapsAndTakesAtMostMemAvailable() {
+        var anon = k.spawn();
+        k.resize(anon, 3000);
+        for (int v = 0; v < 3000; v++) k.touch(anon, v, true);
+        long availBefore = k.memAvailable();
+        BalloonDriver b = new BalloonDriver(k, ops, t, false);
+        b.setTarget(1000, 0);
+        b.process(0);
+        assertTrue(k.allocator().balloonedPages() <= availBefore);
+        assertEquals(3000, anon.residentPages(), "balloon allocations never push anonymous memory out");
+        assertEquals(0, k.allocator().count(FrameKind.FREE) < 0 ? 1 : 0);
+        assertTrue(b.nextRunMs() > 0, "short of the target: retry later");
+    }
+}
