@@ -42,6 +42,7 @@ public final class FallowMain implements Runnable {
         for (Object c : org.fallow.xc.tools.DomainCommands.commands()) cl.addSubcommand(c);
         for (Object c : org.fallow.xc.tools.TmemCommands.commands()) cl.addSubcommand(c);
         cl.addSubcommand(new TopCommand());
+        cl.addSubcommand(new org.fallow.cli.demo.DemoCommand());
         cl.addSubcommand(new BenchCommand());
         cl.addSubcommand(new CommandLine.HelpCommand());
         cl.setExecutionExceptionHandler((ex, line, pr) -> {

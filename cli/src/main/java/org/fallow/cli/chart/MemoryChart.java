@@ -100,7 +100,7 @@ public final class MemoryChart {
             paints[i] = guestColour(i);
             i++;
         }
-        ds.addSeries(line(series, samples, "tmem ephemeral", s -> Math.max(0, s.tmemEphPages()), false));
+        ds.addSeries(line(series, samples, "tmem (ephemeral + free list)", HostSample::tmemHostPages, false));
         paints[i++] = TMEM_COLOUR;
         ds.addSeries(line(series, samples, "hypervisor other", HostSample::otherPages, false));
         paints[i++] = OTHER_COLOUR;
@@ -157,6 +157,7 @@ public final class MemoryChart {
         p.setBackgroundPaint(Color.WHITE);
         p.setDomainGridlinePaint(new Color(0xdddddd));
         p.setRangeGridlinePaint(new Color(0xdddddd));
+        int n = 0;
         for (DemoEvent e : series.events()) {
             ValueMarker m = new ValueMarker(series.seconds(e.timeMillis()), new Color(0x555555),
                     new BasicStroke(1f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 1f, new float[]{3f, 3f}, 0f));
@@ -165,6 +166,7 @@ public final class MemoryChart {
                 m.setLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 10));
                 m.setLabelAnchor(RectangleAnchor.TOP_RIGHT);
                 m.setLabelTextAnchor(TextAnchor.TOP_LEFT);
+                m.setLabelOffset(new org.jfree.chart.ui.RectangleInsets(4 + 13 * (n++ % 5), 2, 2, 2));
             }
             p.addDomainMarker(m, Layer.FOREGROUND);
         }

@@ -70,7 +70,7 @@ public final class DemoCommand implements Callable<Integer> {
         }
         Path runDir = Files.createTempDirectory(Path.of("/tmp"), "fallow-demo-");
         try {
-            DemoRunner.Result r = new DemoRunner(s, out, runDir, DemoToolstacks::open, System.out).run();
+            DemoRunner.Result r = new DemoRunner(s, out, runDir, XcDemoToolstack::open, System.out).run();
             System.out.println();
             System.out.print(r.report());
             System.out.println();
@@ -79,8 +79,9 @@ public final class DemoCommand implements Callable<Integer> {
             System.out.println("report:  " + r.reportFile());
             System.out.println("samples: " + r.jsonl() + ", " + r.csv());
             System.out.println("logs:    " + out.toAbsolutePath().resolve("logs"));
-            boolean failed = r.guestExitCodes().values().stream().anyMatch(c -> c == null || c != 0);
-            if (failed) System.out.println("some guests failed: " + r.guestExitCodes());
+            boolean failed = r.failure() != null || r.guestExitCodes().values().stream().anyMatch(c -> c == null || c != 0);
+            if (r.failure() != null) System.out.println("the run failed: " + r.failure());
+            else if (failed) System.out.println("some guests failed (exit codes): " + r.guestExitCodes());
             return failed ? 1 : 0;
         } finally {
             deleteTree(runDir);
