@@ -32,6 +32,7 @@ class ChildProcessesTest {
             b = cp.startCommand("b", List.of("sh", "-c", "echo up; exec sleep 600"));
             assertTrue(a.alive() && b.alive());
             assertEquals(List.of(a, b), cp.children());
+            while (!Files.readString(b.log()).contains("up")) Thread.sleep(10); // b is running its sleep now
         }
         assertFalse(a.alive());
         assertFalse(b.alive());
