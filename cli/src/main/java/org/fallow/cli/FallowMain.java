@@ -21,6 +21,7 @@ import java.nio.file.Path;
                 org.fallow.hypervisor.HypervisorMain.class,
                 AbiCommand.class,
                 org.fallow.guest.GuestMain.class,
+                org.fallow.xc.tools.XenstoreCommand.class,
         })
 public final class FallowMain implements Runnable {
     @Option(names = "--run-dir", paramLabel = "DIR",

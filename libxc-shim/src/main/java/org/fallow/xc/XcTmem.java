@@ -1,5 +1,6 @@
 package org.fallow.xc;
 
+import org.fallow.abi.AbiProfile;
 import org.fallow.abi.Hypercalls;
 import org.fallow.abi.xen.SysctlConstants;
 import org.fallow.abi.xen.TmemConstants;
@@ -29,6 +30,22 @@ public final class XcTmem {
     private final XcHandle xc;
 
     public XcTmem(XcHandle xc) { this.xc = xc; }
+
+    /**
+     * {@code xc_tmem_control} as the libxc of the handle's ABI profile spells it, so C-style calls work as written:
+     * 2009 (seed 002): {@code xc_tmem_control(xc, pool_id, subop, cli_id, arg1, arg2, buf)} through TMEM_CONTROL;
+     * 4.12: {@code xc_tmem_control(xch, pool_id, cmd, cli_id, len, arg, buf)} through XEN_SYSCTL_tmem_op.
+     */
+    public static long xc_tmem_control(XcHandle xc, int poolId, int subop, int cliId, int a, int b, MemorySegment buf) throws IOException {
+        XcTmem t = new XcTmem(xc);
+        return xc.connection().profile() == AbiProfile.TMEM_2009 ? t.control2009(poolId, subop, cliId, a, b, buf)
+                : t.control(poolId, subop, cliId, a, b, buf);
+    }
+
+    /** {@code xc_tmem_auth(xch, cli_id, uuid_str, enable)} (4.12). */
+    public static long xc_tmem_auth(XcHandle xc, int cliId, String uuid, int enable) throws IOException {
+        return new XcTmem(xc).auth(cliId, uuid, enable != 0);
+    }
 
     /**
      * 4.12 {@code xc_tmem_control(xch, pool_id, cmd, cli_id, len, arg, buf)}: {@code buf} ({@code len} bytes, may be

@@ -116,7 +116,7 @@ class TmemEndToEndTest {
             XcTmem tmem = new XcTmem(xc);
             String sock = hv.socket().toString();
             int d = createGuestDomain(xc);
-            assertEquals(1, tmem.auth(d, "00000000-0000-2222-0000-000000001111", true), "xc_tmem_auth creates the client");
+            assertEquals(1, XcTmem.xc_tmem_auth(xc, d, "00000000-0000-2222-0000-000000001111", 1), "xc_tmem_auth creates the client");
             try (Guest g = new Guest(hv.socket(), d, AbiProfile.XEN_4_12, run.resolve("guest.log"))) {
                 g.until("WAIT frozen");
                 assertEquals(0, g.rc("new_pool_private"));
@@ -149,6 +149,10 @@ class TmemEndToEndTest {
                 assertTrue(list.contains("C=CI:" + d + ",ww:0,co:0,fr:0,Tc:0,Ge:1,Pp:"), list);
                 assertTrue(list.contains("P=CI:" + d + ",PI:1,PT:PP,U0:0,U1:0\n"), list);
                 assertTrue(list.endsWith("T\n"), list);
+                java.lang.foreign.MemorySegment lb = java.lang.foreign.Arena.ofAuto().allocate(8192);
+                // 4.12 libxc: xc_tmem_control(xch, pool_id, cmd, cli_id, len, arg, buf)
+                assertEquals(0, XcTmem.xc_tmem_control(xc, -1, TmemConstants.XEN_SYSCTL_TMEM_OP_LIST, d, 8192, 0, lb));
+                assertTrue(lb.getString(0).startsWith("C=CI:" + d + ",ww:0,co:0,fr:0,Tc:0,"), lb.getString(0));
                 String one = run(sock, "tmem-list", "-l", String.valueOf(d));
                 assertTrue(one.startsWith("C=CI:" + d + ","), one);
                 assertTrue(one.contains("P=CI:" + d + ",PI:1,PT:PP,U0:0,U1:0,Pc:1,"), one);
@@ -211,7 +215,7 @@ class TmemEndToEndTest {
                 assertEquals(1, g.rc("put_keep"));
                 // the seed's call: xc_tmem_control(xc, pool_id, TMEMC_LIST, cli_id, arg1 = len, arg2 = long, buf)
                 java.lang.foreign.MemorySegment buf = java.lang.foreign.Arena.ofAuto().allocate(4096);
-                assertEquals(0, t9.control2009(-1, TmemConstants.TMEMC_LIST, -1, 4096, 0, buf));
+                assertEquals(0, XcTmem.xc_tmem_control(xc9, -1, TmemConstants.TMEMC_LIST, -1, 4096, 0, buf));
                 String text = buf.getString(0);
                 assertTrue(text.contains("C=CI:" + d + ",ww:0,ca:0,co:0,fr:0\n"), text);
                 assertTrue(text.contains("P=CI:" + d + ",PI:1,PT:PS,U0:1111,U1:2222\n"), text);

@@ -32,7 +32,10 @@ class ChildProcessesTest {
             b = cp.startCommand("b", List.of("sh", "-c", "echo up; exec sleep 600"));
             assertTrue(a.alive() && b.alive());
             assertEquals(List.of(a, b), cp.children());
-            while (!Files.readString(b.log()).contains("up")) Thread.sleep(10); // b is running its sleep now
+            // b must have started (printed its line) before it is stopped, or there is nothing to check in its log
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!(Files.exists(b.log()) && Files.readString(b.log()).contains("up")) && System.nanoTime() < deadline)
+                Thread.sleep(10);
         }
         assertFalse(a.alive());
         assertFalse(b.alive());

@@ -58,7 +58,7 @@ final class ConnectionHandler extends SimpleChannelInboundHandler<Frame> impleme
 
     @Override public void channelActive(ChannelHandlerContext ctx) throws Exception {
         peer = new ChannelPeer(ctx.channel(), "conn#" + connectionNo);
-        peer.rename("conn#" + connectionNo);
+        peer.rename(peer.describe()); // also names the channel for the decoder's log lines
         log.debug("{}: connected", peer);
         super.channelActive(ctx);
     }

@@ -19,6 +19,9 @@ public final class TmemClient {
     boolean migrating;
     boolean wasFrozen;
 
+    /** Persistent pages deleted while migrating: {pool_id, index, oid0, oid1, oid2} (SAVE_GET_NEXT_INV). */
+    final java.util.ArrayDeque<long[]> invalidated = new java.util.ArrayDeque<>();
+
     // ephemeral LRU of pages in pools this client owns
     TmemPage lruHead, lruTail;
     long ephCount, ephCountMax;

@@ -203,13 +203,55 @@ public final class TmemControl {
         return 0;
     }
 
-    /** SAVE_END: clears migrating, restores frozen. 0, or -ENOENT. */
+    /** SAVE_END: clears migrating, frees the invalidated list, restores frozen. 0, or -ENOENT. */
     public long saveEnd(int cliId) {
         TmemClient c = engine.client(cliId);
         if (c == null) return -XenErrno.ENOENT;
         c.migrating = false;
+        c.invalidated.clear();
+        for (TmemPool p : c.pools) if (p != null) p.saveList = null;
         c.frozen = c.wasFrozen;
         return 0;
+    }
+
+    /** tmem_handle (4.12, 32 bytes): pool_id, index, oid. */
+    public record Handle(int poolId, int index, TmemOid oid) {}
+
+    /** One saved page: its handle and 4096 bytes. */
+    public record SavedPage(Handle handle, byte[] data) {}
+
+    /**
+     * SAVE_GET_NEXT_PAGE: the next page of persistent pool {@code poolId}; {@code room} = the caller's buffer length
+     * (at least 4096 + 32, else -ENOMEM). Returns the page, or null with {@code rc[0]} = -1 (no such persistent pool,
+     * or the end of the pool: the cursor restarts) / -ENOMEM.
+     */
+    public SavedPage saveGetNextPage(int cliId, int poolId, long room, long[] rc) {
+        TmemClient c = engine.client(cliId);
+        TmemPool p = c == null ? null : c.pool(poolId);
+        if (p == null || !p.persistent) { rc[0] = -1; return null; }
+        if (room < TmemDefs.PAGE_SIZE + 32) { rc[0] = -XenErrno.ENOMEM; return null; }
+        TmemPage page = engine.nextSavedPage(p);
+        if (page == null) { rc[0] = -1; return null; }
+        byte[] data = new byte[TmemDefs.PAGE_SIZE];
+        engine.readPage(page, data);
+        rc[0] = 1;
+        return new SavedPage(new Handle(poolId, page.index, page.obj.oid), data);
+    }
+
+    /** SAVE_GET_NEXT_INV: the next handle of a persistent page deleted while migrating, or null (returns 0). */
+    public Handle saveGetNextInv(int cliId) {
+        TmemClient c = engine.client(cliId);
+        if (c == null || c.invalidated.isEmpty()) return null;
+        long[] h = c.invalidated.poll();
+        return new Handle((int) h[0], (int) h[1], new TmemOid(h[2], h[3], h[4]));
+    }
+
+    /** RESTORE_PUT_PAGE: put 4096 bytes from {@code src} into the client's pool: 1 or a put error; -1 without a pool. */
+    public long restorePutPage(int cliId, int poolId, TmemOid oid, int index, java.lang.foreign.MemorySegment src) {
+        TmemClient c = engine.client(cliId);
+        TmemPool p = c == null ? null : c.pool(poolId);
+        if (p == null) return -1;
+        return engine.restorePut(c, p, oid, index, src);
     }
 
     /** RESTORE_BEGIN: creates the client: 0, -EEXIST if it exists, -ENOMEM if it cannot be created. */

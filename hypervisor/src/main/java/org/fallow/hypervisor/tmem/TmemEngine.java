@@ -588,8 +588,13 @@ public final class TmemEngine implements HostMemory.Reclaimer {
         obj.pages.remove(page.index);
         pool.pgpCount--;
         stats.pgpCount--;
-        if (pool.persistent) pool.client.persCount--;
-        else lru.remove(page, pool.client);
+        if (pool.persistent) {
+            pool.client.persCount--;
+            if (pool.client.migrating)
+                pool.client.invalidated.add(new long[] {pool.poolId, page.index, obj.oid.oid0(), obj.oid.oid1(), obj.oid.oid2()});
+        } else {
+            lru.remove(page, pool.client);
+        }
         releaseData(page, pool);
         if (obj.pages.isEmpty()) {
             pool.objects.remove(obj.oid);
@@ -644,6 +649,45 @@ public final class TmemEngine implements HostMemory.Reclaimer {
             pool.flushObjsFound++;
         }
         return pool.client.frozen ? -XenErrno.EFROZEN : 1;
+    }
+
+    // ------------------------------------------------------------------------------------------------ save/restore
+
+    /**
+     * SAVE_GET_NEXT_PAGE's iteration: the next page of a persistent pool still stored since the save began (a
+     * snapshot taken on the first call), or null at the end (the cursor restarts).
+     */
+    TmemPage nextSavedPage(TmemPool pool) {
+        if (pool.saveList == null) {
+            List<TmemPage> all = new ArrayList<>((int) pool.pgpCount);
+            for (TmemObject o : pool.objects.values()) all.addAll(o.pages.values());
+            pool.saveList = all;
+            pool.saveNext = 0;
+        }
+        while (pool.saveNext < pool.saveList.size()) {
+            TmemPage p = pool.saveList.get(pool.saveNext++);
+            if (p.obj.pages.get(p.index) == p && pool.objects.get(p.obj.oid) == p.obj) return p;
+        }
+        pool.saveList = null;
+        return null;
+    }
+
+    /** A stored page's 4096 bytes (decompressed). */
+    void readPage(TmemPage page, byte[] out) { decodeInto(page, out); }
+
+    /** RESTORE_PUT_PAGE: a put into the client's pool from a 4096-byte buffer (do_tmem_put semantics). */
+    long restorePut(TmemClient client, TmemPool pool, TmemOid oid, int index, MemorySegment src) {
+        inEngine = true;
+        current = client;
+        try {
+            return put(client, pool, oid, index, (buf, old) -> {
+                MemorySegment.copy(src, 0, MemorySegment.ofArray(buf), 0, PAGE_SIZE);
+                return true;
+            }, false);
+        } finally {
+            inEngine = false;
+            current = null;
+        }
     }
 
     // ------------------------------------------------------------------------------------------------ memory

@@ -23,6 +23,10 @@ public final class TmemPool {
     PageBudget budget;
     ByteArena arena;
 
+    /** SAVE_GET_NEXT_PAGE cursor: a snapshot of the pages when the save started, and the next position. */
+    java.util.List<TmemPage> saveList;
+    int saveNext;
+
     // statistics (Xen's names)
     long pgpCount, pgpCountMax, objCount, objCountMax;
     long goodPuts, puts, dupPutsFlushed, dupPutsReplaced, noMemPuts, foundGets, gets;

@@ -23,14 +23,16 @@ import static org.fallow.hypervisor.tmem.TmemDefs.*;
  *  xen_tmem_pool_info (32 B): 0 flags.raw, 4 id, 8 u64 n_pages, 16 u64 uuid[0], 24 u64 uuid[1]
  * </pre>
  * Privilege and the interface version are checked by the sysctl dispatcher before this runs. Save/restore page
- * streaming (SAVE_GET_NEXT_PAGE, SAVE_GET_NEXT_INV, RESTORE_PUT_PAGE) is not implemented: -EOPNOTSUPP.
+ * streaming follows the intended 4.12 behaviour: SAVE_GET_NEXT_PAGE writes a tmem_handle then the 4096-byte page
+ * (every page, compressed or not), SAVE_GET_NEXT_INV the handles of persistent pages deleted while migrating,
+ * RESTORE_PUT_PAGE puts a 4096-byte buffer (index = arg).
  */
 public final class TmemSysctl implements ControlOp.Handler {
     private static final Logger log = LoggerFactory.getLogger(TmemSysctl.class);
     public static final int XEN_SYSCTL_TMEM_OP = 24;
     public static final int OFF_CMD = 8, OFF_POOL_ID = 12, OFF_CLI_ID = 16, OFF_LEN = 20, OFF_ARG = 24, OFF_PAD = 28,
             OFF_OID = 32, OFF_BUF = 56;
-    public static final int CLIENT_SIZE = 20, POOL_INFO_SIZE = 32;
+    public static final int CLIENT_SIZE = 20, POOL_INFO_SIZE = 32, HANDLE_SIZE = 32;
     static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final ValueLayout.OfLong I64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
@@ -62,10 +64,10 @@ public final class TmemSysctl implements ControlOp.Handler {
             case OP_RESTORE_BEGIN -> control.restoreBegin(cli);
             case OP_RESTORE_FLUSH_PAGE -> control.restoreFlushPage(cli, poolId,
                     new TmemOid(op.get(I64, OFF_OID), op.get(I64, OFF_OID + 8), op.get(I64, OFF_OID + 16)), arg);
-            case OP_SAVE_GET_NEXT_PAGE, OP_SAVE_GET_NEXT_INV, OP_RESTORE_PUT_PAGE -> {
-                log.warn("tmem: sysctl subop {} (save/restore page streaming) not implemented -> -EOPNOTSUPP", cmd);
-                yield -XenErrno.EOPNOTSUPP;
-            }
+            case OP_SAVE_GET_NEXT_PAGE -> saveGetNextPage(mem, cli, poolId, buf, len);
+            case OP_SAVE_GET_NEXT_INV -> saveGetNextInv(mem, cli, buf, len);
+            case OP_RESTORE_PUT_PAGE -> restorePutPage(mem, cli, poolId,
+                    new TmemOid(op.get(I64, OFF_OID), op.get(I64, OFF_OID + 8), op.get(I64, OFF_OID + 16)), arg, buf, len);
             default -> {
                 log.warn("tmem: unknown sysctl tmem subop {} -> -1", cmd);
                 yield -1;
@@ -90,6 +92,50 @@ public final class TmemSysctl implements ControlOp.Handler {
 
     private long list(GuestAddressSpace mem, int cli, long buf, long len, boolean lng) {
         return writeList(control.engine(), mem, cli, buf, len, lng, false);
+    }
+
+    static void writeHandle(MemorySegment s, TmemControl.Handle h) {
+        s.set(I32, 0, h.poolId());
+        s.set(I32, 4, h.index());
+        s.set(I64, 8, h.oid().oid0());
+        s.set(I64, 16, h.oid().oid1());
+        s.set(I64, 24, h.oid().oid2());
+    }
+
+    private long saveGetNextPage(GuestAddressSpace mem, int cli, int poolId, long buf, long len) {
+        long[] rc = new long[1];
+        TmemControl.SavedPage p = control.saveGetNextPage(cli, poolId, len, rc);
+        if (p == null) return rc[0];
+        try {
+            MemorySegment s = mem.map(buf, HANDLE_SIZE + PAGE_SIZE);
+            writeHandle(s, p.handle());
+            MemorySegment.copy(MemorySegment.ofArray(p.data()), 0, s, HANDLE_SIZE, PAGE_SIZE);
+            return 1;
+        } catch (GuestFault e) {
+            return -XenErrno.EFAULT;
+        }
+    }
+
+    private long saveGetNextInv(GuestAddressSpace mem, int cli, long buf, long len) {
+        if (len < HANDLE_SIZE) return 0;
+        TmemControl.Handle h = control.saveGetNextInv(cli);
+        if (h == null) return 0;
+        try {
+            writeHandle(mem.map(buf, HANDLE_SIZE), h);
+            return 1;
+        } catch (GuestFault e) {
+            return -XenErrno.EFAULT;
+        }
+    }
+
+    private long restorePutPage(GuestAddressSpace mem, int cli, int poolId, TmemOid oid, int index, long buf, long len) {
+        if (!control.hasClient(cli) || control.engine().client(cli).pool(poolId) == null) return -1;
+        if (len != PAGE_SIZE) return -XenErrno.EINVAL;
+        try {
+            return control.restorePutPage(cli, poolId, oid, index, mem.map(buf, PAGE_SIZE));
+        } catch (GuestFault e) {
+            return -XenErrno.EFAULT;
+        }
     }
 
     private long getClientInfo(GuestAddressSpace mem, int cli, long buf) {

@@ -184,7 +184,7 @@ class TmemSubsystemTest {
         assertEquals(0, sysctl(OP_THAW, 0, 0xFFFF, 0, 0, 0));
         assertEquals(-1, sysctl(OP_FLUSH, 0, 5, 0, 100, 0));
         assertEquals(0, sysctl(OP_FLUSH, 0, 0xFFFF, 0, 100, 0));
-        assertEquals(-XenErrno.EOPNOTSUPP, sysctl(OP_SAVE_GET_NEXT_PAGE, 0, 5, 0, 0, 0));
+        assertEquals(-1, sysctl(OP_SAVE_GET_NEXT_PAGE, 0, 5, 8192, 0, buf), "pool 0 is ephemeral");
         assertEquals(-1, sysctl(55, 0, 5, 0, 0, 0));
         assertEquals(0, sysctl(OP_DESTROY, 0, 5, 0, 0, 0));
         assertEquals(0, (int) hv.onDispatch(() -> hv.tmem.engine().client(5).nrPools()));
@@ -211,5 +211,81 @@ class TmemSubsystemTest {
         assertNull(hv.onDispatch(() -> hv.tmem.engine().client(5)));
         assertEquals(0, m.totPages());
         assertSame(hv.tmem, TmemSubsystem.of(hv.core));
+    }
+
+    private long sysctlOid(int cmd, int poolId, int cliId, int len, int arg, long buf, TmemOid oid) {
+        MemorySegment s = MemorySegment.ofArray(new long[17]);
+        s.set(I32, TmemSysctl.OFF_CMD, cmd);
+        s.set(I32, TmemSysctl.OFF_POOL_ID, poolId);
+        s.set(I32, TmemSysctl.OFF_CLI_ID, cliId);
+        s.set(I32, TmemSysctl.OFF_LEN, len);
+        s.set(I32, TmemSysctl.OFF_ARG, arg);
+        s.set(I64, TmemSysctl.OFF_OID, oid.oid0());
+        s.set(I64, TmemSysctl.OFF_OID + 8, oid.oid1());
+        s.set(I64, TmemSysctl.OFF_OID + 16, oid.oid2());
+        s.set(I64, TmemSysctl.OFF_BUF, buf);
+        ControlOp cop = new ControlOp(hv.toolstack(AbiProfile.XEN_4_12), s);
+        return hv.onDispatch(() -> hv.core.sysctls().get(TmemSysctl.XEN_SYSCTL_TMEM_OP).invoke(cop));
+    }
+
+    @Test void saveStreamsPersistentPagesAndRestorePutsThemIntoAnotherDomain() {
+        FakeDomainMemory m = hv.createDomain(5, 16, 1000);
+        FakeDomainMemory m7 = hv.createDomain(7, 16, 1000);
+        Caller g = hv.guest(5, AbiProfile.XEN_4_12);
+        TmemOpCodec.encodeNewPool(AbiProfile.XEN_4_12, m.ram.asSlice(OPH, 56), 0, 0, (1 << 24) | POOL_PERSIST);
+        assertEquals(0, hv.tmemOp(g, OPH));
+        hv.onDispatch(() -> hv.tmem.control().setClientInfo(5, new TmemControl.ClientInfo(1, 16, 0, CLIENT_FLAG_COMPRESS, 0)));
+        java.util.Map<TmemOid, byte[]> stored = new java.util.HashMap<>();
+        for (int i = 0; i < 4; i++) {
+            if (i % 2 == 0) fill(m, 1, 100 + i); else m.ram.asSlice(4096, 4096).fill((byte) ('a' + i)); // raw and LZO pages
+            TmemOid oid = new TmemOid(i, 0, 9);
+            TmemOpCodec.encodePage(AbiProfile.XEN_4_12, m.ram.asSlice(OPH, 56), PUT_PAGE, 0, oid, i, 1);
+            assertEquals(1, hv.tmemOp(g, OPH));
+            stored.put(oid, frame(m, 1));
+        }
+        long buf = InProcessHypervisor.ARENA_BASE + 4096;
+        MemorySegment b = hv.arena.asSlice(4096, 8192);
+        assertEquals(0, sysctl(OP_SAVE_BEGIN, 0, 5, 0, 1, 0));
+        assertEquals(-XenErrno.ENOMEM, sysctl(OP_SAVE_GET_NEXT_PAGE, 0, 5, 4096, 0, buf), "room for handle + page needed");
+        java.util.Map<TmemOid, byte[]> saved = new java.util.HashMap<>();
+        java.util.Map<TmemOid, Integer> index = new java.util.HashMap<>();
+        long rc;
+        while ((rc = sysctl(OP_SAVE_GET_NEXT_PAGE, 0, 5, 8192, 0, buf)) == 1) {
+            TmemOid oid = new TmemOid(b.get(I64, 8), b.get(I64, 16), b.get(I64, 24));
+            assertEquals(0, b.get(I32, 0), "pool id");
+            index.put(oid, b.get(I32, 4));
+            saved.put(oid, b.asSlice(32, 4096).toArray(ValueLayout.JAVA_BYTE));
+        }
+        assertEquals(-1, rc, "end of the pool");
+        assertEquals(stored.keySet(), saved.keySet());
+        for (TmemOid o : stored.keySet()) assertArrayEquals(stored.get(o), saved.get(o), "page " + o);
+        // a flush while migrating is reported by SAVE_GET_NEXT_INV
+        TmemOpCodec.encodePage(AbiProfile.XEN_4_12, m.ram.asSlice(OPH, 56), FLUSH_PAGE, 0, new TmemOid(2, 0, 9), 2, 0);
+        assertEquals(-XenErrno.EFROZEN, hv.tmemOp(g, OPH), "saving froze the client; the flush was done");
+        assertEquals(1, sysctl(OP_SAVE_GET_NEXT_INV, 0, 5, 32, 0, buf));
+        assertEquals(2, b.get(I32, 4));
+        assertEquals(2, b.get(I64, 8));
+        assertEquals(0, sysctl(OP_SAVE_GET_NEXT_INV, 0, 5, 32, 0, buf));
+        assertEquals(0, sysctl(OP_SAVE_END, 0, 5, 0, 0, 0));
+        assertFalse(hv.onDispatch(() -> hv.tmem.engine().client(5).frozen()));
+
+        // restore into domain 7
+        assertEquals(0, sysctl(OP_RESTORE_BEGIN, 0, 7, 0, 0, 0));
+        b.fill((byte) 0);
+        b.set(I32, 0, (1 << 24) | POOL_PERSIST);
+        assertEquals(1, sysctl(OP_SET_POOLS, 0, 7, 32, 0, buf), "pool 0 created: rc ?: count");
+        assertEquals(-XenErrno.EINVAL, sysctlOid(OP_RESTORE_PUT_PAGE, 0, 7, 100, 0, buf, new TmemOid(0, 0, 9)));
+        assertEquals(-1, sysctlOid(OP_RESTORE_PUT_PAGE, 3, 7, 4096, 0, buf, new TmemOid(0, 0, 9)), "no pool 3");
+        for (TmemOid o : saved.keySet()) {
+            MemorySegment.copy(MemorySegment.ofArray(saved.get(o)), 0, b, 0, 4096);
+            assertEquals(1, sysctlOid(OP_RESTORE_PUT_PAGE, 0, 7, 4096, index.get(o), buf, o));
+        }
+        assertEquals(4, m7.totPages(), "restored persistent pages count in the new domain");
+        Caller g7 = hv.guest(7, AbiProfile.XEN_4_12);
+        for (TmemOid o : saved.keySet()) {
+            TmemOpCodec.encodePage(AbiProfile.XEN_4_12, m7.ram.asSlice(OPH, 56), GET_PAGE, 0, o, index.get(o), 2);
+            assertEquals(1, hv.tmemOp(g7, OPH));
+            assertArrayEquals(saved.get(o), frame(m7, 2));
+        }
     }
 }

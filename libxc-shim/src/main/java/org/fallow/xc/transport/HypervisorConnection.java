@@ -62,6 +62,8 @@ public final class HypervisorConnection implements AutoCloseable {
     private final Thread reader;
     private final HypercallBuffer buffers;
     private final XsClient xs = new XsClient(this);
+    /** The ABI profile announced in HELLO. */
+    private volatile AbiProfile profile = AbiProfile.XEN_4_12;
     private volatile IntConsumer eventListener = port -> log.debug("EVTCHN_SEND port {} (no listener)", port);
     private volatile BiConsumer<Integer, String> domainEventListener = (e, t) -> log.info("domain event {}: {}", e, t);
     private volatile Consumer<WireErrorException> errorListener = e -> log.warn("unsolicited ERROR: {}", e.getMessage());
@@ -91,6 +93,7 @@ public final class HypervisorConnection implements AutoCloseable {
         HypercallBuffer buf = HypercallBuffer.create(file, arenaBytes);
         try {
             HypervisorConnection c = new HypervisorConnection(open(socket), "toolstack", buf);
+            c.profile = profile;
             c.handshake(Hello.encode(Hello.ROLE_TOOLSTACK, profile.wireCode(), 0, null, buf.base(), buf.size(), file.toString()));
             return c;
         } catch (IOException | RuntimeException e) {
@@ -107,6 +110,7 @@ public final class HypervisorConnection implements AutoCloseable {
     /** Connects as a guest of domain {@code domid}, proving it with the domain handle {@code secret}. */
     public static HypervisorConnection guest(Path socket, int domid, byte[] secret, AbiProfile profile) throws IOException {
         HypervisorConnection c = new HypervisorConnection(open(socket), "guest-d" + domid, null);
+        c.profile = profile;
         c.handshake(Hello.encode(Hello.ROLE_GUEST, profile.wireCode(), domid, secret, 0, 0, null));
         return c;
     }
@@ -308,6 +312,9 @@ public final class HypervisorConnection implements AutoCloseable {
 
     /** The arena of a toolstack connection (null for guests). */
     public HypercallBuffer buffers() { return buffers; }
+
+    /** The ABI profile this connection announced (4.12 or the 2009 tmem ABI). */
+    public AbiProfile profile() { return profile; }
 
     /** HELLO_ACK: guest's frame count or host pages. */
     public long nrFrames() { return ack.nrFrames(); }

@@ -1,0 +1,100 @@
+package org.fallow.hypervisor.tmem;
+
+import org.fallow.abi.AbiProfile;
+import org.fallow.abi.Hypercalls;
+import org.fallow.abi.XenErrno;
+import org.fallow.hypervisor.Hypervisor;
+import org.fallow.hypervisor.core.Caller;
+import org.fallow.hypervisor.core.Domain;
+import org.fallow.hypervisor.core.GuestAddressSpace;
+import org.fallow.hypervisor.core.HypervisorCore;
+import org.fallow.hypervisor.mem.InProcessToolstack;
+import org.fallow.hypervisor.mem.MemConstants;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.SplittableRandom;
+
+import static org.fallow.hypervisor.tmem.TmemDefs.*;
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * tmem with the real guest-memory subsystem (both found by ServiceLoader): page data comes from the domain's memory
+ * file, persistent pages count in tot_pages and stop at max_pages, a domain growing past free host memory evicts
+ * ephemeral pages (never persistent ones), and destroying the domain frees its pools.
+ */
+@Timeout(60)
+class TmemWithGuestMemoryTest {
+    static final ValueLayout.OfLong I64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final long OPH = 256;
+
+    @TempDir Path dir;
+
+    @Test void domainGrowthEvictsEphemeralPagesAndPersistentPagesCountInTotPages() throws Exception {
+        try (Hypervisor hv = Hypervisor.create(8, dir); InProcessToolstack ts = new InProcessToolstack(hv.core(), 1 << 20)) {
+            HypervisorCore core = hv.core();
+            TmemSubsystem tmem = TmemSubsystem.of(core);
+            assertNotNull(tmem, "installed through META-INF/services");
+            int d1 = ts.createHvmDomain(new byte[16], 1, 300);
+            ts.buildHvm(d1, 256, 256);
+            Domain dom = core.domains().get(d1);
+            GuestAddressSpace mem = dom.part(GuestAddressSpace.class);
+            Caller g = Caller.guest(d1, AbiProfile.XEN_4_12, mem);
+            long tot0 = dom.memory().totPages();
+
+            ts.onDispatch(() -> {
+                MemorySegment data = mem.map(4096, 4096);
+                SplittableRandom r = new SplittableRandom(1);
+                for (int i = 0; i < 4096; i += 8) data.set(I64, i, r.nextLong());
+                return null;
+            });
+            assertEquals(0, op(ts, core, g, mem, s -> TmemOpCodec.encodeNewPool(AbiProfile.XEN_4_12, s, 0, 0, 1 << 24)));
+            assertEquals(1, op(ts, core, g, mem, s -> TmemOpCodec.encodeNewPool(AbiProfile.XEN_4_12, s, 0, 0, (1 << 24) | POOL_PERSIST)));
+            // persistent: counted in tot_pages, refused at max_pages (300)
+            int pers = 0;
+            long rc;
+            while ((rc = op(ts, core, g, mem, page(PUT_PAGE, 1, pers, 1))) == 1) pers++;
+            assertEquals(-XenErrno.ENOMEM, rc);
+            assertEquals(300 - tot0, pers);
+            assertEquals(300, dom.memory().totPages());
+            // ephemeral: fill the host down to tmem's 1 MiB reserve
+            for (int i = 0; i < 1400; i++) assertEquals(1, op(ts, core, g, mem, page(PUT_PAGE, 0, i, 1)));
+            long eph = ts.onDispatch(() -> tmem.engine().ephemeralPages());
+            assertTrue(eph > 1000, "ephemeral pages stored: " + eph);
+
+            // a second domain needs more than the free host memory: tmem gives ephemeral pages back
+            int d2 = ts.createHvmDomain(new byte[16], 1, 1024);
+            ts.buildHvm(d2, 1024, 1024);
+            assertEquals(1024 - 0x20, core.domains().get(d2).memory().totPages(), "d2 got its memory (minus the VGA hole)");
+            long evicted = ts.onDispatch(() -> tmem.engine().stats().evictedPages());
+            assertTrue(evicted > 0, "ephemeral pages were reclaimed");
+            assertTrue(ts.onDispatch(() -> tmem.engine().ephemeralPages()) < eph);
+            for (int i = 0; i < pers; i++) assertEquals(1, op(ts, core, g, mem, page(GET_PAGE, 1, i, 2)), "persistent page " + i + " kept");
+
+            long freeBefore = core.host().freePages();
+            assertEquals(0, ts.domctl(MemConstants.XEN_DOMCTL_destroydomain, d1, 0));
+            assertNull(ts.onDispatch(() -> tmem.engine().client(d1)));
+            assertTrue(core.host().freePages() >= freeBefore + 300, "d1's memory and persistent pages went back to the host");
+        }
+    }
+
+    interface Encoder {
+        void encode(MemorySegment s);
+    }
+
+    static Encoder page(int cmd, int pool, int oid, long gfn) {
+        return s -> TmemOpCodec.encodePage(AbiProfile.XEN_4_12, s, cmd, pool, new TmemOid(oid, 0, 0), 0, gfn);
+    }
+
+    static long op(InProcessToolstack ts, HypervisorCore core, Caller g, GuestAddressSpace mem, Encoder e) {
+        return ts.onDispatch(() -> {
+            e.encode(mem.map(OPH, 56));
+            return core.dispatch(g, Hypercalls.TMEM_OP, new long[] {OPH, 0, 0, 0, 0});
+        });
+    }
+}

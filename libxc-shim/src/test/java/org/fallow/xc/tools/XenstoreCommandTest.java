@@ -1,0 +1,81 @@
+package org.fallow.xc.tools;
+
+import org.fallow.hypervisor.Hypervisor;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class XenstoreCommandTest {
+    private Path dir;
+    private Hypervisor hv;
+
+    @BeforeEach
+    void start() throws Exception {
+        dir = Files.createTempDirectory(Path.of("/tmp"), "fl");
+        hv = Hypervisor.create(16, dir).serve(dir.resolve("hv.sock"), 1);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        hv.close();
+        try (var s = Files.walk(dir)) {
+            s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
+    private record Run(int status, String out, String err) {}
+
+    private Run run(String... args) {
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        CommandLine cl = new CommandLine(new XenstoreCommand());
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        String[] all = new String[args.length + 2];
+        System.arraycopy(args, 0, all, 0, args.length);
+        all[args.length] = "--socket";
+        all[args.length + 1] = hv.server().socket().toString();
+        return new Run(cl.execute(all), out.toString(), err.toString());
+    }
+
+    @Test
+    void writeReadLsRm() {
+        assertEquals(0, run("write", "/local/domain/3/memory/target", "262144").status());
+        Run r = run("read", "/local/domain/3/memory/target");
+        assertEquals(0, r.status());
+        assertEquals("262144", r.out().strip());
+        assertEquals("target = \"262144\"", run("ls", "/local/domain/3/memory").out().strip());
+        assertEquals(0, run("rm", "/local/domain/3").status());
+        Run missing = run("read", "/local/domain/3/memory/target");
+        assertEquals(1, missing.status());
+        assertTrue(missing.err().contains("ENOENT"), missing.err());
+    }
+
+    @Test
+    void watchPrintsRegistrationThenChanges() throws Exception {
+        Thread writer = new Thread(() -> {
+            try {
+                // once the watch is registered, change a key below it
+                while (hv.core().xenstore().watchCount() == 0) Thread.sleep(10);
+                run("write", "/local/domain/4/x", "1");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        writer.start();
+        Run r = run("watch", "-n", "2", "/local/domain/4");
+        writer.join();
+        assertEquals(0, r.status());
+        assertEquals("/local/domain/4\n/local/domain/4/x", r.out().strip());
+    }
+}
