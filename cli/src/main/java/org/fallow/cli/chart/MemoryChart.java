@@ -54,9 +54,31 @@ public final class MemoryChart {
     /** The written files. */
     public record Files2(Path png, Path svg) { }
 
+    /**
+     * Renders a small chart once (fonts, Java2D and the SVG writer initialise here), so that the final rendering
+     * neither waits for that nor starts it while the JVM is shutting down after Ctrl-C.
+     */
+    public static void warmUp() {
+        try {
+            System.setProperty("java.awt.headless", "true");
+            MemorySeries s = new MemorySeries(0);
+            s.add(new HostSample(0, 256, 256, 0, 0, List.of()));
+            s.add(new HostSample(1000, 256, 256, 0, 0, List.of()));
+            JFreeChart c = build(s, "warm-up");
+            c.createBufferedImage(64, 48);
+            SVGGraphics2D g2 = new SVGGraphics2D(64, 48);
+            c.draw(g2, new Rectangle2D.Double(0, 0, 64, 48));
+            g2.getSVGElement();
+        } catch (RuntimeException | Error e) {
+            // only a warm-up
+        }
+    }
+
     /** Renders the series to {@code <dir>/<baseName>.png} and {@code .svg}. */
     public static Files2 write(MemorySeries series, String title, Path dir, String baseName) throws IOException {
         System.setProperty("java.awt.headless", "true");
+        // ImageIO's default file cache registers a shutdown hook per stream, which fails while the JVM is exiting (Ctrl-C)
+        javax.imageio.ImageIO.setUseCache(false);
         Files.createDirectories(dir);
         JFreeChart chart = build(series, title);
         Path png = dir.resolve(baseName + ".png");

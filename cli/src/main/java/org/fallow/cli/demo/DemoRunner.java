@@ -38,7 +38,12 @@ public final class DemoRunner {
 
     /** What a run produced. */
     public record Result(MemorySeries series, String report, Path reportFile, Path png, Path svg, Path jsonl, Path csv,
-                         Map<String, Integer> guestExitCodes, String failure) { }
+                         Map<String, Integer> guestExitCodes, String failure) {
+        /** No failure and every guest exited 0. */
+        public boolean succeeded() {
+            return failure == null && guestExitCodes.values().stream().allMatch(c -> c != null && c == 0);
+        }
+    }
 
     private final Scenario scenario;
     private final Path outDir;
@@ -46,6 +51,8 @@ public final class DemoRunner {
     private final ToolstackFactory toolstacks;
     private final PrintStream out;
     private boolean pagingMissingReported;
+    private volatile boolean interrupted;
+    private Runnable afterRun = () -> { };
     /** The latest sample (host free memory decides when the next domain can be built). */
     private HostSample last;
     static final long MEMORY_WAIT_MS = 30_000;
@@ -74,7 +81,57 @@ public final class DemoRunner {
         boolean finished() { return exit != null; }
     }
 
+    /**
+     * Runs the scenario. On Ctrl-C (JVM shutdown) the sampling loop stops, the children are torn down and what was
+     * sampled so far is still written before the JVM exits.
+     */
     public Result run() throws Exception {
+        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            interrupted = true;
+            try {
+                done.await(60, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException ignored) {
+                Thread.currentThread().interrupt();
+            }
+        }, "fallow-demo-interrupt");
+        Runtime.getRuntime().addShutdownHook(hook);
+        Thread warmUp = Thread.ofPlatform().daemon().name("chart-warm-up").start(MemoryChart::warmUp);
+        try {
+            Result r = runScenario(warmUp);
+            printSummary(r);
+            return r;
+        } finally {
+            afterRun.run();
+            done.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running and has just been released
+            }
+        }
+    }
+
+    /** Something to do once the run is over, also when it is interrupted (before the JVM exits). */
+    public DemoRunner afterRun(Runnable r) {
+        afterRun = r;
+        return this;
+    }
+
+    private void printSummary(Result r) {
+        out.println();
+        out.print(r.report());
+        out.println();
+        out.println("chart:   " + r.png());
+        out.println("         " + r.svg());
+        out.println("report:  " + r.reportFile());
+        out.println("samples: " + r.jsonl() + ", " + r.csv());
+        out.println("logs:    " + outDir.resolve("logs"));
+        if (r.failure() != null) out.println("the run failed: " + r.failure());
+        else if (!r.succeeded()) out.println("some guests did not finish cleanly (exit codes): " + r.guestExitCodes());
+    }
+
+    private Result runScenario(Thread warmUp) throws Exception {
         Files.createDirectories(outDir);
         Files.createDirectories(runDir);
         RunContext ctx = RunContext.resolve(runDir, null, Map.of());
@@ -112,6 +169,11 @@ public final class DemoRunner {
                         nextProgress = now + scenario.progressMs();
                     }
                     boolean allDone = guests.stream().allMatch(GuestRun::finished);
+                    if (interrupted) {
+                        out.println("fallow demo: interrupted; stopping everything and writing what was sampled");
+                        failure = "interrupted";
+                        break;
+                    }
                     if (allDone || now > endAt) {
                         if (!allDone) out.println("fallow demo: time is up; stopping the remaining guests");
                         break;
@@ -139,12 +201,14 @@ public final class DemoRunner {
             }
             ChildProcesses.stop(hv, 10_000);
         } catch (IOException | RuntimeException e) {
-            failure = e.getMessage() == null ? e.toString() : e.getMessage();
+            failure = interrupted ? "interrupted" : e.getMessage() == null ? e.toString() : e.getMessage();
             LOG.debug("demo failed", e);
-            out.println("fallow demo: FAILED: " + failure + (series.samples().isEmpty() ? "" : "; writing what was sampled"));
+            if (!interrupted)
+                out.println("fallow demo: FAILED: " + failure + (series.samples().isEmpty() ? "" : "; writing what was sampled"));
         }
         if (series.samples().isEmpty()) throw new IOException("the demo failed before its first sample: " + failure);
         List<String> notStarted = guests.stream().filter(g -> !g.started()).map(g -> g.spec.name()).toList();
+        warmUp.join(30_000);
         return finish(series, plan, exits, failure, notStarted);
     }
 
@@ -204,8 +268,8 @@ public final class DemoRunner {
             g.exit = g.process.process().exitValue();
             series.event(System.currentTimeMillis(), spec.name() + (g.exit == 0 ? " done" : " failed"));
             out.printf(Locale.ROOT, "fallow demo: %s %s (exit %d); destroying dom%d%n", spec.name(),
-                    g.exit == 0 ? "finished" : "FAILED", g.exit, g.domain.domid());
-            if (g.exit != 0) out.println(ChildProcesses.tail(g.process, 5).indent(4).stripTrailing());
+                    g.exit == 0 ? "finished" : interrupted ? "stopped" : "FAILED", g.exit, g.domain.domid());
+            if (g.exit != 0 && !interrupted) out.println(ChildProcesses.tail(g.process, 5).indent(4).stripTrailing());
             plan.computeIfPresent(g.domain.domid(), (k, v) -> v.withOutcome(outcome(g.exit)));
             if (g.pager != null) {
                 ChildProcesses.stop(g.pager, 10_000);
