@@ -9,7 +9,10 @@ import org.fallow.abi.xen.XenDomctlCreatedomain;
 import org.fallow.abi.xen.XenDomctlGetdomaininfo;
 import org.fallow.abi.xen.XenDomctlMaxMem;
 import org.fallow.abi.xen.XenMemoryReservation;
+import org.fallow.abi.xen.SysctlConstants;
 import org.fallow.abi.xen.XenPodTarget;
+import org.fallow.abi.xen.XenSysctl;
+import org.fallow.abi.xen.XenSysctlGetdomaininfolist;
 import org.fallow.xc.transport.HypercallBuffer;
 
 import java.io.IOException;
@@ -64,7 +67,7 @@ public final class XcDomain {
     public XcDomain(XcHandle xc) { this.xc = xc; }
 
     private static MemorySegment domctl(int cmd, int domid) {
-        MemorySegment d = MemorySegment.ofArray(new long[org.fallow.abi.xen.XenDomctl.SIZE / 8]);
+        MemorySegment d = MemorySegment.ofArray(new long[XenDomctl.SIZE / 8]);
         d.set(U32, XenDomctl.CMD_OFFSET, cmd);
         d.set(U16, XenDomctl.DOMAIN_OFFSET, (short) domid);
         return d;
@@ -134,6 +137,38 @@ public final class XcDomain {
     public DomainInfo info(int domid) throws IOException {
         List<DomainInfo> l = xc_domain_getinfo(domid, 1);
         return l.isEmpty() || l.getFirst().domid() != domid ? null : l.getFirst();
+    }
+
+    /** xc_domain_getinfolist (XEN_SYSCTL_getdomaininfolist): up to {@code max} domains from {@code first}, one call. */
+    public List<DomainInfo> xc_domain_getinfolist(int first, int max) throws IOException {
+        List<DomainInfo> out = new ArrayList<>();
+        try (HypercallBuffer.Buf buf = xc.buffers().allocate(Math.max(1, (long) max) * XenDomctlGetdomaininfo.SIZE)) {
+            MemorySegment s = MemorySegment.ofArray(new long[XenSysctl.SIZE / 8]);
+            int u = XenSysctl.U_OFFSET;
+            s.set(U32, XenSysctl.CMD_OFFSET, SysctlConstants.XEN_SYSCTL_getdomaininfolist);
+            s.set(U16, u + XenSysctlGetdomaininfolist.FIRST_DOMAIN_OFFSET, (short) first);
+            s.set(U32, u + XenSysctlGetdomaininfolist.MAX_DOMAINS_OFFSET, max);
+            s.set(U64, u + XenSysctlGetdomaininfolist.BUFFER_OFFSET, buf.handle());
+            long rc = xc.sysctl(s);
+            if (rc < 0) throw new IOException("getdomaininfolist: " + XenErrno.name(rc));
+            int n = s.get(U32, u + XenSysctlGetdomaininfolist.NUM_DOMAINS_OFFSET);
+            for (int i = 0; i < n; i++)
+                out.add(decode(buf.segment().asSlice((long) i * XenDomctlGetdomaininfo.SIZE, XenDomctlGetdomaininfo.SIZE)));
+        }
+        return out;
+    }
+
+    /** xc_domain_maximum_gpfn: the highest gfn the domain's p2m has mapped, or a negated errno. */
+    public long xc_domain_maximum_gpfn(int domid) throws IOException { return domidQuery(MemoryOpConstants.XENMEM_maximum_gpfn, domid); }
+
+    /** XENMEM_current_reservation: tot_pages, or a negated errno. */
+    public long xc_domain_current_reservation(int domid) throws IOException { return domidQuery(MemoryOpConstants.XENMEM_current_reservation, domid); }
+
+    private long domidQuery(int op, int domid) throws IOException {
+        try (HypercallBuffer.Buf b = xc.buffers().allocate(8)) {
+            b.segment().set(U16, 0, (short) domid);
+            return xc.hypercall(Hypercalls.MEMORY_OP, op, b.handle());
+        }
     }
 
     static DomainInfo decode(MemorySegment i) {

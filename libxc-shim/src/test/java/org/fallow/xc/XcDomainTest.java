@@ -72,6 +72,12 @@ class XcDomainTest {
             assertEquals(800, t.podEntries());
             assertEquals(500 - 53, t.podCachePages());
             assertEquals(-XenErrno.EINVAL, dom.xc_domain_set_pod_target(id, 1025).rc());
+            assertEquals(999, dom.xc_domain_maximum_gpfn(id));
+            assertEquals(500, dom.xc_domain_current_reservation(id));
+            var list = dom.xc_domain_getinfolist(id, 4);
+            assertFalse(list.isEmpty());
+            assertEquals(id, list.getFirst().domid());
+            assertEquals(500, list.getFirst().totPages());
             assertEquals(-XenErrno.ESRCH, dom.xc_domain_get_pod_target(999).rc());
             assertEquals(0, dom.xc_domain_destroy(id));
             assertNull(dom.info(id));

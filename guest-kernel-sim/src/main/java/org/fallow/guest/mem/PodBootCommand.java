@@ -53,10 +53,14 @@ public final class PodBootCommand implements java.util.concurrent.Callable<Integ
             out.println("maxmem_pages " + maxPages);
             try {
                 AtomicLong scrubbed = new AtomicLong();
+                long t0 = System.nanoTime();
                 onVcpus(v -> {
                     for (long g = v; g < maxPages; g += vcpus) if (ram(g)) { mem.zero(g, v); scrubbed.incrementAndGet(); }
                 });
+                long scrubNs = System.nanoTime() - t0;
                 out.println("scrubbed " + scrubbed.get());
+                out.printf("scrub_ms %.1f%n", scrubNs / 1e6);
+                out.printf("scrub_faults_per_s %.0f%n", mem.faults() / (scrubNs / 1e9));
                 long keep = maxPages;
                 if (balloon) {
                     long targetKib = Long.parseLong(conn.xenstore().read("memory/target").trim());
@@ -69,6 +73,7 @@ public final class PodBootCommand implements java.util.concurrent.Callable<Integ
                 }
                 if (dirty) {
                     long limit = keep;
+                    long d0 = System.nanoTime(), f0 = mem.faults();
                     AtomicLong verified = new AtomicLong();
                     onVcpus(v -> {
                         for (long g = v; g < limit; g += vcpus) if (ram(g) && g != STRUCT_GFN && g != LIST_GFN) mem.fillPattern(g, 42, v);
@@ -82,6 +87,9 @@ public final class PodBootCommand implements java.util.concurrent.Callable<Integ
                         }
                     });
                     out.println("verified " + verified.get());
+                    long dirtyNs = System.nanoTime() - d0;
+                    out.printf("dirty_verify_ms %.1f%n", dirtyNs / 1e6);
+                    out.printf("dirty_faults_per_s %.0f%n", (mem.faults() - f0) / (dirtyNs / 1e9));
                 }
                 out.println("faults " + mem.faults());
                 out.println("survived");

@@ -33,6 +33,7 @@ public final class DomainPhysmap implements DomainMemory {
     private final P2m p2m;
     private final GuestMemoryFile file;
     private final BitSet backed = new BitSet();
+    private final java.util.Set<Long> pinned = new java.util.HashSet<>();
     private final Pod pod;
     private final Map<Integer, Long> hvmParams = new HashMap<>();
     private final int createFlags;
@@ -80,18 +81,25 @@ public final class DomainPhysmap implements DomainMemory {
     public boolean hvm() { return (createFlags & MemConstants.XEN_DOMCTL_CDF_hvm_guest) != 0; }
 
     /** Guest-physical frames of the memory files (the gfn space). */
-    public long nrFrames() { return p2m.nrFrames(); }
+    @Override public long nrFrames() { return p2m.nrFrames(); }
 
     // ---- accounting ------------------------------------------------------------------------------------------
 
     @Override public long maxPages() { return maxPages; }
 
-    /** XEN_DOMCTL_max_mem: sets max_pages and grows the gfn space (files) to cover it. Never shrinks the files. */
+    /** The largest gfn space a domain gets (64 GiB of guest-physical memory; the p2m file is then 64 MiB). */
+    public static final long MAX_FRAMES = 1L << 24;
+
+    /**
+     * XEN_DOMCTL_max_mem: sets max_pages and grows the gfn space (files) to cover it, up to {@link #MAX_FRAMES}.
+     * Never shrinks the files.
+     */
     public void maxPages(long pages) throws IOException {
         maxPages = pages;
-        if (pages > nrFrames() && !released) {
-            file.grow(pages);
-            p2m.grow(pages);
+        long frames = Math.min(pages, MAX_FRAMES);
+        if (frames > nrFrames() && !released) {
+            file.grow(frames);
+            p2m.grow(frames);
         }
     }
 
@@ -195,9 +203,17 @@ public final class DomainPhysmap implements DomainMemory {
             return false;
         }
         if (t != P2mType.RAM_RW) return false;
-        p2m.addInflight(gfn, 1);
-        afterHypercall.accept(() -> p2m.addInflight(gfn, -1));
+        if (pinned.add(gfn)) {
+            p2m.addInflight(gfn, 1);
+            if (pinned.size() == 1) afterHypercall.accept(this::unpinAll);
+        }
         return true;
+    }
+
+    /** Releases the pins of the hypercall that just finished (each gfn is pinned once per hypercall). */
+    private void unpinAll() {
+        if (!released) for (long g : pinned) p2m.addInflight(g, -1);
+        pinned.clear();
     }
 
     @Override public MemorySegment ramFrame(long gfn) {

@@ -17,6 +17,7 @@ import java.nio.file.StandardOpenOption;
  * Not thread-safe: the hypervisor uses it from its dispatch thread.
  */
 public final class GuestMemoryFile implements AutoCloseable {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(GuestMemoryFile.class);
     public static final int PAGE = 4096;
     /** Xen's zero-check looks at the first 16 unsigned longs before scanning the whole page. */
     public static final int QUICK_CHECK_BYTES = 128;
@@ -27,6 +28,7 @@ public final class GuestMemoryFile implements AutoCloseable {
     private Arena arena;
     private MemorySegment mem = MemorySegment.NULL;
     private long nrFrames;
+    private boolean punchWorks = true;
 
     private GuestMemoryFile(Path path, FileChannel channel) {
         this.path = path;
@@ -79,12 +81,18 @@ public final class GuestMemoryFile implements AutoCloseable {
     public void punch(long gfn, long n) {
         if (n <= 0) return;
         if (!contains(gfn) || !contains(gfn + n - 1)) throw new IndexOutOfBoundsException("punch " + gfn + "+" + n);
+        if (!punchWorks) {
+            mem.asSlice(gfn * PAGE, n * PAGE).fill((byte) 0);
+            return;
+        }
         try {
             Libc.punchHole(mem.asSlice(gfn * PAGE, n * PAGE), n * PAGE);
         } catch (IOException e) {
-            // Fall back to zeroing: correctness (the frame reads as zeros) matters more than the storage.
+            // The file system cannot punch holes: zero the frames instead (they read as zeros either way; only the
+            // storage is not given back).
+            punchWorks = false;
+            log.warn("{}: cannot punch holes ({}); freed frames are zero-filled instead", path, e.getMessage());
             mem.asSlice(gfn * PAGE, n * PAGE).fill((byte) 0);
-            throw new UncheckedIOException("punching a hole in " + path + " failed; zero-filled instead", e);
         }
     }
 

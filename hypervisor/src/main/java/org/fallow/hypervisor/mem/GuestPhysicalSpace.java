@@ -16,6 +16,15 @@ public final class GuestPhysicalSpace implements GuestAddressSpace {
 
     public GuestPhysicalSpace(DomainPhysmap pm) { this.pm = pm; }
 
+    /**
+     * guest_handle_okay: whether [handle, handle + len) lies inside guest memory, without touching (or populating)
+     * any frame.
+     */
+    public boolean rangeOkay(long handle, long len) {
+        long limit = pm.nrFrames() * GuestMemoryFile.PAGE;
+        return len >= 0 && handle >= 0 && handle <= limit && len <= limit - handle;
+    }
+
     @Override public MemorySegment map(long handle, long len) throws GuestFault {
         if (pm.dying()) throw new GuestFault(handle, len, "domain is dying");
         long limit = pm.nrFrames() * GuestMemoryFile.PAGE;

@@ -30,8 +30,9 @@ public final class Libc {
     private static final MethodHandle MADVISE = LINKER.downcallHandle(LIBC.findOrThrow("madvise"),
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT),
             ERRNO);
-    private static final MethodHandle STAT = LINKER.downcallHandle(LIBC.findOrThrow("stat"),
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS), ERRNO);
+    /** glibc exports {@code stat} since 2.33; absent on older ones (then {@link #allocatedBlocks} is unavailable). */
+    private static final MethodHandle STAT = LIBC.find("stat").map(a -> LINKER.downcallHandle(a,
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS), ERRNO)).orElse(null);
 
     /** Punches a hole over {@code len} bytes of a shared file mapping starting at {@code seg}'s page-aligned address. */
     public static void punchHole(MemorySegment seg, long len) throws IOException {
@@ -48,6 +49,7 @@ public final class Libc {
 
     /** st_blocks of {@code p}: allocated storage in 512-byte units (a sparse file's real size). */
     public static long allocatedBlocks(Path p) throws IOException {
+        if (STAT == null) throw new IOException("this libc does not export stat()");
         try (Arena a = Arena.ofConfined()) {
             MemorySegment state = a.allocate(Linker.Option.captureStateLayout());
             MemorySegment buf = a.allocate(STAT_SIZE, 8);

@@ -22,6 +22,7 @@ public final class MemConstants {
     // memory_op sub-commands (memory.h)
     public static final int XENMEM_increase_reservation = 0;
     public static final int XENMEM_decrease_reservation = 1;
+    public static final int XENMEM_maximum_ram_page = 2;
     public static final int XENMEM_current_reservation = 3;
     public static final int XENMEM_maximum_reservation = 4;
     public static final int XENMEM_populate_physmap = 6;

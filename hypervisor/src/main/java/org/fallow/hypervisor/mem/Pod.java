@@ -285,6 +285,7 @@ public final class Pod {
     long decreaseReservation(long gfn, int order) {
         if (entryCount == 0 || pm.dying()) return 0;
         long n = 1L << order;
+        if (gfn < 0 || gfn + n < 0) return 0;
         P2m p2m = pm.p2m();
         boolean steal = entryCount > count();
         long pod = 0, nonpod = 0, ram = 0;
@@ -298,7 +299,7 @@ public final class Pod {
         }
         if (pod == 0 && !steal) return 0;
         long ret = 0;
-        if (nonpod == 0) {
+        if (nonpod == 0 && pod == n) {
             for (long g = gfn; g < gfn + n; g++) p2m.setType(g, P2mType.INVALID);
             entryCount -= n;
             ret = n;

@@ -20,6 +20,7 @@ import static org.fallow.hypervisor.mem.MemConstants.*;
  * <ul>
  * <li>increase/decrease_reservation, populate_physmap return the number of extents done. Bad domid, copy fault,
  *     malformed arguments and permission failures return the start extent ({@code cmd >> 6}; 0 on a first call).</li>
+ * <li>maximum_ram_page: the host's page count (max_page); -EINVAL with a start extent.</li>
  * <li>current/maximum_reservation, maximum_gpfn: -EINVAL with a start extent, -EFAULT, -ESRCH, -EPERM (XSM_TARGET).</li>
  * <li>set/get_pod_target: -EFAULT, -ESRCH, -EPERM (XSM_PRIV), set above max_pages -EINVAL; OUT fields copied back
  *     only on success.</li>
@@ -40,6 +41,8 @@ public final class ReservationOps {
         core.memoryOps().register(XENMEM_increase_reservation, (c, a) -> reservation(c, a, XENMEM_increase_reservation));
         core.memoryOps().register(XENMEM_decrease_reservation, (c, a) -> reservation(c, a, XENMEM_decrease_reservation));
         core.memoryOps().register(XENMEM_populate_physmap, (c, a) -> reservation(c, a, XENMEM_populate_physmap));
+        core.memoryOps().register(XENMEM_maximum_ram_page, (c, a) ->
+                (a[0] >>> MEMOP_EXTENT_SHIFT) != 0 ? -XenErrno.EINVAL : mem.core().host().totalPages());
         core.memoryOps().register(XENMEM_current_reservation, (c, a) -> stat(c, a, XENMEM_current_reservation));
         core.memoryOps().register(XENMEM_maximum_reservation, (c, a) -> stat(c, a, XENMEM_maximum_reservation));
         core.memoryOps().register(XENMEM_maximum_gpfn, (c, a) -> stat(c, a, XENMEM_maximum_gpfn));
@@ -111,8 +114,10 @@ public final class ReservationOps {
             this.nrDone = start;
         }
 
-        /** guest_handle_subrange_okay(list, nr_done, nr_extents - 1). */
+        /** guest_handle_subrange_okay(list, nr_done, nr_extents - 1): an address-range check, nothing is populated. */
         boolean listOkay() {
+            long len = (nrExtents - nrDone) * 8;
+            if (caller.memory() instanceof GuestPhysicalSpace g) return g.rangeOkay(list + nrDone * 8, len);
             try {
                 caller.memory().map(list + nrDone * 8, (nrExtents - nrDone) * 8);
                 return true;

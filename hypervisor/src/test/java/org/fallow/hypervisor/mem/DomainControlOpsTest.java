@@ -73,6 +73,14 @@ class DomainControlOpsTest {
         assertEquals(-XenErrno.ESRCH, bed.domctl(XEN_DOMCTL_getdomaininfo, d + 1));
     }
 
+    @Test void hugeMaxMemIsAcceptedAndTheGfnSpaceIsCapped() {
+        int d = bed.createDomain(16);
+        assertEquals(0, bed.maxMem(d, -1L), "max_memkb = 2^64 - 1, as xl's 'unlimited'");
+        assertEquals(-1L >>> 2, bed.pm(d).maxPages());
+        assertEquals(DomainPhysmap.MAX_FRAMES, bed.pm(d).nrFrames());
+        assertEquals(4, bed.reservation(XENMEM_populate_physmap, d, range(0, 4), 0, 0));
+    }
+
     @Test void createRejectsBadArguments() {
         MemorySegment a = bed.arena();
         a.asSlice(0, DOMCTL_SIZE).fill((byte) 0);

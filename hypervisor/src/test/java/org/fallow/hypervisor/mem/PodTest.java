@@ -184,4 +184,38 @@ class PodTest {
         assertEquals(T - 0x20 - 50, pm.totPages());
         assertEquals(16384 - (T - 0x20 - 50), bed.core.host().freePages());
     }
+
+    @Test void framesTheHypervisorIsUsingAreNotReclaimedUnderIt() throws Exception {
+        int d = bed.buildPodGuest(M, T);
+        DomainPhysmap pm = bed.pm(d);
+        // use up the cache with dirty pages, then make one populated page zero again
+        long g = POD_FIRST;
+        while (pm.pod().count() > 0) assertEquals(0, bed.guestWriteLong(d, g++, 3));
+        long zero = g - 1;
+        assertEquals(0, bed.guestWriteLong(d, zero, 0));
+        var space = bed.domain(d).part(org.fallow.hypervisor.core.GuestAddressSpace.class);
+        long pod = M - 1;
+        int[] typeDuring = bed.ts.onDispatch(() -> {
+            space.map(zero * 4096, 8);          // the hypervisor reads the zero frame (e.g. a hypercall struct) ...
+            space.map(pod * 4096, 8);           // ... and then needs a PoD frame: reclaim must pick another page
+            return new int[] {pm.p2m().type(zero), P2m.inflightOf(pm.p2m().word(zero)), pm.p2m().type(pod)};
+        });
+        assertEquals(P2mType.RAM_RW, typeDuring[0], "the pinned frame stays mapped");
+        assertEquals(1, typeDuring[1], "pinned once per hypercall");
+        assertEquals(P2mType.RAM_RW, typeDuring[2]);
+        bed.ts.onDispatch(() -> 0); // the unpin runs after the hypercall's task
+        assertEquals(0, P2m.inflightOf(pm.p2m().word(zero)));
+        assertEquals(Domain.State.RUNNING, bed.domain(d).state());
+    }
+
+    @Test void absurdGfnsInDecreaseReservationChangeNothing() {
+        int d = bed.buildPodGuest(M, T);
+        DomainPhysmap pm = bed.pm(d);
+        long entries = pm.pod().entryCount(), count = pm.pod().count();
+        assertEquals(0, bed.reservation(XENMEM_decrease_reservation, d, new long[] {Long.MAX_VALUE - 3}, 2, 0));
+        assertEquals(0, bed.reservation(XENMEM_decrease_reservation, d, new long[] {-1L}, 0, 0));
+        assertEquals(0, bed.reservation(XENMEM_decrease_reservation, d, new long[] {M + 10}, 0, 0));
+        assertEquals(entries, pm.pod().entryCount());
+        assertEquals(count, pm.pod().count());
+    }
 }

@@ -125,6 +125,8 @@ class ReservationOpsTest {
         assertEquals(64, bed.ts.memoryOp(XENMEM_maximum_reservation, h));
         assertEquals(40, bed.ts.memoryOp(XENMEM_maximum_gpfn, h));
         assertEquals(-XenErrno.EINVAL, bed.ts.memoryOp(XENMEM_current_reservation | (1 << 6), h));
+        assertEquals(4096, bed.ts.memoryOp(XENMEM_maximum_ram_page, 0), "max_page: the host's pages");
+        assertEquals(-XenErrno.EINVAL, bed.ts.memoryOp(XENMEM_maximum_ram_page | (2 << 6), 0));
         assertEquals(-XenErrno.EFAULT, bed.ts.memoryOp(XENMEM_current_reservation, 0));
         bed.arena().set(MemBed.U16, 0, (short) 77);
         assertEquals(-XenErrno.ESRCH, bed.ts.memoryOp(XENMEM_maximum_reservation, h));
