@@ -43,7 +43,7 @@ public final class DemoCommand implements Callable<Integer> {
     boolean printScenario;
 
     /** The scenario after the embedded default, --scenario, --set and the shorthand options. */
-    Scenario scenario() throws IOException {
+    public Scenario scenario() throws IOException {
         Map<String, String> o = new LinkedHashMap<>(overrides);
         Scenario base = Scenario.load(scenarioFile, o);
         if (quick) {
