@@ -95,6 +95,7 @@ public final class MemoryChart {
         List<Integer> domids = series.domids();
         NumberAxis time = new NumberAxis("time (s)");
         time.setAutoRangeIncludesZero(true);
+        time.setUpperMargin(0.07); // room for the last event's label
         CombinedDomainXYPlot plot = new CombinedDomainXYPlot(time);
         plot.setGap(12);
         plot.add(stackedHostPlot(series, samples, domids), 3);
@@ -139,10 +140,11 @@ public final class MemoryChart {
             m.setLabel(label);
             m.setLabelFont(new Font(Font.SANS_SERIF, Font.BOLD, 12));
             m.setLabelPaint(new Color(0xc62828));
-            m.setLabelAnchor(RectangleAnchor.TOP_LEFT);
-            m.setLabelTextAnchor(TextAnchor.BOTTOM_LEFT);
+            m.setLabelAnchor(RectangleAnchor.BOTTOM_RIGHT);
+            m.setLabelTextAnchor(TextAnchor.TOP_RIGHT);
             p.addRangeMarker(m, Layer.FOREGROUND);
-            mib.setUpperBound(Math.max(mib.getUpperBound(), Units.mib(pages) * 1.08));
+            // headroom above the line for the event labels
+            mib.setUpperBound(Math.max(mib.getUpperBound(), Units.mib(pages) * 1.4));
         });
         return p;
     }
@@ -179,19 +181,47 @@ public final class MemoryChart {
         p.setBackgroundPaint(Color.WHITE);
         p.setDomainGridlinePaint(new Color(0xdddddd));
         p.setRangeGridlinePaint(new Color(0xdddddd));
-        int n = 0;
-        for (DemoEvent e : series.events()) {
+        List<DemoEvent> events = series.events();
+        int[] level = labelLevels(series, events);
+        for (int i = 0; i < events.size(); i++) {
+            DemoEvent e = events.get(i);
             ValueMarker m = new ValueMarker(series.seconds(e.timeMillis()), new Color(0x555555),
                     new BasicStroke(1f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 1f, new float[]{3f, 3f}, 0f));
-            if (labels) {
+            if (labels && level[i] >= 0) {
                 m.setLabel(e.label());
                 m.setLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 10));
                 m.setLabelAnchor(RectangleAnchor.TOP_RIGHT);
                 m.setLabelTextAnchor(TextAnchor.TOP_LEFT);
-                m.setLabelOffset(new org.jfree.chart.ui.RectangleInsets(4 + 13 * (n++ % 5), 2, 2, 2));
+                m.setLabelBackgroundColor(new Color(255, 255, 255, 200));
+                m.setLabelOffset(new org.jfree.chart.ui.RectangleInsets(4 + 13 * level[i], 2, 2, 2));
             }
             p.addDomainMarker(m, Layer.FOREGROUND);
         }
+    }
+
+    /** Label rows: each label goes on the first row where it does not overlap the previous one (-1: no room). */
+    static int[] labelLevels(MemorySeries series, List<DemoEvent> events) {
+        int rows = 8;
+        double[] rowEnd = new double[rows];
+        java.util.Arrays.fill(rowEnd, Double.NEGATIVE_INFINITY);
+        double span = 1;
+        for (HostSample s : series.samples()) span = Math.max(span, series.seconds(s.timeMillis()));
+        for (DemoEvent e : events) span = Math.max(span, series.seconds(e.timeMillis()));
+        double secondsPerPixel = span * 1.05 / (WIDTH - 120);
+        int[] level = new int[events.size()];
+        for (int i = 0; i < events.size(); i++) {
+            double x = series.seconds(events.get(i).timeMillis());
+            double width = (events.get(i).label().length() * 6 + 10) * secondsPerPixel;
+            level[i] = -1;
+            for (int r = 0; r < rows; r++) {
+                if (rowEnd[r] <= x) {
+                    level[i] = r;
+                    rowEnd[r] = x + width;
+                    break;
+                }
+            }
+        }
+        return level;
     }
 
     private static long field(HostSample s, int domid, ToLongFunction<DomainSample> f) {

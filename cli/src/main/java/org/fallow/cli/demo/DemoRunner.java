@@ -189,7 +189,6 @@ public final class DemoRunner {
                 }
                 series.add(ts.sample());
                 for (GuestRun g : guests) {
-                    if (g.pager != null) ChildProcesses.stop(g.pager, 10_000);
                     if (g.domain != null) {
                         try {
                             ts.destroy(g.domain.domid());
@@ -197,6 +196,7 @@ public final class DemoRunner {
                             LOG.warn("destroying dom{}: {}", g.domain.domid(), e.toString());
                         }
                     }
+                    if (g.pager != null) ChildProcesses.stop(g.pager, 3_000);
                 }
             }
             ChildProcesses.stop(hv, 10_000);
@@ -271,14 +271,15 @@ public final class DemoRunner {
                     g.exit == 0 ? "finished" : interrupted ? "stopped" : "FAILED", g.exit, g.domain.domid());
             if (g.exit != 0 && !interrupted) out.println(ChildProcesses.tail(g.process, 5).indent(4).stripTrailing());
             plan.computeIfPresent(g.domain.domid(), (k, v) -> v.withOutcome(outcome(g.exit)));
-            if (g.pager != null) {
-                ChildProcesses.stop(g.pager, 10_000);
-                g.pager = null;
-            }
+            // as xl: the domain goes first; its pager then sees the domain gone and has nothing to page back in
             try {
                 ts.destroy(g.domain.domid());
             } catch (IOException e) {
                 out.println("fallow demo: destroying dom" + g.domain.domid() + " failed: " + e.getMessage());
+            }
+            if (g.pager != null) {
+                ChildProcesses.stop(g.pager, 3_000);
+                g.pager = null;
             }
             g.domain = null;
         }
