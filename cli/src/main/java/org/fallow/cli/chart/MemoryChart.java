@@ -127,7 +127,10 @@ public final class MemoryChart {
         paints[i++] = TMEM_COLOUR;
         ds.addSeries(line(series, samples, "hypervisor other", HostSample::otherPages, false));
         paints[i++] = OTHER_COLOUR;
-        ds.addSeries(line(series, samples, "free", s -> Math.max(0, s.freePages()), false));
+        // the figures of one sample come from several hypercalls, not one atomic snapshot: free is shown as at most
+        // what the other layers leave, so that the stack never rises above the host
+        ds.addSeries(line(series, samples, "free", s -> Math.max(0, Math.min(s.freePages(),
+                s.totalPages() - s.domainPages() - s.tmemHostPages() - s.otherPages())), false));
         paints[i] = FREE_COLOUR;
         StackedXYAreaRenderer2 r = new StackedXYAreaRenderer2();
         for (int k = 0; k < paints.length; k++) r.setSeriesPaint(k, paints[k]);
