@@ -21,6 +21,7 @@ import java.nio.file.Path;
                 org.fallow.hypervisor.HypervisorMain.class,
                 AbiCommand.class,
                 org.fallow.guest.GuestMain.class,
+                org.fallow.xc.xenpaging.XenPagingCommand.class,
                 org.fallow.xc.tools.XenstoreCommand.class,
         })
 public final class FallowMain implements Runnable {
@@ -41,6 +42,8 @@ public final class FallowMain implements Runnable {
         FallowMain root = new FallowMain();
         CommandLine cl = new CommandLine(root);
         for (Object c : org.fallow.xc.tools.DomainCommands.commands()) cl.addSubcommand(c);
+        cl.addSubcommand(new org.fallow.xc.tools.PagingCommands.MemSwapTarget());
+        cl.addSubcommand(new PagingCommand());
         for (Object c : org.fallow.xc.tools.TmemCommands.commands()) cl.addSubcommand(c);
         cl.addSubcommand(new TopCommand());
         cl.addSubcommand(new org.fallow.cli.demo.DemoCommand());

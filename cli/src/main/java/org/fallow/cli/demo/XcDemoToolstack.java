@@ -19,15 +19,6 @@ import java.util.HexFormat;
  * unpause), the paging target is the xenstore key xenpaging watches, and samples come from {@link ToolstackStats}.
  */
 final class XcDemoToolstack implements DemoToolstack {
-    /**
-     * Where the builder puts the paging ring page: the last gfn of the VGA hole, which the guest never uses as RAM
-     * (Xen's builder uses a reserved "special page" near 4 GiB, beyond this emulation's guest memory files). The
-     * pager populates it, maps it and takes it out of the guest's physmap again, as xenpaging does.
-     */
-    static final long PAGING_RING_GFN = 0xBF;
-    static final int HVM_PARAM_PAGING_RING_PFN = 27;
-    private static final int HVMOP_SET_PARAM = 0;
-
     private final XcHandle xc;
     private final XcDomain dom;
     private final ToolstackStats stats;
@@ -57,8 +48,6 @@ final class XcDemoToolstack implements DemoToolstack {
             xc.xenstore().write(p + "/memory/static-max", Long.toString(g.maxmemMiB() * 1024));
             xc.xenstore().write(p + "/memory/target", Long.toString(g.memoryMiB() * 1024 - fudge));
             xc.xenstore().write(p + "/name", g.name());
-            if (g.role() == Scenario.Role.PAGED)
-                check("xc_hvm_param_set(HVM_PARAM_PAGING_RING_PFN)", hvmParamSet(d, HVM_PARAM_PAGING_RING_PFN, PAGING_RING_GFN));
             check("xc_domain_unpause", dom.xc_domain_unpause(d));
         } catch (IOException e) {
             dom.xc_domain_destroy(d);
@@ -67,21 +56,9 @@ final class XcDemoToolstack implements DemoToolstack {
         return new Created(d, HexFormat.of().formatHex(handle));
     }
 
-    /** HVMOP_set_param (hvm_op 34; xen_hvm_param: domid u16 @0, index u32 @4, value u64 @8), as the domain builder calls it. */
-    private long hvmParamSet(int domid, int index, long value) throws IOException {
-        try (org.fallow.xc.transport.HypercallBuffer.Buf b = xc.buffers().allocate(16)) {
-            java.lang.foreign.MemorySegment s = b.segment();
-            s.fill((byte) 0);
-            s.set(java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN), 0, (short) domid);
-            s.set(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN), 4, index);
-            s.set(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN), 8, value);
-            return xc.hypercall(org.fallow.abi.Hypercalls.HVM_OP, HVMOP_SET_PARAM, b.handle());
-        }
-    }
-
     @Override public void setPagingTarget(int domid, long mib) throws IOException {
         // the key xenpaging watches (KiB), as mem-swap-target writes it
-        xc.xenstore().write("/local/domain/" + domid + "/memory/target-tot_pages", Long.toString(mib * 1024));
+        xc.xenstore().write(org.fallow.xc.tools.PagingCommands.targetKey(domid), Long.toString(mib * 1024));
     }
 
     @Override public void destroy(int domid) throws IOException {
