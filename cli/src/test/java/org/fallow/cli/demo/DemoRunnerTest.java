@@ -36,7 +36,7 @@ class DemoRunnerTest {
         p.setProperty("run.seconds", "6");
         p.setProperty("sample.ms", "200");
         p.setProperty("time.scale", "5");
-        p.setProperty("guests", "pod,cache");
+        p.setProperty("guests", "pod,cache,paged");
         p.setProperty("guest.pod.role", "pod");
         p.setProperty("guest.pod.memory.mib", "12");
         p.setProperty("guest.pod.maxmem.mib", "24");
@@ -47,6 +47,12 @@ class DemoRunnerTest {
         p.setProperty("guest.cache.workload", "zipf-files");
         p.setProperty("guest.cache.args", "--cleancache");
         p.setProperty("guest.cache.start.ms", "300");
+        p.setProperty("guest.paged.role", "paged");
+        p.setProperty("guest.paged.memory.mib", "12");
+        p.setProperty("guest.paged.actmem.mib", "4");
+        p.setProperty("guest.paged.workload", "zipf-files");
+        p.setProperty("guest.paged.start.ms", "600");
+        p.setProperty("guest.paged.paging.start.ms", "1000");
         Scenario s = Scenario.from(p);
         runDir = Files.createTempDirectory(Path.of("/tmp"), "fl");
         ByteArrayOutputStream console = new ByteArrayOutputStream();
@@ -56,6 +62,7 @@ class DemoRunnerTest {
         assertNull(r.failure(), text);
         assertEquals(0, r.guestExitCodes().get("pod"), text);
         assertEquals(0, r.guestExitCodes().get("cache"), text);
+        assertEquals(0, r.guestExitCodes().get("paged"), text);
         List<HostSample> samples = r.series().samples();
         assertTrue(samples.size() >= 5, "samples: " + samples.size());
         for (HostSample h : samples) {
@@ -71,9 +78,13 @@ class DemoRunnerTest {
                 .allMatch(d -> d.totPages() <= 12 * 256), "a PoD guest never holds more than its target");
         assertTrue(samples.stream().map(h -> h.domain(cacheDomid)).filter(d -> d != null)
                 .anyMatch(d -> d.tmemEphPages() > 0 && d.ephGets() > 0), "cleancache reached the hypervisor's tmem");
+        int pagedDomid = r.series().domids().stream().filter(d -> r.series().name(d).equals("paged")).findFirst().orElseThrow();
+        assertTrue(samples.stream().map(h -> h.domain(pagedDomid)).filter(d -> d != null)
+                .anyMatch(d -> d.pagedPages() > 0 && d.totPages() <= 4 * 256), "xenpaging took the guest down to its actmem");
+        assertTrue(Files.exists(out.resolve("logs/paged-xenpaging.log")));
         assertTrue(samples.getLast().domains().isEmpty(), "every domain destroyed at the end: " + samples.getLast());
 
-        assertTrue(r.report().contains("guests configured for 40 MiB in total"), r.report());
+        assertTrue(r.report().contains("guests configured for 52 MiB in total"), r.report());
         assertTrue(r.report().lines().anyMatch(l -> l.matches("\\s*\\d+\\s+pod\\s+PoD boot\\s+12/24\\s.*done")), r.report());
         byte[] png = Files.readAllBytes(r.png());
         assertEquals((byte) 0x89, png[0]);
