@@ -151,6 +151,7 @@ public final class DemoRunner {
             ChildProcesses.Child hv = children.start("hypervisor", List.of("-Xmx256m"), DemoLaunch.hypervisor(ctx, scenario.hostMiB()));
             awaitSocket(ctx.socket(), hv, 60_000);
             series.event(System.currentTimeMillis(), "hypervisor up");
+            out.println("fallow demo: hypervisor up; watch it from another terminal with: ./fallow --run-dir " + runDir + " top");
             try (DemoToolstack ts = toolstacks.open(ctx)) {
                 long endAt = t0 + Math.round(scenario.runSeconds() * 1000) + 15_000; // grace for the last guest's exit
                 long nextProgress = 0;
