@@ -48,6 +48,10 @@ public final class DemoReport {
         sb.append(String.format(Locale.ROOT, "Host free: min %s MiB, final %s MiB; tmem ephemeral: peak %s MiB; domains: peak %s MiB%n",
                 Units.mibText(min(samples, HostSample::freePages)), Units.mibText(last.freePages()),
                 Units.mibText(max(samples, HostSample::tmemEphPages)), Units.mibText(max(samples, HostSample::domainPages))));
+        HostSample peak = samples.getFirst();
+        for (HostSample h : samples) if (h.guestVisiblePages() > peak.guestVisiblePages()) peak = h;
+        sb.append(String.format(Locale.ROOT, "Guests' memory as they see it (populated + PoD entries + paged out): peak %s MiB at %.1f s, %.2fx the host%n",
+                Units.mibText(peak.guestVisiblePages()), series.seconds(peak.timeMillis()), peak.guestVisiblePages() / (double) peak.totalPages()));
         sb.append('\n');
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[]{"DOM", "GUEST", "ROLE", "MEM/MAXMEM", "TOT peak", "TOT end", "POD-ENT peak", "POD-CACHE peak",

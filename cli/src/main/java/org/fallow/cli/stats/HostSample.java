@@ -24,6 +24,13 @@ public record HostSample(long timeMillis, long totalPages, long freePages, long 
         return n;
     }
 
+    /** Sum of the domains' {@link DomainSample#guestVisiblePages()}. */
+    public long guestVisiblePages() {
+        long n = 0;
+        for (DomainSample d : domains) n += d.guestVisiblePages();
+        return n;
+    }
+
     /** Host pages tmem holds: ephemeral pages plus its free list (freeable), at least the ephemeral count. */
     public long tmemHostPages() {
         return Math.max(Math.max(0, tmemEphPages), tmemFreeablePages);
