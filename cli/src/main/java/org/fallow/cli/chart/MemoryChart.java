@@ -136,6 +136,15 @@ public final class MemoryChart {
         for (int k = 0; k < paints.length; k++) r.setSeriesPaint(k, paints[k]);
         NumberAxis mib = new NumberAxis("host memory (MiB)");
         XYPlot p = new XYPlot(ds, null, mib, r);
+        // what the guests believe they have, over the stack: above the host line = over-commitment in action
+        XYSeriesCollection seen = new XYSeriesCollection(line(series, samples,
+                "guests' memory as they see it (populated + PoD entries + paged out)", HostSample::guestVisiblePages, false));
+        XYLineAndShapeRenderer seenRenderer = new XYLineAndShapeRenderer(true, false);
+        seenRenderer.setSeriesPaint(0, Color.BLACK);
+        seenRenderer.setSeriesStroke(0, new BasicStroke(2.4f));
+        p.setRenderer(1, seenRenderer); // before the dataset, or the stacked renderer is asked to range it
+        p.setDataset(1, seen);
+        p.setDatasetRenderingOrder(org.jfree.chart.plot.DatasetRenderingOrder.FORWARD);
         decorate(series, p, true);
         series.levels().forEach((label, pages) -> {
             ValueMarker m = new ValueMarker(Units.mib(pages), new Color(0xc62828),
