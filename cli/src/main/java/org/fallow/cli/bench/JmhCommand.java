@@ -17,7 +17,8 @@ import java.util.concurrent.Callable;
  * put/get per page class, FrontRing/BackRing produce/consume, frame codec encode/decode), run by JMH's own runner
  * (what {@code org.openjdk.jmh.Main} does) with this process's class path; forks inherit its JVM options. Every JMH
  * option is accepted ({@code -h} for JMH's help, {@code -l} to list, a regex to select); the quick defaults
- * {@value #QUICK_TEXT} apply to each of those options not given.
+ * {@value #QUICK_TEXT} apply to each of those options not given, and forks log at warn (unless
+ * {@code -jvmArgsAppend} is given).
  */
 @Command(name = "jmh", description = {"JMH micro-benchmarks (JMH's own options; -h for JMH's help, -l to list).",
         "Quick defaults unless given: " + JmhCommand.QUICK_TEXT})
@@ -39,6 +40,10 @@ public final class JmhCommand implements Callable<Integer> {
                 args.add(d[0]);
                 args.add(d[1]);
             }
+        }
+        if (!given.contains("-jvmArgsAppend")) { // forks inherit this JVM's options, not the level quietLogs() set
+            args.add("-jvmArgsAppend");
+            args.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=" + System.getProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn"));
         }
         args.addAll(given);
         return args;

@@ -88,9 +88,12 @@ class BenchCommandsTest {
 
     @Test
     void jmhQuickDefaultsApplyOnlyToOptionsNotGiven() {
-        assertEquals(List.of("-f", "1", "-wi", "2", "-i", "3", "-w", "1s", "-r", "1s"), JmhCommand.withDefaults(List.of()));
-        assertEquals(List.of("-f", "1", "-i", "3", "-w", "1s", "-r", "1s", "-wi", "0", "Tmem"),
-                JmhCommand.withDefaults(List.of("-wi", "0", "Tmem")));
+        List<String> none = JmhCommand.withDefaults(List.of());
+        assertEquals(List.of("-f", "1", "-wi", "2", "-i", "3", "-w", "1s", "-r", "1s", "-jvmArgsAppend"), none.subList(0, 11));
+        assertTrue(none.get(11).startsWith("-Dorg.slf4j.simpleLogger.defaultLogLevel="), none.toString());
+        assertEquals(12, none.size());
+        assertEquals(List.of("-f", "1", "-i", "3", "-w", "1s", "-r", "1s", "-jvmArgsAppend", "-Xmx1g", "-wi", "0", "Tmem"),
+                JmhCommand.withDefaults(List.of("-jvmArgsAppend", "-Xmx1g", "-wi", "0", "Tmem")));
     }
 
     @Test @Timeout(120)
