@@ -271,7 +271,12 @@ public final class DemoRunner {
             out.printf(Locale.ROOT, "fallow demo: %s %s (exit %d); destroying dom%d%n", spec.name(),
                     g.exit == 0 ? "finished" : interrupted ? "stopped" : "FAILED", g.exit, g.domain.domid());
             if (g.exit != 0 && !interrupted) out.println(ChildProcesses.tail(g.process, 5).indent(4).stripTrailing());
-            plan.computeIfPresent(g.domain.domid(), (k, v) -> v.withOutcome(outcome(g.exit)));
+            // the domain's last state as the hypervisor has it (a crash shows here), before it is destroyed
+            last = ts.sample();
+            series.add(last);
+            org.fallow.cli.stats.DomainSample final_ = last.domain(g.domain.domid());
+            boolean crashed = final_ != null && final_.state().contains("c");
+            plan.computeIfPresent(g.domain.domid(), (k, v) -> v.withOutcome(crashed ? "crashed" : outcome(g.exit)));
             // as xl: the domain goes first; its pager then sees the domain gone and has nothing to page back in
             try {
                 ts.destroy(g.domain.domid());
