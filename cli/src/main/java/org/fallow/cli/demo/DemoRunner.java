@@ -148,7 +148,10 @@ public final class DemoRunner {
         String failure = null;
         try (ChildProcesses children = new ChildProcesses(outDir.resolve("logs"),
                 Map.of("FALLOW_RUN_DIR", runDir.toString()), List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"))) {
-            ChildProcesses.Child hv = children.start("hypervisor", List.of("-Xmx256m"), DemoLaunch.hypervisor(ctx, scenario.hostMiB()));
+            // tmem keeps page data on the hypervisor's heap: room for the whole host plus the engine's metadata
+            long hvHeapMiB = Math.max(256, 128 + scenario.hostMiB() * 3 / 2);
+            ChildProcesses.Child hv = children.start("hypervisor", List.of("-Xmx" + hvHeapMiB + "m"),
+                    DemoLaunch.hypervisor(ctx, scenario.hostMiB()));
             awaitSocket(ctx.socket(), hv, 60_000);
             series.event(System.currentTimeMillis(), "hypervisor up");
             out.println("fallow demo: hypervisor up; watch it from another terminal with: ./fallow --run-dir " + runDir + " top");
