@@ -1,6 +1,5 @@
 package org.fallow.cli.demo;
 
-import org.fallow.cli.FallowMain;
 import org.fallow.cli.RunContext;
 import org.fallow.cli.chart.MemoryChart;
 import org.fallow.cli.chart.MemorySeries;
@@ -50,7 +49,6 @@ public final class DemoRunner {
     private final Path runDir;
     private final ToolstackFactory toolstacks;
     private final PrintStream out;
-    private boolean pagingMissingReported;
     private volatile boolean interrupted;
     private Runnable afterRun = () -> { };
     /** The latest sample (host free memory decides when the next domain can be built). */
@@ -255,12 +253,7 @@ public final class DemoRunner {
                     spec.maxmemMiB() > spec.memoryMiB() ? spec.memoryMiB() + "/" + spec.maxmemMiB() + " MiB" : spec.memoryMiB() + " MiB");
         }
         if (g.started() && spec.role() == Scenario.Role.PAGED && g.pager == null && g.exit == null && g.domain != null
-                && elapsed >= spec.startMs() + spec.pagingStartMs() && !pagingMissingReported) {
-            if (!FallowMain.commandLine().getSubcommands().containsKey("xenpaging")) {
-                out.println("fallow demo: this build has no xenpaging command; " + spec.name() + " runs unpaged");
-                pagingMissingReported = true;
-                return;
-            }
+                && elapsed >= spec.startMs() + spec.pagingStartMs()) {
             int domid = g.domain.domid();
             g.pager = children.start(spec.name() + "-xenpaging", List.of("-Xmx128m"),
                     DemoLaunch.xenpaging(ctx, domid, runDir.resolve("pagefile-" + domid)));
