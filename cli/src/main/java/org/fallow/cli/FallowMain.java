@@ -21,6 +21,7 @@ import java.nio.file.Path;
                 org.fallow.guest.GuestMain.class,
                 BenchCommand.class,
                 org.fallow.xc.tools.XenstoreCommand.class,
+                org.fallow.conformance.ConformanceCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class FallowMain implements Runnable {

@@ -31,10 +31,17 @@ public final class ConformanceCommand implements Callable<Integer> {
         if (parsed != null && parsed.hasMatchedOption("--socket"))
             t = Target.of(socket, parsed.hasMatchedOption("--run-dir") ? runDir : null);
         else {
-            System.out.println("conformance: starting Fallow's hypervisor (no --socket given) ...");
+            if (System.getenv(Target.SOCKET_KEY) == null && System.getProperty(Target.SOCKET_KEY) == null)
+                System.out.println("conformance: starting Fallow's hypervisor (no --socket given) ...");
             t = Target.resolve();
         }
         System.out.println("conformance: target " + t);
+        try (RawConnection probe = RawConnection.open(t.socket())) {
+            // reachable
+        } catch (java.io.IOException e) {
+            System.err.println("conformance: cannot connect to " + t.socket() + ": " + e.getMessage());
+            return 2;
+        }
         ConformanceRunner.Result r = ConformanceRunner.run(t, System.out);
         System.out.println(r.summary());
         return r.failed() == 0 && r.passed() > 0 ? 0 : 1;

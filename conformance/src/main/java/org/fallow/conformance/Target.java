@@ -100,11 +100,23 @@ public final class Target {
     }
 
     private void stop() {
-        if (owned == null) return;
-        try {
-            owned.close();
-        } catch (Exception e) {
-            System.err.println("conformance: stopping the hypervisor failed: " + e);
+        if (owned != null) {
+            try {
+                owned.close();
+            } catch (Exception e) {
+                System.err.println("conformance: stopping the hypervisor failed: " + e);
+            }
+            deleteTree(runDir);
+        }
+        deleteTree(scratch);
+    }
+
+    private static void deleteTree(Path dir) {
+        if (dir == null || !Files.isDirectory(dir)) return;
+        try (var walk = Files.walk(dir)) {
+            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            System.err.println("conformance: could not remove " + dir + ": " + e);
         }
     }
 
