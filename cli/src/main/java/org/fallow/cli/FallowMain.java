@@ -19,6 +19,8 @@ import java.nio.file.Path;
                 org.fallow.hypervisor.HypervisorMain.class,
                 AbiCommand.class,
                 org.fallow.guest.GuestMain.class,
+                org.fallow.xc.tools.PagingCommands.MemSwapTarget.class,
+                org.fallow.xc.xenpaging.XenPagingCommand.class,
                 BenchCommand.class,
                 org.fallow.xc.tools.XenstoreCommand.class,
                 org.fallow.conformance.ConformanceCommand.class,

@@ -254,7 +254,8 @@ public final class XcDomain {
      * xc_hvm_build_target_mem's memory set-up (2009 libxc): gfns [0, 0xA0) populated as RAM, the VGA hole
      * [0xA0, 0xC0) left out, [0xC0, memsize) populated (target == memsize) or marked populate-on-demand
      * (target &lt; memsize), then the PoD target set to target − 0x20 pages "for the VGA hole", so that tot_pages
-     * ends at target − 0x20. Returns 0 or a negated errno (-ENOMEM when a populate stopped short).
+     * ends at target − 0x20. Like libxc's builder it also names the paging ring's special page (HVM param 27 = the
+     * first gfn above RAM). Returns 0 or a negated errno (-ENOMEM when a populate stopped short).
      */
     public long xc_hvm_build_target_mem(int domid, long memsizeMb, long targetMb) throws IOException {
         long nrPages = memsizeMb << 8, targetPages = targetMb << 8;
@@ -268,7 +269,9 @@ public final class XcDomain {
             PodTarget t = xc_domain_set_pod_target(domid, targetPages - VGA_HOLE_SIZE);
             if (t.rc() != 0) return t.rc();
         }
-        return 0;
+        // libxc's special pages: HVM_PARAM_PAGING_RING_PFN names the gfn just above RAM (inside the max_mem slack);
+        // it is not populated here: xenpaging populates it when it maps the ring, as with Xen.
+        return new XcMemPaging(xc).xc_hvm_param_set(domid, XcMemPaging.HVM_PARAM_PAGING_RING_PFN, nrPages);
     }
 
     private long populateRange(int domid, long first, long n, int flags) throws IOException {

@@ -1,0 +1,160 @@
+package org.fallow.guest.paging;
+
+import org.fallow.abi.AbiProfile;
+import org.fallow.abi.Hypercalls;
+import org.fallow.hypervisor.mem.MemConstants;
+import org.fallow.xc.XcHandle;
+import org.fallow.xc.xenpaging.XcPagingHost;
+import org.fallow.xc.xenpaging.XenPagingCommand;
+import org.fallow.xc.testing.HypervisorProcess;
+import org.fallow.xc.transport.HypercallBuffer;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Consumer;
+
+/**
+ * Separate processes for paging tests and benchmarks: a hypervisor child, a toolstack connection in this JVM, a
+ * guest workload child ({@link PagingGuestMain}) and xenpaging children ({@link XenPagingCommand}).
+ */
+final class PagingProcessBed implements AutoCloseable {
+    static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final long CREATEDOMAIN_UNSUPPORTED = Long.MIN_VALUE;
+
+    final Path dir;
+    final HypervisorProcess hv;
+    final XcHandle xc;
+    final XcPagingHost host;
+    private final List<Process> children = new ArrayList<>();
+    final byte[] handle = new byte[16];
+    private PrintWriter guestIn;
+    private BufferedReader guestOut;
+    Process guest;
+
+    PagingProcessBed(String hostMemMiB) throws IOException {
+        dir = Files.createTempDirectory(Path.of("/tmp"), "flp");
+        hv = HypervisorProcess.start(dir, "--host-mem", hostMemMiB);
+        xc = XcHandle.open(hv.socket(), AbiProfile.XEN_4_12);
+        host = new XcPagingHost(xc);
+        ThreadLocalRandom.current().nextBytes(handle);
+    }
+
+    long domctl(int cmd, int domid, Consumer<MemorySegment> fill, MemorySegment[] out) throws IOException {
+        MemorySegment d = MemorySegment.ofArray(new long[org.fallow.abi.xen.XenDomctl.SIZE / 8]);
+        d.set(U32, 0, cmd);
+        d.set(U16, 8, (short) domid);
+        fill.accept(d);
+        long rc = xc.domctl(d);
+        if (out != null) out[0] = d;
+        return rc;
+    }
+
+    long populate(int domid, long first, long n) throws IOException {
+        try (HypercallBuffer.Buf b = xc.buffers().allocate(32 + 8 * n)) {
+            MemorySegment s = b.segment();
+            s.fill((byte) 0);
+            s.set(U64, 0, b.handle() + 32);
+            s.set(U64, 8, n);
+            s.set(U16, 24, (short) domid);
+            for (int i = 0; i < n; i++) s.set(U64, 32 + 8L * i, first + i);
+            return xc.hypercall(Hypercalls.MEMORY_OP, MemConstants.XENMEM_populate_physmap, b.handle());
+        }
+    }
+
+    long setHvmParam(int domid, int index, long value) throws IOException {
+        return new org.fallow.xc.XcMemPaging(xc).xc_hvm_param_set(domid, index, value);
+    }
+
+    /**
+     * An HVM domain 1 with {@code frames} RAM gfns plus the ring gfn {@code frames} (HVM param 27), unpaused.
+     * Returns 0, or {@link #CREATEDOMAIN_UNSUPPORTED} when the hypervisor has no guest-memory subsystem.
+     */
+    long createDomain(int frames, int vcpus) throws IOException {
+        MemorySegment[] out = new MemorySegment[1];
+        long rc = domctl(MemConstants.XEN_DOMCTL_createdomain, 1, d -> {
+            MemorySegment.copy(MemorySegment.ofArray(handle), 0, d, MemConstants.CREATE_HANDLE, 16);
+            d.set(U32, MemConstants.CREATE_FLAGS, MemConstants.XEN_DOMCTL_CDF_hvm_guest | MemConstants.XEN_DOMCTL_CDF_hap);
+            d.set(U32, MemConstants.CREATE_MAX_VCPUS, vcpus);
+        }, out);
+        if (rc == -38) return CREATEDOMAIN_UNSUPPORTED;
+        if (rc != 0) throw new IllegalStateException("createdomain " + rc);
+        if (out[0].get(U16, 8) != 1) throw new IllegalStateException("got domid " + out[0].get(U16, 8));
+        if (domctl(MemConstants.XEN_DOMCTL_max_mem, 1, d -> d.set(U64, MemConstants.MAX_MEM_MAX_MEMKB, (frames + 1) * 4L), null) != 0)
+            throw new IllegalStateException("max_mem");
+        if (populate(1, 0, frames + 1) != frames + 1) throw new IllegalStateException("populate");
+        if (setHvmParam(1, 27, frames) != 0) throw new IllegalStateException("set HVM param 27");
+        if (domctl(MemConstants.XEN_DOMCTL_unpausedomain, 1, d -> {}, null) != 0) throw new IllegalStateException("unpause");
+        return 0;
+    }
+
+    Process java(String main, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(
+                ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()),
+                "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
+                "-Xmx192m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"), main));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.redirectError(dir.resolve(main.substring(main.lastIndexOf('.') + 1) + "-" + children.size() + ".err").toFile());
+        Process p = pb.start();
+        children.add(p);
+        return p;
+    }
+
+    void startGuest(int frames, int vcpus) throws IOException {
+        guest = java(PagingGuestMain.class.getName(), hv.socket().toString(), "1", HexFormat.of().formatHex(handle),
+                String.valueOf(frames), String.valueOf(vcpus));
+        guestIn = new PrintWriter(guest.getOutputStream());
+        guestOut = new BufferedReader(new InputStreamReader(guest.getInputStream()));
+    }
+
+    /** One guest command; its answer line ("ok <faults>" or "FAIL ..."). */
+    synchronized String ask(String cmd) throws IOException {
+        guestIn.println(cmd);
+        guestIn.flush();
+        String r = guestOut.readLine();
+        return r == null ? "FAIL guest exited" : r;
+    }
+
+    Process pager(Path pagefile, int mruSize) throws IOException {
+        Process p = java(XenPagingCommand.class.getName(), "-d", "1", "-f", pagefile.toString(), "-r", String.valueOf(mruSize),
+                "--socket", hv.socket().toString());
+        p.getOutputStream().close();
+        return p;
+    }
+
+    long totPages() {
+        try {
+            return host.domainInfo(1).totPages();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    void awaitTotPages(long target) throws InterruptedException {
+        while (totPages() != target) Thread.sleep(20); // bounded by the caller's @Timeout
+    }
+
+    @Override public void close() throws IOException {
+        if (guest != null && guest.isAlive()) {
+            guestIn.println("quit");
+            guestIn.flush();
+        }
+        for (Process p : children) p.destroyForcibly();
+        xc.close();
+        hv.close();
+        try (var s = Files.walk(dir)) { s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete()); }
+    }
+}

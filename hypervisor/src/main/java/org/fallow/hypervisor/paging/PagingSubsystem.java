@@ -1,0 +1,470 @@
+package org.fallow.hypervisor.paging;
+
+import org.fallow.abi.XenErrno;
+import org.fallow.abi.ring.MemPagingEvent;
+import org.fallow.hypervisor.core.Caller;
+import org.fallow.hypervisor.core.ControlOp;
+import org.fallow.hypervisor.core.Domain;
+import org.fallow.hypervisor.core.DomainLifecycle;
+import org.fallow.hypervisor.core.EventChannels;
+import org.fallow.hypervisor.core.GuestFault;
+import org.fallow.hypervisor.core.HypervisorCore;
+import org.fallow.hypervisor.core.MemoryFaultHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.ArrayDeque;
+
+import static org.fallow.hypervisor.paging.PagingMemory.*;
+
+/**
+ * Memory paging in the hypervisor (xen/common/vm_event.c + arch/x86/mm/mem_paging.c + the paging parts of p2m.c,
+ * 4.12): {@code XEN_DOMCTL_vm_event_op} (56) mode PAGING, {@code XENMEM_paging_op} (20) nominate/evict/prep, the
+ * populate path for guest faults on paging types, drop-page on decrease_reservation, and the vm_event ring.
+ * Everything runs on the dispatch thread.
+ */
+public final class PagingSubsystem implements DomainLifecycle {
+    private static final Logger log = LoggerFactory.getLogger(PagingSubsystem.class);
+
+    public static final int XEN_DOMCTL_VM_EVENT_OP = 56;
+    public static final int XENMEM_PAGING_OP = 20;
+    public static final int HVM_PARAM_PAGING_RING_PFN = 27;
+    public static final int XEN_VM_EVENT_ENABLE = 0, XEN_VM_EVENT_DISABLE = 1, XEN_VM_EVENT_RESUME = 2;
+    public static final int XEN_DOMCTL_VM_EVENT_OP_PAGING = 1, XEN_DOMCTL_VM_EVENT_OP_MONITOR = 2,
+            XEN_DOMCTL_VM_EVENT_OP_SHARING = 3;
+    public static final int XENMEM_PAGING_OP_NOMINATE = 0, XENMEM_PAGING_OP_EVICT = 1, XENMEM_PAGING_OP_PREP = 2;
+
+    /** xen_domctl offsets used here (domctl.h 4.12): domain u16 @8, u.vm_event_op {op @16, mode @20, port @24}. */
+    static final int DOMCTL_DOMAIN = 8, DOMCTL_VM_EVENT_OP = 16, DOMCTL_VM_EVENT_MODE = 20, DOMCTL_VM_EVENT_PORT = 24;
+    /** xen_mem_paging_op (24 bytes): op u8 @0, domain u16 @2, buffer u64 @8, gfn u64 @16. */
+    static final int PAGING_OP_SIZE = 24, PAGING_OP_OP = 0, PAGING_OP_DOMAIN = 2, PAGING_OP_BUFFER = 8, PAGING_OP_GFN = 16;
+
+    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    private final HypervisorCore core;
+    private final PagingMemoryProvider memory;
+    private final int version;
+    private final MemorySegment scratch;
+    private final MemPagingEvent ev = new MemPagingEvent();
+
+    /** Paging with vm_event interface version 4 (Xen 4.12). */
+    public PagingSubsystem(HypervisorCore core, PagingMemoryProvider memory) {
+        this(core, memory, MemPagingEvent.VERSION_4_12);
+    }
+
+    /** Paging with vm_event interface {@code version}: 4 (Xen 4.12, 376-byte entries) or 7 (Xen 4.17, 400 bytes). */
+    public PagingSubsystem(HypervisorCore core, PagingMemoryProvider memory, int version) {
+        this.core = core;
+        this.memory = memory;
+        this.version = version;
+        this.scratch = Arena.ofAuto().allocate(MemPagingEvent.entrySize(version), 8);
+    }
+
+    /** The vm_event interface version stamped on requests and required of responses. */
+    public int vmEventVersion() { return version; }
+
+    /** Registers domctl 56 and memory_op 20 and listens to domain life cycle. */
+    public PagingSubsystem install() {
+        core.domctls().register(XEN_DOMCTL_VM_EVENT_OP, this::vmEventOp);
+        core.memoryOps().register(XENMEM_PAGING_OP, this::pagingOp);
+        core.domains().addListener(this);
+        return this;
+    }
+
+    /** d->paged_pages, for getdomaininfo. */
+    public long pagedPages(Domain d) {
+        PagingMemory mem = memory.of(d);
+        return mem == null ? 0 : mem.pagedPages();
+    }
+
+    /** True while a paging ring exists for {@code d}. */
+    public boolean enabled(Domain d) {
+        PagingDomain pd = d.part(PagingDomain.class);
+        return pd != null && pd.ring != null;
+    }
+
+    /** Requests waiting in the hypervisor for a ring slot (for statistics and tests). */
+    public int queuedRequests(Domain d) {
+        PagingDomain pd = d.part(PagingDomain.class);
+        return pd == null ? 0 : pd.queue.size();
+    }
+
+    /** Guest accesses paused on a page-in. */
+    public int pausedAccesses(Domain d) {
+        PagingDomain pd = d.part(PagingDomain.class);
+        return pd == null ? 0 : pd.pausedCount();
+    }
+
+    private PagingDomain state(Domain d) { return d.part(PagingDomain.class, PagingDomain::new); }
+
+    // ------------------------------------------------------------------------------------------------ domctl 56
+
+    long vmEventOp(ControlOp cop) {
+        MemorySegment op = cop.op();
+        Caller caller = cop.caller();
+        int domid = op.get(U16, DOMCTL_DOMAIN) & 0xFFFF;
+        int vop = op.get(U32, DOMCTL_VM_EVENT_OP);
+        int mode = op.get(U32, DOMCTL_VM_EVENT_MODE);
+        if (!caller.privileged()) return -XenErrno.EPERM;
+        if (targetsSelf(caller, domid)) return -XenErrno.EINVAL; // the toolstack is dom0
+        Domain d = core.domains().resolve(caller, domid);
+        if (d == null) return -XenErrno.ESRCH;
+        if (d.dying()) return 0;
+        if (d.maxVcpus() < 1) return -XenErrno.EINVAL;
+        if (mode != XEN_DOMCTL_VM_EVENT_OP_PAGING) {
+            log.info("d{}: vm_event mode {} is not emulated -> -ENOSYS", d.domid(), mode);
+            return -XenErrno.ENOSYS;
+        }
+        long rc = switch (vop) {
+            case XEN_VM_EVENT_ENABLE -> enable(cop, d);
+            case XEN_VM_EVENT_DISABLE -> disable(d);
+            case XEN_VM_EVENT_RESUME -> enabled(d) ? resume(d) : -XenErrno.ENODEV;
+            default -> -XenErrno.ENOSYS;
+        };
+        cop.copyBack();
+        return rc;
+    }
+
+    private long enable(ControlOp cop, Domain d) {
+        PagingMemory mem = memory.of(d);
+        if (mem == null) return -XenErrno.EINVAL;
+        if (mem.podEntries() > 0) return -XenErrno.EXDEV;
+        PagingDomain pd = state(d);
+        Caller caller = cop.caller();
+        EventChannels evtchn = core.eventChannels();
+        if (evtchn == null) return -XenErrno.ENOSYS;
+        if (pd.ring != null) {
+            if (!pd.ring.pagerGone()) return -XenErrno.EBUSY;
+            // Fallow deviation (docs/DEVIATIONS.md ## paging): the pager that owned the ring died; a new pager
+            // takes the ring over instead of getting -EBUSY, and every paused access is asked for again.
+            evtchn.close(pd.ring.port);
+            int port = evtchn.allocate(d.domid(), caller.peer(), p -> kick(d));
+            if (port < 0) return port;
+            pd.ring.attach(port, caller.peer());
+            requeueForNewPager(pd);
+            cop.op().set(U32, DOMCTL_VM_EVENT_PORT, port);
+            log.info("d{}: paging ring re-attached to {} (port {}), {} requests waiting", d.domid(),
+                    caller.peer().describe(), port, pd.queue.size());
+            return 0;
+        }
+        long ringGfn = mem.hvmParam(HVM_PARAM_PAGING_RING_PFN);
+        if (ringGfn == 0) return -XenErrno.ENOSYS;
+        if (ringGfn < 0 || ringGfn >= mem.maxPages()) return -XenErrno.EINVAL;
+        int t = PagingMemory.type(mem.p2mWord(ringGfn));
+        if (t == P2M_PAGING_OUT || t == P2M_PAGED || t == P2M_PAGING_IN || t == P2M_SHARED) return -XenErrno.ENOENT;
+        if (t != P2M_RAM_RW && t != P2M_RAM_LOGDIRTY) return -XenErrno.EINVAL;
+        PagingRing ring;
+        try {
+            ring = PagingRing.create(ringGfn, mem.runDir().resolve("dom" + d.domid() + ".vmring"), mem.frame(ringGfn),
+                    MemPagingEvent.entrySize(version));
+        } catch (IOException e) {
+            log.error("d{}: cannot create the paging ring file", d.domid(), e);
+            return -XenErrno.ENOMEM;
+        }
+        int port = evtchn.allocate(d.domid(), caller.peer(), p -> kick(d));
+        if (port < 0) {
+            ring.close();
+            return port;
+        }
+        ring.attach(port, caller.peer());
+        pd.ring = ring;
+        mem.pagingEnabled(d, this);
+        cop.op().set(U32, DOMCTL_VM_EVENT_PORT, port);
+        log.info("d{}: paging enabled, ring gfn {} port {} pager {}", d.domid(), ringGfn, port, caller.peer().describe());
+        // Accesses that faulted while no ring existed (after a disable) wait for this pager.
+        requeueForNewPager(pd);
+        return 0;
+    }
+
+    private long disable(Domain d) {
+        PagingDomain pd = d.part(PagingDomain.class);
+        if (pd == null || pd.ring == null) return -XenErrno.EINVAL;
+        if (!pd.queue.isEmpty()) return -XenErrno.EBUSY;
+        closeRing(d, pd);
+        // Unpause every vcpu blocked on the ring: each retries its access (and parks again if its gfn is still out).
+        for (ArrayDeque<PagingDomain.Paused> q : pd.paused.values())
+            for (PagingDomain.Paused p : q) p.reply().resolved();
+        pd.paused.clear();
+        log.info("d{}: paging disabled ({} pages still paged out)", d.domid(), pagedPages(d));
+        return 0;
+    }
+
+    private void closeRing(Domain d, PagingDomain pd) {
+        EventChannels evtchn = core.eventChannels();
+        if (evtchn != null) evtchn.close(pd.ring.port);
+        pd.ring.close();
+        pd.ring = null;
+    }
+
+    /** A new pager: requests it must hear about are one per paused access; the old ring's contents are gone. */
+    private void requeueForNewPager(PagingDomain pd) {
+        pd.queue.removeIf(PagingRequest::pausesVcpu);
+        var again = new ArrayDeque<PagingRequest>();
+        pd.paused.forEach((vcpu, q) -> {
+            for (PagingDomain.Paused p : q)
+                again.add(new PagingRequest(p.gfn(), P2M_PAGING_IN, vcpu, MemPagingEvent.FLAG_VCPU_PAUSED, 0));
+        });
+        again.addAll(pd.queue);
+        pd.queue.clear();
+        pd.queue.addAll(again);
+    }
+
+    /** EVTCHN_SEND from the pager, or RESUME: the pager is alive; take responses and place waiting requests. */
+    private void kick(Domain d) {
+        PagingDomain pd = d.part(PagingDomain.class);
+        if (pd == null || pd.ring == null) return;
+        resume(d);
+    }
+
+    private long resume(Domain d) {
+        PagingDomain pd = state(d);
+        PagingRing ring = pd.ring;
+        ring.armed = true;
+        ev.wrap(scratch);
+        while (ring.front.takeResponse(scratch)) {
+            pd.responsesTaken++;
+            handleResponse(d, pd, ev);
+        }
+        ring.front.consumedResponses();
+        flush(d, pd);
+        return 0;
+    }
+
+    private void handleResponse(Domain d, PagingDomain pd, MemPagingEvent rsp) {
+        if (rsp.version() != version) {
+            log.warn("d{}: vm_event interface version mismatch ({} != {}): response dropped: {}", d.domid(), rsp.version(), version, rsp);
+            return;
+        }
+        int vcpu = rsp.vcpuId();
+        if (vcpu < 0 || vcpu >= d.maxVcpus()) {
+            log.warn("d{}: response for vcpu {} out of range: dropped", d.domid(), vcpu);
+            return;
+        }
+        ArrayDeque<PagingDomain.Paused> q = pd.paused.get(vcpu);
+        if (q == null || q.isEmpty()) return; // Xen ignores responses for vcpus that are not paused
+        if (rsp.reason() == MemPagingEvent.REASON_MEM_PAGING) resumePage(d, pd, rsp.gfn(), rsp.pagingFlags());
+        if ((rsp.flags() & MemPagingEvent.FLAG_VCPU_PAUSED) != 0) {
+            PagingDomain.Paused p = q.poll();
+            if (q.isEmpty()) pd.paused.remove(vcpu);
+            p.reply().resolved();
+        }
+    }
+
+    /** p2m_mem_paging_resume: a nominated-then-touched page that still has its frame becomes RAM again. */
+    private void resumePage(Domain d, PagingDomain pd, long gfn, int pagingFlags) {
+        if ((pagingFlags & MemPagingEvent.MEM_PAGING_DROP_PAGE) != 0) return;
+        PagingMemory mem = memory.of(d);
+        if (mem == null || gfn < 0 || gfn >= mem.maxPages() || !mem.backed(gfn)) return;
+        for (;;) {
+            int w = mem.p2mWord(gfn);
+            if (PagingMemory.type(w) != P2M_PAGING_IN) return;
+            if (mem.casP2mWord(gfn, w, PagingMemory.withType(w, P2M_RAM_RW))) return;
+        }
+    }
+
+    /** Places waiting requests on the ring while it has free slots, pushes, and notifies the pager. */
+    private void flush(Domain d, PagingDomain pd) {
+        PagingRing ring = pd.ring;
+        if (ring == null || !ring.armed || pd.queue.isEmpty()) return;
+        int placed = 0;
+        while (!pd.queue.isEmpty()) {
+            MemorySegment slot = ring.front.nextRequest();
+            if (slot == null) break;
+            pd.queue.poll().writeTo(ev.wrap(slot), version);
+            ring.front.commitRequest();
+            placed++;
+        }
+        if (placed == 0) return;
+        pd.requestsSent += placed;
+        ring.front.pushRequests();
+        core.eventChannels().notifyRemote(ring.port); // Xen always notifies
+    }
+
+    private void send(Domain d, PagingDomain pd, PagingRequest r) {
+        pd.queue.add(r);
+        flush(d, pd);
+    }
+
+    // ------------------------------------------------------------------------------------------ faults (populate)
+
+    /** The handler the memory subsystem delegates paging-type faults (p2m types 9, 10, 11) to. */
+    public MemoryFaultHandler faultHandler() { return this::onPagingFault; }
+
+    /**
+     * p2m_mem_paging_populate for a target vcpu: paging_out/paged → paging_in, the vcpu is paused (the guest's
+     * FAULT_DONE is held back) and a request goes to the pager, waiting in the hypervisor if the ring is full.
+     */
+    public void onPagingFault(Domain d, long gfn, boolean write, int vcpu, MemoryFaultHandler.Reply reply) {
+        PagingMemory mem = memory.of(d);
+        if (mem == null || gfn < 0 || gfn >= mem.maxPages()) { reply.failed(-XenErrno.EFAULT, "gfn out of range"); return; }
+        if (d.dying() || d.state() == Domain.State.CRASHED) { reply.failed(-XenErrno.ESRCH, "domain is gone"); return; }
+        if (vcpu < 0 || vcpu >= d.maxVcpus()) { reply.failed(-XenErrno.EINVAL, "no vcpu " + vcpu); return; }
+        PagingDomain pd = state(d);
+        int old;
+        int pagingFlags = 0;
+        for (;;) {
+            int w = mem.p2mWord(gfn);
+            old = PagingMemory.type(w);
+            if (old == P2M_PAGING_OUT || old == P2M_PAGED) {
+                if (!mem.casP2mWord(gfn, w, PagingMemory.withType(w, P2M_PAGING_IN))) continue;
+                if (old == P2M_PAGING_OUT) pagingFlags = MemPagingEvent.MEM_PAGING_EVICT_FAIL;
+            }
+            break;
+        }
+        if (old != P2M_PAGING_OUT && old != P2M_PAGED && old != P2M_PAGING_IN) {
+            reply.resolved(); // no longer a paging type: let the guest retry (the memory subsystem handles the rest)
+            return;
+        }
+        pd.paused.computeIfAbsent(vcpu, k -> new ArrayDeque<>()).add(new PagingDomain.Paused(gfn, reply));
+        PagingRequest r = new PagingRequest(gfn, old, vcpu, MemPagingEvent.FLAG_VCPU_PAUSED, pagingFlags);
+        if (pd.ring == null) {
+            log.debug("d{}: vcpu {} touched gfn {} with no pager: paused until a pager enables paging", d.domid(), vcpu, gfn);
+            return;
+        }
+        send(d, pd, r);
+    }
+
+    /**
+     * A foreign populate (the hypervisor itself or dom0 needs the frame, e.g. DomainMemory.ramFrame): starts a
+     * page-in without pausing anybody. Returns 0 (request sent or nothing to do), -EBUSY if no ring slot is free
+     * now (Xen's answer to foreign producers; the caller retries), -EOPNOTSUPP if there is no ring.
+     */
+    public int populateForeign(Domain d, long gfn) {
+        PagingMemory mem = memory.of(d);
+        PagingDomain pd = d.part(PagingDomain.class);
+        if (mem == null || pd == null || pd.ring == null) return -XenErrno.EOPNOTSUPP;
+        if (!pd.ring.armed || pd.ring.front.freeRequests() - pd.queue.size() <= 0) return -XenErrno.EBUSY;
+        for (;;) {
+            int w = mem.p2mWord(gfn);
+            int old = PagingMemory.type(w);
+            if (old != P2M_PAGING_OUT && old != P2M_PAGED) return 0;
+            if (!mem.casP2mWord(gfn, w, PagingMemory.withType(w, P2M_PAGING_IN))) continue;
+            int pf = old == P2M_PAGING_OUT ? MemPagingEvent.MEM_PAGING_EVICT_FAIL : 0;
+            send(d, pd, new PagingRequest(gfn, old, 0, MemPagingEvent.FLAG_FOREIGN, pf));
+            return 0;
+        }
+    }
+
+    /**
+     * p2m_mem_paging_drop_page: the guest freed (decrease_reservation) a gfn in a paging state; the memory
+     * subsystem has removed the p2m entry and fixed the accounting. We tell the pager to free its copy. Unlike Xen
+     * (which sends nothing when no slot is free) the request waits for a slot: docs/DEVIATIONS.md.
+     */
+    public void dropPage(Domain d, long gfn, int oldType) {
+        PagingDomain pd = d.part(PagingDomain.class);
+        if (pd == null || pd.ring == null) return;
+        int pf = MemPagingEvent.MEM_PAGING_DROP_PAGE | (oldType == P2M_PAGING_OUT ? MemPagingEvent.MEM_PAGING_EVICT_FAIL : 0);
+        send(d, pd, new PagingRequest(gfn, oldType, 0, 0, pf));
+    }
+
+    // -------------------------------------------------------------------------------------- memory_op 20
+
+    /** Does {@code domid} name the caller itself (DOMID_SELF, its own id; the toolstack is domain 0)? */
+    private static boolean targetsSelf(Caller caller, int domid) {
+        int id = domid & 0xFFFF;
+        return id == org.fallow.abi.Hypercalls.DOMID_SELF || id == (caller.privileged() ? 0 : caller.domid());
+    }
+
+    long pagingOp(Caller caller, long[] args) {
+        MemorySegment arg;
+        try {
+            arg = caller.memory().map(args[1], PAGING_OP_SIZE);
+        } catch (GuestFault f) {
+            return -XenErrno.EFAULT;
+        }
+        int op = arg.get(ValueLayout.JAVA_BYTE, PAGING_OP_OP) & 0xFF;
+        int domid = arg.get(U16, PAGING_OP_DOMAIN) & 0xFFFF;
+        long buffer = arg.get(U64, PAGING_OP_BUFFER);
+        long gfn = arg.get(U64, PAGING_OP_GFN);
+        if (targetsSelf(caller, domid)) return -XenErrno.EPERM;
+        Domain d = core.domains().resolve(caller, domid);
+        if (d == null) return -XenErrno.ESRCH;
+        if (d.dying()) return -XenErrno.EINVAL;
+        if (!caller.privileged()) return -XenErrno.EPERM; // XSM: DM_PRIV
+        PagingDomain pd = d.part(PagingDomain.class);
+        if (pd == null || pd.ring == null) return -XenErrno.ENODEV;
+        PagingMemory mem = memory.of(d);
+        if (pd.ring.pager == caller.peer() && !pd.ring.armed) {
+            pd.ring.armed = true; // the pager is running: its ring is initialised
+            flush(d, pd);
+        }
+        return switch (op) {
+            case XENMEM_PAGING_OP_NOMINATE -> nominate(mem, gfn);
+            case XENMEM_PAGING_OP_EVICT -> evict(d, pd, mem, gfn);
+            case XENMEM_PAGING_OP_PREP -> prep(caller, d, pd, mem, gfn, buffer);
+            default -> -XenErrno.ENOSYS;
+        };
+    }
+
+    /** p2m_mem_paging_nominate: ram_rw with no access in flight (the page-reference check) → paging_out. */
+    static long nominate(PagingMemory mem, long gfn) {
+        if (gfn < 0 || gfn >= mem.maxPages()) return -XenErrno.EBUSY;
+        int w = mem.p2mWord(gfn);
+        int t = PagingMemory.type(w);
+        if ((t != P2M_RAM_RW && t != P2M_RAM_LOGDIRTY) || PagingMemory.inflight(w) != 0) return -XenErrno.EBUSY;
+        return mem.casP2mWord(gfn, w, PagingMemory.withType(w, P2M_PAGING_OUT)) ? 0 : -XenErrno.EBUSY;
+    }
+
+    /** p2m_mem_paging_evict: still paging_out and untouched → paged; the frame goes back to the host. */
+    private static long evict(Domain d, PagingDomain pd, PagingMemory mem, long gfn) {
+        if (gfn < 0 || gfn >= mem.maxPages()) return -XenErrno.EBUSY;
+        int w = mem.p2mWord(gfn);
+        if (PagingMemory.type(w) != P2M_PAGING_OUT || PagingMemory.inflight(w) != 0) return -XenErrno.EBUSY;
+        if (!mem.casP2mWord(gfn, w, PagingMemory.withType(w, P2M_PAGED))) return -XenErrno.EBUSY;
+        mem.releaseFrame(gfn);
+        mem.pagedPagesAdd(1);
+        return 0;
+    }
+
+    /** p2m_mem_paging_prep: paged/paging_in → ram_rw, copying the page from the pager's buffer if evicted. */
+    private long prep(Caller caller, Domain d, PagingDomain pd, PagingMemory mem, long gfn, long buffer) {
+        if ((buffer & 0xFFF) != 0) return -XenErrno.EINVAL;
+        if (gfn < 0 || gfn >= mem.maxPages()) return -XenErrno.ENOENT;
+        int t = PagingMemory.type(mem.p2mWord(gfn));
+        if (t != P2M_PAGING_IN && t != P2M_PAGED) return -XenErrno.ENOENT;
+        if (!mem.backed(gfn)) {
+            if (buffer == 0) return -XenErrno.EINVAL;
+            MemorySegment src;
+            try {
+                src = caller.memory().map(buffer, 4096);
+            } catch (GuestFault f) {
+                return -XenErrno.EFAULT;
+            }
+            if (!mem.allocateFrame(gfn)) return -XenErrno.ENOMEM;
+            mem.frame(gfn).copyFrom(src);
+            mem.pagedPagesAdd(-1);
+        }
+        for (;;) {
+            int w = mem.p2mWord(gfn);
+            if (mem.casP2mWord(gfn, w, PagingMemory.withType(w, P2M_RAM_RW))) break;
+        }
+        return 0;
+    }
+
+    // -------------------------------------------------------------------------------------- life cycle
+
+    @Override public void destroyed(Domain d) {
+        PagingDomain pd = d.detach(PagingDomain.class);
+        if (pd == null) return;
+        if (pd.ring != null) closeRing(d, pd);
+        for (ArrayDeque<PagingDomain.Paused> q : pd.paused.values())
+            for (PagingDomain.Paused p : q) p.reply().failed(-XenErrno.ESRCH, "domain destroyed");
+        pd.paused.clear();
+        pd.queue.clear();
+    }
+
+    @Override public void crashed(Domain d, String reason) {
+        PagingDomain pd = d.part(PagingDomain.class);
+        if (pd == null) return;
+        for (ArrayDeque<PagingDomain.Paused> q : pd.paused.values())
+            for (PagingDomain.Paused p : q) p.reply().failed(-XenErrno.ESRCH, "domain crashed: " + reason);
+        pd.paused.clear();
+    }
+}

@@ -1,0 +1,144 @@
+package org.fallow.xc.xenpaging;
+
+import org.fallow.abi.Hypercalls;
+import org.fallow.abi.xen.XenDomctlGetdomaininfo;
+import org.fallow.xc.XcHandle;
+import org.fallow.xc.XcMemPaging;
+import org.fallow.xc.transport.HypercallBuffer;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.function.Consumer;
+import java.util.function.IntConsumer;
+
+/**
+ * {@link PagingHost} over a real toolstack connection: hypercalls through {@link XcHandle}, guest frames, the shared
+ * p2m view and the ring file mapped from the hypervisor's run directory (PROTOCOL.md §3.2-3.4), xenstore through
+ * XENSTORE frames, event channels through EVTCHN_SEND frames.
+ */
+public final class XcPagingHost implements PagingHost {
+    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final int XEN_DOMCTL_GETDOMAININFO = 5;
+    static final int XEN_DOMINF_DYING = 1;
+    static final int XENMEM_DECREASE_RESERVATION = 1, XENMEM_POPULATE_PHYSMAP = 6;
+    static final int P2M_HEADER = 64;
+
+    private final XcHandle xc;
+    private final XcMemPaging paging;
+    private final Path runDir;
+    private final Arena maps = Arena.ofShared();
+    private MemorySegment guestMem;
+    private MemorySegment p2m;
+
+    public XcPagingHost(XcHandle xc) {
+        this.xc = xc;
+        this.paging = new XcMemPaging(xc);
+        this.runDir = xc.connection().runDir();
+    }
+
+    @Override public DomainInfo domainInfo(int domid) throws IOException {
+        MemorySegment d = MemorySegment.ofArray(new long[org.fallow.abi.xen.XenDomctl.SIZE / 8]);
+        d.set(U32, 0, XEN_DOMCTL_GETDOMAININFO);
+        d.set(U16, 8, (short) domid);
+        long rc = xc.domctl(d);
+        if (rc < 0) return null;
+        int u = 16;
+        if ((d.get(U16, u + XenDomctlGetdomaininfo.DOMAIN_OFFSET) & 0xFFFF) != domid) return null; // next domain up
+        return new DomainInfo(d.get(U64, u + XenDomctlGetdomaininfo.MAX_PAGES_OFFSET), d.get(U64, u + XenDomctlGetdomaininfo.TOT_PAGES_OFFSET),
+                d.get(U64, u + XenDomctlGetdomaininfo.PAGED_PAGES_OFFSET), (d.get(U32, u + XenDomctlGetdomaininfo.FLAGS_OFFSET) & XEN_DOMINF_DYING) != 0);
+    }
+
+    @Override public long hvmParam(int domid, int index) throws IOException { return paging.xc_hvm_param_get(domid, index); }
+
+    private synchronized MemorySegment p2m(int domid) throws IOException {
+        if (p2m == null) p2m = map(runDir.resolve("dom" + domid + ".p2m"), FileChannel.MapMode.READ_ONLY);
+        return p2m;
+    }
+
+    @Override public int p2mType(int domid, long gfn) throws IOException {
+        MemorySegment m = p2m(domid);
+        long off = P2M_HEADER + gfn * 4;
+        if (gfn < 0 || off + 4 > m.byteSize()) return -1;
+        return m.get(U32, off) & 0xFF;
+    }
+
+    private int reservation(int cmd, int domid, long gfn) throws IOException {
+        try (HypercallBuffer.Buf b = xc.buffers().allocate(32 + 8)) {
+            MemorySegment s = b.segment();
+            s.fill((byte) 0);
+            s.set(U64, 32, gfn);               // the extent list: one gfn
+            s.set(U64, 0, b.handle() + 32);    // extent_start
+            s.set(U64, 8, 1);                  // nr_extents
+            s.set(U16, 24, (short) domid);     // domid (extent_order 0, mem_flags 0)
+            long rc = xc.hypercall(Hypercalls.MEMORY_OP, cmd, b.handle());
+            return rc == 1 ? 0 : rc < 0 ? (int) rc : -org.fallow.abi.XenErrno.ENOMEM;
+        }
+    }
+
+    @Override public int populateOne(int domid, long gfn) throws IOException { return reservation(XENMEM_POPULATE_PHYSMAP, domid, gfn); }
+
+    @Override public int decreaseOne(int domid, long gfn) throws IOException { return reservation(XENMEM_DECREASE_RESERVATION, domid, gfn); }
+
+    @Override public int pagingEnable(int domid) throws IOException { return paging.xc_mem_paging_enable(domid); }
+
+    @Override public int pagingDisable(int domid) throws IOException { return paging.xc_mem_paging_disable(domid); }
+
+    @Override public int nominate(int domid, long gfn) throws IOException { return paging.xc_mem_paging_nominate(domid, gfn); }
+
+    @Override public int evict(int domid, long gfn) throws IOException { return paging.xc_mem_paging_evict(domid, gfn); }
+
+    @Override public int load(int domid, long gfn, MemorySegment page) throws IOException { return paging.xc_mem_paging_load(domid, gfn, page); }
+
+    @Override public int[] nominateAll(int domid, long[] gfns) throws IOException {
+        return paging.xc_mem_paging_batch(XcMemPaging.XENMEM_PAGING_OP_NOMINATE, domid, gfns, null);
+    }
+
+    @Override public int[] evictAll(int domid, long[] gfns) throws IOException {
+        return paging.xc_mem_paging_batch(XcMemPaging.XENMEM_PAGING_OP_EVICT, domid, gfns, null);
+    }
+
+    @Override public int[] loadAll(int domid, long[] gfns, MemorySegment[] pages) throws IOException {
+        return paging.xc_mem_paging_batch(XcMemPaging.XENMEM_PAGING_OP_PREP, domid, gfns, pages);
+    }
+
+    @Override public synchronized MemorySegment guestFrame(int domid, long gfn) throws IOException {
+        if (guestMem == null) guestMem = map(runDir.resolve("dom" + domid + ".mem"), FileChannel.MapMode.READ_ONLY);
+        return guestMem.asSlice(gfn * 4096, 4096);
+    }
+
+    @Override public MemorySegment mapRing(int domid) throws IOException {
+        return map(runDir.resolve("dom" + domid + ".vmring"), FileChannel.MapMode.READ_WRITE);
+    }
+
+    private MemorySegment map(Path f, FileChannel.MapMode mode) throws IOException {
+        var opts = mode == FileChannel.MapMode.READ_ONLY ? new StandardOpenOption[] {StandardOpenOption.READ}
+                : new StandardOpenOption[] {StandardOpenOption.READ, StandardOpenOption.WRITE};
+        try (FileChannel ch = FileChannel.open(f, opts)) {
+            return ch.map(mode, 0, ch.size(), maps);
+        }
+    }
+
+    @Override public void notify(int port) throws IOException { xc.connection().sendEvent(port); }
+
+    @Override public void onEvent(IntConsumer listener) { xc.connection().onEvent(listener); }
+
+    @Override public String xsRead(String path) throws IOException { return xc.xenstore().readOrNull(path); }
+
+    @Override public void xsWrite(String path, String value) throws IOException { xc.xenstore().write(path, value); }
+
+    @Override public void xsWatch(String path, String token, Consumer<String> onChange) throws IOException {
+        xc.xenstore().watch(path, token, onChange);
+    }
+
+    @Override public void close() {
+        xc.close();
+    }
+}

@@ -1,0 +1,256 @@
+package org.fallow.xc.xenpaging;
+
+import org.fallow.abi.AbiProfile;
+import org.fallow.abi.XenErrno;
+import org.fallow.hypervisor.core.Caller;
+import org.fallow.hypervisor.core.ControlOp;
+import org.fallow.hypervisor.core.Domain;
+import org.fallow.hypervisor.core.EventChannels;
+import org.fallow.hypervisor.core.GuestFault;
+import org.fallow.hypervisor.core.HostMemory;
+import org.fallow.hypervisor.core.HypervisorCore;
+import org.fallow.hypervisor.core.MemoryFaultHandler;
+import org.fallow.hypervisor.core.Peer;
+import org.fallow.hypervisor.paging.PagingMemory;
+import org.fallow.hypervisor.paging.PagingSubsystem;
+import org.fallow.hypervisor.paging.StandalonePagingMemory;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.function.IntConsumer;
+
+/**
+ * An in-process hypervisor with one domain over {@link StandalonePagingMemory} and paging installed, plus a
+ * {@link PagingHost} for a pager living in the same JVM (its own toolstack "connection" and arena). The xenstore is
+ * a map with watches. Pagers can be "killed" ({@link #newPagerConnection} closes the previous connection).
+ */
+final class InProcessPagingHost {
+    static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final int DOMID = 3;
+
+    final Path runDir;
+    final HypervisorCore core;
+    final StandalonePagingMemory mem;
+    final PagingSubsystem paging;
+    final Domain dom;
+    final Map<String, String> xenstore = new ConcurrentHashMap<>();
+    final Map<String, CopyOnWriteArrayList<Consumer<String>>> watches = new ConcurrentHashMap<>();
+    private final Events evtchn = new Events();
+
+    InProcessPagingHost(Path runDir, long frames, int vcpus, long ringGfn) throws IOException { this(runDir, frames, vcpus, ringGfn, 4); }
+
+    InProcessPagingHost(Path runDir, long frames, int vcpus, long ringGfn, int vmEventVersion) throws IOException {
+        this.runDir = runDir;
+        core = new HypervisorCore(new HostMemory(frames * 2));
+        core.eventChannels(evtchn);
+        dom = new Domain(DOMID, new byte[16], vcpus);
+        mem = new StandalonePagingMemory(runDir, DOMID, frames, core.host());
+        mem.hvmParamRing(ringGfn);
+        paging = new PagingSubsystem(core, d -> d.domid() == DOMID ? mem : null, vmEventVersion).install();
+        core.faultHandler((d, gfn, write, vcpu, reply) -> {
+            int t = PagingMemory.type(mem.p2mWord(gfn));
+            if (t == PagingMemory.P2M_RAM_RW) reply.resolved();
+            else if (t >= PagingMemory.P2M_PAGING_OUT && t <= PagingMemory.P2M_PAGING_IN) paging.onPagingFault(d, gfn, write, vcpu, reply);
+            else reply.failed(-XenErrno.EFAULT, "gfn " + gfn + " is not RAM (type " + t + ")");
+        });
+        core.domains().add(dom);
+        dom.state(Domain.State.RUNNING);
+    }
+
+    <T> T onDispatch(Callable<T> task) {
+        try {
+            return core.dispatcher().submit(task).get();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    void xsWrite(String path, String value) {
+        xenstore.put(path, value);
+        for (Consumer<String> w : watches.getOrDefault(path, new CopyOnWriteArrayList<>())) w.accept(path);
+    }
+
+    long totPages() { return onDispatch(mem::totPages); }
+
+    /** A guest vcpu's access through the §3.3 protocol: count in flight, check the type, else fault and wait. */
+    final class Vcpu {
+        private final int id;
+        private final java.lang.invoke.VarHandle word = ValueLayout.JAVA_INT.withOrder(ByteOrder.LITTLE_ENDIAN).varHandle();
+        long faults;
+
+        Vcpu(int id) { this.id = id; }
+
+        void access(long gfn, boolean write, Consumer<MemorySegment> body) {
+            long off = StandalonePagingMemory.P2M_HEADER + gfn * 4;
+            for (;;) {
+                int old = (int) word.getAndAdd(mem.p2m(), off, PagingMemory.INFLIGHT_ONE);
+                if (PagingMemory.type(old) == PagingMemory.P2M_RAM_RW) {
+                    try {
+                        body.accept(mem.memory().asSlice(gfn * 4096, 4096));
+                    } finally {
+                        word.getAndAdd(mem.p2m(), off, -PagingMemory.INFLIGHT_ONE);
+                    }
+                    return;
+                }
+                word.getAndAdd(mem.p2m(), off, -PagingMemory.INFLIGHT_ONE);
+                faults++;
+                var done = new java.util.concurrent.CompletableFuture<Integer>();
+                core.dispatcher().execute(() -> core.faultHandler().onFault(dom, gfn, write, id, new MemoryFaultHandler.Reply() {
+                    @Override public void resolved() { done.complete(0); }
+                    @Override public void failed(int negErrno, String why) { done.complete(negErrno); }
+                }));
+                int rc = done.join();
+                if (rc != 0) throw new IllegalStateException("access to gfn " + gfn + " failed: " + XenErrno.name(rc));
+            }
+        }
+    }
+
+    /** A fresh toolstack connection for a pager; the previous one (if any) is closed, as when a pager dies. */
+    Pager newPagerConnection() {
+        return new Pager();
+    }
+
+    final class Pager implements PagingHost {
+        private final MemorySegment arena = Arena.ofShared().allocate(16 * 4096, 4096);
+        private final long base = 0x7f1000000000L;
+        volatile boolean open = true;
+        volatile IntConsumer listener = p -> {};
+        final Peer peer = new Peer() {
+            @Override public void sendEvent(int port) { if (open) listener.accept(port); }
+            @Override public boolean isOpen() { return open; }
+            @Override public String describe() { return "in-process pager"; }
+        };
+        final Caller caller = new Caller(Caller.Role.TOOLSTACK, 0, AbiProfile.XEN_4_12, (h, len) -> {
+            if (h < base || h + len > base + arena.byteSize()) throw new GuestFault(h, len, "outside arena");
+            return arena.asSlice(h - base, len);
+        }, peer);
+        private final Arena maps = Arena.ofShared();
+
+        /** Simulates SIGKILL: the connection is gone; nothing is cleaned up. */
+        void kill() { open = false; }
+
+        private void check() throws IOException { if (!open) throw new IOException("connection closed"); }
+
+        @Override public DomainInfo domainInfo(int domid) throws IOException {
+            check();
+            return onDispatch(() -> core.domains().get(domid) == null ? null
+                    : new DomainInfo(mem.maxPages(), mem.totPages(), paging.pagedPages(dom), dom.dying()));
+        }
+
+        @Override public long hvmParam(int domid, int index) { return mem.hvmParam(index); }
+
+        @Override public int p2mType(int domid, long gfn) { return PagingMemory.type(mem.p2mWord(gfn)); }
+
+        @Override public int populateOne(int domid, long gfn) { return onDispatch(() -> mem.populate(gfn)) ? 0 : -XenErrno.EINVAL; }
+
+        @Override public int decreaseOne(int domid, long gfn) { return onDispatch(() -> mem.removeRam(gfn)) ? 0 : -XenErrno.EINVAL; }
+
+        private int domctl(int op) throws IOException {
+            check();
+            MemorySegment d = Arena.ofAuto().allocate(144);
+            d.set(U32, 0, PagingSubsystem.XEN_DOMCTL_VM_EVENT_OP);
+            d.set(U16, 8, (short) DOMID);
+            d.set(U32, 16, op);
+            d.set(U32, 20, PagingSubsystem.XEN_DOMCTL_VM_EVENT_OP_PAGING);
+            ControlOp cop = new ControlOp(caller, d);
+            long rc = onDispatch(() -> core.domctls().get(PagingSubsystem.XEN_DOMCTL_VM_EVENT_OP).invoke(cop));
+            return rc < 0 ? (int) rc : d.get(U32, 24);
+        }
+
+        @Override public int pagingEnable(int domid) throws IOException { return domctl(PagingSubsystem.XEN_VM_EVENT_ENABLE); }
+
+        @Override public int pagingDisable(int domid) throws IOException { return Math.min(0, domctl(PagingSubsystem.XEN_VM_EVENT_DISABLE)); }
+
+        private int pagingOp(int op, long gfn, long buffer) throws IOException {
+            check();
+            return onDispatch(() -> {
+                arena.set(ValueLayout.JAVA_BYTE, 0, (byte) op);
+                arena.set(U16, 2, (short) DOMID);
+                arena.set(U64, 8, buffer);
+                arena.set(U64, 16, gfn);
+                return (int) core.memoryOps().get(PagingSubsystem.XENMEM_PAGING_OP).invoke(caller, new long[] {20, base, 0, 0, 0});
+            });
+        }
+
+        @Override public int nominate(int domid, long gfn) throws IOException { return pagingOp(PagingSubsystem.XENMEM_PAGING_OP_NOMINATE, gfn, 0); }
+
+        @Override public int evict(int domid, long gfn) throws IOException { return pagingOp(PagingSubsystem.XENMEM_PAGING_OP_EVICT, gfn, 0); }
+
+        @Override public int load(int domid, long gfn, MemorySegment page) throws IOException {
+            arena.asSlice(4096, 4096).copyFrom(page.asSlice(0, 4096));
+            return pagingOp(PagingSubsystem.XENMEM_PAGING_OP_PREP, gfn, base + 4096);
+        }
+
+        @Override public MemorySegment guestFrame(int domid, long gfn) { return mem.frame(gfn).asReadOnly(); }
+
+        @Override public MemorySegment mapRing(int domid) throws IOException {
+            try (FileChannel ch = FileChannel.open(runDir.resolve("dom" + DOMID + ".vmring"), StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+                return ch.map(FileChannel.MapMode.READ_WRITE, 0, 4096, maps);
+            }
+        }
+
+        @Override public void notify(int port) throws IOException {
+            check();
+            core.dispatcher().execute(() -> evtchn.remoteSend(peer, port));
+        }
+
+        @Override public void onEvent(IntConsumer l) { listener = l; }
+
+        @Override public String xsRead(String path) { return xenstore.get(path); }
+
+        @Override public void xsWrite(String path, String value) { InProcessPagingHost.this.xsWrite(path, value); }
+
+        @Override public void xsWatch(String path, String token, Consumer<String> onChange) {
+            watches.computeIfAbsent(path, k -> new CopyOnWriteArrayList<>()).add(v -> { if (open) onChange.accept(v); });
+        }
+
+        @Override public void close() { open = false; }
+    }
+
+    /** Event channels that call the remote peer directly. */
+    static final class Events implements EventChannels {
+        private record Port(Peer remote, IntConsumer cb) {}
+        private final Map<Integer, Port> ports = new ConcurrentHashMap<>();
+        private final AtomicInteger next = new AtomicInteger(1);
+
+        @Override public int allocate(int domid, Peer remote, IntConsumer cb) {
+            int p = next.getAndIncrement();
+            ports.put(p, new Port(remote, cb));
+            return p;
+        }
+
+        @Override public void notifyRemote(int port) {
+            Port p = ports.get(port);
+            if (p != null) p.remote().sendEvent(port);
+        }
+
+        @Override public int remoteSend(Peer from, int port) {
+            Port p = ports.get(port);
+            if (p == null) return -XenErrno.EINVAL;
+            if (p.remote() != from) return -XenErrno.EPERM;
+            p.cb().accept(port);
+            return 0;
+        }
+
+        @Override public void close(int port) { ports.remove(port); }
+    }
+
+    void close() {
+        core.close();
+        mem.close();
+    }
+}

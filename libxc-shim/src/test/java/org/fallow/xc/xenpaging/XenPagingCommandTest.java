@@ -1,0 +1,42 @@
+package org.fallow.xc.xenpaging;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class XenPagingCommandTest {
+    @TempDir Path dir;
+
+    private int run(String... args) {
+        return new CommandLine(new XenPagingCommand()).execute(args);
+    }
+
+    @Test void optionsAreXenpagings() {
+        XenPagingCommand c = new XenPagingCommand();
+        new CommandLine(c).parseArgs("-d", "7", "-f", "/tmp/pf", "-m", "65536", "-r", "1024", "-v");
+        assertEquals(7, c.domid);
+        assertEquals(Path.of("/tmp/pf"), c.pagefile);
+        assertEquals(65536, c.maxMemKb);
+        assertEquals(1024, c.mruSize);
+        assertTrue(c.verbose);
+        XenPagingCommand d = new XenPagingCommand();
+        new CommandLine(d).parseArgs("--domain=3", "--pagefile=x", "--max_memkb=4", "--mru_size=8");
+        assertEquals(8, d.mruSize, "--mru_size sets the MRU size (xenpaging mapped it to -m: not reproduced)");
+        assertEquals(4, d.maxMemKb);
+        assertEquals(VictimPolicy.DEFAULT_MRU_SIZE, new XenPagingCommand().mruSize);
+    }
+
+    @Test void domain0AndAMissingHypervisorExitWith2() {
+        assertEquals(2, run("-d", "0", "-f", dir.resolve("pf").toString()));
+        assertEquals(2, run("-d", "5", "-f", dir.resolve("pf").toString(), "--socket", dir.resolve("none.sock").toString()));
+    }
+
+    @Test void domainAndPagefileAreRequired() {
+        assertNotEquals(0, run("-f", "x"));
+        assertNotEquals(0, run("-d", "5"));
+    }
+}

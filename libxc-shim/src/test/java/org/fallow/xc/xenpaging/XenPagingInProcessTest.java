@@ -1,0 +1,177 @@
+package org.fallow.xc.xenpaging;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * The paging "must show" in one JVM: a guest of 16 MiB with actmem 4 MiB (memory=4096/actmem=1024 scaled by 1/256)
+ * converges to exactly the target while several vcpus read and write all of its memory; every page reads back as
+ * written, across a pager that is killed and replaced; SIGTERM pages everything back in.
+ */
+@Timeout(240)
+class XenPagingInProcessTest {
+    static final int FRAMES = 4096;          // 16 MiB
+    static final long RING_GFN = FRAMES - 1; // the ring page sits above the RAM the workload uses
+    static final int TARGET_KIB = 4 * 1024;  // actmem = 4 MiB
+    static final int VCPUS = 12;             // more paused vcpus than ring slots (8)
+
+    Path dir;
+    InProcessPagingHost hv;
+    final long[] version = new long[FRAMES];
+
+    @BeforeEach void setUp() throws Exception {
+        dir = Files.createTempDirectory(Path.of("/tmp"), "fl");
+        hv = new InProcessPagingHost(dir, FRAMES, VCPUS, RING_GFN);
+    }
+
+    @AfterEach void tearDown() throws Exception {
+        hv.close();
+        try (var s = Files.walk(dir)) { s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete()); }
+    }
+
+    /** Each vcpu owns the gfns ≡ id (mod VCPUS): it verifies the last version it wrote, then writes the next one. */
+    private long pass(int passes) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(VCPUS);
+        AtomicLong faults = new AtomicLong();
+        try {
+            List<Future<?>> fs = new ArrayList<>();
+            for (int id = 0; id < VCPUS; id++) {
+                int vid = id;
+                fs.add(pool.submit(() -> {
+                    InProcessPagingHost.Vcpu v = hv.new Vcpu(vid);
+                    for (int p = 0; p < passes; p++) {
+                        for (long g = vid; g < RING_GFN; g += VCPUS) {
+                            long gfn = g;
+                            long ver = version[(int) gfn];
+                            v.access(gfn, true, page -> {
+                                int bad = PageStamp.check(page, gfn, ver);
+                                if (bad >= 0) throw new AssertionError("gfn " + gfn + " version " + ver + ": word " + bad + " differs");
+                                PageStamp.write(page, gfn, ver + 1);
+                            });
+                            version[(int) gfn] = ver + 1;
+                        }
+                    }
+                    faults.addAndGet(v.faults);
+                    return null;
+                }));
+            }
+            for (Future<?> f : fs) f.get();
+        } finally {
+            pool.shutdownNow();
+        }
+        return faults.get();
+    }
+
+    private static void await(String what, BooleanSupplier cond) throws InterruptedException {
+        while (!cond.getAsBoolean()) Thread.sleep(5); // bounded by the class @Timeout
+    }
+
+    private Thread start(XenPaging pager, int[] exit) {
+        Thread t = new Thread(() -> exit[0] = pager.run(), "xenpaging");
+        t.start();
+        return t;
+    }
+
+    @Test void guestRunsAtActmemAndNoPageIsLostAcrossAPagerKill() throws Exception {
+        for (long g = 0; g < RING_GFN; g++) PageStamp.write(hv.mem.frame(g), g, 0);
+        Path pagefile = dir.resolve("pagefile");
+        String key = "/local/domain/" + InProcessPagingHost.DOMID + "/memory/target-tot_pages";
+        hv.xsWrite(key, String.valueOf(TARGET_KIB));
+        long target = TARGET_KIB / 4;
+
+        InProcessPagingHost.Pager conn1 = hv.newPagerConnection();
+        XenPaging pager1 = new XenPaging(conn1, new XenPagingOptions(InProcessPagingHost.DOMID, pagefile, 0, 256, false));
+        int[] exit1 = {-1};
+        Thread t1 = start(pager1, exit1);
+        await("converged", () -> hv.totPages() == target);
+        assertEquals(FRAMES - 1 - target, hv.onDispatch(() -> hv.paging.pagedPages(hv.dom)), "everything above the target is paged");
+
+        long faults = pass(2);
+        assertTrue(faults > 0, "the workload had to page in");
+        await("converged again", () -> hv.totPages() == target);
+        assertEquals(target, hv.totPages(), "exactly the target is resident");
+
+        // Kill the pager (no clean-up at all), let the guest fault on paged-out pages while no pager runs.
+        conn1.kill();
+        t1.join();
+        assertTrue(Files.exists(pagefile) && PageFile.leftBehind(pagefile), "a killed pager leaves its pagefile and slot index");
+        ExecutorService bg = Executors.newSingleThreadExecutor();
+        Future<Long> stalled = bg.submit(() -> pass(1));
+        await("vcpus paused without a pager", () -> hv.onDispatch(() -> hv.paging.pausedAccesses(hv.dom)) >= 1);
+
+        InProcessPagingHost.Pager conn2 = hv.newPagerConnection();
+        XenPaging pager2 = new XenPaging(conn2, new XenPagingOptions(InProcessPagingHost.DOMID, pagefile, 0, 256, false));
+        int[] exit2 = {-1};
+        Thread t2 = start(pager2, exit2);
+        assertTrue(stalled.get() > 0);
+        bg.shutdown();
+        pass(1);
+        await("converged after restart", () -> hv.totPages() == target);
+        assertEquals(target, hv.totPages());
+
+        // SIGTERM: everything comes back in, the pagefile goes away, exit code 0.
+        pager2.requestShutdown();
+        t2.join();
+        assertEquals(0, exit2[0]);
+        assertEquals(FRAMES - 1, hv.totPages(), "all RAM resident again (the ring page left the physmap)");
+        assertEquals(0, hv.onDispatch(() -> hv.paging.pagedPages(hv.dom)));
+        assertFalse(Files.exists(pagefile));
+        assertFalse(PageFile.leftBehind(pagefile));
+        for (long g = 0; g < RING_GFN; g++)
+            assertEquals(-1, PageStamp.check(hv.mem.frame(g), g, version[(int) g]), "gfn " + g);
+    }
+
+    @Test void xen417VersionSevenRingWorksEndToEnd() throws Exception {
+        hv.close();
+        hv = new InProcessPagingHost(dir, 1024, 4, 1023, 7);
+        for (long g = 0; g < 1023; g++) PageStamp.write(hv.mem.frame(g), g, 0);
+        hv.xsWrite("/local/domain/" + InProcessPagingHost.DOMID + "/memory/target-tot_pages", String.valueOf(256 * 4));
+        InProcessPagingHost.Pager conn = hv.newPagerConnection();
+        XenPaging pager = new XenPaging(conn, new XenPagingOptions(InProcessPagingHost.DOMID, dir.resolve("pf7"), 0, 64, false, 7));
+        int[] exit = {-1};
+        Thread t = start(pager, exit);
+        await("converged", () -> hv.totPages() == 256);
+        InProcessPagingHost.Vcpu v = hv.new Vcpu(1);
+        for (long g = 0; g < 1023; g++) {
+            long gfn = g;
+            v.access(gfn, true, page -> {
+                assertEquals(-1, PageStamp.check(page, gfn, 0), "gfn " + gfn);
+                PageStamp.write(page, gfn, 1);
+            });
+        }
+        assertTrue(v.faults > 0);
+        pager.requestShutdown();
+        t.join();
+        assertEquals(0, exit[0]);
+        for (long g = 0; g < 1023; g++) assertEquals(-1, PageStamp.check(hv.mem.frame(g), g, 1), "gfn " + g);
+    }
+
+    @Test void pagerExitsAndDropsItsPagefileWhenTheDomainIsDestroyed() throws Exception {
+        hv.xsWrite("/local/domain/" + InProcessPagingHost.DOMID + "/memory/target-tot_pages", String.valueOf(1024 * 4));
+        Path pagefile = dir.resolve("pfd");
+        XenPaging pager = new XenPaging(hv.newPagerConnection(), new XenPagingOptions(InProcessPagingHost.DOMID, pagefile, 0, 64, false));
+        int[] exit = {-1};
+        Thread t = start(pager, exit);
+        await("converged", () -> hv.totPages() == 1024);
+        assertTrue(Files.exists(pagefile));
+        assertTrue(hv.onDispatch(() -> hv.core.domains().destroy(InProcessPagingHost.DOMID)));
+        t.join();
+        assertEquals(0, exit[0]);
+        assertFalse(Files.exists(pagefile), "nothing to recover for a destroyed domain");
+        assertFalse(Files.exists(dir.resolve("dom" + InProcessPagingHost.DOMID + ".vmring")), "the hypervisor closed the ring");
+    }
+}
