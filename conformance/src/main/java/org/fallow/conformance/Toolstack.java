@@ -78,6 +78,8 @@ public final class Toolstack implements AutoCloseable {
     static long call(RawConnection c, long id, long op, long... args) throws IOException {
         c.send(Wire.HYPERCALL, id, Wire.hypercall(op, args));
         RawFrame r = c.read();
+        while (r.requestId() == 0 && (r.type() == Wire.XENSTORE || r.type() == Wire.EVTCHN_SEND || r.type() == Wire.DOMAIN_EVENT))
+            r = c.read(); // unsolicited (PROTOCOL §1): watch events, event-channel kicks, domain events
         if (r.type() != Wire.HYPERCALL_RET || r.requestId() != id || r.payload().length != 8)
             throw new IOException("expected HYPERCALL_RET for request " + id + ", got " + r);
         return r.status();
