@@ -117,6 +117,20 @@ class FramingConformance extends CaseSupport {
         }
     }
 
+    @Test @DisplayName("header judged as it arrives: a bad version after 5 bytes, an oversize length after 20 (request_id 0)")
+    void earlyHeaderChecks() throws Exception {
+        try (RawConnection c = open()) {
+            c.write(Arrays.copyOf(RawConnection.header(RawConnection.MAGIC, 9, Wire.HELLO, 0, 3, 48, 0), 5));
+            expectError(c, -XenErrno.EOPNOTSUPP, 0);
+            assertTrue(c.awaitClosed());
+        }
+        try (RawConnection c = open()) {
+            c.write(Arrays.copyOf(RawConnection.header(RawConnection.MAGIC, 1, Wire.HELLO, 0, 3, 0x10000, 0), 20));
+            expectError(c, -XenErrno.EMSGSIZE, 0);
+            assertTrue(c.awaitClosed());
+        }
+    }
+
     @Test @DisplayName("length > 8192: ERROR -EMSGSIZE, then close")
     void oversize() throws Exception {
         try (RawConnection c = openToolstack()) {

@@ -59,4 +59,20 @@ class HandshakeConformance extends CaseSupport {
         String missing = target().scratch().resolve("no-such-arena").toString();
         refused(Wire.hello(Wire.ROLE_TOOLSTACK, Wire.PROFILE_412, 0, null, 0x10000000L, 4096, missing), -XenErrno.EINVAL);
     }
+
+    @Test @DisplayName("toolstack arena announcements: base 0, unaligned base, length not a page multiple, file too short: -EINVAL")
+    void badArenaGeometry() throws Exception {
+        java.nio.file.Path f = target().scratch().resolve("short-arena");
+        try (var m = org.fallow.conformance.MappedFile.create(f, 8192)) {
+            String path = f.toString();
+            refused(Wire.hello(Wire.ROLE_TOOLSTACK, Wire.PROFILE_412, 0, null, 0, 4096, path), -XenErrno.EINVAL);
+            refused(Wire.hello(Wire.ROLE_TOOLSTACK, Wire.PROFILE_412, 0, null, 0x10000800L, 4096, path), -XenErrno.EINVAL);
+            refused(Wire.hello(Wire.ROLE_TOOLSTACK, Wire.PROFILE_412, 0, null, 0x10000000L, 5000, path), -XenErrno.EINVAL);
+            refused(Wire.hello(Wire.ROLE_TOOLSTACK, Wire.PROFILE_412, 0, null, 0x10000000L, 16384, path), -XenErrno.EINVAL);
+            try (RawConnection c = open()) {
+                c.send(Wire.HELLO, 4, Wire.hello(Wire.ROLE_TOOLSTACK, Wire.PROFILE_412, 0, null, 0x10000000L, 8192, path));
+                assertEquals(0, c.read().status(), "the same file with a fitting announcement");
+            }
+        }
+    }
 }
