@@ -184,6 +184,23 @@ class FramingConformance extends CaseSupport {
         }
     }
 
+    @Test @DisplayName("HELLO and HYPERCALL pipelined in one write: HELLO_ACK first, then the hypercall is served")
+    void helloPipelinedWithHypercall() throws Exception {
+        for (int i = 0; i < 25; i++) { // the frames race the handshake inside a server: repeat to expose it
+            try (RawConnection c = open()) {
+                c.write(concat(RawConnection.frame(Wire.HELLO, 1, Wire.hello(Wire.ROLE_TOOLSTACK, Wire.PROFILE_412, 0, null, 0, 0, null)),
+                        RawConnection.frame(Wire.HYPERCALL, 2, Wire.hypercall(UNKNOWN_HYPERCALL))));
+                RawFrame first = c.read();
+                assertEquals(Wire.HELLO_ACK, first.type(), () -> "first frame " + first);
+                assertEquals(0, first.status());
+                RawFrame second = c.read();
+                assertEquals(Wire.HYPERCALL_RET, second.type(), () -> "second frame " + second);
+                assertEquals(2, second.requestId());
+                assertEquals(-XenErrno.ENOSYS, second.status());
+            }
+        }
+    }
+
     @Test @DisplayName("a second HELLO and client-sent HYPERCALL_RET: ERROR -EINVAL, connection kept")
     void duplicateHelloAndWrongDirection() throws Exception {
         try (RawConnection c = openToolstack()) {
