@@ -82,6 +82,11 @@ class HypercallConformance extends CaseSupport {
             assertEquals(-XenErrno.EINVAL, e.wrap(calls.seg(), 128).result(), "entry 2 (nested multicall)");
             assertEquals(Hypercalls.DOMCTL, e.wrap(calls.seg(), 64).op(), "op untouched");
             assertEquals(0, ts.hypercall(Hypercalls.MULTICALL, 0, 0), "nr_calls 0 with any handle");
+            e.wrap(calls.seg(), 0).result(0x5555);
+            e.wrap(calls.seg(), 64).result(0x5555);
+            assertEquals(0, ts.hypercall(Hypercalls.MULTICALL, calls.handle(), (1L << 32) + 1), "nr_calls is an unsigned int");
+            assertEquals(-XenErrno.ENOSYS, e.wrap(calls.seg(), 0).result(), "(uint32)(2^32 + 1) = 1 call ran");
+            assertEquals(0x5555, e.wrap(calls.seg(), 64).result(), "entry 1 untouched");
             assertEquals(-XenErrno.EFAULT, ts.hypercall(Hypercalls.MULTICALL, calls.handle(), Toolstack.ARENA_LEN / 64 + 1),
                     "entries beyond the arena");
         }
