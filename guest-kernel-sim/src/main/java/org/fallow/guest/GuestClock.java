@@ -11,6 +11,12 @@ public interface GuestClock {
     /** Called after each workload step with the simulated time that step took; scaled clocks ignore it. */
     void advance(long ms);
 
+    /** Lets guest time reach {@code guestMs}: a simulated clock jumps there, a scaled clock sleeps until it passes. */
+    default void advanceTo(long guestMs) {
+        long now = nowMs();
+        if (guestMs > now) advance(guestMs - now);
+    }
+
     final class Simulated implements GuestClock {
         private long now;
         @Override public long nowMs() { return now; }
@@ -28,5 +34,16 @@ public interface GuestClock {
 
         @Override public long nowMs() { return (long) ((System.nanoTime() - start) / 1e6 * scale); }
         @Override public void advance(long ms) {}
+
+        /** Paces the guest: sleeps (in wall time) until guest time reaches {@code guestMs}. */
+        @Override public void advanceTo(long guestMs) {
+            long wait = (long) Math.ceil((guestMs - nowMs()) / scale);
+            if (wait <= 0) return;
+            try {
+                Thread.sleep(wait);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 }

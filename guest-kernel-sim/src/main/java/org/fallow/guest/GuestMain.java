@@ -30,9 +30,11 @@ public final class GuestMain implements Callable<Integer> {
     @Option(names = "--secret", required = true, description = "the domain handle (32 hex digits)") String secret;
     @Option(names = "--socket", required = true, description = "the hypervisor's Unix socket") Path socket;
     @Option(names = "--workload", defaultValue = "zipf-files", description = "zipf-files | anon-grow | kbuild (default ${DEFAULT-VALUE})") String workload;
-    @Option(names = "--ops", defaultValue = "200000", description = "workload operations (default ${DEFAULT-VALUE})") long ops;
+    @Option(names = "--ops", description = "workload operations (default 200000; with --duration and no --ops: until the duration ends)") Long ops;
     @Option(names = "--duration", defaultValue = "0", description = "stop after S guest seconds (0 = when the workload ends)") double durationSec;
-    @Option(names = "--time-scale", defaultValue = "0", description = "guest clock = wall clock × X; 0 = simulated (10 ms per workload step)") double timeScale;
+    @Option(names = "--time-scale", defaultValue = "0", description = "guest clock = wall clock × X; 0 = simulated (--step-ms per workload step)") double timeScale;
+    @Option(names = "--step-ms", defaultValue = "10", description = "guest time per workload step (default ${DEFAULT-VALUE} ms); with --time-scale the guest sleeps to keep this pace") long stepMs;
+    @Option(names = "--boot-timeout", defaultValue = "180", description = "balloon boot_timeout: guest seconds to wait at boot for the initial balloon-down (default ${DEFAULT-VALUE})") int bootTimeout;
     @Option(names = "--no-balloon", description = "no balloon driver (a PoD guest then crashes)") boolean noBalloon;
     @Option(names = "--selfballoon", description = "enable selfballooning (tmem.selfballooning)") boolean selfballoon;
     @Option(names = "--no-selfshrink", description = "no frontswap selfshrinking (tmem.selfshrinking=0; on by default with --frontswap)") boolean noSelfshrink;
@@ -41,7 +43,7 @@ public final class GuestMain implements Callable<Integer> {
     @Option(names = "--shared-fs-uuid", description = "also mount a shared (ocfs2-like) fs with this 32-hex-digit UUID") String sharedUuid;
     @Option(names = "--boot-scrub", description = "zero all memory at start of day (before the balloon driver)") boolean bootScrub;
     @Option(names = "--pv", description = "PV semantics for the first memory/target event (no static-max correction)") boolean pv;
-    @Option(names = "--vcpus", defaultValue = "1", description = "vCPUs (accepted; the simulation runs one)") int vcpus;
+    @Option(names = "--vcpus", defaultValue = "1", description = "vCPUs: the boot scrubber runs on all of them; the workload runs on vCPU 0") int vcpus;
     @Option(names = "--swap-pages", defaultValue = "0", description = "swap device size in pages (0 = 2 × memory)") int swapPages;
     @Option(names = "--profile", defaultValue = "4.12", description = "tmem ABI profile: 4.12 or 2009") String profile;
     @Option(names = "--seed", defaultValue = "1", description = "workload random seed") long seed;
@@ -82,7 +84,8 @@ public final class GuestMain implements Callable<Integer> {
         GuestTunables t = tunables();
         GuestClock clock = timeScale > 0 ? new GuestClock.Scaled(timeScale) : new GuestClock.Simulated();
         GuestSystem g = new GuestSystem(platform.memory(), platform.hypercaller(), t, clock,
-                new GuestSystem.BootOptions(!pv, bootScrub, swapPages, abi));
+                new GuestSystem.BootOptions(!pv, bootScrub, swapPages, abi, vcpus));
+        g.stepMs(stepMs);
         ConcurrentLinkedQueue<Long> targets = new ConcurrentLinkedQueue<>();
         if (!noBalloon) {
             long staticMaxKib = platform.watchTarget(targets::add);
@@ -92,12 +95,19 @@ public final class GuestMain implements Callable<Integer> {
             for (Long kib; (kib = targets.poll()) != null; ) g.balloon().onXenstoreTarget(kib, clock.nowMs());
         };
         drainTargets.run();
-        g.settleBalloon(100_000); // boot: inflate to the initial target before the workload touches memory
+        // boot: inflate to the initial target before the workload touches memory (balloon_wait_finish)
+        if (!noBalloon && !g.bootBalloonWait(bootTimeout * 1000L)) {
+            log.error("dom{}: balloon: initial balloon-down not done after {} s (target {} pages, current {}); Linux panics here",
+                    platform.domid(), bootTimeout, g.balloon().currentTarget(), g.kernel().currentPages());
+            return 4;
+        }
         if (sharedUuid != null) {
             byte[] u = HexFormat.of().parseHex(sharedUuid);
             g.kernel().mount("ocfs2", true, le64(u, 0), le64(u, 8));
         }
-        Workload w = Workload.byName(workload, platform.memory().frames(), ops);
+        boolean timed = ops == null && durationSec > 0;
+        Workload w = timed ? Workload.byName(workload, platform.memory().frames(), Long.MAX_VALUE, true)
+                : Workload.byName(workload, platform.memory().frames(), ops == null ? 200_000 : ops);
         log.info("dom{} guest booted: {} frames, {}; workload {}", platform.domid(), platform.memory().frames(),
                 g.kernel().describe(), workload);
         int rc = 0;

@@ -28,8 +28,9 @@ import java.util.random.RandomGenerator;
  */
 public final class GuestSystem {
     private static final Logger log = LoggerFactory.getLogger(GuestSystem.class);
-    /** Simulated time one workload step takes. */
+    /** Default simulated time one workload step takes. */
     public static final long STEP_MS = 10;
+    private long stepMs = STEP_MS;
 
     private final GuestKernel kernel;
     private final GuestTunables tunables;
@@ -41,7 +42,15 @@ public final class GuestSystem {
     private long scrubbedPages;
 
     /** Boot options that are not sysfs knobs. */
-    public record BootOptions(boolean hvm, boolean bootScrub, int swapSlots, AbiProfile profile) {
+    public record BootOptions(boolean hvm, boolean bootScrub, int swapSlots, AbiProfile profile, int vcpus) {
+        public BootOptions {
+            if (vcpus < 1) throw new IllegalArgumentException("vcpus " + vcpus);
+        }
+
+        public BootOptions(boolean hvm, boolean bootScrub, int swapSlots, AbiProfile profile) {
+            this(hvm, bootScrub, swapSlots, profile, 1);
+        }
+
         public static BootOptions defaults() { return new BootOptions(true, false, 0, AbiProfile.XEN_4_12); }
     }
 
@@ -49,7 +58,9 @@ public final class GuestSystem {
         this.tunables = t;
         this.clock = clock;
         this.kernel = new GuestKernel(mem, GuestKernel.defaultKernelPages(mem.frames()));
-        if (boot.bootScrub()) scrubbedPages = scrubAllMemory();
+        // a start-of-day scrubber (as Windows and init-time scrubbing guests do) zeroes every frame the guest owns on
+        // every vCPU, which under populate-on-demand touches (populates) all of them before the balloon driver runs
+        if (boot.bootScrub()) scrubbedPages = scrubAllMemory(boot.vcpus());
         TmemOps tmem = new HypercallTmemOps(hc, mem, kernel.hypercallArgs(), boot.profile());
         this.memoryOps = new HypercallMemoryOps(hc, mem, kernel.hypercallArgs());
         boolean anyTmem = t.cleancache() || t.frontswap();
@@ -65,20 +76,41 @@ public final class GuestSystem {
         this.selfballoon = new SelfBalloon(kernel, balloon, t, clock.nowMs());
     }
 
-    /**
-     * A start-of-day scrubber (as Windows and init-time scrubbing guests do): zeroes every frame the guest owns, which
-     * under populate-on-demand touches (populates) all of them before the balloon driver runs.
-     */
-    private long scrubAllMemory() {
-        long n = 0;
-        for (int g = 0; g < kernel.maxPfn(); g++) {
-            FrameKind k = kernel.allocator().kindOf(g);
-            if (k == FrameKind.BALLOONED || k == FrameKind.HOLE) continue;
-            kernel.mem().zeroPage(g);
-            n++;
+    private long scrubAllMemory(int vcpus) {
+        PhysMem mem = kernel.mem();
+        int maxPfn = (int) kernel.maxPfn();
+        java.util.concurrent.atomic.AtomicLong n = new java.util.concurrent.atomic.AtomicLong();
+        java.util.function.IntConsumer scrubVcpu = v -> {
+            for (int g = v; g < maxPfn; g += vcpus) {
+                FrameKind k = kernel.allocator().kindOf(g);
+                if (k == FrameKind.BALLOONED || k == FrameKind.HOLE) continue;
+                mem.zeroPage(g, v);
+                n.incrementAndGet();
+            }
+        };
+        if (vcpus == 1) scrubVcpu.accept(0);
+        else {
+            try (var pool = java.util.concurrent.Executors.newFixedThreadPool(vcpus)) {
+                var done = new java.util.ArrayList<java.util.concurrent.Future<?>>();
+                for (int v = 0; v < vcpus; v++) {
+                    int vcpu = v;
+                    done.add(pool.submit(() -> scrubVcpu.accept(vcpu)));
+                }
+                for (var f : done) {
+                    try {
+                        f.get();
+                    } catch (java.util.concurrent.ExecutionException e) {
+                        if (e.getCause() instanceof RuntimeException re) throw re;
+                        throw new IllegalStateException(e.getCause());
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new IllegalStateException(e);
+                    }
+                }
+            }
         }
-        log.info("boot scrubber zeroed {} frames", n);
-        return n;
+        log.info("boot scrubber zeroed {} frames on {} vCPUs", n.get(), vcpus);
+        return n.get();
     }
 
     public GuestKernel kernel() { return kernel; }
@@ -89,6 +121,13 @@ public final class GuestSystem {
     public SelfBalloon selfballoon() { return selfballoon; }
     public MemoryOps memoryOps() { return memoryOps; }
     public long scrubbedPages() { return scrubbedPages; }
+
+    /** Guest time per workload step (default {@link #STEP_MS}); a scaled clock sleeps to keep this pace. */
+    public GuestSystem stepMs(long ms) {
+        if (ms <= 0) throw new IllegalArgumentException("step must be > 0 ms");
+        stepMs = ms;
+        return this;
+    }
 
     /** Runs the balloon and selfballoon workers if they are due. */
     public void tick() {
@@ -107,6 +146,27 @@ public final class GuestSystem {
     }
 
     /**
+     * balloon_wait_finish (Linux 5.16+, HVM/PVH): blocks boot until the balloon has given back the initial credit
+     * (current_pages ≤ target), running the worker whenever it is due (backoffs pass on the guest clock). Returns true
+     * when done; false after {@code timeoutMs} of guest time without reaching the target (Linux panics then).
+     */
+    public boolean bootBalloonWait(long timeoutMs) {
+        long start = clock.nowMs();
+        while (kernel.currentPages() > balloon.currentTarget()) {
+            long next = balloon.nextRunMs();
+            if (next < 0) { // ECANCELED: nothing more happens until the target changes; Linux polls every 100 ms
+                if (clock.nowMs() - start >= timeoutMs) return false;
+                clock.advanceTo(clock.nowMs() + 100);
+                continue;
+            }
+            if (next - start > timeoutMs) return false;
+            clock.advanceTo(next);
+            balloon.process(Math.max(next, clock.nowMs()));
+        }
+        return true;
+    }
+
+    /**
      * Runs {@code w} until it finishes or {@code durationMs} of guest time have passed (≤ 0: no limit), ticking the
      * workers between steps; {@code progress} gets a line about every {@code progressEveryMs} of guest time.
      */
@@ -116,8 +176,9 @@ public final class GuestSystem {
         w.setup(kernel, r);
         boolean more = true;
         while (more) {
+            long stepStart = clock.nowMs();
             more = w.step(kernel, r);
-            clock.advance(STEP_MS);
+            clock.advanceTo(stepStart + stepMs);
             tick();
             long now = clock.nowMs();
             if (durationMs > 0 && now - start >= durationMs) more = false;

@@ -3,7 +3,7 @@ package org.fallow.guest;
 import org.fallow.abi.AbiProfile;
 import org.fallow.guest.hv.Hypercaller;
 import org.fallow.guest.hv.PhysMem;
-import org.fallow.guest.hv.SharedPhysMem;
+import org.fallow.guest.hv.GuestMemoryPhysMem;
 import org.fallow.xc.transport.HypervisorConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,7 +22,7 @@ public final class WireGuestPlatform implements GuestPlatform {
     private static final Logger log = LoggerFactory.getLogger(WireGuestPlatform.class);
 
     private final HypervisorConnection conn;
-    private final SharedPhysMem mem;
+    private final GuestMemoryPhysMem mem;
     private final int domid;
     private volatile boolean alive = true;
 
@@ -33,12 +33,12 @@ public final class WireGuestPlatform implements GuestPlatform {
             log.warn("dom{}: domain event {} {}", domid, event == 1 ? "crashed" : event == 2 ? "destroyed" : event, text);
             alive = false;
         });
-        this.mem = SharedPhysMem.map(conn.runDir(), domid, conn.nrFrames(), (gfn, write) -> {
+        this.mem = GuestMemoryPhysMem.map(conn.runDir(), domid, (gfn, write, vcpu) -> {
             try {
-                return conn.memFault(gfn, write, 0);
+                return conn.memFault(gfn, write, vcpu);
             } catch (IOException e) {
                 alive = false;
-                return -5; // -EIO: the hypervisor is gone
+                throw e;
             }
         });
     }

@@ -167,9 +167,10 @@ public final class BalloonDriver {
         long rc = ops.decreaseReservation(frameList, got);
         int done = (int) Math.max(0, Math.min(rc, got));
         if (done != got) {
-            // Linux BUG()s here; we keep the frames the hypervisor did not take
+            // Linux BUG()s here; we keep the frames the hypervisor did not take and back off
             shortReleases++;
-            log.error("balloon: decrease_reservation released {} of {} frames", rc, got);
+            state = BalloonState.EAGAIN;
+            log.error("balloon: decrease_reservation released {} of {} frames; retrying later", rc, got);
         }
         for (int i = 0; i < done; i++) kernel.allocator().balloonOut((int) frameList[i]);
         for (int i = done; i < got; i++) kernel.freeBalloonFrame((int) frameList[i]);

@@ -31,6 +31,9 @@ public interface PhysMem {
     /** Zeroes a whole frame (a scrub). */
     void zeroPage(long gfn);
 
+    /** Zeroes a whole frame from vCPU {@code vcpu} (thread-safe implementations allow one thread per vCPU). */
+    default void zeroPage(long gfn, int vcpu) { zeroPage(gfn); }
+
     /** Zeroes {@code len} bytes at {@code gpa} (within one frame). */
     void zero(long gpa, int len);
 

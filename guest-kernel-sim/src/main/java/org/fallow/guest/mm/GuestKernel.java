@@ -232,6 +232,7 @@ public final class GuestKernel {
         int g = allocFrame(FrameKind.PAGE_CACHE);
         long v = f.version(index);
         if (cleancache.getPage(f.fs().poolId, f.key(), index, g)) {
+            if (!f.fs().shared()) f.maybeInCleancache.clear(index); // private gets are exclusive
             if (!PageSignature.matches(mem, g, PageSignature.FILE_MAGIC, f.ino(), index, v)) {
                 stats.dataErrors++;
                 log.error("cleancache returned wrong data for ino {} page {} v{}", f.ino(), index, v);
@@ -255,7 +256,11 @@ public final class GuestKernel {
         long v = ++f.version[index];
         Integer g = cacheLru.get(key);
         if (g == null) {
-            cleancache.invalidatePage(f.fs().poolId, f.key(), index);
+            // a whole-page overwrite of a page that is not cached: a copy put earlier would be stale
+            if (f.maybeInCleancache.get(index)) {
+                cleancache.invalidatePage(f.fs().poolId, f.key(), index);
+                f.maybeInCleancache.clear(index);
+            }
             g = allocFrame(FrameKind.PAGE_CACHE);
             cacheLru.put(key, g);
         }
@@ -276,6 +281,7 @@ public final class GuestKernel {
             f.version[i]++;
         }
         cleancache.invalidateInode(f.fs().poolId, f.key());
+        f.maybeInCleancache.clear();
         f.sizePages = Math.min(f.sizePages, newSize);
         if (newSize > f.sizePages) extend(f, newSize);
     }
@@ -308,6 +314,7 @@ public final class GuestKernel {
         int index = (int) (long) e.getKey();
         int g = e.getValue();
         cleancache.putPage(f.fs().poolId, f.key(), index, g);
+        if (cleancache.enabled()) f.maybeInCleancache.set(index);
         stats.cacheEvictions++;
         alloc.free(g);
     }

@@ -11,6 +11,8 @@ public final class SimFile {
     int sizePages;
     long[] version;
     boolean deleted;
+    /** Pages put into cleancache and not known to be gone since (a successful exclusive get, an invalidate). */
+    final java.util.BitSet maybeInCleancache = new java.util.BitSet();
 
     SimFile(FileSystem fs, long ino, int sizePages) {
         this.fs = fs;

@@ -1,9 +1,8 @@
 package org.fallow.guest.it;
 
 import org.fallow.abi.AbiProfile;
-import org.fallow.abi.Hypercalls;
 import org.fallow.guest.hv.Hypercaller;
-import org.fallow.guest.hv.SharedPhysMem;
+import org.fallow.guest.hv.GuestMemoryPhysMem;
 import org.fallow.hypervisor.core.Caller;
 import org.fallow.hypervisor.core.Domain;
 import org.fallow.hypervisor.core.GuestAddressSpace;
@@ -214,22 +213,17 @@ final class HvBed implements AutoCloseable {
         };
     }
 
-    SharedPhysMem physMem(int domid) throws IOException {
+    GuestMemoryPhysMem physMem(int domid) throws IOException {
         Domain d = domain(domid);
-        long frames = MemorySubsystem.physmap(d).nrFrames();
-        return SharedPhysMem.map(dir, domid, frames, (gfn, write) -> {
+        return GuestMemoryPhysMem.map(dir, domid, (gfn, write, vcpu) -> {
             CompletableFuture<Long> done = new CompletableFuture<>();
-            core.dispatcher().execute(() -> core.faultHandler().onFault(d, gfn, write, 0, new MemoryFaultHandler.Reply() {
+            core.dispatcher().execute(() -> core.faultHandler().onFault(d, gfn, write, vcpu, new MemoryFaultHandler.Reply() {
                 @Override public void resolved() { done.complete(0L); }
                 @Override public void failed(int negErrno, String why) { done.complete((long) negErrno); }
             }));
             return done.join();
         });
     }
-
-    static long op(int nr) { return nr; }
-
-    static final int TMEM = Hypercalls.TMEM_OP;
 
     private org.fallow.hypervisor.net.HypervisorServer server;
 

@@ -4,7 +4,7 @@ import org.fallow.abi.AbiProfile;
 import org.fallow.guest.GuestClock;
 import org.fallow.guest.GuestSystem;
 import org.fallow.guest.GuestTunables;
-import org.fallow.guest.hv.SharedPhysMem;
+import org.fallow.guest.hv.GuestMemoryPhysMem;
 import org.fallow.guest.workload.AnonGrowWorkload;
 import org.fallow.guest.workload.Workload;
 import org.fallow.hypervisor.core.Domain;
@@ -54,11 +54,11 @@ class OvercommitTest {
         assertTrue(sumMax > HOST, "overcommitted: " + sumMax + " pages of guests on " + HOST);
         try (HvBed bed = new HvBed(dir, HOST)) {
             List<HvBed.Dom> doms = new ArrayList<>();
-            List<SharedPhysMem> mems = new ArrayList<>();
+            List<GuestMemoryPhysMem> mems = new ArrayList<>();
             List<GuestSystem> guests = new ArrayList<>();
             for (Spec s : specs) {
                 HvBed.Dom d = s.pod() ? bed.createPod(s.max(), s.mem()) : bed.createPlain(s.max(), s.mem());
-                SharedPhysMem m = bed.physMem(d.domid());
+                GuestMemoryPhysMem m = bed.physMem(d.domid());
                 GuestSystem g = new GuestSystem(m, bed.hypercaller(d.domid(), AbiProfile.XEN_4_12), s.t(),
                         new GuestClock.Simulated(), new GuestSystem.BootOptions(true, s.scrub(), 0, AbiProfile.XEN_4_12));
                 if (s.pod()) { // the first memory/target event: libxl writes target minus the 1 MiB fudge
@@ -101,7 +101,7 @@ class OvercommitTest {
             long floor = sb.selfballoon().lastFloor();
             assertTrue(sb.selfballoon().lastTotalramTarget() >= floor, "selfballoon target respects the floor");
             assertTrue(guests.get(3).kernel().frontswap().succStores() > 0, "frontswap guest stored pages");
-            for (SharedPhysMem m : mems) m.close();
+            for (GuestMemoryPhysMem m : mems) m.close();
         }
     }
 }

@@ -5,7 +5,7 @@ import org.fallow.guest.GuestClock;
 import org.fallow.guest.GuestSystem;
 import org.fallow.guest.GuestTunables;
 import org.fallow.guest.hv.PhysMemFault;
-import org.fallow.guest.hv.SharedPhysMem;
+import org.fallow.guest.hv.GuestMemoryPhysMem;
 import org.fallow.guest.workload.Workload;
 import org.fallow.hypervisor.core.Domain;
 import org.junit.jupiter.api.Test;
@@ -31,11 +31,11 @@ class PodBootTest {
     void scrubbingPodGuestWithBalloonSurvives(@TempDir Path dir) throws Exception {
         try (HvBed bed = new HvBed(dir, 16384)) {
             HvBed.Dom d = bed.createPod(MAX, TARGET);
-            try (SharedPhysMem mem = bed.physMem(d.domid())) {
+            try (GuestMemoryPhysMem mem = bed.physMem(d.domid())) {
                 GuestTunables t = GuestTunables.defaults().cleancache(false).frontswap(false);
                 GuestClock clock = new GuestClock.Simulated();
                 GuestSystem g = new GuestSystem(mem, bed.hypercaller(d.domid(), AbiProfile.XEN_4_12), t, clock,
-                        new GuestSystem.BootOptions(true, true, 0, AbiProfile.XEN_4_12));
+                        new GuestSystem.BootOptions(true, true, 0, AbiProfile.XEN_4_12, 2)); // scrub on 2 vCPUs
                 assertEquals(MAX - 0x20, g.scrubbedPages(), "the scrubber touched every RAM frame");
                 g.balloon().staticMaxPages(MAX);
                 g.balloon().onXenstoreTarget(TARGET * 4 - 1024, clock.nowMs()); // libxl: target minus the 1 MiB fudge
@@ -55,7 +55,7 @@ class PodBootTest {
     void podGuestWithoutBalloonIsCrashedWhenItDirtiesMoreThanTheCache(@TempDir Path dir) throws Exception {
         try (HvBed bed = new HvBed(dir, 16384)) {
             HvBed.Dom d = bed.createPod(MAX, TARGET);
-            try (SharedPhysMem mem = bed.physMem(d.domid())) {
+            try (GuestMemoryPhysMem mem = bed.physMem(d.domid())) {
                 GuestTunables t = GuestTunables.defaults().cleancache(false).frontswap(false).balloon(false);
                 GuestSystem g = new GuestSystem(mem, bed.hypercaller(d.domid(), AbiProfile.XEN_4_12), t,
                         new GuestClock.Simulated(), new GuestSystem.BootOptions(true, false, 0, AbiProfile.XEN_4_12));

@@ -5,9 +5,8 @@ import org.fallow.guest.GuestClock;
 import org.fallow.guest.GuestSystem;
 import org.fallow.guest.GuestTunables;
 import org.fallow.guest.hv.HypercallTmemOps;
-import org.fallow.guest.hv.SharedPhysMem;
+import org.fallow.guest.hv.GuestMemoryPhysMem;
 import org.fallow.guest.hv.TmemOps;
-import org.fallow.guest.mm.FrameKind;
 import org.fallow.guest.mm.PageSignature;
 import org.fallow.guest.workload.AnonGrowWorkload;
 import org.fallow.guest.workload.Workload;
@@ -28,11 +27,11 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class TmemGuestTest {
     @BeforeAll static void needsTmem() { assumeTrue(TmemInstaller.available(), "tmem subsystem not on the class path"); }
 
-    static GuestSystem boot(HvBed bed, HvBed.Dom d, SharedPhysMem mem, GuestTunables t, boolean scrub) {
+    static GuestSystem boot(HvBed bed, HvBed.Dom d, GuestMemoryPhysMem mem, GuestTunables t, boolean scrub) {
         return boot(bed, d, mem, t, scrub, AbiProfile.XEN_4_12);
     }
 
-    static GuestSystem boot(HvBed bed, HvBed.Dom d, SharedPhysMem mem, GuestTunables t, boolean scrub, AbiProfile p) {
+    static GuestSystem boot(HvBed bed, HvBed.Dom d, GuestMemoryPhysMem mem, GuestTunables t, boolean scrub, AbiProfile p) {
         return new GuestSystem(mem, bed.hypercaller(d.domid(), p), t, new GuestClock.Simulated(),
                 new GuestSystem.BootOptions(true, scrub, 0, p));
     }
@@ -41,7 +40,7 @@ class TmemGuestTest {
     void guestSpeakingThe2009AbiGetsCleancacheAndFrontswap(@TempDir Path dir) throws Exception {
         try (HvBed bed = new HvBed(dir, 16384)) {
             HvBed.Dom d = bed.createPlain(4096, 2048);
-            try (SharedPhysMem mem = bed.physMem(d.domid())) {
+            try (GuestMemoryPhysMem mem = bed.physMem(d.domid())) {
                 GuestTunables t = GuestTunables.defaults().cleancache(true).frontswap(true);
                 GuestSystem g = boot(bed, d, mem, t, false, AbiProfile.TMEM_2009);
                 assertTrue(g.tmemDriver().stats().newPoolFailures == 0);
@@ -62,7 +61,7 @@ class TmemGuestTest {
     void cleancacheGetsHitAndAreExclusive(@TempDir Path dir) throws Exception {
         try (HvBed bed = new HvBed(dir, 16384)) {
             HvBed.Dom d = bed.createPlain(4096, 2048);
-            try (SharedPhysMem mem = bed.physMem(d.domid())) {
+            try (GuestMemoryPhysMem mem = bed.physMem(d.domid())) {
                 GuestTunables t = GuestTunables.defaults().cleancache(true).frontswap(false);
                 GuestSystem g = boot(bed, d, mem, t, false);
                 assertEquals(2048, g.kernel().currentPages(), "frames beyond the populated ones start ballooned");
@@ -98,7 +97,7 @@ class TmemGuestTest {
     void frontswapFillsUnderPressureCountsAgainstTotPagesAndSelfshrinkDrainsIt(@TempDir Path dir) throws Exception {
         try (HvBed bed = new HvBed(dir, 16384)) {
             HvBed.Dom d = bed.createPlain(4096, 3072);
-            try (SharedPhysMem mem = bed.physMem(d.domid())) {
+            try (GuestMemoryPhysMem mem = bed.physMem(d.domid())) {
                 GuestTunables t = GuestTunables.defaults().cleancache(false).frontswap(true)
                         .frontswapSelfshrinking(true).selfballoonIntervalSec(1);
                 GuestSystem g = boot(bed, d, mem, t, false);
@@ -138,7 +137,7 @@ class TmemGuestTest {
         try (HvBed bed = new HvBed(dir, 16384)) {
             long total = bed.hostFreePages();
             HvBed.Dom d = bed.createPlain(4096, 2048);
-            try (SharedPhysMem mem = bed.physMem(d.domid())) {
+            try (GuestMemoryPhysMem mem = bed.physMem(d.domid())) {
                 GuestTunables t = GuestTunables.defaults().cleancache(true).frontswap(true);
                 GuestSystem g = boot(bed, d, mem, t, false);
                 g.kernel().mount("shared-ocfs2", true, 0x1234, 0x5678);
@@ -169,8 +168,8 @@ class TmemGuestTest {
             long lo = 0x0123456789ABCDEFL, hi = 0x0FEDCBA987654321L;
             assertEquals(1, bed.tmemAuth(a.domid(), lo, hi));
             assertEquals(1, bed.tmemAuth(b.domid(), lo, hi));
-            try (SharedPhysMem ma = bed.physMem(a.domid()); SharedPhysMem mb = bed.physMem(b.domid());
-                 SharedPhysMem mc = bed.physMem(c.domid())) {
+            try (GuestMemoryPhysMem ma = bed.physMem(a.domid()); GuestMemoryPhysMem mb = bed.physMem(b.domid());
+                 GuestMemoryPhysMem mc = bed.physMem(c.domid())) {
                 GuestTunables t = GuestTunables.defaults().cleancache(true).frontswap(false);
                 GuestSystem ga = boot(bed, a, ma, t, false), gb = boot(bed, b, mb, t, false), gc = boot(bed, c, mc, t, false);
                 int pa = ga.kernel().mount("ocfs2", true, lo, hi).poolId();
@@ -190,6 +189,4 @@ class TmemGuestTest {
             }
         }
     }
-
-    static boolean noFree(GuestSystem g) { return g.kernel().allocator().count(FrameKind.FREE) == 0; }
 }

@@ -47,7 +47,7 @@ class WireGuestTest {
             writeTarget(socket, d.domid(), 8192 * 4, 4096 * 4 - 1024);
             Path stats = dir.resolve("stats.json");
             List<String> args = new ArrayList<>(List.of("--domid", "" + d.domid(), "--secret", HexFormat.of().formatHex(d.handle()),
-                    "--socket", socket.toString(), "--workload", "kbuild", "--ops", "20000", "--boot-scrub",
+                    "--socket", socket.toString(), "--workload", "kbuild", "--ops", "20000", "--boot-scrub", "--vcpus", "2",
                     "--stats-json", stats.toString(), "--progress-every", "0"));
             if (bed.tmem) args.addAll(List.of("--cleancache", "--frontswap"));
             int rc = new CommandLine(new GuestMain()).execute(args.toArray(String[]::new));
@@ -68,22 +68,18 @@ class WireGuestTest {
             Path socket = bed.serve();
             long all = bed.hostFreePages();
             HvBed.Dom d = bed.createPlain(4096, 3072);
-            List<String> cmd = new ArrayList<>(List.of(
-                    ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()),
-                    "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-Xmx256m",
-                    "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
-                    GuestMain.class.getName(), "--domid", "" + d.domid(), "--secret", HexFormat.of().formatHex(d.handle()),
-                    "--socket", socket.toString(), "--workload", "anon-grow", "--ops", "100000000", "--progress-every", "1"));
-            if (bed.tmem) cmd.addAll(List.of("--cleancache", "--frontswap"));
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            List<String> opts = new ArrayList<>(List.of("--workload", "anon-grow", "--ops", "100000000", "--progress-every", "1"));
+            if (bed.tmem) opts.addAll(List.of("--cleancache", "--frontswap"));
+            org.fallow.guest.GuestProcess gp = org.fallow.guest.GuestProcess.start(socket, d.domid(), d.handle(), null, opts);
+            Process p = gp.process();
             try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
                 int progress = 0;
                 for (String line; progress < 3 && (line = out.readLine()) != null; ) if (line.startsWith("dom" + d.domid() + " t=")) progress++;
                 assertEquals(3, progress, "the guest was running");
                 assertTrue(bed.totPages(d.domid()) > 0);
                 if (bed.tmem) assertTrue(bed.tmemList().contains("C=CI:" + d.domid()), "it had a tmem client");
-                p.destroyForcibly(); // SIGKILL mid-run
-                assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+                gp.kill(); // SIGKILL mid-run
+                assertTrue(!p.isAlive());
             }
             assertEquals(0, bed.destroy(d.domid()), "toolstack destroy");
             assertTrue(bed.totPages(d.domid()) < 0, "getdomaininfo no longer finds it");
@@ -117,6 +113,23 @@ class WireGuestTest {
                     }
                 }
             }
+        }
+    }
+
+    @Test @Timeout(120)
+    void withADurationAndNoOpsBudgetTheGuestRunsForTheWholeDuration(@TempDir Path dir) throws Exception {
+        try (HvBed bed = new HvBed(dir, 16384)) {
+            Path socket = bed.serve();
+            HvBed.Dom d = bed.createPlain(2048, 2048);
+            Path stats = dir.resolve("timed.json");
+            int rc = new CommandLine(new GuestMain()).execute("--domid", "" + d.domid(), "--secret",
+                    HexFormat.of().formatHex(d.handle()), "--socket", socket.toString(), "--workload", "anon-grow",
+                    "--duration", "30", "--step-ms", "20", "--progress-every", "0", "--stats-json", stats.toString());
+            assertEquals(0, rc);
+            String json = Files.readString(stats);
+            long t = jsonLong(json, "guest_time_ms");
+            assertTrue(t >= 30_000 && t < 30_000 + 20 + 1, "ran the whole 30 s of guest time: " + t);
+            assertTrue(jsonLong(json, "swap_outs") > 0, "several grow cycles past RAM");
         }
     }
 }

@@ -1,0 +1,68 @@
+package org.fallow.guest;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs {@link GuestMain} ({@code ./fallow guest}) in a child JVM (same java, same class path) for the demo and
+ * end-to-end tests. Output (progress lines, then the statistics JSON) goes to {@code log}, or is readable from
+ * {@link #process()} when {@code log} is null.
+ */
+public final class GuestProcess implements AutoCloseable {
+    /** JVM options for guest children: quick start-up and a small footprint on a shared machine. */
+    public static final List<String> JVM_OPTS = List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
+
+    private final Process process;
+    private final int domid;
+
+    private GuestProcess(Process process, int domid) {
+        this.process = process;
+        this.domid = domid;
+    }
+
+    /** Starts a guest of domain {@code domid} (handle = its secret) on {@code socket} with extra GuestMain options. */
+    public static GuestProcess start(Path socket, int domid, byte[] handle, Path log, List<String> guestArgs) throws IOException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        cmd.add("--enable-native-access=ALL-UNNAMED");
+        cmd.add("--sun-misc-unsafe-memory-access=allow");
+        cmd.addAll(JVM_OPTS);
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(GuestMain.class.getName());
+        cmd.addAll(List.of("--domid", Integer.toString(domid), "--secret", HexFormat.of().formatHex(handle),
+                "--socket", socket.toString()));
+        cmd.addAll(guestArgs);
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        if (log != null) pb.redirectOutput(log.toFile());
+        return new GuestProcess(pb.start(), domid);
+    }
+
+    public Process process() { return process; }
+
+    public int domid() { return domid; }
+
+    /** Waits for the guest to finish; its exit status (0 done, 3 domain died), or -1 on timeout. */
+    public int await(long timeout, TimeUnit unit) throws InterruptedException {
+        return process.waitFor(timeout, unit) ? process.exitValue() : -1;
+    }
+
+    /** SIGKILL, as a crashing guest process. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    @Override public void close() {
+        if (!process.isAlive()) return;
+        try {
+            kill();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

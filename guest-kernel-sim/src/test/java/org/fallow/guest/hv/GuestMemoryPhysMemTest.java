@@ -1,0 +1,76 @@
+package org.fallow.guest.hv;
+
+import org.fallow.guest.mm.FrameKind;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/** The guest's PhysMem over the shared memory files, with the hypervisor's part played by the test. */
+class GuestMemoryPhysMemTest {
+    static final int FRAMES = 0xC4;
+
+    /** dom7.mem / dom7.p2m: gfn 0 RAM, 1 PoD, 0xA0 invalid (VGA hole), 0xC2 invalid (not populated), rest RAM. */
+    static Path files(Path dir) throws Exception {
+        Files.write(dir.resolve("dom7.mem"), new byte[FRAMES * 4096]);
+        ByteBuffer p = ByteBuffer.allocate(64 + 4 * FRAMES).order(ByteOrder.LITTLE_ENDIAN);
+        p.putInt(0, 0x4D325046).putInt(4, 1).putLong(8, FRAMES);
+        p.putInt(64 + 4, 6);
+        p.putInt(64 + 4 * 0xA0, 1);
+        p.putInt(64 + 4 * 0xC2, 1);
+        Files.write(dir.resolve("dom7.p2m"), p.array());
+        return dir;
+    }
+
+    static void setType(Path dir, int gfn, int type) throws Exception {
+        try (var ch = java.nio.channels.FileChannel.open(dir.resolve("dom7.p2m"), java.nio.file.StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(0, type), 64 + 4L * gfn);
+        }
+    }
+
+    @Test void bootMapAccessAndFaults(@TempDir Path dir) throws Exception {
+        files(dir);
+        List<Long> faults = new ArrayList<>();
+        try (GuestMemoryPhysMem m = GuestMemoryPhysMem.map(dir, 7, (gfn, write, vcpu) -> {
+            faults.add(gfn);
+            try { setType(dir, (int) gfn, 0); } catch (Exception e) { throw new java.io.IOException(e); }
+            return 0;
+        })) {
+            assertEquals(FRAMES, m.frames());
+            assertEquals(FrameKind.FREE, m.bootState(0));
+            assertEquals(FrameKind.FREE, m.bootState(1), "PoD frames are RAM to the guest");
+            assertEquals(FrameKind.HOLE, m.bootState(0xA0));
+            assertEquals(FrameKind.BALLOONED, m.bootState(0xC2));
+            m.writeLong(8, 0x1122334455667788L);
+            assertEquals(0x1122334455667788L, m.readLong(8));
+            m.writeInt(4096 + 12, 7); // PoD frame: one fault, then the access
+            assertEquals(7, m.readInt(4096 + 12));
+            assertEquals(List.of(1L), faults);
+            byte[] page = new byte[4096];
+            page[5] = 9;
+            page[9] = 4;
+            m.writePage(3, page);
+            m.zero(3 * 4096L, 8);
+            byte[] back = new byte[4096];
+            m.readPage(3, back);
+            assertEquals(0, back[5], "zeroed");
+            assertEquals(4, back[9], "beyond the zeroed range");
+        }
+    }
+
+    @Test void refusedFaultsBecomePhysMemFaults(@TempDir Path dir) throws Exception {
+        files(dir);
+        try (GuestMemoryPhysMem m = GuestMemoryPhysMem.map(dir, 7, (gfn, write, vcpu) -> -14)) {
+            assertThrows(PhysMemFault.class, () -> m.readLong(0xA0 * 4096L));
+            assertThrows(PhysMemFault.class, () -> m.readLong((long) FRAMES * 4096));
+        }
+    }
+}
