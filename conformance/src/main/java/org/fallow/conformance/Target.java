@@ -23,14 +23,13 @@ public final class Target {
 
     private final Path socket;
     private final Path runDir;
-    private final Path scratch;
+    private Path scratch;
     private final AutoCloseable owned;
 
-    private Target(Path socket, Path runDir, AutoCloseable owned) throws IOException {
+    private Target(Path socket, Path runDir, AutoCloseable owned) {
         this.socket = socket;
         this.runDir = runDir;
         this.owned = owned;
-        this.scratch = Files.createTempDirectory(Path.of("/tmp"), "flc");
     }
 
     public Path socket() { return socket; }
@@ -39,7 +38,16 @@ public final class Target {
     public Path runDir() { return runDir; }
 
     /** A private directory for this suite's arena files (the server only needs to be able to open them). */
-    public Path scratch() { return scratch; }
+    public synchronized Path scratch() {
+        if (scratch == null) {
+            try {
+                scratch = Files.createTempDirectory(Path.of("/tmp"), "flc");
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+        return scratch;
+    }
 
     public boolean spawned() { return owned != null; }
 
