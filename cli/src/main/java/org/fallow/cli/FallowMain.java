@@ -23,6 +23,7 @@ import java.nio.file.Path;
                 org.fallow.guest.GuestMain.class,
                 org.fallow.xc.xenpaging.XenPagingCommand.class,
                 org.fallow.xc.tools.XenstoreCommand.class,
+                org.fallow.conformance.ConformanceCommand.class,
         })
 public final class FallowMain implements Runnable {
     @Option(names = "--run-dir", paramLabel = "DIR",
