@@ -67,8 +67,9 @@ class PodOverSocketTest {
     }
 
     @Test void aBalloonedGuestSurvivesAndAnUnballoonedOneCrashes() throws Exception {
-        Path dir = Files.createTempDirectory(Path.of("/tmp"), "flm");
-        try (HypervisorProcess hv = HypervisorProcess.start(dir, "--host-mem", "64")) {
+        HypervisorProcess hv = HypervisorProcess.startInTempDir("flm", "--host-mem", "64");
+        Path dir = hv.runDir();
+        try {
             String sock = hv.socket().toString();
             // maxmem=512 memory=256, scaled to 8 MiB / 4 MiB
             Map<String, String> a = run("create", "--socket", sock, "--memory", "4", "--maxmem", "8", "--name", "pod-a");
@@ -114,9 +115,7 @@ class PodOverSocketTest {
                 assertFalse(Files.exists(hv.runDir().resolve("dom" + da + ".mem")));
             }
         } finally {
-            try (var s = Files.walk(dir)) {
-                s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            hv.deleteRunDir();
         }
     }
 }
