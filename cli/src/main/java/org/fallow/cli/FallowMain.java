@@ -1,6 +1,7 @@
 package org.fallow.cli;
 
 import org.fallow.abi.tools.AbiCommand;
+import org.fallow.cli.top.TopCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -15,15 +16,14 @@ import java.nio.file.Path;
 @Command(name = "fallow", mixinStandardHelpOptions = true, version = "fallow 0.1.0",
         description = "User-space emulator of Xen's memory-overcommit hypercall ABI (tmem, memory_op/PoD, mem_paging).",
         subcommands = {
-                // one subcommand per line (other modules' helpers add theirs here); keep the xl-like order
+                // process roles, one per line (other modules' helpers add theirs here); the toolstack commands,
+                // top, demo, bench and help are added in commandLine() in xl's order
                 org.fallow.hypervisor.HypervisorMain.class,
                 AbiCommand.class,
                 org.fallow.guest.GuestMain.class,
-                org.fallow.xc.tools.PagingCommands.MemSwapTarget.class,
                 org.fallow.xc.xenpaging.XenPagingCommand.class,
-                BenchCommand.class,
                 org.fallow.xc.tools.XenstoreCommand.class,
-                CommandLine.HelpCommand.class,
+                org.fallow.conformance.ConformanceCommand.class,
         })
 public final class FallowMain implements Runnable {
     @Option(names = "--run-dir", paramLabel = "DIR",
@@ -42,9 +42,23 @@ public final class FallowMain implements Runnable {
     public static CommandLine commandLine() {
         FallowMain root = new FallowMain();
         CommandLine cl = new CommandLine(root);
+        for (Object c : org.fallow.xc.tools.DomainCommands.commands()) cl.addSubcommand(c);
+        cl.addSubcommand(new org.fallow.xc.tools.PagingCommands.MemSwapTarget());
+        cl.addSubcommand(new PagingCommand());
+        for (Object c : org.fallow.xc.tools.TmemCommands.commands()) cl.addSubcommand(c);
+        cl.addSubcommand(new TopCommand());
+        cl.addSubcommand(new org.fallow.cli.demo.DemoCommand());
+        cl.addSubcommand(new BenchCommand());
+        cl.addSubcommand(new CommandLine.HelpCommand());
+        cl.setExecutionExceptionHandler((ex, line, pr) -> {
+            line.getErr().println("fallow " + line.getCommandName() + ": " + describe(ex));
+            if (Boolean.getBoolean("fallow.debug")) ex.printStackTrace(line.getErr());
+            return 1;
+        });
         cl.setExecutionStrategy(pr -> {
             RunContext ctx = root.context();
-            for (CommandLine.ParseResult sub = pr.subcommand(); sub != null; sub = sub.subcommand()) propagate(sub, ctx);
+            for (CommandLine.ParseResult sub = pr.subcommand(); sub != null; sub = sub.subcommand())
+                propagate(sub, ctx, root.socket != null);
             return new CommandLine.RunLast().execute(pr);
         });
         return cl;
@@ -54,9 +68,15 @@ public final class FallowMain implements Runnable {
      * Gives a subcommand that has its own {@code --run-dir}/{@code --socket} options (the hypervisor, the libxc-shim
      * commands) the global values, unless it was given its own on the command line.
      */
-    static void propagate(CommandLine.ParseResult sub, RunContext ctx) {
+    static void propagate(CommandLine.ParseResult sub, RunContext ctx, boolean globalSocketGiven) {
         set(sub, "--run-dir", ctx.runDir());
-        set(sub, "--socket", ctx.socket());
+        // a subcommand given its own --run-dir (and no socket anywhere) uses the socket in that directory
+        Path runDir = ctx.runDir();
+        if (sub.hasMatchedOption("--run-dir")) {
+            Object own = sub.commandSpec().findOption("--run-dir").getValue();
+            if (own != null) runDir = Path.of(own.toString());
+        }
+        set(sub, "--socket", globalSocketGiven ? ctx.socket() : runDir.resolve(RunContext.SOCKET_NAME).toAbsolutePath().normalize());
     }
 
     private static void set(CommandLine.ParseResult sub, String name, Path value) {
@@ -66,6 +86,17 @@ public final class FallowMain implements Runnable {
         if (t == Path.class) o.setValue(value);
         else if (t == String.class) o.setValue(value.toString());
         else if (t == java.io.File.class) o.setValue(value.toFile());
+    }
+
+    /** A one-line description of a failure; a missing socket names the hypervisor it expected. */
+    static String describe(Throwable ex) {
+        String msg = ex.getMessage() == null ? ex.toString() : ex.getMessage();
+        if (ex instanceof java.io.IOException && (msg.contains("No such file") || msg.contains("Connection refused"))) {
+            RunContext ctx = RunContext.current();
+            return "no hypervisor at " + ctx.socket() + " (" + msg + "); start one with ./fallow --run-dir "
+                    + ctx.runDir() + " hypervisor";
+        }
+        return msg + " (-Dfallow.debug=true for the stack trace)";
     }
 
     /** Resolves and publishes the global options. */

@@ -68,7 +68,7 @@ public final class PagingCommand implements Runnable {
                     "xenpaging", "-d", Integer.toString(domid),
                     "-f", (pagefile != null ? pagefile : ctx.runDir().resolve("pagefile-" + domid)).toString()));
             if (mru != null) args.addAll(List.of("-r", Integer.toString(mru)));
-            ProcessBuilder pb = new ProcessBuilder(detachedCommand(args));
+            ProcessBuilder pb = new ProcessBuilder(ChildProcesses.fallowCommand(List.of("-Xmx128m"), args));
             pb.redirectErrorStream(true);
             pb.redirectOutput(ProcessBuilder.Redirect.appendTo(logFile(ctx, domid).toFile()));
             pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
@@ -85,19 +85,6 @@ public final class PagingCommand implements Runnable {
                         "mem-swap-target", Integer.toString(domid), Long.toString(actmemMiB));
             }
             return 0;
-        }
-
-        private static List<String> detachedCommand(List<String> args) {
-            List<String> cmd = new ArrayList<>();
-            cmd.add(ChildProcesses.javaBinary());
-            cmd.add("--enable-native-access=ALL-UNNAMED");
-            cmd.add("--sun-misc-unsafe-memory-access=allow");
-            cmd.add("-Xmx128m");
-            cmd.add("-cp");
-            cmd.add(System.getProperty("java.class.path"));
-            cmd.add(FallowMain.class.getName());
-            cmd.addAll(args);
-            return cmd;
         }
     }
 

@@ -70,5 +70,18 @@ class FallowMainTest {
         assertEquals(0, cl2.execute("--run-dir", "/tmp/g", "probe", "--socket", "/tmp/mine.sock"));
         assertEquals("/tmp/mine.sock", own.socket, "an option given to the subcommand wins");
         assertEquals(Path.of("/tmp/g"), own.runDir);
+
+        CommandLine cl3 = FallowMain.commandLine();
+        Probe sub = new Probe();
+        cl3.addSubcommand(sub);
+        assertEquals(0, cl3.execute("probe", "--run-dir", "/tmp/s"));
+        assertEquals(Path.of("/tmp/s"), sub.runDir);
+        assertEquals("/tmp/s/hypervisor.sock", sub.socket, "the socket follows the subcommand's own run dir");
+
+        CommandLine cl4 = FallowMain.commandLine();
+        Probe both = new Probe();
+        cl4.addSubcommand(both);
+        assertEquals(0, cl4.execute("--socket", "/tmp/global.sock", "probe", "--run-dir", "/tmp/s"));
+        assertEquals("/tmp/global.sock", both.socket, "an explicit global --socket still wins over the default");
     }
 }

@@ -54,9 +54,31 @@ public final class MemoryChart {
     /** The written files. */
     public record Files2(Path png, Path svg) { }
 
+    /**
+     * Renders a small chart once (fonts, Java2D and the SVG writer initialise here), so that the final rendering
+     * neither waits for that nor starts it while the JVM is shutting down after Ctrl-C.
+     */
+    public static void warmUp() {
+        try {
+            System.setProperty("java.awt.headless", "true");
+            MemorySeries s = new MemorySeries(0);
+            s.add(new HostSample(0, 256, 256, 0, 0, List.of()));
+            s.add(new HostSample(1000, 256, 256, 0, 0, List.of()));
+            JFreeChart c = build(s, "warm-up");
+            c.createBufferedImage(64, 48);
+            SVGGraphics2D g2 = new SVGGraphics2D(64, 48);
+            c.draw(g2, new Rectangle2D.Double(0, 0, 64, 48));
+            g2.getSVGElement();
+        } catch (RuntimeException | Error e) {
+            // only a warm-up
+        }
+    }
+
     /** Renders the series to {@code <dir>/<baseName>.png} and {@code .svg}. */
     public static Files2 write(MemorySeries series, String title, Path dir, String baseName) throws IOException {
         System.setProperty("java.awt.headless", "true");
+        // ImageIO's default file cache registers a shutdown hook per stream, which fails while the JVM is exiting (Ctrl-C)
+        javax.imageio.ImageIO.setUseCache(false);
         Files.createDirectories(dir);
         JFreeChart chart = build(series, title);
         Path png = dir.resolve(baseName + ".png");
@@ -73,6 +95,7 @@ public final class MemoryChart {
         List<Integer> domids = series.domids();
         NumberAxis time = new NumberAxis("time (s)");
         time.setAutoRangeIncludesZero(true);
+        time.setUpperMargin(0.07); // room for the last event's label
         CombinedDomainXYPlot plot = new CombinedDomainXYPlot(time);
         plot.setGap(12);
         plot.add(stackedHostPlot(series, samples, domids), 3);
@@ -100,16 +123,28 @@ public final class MemoryChart {
             paints[i] = guestColour(i);
             i++;
         }
-        ds.addSeries(line(series, samples, "tmem ephemeral", s -> Math.max(0, s.tmemEphPages()), false));
+        ds.addSeries(line(series, samples, "tmem (ephemeral + free list)", HostSample::tmemHostPages, false));
         paints[i++] = TMEM_COLOUR;
         ds.addSeries(line(series, samples, "hypervisor other", HostSample::otherPages, false));
         paints[i++] = OTHER_COLOUR;
-        ds.addSeries(line(series, samples, "free", s -> Math.max(0, s.freePages()), false));
+        // the figures of one sample come from several hypercalls, not one atomic snapshot: free is shown as at most
+        // what the other layers leave, so that the stack never rises above the host
+        ds.addSeries(line(series, samples, "free", s -> Math.max(0, Math.min(s.freePages(),
+                s.totalPages() - s.domainPages() - s.tmemHostPages() - s.otherPages())), false));
         paints[i] = FREE_COLOUR;
         StackedXYAreaRenderer2 r = new StackedXYAreaRenderer2();
         for (int k = 0; k < paints.length; k++) r.setSeriesPaint(k, paints[k]);
         NumberAxis mib = new NumberAxis("host memory (MiB)");
         XYPlot p = new XYPlot(ds, null, mib, r);
+        // what the guests believe they have, over the stack: above the host line = over-commitment in action
+        XYSeriesCollection seen = new XYSeriesCollection(line(series, samples,
+                "guests' memory as they see it (populated + PoD entries + paged out)", HostSample::guestVisiblePages, false));
+        XYLineAndShapeRenderer seenRenderer = new XYLineAndShapeRenderer(true, false);
+        seenRenderer.setSeriesPaint(0, Color.BLACK);
+        seenRenderer.setSeriesStroke(0, new BasicStroke(2.4f));
+        p.setRenderer(1, seenRenderer); // before the dataset, or the stacked renderer is asked to range it
+        p.setDataset(1, seen);
+        p.setDatasetRenderingOrder(org.jfree.chart.plot.DatasetRenderingOrder.FORWARD);
         decorate(series, p, true);
         series.levels().forEach((label, pages) -> {
             ValueMarker m = new ValueMarker(Units.mib(pages), new Color(0xc62828),
@@ -117,10 +152,11 @@ public final class MemoryChart {
             m.setLabel(label);
             m.setLabelFont(new Font(Font.SANS_SERIF, Font.BOLD, 12));
             m.setLabelPaint(new Color(0xc62828));
-            m.setLabelAnchor(RectangleAnchor.TOP_LEFT);
-            m.setLabelTextAnchor(TextAnchor.BOTTOM_LEFT);
+            m.setLabelAnchor(RectangleAnchor.BOTTOM_RIGHT);
+            m.setLabelTextAnchor(TextAnchor.TOP_RIGHT);
             p.addRangeMarker(m, Layer.FOREGROUND);
-            mib.setUpperBound(Math.max(mib.getUpperBound(), Units.mib(pages) * 1.08));
+            // headroom above the line for the event labels
+            mib.setUpperBound(Math.max(mib.getUpperBound(), Units.mib(pages) * 1.4));
         });
         return p;
     }
@@ -157,17 +193,47 @@ public final class MemoryChart {
         p.setBackgroundPaint(Color.WHITE);
         p.setDomainGridlinePaint(new Color(0xdddddd));
         p.setRangeGridlinePaint(new Color(0xdddddd));
-        for (DemoEvent e : series.events()) {
+        List<DemoEvent> events = series.events();
+        int[] level = labelLevels(series, events);
+        for (int i = 0; i < events.size(); i++) {
+            DemoEvent e = events.get(i);
             ValueMarker m = new ValueMarker(series.seconds(e.timeMillis()), new Color(0x555555),
                     new BasicStroke(1f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 1f, new float[]{3f, 3f}, 0f));
-            if (labels) {
+            if (labels && level[i] >= 0) {
                 m.setLabel(e.label());
                 m.setLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 10));
                 m.setLabelAnchor(RectangleAnchor.TOP_RIGHT);
                 m.setLabelTextAnchor(TextAnchor.TOP_LEFT);
+                m.setLabelBackgroundColor(new Color(255, 255, 255, 200));
+                m.setLabelOffset(new org.jfree.chart.ui.RectangleInsets(4 + 13 * level[i], 2, 2, 2));
             }
             p.addDomainMarker(m, Layer.FOREGROUND);
         }
+    }
+
+    /** Label rows: each label goes on the first row where it does not overlap the previous one (-1: no room). */
+    static int[] labelLevels(MemorySeries series, List<DemoEvent> events) {
+        int rows = 8;
+        double[] rowEnd = new double[rows];
+        java.util.Arrays.fill(rowEnd, Double.NEGATIVE_INFINITY);
+        double span = 1;
+        for (HostSample s : series.samples()) span = Math.max(span, series.seconds(s.timeMillis()));
+        for (DemoEvent e : events) span = Math.max(span, series.seconds(e.timeMillis()));
+        double secondsPerPixel = span * 1.05 / (WIDTH - 120);
+        int[] level = new int[events.size()];
+        for (int i = 0; i < events.size(); i++) {
+            double x = series.seconds(events.get(i).timeMillis());
+            double width = (events.get(i).label().length() * 6 + 10) * secondsPerPixel;
+            level[i] = -1;
+            for (int r = 0; r < rows; r++) {
+                if (rowEnd[r] <= x) {
+                    level[i] = r;
+                    rowEnd[r] = x + width;
+                    break;
+                }
+            }
+        }
+        return level;
     }
 
     private static long field(HostSample s, int domid, ToLongFunction<DomainSample> f) {

@@ -52,12 +52,18 @@ public final class ChildProcesses implements AutoCloseable {
 
     /** The command line that runs {@code FallowMain args} in a new JVM like this one. */
     public List<String> command(List<String> extraJvm, List<String> args) {
+        List<String> jvm = new ArrayList<>(jvmOptions);
+        jvm.addAll(extraJvm);
+        return fallowCommand(jvm, args);
+    }
+
+    /** {@code java <the flags every Fallow JVM needs> <jvm> -cp <this class path> FallowMain <args>}. */
+    public static List<String> fallowCommand(List<String> jvm, List<String> args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(javaBinary());
         cmd.add("--enable-native-access=ALL-UNNAMED");
         cmd.add("--sun-misc-unsafe-memory-access=allow");
-        cmd.addAll(jvmOptions);
-        cmd.addAll(extraJvm);
+        cmd.addAll(jvm);
         String home = System.getProperty("fallow.home");
         if (home != null) cmd.add("-Dfallow.home=" + home);
         cmd.add("-cp");

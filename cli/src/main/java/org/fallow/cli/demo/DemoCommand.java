@@ -43,7 +43,7 @@ public final class DemoCommand implements Callable<Integer> {
     boolean printScenario;
 
     /** The scenario after the embedded default, --scenario, --set and the shorthand options. */
-    Scenario scenario() throws IOException {
+    public Scenario scenario() throws IOException {
         Map<String, String> o = new LinkedHashMap<>(overrides);
         Scenario base = Scenario.load(scenarioFile, o);
         if (quick) {
@@ -65,26 +65,20 @@ public final class DemoCommand implements Callable<Integer> {
     @Override public Integer call() throws Exception {
         Scenario s = scenario();
         if (printScenario) {
-            System.out.println(s);
+            System.out.printf(java.util.Locale.ROOT, "host %d MiB, run %.1f s, sample every %d ms, guest clock x%.1f%n",
+                    s.hostMiB(), s.runSeconds(), s.sampleMs(), s.timeScale());
+            for (Scenario.Guest g : s.guests())
+                System.out.printf(java.util.Locale.ROOT, "  %-10s %-6s memory %d MiB, maxmem %d MiB%s, %s, start %d ms, %.1f s, args %s%n",
+                        g.name(), g.role().name().toLowerCase(java.util.Locale.ROOT), g.memoryMiB(), g.maxmemMiB(),
+                        g.role() == Scenario.Role.PAGED ? ", actmem " + g.actmemMiB() + " MiB (paging from +" + g.pagingStartMs() + " ms)" : "",
+                        g.workload(), g.startMs(), g.seconds(), String.join(" ", g.extraArgs()));
             return 0;
         }
         Path runDir = Files.createTempDirectory(Path.of("/tmp"), "fallow-demo-");
-        try {
-            DemoRunner.Result r = new DemoRunner(s, out, runDir, DemoToolstacks::open, System.out).run();
-            System.out.println();
-            System.out.print(r.report());
-            System.out.println();
-            System.out.println("chart:   " + r.png());
-            System.out.println("         " + r.svg());
-            System.out.println("report:  " + r.reportFile());
-            System.out.println("samples: " + r.jsonl() + ", " + r.csv());
-            System.out.println("logs:    " + out.toAbsolutePath().resolve("logs"));
-            boolean failed = r.guestExitCodes().values().stream().anyMatch(c -> c == null || c != 0);
-            if (failed) System.out.println("some guests failed: " + r.guestExitCodes());
-            return failed ? 1 : 0;
-        } finally {
-            deleteTree(runDir);
-        }
+        DemoRunner runner = new DemoRunner(s, out, runDir, XcDemoToolstack::open, System.out);
+        runner.afterRun(() -> deleteTree(runDir));
+        DemoRunner.Result r = runner.run();
+        return r.succeeded() ? 0 : 1;
     }
 
     public static void deleteTree(Path dir) {

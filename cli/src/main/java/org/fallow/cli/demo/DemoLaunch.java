@@ -32,6 +32,8 @@ public final class DemoLaunch {
                 "--duration", num(g.seconds() * s.timeScale()),
                 "--progress-every", num(5 * s.timeScale()),
                 "--stats-json", statsJson.toString()));
+        // the run length is set by --duration; the workload's own operation budget must not end it first
+        if (!g.extraArgs().contains("--ops")) a.addAll(List.of("--ops", "1000000000"));
         a.addAll(g.extraArgs());
         return a;
     }

@@ -20,25 +20,42 @@ public final class DemoReport {
     private DemoReport() { }
 
     /** What a guest was configured with, by domid (for the "asked for" columns). */
-    public record Planned(String name, String role, long memoryMiB, long maxmemMiB) { }
+    public record Planned(String name, String role, long memoryMiB, long maxmemMiB, String outcome) {
+        public Planned(String name, String role, long memoryMiB, long maxmemMiB) { this(name, role, memoryMiB, maxmemMiB, null); }
+
+        public Planned withOutcome(String o) { return new Planned(name, role, memoryMiB, maxmemMiB, o); }
+    }
 
     public static String render(MemorySeries series, Map<Integer, Planned> plan) {
+        long asked = 0;
+        for (Planned p : plan.values()) asked += Math.max(p.memoryMiB(), p.maxmemMiB());
+        return render(series, plan, asked, List.of());
+    }
+
+    /**
+     * @param configuredMiB the sum of every scenario guest's maxmem (also those that never started)
+     * @param notStarted    guests that were never created (shown after the table)
+     */
+    public static String render(MemorySeries series, Map<Integer, Planned> plan, long configuredMiB, List<String> notStarted) {
         List<HostSample> samples = series.samples();
         StringBuilder sb = new StringBuilder();
         if (samples.isEmpty()) return "no samples were taken\n";
         HostSample first = samples.getFirst(), last = samples.getLast();
-        long asked = 0;
-        for (Planned p : plan.values()) asked += Math.max(p.memoryMiB(), p.maxmemMiB());
+        long asked = configuredMiB;
         double hostMiB = Units.mib(first.totalPages());
         sb.append(String.format(Locale.ROOT, "Host %.0f MiB; guests configured for %d MiB in total (%.2fx the host); %d samples over %.1f s%n",
                 hostMiB, asked, asked / hostMiB, samples.size(), series.seconds(last.timeMillis())));
         sb.append(String.format(Locale.ROOT, "Host free: min %s MiB, final %s MiB; tmem ephemeral: peak %s MiB; domains: peak %s MiB%n",
                 Units.mibText(min(samples, HostSample::freePages)), Units.mibText(last.freePages()),
                 Units.mibText(max(samples, HostSample::tmemEphPages)), Units.mibText(max(samples, HostSample::domainPages))));
+        HostSample peak = samples.getFirst();
+        for (HostSample h : samples) if (h.guestVisiblePages() > peak.guestVisiblePages()) peak = h;
+        sb.append(String.format(Locale.ROOT, "Guests' memory as they see it (populated + PoD entries + paged out): peak %s MiB at %.1f s, %.2fx the host%n",
+                Units.mibText(peak.guestVisiblePages()), series.seconds(peak.timeMillis()), peak.guestVisiblePages() / (double) peak.totalPages()));
         sb.append('\n');
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[]{"DOM", "GUEST", "ROLE", "MEM/MAXMEM", "TOT peak", "TOT end", "POD-ENT peak", "POD-CACHE peak",
-                "PAGED peak", "PAGED end", "EPH peak", "PERS peak", "EPH-HIT", "PERS-HIT", "STATE"});
+                "PAGED peak", "PAGED end", "EPH peak", "PERS peak", "EPH-HIT", "PERS-HIT", "END"});
         for (int domid : series.domids()) {
             Planned p = plan.get(domid);
             DomainSample end = lastOf(samples, domid);
@@ -54,10 +71,12 @@ public final class DemoReport {
                     Units.mibText(dmax(samples, domid, DomainSample::tmemPersPages)),
                     end == null ? "-" : Units.percent(end.ephHitRate()),
                     end == null ? "-" : Units.percent(end.persHitRate()),
-                    end == null ? "gone" : end.state()});
+                    p != null && p.outcome() != null ? p.outcome() : end == null ? "gone" : end.state()});
         }
         sb.append("Per guest (MiB; peaks and end values as reported by the hypervisor):\n");
         sb.append(TextTable.format(rows, 2));
+        if (!notStarted.isEmpty()) sb.append("Not started (no memory for them in time, or their build failed): ")
+                .append(String.join(", ", notStarted)).append('\n');
         return sb.toString();
     }
 

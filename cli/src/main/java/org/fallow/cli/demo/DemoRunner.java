@@ -1,5 +1,6 @@
 package org.fallow.cli.demo;
 
+import org.fallow.cli.FallowMain;
 import org.fallow.cli.RunContext;
 import org.fallow.cli.chart.MemoryChart;
 import org.fallow.cli.chart.MemorySeries;
@@ -37,13 +38,24 @@ public final class DemoRunner {
 
     /** What a run produced. */
     public record Result(MemorySeries series, String report, Path reportFile, Path png, Path svg, Path jsonl, Path csv,
-                         Map<String, Integer> guestExitCodes) { }
+                         Map<String, Integer> guestExitCodes, String failure) {
+        /** No failure and every guest exited 0. */
+        public boolean succeeded() {
+            return failure == null && guestExitCodes.values().stream().allMatch(c -> c != null && c == 0);
+        }
+    }
 
     private final Scenario scenario;
     private final Path outDir;
     private final Path runDir;
     private final ToolstackFactory toolstacks;
     private final PrintStream out;
+    private boolean pagingMissingReported;
+    private volatile boolean interrupted;
+    private Runnable afterRun = () -> { };
+    /** The latest sample (host free memory decides when the next domain can be built). */
+    private HostSample last;
+    static final long MEMORY_WAIT_MS = 30_000;
 
     public DemoRunner(Scenario scenario, Path outDir, Path runDir, ToolstackFactory toolstacks, PrintStream out) {
         this.scenario = scenario;
@@ -62,43 +74,107 @@ public final class DemoRunner {
 
         GuestRun(Scenario.Guest spec) { this.spec = spec; }
 
+        long waitingSince = -1;
+
         boolean started() { return process != null; }
 
         boolean finished() { return exit != null; }
     }
 
+    /**
+     * Runs the scenario. On Ctrl-C (JVM shutdown) the sampling loop stops, the children are torn down and what was
+     * sampled so far is still written before the JVM exits.
+     */
     public Result run() throws Exception {
+        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            interrupted = true;
+            try {
+                done.await(60, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException ignored) {
+                Thread.currentThread().interrupt();
+            }
+        }, "fallow-demo-interrupt");
+        Runtime.getRuntime().addShutdownHook(hook);
+        Thread warmUp = Thread.ofPlatform().daemon().name("chart-warm-up").start(MemoryChart::warmUp);
+        try {
+            Result r = runScenario(warmUp);
+            printSummary(r);
+            return r;
+        } finally {
+            afterRun.run();
+            done.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running and has just been released
+            }
+        }
+    }
+
+    /** Something to do once the run is over, also when it is interrupted (before the JVM exits). */
+    public DemoRunner afterRun(Runnable r) {
+        afterRun = r;
+        return this;
+    }
+
+    private void printSummary(Result r) {
+        out.println();
+        out.print(r.report());
+        out.println();
+        out.println("chart:   " + r.png());
+        out.println("         " + r.svg());
+        out.println("report:  " + r.reportFile());
+        out.println("samples: " + r.jsonl() + ", " + r.csv());
+        out.println("logs:    " + outDir.resolve("logs"));
+        if (r.failure() != null) out.println("the run failed: " + r.failure());
+        else if (!r.succeeded()) out.println("some guests did not finish cleanly (exit codes): " + r.guestExitCodes());
+    }
+
+    private Result runScenario(Thread warmUp) throws Exception {
         Files.createDirectories(outDir);
         Files.createDirectories(runDir);
         RunContext ctx = RunContext.resolve(runDir, null, Map.of());
         long t0 = System.currentTimeMillis();
         MemorySeries series = new MemorySeries(t0);
         series.level("guests' maxmem: " + scenario.configuredMiB() + " MiB", scenario.configuredMiB() * 256);
-        List<GuestRun> guests = new ArrayList<>();
+        final List<GuestRun> guests = new ArrayList<>();
         for (Scenario.Guest g : scenario.guests()) guests.add(new GuestRun(g));
         Map<Integer, DemoReport.Planned> plan = new LinkedHashMap<>();
         Map<String, Integer> exits = new LinkedHashMap<>();
 
         out.printf(Locale.ROOT, "fallow demo: host %d MiB, %d guests configured for %d MiB (%.2fx); output in %s%n",
                 scenario.hostMiB(), guests.size(), scenario.configuredMiB(), scenario.configuredMiB() / (double) scenario.hostMiB(), outDir);
+        String failure = null;
         try (ChildProcesses children = new ChildProcesses(outDir.resolve("logs"),
                 Map.of("FALLOW_RUN_DIR", runDir.toString()), List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"))) {
             ChildProcesses.Child hv = children.start("hypervisor", List.of("-Xmx256m"), DemoLaunch.hypervisor(ctx, scenario.hostMiB()));
             awaitSocket(ctx.socket(), hv, 60_000);
             series.event(System.currentTimeMillis(), "hypervisor up");
+            out.println("fallow demo: hypervisor up; watch it from another terminal with: ./fallow --run-dir " + runDir + " top");
             try (DemoToolstack ts = toolstacks.open(ctx)) {
                 long endAt = t0 + Math.round(scenario.runSeconds() * 1000) + 15_000; // grace for the last guest's exit
                 long nextProgress = 0;
                 while (true) {
                     long now = System.currentTimeMillis();
+                    if (last == null) {
+                        last = ts.sample();
+                        series.add(last);
+                    }
                     for (GuestRun g : guests) step(g, ts, ctx, children, series, plan, now - t0);
                     HostSample s = ts.sample();
+                    last = s;
                     series.add(s);
                     if (now >= nextProgress) {
                         out.println(DemoProgress.line(series, s));
                         nextProgress = now + scenario.progressMs();
                     }
                     boolean allDone = guests.stream().allMatch(GuestRun::finished);
+                    if (interrupted) {
+                        out.println("fallow demo: interrupted; stopping everything and writing what was sampled");
+                        failure = "interrupted";
+                        break;
+                    }
                     if (allDone || now > endAt) {
                         if (!allDone) out.println("fallow demo: time is up; stopping the remaining guests");
                         break;
@@ -106,12 +182,14 @@ public final class DemoRunner {
                     Thread.sleep(scenario.sampleMs());
                 }
                 for (GuestRun g : guests) {
-                    if (g.process != null && g.exit == null) g.exit = ChildProcesses.stop(g.process, 5000);
-                    if (g.process != null) exits.put(g.spec.name(), g.exit);
+                    if (g.process != null && g.exit == null) {
+                        g.exit = ChildProcesses.stop(g.process, 5000);
+                        if (g.domain != null) plan.computeIfPresent(g.domain.domid(), (k, v) -> v.withOutcome("stopped"));
+                    }
+                    exits.put(g.spec.name(), g.exit);
                 }
                 series.add(ts.sample());
                 for (GuestRun g : guests) {
-                    if (g.pager != null) ChildProcesses.stop(g.pager, 10_000);
                     if (g.domain != null) {
                         try {
                             ts.destroy(g.domain.domid());
@@ -119,20 +197,52 @@ public final class DemoRunner {
                             LOG.warn("destroying dom{}: {}", g.domain.domid(), e.toString());
                         }
                     }
+                    if (g.pager != null) ChildProcesses.stop(g.pager, 3_000);
                 }
             }
             ChildProcesses.stop(hv, 10_000);
+        } catch (IOException | RuntimeException e) {
+            failure = interrupted ? "interrupted" : e.getMessage() == null ? e.toString() : e.getMessage();
+            LOG.debug("demo failed", e);
+            if (!interrupted)
+                out.println("fallow demo: FAILED: " + failure + (series.samples().isEmpty() ? "" : "; writing what was sampled"));
         }
-        return finish(series, plan, exits);
+        if (series.samples().isEmpty()) throw new IOException("the demo failed before its first sample: " + failure);
+        List<String> notStarted = guests.stream().filter(g -> !g.started()).map(g -> g.spec.name()).toList();
+        warmUp.join(30_000);
+        return finish(series, plan, exits, failure, notStarted);
     }
 
     /** Advances one guest: create + start when due, start paging when due, notice its exit. */
     private void step(GuestRun g, DemoToolstack ts, RunContext ctx, ChildProcesses children, MemorySeries series,
                       Map<Integer, DemoReport.Planned> plan, long elapsed) throws IOException {
         Scenario.Guest spec = g.spec;
-        if (!g.started() && elapsed >= spec.startMs()) {
-            g.domain = ts.create(spec);
+        if (!g.started() && g.exit == null && elapsed >= spec.startMs()) {
+            // as xl does (libxl_wait_for_free_memory): a domain is only built once the host has the memory it needs now
+            long needPages = (spec.memoryMiB() + 1) * 256;
+            long available = last == null ? Long.MAX_VALUE : last.freePages() + Math.max(0, last.tmemFreeablePages());
+            if (available < needPages) {
+                if (g.waitingSince < 0) {
+                    g.waitingSince = elapsed;
+                    out.printf(Locale.ROOT, "fallow demo: %s waits for %d MiB of host memory (%.1f MiB free or freeable)%n",
+                            spec.name(), spec.memoryMiB() + 1, available / 256.0);
+                }
+                if (elapsed - g.waitingSince < MEMORY_WAIT_MS) return;
+                out.printf(Locale.ROOT, "fallow demo: %s gave up waiting for memory after %d s%n", spec.name(), MEMORY_WAIT_MS / 1000);
+                g.exit = -1;
+                series.event(System.currentTimeMillis(), spec.name() + " not started");
+                return;
+            }
+            try {
+                g.domain = ts.create(spec);
+            } catch (IOException e) {
+                out.println("fallow demo: creating " + spec.name() + " failed: " + e.getMessage());
+                g.exit = -1;
+                series.event(System.currentTimeMillis(), spec.name() + " not created");
+                return;
+            }
             int domid = g.domain.domid();
+            last = ts.sample();
             series.name(domid, spec.name());
             plan.put(domid, new DemoReport.Planned(spec.name(), roleText(spec), spec.memoryMiB(), spec.maxmemMiB()));
             g.process = children.start(spec.name(), List.of("-Xmx128m"),
@@ -141,8 +251,13 @@ public final class DemoRunner {
             out.printf(Locale.ROOT, "fallow demo: dom%d %s (%s, %s) started%n", domid, spec.name(), roleText(spec),
                     spec.maxmemMiB() > spec.memoryMiB() ? spec.memoryMiB() + "/" + spec.maxmemMiB() + " MiB" : spec.memoryMiB() + " MiB");
         }
-        if (g.started() && spec.role() == Scenario.Role.PAGED && g.pager == null && g.exit == null
-                && elapsed >= spec.startMs() + spec.pagingStartMs()) {
+        if (g.started() && spec.role() == Scenario.Role.PAGED && g.pager == null && g.exit == null && g.domain != null
+                && elapsed >= spec.startMs() + spec.pagingStartMs() && !pagingMissingReported) {
+            if (!FallowMain.commandLine().getSubcommands().containsKey("xenpaging")) {
+                out.println("fallow demo: this build has no xenpaging command; " + spec.name() + " runs unpaged");
+                pagingMissingReported = true;
+                return;
+            }
             int domid = g.domain.domid();
             g.pager = children.start(spec.name() + "-xenpaging", List.of("-Xmx128m"),
                     DemoLaunch.xenpaging(ctx, domid, runDir.resolve("pagefile-" + domid)));
@@ -153,9 +268,31 @@ public final class DemoRunner {
         if (g.started() && g.exit == null && !g.process.alive()) {
             g.exit = g.process.process().exitValue();
             series.event(System.currentTimeMillis(), spec.name() + (g.exit == 0 ? " done" : " failed"));
-            out.printf(Locale.ROOT, "fallow demo: %s %s (exit %d)%n", spec.name(), g.exit == 0 ? "finished" : "FAILED", g.exit);
-            if (g.exit != 0) out.println(ChildProcesses.tail(g.process, 5).indent(4).stripTrailing());
+            out.printf(Locale.ROOT, "fallow demo: %s %s (exit %d); destroying dom%d%n", spec.name(),
+                    g.exit == 0 ? "finished" : interrupted ? "stopped" : "FAILED", g.exit, g.domain.domid());
+            if (g.exit != 0 && !interrupted) out.println(ChildProcesses.tail(g.process, 5).indent(4).stripTrailing());
+            plan.computeIfPresent(g.domain.domid(), (k, v) -> v.withOutcome(outcome(g.exit)));
+            // as xl: the domain goes first; its pager then sees the domain gone and has nothing to page back in
+            try {
+                ts.destroy(g.domain.domid());
+            } catch (IOException e) {
+                out.println("fallow demo: destroying dom" + g.domain.domid() + " failed: " + e.getMessage());
+            }
+            if (g.pager != null) {
+                ChildProcesses.stop(g.pager, 3_000);
+                g.pager = null;
+            }
+            g.domain = null;
         }
+    }
+
+    /** The report's END column for a guest process exit status (the guest exits 3 when its domain died). */
+    static String outcome(int exit) {
+        return switch (exit) {
+            case 0 -> "done";
+            case 3 -> "domain died";
+            default -> "exit " + exit;
+        };
     }
 
     static String roleText(Scenario.Guest g) {
@@ -167,8 +304,9 @@ public final class DemoRunner {
         };
     }
 
-    private Result finish(MemorySeries series, Map<Integer, DemoReport.Planned> plan, Map<String, Integer> exits) throws IOException {
-        String report = DemoReport.render(series, plan);
+    private Result finish(MemorySeries series, Map<Integer, DemoReport.Planned> plan, Map<String, Integer> exits,
+                          String failure, List<String> notStarted) throws IOException {
+        String report = DemoReport.render(series, plan, scenario.configuredMiB(), notStarted);
         Path reportFile = outDir.resolve("report.txt");
         Files.writeString(reportFile, report);
         Path jsonl = outDir.resolve("samples.jsonl");
@@ -177,7 +315,7 @@ public final class DemoRunner {
         SamplesWriter.writeCsv(series, csv);
         MemoryChart.Files2 chart = MemoryChart.write(series, String.format(Locale.ROOT,
                 "Fallow: %d MiB of guests on a %d MiB host", scenario.configuredMiB(), scenario.hostMiB()), outDir, "memory");
-        return new Result(series, report, reportFile, chart.png(), chart.svg(), jsonl, csv, exits);
+        return new Result(series, report, reportFile, chart.png(), chart.svg(), jsonl, csv, exits, failure);
     }
 
     /** Waits until the hypervisor accepts connections on its socket (or fails if it exits first). */

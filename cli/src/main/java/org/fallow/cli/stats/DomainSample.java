@@ -26,6 +26,14 @@ public record DomainSample(int domid, String state, long totPages, long maxPages
                 ephGets, ephFound, persGets, persFound, ephPuts, persPuts);
     }
 
+    /**
+     * The memory the guest has as it sees it: populated pages (tot_pages less the PoD cache), plus PoD entries (memory
+     * it was promised and has not touched), plus pages paged out (memory it owns that lives in the pager's file).
+     */
+    public long guestVisiblePages() {
+        return Math.max(0, totPages) - Math.max(0, podCache) + Math.max(0, podEntries) + Math.max(0, pagedPages);
+    }
+
     /** Ephemeral (cleancache) get hit rate in [0,1], or NaN when there were no gets. */
     public double ephHitRate() { return ratio(ephGetsFound, ephGets); }
 

@@ -24,8 +24,20 @@ public record HostSample(long timeMillis, long totalPages, long freePages, long 
         return n;
     }
 
-    /** Pages neither free, nor a domain's, nor ephemeral tmem (hypervisor overhead, tmem free list...). */
+    /** Sum of the domains' {@link DomainSample#guestVisiblePages()}. */
+    public long guestVisiblePages() {
+        long n = 0;
+        for (DomainSample d : domains) n += d.guestVisiblePages();
+        return n;
+    }
+
+    /** Host pages tmem holds: ephemeral pages plus its free list (freeable), at least the ephemeral count. */
+    public long tmemHostPages() {
+        return Math.max(Math.max(0, tmemEphPages), tmemFreeablePages);
+    }
+
+    /** Pages neither free, nor a domain's, nor held by tmem (hypervisor overhead). */
     public long otherPages() {
-        return Math.max(0, totalPages - freePages - domainPages() - Math.max(0, tmemEphPages));
+        return Math.max(0, totalPages - freePages - domainPages() - tmemHostPages());
     }
 }

@@ -4,7 +4,6 @@ import org.fallow.cli.RunContext;
 import org.fallow.cli.stats.HostSample;
 import org.fallow.cli.stats.Json;
 import org.fallow.cli.stats.SampleJson;
-import org.fallow.cli.stats.StatsSource;
 import org.fallow.cli.stats.ToolstackStats;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -17,8 +16,9 @@ import java.util.concurrent.Callable;
  * plain ANSI escapes. {@code --once} prints one table; {@code --json} prints one JSON object per sample (JSON Lines).
  */
 @Command(name = "top", mixinStandardHelpOptions = true,
-        description = {"Live view of every domain's tot_pages, max_pages, PoD entries/cache, tmem ephemeral/persistent",
-                "pages and hit rates, paged-out pages, and host free memory (all from the hypervisor's statistics)."})
+        description = {"Live view of every domain's memory as the hypervisor accounts it (tot/max pages, PoD, tmem, paged out).",
+                "Columns: tot_pages, max_pages, PoD entries and cache, pages paged out, tmem ephemeral and persistent pages,",
+                "ephemeral and persistent get hit rates; header: host total/free (physinfo) and tmem's ephemeral/freeable pages."})
 public final class TopCommand implements Callable<Integer> {
     @Option(names = {"-d", "--delay"}, paramLabel = "MS", defaultValue = "1000", description = "Refresh interval in ms (default ${DEFAULT-VALUE}).")
     long delayMs;
@@ -39,10 +39,14 @@ public final class TopCommand implements Callable<Integer> {
         if (delayMs < 10) throw new IllegalArgumentException("--delay must be at least 10 ms");
         RunContext ctx = RunContext.current();
         PrintStream out = System.out;
-        TopTable table = new TopTable(pages, null);
         int limit = once ? 1 : iterations;
         boolean redraw = !json && limit != 1 && System.console() != null;
-        try (StatsSource src = ToolstackStats.open(ctx)) {
+        try (ToolstackStats src = ToolstackStats.open(ctx)) {
+            java.util.Map<Integer, String> names = new java.util.HashMap<>();
+            TopTable table = new TopTable(pages, d -> names.computeIfAbsent(d, id -> {
+                String n = src.name(id);
+                return n == null ? "" : n;
+            }));
             for (int i = 0; limit == 0 || i < limit; i++) {
                 if (i > 0) Thread.sleep(delayMs);
                 HostSample s = src.sample();

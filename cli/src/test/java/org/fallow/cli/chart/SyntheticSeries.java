@@ -27,7 +27,7 @@ public final class SyntheticSeries {
             long used = 0;
             for (DomainSample d : doms) used += d.totPages();
             long eph = 300 + i * 10L;
-            s.add(new HostSample(t0 + i * 500L, host, host - used - eph - 16, eph, eph + 20, doms));
+            s.add(new HostSample(t0 + i * 500L, host, host - used - (eph + 20) - 16, eph, eph + 20, doms));
         }
         s.event(t0 + 1500, "paging target 8 MiB");
         s.level("guests configured: 80 MiB", 80 * 256);

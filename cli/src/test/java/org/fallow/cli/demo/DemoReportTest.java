@@ -15,6 +15,9 @@ class DemoReportTest {
                 2, new DemoReport.Planned("cache", "cleancache", 16, 16),
                 3, new DemoReport.Planned("paged", "xenpaging", 16, 16)));
         assertTrue(report.startsWith("Host 64 MiB; guests configured for 64 MiB in total (1.00x the host); 20 samples over 9.5 s"), report);
+        // pod: tot - cache + entries = 7192 - 30i; cache: tot = 2048 + (i%5)*100; paged (i >= 3): tot + paged = 3000
+        // peak at i = 4: 7072 + 2448 + 3000 = 12520 pages = 48.9 MiB, 0.76x the 64 MiB host, at 2.0 s
+        assertTrue(report.contains("peak 48.9 MiB at 2.0 s, 0.76x the host"), report);
         String podRow = line(report, "pod");
         // tot peak: 4096+19*50 pages = 19.7 MiB; PoD entries peak 16.0 MiB; cache peak 1000 pages = 3.9 MiB
         assertTrue(podRow.matches("\\s*1\\s+pod\\s+PoD boot\\s+16/32\\s+19\\.7\\s+19\\.7\\s+16\\.0\\s+3\\.9\\s.*"), podRow);

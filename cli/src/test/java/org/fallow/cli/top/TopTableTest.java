@@ -16,7 +16,7 @@ class TopTableTest {
     @Test
     void showsEveryColumnInMiB() {
         String[] lines = new TopTable(false, d -> d == 7 ? "web" : "").render(SAMPLE).split("\n");
-        assertEquals("fallow top  00:00:00 UTC  host 256.0 MiB: free 4.0, domains 10.0, tmem ephemeral 2.0 (freeable 2.3), other 240.0", lines[0]);
+        assertEquals("fallow top  00:00:00 UTC  host 256.0 MiB: free 4.0, domains 10.0, tmem ephemeral 2.0 (freeable 2.3), other 239.7", lines[0]);
         assertEquals(List.of(TopTable.HEADERS), List.of(lines[1].trim().split("\\s+")));
         assertEquals(List.of("7", "web", "running", "10.0", "20.0", "4.0", "0.5", "1.0", "1.2", "0.2", "75%", "50%"),
                 List.of(lines[3].trim().split("\\s+")));

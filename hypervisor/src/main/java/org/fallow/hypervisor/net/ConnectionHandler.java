@@ -75,8 +75,18 @@ final class ConnectionHandler extends SimpleChannelInboundHandler<Frame> impleme
             return;
         }
         State s = state;
+        if (s == State.HANDSHAKING) {
+            // Pipelined behind the HELLO (sent before its ACK arrived): judge it on the dispatch thread, which runs the
+            // HELLO first, so the frame is served after a successful ACK (and dropped with the connection after a
+            // refused one) in arrival order, instead of racing the handshake and overtaking the ACK with -EPERM.
+            submit(ctx, () -> {
+                if (state == State.READY) ready(ctx, f);
+                else log.debug("{}: {} after a refused HELLO dropped", peer, f);
+            });
+            return;
+        }
         if (s != State.READY) {
-            if (type == FrameType.HELLO && s == State.AWAIT_HELLO) {
+            if (type == FrameType.HELLO) {
                 state = State.HANDSHAKING;
                 submit(ctx, () -> hello(ctx, f));
             } else {
@@ -84,6 +94,12 @@ final class ConnectionHandler extends SimpleChannelInboundHandler<Frame> impleme
             }
             return;
         }
+        ready(ctx, f);
+    }
+
+    /** A client frame on a connection whose handshake succeeded. */
+    private void ready(ChannelHandlerContext ctx, Frame f) {
+        int type = f.type();
         switch (type) {
             case FrameType.HELLO -> FrameDecoder.reject(ctx, f.requestId(), -XenErrno.EINVAL, "duplicate HELLO", false);
             case FrameType.HYPERCALL -> hypercall(ctx, f);
@@ -268,6 +284,11 @@ final class ConnectionHandler extends SimpleChannelInboundHandler<Frame> impleme
      * stops being read until it is down to {@link #LOW_WATER}, so a flood of pipelined requests cannot exhaust memory.
      */
     private void submit(ChannelHandlerContext ctx, Runnable task) {
+        if (core.onDispatchThread()) {
+            // already on the dispatch thread (a frame deferred during the handshake): run now, keeping arrival order
+            task.run();
+            return;
+        }
         if (queued.incrementAndGet() >= HIGH_WATER && ctx.channel().config().isAutoRead()) {
             log.debug("{}: {} requests queued, pausing reads", peer, queued.get());
             ctx.channel().config().setAutoRead(false);

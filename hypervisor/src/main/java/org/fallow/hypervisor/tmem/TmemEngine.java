@@ -784,9 +784,20 @@ public final class TmemEngine implements HostMemory.Reclaimer {
 
         DomainBudget(int domid) { this.domid = domid; }
 
+        /**
+         * tmem_alloc_page_thispool: a page from tmem's own free list is donated to the domain first (so evicted
+         * ephemeral pages make room for persistent ones), otherwise the host heap; either way it counts in tot_pages
+         * and fails at max_pages.
+         */
         @Override public boolean take() {
             DomainMemory m = domains.memoryOf(domid);
-            if (m == null || !m.allocateExtra(1)) return false;
+            if (m == null) return false;
+            boolean donated = freeListPages > 0;
+            if (donated) releaseFreeList(1);
+            if (!m.allocateExtra(1)) {
+                if (donated && host.allocateNoReclaim(1)) freeListPages++;
+                return false;
+            }
             stats.pageTaken();
             return true;
         }

@@ -83,6 +83,44 @@ class TmemWithGuestMemoryTest {
         }
     }
 
+    @Test void persistentPutsOnAFullHostEvictEphemeralPagesThroughTmemsFreeList() throws Exception {
+        try (Hypervisor hv = Hypervisor.create(8, dir); InProcessToolstack ts = new InProcessToolstack(hv.core(), 1 << 20)) {
+            HypervisorCore core = hv.core();
+            TmemSubsystem tmem = TmemSubsystem.of(core);
+            int d1 = ts.createHvmDomain(new byte[16], 1, 1000);
+            ts.buildHvm(d1, 256, 256);
+            Domain dom = core.domains().get(d1);
+            GuestAddressSpace mem = dom.part(GuestAddressSpace.class);
+            Caller g = Caller.guest(d1, AbiProfile.XEN_4_12, mem);
+            ts.onDispatch(() -> {
+                MemorySegment data = mem.map(4096, 4096);
+                SplittableRandom r = new SplittableRandom(7);
+                for (int i = 0; i < 4096; i += 8) data.set(I64, i, r.nextLong());
+                return null;
+            });
+            assertEquals(0, op(ts, core, g, mem, s -> TmemOpCodec.encodeNewPool(AbiProfile.XEN_4_12, s, 0, 0, 1 << 24)));
+            assertEquals(1, op(ts, core, g, mem, s -> TmemOpCodec.encodeNewPool(AbiProfile.XEN_4_12, s, 0, 0, (1 << 24) | POOL_PERSIST)));
+            for (int i = 0; i < 1200; i++) assertEquals(1, op(ts, core, g, mem, page(PUT_PAGE, 0, i, 1)));
+            // a second domain takes every free host page: only tmem's ephemeral pages are left to give
+            long free = core.host().freePages();
+            int d2 = ts.createHvmDomain(new byte[16], 1, (int) free + 0x20);
+            ts.buildHvm(d2, (int) free + 0x20, (int) free + 0x20);
+            assertEquals(0, core.host().freePages(), "the host is full");
+            long eph = ts.onDispatch(() -> tmem.engine().ephemeralPages());
+            assertTrue(eph > 300, "ephemeral pages still stored: " + eph);
+
+            long tot0 = dom.memory().totPages();
+            for (int i = 0; i < 300; i++)
+                assertEquals(1, op(ts, core, g, mem, page(PUT_PAGE, 1, i, 1)), "persistent put " + i + " on a full host");
+            assertEquals(tot0 + 300, dom.memory().totPages(), "persistent pages count in tot_pages");
+            assertTrue(ts.onDispatch(() -> tmem.engine().ephemeralPages()) <= eph - 300, "ephemeral pages made the room");
+            for (int i = 0; i < 300; i++) {
+                assertEquals(1, op(ts, core, g, mem, page(GET_PAGE, 1, i, 2)), "persistent page " + i);
+                assertEquals(-1L, ts.<Long>onDispatch(() -> mem.map(4096, 4096).mismatch(mem.map(2 * 4096, 4096))), "page " + i + " bytes differ");
+            }
+        }
+    }
+
     interface Encoder {
         void encode(MemorySegment s);
     }

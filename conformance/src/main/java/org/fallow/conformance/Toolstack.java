@@ -1,0 +1,139 @@
+package org.fallow.conformance;
+
+import org.fallow.abi.Hypercalls;
+import org.fallow.abi.xen.DomctlConstants;
+import org.fallow.abi.xen.MemoryOpConstants;
+import org.fallow.abi.xen.XenDomctl;
+import org.fallow.abi.xen.XenDomctlCreatedomain;
+import org.fallow.abi.xen.XenMemoryReservation;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Consumer;
+
+/**
+ * A toolstack (dom0) client over {@link RawConnection} with a hypercall-buffer arena file (PROTOCOL §3.1): structs are
+ * built in the arena with the abi flyweights and passed by handle {@code ARENA_BASE + offset}.
+ */
+public final class Toolstack implements AutoCloseable {
+    public static final long ARENA_BASE = 0x7f12_3400_0000L;
+    public static final int ARENA_LEN = 1 << 20;
+
+    private final RawConnection conn;
+    private final MappedFile arena;
+    private long nextId = 1;
+    private long bump;
+    private RawFrame ack;
+
+    private Toolstack(RawConnection conn, MappedFile arena) {
+        this.conn = conn;
+        this.arena = arena;
+    }
+
+    /** Connects and completes the handshake (profile 4.12); throws if HELLO_ACK's status is not 0. */
+    public static Toolstack connect(Target t) throws IOException { return connect(t, Wire.PROFILE_412); }
+
+    /** Connects with ABI {@code profile} (1 = 4.12, 2 = 2009). */
+    public static Toolstack connect(Target t, int profile) throws IOException {
+        Path file = t.scratch().resolve("arena-" + ThreadLocalRandom.current().nextInt(1 << 30));
+        MappedFile a = MappedFile.create(file, ARENA_LEN);
+        Toolstack ts = new Toolstack(RawConnection.open(t.socket()), a);
+        ts.conn.send(Wire.HELLO, ts.nextId++, Wire.hello(Wire.ROLE_TOOLSTACK, profile, 0, null, ARENA_BASE, ARENA_LEN, file.toString()));
+        ts.ack = ts.conn.read();
+        if (ts.ack.type() != Wire.HELLO_ACK || ts.ack.status() != 0) {
+            ts.close();
+            throw new IOException("toolstack HELLO refused: " + ts.ack);
+        }
+        return ts;
+    }
+
+    public RawConnection connection() { return conn; }
+
+    public RawFrame helloAck() { return ack; }
+
+    /** The run_dir of HELLO_ACK (where dom&lt;D&gt;.mem lives), unless the target names one. */
+    public Path runDir(Target t) {
+        if (t.runDir() != null) return t.runDir();
+        int len = ack.payloadI32(12);
+        return Path.of(new String(ack.payload(), 32, len, java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    /** A zeroed arena buffer: the handle is {@code base + offset}. */
+    public record Buf(long handle, MemorySegment seg) {}
+
+    public Buf alloc(long size) {
+        long off = (bump + 63) & ~63L;
+        if (off + size > ARENA_LEN) { off = 0; }
+        bump = off + size;
+        MemorySegment s = arena.segment().asSlice(off, size);
+        s.fill((byte) 0);
+        return new Buf(ARENA_BASE + off, s);
+    }
+
+    /** Issues a HYPERCALL and returns HYPERCALL_RET's value (checking type and request_id). */
+    public long hypercall(long op, long... args) throws IOException { return call(conn, nextId++, op, args); }
+
+    static long call(RawConnection c, long id, long op, long... args) throws IOException {
+        c.send(Wire.HYPERCALL, id, Wire.hypercall(op, args));
+        RawFrame r = c.read();
+        while (r.requestId() == 0 && (r.type() == Wire.XENSTORE || r.type() == Wire.EVTCHN_SEND || r.type() == Wire.DOMAIN_EVENT))
+            r = c.read(); // unsolicited (PROTOCOL §1): watch events, event-channel kicks, domain events
+        if (r.type() != Wire.HYPERCALL_RET || r.requestId() != id || r.payload().length != 8)
+            throw new IOException("expected HYPERCALL_RET for request " + id + ", got " + r);
+        return r.status();
+    }
+
+    /** A domctl with interface version 0x11 filled by {@code fill}; the struct stays readable in {@code out}. */
+    public long domctl(int cmd, int domid, Consumer<XenDomctl> fill, XenDomctl out) throws IOException {
+        Buf b = alloc(XenDomctl.SIZE);
+        XenDomctl d = (out != null ? out : new XenDomctl()).wrap(b.seg(), 0);
+        d.cmd(cmd).interfaceVersion(DomctlConstants.XEN_DOMCTL_INTERFACE_VERSION).domain(domid);
+        if (fill != null) fill.accept(d);
+        return hypercall(Hypercalls.DOMCTL, b.handle());
+    }
+
+    /** createdomain (HVM + HAP, 1 vCPU) with {@code handle}; returns the new domid. */
+    public int createDomain(byte[] handle) throws IOException {
+        XenDomctl d = new XenDomctl();
+        long rc = domctl(DomctlConstants.XEN_DOMCTL_createdomain, 0, x -> {
+            XenDomctlCreatedomain c = x.createdomain();
+            for (int i = 0; i < 16; i++) c.handle(i, handle[i]);
+            c.flags(DomctlConstants.XEN_DOMCTL_CDF_hvm | DomctlConstants.XEN_DOMCTL_CDF_hap).maxVcpus(1);
+        }, d);
+        if (rc != 0) throw new IOException("createdomain returned " + rc);
+        return d.domain();
+    }
+
+    public long maxMem(int domid, long kb) throws IOException {
+        return domctl(DomctlConstants.XEN_DOMCTL_max_mem, domid,
+                x -> x.maxMem().maxMemkb(kb), null);
+    }
+
+    public long destroy(int domid) throws IOException { return domctl(DomctlConstants.XEN_DOMCTL_destroydomain, domid, null, null); }
+
+    public long unpause(int domid) throws IOException { return domctl(DomctlConstants.XEN_DOMCTL_unpausedomain, domid, null, null); }
+
+    /** A reservation op on gfns [first, first+n) (order 0); returns the hypercall's value (extents done). */
+    public long reservation(int cmd, int domid, long first, int n, int memFlags) throws IOException {
+        Buf gfns = alloc(8L * Math.max(n, 1));
+        for (int i = 0; i < n; i++) gfns.seg().set(MappedFile.U64, 8L * i, first + i);
+        Buf r = alloc(XenMemoryReservation.SIZE);
+        new XenMemoryReservation().wrap(r.seg(), 0).extentStart(gfns.handle()).nrExtents(n).extentOrder(0)
+                .memFlags(memFlags).domid(domid);
+        return hypercall(Hypercalls.MEMORY_OP, cmd, r.handle());
+    }
+
+    public long populate(int domid, long first, int n) throws IOException {
+        return reservation(MemoryOpConstants.XENMEM_populate_physmap, domid, first, n, 0);
+    }
+
+    @Override public void close() throws IOException {
+        try {
+            conn.close();
+        } finally {
+            arena.close();
+        }
+    }
+}
