@@ -26,9 +26,10 @@ class CommandTreeTest {
         Map<String, CommandLine> subs = FallowMain.commandLine().getSubcommands();
         for (String c : List.of("hypervisor", "abi", "guest", "xenstore", "create", "destroy", "list", "mem-set", "mem-max",
                 "tmem-list", "tmem-freeze", "tmem-thaw", "tmem-flush", "tmem-destroy", "tmem-set", "tmem-freeable",
-                "tmem-shared-auth", "top", "demo", "bench", "help"))
+                "tmem-shared-auth", "mem-swap-target", "xenpaging", "paging", "conformance", "top", "demo", "bench", "help"))
             assertTrue(subs.containsKey(c), "missing " + c + " in " + subs.keySet());
         assertTrue(subs.get("bench").getSubcommands().keySet().containsAll(List.of("rtt", "tmem")));
+        assertTrue(subs.get("paging").getSubcommands().keySet().containsAll(List.of("start", "stop")));
     }
 
     @Test
@@ -44,6 +45,14 @@ class CommandTreeTest {
         assertEquals("2009", leaf(parse("tmem-list", "--abi", "2009")).matchedOptionValue("--abi", ""));
         assertEquals(Path.of("/tmp/x.sock"), leaf(parse("destroy", "--socket", "/tmp/x.sock", "4")).matchedOptionValue("--socket", null));
         assertEquals(Long.valueOf(64), leaf(parse("hypervisor", "--host-mem", "64")).matchedOptionValue("--host-mem", 0L));
+        CommandLine.ParseResult start = leaf(parse("paging", "start", "3", "--actmem", "12", "-r", "1024"));
+        assertEquals(Long.valueOf(12), start.matchedOptionValue("--actmem", 0L));
+        assertEquals(Integer.valueOf(1024), start.matchedOptionValue("--mru-size", 0));
+        assertEquals(List.of("3"), start.matchedPositionals().getFirst().stringValues());
+        assertEquals(List.of("5", "64"), leaf(parse("mem-swap-target", "5", "64")).matchedPositionals().stream()
+                .flatMap(p -> p.stringValues().stream()).toList());
+        CommandLine.ParseResult pager = leaf(parse("xenpaging", "-d", "5", "-f", "/tmp/pf", "-v"));
+        assertTrue(pager.hasMatchedOption("-v") && pager.hasMatchedOption("-f"));
     }
 
     @Test

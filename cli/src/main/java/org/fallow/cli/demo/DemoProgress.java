@@ -7,7 +7,10 @@ import org.fallow.cli.stats.Units;
 
 import java.util.Locale;
 
-/** One compact progress line per interval: host free and tmem, then each guest's resident memory and its extras. */
+/**
+ * One compact progress line per interval: host free and tmem, then each guest's tot_pages with what else it has
+ * (PoD entries of at least 1 MiB, pages paged out, tmem pages, a state other than running), all in MiB.
+ */
 public final class DemoProgress {
     private DemoProgress() { }
 
@@ -18,7 +21,7 @@ public final class DemoProgress {
             if (d.domid() == 0) continue;
             sb.append(' ').append(series.name(d.domid())).append(' ').append(Units.mibText(d.totPages()));
             StringBuilder extra = new StringBuilder();
-            if (d.podEntries() > 0) extra.append("pod ").append(Units.mibText(d.podEntries())).append(' ');
+            if (d.podEntries() >= Units.PAGES_PER_MIB) extra.append("pod ").append(Units.mibText(d.podEntries())).append(' ');
             if (d.pagedPages() > 0) extra.append("out ").append(Units.mibText(d.pagedPages())).append(' ');
             long tmem = Math.max(0, d.tmemEphPages()) + Math.max(0, d.tmemPersPages());
             if (tmem > 0) extra.append("tmem ").append(Units.mibText(tmem)).append(' ');

@@ -1,6 +1,5 @@
 package org.fallow.cli.demo;
 
-import org.fallow.cli.FallowMain;
 import org.fallow.cli.RunContext;
 import org.fallow.cli.chart.MemoryChart;
 import org.fallow.cli.chart.MemorySeries;
@@ -50,7 +49,6 @@ public final class DemoRunner {
     private final Path runDir;
     private final ToolstackFactory toolstacks;
     private final PrintStream out;
-    private boolean pagingMissingReported;
     private volatile boolean interrupted;
     private Runnable afterRun = () -> { };
     /** The latest sample (host free memory decides when the next domain can be built). */
@@ -148,7 +146,10 @@ public final class DemoRunner {
         String failure = null;
         try (ChildProcesses children = new ChildProcesses(outDir.resolve("logs"),
                 Map.of("FALLOW_RUN_DIR", runDir.toString()), List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"))) {
-            ChildProcesses.Child hv = children.start("hypervisor", List.of("-Xmx256m"), DemoLaunch.hypervisor(ctx, scenario.hostMiB()));
+            // tmem keeps page data on the hypervisor's heap: room for the whole host plus the engine's metadata
+            long hvHeapMiB = Math.max(256, 128 + scenario.hostMiB() * 3 / 2);
+            ChildProcesses.Child hv = children.start("hypervisor", List.of("-Xmx" + hvHeapMiB + "m"),
+                    DemoLaunch.hypervisor(ctx, scenario.hostMiB()));
             awaitSocket(ctx.socket(), hv, 60_000);
             series.event(System.currentTimeMillis(), "hypervisor up");
             out.println("fallow demo: hypervisor up; watch it from another terminal with: ./fallow --run-dir " + runDir + " top");
@@ -252,12 +253,7 @@ public final class DemoRunner {
                     spec.maxmemMiB() > spec.memoryMiB() ? spec.memoryMiB() + "/" + spec.maxmemMiB() + " MiB" : spec.memoryMiB() + " MiB");
         }
         if (g.started() && spec.role() == Scenario.Role.PAGED && g.pager == null && g.exit == null && g.domain != null
-                && elapsed >= spec.startMs() + spec.pagingStartMs() && !pagingMissingReported) {
-            if (!FallowMain.commandLine().getSubcommands().containsKey("xenpaging")) {
-                out.println("fallow demo: this build has no xenpaging command; " + spec.name() + " runs unpaged");
-                pagingMissingReported = true;
-                return;
-            }
+                && elapsed >= spec.startMs() + spec.pagingStartMs()) {
             int domid = g.domain.domid();
             g.pager = children.start(spec.name() + "-xenpaging", List.of("-Xmx128m"),
                     DemoLaunch.xenpaging(ctx, domid, runDir.resolve("pagefile-" + domid)));
@@ -271,7 +267,12 @@ public final class DemoRunner {
             out.printf(Locale.ROOT, "fallow demo: %s %s (exit %d); destroying dom%d%n", spec.name(),
                     g.exit == 0 ? "finished" : interrupted ? "stopped" : "FAILED", g.exit, g.domain.domid());
             if (g.exit != 0 && !interrupted) out.println(ChildProcesses.tail(g.process, 5).indent(4).stripTrailing());
-            plan.computeIfPresent(g.domain.domid(), (k, v) -> v.withOutcome(outcome(g.exit)));
+            // the domain's last state as the hypervisor has it (a crash shows here), before it is destroyed
+            last = ts.sample();
+            series.add(last);
+            org.fallow.cli.stats.DomainSample final_ = last.domain(g.domain.domid());
+            boolean crashed = final_ != null && final_.state().contains("c");
+            plan.computeIfPresent(g.domain.domid(), (k, v) -> v.withOutcome(crashed ? "crashed" : outcome(g.exit)));
             // as xl: the domain goes first; its pager then sees the domain gone and has nothing to page back in
             try {
                 ts.destroy(g.domain.domid());
