@@ -83,8 +83,15 @@ public final class GuestMain implements Callable<Integer> {
     int run(GuestPlatform platform, AbiProfile abi) throws Exception {
         GuestTunables t = tunables();
         GuestClock clock = timeScale > 0 ? new GuestClock.Scaled(timeScale) : new GuestClock.Simulated();
-        GuestSystem g = new GuestSystem(platform.memory(), platform.hypercaller(), t, clock,
-                new GuestSystem.BootOptions(!pv, bootScrub, swapPages, abi, vcpus));
+        GuestSystem g;
+        try {
+            g = new GuestSystem(platform.memory(), platform.hypercaller(), t, clock,
+                    new GuestSystem.BootOptions(!pv, bootScrub, swapPages, abi, vcpus));
+        } catch (PhysMemFault | java.io.UncheckedIOException e) {
+            // e.g. a PoD guest whose start-of-day scrubber touched more than the PoD cache without a balloon driver
+            log.error("dom{}: guest memory gone at boot ({}); stopping", platform.domid(), e.getMessage());
+            return 3;
+        }
         g.stepMs(stepMs);
         ConcurrentLinkedQueue<Long> targets = new ConcurrentLinkedQueue<>();
         if (!noBalloon) {

@@ -22,19 +22,14 @@ import static org.junit.jupiter.api.Assertions.*;
 /** libxc's domain and reservation calls against a hypervisor process, over the socket. */
 @Timeout(120)
 class XcDomainTest {
-    static Path dir;
     static HypervisorProcess hv;
 
     @BeforeAll static void start() throws Exception {
-        dir = Files.createTempDirectory(Path.of("/tmp"), "flx");
-        hv = HypervisorProcess.start(dir, "--host-mem", "32");
+        hv = HypervisorProcess.startInTempDir("flx", "--host-mem", "32");
     }
 
     @AfterAll static void stop() throws Exception {
-        if (hv != null) hv.close();
-        try (var s = Files.walk(dir)) {
-            s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
+        if (hv != null) hv.deleteRunDir();
     }
 
     private static byte[] handle(int seed) {

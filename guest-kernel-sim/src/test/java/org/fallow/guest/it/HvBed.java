@@ -4,133 +4,63 @@ import org.fallow.abi.AbiProfile;
 import org.fallow.guest.hv.Hypercaller;
 import org.fallow.guest.hv.GuestMemoryPhysMem;
 import org.fallow.hypervisor.core.Caller;
-import org.fallow.hypervisor.core.Domain;
-import org.fallow.hypervisor.core.GuestAddressSpace;
-import org.fallow.hypervisor.core.HostMemory;
-import org.fallow.hypervisor.core.HypervisorCore;
-import org.fallow.hypervisor.core.MemoryFaultHandler;
-import org.fallow.hypervisor.dispatch.GenericHypercalls;
-
-import org.fallow.hypervisor.mem.MemorySubsystem;
+import org.fallow.hypervisor.testing.InProcessHypervisor;
+import org.fallow.hypervisor.testing.InProcessToolstack;
+import org.fallow.hypervisor.tmem.TmemSubsystem;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 
 import static org.fallow.hypervisor.mem.MemConstants.*;
 
 /**
- * The real hypervisor classes in this JVM (core + generic hypercalls + guest memory [+ tmem when present]) with an
- * in-process toolstack; guests attach through {@link #hypercaller} (hypercalls dispatched on the hypervisor's dispatch
- * thread as the wire server does) and {@link #physMem} (their dom<D>.mem/.p2m files with faults resolved by the
- * hypervisor's fault handler).
+ * The real hypervisor classes in this JVM (core + generic hypercalls + guest memory + tmem) with an in-process
+ * toolstack; guests attach through {@link #hypercaller} (hypercalls dispatched on the hypervisor's dispatch thread as
+ * the wire server does) and {@link #physMem} (their dom<D>.mem/.p2m files with faults resolved by the hypervisor's
+ * fault handler).
  */
-final class HvBed implements AutoCloseable {
+final class HvBed extends InProcessHypervisor {
     static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    static final int STRUCT = 0, LIST = 4096;
-
-    final Path dir;
-    final HypervisorCore core;
-    final MemorySubsystem mem;
-    final TestToolstack ts;
-    final boolean tmem;
+    static final int STRUCT = 0;
 
     HvBed(Path dir, long hostPages) {
-        this.dir = dir;
-        core = new HypervisorCore(new HostMemory(hostPages));
-        GenericHypercalls.install(core);
-        mem = MemorySubsystem.install(core, dir);
-        tmem = TmemInstaller.install(core);
-        ts = new TestToolstack(core, 1 << 20);
+        super(dir, hostPages);
+        new TmemSubsystem().install(core);
     }
 
     record Dom(int domid, byte[] handle) {}
 
     private MemorySegment arena() { return ts.arena(); }
 
+    /** createdomain (1 vCPU; HVM + HAP when {@code hvm}) + max_mem. */
     Dom createDomain(long maxPages, boolean hvm) {
-        MemorySegment a = arena().asSlice(STRUCT, DOMCTL_SIZE);
-        a.fill((byte) 0);
-        a.set(U32, DOMCTL_CMD, XEN_DOMCTL_createdomain);
-        a.set(U32, DOMCTL_INTERFACE_VERSION, XEN_DOMCTL_INTERFACE_VERSION);
         byte[] h = new byte[16];
         ThreadLocalRandom.current().nextBytes(h);
-        MemorySegment.copy(MemorySegment.ofArray(h), 0, a, CREATE_HANDLE, 16);
-        a.set(U32, CREATE_FLAGS, hvm ? XEN_DOMCTL_CDF_hvm_guest | XEN_DOMCTL_CDF_hap : 0);
-        a.set(U32, CREATE_MAX_VCPUS, 1);
-        long rc = ts.domctl(STRUCT);
-        if (rc != 0) throw new IllegalStateException("createdomain " + rc);
-        int domid = Short.toUnsignedInt(a.get(U16, DOMCTL_DOMAIN));
-        if (domctlMaxMem(domid, maxPages * 4) != 0) throw new IllegalStateException("max_mem");
+        int domid = ts.createDomain(h, hvm ? XEN_DOMCTL_CDF_hvm_guest | XEN_DOMCTL_CDF_hap : 0, 1, maxPages);
         return new Dom(domid, h);
     }
 
-    long domctl(int cmd, int domid) {
-        MemorySegment a = arena().asSlice(STRUCT, DOMCTL_SIZE);
-        a.fill((byte) 0);
-        a.set(U32, DOMCTL_CMD, cmd);
-        a.set(U32, DOMCTL_INTERFACE_VERSION, XEN_DOMCTL_INTERFACE_VERSION);
-        a.set(U16, DOMCTL_DOMAIN, (short) domid);
-        return ts.domctl(STRUCT);
-    }
-
-    long domctlMaxMem(int domid, long kb) {
-        MemorySegment a = arena().asSlice(STRUCT, DOMCTL_SIZE);
-        a.fill((byte) 0);
-        a.set(U32, DOMCTL_CMD, XEN_DOMCTL_max_mem);
-        a.set(U32, DOMCTL_INTERFACE_VERSION, XEN_DOMCTL_INTERFACE_VERSION);
-        a.set(U16, DOMCTL_DOMAIN, (short) domid);
-        a.set(U64, MAX_MEM_MAX_MEMKB, kb);
-        return ts.domctl(STRUCT);
-    }
-
-    long reservation(int op, int domid, long first, long n, int flags) {
-        long done = 0;
-        while (done < n) {
-            int batch = (int) Math.min(512, n - done);
-            MemorySegment r = arena().asSlice(STRUCT, RES_SIZE);
-            r.fill((byte) 0);
-            r.set(U64, RES_EXTENT_START, TestToolstack.handle(LIST));
-            r.set(U64, RES_NR_EXTENTS, batch);
-            r.set(U32, RES_MEM_FLAGS, flags);
-            r.set(U16, RES_DOMID, (short) domid);
-            for (int i = 0; i < batch; i++) arena().set(U64, LIST + 8L * i, first + done + i);
-            long rc = ts.memoryOp(op, TestToolstack.handle(STRUCT));
-            done += Math.max(0, rc);
-            if (rc < batch) break;
-        }
-        return done;
-    }
+    long domctl(int cmd, int domid) { return ts.domctl(cmd, domid, 0); }
 
     /** A guest with {@code pages} populated frames out of {@code maxPages} (the rest start ballooned), unpaused. */
     Dom createPlain(long maxPages, long pages) {
         Dom d = createDomain(maxPages, true);
-        if (reservation(XENMEM_populate_physmap, d.domid(), 0, pages, 0) != pages) throw new IllegalStateException("populate");
+        ts.populate(d.domid(), 0, pages, 0);
         unpause(d.domid());
         return d;
     }
 
     /** A PoD guest as xc_hvm_build_target_mem builds it: [0,0xA0) RAM, VGA hole, [0xC0,max) PoD, cache target-0x20. */
     Dom createPod(long maxPages, long targetPages) {
+        if (targetPages >= maxPages) throw new IllegalArgumentException("a PoD guest has target < max");
         Dom d = createDomain(maxPages, true);
-        if (reservation(XENMEM_populate_physmap, d.domid(), 0, 0xA0, 0) != 0xA0) throw new IllegalStateException("RAM");
-        long n = maxPages - 0xC0;
-        if (reservation(XENMEM_populate_physmap, d.domid(), 0xC0, n, XENMEMF_populate_on_demand) != n)
-            throw new IllegalStateException("PoD");
-        MemorySegment t = arena().asSlice(STRUCT, POD_SIZE);
-        t.fill((byte) 0);
-        t.set(U64, POD_TARGET_PAGES, targetPages - 0x20);
-        t.set(U16, POD_DOMID, (short) d.domid());
-        long rc = ts.memoryOp(XENMEM_set_pod_target, TestToolstack.handle(STRUCT));
-        if (rc != 0) throw new IllegalStateException("set_pod_target " + rc);
-        unpause(d.domid());
+        ts.buildHvm(d.domid(), maxPages, targetPages);
         return d;
     }
 
@@ -159,7 +89,7 @@ final class HvBed implements AutoCloseable {
         int bufOff = 8192, bufLen = 64 * 1024;
         a.asSlice(bufOff, bufLen).fill((byte) 0);
         op.cmd(org.fallow.abi.xen.TmemConstants.XEN_SYSCTL_TMEM_OP_LIST).cliId(0xFFFFFFFFL).len(bufLen).arg(1)
-                .buf(TestToolstack.handle(bufOff));
+                .buf(InProcessToolstack.handle(bufOff));
         long rc = ts.sysctl(0);
         if (rc < 0) throw new IllegalStateException("tmem LIST " + rc);
         byte[] b = a.asSlice(bufOff, bufLen).toArray(ValueLayout.JAVA_BYTE);
@@ -181,7 +111,7 @@ final class HvBed implements AutoCloseable {
         a.set(U64, infoOff + 24, uuidHi);
         var op = new org.fallow.abi.xen.XenSysctlTmemOp().wrap(a, 8);
         op.cmd(org.fallow.abi.xen.TmemConstants.XEN_SYSCTL_TMEM_OP_SET_AUTH).cliId(domid).len(32)
-                .buf(TestToolstack.handle(infoOff));
+                .buf(InProcessToolstack.handle(infoOff));
         return ts.sysctl(0);
     }
 
@@ -196,47 +126,12 @@ final class HvBed implements AutoCloseable {
 
     long hostFreePages() { return ts.onDispatch(() -> core.host().freePages()); }
 
-    Domain domain(int domid) { return core.domains().get(domid); }
-
     Hypercaller hypercaller(int domid, AbiProfile profile) {
-        Caller c = Caller.guest(domid, profile, domain(domid).part(GuestAddressSpace.class));
-        return (op, a0, a1, a2, a3, a4) -> {
-            long[] args = {a0, a1, a2, a3, a4};
-            try {
-                return core.dispatcher().submit(() -> core.dispatch(c, op, args)).get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
-            } catch (ExecutionException e) {
-                throw new IllegalStateException(e.getCause());
-            }
-        };
+        Caller c = guest(domid, profile);
+        return (op, a0, a1, a2, a3, a4) -> ts.hypercall(c, op, a0, a1, a2, a3, a4);
     }
 
     GuestMemoryPhysMem physMem(int domid) throws IOException {
-        Domain d = domain(domid);
-        return GuestMemoryPhysMem.map(dir, domid, (gfn, write, vcpu) -> {
-            CompletableFuture<Long> done = new CompletableFuture<>();
-            core.dispatcher().execute(() -> core.faultHandler().onFault(d, gfn, write, vcpu, new MemoryFaultHandler.Reply() {
-                @Override public void resolved() { done.complete(0L); }
-                @Override public void failed(int negErrno, String why) { done.complete((long) negErrno); }
-            }));
-            return done.join();
-        });
-    }
-
-    private org.fallow.hypervisor.net.HypervisorServer server;
-
-    /** Serves this core on a Unix socket (the real wire protocol) and returns the socket path. */
-    Path serve() throws IOException, InterruptedException {
-        Path socket = dir.resolve("hv.sock");
-        server = new org.fallow.hypervisor.net.HypervisorServer(core, socket, dir, 1).start();
-        return socket;
-    }
-
-    @Override public void close() {
-        if (server != null) server.close();
-        ts.close();
-        core.close();
+        return GuestMemoryPhysMem.map(dir, domid, (gfn, write, vcpu) -> fault(domid, gfn, write, vcpu));
     }
 }

@@ -22,7 +22,6 @@ import java.util.concurrent.Future;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Four guests whose maxmem adds up to 112 MiB on a 64 MiB host run their workloads at once: two PoD guests (one
@@ -36,7 +35,6 @@ class OvercommitTest {
 
     @Test @Timeout(300)
     void guestsWhoseMemoryExceedsTheHostAllFinish(@TempDir Path dir) throws Exception {
-        assumeTrue(TmemInstaller.available(), "tmem subsystem not on the class path");
         List<Spec> specs = List.of(
                 new Spec("pod-scrub-kbuild", 8192, 3072, true, true,
                         GuestTunables.defaults().cleancache(false).frontswap(false), Workload.byName("kbuild", 8192, 30_000)),

@@ -11,7 +11,6 @@ import org.fallow.guest.mm.PageSignature;
 import org.fallow.guest.workload.AnonGrowWorkload;
 import org.fallow.guest.workload.Workload;
 import org.fallow.hypervisor.core.Domain;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,11 +20,9 @@ import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** Guests using the hypervisor's real tmem: cleancache hits, exclusive gets, frontswap and selfshrink. */
 class TmemGuestTest {
-    @BeforeAll static void needsTmem() { assumeTrue(TmemInstaller.available(), "tmem subsystem not on the class path"); }
 
     static GuestSystem boot(HvBed bed, HvBed.Dom d, GuestMemoryPhysMem mem, GuestTunables t, boolean scrub) {
         return boot(bed, d, mem, t, scrub, AbiProfile.XEN_4_12);

@@ -49,7 +49,7 @@ class WireGuestTest {
             List<String> args = new ArrayList<>(List.of("--domid", "" + d.domid(), "--secret", HexFormat.of().formatHex(d.handle()),
                     "--socket", socket.toString(), "--workload", "kbuild", "--ops", "20000", "--boot-scrub", "--vcpus", "2",
                     "--stats-json", stats.toString(), "--progress-every", "0"));
-            if (bed.tmem) args.addAll(List.of("--cleancache", "--frontswap"));
+            args.addAll(List.of("--cleancache", "--frontswap"));
             int rc = new CommandLine(new GuestMain()).execute(args.toArray(String[]::new));
             assertEquals(0, rc);
             String json = Files.readString(stats);
@@ -69,7 +69,7 @@ class WireGuestTest {
             long all = bed.hostFreePages();
             HvBed.Dom d = bed.createPlain(4096, 3072);
             List<String> opts = new ArrayList<>(List.of("--workload", "anon-grow", "--ops", "100000000", "--progress-every", "1"));
-            if (bed.tmem) opts.addAll(List.of("--cleancache", "--frontswap"));
+            opts.addAll(List.of("--cleancache", "--frontswap"));
             org.fallow.guest.GuestProcess gp = org.fallow.guest.GuestProcess.start(socket, d.domid(), d.handle(), null, opts);
             Process p = gp.process();
             try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
@@ -77,13 +77,13 @@ class WireGuestTest {
                 for (String line; progress < 3 && (line = out.readLine()) != null; ) if (line.startsWith("dom" + d.domid() + " t=")) progress++;
                 assertEquals(3, progress, "the guest was running");
                 assertTrue(bed.totPages(d.domid()) > 0);
-                if (bed.tmem) assertTrue(bed.tmemList().contains("C=CI:" + d.domid()), "it had a tmem client");
+                assertTrue(bed.tmemList().contains("C=CI:" + d.domid()), "it had a tmem client");
                 gp.kill(); // SIGKILL mid-run
                 assertTrue(!p.isAlive());
             }
             assertEquals(0, bed.destroy(d.domid()), "toolstack destroy");
             assertTrue(bed.totPages(d.domid()) < 0, "getdomaininfo no longer finds it");
-            if (bed.tmem) assertTrue(!bed.tmemList().contains("C=CI:" + d.domid()), "no tmem client left");
+            assertTrue(!bed.tmemList().contains("C=CI:" + d.domid()), "no tmem client left");
             assertTrue(bed.hostCanAllocate(all), "the host gets every page back");
         }
     }

@@ -1,6 +1,7 @@
 package org.fallow.guest.mem;
 
 import org.fallow.abi.AbiProfile;
+import org.fallow.guest.GuestProcess;
 import org.fallow.xc.XcDomain;
 import org.fallow.xc.XcHandle;
 import org.fallow.xc.testing.HypervisorProcess;
@@ -14,16 +15,21 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
  * The seed-003 scenario across processes: a hypervisor process, the toolstack commands in this JVM, and the guest as a
- * separate process ({@link PodBootCommand}) talking over the Unix socket and the shared memory files.
+ * separate process ({@code ./fallow guest --boot-scrub}, {@link GuestProcess}) talking over the Unix socket and the
+ * shared memory files: its start-of-day scrubber touches all of its memory on 2 vCPUs, then its balloon driver inflates
+ * to {@code memory/target}; without a balloon driver the same guest is crashed.
  */
 @Timeout(300)
 class PodOverSocketTest {
@@ -41,24 +47,29 @@ class PodOverSocketTest {
 
     private record Guest(int exit, String output) {}
 
-    private static Guest guest(Path dir, Path socket, String domid, String handle, String... extra) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-                "--enable-native-access=ALL-UNNAMED", "-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                "-cp", System.getProperty("java.class.path"), PodBootCommand.class.getName(),
-                "--socket", socket.toString(), "--domid", domid, "--handle", handle, "--vcpus", "2"));
-        cmd.addAll(List.of(extra));
-        Path log = dir.resolve("guest" + domid + ".log");
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        if (!p.waitFor(240, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            fail("guest process hung:\n" + Files.readString(log));
+    private static Guest guest(Path dir, Path socket, Map<String, String> created, String... extra) throws Exception {
+        Path log = dir.resolve("guest" + created.get("domid") + ".log");
+        List<String> args = new ArrayList<>(List.of("--boot-scrub", "--vcpus", "2", "--workload", "anon-grow",
+                "--ops", "20000", "--progress-every", "0"));
+        args.addAll(List.of(extra));
+        try (GuestProcess p = GuestProcess.start(socket, Integer.parseInt(created.get("domid")),
+                HexFormat.of().parseHex(created.get("handle")), log, args)) {
+            int exit = p.await(240, TimeUnit.SECONDS);
+            if (exit < 0) fail("guest process hung:\n" + Files.readString(log));
+            return new Guest(exit, Files.readString(log));
         }
-        return new Guest(p.exitValue(), Files.readString(log));
+    }
+
+    private static long jsonLong(String json, String key) {
+        Matcher m = Pattern.compile("\"" + key + "\": (-?\\d+)").matcher(json);
+        if (!m.find()) throw new AssertionError("no " + key + " in " + json);
+        return Long.parseLong(m.group(1));
     }
 
     @Test void aBalloonedGuestSurvivesAndAnUnballoonedOneCrashes() throws Exception {
-        Path dir = Files.createTempDirectory(Path.of("/tmp"), "flm");
-        try (HypervisorProcess hv = HypervisorProcess.start(dir, "--host-mem", "64")) {
+        HypervisorProcess hv = HypervisorProcess.startInTempDir("flm", "--host-mem", "64");
+        Path dir = hv.runDir();
+        try {
             String sock = hv.socket().toString();
             // maxmem=512 memory=256, scaled to 8 MiB / 4 MiB
             Map<String, String> a = run("create", "--socket", sock, "--memory", "4", "--maxmem", "8", "--name", "pod-a");
@@ -72,21 +83,23 @@ class PodOverSocketTest {
                 assertEquals(0, pt.rc());
                 assertEquals(2048 - 0xC0, pt.podEntries());
 
-                Guest ga = guest(dir, hv.socket(), a.get("domid"), a.get("handle"), "--balloon", "--dirty");
+                Path statsA = dir.resolve("stats-a.json");
+                Guest ga = guest(dir, hv.socket(), a, "--stats-json", statsA.toString());
                 assertEquals(0, ga.exit(), ga.output());
-                Map<String, String> oa = parse(ga.output());
-                assertEquals(Long.toString(2048 - 0x20), oa.get("scrubbed"), ga.output());
-                assertEquals(Long.toString(2048 - 1024 + 256), oa.get("ballooned"), "maxmem - target (+ libxl's 1 MiB fudge)");
-                assertTrue(ga.output().contains("survived"));
+                String ja = Files.readString(statsA);
+                assertEquals(2048 - 0x20, jsonLong(ja, "boot_scrubbed_pages"), "the scrubber touched every RAM frame");
+                assertEquals(2048 - 1024 + 256, jsonLong(ja, "pages_decreased"), "maxmem - target (+ libxl's 1 MiB fudge)");
+                assertEquals((1024 - 256 - 0x20) * 4, jsonLong(ja, "current_kb"), ja);
+                assertTrue(jsonLong(ja, "swap_outs") > 0, "the workload used every frame the guest kept: " + ja);
+                assertEquals(0, jsonLong(ja, "data_errors"), "no guest data lost");
                 XcDomain.DomainInfo ia = dom.info(da);
                 assertFalse(ia.crashed());
                 assertTrue(ia.totPages() <= 1024 - 0x20, "tot_pages " + ia.totPages());
                 XcDomain.PodTarget after = dom.xc_domain_get_pod_target(da);
                 assertTrue(after.podEntries() <= after.podCachePages(), after.toString());
 
-                Guest gb = guest(dir, hv.socket(), b.get("domid"), b.get("handle"), "--dirty");
-                assertEquals(3, gb.exit(), gb.output());
-                assertTrue(gb.output().contains("crashed"), gb.output());
+                Guest gb = guest(dir, hv.socket(), b, "--no-balloon");
+                assertEquals(3, gb.exit(), "exit 3: the domain died\n" + gb.output());
                 XcDomain.DomainInfo ib = dom.info(db);
                 assertTrue(ib.crashed(), "getdomaininfo shows shutdown/crash: flags 0x" + Integer.toHexString(ib.flags()));
 
@@ -102,9 +115,7 @@ class PodOverSocketTest {
                 assertFalse(Files.exists(hv.runDir().resolve("dom" + da + ".mem")));
             }
         } finally {
-            try (var s = Files.walk(dir)) {
-                s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            hv.deleteRunDir();
         }
     }
 }

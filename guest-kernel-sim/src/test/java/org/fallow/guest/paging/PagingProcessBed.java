@@ -45,8 +45,8 @@ final class PagingProcessBed implements AutoCloseable {
     Process guest;
 
     PagingProcessBed(String hostMemMiB) throws IOException {
-        dir = Files.createTempDirectory(Path.of("/tmp"), "flp");
-        hv = HypervisorProcess.start(dir, "--host-mem", hostMemMiB);
+        hv = HypervisorProcess.startInTempDir("flp", "--host-mem", hostMemMiB);
+        dir = hv.runDir();
         xc = XcHandle.open(hv.socket(), AbiProfile.XEN_4_12);
         host = new XcPagingHost(xc);
         ThreadLocalRandom.current().nextBytes(handle);
@@ -154,7 +154,6 @@ final class PagingProcessBed implements AutoCloseable {
         }
         for (Process p : children) p.destroyForcibly();
         xc.close();
-        hv.close();
-        try (var s = Files.walk(dir)) { s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete()); }
+        hv.deleteRunDir();
     }
 }

@@ -1,13 +1,9 @@
 package org.fallow.hypervisor.mem;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 
 /**
  * {@code dom<D>.mem}: a domain's guest-physical memory as a sparse file mapped shared (docs/PROTOCOL.md §3.2); gfn
@@ -24,22 +20,19 @@ public final class GuestMemoryFile implements AutoCloseable {
     private static final MemorySegment ZERO_PAGE = Arena.global().allocate(PAGE, PAGE);
 
     private final Path path;
-    private final FileChannel channel;
-    private Arena arena;
+    private final GrowableMapping file;
     private MemorySegment mem = MemorySegment.NULL;
     private long nrFrames;
     private boolean punchWorks = true;
 
-    private GuestMemoryFile(Path path, FileChannel channel) {
-        this.path = path;
-        this.channel = channel;
+    private GuestMemoryFile(GrowableMapping file) {
+        this.path = file.path();
+        this.file = file;
     }
 
     /** Creates (truncating any stale file) and maps a file of {@code nrFrames} frames. */
     public static GuestMemoryFile create(Path path, long nrFrames) throws IOException {
-        FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                StandardOpenOption.READ, StandardOpenOption.WRITE);
-        GuestMemoryFile f = new GuestMemoryFile(path, ch);
+        GuestMemoryFile f = new GuestMemoryFile(GrowableMapping.create(path));
         f.grow(nrFrames);
         return f;
     }
@@ -51,19 +44,8 @@ public final class GuestMemoryFile implements AutoCloseable {
     /** Extends the file to {@code frames} frames (new frames are holes) and remaps; smaller values are ignored. */
     public void grow(long frames) throws IOException {
         if (frames <= nrFrames) return;
-        Arena next = Arena.ofShared();
-        MemorySegment seg;
-        try {
-            seg = channel.map(FileChannel.MapMode.READ_WRITE, 0, frames * PAGE, next);
-        } catch (IOException | RuntimeException e) {
-            next.close();
-            throw e;
-        }
-        Arena old = arena;
-        arena = next;
-        mem = seg;
+        mem = file.grow(frames * PAGE, seg -> {});
         nrFrames = frames;
-        if (old != null) old.close();
     }
 
     public boolean contains(long gfn) { return gfn >= 0 && gfn < nrFrames; }
@@ -110,23 +92,13 @@ public final class GuestMemoryFile implements AutoCloseable {
     public long allocatedBytes() throws IOException { return Libc.allocatedBlocks(path) * 512; }
 
     @Override public void close() {
-        if (arena != null) arena.close();
-        arena = null;
+        file.close();
         mem = MemorySegment.NULL;
-        try {
-            channel.close();
-        } catch (IOException ignored) {
-            // nothing to do: the mapping is gone
-        }
     }
 
     /** Unmaps and removes the file. */
     public void closeAndDelete() {
-        close();
-        try {
-            Files.deleteIfExists(path);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        file.closeAndDelete();
+        mem = MemorySegment.NULL;
     }
 }

@@ -1,16 +1,11 @@
 package org.fallow.hypervisor.mem;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 
 /**
  * {@code dom<D>.p2m}: the shared p2m view (docs/PROTOCOL.md §3.3), the emulated EPT a guest vCPU consults before
@@ -41,21 +36,18 @@ public final class P2m implements AutoCloseable {
     public static final VarHandle ENTRY = INT.varHandle();
 
     private final Path path;
-    private final FileChannel channel;
-    private Arena arena;
+    private final GrowableMapping file;
     private MemorySegment seg = MemorySegment.NULL;
     private long nrFrames = -1;
 
-    private P2m(Path path, FileChannel channel) {
-        this.path = path;
-        this.channel = channel;
+    private P2m(GrowableMapping file) {
+        this.path = file.path();
+        this.file = file;
     }
 
     /** Creates (truncating) a p2m file of {@code nrFrames} entries, all {@code invalid}. */
     public static P2m create(Path path, long nrFrames) throws IOException {
-        FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                StandardOpenOption.READ, StandardOpenOption.WRITE);
-        P2m p = new P2m(path, ch);
+        P2m p = new P2m(GrowableMapping.create(path));
         p.grow(nrFrames);
         return p;
     }
@@ -75,28 +67,19 @@ public final class P2m implements AutoCloseable {
     /** Grows to {@code frames} entries (new ones {@code invalid}); the header's nr_frames is written last. */
     public void grow(long frames) throws IOException {
         if (frames <= nrFrames) return;
-        Arena next = Arena.ofShared();
-        MemorySegment s;
-        try {
-            s = channel.map(FileChannel.MapMode.READ_WRITE, 0, entryOffset(frames), next);
-        } catch (IOException | RuntimeException e) {
-            next.close();
-            throw e;
-        }
         long from = Math.max(nrFrames, 0);
-        for (long g = from; g < frames; g++) s.set(INT, entryOffset(g), P2mType.INVALID);
-        if (nrFrames < 0) {
-            s.set(INT, OFF_MAGIC, MAGIC);
-            s.set(INT, OFF_VERSION, VERSION);
-            s.set(INT, OFF_DOMAIN_STATE, STATE_PAUSED);
-        }
-        VarHandle.fullFence();
-        s.set(LONG, OFF_NR_FRAMES, frames);
-        Arena old = arena;
-        arena = next;
-        seg = s;
+        boolean first = nrFrames < 0;
+        seg = file.grow(entryOffset(frames), s -> {
+            for (long g = from; g < frames; g++) s.set(INT, entryOffset(g), P2mType.INVALID);
+            if (first) {
+                s.set(INT, OFF_MAGIC, MAGIC);
+                s.set(INT, OFF_VERSION, VERSION);
+                s.set(INT, OFF_DOMAIN_STATE, STATE_PAUSED);
+            }
+            VarHandle.fullFence();
+            s.set(LONG, OFF_NR_FRAMES, frames);
+        });
         nrFrames = frames;
-        if (old != null) old.close();
     }
 
     public boolean contains(long gfn) { return gfn >= 0 && gfn < nrFrames; }
@@ -144,22 +127,12 @@ public final class P2m implements AutoCloseable {
     }
 
     @Override public void close() {
-        if (arena != null) arena.close();
-        arena = null;
+        file.close();
         seg = MemorySegment.NULL;
-        try {
-            channel.close();
-        } catch (IOException ignored) {
-            // mapping already released
-        }
     }
 
     public void closeAndDelete() {
-        close();
-        try {
-            Files.deleteIfExists(path);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        file.closeAndDelete();
+        seg = MemorySegment.NULL;
     }
 }

@@ -206,23 +206,29 @@ public final class TmemSysctl implements ControlOp.Handler {
     }
 
     private long setPools(GuestAddressSpace mem, int cli, long buf, long len) {
-        long[] err = new long[1];
-        MemorySegment s = poolArray(mem, buf, len, err);
-        if (s == null) return err[0];
-        if (control.clientOrCreate(cli) == null) return -XenErrno.ENOMEM;
-        int nr = (int) (len / POOL_INFO_SIZE), i;
-        long rc = 0;
-        for (i = 0; i < nr; i++) {
-            TmemControl.PoolInfo p = readPoolInfo(s, i);
+        return eachPoolInfo(mem, cli, buf, len, (s, i, p) -> {
             if (p.nPages() != 0) return -XenErrno.EINVAL;
-            rc = control.newPoolAt(cli, p);
-            if (rc < 0) break;
-            writePoolInfo(s, i, new TmemControl.PoolInfo(p.flags(), (int) rc, p.nPages(), p.uuid0(), p.uuid1()));
-        }
-        return rc != 0 ? rc : i;
+            long rc = control.newPoolAt(cli, p);
+            if (rc >= 0) writePoolInfo(s, i, new TmemControl.PoolInfo(p.flags(), (int) rc, p.nPages(), p.uuid0(), p.uuid1()));
+            return rc;
+        });
     }
 
     private long setAuth(GuestAddressSpace mem, int cli, long buf, long len) {
+        return eachPoolInfo(mem, cli, buf, len,
+                (s, i, p) -> control.sharedPoolAuth(cli, p.uuid0(), p.uuid1(), (p.flags() & POOL_INFO_AUTH) != 0));
+    }
+
+    /** One entry of a xen_tmem_pool_info array: returns the op's rc (negative stops the loop). */
+    private interface PoolInfoOp {
+        long apply(MemorySegment array, int index, TmemControl.PoolInfo info);
+    }
+
+    /**
+     * The loop of Xen's tmemc_set_pools and tmemc_auth_pools: maps the array (creating the client), runs {@code op}
+     * on each entry until one fails; returns that error, else the last rc when it is not 0, else the entry count.
+     */
+    private long eachPoolInfo(GuestAddressSpace mem, int cli, long buf, long len, PoolInfoOp op) {
         long[] err = new long[1];
         MemorySegment s = poolArray(mem, buf, len, err);
         if (s == null) return err[0];
@@ -230,8 +236,7 @@ public final class TmemSysctl implements ControlOp.Handler {
         int nr = (int) (len / POOL_INFO_SIZE), i;
         long rc = 0;
         for (i = 0; i < nr; i++) {
-            TmemControl.PoolInfo p = readPoolInfo(s, i);
-            rc = control.sharedPoolAuth(cli, p.uuid0(), p.uuid1(), (p.flags() & POOL_INFO_AUTH) != 0);
+            rc = op.apply(s, i, readPoolInfo(s, i));
             if (rc < 0) break;
         }
         return rc != 0 ? rc : i;

@@ -1,5 +1,6 @@
 package org.fallow.hypervisor.mem;
 
+import org.fallow.hypervisor.testing.InProcessToolstack;
 import org.fallow.abi.XenErrno;
 import org.fallow.hypervisor.core.Caller;
 import org.fallow.hypervisor.core.Domain;
@@ -34,6 +35,7 @@ class DomainControlOpsTest {
         MemorySegment a = bed.arena();
         a.asSlice(0, DOMCTL_SIZE).fill((byte) 0);
         a.set(MemBed.U32, DOMCTL_CMD, XEN_DOMCTL_createdomain);
+        a.set(MemBed.U32, DOMCTL_INTERFACE_VERSION, XEN_DOMCTL_INTERFACE_VERSION);
         for (int i = 0; i < 16; i++) a.set(ValueLayout.JAVA_BYTE, CREATE_HANDLE + i, (byte) (0xA0 + i));
         a.set(MemBed.U32, CREATE_FLAGS, XEN_DOMCTL_CDF_hvm_guest | XEN_DOMCTL_CDF_hap);
         a.set(MemBed.U32, CREATE_MAX_VCPUS, 3);
@@ -85,6 +87,7 @@ class DomainControlOpsTest {
         MemorySegment a = bed.arena();
         a.asSlice(0, DOMCTL_SIZE).fill((byte) 0);
         a.set(MemBed.U32, DOMCTL_CMD, XEN_DOMCTL_createdomain);
+        a.set(MemBed.U32, DOMCTL_INTERFACE_VERSION, XEN_DOMCTL_INTERFACE_VERSION);
         a.set(MemBed.U32, CREATE_MAX_VCPUS, 0);
         assertEquals(-XenErrno.EINVAL, bed.ts.domctl(0), "max_vcpus 0");
         a.set(MemBed.U32, CREATE_MAX_VCPUS, 1);
@@ -135,6 +138,7 @@ class DomainControlOpsTest {
         MemorySegment a = bed.arena();
         a.asSlice(0, 136).fill((byte) 0);
         a.set(MemBed.U32, 0, XEN_SYSCTL_getdomaininfolist);
+        a.set(MemBed.U32, 4, 0x12);
         a.set(MemBed.U16, LIST_FIRST_DOMAIN, (short) 0);
         a.set(MemBed.U32, LIST_MAX_DOMAINS, 10);
         a.set(MemBed.U64, LIST_BUFFER, InProcessToolstack.handle(8192));

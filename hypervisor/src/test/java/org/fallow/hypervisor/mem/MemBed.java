@@ -1,97 +1,49 @@
 package org.fallow.hypervisor.mem;
 
-import org.fallow.abi.AbiProfile;
 import org.fallow.hypervisor.core.Caller;
-import org.fallow.hypervisor.core.Domain;
-import org.fallow.hypervisor.core.GuestAddressSpace;
-import org.fallow.hypervisor.core.HostMemory;
-import org.fallow.hypervisor.core.HypervisorCore;
-import org.fallow.hypervisor.core.MemoryFaultHandler;
+import org.fallow.hypervisor.testing.InProcessHypervisor;
+import org.fallow.hypervisor.testing.InProcessToolstack;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 
 import static org.fallow.hypervisor.mem.MemConstants.*;
 
 /** An in-process hypervisor with the memory subsystem and a toolstack, plus helpers that build the structs. */
-final class MemBed implements AutoCloseable {
+final class MemBed extends InProcessHypervisor {
     static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final int STRUCT = 0, LIST = 4096;
 
-    final HypervisorCore core;
-    final MemorySubsystem mem;
-    final InProcessToolstack ts;
-
-    MemBed(Path dir, long hostPages) {
-        core = new HypervisorCore(new HostMemory(hostPages));
-        mem = MemorySubsystem.install(core, dir);
-        ts = new InProcessToolstack(core, 1 << 20);
-    }
+    MemBed(Path dir, long hostPages) { super(dir, hostPages); }
 
     MemorySegment arena() { return ts.arena(); }
 
     /** createdomain (HVM|HAP, 2 vcpus) + max_mem; returns the domid. */
     int createDomain(long maxPages) {
-        MemorySegment a = arena().asSlice(STRUCT, DOMCTL_SIZE);
-        a.fill((byte) 0);
-        a.set(U32, DOMCTL_CMD, XEN_DOMCTL_createdomain);
-        a.set(U32, DOMCTL_INTERFACE_VERSION, XEN_DOMCTL_INTERFACE_VERSION);
         byte[] h = new byte[16];
         ThreadLocalRandom.current().nextBytes(h);
-        MemorySegment.copy(MemorySegment.ofArray(h), 0, a, CREATE_HANDLE, 16);
-        a.set(U32, CREATE_FLAGS, XEN_DOMCTL_CDF_hvm_guest | XEN_DOMCTL_CDF_hap);
-        a.set(U32, CREATE_MAX_VCPUS, 2);
-        long rc = ts.domctl(STRUCT);
-        if (rc != 0) throw new IllegalStateException("createdomain " + rc);
-        int domid = Short.toUnsignedInt(a.get(U16, DOMCTL_DOMAIN));
-        if (maxMem(domid, maxPages * 4) != 0) throw new IllegalStateException("max_mem");
-        return domid;
+        return ts.createHvmDomain(h, 2, maxPages);
     }
 
-    long domctl(int cmd, int domid) {
-        MemorySegment a = arena().asSlice(STRUCT, DOMCTL_SIZE);
-        a.fill((byte) 0);
-        a.set(U32, DOMCTL_CMD, cmd);
-        a.set(U32, DOMCTL_INTERFACE_VERSION, XEN_DOMCTL_INTERFACE_VERSION);
-        a.set(U16, DOMCTL_DOMAIN, (short) domid);
-        return ts.domctl(STRUCT);
-    }
+    long domctl(int cmd, int domid) { return ts.domctl(cmd, domid, 0); }
 
-    long maxMem(int domid, long kb) {
-        MemorySegment a = arena().asSlice(STRUCT, DOMCTL_SIZE);
-        a.fill((byte) 0);
-        a.set(U32, DOMCTL_CMD, XEN_DOMCTL_max_mem);
-        a.set(U16, DOMCTL_DOMAIN, (short) domid);
-        a.set(U64, MAX_MEM_MAX_MEMKB, kb);
-        return ts.domctl(STRUCT);
-    }
+    long maxMem(int domid, long kb) { return ts.domctl(XEN_DOMCTL_max_mem, domid, kb); }
 
     /** Writes a xen_memory_reservation at STRUCT and the extents at LIST, then memory_op(op | start << 6). */
     long reservation(Caller who, int op, int domid, long[] gfns, int order, int flags, long start) {
-        writeReservation(domid, gfns, order, flags);
-        return ts.memoryOp(who, op | (start << MEMOP_EXTENT_SHIFT), InProcessToolstack.handle(STRUCT));
+        return ts.reservation(who, op | (start << MEMOP_EXTENT_SHIFT), domid, gfns, order, flags);
     }
 
     long reservation(int op, int domid, long[] gfns, int order, int flags) {
         return reservation(ts.caller(), op, domid, gfns, order, flags, 0);
     }
 
-    void writeReservation(int domid, long[] gfns, int order, int flags) {
-        MemorySegment r = arena().asSlice(STRUCT, RES_SIZE);
-        r.fill((byte) 0);
-        r.set(U64, RES_EXTENT_START, InProcessToolstack.handle(LIST));
-        r.set(U64, RES_NR_EXTENTS, gfns.length);
-        r.set(U32, RES_EXTENT_ORDER, order);
-        r.set(U32, RES_MEM_FLAGS, flags);
-        r.set(U16, RES_DOMID, (short) domid);
-        for (int i = 0; i < gfns.length; i++) arena().set(U64, LIST + 8L * i, gfns[i]);
-    }
+    void writeReservation(int domid, long[] gfns, int order, int flags) { ts.writeReservation(domid, gfns, order, flags); }
 
     static long[] range(long from, long n) {
         long[] a = new long[(int) n];
@@ -111,15 +63,6 @@ final class MemBed implements AutoCloseable {
     long podTarget(boolean set, int domid, long target) { return podTarget(ts.caller(), set, domid, target); }
 
     long podField(int off) { return arena().get(U64, STRUCT + off); }
-
-    DomainPhysmap pm(int domid) { return mem.physmap(domid); }
-
-    Domain domain(int domid) { return core.domains().get(domid); }
-
-    /** A guest caller of {@code domid} whose handles are its guest-physical addresses. */
-    Caller guest(int domid) {
-        return Caller.guest(domid, AbiProfile.XEN_4_12, domain(domid).part(GuestAddressSpace.class));
-    }
 
     /** A guest caller of {@code domid} with a pod-target struct ready at GPA 0 (gfn 0 populated as RAM). */
     Caller guestStructCaller(int domid) {
@@ -150,14 +93,7 @@ final class MemBed implements AutoCloseable {
     }
 
     /** MEM_FAULT on the dispatch thread: 0 resolved, negative errno failed. */
-    long fault(int domid, long gfn, boolean write) {
-        CompletableFuture<Long> done = new CompletableFuture<>();
-        core.dispatcher().execute(() -> core.faultHandler().onFault(domain(domid), gfn, write, 0, new MemoryFaultHandler.Reply() {
-            @Override public void resolved() { done.complete(0L); }
-            @Override public void failed(int negErrno, String why) { done.complete((long) negErrno); }
-        }));
-        return done.join();
-    }
+    long fault(int domid, long gfn, boolean write) { return fault(domid, gfn, write, 0); }
 
     /** Builds a PoD guest like xc_hvm_build_target_mem: gfns [0,0xA0) RAM, [0xC0,maxPages) PoD, target - 0x20. */
     int buildPodGuest(long maxPages, long targetPages) {
@@ -171,10 +107,5 @@ final class MemBed implements AutoCloseable {
         if (rc != 0) throw new IllegalStateException("set_pod_target " + rc);
         if (domctl(XEN_DOMCTL_unpausedomain, d) != 0) throw new IllegalStateException("unpause");
         return d;
-    }
-
-    @Override public void close() {
-        ts.close();
-        core.close();
     }
 }

@@ -1,5 +1,6 @@
 package org.fallow.hypervisor.mem;
 
+import org.fallow.hypervisor.testing.InProcessToolstack;
 import org.fallow.abi.XenErrno;
 import org.fallow.hypervisor.core.Caller;
 import org.junit.jupiter.api.AfterEach;

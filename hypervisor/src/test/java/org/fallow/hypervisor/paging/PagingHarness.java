@@ -10,6 +10,7 @@ import org.fallow.hypervisor.core.HostMemory;
 import org.fallow.hypervisor.core.HypervisorCore;
 import org.fallow.hypervisor.core.MemoryFaultHandler;
 import org.fallow.hypervisor.core.Peer;
+import org.fallow.hypervisor.testing.LocalEventChannels;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;

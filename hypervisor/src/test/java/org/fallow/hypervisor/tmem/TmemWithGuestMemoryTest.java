@@ -8,7 +8,7 @@ import org.fallow.hypervisor.core.Caller;
 import org.fallow.hypervisor.core.Domain;
 import org.fallow.hypervisor.core.GuestAddressSpace;
 import org.fallow.hypervisor.core.HypervisorCore;
-import org.fallow.hypervisor.mem.InProcessToolstack;
+import org.fallow.hypervisor.testing.InProcessToolstack;
 import org.fallow.hypervisor.mem.MemConstants;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

@@ -42,6 +42,14 @@ public final class HypervisorProcess implements AutoCloseable {
         return start(runDir, TEST_JVM_OPTS, extraArgs);
     }
 
+    /**
+     * Starts a hypervisor in a fresh run directory {@code /tmp/<prefix>…} (short: a socket path must fit in 107 bytes);
+     * {@link #deleteRunDir()} removes it again.
+     */
+    public static HypervisorProcess startInTempDir(String prefix, String... extraArgs) throws IOException {
+        return start(Files.createTempDirectory(Path.of("/tmp"), prefix), extraArgs);
+    }
+
     /** As {@link #start(Path, String...)} with explicit JVM options for the child. */
     public static HypervisorProcess start(Path runDir, List<String> jvmOpts, String... extraArgs) throws IOException {
         Files.createDirectories(runDir);
@@ -124,6 +132,14 @@ public final class HypervisorProcess implements AutoCloseable {
             process.destroyForcibly();
         }
         return -1;
+    }
+
+    /** Stops the hypervisor if it still runs, then deletes its run directory and everything in it. */
+    public void deleteRunDir() throws IOException {
+        stop();
+        try (var paths = Files.walk(runDir)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        }
     }
 
     @Override public void close() { stop(); }

@@ -5,7 +5,6 @@ import org.fallow.abi.XenErrno;
 import org.fallow.hypervisor.core.Caller;
 import org.fallow.hypervisor.core.ControlOp;
 import org.fallow.hypervisor.core.Domain;
-import org.fallow.hypervisor.core.EventChannels;
 import org.fallow.hypervisor.core.GuestFault;
 import org.fallow.hypervisor.core.HostMemory;
 import org.fallow.hypervisor.core.HypervisorCore;
@@ -14,6 +13,7 @@ import org.fallow.hypervisor.core.Peer;
 import org.fallow.hypervisor.paging.PagingMemory;
 import org.fallow.hypervisor.paging.PagingSubsystem;
 import org.fallow.hypervisor.paging.StandalonePagingMemory;
+import org.fallow.hypervisor.testing.LocalEventChannels;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -27,7 +27,6 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.IntConsumer;
 
@@ -52,7 +51,7 @@ public final class InProcessPagingHost {
     final Domain dom;
     final Map<String, String> xenstore = new ConcurrentHashMap<>();
     final Map<String, CopyOnWriteArrayList<Consumer<String>>> watches = new ConcurrentHashMap<>();
-    private final Events evtchn = new Events();
+    private final LocalEventChannels evtchn = new LocalEventChannels();
 
     public InProcessPagingHost(Path runDir, long frames, int vcpus, long ringGfn) throws IOException { this(runDir, frames, vcpus, ringGfn, 4); }
 
@@ -222,34 +221,6 @@ public final class InProcessPagingHost {
         }
 
         @Override public void close() { open = false; }
-    }
-
-    /** Event channels that call the remote peer directly. */
-    static final class Events implements EventChannels {
-        private record Port(Peer remote, IntConsumer cb) {}
-        private final Map<Integer, Port> ports = new ConcurrentHashMap<>();
-        private final AtomicInteger next = new AtomicInteger(1);
-
-        @Override public int allocate(int domid, Peer remote, IntConsumer cb) {
-            int p = next.getAndIncrement();
-            ports.put(p, new Port(remote, cb));
-            return p;
-        }
-
-        @Override public void notifyRemote(int port) {
-            Port p = ports.get(port);
-            if (p != null) p.remote().sendEvent(port);
-        }
-
-        @Override public int remoteSend(Peer from, int port) {
-            Port p = ports.get(port);
-            if (p == null) return -XenErrno.EINVAL;
-            if (p.remote() != from) return -XenErrno.EPERM;
-            p.cb().accept(port);
-            return 0;
-        }
-
-        @Override public void close(int port) { ports.remove(port); }
     }
 
     public void close() {

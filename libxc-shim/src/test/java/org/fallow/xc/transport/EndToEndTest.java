@@ -44,8 +44,8 @@ class EndToEndTest {
 
     @BeforeAll
     static void startHypervisor() throws IOException {
-        dir = Files.createTempDirectory(Path.of("/tmp"), "fl");
-        hv = HypervisorProcess.start(dir, "--host-mem", "128", "--threads", "1");
+        hv = HypervisorProcess.startInTempDir("fl", "--host-mem", "128", "--threads", "1");
+        dir = hv.runDir();
     }
 
     @AfterAll
@@ -53,10 +53,7 @@ class EndToEndTest {
         if (hv == null) return;
         hv.stop();
         assertFalse(Files.exists(hv.socket()), "the hypervisor removes its socket on SIGTERM:\n" + hv.logText());
-        try (var s = Files.list(dir)) {
-            for (Path p : s.toList()) Files.deleteIfExists(p);
-        }
-        Files.deleteIfExists(dir);
+        hv.deleteRunDir();
     }
 
     private static XcHandle xc() throws IOException { return XcHandle.open(hv.socket(), AbiProfile.XEN_4_12); }

@@ -38,21 +38,16 @@ class GuestOverSocketTest {
     private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final byte[] HANDLE = "guest-over-sock!".getBytes();
-    private static Path dir;
     private static HypervisorProcess hv;
 
     @BeforeAll
     static void start() throws IOException {
-        dir = Files.createTempDirectory(Path.of("/tmp"), "flg");
-        hv = HypervisorProcess.start(dir, "--host-mem", "64", "--threads", "1");
+        hv = HypervisorProcess.startInTempDir("flg", "--host-mem", "64", "--threads", "1");
     }
 
     @AfterAll
     static void stop() throws IOException {
-        if (hv != null) hv.stop();
-        try (var s = Files.walk(dir)) {
-            s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
+        if (hv != null) hv.deleteRunDir();
     }
 
     @Test

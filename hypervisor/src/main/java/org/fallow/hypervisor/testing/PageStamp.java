@@ -1,26 +1,26 @@
-package org.fallow.guest.paging;
+package org.fallow.hypervisor.testing;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 /** Deterministic page contents for (gfn, version): every 8-byte word differs, so a misplaced or stale page is caught. */
-final class PageStamp {
+public final class PageStamp {
     private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private PageStamp() {}
 
-    static long word(long gfn, long version, int i) {
+    public static long word(long gfn, long version, int i) {
         long x = gfn * 0x9E3779B97F4A7C15L ^ version * 0xC2B2AE3D27D4EB4FL ^ i * 0x165667B19E3779F9L;
         return x ^ (x >>> 29);
     }
 
-    static void write(MemorySegment page, long gfn, long version) {
+    public static void write(MemorySegment page, long gfn, long version) {
         for (int i = 0; i < 512; i++) page.set(U64, i * 8L, word(gfn, version, i));
     }
 
     /** −1 if the page holds (gfn, version), else the index of the first wrong word. */
-    static int check(MemorySegment page, long gfn, long version) {
+    public static int check(MemorySegment page, long gfn, long version) {
         for (int i = 0; i < 512; i++) if (page.get(U64, i * 8L) != word(gfn, version, i)) return i;
         return -1;
     }

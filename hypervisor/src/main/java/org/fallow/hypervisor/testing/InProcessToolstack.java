@@ -1,13 +1,13 @@
-package org.fallow.hypervisor.mem;
+package org.fallow.hypervisor.testing;
 
 import org.fallow.abi.AbiProfile;
+import org.fallow.abi.Hypercalls;
 import org.fallow.abi.XenErrno;
 import org.fallow.hypervisor.core.Caller;
-import org.fallow.hypervisor.core.ControlOp;
 import org.fallow.hypervisor.core.GuestAddressSpace;
 import org.fallow.hypervisor.core.GuestFault;
-import org.fallow.hypervisor.core.HypercallHandler;
 import org.fallow.hypervisor.core.HypervisorCore;
+import org.fallow.hypervisor.mem.MemConstants;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -17,9 +17,9 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 
 /**
- * A toolstack (dom0) caller inside the hypervisor's JVM, for tests and embedded use: a private hypercall-buffer
- * arena at a fixed fake address, and memory_op / domctl / sysctl issued on the dispatch thread exactly as the wire
- * server does (domctl copy-back when asked, sysctl copy-back on 0).
+ * A toolstack (dom0) caller inside the hypervisor's JVM, for tests: a private hypercall-buffer arena at a fixed fake
+ * address, and hypercalls issued through the core's hypercall table on its dispatch thread exactly as the wire server
+ * does (the core needs {@code GenericHypercalls} installed for memory_op / domctl / sysctl).
  */
 public final class InProcessToolstack implements AutoCloseable {
     public static final long ARENA_BASE = 0x7f00_0000_0000L;
@@ -61,45 +61,28 @@ public final class InProcessToolstack implements AutoCloseable {
         }
     }
 
-    /** memory_op(cmd, handle) as {@code caller}. */
-    public long memoryOp(Caller who, long cmd, long handle) {
-        return onDispatch(() -> {
-            HypercallHandler h = core.memoryOps().get((int) (cmd & MemConstants.MEMOP_CMD_MASK));
-            return h == null ? -XenErrno.ENOSYS : h.invoke(who, new long[] {cmd, handle, 0, 0, 0});
-        });
+    /** Hypercall {@code op} as {@code who} through the core's hypercall table (args beyond those given are 0). */
+    public long hypercall(Caller who, int op, long... args) {
+        long[] a = java.util.Arrays.copyOf(args, 5);
+        return onDispatch(() -> core.dispatch(who, op, a));
     }
+
+    /** Hypercall {@code op} as this toolstack. */
+    public long hypercall(int op, long... args) { return hypercall(caller, op, args); }
+
+    /** memory_op(cmd, handle) as {@code caller}. */
+    public long memoryOp(Caller who, long cmd, long handle) { return hypercall(who, Hypercalls.MEMORY_OP, cmd, handle); }
 
     public long memoryOp(long cmd, long handle) { return memoryOp(caller, cmd, handle); }
 
     /** A domctl on the 144-byte {@code xen_domctl} at arena offset {@code off} (copied in, and back if asked). */
-    public long domctl(long off) {
-        return onDispatch(() -> {
-            MemorySegment priv = Arena.ofAuto().allocate(MemConstants.DOMCTL_SIZE);
-            priv.copyFrom(buf.asSlice(off, MemConstants.DOMCTL_SIZE));
-            ControlOp op = new ControlOp(caller, priv);
-            ControlOp.Handler h = core.domctls().get(priv.get(U32, 0));
-            long rc = h == null ? -XenErrno.ENOSYS : h.invoke(op);
-            if (op.copyBackRequested()) buf.asSlice(off, MemConstants.DOMCTL_SIZE).copyFrom(priv);
-            return rc;
-        });
-    }
+    public long domctl(long off) { return hypercall(Hypercalls.DOMCTL, handle(off)); }
 
     /** A sysctl on the 136-byte {@code xen_sysctl} at arena offset {@code off} (copied back when it returns 0). */
-    public long sysctl(long off) {
-        return onDispatch(() -> {
-            MemorySegment priv = Arena.ofAuto().allocate(136);
-            priv.copyFrom(buf.asSlice(off, 136));
-            ControlOp.Handler h = core.sysctls().get(priv.get(U32, 0));
-            long rc = h == null ? -XenErrno.ENOSYS : h.invoke(new ControlOp(caller, priv));
-            if (rc == 0) buf.asSlice(off, 136).copyFrom(priv);
-            return rc;
-        });
-    }
+    public long sysctl(long off) { return hypercall(Hypercalls.SYSCTL, handle(off)); }
 
     /** hvm_op(op, handle). */
-    public long hvmOp(Caller who, long op, long handle) {
-        return onDispatch(() -> core.dispatch(who, org.fallow.abi.Hypercalls.HVM_OP, new long[] {op, handle, 0, 0, 0}));
-    }
+    public long hvmOp(Caller who, long op, long handle) { return hypercall(who, Hypercalls.HVM_OP, op, handle); }
 
     // ---- libxc-like helpers (the structs go to the start of the arena; extent lists at 4096) -----------------------
 
@@ -107,13 +90,19 @@ public final class InProcessToolstack implements AutoCloseable {
     private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     /** xc_domain_create (HVM + HAP) followed by xc_domain_setmaxmem; returns the domid. */
-    public synchronized int createHvmDomain(byte[] handle, int maxVcpus, long maxPages) {
+    public int createHvmDomain(byte[] handle, int maxVcpus, long maxPages) {
+        return createDomain(handle, MemConstants.XEN_DOMCTL_CDF_hvm_guest | MemConstants.XEN_DOMCTL_CDF_hap, maxVcpus,
+                maxPages);
+    }
+
+    /** xc_domain_create with {@code flags} (XEN_DOMCTL_CDF_*) followed by xc_domain_setmaxmem; returns the domid. */
+    public synchronized int createDomain(byte[] handle, int flags, int maxVcpus, long maxPages) {
         MemorySegment a = buf.asSlice(0, MemConstants.DOMCTL_SIZE);
         a.fill((byte) 0);
         a.set(U32, MemConstants.DOMCTL_CMD, MemConstants.XEN_DOMCTL_createdomain);
         a.set(U32, MemConstants.DOMCTL_INTERFACE_VERSION, MemConstants.XEN_DOMCTL_INTERFACE_VERSION);
         MemorySegment.copy(MemorySegment.ofArray(handle), 0, a, MemConstants.CREATE_HANDLE, 16);
-        a.set(U32, MemConstants.CREATE_FLAGS, MemConstants.XEN_DOMCTL_CDF_hvm_guest | MemConstants.XEN_DOMCTL_CDF_hap);
+        a.set(U32, MemConstants.CREATE_FLAGS, flags);
         a.set(U32, MemConstants.CREATE_MAX_VCPUS, maxVcpus);
         long rc = domctl(0);
         if (rc != 0) throw new IllegalStateException("createdomain: " + XenErrno.name(rc));
@@ -135,7 +124,21 @@ public final class InProcessToolstack implements AutoCloseable {
     }
 
     /** A reservation op on {@code domid} with the given extents; returns extents done. */
-    public synchronized long reservation(int op, int domid, long[] extents, int order, int memFlags) {
+    public long reservation(int op, int domid, long[] extents, int order, int memFlags) {
+        return reservation(caller, op, domid, extents, order, memFlags);
+    }
+
+    /**
+     * memory_op({@code cmd}) as {@code who} on a xen_memory_reservation at arena offset 0 with the extents at 4096;
+     * {@code cmd} may carry a continuation's start extent in its upper bits.
+     */
+    public synchronized long reservation(Caller who, long cmd, int domid, long[] extents, int order, int memFlags) {
+        writeReservation(domid, extents, order, memFlags);
+        return memoryOp(who, cmd, handle(0));
+    }
+
+    /** Writes a xen_memory_reservation at arena offset 0 and its extent list at 4096. */
+    public synchronized void writeReservation(int domid, long[] extents, int order, int memFlags) {
         MemorySegment r = buf.asSlice(0, MemConstants.RES_SIZE);
         r.fill((byte) 0);
         r.set(U64, MemConstants.RES_EXTENT_START, handle(4096));
@@ -144,7 +147,6 @@ public final class InProcessToolstack implements AutoCloseable {
         r.set(U32, MemConstants.RES_MEM_FLAGS, memFlags);
         r.set(U16, MemConstants.RES_DOMID, (short) domid);
         for (int i = 0; i < extents.length; i++) buf.set(U64, 4096 + 8L * i, extents[i]);
-        return memoryOp(op, handle(0));
     }
 
     /** set_pod_target; returns the rc. */
@@ -174,7 +176,8 @@ public final class InProcessToolstack implements AutoCloseable {
         if (rc != 0) throw new IllegalStateException("unpause: " + XenErrno.name(rc));
     }
 
-    private void populate(int domid, long first, long n, int flags) {
+    /** populate_physmap of gfns [first, first+n) in batches; throws unless every extent is done. */
+    public void populate(int domid, long first, long n, int flags) {
         for (long done = 0; done < n; ) {
             int batch = (int) Math.min(n - done, 8192);
             long[] ext = new long[batch];

@@ -1,4 +1,4 @@
-package org.fallow.hypervisor.paging;
+package org.fallow.hypervisor.testing;
 
 import org.fallow.abi.XenErrno;
 import org.fallow.hypervisor.core.EventChannels;
