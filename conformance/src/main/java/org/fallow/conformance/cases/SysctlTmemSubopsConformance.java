@@ -1,0 +1,143 @@
+package org.fallow.conformance.cases;
+
+import org.fallow.abi.XenErrno;
+import org.fallow.conformance.Guest;
+import org.fallow.conformance.MappedFile;
+import org.fallow.conformance.Toolstack;
+import org.fallow.conformance.Wire;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.MemorySegment;
+
+import static org.fallow.abi.xen.TmemConstants.*;
+import static org.fallow.conformance.cases.TmemCalls.*;
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * XEN_SYSCTL_tmem_op subops other than LIST (xen-abi §2.5, §2.7): FREEZE/THAW against guest puts and flushes,
+ * GET/SET_CLIENT_INFO ({@code xen_tmem_client}, 20 bytes), GET_POOLS ({@code xen_tmem_pool_info}, 32 bytes each),
+ * QUERY_FREEABLE_MB.
+ */
+@DisplayName("sysctl tmem_op subops (xen-abi §2.5, §2.7)")
+class SysctlTmemSubopsConformance extends CaseSupport {
+    private static final int PRIVATE = poolFlags(false, false, TMEM_SPEC_VERSION);
+    private static final long U0 = 0xAAAA_0000_0000_0001L, U1 = 0xBBBB_0000_0000_0002L;
+
+    private record Client(int version, int maxpools, int nrPools, int flags, int weight) {
+        static Client read(MemorySegment s) {
+            return new Client(s.get(MappedFile.U32, 0), s.get(MappedFile.U32, 4), s.get(MappedFile.U32, 8),
+                    s.get(MappedFile.U32, 12), s.get(MappedFile.U32, 16));
+        }
+
+        void write(MemorySegment s) {
+            s.set(MappedFile.U32, 0, version);
+            s.set(MappedFile.U32, 4, maxpools);
+            s.set(MappedFile.U32, 8, nrPools);
+            s.set(MappedFile.U32, 12, flags);
+            s.set(MappedFile.U32, 16, weight);
+        }
+    }
+
+    private static Client clientInfo(Toolstack ts, int cli) throws Exception {
+        Toolstack.Buf b = ts.alloc(CLIENT_SIZE);
+        b.seg().fill((byte) 0x5A);
+        assertEquals(0, sysctl(ts, XEN_SYSCTL_TMEM_OP_GET_CLIENT_INFO, 0, cli, 0, 0, b.handle()), "GET_CLIENT_INFO");
+        return Client.read(b.seg());
+    }
+
+    private static long setClientInfo(Toolstack ts, int cli, Client c) throws Exception {
+        Toolstack.Buf b = ts.alloc(CLIENT_SIZE);
+        c.write(b.seg());
+        return sysctl(ts, XEN_SYSCTL_TMEM_OP_SET_CLIENT_INFO, 0, cli, 0, 0, b.handle());
+    }
+
+    @Test @DisplayName("FREEZE: a new PUT -RC_EFROZEN (-1000), a dup PUT 1, FLUSH_PAGE -RC_EFROZEN after flushing; THAW: PUT 1 again; unknown client -1")
+    void freezeThaw() throws Exception {
+        try (Toolstack ts = Toolstack.connect(target()); Guest g = Guest.create(ts, 32, 8).connect(target(), Wire.PROFILE_412)) {
+            int d = g.domid();
+            int pool = (int) newPool(g, PRIVATE, 0, 0);
+            assertEquals(0, pool);
+            fillSource(g, 1);
+            assertEquals(1, page(g, TMEM_PUT_PAGE, pool, 1, SRC_GFN));
+            assertEquals(1, page(g, TMEM_PUT_PAGE, pool, 2, SRC_GFN));
+
+            assertEquals(0, sysctl(ts, XEN_SYSCTL_TMEM_OP_FREEZE, 0, d, 0, 0, 0), "FREEZE");
+            assertEquals(1, clientInfo(ts, d).flags() & 1, "flags.u.frozen (bit 0) set");
+            assertEquals(RC_EFROZEN, page(g, TMEM_PUT_PAGE, pool, 3, SRC_GFN), "new put into a frozen client");
+            byte[] dup = fillSource(g, 2);
+            assertEquals(1, page(g, TMEM_PUT_PAGE, pool, 2, SRC_GFN), "dup put is allowed while frozen");
+            assertEquals(RC_EFROZEN, page(g, TMEM_FLUSH_PAGE, pool, 1, 0), "flush while frozen");
+            assertEquals(0, page(g, TMEM_GET_PAGE, pool, 1, DST_GFN), "…but the flush was done");
+            assertEquals(0, page(g, TMEM_GET_PAGE, pool, 3, DST_GFN), "the refused put stored nothing");
+
+            assertEquals(0, sysctl(ts, XEN_SYSCTL_TMEM_OP_THAW, 0, d, 0, 0, 0), "THAW");
+            assertEquals(0, clientInfo(ts, d).flags() & 1, "frozen cleared");
+            assertEquals(1, page(g, TMEM_PUT_PAGE, pool, 3, SRC_GFN), "put after THAW");
+            assertEquals(1, page(g, TMEM_GET_PAGE, pool, 2, DST_GFN));
+            assertArrayEquals(dup, destination(g), "the dup put replaced the data");
+            assertEquals(-1, sysctl(ts, XEN_SYSCTL_TMEM_OP_FREEZE, 0, 0x7123, 0, 0, 0), "unknown client");
+            assertEquals(-1, sysctl(ts, XEN_SYSCTL_TMEM_OP_THAW, 0, 0x7123, 0, 0, 0), "unknown client");
+        }
+    }
+
+    @Test @DisplayName("GET_CLIENT_INFO (generic {1,16,0,0,0} without a client) / SET_CLIENT_INFO: version ≠ 1 -EOPNOTSUPP, maxpools > 16 -ERANGE, unknown client -ENOENT, weight set")
+    void clientInfo() throws Exception {
+        try (Toolstack ts = Toolstack.connect(target()); Guest g = Guest.create(ts, 32, 8).connect(target(), Wire.PROFILE_412)) {
+            int d = g.domid();
+            assertEquals(new Client(1, 16, 0, 0, 0), clientInfo(ts, d), "no client yet: the generic answer");
+            assertEquals(-XenErrno.ENOENT, setClientInfo(ts, d, new Client(1, 16, 0, 0, 3)), "no client yet");
+            assertEquals(0, newPool(g, PRIVATE, 0, 0));
+            assertEquals(1, newPool(g, PRIVATE, 0, 0));
+            Client c = clientInfo(ts, d);
+            assertEquals(1, c.version());
+            assertEquals(16, c.maxpools());
+            assertEquals(2, c.nrPools(), "nr_pools");
+            assertEquals(0, c.flags() & 1, "not frozen");
+            assertEquals(0, c.weight());
+
+            assertEquals(-XenErrno.EOPNOTSUPP, setClientInfo(ts, d, new Client(2, 16, 0, 0, 3)), "version 2");
+            assertEquals(-XenErrno.EOPNOTSUPP, setClientInfo(ts, d, new Client(0, 16, 0, 0, 3)), "version 0");
+            assertEquals(-XenErrno.ERANGE, setClientInfo(ts, d, new Client(1, 17, 0, 0, 3)), "maxpools 17");
+            assertEquals(0, clientInfo(ts, d).weight(), "refused calls changed nothing");
+            assertEquals(0, setClientInfo(ts, d, new Client(1, 16, 9, 1 /* frozen: ignored */, 3)));
+            Client after = clientInfo(ts, d);
+            assertEquals(3, after.weight(), "weight set");
+            assertEquals(2, after.nrPools(), "nr_pools is not settable");
+            assertEquals(0, after.flags() & 1, "frozen is not settable");
+            assertEquals(-XenErrno.ENOENT, setClientInfo(ts, 0x7123, new Client(1, 16, 0, 0, 3)), "unknown client");
+        }
+    }
+
+    @Test @DisplayName("GET_POOLS: 32-byte entries in slot order (flags.raw, id, n_pages, uuid); len checks -EINVAL / -E2BIG; QUERY_FREEABLE_MB ≥ 0")
+    void getPools() throws Exception {
+        try (Toolstack ts = Toolstack.connect(target()); Guest g = Guest.create(ts, 32, 8).connect(target(), Wire.PROFILE_412)) {
+            int d = g.domid();
+            Toolstack.Buf none = ts.alloc(POOL_INFO_SIZE);
+            assertEquals(-XenErrno.EINVAL, sysctl(ts, XEN_SYSCTL_TMEM_OP_GET_POOLS, 0, d, POOL_INFO_SIZE, 0, none.handle()), "no client");
+            assertEquals(0, newPool(g, PRIVATE, U0, U1));
+            assertEquals(1, newPool(g, poolFlags(true, false, TMEM_SPEC_VERSION), 7, 8));
+            assertEquals(2, newPool(g, PRIVATE, 0, 0));
+            assertEquals(1, tmem(g, TMEM_DESTROY_POOL, 2, null), "slot 2 freed again");
+            fillSource(g, 3);
+            for (int i = 0; i < 3; i++) assertEquals(1, page(g, TMEM_PUT_PAGE, 0, i, SRC_GFN));
+            assertEquals(1, page(g, TMEM_PUT_PAGE, 1, 0, SRC_GFN));
+
+            Toolstack.Buf b = ts.alloc(4L * POOL_INFO_SIZE);
+            b.seg().fill((byte) 0x77);
+            assertEquals(2, sysctl(ts, XEN_SYSCTL_TMEM_OP_GET_POOLS, 0, d, 4L * POOL_INFO_SIZE, 0, b.handle()), "entries written");
+            assertEquals(new PoolInfo(1 << 24, 0, 3, U0, U1), PoolInfo.read(b.seg(), 0), "ephemeral private pool");
+            assertEquals(new PoolInfo(1 | 1 << 24, 1, 1, 7, 8), PoolInfo.read(b.seg(), 1), "persistent pool");
+            assertEquals(0x7777_7777, b.seg().get(MappedFile.U32, 2L * POOL_INFO_SIZE), "nothing written past the entries");
+
+            Toolstack.Buf one = ts.alloc(POOL_INFO_SIZE);
+            assertEquals(1, sysctl(ts, XEN_SYSCTL_TMEM_OP_GET_POOLS, 0, d, POOL_INFO_SIZE, 0, one.handle()), "room for one");
+            assertEquals(0, PoolInfo.read(one.seg(), 0).id());
+            assertEquals(-XenErrno.EINVAL, sysctl(ts, XEN_SYSCTL_TMEM_OP_GET_POOLS, 0, d, 33, 0, b.handle()), "len not a multiple of 32");
+            assertEquals(-XenErrno.E2BIG, sysctl(ts, XEN_SYSCTL_TMEM_OP_GET_POOLS, 0, d, 17L * POOL_INFO_SIZE, 0, b.handle()), "17 entries");
+
+            long mb = sysctl(ts, XEN_SYSCTL_TMEM_OP_QUERY_FREEABLE_MB, 0, XEN_SYSCTL_TMEM_OP_ALL_CLIENTS, 0, 0, 0);
+            assertTrue(mb >= 0, "QUERY_FREEABLE_MB " + mb);
+        }
+    }
+}
