@@ -1,0 +1,160 @@
+package org.fallow.conformance.cases;
+
+import org.fallow.abi.Hypercalls;
+import org.fallow.abi.xen.DomctlConstants;
+import org.fallow.abi.xen.XenDomctl;
+import org.fallow.abi.xen.XenMemPagingOp;
+import org.fallow.conformance.Guest;
+import org.fallow.conformance.MappedFile;
+import org.fallow.conformance.RawConnection;
+import org.fallow.conformance.RawFrame;
+import org.fallow.conformance.Toolstack;
+import org.fallow.conformance.Wire;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+
+import static org.fallow.abi.xen.MemoryOpConstants.*;
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * A raw pager on the vm_event ring (xen-abi §5.2-§5.4, PROTOCOL §3.4, §5): the ring is {@code dom<D>.vmring}, which
+ * this case initialises by hand (SHARED_RING_INIT) and serves as the back end: it reads the 376-byte request at
+ * {@code 64 + (idx & 7) * 376}, preps the page from its arena and answers with a response + EVTCHN_SEND.
+ */
+@DisplayName("paging through the vm_event ring with a raw pager (xen-abi §5, PROTOCOL §3.4)")
+class PagingRingConformance extends CaseSupport {
+    private static final VarHandle RING_IDX = ValueLayout.JAVA_INT.withOrder(ByteOrder.LITTLE_ENDIAN).varHandle();
+    private static final int HVMOP_SET_PARAM = 0, HVM_PARAM_PAGING_RING_PFN = 27;
+    private static final int REQ_PROD = 0, REQ_EVENT = 4, RSP_PROD = 8, RSP_EVENT = 12, RING_HEADER = 64, ENTRY = 376;
+    private static final int VERSION = 4, REASON_MEM_PAGING = 3, FLAG_VCPU_PAUSED = 1;
+    private static final int RAM_RW = 0, RAM_PAGED = 10, RAM_PAGING_IN = 11;
+    private static final long RING_GFN = 40, GFN = 10;
+
+    private static long pagingOp(Toolstack ts, int op, int domid, long gfn, long buffer) throws Exception {
+        Toolstack.Buf b = ts.alloc(XenMemPagingOp.SIZE);
+        new XenMemPagingOp().wrap(b.seg(), 0).op(op).domain(domid).gfn(gfn).buffer(buffer);
+        return ts.hypercall(Hypercalls.MEMORY_OP, XENMEM_paging_op, b.handle());
+    }
+
+    private static long vmEvent(Toolstack ts, int domid, int op, XenDomctl out) throws Exception {
+        return ts.domctl(DomctlConstants.XEN_DOMCTL_vm_event_op, domid,
+                d -> d.vmEventOp().op(op).mode(DomctlConstants.XEN_DOMCTL_VM_EVENT_OP_PAGING), out);
+    }
+
+    private static int entry(long idx) { return RING_HEADER + (int) (idx & 7) * ENTRY; }
+
+    /** A vm_event_response_t (version, flags, reason, vcpu_id, u.mem_paging.gfn) at response index {@code idx}. */
+    private static void putResponse(MemorySegment ring, int idx, int version, int vcpu, long gfn) {
+        MemorySegment e = ring.asSlice(entry(idx), ENTRY);
+        e.fill((byte) 0);
+        e.set(MappedFile.U32, 0, version);
+        e.set(MappedFile.U32, 4, FLAG_VCPU_PAUSED);
+        e.set(MappedFile.U32, 8, REASON_MEM_PAGING);
+        e.set(MappedFile.U32, 12, vcpu);
+        e.set(MappedFile.U64, 24, gfn);
+        RING_IDX.setRelease(ring, (long) RSP_PROD, idx + 1); // RING_PUSH_RESPONSES
+    }
+
+    private static void notify(Toolstack ts, int port) throws Exception {
+        byte[] p = new byte[8];
+        java.nio.ByteBuffer.wrap(p).order(ByteOrder.LITTLE_ENDIAN).putInt(port);
+        ts.connection().send(Wire.EVTCHN_SEND, 900 + port, p);
+    }
+
+    @Test @DisplayName("evicted gfn touched: request v4/reason 3/VCPU_PAUSED/p2mt 10 in the ring; prep + response v4 → FAULT_DONE 0 with the page back; a v3 response is dropped")
+    void pageInThroughTheRing() throws Exception {
+        try (Toolstack ts = Toolstack.connect(target()); Guest g = Guest.create(ts, 64, 32)) {
+            int d = g.domid();
+            assertEquals(1, ts.populate(d, RING_GFN, 1), "ring gfn");
+            Toolstack.Buf hp = ts.alloc(16);
+            hp.seg().set(MappedFile.U16, 0, (short) d);
+            hp.seg().set(MappedFile.U32, 4, HVM_PARAM_PAGING_RING_PFN);
+            hp.seg().set(MappedFile.U64, 8, RING_GFN);
+            assertEquals(0, ts.hypercall(Hypercalls.HVM_OP, HVMOP_SET_PARAM, hp.handle()), "HVM_PARAM_PAGING_RING_PFN");
+            XenDomctl en = new XenDomctl();
+            assertEquals(0, vmEvent(ts, d, DomctlConstants.XEN_VM_EVENT_ENABLE, en), "ENABLE");
+            int port = (int) en.vmEventOp().port();
+
+            Path runDir = ts.runDir(target());
+            try (MappedFile vmring = MappedFile.open(runDir.resolve("dom" + d + ".vmring"));
+                 MappedFile pagerView = MappedFile.open(runDir.resolve("dom" + d + ".mem"))) {
+                MemorySegment ring = vmring.segment();
+                assertEquals(4096, ring.byteSize(), "dom<D>.vmring is one page");
+                // SHARED_RING_INIT + BACK_RING_INIT (rsp_prod_pvt = req_cons = 0)
+                ring.asSlice(16, 48).fill((byte) 0);
+                RING_IDX.setRelease(ring, (long) REQ_PROD, 0);
+                RING_IDX.setRelease(ring, (long) RSP_PROD, 0);
+                RING_IDX.setRelease(ring, (long) REQ_EVENT, 1);
+                RING_IDX.setRelease(ring, (long) RSP_EVENT, 1);
+
+                g.connect(target(), Wire.PROFILE_412);
+                MemorySegment page = g.page(GFN);
+                for (int i = 0; i < Guest.PAGE; i++) page.set(ValueLayout.JAVA_BYTE, i, (byte) (i * 7 + 3));
+                assertEquals(0, pagingOp(ts, XENMEM_paging_op_nominate, d, GFN, 0), "nominate");
+                byte[] evicted = pagerView.segment().asSlice(GFN * Guest.PAGE, Guest.PAGE).toArray(ValueLayout.JAVA_BYTE);
+                assertEquals(0, pagingOp(ts, XENMEM_paging_op_evict, d, GFN, 0), "evict");
+                assertEquals(RAM_PAGED, g.p2mEntry(GFN) & 0xFF, "ram_paged");
+
+                RawConnection gc = g.connection();
+                long faultId = g.nextRequestId();
+                gc.send(Wire.MEM_FAULT, faultId, Wire.memFault(GFN, 1, 0));
+
+                RawFrame kick = ts.connection().read();
+                assertEquals(Wire.EVTCHN_SEND, kick.type(), () -> "pager notified: " + kick);
+                assertEquals(0, kick.requestId(), "unsolicited");
+                assertEquals(8, kick.payload().length);
+                assertEquals(port, kick.payloadI32(0), "the ENABLE port");
+
+                assertEquals(1, (int) RING_IDX.getAcquire(ring, (long) REQ_PROD), "one request pushed");
+                MemorySegment req = ring.asSlice(entry(0), ENTRY);
+                assertEquals(VERSION, req.get(MappedFile.U32, 0), "request version");
+                assertEquals(FLAG_VCPU_PAUSED, req.get(MappedFile.U32, 4), "flags: VCPU_PAUSED (not FOREIGN)");
+                assertEquals(REASON_MEM_PAGING, req.get(MappedFile.U32, 8), "reason MEM_PAGING");
+                assertEquals(0, req.get(MappedFile.U32, 12), "vcpu_id of the MEM_FAULT");
+                assertEquals(0, req.get(MappedFile.U16, 16), "altp2m_idx");
+                assertEquals(GFN, req.get(MappedFile.U64, 24), "u.mem_paging.gfn");
+                assertEquals(RAM_PAGED, req.get(MappedFile.U32, 32), "u.mem_paging.p2mt: the old type, ram_paged");
+                assertEquals(0, req.get(MappedFile.U32, 36), "u.mem_paging.flags");
+                assertArrayEquals(new byte[ENTRY - 56], req.asSlice(56).toArray(ValueLayout.JAVA_BYTE), "data union zeroed");
+                assertEquals(RAM_PAGING_IN, g.p2mEntry(GFN) & 0xFF, "populate set ram_paging_in");
+                RING_IDX.setRelease(ring, (long) REQ_EVENT, 2); // req_cons = 1
+
+                Toolstack.Buf buf = ts.allocPage();
+                buf.seg().copyFrom(MemorySegment.ofArray(evicted));
+                assertEquals(0, pagingOp(ts, XENMEM_paging_op_prep, d, GFN, buf.handle()), "prep from the pager's arena");
+                assertEquals(RAM_RW, g.p2mEntry(GFN) & 0xFF, "prep alone makes the page ram_rw");
+
+                // version 3: dropped, the vCPU stays paused
+                putResponse(ring, 0, 3, 0, GFN);
+                notify(ts, port);
+                assertEquals(0, vmEvent(ts, d, DomctlConstants.XEN_VM_EVENT_RESUME, null), "RESUME (after the kick)");
+                assertEquals(2, (int) RING_IDX.getAcquire(ring, (long) RSP_EVENT), "the v3 response was consumed (rsp_event = rsp_cons + 1)");
+                long probe = g.nextRequestId();
+                gc.send(Wire.HYPERCALL, probe, Wire.hypercall(63));
+                RawFrame next = gc.read();
+                assertEquals(Wire.HYPERCALL_RET, next.type(), () -> "no FAULT_DONE for a v3 response, got " + next);
+                assertEquals(probe, next.requestId());
+
+                putResponse(ring, 1, VERSION, 0, GFN);
+                notify(ts, port);
+                RawFrame done = gc.read();
+                assertEquals(Wire.FAULT_DONE, done.type(), done::toString);
+                assertEquals(faultId, done.requestId(), "FAULT_DONE request_id");
+                assertEquals(0, done.status(), "FAULT_DONE 0: retry the access");
+                assertEquals(3, (int) RING_IDX.getAcquire(ring, (long) RSP_EVENT), "rsp_event = rsp_cons + 1");
+                assertEquals(RAM_RW, g.p2mEntry(GFN) & 0xFF);
+                assertArrayEquals(evicted, g.page(GFN).toArray(ValueLayout.JAVA_BYTE), "the page bytes are those evicted");
+                XenDomctl info = new XenDomctl();
+                assertEquals(0, ts.domctl(DomctlConstants.XEN_DOMCTL_getdomaininfo, d, null, info));
+                assertEquals(0, info.getdomaininfo().pagedPages(), "paged_pages back to 0");
+            }
+            assertEquals(0, vmEvent(ts, d, DomctlConstants.XEN_VM_EVENT_DISABLE, null));
+        }
+    }
+}
