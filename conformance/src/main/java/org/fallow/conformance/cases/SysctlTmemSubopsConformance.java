@@ -136,8 +136,31 @@ class SysctlTmemSubopsConformance extends CaseSupport {
             assertEquals(-XenErrno.EINVAL, sysctl(ts, XEN_SYSCTL_TMEM_OP_GET_POOLS, 0, d, 33, 0, b.handle()), "len not a multiple of 32");
             assertEquals(-XenErrno.E2BIG, sysctl(ts, XEN_SYSCTL_TMEM_OP_GET_POOLS, 0, d, 17L * POOL_INFO_SIZE, 0, b.handle()), "17 entries");
 
+            assertEquals(0, sysctl(ts, XEN_SYSCTL_TMEM_OP_GET_POOLS, 0, d, 0, 0, b.handle()),
+                    "len 0 (Fallow: DEVIATIONS.md tmem 'GET_POOLS with len 0 writes nothing')");
+
             long mb = sysctl(ts, XEN_SYSCTL_TMEM_OP_QUERY_FREEABLE_MB, 0, XEN_SYSCTL_TMEM_OP_ALL_CLIENTS, 0, 0, 0);
             assertTrue(mb >= 0, "QUERY_FREEABLE_MB " + mb);
+        }
+    }
+
+    @Test @DisplayName("DESTROY (subop 3) destroys the client's pools and keeps the client (Fallow: DEVIATIONS.md tmem 'DESTROY destroys the client's pools'; Xen 4.12 thaws)")
+    void destroy() throws Exception {
+        try (Toolstack ts = Toolstack.connect(target()); Guest g = Guest.create(ts, 32, 8).connect(target(), Wire.PROFILE_412)) {
+            int d = g.domid();
+            assertEquals(0, newPool(g, PRIVATE, 0, 0));
+            assertEquals(1, newPool(g, poolFlags(true, false, TMEM_SPEC_VERSION), 0, 0));
+            fillSource(g, 4);
+            assertEquals(1, page(g, TMEM_PUT_PAGE, 1, 5, SRC_GFN));
+            assertEquals(0, sysctl(ts, XEN_SYSCTL_TMEM_OP_FREEZE, 0, d, 0, 0, 0));
+            assertEquals(0, sysctl(ts, XEN_SYSCTL_TMEM_OP_DESTROY, 0, d, 0, 0, 0), "DESTROY");
+            assertEquals(-XenErrno.ENODEV, page(g, TMEM_GET_PAGE, 1, 5, DST_GFN), "the pools are gone");
+            Client c = clientInfo(ts, d);
+            assertEquals(0, c.nrPools(), "nr_pools");
+            assertEquals(1, c.flags() & 1, "frozen left alone");
+            assertEquals(-1, sysctl(ts, XEN_SYSCTL_TMEM_OP_DESTROY, 0, 0x7123, 0, 0, 0), "unknown client");
+            assertEquals(0, sysctl(ts, XEN_SYSCTL_TMEM_OP_THAW, 0, d, 0, 0, 0), "the client still exists");
+            assertEquals(0, newPool(g, PRIVATE, 0, 0), "and may create pools again");
         }
     }
 }

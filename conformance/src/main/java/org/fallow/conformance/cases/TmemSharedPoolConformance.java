@@ -72,6 +72,28 @@ class TmemSharedPoolConformance extends CaseSupport {
         }
     }
 
+    @Test @DisplayName("a sharer leaving flushes the objects it last put (Fallow: DEVIATIONS.md tmem 'last_client of a shared-pool object is the domain that put or got it')")
+    void leavingSharerFlushesItsObjects() throws Exception {
+        long u0 = 0x5EED_0000_0000_0001L, u1 = 0x5EED_0000_0000_0002L;
+        try (Toolstack ts = Toolstack.connect(target());
+             Guest a = Guest.create(ts, 32, 8).connect(target(), Wire.PROFILE_412);
+             Guest b = Guest.create(ts, 32, 8).connect(target(), Wire.PROFILE_412)) {
+            assertEquals(1, setAuth(ts, a.domid(), u0, u1, true));
+            assertEquals(1, setAuth(ts, b.domid(), u0, u1, true));
+            assertEquals(0, newPool(a, SHARED, u0, u1), "a creates (and owns) the pool");
+            assertEquals(0, newPool(b, SHARED, u0, u1), "b joins");
+            fillSource(a, 1);
+            assertEquals(1, page(a, TMEM_PUT_PAGE, 0, 1, SRC_GFN), "a's object");
+            fillSource(b, 2);
+            assertEquals(1, tmem(b, TMEM_PUT_PAGE, 0, op -> op.genOid(0, 99).genIndex(2).genCmfn(SRC_GFN)), "b's object (another oid)");
+            assertEquals(2, onlyPool(ts, a.domid()).nPages());
+            assertEquals(1, tmem(b, TMEM_DESTROY_POOL, 0, null), "b leaves");
+            assertEquals(1, onlyPool(ts, a.domid()).nPages(), "the object b put went with b");
+            assertEquals(0, tmem(a, TMEM_GET_PAGE, 0, op -> op.genOid(0, 99).genIndex(2).genCmfn(DST_GFN)), "b's page is gone");
+            assertEquals(1, page(a, TMEM_GET_PAGE, 0, 1, DST_GFN), "a's page stays");
+        }
+    }
+
     @Test @DisplayName("SET_AUTH 0 removes the uuid: a later shared NEW_POOL gets a private pool; removing an unknown uuid returns the count 1")
     void revokedAuthorisationGivesAPrivatePool() throws Exception {
         try (Toolstack ts = Toolstack.connect(target());
