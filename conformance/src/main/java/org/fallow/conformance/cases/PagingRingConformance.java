@@ -4,6 +4,7 @@ import org.fallow.abi.Hypercalls;
 import org.fallow.abi.xen.DomctlConstants;
 import org.fallow.abi.xen.XenDomctl;
 import org.fallow.abi.xen.XenMemPagingOp;
+import org.fallow.abi.xen.XenMemoryReservation;
 import org.fallow.conformance.Guest;
 import org.fallow.conformance.MappedFile;
 import org.fallow.conformance.RawConnection;
@@ -33,7 +34,8 @@ class PagingRingConformance extends CaseSupport {
     private static final int HVMOP_SET_PARAM = 0, HVM_PARAM_PAGING_RING_PFN = 27;
     private static final int REQ_PROD = 0, REQ_EVENT = 4, RSP_PROD = 8, RSP_EVENT = 12, RING_HEADER = 64, ENTRY = 376;
     private static final int VERSION = 4, REASON_MEM_PAGING = 3, FLAG_VCPU_PAUSED = 1;
-    private static final int RAM_RW = 0, RAM_PAGED = 10, RAM_PAGING_IN = 11;
+    private static final int RAM_RW = 0, RAM_PAGING_OUT = 9, RAM_PAGED = 10, RAM_PAGING_IN = 11;
+    private static final int MEM_PAGING_DROP_PAGE = 1, MEM_PAGING_EVICT_FAIL = 2;
     private static final long RING_GFN = 40, GFN = 10;
 
     private static long pagingOp(Toolstack ts, int op, int domid, long gfn, long buffer) throws Exception {
@@ -65,6 +67,101 @@ class PagingRingConformance extends CaseSupport {
         byte[] p = new byte[8];
         java.nio.ByteBuffer.wrap(p).order(ByteOrder.LITTLE_ENDIAN).putInt(port);
         ts.connection().send(Wire.EVTCHN_SEND, 900 + port, p);
+    }
+
+    /** param 27 → RING_GFN, ENABLE; returns the port. */
+    private static int enablePaging(Toolstack ts, int d) throws Exception {
+        assertEquals(1, ts.populate(d, RING_GFN, 1), "ring gfn");
+        Toolstack.Buf hp = ts.alloc(16);
+        hp.seg().set(MappedFile.U16, 0, (short) d);
+        hp.seg().set(MappedFile.U32, 4, HVM_PARAM_PAGING_RING_PFN);
+        hp.seg().set(MappedFile.U64, 8, RING_GFN);
+        assertEquals(0, ts.hypercall(Hypercalls.HVM_OP, HVMOP_SET_PARAM, hp.handle()), "HVM_PARAM_PAGING_RING_PFN");
+        XenDomctl en = new XenDomctl();
+        assertEquals(0, vmEvent(ts, d, DomctlConstants.XEN_VM_EVENT_ENABLE, en), "ENABLE");
+        return (int) en.vmEventOp().port();
+    }
+
+    /** SHARED_RING_INIT on the mapped page (+ BACK_RING_INIT: rsp_prod_pvt = req_cons = 0, kept by the case). */
+    private static void sharedRingInit(MemorySegment ring) {
+        ring.asSlice(16, 48).fill((byte) 0);
+        RING_IDX.setRelease(ring, (long) REQ_PROD, 0);
+        RING_IDX.setRelease(ring, (long) RSP_PROD, 0);
+        RING_IDX.setRelease(ring, (long) REQ_EVENT, 1);
+        RING_IDX.setRelease(ring, (long) RSP_EVENT, 1);
+    }
+
+    private static RawFrame expectKick(Toolstack ts, int port) throws Exception {
+        RawFrame kick = ts.connection().read();
+        assertEquals(Wire.EVTCHN_SEND, kick.type(), () -> "pager notified: " + kick);
+        assertEquals(0, kick.requestId(), "unsolicited");
+        assertEquals(port, kick.payloadI32(0), "the ENABLE port");
+        return kick;
+    }
+
+    @Test @DisplayName("nominated gfn touched: request p2mt 9 (ram_paging_out), EVICT_FAIL, evict -EBUSY, response → ram_rw with the frame kept; the guest's decrease_reservation of a paged gfn: DROP_PAGE request (flags 0, p2mt 0)")
+    void evictFailAndDropPage() throws Exception {
+        try (Toolstack ts = Toolstack.connect(target()); Guest g = Guest.create(ts, 64, 32)) {
+            int d = g.domid();
+            int port = enablePaging(ts, d);
+            try (MappedFile vmring = MappedFile.open(ts.runDir(target()).resolve("dom" + d + ".vmring"))) {
+                MemorySegment ring = vmring.segment();
+                sharedRingInit(ring);
+                g.connect(target(), Wire.PROFILE_412);
+                long touched = 12, dropped = 13;
+                g.page(touched).fill((byte) 0x3C);
+                assertEquals(0, pagingOp(ts, XENMEM_paging_op_nominate, d, touched, 0));
+                RawConnection gc = g.connection();
+                long faultId = g.nextRequestId();
+                gc.send(Wire.MEM_FAULT, faultId, Wire.memFault(touched, 2, 0));
+                expectKick(ts, port);
+                assertEquals(1, (int) RING_IDX.getAcquire(ring, (long) REQ_PROD));
+                MemorySegment req = ring.asSlice(entry(0), ENTRY);
+                assertEquals(VERSION, req.get(MappedFile.U32, 0));
+                assertEquals(FLAG_VCPU_PAUSED, req.get(MappedFile.U32, 4));
+                assertEquals(REASON_MEM_PAGING, req.get(MappedFile.U32, 8));
+                assertEquals(touched, req.get(MappedFile.U64, 24));
+                assertEquals(RAM_PAGING_OUT, req.get(MappedFile.U32, 32), "p2mt: ram_paging_out");
+                assertEquals(MEM_PAGING_EVICT_FAIL, req.get(MappedFile.U32, 36), "u.mem_paging.flags EVICT_FAIL");
+                assertEquals(RAM_PAGING_IN, g.p2mEntry(touched) & 0xFF);
+                assertEquals(-16 /* -EBUSY */, pagingOp(ts, XENMEM_paging_op_evict, d, touched, 0), "evict after the touch");
+                RING_IDX.setRelease(ring, (long) REQ_EVENT, 2);
+                putResponse(ring, 0, VERSION, 0, touched);
+                notify(ts, port);
+                RawFrame done = gc.read();
+                assertEquals(Wire.FAULT_DONE, done.type(), done::toString);
+                assertEquals(faultId, done.requestId());
+                assertEquals(0, done.status());
+                assertEquals(RAM_RW, g.p2mEntry(touched) & 0xFF, "resume: paging_in with a frame → ram_rw");
+                byte[] expect = new byte[Guest.PAGE];
+                java.util.Arrays.fill(expect, (byte) 0x3C);
+                assertArrayEquals(expect, g.page(touched).toArray(ValueLayout.JAVA_BYTE), "frame kept");
+
+                assertEquals(0, pagingOp(ts, XENMEM_paging_op_nominate, d, dropped, 0));
+                assertEquals(0, pagingOp(ts, XENMEM_paging_op_evict, d, dropped, 0));
+                // the guest's own decrease_reservation: xen_memory_reservation at gfn 4, extent list at gfn 4 + 256
+                MemorySegment r = g.page(4);
+                r.fill((byte) 0);
+                r.set(MappedFile.U64, 256, dropped);
+                new XenMemoryReservation().wrap(r, 0).extentStart(Guest.gpa(4, 256)).nrExtents(1).extentOrder(0)
+                        .memFlags(0).domid(Hypercalls.DOMID_SELF);
+                assertEquals(1, g.hypercall(Hypercalls.MEMORY_OP, XENMEM_decrease_reservation, Guest.gpa(4, 0)), "one extent freed");
+                expectKick(ts, port);
+                assertEquals(2, (int) RING_IDX.getAcquire(ring, (long) REQ_PROD));
+                MemorySegment drop = ring.asSlice(entry(1), ENTRY);
+                assertEquals(VERSION, drop.get(MappedFile.U32, 0));
+                assertEquals(0, drop.get(MappedFile.U32, 4), "flags: not paused, not foreign (the guest freed its own gfn)");
+                assertEquals(REASON_MEM_PAGING, drop.get(MappedFile.U32, 8));
+                assertEquals(0, drop.get(MappedFile.U32, 12), "vcpu_id 0");
+                assertEquals(dropped, drop.get(MappedFile.U64, 24));
+                assertEquals(0, drop.get(MappedFile.U32, 32), "p2mt 0 (Xen sets only reason, gfn, flags)");
+                assertEquals(MEM_PAGING_DROP_PAGE, drop.get(MappedFile.U32, 36), "u.mem_paging.flags DROP_PAGE");
+                assertEquals(1, g.p2mEntry(dropped) & 0xFF, "the gfn is invalid");
+                XenDomctl info = new XenDomctl();
+                assertEquals(0, ts.domctl(DomctlConstants.XEN_DOMCTL_getdomaininfo, d, null, info));
+                assertEquals(0, info.getdomaininfo().pagedPages(), "paged_pages");
+            }
+        }
     }
 
     @Test @DisplayName("evicted gfn touched: request v4/reason 3/VCPU_PAUSED/p2mt 10 in the ring; prep + response v4 → FAULT_DONE 0 with the page back; a v3 response is dropped")

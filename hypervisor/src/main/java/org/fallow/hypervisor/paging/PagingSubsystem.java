@@ -361,7 +361,8 @@ public final class PagingSubsystem implements DomainLifecycle {
         PagingDomain pd = d.part(PagingDomain.class);
         if (pd == null || pd.ring == null) return;
         int pf = MemPagingEvent.MEM_PAGING_DROP_PAGE | (oldType == P2M_PAGING_OUT ? MemPagingEvent.MEM_PAGING_EVICT_FAIL : 0);
-        send(d, pd, new PagingRequest(gfn, oldType, 0, 0, pf));
+        // Xen's request is a designated initializer setting only reason, gfn and flags: p2mt stays 0, vcpu_id 0.
+        send(d, pd, new PagingRequest(gfn, 0, 0, 0, pf));
     }
 
     // -------------------------------------------------------------------------------------- memory_op 20

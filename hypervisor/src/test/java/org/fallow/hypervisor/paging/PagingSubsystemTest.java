@@ -297,6 +297,8 @@ class PagingSubsystemTest {
         assertEquals(40, ev.gfn());
         assertEquals(MemPagingEvent.MEM_PAGING_DROP_PAGE, ev.pagingFlags());
         assertEquals(0, ev.flags() & MemPagingEvent.FLAG_VCPU_PAUSED);
+        assertEquals(0, ev.p2mt(), "Xen's drop-page request leaves p2mt 0");
+        assertEquals(0, ev.vcpuId());
     }
 
     @Test void version7RingHas400ByteEntriesAndWantsVersion7Responses() throws Exception {
