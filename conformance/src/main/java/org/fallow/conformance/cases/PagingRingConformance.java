@@ -33,7 +33,7 @@ class PagingRingConformance extends CaseSupport {
     private static final VarHandle RING_IDX = ValueLayout.JAVA_INT.withOrder(ByteOrder.LITTLE_ENDIAN).varHandle();
     private static final int HVMOP_SET_PARAM = 0, HVM_PARAM_PAGING_RING_PFN = 27;
     private static final int REQ_PROD = 0, REQ_EVENT = 4, RSP_PROD = 8, RSP_EVENT = 12, RING_HEADER = 64, ENTRY = 376;
-    private static final int VERSION = 4, REASON_MEM_PAGING = 3, FLAG_VCPU_PAUSED = 1;
+    private static final int VERSION = 4, REASON_MEM_PAGING = 3, FLAG_VCPU_PAUSED = 1, FLAG_FOREIGN = 2;
     private static final int RAM_RW = 0, RAM_PAGING_OUT = 9, RAM_PAGED = 10, RAM_PAGING_IN = 11;
     private static final int MEM_PAGING_DROP_PAGE = 1, MEM_PAGING_EVICT_FAIL = 2;
     private static final long RING_GFN = 40, GFN = 10;
@@ -99,7 +99,7 @@ class PagingRingConformance extends CaseSupport {
         return kick;
     }
 
-    @Test @DisplayName("nominated gfn touched: request p2mt 9 (ram_paging_out), EVICT_FAIL, evict -EBUSY, response → ram_rw with the frame kept; the guest's decrease_reservation of a paged gfn: DROP_PAGE request (flags 0, p2mt 0)")
+    @Test @DisplayName("nominated gfn touched: request p2mt 9 (ram_paging_out), EVICT_FAIL, evict -EBUSY, response → ram_rw with the frame kept; the guest's decrease_reservation of a paged gfn: DROP_PAGE request (flags 0, p2mt 0); the toolstack's: flags FOREIGN")
     void evictFailAndDropPage() throws Exception {
         try (Toolstack ts = Toolstack.connect(target()); Guest g = Guest.create(ts, 64, 32)) {
             int d = g.domid();
@@ -157,6 +157,18 @@ class PagingRingConformance extends CaseSupport {
                 assertEquals(0, drop.get(MappedFile.U32, 32), "p2mt 0 (Xen sets only reason, gfn, flags)");
                 assertEquals(MEM_PAGING_DROP_PAGE, drop.get(MappedFile.U32, 36), "u.mem_paging.flags DROP_PAGE");
                 assertEquals(1, g.p2mEntry(dropped) & 0xFF, "the gfn is invalid");
+
+                long foreignDrop = 14;
+                assertEquals(0, pagingOp(ts, XENMEM_paging_op_nominate, d, foreignDrop, 0));
+                assertEquals(0, pagingOp(ts, XENMEM_paging_op_evict, d, foreignDrop, 0));
+                assertEquals(1, ts.reservation(XENMEM_decrease_reservation, d, foreignDrop, 1, 0), "the toolstack frees it");
+                // placed before the HYPERCALL_RET (the kick it sends is skipped as unsolicited)
+                assertEquals(3, (int) RING_IDX.getAcquire(ring, (long) REQ_PROD));
+                MemorySegment fdrop = ring.asSlice(entry(2), ENTRY);
+                assertEquals(FLAG_FOREIGN, fdrop.get(MappedFile.U32, 4), "flags: FOREIGN (the producer is not the target)");
+                assertEquals(foreignDrop, fdrop.get(MappedFile.U64, 24));
+                assertEquals(0, fdrop.get(MappedFile.U32, 32), "p2mt 0");
+                assertEquals(MEM_PAGING_DROP_PAGE, fdrop.get(MappedFile.U32, 36));
                 XenDomctl info = new XenDomctl();
                 assertEquals(0, ts.domctl(DomctlConstants.XEN_DOMCTL_getdomaininfo, d, null, info));
                 assertEquals(0, info.getdomaininfo().pagedPages(), "paged_pages");
