@@ -52,7 +52,7 @@ class SysctlTmemSubopsConformance extends CaseSupport {
         return sysctl(ts, XEN_SYSCTL_TMEM_OP_SET_CLIENT_INFO, 0, cli, 0, 0, b.handle());
     }
 
-    @Test @DisplayName("FREEZE: a new PUT -RC_EFROZEN (-1000), a dup PUT 1, FLUSH_PAGE -RC_EFROZEN after flushing; THAW: PUT 1 again; unknown client -1")
+    @Test @DisplayName("FREEZE: a new PUT -EFROZEN (-1000), a dup PUT 1, FLUSH_PAGE / FLUSH_OBJECT -EFROZEN after flushing; THAW: PUT 1 again; unknown client -1")
     void freezeThaw() throws Exception {
         try (Toolstack ts = Toolstack.connect(target()); Guest g = Guest.create(ts, 32, 8).connect(target(), Wire.PROFILE_412)) {
             int d = g.domid();
@@ -70,14 +70,67 @@ class SysctlTmemSubopsConformance extends CaseSupport {
             assertEquals(RC_EFROZEN, page(g, TMEM_FLUSH_PAGE, pool, 1, 0), "flush while frozen");
             assertEquals(0, page(g, TMEM_GET_PAGE, pool, 1, DST_GFN), "…but the flush was done");
             assertEquals(0, page(g, TMEM_GET_PAGE, pool, 3, DST_GFN), "the refused put stored nothing");
+            assertEquals(1, page(g, TMEM_GET_PAGE, pool, 2, DST_GFN), "get while frozen (exclusive: removes it)");
+            assertArrayEquals(dup, destination(g), "the dup put replaced the data");
 
             assertEquals(0, sysctl(ts, XEN_SYSCTL_TMEM_OP_THAW, 0, d, 0, 0, 0), "THAW");
             assertEquals(0, clientInfo(ts, d).flags() & 1, "frozen cleared");
             assertEquals(1, page(g, TMEM_PUT_PAGE, pool, 3, SRC_GFN), "put after THAW");
-            assertEquals(1, page(g, TMEM_GET_PAGE, pool, 2, DST_GFN));
-            assertArrayEquals(dup, destination(g), "the dup put replaced the data");
+            assertEquals(1, page(g, TMEM_PUT_PAGE, pool, 4, SRC_GFN));
+            assertEquals(0, sysctl(ts, XEN_SYSCTL_TMEM_OP_FREEZE, 0, d, 0, 0, 0));
+            assertEquals(RC_EFROZEN, page(g, TMEM_FLUSH_OBJECT, pool, 0, 0), "flush object while frozen");
+            assertEquals(RC_EEMPTY, page(g, TMEM_GET_PAGE, pool, 3, DST_GFN), "…done: the pool is empty");
+            assertEquals(0, sysctl(ts, XEN_SYSCTL_TMEM_OP_THAW, 0, d, 0, 0, 0));
             assertEquals(-1, sysctl(ts, XEN_SYSCTL_TMEM_OP_FREEZE, 0, 0x7123, 0, 0, 0), "unknown client");
             assertEquals(-1, sysctl(ts, XEN_SYSCTL_TMEM_OP_THAW, 0, 0x7123, 0, 0, 0), "unknown client");
+        }
+    }
+
+    @Test @DisplayName("FLUSH (subop 2): one client -1, all clients returns kB ≥ 0 (a multiple of 4)")
+    void flush() throws Exception {
+        try (Toolstack ts = Toolstack.connect(target()); Guest g = Guest.create(ts, 32, 8).connect(target(), Wire.PROFILE_412)) {
+            assertEquals(0, newPool(g, PRIVATE, 0, 0));
+            assertEquals(-1, sysctl(ts, XEN_SYSCTL_TMEM_OP_FLUSH, 0, g.domid(), 0, 64, 0), "only cli_id 0xFFFF");
+            long kb = sysctl(ts, XEN_SYSCTL_TMEM_OP_FLUSH, 0, XEN_SYSCTL_TMEM_OP_ALL_CLIENTS, 0, 64, 0);
+            assertTrue(kb >= 0 && kb % 4 == 0, "kB " + kb);
+        }
+    }
+
+    @Test @DisplayName("SAVE_BEGIN (-ENOENT without pools; freezes) / SAVE_END (restores frozen); RESTORE_BEGIN 0 then -EEXIST; SET_POOLS creates at the slot and returns the last id")
+    void saveRestoreBookkeeping() throws Exception {
+        try (Toolstack ts = Toolstack.connect(target());
+             Guest g = Guest.create(ts, 32, 8).connect(target(), Wire.PROFILE_412);
+             Guest r = Guest.create(ts, 32, 8).connect(target(), Wire.PROFILE_412)) {
+            int d = g.domid();
+            assertEquals(-XenErrno.ENOENT, sysctl(ts, XEN_SYSCTL_TMEM_OP_SAVE_BEGIN, 0, d, 0, 0, 0), "no client");
+            assertEquals(-XenErrno.ENOENT, sysctl(ts, XEN_SYSCTL_TMEM_OP_SAVE_END, 0, d, 0, 0, 0), "no client");
+            assertEquals(0, newPool(g, PRIVATE, 0, 0));
+            assertEquals(0, sysctl(ts, XEN_SYSCTL_TMEM_OP_SAVE_BEGIN, 0, d, 0, 0, 0), "SAVE_BEGIN");
+            assertEquals(1, clientInfo(ts, d).flags() & 1, "frozen while saving");
+            fillSource(g, 6);
+            assertEquals(RC_EFROZEN, page(g, TMEM_PUT_PAGE, 0, 1, SRC_GFN));
+            assertEquals(0, sysctl(ts, XEN_SYSCTL_TMEM_OP_SAVE_END, 0, d, 0, 0, 0), "SAVE_END");
+            assertEquals(0, clientInfo(ts, d).flags() & 1, "frozen state restored");
+            assertEquals(-XenErrno.EEXIST, sysctl(ts, XEN_SYSCTL_TMEM_OP_RESTORE_BEGIN, 0, d, 0, 0, 0), "client exists");
+
+            int rd = r.domid();
+            assertEquals(0, sysctl(ts, XEN_SYSCTL_TMEM_OP_RESTORE_BEGIN, 0, rd, 0, 0, 0), "RESTORE_BEGIN");
+            assertEquals(-XenErrno.EEXIST, sysctl(ts, XEN_SYSCTL_TMEM_OP_RESTORE_BEGIN, 0, rd, 0, 0, 0));
+            Toolstack.Buf b = ts.alloc(2L * POOL_INFO_SIZE);
+            new PoolInfo(1 << 24, 3, 0, U0, U1).write(b.seg(), 0);
+            new PoolInfo(1 | 1 << 24, 5, 0, 0, 0).write(b.seg(), 1);
+            assertEquals(5, sysctl(ts, XEN_SYSCTL_TMEM_OP_SET_POOLS, 0, rd, 2L * POOL_INFO_SIZE, 0, b.handle()),
+                    "rc ?: i: the last created pool id");
+            Toolstack.Buf out = ts.alloc(4L * POOL_INFO_SIZE);
+            assertEquals(2, sysctl(ts, XEN_SYSCTL_TMEM_OP_GET_POOLS, 0, rd, 4L * POOL_INFO_SIZE, 0, out.handle()));
+            assertEquals(new PoolInfo(1 << 24, 3, 0, U0, U1), PoolInfo.read(out.seg(), 0));
+            assertEquals(new PoolInfo(1 | 1 << 24, 5, 0, 0, 0), PoolInfo.read(out.seg(), 1));
+            assertEquals(1, page(r, TMEM_PUT_PAGE, 5, 0, SRC_GFN), "the guest uses its restored persistent pool 5");
+            Toolstack.Buf bad = ts.alloc(POOL_INFO_SIZE);
+            new PoolInfo(1 << 24, 7, 1, 0, 0).write(bad.seg(), 0);
+            assertEquals(-XenErrno.EINVAL, sysctl(ts, XEN_SYSCTL_TMEM_OP_SET_POOLS, 0, rd, POOL_INFO_SIZE, 0, bad.handle()), "n_pages ≠ 0");
+            new PoolInfo(1 << 24, 3, 0, 0, 0).write(bad.seg(), 0);
+            assertEquals(-XenErrno.EPERM, sysctl(ts, XEN_SYSCTL_TMEM_OP_SET_POOLS, 0, rd, POOL_INFO_SIZE, 0, bad.handle()), "slot 3 is taken");
         }
     }
 
