@@ -216,4 +216,78 @@ class SysctlTmemSubopsConformance extends CaseSupport {
             assertEquals(0, newPool(g, PRIVATE, 0, 0), "and may create pools again");
         }
     }
+
+    /** A sysctl tmem_op with the oid fields set (RESTORE_PUT_PAGE / RESTORE_FLUSH_PAGE: index = arg). */
+    private static long sysctlOid(Toolstack ts, int subop, int poolId, int cli, long len, int arg, long buf) throws Exception {
+        Toolstack.Buf s = ts.alloc(org.fallow.abi.xen.XenSysctl.SIZE);
+        MemorySegment m = s.seg();
+        m.set(MappedFile.U32, 0, org.fallow.abi.xen.SysctlConstants.XEN_SYSCTL_tmem_op);
+        m.set(MappedFile.U32, 4, org.fallow.abi.xen.SysctlConstants.XEN_SYSCTL_INTERFACE_VERSION);
+        m.set(MappedFile.U32, 8, subop);
+        m.set(MappedFile.U32, 12, poolId);
+        m.set(MappedFile.U32, 16, cli);
+        m.set(MappedFile.U32, 20, (int) len);
+        m.set(MappedFile.U32, 24, arg);
+        m.set(MappedFile.U64, 32, OID0);
+        m.set(MappedFile.U64, 40, OID1);
+        m.set(MappedFile.U64, 48, OID2);
+        m.set(MappedFile.U64, 56, buf);
+        return ts.hypercall(org.fallow.abi.Hypercalls.SYSCTL, s.handle());
+    }
+
+    @Test @DisplayName("SAVE_GET_NEXT_PAGE streams tmem_handle + 4096 bytes per persistent page, -1 at the end; RESTORE_PUT_PAGE / RESTORE_FLUSH_PAGE (Fallow: DEVIATIONS.md tmem 'Save/restore page streaming works as intended')")
+    void pageStreaming() throws Exception {
+        try (Toolstack ts = Toolstack.connect(target());
+             Guest g = Guest.create(ts, 32, 8).connect(target(), Wire.PROFILE_412);
+             Guest r = Guest.create(ts, 32, 8).connect(target(), Wire.PROFILE_412)) {
+            int d = g.domid();
+            assertEquals(0, newPool(g, poolFlags(true, false, TMEM_SPEC_VERSION), 0, 0));
+            assertEquals(1, newPool(g, PRIVATE, 0, 0));
+            byte[] p1 = fillSource(g, 11);
+            assertEquals(1, page(g, TMEM_PUT_PAGE, 0, 1, SRC_GFN));
+            byte[] p2 = fillSource(g, 22);
+            assertEquals(1, page(g, TMEM_PUT_PAGE, 0, 2, SRC_GFN));
+            assertEquals(0, sysctl(ts, XEN_SYSCTL_TMEM_OP_SAVE_BEGIN, 0, d, 0, 0, 0));
+
+            Toolstack.Buf buf = ts.alloc(32 + 4096);
+            assertEquals(-XenErrno.ENOMEM, sysctl(ts, XEN_SYSCTL_TMEM_OP_SAVE_GET_NEXT_PAGE, 0, d, 4096 + 31, 0, buf.handle()), "len < 4128");
+            assertEquals(-1, sysctl(ts, XEN_SYSCTL_TMEM_OP_SAVE_GET_NEXT_PAGE, 1, d, 4096 + 32, 0, buf.handle()), "ephemeral pool");
+            java.util.Map<Integer, byte[]> saved = new java.util.TreeMap<>();
+            for (int n = 0; n < 3; n++) {
+                long rc = sysctl(ts, XEN_SYSCTL_TMEM_OP_SAVE_GET_NEXT_PAGE, 0, d, 4096 + 32, 0, buf.handle());
+                if (rc == -1) break;
+                assertEquals(1, rc, "SAVE_GET_NEXT_PAGE");
+                MemorySegment h = buf.seg();
+                assertEquals(0, h.get(MappedFile.U32, 0), "tmem_handle.pool_id");
+                assertEquals(OID0, h.get(MappedFile.U64, 8), "oid[0]");
+                assertEquals(OID1, h.get(MappedFile.U64, 16), "oid[1]");
+                assertEquals(OID2, h.get(MappedFile.U64, 24), "oid[2]");
+                saved.put(h.get(MappedFile.U32, 4), h.asSlice(32, 4096).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
+            }
+            assertEquals(java.util.Set.of(1, 2), saved.keySet(), "both pages, then -1");
+            assertArrayEquals(p1, saved.get(1));
+            assertArrayEquals(p2, saved.get(2));
+            assertEquals(0, sysctl(ts, XEN_SYSCTL_TMEM_OP_SAVE_GET_NEXT_INV, 0, d, 32, 0, buf.handle()), "no invalidations");
+            assertEquals(0, sysctl(ts, XEN_SYSCTL_TMEM_OP_SAVE_END, 0, d, 0, 0, 0));
+
+            int rd = r.domid();
+            assertEquals(0, sysctl(ts, XEN_SYSCTL_TMEM_OP_RESTORE_BEGIN, 0, rd, 0, 0, 0));
+            Toolstack.Buf pools = ts.alloc(POOL_INFO_SIZE);
+            new PoolInfo(1 | 1 << 24, 0, 0, 0, 0).write(pools.seg(), 0);
+            assertEquals(1, sysctl(ts, XEN_SYSCTL_TMEM_OP_SET_POOLS, 0, rd, POOL_INFO_SIZE, 0, pools.handle()), "id 0 → the count 1");
+            Toolstack.Buf data = ts.alloc(4096);
+            for (var e : saved.entrySet()) {
+                data.seg().copyFrom(MemorySegment.ofArray(e.getValue()));
+                assertEquals(-XenErrno.EINVAL, sysctlOid(ts, XEN_SYSCTL_TMEM_OP_RESTORE_PUT_PAGE, 0, rd, 4095, e.getKey(), data.handle()), "len ≠ 4096");
+                assertEquals(1, sysctlOid(ts, XEN_SYSCTL_TMEM_OP_RESTORE_PUT_PAGE, 0, rd, 4096, e.getKey(), data.handle()), "RESTORE_PUT_PAGE");
+            }
+            assertEquals(-1, sysctlOid(ts, XEN_SYSCTL_TMEM_OP_RESTORE_PUT_PAGE, 4, rd, 4096, 1, data.handle()), "no pool 4");
+            r.page(DST_GFN).fill((byte) 0);
+            assertEquals(1, page(r, TMEM_GET_PAGE, 0, 2, DST_GFN), "the restored guest gets its page");
+            assertArrayEquals(p2, destination(r));
+            assertEquals(1, sysctlOid(ts, XEN_SYSCTL_TMEM_OP_RESTORE_FLUSH_PAGE, 0, rd, 0, 1, 0), "RESTORE_FLUSH_PAGE");
+            assertEquals(0, page(r, TMEM_GET_PAGE, 0, 1, DST_GFN), "flushed");
+            assertEquals(-1, sysctlOid(ts, XEN_SYSCTL_TMEM_OP_RESTORE_FLUSH_PAGE, 4, rd, 0, 1, 0), "no pool 4");
+        }
+    }
 }
