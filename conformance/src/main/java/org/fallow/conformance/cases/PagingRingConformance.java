@@ -267,4 +267,128 @@ class PagingRingConformance extends CaseSupport {
             assertEquals(0, vmEvent(ts, d, DomctlConstants.XEN_VM_EVENT_DISABLE, null));
         }
     }
+
+    /** Fills gfn {@code gfn} with a pattern, nominates and evicts it; returns the bytes evicted. */
+    private static byte[] pageOut(Toolstack pager, Guest g, long gfn) throws Exception {
+        MemorySegment page = g.page(gfn);
+        for (int i = 0; i < Guest.PAGE; i++) page.set(ValueLayout.JAVA_BYTE, i, (byte) (i * 5 + gfn));
+        byte[] bytes = page.toArray(ValueLayout.JAVA_BYTE);
+        assertEquals(0, pagingOp(pager, XENMEM_paging_op_nominate, g.domid(), gfn, 0), "nominate " + gfn);
+        assertEquals(0, pagingOp(pager, XENMEM_paging_op_evict, g.domid(), gfn, 0), "evict " + gfn);
+        return bytes;
+    }
+
+    /** Guest round trip: every frame the server owed this connection before it is read first (returns them). */
+    private static java.util.List<RawFrame> drainGuest(Guest g) throws Exception {
+        long probe = g.nextRequestId();
+        g.connection().send(Wire.HYPERCALL, probe, Wire.hypercall(63));
+        java.util.List<RawFrame> before = new java.util.ArrayList<>();
+        for (;;) {
+            RawFrame f = g.connection().read();
+            if (f.type() == Wire.HYPERCALL_RET && f.requestId() == probe) return before;
+            before.add(f);
+        }
+    }
+
+    @Test @DisplayName("a full ring (8 slots): the 9th request waits in the hypervisor and is placed at index 8 once a response frees a slot")
+    void fullRingQueuesRequests() throws Exception {
+        try (Toolstack ts = Toolstack.connect(target()); Guest g = Guest.create(ts, 64, 32)) {
+            int d = g.domid();
+            int port = enablePaging(ts, d);
+            try (MappedFile vmring = MappedFile.open(ts.runDir(target()).resolve("dom" + d + ".vmring"))) {
+                MemorySegment ring = vmring.segment();
+                sharedRingInit(ring);
+                g.connect(target(), Wire.PROFILE_412);
+                byte[][] out = new byte[9][];
+                for (int i = 0; i < 9; i++) out[i] = pageOut(ts, g, 10 + i);
+                long[] ids = new long[9];
+                for (int i = 0; i < 9; i++) {
+                    ids[i] = g.nextRequestId();
+                    g.connection().send(Wire.MEM_FAULT, ids[i], Wire.memFault(10 + i, 1, 0));
+                }
+                for (int i = 0; i < 8; i++) expectKick(ts, port);
+                assertEquals(java.util.List.of(), drainGuest(g), "no FAULT_DONE while paged out");
+                assertEquals(8, (int) RING_IDX.getAcquire(ring, (long) REQ_PROD), "8 requests: the ring is full");
+                for (int i = 0; i < 8; i++)
+                    assertEquals(10 + i, ring.get(MappedFile.U64, entry(i) + 24), "request " + i + " in fault order");
+                RING_IDX.setRelease(ring, (long) REQ_EVENT, 9);
+
+                Toolstack.Buf buf = ts.allocPage();
+                buf.seg().copyFrom(MemorySegment.ofArray(out[0]));
+                assertEquals(0, pagingOp(ts, XENMEM_paging_op_prep, d, 10, buf.handle()));
+                putResponse(ring, 0, VERSION, 0, 10);
+                notify(ts, port);
+                RawFrame done = g.connection().read();
+                assertEquals(Wire.FAULT_DONE, done.type(), done::toString);
+                assertEquals(ids[0], done.requestId(), "the first fault is answered");
+                assertEquals(0, done.status());
+                expectKick(ts, port);
+                assertEquals(9, (int) RING_IDX.getAcquire(ring, (long) REQ_PROD), "the waiting request was placed");
+                MemorySegment ninth = ring.asSlice(entry(8), ENTRY);
+                assertEquals(64, entry(8), "index 8 is slot 0");
+                assertEquals(VERSION, ninth.get(MappedFile.U32, 0));
+                assertEquals(FLAG_VCPU_PAUSED, ninth.get(MappedFile.U32, 4));
+                assertEquals(18, ninth.get(MappedFile.U64, 24), "the 9th gfn");
+                assertEquals(RAM_PAGED, ninth.get(MappedFile.U32, 32));
+                assertArrayEquals(out[0], g.page(10).toArray(ValueLayout.JAVA_BYTE));
+            }
+        }
+    }
+
+    @Test @DisplayName("a pager whose connection closed is replaced: ENABLE -EBUSY while it lives, then 0 from another connection, and the paused access is asked for again (Fallow: DEVIATIONS.md paging 'A killed pager can be replaced without losing pages')")
+    void pagerReplaced() throws Exception {
+        try (Toolstack ts = Toolstack.connect(target()); Guest g = Guest.create(ts, 64, 32)) {
+            int d = g.domid();
+            Path vmringPath = ts.runDir(target()).resolve("dom" + d + ".vmring");
+            byte[] evicted;
+            long faultId;
+            try (Toolstack first = Toolstack.connect(target())) {
+                int port1 = enablePaging(first, d);
+                try (MappedFile vmring = MappedFile.open(vmringPath)) {
+                    sharedRingInit(vmring.segment());
+                    g.connect(target(), Wire.PROFILE_412);
+                    evicted = pageOut(first, g, GFN);
+                    faultId = g.nextRequestId();
+                    g.connection().send(Wire.MEM_FAULT, faultId, Wire.memFault(GFN, 1, 0));
+                    expectKick(first, port1);
+                    assertEquals(1, (int) RING_IDX.getAcquire(vmring.segment(), (long) REQ_PROD));
+                }
+                assertEquals(-16 /* -EBUSY */, vmEvent(ts, d, DomctlConstants.XEN_VM_EVENT_ENABLE, null), "the first pager is alive");
+            }
+            // the first pager's connection is closed: the server notices asynchronously, so ENABLE is retried
+            XenDomctl en = new XenDomctl();
+            long rc = -16;
+            for (int i = 0; i < 500 && rc == -16; i++) {
+                rc = vmEvent(ts, d, DomctlConstants.XEN_VM_EVENT_ENABLE, en);
+                if (rc == -16) Thread.sleep(10);
+            }
+            assertEquals(0, rc, "ENABLE re-attaches the ring");
+            int port = (int) en.vmEventOp().port();
+            try (MappedFile vmring = MappedFile.open(vmringPath)) {
+                MemorySegment ring = vmring.segment();
+                sharedRingInit(ring);
+                notify(ts, port); // life: the request for the paused access is placed again
+                expectKick(ts, port);
+                assertEquals(1, (int) RING_IDX.getAcquire(ring, (long) REQ_PROD), "asked again at index 0");
+                MemorySegment req = ring.asSlice(entry(0), ENTRY);
+                assertEquals(VERSION, req.get(MappedFile.U32, 0));
+                assertEquals(FLAG_VCPU_PAUSED, req.get(MappedFile.U32, 4));
+                assertEquals(REASON_MEM_PAGING, req.get(MappedFile.U32, 8));
+                assertEquals(GFN, req.get(MappedFile.U64, 24));
+                assertEquals(RAM_PAGING_IN, req.get(MappedFile.U32, 32), "p2mt: the gfn is ram_paging_in by now");
+                RING_IDX.setRelease(ring, (long) REQ_EVENT, 2);
+                Toolstack.Buf buf = ts.allocPage();
+                buf.seg().copyFrom(MemorySegment.ofArray(evicted));
+                assertEquals(0, pagingOp(ts, XENMEM_paging_op_prep, d, GFN, buf.handle()));
+                putResponse(ring, 0, VERSION, 0, GFN);
+                notify(ts, port);
+                RawFrame done = g.connection().read();
+                assertEquals(Wire.FAULT_DONE, done.type(), done::toString);
+                assertEquals(faultId, done.requestId());
+                assertEquals(0, done.status());
+                assertArrayEquals(evicted, g.page(GFN).toArray(ValueLayout.JAVA_BYTE), "no page lost");
+            }
+            assertEquals(0, vmEvent(ts, d, DomctlConstants.XEN_VM_EVENT_DISABLE, null));
+        }
+    }
 }
