@@ -102,4 +102,45 @@ class PodOutOfMemoryConformance extends CaseSupport {
             assertEquals(-XenErrno.EFAULT, after.status(), "a crashed domain's faults fail with -EFAULT (PROTOCOL §3.3)");
         }
     }
+
+    @Test @DisplayName("gfns touched but left zero are reclaimed (zero check): touching 4× the PoD cache neither fails nor crashes")
+    void zeroPagesAreReclaimed() throws Exception {
+        try (Toolstack ts = Toolstack.connect(target()); Guest g = Guest.create(ts, FRAMES, 0)) {
+            int d = g.domid();
+            assertEquals(FRAMES, ts.reservation(XENMEM_populate_physmap, d, 0, FRAMES, XENMEMF_populate_on_demand));
+            Toolstack.Buf b = ts.alloc(XenPodTarget.SIZE);
+            new XenPodTarget().wrap(b.seg(), 0).targetPages(CACHE).domid(d);
+            assertEquals(0, ts.hypercall(MEMORY_OP, XENMEM_set_pod_target, b.handle()));
+            g.connect(target(), Wire.PROFILE_412);
+            MemorySegment p2m = g.p2m();
+            RawConnection c = g.connection();
+            for (long gfn = 1; gfn <= 4 * CACHE; gfn++) {
+                long id = g.nextRequestId();
+                c.send(Wire.MEM_FAULT, id, Wire.memFault(gfn, 1, 0));
+                RawFrame f = c.read();
+                assertEquals(Wire.FAULT_DONE, f.type(), f::toString);
+                assertEquals(id, f.requestId());
+                assertEquals(0, f.status(), "fault on gfn " + gfn);
+                long at = Guest.P2M_HEADER + 4 * gfn;
+                int old = (int) ENTRY.getAndAdd(p2m, at, INFLIGHT);
+                assertEquals(RAM_RW, old & 0xFF, "populated gfn " + gfn);
+                assertEquals(0, g.page(gfn).get(ValueLayout.JAVA_LONG, 0), "a PoD page reads zero");
+                ENTRY.getAndAdd(p2m, at, -INFLIGHT);
+            }
+            assertEquals(0, p2m.get(MappedFile.U32, 16), "domain_state still running");
+            int ram = 0, pod = 0;
+            for (long gfn = 0; gfn < FRAMES; gfn++) {
+                int t = g.p2mEntry(gfn) & 0xFF;
+                if (t == RAM_RW) ram++;
+                else if (t == POD) pod++;
+            }
+            Toolstack.Buf q = ts.alloc(XenPodTarget.SIZE);
+            XenPodTarget pt = new XenPodTarget().wrap(q.seg(), 0).domid(d);
+            assertEquals(0, ts.hypercall(MEMORY_OP, XENMEM_get_pod_target, q.handle()));
+            assertEquals(CACHE, pt.totPages(), "tot_pages = populated + cache stays the 8 pages");
+            assertEquals(CACHE, ram + pt.podCachePages(), "every page is either mapped RAM or in the cache");
+            assertEquals(FRAMES - ram, pod, "every other gfn is PoD again");
+            assertEquals(pod, pt.podEntries(), "pod_entries = the PoD gfns");
+        }
+    }
 }
