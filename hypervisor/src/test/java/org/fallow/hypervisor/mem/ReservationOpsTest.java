@@ -62,6 +62,28 @@ class ReservationOpsTest {
         assertEquals(0, bed.pm(d).totPages());
     }
 
+    /** extent_order is an unsigned int: 0x80000000.. must be refused like any order above the limit, not shifted. */
+    @Test void hugeExtentOrdersAreRefusedWithTheStartExtentAndChangeNothing() {
+        int d = bed.createDomain(64);
+        assertEquals(4, bed.reservation(XENMEM_populate_physmap, d, range(0, 4), 0, 0));
+        long free = bed.core.host().freePages();
+        for (int order : new int[] {-1, Integer.MIN_VALUE, 63, 64}) {
+            String o = Integer.toUnsignedString(order);
+            assertEquals(0, bed.reservation(XENMEM_increase_reservation, d, range(0, 2), order, 0), "increase, order " + o);
+            assertEquals(0, bed.reservation(XENMEM_populate_physmap, d, range(8, 2), order, 0), "populate, order " + o);
+            assertEquals(0, bed.reservation(XENMEM_populate_physmap, d, range(8, 2), order, XENMEMF_populate_on_demand),
+                    "PoD populate, order " + o);
+            assertEquals(0, bed.reservation(XENMEM_decrease_reservation, d, range(0, 2), order, 0), "decrease, order " + o);
+            assertEquals(3, bed.reservation(bed.ts.caller(), XENMEM_decrease_reservation, d, range(0, 4), order, 0, 3),
+                    "a continuation returns its start extent, order " + o);
+        }
+        assertEquals(4, bed.pm(d).totPages(), "nothing allocated or freed");
+        assertEquals(free, bed.core.host().freePages());
+        assertEquals(0, bed.pm(d).pod().entryCount(), "nothing marked PoD");
+        assertEquals(P2mType.RAM_RW, bed.pm(d).p2m().type(0));
+        assertEquals(2, bed.reservation(XENMEM_populate_physmap, d, range(8, 2), 0, 0), "still serving");
+    }
+
     @Test void aGuestMayOnlyChangeItsOwnReservation() {
         int d1 = bed.createDomain(64);
         int d2 = bed.createDomain(64);
