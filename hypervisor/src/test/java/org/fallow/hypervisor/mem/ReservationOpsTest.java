@@ -106,6 +106,35 @@ class ReservationOpsTest {
         assertEquals(0, bed.ts.memoryOp(g1, XENMEM_populate_physmap, 0), "no PoD on oneself");
     }
 
+    /** XSM_TARGET: a guest naming another domain in decrease/increase gets 0 extents and the victim keeps its memory. */
+    @Test void aGuestCannotShrinkOrGrowAnotherDomain() {
+        int d1 = bed.createDomain(64);
+        int d2 = bed.createDomain(64);
+        assertEquals(3, bed.reservation(XENMEM_populate_physmap, d1, range(0, 3), 0, 0));
+        assertEquals(8, bed.reservation(XENMEM_populate_physmap, d2, range(0, 8), 0, 0));
+        assertEquals(0, bed.guestWriteLong(d2, 3, 0xD2D2));
+        long free = bed.core.host().freePages();
+        Caller g1 = bed.guest(d1);
+        var mem = bed.pm(d1).file();
+        mem.frame(0).fill((byte) 0);
+        mem.frame(0).set(MemBed.U64, RES_EXTENT_START, 4096);
+        mem.frame(0).set(MemBed.U64, RES_NR_EXTENTS, 4);
+        mem.frame(0).set(MemBed.U16, RES_DOMID, (short) d2);
+        for (int i = 0; i < 4; i++) mem.frame(1).set(MemBed.U64, 8L * i, i + 2);
+        assertEquals(0, bed.ts.memoryOp(g1, XENMEM_decrease_reservation, 0), "decrease on d2: 0 extents");
+        assertEquals(0, bed.ts.memoryOp(g1, XENMEM_increase_reservation, 0), "increase on d2: 0 extents");
+        assertEquals(2, bed.ts.memoryOp(g1, XENMEM_decrease_reservation | (2 << MEMOP_EXTENT_SHIFT), 0),
+                "a continuation gets its start extent back");
+        assertEquals(8, bed.pm(d2).totPages(), "d2 kept every page");
+        assertEquals(free, bed.core.host().freePages());
+        assertEquals(0xD2D2L, bed.guestAccess(d2, 3, false, 0), "d2's data is intact");
+        mem.frame(0).set(MemBed.U16, RES_DOMID, (short) d1);
+        mem.frame(0).set(MemBed.U64, RES_NR_EXTENTS, 1);
+        mem.frame(1).set(MemBed.U64, 0, 2);
+        assertEquals(1, bed.ts.memoryOp(g1, XENMEM_decrease_reservation, 0), "its own gfn 2: allowed, still serving");
+        assertEquals(2, bed.pm(d1).totPages());
+    }
+
     @Test void decreaseReservationFreesPagesAndStopsAtInvalidGfns() {
         int d = bed.createDomain(64);
         assertEquals(8, bed.reservation(XENMEM_populate_physmap, d, range(0, 8), 0, 0));
