@@ -162,6 +162,25 @@ class PagingSubsystemTest {
         assertEquals(PagingMemory.P2M_PAGED, h.type(12), "the pager still pages");
     }
 
+    /** RING_RESPONSE_PROD_OVERFLOW: a pager that moves rsp_prod 2^31 ahead must not stall the dispatch thread. */
+    @Test void aPagerThatLiesAboutRspProdDoesNotStallTheHypervisor() throws Exception {
+        int port = enable();
+        BackRing back = attachBack();
+        kick(port);
+        pageOut(11, (byte) 0x11);
+        CompletableFuture<Integer> f = h.fault(11, 3);
+        h.onDispatch(() -> 0); // the fault has run and pushed its request
+        MemorySegment buf = Arena.ofAuto().allocate(376);
+        assertTrue(back.takeRequest(buf));
+        try (FileChannel ch = FileChannel.open(dir.resolve("dom5.vmring"), StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            MemorySegment page = ch.map(FileChannel.MapMode.READ_WRITE, 0, 4096, Arena.ofAuto());
+            page.set(PagingHarness.U32, 8, 0x7FFF_FFFF); // rsp_prod
+        }
+        kick(port); // returns: at most one ring of slots is read (slot 0 still holds the request, the others are zeros)
+        assertEquals(0, h.pagingOp(pager, XENMEM_PAGING_OP_NOMINATE, 5, 12, 0), "still serving");
+        assertEquals(0, f.get(10, TimeUnit.SECONDS), "the slot still held the request's vcpu/flags: the vcpu retries");
+    }
+
     @Test void evictFailsWithEbusyIfTheGuestTouchedThePageAfterNomination() throws Exception {
         int port = enable();
         BackRing back = attachBack();
