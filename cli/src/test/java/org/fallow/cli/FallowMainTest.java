@@ -84,4 +84,13 @@ class FallowMainTest {
         assertEquals(0, cl4.execute("--socket", "/tmp/global.sock", "probe", "--run-dir", "/tmp/s"));
         assertEquals("/tmp/global.sock", both.socket, "an explicit global --socket still wins over the default");
     }
+
+    @Test
+    void roleCommandsTakeTheirSocketFromTheGlobalRunDir() {
+        // picocli checks required options before the global --run-dir is handed down, so a role command whose
+        // socket has a run-dir default must not declare --socket required
+        CommandLine.ParseResult pr = FallowMain.commandLine().parseArgs("--run-dir", "/tmp/g", "guest", "--domid", "1", "--secret", "00");
+        assertTrue(pr.hasSubcommand());
+        assertEquals("guest", pr.subcommand().commandSpec().name());
+    }
 }

@@ -72,6 +72,13 @@ public final class Toolstack implements AutoCloseable {
         return new Buf(ARENA_BASE + off, s);
     }
 
+    /** A zeroed, page-aligned 4096-byte arena buffer (e.g. a paging prep buffer, which must be page-aligned). */
+    public Buf allocPage() {
+        Buf b = alloc(2L * 4096);
+        long pad = (4096 - (b.handle() & 4095)) & 4095;
+        return new Buf(b.handle() + pad, b.seg().asSlice(pad, 4096));
+    }
+
     /** Issues a HYPERCALL and returns HYPERCALL_RET's value (checking type and request_id). */
     public long hypercall(long op, long... args) throws IOException { return call(conn, nextId++, op, args); }
 

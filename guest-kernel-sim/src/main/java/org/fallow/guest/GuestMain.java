@@ -28,7 +28,7 @@ public final class GuestMain implements Callable<Integer> {
 
     @Option(names = "--domid", required = true, description = "the domain to run in") int domid;
     @Option(names = "--secret", required = true, description = "the domain handle (32 hex digits)") String secret;
-    @Option(names = "--socket", required = true, description = "the hypervisor's Unix socket") Path socket;
+    @Option(names = "--socket", description = "the hypervisor's Unix socket (default: the run directory's hypervisor.sock)") Path socket;
     @Option(names = "--workload", defaultValue = "zipf-files", description = "zipf-files | anon-grow | kbuild (default ${DEFAULT-VALUE})") String workload;
     @Option(names = "--ops", description = "workload operations (default 200000; with --duration and no --ops: until the duration ends)") Long ops;
     @Option(names = "--duration", defaultValue = "0", description = "stop after S guest seconds (0 = when the workload ends)") double durationSec;
@@ -75,6 +75,10 @@ public final class GuestMain implements Callable<Integer> {
     @Override public Integer call() throws Exception {
         byte[] handle = HexFormat.of().parseHex(secret);
         AbiProfile abi = AbiProfile.fromLabel(profile);
+        if (socket == null) {
+            String published = System.getProperty("fallow.socket");
+            socket = published != null ? Path.of(published) : org.fallow.xc.XcHandle.defaultSocket();
+        }
         try (GuestPlatform platform = WireGuestPlatform.connect(socket, domid, handle, abi)) {
             return run(platform, abi);
         }

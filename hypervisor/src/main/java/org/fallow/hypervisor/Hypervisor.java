@@ -64,8 +64,24 @@ public final class Hypervisor implements AutoCloseable {
 
     public Path runDir() { return runDir; }
 
+    /**
+     * Stops serving, then destroys every remaining domain on the dispatch thread (so their memory files, pools and
+     * rings are released as by destroydomain), then stops the core.
+     */
     @Override public void close() {
         if (server != null) server.close();
+        try {
+            core.dispatcher().submit(() -> {
+                var left = core.domains().all();
+                if (!left.isEmpty()) log.info("shutting down: destroying {} domain(s)", left.size());
+                for (Domain d : left) core.domains().destroy(d.domid());
+            }).get(30, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException | java.util.concurrent.ExecutionException
+                 | java.util.concurrent.TimeoutException e) {
+            log.warn("shutting down: could not destroy the remaining domains: {}", e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         core.close();
     }
 }

@@ -112,7 +112,10 @@ public final class MemorySubsystem implements DomainLifecycle {
      * guest_remove_page: frees a gfn's page (0), -ENOENT for an invalid gfn, paging types are dropped (DROP_PAGE to
      * the pager), anything else -EINVAL.
      */
-    int guestRemovePage(DomainPhysmap pm, long gfn) {
+    int guestRemovePage(DomainPhysmap pm, long gfn) { return guestRemovePage(pm, gfn, false); }
+
+    /** guest_remove_page by a caller that is ({@code foreign}) or is not another domain than the gfn's. */
+    int guestRemovePage(DomainPhysmap pm, long gfn, boolean foreign) {
         P2m p2m = pm.p2m();
         int t = p2m.type(gfn);
         if (t == P2mType.INVALID || t == P2mType.MMIO_DM) return -XenErrno.ENOENT;
@@ -121,7 +124,7 @@ public final class MemorySubsystem implements DomainLifecycle {
             if (pm.backed(gfn)) pm.releaseFrame(gfn);
             else pm.pagedPagesAdd(-1);
             PagingHook hook = pm.pagingHook();
-            if (hook != null) hook.dropPage(pm.domain(), gfn, t);
+            if (hook != null) hook.dropPage(pm.domain(), gfn, t, foreign);
             return 0;
         }
         if (t == P2mType.RAM_RW && pm.backed(gfn)) {

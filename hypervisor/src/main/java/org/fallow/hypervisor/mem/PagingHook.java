@@ -26,4 +26,10 @@ public interface PagingHook {
      * frame freed; {@code paged_pages} already adjusted): send the pager a DROP_PAGE request.
      */
     void dropPage(Domain d, long gfn, int oldType);
+
+    /**
+     * As {@link #dropPage(Domain, long, int)}; {@code foreign} when the caller of decrease_reservation is not the
+     * domain itself (the toolstack): Xen's vm_event_put_request then sets VM_EVENT_FLAG_FOREIGN.
+     */
+    default void dropPage(Domain d, long gfn, int oldType, boolean foreign) { dropPage(d, gfn, oldType); }
 }

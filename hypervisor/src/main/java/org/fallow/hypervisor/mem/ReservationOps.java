@@ -227,7 +227,7 @@ public final class ReservationOps {
             long gmfn = a.read(i);
             long podDone = pm.hvm() ? pm.pod().decreaseReservation(gmfn, a.order) : 0;
             for (long j = 0; j + podDone < (1L << a.order); j++) {
-                int rc = mem.guestRemovePage(pm, gmfn + j);
+                int rc = mem.guestRemovePage(pm, gmfn + j, a.caller.privileged() || a.caller.domid() != pm.domain().domid());
                 if (rc == 0) continue;
                 if (rc == -XenErrno.ENOENT && podDone > 0) {
                     podDone--;

@@ -361,11 +361,15 @@ public final class PagingSubsystem implements DomainLifecycle {
      * subsystem has removed the p2m entry and fixed the accounting. We tell the pager to free its copy. Unlike Xen
      * (which sends nothing when no slot is free) the request waits for a slot: docs/DEVIATIONS.md.
      */
-    public void dropPage(Domain d, long gfn, int oldType) {
+    public void dropPage(Domain d, long gfn, int oldType) { dropPage(d, gfn, oldType, false); }
+
+    /** As above; {@code foreign}: the toolstack freed the gfn, so the request carries VM_EVENT_FLAG_FOREIGN (as Xen). */
+    public void dropPage(Domain d, long gfn, int oldType, boolean foreign) {
         PagingDomain pd = d.part(PagingDomain.class);
         if (pd == null || pd.ring == null) return;
         int pf = MemPagingEvent.MEM_PAGING_DROP_PAGE | (oldType == P2M_PAGING_OUT ? MemPagingEvent.MEM_PAGING_EVICT_FAIL : 0);
-        send(d, pd, new PagingRequest(gfn, oldType, 0, 0, pf));
+        // Xen's request is a designated initializer setting only reason, gfn and flags: p2mt stays 0, vcpu_id 0.
+        send(d, pd, new PagingRequest(gfn, 0, 0, foreign ? MemPagingEvent.FLAG_FOREIGN : 0, pf));
     }
 
     // -------------------------------------------------------------------------------------- memory_op 20

@@ -56,7 +56,11 @@ public final class PhysmapPagingMemory implements PagingMemory {
 
             @Override public void populate(Domain dom, long gfn, int p2mType) { paging.populateForeign(dom, gfn); }
 
-            @Override public void dropPage(Domain dom, long gfn, int oldType) { paging.dropPage(dom, gfn, oldType); }
+            @Override public void dropPage(Domain dom, long gfn, int oldType) { paging.dropPage(dom, gfn, oldType, false); }
+
+            @Override public void dropPage(Domain dom, long gfn, int oldType, boolean foreign) {
+                paging.dropPage(dom, gfn, oldType, foreign);
+            }
         });
     }
 }

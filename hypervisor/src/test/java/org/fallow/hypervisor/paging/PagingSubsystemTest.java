@@ -334,6 +334,28 @@ class PagingSubsystemTest {
         assertEquals(40, ev.gfn());
         assertEquals(MemPagingEvent.MEM_PAGING_DROP_PAGE, ev.pagingFlags());
         assertEquals(0, ev.flags() & MemPagingEvent.FLAG_VCPU_PAUSED);
+        assertEquals(0, ev.p2mt(), "Xen's drop-page request leaves p2mt 0");
+        assertEquals(0, ev.vcpuId());
+    }
+
+    @Test void dropPageByTheToolstackIsForeign() throws Exception {
+        int port = enable();
+        BackRing back = attachBack();
+        kick(port);
+        pageOut(41, (byte) 2);
+        h.onDispatch(() -> {
+            h.mem.casP2mWord(41, PagingMemory.P2M_PAGED, PagingMemory.P2M_INVALID);
+            h.mem.pagedPagesAdd(-1);
+            h.paging.dropPage(h.dom, 41, PagingMemory.P2M_PAGED, true);
+            return 0;
+        });
+        MemorySegment buf = Arena.ofAuto().allocate(376);
+        MemPagingEvent ev = new MemPagingEvent().wrap(buf);
+        assertTrue(back.takeRequest(buf));
+        assertEquals(41, ev.gfn());
+        assertEquals(MemPagingEvent.FLAG_FOREIGN, ev.flags(), "FOREIGN only: no vcpu is paused");
+        assertEquals(MemPagingEvent.MEM_PAGING_DROP_PAGE, ev.pagingFlags());
+        assertEquals(0, ev.p2mt());
     }
 
     @Test void version7RingHas400ByteEntriesAndWantsVersion7Responses() throws Exception {
