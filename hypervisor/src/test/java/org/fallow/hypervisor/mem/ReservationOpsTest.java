@@ -84,6 +84,28 @@ class ReservationOpsTest {
         assertEquals(2, bed.reservation(XENMEM_populate_physmap, d, range(8, 2), 0, 0), "still serving");
     }
 
+    /** gfns outside the physmap: populate (RAM or PoD) stops at that extent, nothing is allocated or marked. */
+    @Test void populateStopsAtGfnsOutsideThePhysmap() {
+        int d = bed.createDomain(64);
+        long nrFrames = bed.pm(d).p2m().nrFrames();
+        long free = bed.core.host().freePages();
+        long[] bad = {nrFrames, 1L << 40, 1L << 52, Long.MAX_VALUE, -1L, Long.MIN_VALUE};
+        for (int i = 0; i < bad.length; i++) {
+            long gfn = bad[i];
+            String g = "gfn 0x" + Long.toHexString(gfn);
+            assertEquals(1, bed.reservation(XENMEM_populate_physmap, d, new long[] {10 + i, gfn, 30 + i}, 0, 0), "RAM, " + g);
+            assertEquals(P2mType.INVALID, bed.pm(d).p2m().type(30 + i), "the extent after the bad one is not done");
+            assertEquals(0, bed.reservation(XENMEM_populate_physmap, d, new long[] {gfn, 2}, 0, XENMEMF_populate_on_demand),
+                    "PoD, " + g);
+        }
+        long maxAligned = Long.MAX_VALUE - ((1L << MAX_ORDER) - 1); // gfn + 2^order - 1 == Long.MAX_VALUE: no overflow
+        assertEquals(0, bed.reservation(XENMEM_populate_physmap, d, new long[] {maxAligned}, MAX_ORDER, XENMEMF_populate_on_demand));
+        assertEquals(bad.length, bed.pm(d).totPages(), "only the good first extent of each call");
+        assertEquals(free - bad.length, bed.core.host().freePages());
+        assertEquals(0, bed.pm(d).pod().entryCount());
+        assertEquals(1, bed.reservation(XENMEM_populate_physmap, d, new long[] {1}, 0, 0), "still serving");
+    }
+
     @Test void aGuestMayOnlyChangeItsOwnReservation() {
         int d1 = bed.createDomain(64);
         int d2 = bed.createDomain(64);
