@@ -57,8 +57,10 @@ public final class FallowMain implements Runnable {
         });
         cl.setExecutionStrategy(pr -> {
             RunContext ctx = root.context();
-            for (CommandLine.ParseResult sub = pr.subcommand(); sub != null; sub = sub.subcommand())
+            for (CommandLine.ParseResult sub = pr.subcommand(); sub != null; sub = sub.subcommand()) {
                 propagate(sub, ctx, root.socket != null);
+                if (sub.commandSpec().userObject() instanceof BenchCommand) BenchCommand.quietLogs();
+            }
             return new CommandLine.RunLast().execute(pr);
         });
         return cl;

@@ -32,6 +32,8 @@ public final class GuestStats {
         mem.put("anon_resident_pages", k.anonResidentPages());
         mem.put("committed_as_pages", k.committedPages());
         mem.put("boot_scrubbed_pages", g.scrubbedPages());
+        mem.put("boot_scrub_faults", g.scrubFaults());
+        mem.put("boot_scrub_ms", g.scrubNanos() / 1_000_000);
         root.put("meminfo", mem);
         KernelStats s = k.stats();
         Map<String, Object> vm = new LinkedHashMap<>();

@@ -40,6 +40,8 @@ public final class GuestSystem {
     private final SelfBalloon selfballoon;
     private final MemoryOps memoryOps;
     private long scrubbedPages;
+    /** Wall time of the boot scrub and the hypervisor faults it took (PoD demand-populates); for `fallow bench pod`. */
+    private long scrubNanos, scrubFaults;
 
     /** Boot options that are not sysfs knobs. */
     public record BootOptions(boolean hvm, boolean bootScrub, int swapSlots, AbiProfile profile, int vcpus) {
@@ -60,7 +62,12 @@ public final class GuestSystem {
         this.kernel = new GuestKernel(mem, GuestKernel.defaultKernelPages(mem.frames()));
         // a start-of-day scrubber (as Windows and init-time scrubbing guests do) zeroes every frame the guest owns on
         // every vCPU, which under populate-on-demand touches (populates) all of them before the balloon driver runs
-        if (boot.bootScrub()) scrubbedPages = scrubAllMemory(boot.vcpus());
+        if (boot.bootScrub()) {
+            long f0 = mem.faults(), t0 = System.nanoTime();
+            scrubbedPages = scrubAllMemory(boot.vcpus());
+            scrubNanos = System.nanoTime() - t0;
+            scrubFaults = mem.faults() - f0;
+        }
         TmemOps tmem = new HypercallTmemOps(hc, mem, kernel.hypercallArgs(), boot.profile());
         this.memoryOps = new HypercallMemoryOps(hc, mem, kernel.hypercallArgs());
         boolean anyTmem = t.cleancache() || t.frontswap();
@@ -121,6 +128,8 @@ public final class GuestSystem {
     public SelfBalloon selfballoon() { return selfballoon; }
     public MemoryOps memoryOps() { return memoryOps; }
     public long scrubbedPages() { return scrubbedPages; }
+    public long scrubNanos() { return scrubNanos; }
+    public long scrubFaults() { return scrubFaults; }
 
     /** Guest time per workload step (default {@link #STEP_MS}); a scaled clock sleeps to keep this pace. */
     public GuestSystem stepMs(long ms) {

@@ -110,7 +110,7 @@ public final class GuestMemoryPhysMem implements PhysMem, AutoCloseable {
         } catch (GuestAccessException e) { throw fault(e); }
     }
 
-    public long faults() { return gm.faults(); }
+    @Override public long faults() { return gm.faults(); }
 
     @Override public void close() { gm.close(); }
 }

@@ -28,6 +28,9 @@ public interface PhysMem {
     /** Overwrites a whole frame with {@code src} (4096 bytes). */
     void writePage(long gfn, byte[] src);
 
+    /** Accesses that faulted to the hypervisor so far (MEM_FAULT round trips: populate-on-demand, page-in); 0 if unknown. */
+    default long faults() { return 0; }
+
     /** Zeroes a whole frame (a scrub). */
     void zeroPage(long gfn);
 

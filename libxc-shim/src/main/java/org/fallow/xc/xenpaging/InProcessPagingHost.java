@@ -34,12 +34,15 @@ import java.util.function.IntConsumer;
  * An in-process hypervisor with one domain over {@link StandalonePagingMemory} and paging installed, plus a
  * {@link PagingHost} for a pager living in the same JVM (its own toolstack "connection" and arena). The xenstore is
  * a map with watches. Pagers can be "killed" ({@link #newPagerConnection} closes the previous connection).
+ * <p>
+ * Used by the xenpaging tests and {@code fallow bench paging}; needs the hypervisor module on the class path (a
+ * {@code provided} dependency of libxc-shim).
  */
-final class InProcessPagingHost {
+public final class InProcessPagingHost {
     static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    static final int DOMID = 3;
+    public static final int DOMID = 3;
 
     final Path runDir;
     final HypervisorCore core;
@@ -50,7 +53,7 @@ final class InProcessPagingHost {
     final Map<String, CopyOnWriteArrayList<Consumer<String>>> watches = new ConcurrentHashMap<>();
     private final LocalEventChannels evtchn = new LocalEventChannels();
 
-    InProcessPagingHost(Path runDir, long frames, int vcpus, long ringGfn) throws IOException { this(runDir, frames, vcpus, ringGfn, 4); }
+    public InProcessPagingHost(Path runDir, long frames, int vcpus, long ringGfn) throws IOException { this(runDir, frames, vcpus, ringGfn, 4); }
 
     InProcessPagingHost(Path runDir, long frames, int vcpus, long ringGfn, int vmEventVersion) throws IOException {
         this.runDir = runDir;
@@ -78,22 +81,22 @@ final class InProcessPagingHost {
         }
     }
 
-    void xsWrite(String path, String value) {
+    public void xsWrite(String path, String value) {
         xenstore.put(path, value);
         for (Consumer<String> w : watches.getOrDefault(path, new CopyOnWriteArrayList<>())) w.accept(path);
     }
 
-    long totPages() { return onDispatch(mem::totPages); }
+    public long totPages() { return onDispatch(mem::totPages); }
 
     /** A guest vcpu's access through the §3.3 protocol: count in flight, check the type, else fault and wait. */
-    final class Vcpu {
+    public final class Vcpu {
         private final int id;
         private final java.lang.invoke.VarHandle word = ValueLayout.JAVA_INT.withOrder(ByteOrder.LITTLE_ENDIAN).varHandle();
-        long faults;
+        public long faults;
 
-        Vcpu(int id) { this.id = id; }
+        public Vcpu(int id) { this.id = id; }
 
-        void access(long gfn, boolean write, Consumer<MemorySegment> body) {
+        public void access(long gfn, boolean write, Consumer<MemorySegment> body) {
             long off = StandalonePagingMemory.P2M_HEADER + gfn * 4;
             for (;;) {
                 int old = (int) word.getAndAdd(mem.p2m(), off, PagingMemory.INFLIGHT_ONE);
@@ -119,11 +122,11 @@ final class InProcessPagingHost {
     }
 
     /** A fresh toolstack connection for a pager; the previous one (if any) is closed, as when a pager dies. */
-    Pager newPagerConnection() {
+    public Pager newPagerConnection() {
         return new Pager();
     }
 
-    final class Pager implements PagingHost {
+    public final class Pager implements PagingHost {
         private final MemorySegment arena = Arena.ofShared().allocate(16 * 4096, 4096);
         private final long base = 0x7f1000000000L;
         volatile boolean open = true;
@@ -220,7 +223,7 @@ final class InProcessPagingHost {
         @Override public void close() { open = false; }
     }
 
-    void close() {
+    public void close() {
         core.close();
         mem.close();
     }

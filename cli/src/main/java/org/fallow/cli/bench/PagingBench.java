@@ -1,0 +1,199 @@
+package org.fallow.cli.bench;
+
+import org.fallow.abi.AbiProfile;
+import org.fallow.guest.paging.PagingGuestMain;
+import org.fallow.xc.XcDomain;
+import org.fallow.xc.XcHandle;
+import org.fallow.xc.XcMemPaging;
+import org.fallow.xc.testing.HypervisorProcess;
+import org.fallow.xc.xenpaging.InProcessPagingHost;
+import org.fallow.xc.xenpaging.XenPaging;
+import org.fallow.xc.xenpaging.XenPagingCommand;
+import org.fallow.xc.xenpaging.XenPagingOptions;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code fallow bench paging}: page-ins/s, where a page-in is one guest fault on a paged-out gfn (fault → request on
+ * the vm_event ring → xenpaging reads the pagefile slot and preps the gfn → response → the access is retried), while
+ * xenpaging keeps evicting to hold the domain at its target.
+ * <ul>
+ * <li>{@code in-process}: one JVM: a HypervisorCore with the paging subsystem, xenpaging on a thread, and vcpu
+ * threads touching every page once ({@link InProcessPagingHost}).</li>
+ * <li>{@code wire}: the hypervisor, the guest ({@link PagingGuestMain}: one connection and GuestMemory accessor per
+ * vcpu, each verifying and rewriting every page it owns) and xenpaging as three processes over the Unix socket.</li>
+ * </ul>
+ */
+@Command(name = "paging", mixinStandardHelpOptions = true,
+        description = "Page-ins/s through xenpaging: in-process, and over the wire with separate processes.")
+public final class PagingBench implements Callable<Integer> {
+    public enum Mode { both, in_process, wire }
+
+    @Option(names = "--mode", defaultValue = "both", description = "both, in_process or wire (default ${DEFAULT-VALUE}).")
+    Mode mode;
+
+    @Option(names = "--frames", defaultValue = "8192", description = "Guest RAM in 4 KiB frames (default ${DEFAULT-VALUE} = 32 MiB).")
+    int frames;
+
+    @Option(names = "--actmem-div", defaultValue = "4", description = "Paging target = frames / this (default ${DEFAULT-VALUE}).")
+    int actmemDiv;
+
+    @Option(names = "--vcpus", split = ",", defaultValue = "1,4", description = "In-process vcpu threads, one row each (default ${DEFAULT-VALUE}).")
+    int[] vcpus;
+
+    @Option(names = "--wire-vcpus", defaultValue = "4", description = "Guest vcpus (connections) over the wire (default ${DEFAULT-VALUE}).")
+    int wireVcpus;
+
+    @Option(names = "--rounds", defaultValue = "3", description = "Wire passes over all guest memory, one row each (default ${DEFAULT-VALUE}).")
+    int rounds;
+
+    @Option(names = "--timeout", defaultValue = "300", description = "Give up after this many seconds waiting for the pager (default ${DEFAULT-VALUE}).")
+    int timeoutSeconds;
+
+    PrintStream out = System.out;
+
+    @Override public Integer call() throws Exception {
+        if (frames < 64 || actmemDiv < 2 || rounds < 1 || wireVcpus < 1) throw new IllegalArgumentException("need --frames >= 64, --actmem-div >= 2, --rounds >= 1, --wire-vcpus >= 1");
+        for (int v : vcpus) if (v < 1 || v > 64) throw new IllegalArgumentException("vcpus must be in 1..64, got " + v);
+        long target = frames / actmemDiv;
+        out.printf(Locale.ROOT, "paging bench: --mode %s --frames %d (%d MiB) --actmem-div %d (target %d pages) --vcpus %s --wire-vcpus %d --rounds %d%n",
+                mode, frames, frames / 256, actmemDiv, target, String.join(",", java.util.Arrays.stream(vcpus).mapToObj(Integer::toString).toList()),
+                wireVcpus, rounds);
+        out.printf(Locale.ROOT, "%-11s %5s %6s %9s %8s %12s%n", "path", "vcpus", "pass", "page-ins", "seconds", "page-ins/s");
+        if (mode != Mode.wire) inProcess(target);
+        if (mode != Mode.in_process) wire(target);
+        return 0;
+    }
+
+    private void row(String path, int vcpus, int pass, long faults, double secs) {
+        out.printf(Locale.ROOT, "%-11s %5d %6d %9d %8.2f %12.0f%n", path, vcpus, pass, faults, secs, faults / secs);
+    }
+
+    private void inProcess(long target) throws Exception {
+        Path dir = Files.createTempDirectory(Path.of("/tmp"), "flb");
+        int maxVcpus = java.util.Arrays.stream(vcpus).max().orElse(1);
+        InProcessPagingHost hv = new InProcessPagingHost(dir, frames, maxVcpus, frames - 1);
+        try {
+            hv.xsWrite("/local/domain/" + InProcessPagingHost.DOMID + "/memory/target-tot_pages", String.valueOf(target * 4));
+            XenPaging pager = new XenPaging(hv.newPagerConnection(),
+                    new XenPagingOptions(InProcessPagingHost.DOMID, dir.resolve("pf"), 0, 64, false));
+            Thread t = new Thread(pager::run, "xenpaging");
+            t.setDaemon(true);
+            t.start();
+            awaitPages(hv::totPages, target + 8, t);
+            int pass = 0;
+            for (int n : vcpus) {
+                Thread[] ts = new Thread[n];
+                long[] faults = new long[n];
+                Throwable[] failed = new Throwable[1];
+                long t0 = System.nanoTime();
+                for (int v = 0; v < n; v++) {
+                    int id = v;
+                    ts[v] = new Thread(() -> {
+                        InProcessPagingHost.Vcpu c = hv.new Vcpu(id);
+                        for (long g = 1 + id; g < frames - 1; g += n) c.access(g, false, p -> {});
+                        faults[id] = c.faults;
+                    }, "vcpu" + v);
+                    ts[v].setUncaughtExceptionHandler((th, e) -> failed[0] = e);
+                    ts[v].start();
+                }
+                long total = 0;
+                for (int v = 0; v < n; v++) { ts[v].join(); total += faults[v]; }
+                if (failed[0] != null) throw new IllegalStateException("vcpu failed", failed[0]);
+                row("in-process", n, ++pass, total, (System.nanoTime() - t0) / 1e9);
+                awaitPages(hv::totPages, target + 8, t); // back at the target before the next row
+            }
+            pager.requestShutdown();
+            t.join(TimeUnit.SECONDS.toMillis(timeoutSeconds));
+        } finally {
+            hv.close();
+            ChildJvm.deleteTree(dir);
+        }
+    }
+
+    private interface Pages { long get() throws Exception; }
+
+    private void awaitPages(Pages tot, long atMost, Thread pagerThread) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
+        while (tot.get() > atMost) {
+            if (System.nanoTime() > deadline) throw new IllegalStateException("tot_pages still " + tot.get() + " > " + atMost + " after " + timeoutSeconds + " s");
+            if (pagerThread != null && !pagerThread.isAlive()) throw new IllegalStateException("xenpaging stopped");
+            Thread.sleep(10);
+        }
+    }
+
+    private void wire(long target) throws Exception {
+        Path dir = Files.createTempDirectory(Path.of("/tmp"), "flb");
+        byte[] handle = new byte[16];
+        new SplittableRandom().nextBytes(handle);
+        Process guest = null, pager = null;
+        long hostMib = 64 + frames / 128;
+        try (HypervisorProcess hv = HypervisorProcess.start(dir.resolve("hv"), List.of("-Xmx256m"), "--host-mem", Long.toString(hostMib));
+             XcHandle xc = XcHandle.open(hv.socket(), AbiProfile.XEN_4_12)) {
+            XcDomain dom = new XcDomain(xc);
+            long d = dom.xc_domain_create_hvm(handle, wireVcpus);
+            if (d < 0) throw new IllegalStateException("createdomain -> " + d);
+            int domid = (int) d;
+            check("max_mem", dom.xc_domain_setmaxmem(domid, (frames + 1) * 4L));
+            long[] gfns = new long[frames + 1];
+            for (int i = 0; i <= frames; i++) gfns[i] = i;
+            check("populate", dom.xc_domain_populate_physmap_exact(domid, 0, 0, gfns));
+            check("ring param", new XcMemPaging(xc).xc_hvm_param_set(domid, XcMemPaging.HVM_PARAM_PAGING_RING_PFN, frames));
+            check("unpause", dom.xc_domain_unpause(domid));
+            List<String> jvm = List.of("-Xmx192m", "-XX:+UseSerialGC");
+            guest = ChildJvm.start(dir, "guest", jvm, PagingGuestMain.class.getName(), hv.socket().toString(),
+                    Integer.toString(domid), HexFormat.of().formatHex(handle), Integer.toString(frames), Integer.toString(wireVcpus));
+            PrintWriter in = new PrintWriter(guest.getOutputStream());
+            BufferedReader answers = new BufferedReader(new InputStreamReader(guest.getInputStream()));
+            ask(in, answers, "init", dir);
+            xc.xenstore().write("/local/domain/" + domid + "/memory/target-tot_pages", String.valueOf(target * 4));
+            pager = ChildJvm.start(dir, "xenpaging", jvm, XenPagingCommand.class.getName(), "-d", Integer.toString(domid),
+                    "-f", dir.resolve("pf").toString(), "-r", "256", "--socket", hv.socket().toString());
+            pager.getOutputStream().close();
+            Process p = pager;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
+            while (dom.info(domid).totPages() > target) {
+                if (!p.isAlive()) throw new IllegalStateException("xenpaging exited " + p.exitValue() + ":\n" + ChildJvm.errTail(dir, "xenpaging"));
+                if (System.nanoTime() > deadline) throw new IllegalStateException("the pager did not reach the target in " + timeoutSeconds + " s");
+                Thread.sleep(20);
+            }
+            for (int r = 1; r <= rounds; r++) {
+                long t0 = System.nanoTime();
+                long faults = ask(in, answers, "pass 1", dir);
+                row("wire", wireVcpus, r, faults, (System.nanoTime() - t0) / 1e9);
+            }
+            in.println("quit");
+            in.flush();
+            guest.waitFor(10, TimeUnit.SECONDS);
+        } finally {
+            for (Process p : new Process[] {guest, pager}) if (p != null) { p.destroyForcibly(); p.waitFor(10, TimeUnit.SECONDS); }
+            ChildJvm.deleteTree(dir);
+        }
+    }
+
+    private static long ask(PrintWriter in, BufferedReader answers, String cmd, Path dir) throws IOException {
+        in.println(cmd);
+        in.flush();
+        String r = answers.readLine();
+        if (r == null || !r.startsWith("ok ")) throw new IllegalStateException("guest answered " + r + " to " + cmd + ":\n" + ChildJvm.errTail(dir, "guest"));
+        return Long.parseLong(r.substring(3).trim());
+    }
+
+    private static void check(String what, long rc) {
+        if (rc != 0) throw new IllegalStateException(what + " -> " + rc);
+    }
+}

@@ -1,0 +1,69 @@
+package org.fallow.cli.bench.jmh;
+
+import org.fallow.abi.ring.BackRing;
+import org.fallow.abi.ring.FrontRing;
+import org.fallow.abi.ring.MemPagingEvent;
+import org.fallow.abi.ring.SharedRing;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The vm_event ring's code path on one thread (no cross-core traffic; {@code fallow bench ring} measures two threads):
+ * {@code batch} requests produced and pushed by the FrontRing, taken and answered by the BackRing, responses pushed
+ * and taken by the FrontRing. One operation = one request+response event (376-byte vm_event_st copied in and out
+ * at each step; the 4 KiB ring holds 8).
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+public class RingBenchmark {
+    @Param({"1", "8"})
+    public int batch;
+
+    private Arena arena;
+    private FrontRing front;
+    private BackRing back;
+    private MemorySegment req, rsp;
+    private MemPagingEvent ev;
+    private long gfn;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        arena = Arena.ofShared();
+        SharedRing sring = new SharedRing(arena.allocate(4096, 4096), MemPagingEvent.SIZE);
+        sring.init();
+        front = new FrontRing(sring);
+        back = new BackRing(sring);
+        req = arena.allocate(MemPagingEvent.SIZE, 8);
+        rsp = arena.allocate(MemPagingEvent.SIZE, 8);
+        ev = new MemPagingEvent().wrap(req).clear().version(4).reason(3);
+        if (batch > front.size()) throw new IllegalStateException("batch " + batch + " > ring size " + front.size());
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() { arena.close(); }
+
+    /** Returns the last response's gfn; JMH scores per call, so events/s = score x batch (printed per batch). */
+    @Benchmark
+    public long produceConsume() {
+        for (int i = 0; i < batch; i++) front.putRequest(ev.gfn(gfn++).segment());
+        front.pushRequests();
+        while (back.takeRequest(rsp)) back.putResponse(rsp);
+        back.pushResponses();
+        long last = -1;
+        while (front.takeResponse(req)) last = ev.gfn();
+        return last;
+    }
+}

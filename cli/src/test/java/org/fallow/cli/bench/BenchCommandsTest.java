@@ -1,0 +1,155 @@
+package org.fallow.cli.bench;
+
+import org.fallow.cli.FallowMain;
+import org.fallow.hypervisor.tmem.bench.TmemBench;
+import org.fallow.xc.bench.RingBench;
+import org.fallow.xc.bench.TmemSocketBench;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import picocli.CommandLine;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * The plumbing of {@code fallow bench}: every benchmark is mounted and parses its options, and a run with minimal
+ * sizes exits 0 and prints its parameters and table header. Nothing about speed is asserted (figures are only
+ * printed; docs/BENCHMARKS.md has them).
+ */
+class BenchCommandsTest {
+    private record Run(int exit, String out, String err) {}
+
+    /** Runs {@code fallow bench ARGS} through the real command tree, capturing stdout/stderr. */
+    private static Run bench(String... args) {
+        PrintStream oldOut = System.out, oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        try {
+            CommandLine cl = FallowMain.commandLine(); // built after the swap: the benches print to System.out as it is now
+            StringWriter picoErr = new StringWriter();
+            cl.setErr(new PrintWriter(picoErr));
+            String[] full = new String[args.length + 1];
+            full[0] = "bench";
+            System.arraycopy(args, 0, full, 1, args.length);
+            int rc = cl.execute(full);
+            return new Run(rc, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8) + picoErr);
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    private static <T> T parsed(Class<T> type, String... args) {
+        CommandLine cl = FallowMain.commandLine();
+        String[] full = new String[args.length + 1];
+        full[0] = "bench";
+        System.arraycopy(args, 0, full, 1, args.length);
+        CommandLine.ParseResult pr = cl.parseArgs(full);
+        while (pr.subcommand() != null) pr = pr.subcommand();
+        return type.cast(pr.commandSpec().userObject());
+    }
+
+    @Test
+    void everyBenchmarkIsMountedUnderBench() {
+        CommandLine bench = FallowMain.commandLine().getSubcommands().get("bench");
+        assertEquals(List.of("rtt", "tmem", "tmem-socket", "ring", "paging", "pod", "jmh"), List.copyOf(bench.getSubcommands().keySet()));
+    }
+
+    @Test
+    void optionsParse() {
+        assertNotNull(parsed(TmemBench.class, "tmem", "--pages", "128", "--batch", "8", "--rounds", "2", "--no-metadata"));
+        TmemSocketBench ts = parsed(TmemSocketBench.class, "tmem-socket", "--pages", "64", "--batches", "1,4");
+        assertNotNull(ts);
+        assertNotNull(parsed(RingBench.class, "ring", "--events", "10", "--windows", "1,2,8"));
+        PagingBench p = parsed(PagingBench.class, "paging", "--mode", "in_process", "--frames", "256", "--vcpus", "1,2");
+        assertEquals(PagingBench.Mode.in_process, p.mode);
+        assertArrayEquals(new int[] {1, 2}, p.vcpus);
+        assertEquals(256, p.frames);
+        PodBench pod = parsed(PodBench.class, "pod", "--memory", "2", "--vcpus", "1");
+        assertEquals(2, pod.memoryMb);
+        assertNull(pod.maxmemMb, "maxmem defaults to 2 x memory at run time");
+        JmhCommand j = parsed(JmhCommand.class, "jmh", "-wi", "0", "-i", "1", "Ring");
+        assertEquals(List.of("-wi", "0", "-i", "1", "Ring"), j.jmhArgs);
+    }
+
+    @Test
+    void badValuesAreUsageErrors() {
+        assertEquals(2, bench("tmem", "--pages", "many").exit());
+        assertEquals(2, bench("paging", "--mode", "sideways").exit());
+        assertEquals(2, bench("ring", "--no-such-option").exit());
+    }
+
+    @Test
+    void jmhQuickDefaultsApplyOnlyToOptionsNotGiven() {
+        List<String> none = JmhCommand.withDefaults(List.of());
+        assertEquals(List.of("-f", "1", "-wi", "2", "-i", "3", "-w", "1s", "-r", "1s", "-jvmArgsAppend"), none.subList(0, 11));
+        assertTrue(none.get(11).startsWith("-Dorg.slf4j.simpleLogger.defaultLogLevel="), none.toString());
+        assertEquals(12, none.size());
+        assertEquals(List.of("-f", "1", "-i", "3", "-w", "1s", "-r", "1s", "-jvmArgsAppend", "-Xmx1g", "-wi", "0", "Tmem"),
+                JmhCommand.withDefaults(List.of("-jvmArgsAppend", "-Xmx1g", "-wi", "0", "Tmem")));
+    }
+
+    @Test @Timeout(120)
+    void tmemTinyRun() {
+        Run r = bench("tmem", "--pages", "64", "--batch", "16", "--rounds", "1", "--no-metadata");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("--pages 64 --batch 16 --rounds 1"), r.out());
+        assertTrue(r.out().contains("path        kind    compress  put pages/s  get pages/s  put+get pages/s"), r.out());
+        assertEquals(9, r.out().lines().filter(l -> l.startsWith("engine") || l.startsWith("hypercall")).count(), r.out());
+    }
+
+    @Test @Timeout(120)
+    void ringTinyRun() {
+        Run r = bench("ring", "--events", "200", "--rounds", "1", "--windows", "1,8");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("window       events      best events/s"), r.out());
+        assertEquals(2, r.out().lines().filter(l -> l.matches("\\s+[18]\\s+200\\s+\\d+\\s+\\d+")).count(), r.out());
+    }
+
+    @Test @Timeout(180)
+    void tmemSocketTinyRun() {
+        Run r = bench("tmem-socket", "--pages", "64", "--rounds", "1", "--batches", "1,16");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("batch  put pages/s  get pages/s  put+get pages/s"), r.out());
+        assertEquals(2, r.out().lines().filter(l -> l.matches("\\s+(1|16)\\s+\\d+\\s+\\d+\\s+\\d+")).count(), r.out());
+    }
+
+    @Test @Timeout(180)
+    void pagingTinyRunInProcessAndOverTheWire() {
+        Run r = bench("paging", "--frames", "256", "--vcpus", "1", "--wire-vcpus", "2", "--rounds", "1");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("path        vcpus   pass  page-ins  seconds   page-ins/s"), r.out());
+        assertTrue(r.out().lines().anyMatch(l -> l.startsWith("in-process      1      1")), r.out());
+        assertTrue(r.out().lines().anyMatch(l -> l.startsWith("wire            2      1")), r.out());
+    }
+
+    @Test @Timeout(180)
+    void podTinyRun() {
+        Run r = bench("pod", "--memory", "2", "--vcpus", "1", "--rounds", "1");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("--memory 2 --maxmem 4 --vcpus 1 --rounds 1"), r.out());
+        assertTrue(r.out().contains("vcpus  boot  scrubbed    faults   scrub ms       faults/s"), r.out());
+        // 4 MiB maxmem = 1024 gfns less the 0x20-frame VGA hole, all scrubbed
+        assertTrue(r.out().lines().anyMatch(l -> l.matches("\\s+1\\s+1\\s+992\\s+\\d+\\s+[\\d.]+\\s+\\d+")), r.out());
+    }
+
+    @Test @Timeout(120)
+    void jmhListsTheProjectBenchmarksAndRunsOneInProcess() {
+        Run list = bench("jmh", "-l");
+        assertEquals(0, list.exit(), list.err());
+        for (String b : List.of("TmemEngineBenchmark.put", "TmemEngineBenchmark.get", "RingBenchmark.produceConsume",
+                "FrameCodecBenchmark.nettyDecode", "FrameCodecBenchmark.nettyEncode"))
+            assertTrue(list.out().contains("org.fallow.cli.bench.jmh." + b), list.out());
+        Run one = bench("jmh", "-f", "0", "-wi", "0", "-i", "1", "-r", "100ms", "FrameCodecBenchmark.clientEncode");
+        assertEquals(0, one.exit(), one.err());
+        assertTrue(one.out().contains("FrameCodecBenchmark.clientEncode"), one.out());
+        assertTrue(one.out().contains("ops/s"), one.out());
+    }
+}

@@ -1,0 +1,158 @@
+package org.fallow.xc.bench;
+
+import org.fallow.abi.AbiProfile;
+import org.fallow.abi.Hypercalls;
+import org.fallow.abi.xen.MulticallEntry;
+import org.fallow.xc.XcDomain;
+import org.fallow.xc.XcHandle;
+import org.fallow.xc.testing.HypervisorProcess;
+import org.fallow.xc.transport.HypervisorConnection;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.PrintStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code fallow bench tmem-socket}: tmem put+get pages/s over the real socket. Starts a hypervisor child process,
+ * creates a domain with the libxc calls, attaches as its guest and puts then gets N random pages in a private
+ * ephemeral pool (gets are exclusive, so each round ends empty), one tmem_op per hypercall (batch 1) or
+ * {@code batch} tmem_ops per {@code __HYPERVISOR_multicall}.
+ */
+@Command(name = "tmem-socket", mixinStandardHelpOptions = true,
+        description = "tmem put+get pages/s over the Unix socket: plain tmem_op hypercalls vs multicall batches.")
+public final class TmemSocketBench implements Callable<Integer> {
+    static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfLong I64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final int FRAMES = 128;
+    static final long OPS_GPA = 32 * 4096L, MC_GPA = 64 * 4096L, GET_GFN = 96;
+
+    @Option(names = "--pages", defaultValue = "16384", description = "Random 4 KiB pages put then got per round (default ${DEFAULT-VALUE}).")
+    int pages;
+
+    @Option(names = "--rounds", defaultValue = "3", description = "Measured rounds per batch size; the best is printed (default ${DEFAULT-VALUE}).")
+    int rounds;
+
+    @Option(names = "--batches", split = ",", defaultValue = "1,16,64",
+            description = "tmem_ops per hypercall: 1 = plain tmem_op, more = one multicall (max 64; default ${DEFAULT-VALUE}).")
+    int[] batches;
+
+    PrintStream out = System.out;
+
+    @Override public Integer call() throws Exception {
+        if (pages < 1 || rounds < 1) throw new IllegalArgumentException("--pages and --rounds must be >= 1");
+        for (int b : batches) if (b < 1 || b > 64) throw new IllegalArgumentException("batch sizes must be in 1..64, got " + b);
+        byte[] secret = new byte[16];
+        new SplittableRandom().nextBytes(secret);
+        Path run = Files.createTempDirectory(Path.of("/tmp"), "flb");
+        long hostMib = 64 + pages / 128; // twice the pages stored at the end of a put phase
+        try (HypervisorProcess hv = HypervisorProcess.start(run, List.of("-Xmx" + (hostMib + 256) + "m"), "--host-mem", Long.toString(hostMib));
+             XcHandle xc = XcHandle.open(hv.socket(), AbiProfile.XEN_4_12)) {
+            out.printf("started hypervisor pid %d on %s%n", hv.pid(), hv.socket());
+            XcDomain dom = new XcDomain(xc);
+            long d = dom.xc_domain_create_hvm(secret, 1);
+            if (d < 0) throw new IllegalStateException("createdomain -> " + d);
+            int domid = (int) d;
+            check("max_mem", dom.xc_domain_setmaxmem(domid, FRAMES * 4L));
+            long[] gfns = new long[FRAMES];
+            for (int i = 0; i < FRAMES; i++) gfns[i] = i;
+            check("populate", dom.xc_domain_populate_physmap_exact(domid, 0, 0, gfns));
+            check("unpause", dom.xc_domain_unpause(domid));
+            try (HypervisorConnection g = HypervisorConnection.guest(hv.socket(), domid, secret, AbiProfile.XEN_4_12);
+                 FileChannel fc = FileChannel.open(g.runDir().resolve("dom" + domid + ".mem"), StandardOpenOption.READ, StandardOpenOption.WRITE);
+                 Arena arena = Arena.ofShared()) {
+                MemorySegment mem = fc.map(FileChannel.MapMode.READ_WRITE, 0, FRAMES * 4096L, arena);
+                for (int f = 0; f < 32; f++) {
+                    SplittableRandom r = new SplittableRandom(f);
+                    for (int i = 0; i < 4096; i += 8) mem.set(I64, f * 4096L + i, r.nextLong());
+                }
+                newPool(g, mem);
+                out.printf(Locale.ROOT, "tmem socket bench: --pages %d --rounds %d --batches %s (random 4 KiB pages, private ephemeral pool; best put+get round after a warm-up round)%n",
+                        pages, rounds, join(batches));
+                out.printf(Locale.ROOT, "%5s %12s %12s %16s%n", "batch", "put pages/s", "get pages/s", "put+get pages/s");
+                for (int b : batches) round(g, mem, b); // warm-up
+                for (int b : batches) {
+                    double[] best = {0, 0, 0};
+                    for (int r = 0; r < rounds; r++) {
+                        double[] x = round(g, mem, b);
+                        if (x[2] > best[2]) best = x;
+                    }
+                    out.printf(Locale.ROOT, "%5d %12.0f %12.0f %16.0f%n", b, best[0], best[1], best[2]);
+                }
+            }
+            return 0;
+        } finally {
+            try (var s = Files.walk(run)) { s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete()); }
+        }
+    }
+
+    private static String join(int[] a) {
+        return String.join(",", java.util.Arrays.stream(a).mapToObj(Integer::toString).toList());
+    }
+
+    private static void check(String what, long rc) {
+        if (rc != 0) throw new IllegalStateException(what + " -> " + rc);
+    }
+
+    private static void newPool(HypervisorConnection g, MemorySegment mem) throws Exception {
+        mem.asSlice(OPS_GPA, 56).fill((byte) 0);
+        mem.set(I32, OPS_GPA, 1);            // TMEM_NEW_POOL
+        mem.set(I32, OPS_GPA + 24, 1 << 24); // flags: spec version 1, private, ephemeral
+        check("new pool", g.hypercall(Hypercalls.TMEM_OP, OPS_GPA));
+    }
+
+    private double[] round(HypervisorConnection g, MemorySegment mem, int batch) throws Exception {
+        long t0 = System.nanoTime();
+        run(g, mem, batch, 4);
+        long t1 = System.nanoTime();
+        run(g, mem, batch, 5);
+        long t2 = System.nanoTime();
+        return new double[] {pages * 1e9 / (t1 - t0), pages * 1e9 / (t2 - t1), 2.0 * pages * 1e9 / (t2 - t0)};
+    }
+
+    /** N ops of {@code cmd} (4 = PUT_PAGE, 5 = GET_PAGE): tmem_op structs at OPS_GPA, multicall entries at MC_GPA. */
+    private void run(HypervisorConnection g, MemorySegment mem, int batch, int cmd) throws Exception {
+        for (int i = 0; i < pages; i += batch) {
+            int n = Math.min(batch, pages - i);
+            for (int j = 0; j < n; j++) {
+                int p = i + j;
+                long o = OPS_GPA + 64L * j;
+                mem.set(I32, o, cmd);
+                mem.set(I32, o + 4, 0);
+                mem.set(I64, o + 8, p >>> 4);
+                mem.set(I64, o + 16, 0);
+                mem.set(I64, o + 24, 0);
+                mem.set(I32, o + 32, p & 15);
+                mem.set(I64, o + 48, cmd == 4 ? (p & 31) : GET_GFN + (p & 31));
+                if (batch > 1) {
+                    long m = MC_GPA + (long) MulticallEntry.SIZE * j;
+                    mem.set(I64, m + MulticallEntry.OP_OFFSET, Hypercalls.TMEM_OP);
+                    mem.set(I64, m + MulticallEntry.RESULT_OFFSET, 0);
+                    mem.set(I64, m + MulticallEntry.ARGS_OFFSET, o);
+                }
+            }
+            if (batch == 1) {
+                long rc = g.hypercall(Hypercalls.TMEM_OP, OPS_GPA);
+                if (rc != 1) throw new IllegalStateException("op " + cmd + " -> " + rc);
+            } else {
+                long rc = g.hypercall(Hypercalls.MULTICALL, MC_GPA, n);
+                if (rc != 0) throw new IllegalStateException("multicall -> " + rc);
+                for (int j = 0; j < n; j++) {
+                    long r = mem.get(I64, MC_GPA + (long) MulticallEntry.SIZE * j + MulticallEntry.RESULT_OFFSET);
+                    if (r != 1) throw new IllegalStateException("op " + cmd + " -> " + r);
+                }
+            }
+        }
+    }
+}
