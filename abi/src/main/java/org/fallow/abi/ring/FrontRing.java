@@ -67,8 +67,20 @@ public final class FrontRing {
         return SharedRing.crossed(now, old, sring.reqEvent());
     }
 
-    /** Responses produced by the back end and not consumed yet (rsp_prod − rsp_cons). */
-    public int unconsumedResponses() { return sring.rspProd() - rspCons; }
+    /**
+     * Responses produced by the back end and not consumed yet: rsp_prod − rsp_cons, but rsp_cons never runs more
+     * than one ring past req_prod_pvt. Xen's front end does not bound this; here a buggy or hostile back end that
+     * moves rsp_prod far ahead ({@link #responseProdOverflow()}) cannot make the front end loop over 2^31 entries,
+     * while a back end that answers a request twice (see PagingSubsystemTest) is still read as Xen reads it.
+     */
+    public int unconsumedResponses() {
+        int rsp = sring.rspProd() - rspCons;
+        int room = reqProdPvt + sring.size() - rspCons; // 0..size + outstanding requests
+        return Integer.compareUnsigned(rsp, room) <= 0 ? rsp : room;
+    }
+
+    /** {@code RING_RESPONSE_PROD_OVERFLOW}: the back end claims more responses than there can be (ill-behaved). */
+    public boolean responseProdOverflow() { return Integer.compareUnsigned(sring.rspProd() - rspCons, sring.size()) > 0; }
 
     public boolean hasUnconsumedResponses() { return unconsumedResponses() != 0; }
 

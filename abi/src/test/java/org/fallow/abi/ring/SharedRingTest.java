@@ -117,6 +117,36 @@ class SharedRingTest {
         assertEquals(8, back.unconsumedRequests());
     }
 
+    @Test void frontRingStopsOneRingPastItsRequestsEvenIfTheBackEndLies() {
+        sring.init();
+        FrontRing front = new FrontRing(sring);
+        MemorySegment buf = Arena.ofAuto().allocate(ENTRY);
+        assertTrue(front.putRequest(buf));
+        front.pushRequests();
+        page.set(LE, SharedRing.RSP_PROD_OFFSET, 0x7FFF_FFFF); // a buggy/hostile back end
+        assertTrue(front.responseProdOverflow(), "RING_RESPONSE_PROD_OVERFLOW");
+        assertEquals(1 + 8, front.unconsumedResponses(), "the 1 outstanding request plus at most one ring");
+        int taken = 0;
+        while (front.takeResponse(buf)) taken++;
+        assertEquals(9, taken, "bounded: the loop ends");
+        assertEquals(0, front.unconsumedResponses());
+        assertTrue(front.putRequest(buf), "requests go on");
+        assertEquals(1, front.unconsumedResponses(), "one more request, one more response slot");
+    }
+
+    @Test void frontRingReadsExactlyWhatAWellBehavedBackEndProduced() {
+        sring.init();
+        FrontRing front = new FrontRing(sring);
+        BackRing back = new BackRing(sring);
+        MemorySegment buf = Arena.ofAuto().allocate(ENTRY);
+        for (int i = 0; i < 8; i++) assertTrue(front.putRequest(buf));
+        front.pushRequests();
+        while (back.takeRequest(buf)) back.putResponse(buf);
+        back.pushResponses();
+        assertFalse(front.responseProdOverflow());
+        assertEquals(8, front.unconsumedResponses());
+    }
+
     @Test void pushRequestsNotifiesOnlyWhenCrossingReqEvent() {
         sring.init(); // req_event = 1: the back end wants to hear about request 1
         FrontRing front = new FrontRing(sring);

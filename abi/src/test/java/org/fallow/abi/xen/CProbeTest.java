@@ -28,8 +28,8 @@ class CProbeTest {
     @Test
     @Timeout(180)
     void everyFourTwelveLayoutMatchesTheInstalledXenHeaders(@TempDir Path dir) throws Exception {
-        Assumptions.assumeTrue(onPath("gcc"), "gcc is not installed (CI installs it: apt-get install gcc)");
-        Assumptions.assumeTrue(Files.isRegularFile(XEN_INCLUDE.resolve("tmem.h")),
+        requireInCi(onPath("gcc"), "gcc is not installed (CI installs it: apt-get install gcc)");
+        requireInCi(Files.isRegularFile(XEN_INCLUDE.resolve("tmem.h")),
                 "/usr/include/xen/tmem.h is missing (CI installs it: apt-get install libxen-dev)");
 
         List<AbiStruct> structs = AbiRegistry.of(AbiProfile.XEN_4_12);
@@ -135,6 +135,12 @@ class CProbeTest {
             m.put(p[0] + "\t" + p[1], new long[] {Long.parseLong(p[2]), Long.parseLong(p[3])});
         }
         return m;
+    }
+
+    /** Skips locally when gcc / the Xen headers are missing; fails in CI (CI=set, .ci/run installs both). */
+    private static void requireInCi(boolean present, String why) {
+        if (System.getenv("CI") != null) assertTrue(present, why);
+        else Assumptions.assumeTrue(present, why);
     }
 
     private static boolean onPath(String tool) {

@@ -32,7 +32,6 @@ final class PagingProcessBed implements AutoCloseable {
     static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    static final long CREATEDOMAIN_UNSUPPORTED = Long.MIN_VALUE;
 
     final Path dir;
     final HypervisorProcess hv;
@@ -80,7 +79,7 @@ final class PagingProcessBed implements AutoCloseable {
 
     /**
      * An HVM domain 1 with {@code frames} RAM gfns plus the ring gfn {@code frames} (HVM param 27), unpaused.
-     * Returns 0, or {@link #CREATEDOMAIN_UNSUPPORTED} when the hypervisor has no guest-memory subsystem.
+     * Returns 0; any failure throws.
      */
     long createDomain(int frames, int vcpus) throws IOException {
         MemorySegment[] out = new MemorySegment[1];
@@ -89,7 +88,6 @@ final class PagingProcessBed implements AutoCloseable {
             d.set(U32, MemConstants.CREATE_FLAGS, MemConstants.XEN_DOMCTL_CDF_hvm_guest | MemConstants.XEN_DOMCTL_CDF_hap);
             d.set(U32, MemConstants.CREATE_MAX_VCPUS, vcpus);
         }, out);
-        if (rc == -38) return CREATEDOMAIN_UNSUPPORTED;
         if (rc != 0) throw new IllegalStateException("createdomain " + rc);
         if (out[0].get(U16, 8) != 1) throw new IllegalStateException("got domid " + out[0].get(U16, 8));
         if (domctl(MemConstants.XEN_DOMCTL_max_mem, 1, d -> d.set(U64, MemConstants.MAX_MEM_MAX_MEMKB, (frames + 1) * 4L), null) != 0)

@@ -85,7 +85,8 @@ public final class HypervisorCore implements AutoCloseable {
 
     /**
      * Runs one hypercall (call on the dispatch thread). Unknown numbers return -ENOSYS and are logged with their raw
-     * arguments; a handler that throws is logged and answered -EFAULT so the server keeps serving.
+     * arguments; an errno result is logged at debug; a handler that throws is logged and answered -EFAULT so the server
+     * keeps serving.
      */
     public long dispatch(Caller caller, long op, long[] args) {
         HypercallHandler h = op >= 0 && op < hypercalls.length ? hypercalls[(int) op] : null;
@@ -94,7 +95,11 @@ public final class HypervisorCore implements AutoCloseable {
             return -XenErrno.ENOSYS;
         }
         try {
-            return h.invoke(caller, args);
+            long rc = h.invoke(caller, args);
+            // every refusal leaves a line, also where a handler returns its errno without logging it itself
+            if (rc < 0 && rc >= -4095 && log.isDebugEnabled()) // -4095..-1: an errno, as Linux reads it
+                log.debug("{}: {} args {} -> {}", caller, Hypercalls.name(op), hexArgs(args), XenErrno.name(rc));
+            return rc;
         } catch (RuntimeException e) {
             log.error("{}: {} args {} failed inside the hypervisor -> -EFAULT", caller, Hypercalls.name(op), hexArgs(args), e);
             return -XenErrno.EFAULT;

@@ -114,6 +114,13 @@ public final class ReservationOps {
             this.nrDone = start;
         }
 
+        /** extent_order is an unsigned int: 0x80000000 and up are above any limit (never a negative shift). */
+        boolean orderAbove(int max) {
+            if (Integer.compareUnsigned(order, max) <= 0) return false;
+            log.debug("{}: extent_order {} above the limit {}: 0 extents", caller, Integer.toUnsignedString(order), max);
+            return true;
+        }
+
         /** guest_handle_subrange_okay(list, nr_done, nr_extents - 1): an address-range check, nothing is populated. */
         boolean listOkay() {
             long len = (nrExtents - nrDone) * 8;
@@ -139,7 +146,7 @@ public final class ReservationOps {
     /** HVM increase_reservation: allocates extents to the domain without mapping them (nothing is written back). */
     private void increase(Args a) {
         if (a.list != 0 && !a.listOkay()) return;
-        if (a.order > maxOrder(a.caller)) return;
+        if (a.orderAbove(maxOrder(a.caller))) return;
         long i;
         for (i = a.nrDone; i < a.nrExtents; i++) {
             long n = 1L << a.order;
@@ -154,7 +161,7 @@ public final class ReservationOps {
 
     private void populate(Args a, boolean pod) {
         if (!a.listOkay()) return;
-        if (a.order > (pod ? MAX_ORDER : maxOrder(a.caller))) return;
+        if (a.orderAbove(pod ? MAX_ORDER : maxOrder(a.caller))) return;
         DomainPhysmap pm = a.pm;
         long i;
         for (i = a.nrDone; i < a.nrExtents; i++) {
@@ -211,7 +218,7 @@ public final class ReservationOps {
     }
 
     private void decrease(Args a) {
-        if (!a.listOkay() || a.order > maxOrder(a.caller)) return;
+        if (!a.listOkay() || a.orderAbove(maxOrder(a.caller))) return;
         DomainPhysmap pm = a.pm;
         long i;
         outer:

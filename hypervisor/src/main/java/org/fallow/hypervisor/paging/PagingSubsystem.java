@@ -228,6 +228,10 @@ public final class PagingSubsystem implements DomainLifecycle {
         PagingRing ring = pd.ring;
         ring.armed = true;
         ev.wrap(scratch);
+        if (ring.front.responseProdOverflow())
+            log.warn("d{}: pager's rsp_prod {} is more than a ring ahead of rsp_cons {}: only the {} outstanding requests are read",
+                    d.domid(), Integer.toUnsignedString(ring.front.sring().rspProd()), Integer.toUnsignedString(ring.front.rspCons()),
+                    ring.front.unconsumedResponses());
         while (ring.front.takeResponse(scratch)) {
             pd.responsesTaken++;
             handleResponse(d, pd, ev);

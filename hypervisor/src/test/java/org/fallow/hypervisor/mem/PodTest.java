@@ -69,7 +69,7 @@ class PodTest {
         assertEquals("Dom" + d + " out of PoD memory!", dom.crashReason());
         assertEquals(P2m.STATE_CRASHED, pm.p2m().domainState(), "the shared header tells the guest");
         assertTrue(pm.pod().stats().sweeps >= 1, "an emergency sweep ran before the crash");
-        assertTrue(bed.fault(d, M - 1, true) < 0, "later faults fail");
+        assertEquals(-XenErrno.EFAULT, bed.fault(d, M - 1, true), "later faults fail: the domain has crashed (PROTOCOL §3.3)");
         // getdomaininfo reports shutdown with code SHUTDOWN_crash
         bed.domctl(XEN_DOMCTL_getdomaininfo, d);
         int flags = bed.arena().get(MemBed.U32, INFO_FLAGS);

@@ -62,6 +62,50 @@ class ReservationOpsTest {
         assertEquals(0, bed.pm(d).totPages());
     }
 
+    /** extent_order is an unsigned int: 0x80000000.. must be refused like any order above the limit, not shifted. */
+    @Test void hugeExtentOrdersAreRefusedWithTheStartExtentAndChangeNothing() {
+        int d = bed.createDomain(64);
+        assertEquals(4, bed.reservation(XENMEM_populate_physmap, d, range(0, 4), 0, 0));
+        long free = bed.core.host().freePages();
+        for (int order : new int[] {-1, Integer.MIN_VALUE, 63, 64}) {
+            String o = Integer.toUnsignedString(order);
+            assertEquals(0, bed.reservation(XENMEM_increase_reservation, d, range(0, 2), order, 0), "increase, order " + o);
+            assertEquals(0, bed.reservation(XENMEM_populate_physmap, d, range(8, 2), order, 0), "populate, order " + o);
+            assertEquals(0, bed.reservation(XENMEM_populate_physmap, d, range(8, 2), order, XENMEMF_populate_on_demand),
+                    "PoD populate, order " + o);
+            assertEquals(0, bed.reservation(XENMEM_decrease_reservation, d, range(0, 2), order, 0), "decrease, order " + o);
+            assertEquals(3, bed.reservation(bed.ts.caller(), XENMEM_decrease_reservation, d, range(0, 4), order, 0, 3),
+                    "a continuation returns its start extent, order " + o);
+        }
+        assertEquals(4, bed.pm(d).totPages(), "nothing allocated or freed");
+        assertEquals(free, bed.core.host().freePages());
+        assertEquals(0, bed.pm(d).pod().entryCount(), "nothing marked PoD");
+        assertEquals(P2mType.RAM_RW, bed.pm(d).p2m().type(0));
+        assertEquals(2, bed.reservation(XENMEM_populate_physmap, d, range(8, 2), 0, 0), "still serving");
+    }
+
+    /** gfns outside the physmap: populate (RAM or PoD) stops at that extent, nothing is allocated or marked. */
+    @Test void populateStopsAtGfnsOutsideThePhysmap() {
+        int d = bed.createDomain(64);
+        long nrFrames = bed.pm(d).p2m().nrFrames();
+        long free = bed.core.host().freePages();
+        long[] bad = {nrFrames, 1L << 40, 1L << 52, Long.MAX_VALUE, -1L, Long.MIN_VALUE};
+        for (int i = 0; i < bad.length; i++) {
+            long gfn = bad[i];
+            String g = "gfn 0x" + Long.toHexString(gfn);
+            assertEquals(1, bed.reservation(XENMEM_populate_physmap, d, new long[] {10 + i, gfn, 30 + i}, 0, 0), "RAM, " + g);
+            assertEquals(P2mType.INVALID, bed.pm(d).p2m().type(30 + i), "the extent after the bad one is not done");
+            assertEquals(0, bed.reservation(XENMEM_populate_physmap, d, new long[] {gfn, 2}, 0, XENMEMF_populate_on_demand),
+                    "PoD, " + g);
+        }
+        long maxAligned = Long.MAX_VALUE - ((1L << MAX_ORDER) - 1); // gfn + 2^order - 1 == Long.MAX_VALUE: no overflow
+        assertEquals(0, bed.reservation(XENMEM_populate_physmap, d, new long[] {maxAligned}, MAX_ORDER, XENMEMF_populate_on_demand));
+        assertEquals(bad.length, bed.pm(d).totPages(), "only the good first extent of each call");
+        assertEquals(free - bad.length, bed.core.host().freePages());
+        assertEquals(0, bed.pm(d).pod().entryCount());
+        assertEquals(1, bed.reservation(XENMEM_populate_physmap, d, new long[] {1}, 0, 0), "still serving");
+    }
+
     @Test void aGuestMayOnlyChangeItsOwnReservation() {
         int d1 = bed.createDomain(64);
         int d2 = bed.createDomain(64);
@@ -82,6 +126,35 @@ class ReservationOpsTest {
         mem.frame(0).set(MemBed.U32, RES_MEM_FLAGS, XENMEMF_populate_on_demand);
         mem.frame(1).set(MemBed.U64, 0, 30);
         assertEquals(0, bed.ts.memoryOp(g1, XENMEM_populate_physmap, 0), "no PoD on oneself");
+    }
+
+    /** XSM_TARGET: a guest naming another domain in decrease/increase gets 0 extents and the victim keeps its memory. */
+    @Test void aGuestCannotShrinkOrGrowAnotherDomain() {
+        int d1 = bed.createDomain(64);
+        int d2 = bed.createDomain(64);
+        assertEquals(3, bed.reservation(XENMEM_populate_physmap, d1, range(0, 3), 0, 0));
+        assertEquals(8, bed.reservation(XENMEM_populate_physmap, d2, range(0, 8), 0, 0));
+        assertEquals(0, bed.guestWriteLong(d2, 3, 0xD2D2));
+        long free = bed.core.host().freePages();
+        Caller g1 = bed.guest(d1);
+        var mem = bed.pm(d1).file();
+        mem.frame(0).fill((byte) 0);
+        mem.frame(0).set(MemBed.U64, RES_EXTENT_START, 4096);
+        mem.frame(0).set(MemBed.U64, RES_NR_EXTENTS, 4);
+        mem.frame(0).set(MemBed.U16, RES_DOMID, (short) d2);
+        for (int i = 0; i < 4; i++) mem.frame(1).set(MemBed.U64, 8L * i, i + 2);
+        assertEquals(0, bed.ts.memoryOp(g1, XENMEM_decrease_reservation, 0), "decrease on d2: 0 extents");
+        assertEquals(0, bed.ts.memoryOp(g1, XENMEM_increase_reservation, 0), "increase on d2: 0 extents");
+        assertEquals(2, bed.ts.memoryOp(g1, XENMEM_decrease_reservation | (2 << MEMOP_EXTENT_SHIFT), 0),
+                "a continuation gets its start extent back");
+        assertEquals(8, bed.pm(d2).totPages(), "d2 kept every page");
+        assertEquals(free, bed.core.host().freePages());
+        assertEquals(0xD2D2L, bed.guestAccess(d2, 3, false, 0), "d2's data is intact");
+        mem.frame(0).set(MemBed.U16, RES_DOMID, (short) d1);
+        mem.frame(0).set(MemBed.U64, RES_NR_EXTENTS, 1);
+        mem.frame(1).set(MemBed.U64, 0, 2);
+        assertEquals(1, bed.ts.memoryOp(g1, XENMEM_decrease_reservation, 0), "its own gfn 2: allowed, still serving");
+        assertEquals(2, bed.pm(d1).totPages());
     }
 
     @Test void decreaseReservationFreesPagesAndStopsAtInvalidGfns() {

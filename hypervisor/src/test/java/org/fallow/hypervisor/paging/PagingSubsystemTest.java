@@ -144,6 +144,43 @@ class PagingSubsystemTest {
         assertEquals(0, h.paging.pagedPages(h.dom));
     }
 
+    /** gfns beyond the p2m (64 frames here): Xen's lookup yields p2m_invalid with no mfn, so nominate/evict -EBUSY, prep -ENOENT. */
+    @Test void outOfRangeGfnsGetXensErrnosAndTheRingKeepsWorking() throws Exception {
+        enable();
+        h.bufferPage().fill((byte) 0x33);
+        long tot0 = h.mem.totPages();
+        for (long gfn : new long[] {64, 65, 1L << 40, 1L << 52, Long.MAX_VALUE, -1L}) {
+            String g = "gfn 0x" + Long.toHexString(gfn);
+            assertEquals(-XenErrno.EBUSY, h.pagingOp(pager, XENMEM_PAGING_OP_NOMINATE, 5, gfn, 0), g);
+            assertEquals(-XenErrno.EBUSY, h.pagingOp(pager, XENMEM_PAGING_OP_EVICT, 5, gfn, 0), g);
+            assertEquals(-XenErrno.ENOENT, h.pagingOp(pager, XENMEM_PAGING_OP_PREP, 5, gfn, h.bufferHandle()), g);
+            assertEquals(-XenErrno.EFAULT, h.fault(gfn, 1).get(10, TimeUnit.SECONDS), "a guest fault on " + g);
+        }
+        assertEquals(tot0, h.mem.totPages(), "nothing allocated or freed");
+        assertEquals(0, h.paging.pagedPages(h.dom));
+        pageOut(12, (byte) 0x12);
+        assertEquals(PagingMemory.P2M_PAGED, h.type(12), "the pager still pages");
+    }
+
+    /** RING_RESPONSE_PROD_OVERFLOW: a pager that moves rsp_prod 2^31 ahead must not stall the dispatch thread. */
+    @Test void aPagerThatLiesAboutRspProdDoesNotStallTheHypervisor() throws Exception {
+        int port = enable();
+        BackRing back = attachBack();
+        kick(port);
+        pageOut(11, (byte) 0x11);
+        CompletableFuture<Integer> f = h.fault(11, 3);
+        h.onDispatch(() -> 0); // the fault has run and pushed its request
+        MemorySegment buf = Arena.ofAuto().allocate(376);
+        assertTrue(back.takeRequest(buf));
+        try (FileChannel ch = FileChannel.open(dir.resolve("dom5.vmring"), StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            MemorySegment page = ch.map(FileChannel.MapMode.READ_WRITE, 0, 4096, Arena.ofAuto());
+            page.set(PagingHarness.U32, 8, 0x7FFF_FFFF); // rsp_prod
+        }
+        kick(port); // returns: at most one ring of slots is read (slot 0 still holds the request, the others are zeros)
+        assertEquals(0, h.pagingOp(pager, XENMEM_PAGING_OP_NOMINATE, 5, 12, 0), "still serving");
+        assertEquals(0, f.get(10, TimeUnit.SECONDS), "the slot still held the request's vcpu/flags: the vcpu retries");
+    }
+
     @Test void evictFailsWithEbusyIfTheGuestTouchedThePageAfterNomination() throws Exception {
         int port = enable();
         BackRing back = attachBack();

@@ -1,6 +1,7 @@
 package org.fallow.hypervisor.tmem;
 
 import org.fallow.abi.AbiProfile;
+import org.fallow.abi.XenErrno;
 import org.junit.jupiter.api.Test;
 
 import static org.fallow.hypervisor.tmem.TmemDefs.*;
@@ -23,7 +24,7 @@ class TmemListFormatTest {
         assertEquals(1, f.get(5, 0, oid(1), 0, 2));  // exclusive: one page back to tmem's free list
         assertEquals(1, f.get(5, 1, oid(2), 0, 2));
         assertEquals(0, f.get(5, 0, oid(9), 0, 2));
-        assertTrue(f.put(5, 3, oid(1), 0, 1) < 0);    // -ENODEV: an errored op
+        assertEquals(-XenErrno.ENODEV, f.put(5, 3, oid(1), 0, 1), "no pool 3: an errored op");
         assertEquals(0, f.control.setClientInfo(5, new TmemControl.ClientInfo(1, 16, 0, CLIENT_FLAG_COMPRESS, 2)));
         assertEquals(0, f.newPool(6, FLAGS_412));
         f.control.sharedPoolAuth(6, 0xab, 0xcd, true);

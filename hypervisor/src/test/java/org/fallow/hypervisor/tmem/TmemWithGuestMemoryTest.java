@@ -121,6 +121,45 @@ class TmemWithGuestMemoryTest {
         }
     }
 
+    /**
+     * cmfns outside the guest's frames (including ones whose byte address cmfn << 12 wraps to a small one) are a copy
+     * fault: -EFAULT for PUT and GET, the stored page stays, and no guest frame is read or written in their place.
+     */
+    @Test void hugeCmfnsAreEfaultAndLoseNoData() throws Exception {
+        try (Hypervisor hv = Hypervisor.create(8, dir); InProcessToolstack ts = new InProcessToolstack(hv.core(), 1 << 20)) {
+            HypervisorCore core = hv.core();
+            int d1 = ts.createHvmDomain(new byte[16], 1, 300);
+            ts.buildHvm(d1, 256, 256);
+            Domain dom = core.domains().get(d1);
+            GuestAddressSpace mem = dom.part(GuestAddressSpace.class);
+            Caller g = Caller.guest(d1, AbiProfile.XEN_4_12, mem);
+            byte[] page1 = ts.onDispatch(() -> {
+                SplittableRandom r = new SplittableRandom(3);
+                MemorySegment data = mem.map(4096, 4096);
+                for (int i = 0; i < 4096; i += 8) data.set(I64, i, r.nextLong());
+                mem.map(2 * 4096, 4096).fill((byte) 0x5A);
+                return data.toArray(ValueLayout.JAVA_BYTE);
+            });
+            byte[] page0 = ts.onDispatch(() -> mem.map(0, 4096).toArray(ValueLayout.JAVA_BYTE));
+            assertEquals(0, op(ts, core, g, mem, s -> TmemOpCodec.encodeNewPool(AbiProfile.XEN_4_12, s, 0, 0, (1 << 24) | POOL_PERSIST)));
+            assertEquals(1, op(ts, core, g, mem, page(PUT_PAGE, 0, 1, 1)));
+            long tot = dom.memory().totPages();
+            for (long cmfn : new long[] {256 + 0x40, 1L << 40, 1L << 52, (1L << 52) + 1, Long.MAX_VALUE, -1L}) {
+                String c = "cmfn 0x" + Long.toHexString(cmfn);
+                assertEquals(-XenErrno.EFAULT, op(ts, core, g, mem, page(PUT_PAGE, 0, 2, cmfn)), "PUT from " + c);
+                assertEquals(-XenErrno.EFAULT, op(ts, core, g, mem, page(GET_PAGE, 0, 1, cmfn)), "GET into " + c);
+            }
+            assertEquals(tot, dom.memory().totPages(), "no page stored for the failed PUTs");
+            MemorySegment before = MemorySegment.ofArray(page0);
+            assertEquals(-1L, ts.<Long>onDispatch(() -> mem.map(0, OPH).mismatch(before.asSlice(0, OPH))),
+                    "gfn 0 (where cmfn << 12 wraps) untouched below the op struct");
+            assertEquals(-1L, ts.<Long>onDispatch(() -> mem.map(OPH + 56, 4096 - OPH - 56).mismatch(before.asSlice(OPH + 56))),
+                    "and above it");
+            assertEquals(1, op(ts, core, g, mem, page(GET_PAGE, 0, 1, 2)), "the stored page survived the bad GETs");
+            assertEquals(-1L, ts.<Long>onDispatch(() -> mem.map(2 * 4096, 4096).mismatch(MemorySegment.ofArray(page1))));
+        }
+    }
+
     interface Encoder {
         void encode(MemorySegment s);
     }

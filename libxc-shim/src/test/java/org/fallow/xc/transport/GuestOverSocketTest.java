@@ -85,7 +85,9 @@ class GuestOverSocketTest {
 
                 // the EPT path: PoD frames are populated on demand, frames outside the gfn space fail
                 assertEquals(0, g.memFault(100, true, 0));
-                assertTrue(g.memFault(1L << 40, false, 0) < 0);
+                assertEquals(-XenErrno.EFAULT, g.memFault(1L << 40, false, 0), "beyond nr_frames: not guest memory");
+                assertEquals(-XenErrno.EFAULT, g.memFault(-1L, true, 0), "gfn 2^64-1");
+                assertEquals(0, g.memFault(101, true, 0), "still serving this guest");
 
                 // xenstore: its home only
                 g.xenstore().write("data/hello", "world");

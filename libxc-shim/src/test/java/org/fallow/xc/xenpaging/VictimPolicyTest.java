@@ -82,7 +82,8 @@ class VictimPolicyTest {
     @Test void droppedGfnsBecomeEvictable() {
         VictimPolicy p = new VictimPolicy(16, 4);
         p.notifyPagedOut(9);
+        assertTrue(p.busy(9), "a paged-out gfn is busy");
         p.notifyDropped(9);
-        assertFalse(p.busy(9));
+        assertFalse(p.busy(9), "policy_notify_dropped clears it");
     }
 }

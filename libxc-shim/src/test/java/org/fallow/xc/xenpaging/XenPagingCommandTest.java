@@ -36,7 +36,12 @@ class XenPagingCommandTest {
     }
 
     @Test void domainAndPagefileAreRequired() {
-        assertNotEquals(0, run("-f", "x"));
-        assertNotEquals(0, run("-d", "5"));
+        CommandLine.MissingParameterException noDomain = assertThrows(CommandLine.MissingParameterException.class,
+                () -> new CommandLine(new XenPagingCommand()).parseArgs("-f", "x"));
+        assertTrue(noDomain.getMessage().contains("--domain"), noDomain.getMessage());
+        CommandLine.MissingParameterException noPagefile = assertThrows(CommandLine.MissingParameterException.class,
+                () -> new CommandLine(new XenPagingCommand()).parseArgs("-d", "5"));
+        assertTrue(noPagefile.getMessage().contains("--pagefile"), noPagefile.getMessage());
+        assertEquals(CommandLine.ExitCode.USAGE, run("-f", "x"), "picocli's usage error");
     }
 }
