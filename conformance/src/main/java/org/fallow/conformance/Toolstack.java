@@ -5,6 +5,7 @@ import org.fallow.abi.xen.DomctlConstants;
 import org.fallow.abi.xen.MemoryOpConstants;
 import org.fallow.abi.xen.XenDomctl;
 import org.fallow.abi.xen.XenDomctlCreatedomain;
+import org.fallow.abi.xen.XenMemPagingOp;
 import org.fallow.abi.xen.XenMemoryReservation;
 
 import java.io.IOException;
@@ -18,6 +19,8 @@ import java.util.function.Consumer;
  * built in the arena with the abi flyweights and passed by handle {@code ARENA_BASE + offset}.
  */
 public final class Toolstack implements AutoCloseable {
+    public static final int HVMOP_SET_PARAM = 0;
+
     public static final long ARENA_BASE = 0x7f12_3400_0000L;
     public static final int ARENA_LEN = 1 << 20;
 
@@ -134,6 +137,28 @@ public final class Toolstack implements AutoCloseable {
 
     public long populate(int domid, long first, int n) throws IOException {
         return reservation(MemoryOpConstants.XENMEM_populate_physmap, domid, first, n, 0);
+    }
+
+    /** XENMEM_paging_op (memory_op 20) with {@code struct xen_mem_paging_op}; {@code buffer} is used by prep only. */
+    public long pagingOp(int op, int domid, long gfn, long buffer) throws IOException {
+        Buf b = alloc(XenMemPagingOp.SIZE);
+        new XenMemPagingOp().wrap(b.seg(), 0).op(op).domain(domid).gfn(gfn).buffer(buffer);
+        return hypercall(Hypercalls.MEMORY_OP, MemoryOpConstants.XENMEM_paging_op, b.handle());
+    }
+
+    /** XEN_DOMCTL_vm_event_op in PAGING mode; {@code out} (may be null) receives the copied-back domctl. */
+    public long vmEventPaging(int domid, int op, XenDomctl out) throws IOException {
+        return domctl(DomctlConstants.XEN_DOMCTL_vm_event_op, domid,
+                d -> d.vmEventOp().op(op).mode(DomctlConstants.XEN_DOMCTL_VM_EVENT_OP_PAGING), out);
+    }
+
+    /** HVMOP_set_param (hvm_op 0): {@code struct xen_hvm_param { u16 domid; u32 index; u64 value; }} (16 bytes). */
+    public long setHvmParam(int domid, int index, long value) throws IOException {
+        Buf p = alloc(16);
+        p.seg().set(MappedFile.U16, 0, (short) domid);
+        p.seg().set(MappedFile.U32, 4, index);
+        p.seg().set(MappedFile.U64, 8, value);
+        return hypercall(Hypercalls.HVM_OP, HVMOP_SET_PARAM, p.handle());
     }
 
     @Override public void close() throws IOException {

@@ -3,7 +3,6 @@ package org.fallow.conformance.cases;
 import org.fallow.abi.Hypercalls;
 import org.fallow.abi.xen.DomctlConstants;
 import org.fallow.abi.xen.XenDomctl;
-import org.fallow.abi.xen.XenMemPagingOp;
 import org.fallow.abi.xen.XenMemoryReservation;
 import org.fallow.conformance.Guest;
 import org.fallow.conformance.MappedFile;
@@ -31,23 +30,12 @@ import static org.junit.jupiter.api.Assertions.*;
 @DisplayName("paging through the vm_event ring with a raw pager (xen-abi §5, PROTOCOL §3.4)")
 class PagingRingConformance extends CaseSupport {
     private static final VarHandle RING_IDX = ValueLayout.JAVA_INT.withOrder(ByteOrder.LITTLE_ENDIAN).varHandle();
-    private static final int HVMOP_SET_PARAM = 0, HVM_PARAM_PAGING_RING_PFN = 27;
+    private static final int HVM_PARAM_PAGING_RING_PFN = 27;
     private static final int REQ_PROD = 0, REQ_EVENT = 4, RSP_PROD = 8, RSP_EVENT = 12, RING_HEADER = 64, ENTRY = 376;
     private static final int VERSION = 4, REASON_MEM_PAGING = 3, FLAG_VCPU_PAUSED = 1, FLAG_FOREIGN = 2;
     private static final int RAM_RW = 0, RAM_PAGING_OUT = 9, RAM_PAGED = 10, RAM_PAGING_IN = 11;
     private static final int MEM_PAGING_DROP_PAGE = 1, MEM_PAGING_EVICT_FAIL = 2;
     private static final long RING_GFN = 40, GFN = 10;
-
-    private static long pagingOp(Toolstack ts, int op, int domid, long gfn, long buffer) throws Exception {
-        Toolstack.Buf b = ts.alloc(XenMemPagingOp.SIZE);
-        new XenMemPagingOp().wrap(b.seg(), 0).op(op).domain(domid).gfn(gfn).buffer(buffer);
-        return ts.hypercall(Hypercalls.MEMORY_OP, XENMEM_paging_op, b.handle());
-    }
-
-    private static long vmEvent(Toolstack ts, int domid, int op, XenDomctl out) throws Exception {
-        return ts.domctl(DomctlConstants.XEN_DOMCTL_vm_event_op, domid,
-                d -> d.vmEventOp().op(op).mode(DomctlConstants.XEN_DOMCTL_VM_EVENT_OP_PAGING), out);
-    }
 
     private static int entry(long idx) { return RING_HEADER + (int) (idx & 7) * ENTRY; }
 
@@ -72,13 +60,9 @@ class PagingRingConformance extends CaseSupport {
     /** param 27 → RING_GFN, ENABLE; returns the port. */
     private static int enablePaging(Toolstack ts, int d) throws Exception {
         assertEquals(1, ts.populate(d, RING_GFN, 1), "ring gfn");
-        Toolstack.Buf hp = ts.alloc(16);
-        hp.seg().set(MappedFile.U16, 0, (short) d);
-        hp.seg().set(MappedFile.U32, 4, HVM_PARAM_PAGING_RING_PFN);
-        hp.seg().set(MappedFile.U64, 8, RING_GFN);
-        assertEquals(0, ts.hypercall(Hypercalls.HVM_OP, HVMOP_SET_PARAM, hp.handle()), "HVM_PARAM_PAGING_RING_PFN");
+        assertEquals(0, ts.setHvmParam(d, HVM_PARAM_PAGING_RING_PFN, RING_GFN), "HVM_PARAM_PAGING_RING_PFN");
         XenDomctl en = new XenDomctl();
-        assertEquals(0, vmEvent(ts, d, DomctlConstants.XEN_VM_EVENT_ENABLE, en), "ENABLE");
+        assertEquals(0, ts.vmEventPaging(d, DomctlConstants.XEN_VM_EVENT_ENABLE, en), "ENABLE");
         return (int) en.vmEventOp().port();
     }
 
@@ -110,7 +94,7 @@ class PagingRingConformance extends CaseSupport {
                 g.connect(target(), Wire.PROFILE_412);
                 long touched = 12, dropped = 13;
                 g.page(touched).fill((byte) 0x3C);
-                assertEquals(0, pagingOp(ts, XENMEM_paging_op_nominate, d, touched, 0));
+                assertEquals(0, ts.pagingOp(XENMEM_paging_op_nominate, d, touched, 0));
                 RawConnection gc = g.connection();
                 long faultId = g.nextRequestId();
                 gc.send(Wire.MEM_FAULT, faultId, Wire.memFault(touched, 2, 0));
@@ -124,7 +108,7 @@ class PagingRingConformance extends CaseSupport {
                 assertEquals(RAM_PAGING_OUT, req.get(MappedFile.U32, 32), "p2mt: ram_paging_out");
                 assertEquals(MEM_PAGING_EVICT_FAIL, req.get(MappedFile.U32, 36), "u.mem_paging.flags EVICT_FAIL");
                 assertEquals(RAM_PAGING_IN, g.p2mEntry(touched) & 0xFF);
-                assertEquals(-16 /* -EBUSY */, pagingOp(ts, XENMEM_paging_op_evict, d, touched, 0), "evict after the touch");
+                assertEquals(-16 /* -EBUSY */, ts.pagingOp(XENMEM_paging_op_evict, d, touched, 0), "evict after the touch");
                 RING_IDX.setRelease(ring, (long) REQ_EVENT, 2);
                 putResponse(ring, 0, VERSION, 0, touched);
                 notify(ts, port);
@@ -137,8 +121,8 @@ class PagingRingConformance extends CaseSupport {
                 java.util.Arrays.fill(expect, (byte) 0x3C);
                 assertArrayEquals(expect, g.page(touched).toArray(ValueLayout.JAVA_BYTE), "frame kept");
 
-                assertEquals(0, pagingOp(ts, XENMEM_paging_op_nominate, d, dropped, 0));
-                assertEquals(0, pagingOp(ts, XENMEM_paging_op_evict, d, dropped, 0));
+                assertEquals(0, ts.pagingOp(XENMEM_paging_op_nominate, d, dropped, 0));
+                assertEquals(0, ts.pagingOp(XENMEM_paging_op_evict, d, dropped, 0));
                 // the guest's own decrease_reservation: xen_memory_reservation at gfn 4, extent list at gfn 4 + 256
                 MemorySegment r = g.page(4);
                 r.fill((byte) 0);
@@ -159,8 +143,8 @@ class PagingRingConformance extends CaseSupport {
                 assertEquals(1, g.p2mEntry(dropped) & 0xFF, "the gfn is invalid");
 
                 long foreignDrop = 14;
-                assertEquals(0, pagingOp(ts, XENMEM_paging_op_nominate, d, foreignDrop, 0));
-                assertEquals(0, pagingOp(ts, XENMEM_paging_op_evict, d, foreignDrop, 0));
+                assertEquals(0, ts.pagingOp(XENMEM_paging_op_nominate, d, foreignDrop, 0));
+                assertEquals(0, ts.pagingOp(XENMEM_paging_op_evict, d, foreignDrop, 0));
                 assertEquals(1, ts.reservation(XENMEM_decrease_reservation, d, foreignDrop, 1, 0), "the toolstack frees it");
                 // placed before the HYPERCALL_RET (the kick it sends is skipped as unsolicited)
                 assertEquals(3, (int) RING_IDX.getAcquire(ring, (long) REQ_PROD));
@@ -180,34 +164,21 @@ class PagingRingConformance extends CaseSupport {
     void pageInThroughTheRing() throws Exception {
         try (Toolstack ts = Toolstack.connect(target()); Guest g = Guest.create(ts, 64, 32)) {
             int d = g.domid();
-            assertEquals(1, ts.populate(d, RING_GFN, 1), "ring gfn");
-            Toolstack.Buf hp = ts.alloc(16);
-            hp.seg().set(MappedFile.U16, 0, (short) d);
-            hp.seg().set(MappedFile.U32, 4, HVM_PARAM_PAGING_RING_PFN);
-            hp.seg().set(MappedFile.U64, 8, RING_GFN);
-            assertEquals(0, ts.hypercall(Hypercalls.HVM_OP, HVMOP_SET_PARAM, hp.handle()), "HVM_PARAM_PAGING_RING_PFN");
-            XenDomctl en = new XenDomctl();
-            assertEquals(0, vmEvent(ts, d, DomctlConstants.XEN_VM_EVENT_ENABLE, en), "ENABLE");
-            int port = (int) en.vmEventOp().port();
+            int port = enablePaging(ts, d);
 
             Path runDir = ts.runDir(target());
             try (MappedFile vmring = MappedFile.open(runDir.resolve("dom" + d + ".vmring"));
                  MappedFile pagerView = MappedFile.open(runDir.resolve("dom" + d + ".mem"))) {
                 MemorySegment ring = vmring.segment();
                 assertEquals(4096, ring.byteSize(), "dom<D>.vmring is one page");
-                // SHARED_RING_INIT + BACK_RING_INIT (rsp_prod_pvt = req_cons = 0)
-                ring.asSlice(16, 48).fill((byte) 0);
-                RING_IDX.setRelease(ring, (long) REQ_PROD, 0);
-                RING_IDX.setRelease(ring, (long) RSP_PROD, 0);
-                RING_IDX.setRelease(ring, (long) REQ_EVENT, 1);
-                RING_IDX.setRelease(ring, (long) RSP_EVENT, 1);
+                sharedRingInit(ring);
 
                 g.connect(target(), Wire.PROFILE_412);
                 MemorySegment page = g.page(GFN);
                 for (int i = 0; i < Guest.PAGE; i++) page.set(ValueLayout.JAVA_BYTE, i, (byte) (i * 7 + 3));
-                assertEquals(0, pagingOp(ts, XENMEM_paging_op_nominate, d, GFN, 0), "nominate");
+                assertEquals(0, ts.pagingOp(XENMEM_paging_op_nominate, d, GFN, 0), "nominate");
                 byte[] evicted = pagerView.segment().asSlice(GFN * Guest.PAGE, Guest.PAGE).toArray(ValueLayout.JAVA_BYTE);
-                assertEquals(0, pagingOp(ts, XENMEM_paging_op_evict, d, GFN, 0), "evict");
+                assertEquals(0, ts.pagingOp(XENMEM_paging_op_evict, d, GFN, 0), "evict");
                 assertEquals(RAM_PAGED, g.p2mEntry(GFN) & 0xFF, "ram_paged");
 
                 RawConnection gc = g.connection();
@@ -236,13 +207,13 @@ class PagingRingConformance extends CaseSupport {
 
                 Toolstack.Buf buf = ts.allocPage();
                 buf.seg().copyFrom(MemorySegment.ofArray(evicted));
-                assertEquals(0, pagingOp(ts, XENMEM_paging_op_prep, d, GFN, buf.handle()), "prep from the pager's arena");
+                assertEquals(0, ts.pagingOp(XENMEM_paging_op_prep, d, GFN, buf.handle()), "prep from the pager's arena");
                 assertEquals(RAM_RW, g.p2mEntry(GFN) & 0xFF, "prep alone makes the page ram_rw");
 
                 // version 3: dropped, the vCPU stays paused
                 putResponse(ring, 0, 3, 0, GFN);
                 notify(ts, port);
-                assertEquals(0, vmEvent(ts, d, DomctlConstants.XEN_VM_EVENT_RESUME, null), "RESUME (after the kick)");
+                assertEquals(0, ts.vmEventPaging(d, DomctlConstants.XEN_VM_EVENT_RESUME, null), "RESUME (after the kick)");
                 assertEquals(2, (int) RING_IDX.getAcquire(ring, (long) RSP_EVENT), "the v3 response was consumed (rsp_event = rsp_cons + 1)");
                 long probe = g.nextRequestId();
                 gc.send(Wire.HYPERCALL, probe, Wire.hypercall(63));
@@ -264,7 +235,7 @@ class PagingRingConformance extends CaseSupport {
                 // the getdomaininfo answer orders us after the kick's processing (same connection, one dispatch thread)
                 assertEquals(3, (int) RING_IDX.getAcquire(ring, (long) RSP_EVENT), "rsp_event = rsp_cons + 1");
             }
-            assertEquals(0, vmEvent(ts, d, DomctlConstants.XEN_VM_EVENT_DISABLE, null));
+            assertEquals(0, ts.vmEventPaging(d, DomctlConstants.XEN_VM_EVENT_DISABLE, null));
         }
     }
 
@@ -273,8 +244,8 @@ class PagingRingConformance extends CaseSupport {
         MemorySegment page = g.page(gfn);
         for (int i = 0; i < Guest.PAGE; i++) page.set(ValueLayout.JAVA_BYTE, i, (byte) (i * 5 + gfn));
         byte[] bytes = page.toArray(ValueLayout.JAVA_BYTE);
-        assertEquals(0, pagingOp(pager, XENMEM_paging_op_nominate, g.domid(), gfn, 0), "nominate " + gfn);
-        assertEquals(0, pagingOp(pager, XENMEM_paging_op_evict, g.domid(), gfn, 0), "evict " + gfn);
+        assertEquals(0, pager.pagingOp(XENMEM_paging_op_nominate, g.domid(), gfn, 0), "nominate " + gfn);
+        assertEquals(0, pager.pagingOp(XENMEM_paging_op_evict, g.domid(), gfn, 0), "evict " + gfn);
         return bytes;
     }
 
@@ -315,7 +286,7 @@ class PagingRingConformance extends CaseSupport {
 
                 Toolstack.Buf buf = ts.allocPage();
                 buf.seg().copyFrom(MemorySegment.ofArray(out[0]));
-                assertEquals(0, pagingOp(ts, XENMEM_paging_op_prep, d, 10, buf.handle()));
+                assertEquals(0, ts.pagingOp(XENMEM_paging_op_prep, d, 10, buf.handle()));
                 putResponse(ring, 0, VERSION, 0, 10);
                 notify(ts, port);
                 RawFrame done = g.connection().read();
@@ -353,13 +324,13 @@ class PagingRingConformance extends CaseSupport {
                     expectKick(first, port1);
                     assertEquals(1, (int) RING_IDX.getAcquire(vmring.segment(), (long) REQ_PROD));
                 }
-                assertEquals(-16 /* -EBUSY */, vmEvent(ts, d, DomctlConstants.XEN_VM_EVENT_ENABLE, null), "the first pager is alive");
+                assertEquals(-16 /* -EBUSY */, ts.vmEventPaging(d, DomctlConstants.XEN_VM_EVENT_ENABLE, null), "the first pager is alive");
             }
             // the first pager's connection is closed: the server notices asynchronously, so ENABLE is retried
             XenDomctl en = new XenDomctl();
             long rc = -16;
             for (int i = 0; i < 500 && rc == -16; i++) {
-                rc = vmEvent(ts, d, DomctlConstants.XEN_VM_EVENT_ENABLE, en);
+                rc = ts.vmEventPaging(d, DomctlConstants.XEN_VM_EVENT_ENABLE, en);
                 if (rc == -16) Thread.sleep(10);
             }
             assertEquals(0, rc, "ENABLE re-attaches the ring");
@@ -379,7 +350,7 @@ class PagingRingConformance extends CaseSupport {
                 RING_IDX.setRelease(ring, (long) REQ_EVENT, 2);
                 Toolstack.Buf buf = ts.allocPage();
                 buf.seg().copyFrom(MemorySegment.ofArray(evicted));
-                assertEquals(0, pagingOp(ts, XENMEM_paging_op_prep, d, GFN, buf.handle()));
+                assertEquals(0, ts.pagingOp(XENMEM_paging_op_prep, d, GFN, buf.handle()));
                 putResponse(ring, 0, VERSION, 0, GFN);
                 notify(ts, port);
                 RawFrame done = g.connection().read();
@@ -388,7 +359,7 @@ class PagingRingConformance extends CaseSupport {
                 assertEquals(0, done.status());
                 assertArrayEquals(evicted, g.page(GFN).toArray(ValueLayout.JAVA_BYTE), "no page lost");
             }
-            assertEquals(0, vmEvent(ts, d, DomctlConstants.XEN_VM_EVENT_DISABLE, null));
+            assertEquals(0, ts.vmEventPaging(d, DomctlConstants.XEN_VM_EVENT_DISABLE, null));
         }
     }
 }
