@@ -12,7 +12,7 @@ import java.util.Map;
 public record RunContext(Path runDir, Path socket) {
     public static final String RUN_DIR_PROPERTY = "fallow.run.dir";
     public static final String SOCKET_PROPERTY = "fallow.socket";
-    public static final String SOCKET_NAME = "hypervisor.sock";
+    public static final String SOCKET_NAME = org.fallow.abi.wire.RunDirectory.SOCKET_NAME;
 
     public static RunContext resolve(Path runDirOption, Path socketOption, Map<String, String> env) {
         Path runDir = runDirOption != null ? runDirOption : defaultRunDir(env);
@@ -21,12 +21,7 @@ public record RunContext(Path runDir, Path socket) {
     }
 
     /** The run directory used when no option is given: {@code $FALLOW_RUN_DIR} or {@code /tmp/fallow-$USER}. */
-    public static Path defaultRunDir(Map<String, String> env) {
-        String fromEnv = env.get("FALLOW_RUN_DIR");
-        if (fromEnv != null && !fromEnv.isBlank()) return Path.of(fromEnv);
-        String user = env.getOrDefault("USER", System.getProperty("user.name", "user"));
-        return Path.of("/tmp", "fallow-" + user);
-    }
+    public static Path defaultRunDir(Map<String, String> env) { return org.fallow.abi.wire.RunDirectory.defaultRunDir(env); }
 
     /** Makes the resolved values visible to commands of other modules (they read the system properties). */
     public RunContext publish() {

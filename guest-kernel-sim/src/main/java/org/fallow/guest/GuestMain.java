@@ -75,11 +75,8 @@ public final class GuestMain implements Callable<Integer> {
     @Override public Integer call() throws Exception {
         byte[] handle = HexFormat.of().parseHex(secret);
         AbiProfile abi = AbiProfile.fromLabel(profile);
-        if (socket == null) {
-            String published = System.getProperty("fallow.socket");
-            socket = published != null ? Path.of(published) : org.fallow.xc.XcHandle.defaultSocket();
-        }
-        try (GuestPlatform platform = WireGuestPlatform.connect(socket, domid, handle, abi)) {
+        Path hv = socket != null ? socket : org.fallow.xc.XcHandle.defaultSocket();
+        try (GuestPlatform platform = WireGuestPlatform.connect(hv, domid, handle, abi)) {
             return run(platform, abi);
         }
     }

@@ -29,20 +29,14 @@ public final class HypervisorMain implements Callable<Integer> {
     int threads;
 
     /** The default run directory: $FALLOW_RUN_DIR, else /tmp/fallow-$USER. */
-    public static Path defaultRunDir() {
-        String env = System.getenv("FALLOW_RUN_DIR");
-        if (env != null && !env.isBlank()) return Path.of(env);
-        String user = System.getenv("USER");
-        if (user == null || user.isBlank()) user = System.getProperty("user.name", "user");
-        return Path.of("/tmp", "fallow-" + user);
-    }
+    public static Path defaultRunDir() { return org.fallow.abi.wire.RunDirectory.defaultRunDir(); }
 
     /** The default socket: $FALLOW_RUN_DIR/hypervisor.sock (run dir default /tmp/fallow-$USER). */
-    public static Path defaultSocket() { return defaultRunDir().resolve("hypervisor.sock"); }
+    public static Path defaultSocket() { return org.fallow.abi.wire.RunDirectory.defaultSocket(); }
 
     @Override public Integer call() throws Exception {
         Path dir = runDir != null ? runDir : defaultRunDir();
-        Path sock = socket != null ? socket : dir.resolve("hypervisor.sock");
+        Path sock = socket != null ? socket : dir.resolve(org.fallow.abi.wire.RunDirectory.SOCKET_NAME);
         if (hostMemMiB <= 0) throw new CommandLine.ParameterException(new CommandLine(this), "--host-mem must be positive");
         Hypervisor hv = Hypervisor.create(hostMemMiB, dir);
         CountDownLatch stopped = new CountDownLatch(1);

@@ -35,13 +35,7 @@ public final class XcHandle implements AutoCloseable {
     }
 
     /** $FALLOW_RUN_DIR/hypervisor.sock, run dir default /tmp/fallow-$USER (as the hypervisor's default). */
-    public static Path defaultSocket() {
-        String env = System.getenv("FALLOW_RUN_DIR");
-        String user = System.getenv("USER");
-        if (user == null || user.isBlank()) user = System.getProperty("user.name", "user");
-        Path dir = env != null && !env.isBlank() ? Path.of(env) : Path.of("/tmp", "fallow-" + user);
-        return dir.resolve("hypervisor.sock");
-    }
+    public static Path defaultSocket() { return org.fallow.abi.wire.RunDirectory.defaultSocket(); }
 
     public HypervisorConnection connection() { return conn; }
 

@@ -53,7 +53,7 @@ public final class HypervisorProcess implements AutoCloseable {
     /** As {@link #start(Path, String...)} with explicit JVM options for the child. */
     public static HypervisorProcess start(Path runDir, List<String> jvmOpts, String... extraArgs) throws IOException {
         Files.createDirectories(runDir);
-        Path socket = runDir.resolve("hypervisor.sock");
+        Path socket = runDir.resolve(org.fallow.abi.wire.RunDirectory.SOCKET_NAME);
         Path log = runDir.resolve("hypervisor.log");
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
