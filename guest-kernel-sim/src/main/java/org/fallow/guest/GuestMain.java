@@ -116,8 +116,10 @@ public final class GuestMain implements Callable<Integer> {
         boolean timed = ops == null && durationSec > 0;
         Workload w = timed ? Workload.byName(workload, platform.memory().frames(), Long.MAX_VALUE, true)
                 : Workload.byName(workload, platform.memory().frames(), ops == null ? 200_000 : ops);
-        log.info("dom{} guest booted: {} frames, {}; workload {}", platform.domid(), platform.memory().frames(),
-                g.kernel().describe(), workload);
+        // one line on stdout (the demo waits for " booted:" before it starts the next guest)
+        System.out.println("dom" + platform.domid() + " booted: " + platform.memory().frames() + " frames, "
+                + g.kernel().describe() + "; workload " + workload);
+        System.out.flush();
         int rc = 0;
         try {
             g.run(new DrainingWorkload(w, drainTargets, platform::alive), new SplittableRandom(seed), (long) (durationSec * 1000),

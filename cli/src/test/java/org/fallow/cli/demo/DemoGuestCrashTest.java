@@ -30,17 +30,19 @@ class DemoGuestCrashTest {
     void aCrashedDomainIsReportedAndTheRunGoesOn(@TempDir Path out) throws Exception {
         Properties p = new Properties();
         p.setProperty("host.mib", "64");
-        p.setProperty("run.seconds", "5");
+        p.setProperty("work", "1");
         p.setProperty("sample.ms", "200");
         p.setProperty("guests", "noballoon,plain");
         p.setProperty("guest.noballoon.role", "pod");
         p.setProperty("guest.noballoon.memory.mib", "8");
         p.setProperty("guest.noballoon.maxmem.mib", "24");
         p.setProperty("guest.noballoon.workload", "anon-grow");
+        p.setProperty("guest.noballoon.ops", "100000");
         p.setProperty("guest.noballoon.args", "--no-balloon");
         p.setProperty("guest.plain.role", "plain");
         p.setProperty("guest.plain.memory.mib", "8");
         p.setProperty("guest.plain.workload", "zipf-files");
+        p.setProperty("guest.plain.ops", "100000");
         runDir = Files.createTempDirectory(Path.of("/tmp"), "fl");
         ByteArrayOutputStream console = new ByteArrayOutputStream();
         DemoRunner.Result r = new DemoRunner(Scenario.from(p), out, runDir, XcDemoToolstack::open, new PrintStream(console, true)).run();
