@@ -31,7 +31,7 @@ class MemoryChartTest {
         assertEquals("svg", svg.getDocumentElement().getTagName());
         String text = Files.readString(out.svg());
         // legend entries are drawn as text: every guest, tmem and free appear by name
-        for (String label : new String[]{"pod (dom1)", "cache (dom2)", "paged (dom3)", "tmem (ephemeral + free list)", "free", "paging target 8 MiB", "guests configured: 80 MiB", "guests&apos; memory as they see it"})
+        for (String label : new String[]{"pod (dom1)", "cache (dom2)", "paged (dom3)", MemoryChart.TMEM_EPH_LABEL, MemoryChart.TMEM_FREE_LIST_LABEL, "free", "per guest", "dotted: paged out", "paging target 8 MiB", "guests configured: 80 MiB", "guests&apos; memory as they see it"})
             assertTrue(text.contains(label), () -> "svg lacks " + label);
     }
 

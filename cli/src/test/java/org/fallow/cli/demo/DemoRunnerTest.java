@@ -20,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * A small demo end to end: a hypervisor process, a PoD-booted guest and a cleancache guest as processes, sampled
  * through the toolstack; the report, samples and chart are written from what the hypervisor reported.
  */
-@Timeout(180)
+@Timeout(value = 10, unit = java.util.concurrent.TimeUnit.MINUTES) // a hang guard: the guests end by their work
 class DemoRunnerTest {
     private Path runDir;
 
