@@ -38,6 +38,8 @@ public final class HypervisorMain implements Callable<Integer> {
         Path dir = runDir != null ? runDir : defaultRunDir();
         Path sock = socket != null ? socket : dir.resolve(org.fallow.abi.wire.RunDirectory.SOCKET_NAME);
         if (hostMemMiB <= 0) throw new CommandLine.ParameterException(new CommandLine(this), "--host-mem must be positive");
+        // quiet by default: the log goes to <run-dir>/logs/hypervisor.log (./fallow -v: stderr)
+        Path logFile = org.fallow.abi.tools.ProcessLog.toRunDir(dir, "hypervisor");
         Hypervisor hv = Hypervisor.create(hostMemMiB, dir);
         CountDownLatch stopped = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
@@ -47,6 +49,9 @@ public final class HypervisorMain implements Callable<Integer> {
         }, "hv-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         hv.serve(sock, threads);
+        if (logFile != null)
+            System.out.println("fallow hypervisor: listening on " + sock + " (pid " + ProcessHandle.current().pid() + ", host "
+                    + hostMemMiB + " MiB); log: " + logFile + " (./fallow -v hypervisor to log here)");
         log.info("fallow hypervisor up: pid {}, socket {}, run dir {}, host memory {} MiB ({} pages)",
                 ProcessHandle.current().pid(), sock, dir, hostMemMiB, hv.core().host().totalPages());
         hv.server().awaitClose();

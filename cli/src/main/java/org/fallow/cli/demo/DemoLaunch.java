@@ -15,7 +15,8 @@ public final class DemoLaunch {
     private DemoLaunch() { }
 
     static List<String> global(RunContext ctx) {
-        return List.of("--run-dir", ctx.runDir().toString(), "--socket", ctx.socket().toString());
+        // -v: the children log to stderr, which the demo captures in its logs/ directory
+        return List.of("-v", "--run-dir", ctx.runDir().toString(), "--socket", ctx.socket().toString());
     }
 
     public static List<String> hypervisor(RunContext ctx, long hostMiB) {
