@@ -34,9 +34,11 @@ class CommandTreeTest {
 
     @Test
     void toolstackCommandsParseTheirXlStyleArguments() {
-        CommandLine.ParseResult create = leaf(parse("create", "--memory", "256", "--maxmem", "512", "--name", "web"));
-        assertEquals(256L, (Long) create.matchedOptionValue("--memory", 0L));
-        assertEquals(512L, (Long) create.matchedOptionValue("--maxmem", 0L));
+        CommandLine.ParseResult create = leaf(parse("create", "--memory", "256", "--maxmem", "1g", "--name", "web"));
+        assertEquals("256", create.matchedOptionValue("--memory", ""));
+        assertEquals("1g", create.matchedOptionValue("--maxmem", ""), "sizes are parsed as xl does, with units");
+        assertEquals(List.of("web", "2g"), leaf(parse("mem-max", "web", "2g")).matchedPositionals().stream()
+                .flatMap(p -> p.stringValues().stream()).toList());
         assertEquals(List.of("7", "128"), leaf(parse("mem-set", "7", "128")).matchedPositionals().stream()
                 .flatMap(p -> p.stringValues().stream()).toList());
         assertTrue(leaf(parse("tmem-list", "-l", "3")).hasMatchedOption("-l"));
