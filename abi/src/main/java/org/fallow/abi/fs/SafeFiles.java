@@ -102,6 +102,24 @@ public final class SafeFiles {
     }
 
     /**
+     * A directory the user chose for output (e.g. the demo's {@code --out}): missing ones (and missing parents) are
+     * created 0700; an existing one is used as it is. The files written into it are still 0600 and never written
+     * through a link.
+     */
+    public static Path ensureOutputDir(Path dir) throws IOException {
+        Path abs = dir.toAbsolutePath().normalize();
+        if (Files.isDirectory(abs)) return abs;
+        Path parent = abs.getParent();
+        if (parent != null && !Files.isDirectory(parent)) ensureOutputDir(parent);
+        try {
+            Files.createDirectory(abs, DIR_ATTR);
+        } catch (FileAlreadyExistsException e) {
+            if (!Files.isDirectory(abs)) throw new UnsafePathException(abs + " exists and is not a directory");
+        }
+        return abs;
+    }
+
+    /**
      * Checks an existing directory that a client is about to use (a run directory made by a hypervisor): a real
      * directory, not group- or world-writable, owned by this user (root may use anyone's).
      */
@@ -217,14 +235,31 @@ public final class SafeFiles {
      * {@code file} (a rename replaces a link, never writes through it). Readers see the old or the new content.
      */
     public static void writeAtomically(Path file, byte[] data) throws IOException {
+        writeAtomically(file, tmp -> {
+            try (FileChannel ch = FileChannel.open(tmp.toPath(), StandardOpenOption.WRITE, NOFOLLOW)) {
+                java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(data);
+                while (b.hasRemaining()) ch.write(b);
+                ch.force(false);
+            }
+        });
+    }
+
+    /** Something that writes a whole file by name (a library's {@code save(File)}). */
+    @FunctionalInterface
+    public interface FileWriter {
+        void write(java.io.File file) throws IOException;
+    }
+
+    /**
+     * Lets {@code writer} fill a new, empty 0600 temporary file next to {@code file}, then renames it over
+     * {@code file}: for libraries that only write to a {@code File} they open themselves.
+     */
+    public static void writeAtomically(Path file, FileWriter writer) throws IOException {
         Path abs = file.toAbsolutePath();
         Path tmp = abs.resolveSibling("." + abs.getFileName() + ".tmp-" + Long.toHexString(ThreadLocalRandom.current().nextLong()));
-        try (FileChannel ch = createNew(tmp)) {
-            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(data);
-            while (b.hasRemaining()) ch.write(b);
-            ch.force(false);
-        }
+        createNew(tmp).close();
         try {
+            writer.write(tmp.toFile());
             try {
                 Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {

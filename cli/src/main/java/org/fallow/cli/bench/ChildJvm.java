@@ -1,5 +1,7 @@
 package org.fallow.cli.bench;
 
+import org.fallow.abi.fs.SafeFiles;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,8 +27,8 @@ final class ChildJvm {
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(mainClass);
         cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(dir.resolve(name + ".err").toFile());
-        if (stdoutToFile) pb.redirectOutput(dir.resolve(name + ".out").toFile());
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(SafeFiles.truncateRedirect(dir.resolve(name + ".err")));
+        if (stdoutToFile) pb.redirectOutput(SafeFiles.truncateRedirect(dir.resolve(name + ".out")));
         return pb.start();
     }
 
