@@ -52,7 +52,8 @@ public final class HypervisorProcess implements AutoCloseable {
 
     /** As {@link #start(Path, String...)} with explicit JVM options for the child. */
     public static HypervisorProcess start(Path runDir, List<String> jvmOpts, String... extraArgs) throws IOException {
-        runDir = org.fallow.abi.fs.SafeFiles.ensurePrivateDir(runDir);
+        // a new run dir is made private here; an existing one is judged by the hypervisor itself (docs/SECURITY.md)
+        if (!Files.exists(runDir)) runDir = org.fallow.abi.fs.SafeFiles.ensurePrivateDir(runDir);
         Path socket = runDir.resolve(org.fallow.abi.wire.RunDirectory.SOCKET_NAME);
         Path log = runDir.resolve("hypervisor.log");
         List<String> cmd = new ArrayList<>();
