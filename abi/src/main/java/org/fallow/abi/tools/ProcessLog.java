@@ -3,17 +3,12 @@ package org.fallow.abi.tools;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.util.Set;
 
 /**
  * Where a long-running Fallow process (hypervisor, guest) logs. {@code ./fallow} publishes the user's verbosity as the
  * system property {@value #VERBOSITY} (0 without {@code -v}); a daemon started without {@code -v} sends its log to
- * {@code <run-dir>/logs/<name>.log} (directory 0700, file 0600, opened without following symlinks) and keeps the
+ * {@code <run-dir>/logs/<name>.log} (directory 0700, file 0600, opened without following symlinks: SafeFiles) and keeps the
  * terminal quiet; with {@code -v} (or when not started by {@code ./fallow}, e.g. by a test) it logs to stderr.
  */
 public final class ProcessLog {
@@ -39,20 +34,9 @@ public final class ProcessLog {
      */
     public static Path toRunDir(Path runDir, String name) throws IOException {
         if (verbosity() != 0) return null;
-        if (!Files.exists(runDir, LinkOption.NOFOLLOW_LINKS))
-            Files.createDirectories(runDir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        Path dir = runDir.resolve("logs");
-        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
-            try {
-                Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-            } catch (java.nio.file.FileAlreadyExistsException raced) {
-                if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) throw new IOException(dir + " is not a directory");
-            }
-        }
+        Path dir = org.fallow.abi.fs.SafeFiles.ensurePrivateDir(runDir.resolve("logs"));
         Path file = dir.resolve(name + ".log");
-        OutputStream out = java.nio.channels.Channels.newOutputStream(Files.newByteChannel(file, Set.of(StandardOpenOption.CREATE,
-                StandardOpenOption.WRITE, StandardOpenOption.APPEND, LinkOption.NOFOLLOW_LINKS),
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))));
+        OutputStream out = org.fallow.abi.fs.SafeFiles.appendStream(file);
         System.setErr(new PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8));
         return file;
     }

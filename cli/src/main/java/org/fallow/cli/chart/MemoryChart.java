@@ -82,7 +82,7 @@ public final class MemoryChart {
         System.setProperty("java.awt.headless", "true");
         // ImageIO's default file cache registers a shutdown hook per stream, which fails while the JVM is exiting (Ctrl-C)
         javax.imageio.ImageIO.setUseCache(false);
-        Files.createDirectories(dir);
+        org.fallow.abi.fs.SafeFiles.ensureOutputDir(dir);
         JFreeChart chart = build(series, title);
         Path png = dir.resolve(baseName + ".png");
         Path svg = dir.resolve(baseName + ".svg");
@@ -90,10 +90,11 @@ public final class MemoryChart {
         java.awt.Graphics2D ig = img.createGraphics();
         draw(chart, series, ig);
         ig.dispose();
-        javax.imageio.ImageIO.write(img, "png", png.toFile());
         SVGGraphics2D g2 = new SVGGraphics2D(WIDTH, HEIGHT);
         draw(chart, series, g2);
-        SVGUtils.writeToSVG(svg.toFile(), g2.getSVGElement());
+        // 0600 files, never written through a link: the libraries fill a fresh temporary that is renamed into place
+        org.fallow.abi.fs.SafeFiles.writeAtomically(png, f -> javax.imageio.ImageIO.write(img, "png", f));
+        org.fallow.abi.fs.SafeFiles.writeAtomically(svg, f -> SVGUtils.writeToSVG(f, g2.getSVGElement()));
         return new Files2(png, svg);
     }
 

@@ -1,5 +1,6 @@
 package org.fallow.cli.demo;
 
+import org.fallow.abi.fs.SafeFiles;
 import org.fallow.cli.RunContext;
 import org.fallow.cli.chart.MemoryChart;
 import org.fallow.cli.chart.MemorySeries;
@@ -143,8 +144,8 @@ public final class DemoRunner {
     }
 
     private Result runScenario(Thread warmUp) throws Exception {
-        Files.createDirectories(outDir);
-        Files.createDirectories(runDir);
+        SafeFiles.ensureOutputDir(outDir);
+        SafeFiles.ensurePrivateDir(runDir);
         RunContext ctx = RunContext.resolve(runDir, null, Map.of());
         long t0 = System.currentTimeMillis();
         MemorySeries series = new MemorySeries(t0);
@@ -369,7 +370,8 @@ public final class DemoRunner {
                             long elapsed) throws IOException {
         Scenario.Guest spec = g.spec;
         g.process = children.start(spec.name(), List.of("-Xmx128m"),
-                DemoLaunch.guest(ctx, scenario, spec, g.domain, outDir.resolve("logs").resolve(spec.name() + ".stats.json")));
+                DemoLaunch.guest(ctx, scenario, spec, g.domain, outDir.resolve("logs").resolve(spec.name() + ".stats.json")),
+                DemoLaunch.guestEnv(g.domain));
         g.logChangedAt = elapsed;
         series.event(System.currentTimeMillis(), spec.name() + " starts");
         out.printf(Locale.ROOT, "fallow demo: dom%d %s (%s, %s) started%n", g.domain.domid(), spec.name(), roleText(spec),
@@ -435,7 +437,7 @@ public final class DemoRunner {
         String report = DemoReport.render(series, plan, scenario.configuredMiB(), notStarted) + '\n' + DemoChecks.render(checks)
                 + (failure == null ? "Result: success\n" : "Result: FAILED: " + failure + '\n');
         Path reportFile = outDir.resolve("report.txt");
-        Files.writeString(reportFile, report);
+        SafeFiles.writeAtomically(reportFile, report);
         Path jsonl = outDir.resolve("samples.jsonl");
         Path csv = outDir.resolve("samples.csv");
         SamplesWriter.writeJsonLines(series, jsonl);
