@@ -114,8 +114,8 @@ public final class FallowMain implements Runnable {
         for (Sub c : COMMANDS) if (!one || c.name().equals(only)) cl.addSubcommand(c.name(), c.make().get());
         if (!one) cl.addSubcommand(new CommandLine.HelpCommand());
         addHelp(cl);
-        // errors go to the terminal's stderr even after a daemon sent its log (System.err) to a file
-        cl.setErr(new java.io.PrintWriter(new java.io.FileOutputStream(java.io.FileDescriptor.err), true));
+        // errors go to the stderr of now (the terminal) even after a daemon sent its log (System.err) to a file
+        cl.setErr(new java.io.PrintWriter(System.err, true));
         cl.setExecutionExceptionHandler((ex, line, pr) -> {
             line.getErr().println("fallow " + line.getCommandName() + ": " + describe(ex));
             if (Boolean.getBoolean("fallow.debug") || root.verbose.length >= 2) ex.printStackTrace(line.getErr());
