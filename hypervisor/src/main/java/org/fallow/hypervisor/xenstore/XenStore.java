@@ -138,7 +138,8 @@ public final class XenStore {
                 case XsSockMsg.XS_SET_TARGET -> { setTarget(c, args(body, 2)); yield ok(); }
                 case XsSockMsg.XS_RESET_WATCHES -> { resetWatches(c); yield ok(); }
                 case XsSockMsg.XS_CONTROL -> XsControl.run(this, c, XsSockMsg.split(body));
-                default -> throw new XsError("EINVAL", "unknown message type " + type);
+                // xenstored: a type it has no handler for (incl. WATCH_EVENT, ERROR, the removed RESTRICT) is ENOSYS
+                default -> throw new XsError("ENOSYS", "unsupported message " + XsSockMsg.typeName(type));
             };
             if (reply.length > XsSockMsg.PAYLOAD_MAX)
                 throw new XsError("E2BIG", XsSockMsg.typeName(type) + " reply of " + reply.length + " bytes > XENSTORE_PAYLOAD_MAX");
