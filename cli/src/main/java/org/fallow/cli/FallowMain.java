@@ -49,7 +49,8 @@ public final class FallowMain implements Runnable {
             new Sub("tmem-shared-auth", org.fallow.xc.tools.TmemCommands.TmemSharedAuth::new),
             new Sub("top", TopCommand::new),
             new Sub("demo", org.fallow.cli.demo.DemoCommand::new),
-            new Sub("bench", BenchCommand::new));
+            new Sub("bench", BenchCommand::new),
+            new Sub("xen", org.fallow.xc.xen.XenCommand::commandLine));
 
     /** Commands that run until stopped and log to {@code <run-dir>/logs/} unless {@code -v}. */
     static final java.util.Set<String> DAEMONS = java.util.Set.of("hypervisor", "guest");
