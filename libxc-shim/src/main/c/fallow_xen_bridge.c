@@ -22,7 +22,8 @@
  *
  * Environment: FALLOW_SOCKET (hypervisor socket, required), FALLOW_RUN_DIR (run directory, required),
  * FALLOW_BRIDGE_STRICT_RESPONSES=1 (do not ask for the vm_event response-version compatibility, PROTOCOL §2.1),
- * FALLOW_BRIDGE_TRACE=1 (log every intercepted call). The log is <FALLOW_RUN_DIR>/xen-bridge.log (0600); each call the
+ * FALLOW_BRIDGE_TRACE=1 (log every intercepted call), FALLOW_XEN_ETC (a directory used for /etc/xen, e.g. the
+ * packages' own etc/xen with xl.conf). The log is <FALLOW_RUN_DIR>/xen-bridge.log (0600); each call the
  * bridge cannot serve is logged once with its name.
  *
  * Fork safety: the connection belongs to the process that opened it; a child (libxl forks for destroy) notices the
@@ -564,6 +565,11 @@ static const char *redirect(const char *path, char *buf, size_t n) {
         {"/var/lib/xen", "lib"}, {"/var/run/xen", "run"}, {"/run/xen", "run"}, {"/var/log/xen", "log"},
     };
     if (!path || !B.run_dir[0]) return path;
+    const char *etc = getenv("FALLOW_XEN_ETC"); /* the packages' etc/xen (xl.conf) instead of the host's /etc/xen */
+    if (etc && !strncmp(path, "/etc/xen", 8) && (path[8] == 0 || path[8] == '/')) {
+        if (snprintf(buf, n, "%s%s", etc, path + 8) >= (int)n) return path;
+        return buf;
+    }
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
         size_t l = strlen(map[i].from);
         if (!strncmp(path, map[i].from, l) && (path[l] == 0 || path[l] == '/')) {
