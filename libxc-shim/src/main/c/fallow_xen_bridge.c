@@ -36,6 +36,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <limits.h>
 #include <pthread.h>
 #include <sched.h>
@@ -156,7 +157,7 @@ static struct {
 REAL(open); REAL(open64); REAL(openat); REAL(openat64); REAL(close); REAL(ioctl); REAL(mmap); REAL(mmap64);
 REAL(munmap); REAL(write); REAL(fopen); REAL(fopen64); REAL(stat); REAL(lstat); REAL(stat64); REAL(lstat64);
 REAL(access); REAL(mkdir); REAL(unlink); REAL(rename); REAL(opendir); REAL(rmdir); REAL(fstatat); REAL(fstatat64);
-REAL(chmod); REAL(link); REAL(truncate);
+REAL(chmod); REAL(link); REAL(truncate); REAL(glob);
 static int (*real___open_2)(const char *, int);
 static int (*real___open64_2)(const char *, int);
 
@@ -164,7 +165,7 @@ static void resolve(void) {
 #define R(name) real_##name = dlsym(RTLD_NEXT, #name)
     R(open); R(open64); R(openat); R(openat64); R(close); R(ioctl); R(mmap); R(mmap64); R(munmap); R(write);
     R(fopen); R(fopen64); R(stat); R(lstat); R(stat64); R(lstat64); R(access); R(mkdir); R(unlink); R(rename);
-    R(opendir); R(rmdir); R(fstatat); R(fstatat64); R(chmod); R(link); R(truncate);
+    R(opendir); R(rmdir); R(fstatat); R(fstatat64); R(chmod); R(link); R(truncate); R(glob);
 #undef R
     real___open_2 = dlsym(RTLD_NEXT, "__open_2");
     real___open64_2 = dlsym(RTLD_NEXT, "__open64_2");
@@ -645,6 +646,11 @@ PATH1(int, chmod, (const char *path, mode_t m), (path, m))
 PATH1(int, truncate, (const char *path, off_t l), (path, l))
 PATH1(int, fstatat, (int d, const char *path, struct stat *st, int f), (d, path, st, f))
 PATH1(int, fstatat64, (int d, const char *path, struct stat64 *st, int f), (d, path, st, f))
+int glob(const char *pattern, int flags, int (*errfunc)(const char *, int), glob_t *g) {
+    init_once();
+    char b[PATH_MAX];
+    return real_glob(redirect(pattern, b, sizeof b), flags, errfunc, g);
+}
 int rename(const char *a, const char *b) {
     init_once();
     char x[PATH_MAX], y[PATH_MAX];

@@ -62,6 +62,13 @@ public final class XenInfoSubsystem implements Subsystem {
         core.domctls().register(XEN_DOMCTL_getvcpuinfo, this::getvcpuinfo);
         core.memoryOps().register(XENMEM_get_sharing_freed_pages, (c, a) -> 0);
         core.memoryOps().register(XENMEM_get_sharing_shared_pages, (c, a) -> 0);
+        try {
+            // dom0's name, as xl shows it (a 4.17 toolstack lists Domain-0: DomainControlOps.fillDom0)
+            core.xenstore().write(org.fallow.hypervisor.xenstore.XenStore.HYPERVISOR, "/local/domain/0/name",
+                    "Domain-0".getBytes(StandardCharsets.US_ASCII));
+        } catch (org.fallow.hypervisor.xenstore.XsError e) {
+            log.warn("cannot write /local/domain/0/name: {}", e.getMessage());
+        }
     }
 
     @Override public int order() { return 300; }
