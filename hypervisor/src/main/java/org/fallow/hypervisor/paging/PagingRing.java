@@ -4,12 +4,13 @@ import org.fallow.abi.ring.FrontRing;
 import org.fallow.abi.ring.SharedRing;
 import org.fallow.hypervisor.core.Peer;
 
+import org.fallow.abi.fs.SafeFiles;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.io.IOException;
 
 /**
@@ -72,9 +73,7 @@ final class PagingRing implements AutoCloseable {
     static PagingRing create(long ringGfn, Path file, MemorySegment initial, int entrySize, int version,
                              boolean responseCompat) throws IOException {
         Arena arena = Arena.ofShared();
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            ch.truncate(0);
+        try (FileChannel ch = SafeFiles.replace(file)) {
             ch.write(java.nio.ByteBuffer.allocate(4096));
             MemorySegment page = ch.map(FileChannel.MapMode.READ_WRITE, 0, 4096, arena);
             page.copyFrom(initial.asSlice(0, 4096));
