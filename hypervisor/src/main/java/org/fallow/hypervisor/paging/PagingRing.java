@@ -59,8 +59,7 @@ final class PagingRing implements AutoCloseable {
      */
     static PagingRing inFrame(long ringGfn, Path memoryFile, int entrySize, int version, boolean responseCompat) throws IOException {
         Arena arena = Arena.ofShared();
-        try (FileChannel ch = FileChannel.open(memoryFile, StandardOpenOption.READ, StandardOpenOption.WRITE,
-                java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        try (FileChannel ch = org.fallow.abi.fs.SafeFiles.openExisting(memoryFile, true)) {
             MemorySegment page = ch.map(FileChannel.MapMode.READ_WRITE, ringGfn * 4096, 4096, arena);
             return new PagingRing(ringGfn, null, arena, page, entrySize, version, responseCompat);
         } catch (IOException | RuntimeException e) {

@@ -1,14 +1,8 @@
 package org.fallow.xc.xen;
 
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -47,24 +41,12 @@ public final class LibxlDomainState {
                 + "        \"target_memkb\": " + targetKb + ",\n        \"type.hvm\": {\n        }\n    }\n}\n";
     }
 
-    /** Writes the configuration file (directories 0700, file 0600, replaced atomically, no symlink followed). */
+    /** Writes the configuration file (SafeFiles: directories 0700, file 0600, replaced atomically, no link followed). */
     public static Path write(Path runDir, int domid, byte[] handle, String name, int vcpus, long maxMemKb, long targetKb)
             throws IOException {
-        Path dir = runDir;
-        for (String part : LIB_DIR.split("/")) {
-            dir = dir.resolve(part);
-            if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS))
-                Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-            if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) throw new IOException(dir + " is not a directory");
-        }
+        org.fallow.abi.fs.SafeFiles.ensurePrivateDir(runDir.resolve(LIB_DIR));
         Path file = configFile(runDir, domid, handle);
-        Path tmp = dir.resolve(file.getFileName() + ".new");
-        Files.deleteIfExists(tmp);
-        try (FileChannel ch = FileChannel.open(tmp, java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
-                LinkOption.NOFOLLOW_LINKS), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))) {
-            ch.write(java.nio.ByteBuffer.wrap(json(name, handle, vcpus, maxMemKb, targetKb).getBytes(StandardCharsets.UTF_8)));
-        }
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        org.fallow.abi.fs.SafeFiles.writeAtomically(file, json(name, handle, vcpus, maxMemKb, targetKb).getBytes(StandardCharsets.UTF_8));
         return file;
     }
 
