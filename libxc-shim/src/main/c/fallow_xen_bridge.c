@@ -110,10 +110,20 @@ _Static_assert(sizeof(struct xen_add_to_physmap_batch) == 32, "xen_add_to_physma
 #define BATCH_CHUNK 512                    /* gfns per add_to_physmap_batch call */
 #define MAX_DOMS 64                        /* cached dom<D>.mem descriptors */
 #define MAX_ONCE 128                       /* distinct "unserved" log lines */
+#define MAX_MAPPED 4096                    /* foreign pages remembered (address -> dom, gfn) for the journal */
+#define MAX_JOURNALS 8                     /* page files journalled at once */
+#define JOURNAL_GFNS (1UL << 22)           /* gfns a journal covers (16 GiB guests) */
+#define JOURNAL_HDR 64
+#define JOURNAL_MAGIC 0x4A505846u          /* "FXPJ" */
 
 enum fdkind { FD_NONE, FD_PRIVCMD, FD_HYPERCALL, FD_EVTCHN };
 struct devfd { int fd; enum fdkind kind; int wr; /* evtchn: the pipe's write end */ };
 struct port { int used; int fd; uint32_t port; int delivered; int pending; };
+
+struct mapped { uintptr_t addr; uint16_t dom; uint64_t gfn; };
+/* A page file's journal <pagefile>.fallow-slots: header, then u64 slot+1 per gfn (0 = none). MAP_SHARED, so what a
+ * killed pager wrote survives it. */
+struct journal { int fd; dev_t dev; ino_t ino; char path[PATH_MAX]; uint8_t *map; };
 
 struct arena_meta { volatile int lock; int pad; uint64_t bitmap[ARENA_PAGES / 64]; };
 _Static_assert(sizeof(struct arena_meta) <= PAGE * ARENA_META_PAGES, "arena meta fits");
@@ -149,6 +159,9 @@ static struct {
     int doms_id[MAX_DOMS];
     char once[MAX_ONCE][48];
     int nonce;
+    struct mapped mapped[MAX_MAPPED];
+    int nmapped;
+    struct journal journals[MAX_JOURNALS];
 } B = { .mu = PTHREAD_MUTEX_INITIALIZER, .call_mu = PTHREAD_MUTEX_INITIALIZER, .call_cv = PTHREAD_COND_INITIALIZER,
         .log_fd = -1, .sock = -1 };
 
@@ -157,7 +170,7 @@ static struct {
 REAL(open); REAL(open64); REAL(openat); REAL(openat64); REAL(close); REAL(ioctl); REAL(mmap); REAL(mmap64);
 REAL(munmap); REAL(write); REAL(fopen); REAL(fopen64); REAL(stat); REAL(lstat); REAL(stat64); REAL(lstat64);
 REAL(access); REAL(mkdir); REAL(unlink); REAL(rename); REAL(opendir); REAL(rmdir); REAL(fstatat); REAL(fstatat64);
-REAL(chmod); REAL(link); REAL(truncate); REAL(glob);
+REAL(chmod); REAL(link); REAL(truncate); REAL(glob); REAL(pwrite); REAL(pwrite64);
 static int (*real___open_2)(const char *, int);
 static int (*real___open64_2)(const char *, int);
 
@@ -165,7 +178,7 @@ static void resolve(void) {
 #define R(name) real_##name = dlsym(RTLD_NEXT, #name)
     R(open); R(open64); R(openat); R(openat64); R(close); R(ioctl); R(mmap); R(mmap64); R(munmap); R(write);
     R(fopen); R(fopen64); R(stat); R(lstat); R(stat64); R(lstat64); R(access); R(mkdir); R(unlink); R(rename);
-    R(opendir); R(rmdir); R(fstatat); R(fstatat64); R(chmod); R(link); R(truncate); R(glob);
+    R(opendir); R(rmdir); R(fstatat); R(fstatat64); R(chmod); R(link); R(truncate); R(glob); R(pwrite); R(pwrite64);
 #undef R
     real___open_2 = dlsym(RTLD_NEXT, "__open_2");
     real___open64_2 = dlsym(RTLD_NEXT, "__open64_2");
@@ -426,7 +439,7 @@ static int connect_locked(void) {
     put64(hello + 32, (uint64_t)(uintptr_t)B.arena);
     put64(hello + 40, ARENA_BYTES);
     memcpy(hello + 48, B.arena_path, plen);
-    uint8_t type; uint64_t id; uint32_t len;
+    uint8_t type = 0; uint64_t id; uint32_t len = 0;
     static uint8_t ack[MAX_PAYLOAD];
     if (send_frame(fd, T_HELLO, 1, hello, 48 + plen) < 0 || recv_frame(fd, &type, &id, ack, &len) < 0
         || type != T_HELLO_ACK || len < 32) {
@@ -560,6 +573,11 @@ static int open_device(enum fdkind kind, int flags) {
     return fd;
 }
 
+/* the page-file journal (defined with the foreign mappings below) */
+static long recover_page_file(const char *path);
+static int journal_path(const char *pagefile, char *out, size_t n);
+static void journal_write(int fd, const void *buf, size_t n, off_t off);
+
 /* ---- path redirection for libxl's state directories ---- */
 static const char *redirect(const char *path, char *buf, size_t n) {
     static const struct { const char *from; const char *to; } map[] = {
@@ -593,7 +611,9 @@ static int do_open(const char *path, int flags, mode_t mode, int (*real)(const c
     enum fdkind k = device_of(path);
     if (k != FD_NONE) return open_device(k, flags);
     char buf[PATH_MAX];
-    return real(redirect(path, buf, sizeof buf), flags, mode);
+    const char *p = redirect(path, buf, sizeof buf);
+    if ((flags & O_TRUNC) && (flags & O_CREAT) && B.sock_pid == getpid() && B.sock >= 0) recover_page_file(p);
+    return real(p, flags, mode);
 }
 
 int open(const char *path, int flags, ...) {
@@ -639,7 +659,16 @@ PATH1(int, stat64, (const char *path, struct stat64 *st), (path, st))
 PATH1(int, lstat64, (const char *path, struct stat64 *st), (path, st))
 PATH1(int, access, (const char *path, int m), (path, m))
 PATH1(int, mkdir, (const char *path, mode_t m), (path, m))
-PATH1(int, unlink, (const char *path), (path))
+int unlink(const char *path) {
+    init_once();
+    char b[PATH_MAX], jp[PATH_MAX];
+    path = redirect(path, b, sizeof b);
+    int r = real_unlink(path);
+    struct stat st;
+    /* the pager removes its page file when it is done: its journal goes too */
+    if (r == 0 && journal_path(path, jp, sizeof jp) == 0 && lstat(jp, &st) == 0 && S_ISREG(st.st_mode)) real_unlink(jp);
+    return r;
+}
 PATH1(int, rmdir, (const char *path), (path))
 PATH1(DIR *, opendir, (const char *path), (path))
 PATH1(int, chmod, (const char *path, mode_t m), (path, m))
@@ -678,9 +707,23 @@ int close(int fd) {
 }
 
 /* write() on an evtchn fd unmasks the ports written (u32 each) */
+ssize_t pwrite(int fd, const void *buf, size_t n, off_t off) {
+    init_once();
+    ssize_t r = real_pwrite(fd, buf, n, off);
+    if (r == (ssize_t)n && B.nmapped) journal_write(fd, buf, n, off);
+    return r;
+}
+ssize_t pwrite64(int fd, const void *buf, size_t n, off_t off) { return pwrite(fd, buf, n, off); }
+
 ssize_t write(int fd, const void *buf, size_t n) {
     init_once();
     struct devfd *d = dev(fd);
+    if (!d && B.nmapped && n == PAGE) { /* a pager writing a mapped guest page to its page file */
+        off_t off = lseek(fd, 0, SEEK_CUR);
+        ssize_t r = real_write(fd, buf, n);
+        if (r == (ssize_t)n && off >= 0) journal_write(fd, buf, n, off);
+        return r;
+    }
     if (!d || d->kind != FD_EVTCHN) return real_write(fd, buf, n);
     if (n % 4) { errno = EINVAL; return -1; }
     pthread_mutex_lock(&B.mu);
@@ -708,6 +751,131 @@ static int dom_mem_fd(int domid) {
     real_close(B.doms_fd[0]); /* full: recycle the first */
     B.doms_fd[0] = fd; B.doms_id[0] = domid;
     return fd;
+}
+
+/* ---- the page-file journal: a killed real xenpaging's paged-out pages are paged back in by its successor ---- */
+static void remember_mapping(uintptr_t addr, uint16_t dom, uint64_t gfn) {
+    pthread_mutex_lock(&B.mu);
+    int slot = -1;
+    for (int i = 0; i < B.nmapped; i++) if (B.mapped[i].addr == addr) { slot = i; break; }
+    if (slot < 0) slot = B.nmapped < MAX_MAPPED ? B.nmapped++ : (int)(gfn % MAX_MAPPED); /* full: overwrite one */
+    B.mapped[slot] = (struct mapped){addr, dom, gfn};
+    pthread_mutex_unlock(&B.mu);
+}
+
+static void forget_mappings(uintptr_t addr, size_t len) {
+    pthread_mutex_lock(&B.mu);
+    for (int i = 0; i < B.nmapped; i++)
+        if (B.mapped[i].addr >= addr && B.mapped[i].addr < addr + len) B.mapped[i--] = B.mapped[--B.nmapped];
+    pthread_mutex_unlock(&B.mu);
+}
+
+/* B.mu held */
+static struct mapped *mapping_of(uintptr_t addr) {
+    for (int i = 0; i < B.nmapped; i++) if (B.mapped[i].addr == addr) return &B.mapped[i];
+    return NULL;
+}
+
+static int journal_path(const char *pagefile, char *out, size_t n) {
+    return snprintf(out, n, "%s.fallow-slots", pagefile) < (int)n ? 0 : -1;
+}
+
+/* Opens (creating when asked) the journal of the page file open on fd. B.mu held. */
+static struct journal *journal_for_fd(int fd, int create, uint16_t dom) {
+    struct stat st;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) return NULL;
+    for (int i = 0; i < MAX_JOURNALS; i++)
+        if (B.journals[i].map && B.journals[i].dev == st.st_dev && B.journals[i].ino == st.st_ino) return &B.journals[i];
+    if (!create) return NULL;
+    struct journal *j = NULL;
+    for (int i = 0; i < MAX_JOURNALS; i++) if (!B.journals[i].map) { j = &B.journals[i]; break; }
+    if (!j) return NULL;
+    char link[64], file[PATH_MAX];
+    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+    ssize_t l = readlink(link, file, sizeof file - 1);
+    if (l <= 0) return NULL;
+    file[l] = 0;
+    if (journal_path(file, j->path, sizeof j->path) < 0) return NULL;
+    int jfd = real_open(j->path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (jfd < 0) { logf_("journal %s: %s", j->path, strerror(errno)); return NULL; }
+    size_t size = JOURNAL_HDR + JOURNAL_GFNS * 8;
+    if (ftruncate(jfd, (off_t)size) < 0) { real_close(jfd); return NULL; }
+    void *m = real_mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, jfd, 0);
+    real_close(jfd);
+    if (m == MAP_FAILED) return NULL;
+    j->map = m; j->dev = st.st_dev; j->ino = st.st_ino;
+    put32(j->map, JOURNAL_MAGIC);
+    put32(j->map + 4, 1);
+    put32(j->map + 8, dom);
+    logf_("journalling page file %s in %s", file, j->path);
+    return j;
+}
+
+/* A pager wrote page-sized data from a foreign mapping to its page file at offset: gfn -> slot goes to the journal. */
+static void journal_write(int fd, const void *buf, size_t n, off_t off) {
+    if (n != PAGE || ((uintptr_t)buf & (PAGE - 1)) || off < 0 || (off & (PAGE - 1))) return;
+    pthread_mutex_lock(&B.mu);
+    struct mapped *m = mapping_of((uintptr_t)buf);
+    if (m && m->gfn < JOURNAL_GFNS) {
+        struct journal *j = journal_for_fd(fd, 1, m->dom);
+        if (j) __atomic_store_n((uint64_t *)(j->map + JOURNAL_HDR + 8 * m->gfn), (uint64_t)(off / PAGE) + 1, __ATOMIC_RELEASE);
+    }
+    pthread_mutex_unlock(&B.mu);
+}
+
+/* A page-in (paging_op prep) of gfn succeeded: its slot no longer holds the only copy. */
+static void journal_clear(uint16_t dom, uint64_t gfn) {
+    if (gfn >= JOURNAL_GFNS) return;
+    pthread_mutex_lock(&B.mu);
+    for (int i = 0; i < MAX_JOURNALS; i++)
+        if (B.journals[i].map && get32(B.journals[i].map + 8) == dom)
+            __atomic_store_n((uint64_t *)(B.journals[i].map + JOURNAL_HDR + 8 * gfn), 0, __ATOMIC_RELEASE);
+    pthread_mutex_unlock(&B.mu);
+}
+
+static int64_t hypercall(uint64_t op, const uint64_t arg[5]);
+
+/*
+ * A pager is about to truncate path: if a previous pager of this page file died with pages out (its journal has
+ * entries), page them back in from the file first (XENMEM_paging_op prep with the data), so nothing is lost when the
+ * new pager starts over. Stale entries (dropped pages, pages that were not evicted) are refused by the hypervisor and
+ * skipped. Returns the pages recovered.
+ */
+static long recover_page_file(const char *path) {
+    char jpath[PATH_MAX];
+    struct stat st;
+    if (journal_path(path, jpath, sizeof jpath) < 0 || lstat(jpath, &st) < 0 || !S_ISREG(st.st_mode)
+        || st.st_uid != geteuid() || (size_t)st.st_size < JOURNAL_HDR) return 0;
+    int jfd = real_open(jpath, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    int pfd = real_open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    long done = 0, stale = 0;
+    uint8_t *j = MAP_FAILED;
+    if (jfd >= 0) j = real_mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, jfd, 0);
+    uint8_t *op = arena_alloc(PAGE), *buf = arena_alloc(PAGE);
+    if (j != MAP_FAILED && pfd >= 0 && op && buf && get32(j) == JOURNAL_MAGIC) {
+        uint16_t dom = (uint16_t)get32(j + 8);
+        size_t n = ((size_t)st.st_size - JOURNAL_HDR) / 8;
+        for (size_t gfn = 0; gfn < n && gfn < JOURNAL_GFNS; gfn++) {
+            uint64_t slot1 = get64(j + JOURNAL_HDR + 8 * gfn);
+            if (!slot1) continue;
+            if (pread(pfd, buf, PAGE, (off_t)((slot1 - 1) * PAGE)) != (ssize_t)PAGE) { stale++; continue; }
+            memset(op, 0, 24);
+            op[0] = 2; /* XENMEM_paging_op_prep */
+            op[2] = dom & 0xFF; op[3] = dom >> 8;
+            put64(op + 8, (uint64_t)(uintptr_t)buf);
+            put64(op + 16, gfn);
+            uint64_t a[5] = {20 /* XENMEM_paging_op */, (uintptr_t)op, 0, 0, 0};
+            if (hypercall(HYPERVISOR_memory_op, a) == 0) done++; else stale++;
+        }
+        logf_("page file %s of a pager that died: %ld pages paged back in from it, %ld stale journal entries", path, done, stale);
+    }
+    if (op) arena_free(op, PAGE);
+    if (buf) arena_free(buf, PAGE);
+    if (j != MAP_FAILED) munmap(j, (size_t)st.st_size);
+    if (jfd >= 0) real_close(jfd);
+    if (pfd >= 0) real_close(pfd);
+    unlink(jpath);
+    return done;
 }
 
 /*
@@ -741,6 +909,8 @@ static int map_foreign(uint16_t dom, uint64_t addr, const uint64_t *gfns, int *e
             void *at = (void *)(uintptr_t)(addr + (uint64_t)(done + i) * PAGE);
             if (real_mmap(at, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, mfd, (off_t)(gfns[done + i] * PAGE)) == MAP_FAILED)
                 errs[done + i] = -EFAULT;
+            else
+                remember_mapping((uintptr_t)at, dom, gfns[done + i]);
         }
     }
 out:
@@ -756,6 +926,10 @@ static int privcmd_ioctl(unsigned long req, void *arg) {
     case IOCTL_PRIVCMD_HYPERCALL: {
         struct privcmd_hypercall *h = arg;
         int64_t r = hypercall(h->op, h->arg);
+        if (r == 0 && h->op == HYPERVISOR_memory_op && (h->arg[0] & 0x3f) == 20 && in_arena((void *)(uintptr_t)h->arg[1])) {
+            const uint8_t *pop = (const uint8_t *)(uintptr_t)h->arg[1]; /* xen_mem_paging_op: op, domain, buffer, gfn */
+            if (pop[0] == 2) journal_clear((uint16_t)(pop[2] | pop[3] << 8), get64(pop + 16));
+        }
         if (r < 0 && r >= -4095) { errno = (int)-r; return -1; }
         return (int)r;
     }
@@ -910,5 +1084,6 @@ void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off) { r
 int munmap(void *addr, size_t len) {
     init_once();
     if (in_arena(addr)) { arena_free(addr, len); return 0; }
+    if (B.nmapped) forget_mappings((uintptr_t)addr, len);
     return real_munmap(addr, len);
 }

@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -23,7 +24,8 @@ import static org.junit.jupiter.api.Assertions.*;
 /**
  * Debian's unmodified xenpaging (Xen 4.17, /usr/lib/xen-4.17/bin/xenpaging) through the privcmd bridge pages a guest
  * process of the multi-process bed down to its {@code mem-swap-target} while the guest's vCPUs read and write every
- * page, and pages everything back in on SIGTERM: every page then holds what its vCPU wrote last. This exercises the
+ * page, survives a kill -9 (a second real xenpaging takes over; the bridge pages the dead one's pages back in from its
+ * page file), and pages everything back in on SIGTERM: every page then holds what its vCPU wrote last. This exercises the
  * whole 4.17 profile with a real pager: interface versions, the v7 ring in the ring gfn's frame it mapped before
  * ENABLE, the unaligned prep buffer of libxc 4.17, the response-version compatibility (real xenpaging never sets the
  * version) and the foreign-fault path its page-in thread relies on at SIGTERM. Under CI=true missing packages fail.
@@ -102,10 +104,35 @@ class RealXenPagingTest {
         String mid = bed.ask("verify"); // reads every page: paged-out ones fault in, every one is checked
         assertTrue(mid.startsWith("ok "), () -> mid + "\n" + logs("xenpaging-1.log"));
 
-        pager.destroy(); // SIGTERM: xenpaging pages everything back in (its page-in thread maps paged gfns: gap 5)
-        assertTrue(pager.waitFor(300, TimeUnit.SECONDS), () -> logs("xenpaging-1.log"));
-        assertEquals(0, pager.exitValue(), () -> logs("xenpaging-1.log"));
-        assertEquals(0, bed.host.domainInfo(1).pagedPages(), () -> logs("xenpaging-1.log"));
+        // kill -9 of the real pager with pages out: its page file and the bridge's journal of it survive; the guest's
+        // next pass stalls on the paged-out pages until a new real xenpaging takes the ring over, and the bridge
+        // pages the dead pager's pages back in from the file before the new pager truncates it (DEVIATIONS.md)
+        pager.destroyForcibly();
+        assertTrue(pager.waitFor(60, TimeUnit.SECONDS));
+        assertTrue(Files.exists(pagefile), "the killed pager's page file");
+        assertTrue(Files.exists(bed.dir.resolve("real-pagefile.fallow-slots")), "the bridge's journal of it");
+        long pagedAtKill = bed.host.domainInfo(1).pagedPages();
+        assertTrue(pagedAtKill > 0, "pages were out when the pager died");
+        CompletableFuture<String> stalled = CompletableFuture.supplyAsync(() -> {
+            try { return bed.ask("pass 1"); } catch (Exception e) { return "FAIL " + e; }
+        });
+        Process pager2 = realPager(pagefile, "xenpaging-2.log");
+        String s = stalled.get(300, TimeUnit.SECONDS);
+        assertTrue(s.startsWith("ok "), () -> s + "\n" + logs("xenpaging-2.log"));
+        assertTrue(Files.readString(bed.dir.resolve(XenBridge.LOG_NAME)).contains("pages paged back in from it"),
+                () -> logs("xenpaging-2.log"));
+        String again = bed.ask("pass 1");
+        assertTrue(again.startsWith("ok "), () -> again + "\n" + logs("xenpaging-2.log"));
+        while (bed.totPages() != TARGET_PAGES) { // the new pager pages out to the target again
+            assertTrue(pager2.isAlive(), () -> logs("xenpaging-2.log"));
+            Thread.sleep(20);
+        }
+
+        pager2.destroy(); // SIGTERM: xenpaging pages everything back in (its page-in thread maps paged gfns: gap 5)
+        assertTrue(pager2.waitFor(300, TimeUnit.SECONDS), () -> logs("xenpaging-2.log"));
+        assertEquals(0, pager2.exitValue(), () -> logs("xenpaging-2.log"));
+        assertEquals(0, bed.host.domainInfo(1).pagedPages(), () -> logs("xenpaging-2.log"));
+        assertFalse(Files.exists(bed.dir.resolve("real-pagefile.fallow-slots")), "the journal goes with the page file");
         assertEquals(FRAMES, bed.totPages(), "everything resident again (the ring gfn left the physmap)");
         String v = bed.ask("verify");
         assertTrue(v.startsWith("ok "), () -> "every page holds what its vcpu wrote last: " + v);
