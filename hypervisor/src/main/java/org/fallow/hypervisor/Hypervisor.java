@@ -1,7 +1,6 @@
 package org.fallow.hypervisor;
 
 import org.fallow.hypervisor.core.Domain;
-import org.fallow.hypervisor.core.DomainLifecycle;
 import org.fallow.hypervisor.core.HostMemory;
 import org.fallow.hypervisor.core.HypervisorCore;
 import org.fallow.hypervisor.dispatch.GenericHypercalls;
@@ -39,12 +38,6 @@ public final class Hypervisor implements AutoCloseable {
         core.runDir(runDir.toAbsolutePath());
         GenericHypercalls.install(core);
         core.eventChannels(new EventChannelHub());
-        core.xenstore().domainExists(domid -> core.domains().get(domid) != null);
-        core.domains().addListener(new DomainLifecycle() {
-            @Override public void created(Domain d) { core.xenstore().domainIntroduced(d.domid()); }
-
-            @Override public void destroyed(Domain d) { core.xenstore().domainReleased(d.domid()); }
-        });
         List<Subsystem> subsystems = ServiceLoader.load(Subsystem.class).stream().map(ServiceLoader.Provider::get)
                 .sorted(Comparator.comparingInt(Subsystem::order)).toList();
         for (Subsystem s : subsystems) {

@@ -12,6 +12,7 @@ import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.channel.unix.DomainSocketChannel;
+import org.fallow.abi.fs.SafeFiles;
 import org.fallow.hypervisor.xenstore.XenStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,7 +24,6 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -53,7 +53,7 @@ public final class XenstoredServer implements AutoCloseable {
 
     public XenstoredServer start() throws IOException, InterruptedException {
         removeStaleSocket();
-        int myUid = ownUid();
+        int myUid = SafeFiles.uid();
         group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
         ServerBootstrap b = new ServerBootstrap()
                 .group(group)
@@ -80,7 +80,8 @@ public final class XenstoredServer implements AutoCloseable {
                     }
                 });
         serverChannel = b.bind(new DomainSocketAddress(socket.toFile())).sync().channel();
-        Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
+        // connect(2) needs write permission on the socket: only this user (and root) may connect
+        Files.setPosixFilePermissions(socket, SafeFiles.FILE_MODE);
         log.info("xenstored protocol on {}", socket);
         return this;
     }
@@ -90,8 +91,9 @@ public final class XenstoredServer implements AutoCloseable {
 
     private void removeStaleSocket() throws IOException {
         if (!Files.exists(socket, LinkOption.NOFOLLOW_LINKS)) return;
-        if (!Files.readAttributes(socket, java.nio.file.attribute.BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).isOther())
-            throw new IOException(socket + " exists and is not a socket; refusing to replace it");
+        if (!Files.readAttributes(socket, java.nio.file.attribute.BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).isOther()
+                || SafeFiles.ownerUid(socket) != SafeFiles.uid())
+            throw new IOException(socket + " exists and is not a socket of this user; refusing to replace it");
         try (SocketChannel probe = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             probe.connect(UnixDomainSocketAddress.of(socket));
             throw new IOException("another hypervisor is already serving " + socket);
@@ -100,14 +102,6 @@ public final class XenstoredServer implements AutoCloseable {
         }
         log.info("removing stale socket {}", socket);
         Files.deleteIfExists(socket);
-    }
-
-    private static int ownUid() {
-        try {
-            return (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
-        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
-            return -1;
-        }
     }
 
     @Override public void close() {

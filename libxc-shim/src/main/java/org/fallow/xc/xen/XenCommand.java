@@ -44,6 +44,12 @@ public final class XenCommand implements Callable<Integer> {
     @Parameters(index = "1..*", paramLabel = "ARGS", description = "the tool's arguments")
     List<String> args = new ArrayList<>();
 
+    /** The tool named on the command line (null: none). */
+    public String tool() { return tool; }
+
+    /** The tool's arguments, as given. */
+    public List<String> toolArgs() { return List.copyOf(args); }
+
     /** The command with picocli set up to pass everything after TOOL to the tool (options included). */
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new XenCommand());

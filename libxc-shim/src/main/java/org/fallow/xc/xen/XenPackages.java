@@ -5,6 +5,8 @@ import java.io.PrintStream;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
+import org.fallow.abi.fs.SafeFiles;
+
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -56,9 +58,6 @@ public final class XenPackages {
         public UnavailableException(String msg) { super(msg); }
     }
 
-    private static final java.nio.file.attribute.FileAttribute<?> PRIVATE_FILE =
-            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
-
     private final Path cache;
     private final PrintStream say;
     private final String searchPath;
@@ -106,10 +105,8 @@ public final class XenPackages {
     /** Fetches and unpacks the packages unless the cache is complete; returns root/. */
     public Path ensure() throws IOException {
         if (complete()) return root();
-        makePrivateDir(cache.getParent());
-        makePrivateDir(cache);
-        try (FileChannel lockFile = FileChannel.open(cache.resolve(".lock"), java.util.Set.of(StandardOpenOption.CREATE,
-                StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS), PRIVATE_FILE);
+        SafeFiles.ensurePrivateDir(cache);
+        try (FileChannel lockFile = SafeFiles.openOrCreate(cache.resolve(".lock"), false);
              FileLock ignored = lockFile.lock()) {
             if (complete()) return root(); // another process fetched while we waited
             fetchAndUnpack();
@@ -164,10 +161,9 @@ public final class XenPackages {
                     + "(a Debian or Ubuntu system with bookworm's packages); or unpack " + String.join(" ", PACKAGES)
                     + " with dpkg-deb -x into " + root() + " and list them in " + root().resolve(STAMP));
         Path debs = cache.resolve("debs");
-        makePrivateDir(debs);
+        SafeFiles.ensurePrivateDir(debs);
         Path log = cache.resolve("fetch.log");
-        Files.deleteIfExists(log);
-        Files.createFile(log, PRIVATE_FILE);
+        SafeFiles.newStream(log).close(); // a fresh 0600 log (never through a link)
         List<String> missing = missingDebs(debs);
         if (!missing.isEmpty()) {
             say.println("fallow xen: fetching Debian's Xen 4.17 packages with apt-get download into " + debs + ": "
@@ -191,7 +187,7 @@ public final class XenPackages {
         }
         Path fresh = cache.resolve("root.new");
         deleteTree(fresh);
-        makePrivateDir(fresh);
+        SafeFiles.ensurePrivateDir(fresh);
         List<String> unpacked = new ArrayList<>();
         for (String pkg : PACKAGES) {
             Path deb = debFor(debs, pkg).orElseThrow();
@@ -200,9 +196,8 @@ public final class XenPackages {
             unpacked.add(pkg);
             say.println("fallow xen: unpacked " + deb.getFileName());
         }
-        Files.createFile(fresh.resolve(STAMP), PRIVATE_FILE);
-        Files.write(fresh.resolve(STAMP), unpacked, StandardCharsets.UTF_8, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING, LinkOption.NOFOLLOW_LINKS);
+        Files.setPosixFilePermissions(fresh, SafeFiles.DIR_MODE); // dpkg-deb -x gives the tree's top the package's 0755
+        SafeFiles.writeAtomically(fresh.resolve(STAMP), String.join("\n", unpacked) + "\n");
         deleteTree(root());
         Files.move(fresh, root(), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         say.println("fallow xen: Xen 4.17 user space ready in " + root());
@@ -225,7 +220,7 @@ public final class XenPackages {
 
     private int run(List<String> cmd, Path cwd, Path log, long timeoutMinutes) throws IOException {
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(cwd.toFile()).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+                .redirectOutput(SafeFiles.appendRedirect(log));
         pb.environment().put("DEBIAN_FRONTEND", "noninteractive");
         pb.environment().put("PATH", searchPath);
         Process p = pb.start();
@@ -255,19 +250,6 @@ public final class XenPackages {
     private boolean onPath(String exe) {
         for (String dir : searchPath.split(":")) if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, exe))) return true;
         return false;
-    }
-
-    private static void makePrivateDir(Path dir) throws IOException {
-        if (Files.isSymbolicLink(dir)) throw new IOException(dir + " is a symbolic link; refusing to use it");
-        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
-            Files.createDirectories(dir.getParent());
-            try {
-                Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-            } catch (java.nio.file.FileAlreadyExistsException raced) {
-                // created by a concurrent ensure(); checked below
-            }
-        }
-        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) throw new IOException(dir + " is not a directory");
     }
 
     private static void deleteTree(Path dir) throws IOException {
