@@ -76,6 +76,13 @@ class XenstoredSocketConformance extends CaseSupport {
             return m.body().substring(0, m.body().length() - 1);
         }
 
+        /** TRANSACTION_START: the id, a decimal number other than 0. */
+        int start() throws IOException {
+            String id = ok(XS_TRANSACTION_START, 0, "\0");
+            assertTrue(id.matches("[1-9][0-9]*\0"), id);
+            return Integer.parseUnsignedInt(id.substring(0, id.length() - 1));
+        }
+
         @Override public void close() throws IOException { c.close(); }
     }
 
@@ -198,9 +205,7 @@ class XenstoredSocketConformance extends CaseSupport {
         try (Toolstack ts = Toolstack.connect(target()); Xsd x = new Xsd(ts)) {
             String p = base() + "/t";
             x.ok(XS_WRITE, 0, p + "\0a");
-            String idStr = x.ok(XS_TRANSACTION_START, 0, "\0");
-            assertTrue(idStr.matches("[1-9][0-9]*\0"), idStr);
-            int t = Integer.parseUnsignedInt(idStr.substring(0, idStr.length() - 1));
+            int t = x.start();
             assertEquals("a", x.ok(XS_READ, t, p + "\0"));
             x.ok(XS_WRITE, t, p + "\0b");
             assertEquals("a", x.ok(XS_READ, 0, p + "\0"), "not visible outside before the commit");
@@ -208,16 +213,14 @@ class XenstoredSocketConformance extends CaseSupport {
             assertEquals("b", x.ok(XS_READ, 0, p + "\0"));
             assertEquals("ENOENT", x.err(XS_READ, t, p + "\0"), "ended");
 
-            String id2 = x.ok(XS_TRANSACTION_START, 0, "\0");
-            int t2 = Integer.parseUnsignedInt(id2.substring(0, id2.length() - 1));
+            int t2 = x.start();
             x.ok(XS_READ, t2, p + "\0");
             x.ok(XS_WRITE, 0, p + "\0c");
             x.ok(XS_WRITE, t2, p + "\0d");
             assertEquals("EAGAIN", x.err(XS_TRANSACTION_END, t2, "T\0"));
             assertEquals("c", x.ok(XS_READ, 0, p + "\0"));
 
-            String id3 = x.ok(XS_TRANSACTION_START, 0, "\0");
-            int t3 = Integer.parseUnsignedInt(id3.substring(0, id3.length() - 1));
+            int t3 = x.start();
             x.ok(XS_WRITE, t3, p + "\0e");
             assertEquals("OK\0", x.ok(XS_TRANSACTION_END, t3, "F\0"));
             assertEquals("c", x.ok(XS_READ, 0, p + "\0"), "aborted");
