@@ -341,4 +341,32 @@ class XenstoredSocketConformance extends CaseSupport {
             assertEquals(130, watches, "128 watches + the one xenstored's '>' check lets through, then E2BIG");
         }
     }
+
+    @Test @DisplayName("a guest that does not read its watch events is closed once 1 MiB is unread; the store keeps serving")
+    void unreadWatchEventsAreBounded() throws Exception {
+        try (Toolstack ts = Toolstack.connect(target()); Guest g = Guest.create(ts, 16, 2).connect(target(), Wire.PROFILE_412);
+             Xsd x = new Xsd(ts)) {
+            RawConnection gc = g.connection();
+            String token = "t".repeat(3000);
+            XenstoreConformance.Xs ack = XenstoreConformance.ask(gc, 900, XS_WATCH, 1, 0, "flood\0" + token + "\0");
+            assertEquals(XS_WATCH, ack.type());
+            String p = "/local/domain/" + g.domid() + "/flood/x";
+            // ~3 KiB per event; 1000 events are far more than the socket buffers plus the 1 MiB bound
+            for (int i = 0; i < 1000; i++) x.ok(XS_WRITE, 0, p + "\0" + i);
+            int frames = 0;
+            boolean closed = false;
+            while (frames < 2000) {
+                try {
+                    gc.read();
+                    frames++;
+                } catch (EOFException e) {
+                    closed = true;
+                    break;
+                }
+            }
+            assertTrue(closed, "the guest's connection was closed after " + frames + " frames");
+            assertTrue(frames < 1001, frames + " events were queued for a client that did not read");
+            assertEquals("999", x.ok(XS_READ, 0, p + "\0"), "the store is unharmed");
+        }
+    }
 }
