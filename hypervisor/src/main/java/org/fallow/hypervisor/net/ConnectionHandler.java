@@ -280,7 +280,18 @@ final class ConnectionHandler extends SimpleChannelInboundHandler<Frame> impleme
 
     @Override public boolean privileged() { return caller.privileged(); }
 
+    /** Unread output beyond which a client that keeps getting watch events is closed (it only hurts itself). */
+    static final long MAX_UNREAD_BYTES = 1 << 20;
+
     @Override public void watchEvent(String path, String token) {
+        var out = peer.channel().unsafe().outboundBuffer();
+        if (out != null && out.totalPendingWriteBytes() > MAX_UNREAD_BYTES) {
+            if (peer.channel().isActive()) {
+                log.warn("{}: more than {} bytes unread; watch event for {} not queued, closing", peer, MAX_UNREAD_BYTES, path);
+                peer.channel().close();
+            }
+            return;
+        }
         peer.send(new Frame(FrameType.XENSTORE, 0,
                 XsSockMsg.encode(XsSockMsg.XS_WATCH_EVENT, 0, 0, XsSockMsg.nulTerminated(path, token))));
     }
