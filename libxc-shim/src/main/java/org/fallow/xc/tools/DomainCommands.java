@@ -160,7 +160,15 @@ public final class DomainCommands {
             long fudge = maxKb > memKb ? MAXMEM_CONSTANT_KB : 0;
             xsWrite(xc, p + "/memory/static-max", Long.toString(maxKb));
             xsWrite(xc, p + "/memory/target", Long.toString(memKb - fudge));
-            xsWrite(xc, p + "/name", name != null && !name.isBlank() ? name : "d" + d);
+            String domName = name != null && !name.isBlank() ? name : "d" + d;
+            xsWrite(xc, p + "/name", domName);
+            // what libxl would keep had `xl create` made it, so Debian's real xl (fallow xen xl ...) can manage it
+            org.fallow.xc.xen.LibxlDomainState.xenstoreKeys(d, handle, domName).forEach((k, v) -> xsWrite(xc, k, v));
+            try {
+                org.fallow.xc.xen.LibxlDomainState.write(xc.connection().runDir(), d, handle, domName, vcpus, maxKb, memKb);
+            } catch (IOException | RuntimeException e) {
+                err.println("warning: libxl domain configuration not written: " + e.getMessage());
+            }
             if (!paused) check("cannot unpause domain " + d, dom.xc_domain_unpause(d));
             out.println("domid " + d);
             out.println("handle " + HexFormat.of().formatHex(handle));
