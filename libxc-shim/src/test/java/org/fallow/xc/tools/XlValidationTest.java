@@ -130,6 +130,22 @@ class XlValidationTest {
         oneLineInWords(e);
     }
 
+    @Test void aWrongGuestSecretIsSaidInWords() {
+        int d = create("secretive", "4", "4");
+        try {
+            byte[] wrong = new byte[16];
+            var e = assertThrows(org.fallow.xc.transport.WireErrorException.class, () -> org.fallow.xc.transport.HypervisorConnection
+                    .guest(hv.socket(), d, wrong, AbiProfile.XEN_4_12).close());
+            assertEquals("the hypervisor refused guest d" + d + ": the secret is not domain " + d
+                    + "'s handle (give the handle that create printed for it) [EACCES]", e.getMessage());
+            var gone = assertThrows(org.fallow.xc.transport.WireErrorException.class, () -> org.fallow.xc.transport.HypervisorConnection
+                    .guest(hv.socket(), 999, wrong, AbiProfile.XEN_4_12).close());
+            assertTrue(gone.getMessage().contains("there is no domain 999") && gone.getMessage().endsWith("[ESRCH]"), gone.getMessage());
+        } finally {
+            run("destroy", "secretive");
+        }
+    }
+
     @Test void xlUnitSuffixes() {
         assertEquals(1024, MemSize.kib("1", "s"));
         assertEquals(1024, MemSize.kib("1m", "s"));
