@@ -7,6 +7,7 @@ import org.fallow.hypervisor.core.HypervisorCore;
 import org.fallow.hypervisor.dispatch.GenericHypercalls;
 import org.fallow.hypervisor.net.EventChannelHub;
 import org.fallow.hypervisor.net.HypervisorServer;
+import org.fallow.hypervisor.net.ServerLimits;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,10 +53,23 @@ public final class Hypervisor implements AutoCloseable {
         return new Hypervisor(core, runDir);
     }
 
-    /** Starts serving on {@code socket} with {@code threads} I/O threads. */
-    public Hypervisor serve(Path socket, int threads) throws IOException, InterruptedException {
-        server = new HypervisorServer(core, socket, runDir, threads).start();
+    /** Starts serving on {@code socket} with the default {@link ServerLimits}. */
+    public Hypervisor serve(Path socket) throws IOException, InterruptedException {
+        return serve(socket, ServerLimits.defaults());
+    }
+
+    /** Starts serving on {@code socket}; all I/O and dispatch run on the core's one event loop. */
+    public Hypervisor serve(Path socket, ServerLimits limits) throws IOException, InterruptedException {
+        server = new HypervisorServer(core, socket, runDir, limits).start();
         return this;
+    }
+
+    /**
+     * Kept for callers that named an I/O thread count: since dispatch moved onto the event loop there is exactly one
+     * thread, whatever {@code ioThreads} says.
+     */
+    public Hypervisor serve(Path socket, int ioThreads) throws IOException, InterruptedException {
+        return serve(socket);
     }
 
     public HypervisorCore core() { return core; }

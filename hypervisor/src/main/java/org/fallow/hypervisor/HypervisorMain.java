@@ -25,7 +25,8 @@ public final class HypervisorMain implements Callable<Integer> {
     @Option(names = "--host-mem", description = "Host memory in MiB (default: ${DEFAULT-VALUE}).", defaultValue = "2048")
     long hostMemMiB;
 
-    @Option(names = "--threads", description = "Netty I/O threads (default: ${DEFAULT-VALUE}).", defaultValue = "2")
+    @Option(names = "--threads", hidden = true, defaultValue = "1",
+            description = "Ignored: I/O and dispatch run on one event loop (kept so old scripts still start).")
     int threads;
 
     /** The default run directory: $FALLOW_RUN_DIR, else /tmp/fallow-$USER. */
@@ -46,7 +47,7 @@ public final class HypervisorMain implements Callable<Integer> {
             stopped.countDown();
         }, "hv-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
-        hv.serve(sock, threads);
+        hv.serve(sock);
         log.info("fallow hypervisor up: pid {}, socket {}, run dir {}, host memory {} MiB ({} pages)",
                 ProcessHandle.current().pid(), sock, dir, hostMemMiB, hv.core().host().totalPages());
         hv.server().awaitClose();
