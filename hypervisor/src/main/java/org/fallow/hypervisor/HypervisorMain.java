@@ -36,6 +36,10 @@ public final class HypervisorMain implements Callable<Integer> {
     public static Path defaultSocket() { return org.fallow.abi.wire.RunDirectory.defaultSocket(); }
 
     @Override public Integer call() throws Exception {
+        // Netty's buffer leak detector samples allocations with a stack trace each: a measurable cost per request on
+        // the hypercall path; keep it for whoever asks for it explicitly
+        if (System.getProperty("io.netty.leakDetection.level") == null)
+            io.netty.util.ResourceLeakDetector.setLevel(io.netty.util.ResourceLeakDetector.Level.DISABLED);
         Path dir = runDir != null ? runDir : defaultRunDir();
         Path sock = socket != null ? socket : dir.resolve(org.fallow.abi.wire.RunDirectory.SOCKET_NAME);
         if (hostMemMiB <= 0) throw new CommandLine.ParameterException(new CommandLine(this), "--host-mem must be positive");
