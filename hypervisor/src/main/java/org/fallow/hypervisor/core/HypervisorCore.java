@@ -46,6 +46,7 @@ public final class HypervisorCore implements AutoCloseable {
     private volatile java.nio.file.Path runDir =
             java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "fallow-" + System.getProperty("user.name"));
     private final XenStore xenstore = new XenStore();
+    private final RateLimitedLog badInput = new RateLimitedLog(log, 5, TimeUnit.SECONDS.toNanos(10));
 
     public HypervisorCore(HostMemory host) {
         this.host = host;
@@ -53,6 +54,7 @@ public final class HypervisorCore implements AutoCloseable {
                 EpollIoHandler.newFactory());
         this.dispatcher = dispatchGroup.next();
         this.scheduler = new Scheduler(dispatcher, preemption);
+        dispatcher.scheduleAtFixedRate(badInput::flush, 10, 10, TimeUnit.SECONDS);
     }
 
     public HostMemory host() { return host; }
@@ -88,6 +90,12 @@ public final class HypervisorCore implements AutoCloseable {
 
     /** The hypervisor's xenstore (served to clients over XENSTORE frames; subsystems may read and write it). */
     public XenStore xenstore() { return xenstore; }
+
+    /**
+     * The log for input a client can repeat at will (unknown hypercalls, refused frames, ...): a burst of lines per
+     * kind per period, the rest counted and summarised.
+     */
+    public RateLimitedLog badInput() { return badInput; }
 
     /** The single dispatch thread: an epoll event loop (an ExecutorService for work from other threads). */
     public EventLoop dispatcher() { return dispatcher; }
@@ -142,7 +150,7 @@ public final class HypervisorCore implements AutoCloseable {
     public long dispatch(Caller caller, long op, long[] args) {
         HypercallHandler h = op >= 0 && op < hypercalls.length ? hypercalls[(int) op] : null;
         if (h == null) {
-            log.warn("{}: unknown hypercall {} args {} -> -ENOSYS", caller, op, hexArgs(args));
+            badInput.warn("unknown hypercall", "{}: unknown hypercall {} args {} -> -ENOSYS", caller, op, hexArgs(args));
             return -XenErrno.ENOSYS;
         }
         try {

@@ -16,8 +16,9 @@ import java.util.concurrent.TimeUnit;
  * queueing). Otherwise it waits in its connection's {@link Queue} (requests of one connection run in arrival order,
  * one at a time) and the connection takes its turn in the run queue. A request that yields with a continuation
  * ({@link HypervisorCore#createContinuation}) stays at the head of its queue and its connection goes to the back of
- * the run queue. Between two slices the event loop polls its sockets, so a request of another connection waits for at
- * most one slice per busy connection ahead of it.
+ * the run queue. Between two slices the event loop polls its sockets, and a connection that had nothing to do and
+ * now has a request goes to the <em>front</em> of the run queue (as Xen's credit scheduler boosts a waking vCPU
+ * ahead of CPU hogs): a request arriving while others are busy with long hypercalls waits for about one slice.
  * <p>
  * A connection that may not produce replies (its socket is not writable) is {@link #hold held}: it keeps its queue but
  * gets no turn until {@link #release}d.
@@ -86,8 +87,20 @@ public final class Scheduler {
             makeRunnable(q);
             return;
         }
+        boolean wasIdle = q.items.isEmpty();
         q.items.add(w);
-        if (!q.held) makeRunnable(q);
+        if (!q.held) {
+            if (wasIdle) makeRunnableFirst(q);
+            else makeRunnable(q);
+        }
+    }
+
+    /** A connection that was idle: served before those that used their slice (boost). */
+    private void makeRunnableFirst(Queue q) {
+        if (q.inRunQueue || q.closed) return;
+        q.inRunQueue = true;
+        runQueue.addFirst(q);
+        scheduleSlices();
     }
 
     /** Stops giving {@code q} turns (its replies cannot be written now); its requests stay queued. */

@@ -451,5 +451,8 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Xs
         ctx.close();
     }
 
+    /** Requests read and not yet answered (dispatch thread). */
+    int inFlight() { return inFlight; }
+
     @Override public String toString() { return peer != null ? peer.describe() : queue.toString(); }
 }

@@ -27,7 +27,9 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -62,7 +64,6 @@ public final class HypervisorServer implements AutoCloseable {
     private int guestCount;
     private int toolstackCount;
     private final Counters counters = new Counters();
-    private final RateLimitedLog badInput = new RateLimitedLog(log, 5, TimeUnit.SECONDS.toNanos(10));
     private Channel serverChannel;
     private volatile boolean closed;
 
@@ -116,7 +117,6 @@ public final class HypervisorServer implements AutoCloseable {
                     }
                 });
         serverChannel = b.bind(new DomainSocketAddress(socket.toFile())).sync().channel();
-        core.dispatcher().scheduleAtFixedRate(badInput::flush, 10, 10, TimeUnit.SECONDS);
         log.info("listening on {} (dispatch on one event loop; limits {})", socket, limits);
         return this;
     }
@@ -142,7 +142,7 @@ public final class HypervisorServer implements AutoCloseable {
     Counters counters() { return counters; }
 
     /** Logger for repeated bad input (rate-limited, summarised). */
-    RateLimitedLog badInput() { return badInput; }
+    RateLimitedLog badInput() { return core.badInput(); }
 
     /** A new connection (dispatch thread): one too many without HELLO evicts the oldest of those. */
     void unauthenticatedOpened(ConnectionHandler h) {
@@ -211,8 +211,29 @@ public final class HypervisorServer implements AutoCloseable {
         }
     }
 
+    /** One connection's share of the hypervisor's memory: what back-pressure bounds. */
+    public record ConnectionStat(String name, int inFlight, long pendingWriteBytes, boolean reading) {}
+
+    /** Every open connection's requests in flight and reply bytes waiting to be sent (taken on the dispatch thread). */
+    public List<ConnectionStat> connectionStats() throws Exception {
+        return core.dispatcher().submit(() -> {
+            List<ConnectionStat> out = new ArrayList<>();
+            for (Channel ch : channels) {
+                if (ch.pipeline().get("handler") instanceof ConnectionHandler h) {
+                    var ob = ch.unsafe().outboundBuffer();
+                    out.add(new ConnectionStat(h.toString(), h.inFlight(), ob == null ? 0 : ob.totalPendingWriteBytes(),
+                            ch.config().isAutoRead()));
+                }
+            }
+            return out;
+        }).get(30, TimeUnit.SECONDS);
+    }
+
+    /** Bad-input log lines of one kind seen so far (logged or suppressed). */
+    public long badInputCount(String kind) { return core.badInput().count(kind); }
+
     /** Bad-input log lines counted but not written (rate limit). */
-    public long suppressedLogLines() { return badInput.suppressed(); }
+    public long suppressedLogLines() { return core.badInput().suppressed(); }
 
     /** Number of open client connections. */
     public int openConnections() { return channels.size(); }
