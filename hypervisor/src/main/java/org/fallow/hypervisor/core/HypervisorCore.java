@@ -169,6 +169,29 @@ public final class HypervisorCore implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs a hypercall inside a slice, and each continuation it creates right after it, until it returns (call on the
+     * dispatch thread). For in-process callers: the same code paths as over the wire, without other connections
+     * running in between.
+     */
+    public long dispatchToCompletion(Caller caller, long op, long[] args) {
+        long o = op;
+        long[] a = args;
+        for (;;) {
+            preemption.begin();
+            long rc;
+            try {
+                rc = dispatch(caller, o, a);
+            } finally {
+                preemption.end();
+            }
+            Continuation k = takeContinuation();
+            if (k == null) return rc;
+            o = k.op();
+            a = k.args();
+        }
+    }
+
     public static String hexArgs(long[] args) {
         return Arrays.stream(args).mapToObj(a -> "0x" + Long.toHexString(a)).toList().toString();
     }

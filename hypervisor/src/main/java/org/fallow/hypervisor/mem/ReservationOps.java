@@ -27,7 +27,8 @@ import static org.fallow.hypervisor.mem.MemConstants.*;
  * </ul>
  * increase/decrease_reservation and populate_physmap yield as Xen's do: between two extents, when
  * {@link HypervisorCore#preemptCheck()} says so, they return a continuation {@code memory_op(cmd | nr_done << 6, arg)}
- * that resumes at the next extent.
+ * that resumes at the next extent. set_pod_target yields while it grows the PoD cache (Xen's -ERESTART from
+ * {@code p2m_pod_set_mem_target}) and is re-issued unchanged; it continues from the cache size reached.
  */
 public final class ReservationOps {
     private static final Logger log = LoggerFactory.getLogger(ReservationOps.class);
@@ -299,7 +300,9 @@ public final class ReservationOps {
         long rc = 0;
         if (set) {
             if (Long.compareUnsigned(target, pm.maxPages()) > 0) return -XenErrno.EINVAL;
-            rc = pm.pod().setMemTarget(target);
+            rc = pm.pod().setMemTarget(target, mem.core()::preemptCheck);
+            // Xen: -ERESTART from p2m_pod_set_mem_target becomes a continuation of the same call
+            if (rc == Pod.RESTART) return mem.core().createContinuation(org.fallow.abi.Hypercalls.MEMORY_OP, args[0], args[1]);
         }
         if (rc >= 0) {
             t.set(U64, POD_TOT_PAGES, pm.totPages());

@@ -421,6 +421,10 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Xs
 
     /** Writes a reply: flushed at the end of the read batch when answered inline, at once otherwise. */
     private void reply(Frame f) {
+        if (!ctx.channel().isActive()) {
+            log.debug("{}: {} not delivered: connection closed", peer, f);
+            return;
+        }
         if (inRead) ctx.write(f, ctx.voidPromise());
         else ctx.writeAndFlush(f, ctx.voidPromise());
     }
