@@ -150,7 +150,7 @@ public final class HypervisorCore implements AutoCloseable {
     public long dispatch(Caller caller, long op, long[] args) {
         HypercallHandler h = op >= 0 && op < hypercalls.length ? hypercalls[(int) op] : null;
         if (h == null) {
-            badInput.warn("unknown hypercall", "{}: unknown hypercall {} args {} -> -ENOSYS", caller, op, hexArgs(args));
+            badInput.warn("unknown hypercall", caller.peer().describe(), "{}: unknown hypercall {} args {} -> -ENOSYS", caller, op, hexArgs(args));
             return -XenErrno.ENOSYS;
         }
         try {

@@ -32,7 +32,7 @@ public final class MemoryOpHypercall implements HypercallHandler {
         int subop = (int) (args[0] & MEMOP_CMD_MASK);
         HypercallHandler h = table.get(subop);
         if (h == null) {
-            badInput.warn("unknown memory_op", "{}: unknown memory_op sub-op {} (cmd 0x{}) -> -ENOSYS", caller, subop, Long.toHexString(args[0]));
+            badInput.warn("unknown memory_op", caller.peer().describe(), "{}: unknown memory_op sub-op {} (cmd 0x{}) -> -ENOSYS", caller, subop, Long.toHexString(args[0]));
             return -XenErrno.ENOSYS;
         }
         return h.invoke(caller, args);

@@ -44,7 +44,7 @@ public final class MulticallHypercall implements HypercallHandler {
             return -XenErrno.EINVAL;
         }
         if (nr > MAX_CALLS) {
-            core.badInput().warn("multicall refused", "{}: multicall of {} entries -> -EFAULT", caller, nr);
+            core.badInput().warn("multicall refused", caller.peer().describe(), "{}: multicall of {} entries -> -EFAULT", caller, nr);
             return -XenErrno.EFAULT;
         }
         if (nr == 0) return 0; // an empty batch touches no guest memory
@@ -52,7 +52,7 @@ public final class MulticallHypercall implements HypercallHandler {
         try {
             list = caller.memory().map(handle, nr * MulticallEntry.SIZE);
         } catch (GuestFault f) {
-            core.badInput().warn("multicall refused", "{}: multicall list: {} -> -EFAULT", caller, f.getMessage());
+            core.badInput().warn("multicall refused", caller.peer().describe(), "{}: multicall list: {} -> -EFAULT", caller, f.getMessage());
             return -XenErrno.EFAULT;
         }
         inMulticall = true;

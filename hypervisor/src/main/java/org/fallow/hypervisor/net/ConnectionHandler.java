@@ -63,6 +63,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Xs
     private boolean readPausedForInFlight;
     private boolean inRead;
     private boolean closing;
+    private boolean helloSeen;
 
     ConnectionHandler(HypervisorServer server, int connectionNo) {
         this.server = server;
@@ -79,8 +80,8 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Xs
         log.debug("{}: connected", peer);
         server.unauthenticatedOpened(this);
         handshakeTimer = ctx.executor().schedule(() -> {
-            if (state == State.AWAIT_HELLO && ctx.channel().isActive()) {
-                server.badInput().warn("handshake timeout", "{}: no HELLO within {} ms, closing", peer, limits.handshakeMillis());
+            if (state == State.AWAIT_HELLO && !helloSeen && ctx.channel().isActive()) {
+                server.badInput().warn("handshake timeout", peer.describe(), "{}: no HELLO within {} ms, closing", peer, limits.handshakeMillis());
                 server.counters().handshakeTimeouts++;
                 ctx.close();
             }
@@ -90,8 +91,8 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Xs
 
     /** Closes an unauthenticated connection to make room for a newer one. */
     void evict() {
-        if (state != State.AWAIT_HELLO) return;
-        server.badInput().warn("unauthenticated eviction", "{}: evicted: more than {} connections without HELLO", peer,
+        if (state != State.AWAIT_HELLO || helloSeen) return;
+        server.badInput().warn("unauthenticated eviction", peer.describe(), "{}: evicted: more than {} connections without HELLO", peer,
                 limits.maxUnauthenticated());
         server.counters().evictions++;
         ctx.close();
@@ -130,6 +131,11 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Xs
         if (type == FrameType.HYPERCALL) {
             submitWork(new HypercallWork(f));
             return;
+        }
+        // a connection whose HELLO has arrived is no longer idle: it must not be evicted while the HELLO waits its turn
+        if (type == FrameType.HELLO && state == State.AWAIT_HELLO && !helloSeen) {
+            helloSeen = true;
+            server.helloReceived(this);
         }
         submit(() -> {
             if (type == FrameType.BYE) {
@@ -229,7 +235,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Xs
     }
 
     private long refuse(int errno, String why) {
-        server.badInput().warn("HELLO refused", "{}: HELLO refused: {} -> {}", peer, why, XenErrno.name(errno));
+        server.badInput().warn("HELLO refused", peer.describe(), "{}: HELLO refused: {} -> {}", peer, why, XenErrno.name(errno));
         return errno;
     }
 
@@ -354,7 +360,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Xs
         if (!peer.isWritable()) {
             // the client does not read: drop the event rather than buffer without bound (counted, logged rate-limited)
             server.counters().watchEventsDropped++;
-            server.badInput().warn("watch event dropped", "{}: not reading its socket; watch event for {} dropped", peer, path);
+            server.badInput().warn("watch event dropped", peer.describe(), "{}: not reading its socket; watch event for {} dropped", peer, path);
             return;
         }
         peer.send(new Frame(FrameType.XENSTORE, 0,
@@ -434,7 +440,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Xs
     /** Logs (rate-limited) and answers ERROR; the caller closes after a fatal one. */
     private void error(long requestId, int errno, String reason, boolean fatal) {
         server.counters().badFrames++;
-        server.badInput().warn("rejected frame", "{}: rejected frame (id {}): {} -> ERROR {}{}", peer, requestId, reason,
+        server.badInput().warn("rejected frame", peer.describe(), "{}: rejected frame (id {}): {} -> ERROR {}{}", peer, requestId, reason,
                 XenErrno.name(errno), fatal ? ", closing" : "");
         var f = ctx.writeAndFlush(new Frame(FrameType.ERROR, requestId, ErrorFrame.encode(errno, reason)));
         if (fatal) f.addListener(ChannelFutureListener.CLOSE);
@@ -451,7 +457,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Xs
     }
 
     @Override public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        server.badInput().warn("connection error", "{}: connection error, closing: {}", peer, cause.toString());
+        server.badInput().warn("connection error", peer.describe(), "{}: connection error, closing: {}", peer, cause.toString());
         ctx.close();
     }
 

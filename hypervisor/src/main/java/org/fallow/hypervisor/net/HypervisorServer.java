@@ -154,6 +154,9 @@ public final class HypervisorServer implements AutoCloseable {
         }
     }
 
+    /** A HELLO was read (it may wait for its turn): the connection no longer counts as idle. */
+    void helloReceived(ConnectionHandler h) { unauthenticated.remove(h); }
+
     /** HELLO answered: {@code c} is the caller, or null if refused. */
     void authenticated(ConnectionHandler h, Caller c) {
         unauthenticated.remove(h);
