@@ -64,6 +64,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Xs
     private boolean inRead;
     private boolean closing;
     private boolean helloSeen;
+    private long watchDropsThisEpisode;
 
     ConnectionHandler(HypervisorServer server, int connectionNo) {
         this.server = server;
@@ -358,11 +359,15 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Xs
 
     @Override public void watchEvent(String path, String token) {
         if (!peer.isWritable()) {
-            // the client does not read: drop the event rather than buffer without bound (counted, logged rate-limited)
+            // the client does not read: drop the event rather than buffer without bound (counted; one log line per
+            // episode, rate-limited, so that a write firing thousands of watches costs a counter each)
             server.counters().watchEventsDropped++;
-            server.badInput().warn("watch event dropped", peer.describe(), "{}: not reading its socket; watch event for {} dropped", peer, path);
+            if (watchDropsThisEpisode++ == 0)
+                server.badInput().warn("watch event dropped", peer.describe(),
+                        "{}: not reading its socket; dropping its watch events (first: {}) until it reads", peer, path);
             return;
         }
+        watchDropsThisEpisode = 0;
         peer.send(new Frame(FrameType.XENSTORE, 0,
                 XsSockMsg.encode(XsSockMsg.XS_WATCH_EVENT, 0, 0, XsSockMsg.nulTerminated(path, token))));
     }

@@ -103,6 +103,8 @@ public final class HypervisorServer implements AutoCloseable {
         ServerBootstrap b = new ServerBootstrap()
                 .group(core.dispatchGroup())
                 .channel(EpollServerDomainSocketChannel.class)
+                // accept at most 4 connections per loop turn: a connection flood cannot crowd out others' requests
+                .option(ChannelOption.MAX_MESSAGES_PER_READ, 4)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
                         new WriteBufferWaterMark(limits.writeLowWater(), limits.writeHighWater()))
                 // bounded reads: at most 4 reads of <= 64 KiB per connection per loop turn
