@@ -38,7 +38,9 @@ import java.util.concurrent.Callable;
  * {@code fallow bench attack}: another client's round trip while a hostile client attacks the hypervisor (issue 14).
  * The victim is a toolstack {@link HypervisorConnection} issuing null hypercalls (an empty multicall); its p50/p99 are
  * measured quiet, then under each attack in turn, and printed as a ratio to the quiet value (goal: p99 within 10x).
- * Attacks (each from its own connections, in threads of this process):
+ * Each attack runs in a child JVM ({@link AttackerMain}) with its own connections, as a hostile guest would be its
+ * own process: its CPU use competes with the victim on the machine, but its threads and garbage do not share the
+ * victim's JVM. Attacks:
  * <ul>
  * <li>{@code no-read}: pipelines XS_READs of a 3000-byte value and never reads a reply;</li>
  * <li>{@code multicall}: keeps 100 multicalls of 2^20 entries (memory_op maximum_ram_page each) in flight;</li>
@@ -92,11 +94,22 @@ public final class AttackBench implements Callable<Integer> {
                 Histogram quiet = measure(victim, iterations);
                 row("quiet", quiet, quiet, "-");
                 for (String name : attacks) {
-                    try (Attack a = start(name, sock, arenaDir)) {
-                        a.awaitEffective();
-                        Histogram h = measure(victim, iterations);
-                        row(name, h, quiet, a.report());
+                    if (!List.of("no-read", "multicall", "xenstore", "connections").contains(name))
+                        throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                                "unknown attack " + name + " (no-read, multicall, xenstore, connections)");
+                    Process attacker = startAttacker(name, sock, arenaDir);
+                    String report;
+                    Histogram h;
+                    try {
+                        h = measure(victim, iterations);
+                        report = name.equals("connections") ? "a new toolstack connection during the flood: "
+                                + (freshToolstackServed(sock) ? "served" : "LOCKED OUT") + "; " : "";
+                    } finally {
+                        attacker.getOutputStream().close(); // tells the attacker to stop
                     }
+                    String last = new java.io.BufferedReader(new java.io.InputStreamReader(attacker.getInputStream())).readLine();
+                    attacker.waitFor();
+                    row(name, h, quiet, report + (last == null ? "" : last));
                 }
                 Histogram after = measure(victim, iterations);
                 row("quiet again", after, quiet, "-");
@@ -126,15 +139,57 @@ public final class AttackBench implements Callable<Integer> {
                 (double) h.getValueAtPercentile(99) / quiet.getValueAtPercentile(99), attacker);
     }
 
-    private Attack start(String name, Path sock, Path arenaDir) throws IOException {
+    static Attack start(String name, Path sock, Path arenaDir, int multicallEntries) throws IOException {
         return switch (name) {
             case "no-read" -> new NoRead(sock);
             case "multicall" -> new MulticallFlood(sock, arenaDir, multicallEntries);
             case "xenstore" -> new XenstoreFlood(sock);
             case "connections" -> new ConnectionFlood(sock);
-            default -> throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
-                    "unknown attack " + name + " (no-read, multicall, xenstore, connections)");
+            default -> throw new IllegalArgumentException("unknown attack " + name);
         };
+    }
+
+    /** Starts {@link AttackerMain} in a child JVM and waits until its attack is under way. */
+    private Process startAttacker(String name, Path sock, Path arenaDir) throws IOException {
+        List<String> cmd = List.of(ProcessHandle.current().info().command().orElse("java"), "-Xmx256m", "-XX:+UseSerialGC",
+                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                AttackerMain.class.getName(), name, sock.toString(), arenaDir.toString(), Integer.toString(multicallEntries));
+        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        String line = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream())).readLine();
+        if (!"ready".equals(line)) {
+            p.destroyForcibly();
+            throw new IOException("attacker " + name + " did not start");
+        }
+        return p;
+    }
+
+    private static boolean freshToolstackServed(Path sock) {
+        try (HypervisorConnection c = HypervisorConnection.toolstack(sock, sock.toAbsolutePath().getParent(), AbiProfile.XEN_4_12, 4096)) {
+            return c.hypercall(Hypercalls.MULTICALL, 0, 0) == 0;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /**
+     * The attacker process: {@code AttackerMain ATTACK SOCKET ARENA_DIR MULTICALL_ENTRIES}. Prints {@code ready} once
+     * the attack is under way, attacks until its stdin closes, then prints what it sent and exits.
+     */
+    public static final class AttackerMain {
+        private AttackerMain() {}
+
+        public static void main(String[] args) throws Exception {
+            try (Attack a = start(args[0], Path.of(args[1]), Path.of(args[2]), Integer.parseInt(args[3]))) {
+                a.awaitEffective();
+                System.out.println("ready");
+                System.out.flush();
+                while (System.in.read() >= 0) { /* until the bench closes our stdin */ }
+                a.stop = true;
+                System.out.println(a.report());
+                System.out.flush();
+            }
+            System.exit(0);
+        }
     }
 
     // ---- attackers ----------------------------------------------------------------------------------------------
@@ -342,15 +397,6 @@ public final class AttackBench implements Callable<Integer> {
             });
         }
 
-        /** While the flood is still on: can a new toolstack connection get in and be served? */
-        @Override String report() {
-            boolean ok;
-            try (HypervisorConnection c = HypervisorConnection.toolstack(sock, sock.toAbsolutePath().getParent(), AbiProfile.XEN_4_12, 4096)) {
-                ok = c.hypercall(Hypercalls.MULTICALL, 0, 0) == 0;
-            } catch (IOException e) {
-                ok = false;
-            }
-            return sent + " connections opened; a new toolstack connection during the flood: " + (ok ? "served" : "LOCKED OUT");
-        }
+        @Override String report() { return sent + " connections opened"; }
     }
 }
