@@ -65,6 +65,8 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Xs
     private boolean closing;
     private boolean helloSeen;
     private long watchDropsThisEpisode;
+    /** SO_PEERCRED uid of the client, read when it connected (PeerUid.UNKNOWN if the kernel did not say). */
+    private volatile int peerUid = PeerUid.UNKNOWN;
 
     ConnectionHandler(HypervisorServer server, int connectionNo) {
         this.server = server;
@@ -77,6 +79,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Xs
     @Override public void channelActive(ChannelHandlerContext ctx) throws Exception {
         this.ctx = ctx;
         peer = new ChannelPeer(ctx.channel(), "conn#" + connectionNo);
+        peerUid = PeerUid.of(ctx.channel());
         peer.rename(peer.describe()); // also names the channel for the decoder's log lines
         log.debug("{}: connected", peer);
         server.unauthenticatedOpened(this);
@@ -182,13 +185,16 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Xs
         Caller c = null;
         if (profile == null) {
             status = refuse(-XenErrno.EOPNOTSUPP, "unknown ABI profile " + h.profile());
+        } else if (h.role() == Hello.ROLE_TOOLSTACK && !PeerUid.mayBeToolstack(peerUid)) {
+            status = refuse(-XenErrno.EPERM, "toolstack role needs the hypervisor's uid " + org.fallow.abi.fs.SafeFiles.uid()
+                    + " or root; the peer is uid " + (peerUid == PeerUid.UNKNOWN ? "unknown" : Integer.toString(peerUid)));
         } else if (h.role() == Hello.ROLE_TOOLSTACK) {
             GuestAddressSpace memory = GuestAddressSpace.NONE;
             status = server.toolstacks() >= limits.maxToolstacks()
                     ? refuse(-XenErrno.ENFILE, "already " + limits.maxToolstacks() + " toolstack connections") : 0;
             if (status == 0 && h.pathLength() > 0) {
                 try {
-                    arena = ArenaAddressSpace.map(Path.of(h.arenaPath()), h.arenaBase(), h.arenaLength());
+                    arena = ArenaAddressSpace.map(server.runDir(), Path.of(h.arenaPath()), h.arenaBase(), h.arenaLength());
                     memory = arena;
                 } catch (Exception e) {
                     status = refuse(-XenErrno.EINVAL, "bad arena: " + e.getMessage());
@@ -347,8 +353,8 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Xs
     }
 
     private void xenstore(Frame f) {
-        byte[] r = core.xenstore().handle(this, new XsSockMsg().wrap(f.payload()));
-        reply(new Frame(FrameType.XENSTORE, f.requestId(), r));
+        long id = f.requestId();
+        core.xenstore().handle(this, new XsSockMsg().wrap(f.payload()), r -> reply(new Frame(FrameType.XENSTORE, id, r)));
     }
 
     // ---- XsConnection -------------------------------------------------------------------------------------------
@@ -358,6 +364,10 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Xs
     @Override public boolean privileged() { return caller.privileged(); }
 
     @Override public void watchEvent(String path, String token) {
+        if (!ctx.executor().inEventLoop()) { // a write through another thread's xenstore access: keep state on our loop
+            ctx.executor().execute(() -> watchEvent(path, token));
+            return;
+        }
         if (!peer.isWritable()) {
             // the client does not read: drop the event rather than buffer without bound (counted; one log line per
             // episode, rate-limited, so that a write firing thousands of watches costs a counter each)
