@@ -38,7 +38,7 @@ import java.util.concurrent.TimeUnit;
  * ends) or in this connection's round-robin turn otherwise. Work of one connection runs in arrival order, so replies
  * leave in request order and an ERROR for a bad frame follows the replies of the requests before it.
  * <p>
- * Back-pressure (PROTOCOL §8): at {@link ServerLimits#maxInFlight} unanswered requests the connection is not read
+ * Back-pressure (PROTOCOL §9): at {@link ServerLimits#maxInFlight} unanswered requests the connection is not read
  * until half of them are answered; when its send buffer passes the high-water mark it is neither read nor served
  * until the client has read it down to the low-water mark.
  */
@@ -65,6 +65,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Xs
     private boolean closing;
     private boolean helloSeen;
     private long watchDropsThisEpisode;
+    private long watchBytesDroppedThisEpisode;
     /** SO_PEERCRED uid of the client, read when it connected (PeerUid.UNKNOWN if the kernel did not say). */
     private volatile int peerUid = PeerUid.UNKNOWN;
 
@@ -183,8 +184,11 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Xs
         int domid = 0;
         long nrFrames = core.host().totalPages();
         Caller c = null;
+        int flags = h.flags();
         if (profile == null) {
             status = refuse(-XenErrno.EOPNOTSUPP, "unknown ABI profile " + h.profile());
+        } else if ((flags & ~Hello.FLAGS_KNOWN) != 0) {
+            status = refuse(-XenErrno.EINVAL, "unknown HELLO flags 0x" + Integer.toHexString(flags));
         } else if (h.role() == Hello.ROLE_TOOLSTACK && !PeerUid.mayBeToolstack(peerUid)) {
             status = refuse(-XenErrno.EPERM, "toolstack role needs the hypervisor's uid " + org.fallow.abi.fs.SafeFiles.uid()
                     + " or root; the peer is uid " + (peerUid == PeerUid.UNKNOWN ? "unknown" : Integer.toString(peerUid)));
@@ -201,7 +205,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Xs
                 }
             }
             if (status == 0) {
-                c = new Caller(Caller.Role.TOOLSTACK, 0, profile, memory, peer);
+                c = new Caller(Caller.Role.TOOLSTACK, 0, profile, memory, peer, flags);
                 peer.rename("toolstack#" + connectionNo);
             }
         } else if (h.role() == Hello.ROLE_GUEST) {
@@ -217,7 +221,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Xs
                 status = refuse(-XenErrno.ENFILE, "already " + limits.maxGuests() + " guest connections");
             } else {
                 GuestAddressSpace memory = d.part(GuestAddressSpace.class);
-                c = new Caller(Caller.Role.GUEST, domid, profile, memory != null ? memory : GuestAddressSpace.NONE, peer);
+                c = new Caller(Caller.Role.GUEST, domid, profile, memory != null ? memory : GuestAddressSpace.NONE, peer, flags);
                 nrFrames = d.memory() != null ? d.memory().nrFrames() : 0;
                 peer.rename("guest d" + domid + "#" + connectionNo);
                 status = 0;
@@ -226,7 +230,8 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Xs
             status = refuse(-XenErrno.EOPNOTSUPP, "unknown role " + h.role());
         }
         Frame ack = new Frame(FrameType.HELLO_ACK, f.requestId(),
-                HelloAck.encode(status, domid, nrFrames, server.runDir().toString()));
+                HelloAck.encode(status, domid, nrFrames, server.runDir().toString(),
+                        profile != null ? profile.xenVersion() : HelloAck.XEN_VERSION_4_12));
         if (handshakeTimer != null) handshakeTimer.cancel(false);
         server.authenticated(this, c);
         if (c != null) {
@@ -363,21 +368,34 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Xs
 
     @Override public boolean privileged() { return caller.privileged(); }
 
+    /** Unread output beyond which a client that keeps getting watch events is closed (it only hurts itself). */
+    static final long MAX_UNREAD_BYTES = 1 << 20;
+
     @Override public void watchEvent(String path, String token) {
         if (!ctx.executor().inEventLoop()) { // a write through another thread's xenstore access: keep state on our loop
             ctx.executor().execute(() -> watchEvent(path, token));
             return;
         }
-        if (!peer.isWritable()) {
+        var out = peer.channel().unsafe().outboundBuffer();
+        if (!peer.isWritable() || (out != null && out.totalPendingWriteBytes() > MAX_UNREAD_BYTES)) {
             // the client does not read: drop the event rather than buffer without bound (counted; one log line per
-            // episode, rate-limited, so that a write firing thousands of watches costs a counter each)
+            // episode, rate-limited, so that a write firing thousands of watches costs a counter each); once the
+            // events it missed in this episode pass MAX_UNREAD_BYTES it is closed (it could not catch up anyway)
             server.counters().watchEventsDropped++;
+            watchBytesDroppedThisEpisode += 24 + XsSockMsg.HEADER_LENGTH + path.length() + token.length() + 2;
             if (watchDropsThisEpisode++ == 0)
                 server.badInput().warn("watch event dropped", peer.describe(),
                         "{}: not reading its socket; dropping its watch events (first: {}) until it reads", peer, path);
+            if (watchBytesDroppedThisEpisode + (out == null ? 0 : out.totalPendingWriteBytes()) > MAX_UNREAD_BYTES
+                    && peer.channel().isActive()) {
+                server.badInput().warn("unread watch events", peer.describe(),
+                        "{}: more than {} bytes of watch events unread; closing", peer, MAX_UNREAD_BYTES);
+                peer.channel().close();
+            }
             return;
         }
         watchDropsThisEpisode = 0;
+        watchBytesDroppedThisEpisode = 0;
         peer.send(new Frame(FrameType.XENSTORE, 0,
                 XsSockMsg.encode(XsSockMsg.XS_WATCH_EVENT, 0, 0, XsSockMsg.nulTerminated(path, token))));
     }

@@ -1,7 +1,7 @@
 package org.fallow.hypervisor.net;
 
 /**
- * The bounds that keep one misbehaving client from hurting the others (docs/PROTOCOL.md §8). Defaults come from
+ * The bounds that keep one misbehaving client from hurting the others (docs/PROTOCOL.md §9). Defaults come from
  * system properties {@code fallow.limits.<name>} so an operator can raise them without a rebuild.
  *
  * @param maxInFlight        requests of one connection read but not yet answered (queued, running, or a MEM_FAULT
