@@ -122,7 +122,11 @@ public final class HypervisorConnection implements AutoCloseable {
             c.handshake(Hello.encode(Hello.ROLE_TOOLSTACK, profile.wireCode(), 0, null, buf.base(), buf.size(), file.toString()));
             return c;
         } catch (IOException | RuntimeException e) {
-            buf.close();
+            try {
+                buf.close(); // a refused handshake already released it: keep the refusal, not "already closed"
+            } catch (IOException | IllegalStateException alreadyReleased) {
+                e.addSuppressed(alreadyReleased);
+            }
             throw e;
         }
     }
