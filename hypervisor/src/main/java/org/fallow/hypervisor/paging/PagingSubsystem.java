@@ -272,12 +272,14 @@ public final class PagingSubsystem implements DomainLifecycle {
     }
 
     private void handleResponse(Domain d, PagingDomain pd, PagingRing ring, MemPagingEvent rsp) {
+        boolean unversioned = false;
         if (rsp.version() != ring.version) {
             if (!ring.responseCompat) {
                 log.warn("d{}: vm_event interface version mismatch ({} != {}): response dropped: {}", d.domid(), rsp.version(), ring.version, rsp);
                 return;
             }
             // Response-version compatibility (HELLO flag bit 0; DEVIATIONS.md): real xenpaging never sets the field.
+            unversioned = true;
             if (!ring.compatLogged) {
                 ring.compatLogged = true;
                 log.info("d{}: response with vm_event version {} taken as version {} (compatibility switch; logged once per ring)",
@@ -291,7 +293,12 @@ public final class PagingSubsystem implements DomainLifecycle {
         }
         ArrayDeque<PagingDomain.Paused> q = pd.paused.get(vcpu);
         if (q == null || q.isEmpty()) return; // Xen ignores responses for vcpus that are not paused
-        if (rsp.reason() == MemPagingEvent.REASON_MEM_PAGING) resumePage(d, pd, rsp.gfn(), rsp.pagingFlags());
+        // Real xenpaging fills only gfn, vcpu_id and flags of its response (an uninitialised stack struct): under the
+        // compatibility switch its reason and u.mem_paging.flags are garbage too, so an unversioned response on the
+        // paging ring is a paging response and its drop bit is not trusted (resumePage only turns a backed paging_in
+        // gfn into RAM, a no-op for a dropped gfn). Without this a nominated-then-touched page stayed paging_in.
+        if (unversioned) resumePage(d, pd, rsp.gfn(), 0);
+        else if (rsp.reason() == MemPagingEvent.REASON_MEM_PAGING) resumePage(d, pd, rsp.gfn(), rsp.pagingFlags());
         if ((rsp.flags() & MemPagingEvent.FLAG_VCPU_PAUSED) != 0) {
             PagingDomain.Paused p = q.poll();
             if (q.isEmpty()) pd.paused.remove(vcpu);

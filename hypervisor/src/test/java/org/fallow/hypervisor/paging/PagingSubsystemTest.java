@@ -209,6 +209,34 @@ class PagingSubsystemTest {
         assertEquals(-XenErrno.EBUSY, h.pagingOp(pager, XENMEM_PAGING_OP_EVICT, 5, 10, 0));
     }
 
+    /**
+     * Real xenpaging's "page already populated" answer, under the response-version compatibility switch: only gfn,
+     * vcpu_id and flags are set, version, reason and u.mem_paging.flags are stack garbage. A nominated-then-touched
+     * page (paging_in with its frame, e.g. its pager was killed between nominate and evict) must become RAM on it, or
+     * the vcpu faults on it forever.
+     */
+    @Test void anUnversionedResponseUnderTheCompatSwitchResumesANominatedThenTouchedPage() throws Exception {
+        pager = new Caller(Caller.Role.TOOLSTACK, 0, AbiProfile.XEN_4_12, h.arenaSpace(), pagerPeer, 1);
+        int port = enable();
+        BackRing back = attachBack();
+        kick(port);
+        h.mem.frame(9).fill((byte) 0x99);
+        assertEquals(0, h.pagingOp(pager, XENMEM_PAGING_OP_NOMINATE, 5, 9, 0));
+        CompletableFuture<Integer> touch = h.fault(9, 2);
+        assertEquals(PagingMemory.P2M_PAGING_IN, h.onDispatch(() -> h.type(9)));
+        MemorySegment buf = Arena.ofAuto().allocate(376);
+        assertTrue(back.takeRequest(buf));
+        MemorySegment rsp = Arena.ofAuto().allocate(376);
+        new MemPagingEvent().wrap(rsp).clear().version(1).reason(9).vcpuId(2).flags(MemPagingEvent.FLAG_VCPU_PAUSED).gfn(9)
+                .pagingFlags(MemPagingEvent.MEM_PAGING_DROP_PAGE); // garbage in reason and u.mem_paging.flags
+        back.putResponse(rsp);
+        back.pushResponses();
+        kick(port);
+        assertEquals(0, touch.get(10, TimeUnit.SECONDS));
+        assertEquals(PagingMemory.P2M_RAM_RW, h.type(9), "the page is RAM again, with its frame");
+        assertEquals((byte) 0x99, h.mem.frame(9).get(ValueLayout.JAVA_BYTE, 100));
+    }
+
     @Test void faultOnPagedGfnSendsAVersion4RequestAndPausesUntilTheResponse() throws Exception {
         int port = enable();
         BackRing back = attachBack();
