@@ -31,9 +31,15 @@ public final class Guest implements AutoCloseable {
 
     /** Creates a domain of {@code frames} gfns with gfns [0, populated) RAM; does not connect. */
     public static Guest create(Toolstack ts, int frames, int populated) throws IOException {
+        return create(ts, frames, populated, org.fallow.abi.xen.DomctlConstants.XEN_DOMCTL_CDF_hvm
+                | org.fallow.abi.xen.DomctlConstants.XEN_DOMCTL_CDF_hap);
+    }
+
+    /** As {@link #create(Toolstack, int, int)} with createdomain's {@code XEN_DOMCTL_CDF_*} {@code flags}. */
+    public static Guest create(Toolstack ts, int frames, int populated, int flags) throws IOException {
         byte[] h = new byte[16];
         ThreadLocalRandom.current().nextBytes(h);
-        int domid = ts.createDomain(h);
+        int domid = ts.createDomain(h, flags);
         Guest g = new Guest(ts, domid, h);
         long rc = ts.maxMem(domid, frames * 4L);
         if (rc != 0) throw new IOException("max_mem(d" + domid + ") returned " + rc);

@@ -106,11 +106,16 @@ public final class Toolstack implements AutoCloseable {
 
     /** createdomain (HVM + HAP, 1 vCPU) with {@code handle}; returns the new domid. */
     public int createDomain(byte[] handle) throws IOException {
+        return createDomain(handle, DomctlConstants.XEN_DOMCTL_CDF_hvm | DomctlConstants.XEN_DOMCTL_CDF_hap);
+    }
+
+    /** createdomain with {@code XEN_DOMCTL_CDF_*} {@code flags} (1 vCPU); returns the new domid. */
+    public int createDomain(byte[] handle, int flags) throws IOException {
         XenDomctl d = new XenDomctl();
         long rc = domctl(DomctlConstants.XEN_DOMCTL_createdomain, 0, x -> {
             XenDomctlCreatedomain c = x.createdomain();
             for (int i = 0; i < 16; i++) c.handle(i, handle[i]);
-            c.flags(DomctlConstants.XEN_DOMCTL_CDF_hvm | DomctlConstants.XEN_DOMCTL_CDF_hap).maxVcpus(1);
+            c.flags(flags).maxVcpus(1);
         }, d);
         if (rc != 0) throw new IOException("createdomain returned " + rc);
         return d.domain();

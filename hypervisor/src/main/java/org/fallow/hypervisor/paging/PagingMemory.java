@@ -48,6 +48,12 @@ public interface PagingMemory {
     /** Outstanding populate-on-demand entries (paging cannot be enabled while there are any: -EXDEV). */
     long podEntries();
 
+    /**
+     * Whether the domain uses hardware-assisted paging: created HVM with {@code XEN_DOMCTL_CDF_hap}. Paging needs it
+     * (ENABLE answers -ENODEV otherwise, as Xen's {@code hap_enabled(d)} check).
+     */
+    default boolean hap() { return true; }
+
     /** HVM param {@code index} (27 = HVM_PARAM_PAGING_RING_PFN), 0 if unset. */
     long hvmParam(int index);
 

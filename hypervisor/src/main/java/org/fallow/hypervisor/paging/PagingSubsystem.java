@@ -113,7 +113,10 @@ public final class PagingSubsystem implements DomainLifecycle {
         int vop = op.get(U32, DOMCTL_VM_EVENT_OP);
         int mode = op.get(U32, DOMCTL_VM_EVENT_MODE);
         if (!caller.privileged()) return -XenErrno.EPERM;
-        if (targetsSelf(caller, domid)) return -XenErrno.EINVAL; // the toolstack is dom0
+        // do_domctl looks the target up with rcu_lock_domain_by_id, which knows no DOMID_SELF: -ESRCH. Then
+        // vm_event_domctl refuses the caller's own domain (the toolstack is dom0): -EINVAL.
+        if ((domid & 0xFFFF) == org.fallow.abi.Hypercalls.DOMID_SELF) return -XenErrno.ESRCH;
+        if (targetsSelf(caller, domid)) return -XenErrno.EINVAL;
         Domain d = core.domains().resolve(caller, domid);
         if (d == null) return -XenErrno.ESRCH;
         if (d.dying()) return 0;
@@ -135,6 +138,9 @@ public final class PagingSubsystem implements DomainLifecycle {
     private long enable(ControlOp cop, Domain d) {
         PagingMemory mem = memory.of(d);
         if (mem == null) return -XenErrno.EINVAL;
+        // vm_event_domctl PAGING ENABLE: "if ( !hap_enabled(d) ) break;" with rc -ENODEV. A PV domain, or an HVM
+        // domain created without XEN_DOMCTL_CDF_hap (shadow paging), cannot be paged.
+        if (!mem.hap()) return -XenErrno.ENODEV;
         if (mem.podEntries() > 0) return -XenErrno.EXDEV;
         PagingDomain pd = state(d);
         Caller caller = cop.caller();
@@ -374,10 +380,9 @@ public final class PagingSubsystem implements DomainLifecycle {
 
     // -------------------------------------------------------------------------------------- memory_op 20
 
-    /** Does {@code domid} name the caller itself (DOMID_SELF, its own id; the toolstack is domain 0)? */
+    /** Does {@code domid} name the caller's own domain by number (the toolstack is domain 0)? */
     private static boolean targetsSelf(Caller caller, int domid) {
-        int id = domid & 0xFFFF;
-        return id == org.fallow.abi.Hypercalls.DOMID_SELF || id == (caller.privileged() ? 0 : caller.domid());
+        return (domid & 0xFFFF) == (caller.privileged() ? 0 : caller.domid());
     }
 
     long pagingOp(Caller caller, long[] args) {
@@ -391,6 +396,9 @@ public final class PagingSubsystem implements DomainLifecycle {
         int domid = arg.get(U16, PAGING_OP_DOMAIN) & 0xFFFF;
         long buffer = arg.get(U64, PAGING_OP_BUFFER);
         long gfn = arg.get(U64, PAGING_OP_GFN);
+        // rcu_lock_live_remote_domain_by_id: the lookup (rcu_lock_domain_by_id, no DOMID_SELF) fails first
+        // (-ESRCH, also for DOMID_SELF), then the caller's own domain is refused (-EPERM), then a dying one (-EINVAL).
+        if ((domid & 0xFFFF) == org.fallow.abi.Hypercalls.DOMID_SELF) return -XenErrno.ESRCH;
         if (targetsSelf(caller, domid)) return -XenErrno.EPERM;
         Domain d = core.domains().resolve(caller, domid);
         if (d == null) return -XenErrno.ESRCH;

@@ -43,6 +43,11 @@ public final class PhysmapPagingMemory implements PagingMemory {
 
     @Override public long podEntries() { return pm.pod().entryCount(); }
 
+    @Override public boolean hap() {
+        int need = org.fallow.hypervisor.mem.MemConstants.XEN_DOMCTL_CDF_hvm_guest | org.fallow.hypervisor.mem.MemConstants.XEN_DOMCTL_CDF_hap;
+        return (pm.createFlags() & need) == need;
+    }
+
     @Override public long hvmParam(int index) { return pm.hvmParam(index); }
 
     @Override public Path runDir() { return pm.file().path().toAbsolutePath().getParent(); }

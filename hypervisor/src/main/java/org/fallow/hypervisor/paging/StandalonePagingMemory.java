@@ -76,6 +76,13 @@ public final class StandalonePagingMemory implements PagingMemory, AutoCloseable
 
     public void hvmParamRing(long gfn) { hvmParamRing = gfn; }
 
+    private volatile boolean hap = true;
+
+    /** Tests: a domain without hardware-assisted paging (PV, or HVM created without XEN_DOMCTL_CDF_hap). */
+    public void hap(boolean on) { hap = on; }
+
+    @Override public boolean hap() { return hap; }
+
     /** decrease_reservation of one gfn that is RAM (the pager removing the ring gfn). */
     public synchronized boolean removeRam(long gfn) {
         int w = p2mWord(gfn);

@@ -84,7 +84,8 @@ class PagingSubsystemTest {
         assertEquals(-XenErrno.ENOSYS, h.vmEvent(pager, 5, 7, XEN_DOMCTL_VM_EVENT_OP_PAGING)[0]);
         assertEquals(-XenErrno.ESRCH, h.vmEvent(pager, 9, XEN_VM_EVENT_ENABLE, XEN_DOMCTL_VM_EVENT_OP_PAGING)[0]);
         assertEquals(-XenErrno.EINVAL, h.vmEvent(pager, 0, XEN_VM_EVENT_ENABLE, XEN_DOMCTL_VM_EVENT_OP_PAGING)[0], "target == caller (dom0)");
-        assertEquals(-XenErrno.EINVAL, h.vmEvent(pager, 0x7FF0, XEN_VM_EVENT_ENABLE, XEN_DOMCTL_VM_EVENT_OP_PAGING)[0], "DOMID_SELF");
+        assertEquals(-XenErrno.ESRCH, h.vmEvent(pager, 0x7FF0, XEN_VM_EVENT_ENABLE, XEN_DOMCTL_VM_EVENT_OP_PAGING)[0],
+                "DOMID_SELF: do_domctl's rcu_lock_domain_by_id knows no DOMID_SELF");
         assertEquals(-XenErrno.EINVAL, h.vmEvent(pager, 5, XEN_VM_EVENT_DISABLE, XEN_DOMCTL_VM_EVENT_OP_PAGING)[0], "no ring");
         assertEquals(-XenErrno.ENODEV, h.vmEvent(pager, 5, XEN_VM_EVENT_RESUME, XEN_DOMCTL_VM_EVENT_OP_PAGING)[0], "no ring");
         Caller guest = new Caller(Caller.Role.GUEST, 5, AbiProfile.XEN_4_12, GuestAddressSpace.NONE, pagerPeer);
@@ -106,13 +107,31 @@ class PagingSubsystemTest {
         assertFalse(Files.exists(dir.resolve("dom5.vmring")));
     }
 
+    /** Issue 15 item 7: Xen's PAGING ENABLE checks hap_enabled(d) first: PV or shadow-paged HVM domains get -ENODEV. */
+    @Test void enableNeedsHap() {
+        h.mem.hvmParamRing(RING_GFN);
+        h.mem.podEntries(3);
+        h.mem.hap(false);
+        assertEquals(-XenErrno.ENODEV, h.vmEvent(pager, 5, XEN_VM_EVENT_ENABLE, XEN_DOMCTL_VM_EVENT_OP_PAGING)[0],
+                "no HAP, checked before outstanding PoD entries (-EXDEV)");
+        assertFalse(h.paging.enabled(h.dom));
+        h.mem.hap(true);
+        assertEquals(-XenErrno.EXDEV, h.vmEvent(pager, 5, XEN_VM_EVENT_ENABLE, XEN_DOMCTL_VM_EVENT_OP_PAGING)[0]);
+        h.mem.podEntries(0);
+        enable();
+        assertTrue(h.paging.enabled(h.dom));
+    }
+
     @Test void pagingOpsNeedARing() {
         assertEquals(-XenErrno.ENODEV, h.pagingOp(pager, XENMEM_PAGING_OP_NOMINATE, 5, 7, 0));
         assertEquals(-XenErrno.ESRCH, h.pagingOp(pager, XENMEM_PAGING_OP_NOMINATE, 9, 7, 0));
-        assertEquals(-XenErrno.EPERM, h.pagingOp(pager, XENMEM_PAGING_OP_NOMINATE, 0x7FF0, 7, 0), "target == self");
+        assertEquals(-XenErrno.EPERM, h.pagingOp(pager, XENMEM_PAGING_OP_NOMINATE, 0, 7, 0), "target == self (dom0)");
+        assertEquals(-XenErrno.ESRCH, h.pagingOp(pager, XENMEM_PAGING_OP_NOMINATE, 0x7FF0, 7, 0),
+                "issue 15 item 14: DOMID_SELF is not looked up (rcu_lock_live_remote_domain_by_id)");
         Caller guest = new Caller(Caller.Role.GUEST, 5, AbiProfile.XEN_4_12, h.arenaSpace(), pagerPeer);
         assertEquals(-XenErrno.EPERM, h.pagingOp(guest, XENMEM_PAGING_OP_NOMINATE, 5, 7, 0), "a guest naming itself");
         assertEquals(-XenErrno.ESRCH, h.pagingOp(guest, XENMEM_PAGING_OP_NOMINATE, 9, 7, 0), "a guest naming no domain");
+        assertEquals(-XenErrno.ESRCH, h.pagingOp(guest, XENMEM_PAGING_OP_NOMINATE, 0x7FF0, 7, 0), "a guest's DOMID_SELF");
         assertEquals(-XenErrno.EFAULT, (long) h.onDispatch(() -> h.core.memoryOps().get(20).invoke(pager, new long[] {20, 0x1000, 0, 0, 0})));
         enable();
         assertEquals(-XenErrno.ENOSYS, h.pagingOp(pager, 9, 5, 7, 0));
