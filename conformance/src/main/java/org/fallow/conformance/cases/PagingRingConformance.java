@@ -29,18 +29,18 @@ import static org.junit.jupiter.api.Assertions.*;
  */
 @DisplayName("paging through the vm_event ring with a raw pager (xen-abi §5, PROTOCOL §3.4)")
 class PagingRingConformance extends CaseSupport {
-    private static final VarHandle RING_IDX = ValueLayout.JAVA_INT.withOrder(ByteOrder.LITTLE_ENDIAN).varHandle();
+    static final VarHandle RING_IDX = ValueLayout.JAVA_INT.withOrder(ByteOrder.LITTLE_ENDIAN).varHandle();
     private static final int HVM_PARAM_PAGING_RING_PFN = 27;
-    private static final int REQ_PROD = 0, REQ_EVENT = 4, RSP_PROD = 8, RSP_EVENT = 12, RING_HEADER = 64, ENTRY = 376;
+    static final int REQ_PROD = 0, REQ_EVENT = 4, RSP_PROD = 8, RSP_EVENT = 12, RING_HEADER = 64, ENTRY = 376;
     private static final int VERSION = 4, REASON_MEM_PAGING = 3, FLAG_VCPU_PAUSED = 1, FLAG_FOREIGN = 2;
     private static final int RAM_RW = 0, RAM_PAGING_OUT = 9, RAM_PAGED = 10, RAM_PAGING_IN = 11;
     private static final int MEM_PAGING_DROP_PAGE = 1, MEM_PAGING_EVICT_FAIL = 2;
     private static final long RING_GFN = 40, GFN = 10;
 
-    private static int entry(long idx) { return RING_HEADER + (int) (idx & 7) * ENTRY; }
+    static int entry(long idx) { return RING_HEADER + (int) (idx & 7) * ENTRY; }
 
     /** A vm_event_response_t (version, flags, reason, vcpu_id, u.mem_paging.gfn) at response index {@code idx}. */
-    private static void putResponse(MemorySegment ring, int idx, int version, int vcpu, long gfn) {
+    static void putResponse(MemorySegment ring, int idx, int version, int vcpu, long gfn) {
         MemorySegment e = ring.asSlice(entry(idx), ENTRY);
         e.fill((byte) 0);
         e.set(MappedFile.U32, 0, version);
@@ -51,14 +51,14 @@ class PagingRingConformance extends CaseSupport {
         RING_IDX.setRelease(ring, (long) RSP_PROD, idx + 1); // RING_PUSH_RESPONSES
     }
 
-    private static void notify(Toolstack ts, int port) throws Exception {
+    static void notify(Toolstack ts, int port) throws Exception {
         byte[] p = new byte[8];
         java.nio.ByteBuffer.wrap(p).order(ByteOrder.LITTLE_ENDIAN).putInt(port);
         ts.connection().send(Wire.EVTCHN_SEND, 900 + port, p);
     }
 
     /** param 27 → RING_GFN, ENABLE; returns the port. */
-    private static int enablePaging(Toolstack ts, int d) throws Exception {
+    static int enablePaging(Toolstack ts, int d) throws Exception {
         assertEquals(1, ts.populate(d, RING_GFN, 1), "ring gfn");
         assertEquals(0, ts.setHvmParam(d, HVM_PARAM_PAGING_RING_PFN, RING_GFN), "HVM_PARAM_PAGING_RING_PFN");
         XenDomctl en = new XenDomctl();
@@ -67,7 +67,7 @@ class PagingRingConformance extends CaseSupport {
     }
 
     /** SHARED_RING_INIT on the mapped page (+ BACK_RING_INIT: rsp_prod_pvt = req_cons = 0, kept by the case). */
-    private static void sharedRingInit(MemorySegment ring) {
+    static void sharedRingInit(MemorySegment ring) {
         ring.asSlice(16, 48).fill((byte) 0);
         RING_IDX.setRelease(ring, (long) REQ_PROD, 0);
         RING_IDX.setRelease(ring, (long) RSP_PROD, 0);
@@ -75,7 +75,7 @@ class PagingRingConformance extends CaseSupport {
         RING_IDX.setRelease(ring, (long) RSP_EVENT, 1);
     }
 
-    private static RawFrame expectKick(Toolstack ts, int port) throws Exception {
+    static RawFrame expectKick(Toolstack ts, int port) throws Exception {
         RawFrame kick = ts.connection().read();
         assertEquals(Wire.EVTCHN_SEND, kick.type(), () -> "pager notified: " + kick);
         assertEquals(0, kick.requestId(), "unsolicited");

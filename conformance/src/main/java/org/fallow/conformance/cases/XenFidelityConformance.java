@@ -4,10 +4,15 @@ import org.fallow.abi.XenErrno;
 import org.fallow.abi.Hypercalls;
 import org.fallow.abi.xen.DomctlConstants;
 import org.fallow.abi.xen.XenDomctl;
+import org.fallow.abi.xen.XenMemoryReservation;
 import org.fallow.conformance.Guest;
+import org.fallow.conformance.MappedFile;
+import org.fallow.conformance.Wire;
 import org.fallow.conformance.Toolstack;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.MemorySegment;
 
 import static org.fallow.abi.xen.MemoryOpConstants.*;
 import static org.junit.jupiter.api.Assertions.*;
@@ -47,5 +52,52 @@ class XenFidelityConformance extends CaseSupport {
             assertEquals(-XenErrno.ESRCH, ts.vmEventPaging(Hypercalls.DOMID_SELF, DomctlConstants.XEN_VM_EVENT_ENABLE, null), "domctl DOMID_SELF");
             assertEquals(-XenErrno.EINVAL, ts.vmEventPaging(0, DomctlConstants.XEN_VM_EVENT_ENABLE, null), "vm_event on dom0 (the caller)");
         }
+    }
+
+    @Test @DisplayName("a nominated (ram_paging_out) gfn freed by the guest is freed like RAM: 1 extent, tot_pages - 1, no DROP_PAGE request; a paged gfn freed next is the ring's first request")
+    void freeingANominatedGfn() throws Exception {
+        try (Toolstack ts = Toolstack.connect(target()); Guest g = Guest.create(ts, 64, 32)) {
+            int d = g.domid();
+            int port = PagingRingConformance.enablePaging(ts, d);
+            try (MappedFile vmring = MappedFile.open(ts.runDir(target()).resolve("dom" + d + ".vmring"))) {
+                MemorySegment ring = vmring.segment();
+                PagingRingConformance.sharedRingInit(ring);
+                g.connect(target(), Wire.PROFILE_412);
+                long nominated = 12, paged = 13;
+                assertEquals(0, ts.pagingOp(XENMEM_paging_op_nominate, d, nominated, 0));
+                long tot = totPages(ts, d);
+                assertEquals(1, guestDecrease(g, nominated), "one extent freed");
+                assertEquals(1, g.p2mEntry(nominated) & 0xFF, "invalid");
+                assertEquals(tot - 1, totPages(ts, d), "its frame was freed");
+                assertEquals(-XenErrno.EBUSY, ts.pagingOp(XENMEM_paging_op_evict, d, nominated, 0), "the pager's evict fails");
+                assertEquals(0, (int) PagingRingConformance.RING_IDX.getAcquire(ring, (long) PagingRingConformance.REQ_PROD), "no request");
+
+                assertEquals(0, ts.pagingOp(XENMEM_paging_op_nominate, d, paged, 0));
+                assertEquals(0, ts.pagingOp(XENMEM_paging_op_evict, d, paged, 0));
+                assertEquals(1, guestDecrease(g, paged));
+                PagingRingConformance.expectKick(ts, port);
+                assertEquals(1, (int) PagingRingConformance.RING_IDX.getAcquire(ring, (long) PagingRingConformance.REQ_PROD),
+                        "only the paged gfn's DROP_PAGE");
+                MemorySegment drop = ring.asSlice(PagingRingConformance.entry(0), 376);
+                assertEquals(paged, drop.get(MappedFile.U64, 24), "u.mem_paging.gfn");
+                assertEquals(1, drop.get(MappedFile.U32, 36), "u.mem_paging.flags: DROP_PAGE only");
+            }
+        }
+    }
+
+    static long totPages(Toolstack ts, int d) throws Exception {
+        XenDomctl info = new XenDomctl();
+        assertEquals(0, ts.domctl(DomctlConstants.XEN_DOMCTL_getdomaininfo, d, null, info));
+        return info.getdomaininfo().totPages();
+    }
+
+    /** The guest's own decrease_reservation of one gfn: the struct at gfn 4, its extent list at gfn 4 + 256 bytes. */
+    static long guestDecrease(Guest g, long gfn) throws Exception {
+        MemorySegment r = g.page(4);
+        r.fill((byte) 0);
+        r.set(MappedFile.U64, 256, gfn);
+        new XenMemoryReservation().wrap(r, 0).extentStart(Guest.gpa(4, 256)).nrExtents(1).extentOrder(0)
+                .memFlags(0).domid(Hypercalls.DOMID_SELF);
+        return g.hypercall(Hypercalls.MEMORY_OP, XENMEM_decrease_reservation, Guest.gpa(4, 0));
     }
 }

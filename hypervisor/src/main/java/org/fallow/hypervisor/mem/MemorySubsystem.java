@@ -119,6 +119,13 @@ public final class MemorySubsystem implements DomainLifecycle {
         P2m p2m = pm.p2m();
         int t = p2m.type(gfn);
         if (t == P2mType.INVALID || t == P2mType.MMIO_DM) return -XenErrno.ENOENT;
+        if (t == P2mType.RAM_PAGING_OUT && pm.backed(gfn)) {
+            // Xen 4.12 guest_remove_page: "If the page hasn't yet been paged out, there is an actual page that needs
+            // to be released" -> goto obtain_page: freed like RAM, no drop request (the pager's evict then fails).
+            p2m.setType(gfn, P2mType.INVALID);
+            pm.releaseFrame(gfn);
+            return 0;
+        }
         if (P2mType.isPaging(t)) {
             p2m.setType(gfn, P2mType.INVALID);
             if (pm.backed(gfn)) pm.releaseFrame(gfn);

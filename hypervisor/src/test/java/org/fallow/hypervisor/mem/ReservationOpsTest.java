@@ -167,6 +167,40 @@ class ReservationOpsTest {
         assertEquals(P2mType.INVALID, bed.pm(d).p2m().type(2));
     }
 
+    /**
+     * Issue 15 item 3: Xen 4.12's guest_remove_page frees a nominated (ram_paging_out) gfn like RAM ("goto
+     * obtain_page"): the frame goes back, tot_pages drops, and no drop-page request is sent; ram_paged and
+     * ram_paging_in gfns are dropped through the pager (paged_pages drops for the evicted one).
+     */
+    @Test void freeingANominatedGfnFreesItLikeRamWithoutADropRequest() {
+        int d = bed.createDomain(64);
+        assertEquals(8, bed.reservation(XENMEM_populate_physmap, d, range(0, 8), 0, 0));
+        DomainPhysmap pm = bed.pm(d);
+        java.util.List<String> drops = new java.util.ArrayList<>();
+        pm.pagingHook(new PagingHook() {
+            @Override public void guestFault(org.fallow.hypervisor.core.Domain dom, long gfn, int t, boolean w, int vcpu,
+                                             org.fallow.hypervisor.core.MemoryFaultHandler.Reply reply) { reply.resolved(); }
+            @Override public void populate(org.fallow.hypervisor.core.Domain dom, long gfn, int t) {}
+            @Override public void dropPage(org.fallow.hypervisor.core.Domain dom, long gfn, int oldType) { drops.add(gfn + ":" + oldType); }
+        });
+        assertTrue(pm.p2m().casType(3, P2mType.RAM_RW, P2mType.RAM_PAGING_OUT), "nominated");
+        assertTrue(pm.p2m().casType(4, P2mType.RAM_RW, P2mType.RAM_PAGING_OUT));
+        pm.releaseFrame(4);
+        pm.p2m().setType(4, P2mType.RAM_PAGED); // evicted
+        pm.pagedPagesAdd(1);
+        long free = bed.core.host().freePages();
+        assertEquals(7, pm.totPages());
+        assertEquals(1, bed.reservation(XENMEM_decrease_reservation, d, new long[] {3}, 0, 0));
+        assertEquals(P2mType.INVALID, pm.p2m().type(3));
+        assertEquals(6, pm.totPages(), "the nominated page's frame is freed like RAM");
+        assertEquals(free + 1, bed.core.host().freePages());
+        assertEquals(java.util.List.of(), drops, "no DROP_PAGE|EVICT_FAIL request for a nominated gfn");
+        assertEquals(1, bed.reservation(XENMEM_decrease_reservation, d, new long[] {4}, 0, 0));
+        assertEquals(java.util.List.of("4:" + P2mType.RAM_PAGED), drops, "a paged-out gfn is dropped through the pager");
+        assertEquals(0, pm.pagedPages());
+        assertEquals(6, pm.totPages());
+    }
+
     @Test void freedFramesGiveTheirStorageBackToTheHost() throws Exception {
         int d = bed.createDomain(512);
         assertEquals(512, bed.reservation(XENMEM_populate_physmap, d, range(0, 512), 0, 0));
