@@ -4,6 +4,7 @@ import org.fallow.abi.XenErrno;
 import org.fallow.abi.Hypercalls;
 import org.fallow.abi.xen.DomctlConstants;
 import org.fallow.abi.xen.XenDomctl;
+import org.fallow.abi.xen.TmemConstants;
 import org.fallow.abi.xen.XenMemoryReservation;
 import org.fallow.conformance.Guest;
 import org.fallow.conformance.MappedFile;
@@ -99,5 +100,27 @@ class XenFidelityConformance extends CaseSupport {
         new XenMemoryReservation().wrap(r, 0).extentStart(Guest.gpa(4, 256)).nrExtents(1).extentOrder(0)
                 .memFlags(0).domid(Hypercalls.DOMID_SELF);
         return g.hypercall(Hypercalls.MEMORY_OP, XENMEM_decrease_reservation, Guest.gpa(4, 0));
+    }
+
+    @Test @DisplayName("an all-zero page put in a persistent pool is a page like any other: tot_pages + 1, and -ENOMEM at tot_pages = max_pages")
+    void tmemZeroPagesAreCharged() throws Exception {
+        try (Toolstack ts = Toolstack.connect(target()); Guest g = Guest.create(ts, 16, 8)) {
+            g.connect(target(), Wire.PROFILE_412);
+            int pool = (int) TmemCalls.newPool(g, TmemConstants.poolFlags(true, false, TmemConstants.TMEM_SPEC_VERSION), 0, 0);
+            assertTrue(pool >= 0, "persistent pool: " + pool);
+            g.page(TmemCalls.SRC_GFN).fill((byte) 0);
+            long tot = totPages(ts, g.domid());
+            assertEquals(8, tot);
+            assertEquals(1, TmemCalls.page(g, TmemConstants.TMEM_PUT_PAGE, pool, 0, TmemCalls.SRC_GFN), "zero page put");
+            assertEquals(tot + 1, totPages(ts, g.domid()), "counted in tot_pages");
+            for (int i = 1; i < 8; i++)
+                assertEquals(1, TmemCalls.page(g, TmemConstants.TMEM_PUT_PAGE, pool, i, TmemCalls.SRC_GFN), "zero page " + i);
+            assertEquals(16, totPages(ts, g.domid()), "tot_pages = max_pages");
+            assertEquals(-XenErrno.ENOMEM, TmemCalls.page(g, TmemConstants.TMEM_PUT_PAGE, pool, 8, TmemCalls.SRC_GFN),
+                    "no room for a ninth zero page");
+            g.page(TmemCalls.DST_GFN).fill((byte) 0x77);
+            assertEquals(1, TmemCalls.page(g, TmemConstants.TMEM_GET_PAGE, pool, 3, TmemCalls.DST_GFN));
+            assertArrayEquals(new byte[Guest.PAGE], TmemCalls.destination(g), "reads back as zeros");
+        }
     }
 }

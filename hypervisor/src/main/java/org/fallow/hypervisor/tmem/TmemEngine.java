@@ -467,13 +467,8 @@ public final class TmemEngine implements HostMemory.Reclaimer {
             if (obj != null) pool.noMemPuts++;
             return -XenErrno.EFROZEN;
         }
-        if (!in.read(pageBuf, null)) {
-            stats.failedCopies++;
-            pool.noMemPuts++;
-            return -XenErrno.EFAULT;
-        }
         TmemPage page = new TmemPage(obj != null ? obj : new TmemObject(pool, oid), index);
-        long rc = store(page, pool, owner, pageBuf);
+        long rc = storeNew(page, pool, owner, in);
         if (rc < 0) {
             pool.noMemPuts++;
             return rc;
@@ -511,8 +506,12 @@ public final class TmemEngine implements HostMemory.Reclaimer {
             stats.failedCopies++;
             rc = -XenErrno.EFAULT;
         } else {
+            // do_tmem_dup_put: LZO only "if ( client->info.flags.u.compress && pgp->size != 0 )", i.e. when the old
+            // copy was compressed; compress_poor/compress_nomem are not counted on this path.
+            boolean tryCompress = owner.compress && page.compressed;
             releaseData(page, pool);
-            rc = store(page, pool, owner, pageBuf);
+            rc = tryCompress ? compressInto(page, pool, owner, pageBuf) : 0;
+            if (rc == 0) rc = storeRaw(page, pool, pageBuf);
             if (rc == 1) {
                 if (pool.shared) page.obj.lastClient = caller.domid;
                 pool.dupPutsReplaced++;
@@ -528,36 +527,74 @@ public final class TmemEngine implements HostMemory.Reclaimer {
         return rc;
     }
 
-    /** Stores {@code buf} as the page's data: zero marker, LZO bytes or a raw page. 1, or -ENOMEM. */
-    private long store(TmemPage page, TmemPool pool, TmemClient owner, byte[] buf) {
+    /**
+     * A new page's data, in do_tmem_put's order: with compression the guest frame is read first (-EFAULT), then the
+     * compressed bytes are allocated (-ENOMEM, compress_nomem), a poorly compressing page falling back to a raw page;
+     * without compression the raw page is allocated first (-ENOMEM) and then filled from the guest (-EFAULT, the page
+     * going back). Every page is charged, an all-zero one too (Xen 4.12 has no zero-page shortcut). 1 or an errno.
+     */
+    private long storeNew(TmemPage page, TmemPool pool, TmemClient owner, PageIn in) {
         page.data = null;
         page.compressed = false;
-        if (PageCodec.allZero(buf)) return 1;
         if (owner.compress) {
-            long t0 = config.clock().getAsLong();
-            byte[] c = codec.compress(buf);
-            stats.compress.record(config.clock().getAsLong() - t0);
-            if (c == null) {
-                owner.compressPoor++;
-            } else if (!pool.arena.reserve(c.length)) {
-                owner.compressNomem++;
-                stats.allocFailed++;
-                return -XenErrno.ENOMEM;
-            } else {
-                page.data = c;
-                page.compressed = true;
-                owner.compressedPages++;
-                owner.compressedSumSize += c.length;
-                stats.liveCompressedBytes += c.length;
-                return 1;
+            if (!in.read(pageBuf, null)) {
+                stats.failedCopies++;
+                return -XenErrno.EFAULT;
             }
+            long rc = compressInto(page, pool, owner, pageBuf);
+            if (rc == -XenErrno.ENOMEM) owner.compressNomem++;
+            if (rc == 0) owner.compressPoor++;
+            return rc != 0 ? rc : storeRaw(page, pool, pageBuf);
         }
-        if (!pool.budget.take()) {
-            stats.allocPageFailed++;
+        if (!takeRawPage(pool)) return -XenErrno.ENOMEM;
+        if (!in.read(pageBuf, null)) {
+            giveRawPage(pool);
+            stats.failedCopies++;
+            return -XenErrno.EFAULT;
+        }
+        page.data = pageBuf.clone();
+        return 1;
+    }
+
+    /** do_tmem_put_compress after the copy: 1 stored compressed, 0 compresses poorly, -ENOMEM (tmem_malloc failed). */
+    private long compressInto(TmemPage page, TmemPool pool, TmemClient owner, byte[] buf) {
+        long t0 = config.clock().getAsLong();
+        byte[] c = codec.compress(buf);
+        stats.compress.record(config.clock().getAsLong() - t0);
+        if (c == null) return 0;
+        if (!pool.arena.reserve(c.length)) {
+            stats.allocFailed++;
             return -XenErrno.ENOMEM;
         }
-        page.data = buf.clone();
+        page.data = c;
+        page.compressed = true;
+        owner.compressedPages++;
+        owner.compressedSumSize += c.length;
+        stats.liveCompressedBytes += c.length;
         return 1;
+    }
+
+    /** A raw page (tmem_alloc_page) holding a copy of {@code buf}: 1, or -ENOMEM. */
+    private long storeRaw(TmemPage page, TmemPool pool, byte[] buf) {
+        if (!takeRawPage(pool)) return -XenErrno.ENOMEM;
+        page.data = buf.clone();
+        page.compressed = false;
+        return 1;
+    }
+
+    /** tmem_alloc_page: counts alloc_page_failed, and global_page_count (LIST {@code Fc}) for raw pages only. */
+    private boolean takeRawPage(TmemPool pool) {
+        if (!pool.budget.take()) {
+            stats.allocPageFailed++;
+            return false;
+        }
+        stats.pageTaken();
+        return true;
+    }
+
+    private void giveRawPage(TmemPool pool) {
+        pool.budget.give();
+        stats.pageCount--;
     }
 
     private void releaseData(TmemPage page, TmemPool pool) {
@@ -565,8 +602,10 @@ public final class TmemEngine implements HostMemory.Reclaimer {
         if (page.compressed) {
             pool.arena.release(page.data.length);
             stats.liveCompressedBytes -= page.data.length;
+            pool.client.compressedPages--;
+            pool.client.compressedSumSize -= page.data.length;
         } else {
-            pool.budget.give();
+            giveRawPage(pool);
         }
         page.data = null;
         page.compressed = false;
@@ -624,7 +663,8 @@ public final class TmemEngine implements HostMemory.Reclaimer {
             }
         }
         pool.foundGets++;
-        if (pool.persistent) caller.succPersGets++; else caller.succEphGets++;
+        // do_tmem_get: "struct client *client = pool->client": a sharer's get is credited to the pool's owner.
+        if (pool.persistent) pool.client.succPersGets++; else pool.client.succEphGets++;
         return 1;
     }
 
@@ -702,8 +742,7 @@ public final class TmemEngine implements HostMemory.Reclaimer {
             if (((freeListPages + host.freePages()) >> 8) != 0) return true;
             if (!evict()) failed--;
         } while (failed > 0);
-        stats.lowOnMemory++;
-        return false;
+        return false; // Xen 4.12 never increments low_on_memory (LIST Lm stays 0)
     }
 
     /**
@@ -767,14 +806,12 @@ public final class TmemEngine implements HostMemory.Reclaimer {
             if (freeListPages > 0) freeListPages--;
             else if (!host.allocateNoReclaim(1)) return false;
             ephemeralPagesInUse++;
-            stats.pageTaken();
             return true;
         }
 
         @Override public void give() {
             ephemeralPagesInUse--;
             freeListPages++;
-            stats.pageCount--;
         }
     }
 
@@ -798,14 +835,12 @@ public final class TmemEngine implements HostMemory.Reclaimer {
                 if (donated && host.allocateNoReclaim(1)) freeListPages++;
                 return false;
             }
-            stats.pageTaken();
             return true;
         }
 
         @Override public void give() {
             DomainMemory m = domains.memoryOf(domid);
             if (m != null) m.releaseExtra(1);
-            stats.pageCount--;
         }
     }
 }

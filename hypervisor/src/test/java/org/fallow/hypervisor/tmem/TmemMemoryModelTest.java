@@ -1,5 +1,7 @@
 package org.fallow.hypervisor.tmem;
 
+import org.fallow.abi.XenErrno;
+
 import org.junit.jupiter.api.Test;
 
 import static org.fallow.hypervisor.tmem.TmemDefs.*;
@@ -31,16 +33,29 @@ class TmemMemoryModelTest {
         assertEquals(free0, f.host.freePages());
     }
 
-    @Test void zeroPageCostsNoPageAndReadsBackAsZeros() {
+    /**
+     * Issue 15 item 1: Xen 4.12 has no zero-page shortcut (the tze/pcd dedup is unused): an all-zero persistent page
+     * is a page like any other, counted in tot_pages and refused with -ENOMEM at max_pages; an ephemeral one takes a
+     * host page.
+     */
+    @Test void zeroPageIsChargedLikeAnyPageAndReadsBackAsZeros() {
         f.newPool(D, FLAGS_412 | POOL_PERSIST);
+        f.newPool(D, FLAGS_412);
         FakeDomainMemory m = f.domain(D);
         f.fillZero(D, 1);
         f.fillRandom(D, 2, 9);
         long tot = m.totPages();
         assertEquals(1, f.put(D, 0, oid(1), 0, 1));
-        assertEquals(tot, m.totPages());
+        assertEquals(tot + 1, m.totPages(), "a persistent zero page counts in tot_pages");
         assertEquals(1, f.get(D, 0, oid(1), 0, 2));
         assertArrayEquals(new byte[4096], f.frame(D, 2));
+        long free = f.host.freePages();
+        assertEquals(1, f.put(D, 1, oid(1), 0, 1));
+        assertEquals(free - 1, f.host.freePages(), "an ephemeral zero page takes a host page");
+        assertEquals(1, f.engine.freeablePages());
+        m.maxPages = m.totPages();
+        assertEquals(-XenErrno.ENOMEM, f.put(D, 0, oid(1), 1, 1), "a persistent zero put at tot_pages = max_pages");
+        assertEquals(tot + 1, m.totPages());
     }
 
     @Test void compressiblePageIsStoredAsLzoAndRoundTrips() {
