@@ -123,4 +123,45 @@ class XenFidelityConformance extends CaseSupport {
             assertArrayEquals(new byte[Guest.PAGE], TmemCalls.destination(g), "reads back as zeros");
         }
     }
+
+    @Test @DisplayName("paged-out frames and the hypervisor: tmem's cmfn gives -EFAULT and no request; the guest's own hypercall struct gives -EFAULT and a VCPU_PAUSED request (vcpu 0, p2mt 10)")
+    void pagedOutFramesInHypervisorAccesses() throws Exception {
+        try (Toolstack ts = Toolstack.connect(target()); Guest g = Guest.create(ts, 64, 32)) {
+            int d = g.domid();
+            int port = PagingRingConformance.enablePaging(ts, d);
+            try (MappedFile vmring = MappedFile.open(ts.runDir(target()).resolve("dom" + d + ".vmring"))) {
+                MemorySegment ring = vmring.segment();
+                PagingRingConformance.sharedRingInit(ring);
+                g.connect(target(), Wire.PROFILE_412);
+                int pool = (int) TmemCalls.newPool(g, TmemConstants.poolFlags(true, false, TmemConstants.TMEM_SPEC_VERSION), 0, 0);
+                assertTrue(pool >= 0);
+                TmemCalls.fillSource(g, 5);
+                assertEquals(0, ts.pagingOp(XENMEM_paging_op_nominate, d, TmemCalls.SRC_GFN, 0));
+                assertEquals(0, ts.pagingOp(XENMEM_paging_op_evict, d, TmemCalls.SRC_GFN, 0));
+                assertEquals(-XenErrno.EFAULT, TmemCalls.page(g, TmemConstants.TMEM_PUT_PAGE, pool, 0, TmemCalls.SRC_GFN),
+                        "tmem's cmfn is paged out: get_page_from_gfn fails");
+                assertEquals(10, g.p2mEntry(TmemCalls.SRC_GFN) & 0xFF, "still ram_paged: tmem does not populate");
+                assertEquals(0, (int) PagingRingConformance.RING_IDX.getAcquire(ring, (long) PagingRingConformance.REQ_PROD), "no request");
+
+                // the tmem_op struct itself (gfn OP_GFN) paged out: copy_from_guest populates as the guest's vCPU
+                TmemCalls.page(g, TmemConstants.TMEM_FLUSH_PAGE, pool, 0, 0); // leaves a valid op in OP_GFN
+                assertEquals(0, ts.pagingOp(XENMEM_paging_op_nominate, d, TmemCalls.OP_GFN, 0));
+                assertEquals(0, ts.pagingOp(XENMEM_paging_op_evict, d, TmemCalls.OP_GFN, 0));
+                assertEquals(-XenErrno.EFAULT, g.hypercall(Hypercalls.TMEM_OP, Guest.gpa(TmemCalls.OP_GFN, 0)), "copy-in of tmem_op");
+                PagingRingConformance.expectKick(ts, port);
+                assertEquals(1, (int) PagingRingConformance.RING_IDX.getAcquire(ring, (long) PagingRingConformance.REQ_PROD));
+                MemorySegment req = ring.asSlice(PagingRingConformance.entry(0), 376);
+                assertEquals(4, req.get(MappedFile.U32, 0), "version");
+                assertEquals(1, req.get(MappedFile.U32, 4), "flags: VCPU_PAUSED, not FOREIGN");
+                assertEquals(3, req.get(MappedFile.U32, 8), "reason MEM_PAGING");
+                assertEquals(0, req.get(MappedFile.U32, 12), "vcpu_id 0 (a hypercall's vCPU)");
+                assertEquals(TmemCalls.OP_GFN, req.get(MappedFile.U64, 24), "gfn");
+                assertEquals(10, req.get(MappedFile.U32, 32), "p2mt: ram_paged");
+                assertEquals(11, g.p2mEntry(TmemCalls.OP_GFN) & 0xFF, "ram_paging_in");
+                assertEquals(-XenErrno.EFAULT, g.hypercall(Hypercalls.TMEM_OP, Guest.gpa(TmemCalls.OP_GFN, 0)), "retried: still out");
+                assertEquals(1, (int) PagingRingConformance.RING_IDX.getAcquire(ring, (long) PagingRingConformance.REQ_PROD),
+                        "the paused vCPU is not paused (or requested) again");
+            }
+        }
+    }
 }

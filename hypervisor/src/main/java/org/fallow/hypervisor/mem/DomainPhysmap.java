@@ -188,18 +188,24 @@ public final class DomainPhysmap implements DomainMemory {
 
     // ---- guest access -------------------------------------------------------------------------------------------
 
+    /** The vCPU a guest's hypercall runs on, as far as paging is concerned (HYPERCALL frames name none). */
+    public static final int HYPERCALL_VCPU = 0;
+
     /**
      * Makes {@code gfn} accessible RAM for a hypervisor access and pins it (an in-flight count, released after the
      * current hypercall) so PoD reclaim and paging nominate leave it alone. False if it cannot be RAM now.
+     * {@code guestCopy}: the access is a copy_from/to_guest of the guest's own hypercall, which on a paged-out gfn
+     * starts a page-in that pauses the guest's vCPU (Xen's hvm_translate_get_page); otherwise (tmem's cmfn,
+     * get_page_from_gfn) a paging-state gfn just fails, and nothing is sent to the pager.
      */
-    boolean pinRam(long gfn) {
+    boolean pinRam(long gfn, boolean guestCopy) {
         if (!p2m.contains(gfn)) return false;
         int t = p2m.type(gfn);
         if (t == P2mType.POPULATE_ON_DEMAND) {
             if (!pod.demandPopulate(gfn)) return false;
             t = p2m.type(gfn);
         } else if (P2mType.isPaging(t)) {
-            if (pagingHook != null) pagingHook.populate(domain, gfn, t);
+            if (guestCopy && pagingHook != null) pagingHook.guestCopy(domain, gfn, t, HYPERCALL_VCPU);
             return false;
         }
         if (t != P2mType.RAM_RW) return false;
@@ -217,7 +223,7 @@ public final class DomainPhysmap implements DomainMemory {
     }
 
     @Override public MemorySegment ramFrame(long gfn) {
-        if (dying() || !pinRam(gfn)) return null;
+        if (dying() || !pinRam(gfn, false)) return null;
         return file.frame(gfn);
     }
 

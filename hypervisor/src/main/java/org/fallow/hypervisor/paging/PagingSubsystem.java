@@ -342,7 +342,25 @@ public final class PagingSubsystem implements DomainLifecycle {
     }
 
     /**
-     * A foreign populate (the hypervisor itself or dom0 needs the frame, e.g. DomainMemory.ramFrame): starts a
+     * p2m_mem_paging_populate from the guest's own vCPU for a hypervisor copy of its hypercall (copy_from_guest on a
+     * paging-state gfn): the vCPU is paused and a VCPU_PAUSED request with its id goes to the pager, as for a fault;
+     * the copy has already failed (-EFAULT), so the pause has nothing to resume but soaks up the pager's response.
+     * A vCPU already paused on this gfn is not paused again (a guest retrying the hypercall adds no request).
+     */
+    public void populateForVcpu(Domain d, long gfn, int vcpu) {
+        PagingDomain pd = d.part(PagingDomain.class);
+        ArrayDeque<PagingDomain.Paused> q = pd == null ? null : pd.paused.get(vcpu);
+        if (q != null) for (PagingDomain.Paused p : q) if (p.gfn() == gfn) return;
+        onPagingFault(d, gfn, false, vcpu, NOTHING_TO_RESUME);
+    }
+
+    private static final MemoryFaultHandler.Reply NOTHING_TO_RESUME = new MemoryFaultHandler.Reply() {
+        @Override public void resolved() {}
+        @Override public void failed(int negErrno, String why) {}
+    };
+
+    /**
+     * A foreign populate (dom0 needs the frame, e.g. a toolstack mapping it): starts a
      * page-in without pausing anybody. Returns 0 (request sent or nothing to do), -EBUSY if no ring slot is free
      * now (Xen's answer to foreign producers; the caller retries), -EOPNOTSUPP if there is no ring.
      */

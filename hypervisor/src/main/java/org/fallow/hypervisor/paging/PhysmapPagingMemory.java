@@ -61,6 +61,8 @@ public final class PhysmapPagingMemory implements PagingMemory {
 
             @Override public void populate(Domain dom, long gfn, int p2mType) { paging.populateForeign(dom, gfn); }
 
+            @Override public void guestCopy(Domain dom, long gfn, int p2mType, int vcpu) { paging.populateForVcpu(dom, gfn, vcpu); }
+
             @Override public void dropPage(Domain dom, long gfn, int oldType) { paging.dropPage(dom, gfn, oldType, false); }
 
             @Override public void dropPage(Domain dom, long gfn, int oldType, boolean foreign) {
