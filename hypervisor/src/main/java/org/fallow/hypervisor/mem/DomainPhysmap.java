@@ -146,6 +146,16 @@ public final class DomainPhysmap implements DomainMemory {
         host.free(n);
     }
 
+    @Override public boolean stealExtra(long n) {
+        if (released) {
+            releaseExtra(n); // the domain's memory is gone already: nothing to steal (and nothing to free twice)
+            return false;
+        }
+        if (n < 0 || n > extra) throw new IllegalStateException("d" + domain.domid() + ": steal " + n + " extra of " + extra);
+        extra -= n;
+        return true;
+    }
+
     /** Books {@code n} more extra pages that were already assigned (increase_reservation on an HVM domain). */
     void addExtraAssigned(long n) { extra += n; }
 

@@ -838,9 +838,13 @@ public final class TmemEngine implements HostMemory.Reclaimer {
             return true;
         }
 
+        /**
+         * __tmem_free_page_thispool: the page is stolen from the domain (tot_pages - 1) and kept on tmem's free list
+         * (LIST {@code Ta}, QUERY_FREEABLE_MB); only if the steal fails (the domain is going away) is it freed.
+         */
         @Override public void give() {
             DomainMemory m = domains.memoryOf(domid);
-            if (m != null) m.releaseExtra(1);
+            if (m != null && m.stealExtra(1)) freeListPages++;
         }
     }
 }

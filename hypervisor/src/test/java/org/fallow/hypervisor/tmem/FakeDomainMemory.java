@@ -45,6 +45,12 @@ final class FakeDomainMemory implements DomainMemory {
         if (host != null) host.free(n);
     }
 
+    @Override public boolean stealExtra(long n) {
+        if (n > totPages) throw new IllegalStateException("steal " + n + " of " + totPages);
+        totPages -= n;
+        return true;
+    }
+
     @Override public MemorySegment ramFrame(long gfn) {
         if (gfn < 0 || gfn >= frames || notRam.contains(gfn)) return null;
         return ram.asSlice(gfn * 4096, 4096);

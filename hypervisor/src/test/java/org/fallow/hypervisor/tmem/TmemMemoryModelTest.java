@@ -58,6 +58,36 @@ class TmemMemoryModelTest {
         assertEquals(tot + 1, m.totPages());
     }
 
+    /**
+     * Issue 15 item 5: a freed persistent page is stolen from the domain (tot_pages - 1) and kept on tmem's free list
+     * (__tmem_free_page_thispool), visible as LIST Ta and in QUERY_FREEABLE_MB, until control FLUSH or a host
+     * reclaim gives it back; a later persistent put takes it from the free list again.
+     */
+    @Test void freedPersistentPagesStayOnTmemsFreeList() {
+        f.newPool(D, FLAGS_412 | POOL_PERSIST);
+        FakeDomainMemory m = f.domain(D);
+        long free0 = f.host.freePages();
+        long tot0 = m.totPages();
+        for (int i = 0; i < 300; i++) {
+            f.fillRandom(D, 1, i);
+            assertEquals(1, f.put(D, 0, oid(1), i, 1));
+        }
+        assertEquals(tot0 + 300, m.totPages());
+        assertEquals(free0 - 300, f.host.freePages());
+        for (int i = 0; i < 300; i++) assertEquals(1, f.flushPage(D, 0, oid(1), i));
+        assertEquals(tot0, m.totPages(), "stolen from the domain");
+        assertEquals(300, f.engine.freeListPages(), "kept on tmem's free list");
+        assertEquals(free0 - 300, f.host.freePages(), "not given back to the host");
+        assertEquals(1, f.control.queryFreeableMb(), "300 free-list pages >> 8");
+        assertTrue(TmemList.text(f.engine, CLI_ID_NULL, false, false, 1 << 16).contains(",Ta:300,"), "LIST Ta");
+        f.fillRandom(D, 1, 1);
+        assertEquals(1, f.put(D, 0, oid(2), 0, 1));
+        assertEquals(299, f.engine.freeListPages(), "a new persistent page is donated from the free list");
+        assertEquals(free0 - 300, f.host.freePages());
+        assertEquals(299 * 4, f.control.flushMem(CLI_ID_NULL, 0), "control FLUSH gives the free list back (kB)");
+        assertEquals(free0 - 1, f.host.freePages());
+    }
+
     @Test void compressiblePageIsStoredAsLzoAndRoundTrips() {
         f.newPool(D, FLAGS_412);
         compressOn(D);
@@ -164,6 +194,6 @@ class TmemMemoryModelTest {
         assertEquals(10, m.totPages());
         assertEquals(0, f.engine.ephemeralPages());
         assertEquals(0, f.engine.stats.storedPages());
-        assertEquals(5, f.engine.freeListPages());
+        assertEquals(10, f.engine.freeListPages(), "ephemeral pages and the persistent pages stolen from the domain");
     }
 }
