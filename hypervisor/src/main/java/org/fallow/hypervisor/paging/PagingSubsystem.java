@@ -194,11 +194,11 @@ public final class PagingSubsystem implements DomainLifecycle {
         if (pd == null || pd.ring == null) return -XenErrno.EINVAL;
         if (!pd.queue.isEmpty()) return -XenErrno.EBUSY;
         closeRing(d, pd);
-        // Unpause every vcpu blocked on the ring: each retries its access (and parks again if its gfn is still out).
-        for (ArrayDeque<PagingDomain.Paused> q : pd.paused.values())
-            for (PagingDomain.Paused p : q) p.reply().resolved();
-        pd.paused.clear();
-        log.info("d{}: paging disabled ({} pages still paged out)", d.domid(), pagedPages(d));
+        // vm_event_disable unpauses only vCPUs blocked on a full ring (none here: the queue is empty, else -EBUSY).
+        // vCPUs paused by a request (VCPU_PAUSED) that the pager never answered stay paused, as in Xen; Fallow asks
+        // the next pager that enables paging for them again (requeueForNewPager, docs/DEVIATIONS.md ## paging).
+        log.info("d{}: paging disabled ({} pages still paged out, {} accesses still paused)", d.domid(), pagedPages(d),
+                pd.pausedCount());
         return 0;
     }
 

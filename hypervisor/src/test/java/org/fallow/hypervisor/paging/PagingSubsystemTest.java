@@ -122,6 +122,33 @@ class PagingSubsystemTest {
         assertTrue(h.paging.enabled(h.dom));
     }
 
+    /**
+     * Issue 15 item 6: DISABLE unpauses only ring-blocked vCPUs (vm_event_disable); an access paused on a request the
+     * pager never answered stays paused, and the next pager that enables paging is asked for it again.
+     */
+    @Test void disableKeepsAccessesWaitingForAResponsePaused() throws Exception {
+        int port0 = enable();
+        BackRing back = attachBack();
+        kick(port0);
+        pageOut(9, (byte) 0x42);
+        CompletableFuture<Integer> access = h.fault(9, 1);
+        assertEquals(1, (int) h.onDispatch(() -> h.paging.pausedAccesses(h.dom)));
+        MemorySegment first = Arena.ofAuto().allocate(MemPagingEvent.SIZE, 8);
+        assertTrue(back.takeRequest(first), "the request reached the first pager, which never answers");
+        assertEquals(0, h.vmEvent(pager, 5, XEN_VM_EVENT_DISABLE, XEN_DOMCTL_VM_EVENT_OP_PAGING)[0]);
+        assertFalse(access.isDone(), "still paused after DISABLE");
+        assertEquals(1, (int) h.onDispatch(() -> h.paging.pausedAccesses(h.dom)));
+        int port = enable();
+        BackRing back2 = attachBack();
+        kick(port);
+        MemorySegment req = Arena.ofAuto().allocate(MemPagingEvent.SIZE, 8);
+        assertTrue(back2.takeRequest(req), "the new pager is asked for the paused access");
+        MemPagingEvent ev = new MemPagingEvent().wrap(req);
+        assertEquals(9, ev.gfn());
+        assertEquals(1, ev.vcpuId());
+        assertEquals(MemPagingEvent.FLAG_VCPU_PAUSED, ev.flags() & MemPagingEvent.FLAG_VCPU_PAUSED);
+    }
+
     @Test void pagingOpsNeedARing() {
         assertEquals(-XenErrno.ENODEV, h.pagingOp(pager, XENMEM_PAGING_OP_NOMINATE, 5, 7, 0));
         assertEquals(-XenErrno.ESRCH, h.pagingOp(pager, XENMEM_PAGING_OP_NOMINATE, 9, 7, 0));
