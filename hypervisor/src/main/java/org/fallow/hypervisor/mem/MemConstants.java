@@ -35,6 +35,10 @@ public final class MemConstants {
     public static final int XENMEMF_populate_on_demand = 1 << 16;
     public static final int XENMEMF_exact_node_request = 1 << 17;
     public static final int XENMEMF_vnode = 1 << 18;
+    /** XENMEMF_get_node of a node field of 0: no node requested (NUMA_NO_NODE). */
+    public static final int NUMA_NO_NODE = 0xFF;
+    /** Xen x86 build constant (NODES_SHIFT 6): a control domain's node must be below it (propagate_node). */
+    public static final int MAX_NUMNODES = 64;
 
     /** Orders (page-allocation) used by Xen x86 at 4.12: CONFIG_DOMU_MAX_ORDER, CONFIG_CTLDOM_MAX_ORDER, MAX_ORDER. */
     public static final int DOMU_MAX_ORDER = 9, CTLDOM_MAX_ORDER = 12, MAX_ORDER = 20;

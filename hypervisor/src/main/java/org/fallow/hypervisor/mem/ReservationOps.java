@@ -82,9 +82,13 @@ public final class ReservationOps {
         }
         int addressBits = memFlags & 0xFF;
         if (addressBits != 0 && addressBits <= 12) return start;
-        if ((memFlags & XENMEMF_vnode) != 0) return start; // no vNUMA topology: the node cannot be translated
         if (!targetAllowed(c, d)) {
             log.debug("{}: memory_op {} on d{} denied", c, op, d.domid());
+            return start;
+        }
+        if ((memFlags & XENMEMF_vnode) != 0) return start; // no vNUMA topology: the node cannot be translated
+        if (!propagateNode(c, memFlags)) {
+            log.debug("{}: memory_op {} node request 0x{} refused", c, op, Integer.toHexString(memFlags));
             return start;
         }
         boolean podFlag = op == XENMEM_populate_physmap && (memFlags & XENMEMF_populate_on_demand) != 0;
@@ -95,6 +99,18 @@ public final class ReservationOps {
             default -> populate(a, podFlag);
         }
         return a.nrDone;
+    }
+
+    /**
+     * memory.c propagate_node (4.12): no node (field 0) is fine; the toolstack (control domain) may name any node below
+     * MAX_NUMNODES, exact or not; a guest's node is only a hint, but an exact-node request is refused. (The host has
+     * one node; a node hint changes nothing else.)
+     */
+    static boolean propagateNode(Caller c, int memFlags) {
+        int node = ((memFlags >>> 8) - 1) & 0xFF; // XENMEMF_get_node
+        if (node == NUMA_NO_NODE) return true;
+        if (c.privileged()) return node < MAX_NUMNODES;
+        return (memFlags & XENMEMF_exact_node_request) == 0;
     }
 
     private static final class Args {

@@ -157,6 +157,33 @@ class ReservationOpsTest {
         assertEquals(2, bed.pm(d1).totPages());
     }
 
+    /**
+     * Issue 15 item 11: propagate_node. The toolstack may name nodes 0..63 (exact or not), node >= MAX_NUMNODES is
+     * refused; a guest's node is a hint, its exact-node request is refused; refused calls return the start extent.
+     */
+    @Test void numaNodeBitsFollowPropagateNode() {
+        int d = bed.createDomain(64);
+        int exact3 = (3 + 1) << 8 | XENMEMF_exact_node_request, node63 = (63 + 1) << 8, node64 = (64 + 1) << 8;
+        assertEquals(2, bed.reservation(XENMEM_populate_physmap, d, range(0, 2), 0, exact3), "toolstack, exact node 3");
+        assertEquals(2, bed.reservation(XENMEM_populate_physmap, d, range(2, 2), 0, node63), "toolstack, node 63");
+        assertEquals(0, bed.reservation(XENMEM_populate_physmap, d, range(4, 2), 0, node64), "node 64 >= MAX_NUMNODES");
+        assertEquals(0, bed.reservation(XENMEM_decrease_reservation, d, range(0, 1), 0, 0xFF00 | XENMEMF_exact_node_request),
+                "decrease checks the node too (node 254)");
+        assertEquals(4, bed.pm(d).totPages());
+        Caller g = bed.guest(d);
+        var mem = bed.pm(d).file();
+        for (int[] t : new int[][] {{(3 + 1) << 8, 1}, {node64, 1}, {exact3, 0}, {XENMEMF_exact_node_request, 1}}) {
+            mem.frame(0).fill((byte) 0);
+            mem.frame(0).set(MemBed.U64, RES_EXTENT_START, 4096);
+            mem.frame(0).set(MemBed.U64, RES_NR_EXTENTS, 1);
+            mem.frame(0).set(MemBed.U32, RES_MEM_FLAGS, t[0]);
+            mem.frame(0).set(MemBed.U16, RES_DOMID, (short) 0x7FF0);
+            mem.frame(1).set(MemBed.U64, 0, 3);
+            assertEquals(t[1], bed.ts.memoryOp(g, XENMEM_decrease_reservation, 0), "guest, mem_flags 0x" + Integer.toHexString(t[0]));
+            if (t[1] == 1) assertEquals(1, bed.reservation(XENMEM_populate_physmap, d, range(3, 1), 0, 0));
+        }
+    }
+
     @Test void decreaseReservationFreesPagesAndStopsAtInvalidGfns() {
         int d = bed.createDomain(64);
         assertEquals(8, bed.reservation(XENMEM_populate_physmap, d, range(0, 8), 0, 0));
