@@ -326,6 +326,12 @@ public final class TmemEngine implements HostMemory.Reclaimer {
     long destroyPool(TmemClient client, int poolId) {
         TmemPool pool = poolOf(client, poolId);
         if (pool == null) return 0;
+        if (pool.client.migrating && (!pool.shared || pool.sharers.size() <= 1)) {
+            // pool_flush: "can't destroy pool while ... is live-migrating" (the save must still see its pages). Xen has
+            // already cleared the client's slot and leaks the pool; Fallow keeps it in its slot (docs/DEVIATIONS.md).
+            log.warn("tmem: can't destroy pool {} while d{} is live-migrating", poolId, pool.client.domid);
+            return 1;
+        }
         client.pools[poolId] = null;
         client.nrPools--;
         poolFlush(pool, client);
