@@ -427,12 +427,18 @@ public final class TmemEngine implements HostMemory.Reclaimer {
         };
     }
 
+    /**
+     * 2009 WRITE: tmh_copy_from_client. The client frame is resolved first whenever an offset or len is non-zero
+     * (-EFAULT for a bad cmfn, even when the range is out of bounds); len = offsets = 0 stores a zero page; a range
+     * inside both pages is copied; an out-of-range one is skipped and the put still succeeds. Fallow starts from the
+     * old content (docs/DEVIATIONS.md).
+     */
     private PageIn partialIn(FrameResolver frames, long cmfn, int tmemOffset, int pfnOffset, int len) {
         return (buf, old) -> {
-            if (old != null) decodeInto(old, buf); else java.util.Arrays.fill(buf, (byte) 0);
-            if (!fits(tmemOffset, len) || !fits(pfnOffset, len)) return true;
-            MemorySegment f = frames.frame(cmfn);
-            if (f == null) return false;
+            MemorySegment f = null;
+            if ((tmemOffset | pfnOffset | len) != 0 && (f = frames.frame(cmfn)) == null) return false;
+            if (old != null && (tmemOffset | pfnOffset | len) != 0) decodeInto(old, buf); else java.util.Arrays.fill(buf, (byte) 0);
+            if (f == null || !fits(tmemOffset, len) || !fits(pfnOffset, len)) return true;
             MemorySegment.copy(f, pfnOffset & 0xFFFFFFFFL, MemorySegment.ofArray(buf), tmemOffset & 0xFFFFFFFFL, len & 0xFFFFFFFFL);
             return true;
         };
@@ -447,12 +453,17 @@ public final class TmemEngine implements HostMemory.Reclaimer {
         };
     }
 
+    /**
+     * 2009 READ: tmh_copy_to_client. The client frame is always resolved first (-EFAULT); len = offsets = 0 copies the
+     * whole page; a range inside both pages is copied; an out-of-range one copies nothing (the get still succeeds).
+     */
     private static PageOut partialOut(FrameResolver frames, long cmfn, int tmemOffset, int pfnOffset, int len) {
         return page -> {
-            if (!fits(tmemOffset, len) || !fits(pfnOffset, len)) return true;
             MemorySegment f = frames.frame(cmfn);
             if (f == null) return false;
-            MemorySegment.copy(MemorySegment.ofArray(page), tmemOffset & 0xFFFFFFFFL, f, pfnOffset & 0xFFFFFFFFL, len & 0xFFFFFFFFL);
+            if ((tmemOffset | pfnOffset | len) == 0) MemorySegment.copy(MemorySegment.ofArray(page), 0, f, 0, PAGE_SIZE);
+            else if (fits(tmemOffset, len) && fits(pfnOffset, len))
+                MemorySegment.copy(MemorySegment.ofArray(page), tmemOffset & 0xFFFFFFFFL, f, pfnOffset & 0xFFFFFFFFL, len & 0xFFFFFFFFL);
             return true;
         };
     }
