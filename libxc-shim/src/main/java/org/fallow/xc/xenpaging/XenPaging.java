@@ -87,14 +87,19 @@ public final class XenPaging {
 
     public long maxPages() { return maxPages; }
 
-    /** Runs the daemon until shutdown; returns the exit code (0 success, 2 error). */
+    /** Exit codes of xenpaging's main: 1 when initialisation fails ("Error initialising paging"), 2 on a later error. */
+    public static final int EXIT_INIT_FAILED = 1, EXIT_ERROR = 2;
+    /** The largest -m honoured: the hypervisor's gfn space (2^24 frames, 64 GiB). */
+    static final long MAX_MANAGED_PAGES = 1L << 24;
+
+    /** Runs the daemon until shutdown; returns the exit code (0 success, 1 initialisation failed, 2 error). */
     public int run() {
         try {
             init();
         } catch (Exception e) {
-            log.error("xenpaging d{}: initialisation failed: {}", domid, e.getMessage());
+            log.error("xenpaging d{}: Error initialising paging: {}", domid, e.getMessage());
             teardown(false);
-            return 2;
+            return EXIT_INIT_FAILED;
         }
         try {
             loop();
@@ -111,8 +116,10 @@ public final class XenPaging {
     void init() throws IOException {
         PagingHost.DomainInfo info = host.domainInfo(domid);
         if (info == null) throw new IOException("domain " + domid + " does not exist");
-        maxPages = info.maxPages();
-        if (opt.maxMemKb() > 0) maxPages = Math.min(maxPages, opt.maxMemKb() >> 2);
+        // xenpaging_init: -m (KiB) replaces the domain's max_pages; only without it is max_pages asked for.
+        maxPages = opt.maxMemKb() > 0 ? opt.maxMemKb() >> 2 : info.maxPages();
+        if (maxPages <= 0 || maxPages > MAX_MANAGED_PAGES)
+            throw new IOException("cannot manage " + maxPages + " pages (-m " + opt.maxMemKb() + " KiB): 1.." + MAX_MANAGED_PAGES);
         long ringGfn = host.hvmParam(domid, HVM_PARAM_PAGING_RING_PFN);
         if (ringGfn <= 0) throw new IOException("HVM_PARAM_PAGING_RING_PFN is not set");
         // "Map" the ring gfn; if it is not there (a previous pager removed it), populate it first.
