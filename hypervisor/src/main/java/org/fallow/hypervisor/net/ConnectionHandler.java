@@ -45,6 +45,8 @@ final class ConnectionHandler extends SimpleChannelInboundHandler<Frame> impleme
     private volatile State state = State.AWAIT_HELLO;
     private ChannelPeer peer;
     private volatile Caller caller;
+    /** A guest connection's domain, as it was at the HELLO (a later domain may reuse the domid). */
+    private volatile Domain boundDomain;
     private ArenaAddressSpace arena;
     private final AtomicInteger queued = new AtomicInteger();
     static final int HIGH_WATER = 4096;
@@ -147,6 +149,7 @@ final class ConnectionHandler extends SimpleChannelInboundHandler<Frame> impleme
             } else {
                 GuestAddressSpace memory = d.part(GuestAddressSpace.class);
                 c = new Caller(Caller.Role.GUEST, domid, profile, memory != null ? memory : GuestAddressSpace.NONE, peer);
+                boundDomain = d;
                 nrFrames = d.memory() != null ? d.memory().nrFrames() : 0;
                 peer.rename("guest d" + domid + "#" + connectionNo);
                 server.guestConnected(domid, peer);
@@ -155,8 +158,10 @@ final class ConnectionHandler extends SimpleChannelInboundHandler<Frame> impleme
         } else {
             status = refuse(-XenErrno.EOPNOTSUPP, "unknown role " + h.role());
         }
-        Frame ack = new Frame(FrameType.HELLO_ACK, f.requestId(),
-                HelloAck.encode(status, domid, nrFrames, server.runDir().toString()));
+        // A refused ACK tells the client nothing about the host: nr_frames 0 and no run directory (PROTOCOL §2.2).
+        Frame ack = new Frame(FrameType.HELLO_ACK, f.requestId(), c != null
+                ? HelloAck.encode(status, domid, nrFrames, server.runDir().toString())
+                : HelloAck.encode(status, domid, 0, null));
         if (c != null) {
             caller = c;
             state = State.READY; // before the ACK leaves, so nothing the client sends after it is refused
@@ -181,7 +186,7 @@ final class ConnectionHandler extends SimpleChannelInboundHandler<Frame> impleme
         long id = f.requestId();
         Caller c = caller;
         submit(ctx, () -> {
-            long ret = core.dispatch(c, op, args);
+            long ret = guestDomainGone(c) ? -XenErrno.ESRCH : core.dispatch(c, op, args);
             ctx.channel().writeAndFlush(new Frame(FrameType.HYPERCALL_RET, id, StatusFrame.encode(ret)), ctx.voidPromise());
         });
     }
@@ -204,7 +209,7 @@ final class ConnectionHandler extends SimpleChannelInboundHandler<Frame> impleme
         submit(ctx, () -> {
             FaultReply reply = new FaultReply(ctx, id, gfn);
             Domain d = core.domains().get(c.domid());
-            if (d == null) {
+            if (guestDomainGone(c)) {
                 reply.failed(-XenErrno.ESRCH, "domain " + c.domid() + " is gone");
                 return;
             }
@@ -259,9 +264,22 @@ final class ConnectionHandler extends SimpleChannelInboundHandler<Frame> impleme
     private void xenstore(ChannelHandlerContext ctx, Frame f) {
         long id = f.requestId();
         submit(ctx, () -> {
-            byte[] reply = core.xenstore().handle(this, new XsSockMsg().wrap(f.payload()));
+            XsSockMsg msg = new XsSockMsg().wrap(f.payload());
+            byte[] reply = guestDomainGone(caller)
+                    ? XsSockMsg.encode(XsSockMsg.XS_ERROR, msg.reqId(), msg.txId(), XsSockMsg.nulTerminated("EACCES"))
+                    : core.xenstore().handle(this, msg);
             ctx.channel().writeAndFlush(new Frame(FrameType.XENSTORE, id, reply), ctx.voidPromise());
         });
+    }
+
+    /**
+     * A guest connection whose domain is dying or destroyed (even if a new domain has taken its domid since): its
+     * hypercalls get -ESRCH, its faults FAULT_DONE -ESRCH, its xenstore requests XS_ERROR EACCES (PROTOCOL §2.3).
+     */
+    private boolean guestDomainGone(Caller c) {
+        if (c == null || c.role() != Caller.Role.GUEST) return false;
+        Domain d = boundDomain;
+        return d == null || d.dying() || core.domains().get(c.domid()) != d;
     }
 
     // ---- XsConnection -------------------------------------------------------------------------------------------
