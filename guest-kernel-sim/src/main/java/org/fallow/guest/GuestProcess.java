@@ -1,5 +1,8 @@
 package org.fallow.guest;
 
+import org.fallow.abi.fs.SafeFiles;
+import org.fallow.abi.fs.Secrets;
+
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -34,11 +37,11 @@ public final class GuestProcess implements AutoCloseable {
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(GuestMain.class.getName());
-        cmd.addAll(List.of("--domid", Integer.toString(domid), "--secret", HexFormat.of().formatHex(handle),
-                "--socket", socket.toString()));
+        cmd.addAll(List.of("--domid", Integer.toString(domid), "--socket", socket.toString()));
         cmd.addAll(guestArgs);
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-        if (log != null) pb.redirectOutput(log.toFile());
+        pb.environment().put(Secrets.ENV, HexFormat.of().formatHex(handle)); // not argv: ps shows argv to everyone
+        if (log != null) pb.redirectOutput(SafeFiles.truncateRedirect(log));
         return new GuestProcess(pb.start(), domid);
     }
 

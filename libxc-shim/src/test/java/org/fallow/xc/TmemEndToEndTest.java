@@ -42,11 +42,13 @@ class TmemEndToEndTest {
 
         Guest(Path socket, int domid, AbiProfile profile, Path logFile) throws Exception {
             String java = ProcessHandle.current().info().command().orElse("java");
-            p = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
+            ProcessBuilder pb = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
                     "-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                     "-cp", System.getProperty("java.class.path"), TmemGuestMain.class.getName(),
-                    socket.toString(), String.valueOf(domid), HexFormat.of().formatHex(SECRET), profile.label())
-                    .redirectError(logFile.toFile()).start();
+                    socket.toString(), String.valueOf(domid), profile.label())
+                    .redirectError(logFile.toFile());
+            pb.environment().put(org.fallow.abi.fs.Secrets.ENV, HexFormat.of().formatHex(SECRET)); // never argv
+            p = pb.start();
             out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
             in = new java.io.OutputStreamWriter(p.getOutputStream(), StandardCharsets.UTF_8);
         }

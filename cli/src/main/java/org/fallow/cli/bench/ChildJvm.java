@@ -1,5 +1,7 @@
 package org.fallow.cli.bench;
 
+import org.fallow.abi.fs.SafeFiles;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,6 +18,12 @@ final class ChildJvm {
 
     /** As {@link #start(Path, String, List, String, String...)}; with {@code stdoutToFile} stdout goes to {@code <dir>/<name>.out}. */
     static Process start(Path dir, String name, boolean stdoutToFile, List<String> jvmOpts, String mainClass, String... args) throws IOException {
+        return start(dir, name, stdoutToFile, java.util.Map.of(), jvmOpts, mainClass, args);
+    }
+
+    /** As above with extra environment for the child (e.g. {@code $FALLOW_SECRET}: secrets never go on a command line). */
+    static Process start(Path dir, String name, boolean stdoutToFile, java.util.Map<String, String> env, List<String> jvmOpts,
+                         String mainClass, String... args) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         cmd.add("--enable-native-access=ALL-UNNAMED");
@@ -25,8 +33,9 @@ final class ChildJvm {
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(mainClass);
         cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(dir.resolve(name + ".err").toFile());
-        if (stdoutToFile) pb.redirectOutput(dir.resolve(name + ".out").toFile());
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(SafeFiles.truncateRedirect(dir.resolve(name + ".err")));
+        if (stdoutToFile) pb.redirectOutput(SafeFiles.truncateRedirect(dir.resolve(name + ".out")));
+        pb.environment().putAll(env);
         return pb.start();
     }
 

@@ -8,7 +8,6 @@ import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
@@ -63,8 +62,9 @@ public final class GuestMemory implements AutoCloseable {
 
     private synchronized void remap() throws IOException {
         Arena arena = Arena.ofShared();
-        try (FileChannel p = FileChannel.open(p2mPath, StandardOpenOption.READ, StandardOpenOption.WRITE);
-             FileChannel m = FileChannel.open(memPath, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+        // the hypervisor's files: regular files of this user, never through a link (docs/SECURITY.md)
+        try (FileChannel p = org.fallow.abi.fs.SafeFiles.openExisting(p2mPath, true);
+             FileChannel m = org.fallow.abi.fs.SafeFiles.openExisting(memPath, true)) {
             MemorySegment header = p.map(FileChannel.MapMode.READ_ONLY, 0, P2M_HEADER, arena);
             if (header.get(U32, 0) != P2M_MAGIC) throw new IOException(p2mPath + " is not a p2m view (bad magic)");
             long frames = header.get(U64, 8);

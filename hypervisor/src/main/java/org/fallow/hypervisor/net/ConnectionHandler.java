@@ -48,6 +48,8 @@ final class ConnectionHandler extends SimpleChannelInboundHandler<Frame> impleme
     /** A guest connection's domain, as it was at the HELLO (a later domain may reuse the domid). */
     private volatile Domain boundDomain;
     private ArenaAddressSpace arena;
+    /** SO_PEERCRED uid of the client, read when it connected (PeerUid.UNKNOWN if the kernel did not say). */
+    private volatile int peerUid = PeerUid.UNKNOWN;
     private final AtomicInteger queued = new AtomicInteger();
     static final int HIGH_WATER = 4096;
     static final int LOW_WATER = 1024;
@@ -60,6 +62,7 @@ final class ConnectionHandler extends SimpleChannelInboundHandler<Frame> impleme
 
     @Override public void channelActive(ChannelHandlerContext ctx) throws Exception {
         peer = new ChannelPeer(ctx.channel(), "conn#" + connectionNo);
+        peerUid = PeerUid.of(ctx.channel());
         peer.rename(peer.describe()); // also names the channel for the decoder's log lines
         log.debug("{}: connected", peer);
         super.channelActive(ctx);
@@ -124,12 +127,15 @@ final class ConnectionHandler extends SimpleChannelInboundHandler<Frame> impleme
         Caller c = null;
         if (profile == null) {
             status = refuse(-XenErrno.EOPNOTSUPP, "unknown ABI profile " + h.profile());
+        } else if (h.role() == Hello.ROLE_TOOLSTACK && !PeerUid.mayBeToolstack(peerUid)) {
+            status = refuse(-XenErrno.EPERM, "toolstack role needs the hypervisor's uid " + org.fallow.abi.fs.SafeFiles.uid()
+                    + " or root; the peer is uid " + (peerUid == PeerUid.UNKNOWN ? "unknown" : Integer.toString(peerUid)));
         } else if (h.role() == Hello.ROLE_TOOLSTACK) {
             GuestAddressSpace memory = GuestAddressSpace.NONE;
             status = 0;
             if (h.pathLength() > 0) {
                 try {
-                    arena = ArenaAddressSpace.map(Path.of(h.arenaPath()), h.arenaBase(), h.arenaLength());
+                    arena = ArenaAddressSpace.map(server.runDir(), Path.of(h.arenaPath()), h.arenaBase(), h.arenaLength());
                     memory = arena;
                 } catch (Exception e) {
                     status = refuse(-XenErrno.EINVAL, "bad arena: " + e.getMessage());

@@ -2,6 +2,8 @@ package org.fallow.hypervisor.paging;
 
 import org.fallow.hypervisor.core.HostMemory;
 
+import org.fallow.abi.fs.SafeFiles;
+
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -11,7 +13,6 @@ import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 
 /**
  * A minimal {@link PagingMemory} over the files of PROTOCOL.md §3.2-3.3 ({@code dom<D>.mem}, {@code dom<D>.p2m}),
@@ -54,9 +55,7 @@ public final class StandalonePagingMemory implements PagingMemory, AutoCloseable
     }
 
     private MemorySegment map(Path f, long size) throws IOException {
-        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            ch.truncate(0);
+        try (FileChannel ch = SafeFiles.replace(f)) {
             if (size > 0) ch.write(java.nio.ByteBuffer.allocate(1), size - 1);
             return ch.map(FileChannel.MapMode.READ_WRITE, 0, size, arena);
         }

@@ -1,5 +1,6 @@
 package org.fallow.xc.xenpaging;
 
+import org.fallow.abi.fs.SafeFiles;
 import org.fallow.abi.Hypercalls;
 import org.fallow.abi.xen.XenDomctlGetdomaininfo;
 import org.fallow.xc.XcHandle;
@@ -13,7 +14,6 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.function.Consumer;
 import java.util.function.IntConsumer;
 
@@ -119,9 +119,7 @@ public final class XcPagingHost implements PagingHost {
     }
 
     private MemorySegment map(Path f, FileChannel.MapMode mode) throws IOException {
-        var opts = mode == FileChannel.MapMode.READ_ONLY ? new StandardOpenOption[] {StandardOpenOption.READ}
-                : new StandardOpenOption[] {StandardOpenOption.READ, StandardOpenOption.WRITE};
-        try (FileChannel ch = FileChannel.open(f, opts)) {
+        try (FileChannel ch = SafeFiles.openExisting(f, mode != FileChannel.MapMode.READ_ONLY)) {
             return ch.map(mode, 0, ch.size(), maps);
         }
     }
