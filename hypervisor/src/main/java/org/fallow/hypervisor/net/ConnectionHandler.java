@@ -271,10 +271,13 @@ final class ConnectionHandler extends SimpleChannelInboundHandler<Frame> impleme
         long id = f.requestId();
         submit(ctx, () -> {
             XsSockMsg msg = new XsSockMsg().wrap(f.payload());
-            byte[] reply = guestDomainGone(caller)
-                    ? XsSockMsg.encode(XsSockMsg.XS_ERROR, msg.reqId(), msg.txId(), XsSockMsg.nulTerminated("EACCES"))
-                    : core.xenstore().handle(this, msg);
-            ctx.channel().writeAndFlush(new Frame(FrameType.XENSTORE, id, reply), ctx.voidPromise());
+            if (guestDomainGone(caller)) {
+                byte[] refused = XsSockMsg.encode(XsSockMsg.XS_ERROR, msg.reqId(), msg.txId(), XsSockMsg.nulTerminated("EACCES"));
+                ctx.channel().writeAndFlush(new Frame(FrameType.XENSTORE, id, refused), ctx.voidPromise());
+                return;
+            }
+            core.xenstore().handle(this, msg,
+                    reply -> ctx.channel().writeAndFlush(new Frame(FrameType.XENSTORE, id, reply), ctx.voidPromise()));
         });
     }
 
