@@ -167,4 +167,25 @@ class ProtocolEdgesConformance extends CaseSupport {
             assertEquals(-XenErrno.ENOSYS, rc, "GET_VERSION is a 4.17 op");
         }
     }
+
+    @Test @DisplayName("a relative xenstore watch reports paths relative to the domain's home (/local/domain/<D>)")
+    void relativeWatchPaths() throws Exception {
+        try (Toolstack ts = Toolstack.connect(target()); Guest g = Guest.create(ts, 16, 2).connect(target(), Wire.PROFILE_412)) {
+            RawConnection gc = g.connection();
+            gc.send(Wire.XENSTORE, 400, XenstoreConformance.msg(4, 31, 0, "memory\0rel\0"));
+            java.util.List<XenstoreConformance.Xs> got = new java.util.ArrayList<>(java.util.List.of(XenstoreConformance.read(gc), XenstoreConformance.read(gc)));
+            XenstoreConformance.Xs first = got.stream().filter(x -> x.frameId() == 0).findFirst()
+                    .orElseThrow(() -> new AssertionError("no initial event in " + got));
+            assertEquals("memory\0rel\0", first.body(), "the initial event names the relative path");
+            String abs = "/local/domain/" + g.domid() + "/memory/target";
+            RawConnection tc = ts.connection();
+            tc.send(Wire.XENSTORE, 401, XenstoreConformance.msg(11, 32, 0, abs + "\0" + "4096"));
+            XenstoreConformance.Xs w = XenstoreConformance.read(tc);
+            assertEquals(11, w.type(), w::toString);
+            XenstoreConformance.Xs ev = XenstoreConformance.read(gc);
+            assertEquals(0, ev.frameId(), "unsolicited");
+            assertEquals(15, ev.type(), "XS_WATCH_EVENT");
+            assertEquals("memory/target\0rel\0", ev.body(), "relative to /local/domain/" + g.domid());
+        }
+    }
 }
