@@ -21,7 +21,7 @@ import static org.fallow.hypervisor.tmem.TmemDefs.*;
 /**
  * The tmem engine: clients, pools, objects and pages with Xen 4.12's (and, per call, the 2009 ABI's) semantics and
  * return values, ephemeral pages from the host's free memory (global + per-client LRU, evictable), persistent pages
- * charged to the client domain's allocation (never evicted), per-client LZO1X compression, zero pages for free.
+ * charged to the client domain's allocation (never evicted), per-client LZO1X compression.
  *
  * <p><b>Threading:</b> not thread-safe, by design. The engine is confined to the {@code HypervisorCore} dispatch
  * thread (every hypercall, sysctl, life-cycle event and host-memory reclaim reaches it there), which plays the role of
@@ -76,8 +76,8 @@ public final class TmemEngine implements HostMemory.Reclaimer {
     long weightTotal;
     /** Xen's current->domain->tmem_client while a guest op runs (eviction prefers it when over quota). */
     private TmemClient current;
-    /** Set while the engine itself allocates: host reclaims must not evict under it (Xen's MEMF_tmem). */
-    private boolean inEngine;
+    /** The object a put is writing (Xen holds its obj_spinlock): eviction skips its pages. */
+    private TmemObject busyObject;
 
     public TmemEngine(HostMemory host, Domains domains, Config config) {
         this.host = host;
@@ -128,11 +128,9 @@ public final class TmemEngine implements HostMemory.Reclaimer {
             return -XenErrno.EFAULT;
         }
         long rc;
-        inEngine = true;
         try {
             rc = v2009 ? dispatch2009(domid, client, op, frames, control2009) : dispatch412(domid, client, op, frames);
         } finally {
-            inEngine = false;
             current = null;
         }
         if (rc < 0) stats.erroredOps++;
@@ -221,20 +219,15 @@ public final class TmemEngine implements HostMemory.Reclaimer {
         TmemClient c = clients.get(domid & 0xFFFF);
         if (c == null) return;
         log.info("tmem: flushing tmem pools for domain {}", c.domid);
-        inEngine = true;
-        try {
-            for (int i = 0; i < MAX_POOLS_PER_DOMAIN; i++) {
-                TmemPool p = c.pools[i];
-                if (p == null) continue;
-                c.pools[i] = null;
-                c.nrPools--;
-                poolFlush(p, c);
-            }
-            weightTotal -= c.weight;
-            clients.remove(c.domid);
-        } finally {
-            inEngine = false;
+        for (int i = 0; i < MAX_POOLS_PER_DOMAIN; i++) {
+            TmemPool p = c.pools[i];
+            if (p == null) continue;
+            c.pools[i] = null;
+            c.nrPools--;
+            poolFlush(p, c);
         }
+        weightTotal -= c.weight;
+        clients.remove(c.domid);
     }
 
     void setWeight(TmemClient c, int weight) {
@@ -485,7 +478,13 @@ public final class TmemEngine implements HostMemory.Reclaimer {
             return -XenErrno.EFROZEN;
         }
         TmemPage page = new TmemPage(obj != null ? obj : new TmemObject(pool, oid), index);
-        long rc = storeNew(page, pool, owner, in);
+        busyObject = page.obj;
+        long rc;
+        try {
+            rc = storeNew(page, pool, owner, in);
+        } finally {
+            busyObject = null;
+        }
         if (rc < 0) {
             pool.noMemPuts++;
             return rc;
@@ -527,8 +526,13 @@ public final class TmemEngine implements HostMemory.Reclaimer {
             // copy was compressed; compress_poor/compress_nomem are not counted on this path.
             boolean tryCompress = owner.compress && page.compressed;
             releaseData(page, pool);
-            rc = tryCompress ? compressInto(page, pool, owner, pageBuf) : 0;
-            if (rc == 0) rc = storeRaw(page, pool, pageBuf);
+            busyObject = page.obj;
+            try {
+                rc = tryCompress ? compressInto(page, pool, owner, pageBuf) : 0;
+                if (rc == 0) rc = storeRaw(page, pool, pageBuf);
+            } finally {
+                busyObject = null;
+            }
             if (rc == 1) {
                 if (pool.shared) page.obj.lastClient = caller.domid;
                 pool.dupPutsReplaced++;
@@ -734,7 +738,6 @@ public final class TmemEngine implements HostMemory.Reclaimer {
 
     /** RESTORE_PUT_PAGE: a put into the client's pool from a 4096-byte buffer (do_tmem_put semantics). */
     long restorePut(TmemClient client, TmemPool pool, TmemOid oid, int index, MemorySegment src) {
-        inEngine = true;
         current = client;
         try {
             return put(client, pool, oid, index, (buf, old) -> {
@@ -742,7 +745,6 @@ public final class TmemEngine implements HostMemory.Reclaimer {
                 return true;
             }, false);
         } finally {
-            inEngine = false;
             current = null;
         }
     }
@@ -769,7 +771,14 @@ public final class TmemEngine implements HostMemory.Reclaimer {
     boolean evict() {
         stats.evictAttempts++;
         TmemClient c = current;
-        TmemPage victim = c != null && overQuota(c) && c.lruHead != null ? c.lruHead : lru.oldest();
+        TmemPage victim;
+        if (c != null && overQuota(c) && c.lruHead != null) {
+            victim = c.lruHead;
+            while (victim != null && victim.obj == busyObject) victim = victim.clientNext;
+        } else {
+            victim = lru.oldest();
+            while (victim != null && victim.obj == busyObject) victim = victim.globalNext;
+        }
         if (victim == null) return false;
         deletePage(victim);
         stats.evictedPages++;
@@ -787,18 +796,30 @@ public final class TmemEngine implements HostMemory.Reclaimer {
         return (n * 100) / g > (w * 100) / total;
     }
 
-    /** HostMemory reclaimer (tmem_relinquish_pages): free-list pages first, then evicts ephemeral pages. */
-    @Override public long reclaim(long pagesWanted) {
-        if (inEngine || pagesWanted <= 0) return 0;
+    /**
+     * tmem_relinquish_pages for an order-0 allocation (HostMemory calls it while free memory is at or below the
+     * mid-size zone): a page from tmem's free list, evicting at most 10 ephemeral pages to get one; the page goes back
+     * to the host for the allocation. Also while tmem itself allocates (a put's page, Xen's MEMF_tmem): pages of the
+     * object being written are never evicted (Xen's trylock on the object fails).
+     */
+    @Override public boolean relinquishOne() {
+        if (!config.enabled() || freeablePages() == 0) return false;
         stats.relinqAttempts++;
+        int maxEvictions = RELINQUISH_MAX_EVICTIONS;
         long evicts = 0;
-        while (freeListPages < pagesWanted && evict()) evicts++;
+        while (freeListPages == 0) {
+            if (maxEvictions-- <= 0 || !evict()) break;
+            evicts++;
+        }
         stats.maxEvictsPerRelinq = Math.max(stats.maxEvictsPerRelinq, evicts);
-        long give = Math.min(freeListPages, pagesWanted);
-        releaseFreeList(give);
-        stats.relinqPages += give;
-        return give;
+        if (freeListPages == 0) return false;
+        releaseFreeList(1);
+        stats.relinqPages++;
+        return true;
     }
+
+    /** tmem_relinquish_pages' max_evictions. */
+    static final int RELINQUISH_MAX_EVICTIONS = 10;
 
     /** tmem_relinquish_npages + release to host (control FLUSH): returns the free-list pages before releasing. */
     long relinquishNpages(long n) {
@@ -819,9 +840,10 @@ public final class TmemEngine implements HostMemory.Reclaimer {
 
     /** Ephemeral pages: tmem's free list first, then free host memory, never reclaiming (Xen's MEMF_tmem). */
     private final class EphemeralBudget implements PageBudget {
+        /** __tmem_alloc_page: tmem's free list, else the heap (which, low on memory, recycles via relinquishOne). */
         @Override public boolean take() {
             if (freeListPages > 0) freeListPages--;
-            else if (!host.allocateNoReclaim(1)) return false;
+            else if (!host.allocate(1)) return false;
             ephemeralPagesInUse++;
             return true;
         }

@@ -34,7 +34,7 @@ final class FakeDomainMemory implements DomainMemory {
 
     @Override public boolean allocateExtra(long n) {
         if (totPages + n > maxPages) return false;
-        if (host != null && !host.allocateNoReclaim(n)) return false;
+        if (host != null && !host.allocate(n)) return false; // as DomainPhysmap.assign: alloc_heap_pages rules
         totPages += n;
         return true;
     }

@@ -131,14 +131,19 @@ class TmemMemoryModelTest {
             assertEquals(1, f.put(D, 0, oid(i), 0, 1));
             assertEquals(1, f.put(D, 1, oid(i), 0, 1));
         }
-        long free = f.host.freePages();
-        assertTrue(f.host.allocate(free + 3), "a domain growing past free memory reclaims tmem pages");
+        long zone = f.host.midsizeZonePages();
+        assertTrue(f.host.allocateNoReclaim(f.host.freePages() - zone), "other domains take memory down to the mid-size zone");
+        for (int i = 0; i < 3; i++) assertTrue(f.host.allocate(1), "order 0 at the zone: one page from tmem");
+        assertEquals(zone, f.host.freePages(), "the zone is kept while tmem has pages to give");
         assertEquals(3, f.engine.stats.evictedPages);
         assertEquals(5, f.engine.ephemeralPages());
         for (int i = 0; i < 3; i++) assertEquals(0, f.get(D, 0, oid(i), 0, 2), "oldest evicted: " + i);
         assertEquals(1, f.get(D, 0, oid(3), 0, 2));
         for (int i = 0; i < 8; i++) assertEquals(1, f.get(D, 1, oid(i), 0, 2), "persistent pages are never evicted");
-        assertFalse(f.host.allocate(f.host.freePages() + 100), "only ephemeral pages are reclaimable");
+        for (int i = 0; i < 5; i++) assertTrue(f.host.allocate(1));
+        assertEquals(0, f.engine.ephemeralPages(), "every ephemeral page went");
+        assertTrue(f.host.allocateNoReclaim(f.host.freePages()));
+        assertFalse(f.host.allocate(1), "only ephemeral pages are reclaimable");
         assertEquals(8, f.engine.client(D).persistentPages());
     }
 

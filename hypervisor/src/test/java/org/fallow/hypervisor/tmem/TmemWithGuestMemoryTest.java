@@ -105,7 +105,8 @@ class TmemWithGuestMemoryTest {
             long free = core.host().freePages();
             int d2 = ts.createHvmDomain(new byte[16], 1, (int) free + 0x20);
             ts.buildHvm(d2, (int) free + 0x20, (int) free + 0x20);
-            assertEquals(0, core.host().freePages(), "the host is full");
+            assertEquals(core.host().midsizeZonePages(), core.host().freePages(),
+                    "the host is full down to the mid-size zone (1/128 of the peak): below it order-0 pages came from tmem");
             long eph = ts.onDispatch(() -> tmem.engine().ephemeralPages());
             assertTrue(eph > 300, "ephemeral pages still stored: " + eph);
 
