@@ -116,11 +116,17 @@ final class HvBed extends InProcessHypervisor {
     }
 
     /** Whether the host could allocate {@code pages} now (reclaiming tmem's free and ephemeral pages); gives them back. */
+    /**
+     * Whether {@code pages} host pages can be had, one order-0 allocation at a time as a growing domain takes them
+     * (Xen's allocator: at or below the mid-size zone each one is a page from tmem's free list or an eviction); every
+     * page taken is freed again.
+     */
     boolean hostCanAllocate(long pages) {
         return ts.onDispatch(() -> {
-            if (!core.host().allocate(pages)) return false;
-            core.host().free(pages);
-            return true;
+            long got = 0;
+            while (got < pages && core.host().allocate(1)) got++;
+            core.host().free(got);
+            return got == pages;
         });
     }
 
