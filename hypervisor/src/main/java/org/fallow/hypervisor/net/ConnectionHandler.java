@@ -375,7 +375,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Xs
 
     /**
      * A guest connection whose domain is dying or destroyed (even if a new domain has taken its domid since): its
-     * hypercalls get -ESRCH, its faults FAULT_DONE -ESRCH, its xenstore requests XS_ERROR EACCES (PROTOCOL §2.3).
+     * hypercalls get -ESRCH, its faults FAULT_DONE -ESRCH, its xenstore requests XS_ERROR EACCES (PROTOCOL §2.4).
      */
     private boolean guestDomainGone(Caller c) {
         if (c == null || c.role() != Caller.Role.GUEST) return false;
