@@ -265,8 +265,8 @@ final class ConnectionHandler extends SimpleChannelInboundHandler<Frame> impleme
     private void xenstore(ChannelHandlerContext ctx, Frame f) {
         long id = f.requestId();
         submit(ctx, () -> {
-            byte[] reply = core.xenstore().handle(this, new XsSockMsg().wrap(f.payload()));
-            ctx.channel().writeAndFlush(new Frame(FrameType.XENSTORE, id, reply), ctx.voidPromise());
+            core.xenstore().handle(this, new XsSockMsg().wrap(f.payload()),
+                    reply -> ctx.channel().writeAndFlush(new Frame(FrameType.XENSTORE, id, reply), ctx.voidPromise()));
         });
     }
 
