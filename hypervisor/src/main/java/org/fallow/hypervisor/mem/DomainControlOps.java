@@ -153,6 +153,16 @@ final class DomainControlOps {
         MemorySegment.copy(MemorySegment.ofArray(d.handle()), 0, info, INFO_HANDLE - base, 16);
     }
 
+    /** Domain 0 as a 4.17 toolstack sees it: running, privileged, one vCPU, no pages (the toolstack is dom0). */
+    static void fillDom0(MemorySegment info) {
+        info.fill((byte) 0);
+        int base = DOMCTL_U;
+        info.set(U16, INFO_DOMAIN - base, (short) 0);
+        info.set(U32, INFO_FLAGS - base, XEN_DOMINF_running);
+        info.set(U32, INFO_NR_ONLINE_VCPUS - base, 1);
+        info.set(U32, INFO_MAX_VCPU_ID - base, 0);
+    }
+
     private long physinfo(ControlOp op) {
         if (!op.caller().privileged()) return -XenErrno.EPERM;
         MemorySegment s = op.op();
@@ -180,6 +190,16 @@ final class DomainControlOps {
         long max = Integer.toUnsignedLong(s.get(U32, LIST_MAX_DOMAINS));
         long buffer = s.get(U64, LIST_BUFFER);
         int n = 0;
+        if (first == 0 && max > 0 && op.caller().profile() == org.fallow.abi.AbiProfile.XEN_4_17) {
+            // A 4.17 toolstack (libxl) expects Domain-0 in the list: a running dom0 without memory of its own
+            // (docs/DEVIATIONS.md, "Xen 4.17 profile"); xl's list fails outright when the list is empty.
+            try {
+                fillDom0(op.caller().memory().map(buffer, GETDOMAININFO_SIZE));
+            } catch (GuestFault f) {
+                return -XenErrno.EFAULT;
+            }
+            n++;
+        }
         for (Domain d : mem.core().domains().all()) {
             if (d.domid() < first || MemorySubsystem.physmap(d) == null) continue;
             if (n >= max) break;
