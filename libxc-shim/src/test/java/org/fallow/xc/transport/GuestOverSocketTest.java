@@ -42,7 +42,7 @@ class GuestOverSocketTest {
 
     @BeforeAll
     static void start() throws IOException {
-        hv = HypervisorProcess.startInTempDir("flg", "--host-mem", "64", "--threads", "1");
+        hv = HypervisorProcess.startInTempDir("flg", "--host-mem", "64");
     }
 
     @AfterAll
