@@ -9,7 +9,6 @@ import java.lang.instrument.Instrumentation;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -64,9 +63,10 @@ public final class CrashAgent {
         if (point.insideMulticallOnly() && multicallDepth.get()[0] == 0) return;
         int n = hits.incrementAndGet();
         if (n != after) return;
-        try {
-            Files.writeString(marker, "reached " + point.label + " " + n + "\n", StandardCharsets.UTF_8,
-                    StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        try { // atomically: a test that sees the marker sees its whole line
+            Path tmp = marker.resolveSibling(marker.getFileName() + ".tmp");
+            Files.writeString(tmp, "reached " + point.label + " " + n + "\n", StandardCharsets.UTF_8);
+            Files.move(tmp, marker, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             System.err.println("crash agent: cannot write " + marker + ": " + e);
         }

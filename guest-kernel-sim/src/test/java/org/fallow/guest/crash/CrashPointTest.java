@@ -152,8 +152,10 @@ class CrashPointTest {
 
     /**
      * The hypervisor stalls in the middle of a guest's multicall of 32 persistent puts (after entry 10); meanwhile the
-     * guest process is SIGKILLed; released, the hypervisor runs the rest, as Xen finishes a multicall whose caller is
-     * gone. All 32 pages are in the pool with their exact bytes and the hypervisor serves on.
+     * guest process is SIGKILLed. Released, the hypervisor may finish the batch or drop its rest with the dead caller
+     * (a continuation of a gone connection); either way every entry that ran (its result written back as 1, and at
+     * least the first 10) has its page in the pool with its exact bytes, no page is corrupt, tot_pages counts exactly
+     * the pages present, and the hypervisor serves on.
      */
     private void hypervisorStalledInAMulticallWhoseGuestDies(CrashPoint p) throws Exception {
         Path markerDir = Files.createTempDirectory(Path.of("/tmp"), "fcm");
@@ -178,15 +180,25 @@ class CrashPointTest {
             assertEquals(137, g.exitValue());
             Files.writeString(markerDir.resolve("crash.marker.release"), "go");
 
-            try (Verifier v = new Verifier(bed)) { // its HELLO is served after the multicall: one dispatch thread
+            int present = 0;
+            try (Verifier v = new Verifier(bed)) {
                 for (int i = 0; i < MULTICALL_ENTRIES; i++) {
-                    assertEquals(1, v.get(pool, CrashGuestMain.OID, i), "entry " + i + " put its page");
-                    assertArrayEquals(stamp(i), v.page(), "entry " + i + " intact");
+                    // the entry's result as the hypervisor wrote it back into the dead guest's multicall list
+                    long result = v.mem.readLong(org.fallow.guest.hv.PhysMem.gpa(CrashGuestMain.LIST_GFN)
+                            + (long) org.fallow.abi.xen.MulticallEntry.SIZE * i + org.fallow.abi.xen.MulticallEntry.RESULT_OFFSET);
+                    long rc = v.get(pool, CrashGuestMain.OID, i);
+                    if (i < STALL_AFTER_ENTRY) assertEquals(1, result, "entry " + i + " ran before the stall");
+                    if (result == 1) assertEquals(1, rc, "entry " + i + " reported its put done: the page must be there");
+                    if (rc == 1) {
+                        assertArrayEquals(stamp(i), v.page(), "entry " + i + " intact");
+                        present++;
+                    }
                 }
             }
-            // served after the stall, and the accounting agrees: 513 populated frames (512 + the ring gfn) plus the
-            // 32 persistent pages, which count in tot_pages
-            assertEquals(513 + MULTICALL_ENTRIES, bed.totPages());
+            // the rest of the batch may run (Xen) or be dropped with the dead caller; either way nothing is corrupt and
+            // the accounting agrees: 513 populated frames (512 + the ring gfn) plus the persistent pages present
+            assertTrue(present >= STALL_AFTER_ENTRY, "present " + present);
+            assertEquals(513 + present, bed.totPages(), "the toolstack is served after the stall; tot_pages counts the pool");
         } finally {
             Files.deleteIfExists(marker);
             Files.deleteIfExists(markerDir.resolve("crash.marker.release"));
@@ -237,7 +249,7 @@ class CrashPointTest {
     /** A fresh connection as domain 1's guest that reads tmem pages back into its last frame. */
     private static final class Verifier implements AutoCloseable {
         private final HypervisorConnection c;
-        private final GuestMemoryPhysMem mem;
+        final GuestMemoryPhysMem mem;
         private final HypercallTmemOps tmem;
         private final long scratch;
 
