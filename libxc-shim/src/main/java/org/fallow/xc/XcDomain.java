@@ -40,7 +40,12 @@ public final class XcDomain {
 
     /** One xen_domctl_getdomaininfo. */
     public record DomainInfo(int domid, int flags, long totPages, long maxPages, long outstandingPages, long pagedPages,
-                             int onlineVcpus, byte[] handle) {
+                             int onlineVcpus, byte[] handle, long cpuTimeNs) {
+        public DomainInfo(int domid, int flags, long totPages, long maxPages, long outstandingPages, long pagedPages,
+                          int onlineVcpus, byte[] handle) {
+            this(domid, flags, totPages, maxPages, outstandingPages, pagedPages, onlineVcpus, handle, 0);
+        }
+
         public boolean dying() { return (flags & XenDomctlGetdomaininfo.DOMINF_DYING) != 0; }
         public boolean paused() { return (flags & XenDomctlGetdomaininfo.DOMINF_PAUSED) != 0; }
         public boolean shutdown() { return (flags & XenDomctlGetdomaininfo.DOMINF_SHUTDOWN) != 0; }
@@ -177,7 +182,7 @@ public final class XcDomain {
                 i.get(U32, XenDomctlGetdomaininfo.FLAGS_OFFSET), i.get(U64, XenDomctlGetdomaininfo.TOT_PAGES_OFFSET),
                 i.get(U64, XenDomctlGetdomaininfo.MAX_PAGES_OFFSET), i.get(U64, XenDomctlGetdomaininfo.OUTSTANDING_PAGES_OFFSET),
                 i.get(U64, XenDomctlGetdomaininfo.PAGED_PAGES_OFFSET), i.get(U32, XenDomctlGetdomaininfo.NR_ONLINE_VCPUS_OFFSET),
-                handle);
+                handle, i.get(U64, XenDomctlGetdomaininfo.CPU_TIME_OFFSET));
     }
 
     // ---- reservations ----------------------------------------------------------------------------------------------

@@ -28,30 +28,33 @@ import java.util.function.Consumer;
  * Separate processes for paging tests and benchmarks: a hypervisor child, a toolstack connection in this JVM, a
  * guest workload child ({@link PagingGuestMain}) and xenpaging children ({@link XenPagingCommand}).
  */
-final class PagingProcessBed implements AutoCloseable {
+public final class PagingProcessBed implements AutoCloseable {
     static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    public static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
-    final Path dir;
-    final HypervisorProcess hv;
-    final XcHandle xc;
-    final XcPagingHost host;
+    public final Path dir;
+    public final HypervisorProcess hv;
+    public final XcHandle xc;
+    public final XcPagingHost host;
     private final List<Process> children = new ArrayList<>();
-    final byte[] handle = new byte[16];
+    public final byte[] handle = new byte[16];
     private PrintWriter guestIn;
     private BufferedReader guestOut;
     Process guest;
 
-    PagingProcessBed(String hostMemMiB) throws IOException {
-        hv = HypervisorProcess.startInTempDir("flp", "--host-mem", hostMemMiB);
+    public PagingProcessBed(String hostMemMiB) throws IOException { this(hostMemMiB, HypervisorProcess.TEST_JVM_OPTS); }
+
+    /** With the hypervisor child's JVM options (e.g. a crash-point agent). */
+    public PagingProcessBed(String hostMemMiB, List<String> hvJvmOpts) throws IOException {
+        hv = HypervisorProcess.start(Files.createTempDirectory(Path.of("/tmp"), "flp"), hvJvmOpts, "--host-mem", hostMemMiB);
         dir = hv.runDir();
         xc = XcHandle.open(hv.socket(), AbiProfile.XEN_4_12);
         host = new XcPagingHost(xc);
         ThreadLocalRandom.current().nextBytes(handle);
     }
 
-    long domctl(int cmd, int domid, Consumer<MemorySegment> fill, MemorySegment[] out) throws IOException {
+    public long domctl(int cmd, int domid, Consumer<MemorySegment> fill, MemorySegment[] out) throws IOException {
         MemorySegment d = MemorySegment.ofArray(new long[org.fallow.abi.xen.XenDomctl.SIZE / 8]);
         d.set(U32, 0, cmd);
         d.set(U16, 8, (short) domid);
@@ -81,7 +84,7 @@ final class PagingProcessBed implements AutoCloseable {
      * An HVM domain 1 with {@code frames} RAM gfns plus the ring gfn {@code frames} (HVM param 27), unpaused.
      * Returns 0; any failure throws.
      */
-    long createDomain(int frames, int vcpus) throws IOException {
+    public long createDomain(int frames, int vcpus) throws IOException {
         MemorySegment[] out = new MemorySegment[1];
         long rc = domctl(MemConstants.XEN_DOMCTL_createdomain, 1, d -> {
             MemorySegment.copy(MemorySegment.ofArray(handle), 0, d, MemConstants.CREATE_HANDLE, 16);
@@ -101,7 +104,7 @@ final class PagingProcessBed implements AutoCloseable {
     Process java(String main, String... args) throws IOException { return java(java.util.Map.of(), List.of(), main, args); }
 
     /** A child JVM running {@code main} with extra environment and JVM options (e.g. a crash-point agent). */
-    Process java(java.util.Map<String, String> env, List<String> jvmOpts, String main, String... args) throws IOException {
+    public Process java(java.util.Map<String, String> env, List<String> jvmOpts, String main, String... args) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(
                 ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()),
                 "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
@@ -117,7 +120,7 @@ final class PagingProcessBed implements AutoCloseable {
         return p;
     }
 
-    void startGuest(int frames, int vcpus) throws IOException {
+    public void startGuest(int frames, int vcpus) throws IOException {
         guest = java(guestEnv(), List.of(), PagingGuestMain.class.getName(), hv.socket().toString(), "1",
                 String.valueOf(frames), String.valueOf(vcpus));
         guestIn = new PrintWriter(guest.getOutputStream());
@@ -125,26 +128,29 @@ final class PagingProcessBed implements AutoCloseable {
     }
 
     /** The environment that hands a guest child domain 1's secret (never its command line). */
-    java.util.Map<String, String> guestEnv() {
+    public java.util.Map<String, String> guestEnv() {
         return java.util.Map.of(org.fallow.abi.fs.Secrets.ENV, HexFormat.of().formatHex(handle));
     }
 
     /** One guest command; its answer line ("ok <faults>" or "FAIL ..."). */
-    synchronized String ask(String cmd) throws IOException {
+    public synchronized String ask(String cmd) throws IOException {
         guestIn.println(cmd);
         guestIn.flush();
         String r = guestOut.readLine();
         return r == null ? "FAIL guest exited" : r;
     }
 
-    Process pager(Path pagefile, int mruSize) throws IOException {
-        Process p = java(XenPagingCommand.class.getName(), "-d", "1", "-f", pagefile.toString(), "-r", String.valueOf(mruSize),
+    public Process pager(Path pagefile, int mruSize) throws IOException { return pager(pagefile, mruSize, List.of()); }
+
+    /** A xenpaging child with extra JVM options (e.g. a crash-point agent). */
+    public Process pager(Path pagefile, int mruSize, List<String> jvmOpts) throws IOException {
+        Process p = java(java.util.Map.of(), jvmOpts, XenPagingCommand.class.getName(), "-d", "1", "-f", pagefile.toString(), "-r", String.valueOf(mruSize),
                 "--socket", hv.socket().toString());
         p.getOutputStream().close();
         return p;
     }
 
-    long totPages() {
+    public long totPages() {
         try {
             return host.domainInfo(1).totPages();
         } catch (IOException e) {
@@ -152,7 +158,7 @@ final class PagingProcessBed implements AutoCloseable {
         }
     }
 
-    void awaitTotPages(long target) throws InterruptedException {
+    public void awaitTotPages(long target) throws InterruptedException {
         while (totPages() != target) Thread.sleep(20); // bounded by the caller's @Timeout
     }
 
