@@ -15,7 +15,7 @@ import java.util.concurrent.Callable;
  * Exit codes as xenpaging: 0 success, 1 when initialisation fails or for {@code -h} and bad options (usage), 2 for
  * an error after initialisation.
  */
-@Command(name = "xenpaging", mixinStandardHelpOptions = true, exitCodeOnUsageHelp = 1, exitCodeOnInvalidInput = 1, version = "xenpaging (fallow, Xen 4.12 semantics)",
+@Command(name = "xenpaging", mixinStandardHelpOptions = true, version = "xenpaging (fallow, Xen 4.12 semantics)",
         description = "Pages a domain's memory out to a pagefile down to /local/domain/<domid>/memory/target-tot_pages (KiB).")
 public final class XenPagingCommand implements Callable<Integer> {
     @Option(names = {"-d", "--domain"}, required = true, description = "numerical domain_id of guest (required)")
@@ -39,8 +39,19 @@ public final class XenPagingCommand implements Callable<Integer> {
     @Option(names = "--socket", description = "hypervisor socket (default $FALLOW_RUN_DIR/hypervisor.sock)")
     Path socket;
 
+    /**
+     * The command as the standalone tools/xenpaging: {@code -h} and bad options print the usage and exit 1, as
+     * xenpaging_getopts does (inside {@code ./fallow}, help exits 0 like every fallow command).
+     */
+    public static CommandLine standalone() {
+        CommandLine cl = new CommandLine(new XenPagingCommand());
+        cl.getCommandSpec().exitCodeOnUsageHelp(1);
+        cl.getCommandSpec().exitCodeOnInvalidInput(1);
+        return cl;
+    }
+
     public static void main(String[] args) {
-        System.exit(new CommandLine(new XenPagingCommand()).execute(args));
+        System.exit(standalone().execute(args));
     }
 
     @Override public Integer call() {

@@ -12,7 +12,7 @@ class XenPagingCommandTest {
     @TempDir Path dir;
 
     private int run(String... args) {
-        return new CommandLine(new XenPagingCommand()).execute(args);
+        return XenPagingCommand.standalone().execute(args);
     }
 
     @Test void optionsAreXenpagings() {
