@@ -3,10 +3,9 @@ package org.fallow.cli.bench;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
-/** Starts a class of this class path in a child JVM (same java binary), its stderr to {@code <dir>/<name>.err}. */
+/** Starts a class of this class path in a child JVM ({@link org.fallow.abi.process.ChildJvm}), its stderr to {@code <dir>/<name>.err}. */
 final class ChildJvm {
     private ChildJvm() {}
 
@@ -16,16 +15,8 @@ final class ChildJvm {
 
     /** As {@link #start(Path, String, List, String, String...)}; with {@code stdoutToFile} stdout goes to {@code <dir>/<name>.out}. */
     static Process start(Path dir, String name, boolean stdoutToFile, List<String> jvmOpts, String mainClass, String... args) throws IOException {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-        cmd.add("--enable-native-access=ALL-UNNAMED");
-        cmd.add("--sun-misc-unsafe-memory-access=allow");
-        cmd.addAll(jvmOpts);
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
-        cmd.add(mainClass);
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(dir.resolve(name + ".err").toFile());
+        ProcessBuilder pb = org.fallow.abi.process.ChildJvm.builder(jvmOpts, mainClass, List.of(args))
+                .redirectError(dir.resolve(name + ".err").toFile());
         if (stdoutToFile) pb.redirectOutput(dir.resolve(name + ".out").toFile());
         return pb.start();
     }

@@ -5,7 +5,7 @@ import org.fallow.guest.paging.PagingGuestMain;
 import org.fallow.xc.XcDomain;
 import org.fallow.xc.XcHandle;
 import org.fallow.xc.XcMemPaging;
-import org.fallow.xc.testing.HypervisorProcess;
+import org.fallow.abi.process.HypervisorProcess;
 import org.fallow.xc.xenpaging.InProcessPagingHost;
 import org.fallow.xc.xenpaging.XenPaging;
 import org.fallow.xc.xenpaging.XenPagingCommand;

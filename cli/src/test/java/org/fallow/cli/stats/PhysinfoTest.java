@@ -2,7 +2,7 @@ package org.fallow.cli.stats;
 
 import org.fallow.abi.AbiProfile;
 import org.fallow.xc.XcHandle;
-import org.fallow.xc.testing.HypervisorProcess;
+import org.fallow.abi.process.HypervisorProcess;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

@@ -6,7 +6,7 @@ import org.fallow.hypervisor.mem.MemConstants;
 import org.fallow.xc.XcHandle;
 import org.fallow.xc.xenpaging.XcPagingHost;
 import org.fallow.xc.xenpaging.XenPagingCommand;
-import org.fallow.xc.testing.HypervisorProcess;
+import org.fallow.abi.process.HypervisorProcess;
 import org.fallow.xc.transport.HypercallBuffer;
 
 import java.io.BufferedReader;
@@ -99,12 +99,7 @@ final class PagingProcessBed implements AutoCloseable {
     }
 
     Process java(String main, String... args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(
-                ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()),
-                "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
-                "-Xmx192m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"), main));
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd);
+        ProcessBuilder pb = org.fallow.abi.process.ChildJvm.builder(List.of("-Xmx192m", "-XX:+UseSerialGC"), main, List.of(args));
         pb.redirectError(dir.resolve(main.substring(main.lastIndexOf('.') + 1) + "-" + children.size() + ".err").toFile());
         Process p = pb.start();
         children.add(p);

@@ -5,7 +5,7 @@ import org.fallow.abi.Hypercalls;
 import org.fallow.abi.xen.MulticallEntry;
 import org.fallow.xc.XcDomain;
 import org.fallow.xc.XcHandle;
-import org.fallow.xc.testing.HypervisorProcess;
+import org.fallow.abi.process.HypervisorProcess;
 import org.fallow.xc.transport.HypervisorConnection;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

@@ -11,7 +11,7 @@ import org.fallow.abi.wire.FrameType;
 import org.fallow.abi.wire.Hello;
 import org.fallow.abi.wire.HypercallFrame;
 import org.fallow.abi.wire.StatusFrame;
-import org.fallow.xc.testing.HypervisorProcess;
+import org.fallow.abi.process.HypervisorProcess;
 import org.fallow.xc.transport.HypervisorConnection;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

@@ -12,7 +12,7 @@ import org.fallow.abi.wire.FrameType;
 import org.fallow.abi.wire.Hello;
 import org.fallow.abi.wire.HypercallFrame;
 import org.fallow.xc.XcHandle;
-import org.fallow.xc.testing.HypervisorProcess;
+import org.fallow.abi.process.HypervisorProcess;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -7,7 +7,7 @@ import org.fallow.abi.wire.DomainEvent;
 import org.fallow.abi.xen.MemoryOpConstants;
 import org.fallow.xc.XcDomain;
 import org.fallow.xc.XcHandle;
-import org.fallow.xc.testing.HypervisorProcess;
+import org.fallow.abi.process.HypervisorProcess;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -35,8 +35,8 @@ import java.util.function.IntConsumer;
  * {@link PagingHost} for a pager living in the same JVM (its own toolstack "connection" and arena). The xenstore is
  * a map with watches. Pagers can be "killed" ({@link #newPagerConnection} closes the previous connection).
  * <p>
- * Used by the xenpaging tests and {@code fallow bench paging}; needs the hypervisor module on the class path (a
- * {@code provided} dependency of libxc-shim).
+ * Used by the xenpaging tests and {@code fallow bench paging} (test code, shipped in libxc-shim's test-jar; it needs the
+ * hypervisor and its test-jar on the class path).
  */
 public final class InProcessPagingHost {
     static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);

@@ -1,10 +1,10 @@
-package org.fallow.hypervisor.testing;
+package org.fallow.xc.xenpaging;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
-/** Deterministic page contents for (gfn, version): every 8-byte word differs, so a misplaced or stale page is caught. */
+/** Deterministic page contents written by the paging test guest and checked by the pager tests and {@code fallow bench paging} for (gfn, version): every 8-byte word differs, so a misplaced or stale page is caught. */
 public final class PageStamp {
     private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
