@@ -5,6 +5,8 @@ import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.concurrent.ThreadLocalRandom;
 
+import static org.fallow.abi.xen.XenLayouts.U32_UNALIGNED;
+
 /**
  * A guest domain for the cases: built by a {@link Toolstack} (createdomain, max_mem, populate_physmap of the first
  * {@code populated} gfns, unpause), then connected as role 2 with its domain handle as the secret, with its
@@ -70,7 +72,7 @@ public final class Guest implements AutoCloseable {
     public MemorySegment page(long gfn) { return mem.segment().asSlice(gfn * PAGE, PAGE); }
 
     /** The 32-bit p2m entry of {@code gfn}. */
-    public int p2mEntry(long gfn) { return p2m.segment().get(MappedFile.U32, P2M_HEADER + 4 * gfn); }
+    public int p2mEntry(long gfn) { return p2m.segment().get(U32_UNALIGNED, P2M_HEADER + 4 * gfn); }
 
     public long hypercall(long op, long... args) throws IOException { return Toolstack.call(conn, nextId++, op, args); }
 

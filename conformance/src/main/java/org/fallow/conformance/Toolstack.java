@@ -14,12 +14,16 @@ import java.nio.file.Path;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 
+import static org.fallow.abi.xen.XenLayouts.U32_UNALIGNED;
+import static org.fallow.abi.xen.XenLayouts.U64_UNALIGNED;
+import static org.fallow.abi.xen.XenLayouts.U16_UNALIGNED;
+import static org.fallow.abi.xen.HvmOpConstants.HVMOP_set_param;
+
 /**
  * A toolstack (dom0) client over {@link RawConnection} with a hypercall-buffer arena file (PROTOCOL §3.1): structs are
  * built in the arena with the abi flyweights and passed by handle {@code ARENA_BASE + offset}.
  */
 public final class Toolstack implements AutoCloseable {
-    public static final int HVMOP_SET_PARAM = 0;
 
     public static final long ARENA_BASE = 0x7f12_3400_0000L;
     public static final int ARENA_LEN = 1 << 20;
@@ -128,7 +132,7 @@ public final class Toolstack implements AutoCloseable {
     /** A reservation op on gfns [first, first+n) (order 0); returns the hypercall's value (extents done). */
     public long reservation(int cmd, int domid, long first, int n, int memFlags) throws IOException {
         Buf gfns = alloc(8L * Math.max(n, 1));
-        for (int i = 0; i < n; i++) gfns.seg().set(MappedFile.U64, 8L * i, first + i);
+        for (int i = 0; i < n; i++) gfns.seg().set(U64_UNALIGNED, 8L * i, first + i);
         Buf r = alloc(XenMemoryReservation.SIZE);
         new XenMemoryReservation().wrap(r.seg(), 0).extentStart(gfns.handle()).nrExtents(n).extentOrder(0)
                 .memFlags(memFlags).domid(domid);
@@ -155,10 +159,10 @@ public final class Toolstack implements AutoCloseable {
     /** HVMOP_set_param (hvm_op 0): {@code struct xen_hvm_param { u16 domid; u32 index; u64 value; }} (16 bytes). */
     public long setHvmParam(int domid, int index, long value) throws IOException {
         Buf p = alloc(16);
-        p.seg().set(MappedFile.U16, 0, (short) domid);
-        p.seg().set(MappedFile.U32, 4, index);
-        p.seg().set(MappedFile.U64, 8, value);
-        return hypercall(Hypercalls.HVM_OP, HVMOP_SET_PARAM, p.handle());
+        p.seg().set(U16_UNALIGNED, 0, (short) domid);
+        p.seg().set(U32_UNALIGNED, 4, index);
+        p.seg().set(U64_UNALIGNED, 8, value);
+        return hypercall(Hypercalls.HVM_OP, HVMOP_set_param, p.handle());
     }
 
     @Override public void close() throws IOException {

@@ -18,10 +18,14 @@ import org.fallow.xc.transport.HypercallBuffer;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+
+import static org.fallow.abi.xen.XenLayouts.U32_UNALIGNED;
+import static org.fallow.abi.xen.XenLayouts.U64_UNALIGNED;
+import static org.fallow.abi.xen.XenLayouts.U16_UNALIGNED;
+import static org.fallow.abi.xen.HvmOpConstants.HVM_PARAM_PAGING_RING_PFN;
 
 /**
  * libxc's xc_domain.c and the memory part of xc_hvm_build over an {@link XcHandle}. Like the other xc classes here,
@@ -29,9 +33,6 @@ import java.util.List;
  * number of extents done, and the {@code _exact} variants return 0 only if all of them were.
  */
 public final class XcDomain {
-    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final int U = XenDomctl.U_OFFSET;
     /** The VGA hole of an HVM guest: gfns 0xA0-0xBF are left unpopulated. */
     public static final long VGA_HOLE_START = 0xA0, VGA_HOLE_END = 0xC0, VGA_HOLE_SIZE = 0x20;
@@ -68,8 +69,8 @@ public final class XcDomain {
 
     private static MemorySegment domctl(int cmd, int domid) {
         MemorySegment d = MemorySegment.ofArray(new long[XenDomctl.SIZE / 8]);
-        d.set(U32, XenDomctl.CMD_OFFSET, cmd);
-        d.set(U16, XenDomctl.DOMAIN_OFFSET, (short) domid);
+        d.set(U32_UNALIGNED, XenDomctl.CMD_OFFSET, cmd);
+        d.set(U16_UNALIGNED, XenDomctl.DOMAIN_OFFSET, (short) domid);
         return d;
     }
 
@@ -83,12 +84,12 @@ public final class XcDomain {
         if (handle.length != 16) throw new IllegalArgumentException("handle must be 16 bytes");
         MemorySegment d = domctl(DomctlConstants.XEN_DOMCTL_createdomain, domid);
         MemorySegment.copy(MemorySegment.ofArray(handle), 0, d, U + XenDomctlCreatedomain.HANDLE_OFFSET, 16);
-        d.set(U32, U + XenDomctlCreatedomain.FLAGS_OFFSET, flags);
-        d.set(U32, U + XenDomctlCreatedomain.MAX_VCPUS_OFFSET, maxVcpus);
-        d.set(U32, U + XenDomctlCreatedomain.MAX_GRANT_FRAMES_OFFSET, -1);
-        d.set(U32, U + XenDomctlCreatedomain.MAX_MAPTRACK_FRAMES_OFFSET, -1);
+        d.set(U32_UNALIGNED, U + XenDomctlCreatedomain.FLAGS_OFFSET, flags);
+        d.set(U32_UNALIGNED, U + XenDomctlCreatedomain.MAX_VCPUS_OFFSET, maxVcpus);
+        d.set(U32_UNALIGNED, U + XenDomctlCreatedomain.MAX_GRANT_FRAMES_OFFSET, -1);
+        d.set(U32_UNALIGNED, U + XenDomctlCreatedomain.MAX_MAPTRACK_FRAMES_OFFSET, -1);
         long rc = xc.domctl(d);
-        return rc < 0 ? rc : Short.toUnsignedInt(d.get(U16, XenDomctl.DOMAIN_OFFSET));
+        return rc < 0 ? rc : Short.toUnsignedInt(d.get(U16_UNALIGNED, XenDomctl.DOMAIN_OFFSET));
     }
 
     /** An HVM guest with hardware-assisted paging, as xl creates for type="hvm". */
@@ -111,7 +112,7 @@ public final class XcDomain {
     /** xc_domain_setmaxmem: max_memkb in KiB. */
     public long xc_domain_setmaxmem(int domid, long maxMemKb) throws IOException {
         MemorySegment d = domctl(DomctlConstants.XEN_DOMCTL_max_mem, domid);
-        d.set(U64, U + XenDomctlMaxMem.MAX_MEMKB_OFFSET, maxMemKb);
+        d.set(U64_UNALIGNED, U + XenDomctlMaxMem.MAX_MEMKB_OFFSET, maxMemKb);
         return xc.domctl(d);
     }
 
@@ -145,13 +146,13 @@ public final class XcDomain {
         try (HypercallBuffer.Buf buf = xc.buffers().allocate(Math.max(1, (long) max) * XenDomctlGetdomaininfo.SIZE)) {
             MemorySegment s = MemorySegment.ofArray(new long[XenSysctl.SIZE / 8]);
             int u = XenSysctl.U_OFFSET;
-            s.set(U32, XenSysctl.CMD_OFFSET, SysctlConstants.XEN_SYSCTL_getdomaininfolist);
-            s.set(U16, u + XenSysctlGetdomaininfolist.FIRST_DOMAIN_OFFSET, (short) first);
-            s.set(U32, u + XenSysctlGetdomaininfolist.MAX_DOMAINS_OFFSET, max);
-            s.set(U64, u + XenSysctlGetdomaininfolist.BUFFER_OFFSET, buf.handle());
+            s.set(U32_UNALIGNED, XenSysctl.CMD_OFFSET, SysctlConstants.XEN_SYSCTL_getdomaininfolist);
+            s.set(U16_UNALIGNED, u + XenSysctlGetdomaininfolist.FIRST_DOMAIN_OFFSET, (short) first);
+            s.set(U32_UNALIGNED, u + XenSysctlGetdomaininfolist.MAX_DOMAINS_OFFSET, max);
+            s.set(U64_UNALIGNED, u + XenSysctlGetdomaininfolist.BUFFER_OFFSET, buf.handle());
             long rc = xc.sysctl(s);
             if (rc < 0) throw new IOException("getdomaininfolist: " + XenErrno.name(rc));
-            int n = s.get(U32, u + XenSysctlGetdomaininfolist.NUM_DOMAINS_OFFSET);
+            int n = s.get(U32_UNALIGNED, u + XenSysctlGetdomaininfolist.NUM_DOMAINS_OFFSET);
             for (int i = 0; i < n; i++)
                 out.add(decode(buf.segment().asSlice((long) i * XenDomctlGetdomaininfo.SIZE, XenDomctlGetdomaininfo.SIZE)));
         }
@@ -166,17 +167,17 @@ public final class XcDomain {
 
     private long domidQuery(int op, int domid) throws IOException {
         try (HypercallBuffer.Buf b = xc.buffers().allocate(8)) {
-            b.segment().set(U16, 0, (short) domid);
+            b.segment().set(U16_UNALIGNED, 0, (short) domid);
             return xc.hypercall(Hypercalls.MEMORY_OP, op, b.handle());
         }
     }
 
     static DomainInfo decode(MemorySegment i) {
         byte[] handle = i.asSlice(XenDomctlGetdomaininfo.HANDLE_OFFSET, 16).toArray(ValueLayout.JAVA_BYTE);
-        return new DomainInfo(Short.toUnsignedInt(i.get(U16, XenDomctlGetdomaininfo.DOMAIN_OFFSET)),
-                i.get(U32, XenDomctlGetdomaininfo.FLAGS_OFFSET), i.get(U64, XenDomctlGetdomaininfo.TOT_PAGES_OFFSET),
-                i.get(U64, XenDomctlGetdomaininfo.MAX_PAGES_OFFSET), i.get(U64, XenDomctlGetdomaininfo.OUTSTANDING_PAGES_OFFSET),
-                i.get(U64, XenDomctlGetdomaininfo.PAGED_PAGES_OFFSET), i.get(U32, XenDomctlGetdomaininfo.NR_ONLINE_VCPUS_OFFSET),
+        return new DomainInfo(Short.toUnsignedInt(i.get(U16_UNALIGNED, XenDomctlGetdomaininfo.DOMAIN_OFFSET)),
+                i.get(U32_UNALIGNED, XenDomctlGetdomaininfo.FLAGS_OFFSET), i.get(U64_UNALIGNED, XenDomctlGetdomaininfo.TOT_PAGES_OFFSET),
+                i.get(U64_UNALIGNED, XenDomctlGetdomaininfo.MAX_PAGES_OFFSET), i.get(U64_UNALIGNED, XenDomctlGetdomaininfo.OUTSTANDING_PAGES_OFFSET),
+                i.get(U64_UNALIGNED, XenDomctlGetdomaininfo.PAGED_PAGES_OFFSET), i.get(U32_UNALIGNED, XenDomctlGetdomaininfo.NR_ONLINE_VCPUS_OFFSET),
                 handle);
     }
 
@@ -189,13 +190,13 @@ public final class XcDomain {
             MemorySegment s = r.segment();
             s.fill((byte) 0);
             if (list != null) {
-                for (int i = 0; i < extents.length; i++) list.segment().set(U64, 8L * i, extents[i]);
-                s.set(U64, XenMemoryReservation.EXTENT_START_OFFSET, list.handle());
+                for (int i = 0; i < extents.length; i++) list.segment().set(U64_UNALIGNED, 8L * i, extents[i]);
+                s.set(U64_UNALIGNED, XenMemoryReservation.EXTENT_START_OFFSET, list.handle());
             }
-            s.set(U64, XenMemoryReservation.NR_EXTENTS_OFFSET, nrExtents);
-            s.set(U32, XenMemoryReservation.EXTENT_ORDER_OFFSET, order);
-            s.set(U32, XenMemoryReservation.MEM_FLAGS_OFFSET, memFlags);
-            s.set(U16, XenMemoryReservation.DOMID_OFFSET, (short) domid);
+            s.set(U64_UNALIGNED, XenMemoryReservation.NR_EXTENTS_OFFSET, nrExtents);
+            s.set(U32_UNALIGNED, XenMemoryReservation.EXTENT_ORDER_OFFSET, order);
+            s.set(U32_UNALIGNED, XenMemoryReservation.MEM_FLAGS_OFFSET, memFlags);
+            s.set(U16_UNALIGNED, XenMemoryReservation.DOMID_OFFSET, (short) domid);
             return xc.hypercall(Hypercalls.MEMORY_OP, op, r.handle());
         }
     }
@@ -233,11 +234,11 @@ public final class XcDomain {
         try (HypercallBuffer.Buf b = xc.buffers().allocate(XenPodTarget.SIZE)) {
             MemorySegment t = b.segment();
             t.fill((byte) 0);
-            t.set(U64, XenPodTarget.TARGET_PAGES_OFFSET, target);
-            t.set(U16, XenPodTarget.DOMID_OFFSET, (short) domid);
+            t.set(U64_UNALIGNED, XenPodTarget.TARGET_PAGES_OFFSET, target);
+            t.set(U16_UNALIGNED, XenPodTarget.DOMID_OFFSET, (short) domid);
             long rc = xc.hypercall(Hypercalls.MEMORY_OP, op, b.handle());
-            return new PodTarget(rc, t.get(U64, XenPodTarget.TOT_PAGES_OFFSET), t.get(U64, XenPodTarget.POD_CACHE_PAGES_OFFSET),
-                    t.get(U64, XenPodTarget.POD_ENTRIES_OFFSET));
+            return new PodTarget(rc, t.get(U64_UNALIGNED, XenPodTarget.TOT_PAGES_OFFSET), t.get(U64_UNALIGNED, XenPodTarget.POD_CACHE_PAGES_OFFSET),
+                    t.get(U64_UNALIGNED, XenPodTarget.POD_ENTRIES_OFFSET));
         }
     }
 
@@ -271,7 +272,7 @@ public final class XcDomain {
         }
         // libxc's special pages: HVM_PARAM_PAGING_RING_PFN names the gfn just above RAM (inside the max_mem slack);
         // it is not populated here: xenpaging populates it when it maps the ring, as with Xen.
-        return new XcMemPaging(xc).xc_hvm_param_set(domid, XcMemPaging.HVM_PARAM_PAGING_RING_PFN, nrPages);
+        return new XcMemPaging(xc).xc_hvm_param_set(domid, HVM_PARAM_PAGING_RING_PFN, nrPages);
     }
 
     private long populateRange(int domid, long first, long n, int flags) throws IOException {

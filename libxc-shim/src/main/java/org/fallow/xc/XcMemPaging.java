@@ -6,7 +6,22 @@ import org.fallow.xc.transport.HypercallBuffer;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
+
+import static org.fallow.abi.xen.XenLayouts.U32_UNALIGNED;
+import static org.fallow.abi.xen.XenLayouts.U64_UNALIGNED;
+import static org.fallow.abi.xen.XenLayouts.U16_UNALIGNED;
+import static org.fallow.abi.xen.DomctlConstants.XEN_DOMCTL_VM_EVENT_OP_PAGING;
+import static org.fallow.abi.xen.DomctlConstants.XEN_DOMCTL_vm_event_op;
+import static org.fallow.abi.xen.DomctlConstants.XEN_VM_EVENT_DISABLE;
+import static org.fallow.abi.xen.DomctlConstants.XEN_VM_EVENT_ENABLE;
+import static org.fallow.abi.xen.DomctlConstants.XEN_VM_EVENT_RESUME;
+import static org.fallow.abi.xen.HvmOpConstants.HVMOP_get_param;
+import static org.fallow.abi.xen.HvmOpConstants.HVMOP_set_param;
+import static org.fallow.abi.xen.HvmOpConstants.HVM_PARAM_PAGING_RING_PFN;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_paging_op;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_paging_op_evict;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_paging_op_nominate;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_paging_op_prep;
 
 /**
  * libxc's xc_mem_paging.c and xc_vm_event.c over an {@link XcHandle}: {@code XEN_DOMCTL_vm_event_op} (56) and
@@ -18,15 +33,6 @@ import java.nio.ByteOrder;
  * </pre>
  */
 public final class XcMemPaging {
-    public static final int XEN_DOMCTL_VM_EVENT_OP = 56;
-    public static final int XEN_VM_EVENT_ENABLE = 0, XEN_VM_EVENT_DISABLE = 1, XEN_VM_EVENT_RESUME = 2;
-    public static final int XEN_DOMCTL_VM_EVENT_OP_PAGING = 1;
-    public static final int XENMEM_PAGING_OP = 20;
-    public static final int XENMEM_PAGING_OP_NOMINATE = 0, XENMEM_PAGING_OP_EVICT = 1, XENMEM_PAGING_OP_PREP = 2;
-
-    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private final XcHandle xc;
 
@@ -35,12 +41,12 @@ public final class XcMemPaging {
     /** xc_vm_event_control: returns {rc, port}. */
     public long[] xc_vm_event_control(int domid, int op, int mode) throws IOException {
         MemorySegment d = MemorySegment.ofArray(new long[org.fallow.abi.xen.XenDomctl.SIZE / 8]);
-        d.set(U32, 0, XEN_DOMCTL_VM_EVENT_OP);
-        d.set(U16, 8, (short) domid);
-        d.set(U32, 16, op);
-        d.set(U32, 20, mode);
+        d.set(U32_UNALIGNED, 0, XEN_DOMCTL_vm_event_op);
+        d.set(U16_UNALIGNED, 8, (short) domid);
+        d.set(U32_UNALIGNED, 16, op);
+        d.set(U32_UNALIGNED, 20, mode);
         long rc = xc.domctl(d);
-        return new long[] {rc, d.get(U32, 24) & 0xFFFFFFFFL};
+        return new long[] {rc, d.get(U32_UNALIGNED, 24) & 0xFFFFFFFFL};
     }
 
     /** xc_mem_paging_enable: the event-channel port, or a negated errno. */
@@ -57,12 +63,12 @@ public final class XcMemPaging {
         return (int) xc_vm_event_control(domid, XEN_VM_EVENT_RESUME, XEN_DOMCTL_VM_EVENT_OP_PAGING)[0];
     }
 
-    public int xc_mem_paging_nominate(int domid, long gfn) throws IOException { return memop(XENMEM_PAGING_OP_NOMINATE, domid, gfn, 0); }
+    public int xc_mem_paging_nominate(int domid, long gfn) throws IOException { return memop(XENMEM_paging_op_nominate, domid, gfn, 0); }
 
-    public int xc_mem_paging_evict(int domid, long gfn) throws IOException { return memop(XENMEM_PAGING_OP_EVICT, domid, gfn, 0); }
+    public int xc_mem_paging_evict(int domid, long gfn) throws IOException { return memop(XENMEM_paging_op_evict, domid, gfn, 0); }
 
     /** xc_mem_paging_prep: prep without data (the frame must still exist). */
-    public int xc_mem_paging_prep(int domid, long gfn) throws IOException { return memop(XENMEM_PAGING_OP_PREP, domid, gfn, 0); }
+    public int xc_mem_paging_prep(int domid, long gfn) throws IOException { return memop(XENMEM_paging_op_prep, domid, gfn, 0); }
 
     /** xc_mem_paging_load: bounces {@code page} through a page-aligned hypercall buffer and preps with it. */
     public int xc_mem_paging_load(int domid, long gfn, MemorySegment page) throws IOException {
@@ -70,7 +76,7 @@ public final class XcMemPaging {
             long aligned = (b.handle() + 4095) & ~4095L;
             MemorySegment dst = b.segment().asSlice(aligned - b.handle(), 4096);
             dst.copyFrom(page.asSlice(0, 4096));
-            return memop(XENMEM_PAGING_OP_PREP, domid, gfn, aligned);
+            return memop(XENMEM_paging_op_prep, domid, gfn, aligned);
         }
     }
 
@@ -98,36 +104,35 @@ public final class XcMemPaging {
             for (int i = 0; i < n; i++) {
                 long st = entries + 24L * i;
                 s.set(ValueLayout.JAVA_BYTE, st, (byte) op);
-                s.set(U16, st + 2, (short) domid);
+                s.set(U16_UNALIGNED, st + 2, (short) domid);
                 if (pages != null) {
                     long h = pagesHandle + 4096L * i;
                     s.asSlice(h - base, 4096).copyFrom(pages[i].asSlice(0, 4096));
-                    s.set(U64, st + 8, h);
+                    s.set(U64_UNALIGNED, st + 8, h);
                 }
-                s.set(U64, st + 16, gfns[i]);
+                s.set(U64_UNALIGNED, st + 16, gfns[i]);
                 long e = (long) MULTICALL_ENTRY * i;
-                s.set(U64, e + MC_OP, Hypercalls.MEMORY_OP);
-                s.set(U64, e + MC_ARGS, XENMEM_PAGING_OP);
-                s.set(U64, e + MC_ARGS + 8, base + st);
+                s.set(U64_UNALIGNED, e + MC_OP, Hypercalls.MEMORY_OP);
+                s.set(U64_UNALIGNED, e + MC_ARGS, XENMEM_paging_op);
+                s.set(U64_UNALIGNED, e + MC_ARGS + 8, base + st);
             }
             long rc = xc.hypercall(Hypercalls.MULTICALL, base, n);
-            for (int i = 0; i < n; i++) results[i] = rc < 0 ? (int) rc : (int) s.get(U64, (long) MULTICALL_ENTRY * i + MC_RESULT);
+            for (int i = 0; i < n; i++) results[i] = rc < 0 ? (int) rc : (int) s.get(U64_UNALIGNED, (long) MULTICALL_ENTRY * i + MC_RESULT);
             return results;
         }
     }
 
     /** HVMOP_set_param / HVMOP_get_param (hvm_op 34, {@code xen_hvm_param}: domid u16 @0, index u32 @4, value u64 @8). */
-    public static final int HVMOP_SET_PARAM = 0, HVMOP_GET_PARAM = 1, HVM_PARAM_PAGING_RING_PFN = 27;
 
     /** xc_hvm_param_set: 0 or a negated errno. The domain builder sets HVM_PARAM_PAGING_RING_PFN (27) this way. */
     public int xc_hvm_param_set(int domid, int index, long value) throws IOException {
         try (HypercallBuffer.Buf b = xc.buffers().allocate(16)) {
             MemorySegment s = b.segment();
             s.fill((byte) 0);
-            s.set(U16, 0, (short) domid);
-            s.set(U32, 4, index);
-            s.set(U64, 8, value);
-            return (int) xc.hypercall(Hypercalls.HVM_OP, HVMOP_SET_PARAM, b.handle());
+            s.set(U16_UNALIGNED, 0, (short) domid);
+            s.set(U32_UNALIGNED, 4, index);
+            s.set(U64_UNALIGNED, 8, value);
+            return (int) xc.hypercall(Hypercalls.HVM_OP, HVMOP_set_param, b.handle());
         }
     }
 
@@ -136,10 +141,10 @@ public final class XcMemPaging {
         try (HypercallBuffer.Buf b = xc.buffers().allocate(16)) {
             MemorySegment s = b.segment();
             s.fill((byte) 0);
-            s.set(U16, 0, (short) domid);
-            s.set(U32, 4, index);
-            long rc = xc.hypercall(Hypercalls.HVM_OP, HVMOP_GET_PARAM, b.handle());
-            return rc < 0 ? rc : s.get(U64, 8);
+            s.set(U16_UNALIGNED, 0, (short) domid);
+            s.set(U32_UNALIGNED, 4, index);
+            long rc = xc.hypercall(Hypercalls.HVM_OP, HVMOP_get_param, b.handle());
+            return rc < 0 ? rc : s.get(U64_UNALIGNED, 8);
         }
     }
 
@@ -148,10 +153,10 @@ public final class XcMemPaging {
             MemorySegment s = b.segment();
             s.fill((byte) 0);
             s.set(ValueLayout.JAVA_BYTE, 0, (byte) op);
-            s.set(U16, 2, (short) domid);
-            s.set(U64, 8, buffer);
-            s.set(U64, 16, gfn);
-            return (int) xc.hypercall(Hypercalls.MEMORY_OP, XENMEM_PAGING_OP, b.handle());
+            s.set(U16_UNALIGNED, 2, (short) domid);
+            s.set(U64_UNALIGNED, 8, buffer);
+            s.set(U64_UNALIGNED, 16, gfn);
+            return (int) xc.hypercall(Hypercalls.MEMORY_OP, XENMEM_paging_op, b.handle());
         }
     }
 }

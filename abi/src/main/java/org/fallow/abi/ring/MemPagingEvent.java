@@ -1,8 +1,10 @@
 package org.fallow.abi.ring;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
+
+import static org.fallow.abi.xen.XenLayouts.U32_UNALIGNED;
+import static org.fallow.abi.xen.XenLayouts.U64_UNALIGNED;
+import static org.fallow.abi.xen.XenLayouts.U16_UNALIGNED;
 
 /**
  * The fields of {@code vm_event_request_t} / {@code vm_event_response_t} (vm_event.h, 376 bytes, interface version 4)
@@ -59,10 +61,6 @@ public final class MemPagingEvent {
     public static final int MEM_PAGING_DROP_PAGE = 1;
     public static final int MEM_PAGING_EVICT_FAIL = 1 << 1;
 
-    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-
     private MemorySegment seg;
 
     /** Entry size of interface {@code version} (4 → 376, 7 → 400). */
@@ -86,21 +84,21 @@ public final class MemPagingEvent {
     /** Zeroes the whole wrapped entry (Xen builds requests with a designated initializer). */
     public MemPagingEvent clear() { seg.fill((byte) 0); return this; }
 
-    public int version() { return seg.get(U32, VERSION_OFFSET); }
-    public MemPagingEvent version(int v) { seg.set(U32, VERSION_OFFSET, v); return this; }
-    public int flags() { return seg.get(U32, FLAGS_OFFSET); }
-    public MemPagingEvent flags(int v) { seg.set(U32, FLAGS_OFFSET, v); return this; }
-    public int reason() { return seg.get(U32, REASON_OFFSET); }
-    public MemPagingEvent reason(int v) { seg.set(U32, REASON_OFFSET, v); return this; }
-    public int vcpuId() { return seg.get(U32, VCPU_ID_OFFSET); }
-    public MemPagingEvent vcpuId(int v) { seg.set(U32, VCPU_ID_OFFSET, v); return this; }
-    public int altp2mIdx() { return seg.get(U16, ALTP2M_IDX_OFFSET) & 0xFFFF; }
-    public long gfn() { return seg.get(U64, GFN_OFFSET); }
-    public MemPagingEvent gfn(long v) { seg.set(U64, GFN_OFFSET, v); return this; }
-    public int p2mt() { return seg.get(U32, P2MT_OFFSET); }
-    public MemPagingEvent p2mt(int v) { seg.set(U32, P2MT_OFFSET, v); return this; }
-    public int pagingFlags() { return seg.get(U32, PAGING_FLAGS_OFFSET); }
-    public MemPagingEvent pagingFlags(int v) { seg.set(U32, PAGING_FLAGS_OFFSET, v); return this; }
+    public int version() { return seg.get(U32_UNALIGNED, VERSION_OFFSET); }
+    public MemPagingEvent version(int v) { seg.set(U32_UNALIGNED, VERSION_OFFSET, v); return this; }
+    public int flags() { return seg.get(U32_UNALIGNED, FLAGS_OFFSET); }
+    public MemPagingEvent flags(int v) { seg.set(U32_UNALIGNED, FLAGS_OFFSET, v); return this; }
+    public int reason() { return seg.get(U32_UNALIGNED, REASON_OFFSET); }
+    public MemPagingEvent reason(int v) { seg.set(U32_UNALIGNED, REASON_OFFSET, v); return this; }
+    public int vcpuId() { return seg.get(U32_UNALIGNED, VCPU_ID_OFFSET); }
+    public MemPagingEvent vcpuId(int v) { seg.set(U32_UNALIGNED, VCPU_ID_OFFSET, v); return this; }
+    public int altp2mIdx() { return seg.get(U16_UNALIGNED, ALTP2M_IDX_OFFSET) & 0xFFFF; }
+    public long gfn() { return seg.get(U64_UNALIGNED, GFN_OFFSET); }
+    public MemPagingEvent gfn(long v) { seg.set(U64_UNALIGNED, GFN_OFFSET, v); return this; }
+    public int p2mt() { return seg.get(U32_UNALIGNED, P2MT_OFFSET); }
+    public MemPagingEvent p2mt(int v) { seg.set(U32_UNALIGNED, P2MT_OFFSET, v); return this; }
+    public int pagingFlags() { return seg.get(U32_UNALIGNED, PAGING_FLAGS_OFFSET); }
+    public MemPagingEvent pagingFlags(int v) { seg.set(U32_UNALIGNED, PAGING_FLAGS_OFFSET, v); return this; }
 
     @Override public String toString() {
         return String.format("vm_event{v%d flags 0x%x reason %d vcpu %d gfn 0x%x p2mt %d pflags 0x%x}",

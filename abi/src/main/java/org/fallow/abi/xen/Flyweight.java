@@ -14,9 +14,9 @@ import java.util.Objects;
  * u64 is returned as the raw {@code long} bit pattern.
  */
 public abstract class Flyweight<F extends Flyweight<F>> {
-    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(XenLayouts.LE);
-    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(XenLayouts.LE);
-    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(XenLayouts.LE);
+    private static final ValueLayout.OfShort U16 = XenLayouts.U16_UNALIGNED;
+    private static final ValueLayout.OfInt U32 = XenLayouts.U32_UNALIGNED;
+    private static final ValueLayout.OfLong U64 = XenLayouts.U64_UNALIGNED;
 
     private MemorySegment segment = MemorySegment.NULL;
     private long base;

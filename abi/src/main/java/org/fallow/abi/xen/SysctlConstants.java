@@ -9,6 +9,9 @@ public final class SysctlConstants {
 
     public static final int XEN_SYSCTL_physinfo = 3, XEN_SYSCTL_getdomaininfolist = 6, XEN_SYSCTL_tmem_op = 24;
 
+    /** XEN_SYSCTL_PHYSCAP_* bits of xen_sysctl_physinfo.capabilities. */
+    public static final int XEN_SYSCTL_PHYSCAP_hvm = 1;
+
     public static String name(long cmd) {
         return switch ((int) cmd) {
             case XEN_SYSCTL_physinfo -> "physinfo"; case XEN_SYSCTL_getdomaininfolist -> "getdomaininfolist";

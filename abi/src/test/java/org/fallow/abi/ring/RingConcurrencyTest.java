@@ -7,6 +7,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.CompletableFuture;
 
+import static org.fallow.abi.xen.XenLayouts.U32;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** Front and back end on two threads over one shared page: every request answered once, in order, intact. */
@@ -17,8 +18,8 @@ class RingConcurrencyTest {
         SharedRing sring = new SharedRing(page, MemPagingEvent.SIZE);
         sring.init();
         int start = -50_000; // the 32-bit indices wrap during the run
-        page.set(java.lang.foreign.ValueLayout.JAVA_INT.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN), SharedRing.REQ_PROD_OFFSET, start);
-        page.set(java.lang.foreign.ValueLayout.JAVA_INT.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN), SharedRing.RSP_PROD_OFFSET, start);
+        page.set(U32, SharedRing.REQ_PROD_OFFSET, start);
+        page.set(U32, SharedRing.RSP_PROD_OFFSET, start);
         FrontRing front = new FrontRing(sring, start);
         BackRing back = new BackRing(sring, start);
         int n = 200_000;

@@ -101,6 +101,7 @@ class CProbeTest {
                 #include <xen/domctl.h>
                 #include <xen/sysctl.h>
                 #include <xen/vm_event.h>
+                #include <xen/hvm/hvm_op.h>
                 #include <xen/io/ring.h>
                 #include <xen/sys/privcmd.h>
                 #define ROW(S, T, F) printf("%s\\t%s\\t%zu\\t%zu\\n", S, #F, offsetof(T, F), sizeof(((T *)0)->F))

@@ -25,6 +25,9 @@ class StructSizesTest {
         assertEquals(32, XenMemoryReservation.SIZE);
         assertEquals(40, XenPodTarget.SIZE);
         assertEquals(24, XenMemPagingOp.SIZE);
+        assertEquals(16, XenHvmParam.SIZE);
+        assertEquals(4, XenHvmParam.INDEX_OFFSET);
+        assertEquals(8, XenHvmParam.VALUE_OFFSET);
         assertEquals(376, VmEventRequest.SIZE);
         assertEquals(64, VmEventSring.HEADER_SIZE);
         assertEquals(64 + 376, VmEventSring.SIZE);

@@ -27,6 +27,8 @@ import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
+import static org.fallow.abi.xen.HvmOpConstants.HVM_PARAM_PAGING_RING_PFN;
+
 /**
  * {@code fallow bench paging}: page-ins/s, where a page-in is one guest fault on a paged-out gfn (fault → request on
  * the vm_event ring → xenpaging reads the pagefile slot and preps the gfn → response → the access is retried), while
@@ -152,7 +154,7 @@ public final class PagingBench implements Callable<Integer> {
             long[] gfns = new long[frames + 1];
             for (int i = 0; i <= frames; i++) gfns[i] = i;
             check("populate", dom.xc_domain_populate_physmap_exact(domid, 0, 0, gfns));
-            check("ring param", new XcMemPaging(xc).xc_hvm_param_set(domid, XcMemPaging.HVM_PARAM_PAGING_RING_PFN, frames));
+            check("ring param", new XcMemPaging(xc).xc_hvm_param_set(domid, HVM_PARAM_PAGING_RING_PFN, frames));
             check("unpause", dom.xc_domain_unpause(domid));
             List<String> jvm = List.of("-Xmx192m", "-XX:+UseSerialGC");
             guest = ChildJvm.start(dir, "guest", jvm, PagingGuestMain.class.getName(), hv.socket().toString(),

@@ -3,8 +3,10 @@ package org.fallow.conformance.cases;
 import org.fallow.abi.Hypercalls;
 import org.fallow.abi.XenErrno;
 import org.fallow.abi.xen.DomctlConstants;
+import org.fallow.abi.xen.MemoryOpConstants;
 import org.fallow.abi.xen.XenDomctl;
 import org.fallow.abi.xen.XenDomctlGetdomaininfo;
+import org.fallow.abi.xen.XenLayouts;
 import org.fallow.conformance.Guest;
 import org.fallow.conformance.Toolstack;
 import org.junit.jupiter.api.DisplayName;
@@ -64,9 +66,9 @@ class DomainConformance extends CaseSupport {
     @Test @DisplayName("a guest's current_reservation via DOMID_SELF is its tot_pages")
     void guestSelf() throws Exception {
         try (Toolstack ts = Toolstack.connect(target()); Guest g = Guest.create(ts, 32, 6).connect(target(), 1)) {
-            g.page(1).set(org.fallow.conformance.MappedFile.U16, 0, (short) Hypercalls.DOMID_SELF);
-            assertEquals(6, g.hypercall(Hypercalls.MEMORY_OP, 3, Guest.gpa(1, 0)));
-            assertEquals(32, g.hypercall(Hypercalls.MEMORY_OP, 4, Guest.gpa(1, 0)));
+            g.page(1).set(XenLayouts.U16_UNALIGNED, 0, (short) Hypercalls.DOMID_SELF);
+            assertEquals(6, g.hypercall(Hypercalls.MEMORY_OP, MemoryOpConstants.XENMEM_current_reservation, Guest.gpa(1, 0)));
+            assertEquals(32, g.hypercall(Hypercalls.MEMORY_OP, MemoryOpConstants.XENMEM_maximum_reservation, Guest.gpa(1, 0)));
         }
     }
 }

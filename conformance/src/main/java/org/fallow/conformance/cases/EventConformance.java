@@ -15,6 +15,9 @@ import org.junit.jupiter.api.Test;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
+import static org.fallow.abi.xen.XenLayouts.U32_UNALIGNED;
+import static org.fallow.abi.xen.XenLayouts.U64_UNALIGNED;
+import static org.fallow.abi.xen.XenLayouts.U16_UNALIGNED;
 import static org.fallow.abi.Hypercalls.HVM_OP;
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -30,9 +33,9 @@ class EventConformance extends CaseSupport {
             int d = g.domid();
             assertEquals(1, ts.populate(d, 40, 1));
             Toolstack.Buf p = ts.alloc(16);
-            p.seg().set(MappedFile.U16, 0, (short) d);
-            p.seg().set(MappedFile.U32, 4, 27);
-            p.seg().set(MappedFile.U64, 8, 40L);
+            p.seg().set(U16_UNALIGNED, 0, (short) d);
+            p.seg().set(U32_UNALIGNED, 4, 27);
+            p.seg().set(U64_UNALIGNED, 8, 40L);
             assertEquals(0, ts.hypercall(HVM_OP, 0, p.handle()));
             XenDomctl en = new XenDomctl();
             assertEquals(0, ts.domctl(DomctlConstants.XEN_DOMCTL_vm_event_op, d,

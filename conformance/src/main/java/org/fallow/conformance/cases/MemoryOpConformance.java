@@ -9,6 +9,7 @@ import org.fallow.conformance.Toolstack;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
+import static org.fallow.abi.xen.XenLayouts.U16_UNALIGNED;
 import static org.fallow.abi.xen.MemoryOpConstants.*;
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -18,7 +19,7 @@ class MemoryOpConformance extends CaseSupport {
 
     private static long reservationQuery(Toolstack ts, int cmd, int domid) throws Exception {
         Toolstack.Buf b = ts.alloc(8);
-        b.seg().set(MappedFile.U16, 0, (short) domid);
+        b.seg().set(U16_UNALIGNED, 0, (short) domid);
         return ts.hypercall(Hypercalls.MEMORY_OP, cmd, b.handle());
     }
 

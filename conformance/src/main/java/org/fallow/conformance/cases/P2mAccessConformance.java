@@ -15,6 +15,8 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 
+import static org.fallow.abi.xen.XenLayouts.U32_UNALIGNED;
+import static org.fallow.abi.xen.XenLayouts.U64_UNALIGNED;
 import static org.fallow.abi.Hypercalls.MEMORY_OP;
 import static org.fallow.abi.xen.MemoryOpConstants.*;
 import static org.junit.jupiter.api.Assertions.*;
@@ -37,11 +39,11 @@ class P2mAccessConformance extends CaseSupport {
             g.connect(target(), Wire.PROFILE_412);
 
             MemorySegment p2m = g.p2m();
-            assertEquals(0x4D325046, p2m.get(MappedFile.U32, 0), "magic FP2M");
-            assertEquals(1, p2m.get(MappedFile.U32, 4), "version");
-            assertEquals(64, p2m.get(MappedFile.U64, 8), "nr_frames");
-            assertEquals(g.helloAck().payloadI64(16), p2m.get(MappedFile.U64, 8), "nr_frames = HELLO_ACK nr_frames");
-            assertEquals(0, p2m.get(MappedFile.U32, 16), "domain_state running");
+            assertEquals(0x4D325046, p2m.get(U32_UNALIGNED, 0), "magic FP2M");
+            assertEquals(1, p2m.get(U32_UNALIGNED, 4), "version");
+            assertEquals(64, p2m.get(U64_UNALIGNED, 8), "nr_frames");
+            assertEquals(g.helloAck().payloadI64(16), p2m.get(U64_UNALIGNED, 8), "nr_frames = HELLO_ACK nr_frames");
+            assertEquals(0, p2m.get(U32_UNALIGNED, 16), "domain_state running");
             assertEquals(RAM_RW, g.p2mEntry(3) & 0xFF, "populated gfn is ram_rw");
             assertEquals(1, g.p2mEntry(40) & 0xFF, "never-populated gfn is invalid");
 

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 
+import static org.fallow.abi.xen.HvmOpConstants.HVM_PARAM_PAGING_RING_PFN;
 import static org.fallow.abi.xen.MemoryOpConstants.*;
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -22,7 +23,6 @@ import static org.junit.jupiter.api.Assertions.*;
 @DisplayName("memory paging (xen-abi §5, PROTOCOL §3.3)")
 class PagingConformance extends CaseSupport {
     private static final VarHandle ENTRY = ValueLayout.JAVA_INT.varHandle();
-    private static final int HVM_PARAM_PAGING_RING_PFN = 27;
     private static final int RAM_PAGING_OUT = 9, RAM_PAGED = 10, INFLIGHT = 0x10000;
     private static final long RING_GFN = 40;
 

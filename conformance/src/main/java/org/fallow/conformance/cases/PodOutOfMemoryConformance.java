@@ -16,6 +16,7 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 import java.nio.charset.StandardCharsets;
 
+import static org.fallow.abi.xen.XenLayouts.U32_UNALIGNED;
 import static org.fallow.abi.Hypercalls.MEMORY_OP;
 import static org.fallow.abi.xen.MemoryOpConstants.*;
 import static org.junit.jupiter.api.Assertions.*;
@@ -81,7 +82,7 @@ class PodOutOfMemoryConformance extends CaseSupport {
             assertNotNull(failed, "a fault failed within " + FRAMES + " gfns");
             assertEquals(-XenErrno.ENOMEM, failed.status(), "FAULT_DONE -ENOMEM");
             assertEquals(CACHE, dirtied, "every cache page was handed out before the crash");
-            assertEquals(CRASHED_STATE, p2m.get(MappedFile.U32, 16), "p2m header domain_state crashed");
+            assertEquals(CRASHED_STATE, p2m.get(U32_UNALIGNED, 16), "p2m header domain_state crashed");
 
             if (event == null) event = c.read();
             RawFrame ev = event;
@@ -127,7 +128,7 @@ class PodOutOfMemoryConformance extends CaseSupport {
                 assertEquals(0, g.page(gfn).get(ValueLayout.JAVA_LONG, 0), "a PoD page reads zero");
                 ENTRY.getAndAdd(p2m, at, -INFLIGHT);
             }
-            assertEquals(0, p2m.get(MappedFile.U32, 16), "domain_state still running");
+            assertEquals(0, p2m.get(U32_UNALIGNED, 16), "domain_state still running");
             int ram = 0, pod = 0;
             for (long gfn = 0; gfn < FRAMES; gfn++) {
                 int t = g.p2mEntry(gfn) & 0xFF;

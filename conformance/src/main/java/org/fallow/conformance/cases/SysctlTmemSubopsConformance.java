@@ -10,6 +10,8 @@ import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.MemorySegment;
 
+import static org.fallow.abi.xen.XenLayouts.U32_UNALIGNED;
+import static org.fallow.abi.xen.XenLayouts.U64_UNALIGNED;
 import static org.fallow.abi.xen.TmemConstants.*;
 import static org.fallow.conformance.cases.TmemCalls.*;
 import static org.junit.jupiter.api.Assertions.*;
@@ -26,16 +28,16 @@ class SysctlTmemSubopsConformance extends CaseSupport {
 
     private record Client(int version, int maxpools, int nrPools, int flags, int weight) {
         static Client read(MemorySegment s) {
-            return new Client(s.get(MappedFile.U32, 0), s.get(MappedFile.U32, 4), s.get(MappedFile.U32, 8),
-                    s.get(MappedFile.U32, 12), s.get(MappedFile.U32, 16));
+            return new Client(s.get(U32_UNALIGNED, 0), s.get(U32_UNALIGNED, 4), s.get(U32_UNALIGNED, 8),
+                    s.get(U32_UNALIGNED, 12), s.get(U32_UNALIGNED, 16));
         }
 
         void write(MemorySegment s) {
-            s.set(MappedFile.U32, 0, version);
-            s.set(MappedFile.U32, 4, maxpools);
-            s.set(MappedFile.U32, 8, nrPools);
-            s.set(MappedFile.U32, 12, flags);
-            s.set(MappedFile.U32, 16, weight);
+            s.set(U32_UNALIGNED, 0, version);
+            s.set(U32_UNALIGNED, 4, maxpools);
+            s.set(U32_UNALIGNED, 8, nrPools);
+            s.set(U32_UNALIGNED, 12, flags);
+            s.set(U32_UNALIGNED, 16, weight);
         }
     }
 
@@ -181,7 +183,7 @@ class SysctlTmemSubopsConformance extends CaseSupport {
             assertEquals(2, sysctl(ts, XEN_SYSCTL_TMEM_OP_GET_POOLS, 0, d, 4L * POOL_INFO_SIZE, 0, b.handle()), "entries written");
             assertEquals(new PoolInfo(1 << 24, 0, 3, U0, U1), PoolInfo.read(b.seg(), 0), "ephemeral private pool");
             assertEquals(new PoolInfo(1 | 1 << 24, 1, 1, 7, 8), PoolInfo.read(b.seg(), 1), "persistent pool");
-            assertEquals(0x7777_7777, b.seg().get(MappedFile.U32, 2L * POOL_INFO_SIZE), "nothing written past the entries");
+            assertEquals(0x7777_7777, b.seg().get(U32_UNALIGNED, 2L * POOL_INFO_SIZE), "nothing written past the entries");
 
             Toolstack.Buf one = ts.alloc(POOL_INFO_SIZE);
             assertEquals(1, sysctl(ts, XEN_SYSCTL_TMEM_OP_GET_POOLS, 0, d, POOL_INFO_SIZE, 0, one.handle()), "room for one");
@@ -221,17 +223,17 @@ class SysctlTmemSubopsConformance extends CaseSupport {
     private static long sysctlOid(Toolstack ts, int subop, int poolId, int cli, long len, int arg, long buf) throws Exception {
         Toolstack.Buf s = ts.alloc(org.fallow.abi.xen.XenSysctl.SIZE);
         MemorySegment m = s.seg();
-        m.set(MappedFile.U32, 0, org.fallow.abi.xen.SysctlConstants.XEN_SYSCTL_tmem_op);
-        m.set(MappedFile.U32, 4, org.fallow.abi.xen.SysctlConstants.XEN_SYSCTL_INTERFACE_VERSION);
-        m.set(MappedFile.U32, 8, subop);
-        m.set(MappedFile.U32, 12, poolId);
-        m.set(MappedFile.U32, 16, cli);
-        m.set(MappedFile.U32, 20, (int) len);
-        m.set(MappedFile.U32, 24, arg);
-        m.set(MappedFile.U64, 32, OID0);
-        m.set(MappedFile.U64, 40, OID1);
-        m.set(MappedFile.U64, 48, OID2);
-        m.set(MappedFile.U64, 56, buf);
+        m.set(U32_UNALIGNED, 0, org.fallow.abi.xen.SysctlConstants.XEN_SYSCTL_tmem_op);
+        m.set(U32_UNALIGNED, 4, org.fallow.abi.xen.SysctlConstants.XEN_SYSCTL_INTERFACE_VERSION);
+        m.set(U32_UNALIGNED, 8, subop);
+        m.set(U32_UNALIGNED, 12, poolId);
+        m.set(U32_UNALIGNED, 16, cli);
+        m.set(U32_UNALIGNED, 20, (int) len);
+        m.set(U32_UNALIGNED, 24, arg);
+        m.set(U64_UNALIGNED, 32, OID0);
+        m.set(U64_UNALIGNED, 40, OID1);
+        m.set(U64_UNALIGNED, 48, OID2);
+        m.set(U64_UNALIGNED, 56, buf);
         return ts.hypercall(org.fallow.abi.Hypercalls.SYSCTL, s.handle());
     }
 
@@ -258,11 +260,11 @@ class SysctlTmemSubopsConformance extends CaseSupport {
                 if (rc == -1) break;
                 assertEquals(1, rc, "SAVE_GET_NEXT_PAGE");
                 MemorySegment h = buf.seg();
-                assertEquals(0, h.get(MappedFile.U32, 0), "tmem_handle.pool_id");
-                assertEquals(OID0, h.get(MappedFile.U64, 8), "oid[0]");
-                assertEquals(OID1, h.get(MappedFile.U64, 16), "oid[1]");
-                assertEquals(OID2, h.get(MappedFile.U64, 24), "oid[2]");
-                saved.put(h.get(MappedFile.U32, 4), h.asSlice(32, 4096).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
+                assertEquals(0, h.get(U32_UNALIGNED, 0), "tmem_handle.pool_id");
+                assertEquals(OID0, h.get(U64_UNALIGNED, 8), "oid[0]");
+                assertEquals(OID1, h.get(U64_UNALIGNED, 16), "oid[1]");
+                assertEquals(OID2, h.get(U64_UNALIGNED, 24), "oid[2]");
+                saved.put(h.get(U32_UNALIGNED, 4), h.asSlice(32, 4096).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
             }
             assertEquals(java.util.Set.of(1, 2), saved.keySet(), "both pages, then -1");
             assertArrayEquals(p1, saved.get(1));

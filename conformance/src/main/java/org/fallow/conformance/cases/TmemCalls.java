@@ -12,6 +12,8 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.function.Consumer;
 
+import static org.fallow.abi.xen.XenLayouts.U32_UNALIGNED;
+import static org.fallow.abi.xen.XenLayouts.U64_UNALIGNED;
 import static org.fallow.abi.xen.TmemConstants.*;
 
 /**
@@ -24,7 +26,7 @@ final class TmemCalls {
 
     static final long OP_GFN = 1, SRC_GFN = 2, DST_GFN = 3;
     static final long OID0 = 0x1111, OID1 = 0x2222, OID2 = 0x3333;
-    static final int RC_EFROZEN = -1000, RC_EEMPTY = -1001;
+    static final int RC_EFROZEN = -org.fallow.abi.XenErrno.EFROZEN, RC_EEMPTY = -org.fallow.abi.XenErrno.EEMPTY;
     /** xen_tmem_pool_info.flags.u.auth (bit 2). */
     static final int POOL_INFO_AUTH = 1 << 2;
     static final int POOL_INFO_SIZE = 32, CLIENT_SIZE = 20;
@@ -56,15 +58,15 @@ final class TmemCalls {
     static long sysctl(Toolstack ts, int subop, int poolId, int cliId, long len, int arg, long buf) throws Exception {
         Toolstack.Buf s = ts.alloc(XenSysctl.SIZE);
         MemorySegment m = s.seg();
-        m.set(MappedFile.U32, 0, SysctlConstants.XEN_SYSCTL_tmem_op);
-        m.set(MappedFile.U32, 4, SysctlConstants.XEN_SYSCTL_INTERFACE_VERSION);
-        m.set(MappedFile.U32, 8, subop);
-        m.set(MappedFile.U32, 12, poolId);
-        m.set(MappedFile.U32, 16, cliId);
-        m.set(MappedFile.U32, 20, (int) len);
-        m.set(MappedFile.U32, 24, arg);
-        m.set(MappedFile.U32, 28, 0);
-        m.set(MappedFile.U64, 56, buf);
+        m.set(U32_UNALIGNED, 0, SysctlConstants.XEN_SYSCTL_tmem_op);
+        m.set(U32_UNALIGNED, 4, SysctlConstants.XEN_SYSCTL_INTERFACE_VERSION);
+        m.set(U32_UNALIGNED, 8, subop);
+        m.set(U32_UNALIGNED, 12, poolId);
+        m.set(U32_UNALIGNED, 16, cliId);
+        m.set(U32_UNALIGNED, 20, (int) len);
+        m.set(U32_UNALIGNED, 24, arg);
+        m.set(U32_UNALIGNED, 28, 0);
+        m.set(U64_UNALIGNED, 56, buf);
         return ts.hypercall(Hypercalls.SYSCTL, s.handle());
     }
 
@@ -72,17 +74,17 @@ final class TmemCalls {
     record PoolInfo(int flags, int id, long nPages, long uuid0, long uuid1) {
         static PoolInfo read(MemorySegment s, int i) {
             long o = (long) i * POOL_INFO_SIZE;
-            return new PoolInfo(s.get(MappedFile.U32, o), s.get(MappedFile.U32, o + 4), s.get(MappedFile.U64, o + 8),
-                    s.get(MappedFile.U64, o + 16), s.get(MappedFile.U64, o + 24));
+            return new PoolInfo(s.get(U32_UNALIGNED, o), s.get(U32_UNALIGNED, o + 4), s.get(U64_UNALIGNED, o + 8),
+                    s.get(U64_UNALIGNED, o + 16), s.get(U64_UNALIGNED, o + 24));
         }
 
         void write(MemorySegment s, int i) {
             long o = (long) i * POOL_INFO_SIZE;
-            s.set(MappedFile.U32, o, flags);
-            s.set(MappedFile.U32, o + 4, id);
-            s.set(MappedFile.U64, o + 8, nPages);
-            s.set(MappedFile.U64, o + 16, uuid0);
-            s.set(MappedFile.U64, o + 24, uuid1);
+            s.set(U32_UNALIGNED, o, flags);
+            s.set(U32_UNALIGNED, o + 4, id);
+            s.set(U64_UNALIGNED, o + 8, nPages);
+            s.set(U64_UNALIGNED, o + 16, uuid0);
+            s.set(U64_UNALIGNED, o + 24, uuid1);
         }
     }
 

@@ -2,6 +2,12 @@ package org.fallow.guest.hv;
 
 import org.fallow.abi.Hypercalls;
 
+import static org.fallow.abi.Hypercalls.DOMID_SELF;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_current_reservation;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_decrease_reservation;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_maximum_reservation;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_populate_physmap;
+
 /**
  * {@link MemoryOps} as real hypercalls: the gfn list goes into the extent frame, a {@code xen_memory_reservation}
  * into the struct frame, then {@code memory_op(cmd, handle)}.
@@ -40,9 +46,9 @@ public final class HypercallMemoryOps implements MemoryOps {
         return hc.hypercall(Hypercalls.MEMORY_OP, cmd, a);
     }
 
-    @Override public long populatePhysmap(long[] gfns, int n) { return reservation(XENMEM_POPULATE_PHYSMAP, gfns, n); }
+    @Override public long populatePhysmap(long[] gfns, int n) { return reservation(XENMEM_populate_physmap, gfns, n); }
 
-    @Override public long decreaseReservation(long[] gfns, int n) { return reservation(XENMEM_DECREASE_RESERVATION, gfns, n); }
+    @Override public long decreaseReservation(long[] gfns, int n) { return reservation(XENMEM_decrease_reservation, gfns, n); }
 
     private long domidQuery(int cmd) {
         long a = args.structGpa();
@@ -51,7 +57,7 @@ public final class HypercallMemoryOps implements MemoryOps {
         return hc.hypercall(Hypercalls.MEMORY_OP, cmd, a);
     }
 
-    @Override public long currentReservation() { return domidQuery(XENMEM_CURRENT_RESERVATION); }
+    @Override public long currentReservation() { return domidQuery(XENMEM_current_reservation); }
 
-    @Override public long maximumReservation() { return domidQuery(XENMEM_MAXIMUM_RESERVATION); }
+    @Override public long maximumReservation() { return domidQuery(XENMEM_maximum_reservation); }
 }

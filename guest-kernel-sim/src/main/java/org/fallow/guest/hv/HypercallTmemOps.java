@@ -3,6 +3,14 @@ package org.fallow.guest.hv;
 import org.fallow.abi.AbiProfile;
 import org.fallow.abi.Hypercalls;
 
+import static org.fallow.abi.xen.TmemConstants.TMEM_DESTROY_POOL;
+import static org.fallow.abi.xen.TmemConstants.TMEM_FLUSH_OBJECT;
+import static org.fallow.abi.xen.TmemConstants.TMEM_FLUSH_PAGE;
+import static org.fallow.abi.xen.TmemConstants.TMEM_GET_PAGE;
+import static org.fallow.abi.xen.TmemConstants.TMEM_NEW_POOL;
+import static org.fallow.abi.xen.TmemConstants.TMEM_POOL_VERSION_SHIFT;
+import static org.fallow.abi.xen.TmemConstants.TMEM_PUT_PAGE;
+
 /**
  * {@link TmemOps} as real hypercalls: writes a {@code struct tmem_op} into the guest's argument frame and issues
  * {@code tmem_op(handle)} with that frame's guest-physical address.
@@ -47,15 +55,15 @@ public final class HypercallTmemOps implements TmemOps {
     private long call(long a) { return hc.hypercall(Hypercalls.TMEM_OP, a); }
 
     @Override public long newPool(long uuidLo, long uuidHi, int flags) {
-        long a = begin(CMD_NEW_POOL, 0);
+        long a = begin(TMEM_NEW_POOL, 0);
         mem.writeLong(a + 8, uuidLo);
         mem.writeLong(a + 16, uuidHi);
-        int f = v2009() ? flags & ~(0xFF << VERSION_SHIFT) : flags;
+        int f = v2009() ? flags & ~(0xFF << TMEM_POOL_VERSION_SHIFT) : flags;
         mem.writeInt(a + 24, f);
         return call(a);
     }
 
-    @Override public long destroyPool(int poolId) { return call(begin(CMD_DESTROY_POOL, poolId)); }
+    @Override public long destroyPool(int poolId) { return call(begin(TMEM_DESTROY_POOL, poolId)); }
 
     private long gen(int cmd, int poolId, long oid0, long oid1, long oid2, int index, long gfn) {
         long a = begin(cmd, poolId);
@@ -74,18 +82,18 @@ public final class HypercallTmemOps implements TmemOps {
     }
 
     @Override public long putPage(int poolId, long oid0, long oid1, long oid2, int index, long gfn) {
-        return gen(CMD_PUT_PAGE, poolId, oid0, oid1, oid2, index, gfn);
+        return gen(TMEM_PUT_PAGE, poolId, oid0, oid1, oid2, index, gfn);
     }
 
     @Override public long getPage(int poolId, long oid0, long oid1, long oid2, int index, long gfn) {
-        return gen(CMD_GET_PAGE, poolId, oid0, oid1, oid2, index, gfn);
+        return gen(TMEM_GET_PAGE, poolId, oid0, oid1, oid2, index, gfn);
     }
 
     @Override public long flushPage(int poolId, long oid0, long oid1, long oid2, int index) {
-        return gen(CMD_FLUSH_PAGE, poolId, oid0, oid1, oid2, index, 0);
+        return gen(TMEM_FLUSH_PAGE, poolId, oid0, oid1, oid2, index, 0);
     }
 
     @Override public long flushObject(int poolId, long oid0, long oid1, long oid2) {
-        return gen(CMD_FLUSH_OBJECT, poolId, oid0, oid1, oid2, 0, 0);
+        return gen(TMEM_FLUSH_OBJECT, poolId, oid0, oid1, oid2, 0, 0);
     }
 }

@@ -1,13 +1,13 @@
 package org.fallow.guest.hv;
 
+import static org.fallow.abi.Hypercalls.PAGE_SHIFT;
+
 /**
  * The guest's view of its own physical memory ("RAM"), byte-addressed by guest-physical address (gfn * 4096 +
  * offset). Little-endian, as on x86. Implementations go through the hypervisor's access protocol (a non-present frame
  * faults and is populated or paged in); a frame that can never be accessed throws {@link PhysMemFault}.
  */
 public interface PhysMem {
-    int PAGE_SIZE = 4096;
-    int PAGE_SHIFT = 12;
 
     /** Number of guest frames (max_pfn). */
     long frames();

@@ -5,7 +5,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -15,6 +14,10 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.zip.CRC32C;
+
+import static org.fallow.abi.xen.XenLayouts.U32_UNALIGNED;
+import static org.fallow.abi.xen.XenLayouts.U64_UNALIGNED;
+import static org.fallow.abi.xen.XenLayouts.U32;
 
 /**
  * A guest's physical memory as its vCPUs see it (docs/PROTOCOL.md §3.2-3.3): {@code dom<D>.mem} and the shared p2m
@@ -35,9 +38,7 @@ public final class GuestMemory implements AutoCloseable {
     public static final int STATE_RUNNING = 0, STATE_PAUSED = 1, STATE_CRASHED = 2, STATE_DYING = 3;
     private static final int INFLIGHT = 1 << 16;
     private static final int MAX_RETRIES = 10_000;
-    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final VarHandle ENTRY = ValueLayout.JAVA_INT.withOrder(ByteOrder.LITTLE_ENDIAN).varHandle();
+    private static final VarHandle ENTRY = U32.varHandle();
 
     private record Mapping(MemorySegment mem, MemorySegment p2m, long frames) {}
 
@@ -66,8 +67,8 @@ public final class GuestMemory implements AutoCloseable {
         try (FileChannel p = FileChannel.open(p2mPath, StandardOpenOption.READ, StandardOpenOption.WRITE);
              FileChannel m = FileChannel.open(memPath, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             MemorySegment header = p.map(FileChannel.MapMode.READ_ONLY, 0, P2M_HEADER, arena);
-            if (header.get(U32, 0) != P2M_MAGIC) throw new IOException(p2mPath + " is not a p2m view (bad magic)");
-            long frames = header.get(U64, 8);
+            if (header.get(U32_UNALIGNED, 0) != P2M_MAGIC) throw new IOException(p2mPath + " is not a p2m view (bad magic)");
+            long frames = header.get(U64_UNALIGNED, 8);
             if (map != null && frames <= map.frames()) {
                 arena.close();
                 return;
@@ -89,7 +90,7 @@ public final class GuestMemory implements AutoCloseable {
     public long faults() { return faults.sum(); }
 
     /** The header's domain_state: running, paused, crashed or dying. */
-    public int domainState() { return map.p2m().get(U32, 16); }
+    public int domainState() { return map.p2m().get(U32_UNALIGNED, 16); }
 
     /** The type byte of {@code gfn}'s p2m entry (a racy snapshot). */
     public int p2mType(long gfn) { return (int) ENTRY.getVolatile(mapFor(gfn).p2m(), P2M_HEADER + 4 * gfn) & 0xFF; }
@@ -142,9 +143,9 @@ public final class GuestMemory implements AutoCloseable {
         });
     }
 
-    public long readLong(long gfn, long offset, int vcpu) { return access(gfn, false, vcpu, f -> f.get(U64, offset)); }
+    public long readLong(long gfn, long offset, int vcpu) { return access(gfn, false, vcpu, f -> f.get(U64_UNALIGNED, offset)); }
 
-    public void writeLong(long gfn, long offset, long value, int vcpu) { write(gfn, vcpu, f -> f.set(U64, offset, value)); }
+    public void writeLong(long gfn, long offset, long value, int vcpu) { write(gfn, vcpu, f -> f.set(U64_UNALIGNED, offset, value)); }
 
     /** Copies bytes out of a frame. */
     public void read(long gfn, long offset, byte[] dst, int vcpu) {

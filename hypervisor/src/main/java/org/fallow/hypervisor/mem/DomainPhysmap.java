@@ -14,6 +14,8 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.function.Consumer;
 
+import static org.fallow.abi.xen.DomctlConstants.XEN_DOMCTL_CDF_hvm;
+
 /**
  * One domain's memory: its p2m ({@link P2m}, shared with the guest), its frames ({@link GuestMemoryFile}), its
  * populate-on-demand state ({@link Pod}) and Xen's page accounting:
@@ -78,7 +80,7 @@ public final class DomainPhysmap implements DomainMemory {
 
     public int ssidref() { return ssidref; }
 
-    public boolean hvm() { return (createFlags & MemConstants.XEN_DOMCTL_CDF_hvm_guest) != 0; }
+    public boolean hvm() { return (createFlags & XEN_DOMCTL_CDF_hvm) != 0; }
 
     /** Guest-physical frames of the memory files (the gfn space). */
     @Override public long nrFrames() { return p2m.nrFrames(); }

@@ -15,6 +15,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.RejectedExecutionException;
 
+import static org.fallow.abi.Hypercalls.DOMID_FIRST_RESERVED;
+
 /**
  * The guest-memory subsystem: per-domain {@link DomainPhysmap}s (memory files, shared p2m, PoD), the domain
  * life-cycle domctls, physinfo, memory_op reservation/PoD sub-ops, HVMOP_set/get_param and the guest fault handler.
@@ -67,7 +69,7 @@ public final class MemorySubsystem implements DomainLifecycle {
         if (maxVcpus < 1 || maxVcpus > 128) return -XenErrno.EINVAL;
         DomainTable table = core.domains();
         int domid;
-        if (requested > 0 && requested < DomainTable.DOMID_FIRST_RESERVED) {
+        if (requested > 0 && requested < DOMID_FIRST_RESERVED) {
             if (table.get(requested) != null) return -XenErrno.EINVAL;
             domid = requested;
         } else {

@@ -2,10 +2,11 @@ package org.fallow.hypervisor.mem;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
 import java.nio.file.Path;
+
+import static org.fallow.abi.xen.XenLayouts.U64;
+import static org.fallow.abi.xen.XenLayouts.U32;
 
 /**
  * {@code dom<D>.p2m}: the shared p2m view (docs/PROTOCOL.md §3.3), the emulated EPT a guest vCPU consults before
@@ -30,10 +31,8 @@ public final class P2m implements AutoCloseable {
     public static final int INFLIGHT_SHIFT = 16;
     public static final int INFLIGHT_ONE = 1 << INFLIGHT_SHIFT;
 
-    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG.withOrder(ByteOrder.LITTLE_ENDIAN);
     /** Atomic access to one entry: coordinates (MemorySegment, long byteOffset). */
-    public static final VarHandle ENTRY = INT.varHandle();
+    public static final VarHandle ENTRY = U32.varHandle();
 
     private final Path path;
     private final GrowableMapping file;
@@ -70,14 +69,14 @@ public final class P2m implements AutoCloseable {
         long from = Math.max(nrFrames, 0);
         boolean first = nrFrames < 0;
         seg = file.grow(entryOffset(frames), s -> {
-            for (long g = from; g < frames; g++) s.set(INT, entryOffset(g), P2mType.INVALID);
+            for (long g = from; g < frames; g++) s.set(U32, entryOffset(g), P2mType.INVALID);
             if (first) {
-                s.set(INT, OFF_MAGIC, MAGIC);
-                s.set(INT, OFF_VERSION, VERSION);
-                s.set(INT, OFF_DOMAIN_STATE, STATE_PAUSED);
+                s.set(U32, OFF_MAGIC, MAGIC);
+                s.set(U32, OFF_VERSION, VERSION);
+                s.set(U32, OFF_DOMAIN_STATE, STATE_PAUSED);
             }
             VarHandle.fullFence();
-            s.set(LONG, OFF_NR_FRAMES, frames);
+            s.set(U64, OFF_NR_FRAMES, frames);
         });
         nrFrames = frames;
     }
@@ -119,10 +118,10 @@ public final class P2m implements AutoCloseable {
         return (int) ENTRY.getAndAdd(seg, entryOffset(gfn), delta * INFLIGHT_ONE);
     }
 
-    public int domainState() { return seg.get(INT, OFF_DOMAIN_STATE); }
+    public int domainState() { return seg.get(U32, OFF_DOMAIN_STATE); }
 
     public void domainState(int state) {
-        seg.set(INT, OFF_DOMAIN_STATE, state);
+        seg.set(U32, OFF_DOMAIN_STATE, state);
         VarHandle.fullFence();
     }
 

@@ -17,9 +17,21 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.util.ArrayDeque;
 
+import static org.fallow.abi.xen.XenLayouts.U32_UNALIGNED;
+import static org.fallow.abi.xen.XenLayouts.U64_UNALIGNED;
+import static org.fallow.abi.xen.XenLayouts.U16_UNALIGNED;
+import static org.fallow.abi.xen.DomctlConstants.XEN_DOMCTL_VM_EVENT_OP_PAGING;
+import static org.fallow.abi.xen.DomctlConstants.XEN_DOMCTL_vm_event_op;
+import static org.fallow.abi.xen.DomctlConstants.XEN_VM_EVENT_DISABLE;
+import static org.fallow.abi.xen.DomctlConstants.XEN_VM_EVENT_ENABLE;
+import static org.fallow.abi.xen.DomctlConstants.XEN_VM_EVENT_RESUME;
+import static org.fallow.abi.xen.HvmOpConstants.HVM_PARAM_PAGING_RING_PFN;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_paging_op;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_paging_op_evict;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_paging_op_nominate;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_paging_op_prep;
 import static org.fallow.hypervisor.paging.PagingMemory.*;
 
 /**
@@ -31,22 +43,10 @@ import static org.fallow.hypervisor.paging.PagingMemory.*;
 public final class PagingSubsystem implements DomainLifecycle {
     private static final Logger log = LoggerFactory.getLogger(PagingSubsystem.class);
 
-    public static final int XEN_DOMCTL_VM_EVENT_OP = 56;
-    public static final int XENMEM_PAGING_OP = 20;
-    public static final int HVM_PARAM_PAGING_RING_PFN = 27;
-    public static final int XEN_VM_EVENT_ENABLE = 0, XEN_VM_EVENT_DISABLE = 1, XEN_VM_EVENT_RESUME = 2;
-    public static final int XEN_DOMCTL_VM_EVENT_OP_PAGING = 1, XEN_DOMCTL_VM_EVENT_OP_MONITOR = 2,
-            XEN_DOMCTL_VM_EVENT_OP_SHARING = 3;
-    public static final int XENMEM_PAGING_OP_NOMINATE = 0, XENMEM_PAGING_OP_EVICT = 1, XENMEM_PAGING_OP_PREP = 2;
-
     /** xen_domctl offsets used here (domctl.h 4.12): domain u16 @8, u.vm_event_op {op @16, mode @20, port @24}. */
     static final int DOMCTL_DOMAIN = 8, DOMCTL_VM_EVENT_OP = 16, DOMCTL_VM_EVENT_MODE = 20, DOMCTL_VM_EVENT_PORT = 24;
     /** xen_mem_paging_op (24 bytes): op u8 @0, domain u16 @2, buffer u64 @8, gfn u64 @16. */
     static final int PAGING_OP_SIZE = 24, PAGING_OP_OP = 0, PAGING_OP_DOMAIN = 2, PAGING_OP_BUFFER = 8, PAGING_OP_GFN = 16;
-
-    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private final HypervisorCore core;
     private final PagingMemoryProvider memory;
@@ -72,8 +72,8 @@ public final class PagingSubsystem implements DomainLifecycle {
 
     /** Registers domctl 56 and memory_op 20 and listens to domain life cycle. */
     public PagingSubsystem install() {
-        core.domctls().register(XEN_DOMCTL_VM_EVENT_OP, this::vmEventOp);
-        core.memoryOps().register(XENMEM_PAGING_OP, this::pagingOp);
+        core.domctls().register(XEN_DOMCTL_vm_event_op, this::vmEventOp);
+        core.memoryOps().register(XENMEM_paging_op, this::pagingOp);
         core.domains().addListener(this);
         return this;
     }
@@ -109,9 +109,9 @@ public final class PagingSubsystem implements DomainLifecycle {
     long vmEventOp(ControlOp cop) {
         MemorySegment op = cop.op();
         Caller caller = cop.caller();
-        int domid = op.get(U16, DOMCTL_DOMAIN) & 0xFFFF;
-        int vop = op.get(U32, DOMCTL_VM_EVENT_OP);
-        int mode = op.get(U32, DOMCTL_VM_EVENT_MODE);
+        int domid = op.get(U16_UNALIGNED, DOMCTL_DOMAIN) & 0xFFFF;
+        int vop = op.get(U32_UNALIGNED, DOMCTL_VM_EVENT_OP);
+        int mode = op.get(U32_UNALIGNED, DOMCTL_VM_EVENT_MODE);
         if (!caller.privileged()) return -XenErrno.EPERM;
         if (targetsSelf(caller, domid)) return -XenErrno.EINVAL; // the toolstack is dom0
         Domain d = core.domains().resolve(caller, domid);
@@ -149,7 +149,7 @@ public final class PagingSubsystem implements DomainLifecycle {
             if (port < 0) return port;
             pd.ring.attach(port, caller.peer());
             requeueForNewPager(pd);
-            cop.op().set(U32, DOMCTL_VM_EVENT_PORT, port);
+            cop.op().set(U32_UNALIGNED, DOMCTL_VM_EVENT_PORT, port);
             log.info("d{}: paging ring re-attached to {} (port {}), {} requests waiting", d.domid(),
                     caller.peer().describe(), port, pd.queue.size());
             return 0;
@@ -176,7 +176,7 @@ public final class PagingSubsystem implements DomainLifecycle {
         ring.attach(port, caller.peer());
         pd.ring = ring;
         mem.pagingEnabled(d, this);
-        cop.op().set(U32, DOMCTL_VM_EVENT_PORT, port);
+        cop.op().set(U32_UNALIGNED, DOMCTL_VM_EVENT_PORT, port);
         log.info("d{}: paging enabled, ring gfn {} port {} pager {}", d.domid(), ringGfn, port, caller.peer().describe());
         // Accesses that faulted while no ring existed (after a disable) wait for this pager.
         requeueForNewPager(pd);
@@ -388,9 +388,9 @@ public final class PagingSubsystem implements DomainLifecycle {
             return -XenErrno.EFAULT;
         }
         int op = arg.get(ValueLayout.JAVA_BYTE, PAGING_OP_OP) & 0xFF;
-        int domid = arg.get(U16, PAGING_OP_DOMAIN) & 0xFFFF;
-        long buffer = arg.get(U64, PAGING_OP_BUFFER);
-        long gfn = arg.get(U64, PAGING_OP_GFN);
+        int domid = arg.get(U16_UNALIGNED, PAGING_OP_DOMAIN) & 0xFFFF;
+        long buffer = arg.get(U64_UNALIGNED, PAGING_OP_BUFFER);
+        long gfn = arg.get(U64_UNALIGNED, PAGING_OP_GFN);
         if (targetsSelf(caller, domid)) return -XenErrno.EPERM;
         Domain d = core.domains().resolve(caller, domid);
         if (d == null) return -XenErrno.ESRCH;
@@ -404,9 +404,9 @@ public final class PagingSubsystem implements DomainLifecycle {
             flush(d, pd);
         }
         return switch (op) {
-            case XENMEM_PAGING_OP_NOMINATE -> nominate(mem, gfn);
-            case XENMEM_PAGING_OP_EVICT -> evict(d, pd, mem, gfn);
-            case XENMEM_PAGING_OP_PREP -> prep(caller, d, pd, mem, gfn, buffer);
+            case XENMEM_paging_op_nominate -> nominate(mem, gfn);
+            case XENMEM_paging_op_evict -> evict(d, pd, mem, gfn);
+            case XENMEM_paging_op_prep -> prep(caller, d, pd, mem, gfn, buffer);
             default -> -XenErrno.ENOSYS;
         };
     }

@@ -5,13 +5,16 @@ import org.fallow.hypervisor.core.HostMemory;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+
+import static org.fallow.abi.xen.XenLayouts.U32_UNALIGNED;
+import static org.fallow.abi.xen.XenLayouts.U64_UNALIGNED;
+import static org.fallow.abi.xen.XenLayouts.U32;
+import static org.fallow.abi.xen.HvmOpConstants.HVM_PARAM_PAGING_RING_PFN;
 
 /**
  * A minimal {@link PagingMemory} over the files of PROTOCOL.md §3.2-3.3 ({@code dom<D>.mem}, {@code dom<D>.p2m}),
@@ -21,8 +24,7 @@ import java.nio.file.StandardOpenOption;
 public final class StandalonePagingMemory implements PagingMemory, AutoCloseable {
     public static final int P2M_HEADER = 64;
     public static final int P2M_MAGIC = 0x4D325046;
-    private static final ValueLayout.OfInt LE_INT = ValueLayout.JAVA_INT.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final VarHandle WORD = LE_INT.varHandle();
+    private static final VarHandle WORD = U32.varHandle();
 
     private final long nrFrames;
     private final HostMemory host;
@@ -46,9 +48,9 @@ public final class StandalonePagingMemory implements PagingMemory, AutoCloseable
         this.p2mFile = runDir.resolve("dom" + domid + ".p2m");
         this.mem = map(memFile, nrFrames * 4096);
         this.p2m = map(p2mFile, P2M_HEADER + nrFrames * 4);
-        p2m.set(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0, P2M_MAGIC);
-        p2m.set(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 4, 1);
-        p2m.set(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 8, nrFrames);
+        p2m.set(U32_UNALIGNED, 0, P2M_MAGIC);
+        p2m.set(U32_UNALIGNED, 4, 1);
+        p2m.set(U64_UNALIGNED, 8, nrFrames);
         if (!host.allocate(nrFrames)) throw new IllegalStateException("host has no room for " + nrFrames + " pages");
         totPages = nrFrames;
     }
@@ -134,7 +136,7 @@ public final class StandalonePagingMemory implements PagingMemory, AutoCloseable
     /** Pretends this many PoD entries are outstanding (paging enable must then fail with -EXDEV). */
     public void podEntries(long n) { podEntries = n; }
 
-    @Override public long hvmParam(int index) { return index == PagingSubsystem.HVM_PARAM_PAGING_RING_PFN ? hvmParamRing : 0; }
+    @Override public long hvmParam(int index) { return index == HVM_PARAM_PAGING_RING_PFN ? hvmParamRing : 0; }
 
     @Override public void close() {
         arena.close();

@@ -3,8 +3,9 @@ package org.fallow.hypervisor.tmem;
 import org.fallow.abi.AbiProfile;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
+
+import static org.fallow.abi.xen.XenLayouts.U32_UNALIGNED;
+import static org.fallow.abi.xen.XenLayouts.U64_UNALIGNED;
 
 /**
  * Decodes {@code struct tmem_op} as read from the caller, per ABI profile (little-endian, x86_64):
@@ -23,61 +24,59 @@ import java.nio.ByteOrder;
  */
 public final class TmemOpCodec {
     public static final int SIZE_412 = 56, SIZE_2009 = 40;
-    private static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfLong I64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private TmemOpCodec() {}
 
     public static int size(AbiProfile p) { return p == AbiProfile.TMEM_2009 ? SIZE_2009 : SIZE_412; }
 
     public static TmemRequest decode(AbiProfile p, MemorySegment s) {
-        int cmd = s.get(I32, 0), poolId = s.get(I32, 4);
+        int cmd = s.get(U32_UNALIGNED, 0), poolId = s.get(U32_UNALIGNED, 4);
         if (p == AbiProfile.TMEM_2009) {
-            return new TmemRequest(cmd, poolId, s.get(I64, 8), s.get(I64, 16), s.get(I32, 24),
-                    TmemOid.of2009(s.get(I64, 8)), s.get(I32, 16), s.get(I32, 20), s.get(I32, 24), s.get(I32, 28),
-                    s.get(I64, 32), s.get(I32, 8), s.get(I32, 12), s.get(I32, 16), s.get(I32, 20), s.get(I64, 24));
+            return new TmemRequest(cmd, poolId, s.get(U64_UNALIGNED, 8), s.get(U64_UNALIGNED, 16), s.get(U32_UNALIGNED, 24),
+                    TmemOid.of2009(s.get(U64_UNALIGNED, 8)), s.get(U32_UNALIGNED, 16), s.get(U32_UNALIGNED, 20), s.get(U32_UNALIGNED, 24), s.get(U32_UNALIGNED, 28),
+                    s.get(U64_UNALIGNED, 32), s.get(U32_UNALIGNED, 8), s.get(U32_UNALIGNED, 12), s.get(U32_UNALIGNED, 16), s.get(U32_UNALIGNED, 20), s.get(U64_UNALIGNED, 24));
         }
-        return new TmemRequest(cmd, poolId, s.get(I64, 8), s.get(I64, 16), s.get(I32, 24),
-                new TmemOid(s.get(I64, 8), s.get(I64, 16), s.get(I64, 24)), s.get(I32, 32), s.get(I32, 36),
-                s.get(I32, 40), s.get(I32, 44), s.get(I64, 48), 0, 0, 0, 0, 0);
+        return new TmemRequest(cmd, poolId, s.get(U64_UNALIGNED, 8), s.get(U64_UNALIGNED, 16), s.get(U32_UNALIGNED, 24),
+                new TmemOid(s.get(U64_UNALIGNED, 8), s.get(U64_UNALIGNED, 16), s.get(U64_UNALIGNED, 24)), s.get(U32_UNALIGNED, 32), s.get(U32_UNALIGNED, 36),
+                s.get(U32_UNALIGNED, 40), s.get(U32_UNALIGNED, 44), s.get(U64_UNALIGNED, 48), 0, 0, 0, 0, 0);
     }
 
     /** Encodes a page op (client side / tests). */
     public static void encodePage(AbiProfile p, MemorySegment s, int cmd, int poolId, TmemOid oid, int index, long cmfn) {
         s.asSlice(0, size(p)).fill((byte) 0);
-        s.set(I32, 0, cmd);
-        s.set(I32, 4, poolId);
+        s.set(U32_UNALIGNED, 0, cmd);
+        s.set(U32_UNALIGNED, 4, poolId);
         if (p == AbiProfile.TMEM_2009) {
-            s.set(I64, 8, oid.oid0());
-            s.set(I32, 16, index);
-            s.set(I64, 32, cmfn);
+            s.set(U64_UNALIGNED, 8, oid.oid0());
+            s.set(U32_UNALIGNED, 16, index);
+            s.set(U64_UNALIGNED, 32, cmfn);
         } else {
-            s.set(I64, 8, oid.oid0());
-            s.set(I64, 16, oid.oid1());
-            s.set(I64, 24, oid.oid2());
-            s.set(I32, 32, index);
-            s.set(I64, 48, cmfn);
+            s.set(U64_UNALIGNED, 8, oid.oid0());
+            s.set(U64_UNALIGNED, 16, oid.oid1());
+            s.set(U64_UNALIGNED, 24, oid.oid2());
+            s.set(U32_UNALIGNED, 32, index);
+            s.set(U64_UNALIGNED, 48, cmfn);
         }
     }
 
     /** Encodes NEW_POOL (client side / tests). */
     public static void encodeNewPool(AbiProfile p, MemorySegment s, long uuid0, long uuid1, int flags) {
         s.asSlice(0, size(p)).fill((byte) 0);
-        s.set(I32, 0, TmemDefs.NEW_POOL);
-        s.set(I64, 8, uuid0);
-        s.set(I64, 16, uuid1);
-        s.set(I32, 24, flags);
+        s.set(U32_UNALIGNED, 0, TmemDefs.NEW_POOL);
+        s.set(U64_UNALIGNED, 8, uuid0);
+        s.set(U64_UNALIGNED, 16, uuid1);
+        s.set(U32_UNALIGNED, 24, flags);
     }
 
     /** Encodes the 2009 TMEM_CONTROL (6009f4ddb2 layout: buf at 24). */
     public static void encodeControl2009(MemorySegment s, int poolId, int subop, int cliId, int arg1, int arg2, long buf) {
         s.asSlice(0, SIZE_2009).fill((byte) 0);
-        s.set(I32, 0, TmemDefs.CONTROL);
-        s.set(I32, 4, poolId);
-        s.set(I32, 8, subop);
-        s.set(I32, 12, cliId);
-        s.set(I32, 16, arg1);
-        s.set(I32, 20, arg2);
-        s.set(I64, 24, buf);
+        s.set(U32_UNALIGNED, 0, TmemDefs.CONTROL);
+        s.set(U32_UNALIGNED, 4, poolId);
+        s.set(U32_UNALIGNED, 8, subop);
+        s.set(U32_UNALIGNED, 12, cliId);
+        s.set(U32_UNALIGNED, 16, arg1);
+        s.set(U32_UNALIGNED, 20, arg2);
+        s.set(U64_UNALIGNED, 24, buf);
     }
 }

@@ -17,6 +17,8 @@ import java.lang.ref.WeakReference;
 import java.util.Map;
 import java.util.WeakHashMap;
 
+import static org.fallow.abi.xen.SysctlConstants.XEN_SYSCTL_tmem_op;
+
 /**
  * Wires tmem into a {@link HypervisorCore}: hypercall 38 ({@code tmem_op}, 56- or 40-byte struct per the caller's
  * ABI profile, page data from/to the domain's frame {@code cmfn}), sysctl 24 ({@code XEN_SYSCTL_tmem_op}), domain
@@ -54,7 +56,7 @@ public final class TmemSubsystem implements Subsystem, DomainLifecycle {
         this.control = new TmemControl(engine);
         this.control2009 = new TmemControl2009(control);
         core.registerHypercall(Hypercalls.TMEM_OP, this::tmemOp);
-        core.sysctls().register(TmemSysctl.XEN_SYSCTL_TMEM_OP, new TmemSysctl(control));
+        core.sysctls().register(XEN_SYSCTL_tmem_op, new TmemSysctl(control));
         core.domains().addListener(this);
         core.host().addReclaimer(engine);
         synchronized (TmemSubsystem.class) { INSTALLED.put(core, new WeakReference<>(this)); }

@@ -8,10 +8,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.util.List;
 
+import static org.fallow.abi.xen.XenLayouts.U32_UNALIGNED;
+import static org.fallow.abi.xen.XenLayouts.U64_UNALIGNED;
 import static org.fallow.hypervisor.tmem.TmemDefs.*;
 
 /**
@@ -29,12 +29,9 @@ import static org.fallow.hypervisor.tmem.TmemDefs.*;
  */
 public final class TmemSysctl implements ControlOp.Handler {
     private static final Logger log = LoggerFactory.getLogger(TmemSysctl.class);
-    public static final int XEN_SYSCTL_TMEM_OP = 24;
     public static final int OFF_CMD = 8, OFF_POOL_ID = 12, OFF_CLI_ID = 16, OFF_LEN = 20, OFF_ARG = 24, OFF_PAD = 28,
             OFF_OID = 32, OFF_BUF = 56;
     public static final int CLIENT_SIZE = 20, POOL_INFO_SIZE = 32, HANDLE_SIZE = 32;
-    static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    static final ValueLayout.OfLong I64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private final TmemControl control;
 
@@ -42,11 +39,11 @@ public final class TmemSysctl implements ControlOp.Handler {
 
     @Override public long invoke(ControlOp cop) {
         MemorySegment op = cop.op();
-        if (op.get(I32, OFF_PAD) != 0) return -XenErrno.EINVAL;
-        int cmd = op.get(I32, OFF_CMD), poolId = op.get(I32, OFF_POOL_ID), cli = op.get(I32, OFF_CLI_ID) & 0xFFFF;
-        long len = op.get(I32, OFF_LEN) & 0xFFFFFFFFL;
-        int arg = op.get(I32, OFF_ARG);
-        long buf = op.get(I64, OFF_BUF);
+        if (op.get(U32_UNALIGNED, OFF_PAD) != 0) return -XenErrno.EINVAL;
+        int cmd = op.get(U32_UNALIGNED, OFF_CMD), poolId = op.get(U32_UNALIGNED, OFF_POOL_ID), cli = op.get(U32_UNALIGNED, OFF_CLI_ID) & 0xFFFF;
+        long len = op.get(U32_UNALIGNED, OFF_LEN) & 0xFFFFFFFFL;
+        int arg = op.get(U32_UNALIGNED, OFF_ARG);
+        long buf = op.get(U64_UNALIGNED, OFF_BUF);
         GuestAddressSpace mem = cop.caller().memory();
         return switch (cmd) {
             case OP_THAW, OP_FREEZE -> control.freeze(cli, cmd == OP_FREEZE);
@@ -63,11 +60,11 @@ public final class TmemSysctl implements ControlOp.Handler {
             case OP_SAVE_END -> control.saveEnd(cli);
             case OP_RESTORE_BEGIN -> control.restoreBegin(cli);
             case OP_RESTORE_FLUSH_PAGE -> control.restoreFlushPage(cli, poolId,
-                    new TmemOid(op.get(I64, OFF_OID), op.get(I64, OFF_OID + 8), op.get(I64, OFF_OID + 16)), arg);
+                    new TmemOid(op.get(U64_UNALIGNED, OFF_OID), op.get(U64_UNALIGNED, OFF_OID + 8), op.get(U64_UNALIGNED, OFF_OID + 16)), arg);
             case OP_SAVE_GET_NEXT_PAGE -> saveGetNextPage(mem, cli, poolId, buf, len);
             case OP_SAVE_GET_NEXT_INV -> saveGetNextInv(mem, cli, buf, len);
             case OP_RESTORE_PUT_PAGE -> restorePutPage(mem, cli, poolId,
-                    new TmemOid(op.get(I64, OFF_OID), op.get(I64, OFF_OID + 8), op.get(I64, OFF_OID + 16)), arg, buf, len);
+                    new TmemOid(op.get(U64_UNALIGNED, OFF_OID), op.get(U64_UNALIGNED, OFF_OID + 8), op.get(U64_UNALIGNED, OFF_OID + 16)), arg, buf, len);
             default -> {
                 log.warn("tmem: unknown sysctl tmem subop {} -> -1", cmd);
                 yield -1;
@@ -95,11 +92,11 @@ public final class TmemSysctl implements ControlOp.Handler {
     }
 
     static void writeHandle(MemorySegment s, TmemControl.Handle h) {
-        s.set(I32, 0, h.poolId());
-        s.set(I32, 4, h.index());
-        s.set(I64, 8, h.oid().oid0());
-        s.set(I64, 16, h.oid().oid1());
-        s.set(I64, 24, h.oid().oid2());
+        s.set(U32_UNALIGNED, 0, h.poolId());
+        s.set(U32_UNALIGNED, 4, h.index());
+        s.set(U64_UNALIGNED, 8, h.oid().oid0());
+        s.set(U64_UNALIGNED, 16, h.oid().oid1());
+        s.set(U64_UNALIGNED, 24, h.oid().oid2());
     }
 
     private long saveGetNextPage(GuestAddressSpace mem, int cli, int poolId, long buf, long len) {
@@ -142,11 +139,11 @@ public final class TmemSysctl implements ControlOp.Handler {
         TmemControl.ClientInfo ci = control.clientInfo(cli);
         try {
             MemorySegment s = mem.map(buf, CLIENT_SIZE);
-            s.set(I32, 0, ci.version());
-            s.set(I32, 4, ci.maxpools());
-            s.set(I32, 8, ci.nrPools());
-            s.set(I32, 12, ci.flags());
-            s.set(I32, 16, ci.weight());
+            s.set(U32_UNALIGNED, 0, ci.version());
+            s.set(U32_UNALIGNED, 4, ci.maxpools());
+            s.set(U32_UNALIGNED, 8, ci.nrPools());
+            s.set(U32_UNALIGNED, 12, ci.flags());
+            s.set(U32_UNALIGNED, 16, ci.weight());
             return 0;
         } catch (GuestFault e) {
             return -XenErrno.EFAULT;
@@ -157,8 +154,8 @@ public final class TmemSysctl implements ControlOp.Handler {
         if (cli == CLI_ID_NULL ? control.engine().clients().isEmpty() : !control.hasClient(cli)) return -XenErrno.ENOENT;
         try {
             MemorySegment s = mem.map(buf, CLIENT_SIZE);
-            return control.setClientInfo(cli, new TmemControl.ClientInfo(s.get(I32, 0), s.get(I32, 4), s.get(I32, 8),
-                    s.get(I32, 12), s.get(I32, 16)));
+            return control.setClientInfo(cli, new TmemControl.ClientInfo(s.get(U32_UNALIGNED, 0), s.get(U32_UNALIGNED, 4), s.get(U32_UNALIGNED, 8),
+                    s.get(U32_UNALIGNED, 12), s.get(U32_UNALIGNED, 16)));
         } catch (GuestFault e) {
             return -XenErrno.EFAULT;
         }
@@ -193,16 +190,16 @@ public final class TmemSysctl implements ControlOp.Handler {
 
     static void writePoolInfo(MemorySegment s, int i, TmemControl.PoolInfo p) {
         long o = (long) i * POOL_INFO_SIZE;
-        s.set(I32, o, p.flags());
-        s.set(I32, o + 4, p.id());
-        s.set(I64, o + 8, p.nPages());
-        s.set(I64, o + 16, p.uuid0());
-        s.set(I64, o + 24, p.uuid1());
+        s.set(U32_UNALIGNED, o, p.flags());
+        s.set(U32_UNALIGNED, o + 4, p.id());
+        s.set(U64_UNALIGNED, o + 8, p.nPages());
+        s.set(U64_UNALIGNED, o + 16, p.uuid0());
+        s.set(U64_UNALIGNED, o + 24, p.uuid1());
     }
 
     static TmemControl.PoolInfo readPoolInfo(MemorySegment s, int i) {
         long o = (long) i * POOL_INFO_SIZE;
-        return new TmemControl.PoolInfo(s.get(I32, o), s.get(I32, o + 4), s.get(I64, o + 8), s.get(I64, o + 16), s.get(I64, o + 24));
+        return new TmemControl.PoolInfo(s.get(U32_UNALIGNED, o), s.get(U32_UNALIGNED, o + 4), s.get(U64_UNALIGNED, o + 8), s.get(U64_UNALIGNED, o + 16), s.get(U64_UNALIGNED, o + 24));
     }
 
     private long setPools(GuestAddressSpace mem, int cli, long buf, long len) {

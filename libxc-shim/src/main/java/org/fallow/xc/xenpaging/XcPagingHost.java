@@ -9,13 +9,22 @@ import org.fallow.xc.transport.HypercallBuffer;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.function.Consumer;
 import java.util.function.IntConsumer;
+
+import static org.fallow.abi.xen.XenLayouts.U32_UNALIGNED;
+import static org.fallow.abi.xen.XenLayouts.U64_UNALIGNED;
+import static org.fallow.abi.xen.XenLayouts.U16_UNALIGNED;
+import static org.fallow.abi.xen.DomctlConstants.XEN_DOMINF_dying;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_decrease_reservation;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_populate_physmap;
+import static org.fallow.abi.xen.DomctlConstants.XEN_DOMCTL_getdomaininfo;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_paging_op_evict;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_paging_op_nominate;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_paging_op_prep;
 
 /**
  * {@link PagingHost} over a real toolstack connection: hypercalls through {@link XcHandle}, guest frames, the shared
@@ -23,12 +32,6 @@ import java.util.function.IntConsumer;
  * XENSTORE frames, event channels through EVTCHN_SEND frames.
  */
 public final class XcPagingHost implements PagingHost {
-    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    static final int XEN_DOMCTL_GETDOMAININFO = 5;
-    static final int XEN_DOMINF_DYING = 1;
-    static final int XENMEM_DECREASE_RESERVATION = 1, XENMEM_POPULATE_PHYSMAP = 6;
     static final int P2M_HEADER = 64;
 
     private final XcHandle xc;
@@ -46,14 +49,14 @@ public final class XcPagingHost implements PagingHost {
 
     @Override public DomainInfo domainInfo(int domid) throws IOException {
         MemorySegment d = MemorySegment.ofArray(new long[org.fallow.abi.xen.XenDomctl.SIZE / 8]);
-        d.set(U32, 0, XEN_DOMCTL_GETDOMAININFO);
-        d.set(U16, 8, (short) domid);
+        d.set(U32_UNALIGNED, 0, XEN_DOMCTL_getdomaininfo);
+        d.set(U16_UNALIGNED, 8, (short) domid);
         long rc = xc.domctl(d);
         if (rc < 0) return null;
         int u = 16;
-        if ((d.get(U16, u + XenDomctlGetdomaininfo.DOMAIN_OFFSET) & 0xFFFF) != domid) return null; // next domain up
-        return new DomainInfo(d.get(U64, u + XenDomctlGetdomaininfo.MAX_PAGES_OFFSET), d.get(U64, u + XenDomctlGetdomaininfo.TOT_PAGES_OFFSET),
-                d.get(U64, u + XenDomctlGetdomaininfo.PAGED_PAGES_OFFSET), (d.get(U32, u + XenDomctlGetdomaininfo.FLAGS_OFFSET) & XEN_DOMINF_DYING) != 0);
+        if ((d.get(U16_UNALIGNED, u + XenDomctlGetdomaininfo.DOMAIN_OFFSET) & 0xFFFF) != domid) return null; // next domain up
+        return new DomainInfo(d.get(U64_UNALIGNED, u + XenDomctlGetdomaininfo.MAX_PAGES_OFFSET), d.get(U64_UNALIGNED, u + XenDomctlGetdomaininfo.TOT_PAGES_OFFSET),
+                d.get(U64_UNALIGNED, u + XenDomctlGetdomaininfo.PAGED_PAGES_OFFSET), (d.get(U32_UNALIGNED, u + XenDomctlGetdomaininfo.FLAGS_OFFSET) & XEN_DOMINF_dying) != 0);
     }
 
     @Override public long hvmParam(int domid, int index) throws IOException { return paging.xc_hvm_param_get(domid, index); }
@@ -67,25 +70,25 @@ public final class XcPagingHost implements PagingHost {
         MemorySegment m = p2m(domid);
         long off = P2M_HEADER + gfn * 4;
         if (gfn < 0 || off + 4 > m.byteSize()) return -1;
-        return m.get(U32, off) & 0xFF;
+        return m.get(U32_UNALIGNED, off) & 0xFF;
     }
 
     private int reservation(int cmd, int domid, long gfn) throws IOException {
         try (HypercallBuffer.Buf b = xc.buffers().allocate(32 + 8)) {
             MemorySegment s = b.segment();
             s.fill((byte) 0);
-            s.set(U64, 32, gfn);               // the extent list: one gfn
-            s.set(U64, 0, b.handle() + 32);    // extent_start
-            s.set(U64, 8, 1);                  // nr_extents
-            s.set(U16, 24, (short) domid);     // domid (extent_order 0, mem_flags 0)
+            s.set(U64_UNALIGNED, 32, gfn);               // the extent list: one gfn
+            s.set(U64_UNALIGNED, 0, b.handle() + 32);    // extent_start
+            s.set(U64_UNALIGNED, 8, 1);                  // nr_extents
+            s.set(U16_UNALIGNED, 24, (short) domid);     // domid (extent_order 0, mem_flags 0)
             long rc = xc.hypercall(Hypercalls.MEMORY_OP, cmd, b.handle());
             return rc == 1 ? 0 : rc < 0 ? (int) rc : -org.fallow.abi.XenErrno.ENOMEM;
         }
     }
 
-    @Override public int populateOne(int domid, long gfn) throws IOException { return reservation(XENMEM_POPULATE_PHYSMAP, domid, gfn); }
+    @Override public int populateOne(int domid, long gfn) throws IOException { return reservation(XENMEM_populate_physmap, domid, gfn); }
 
-    @Override public int decreaseOne(int domid, long gfn) throws IOException { return reservation(XENMEM_DECREASE_RESERVATION, domid, gfn); }
+    @Override public int decreaseOne(int domid, long gfn) throws IOException { return reservation(XENMEM_decrease_reservation, domid, gfn); }
 
     @Override public int pagingEnable(int domid) throws IOException { return paging.xc_mem_paging_enable(domid); }
 
@@ -98,15 +101,15 @@ public final class XcPagingHost implements PagingHost {
     @Override public int load(int domid, long gfn, MemorySegment page) throws IOException { return paging.xc_mem_paging_load(domid, gfn, page); }
 
     @Override public int[] nominateAll(int domid, long[] gfns) throws IOException {
-        return paging.xc_mem_paging_batch(XcMemPaging.XENMEM_PAGING_OP_NOMINATE, domid, gfns, null);
+        return paging.xc_mem_paging_batch(XENMEM_paging_op_nominate, domid, gfns, null);
     }
 
     @Override public int[] evictAll(int domid, long[] gfns) throws IOException {
-        return paging.xc_mem_paging_batch(XcMemPaging.XENMEM_PAGING_OP_EVICT, domid, gfns, null);
+        return paging.xc_mem_paging_batch(XENMEM_paging_op_evict, domid, gfns, null);
     }
 
     @Override public int[] loadAll(int domid, long[] gfns, MemorySegment[] pages) throws IOException {
-        return paging.xc_mem_paging_batch(XcMemPaging.XENMEM_PAGING_OP_PREP, domid, gfns, pages);
+        return paging.xc_mem_paging_batch(XENMEM_paging_op_prep, domid, gfns, pages);
     }
 
     @Override public synchronized MemorySegment guestFrame(int domid, long gfn) throws IOException {

@@ -14,6 +14,8 @@ import java.util.BitSet;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
+import static org.fallow.abi.xen.HvmOpConstants.HVM_PARAM_PAGING_RING_PFN;
+
 /**
  * The xenpaging daemon (tools/xenpaging, 4.12): pages a domain down to the target in
  * {@code /local/domain/<D>/memory/target-tot_pages} (KiB) through the vm_event ring and XENMEM_paging_op, pages
@@ -24,7 +26,6 @@ import java.util.concurrent.TimeUnit;
  */
 public final class XenPaging {
     private static final Logger log = LoggerFactory.getLogger(XenPaging.class);
-    public static final int HVM_PARAM_PAGING_RING_PFN = 27;
     /** Evictions per round at most (keeps page-in latency bounded). */
     public static final int EVICT_BATCH = 42;
     /** XENPAGING_PAGEIN_QUEUE_SIZE. */
