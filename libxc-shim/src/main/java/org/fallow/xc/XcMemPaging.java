@@ -1,15 +1,15 @@
 package org.fallow.xc;
 
 import org.fallow.abi.Hypercalls;
+import org.fallow.abi.xen.MulticallEntry;
+import org.fallow.abi.xen.XenDomctl;
+import org.fallow.abi.xen.XenHvmParam;
+import org.fallow.abi.xen.XenMemPagingOp;
 import org.fallow.xc.transport.HypercallBuffer;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 
-import static org.fallow.abi.xen.XenLayouts.U32_UNALIGNED;
-import static org.fallow.abi.xen.XenLayouts.U64_UNALIGNED;
-import static org.fallow.abi.xen.XenLayouts.U16_UNALIGNED;
 import static org.fallow.abi.xen.DomctlConstants.XEN_DOMCTL_VM_EVENT_OP_PAGING;
 import static org.fallow.abi.xen.DomctlConstants.XEN_DOMCTL_vm_event_op;
 import static org.fallow.abi.xen.DomctlConstants.XEN_VM_EVENT_DISABLE;
@@ -26,11 +26,8 @@ import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_paging_op_prep;
 /**
  * libxc's xc_mem_paging.c and xc_vm_event.c over an {@link XcHandle}: {@code XEN_DOMCTL_vm_event_op} (56) and
  * {@code XENMEM_paging_op} (20). Return values are Xen's (negated errno on failure) rather than libxc's -1/errno.
- *
- * <pre>
- * xen_domctl.u.vm_event_op @16:  op u32 @16 | mode u32 @20 | port u32 @24 (OUT)
- * xen_mem_paging_op (24 B):      op u8 @0 | pad | domain u16 @2 | pad[4] | buffer u64 @8 | gfn u64 @16
- * </pre>
+ * The structs are abi's flyweights: {@link XenDomctl} / {@link org.fallow.abi.xen.XenDomctlVmEventOp},
+ * {@link XenMemPagingOp}, {@link XenHvmParam} and {@link MulticallEntry}.
  */
 public final class XcMemPaging {
 
@@ -40,13 +37,10 @@ public final class XcMemPaging {
 
     /** xc_vm_event_control: returns {rc, port}. */
     public long[] xc_vm_event_control(int domid, int op, int mode) throws IOException {
-        MemorySegment d = MemorySegment.ofArray(new long[org.fallow.abi.xen.XenDomctl.SIZE / 8]);
-        d.set(U32_UNALIGNED, 0, XEN_DOMCTL_vm_event_op);
-        d.set(U16_UNALIGNED, 8, (short) domid);
-        d.set(U32_UNALIGNED, 16, op);
-        d.set(U32_UNALIGNED, 20, mode);
-        long rc = xc.domctl(d);
-        return new long[] {rc, d.get(U32_UNALIGNED, 24) & 0xFFFFFFFFL};
+        XenDomctl d = new XenDomctl().wrapNew().cmd(XEN_DOMCTL_vm_event_op).domain(domid);
+        d.vmEventOp().op(op).mode(mode);
+        long rc = xc.domctl(d.segment());
+        return new long[] {rc, d.vmEventOp().port()};
     }
 
     /** xc_mem_paging_enable: the event-channel port, or a negated errno. */
@@ -82,7 +76,6 @@ public final class XcMemPaging {
 
     /** Most paging ops sent in one multicall by {@link #xc_mem_paging_batch}. */
     public static final int MAX_BATCH = 64;
-    private static final int MULTICALL_ENTRY = 64, MC_OP = 0, MC_RESULT = 8, MC_ARGS = 16;
 
     /**
      * Fallow addition: one {@code __HYPERVISOR_multicall} of XENMEM_paging_op {@code op} for each gfn (at most
@@ -94,68 +87,51 @@ public final class XcMemPaging {
         if (n > MAX_BATCH) throw new IllegalArgumentException("batch of " + n + " > " + MAX_BATCH);
         int[] results = new int[n];
         if (n == 0) return results;
-        long entries = (long) n * MULTICALL_ENTRY, structs = 24L * n;
+        long entries = (long) n * MulticallEntry.SIZE, structs = (long) XenMemPagingOp.SIZE * n;
         long bytes = entries + structs + (pages == null ? 0 : (n + 1) * 4096L);
         try (HypercallBuffer.Buf b = xc.buffers().allocate(bytes)) {
             long base = b.handle();
             MemorySegment s = b.segment();
             s.asSlice(0, entries + structs).fill((byte) 0);
             long pagesHandle = (base + entries + structs + 4095) & ~4095L;
+            XenMemPagingOp po = new XenMemPagingOp();
+            MulticallEntry mc = new MulticallEntry();
             for (int i = 0; i < n; i++) {
-                long st = entries + 24L * i;
-                s.set(ValueLayout.JAVA_BYTE, st, (byte) op);
-                s.set(U16_UNALIGNED, st + 2, (short) domid);
+                long st = entries + (long) XenMemPagingOp.SIZE * i;
+                po.wrap(s, st).op(op).domain(domid).gfn(gfns[i]);
                 if (pages != null) {
                     long h = pagesHandle + 4096L * i;
                     s.asSlice(h - base, 4096).copyFrom(pages[i].asSlice(0, 4096));
-                    s.set(U64_UNALIGNED, st + 8, h);
+                    po.buffer(h);
                 }
-                s.set(U64_UNALIGNED, st + 16, gfns[i]);
-                long e = (long) MULTICALL_ENTRY * i;
-                s.set(U64_UNALIGNED, e + MC_OP, Hypercalls.MEMORY_OP);
-                s.set(U64_UNALIGNED, e + MC_ARGS, XENMEM_paging_op);
-                s.set(U64_UNALIGNED, e + MC_ARGS + 8, base + st);
+                mc.wrap(s, (long) MulticallEntry.SIZE * i).op(Hypercalls.MEMORY_OP).args(0, XENMEM_paging_op).args(1, base + st);
             }
             long rc = xc.hypercall(Hypercalls.MULTICALL, base, n);
-            for (int i = 0; i < n; i++) results[i] = rc < 0 ? (int) rc : (int) s.get(U64_UNALIGNED, (long) MULTICALL_ENTRY * i + MC_RESULT);
+            for (int i = 0; i < n; i++) results[i] = rc < 0 ? (int) rc : (int) mc.wrap(s, (long) MulticallEntry.SIZE * i).result();
             return results;
         }
     }
 
-    /** HVMOP_set_param / HVMOP_get_param (hvm_op 34, {@code xen_hvm_param}: domid u16 @0, index u32 @4, value u64 @8). */
-
     /** xc_hvm_param_set: 0 or a negated errno. The domain builder sets HVM_PARAM_PAGING_RING_PFN (27) this way. */
     public int xc_hvm_param_set(int domid, int index, long value) throws IOException {
-        try (HypercallBuffer.Buf b = xc.buffers().allocate(16)) {
-            MemorySegment s = b.segment();
-            s.fill((byte) 0);
-            s.set(U16_UNALIGNED, 0, (short) domid);
-            s.set(U32_UNALIGNED, 4, index);
-            s.set(U64_UNALIGNED, 8, value);
+        try (HypercallBuffer.Buf b = xc.buffers().allocate(XenHvmParam.SIZE)) {
+            new XenHvmParam().wrap(b.segment(), 0).clear().domid(domid).index(index).value(value);
             return (int) xc.hypercall(Hypercalls.HVM_OP, HVMOP_set_param, b.handle());
         }
     }
 
     /** xc_hvm_param_get: the value, or a negated errno. */
     public long xc_hvm_param_get(int domid, int index) throws IOException {
-        try (HypercallBuffer.Buf b = xc.buffers().allocate(16)) {
-            MemorySegment s = b.segment();
-            s.fill((byte) 0);
-            s.set(U16_UNALIGNED, 0, (short) domid);
-            s.set(U32_UNALIGNED, 4, index);
+        try (HypercallBuffer.Buf b = xc.buffers().allocate(XenHvmParam.SIZE)) {
+            XenHvmParam p = new XenHvmParam().wrap(b.segment(), 0).clear().domid(domid).index(index);
             long rc = xc.hypercall(Hypercalls.HVM_OP, HVMOP_get_param, b.handle());
-            return rc < 0 ? rc : s.get(U64_UNALIGNED, 8);
+            return rc < 0 ? rc : p.value();
         }
     }
 
     private int memop(int op, int domid, long gfn, long buffer) throws IOException {
-        try (HypercallBuffer.Buf b = xc.buffers().allocate(24)) {
-            MemorySegment s = b.segment();
-            s.fill((byte) 0);
-            s.set(ValueLayout.JAVA_BYTE, 0, (byte) op);
-            s.set(U16_UNALIGNED, 2, (short) domid);
-            s.set(U64_UNALIGNED, 8, buffer);
-            s.set(U64_UNALIGNED, 16, gfn);
+        try (HypercallBuffer.Buf b = xc.buffers().allocate(XenMemPagingOp.SIZE)) {
+            new XenMemPagingOp().wrap(b.segment(), 0).clear().op(op).domain(domid).buffer(buffer).gfn(gfn);
             return (int) xc.hypercall(Hypercalls.MEMORY_OP, XENMEM_paging_op, b.handle());
         }
     }

@@ -11,11 +11,28 @@ import java.util.Objects;
  * {@code handle} the offsets equal 4.12's; 4.12 ended with {@code cpupool} (4.17 adds {@code gpaddr_bits} and
  * {@code arch_config}).
  * <pre>
- *  0      2      4       8         16        24           32        40         48           56        64           68          72       76          92       96          97      104          112
- *  +------+------+-------+---------+---------+------------+---------+----------+------------+---------+------------+-----------+--------+-----------+--------+-----------+-------+------------+
- *  |domain| pad1 | flags |tot_pages|max_pages|outstanding_|shr_pages|paged_    |shared_info_|cpu_time |nr_online_  |max_vcpu_id|ssidref |handle[16] |cpupool |gpaddr_bits|pad2[7]|arch_config |
- *  | u16  | u16  | u32   |  u64    |  u64    |pages u64   |  u64    |pages u64 |frame u64   |  u64    |vcpus u32   |  u32      |  u32   |  u8       |  u32   |   u8      |       |  (8)       |
- *  +------+------+-------+---------+---------+------------+---------+----------+------------+---------+------------+-----------+--------+-----------+--------+-----------+-------+------------+
+ * xen_domctl_getdomaininfo (112 bytes)
+ * offset size  member             type
+ *      0    2  domain             le16
+ *      2    2  pad1               le16
+ *      4    4  flags              le32
+ *      8    8  tot_pages          le64
+ *     16    8  max_pages          le64
+ *     24    8  outstanding_pages  le64
+ *     32    8  shr_pages          le64
+ *     40    8  paged_pages        le64
+ *     48    8  shared_info_frame  le64
+ *     56    8  cpu_time           le64
+ *     64    4  nr_online_vcpus    le32
+ *     68    4  max_vcpu_id        le32
+ *     72    4  ssidref            le32
+ *     76   16  handle             byte[16]
+ *     92    4  cpupool            le32
+ *     96    1  gpaddr_bits        byte
+ *     97    7  pad2               byte[7]
+ *    104    8  arch_config        struct
+ *    104    4    emulation_flags  le32
+ *    108    4    misc_flags       le32
  * </pre>
  */
 public final class XenDomctlGetdomaininfo extends Flyweight<XenDomctlGetdomaininfo> {

@@ -8,11 +8,12 @@ import java.lang.foreign.StructLayout;
  * {@code struct xen_hvm_param} (hvm/hvm_op.h; 16 bytes), the argument of {@code HVMOP_set_param} (0) and
  * {@code HVMOP_get_param} (1) of {@code __HYPERVISOR_hvm_op} (34).
  * <pre>
- *  0       2       4               8                      16
- *  +-------+-------+---------------+----------------------+
- *  | domid | (pad) | index IN u32  | value IN/OUT u64     |
- *  | IN u16|       |               |                      |
- *  +-------+-------+---------------+----------------------+
+ * xen_hvm_param (16 bytes)
+ * offset size  member     type
+ *      0    2  domid      le16
+ *      2    2  (padding)
+ *      4    4  index      le32
+ *      8    8  value      le64
  * </pre>
  */
 public final class XenHvmParam extends Flyweight<XenHvmParam> {

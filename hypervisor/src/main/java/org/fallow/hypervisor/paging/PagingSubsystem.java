@@ -2,6 +2,8 @@ package org.fallow.hypervisor.paging;
 
 import org.fallow.abi.XenErrno;
 import org.fallow.abi.ring.MemPagingEvent;
+import org.fallow.abi.xen.XenDomctl;
+import org.fallow.abi.xen.XenMemPagingOp;
 import org.fallow.hypervisor.core.Caller;
 import org.fallow.hypervisor.core.ControlOp;
 import org.fallow.hypervisor.core.Domain;
@@ -16,12 +18,8 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.ArrayDeque;
 
-import static org.fallow.abi.xen.XenLayouts.U32_UNALIGNED;
-import static org.fallow.abi.xen.XenLayouts.U64_UNALIGNED;
-import static org.fallow.abi.xen.XenLayouts.U16_UNALIGNED;
 import static org.fallow.abi.xen.DomctlConstants.XEN_DOMCTL_VM_EVENT_OP_PAGING;
 import static org.fallow.abi.xen.DomctlConstants.XEN_DOMCTL_vm_event_op;
 import static org.fallow.abi.xen.DomctlConstants.XEN_VM_EVENT_DISABLE;
@@ -43,10 +41,6 @@ import static org.fallow.hypervisor.paging.PagingMemory.*;
 public final class PagingSubsystem implements DomainLifecycle {
     private static final Logger log = LoggerFactory.getLogger(PagingSubsystem.class);
 
-    /** xen_domctl offsets used here (domctl.h 4.12): domain u16 @8, u.vm_event_op {op @16, mode @20, port @24}. */
-    static final int DOMCTL_DOMAIN = 8, DOMCTL_VM_EVENT_OP = 16, DOMCTL_VM_EVENT_MODE = 20, DOMCTL_VM_EVENT_PORT = 24;
-    /** xen_mem_paging_op (24 bytes): op u8 @0, domain u16 @2, buffer u64 @8, gfn u64 @16. */
-    static final int PAGING_OP_SIZE = 24, PAGING_OP_OP = 0, PAGING_OP_DOMAIN = 2, PAGING_OP_BUFFER = 8, PAGING_OP_GFN = 16;
 
     private final HypervisorCore core;
     private final PagingMemoryProvider memory;
@@ -107,11 +101,11 @@ public final class PagingSubsystem implements DomainLifecycle {
     // ------------------------------------------------------------------------------------------------ domctl 56
 
     long vmEventOp(ControlOp cop) {
-        MemorySegment op = cop.op();
+        XenDomctl op = new XenDomctl().wrap(cop.op(), 0);
         Caller caller = cop.caller();
-        int domid = op.get(U16_UNALIGNED, DOMCTL_DOMAIN) & 0xFFFF;
-        int vop = op.get(U32_UNALIGNED, DOMCTL_VM_EVENT_OP);
-        int mode = op.get(U32_UNALIGNED, DOMCTL_VM_EVENT_MODE);
+        int domid = op.domain();
+        int vop = (int) op.vmEventOp().op();
+        int mode = (int) op.vmEventOp().mode();
         if (!caller.privileged()) return -XenErrno.EPERM;
         if (targetsSelf(caller, domid)) return -XenErrno.EINVAL; // the toolstack is dom0
         Domain d = core.domains().resolve(caller, domid);
@@ -149,7 +143,7 @@ public final class PagingSubsystem implements DomainLifecycle {
             if (port < 0) return port;
             pd.ring.attach(port, caller.peer());
             requeueForNewPager(pd);
-            cop.op().set(U32_UNALIGNED, DOMCTL_VM_EVENT_PORT, port);
+            new XenDomctl().wrap(cop.op(), 0).vmEventOp().port(port);
             log.info("d{}: paging ring re-attached to {} (port {}), {} requests waiting", d.domid(),
                     caller.peer().describe(), port, pd.queue.size());
             return 0;
@@ -176,7 +170,7 @@ public final class PagingSubsystem implements DomainLifecycle {
         ring.attach(port, caller.peer());
         pd.ring = ring;
         mem.pagingEnabled(d, this);
-        cop.op().set(U32_UNALIGNED, DOMCTL_VM_EVENT_PORT, port);
+        new XenDomctl().wrap(cop.op(), 0).vmEventOp().port(port);
         log.info("d{}: paging enabled, ring gfn {} port {} pager {}", d.domid(), ringGfn, port, caller.peer().describe());
         // Accesses that faulted while no ring existed (after a disable) wait for this pager.
         requeueForNewPager(pd);
@@ -381,16 +375,16 @@ public final class PagingSubsystem implements DomainLifecycle {
     }
 
     long pagingOp(Caller caller, long[] args) {
-        MemorySegment arg;
+        XenMemPagingOp arg;
         try {
-            arg = caller.memory().map(args[1], PAGING_OP_SIZE);
+            arg = new XenMemPagingOp().wrap(caller.memory().map(args[1], XenMemPagingOp.SIZE), 0);
         } catch (GuestFault f) {
             return -XenErrno.EFAULT;
         }
-        int op = arg.get(ValueLayout.JAVA_BYTE, PAGING_OP_OP) & 0xFF;
-        int domid = arg.get(U16_UNALIGNED, PAGING_OP_DOMAIN) & 0xFFFF;
-        long buffer = arg.get(U64_UNALIGNED, PAGING_OP_BUFFER);
-        long gfn = arg.get(U64_UNALIGNED, PAGING_OP_GFN);
+        int op = arg.op();
+        int domid = arg.domain();
+        long buffer = arg.buffer();
+        long gfn = arg.gfn();
         if (targetsSelf(caller, domid)) return -XenErrno.EPERM;
         Domain d = core.domains().resolve(caller, domid);
         if (d == null) return -XenErrno.ESRCH;
