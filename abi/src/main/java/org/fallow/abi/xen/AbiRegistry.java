@@ -6,9 +6,11 @@ import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
 import org.fallow.abi.AbiProfile;
+import org.fallow.abi.wire.P2mHeader;
 
 /**
- * Every struct layout Fallow speaks, per ABI profile. Profile 4.12 lists them all; profile 2009 lists only what differs
+ * Every struct layout Fallow speaks, per ABI profile (Fallow's own structs, such as the p2m header, under 4.12: they
+ * are the same for every profile). Profile 4.12 lists them all; profile 2009 lists only what differs
  * from 4.12 (its {@code tmem_op} and {@code tmem_handle}); {@link #find} falls back to 4.12 for the shared structs.
  */
 public final class AbiRegistry {
@@ -50,6 +52,8 @@ public final class AbiRegistry {
         add(l, x, "vm_event_request", "vm_event_request_t", VmEventRequest.LAYOUT, VmEventRequest::new);
         add(l, x, "vm_event_response", "vm_event_response_t", VmEventRequest.LAYOUT, VmEventRequest::new);
         add(l, x, "vm_event_sring", "struct vm_event_sring", VmEventSring.LAYOUT, VmEventSring::new);
+        // Fallow's own structs (every profile), probed against abi/src/main/c/fallow_wire.h
+        add(l, x, "fallow_p2m_header", "struct fallow_p2m_header", P2mHeader.LAYOUT, P2mHeader::new);
 
         AbiProfile old = AbiProfile.TMEM_2009;
         add(l, old, "tmem_op", "struct tmem_op", TmemOp2009.LAYOUT, TmemOp2009::new);

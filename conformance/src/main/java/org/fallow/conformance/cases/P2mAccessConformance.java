@@ -1,5 +1,6 @@
 package org.fallow.conformance.cases;
 
+import org.fallow.abi.wire.P2mHeader;
 import org.fallow.abi.XenErrno;
 import org.fallow.abi.xen.XenPodTarget;
 import org.fallow.conformance.Guest;
@@ -39,16 +40,17 @@ class P2mAccessConformance extends CaseSupport {
             g.connect(target(), Wire.PROFILE_412);
 
             MemorySegment p2m = g.p2m();
-            assertEquals(0x4D325046, p2m.get(U32_UNALIGNED, 0), "magic FP2M");
-            assertEquals(1, p2m.get(U32_UNALIGNED, 4), "version");
-            assertEquals(64, p2m.get(U64_UNALIGNED, 8), "nr_frames");
-            assertEquals(g.helloAck().payloadI64(16), p2m.get(U64_UNALIGNED, 8), "nr_frames = HELLO_ACK nr_frames");
-            assertEquals(0, p2m.get(U32_UNALIGNED, 16), "domain_state running");
+            P2mHeader h = new P2mHeader().wrap(p2m, 0);
+            assertEquals(Integer.toUnsignedLong(P2mHeader.MAGIC), h.magic(), "magic FP2M");
+            assertEquals(P2mHeader.VERSION, h.version(), "version");
+            assertEquals(64, h.nrFrames(), "nr_frames");
+            assertEquals(g.helloAck().payloadI64(16), h.nrFrames(), "nr_frames = HELLO_ACK nr_frames");
+            assertEquals(P2mHeader.STATE_RUNNING, h.domainState(), "domain_state running");
             assertEquals(RAM_RW, g.p2mEntry(3) & 0xFF, "populated gfn is ram_rw");
             assertEquals(1, g.p2mEntry(40) & 0xFF, "never-populated gfn is invalid");
 
             long gfn = 20;
-            long at = Guest.P2M_HEADER + 4 * gfn;
+            long at = P2mHeader.entryOffset(gfn);
             assertEquals(POD, g.p2mEntry(gfn) & 0xFF, "PoD gfn type");
             int old = (int) ENTRY.getAndAdd(p2m, at, INFLIGHT);
             assertEquals(POD, old & 0xFF, "step 1 sees populate_on_demand");

@@ -1,5 +1,6 @@
 package org.fallow.conformance.cases;
 
+import org.fallow.abi.wire.P2mHeader;
 import org.fallow.abi.XenErrno;
 import org.fallow.abi.xen.DomctlConstants;
 import org.fallow.abi.xen.XenDomctl;
@@ -43,7 +44,7 @@ class PagingConformance extends CaseSupport {
             assertEquals(0, ts.pagingOp(XENMEM_paging_op_nominate, d, 10, 0));
             assertEquals(RAM_PAGING_OUT, g.p2mEntry(10) & 0xFF, "nominated gfn is ram_paging_out");
 
-            long at = Guest.P2M_HEADER + 4 * 11L;
+            long at = P2mHeader.entryOffset(11L);
             ENTRY.getAndAdd(g.p2m(), at, INFLIGHT);
             try {
                 assertEquals(-XenErrno.EBUSY, ts.pagingOp(XENMEM_paging_op_nominate, d, 11, 0), "access in flight");

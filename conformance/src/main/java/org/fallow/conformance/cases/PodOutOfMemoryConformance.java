@@ -1,5 +1,6 @@
 package org.fallow.conformance.cases;
 
+import org.fallow.abi.wire.P2mHeader;
 import org.fallow.abi.XenErrno;
 import org.fallow.abi.xen.XenPodTarget;
 import org.fallow.conformance.Guest;
@@ -72,7 +73,7 @@ class PodOutOfMemoryConformance extends CaseSupport {
                     failed = f;
                     break;
                 }
-                long at = Guest.P2M_HEADER + 4 * gfn;
+                long at = P2mHeader.entryOffset(gfn);
                 int old = (int) ENTRY.getAndAdd(p2m, at, INFLIGHT);
                 assertEquals(RAM_RW, old & 0xFF, "populated gfn " + gfn);
                 g.page(gfn).set(ValueLayout.JAVA_LONG, 0, 0xD1D1_0000L + gfn); // non-zero: not reclaimable
@@ -122,7 +123,7 @@ class PodOutOfMemoryConformance extends CaseSupport {
                 assertEquals(Wire.FAULT_DONE, f.type(), f::toString);
                 assertEquals(id, f.requestId());
                 assertEquals(0, f.status(), "fault on gfn " + gfn);
-                long at = Guest.P2M_HEADER + 4 * gfn;
+                long at = P2mHeader.entryOffset(gfn);
                 int old = (int) ENTRY.getAndAdd(p2m, at, INFLIGHT);
                 assertEquals(RAM_RW, old & 0xFF, "populated gfn " + gfn);
                 assertEquals(0, g.page(gfn).get(ValueLayout.JAVA_LONG, 0), "a PoD page reads zero");

@@ -1,5 +1,7 @@
 package org.fallow.hypervisor.mem;
 
+import org.fallow.abi.wire.P2mHeader;
+
 import org.fallow.abi.XenErrno;
 import org.fallow.hypervisor.core.ControlOp;
 import org.fallow.hypervisor.core.Domain;
@@ -112,7 +114,7 @@ final class DomainControlOps {
         if (d.state() == Domain.State.CRASHED || d.dying()) return;
         boolean paused = pm.pauseCount() > 0;
         d.state(paused ? Domain.State.PAUSED : Domain.State.RUNNING);
-        pm.p2m().domainState(paused ? P2m.STATE_PAUSED : P2m.STATE_RUNNING);
+        pm.p2m().domainState(paused ? P2mHeader.STATE_PAUSED : P2mHeader.STATE_RUNNING);
     }
 
     private long maxMem(ControlOp op, Domain d, DomainPhysmap pm) {

@@ -1,5 +1,7 @@
 package org.fallow.hypervisor.mem;
 
+import org.fallow.abi.wire.P2mHeader;
+
 import org.fallow.hypervisor.core.Domain;
 import org.fallow.hypervisor.core.DomainMemory;
 import org.fallow.hypervisor.core.HostMemory;
@@ -257,7 +259,7 @@ public final class DomainPhysmap implements DomainMemory {
         extra = 0;
         pod.clear();
         backed.clear();
-        p2m.domainState(P2m.STATE_DYING);
+        p2m.domainState(P2mHeader.STATE_DYING);
         p2m.closeAndDelete();
         file.closeAndDelete();
         log.info("d{}: memory released ({} pages back to the host)", domain.domid(), pages);

@@ -1,5 +1,7 @@
 package org.fallow.hypervisor.mem;
 
+import org.fallow.abi.wire.P2mHeader;
+
 import org.fallow.abi.XenErrno;
 import org.fallow.hypervisor.core.Domain;
 import org.fallow.hypervisor.core.DomainLifecycle;
@@ -141,7 +143,7 @@ public final class MemorySubsystem implements DomainLifecycle {
 
     @Override public void crashed(Domain d, String reason) {
         DomainPhysmap pm = physmap(d);
-        if (pm != null && !pm.released()) pm.p2m().domainState(P2m.STATE_CRASHED);
+        if (pm != null && !pm.released()) pm.p2m().domainState(P2mHeader.STATE_CRASHED);
         log.warn("d{} crashed: {}", d.domid(), reason);
     }
 

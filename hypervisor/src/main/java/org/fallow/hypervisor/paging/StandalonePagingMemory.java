@@ -1,5 +1,6 @@
 package org.fallow.hypervisor.paging;
 
+import org.fallow.abi.wire.P2mHeader;
 import org.fallow.hypervisor.core.HostMemory;
 
 import java.io.IOException;
@@ -11,8 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
-import static org.fallow.abi.xen.XenLayouts.U32_UNALIGNED;
-import static org.fallow.abi.xen.XenLayouts.U64_UNALIGNED;
 import static org.fallow.abi.xen.XenLayouts.U32;
 import static org.fallow.abi.xen.HvmOpConstants.HVM_PARAM_PAGING_RING_PFN;
 
@@ -22,8 +21,6 @@ import static org.fallow.abi.xen.HvmOpConstants.HVM_PARAM_PAGING_RING_PFN;
  * Released frames are zeroed (the real memory subsystem punches holes).
  */
 public final class StandalonePagingMemory implements PagingMemory, AutoCloseable {
-    public static final int P2M_HEADER = 64;
-    public static final int P2M_MAGIC = 0x4D325046;
     private static final VarHandle WORD = U32.varHandle();
 
     private final long nrFrames;
@@ -47,10 +44,8 @@ public final class StandalonePagingMemory implements PagingMemory, AutoCloseable
         this.memFile = runDir.resolve("dom" + domid + ".mem");
         this.p2mFile = runDir.resolve("dom" + domid + ".p2m");
         this.mem = map(memFile, nrFrames * 4096);
-        this.p2m = map(p2mFile, P2M_HEADER + nrFrames * 4);
-        p2m.set(U32_UNALIGNED, 0, P2M_MAGIC);
-        p2m.set(U32_UNALIGNED, 4, 1);
-        p2m.set(U64_UNALIGNED, 8, nrFrames);
+        this.p2m = map(p2mFile, P2mHeader.fileSize(nrFrames));
+        new P2mHeader().wrap(p2m, 0).magic(P2mHeader.MAGIC).version(P2mHeader.VERSION).nrFrames(nrFrames);
         if (!host.allocate(nrFrames)) throw new IllegalStateException("host has no room for " + nrFrames + " pages");
         totPages = nrFrames;
     }
@@ -101,10 +96,10 @@ public final class StandalonePagingMemory implements PagingMemory, AutoCloseable
 
     @Override public long maxPages() { return nrFrames; }
 
-    @Override public int p2mWord(long gfn) { return (int) WORD.getVolatile(p2m, P2M_HEADER + gfn * 4); }
+    @Override public int p2mWord(long gfn) { return (int) WORD.getVolatile(p2m, P2mHeader.entryOffset(gfn)); }
 
     @Override public boolean casP2mWord(long gfn, int expect, int update) {
-        return WORD.compareAndSet(p2m, P2M_HEADER + gfn * 4, expect, update);
+        return WORD.compareAndSet(p2m, P2mHeader.entryOffset(gfn), expect, update);
     }
 
     @Override public MemorySegment frame(long gfn) { return mem.asSlice(gfn * 4096, 4096); }

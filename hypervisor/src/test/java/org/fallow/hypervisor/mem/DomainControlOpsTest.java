@@ -1,5 +1,7 @@
 package org.fallow.hypervisor.mem;
 
+import org.fallow.abi.wire.P2mHeader;
+
 import org.fallow.hypervisor.testing.InProcessToolstack;
 import org.fallow.abi.XenErrno;
 import org.fallow.hypervisor.core.Caller;
@@ -90,11 +92,11 @@ class DomainControlOpsTest {
 
         assertEquals(0, bed.domctl(XEN_DOMCTL_unpausedomain, d));
         assertEquals(-XenErrno.EINVAL, bed.domctl(XEN_DOMCTL_unpausedomain, d), "not paused by the controller");
-        assertEquals(P2m.STATE_RUNNING, bed.pm(d).p2m().domainState());
+        assertEquals(P2mHeader.STATE_RUNNING, bed.pm(d).p2m().domainState());
         bed.domctl(XEN_DOMCTL_getdomaininfo, d);
         assertEquals(XEN_DOMINF_running, a.get(U32_UNALIGNED, INFO_FLAGS) & (XEN_DOMINF_running | XEN_DOMINF_paused));
         assertEquals(0, bed.domctl(XEN_DOMCTL_pausedomain, d));
-        assertEquals(P2m.STATE_PAUSED, bed.pm(d).p2m().domainState());
+        assertEquals(P2mHeader.STATE_PAUSED, bed.pm(d).p2m().domainState());
         assertEquals(-XenErrno.ESRCH, bed.domctl(XEN_DOMCTL_getdomaininfo, d + 1));
     }
 

@@ -1,5 +1,7 @@
 package org.fallow.hypervisor.mem;
 
+import org.fallow.abi.wire.P2mHeader;
+
 import org.fallow.abi.XenErrno;
 import org.fallow.hypervisor.core.Domain;
 import org.junit.jupiter.api.AfterEach;
@@ -76,7 +78,7 @@ class PodTest {
         Domain dom = bed.domain(d);
         assertEquals(Domain.State.CRASHED, dom.state());
         assertEquals("Dom" + d + " out of PoD memory!", dom.crashReason());
-        assertEquals(P2m.STATE_CRASHED, pm.p2m().domainState(), "the shared header tells the guest");
+        assertEquals(P2mHeader.STATE_CRASHED, pm.p2m().domainState(), "the shared header tells the guest");
         assertTrue(pm.pod().stats().sweeps >= 1, "an emergency sweep ran before the crash");
         assertEquals(-XenErrno.EFAULT, bed.fault(d, M - 1, true), "later faults fail: the domain has crashed (PROTOCOL §3.3)");
         // getdomaininfo reports shutdown with code SHUTDOWN_crash

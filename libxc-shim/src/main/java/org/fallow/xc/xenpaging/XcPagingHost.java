@@ -1,5 +1,8 @@
 package org.fallow.xc.xenpaging;
 
+import org.fallow.abi.wire.P2mHeader;
+import org.fallow.abi.xen.XenDomctl;
+import org.fallow.abi.xen.XenMemoryReservation;
 import org.fallow.abi.Hypercalls;
 import org.fallow.abi.xen.XenDomctlGetdomaininfo;
 import org.fallow.xc.XcHandle;
@@ -17,7 +20,6 @@ import java.util.function.IntConsumer;
 
 import static org.fallow.abi.xen.XenLayouts.U32_UNALIGNED;
 import static org.fallow.abi.xen.XenLayouts.U64_UNALIGNED;
-import static org.fallow.abi.xen.XenLayouts.U16_UNALIGNED;
 import static org.fallow.abi.xen.DomctlConstants.XEN_DOMINF_dying;
 import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_decrease_reservation;
 import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_populate_physmap;
@@ -32,8 +34,6 @@ import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_paging_op_prep;
  * XENSTORE frames, event channels through EVTCHN_SEND frames.
  */
 public final class XcPagingHost implements PagingHost {
-    static final int P2M_HEADER = 64;
-
     private final XcHandle xc;
     private final XcMemPaging paging;
     private final Path runDir;
@@ -48,15 +48,12 @@ public final class XcPagingHost implements PagingHost {
     }
 
     @Override public DomainInfo domainInfo(int domid) throws IOException {
-        MemorySegment d = MemorySegment.ofArray(new long[org.fallow.abi.xen.XenDomctl.SIZE / 8]);
-        d.set(U32_UNALIGNED, 0, XEN_DOMCTL_getdomaininfo);
-        d.set(U16_UNALIGNED, 8, (short) domid);
-        long rc = xc.domctl(d);
+        XenDomctl d = new XenDomctl().wrapNew().cmd(XEN_DOMCTL_getdomaininfo).domain(domid);
+        long rc = xc.domctl(d.segment());
         if (rc < 0) return null;
-        int u = 16;
-        if ((d.get(U16_UNALIGNED, u + XenDomctlGetdomaininfo.DOMAIN_OFFSET) & 0xFFFF) != domid) return null; // next domain up
-        return new DomainInfo(d.get(U64_UNALIGNED, u + XenDomctlGetdomaininfo.MAX_PAGES_OFFSET), d.get(U64_UNALIGNED, u + XenDomctlGetdomaininfo.TOT_PAGES_OFFSET),
-                d.get(U64_UNALIGNED, u + XenDomctlGetdomaininfo.PAGED_PAGES_OFFSET), (d.get(U32_UNALIGNED, u + XenDomctlGetdomaininfo.FLAGS_OFFSET) & XEN_DOMINF_dying) != 0);
+        XenDomctlGetdomaininfo info = d.getdomaininfo();
+        if (info.domain() != domid) return null; // next domain up
+        return new DomainInfo(info.maxPages(), info.totPages(), info.pagedPages(), (info.flags() & XEN_DOMINF_dying) != 0);
     }
 
     @Override public long hvmParam(int domid, int index) throws IOException { return paging.xc_hvm_param_get(domid, index); }
@@ -68,19 +65,17 @@ public final class XcPagingHost implements PagingHost {
 
     @Override public int p2mType(int domid, long gfn) throws IOException {
         MemorySegment m = p2m(domid);
-        long off = P2M_HEADER + gfn * 4;
+        long off = P2mHeader.entryOffset(gfn);
         if (gfn < 0 || off + 4 > m.byteSize()) return -1;
-        return m.get(U32_UNALIGNED, off) & 0xFF;
+        return P2mHeader.typeOf(m.get(U32_UNALIGNED, off));
     }
 
     private int reservation(int cmd, int domid, long gfn) throws IOException {
-        try (HypercallBuffer.Buf b = xc.buffers().allocate(32 + 8)) {
+        try (HypercallBuffer.Buf b = xc.buffers().allocate(XenMemoryReservation.SIZE + 8)) {
             MemorySegment s = b.segment();
-            s.fill((byte) 0);
-            s.set(U64_UNALIGNED, 32, gfn);               // the extent list: one gfn
-            s.set(U64_UNALIGNED, 0, b.handle() + 32);    // extent_start
-            s.set(U64_UNALIGNED, 8, 1);                  // nr_extents
-            s.set(U16_UNALIGNED, 24, (short) domid);     // domid (extent_order 0, mem_flags 0)
+            s.set(U64_UNALIGNED, XenMemoryReservation.SIZE, gfn); // the extent list: one gfn, after the struct
+            new XenMemoryReservation().wrap(s, 0).clear().extentStart(b.handle() + XenMemoryReservation.SIZE)
+                    .nrExtents(1).domid(domid);
             long rc = xc.hypercall(Hypercalls.MEMORY_OP, cmd, b.handle());
             return rc == 1 ? 0 : rc < 0 ? (int) rc : -org.fallow.abi.XenErrno.ENOMEM;
         }

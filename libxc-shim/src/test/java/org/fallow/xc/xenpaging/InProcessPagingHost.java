@@ -106,7 +106,7 @@ public final class InProcessPagingHost {
         public Vcpu(int id) { this.id = id; }
 
         public void access(long gfn, boolean write, Consumer<MemorySegment> body) {
-            long off = StandalonePagingMemory.P2M_HEADER + gfn * 4;
+            long off = org.fallow.abi.wire.P2mHeader.entryOffset(gfn);
             for (;;) {
                 int old = (int) word.getAndAdd(mem.p2m(), off, PagingMemory.INFLIGHT_ONE);
                 if (PagingMemory.type(old) == PagingMemory.P2M_RAM_RW) {
