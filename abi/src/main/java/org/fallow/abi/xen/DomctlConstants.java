@@ -25,7 +25,8 @@ public final class DomctlConstants {
     /** XEN_DOMINF_* bits of xen_domctl_getdomaininfo.flags; the shutdown code sits at XEN_DOMINF_shutdownshift. */
     public static final int XEN_DOMINF_dying = 1, XEN_DOMINF_hvm_guest = 1 << 1, XEN_DOMINF_shutdown = 1 << 2,
             XEN_DOMINF_paused = 1 << 3, XEN_DOMINF_blocked = 1 << 4, XEN_DOMINF_running = 1 << 5,
-            XEN_DOMINF_hap = 1 << 8, XEN_DOMINF_shutdownshift = 16;
+            XEN_DOMINF_debugged = 1 << 6, XEN_DOMINF_xs_domain = 1 << 7, XEN_DOMINF_hap = 1 << 8,
+            XEN_DOMINF_shutdownshift = 16, XEN_DOMINF_shutdownmask = 255;
     /** sched.h SHUTDOWN_crash: the shutdown code getdomaininfo reports for a crashed domain. */
     public static final int SHUTDOWN_crash = 3;
 

@@ -105,4 +105,13 @@ public abstract class Flyweight<F extends Flyweight<F>> {
     protected final void putU32(long off, long v) { segment.set(U32, base + off, (int) v); }
     protected final long getU64(long off) { return segment.get(U64, base + off); }
     protected final void putU64(long off, long v) { segment.set(U64, base + off, v); }
+    /** {@code len} bytes at {@code off}, copied out (byte arrays such as a domain handle). */
+    protected final byte[] getBytes(long off, int len) {
+        Objects.checkFromIndexSize(off, len, size());
+        return segment.asSlice(base + off, len).toArray(ValueLayout.JAVA_BYTE);
+    }
+    protected final void putBytes(long off, byte[] v) {
+        Objects.checkFromIndexSize(off, v.length, size());
+        MemorySegment.copy(MemorySegment.ofArray(v), 0, segment, base + off, v.length);
+    }
 }

@@ -63,6 +63,13 @@ public final class XenDomctlCreatedomain extends Flyweight<XenDomctlCreatedomain
     public long ssidref() { return getU32(SSIDREF_OFFSET); }
     public XenDomctlCreatedomain ssidref(long v) { putU32(SSIDREF_OFFSET, v); return this; }
     public int handle(int i) { return getU8(HANDLE_OFFSET + Objects.checkIndex(i, HANDLE_LEN)); }
+    /** The 16-byte xen_domain_handle_t. */
+    public byte[] handle() { return getBytes(HANDLE_OFFSET, 16); }
+    public XenDomctlCreatedomain handle(byte[] v) {
+        if (v.length != 16) throw new IllegalArgumentException("a domain handle is 16 bytes");
+        putBytes(HANDLE_OFFSET, v);
+        return this;
+    }
     public XenDomctlCreatedomain handle(int i, int v) { putU8(HANDLE_OFFSET + Objects.checkIndex(i, HANDLE_LEN), v); return this; }
     public long flags() { return getU32(FLAGS_OFFSET); }
     public XenDomctlCreatedomain flags(long v) { putU32(FLAGS_OFFSET, v); return this; }

@@ -73,10 +73,7 @@ public final class XenDomctlGetdomaininfo extends Flyweight<XenDomctlGetdomainin
     public static final int GPADDR_BITS_OFFSET = offsetOf(LAYOUT, "gpaddr_bits");
     public static final int ARCH_CONFIG_OFFSET = offsetOf(LAYOUT, "arch_config");
 
-    /** XEN_DOMINF_* bits of {@code flags}; the shutdown code is {@code (flags >> 16) & 0xff}. */
-    public static final int DOMINF_DYING = 1, DOMINF_HVM_GUEST = 2, DOMINF_SHUTDOWN = 4, DOMINF_PAUSED = 8,
-            DOMINF_BLOCKED = 16, DOMINF_RUNNING = 32, DOMINF_DEBUGGED = 64, DOMINF_XS_DOMAIN = 128, DOMINF_HAP = 256;
-    public static final int DOMINF_SHUTDOWNSHIFT = 16, DOMINF_SHUTDOWNMASK = 255;
+    // the XEN_DOMINF_* bits of flags are in DomctlConstants
 
     @Override public int size() { return SIZE; }
     @Override public StructLayout layout() { return LAYOUT; }
@@ -106,6 +103,8 @@ public final class XenDomctlGetdomaininfo extends Flyweight<XenDomctlGetdomainin
     public long ssidref() { return getU32(SSIDREF_OFFSET); }
     public XenDomctlGetdomaininfo ssidref(long v) { putU32(SSIDREF_OFFSET, v); return this; }
     public int handle(int i) { return getU8(HANDLE_OFFSET + Objects.checkIndex(i, 16)); }
+    /** The 16-byte xen_domain_handle_t. */
+    public byte[] handle() { return getBytes(HANDLE_OFFSET, 16); }
     public XenDomctlGetdomaininfo handle(int i, int v) { putU8(HANDLE_OFFSET + Objects.checkIndex(i, 16), v); return this; }
     public long cpupool() { return getU32(CPUPOOL_OFFSET); }
     public XenDomctlGetdomaininfo cpupool(long v) { putU32(CPUPOOL_OFFSET, v); return this; }

@@ -42,8 +42,8 @@ class DomainConformance extends CaseSupport {
             assertEquals(5, info.totPages(), "tot_pages");
             assertEquals(48, info.maxPages(), "max_pages");
             for (int i = 0; i < 16; i++) assertEquals(0xA0 + i, info.handle(i), "handle[" + i + "]");
-            assertNotEquals(0, info.flags() & XenDomctlGetdomaininfo.DOMINF_HVM_GUEST, "HVM guest flag");
-            assertEquals(0, info.flags() & XenDomctlGetdomaininfo.DOMINF_DYING, "not dying");
+            assertNotEquals(0, info.flags() & DomctlConstants.XEN_DOMINF_hvm_guest, "HVM guest flag");
+            assertEquals(0, info.flags() & DomctlConstants.XEN_DOMINF_dying, "not dying");
 
             assertEquals(0, ts.destroy(domid));
             XenDomctl after = new XenDomctl();
