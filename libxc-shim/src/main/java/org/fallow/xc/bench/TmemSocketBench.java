@@ -3,6 +3,8 @@ package org.fallow.xc.bench;
 import org.fallow.abi.AbiProfile;
 import org.fallow.abi.Hypercalls;
 import org.fallow.abi.xen.MulticallEntry;
+import org.fallow.abi.xen.TmemConstants;
+import org.fallow.abi.xen.TmemOp;
 import org.fallow.xc.XcDomain;
 import org.fallow.xc.XcHandle;
 import org.fallow.abi.process.HypervisorProcess;
@@ -22,7 +24,6 @@ import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 
-import static org.fallow.abi.xen.XenLayouts.U32_UNALIGNED;
 import static org.fallow.abi.xen.XenLayouts.U64_UNALIGNED;
 
 /**
@@ -105,41 +106,32 @@ public final class TmemSocketBench implements Callable<Integer> {
     }
 
     private static void newPool(HypervisorConnection g, MemorySegment mem) throws Exception {
-        mem.asSlice(OPS_GPA, 56).fill((byte) 0);
-        mem.set(U32_UNALIGNED, OPS_GPA, 1);            // TMEM_NEW_POOL
-        mem.set(U32_UNALIGNED, OPS_GPA + 24, 1 << 24); // flags: spec version 1, private, ephemeral
+        new TmemOp().wrap(mem, OPS_GPA).clear().cmd(TmemConstants.TMEM_NEW_POOL)
+                .creatFlags(TmemConstants.poolFlags(false, false, TmemConstants.TMEM_SPEC_VERSION)); // private, ephemeral
         check("new pool", g.hypercall(Hypercalls.TMEM_OP, OPS_GPA));
     }
 
     private double[] round(HypervisorConnection g, MemorySegment mem, int batch) throws Exception {
         long t0 = System.nanoTime();
-        run(g, mem, batch, 4);
+        run(g, mem, batch, TmemConstants.TMEM_PUT_PAGE);
         long t1 = System.nanoTime();
-        run(g, mem, batch, 5);
+        run(g, mem, batch, TmemConstants.TMEM_GET_PAGE);
         long t2 = System.nanoTime();
         return new double[] {pages * 1e9 / (t1 - t0), pages * 1e9 / (t2 - t1), 2.0 * pages * 1e9 / (t2 - t0)};
     }
 
-    /** N ops of {@code cmd} (4 = PUT_PAGE, 5 = GET_PAGE): tmem_op structs at OPS_GPA, multicall entries at MC_GPA. */
+    /** N ops of {@code cmd} (PUT_PAGE or GET_PAGE): tmem_op structs at OPS_GPA, multicall entries at MC_GPA. */
     private void run(HypervisorConnection g, MemorySegment mem, int batch, int cmd) throws Exception {
+        TmemOp op = new TmemOp();
+        MulticallEntry mc = new MulticallEntry();
         for (int i = 0; i < pages; i += batch) {
             int n = Math.min(batch, pages - i);
             for (int j = 0; j < n; j++) {
                 int p = i + j;
                 long o = OPS_GPA + 64L * j;
-                mem.set(U32_UNALIGNED, o, cmd);
-                mem.set(U32_UNALIGNED, o + 4, 0);
-                mem.set(U64_UNALIGNED, o + 8, p >>> 4);
-                mem.set(U64_UNALIGNED, o + 16, 0);
-                mem.set(U64_UNALIGNED, o + 24, 0);
-                mem.set(U32_UNALIGNED, o + 32, p & 15);
-                mem.set(U64_UNALIGNED, o + 48, cmd == 4 ? (p & 31) : GET_GFN + (p & 31));
-                if (batch > 1) {
-                    long m = MC_GPA + (long) MulticallEntry.SIZE * j;
-                    mem.set(U64_UNALIGNED, m + MulticallEntry.OP_OFFSET, Hypercalls.TMEM_OP);
-                    mem.set(U64_UNALIGNED, m + MulticallEntry.RESULT_OFFSET, 0);
-                    mem.set(U64_UNALIGNED, m + MulticallEntry.ARGS_OFFSET, o);
-                }
+                op.wrap(mem, o).cmd(cmd).poolId(0).genOid(p >>> 4, 0, 0).genIndex(p & 15)
+                        .genCmfn(cmd == TmemConstants.TMEM_PUT_PAGE ? (p & 31) : GET_GFN + (p & 31));
+                if (batch > 1) mc.wrap(mem, MC_GPA + (long) MulticallEntry.SIZE * j).op(Hypercalls.TMEM_OP).result(0).args(0, o);
             }
             if (batch == 1) {
                 long rc = g.hypercall(Hypercalls.TMEM_OP, OPS_GPA);
@@ -148,7 +140,7 @@ public final class TmemSocketBench implements Callable<Integer> {
                 long rc = g.hypercall(Hypercalls.MULTICALL, MC_GPA, n);
                 if (rc != 0) throw new IllegalStateException("multicall -> " + rc);
                 for (int j = 0; j < n; j++) {
-                    long r = mem.get(U64_UNALIGNED, MC_GPA + (long) MulticallEntry.SIZE * j + MulticallEntry.RESULT_OFFSET);
+                    long r = mc.wrap(mem, MC_GPA + (long) MulticallEntry.SIZE * j).result();
                     if (r != 1) throw new IllegalStateException("op " + cmd + " -> " + r);
                 }
             }
