@@ -1,5 +1,6 @@
 package org.fallow.conformance;
 
+import org.fallow.abi.xen.XenHvmParam;
 import org.fallow.abi.Hypercalls;
 import org.fallow.abi.xen.DomctlConstants;
 import org.fallow.abi.xen.MemoryOpConstants;
@@ -14,9 +15,7 @@ import java.nio.file.Path;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 
-import static org.fallow.abi.xen.XenLayouts.U32_UNALIGNED;
 import static org.fallow.abi.xen.XenLayouts.U64_UNALIGNED;
-import static org.fallow.abi.xen.XenLayouts.U16_UNALIGNED;
 import static org.fallow.abi.xen.HvmOpConstants.HVMOP_set_param;
 
 /**
@@ -156,12 +155,10 @@ public final class Toolstack implements AutoCloseable {
                 d -> d.vmEventOp().op(op).mode(DomctlConstants.XEN_DOMCTL_VM_EVENT_OP_PAGING), out);
     }
 
-    /** HVMOP_set_param (hvm_op 0): {@code struct xen_hvm_param { u16 domid; u32 index; u64 value; }} (16 bytes). */
+    /** HVMOP_set_param (hvm_op 0) with a {@code struct xen_hvm_param}. */
     public long setHvmParam(int domid, int index, long value) throws IOException {
-        Buf p = alloc(16);
-        p.seg().set(U16_UNALIGNED, 0, (short) domid);
-        p.seg().set(U32_UNALIGNED, 4, index);
-        p.seg().set(U64_UNALIGNED, 8, value);
+        Buf p = alloc(XenHvmParam.SIZE);
+        new XenHvmParam().wrap(p.seg(), 0).domid(domid).index(index).value(value);
         return hypercall(Hypercalls.HVM_OP, HVMOP_set_param, p.handle());
     }
 

@@ -1,5 +1,6 @@
 package org.fallow.conformance.cases;
 
+import org.fallow.abi.xen.P2mType;
 import org.fallow.abi.wire.P2mHeader;
 import org.fallow.abi.XenErrno;
 import org.fallow.abi.xen.XenPodTarget;
@@ -16,8 +17,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 
-import static org.fallow.abi.xen.XenLayouts.U32_UNALIGNED;
-import static org.fallow.abi.xen.XenLayouts.U64_UNALIGNED;
 import static org.fallow.abi.Hypercalls.MEMORY_OP;
 import static org.fallow.abi.xen.MemoryOpConstants.*;
 import static org.junit.jupiter.api.Assertions.*;
@@ -27,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.*;
 class P2mAccessConformance extends CaseSupport {
     /** Aligned 32-bit entries (the header is 64 bytes, so entry g is 4-byte aligned): atomic get-and-add. */
     private static final VarHandle ENTRY = ValueLayout.JAVA_INT.varHandle();
-    private static final int RAM_RW = 0, POD = 6, INFLIGHT = 0x10000;
+    private static final int RAM_RW = P2mType.P2M_RAM_RW, POD = P2mType.P2M_POPULATE_ON_DEMAND, INFLIGHT = P2mHeader.INFLIGHT_ONE;
 
     @Test @DisplayName("header fields; a PoD gfn faults via MEM_FAULT, FAULT_DONE 0, then it is ram_rw")
     void podFault() throws Exception {

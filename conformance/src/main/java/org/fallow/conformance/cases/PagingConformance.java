@@ -1,5 +1,6 @@
 package org.fallow.conformance.cases;
 
+import org.fallow.abi.xen.P2mType;
 import org.fallow.abi.wire.P2mHeader;
 import org.fallow.abi.XenErrno;
 import org.fallow.abi.xen.DomctlConstants;
@@ -24,7 +25,8 @@ import static org.junit.jupiter.api.Assertions.*;
 @DisplayName("memory paging (xen-abi §5, PROTOCOL §3.3)")
 class PagingConformance extends CaseSupport {
     private static final VarHandle ENTRY = ValueLayout.JAVA_INT.varHandle();
-    private static final int RAM_PAGING_OUT = 9, RAM_PAGED = 10, INFLIGHT = 0x10000;
+    private static final int RAM_PAGING_OUT = P2mType.P2M_RAM_PAGING_OUT, RAM_PAGED = P2mType.P2M_RAM_PAGED,
+            INFLIGHT = P2mHeader.INFLIGHT_ONE;
     private static final long RING_GFN = 40;
 
     @Test @DisplayName("ENABLE returns a port; nominate → ram_paging_out, -EBUSY while a guest access is in flight; evict → ram_paged")

@@ -1,5 +1,9 @@
 package org.fallow.conformance.cases;
 
+import org.fallow.abi.xen.VmEventConstants;
+import org.fallow.abi.xen.VmEventRequest;
+import org.fallow.abi.ring.SharedRing;
+import org.fallow.abi.xen.P2mType;
 import org.fallow.abi.Hypercalls;
 import org.fallow.abi.xen.DomctlConstants;
 import org.fallow.abi.xen.XenDomctl;
@@ -35,10 +39,16 @@ import static org.junit.jupiter.api.Assertions.*;
 @DisplayName("paging through the vm_event ring with a raw pager (xen-abi §5, PROTOCOL §3.4)")
 class PagingRingConformance extends CaseSupport {
     private static final VarHandle RING_IDX = U32.varHandle();
-    private static final int REQ_PROD = 0, REQ_EVENT = 4, RSP_PROD = 8, RSP_EVENT = 12, RING_HEADER = 64, ENTRY = 376;
-    private static final int VERSION = 4, REASON_MEM_PAGING = 3, FLAG_VCPU_PAUSED = 1, FLAG_FOREIGN = 2;
-    private static final int RAM_RW = 0, RAM_PAGING_OUT = 9, RAM_PAGED = 10, RAM_PAGING_IN = 11;
-    private static final int MEM_PAGING_DROP_PAGE = 1, MEM_PAGING_EVICT_FAIL = 2;
+    private static final int REQ_PROD = SharedRing.REQ_PROD_OFFSET, REQ_EVENT = SharedRing.REQ_EVENT_OFFSET,
+            RSP_PROD = SharedRing.RSP_PROD_OFFSET, RSP_EVENT = SharedRing.RSP_EVENT_OFFSET,
+            RING_HEADER = SharedRing.HEADER_LENGTH, ENTRY = VmEventRequest.SIZE;
+    private static final int VERSION = VmEventConstants.VM_EVENT_INTERFACE_VERSION,
+            REASON_MEM_PAGING = VmEventConstants.VM_EVENT_REASON_MEM_PAGING,
+            FLAG_VCPU_PAUSED = VmEventConstants.VM_EVENT_FLAG_VCPU_PAUSED, FLAG_FOREIGN = VmEventConstants.VM_EVENT_FLAG_FOREIGN;
+    private static final int RAM_RW = P2mType.P2M_RAM_RW, RAM_PAGING_OUT = P2mType.P2M_RAM_PAGING_OUT,
+            RAM_PAGED = P2mType.P2M_RAM_PAGED, RAM_PAGING_IN = P2mType.P2M_RAM_PAGING_IN;
+    private static final int MEM_PAGING_DROP_PAGE = VmEventConstants.MEM_PAGING_DROP_PAGE,
+            MEM_PAGING_EVICT_FAIL = VmEventConstants.MEM_PAGING_EVICT_FAIL;
     private static final long RING_GFN = 40, GFN = 10;
 
     private static int entry(long idx) { return RING_HEADER + (int) (idx & 7) * ENTRY; }

@@ -1,5 +1,7 @@
 package org.fallow.conformance.cases;
 
+import org.fallow.abi.wire.DomainEvent;
+import org.fallow.abi.xen.P2mType;
 import org.fallow.abi.wire.P2mHeader;
 import org.fallow.abi.XenErrno;
 import org.fallow.abi.xen.XenPodTarget;
@@ -17,7 +19,6 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 import java.nio.charset.StandardCharsets;
 
-import static org.fallow.abi.xen.XenLayouts.U32_UNALIGNED;
 import static org.fallow.abi.Hypercalls.MEMORY_OP;
 import static org.fallow.abi.xen.MemoryOpConstants.*;
 import static org.junit.jupiter.api.Assertions.*;
@@ -32,8 +33,9 @@ import static org.junit.jupiter.api.Assertions.*;
 @DisplayName("PoD out of memory (xen-abi §4.4, PROTOCOL §3.3)")
 class PodOutOfMemoryConformance extends CaseSupport {
     private static final VarHandle ENTRY = ValueLayout.JAVA_INT.varHandle();
-    private static final int FRAMES = 64, CACHE = 8, RAM_RW = 0, POD = 6, INFLIGHT = 0x10000;
-    private static final int CRASHED_STATE = 2, EVENT_CRASHED = 1;
+    private static final int FRAMES = 64, CACHE = 8;
+    private static final int RAM_RW = P2mType.P2M_RAM_RW, POD = P2mType.P2M_POPULATE_ON_DEMAND, INFLIGHT = P2mHeader.INFLIGHT_ONE;
+    private static final int CRASHED_STATE = P2mHeader.STATE_CRASHED, EVENT_CRASHED = DomainEvent.CRASHED;
 
     /** get_pod_target's pod_cache_pages. */
     private static long podCache(Toolstack ts, int d) throws Exception {
@@ -83,7 +85,7 @@ class PodOutOfMemoryConformance extends CaseSupport {
             assertNotNull(failed, "a fault failed within " + FRAMES + " gfns");
             assertEquals(-XenErrno.ENOMEM, failed.status(), "FAULT_DONE -ENOMEM");
             assertEquals(CACHE, dirtied, "every cache page was handed out before the crash");
-            assertEquals(CRASHED_STATE, p2m.get(U32_UNALIGNED, 16), "p2m header domain_state crashed");
+            assertEquals(CRASHED_STATE, new P2mHeader().wrap(p2m, 0).domainState(), "p2m header domain_state crashed");
 
             if (event == null) event = c.read();
             RawFrame ev = event;
@@ -129,7 +131,7 @@ class PodOutOfMemoryConformance extends CaseSupport {
                 assertEquals(0, g.page(gfn).get(ValueLayout.JAVA_LONG, 0), "a PoD page reads zero");
                 ENTRY.getAndAdd(p2m, at, -INFLIGHT);
             }
-            assertEquals(0, p2m.get(U32_UNALIGNED, 16), "domain_state still running");
+            assertEquals(P2mHeader.STATE_RUNNING, new P2mHeader().wrap(p2m, 0).domainState(), "domain_state still running");
             int ram = 0, pod = 0;
             for (long gfn = 0; gfn < FRAMES; gfn++) {
                 int t = g.p2mEntry(gfn) & 0xFF;

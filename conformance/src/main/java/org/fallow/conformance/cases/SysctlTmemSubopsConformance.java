@@ -1,5 +1,7 @@
 package org.fallow.conformance.cases;
 
+import org.fallow.abi.xen.XenTmemClient;
+import org.fallow.abi.xen.TmemHandle;
 import org.fallow.abi.XenErrno;
 import org.fallow.conformance.Guest;
 import org.fallow.conformance.MappedFile;
@@ -11,7 +13,6 @@ import org.junit.jupiter.api.Test;
 import java.lang.foreign.MemorySegment;
 
 import static org.fallow.abi.xen.XenLayouts.U32_UNALIGNED;
-import static org.fallow.abi.xen.XenLayouts.U64_UNALIGNED;
 import static org.fallow.abi.xen.TmemConstants.*;
 import static org.fallow.conformance.cases.TmemCalls.*;
 import static org.junit.jupiter.api.Assertions.*;
@@ -28,16 +29,12 @@ class SysctlTmemSubopsConformance extends CaseSupport {
 
     private record Client(int version, int maxpools, int nrPools, int flags, int weight) {
         static Client read(MemorySegment s) {
-            return new Client(s.get(U32_UNALIGNED, 0), s.get(U32_UNALIGNED, 4), s.get(U32_UNALIGNED, 8),
-                    s.get(U32_UNALIGNED, 12), s.get(U32_UNALIGNED, 16));
+            XenTmemClient c = new XenTmemClient().wrap(s, 0);
+            return new Client((int) c.version(), (int) c.maxpools(), (int) c.nrPools(), (int) c.flags(), (int) c.weight());
         }
 
         void write(MemorySegment s) {
-            s.set(U32_UNALIGNED, 0, version);
-            s.set(U32_UNALIGNED, 4, maxpools);
-            s.set(U32_UNALIGNED, 8, nrPools);
-            s.set(U32_UNALIGNED, 12, flags);
-            s.set(U32_UNALIGNED, 16, weight);
+            new XenTmemClient().wrap(s, 0).version(version).maxpools(maxpools).nrPools(nrPools).flags(flags).weight(weight);
         }
     }
 
@@ -222,18 +219,7 @@ class SysctlTmemSubopsConformance extends CaseSupport {
     /** A sysctl tmem_op with the oid fields set (RESTORE_PUT_PAGE / RESTORE_FLUSH_PAGE: index = arg). */
     private static long sysctlOid(Toolstack ts, int subop, int poolId, int cli, long len, int arg, long buf) throws Exception {
         Toolstack.Buf s = ts.alloc(org.fallow.abi.xen.XenSysctl.SIZE);
-        MemorySegment m = s.seg();
-        m.set(U32_UNALIGNED, 0, org.fallow.abi.xen.SysctlConstants.XEN_SYSCTL_tmem_op);
-        m.set(U32_UNALIGNED, 4, org.fallow.abi.xen.SysctlConstants.XEN_SYSCTL_INTERFACE_VERSION);
-        m.set(U32_UNALIGNED, 8, subop);
-        m.set(U32_UNALIGNED, 12, poolId);
-        m.set(U32_UNALIGNED, 16, cli);
-        m.set(U32_UNALIGNED, 20, (int) len);
-        m.set(U32_UNALIGNED, 24, arg);
-        m.set(U64_UNALIGNED, 32, OID0);
-        m.set(U64_UNALIGNED, 40, OID1);
-        m.set(U64_UNALIGNED, 48, OID2);
-        m.set(U64_UNALIGNED, 56, buf);
+        TmemCalls.sysctlOp(s.seg(), subop, poolId, cli, len, arg, buf).oid(0, OID0).oid(1, OID1).oid(2, OID2);
         return ts.hypercall(org.fallow.abi.Hypercalls.SYSCTL, s.handle());
     }
 
@@ -259,12 +245,12 @@ class SysctlTmemSubopsConformance extends CaseSupport {
                 long rc = sysctl(ts, XEN_SYSCTL_TMEM_OP_SAVE_GET_NEXT_PAGE, 0, d, 4096 + 32, 0, buf.handle());
                 if (rc == -1) break;
                 assertEquals(1, rc, "SAVE_GET_NEXT_PAGE");
-                MemorySegment h = buf.seg();
-                assertEquals(0, h.get(U32_UNALIGNED, 0), "tmem_handle.pool_id");
-                assertEquals(OID0, h.get(U64_UNALIGNED, 8), "oid[0]");
-                assertEquals(OID1, h.get(U64_UNALIGNED, 16), "oid[1]");
-                assertEquals(OID2, h.get(U64_UNALIGNED, 24), "oid[2]");
-                saved.put(h.get(U32_UNALIGNED, 4), h.asSlice(32, 4096).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
+                TmemHandle h = new TmemHandle().wrap(buf.seg(), 0);
+                assertEquals(0, h.poolId(), "tmem_handle.pool_id");
+                assertEquals(OID0, h.oid(0), "oid[0]");
+                assertEquals(OID1, h.oid(1), "oid[1]");
+                assertEquals(OID2, h.oid(2), "oid[2]");
+                saved.put((int) h.index(), buf.seg().asSlice(TmemHandle.SIZE, 4096).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
             }
             assertEquals(java.util.Set.of(1, 2), saved.keySet(), "both pages, then -1");
             assertArrayEquals(p1, saved.get(1));

@@ -1,5 +1,6 @@
 package org.fallow.conformance.cases;
 
+import org.fallow.abi.xen.XenTmemPoolInfo;
 import org.fallow.conformance.Guest;
 import org.fallow.conformance.Toolstack;
 import org.fallow.conformance.Wire;
@@ -19,7 +20,9 @@ import static org.junit.jupiter.api.Assertions.*;
 class TmemSharedPoolConformance extends CaseSupport {
     private static final long UUID0 = 0x0123_4567_89AB_CDEFL, UUID1 = 0x7EDC_BA98_7654_3210L;
     private static final int SHARED = poolFlags(false, true, TMEM_SPEC_VERSION);
-    private static final int FLAGS_RAW_SHARED = 1 << 1 | 1 << 24, FLAGS_RAW_PRIVATE = 1 << 24;
+    /** xen_tmem_pool_info.flags.raw of a shared / private ephemeral pool of spec version 1. */
+    private static final int FLAGS_RAW_SHARED = XenTmemPoolInfo.FLAG_SHARED | TMEM_SPEC_VERSION << XenTmemPoolInfo.VERSION_SHIFT,
+            FLAGS_RAW_PRIVATE = TMEM_SPEC_VERSION << XenTmemPoolInfo.VERSION_SHIFT;
 
     private static PoolInfo onlyPool(Toolstack ts, int domid) throws Exception {
         Toolstack.Buf b = ts.alloc(2L * POOL_INFO_SIZE);
