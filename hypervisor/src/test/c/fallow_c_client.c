@@ -338,7 +338,7 @@ static uint16_t toolstack(const char *sock, const uint8_t handle[16], char *run_
     char *slash = strrchr(sock_dir, '/');
     if (slash == sock_dir) slash[1] = 0; else *slash = 0;
     snprintf(arena_path, sizeof arena_path, "%s/c-arena-%d", sock_dir, (int)getpid());
-    int afd = open(arena_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    int afd = open(arena_path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600); /* SECURITY.md: new, 0600, no link */
     if (afd < 0) die("arena open");
     atexit(remove_arena);
     if (ftruncate(afd, ARENA_LEN) < 0) die("arena ftruncate");

@@ -49,6 +49,7 @@ public final class FallowMain implements Runnable {
         cl.addSubcommand(new TopCommand());
         cl.addSubcommand(new org.fallow.cli.demo.DemoCommand());
         cl.addSubcommand(new BenchCommand());
+        cl.addSubcommand("xen", org.fallow.xc.xen.XenCommand.commandLine());
         cl.addSubcommand(new CommandLine.HelpCommand());
         cl.setExecutionExceptionHandler((ex, line, pr) -> {
             line.getErr().println("fallow " + line.getCommandName() + ": " + describe(ex));

@@ -1,5 +1,7 @@
 package org.fallow.cli;
 
+import org.fallow.abi.fs.PidFile;
+import org.fallow.abi.fs.SafeFiles;
 import org.fallow.cli.demo.ChildProcesses;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -8,7 +10,6 @@ import picocli.CommandLine.Parameters;
 
 import java.io.File;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,11 +36,17 @@ public final class PagingCommand implements Runnable {
 
     static Path logFile(RunContext ctx, int domid) { return ctx.runDir().resolve("xenpaging-" + domid + ".log"); }
 
+    /** What the command line of the pager of {@code domid} in this run directory contains, in order. */
+    static List<String> pagerWords(RunContext ctx, int domid) {
+        return List.of("--run-dir", ctx.runDir().toString(), "xenpaging", "-d", Integer.toString(domid));
+    }
+
+    /**
+     * The pager the pid file names, only if it still is that pager (alive, same start time, a xenpaging of this domain
+     * and run directory: docs/SECURITY.md); a stale pid file is removed, never obeyed.
+     */
     static Optional<ProcessHandle> running(RunContext ctx, int domid) throws IOException {
-        Path pf = pidFile(ctx, domid);
-        if (!Files.exists(pf)) return Optional.empty();
-        long pid = Long.parseLong(Files.readString(pf).strip());
-        return ProcessHandle.of(pid).filter(ProcessHandle::isAlive);
+        return PidFile.live(pidFile(ctx, domid), pagerWords(ctx, domid), true);
     }
 
     @Command(name = "start", mixinStandardHelpOptions = true,
@@ -58,7 +65,7 @@ public final class PagingCommand implements Runnable {
 
         @Override public Integer call() throws Exception {
             RunContext ctx = RunContext.current();
-            Files.createDirectories(ctx.runDir());
+            SafeFiles.checkTrustedDir(ctx.runDir()); // the hypervisor's run dir: ours, private, not a link
             Optional<ProcessHandle> old = running(ctx, domid);
             if (old.isPresent()) {
                 System.err.println("xenpaging for dom" + domid + " already runs (pid " + old.get().pid() + ")");
@@ -70,13 +77,13 @@ public final class PagingCommand implements Runnable {
             if (mru != null) args.addAll(List.of("-r", Integer.toString(mru)));
             ProcessBuilder pb = new ProcessBuilder(ChildProcesses.fallowCommand(List.of("-Xmx128m"), args));
             pb.redirectErrorStream(true);
-            pb.redirectOutput(ProcessBuilder.Redirect.appendTo(logFile(ctx, domid).toFile()));
+            pb.redirectOutput(SafeFiles.appendRedirect(logFile(ctx, domid))); // 0600, not through a link
             pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
             Process p = pb.start();
-            Files.writeString(pidFile(ctx, domid), p.pid() + "\n");
+            PidFile.write(pidFile(ctx, domid), p.toHandle(), pagerWords(ctx, domid));
             if (p.waitFor(1, TimeUnit.SECONDS)) {
                 System.err.println("xenpaging for dom" + domid + " exited at once (" + p.exitValue() + "); see " + logFile(ctx, domid));
-                Files.deleteIfExists(pidFile(ctx, domid));
+                SafeFiles.deleteIfOwnedRegular(pidFile(ctx, domid));
                 return 1;
             }
             System.out.println("xenpaging for dom" + domid + " started (pid " + p.pid() + ", log " + logFile(ctx, domid) + ")");
@@ -98,10 +105,12 @@ public final class PagingCommand implements Runnable {
 
         @Override public Integer call() throws Exception {
             RunContext ctx = RunContext.current();
-            Optional<ProcessHandle> ph = running(ctx, domid);
+            Path pf = pidFile(ctx, domid);
+            String stale = PidFile.whyStale(pf, pagerWords(ctx, domid));
+            Optional<ProcessHandle> ph = running(ctx, domid); // removes a stale pid file
             if (ph.isEmpty()) {
-                Files.deleteIfExists(pidFile(ctx, domid));
-                System.err.println("no xenpaging runs for dom" + domid);
+                System.err.println("no xenpaging runs for dom" + domid
+                        + (stale != null && !stale.startsWith("no usable") ? " (" + stale + "; pid file removed, nothing signalled)" : ""));
                 return 1;
             }
             ph.get().destroy();
@@ -111,7 +120,7 @@ public final class PagingCommand implements Runnable {
                 System.err.println("xenpaging for dom" + domid + " still runs after " + timeoutS + " s (pid " + ph.get().pid() + ")");
                 return 1;
             }
-            Files.deleteIfExists(pidFile(ctx, domid));
+            SafeFiles.deleteIfOwnedRegular(pf);
             System.out.println("xenpaging for dom" + domid + " stopped");
             return 0;
         }

@@ -89,7 +89,7 @@ class FallowMainTest {
     void roleCommandsTakeTheirSocketFromTheGlobalRunDir() {
         // picocli checks required options before the global --run-dir is handed down, so a role command whose
         // socket has a run-dir default must not declare --socket required
-        CommandLine.ParseResult pr = FallowMain.commandLine().parseArgs("--run-dir", "/tmp/g", "guest", "--domid", "1", "--secret", "00");
+        CommandLine.ParseResult pr = FallowMain.commandLine().parseArgs("--run-dir", "/tmp/g", "guest", "--domid", "1", "--secret-fd", "3");
         assertTrue(pr.hasSubcommand());
         assertEquals("guest", pr.subcommand().commandSpec().name());
     }

@@ -28,7 +28,7 @@ class PagingCommandTest {
     void cleanUp() throws Exception {
         if (dir != null) {
             Path pid = dir.resolve("xenpaging-1.pid");
-            if (Files.exists(pid)) ProcessHandle.of(Long.parseLong(Files.readString(pid).strip())).ifPresent(ProcessHandle::destroyForcibly);
+            if (Files.exists(pid)) ProcessHandle.of(Long.parseLong(Files.readAllLines(pid).get(0).strip())).ifPresent(ProcessHandle::destroyForcibly);
         }
         if (hv != null) hv.close();
         if (dir != null) DemoCommand.deleteTree(dir);

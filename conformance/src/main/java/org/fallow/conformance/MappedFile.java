@@ -1,11 +1,12 @@
 package org.fallow.conformance;
 
+import org.fallow.abi.fs.SafeFiles;
+
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 
 import static org.fallow.abi.xen.XenLayouts.U32_UNALIGNED;
 import static org.fallow.abi.xen.XenLayouts.U64_UNALIGNED;
@@ -17,20 +18,20 @@ public final class MappedFile implements AutoCloseable {
     private final Arena arena = Arena.ofShared();
     private final MemorySegment seg;
     private final Path path;
+    private final boolean created;
 
     private MappedFile(Path path, long size, boolean create) throws IOException {
         this.path = path;
-        var opts = create
-                ? new StandardOpenOption[] {StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE}
-                : new StandardOpenOption[] {StandardOpenOption.READ, StandardOpenOption.WRITE};
-        try (FileChannel fc = FileChannel.open(path, opts)) {
-            if (create) fc.truncate(0).write(java.nio.ByteBuffer.allocate(1), size - 1);
+        this.created = create;
+        // PROTOCOL §3.1 / SECURITY.md: a new file is 0600 and made with O_EXCL|O_NOFOLLOW; existing ones are not followed
+        try (FileChannel fc = create ? SafeFiles.replace(path) : SafeFiles.openExisting(path, true)) {
+            if (create) fc.write(java.nio.ByteBuffer.allocate(1), size - 1);
             long len = size > 0 ? size : fc.size();
             this.seg = fc.map(FileChannel.MapMode.READ_WRITE, 0, len, arena);
         }
     }
 
-    /** Creates (truncates) a file of {@code size} bytes and maps it. */
+    /** Creates a new 0600 file of {@code size} bytes (replacing what was there) and maps it; {@link #close} removes it. */
     public static MappedFile create(Path path, long size) throws IOException { return new MappedFile(path, size, true); }
 
     /** Maps an existing file whole. */
@@ -40,5 +41,15 @@ public final class MappedFile implements AutoCloseable {
 
     public Path path() { return path; }
 
-    @Override public void close() { arena.close(); }
+    /** Unmaps; a file this object created is removed too. */
+    @Override public void close() {
+        arena.close();
+        if (created) {
+            try {
+                java.nio.file.Files.deleteIfExists(path);
+            } catch (IOException ignored) {
+                // best effort: the hypervisor's restart removes stale arenas
+            }
+        }
+    }
 }

@@ -91,6 +91,9 @@ public final class RawConnection implements AutoCloseable {
         }
     }
 
+    /** Reads exactly {@code n} raw bytes (protocols without Fallow framing, e.g. xenstored.sock). */
+    public byte[] readBytes(int n) throws IOException { return readFully(n); }
+
     private byte[] readFully(int n) throws IOException {
         ByteBuffer b = ByteBuffer.allocate(n);
         long deadline = System.nanoTime() + TIMEOUT.toNanos();

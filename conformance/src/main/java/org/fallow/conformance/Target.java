@@ -37,16 +37,26 @@ public final class Target {
     /** The run dir given explicitly (or of the spawned hypervisor), or null: then use HELLO_ACK's run_dir. */
     public Path runDir() { return runDir; }
 
-    /** A private directory for this suite's arena files (the server only needs to be able to open them). */
+    /**
+     * Where this suite's arena files go: the target's run directory (PROTOCOL §3.1: a hypervisor maps arenas only from
+     * there), i.e. the run dir given, else the run_dir a toolstack HELLO without an arena is told in its HELLO_ACK.
+     * Arena files are removed when closed.
+     */
     public synchronized Path scratch() {
-        if (scratch == null) {
-            try {
-                scratch = Files.createTempDirectory(Path.of("/tmp"), "flc");
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        }
+        if (scratch == null) scratch = runDir != null ? runDir : announcedRunDir();
         return scratch;
+    }
+
+    private Path announcedRunDir() {
+        try (RawConnection c = RawConnection.open(socket)) {
+            c.send(Wire.HELLO, 1, Wire.hello(Wire.ROLE_TOOLSTACK, Wire.PROFILE_412, 0, null, 0, 0, null));
+            RawFrame ack = c.read();
+            if (ack.type() != Wire.HELLO_ACK || ack.status() != 0) throw new IOException("toolstack HELLO refused: " + ack);
+            int len = ack.payloadI32(12);
+            return Path.of(new String(ack.payload(), 32, len, java.nio.charset.StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot learn the target's run directory from " + socket, e);
+        }
     }
 
     public boolean spawned() { return owned != null; }
@@ -116,7 +126,6 @@ public final class Target {
             }
             deleteTree(runDir);
         }
-        deleteTree(scratch);
     }
 
     private static void deleteTree(Path dir) {

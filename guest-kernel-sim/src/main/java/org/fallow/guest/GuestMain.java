@@ -1,6 +1,8 @@
 package org.fallow.guest;
 
 import org.fallow.abi.AbiProfile;
+import org.fallow.abi.fs.SafeFiles;
+import org.fallow.abi.fs.Secrets;
 import org.fallow.guest.hv.PhysMemFault;
 import org.fallow.guest.workload.Workload;
 import org.slf4j.Logger;
@@ -9,7 +11,6 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HexFormat;
 import java.util.SplittableRandom;
@@ -27,7 +28,10 @@ public final class GuestMain implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(GuestMain.class);
 
     @Option(names = "--domid", required = true, description = "the domain to run in") int domid;
-    @Option(names = "--secret", required = true, description = "the domain handle (32 hex digits)") String secret;
+    @Option(names = "--secret-file", paramLabel = "FILE", description = "file holding the domain handle (32 hex digits; a 0600 file of yours)") Path secretFile;
+    @Option(names = "--secret-fd", paramLabel = "N", defaultValue = "-1", description = "inherited file descriptor to read the domain handle from (e.g. 3<file)") int secretFd;
+    /** Refused: a secret on the command line is visible to every user in ps (docs/SECURITY.md). */
+    @Option(names = "--secret", hidden = true) String secretOnCommandLine;
     @Option(names = "--socket", description = "the hypervisor's Unix socket (default: the run directory's hypervisor.sock)") Path socket;
     @Option(names = "--workload", defaultValue = "zipf-files", description = "zipf-files | anon-grow | kbuild (default ${DEFAULT-VALUE})") String workload;
     @Option(names = "--ops", description = "workload operations (default 200000; with --duration and no --ops: until the duration ends)") Long ops;
@@ -73,7 +77,15 @@ public final class GuestMain implements Callable<Integer> {
     }
 
     @Override public Integer call() throws Exception {
-        byte[] handle = HexFormat.of().parseHex(secret);
+        if (secretOnCommandLine != null)
+            throw new CommandLine.ParameterException(new CommandLine(this), "--secret on the command line shows the domain's secret to every "
+                    + "user (ps); pass it in $" + Secrets.ENV + ", --secret-file FILE or --secret-fd N");
+        byte[] handle;
+        try {
+            handle = Secrets.read(secretFile, secretFd, System.getenv(), 16);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());
+        }
         AbiProfile abi = AbiProfile.fromLabel(profile);
         Path hv = socket != null ? socket : org.fallow.xc.XcHandle.defaultSocket();
         try (GuestPlatform platform = WireGuestPlatform.connect(hv, domid, handle, abi)) {
@@ -129,7 +141,7 @@ public final class GuestMain implements Callable<Integer> {
         if (!platform.alive()) rc = 3;
         String json = GuestStats.toJson(GuestStats.collect(g, w, platform.domid()));
         System.out.print(json);
-        if (statsJson != null) Files.writeString(statsJson, json);
+        if (statsJson != null) SafeFiles.writeAtomically(statsJson, json);
         return rc;
     }
 

@@ -1,6 +1,8 @@
 package org.fallow.guest;
 
 import org.fallow.abi.process.ChildJvm;
+import org.fallow.abi.fs.SafeFiles;
+import org.fallow.abi.fs.Secrets;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -28,11 +30,11 @@ public final class GuestProcess implements AutoCloseable {
 
     /** Starts a guest of domain {@code domid} (handle = its secret) on {@code socket} with extra GuestMain options. */
     public static GuestProcess start(Path socket, int domid, byte[] handle, Path log, List<String> guestArgs) throws IOException {
-        List<String> args = new ArrayList<>(List.of("--domid", Integer.toString(domid), "--secret", HexFormat.of().formatHex(handle),
-                "--socket", socket.toString()));
+        List<String> args = new ArrayList<>(List.of("--domid", Integer.toString(domid), "--socket", socket.toString()));
         args.addAll(guestArgs);
         ProcessBuilder pb = ChildJvm.builder(JVM_OPTS, GuestMain.class.getName(), args).redirectErrorStream(true);
-        if (log != null) pb.redirectOutput(log.toFile());
+        pb.environment().put(Secrets.ENV, HexFormat.of().formatHex(handle)); // not argv: ps shows argv to everyone
+        if (log != null) pb.redirectOutput(SafeFiles.truncateRedirect(log));
         return new GuestProcess(pb.start(), domid);
     }
 

@@ -1,7 +1,6 @@
 package org.fallow.hypervisor;
 
 import org.fallow.hypervisor.core.Domain;
-import org.fallow.hypervisor.core.DomainLifecycle;
 import org.fallow.hypervisor.core.HostMemory;
 import org.fallow.hypervisor.core.HypervisorCore;
 import org.fallow.hypervisor.dispatch.GenericHypercalls;
@@ -26,6 +25,7 @@ public final class Hypervisor implements AutoCloseable {
     private final HypervisorCore core;
     private final Path runDir;
     private HypervisorServer server;
+    private org.fallow.hypervisor.xenstored.XenstoredServer xenstored;
 
     private Hypervisor(HypervisorCore core, Path runDir) {
         this.core = core;
@@ -38,11 +38,6 @@ public final class Hypervisor implements AutoCloseable {
         core.runDir(runDir.toAbsolutePath());
         GenericHypercalls.install(core);
         core.eventChannels(new EventChannelHub());
-        core.domains().addListener(new DomainLifecycle() {
-            @Override public void created(Domain d) { core.xenstore().fireSpecial("@introduceDomain"); }
-
-            @Override public void destroyed(Domain d) { core.xenstore().domainReleased(d.domid()); }
-        });
         List<Subsystem> subsystems = ServiceLoader.load(Subsystem.class).stream().map(ServiceLoader.Provider::get)
                 .sorted(Comparator.comparingInt(Subsystem::order)).toList();
         for (Subsystem s : subsystems) {
@@ -55,6 +50,9 @@ public final class Hypervisor implements AutoCloseable {
     /** Starts serving on {@code socket} with {@code threads} I/O threads. */
     public Hypervisor serve(Path socket, int threads) throws IOException, InterruptedException {
         server = new HypervisorServer(core, socket, runDir, threads).start();
+        // xenstored's own protocol for real Xen tools (XENSTORED_PATH), beside the main socket
+        xenstored = new org.fallow.hypervisor.xenstored.XenstoredServer(core.xenstore(),
+                runDir.toAbsolutePath().resolve(org.fallow.abi.wire.RunDirectory.XENSTORED_SOCKET_NAME)).start();
         return this;
     }
 
@@ -69,6 +67,7 @@ public final class Hypervisor implements AutoCloseable {
      * rings are released as by destroydomain), then stops the core.
      */
     @Override public void close() {
+        if (xenstored != null) xenstored.close();
         if (server != null) server.close();
         try {
             core.dispatcher().submit(() -> {

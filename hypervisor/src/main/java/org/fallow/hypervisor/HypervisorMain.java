@@ -1,5 +1,6 @@
 package org.fallow.hypervisor;
 
+import org.fallow.abi.fs.SafeFiles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -38,6 +39,7 @@ public final class HypervisorMain implements Callable<Integer> {
         Path dir = runDir != null ? runDir : defaultRunDir();
         Path sock = socket != null ? socket : dir.resolve(org.fallow.abi.wire.RunDirectory.SOCKET_NAME);
         if (hostMemMiB <= 0) throw new CommandLine.ParameterException(new CommandLine(this), "--host-mem must be positive");
+        dir = SafeFiles.ensurePrivateDir(dir); // 0700, ours, not a link: else a one-line refusal (docs/SECURITY.md)
         Hypervisor hv = Hypervisor.create(hostMemMiB, dir);
         CountDownLatch stopped = new CountDownLatch(1);
         Thread hook = new Thread(() -> {

@@ -41,10 +41,11 @@ class TmemEndToEndTest {
         final List<String> log = new ArrayList<>();
 
         Guest(Path socket, int domid, AbiProfile profile, Path logFile) throws Exception {
-            p = org.fallow.abi.process.ChildJvm.builder(List.of("-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"),
-                    TmemGuestMain.class.getName(),
-                    List.of(socket.toString(), String.valueOf(domid), HexFormat.of().formatHex(SECRET), profile.label()))
-                    .redirectError(logFile.toFile()).start();
+            ProcessBuilder pb = org.fallow.abi.process.ChildJvm.builder(List.of("-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"),
+                    TmemGuestMain.class.getName(), List.of(socket.toString(), String.valueOf(domid), profile.label()))
+                    .redirectError(logFile.toFile());
+            pb.environment().put(org.fallow.abi.fs.Secrets.ENV, HexFormat.of().formatHex(SECRET)); // never argv
+            p = pb.start();
             out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
             in = new java.io.OutputStreamWriter(p.getOutputStream(), StandardCharsets.UTF_8);
         }

@@ -11,7 +11,6 @@ import java.lang.foreign.MemorySegment;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.HexFormat;
 import java.util.SplittableRandom;
 
 import static org.fallow.abi.xen.XenLayouts.U32_UNALIGNED;
@@ -20,7 +19,7 @@ import static org.fallow.abi.xen.XenLayouts.U64_UNALIGNED;
 /**
  * A guest process for the tmem end-to-end test: attaches to its domain over the socket, maps its memory file,
  * issues every tmem_op (struct in its own memory at gpa 256, data in frames 1..8) and prints {@code name rc} per op.
- * {@code WAIT tag} lines pause until the toolstack writes a line to stdin. Args: socket domid secret-hex profile.
+ * {@code WAIT tag} lines pause until the toolstack writes a line to stdin. Args: socket domid profile; the secret comes from {@code $FALLOW_SECRET}.
  */
 public final class TmemGuestMain {
     static final long OP = 256;
@@ -39,8 +38,8 @@ public final class TmemGuestMain {
     public static void main(String[] a) throws Exception {
         Path socket = Path.of(a[0]);
         int domid = Integer.parseInt(a[1]);
-        byte[] secret = HexFormat.of().parseHex(a[2]);
-        AbiProfile profile = AbiProfile.fromLabel(a[3]);
+        byte[] secret = org.fallow.abi.fs.Secrets.read(null, -1, System.getenv(), 16); // never argv (docs/SECURITY.md)
+        AbiProfile profile = AbiProfile.fromLabel(a[2]);
         try (HypervisorConnection c = HypervisorConnection.guest(socket, domid, secret, profile);
              FileChannel fc = FileChannel.open(c.runDir().resolve("dom" + domid + ".mem"), StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             MemorySegment mem = fc.map(FileChannel.MapMode.READ_WRITE, 0, 64 * 4096L, Arena.ofShared());

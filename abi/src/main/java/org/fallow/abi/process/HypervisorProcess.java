@@ -53,12 +53,14 @@ public final class HypervisorProcess implements AutoCloseable {
 
     /** As {@link #start(Path, String...)} with explicit JVM options for the child. */
     public static HypervisorProcess start(Path runDir, List<String> jvmOpts, String... extraArgs) throws IOException {
-        Files.createDirectories(runDir);
+        // a new run dir is made private here; an existing one is judged by the hypervisor itself (docs/SECURITY.md)
+        if (!Files.exists(runDir)) runDir = org.fallow.abi.fs.SafeFiles.ensurePrivateDir(runDir);
         Path socket = runDir.resolve(org.fallow.abi.wire.RunDirectory.SOCKET_NAME);
         Path log = runDir.resolve("hypervisor.log");
         List<String> args = new ArrayList<>(List.of("--run-dir", runDir.toString(), "--socket", socket.toString()));
         args.addAll(List.of(extraArgs));
-        Process p = ChildJvm.builder(jvmOpts, MAIN_CLASS, args).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Process p = ChildJvm.builder(jvmOpts, MAIN_CLASS, args).redirectErrorStream(true)
+                .redirectOutput(org.fallow.abi.fs.SafeFiles.truncateRedirect(log)).start();
         HypervisorProcess hp = new HypervisorProcess(p, runDir, socket, log);
         try {
             hp.awaitSocket();

@@ -9,6 +9,8 @@ import java.util.Map;
  */
 public final class RunDirectory {
     public static final String SOCKET_NAME = "hypervisor.sock";
+    /** xenstored's own protocol (raw xsd_sockmsg, PROTOCOL.md "xenstored.sock"): what XENSTORED_PATH names. */
+    public static final String XENSTORED_SOCKET_NAME = "xenstored.sock";
 
     private RunDirectory() {}
 

@@ -25,14 +25,37 @@ import java.util.List;
  * XS_WATCH_EVENT "path\0token\0"; XS_ERROR "ENOENT\0".
  */
 public final class XsSockMsg extends Flyweight<XsSockMsg> {
+    // enum xsd_sockmsg_type of io/xs_wire.h (checked against the installed header by XsWireProbeTest)
+    public static final int XS_CONTROL = 0;
     public static final int XS_DIRECTORY = 1;
     public static final int XS_READ = 2;
+    public static final int XS_GET_PERMS = 3;
     public static final int XS_WATCH = 4;
     public static final int XS_UNWATCH = 5;
+    public static final int XS_TRANSACTION_START = 6;
+    public static final int XS_TRANSACTION_END = 7;
+    public static final int XS_INTRODUCE = 8;
+    public static final int XS_RELEASE = 9;
+    public static final int XS_GET_DOMAIN_PATH = 10;
     public static final int XS_WRITE = 11;
+    public static final int XS_MKDIR = 12;
     public static final int XS_RM = 13;
+    public static final int XS_SET_PERMS = 14;
     public static final int XS_WATCH_EVENT = 15;
     public static final int XS_ERROR = 16;
+    public static final int XS_IS_DOMAIN_INTRODUCED = 17;
+    public static final int XS_RESUME = 18;
+    public static final int XS_SET_TARGET = 19;
+    /** 20 was XS_RESTRICT (removed). */
+    public static final int XS_RESET_WATCHES = 21;
+    public static final int XS_DIRECTORY_PART = 22;
+    public static final int XS_TYPE_COUNT = 23;
+    public static final int XS_INVALID = 0xffff;
+
+    private static final String[] NAMES = {"XS_CONTROL", "XS_DIRECTORY", "XS_READ", "XS_GET_PERMS", "XS_WATCH",
+            "XS_UNWATCH", "XS_TRANSACTION_START", "XS_TRANSACTION_END", "XS_INTRODUCE", "XS_RELEASE",
+            "XS_GET_DOMAIN_PATH", "XS_WRITE", "XS_MKDIR", "XS_RM", "XS_SET_PERMS", "XS_WATCH_EVENT", "XS_ERROR",
+            "XS_IS_DOMAIN_INTRODUCED", "XS_RESUME", "XS_SET_TARGET", null, "XS_RESET_WATCHES", "XS_DIRECTORY_PART"};
 
     public static final int TYPE_OFFSET = 0;
     public static final int REQ_ID_OFFSET = 4;
@@ -42,6 +65,9 @@ public final class XsSockMsg extends Flyweight<XsSockMsg> {
     public static final int HEADER_LENGTH = 16;
     /** XENSTORE_PAYLOAD_MAX of io/xs_wire.h. */
     public static final int PAYLOAD_MAX = 4096;
+    /** XENSTORE_ABS_PATH_MAX and XENSTORE_REL_PATH_MAX of io/xs_wire.h. */
+    public static final int ABS_PATH_MAX = 3072;
+    public static final int REL_PATH_MAX = 2048;
 
     public int type() { return i32(TYPE_OFFSET); }
     public int reqId() { return i32(REQ_ID_OFFSET); }
@@ -50,12 +76,7 @@ public final class XsSockMsg extends Flyweight<XsSockMsg> {
     public byte[] body() { return bytes(BODY_OFFSET, (int) length()); }
 
     public static String typeName(int type) {
-        return switch (type) {
-            case XS_DIRECTORY -> "XS_DIRECTORY"; case XS_READ -> "XS_READ"; case XS_WATCH -> "XS_WATCH";
-            case XS_UNWATCH -> "XS_UNWATCH"; case XS_WRITE -> "XS_WRITE"; case XS_RM -> "XS_RM";
-            case XS_WATCH_EVENT -> "XS_WATCH_EVENT"; case XS_ERROR -> "XS_ERROR";
-            default -> "XS#" + type;
-        };
+        return type >= 0 && type < NAMES.length && NAMES[type] != null ? NAMES[type] : "XS#" + Integer.toUnsignedString(type);
     }
 
     /** A complete XENSTORE payload. */

@@ -1,5 +1,7 @@
 package org.fallow.cli.bench;
 
+import org.fallow.abi.fs.SafeFiles;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,9 +17,16 @@ final class ChildJvm {
 
     /** As {@link #start(Path, String, List, String, String...)}; with {@code stdoutToFile} stdout goes to {@code <dir>/<name>.out}. */
     static Process start(Path dir, String name, boolean stdoutToFile, List<String> jvmOpts, String mainClass, String... args) throws IOException {
+        return start(dir, name, stdoutToFile, java.util.Map.of(), jvmOpts, mainClass, args);
+    }
+
+    /** As above with extra environment for the child (e.g. {@code $FALLOW_SECRET}: secrets never go on a command line). */
+    static Process start(Path dir, String name, boolean stdoutToFile, java.util.Map<String, String> env, List<String> jvmOpts,
+                         String mainClass, String... args) throws IOException {
         ProcessBuilder pb = org.fallow.abi.process.ChildJvm.builder(jvmOpts, mainClass, List.of(args))
-                .redirectError(dir.resolve(name + ".err").toFile());
-        if (stdoutToFile) pb.redirectOutput(dir.resolve(name + ".out").toFile());
+                .redirectError(SafeFiles.truncateRedirect(dir.resolve(name + ".err")));
+        if (stdoutToFile) pb.redirectOutput(SafeFiles.truncateRedirect(dir.resolve(name + ".out")));
+        pb.environment().putAll(env);
         return pb.start();
     }
 

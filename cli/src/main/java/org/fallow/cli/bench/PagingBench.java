@@ -157,8 +157,9 @@ public final class PagingBench implements Callable<Integer> {
             check("ring param", new XcMemPaging(xc).xc_hvm_param_set(domid, HVM_PARAM_PAGING_RING_PFN, frames));
             check("unpause", dom.xc_domain_unpause(domid));
             List<String> jvm = List.of("-Xmx192m", "-XX:+UseSerialGC");
-            guest = ChildJvm.start(dir, "guest", jvm, PagingGuestMain.class.getName(), hv.socket().toString(),
-                    Integer.toString(domid), HexFormat.of().formatHex(handle), Integer.toString(frames), Integer.toString(wireVcpus));
+            guest = ChildJvm.start(dir, "guest", false, java.util.Map.of(org.fallow.abi.fs.Secrets.ENV, HexFormat.of().formatHex(handle)),
+                    jvm, PagingGuestMain.class.getName(), hv.socket().toString(),
+                    Integer.toString(domid), Integer.toString(frames), Integer.toString(wireVcpus));
             PrintWriter in = new PrintWriter(guest.getOutputStream());
             BufferedReader answers = new BufferedReader(new InputStreamReader(guest.getInputStream()));
             ask(in, answers, "init", dir);

@@ -100,7 +100,9 @@ public final class PodBench implements Callable<Integer> {
 
     /** One guest boot: its statistics JSON (stdout). */
     private String guest(Path dir, String sock, String domid, String handle, int vcpus, int n) throws Exception {
-        List<String> args = new ArrayList<>(List.of("--socket", sock, "--domid", domid, "--secret", handle, "--vcpus", Integer.toString(vcpus),
+        Path secret = dir.resolve("guest" + n + ".secret"); // never on the command line (docs/SECURITY.md)
+        org.fallow.abi.fs.Secrets.writeFile(secret, java.util.HexFormat.of().parseHex(handle));
+        List<String> args = new ArrayList<>(List.of("--socket", sock, "--domid", domid, "--secret-file", secret.toString(), "--vcpus", Integer.toString(vcpus),
                 "--boot-scrub", "--workload", "anon-grow", "--ops", "1", "--progress-every", "0"));
         String name = "guest" + n;
         Process p = ChildJvm.start(dir, name, true, List.of("-Xmx192m", "-XX:+UseSerialGC"), GuestMain.class.getName(), args.toArray(String[]::new));

@@ -3,6 +3,7 @@ package org.fallow.cli.chart;
 import org.fallow.cli.stats.DomainSample;
 import org.fallow.cli.stats.HostSample;
 import org.fallow.cli.stats.Units;
+import org.jfree.svg.SVGUtils;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.NumberAxis;
@@ -19,7 +20,6 @@ import org.jfree.data.xy.DefaultTableXYDataset;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
 import org.jfree.svg.SVGGraphics2D;
-import org.jfree.svg.SVGUtils;
 
 import java.awt.BasicStroke;
 import java.awt.Color;
@@ -79,14 +79,15 @@ public final class MemoryChart {
         System.setProperty("java.awt.headless", "true");
         // ImageIO's default file cache registers a shutdown hook per stream, which fails while the JVM is exiting (Ctrl-C)
         javax.imageio.ImageIO.setUseCache(false);
-        Files.createDirectories(dir);
+        org.fallow.abi.fs.SafeFiles.ensureOutputDir(dir);
         JFreeChart chart = build(series, title);
         Path png = dir.resolve(baseName + ".png");
         Path svg = dir.resolve(baseName + ".svg");
-        ChartUtils.saveChartAsPNG(png.toFile(), chart, WIDTH, HEIGHT);
+        // 0600 files, never written through a link: the libraries fill a fresh temporary that is renamed into place
+        org.fallow.abi.fs.SafeFiles.writeAtomically(png, f -> ChartUtils.saveChartAsPNG(f, chart, WIDTH, HEIGHT));
         SVGGraphics2D g2 = new SVGGraphics2D(WIDTH, HEIGHT);
         chart.draw(g2, new Rectangle2D.Double(0, 0, WIDTH, HEIGHT));
-        SVGUtils.writeToSVG(svg.toFile(), g2.getSVGElement());
+        org.fallow.abi.fs.SafeFiles.writeAtomically(svg, f -> SVGUtils.writeToSVG(f, g2.getSVGElement()));
         return new Files2(png, svg);
     }
 

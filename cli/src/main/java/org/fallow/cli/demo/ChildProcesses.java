@@ -1,6 +1,7 @@
 package org.fallow.cli.demo;
 
 import org.fallow.abi.process.ChildJvm;
+import org.fallow.abi.fs.SafeFiles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,7 +39,7 @@ public final class ChildProcesses implements AutoCloseable {
      * @param jvmOptions JVM options beyond the ones every Fallow JVM needs
      */
     public ChildProcesses(Path logDir, Map<String, String> env, List<String> jvmOptions) throws IOException {
-        this.logDir = Files.createDirectories(logDir);
+        this.logDir = SafeFiles.ensurePrivateDir(logDir);
         this.env = Map.copyOf(env);
         this.jvmOptions = List.copyOf(jvmOptions);
         this.hook = new Thread(this::closeQuietly, "fallow-children-teardown");
@@ -62,14 +63,22 @@ public final class ChildProcesses implements AutoCloseable {
         return startCommand(name, command(extraJvm, args));
     }
 
+    /** As {@link #start(String, List, List)} with extra environment for this child only (e.g. a guest's secret). */
+    public Child start(String name, List<String> extraJvm, List<String> args, Map<String, String> childEnv) throws IOException {
+        return startCommand(name, command(extraJvm, args), childEnv);
+    }
+
     /** Starts any command as child {@code name}, with the same log capture and teardown. */
-    public synchronized Child startCommand(String name, List<String> cmd) throws IOException {
+    public Child startCommand(String name, List<String> cmd) throws IOException { return startCommand(name, cmd, Map.of()); }
+
+    private synchronized Child startCommand(String name, List<String> cmd, Map<String, String> childEnv) throws IOException {
         if (closed) throw new IllegalStateException("already torn down");
         Path log = logDir.resolve(name + ".log");
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().putAll(env);
+        pb.environment().putAll(childEnv);
         pb.redirectErrorStream(true);
-        pb.redirectOutput(log.toFile());
+        pb.redirectOutput(SafeFiles.truncateRedirect(log)); // 0600, not through a link
         pb.redirectInput(ProcessBuilder.Redirect.PIPE);
         Process p = pb.start();
         Child c = new Child(name, p, log);

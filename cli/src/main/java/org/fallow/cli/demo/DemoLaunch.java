@@ -26,7 +26,8 @@ public final class DemoLaunch {
 
     public static List<String> guest(RunContext ctx, Scenario s, Scenario.Guest g, DemoToolstack.Created d, Path statsJson) {
         List<String> a = new ArrayList<>(global(ctx));
-        a.addAll(List.of("guest", "--domid", Integer.toString(d.domid()), "--secret", d.secretHex(),
+        // the secret goes in the child's environment (guestEnv), never on its command line
+        a.addAll(List.of("guest", "--domid", Integer.toString(d.domid()),
                 "--socket", ctx.socket().toString(), "--workload", g.workload(),
                 "--time-scale", num(s.timeScale()),
                 "--duration", num(g.seconds() * s.timeScale()),
@@ -36,6 +37,11 @@ public final class DemoLaunch {
         if (!g.extraArgs().contains("--ops")) a.addAll(List.of("--ops", "1000000000"));
         a.addAll(g.extraArgs());
         return a;
+    }
+
+    /** The environment that hands a guest child its domain's secret ($FALLOW_SECRET; docs/SECURITY.md). */
+    public static java.util.Map<String, String> guestEnv(DemoToolstack.Created d) {
+        return java.util.Map.of(org.fallow.abi.fs.Secrets.ENV, d.secretHex());
     }
 
     static String num(double v) { return String.format(Locale.ROOT, "%.2f", v); }

@@ -1,5 +1,6 @@
 package org.fallow.cli.demo;
 
+import org.fallow.abi.fs.SafeFiles;
 import org.fallow.cli.RunContext;
 import org.fallow.cli.chart.MemoryChart;
 import org.fallow.cli.chart.MemorySeries;
@@ -130,8 +131,8 @@ public final class DemoRunner {
     }
 
     private Result runScenario(Thread warmUp) throws Exception {
-        Files.createDirectories(outDir);
-        Files.createDirectories(runDir);
+        SafeFiles.ensureOutputDir(outDir);
+        SafeFiles.ensurePrivateDir(runDir);
         RunContext ctx = RunContext.resolve(runDir, null, Map.of());
         long t0 = System.currentTimeMillis();
         MemorySeries series = new MemorySeries(t0);
@@ -247,7 +248,8 @@ public final class DemoRunner {
             series.name(domid, spec.name());
             plan.put(domid, new DemoReport.Planned(spec.name(), roleText(spec), spec.memoryMiB(), spec.maxmemMiB()));
             g.process = children.start(spec.name(), List.of("-Xmx128m"),
-                    DemoLaunch.guest(ctx, scenario, spec, g.domain, outDir.resolve("logs").resolve(spec.name() + ".stats.json")));
+                    DemoLaunch.guest(ctx, scenario, spec, g.domain, outDir.resolve("logs").resolve(spec.name() + ".stats.json")),
+                    DemoLaunch.guestEnv(g.domain));
             series.event(System.currentTimeMillis(), spec.name() + " starts");
             out.printf(Locale.ROOT, "fallow demo: dom%d %s (%s, %s) started%n", domid, spec.name(), roleText(spec),
                     spec.maxmemMiB() > spec.memoryMiB() ? spec.memoryMiB() + "/" + spec.maxmemMiB() + " MiB" : spec.memoryMiB() + " MiB");
@@ -309,7 +311,7 @@ public final class DemoRunner {
                           String failure, List<String> notStarted) throws IOException {
         String report = DemoReport.render(series, plan, scenario.configuredMiB(), notStarted);
         Path reportFile = outDir.resolve("report.txt");
-        Files.writeString(reportFile, report);
+        SafeFiles.writeAtomically(reportFile, report);
         Path jsonl = outDir.resolve("samples.jsonl");
         Path csv = outDir.resolve("samples.csv");
         SamplesWriter.writeJsonLines(series, jsonl);

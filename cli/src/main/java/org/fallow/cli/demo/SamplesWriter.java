@@ -18,7 +18,7 @@ public final class SamplesWriter {
     private SamplesWriter() { }
 
     public static void writeJsonLines(MemorySeries series, Path file) throws IOException {
-        try (Writer w = Files.newBufferedWriter(file)) {
+        try (Writer w = new java.io.BufferedWriter(new java.io.OutputStreamWriter(org.fallow.abi.fs.SafeFiles.newStream(file), java.nio.charset.StandardCharsets.UTF_8))) {
             for (HostSample s : series.samples()) w.write(Json.write(SampleJson.toMap(s)) + "\n");
         }
     }
@@ -26,7 +26,7 @@ public final class SamplesWriter {
     /** Columns: time_s, host free/tmem pages, then per domain (in first-seen order) tot, pod, paged, eph, pers pages. */
     public static void writeCsv(MemorySeries series, Path file) throws IOException {
         List<Integer> ids = series.domids();
-        try (Writer w = Files.newBufferedWriter(file)) {
+        try (Writer w = new java.io.BufferedWriter(new java.io.OutputStreamWriter(org.fallow.abi.fs.SafeFiles.newStream(file), java.nio.charset.StandardCharsets.UTF_8))) {
             StringBuilder h = new StringBuilder("time_s,host_total_pages,host_free_pages,tmem_ephemeral_pages");
             for (int id : ids) {
                 String n = series.name(id).replace(',', '_');

@@ -60,6 +60,20 @@ class HandshakeConformance extends CaseSupport {
         refused(Wire.hello(Wire.ROLE_TOOLSTACK, Wire.PROFILE_412, 0, null, 0x10000000L, 4096, missing), -XenErrno.EINVAL);
     }
 
+    @Test @DisplayName("toolstack arena outside the run directory, or named through a symbolic link: -EINVAL")
+    void arenaOutsideTheRunDirectory() throws Exception {
+        java.nio.file.Path elsewhere = java.nio.file.Files.createTempDirectory(java.nio.file.Path.of("/tmp"), "flo");
+        java.nio.file.Path link = target().scratch().resolve("arena-link-" + ProcessHandle.current().pid());
+        try (var m = org.fallow.conformance.MappedFile.create(elsewhere.resolve("arena"), 8192)) {
+            refused(Wire.hello(Wire.ROLE_TOOLSTACK, Wire.PROFILE_412, 0, null, 0x10000000L, 8192, m.path().toString()), -XenErrno.EINVAL);
+            java.nio.file.Files.createSymbolicLink(link, m.path());
+            refused(Wire.hello(Wire.ROLE_TOOLSTACK, Wire.PROFILE_412, 0, null, 0x10000000L, 8192, link.toString()), -XenErrno.EINVAL);
+        } finally {
+            java.nio.file.Files.deleteIfExists(link);
+            java.nio.file.Files.deleteIfExists(elsewhere);
+        }
+    }
+
     @Test @DisplayName("toolstack arena announcements: base 0, unaligned base, length not a page multiple, file too short: -EINVAL")
     void badArenaGeometry() throws Exception {
         java.nio.file.Path f = target().scratch().resolve("short-arena");

@@ -48,7 +48,7 @@ class XenstoreConformance extends CaseSupport {
         return r;
     }
 
-    @Test @DisplayName("WRITE/READ/DIRECTORY/RM, guest relative paths, EACCES, ENOENT for transactions, ENOSYS")
+    @Test @DisplayName("WRITE/READ/DIRECTORY/RM, guest relative paths, EACCES, ENOENT for an unknown transaction, ENOSYS")
     void readWrite() throws Exception {
         try (Toolstack ts = Toolstack.connect(target()); Guest g = Guest.create(ts, 16, 2).connect(target(), Wire.PROFILE_412)) {
             RawConnection c = ts.connection();
@@ -74,9 +74,9 @@ class XenstoreConformance extends CaseSupport {
             Xs tx = ask(c, 103, XS_READ, 10, 5, base + "/key\0");
             assertEquals(XS_ERROR, tx.type());
             assertEquals("ENOENT\0", tx.body());
-            Xs unsupported = ask(c, 104, XS_TRANSACTION_START, 11, 0, "\0");
+            Xs unsupported = ask(c, 104, XS_WATCH_EVENT, 11, 0, "\0");
             assertEquals(XS_ERROR, unsupported.type());
-            assertEquals("ENOSYS\0", unsupported.body());
+            assertEquals("ENOSYS\0", unsupported.body(), "a type xenstored has no handler for");
 
             assertEquals("OK\0", ask(c, 105, XS_RM, 12, 0, base + "/key\0").body());
             Xs gone = ask(c, 106, XS_READ, 13, 0, base + "/key\0");

@@ -9,7 +9,6 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
@@ -66,8 +65,9 @@ public final class GuestMemory implements AutoCloseable {
 
     private synchronized void remap() throws IOException {
         Arena arena = Arena.ofShared();
-        try (FileChannel p = FileChannel.open(p2mPath, StandardOpenOption.READ, StandardOpenOption.WRITE);
-             FileChannel m = FileChannel.open(memPath, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+        // the hypervisor's files: regular files of this user, never through a link (docs/SECURITY.md)
+        try (FileChannel p = org.fallow.abi.fs.SafeFiles.openExisting(p2mPath, true);
+             FileChannel m = org.fallow.abi.fs.SafeFiles.openExisting(memPath, true)) {
             P2mHeader header = new P2mHeader().wrap(p.map(FileChannel.MapMode.READ_ONLY, 0, P2mHeader.SIZE, arena), 0);
             if (!header.valid()) throw new IOException(p2mPath + " is not a p2m view (bad magic or version)");
             long frames = header.nrFrames();

@@ -9,7 +9,6 @@ import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -20,15 +19,15 @@ import java.util.concurrent.Future;
  * connection and its own {@link GuestMemory} accessor (the PROTOCOL.md §3.3 protocol: MEM_FAULT when a frame is not RAM).
  * Commands on stdin: {@code init} (write version 0 everywhere), {@code pass N} (N rounds of verify-then-rewrite of
  * every page), {@code verify}, {@code quit}; each answers one line {@code ok <faults>} or {@code FAIL <why>}.
- * Args: socket domid secretHex frames vcpus.
+ * Args: socket domid frames vcpus; the domain's secret comes from {@code $FALLOW_SECRET} (never the command line).
  */
 public final class PagingGuestMain {
     public static void main(String[] args) throws Exception {
         Path socket = Path.of(args[0]);
         int domid = Integer.parseInt(args[1]);
-        byte[] secret = HexFormat.of().parseHex(args[2]);
-        int frames = Integer.parseInt(args[3]);
-        int vcpus = Integer.parseInt(args[4]);
+        byte[] secret = org.fallow.abi.fs.Secrets.read(null, -1, System.getenv(), 16);
+        int frames = Integer.parseInt(args[2]);
+        int vcpus = Integer.parseInt(args[3]);
         List<HypervisorConnection> conns = new ArrayList<>();
         List<GuestMemory> vcpuMem = new ArrayList<>();
         for (int i = 0; i < vcpus; i++) {

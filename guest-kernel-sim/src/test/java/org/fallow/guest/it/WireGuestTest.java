@@ -15,7 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -46,7 +45,9 @@ class WireGuestTest {
             HvBed.Dom d = bed.createPod(8192, 4096);
             writeTarget(socket, d.domid(), 8192 * 4, 4096 * 4 - 1024);
             Path stats = dir.resolve("stats.json");
-            List<String> args = new ArrayList<>(List.of("--domid", "" + d.domid(), "--secret", HexFormat.of().formatHex(d.handle()),
+            Path secret = dir.resolve("d" + d.domid() + ".secret");
+            org.fallow.abi.fs.Secrets.writeFile(secret, d.handle());
+            List<String> args = new ArrayList<>(List.of("--domid", "" + d.domid(), "--secret-file", secret.toString(),
                     "--socket", socket.toString(), "--workload", "kbuild", "--ops", "20000", "--boot-scrub", "--vcpus", "2",
                     "--stats-json", stats.toString(), "--progress-every", "0"));
             args.addAll(List.of("--cleancache", "--frontswap"));
@@ -122,8 +123,10 @@ class WireGuestTest {
             Path socket = bed.serve();
             HvBed.Dom d = bed.createPlain(2048, 2048);
             Path stats = dir.resolve("timed.json");
-            int rc = new CommandLine(new GuestMain()).execute("--domid", "" + d.domid(), "--secret",
-                    HexFormat.of().formatHex(d.handle()), "--socket", socket.toString(), "--workload", "anon-grow",
+            Path secret = dir.resolve("d" + d.domid() + ".secret");
+            org.fallow.abi.fs.Secrets.writeFile(secret, d.handle());
+            int rc = new CommandLine(new GuestMain()).execute("--domid", "" + d.domid(), "--secret-file",
+                    secret.toString(), "--socket", socket.toString(), "--workload", "anon-grow",
                     "--duration", "30", "--step-ms", "20", "--progress-every", "0", "--stats-json", stats.toString());
             assertEquals(0, rc);
             String json = Files.readString(stats);

@@ -104,8 +104,14 @@ final class PagingProcessBed implements AutoCloseable {
         return 0;
     }
 
-    Process java(String main, String... args) throws IOException {
-        ProcessBuilder pb = org.fallow.abi.process.ChildJvm.builder(List.of("-Xmx192m", "-XX:+UseSerialGC"), main, List.of(args));
+    Process java(String main, String... args) throws IOException { return java(java.util.Map.of(), List.of(), main, args); }
+
+    /** A child JVM running {@code main} with extra environment and JVM options (e.g. a crash-point agent). */
+    Process java(java.util.Map<String, String> env, List<String> jvmOpts, String main, String... args) throws IOException {
+        List<String> opts = new ArrayList<>(List.of("-Xmx192m", "-XX:+UseSerialGC"));
+        opts.addAll(jvmOpts);
+        ProcessBuilder pb = org.fallow.abi.process.ChildJvm.builder(opts, main, List.of(args));
+        pb.environment().putAll(env);
         pb.redirectError(dir.resolve(main.substring(main.lastIndexOf('.') + 1) + "-" + children.size() + ".err").toFile());
         Process p = pb.start();
         children.add(p);
@@ -113,10 +119,15 @@ final class PagingProcessBed implements AutoCloseable {
     }
 
     void startGuest(int frames, int vcpus) throws IOException {
-        guest = java(PagingGuestMain.class.getName(), hv.socket().toString(), "1", HexFormat.of().formatHex(handle),
+        guest = java(guestEnv(), List.of(), PagingGuestMain.class.getName(), hv.socket().toString(), "1",
                 String.valueOf(frames), String.valueOf(vcpus));
         guestIn = new PrintWriter(guest.getOutputStream());
         guestOut = new BufferedReader(new InputStreamReader(guest.getInputStream()));
+    }
+
+    /** The environment that hands a guest child domain 1's secret (never its command line). */
+    java.util.Map<String, String> guestEnv() {
+        return java.util.Map.of(org.fallow.abi.fs.Secrets.ENV, HexFormat.of().formatHex(handle));
     }
 
     /** One guest command; its answer line ("ok <faults>" or "FAIL ..."). */

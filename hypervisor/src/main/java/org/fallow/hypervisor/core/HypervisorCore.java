@@ -36,6 +36,14 @@ public final class HypervisorCore implements AutoCloseable {
 
     public HypervisorCore(HostMemory host) {
         this.host = host;
+        // the xenstore follows the domain table as xenstored follows the toolstack: a created domain is introduced
+        // (home /local/domain/<D> owned by it, @introduceDomain), a destroyed one released (@releaseDomain)
+        xenstore.domainExists(domid -> domains.get(domid) != null);
+        domains.addListener(new DomainLifecycle() {
+            @Override public void created(Domain d) { xenstore.domainIntroduced(d.domid()); }
+
+            @Override public void destroyed(Domain d) { xenstore.domainReleased(d.domid()); }
+        });
         this.dispatcher = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "hv-dispatch");
             t.setDaemon(true);

@@ -1,5 +1,7 @@
 package org.fallow.hypervisor.mem;
 
+import org.fallow.abi.fs.SafeFiles;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
@@ -7,7 +9,6 @@ import java.lang.foreign.MemorySegment;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.function.Consumer;
 
 /**
@@ -27,10 +28,9 @@ final class GrowableMapping implements AutoCloseable {
         this.channel = channel;
     }
 
-    /** Creates (truncating any stale file) an empty, unmapped file. */
+    /** Creates an empty, unmapped 0600 file (a stale entry of that name is removed, a link never followed). */
     static GrowableMapping create(Path path) throws IOException {
-        return new GrowableMapping(path, FileChannel.open(path, StandardOpenOption.CREATE,
-                StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.READ, StandardOpenOption.WRITE));
+        return new GrowableMapping(path, SafeFiles.replace(path));
     }
 
     Path path() { return path; }

@@ -3,6 +3,7 @@ package org.fallow.hypervisor.mem;
 import org.fallow.abi.wire.P2mHeader;
 
 import org.fallow.abi.XenErrno;
+import org.fallow.abi.fs.SafeFiles;
 import org.fallow.hypervisor.core.Domain;
 import org.fallow.hypervisor.core.DomainLifecycle;
 import org.fallow.hypervisor.core.DomainMemory;
@@ -13,7 +14,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.RejectedExecutionException;
 
@@ -40,9 +40,9 @@ public final class MemorySubsystem implements DomainLifecycle {
     /** Registers everything in {@code core}; memory files go to {@code runDir}. */
     public static MemorySubsystem install(HypervisorCore core, Path runDir) {
         try {
-            Files.createDirectories(runDir);
+            SafeFiles.ensurePrivateDir(runDir);
         } catch (IOException e) {
-            throw new IllegalStateException("cannot create run directory " + runDir, e);
+            throw new IllegalStateException("cannot use run directory " + runDir + ": " + e.getMessage(), e);
         }
         MemorySubsystem m = new MemorySubsystem(core, runDir);
         core.domains().addListener(m);

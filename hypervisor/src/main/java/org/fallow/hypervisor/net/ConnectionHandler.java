@@ -46,6 +46,8 @@ final class ConnectionHandler extends SimpleChannelInboundHandler<Frame> impleme
     private ChannelPeer peer;
     private volatile Caller caller;
     private ArenaAddressSpace arena;
+    /** SO_PEERCRED uid of the client, read when it connected (PeerUid.UNKNOWN if the kernel did not say). */
+    private volatile int peerUid = PeerUid.UNKNOWN;
     private final AtomicInteger queued = new AtomicInteger();
     static final int HIGH_WATER = 4096;
     static final int LOW_WATER = 1024;
@@ -58,6 +60,7 @@ final class ConnectionHandler extends SimpleChannelInboundHandler<Frame> impleme
 
     @Override public void channelActive(ChannelHandlerContext ctx) throws Exception {
         peer = new ChannelPeer(ctx.channel(), "conn#" + connectionNo);
+        peerUid = PeerUid.of(ctx.channel());
         peer.rename(peer.describe()); // also names the channel for the decoder's log lines
         log.debug("{}: connected", peer);
         super.channelActive(ctx);
@@ -122,12 +125,15 @@ final class ConnectionHandler extends SimpleChannelInboundHandler<Frame> impleme
         Caller c = null;
         if (profile == null) {
             status = refuse(-XenErrno.EOPNOTSUPP, "unknown ABI profile " + h.profile());
+        } else if (h.role() == Hello.ROLE_TOOLSTACK && !PeerUid.mayBeToolstack(peerUid)) {
+            status = refuse(-XenErrno.EPERM, "toolstack role needs the hypervisor's uid " + org.fallow.abi.fs.SafeFiles.uid()
+                    + " or root; the peer is uid " + (peerUid == PeerUid.UNKNOWN ? "unknown" : Integer.toString(peerUid)));
         } else if (h.role() == Hello.ROLE_TOOLSTACK) {
             GuestAddressSpace memory = GuestAddressSpace.NONE;
             status = 0;
             if (h.pathLength() > 0) {
                 try {
-                    arena = ArenaAddressSpace.map(Path.of(h.arenaPath()), h.arenaBase(), h.arenaLength());
+                    arena = ArenaAddressSpace.map(server.runDir(), Path.of(h.arenaPath()), h.arenaBase(), h.arenaLength());
                     memory = arena;
                 } catch (Exception e) {
                     status = refuse(-XenErrno.EINVAL, "bad arena: " + e.getMessage());
@@ -259,8 +265,8 @@ final class ConnectionHandler extends SimpleChannelInboundHandler<Frame> impleme
     private void xenstore(ChannelHandlerContext ctx, Frame f) {
         long id = f.requestId();
         submit(ctx, () -> {
-            byte[] reply = core.xenstore().handle(this, new XsSockMsg().wrap(f.payload()));
-            ctx.channel().writeAndFlush(new Frame(FrameType.XENSTORE, id, reply), ctx.voidPromise());
+            core.xenstore().handle(this, new XsSockMsg().wrap(f.payload()),
+                    reply -> ctx.channel().writeAndFlush(new Frame(FrameType.XENSTORE, id, reply), ctx.voidPromise()));
         });
     }
 

@@ -12,6 +12,8 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.channel.unix.DomainSocketChannel;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import org.fallow.abi.fs.SafeFiles;
+import org.fallow.abi.fs.UnsafePathException;
 import org.fallow.abi.wire.DomainEvent;
 import org.fallow.hypervisor.core.Domain;
 import org.fallow.hypervisor.core.DomainLifecycle;
@@ -24,7 +26,9 @@ import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -49,6 +53,7 @@ public final class HypervisorServer implements AutoCloseable {
     private final ChannelGroup channels = new DefaultChannelGroup("fallow", GlobalEventExecutor.INSTANCE);
     private EventLoopGroup group;
     private Channel serverChannel;
+    private RunDirLock runDirLock;
     private volatile boolean closed;
 
     public HypervisorServer(HypervisorCore core, Path socket, Path runDir, int threads) {
@@ -69,10 +74,20 @@ public final class HypervisorServer implements AutoCloseable {
 
     public Path socket() { return socket; }
 
-    /** Binds the socket (removing a stale one left by a dead hypervisor) and starts serving. */
+    /**
+     * Takes the run directory (private, 0700; one hypervisor each), removes what a dead hypervisor left there (its
+     * socket, dom files, arenas, stale pid files), binds the socket (0600) and starts serving.
+     */
     public HypervisorServer start() throws IOException, InterruptedException {
-        Files.createDirectories(runDir);
-        removeStaleSocket();
+        SafeFiles.ensurePrivateDir(runDir);
+        runDirLock = RunDirLock.acquire(runDir);
+        try {
+            removeStaleSocket();
+            RunDirLock.removeStale(runDir);
+        } catch (IOException | RuntimeException e) {
+            runDirLock.close();
+            throw e;
+        }
         group = new MultiThreadIoEventLoopGroup(threads, EpollIoHandler.newFactory());
         ServerBootstrap b = new ServerBootstrap()
                 .group(group)
@@ -85,14 +100,24 @@ public final class HypervisorServer implements AutoCloseable {
                                 .addLast("handler", new ConnectionHandler(HypervisorServer.this, connections.incrementAndGet()));
                     }
                 });
-        serverChannel = b.bind(new DomainSocketAddress(socket.toFile())).sync().channel();
+        try {
+            serverChannel = b.bind(new DomainSocketAddress(socket.toFile())).sync().channel();
+            // connect(2) needs write permission on the socket: only this user (and root) may connect
+            Files.setPosixFilePermissions(socket, SafeFiles.FILE_MODE);
+        } catch (IOException | RuntimeException | InterruptedException e) {
+            close();
+            throw e;
+        }
         log.info("listening on {} ({} I/O threads)", socket, threads);
         return this;
     }
 
     private void removeStaleSocket() throws IOException {
-        if (!Files.exists(socket)) return;
+        if (!Files.exists(socket, LinkOption.NOFOLLOW_LINKS)) return;
         if (accepting(socket)) throw new IOException("another hypervisor is already serving " + socket);
+        if (!Files.readAttributes(socket, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).isOther()
+                || SafeFiles.ownerUid(socket) != SafeFiles.uid())
+            throw new UnsafePathException(socket + " exists and is not a socket of this user; refusing to replace it");
         log.info("removing stale socket {}", socket);
         Files.deleteIfExists(socket);
     }
@@ -145,6 +170,7 @@ public final class HypervisorServer implements AutoCloseable {
             } catch (IOException e) {
                 log.warn("could not remove {}: {}", socket, e.toString());
             }
+            if (runDirLock != null) runDirLock.close();
             log.info("stopped; removed {}", socket);
         }
     }

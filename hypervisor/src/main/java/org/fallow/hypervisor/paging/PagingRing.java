@@ -4,12 +4,13 @@ import org.fallow.abi.ring.FrontRing;
 import org.fallow.abi.ring.SharedRing;
 import org.fallow.hypervisor.core.Peer;
 
+import org.fallow.abi.fs.SafeFiles;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.io.IOException;
 
 /**
@@ -41,9 +42,7 @@ final class PagingRing implements AutoCloseable {
     /** Creates the ring file with the current contents of the ring gfn's frame. */
     static PagingRing create(long ringGfn, Path file, MemorySegment initial, int entrySize) throws IOException {
         Arena arena = Arena.ofShared();
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            ch.truncate(0);
+        try (FileChannel ch = SafeFiles.replace(file)) {
             ch.write(java.nio.ByteBuffer.allocate(4096));
             MemorySegment page = ch.map(FileChannel.MapMode.READ_WRITE, 0, 4096, arena);
             page.copyFrom(initial.asSlice(0, 4096));

@@ -3,6 +3,8 @@ package org.fallow.hypervisor.paging;
 import org.fallow.abi.wire.P2mHeader;
 import org.fallow.hypervisor.core.HostMemory;
 
+import org.fallow.abi.fs.SafeFiles;
+
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -10,7 +12,6 @@ import java.lang.invoke.VarHandle;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 
 import static org.fallow.abi.xen.XenLayouts.U32;
 import static org.fallow.abi.xen.HvmOpConstants.HVM_PARAM_PAGING_RING_PFN;
@@ -51,9 +52,7 @@ public final class StandalonePagingMemory implements PagingMemory, AutoCloseable
     }
 
     private MemorySegment map(Path f, long size) throws IOException {
-        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            ch.truncate(0);
+        try (FileChannel ch = SafeFiles.replace(f)) {
             if (size > 0) ch.write(java.nio.ByteBuffer.allocate(1), size - 1);
             return ch.map(FileChannel.MapMode.READ_WRITE, 0, size, arena);
         }

@@ -27,6 +27,7 @@ class XenStoreTest {
 
     @Test
     void writeCreatesParentsAndReadDirectoryRm() throws XsError {
+        xs.domainIntroduced(5);
         xs.write(tool, "/local/domain/5/memory/target", "262144".getBytes());
         assertEquals("262144", new String(xs.read(guest, "memory/target")), "relative to the guest's home");
         assertEquals(List.of("memory"), xs.directory(tool, "/local/domain/5"));
@@ -39,6 +40,7 @@ class XenStoreTest {
 
     @Test
     void guestsOnlyReachTheirOwnSubtree() throws XsError {
+        xs.domainIntroduced(5);
         xs.write(tool, "/local/domain/6/secret", "x".getBytes());
         assertEquals("EACCES", assertThrows(XsError.class, () -> xs.read(guest, "/local/domain/6/secret")).errnoName());
         assertEquals("EACCES", assertThrows(XsError.class, () -> xs.write(guest, "/tool/x", new byte[0])).errnoName());
@@ -99,8 +101,8 @@ class XenStoreTest {
         XsSockMsg big = new XsSockMsg().wrap(xs.handle(tool, new XsSockMsg().wrap(XsSockMsg.encode(XsSockMsg.XS_WRITE, 11, 0, new byte[4097]))));
         assertEquals("E2BIG\0", new String(big.body()));
         XsSockMsg tx = new XsSockMsg().wrap(xs.handle(tool, new XsSockMsg().wrap(XsSockMsg.encode(XsSockMsg.XS_READ, 12, 3, "/a\0".getBytes()))));
-        assertEquals("ENOENT\0", new String(tx.body()), "no transactions");
-        XsSockMsg unk = new XsSockMsg().wrap(xs.handle(tool, new XsSockMsg().wrap(XsSockMsg.encode(3, 10, 0, new byte[0]))));
+        assertEquals("ENOENT\0", new String(tx.body()), "an unknown transaction");
+        XsSockMsg unk = new XsSockMsg().wrap(xs.handle(tool, new XsSockMsg().wrap(XsSockMsg.encode(99, 10, 0, new byte[0]))));
         assertEquals("ENOSYS\0", new String(unk.body()));
     }
 }

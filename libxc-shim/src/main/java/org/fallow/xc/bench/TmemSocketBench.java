@@ -18,7 +18,6 @@ import java.lang.foreign.MemorySegment;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
@@ -70,7 +69,7 @@ public final class TmemSocketBench implements Callable<Integer> {
             check("populate", dom.xc_domain_populate_physmap_exact(domid, 0, 0, gfns));
             check("unpause", dom.xc_domain_unpause(domid));
             try (HypervisorConnection g = HypervisorConnection.guest(hv.socket(), domid, secret, AbiProfile.XEN_4_12);
-                 FileChannel fc = FileChannel.open(g.runDir().resolve("dom" + domid + ".mem"), StandardOpenOption.READ, StandardOpenOption.WRITE);
+                 FileChannel fc = org.fallow.abi.fs.SafeFiles.openExisting(g.runDir().resolve("dom" + domid + ".mem"), true);
                  Arena arena = Arena.ofShared()) {
                 MemorySegment mem = fc.map(FileChannel.MapMode.READ_WRITE, 0, FRAMES * 4096L, arena);
                 for (int f = 0; f < 32; f++) {

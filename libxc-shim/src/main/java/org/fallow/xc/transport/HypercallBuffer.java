@@ -1,12 +1,13 @@
 package org.fallow.xc.transport;
 
+import org.fallow.abi.fs.SafeFiles;
+
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -65,7 +66,7 @@ public final class HypercallBuffer implements AutoCloseable {
     public static HypercallBuffer create(Path file, long size) throws IOException {
         long len = Math.max(PAGE, (size + PAGE - 1) / PAGE * PAGE);
         Arena arena = Arena.ofShared();
-        try (FileChannel fc = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+        try (FileChannel fc = SafeFiles.createNew(file)) { // 0600, O_EXCL, O_NOFOLLOW
             fc.truncate(len);
             fc.write(java.nio.ByteBuffer.wrap(new byte[1]), len - 1); // size the file
             return new HypercallBuffer(file, arena, fc.map(FileChannel.MapMode.READ_WRITE, 0, len, arena));

@@ -2,6 +2,7 @@ package org.fallow.xc.transport;
 
 import jnr.unixsocket.UnixSocketAddress;
 import jnr.unixsocket.UnixSocketChannel;
+import org.fallow.abi.fs.SafeFiles;
 import org.fallow.abi.AbiProfile;
 import org.fallow.abi.wire.DomainEvent;
 import org.fallow.abi.wire.ErrorFrame;
@@ -86,9 +87,13 @@ public final class HypervisorConnection implements AutoCloseable {
 
     // ---- connecting ---------------------------------------------------------------------------------------------
 
-    /** Connects as the toolstack with a fresh arena of {@code arenaBytes} created in {@code arenaDir}. */
+    /**
+     * Connects as the toolstack with a fresh arena of {@code arenaBytes} created in {@code arenaDir}, which must be the
+     * hypervisor's run directory (it maps arenas from there only) and is checked first: not a link, not writable by
+     * others, ours (docs/SECURITY.md).
+     */
     public static HypervisorConnection toolstack(Path socket, Path arenaDir, AbiProfile profile, long arenaBytes) throws IOException {
-        Files.createDirectories(arenaDir);
+        if (Files.exists(arenaDir)) SafeFiles.checkTrustedDir(arenaDir);
         Path file = arenaDir.resolve("xc-" + ProcessHandle.current().pid() + "-" + ARENA_SEQ.incrementAndGet() + ".arena");
         HypercallBuffer buf = HypercallBuffer.create(file, arenaBytes);
         try {

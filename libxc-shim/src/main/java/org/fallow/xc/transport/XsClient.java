@@ -60,8 +60,50 @@ public final class XsClient {
         request(XsSockMsg.XS_WRITE, body, "write " + path);
     }
 
+    /** Bound on restarts of a DIRECTORY_PART listing whose directory keeps changing underneath it. */
+    static final int MAX_DIRECTORY_RESTARTS = 16;
+    static final int MAX_LISTING_BYTES = 64 << 20;
+
+    /**
+     * The children of {@code path}. A listing too big for one reply (XS_DIRECTORY answers E2BIG) is fetched with
+     * XS_DIRECTORY_PART, as libxenstore does: offset by offset, restarting if the directory's generation changes.
+     */
     public List<String> directory(String path) throws IOException {
-        return XsSockMsg.split(request(XsSockMsg.XS_DIRECTORY, XsSockMsg.nulTerminated(path), "directory " + path));
+        try {
+            return XsSockMsg.split(request(XsSockMsg.XS_DIRECTORY, XsSockMsg.nulTerminated(path), "directory " + path));
+        } catch (XsException e) {
+            if (!e.errnoName().equals("E2BIG")) throw e;
+        }
+        for (int restart = 0; restart < MAX_DIRECTORY_RESTARTS; restart++) {
+            List<String> parts = directoryParts(path);
+            if (parts != null) return parts;
+        }
+        throw new IOException("directory " + path + " kept changing while it was listed (" + MAX_DIRECTORY_RESTARTS + " tries)");
+    }
+
+    /** One DIRECTORY_PART pass; null if the generation changed in between. */
+    private List<String> directoryParts(String path) throws IOException {
+        java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+        String gen = null;
+        // every part must carry bytes (checked below), and a listing is bounded in size
+        while (all.size() <= MAX_LISTING_BYTES) {
+            byte[] r = request(XsSockMsg.XS_DIRECTORY_PART, XsSockMsg.nulTerminated(path, Integer.toString(all.size())),
+                    "directory part " + path);
+            int nul = 0;
+            while (nul < r.length && r[nul] != 0) nul++;
+            if (nul >= r.length) throw new IOException("malformed XS_DIRECTORY_PART reply for " + path);
+            String g = new String(r, 0, nul, StandardCharsets.US_ASCII);
+            if (gen == null) gen = g;
+            else if (!gen.equals(g)) return null;
+            if (r.length - nul - 1 == 0) throw new IOException("empty XS_DIRECTORY_PART reply for " + path);
+            all.write(r, nul + 1, r.length - nul - 1);
+            byte[] sofar = all.toByteArray();
+            int n = sofar.length;
+            if (n <= 1 || sofar[n - 2] == 0) {
+                return n <= 1 ? List.of() : XsSockMsg.split(java.util.Arrays.copyOf(sofar, n - 1));
+            }
+        }
+        throw new IOException("directory " + path + ": listing larger than " + MAX_LISTING_BYTES + " bytes");
     }
 
     public void rm(String path) throws IOException {

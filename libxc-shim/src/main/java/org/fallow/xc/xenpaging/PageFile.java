@@ -1,13 +1,13 @@
 package org.fallow.xc.xenpaging;
 
+import org.fallow.abi.fs.SafeFiles;
+
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 
@@ -41,12 +41,9 @@ public final class PageFile implements AutoCloseable {
         this.path = path;
         this.indexPath = indexPath(path);
         this.slots = slots;
-        var perms = PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
-        var opts = truncate
-                ? new StandardOpenOption[] {StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.READ, StandardOpenOption.WRITE}
-                : new StandardOpenOption[] {StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE};
-        this.data = FileChannel.open(path, java.util.Set.of(opts), perms);
-        try (FileChannel ix = FileChannel.open(indexPath, java.util.Set.of(opts), perms)) {
+        // 0600, never through a link; an existing file must be a regular file of ours (docs/SECURITY.md)
+        this.data = SafeFiles.openOrCreate(path, truncate);
+        try (FileChannel ix = SafeFiles.openOrCreate(indexPath, truncate)) {
             if (ix.size() < (long) slots * 8) ix.write(java.nio.ByteBuffer.allocate(1), (long) slots * 8 - 1);
             this.index = ix.map(FileChannel.MapMode.READ_WRITE, 0, (long) slots * 8, arena);
         }
@@ -55,7 +52,7 @@ public final class PageFile implements AutoCloseable {
         Arrays.fill(gfnToSlot, -1);
     }
 
-    /** Opens {@code path} for {@code slots} pages the way xenpaging does: O_CREAT|O_TRUNC|O_RDWR, mode 0600. */
+    /** Opens {@code path} for {@code slots} pages the way xenpaging does: O_CREAT|O_TRUNC|O_RDWR, mode 0600 (plus O_NOFOLLOW). */
     public static PageFile create(Path path, int slots) throws IOException { return new PageFile(path, slots, true); }
 
     /**

@@ -1,5 +1,6 @@
 package org.fallow.xc.xenpaging;
 
+import org.fallow.abi.fs.SafeFiles;
 import org.fallow.abi.wire.P2mHeader;
 import org.fallow.abi.xen.XenDomctl;
 import org.fallow.abi.xen.XenMemoryReservation;
@@ -14,7 +15,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.function.Consumer;
 import java.util.function.IntConsumer;
 
@@ -117,9 +117,7 @@ public final class XcPagingHost implements PagingHost {
     }
 
     private MemorySegment map(Path f, FileChannel.MapMode mode) throws IOException {
-        var opts = mode == FileChannel.MapMode.READ_ONLY ? new StandardOpenOption[] {StandardOpenOption.READ}
-                : new StandardOpenOption[] {StandardOpenOption.READ, StandardOpenOption.WRITE};
-        try (FileChannel ch = FileChannel.open(f, opts)) {
+        try (FileChannel ch = SafeFiles.openExisting(f, mode != FileChannel.MapMode.READ_ONLY)) {
             return ch.map(mode, 0, ch.size(), maps);
         }
     }

@@ -49,6 +49,20 @@ class XenstoreCommandTest {
     }
 
     @Test
+    void lsOfADirectoryLargerThanOneReplyListsEveryChild() throws Exception {
+        // > 8192 bytes of names: one XS_DIRECTORY reply cannot hold them (E2BIG); the client pages with DIRECTORY_PART
+        for (int i = 0; i < 400; i++)
+            hv.core().xenstore().write(org.fallow.hypervisor.xenstore.XenStore.HYPERVISOR,
+                    "/big/a-child-with-a-rather-long-name-" + i, Integer.toString(i).getBytes());
+        Run r = run("ls", "/big");
+        assertEquals(0, r.status(), r.err());
+        java.util.List<String> lines = r.out().lines().toList();
+        assertEquals(400, lines.size());
+        assertEquals("a-child-with-a-rather-long-name-0 = \"0\"", lines.get(0));
+        assertEquals("a-child-with-a-rather-long-name-399 = \"399\"", lines.get(399));
+    }
+
+    @Test
     void writeReadLsRm() {
         assertEquals(0, run("write", "/local/domain/3/memory/target", "262144").status());
         Run r = run("read", "/local/domain/3/memory/target");

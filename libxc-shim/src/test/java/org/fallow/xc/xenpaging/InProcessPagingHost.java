@@ -1,5 +1,6 @@
 package org.fallow.xc.xenpaging;
 
+import org.fallow.abi.fs.SafeFiles;
 import org.fallow.abi.AbiProfile;
 import org.fallow.abi.XenErrno;
 import org.fallow.hypervisor.core.Caller;
@@ -21,7 +22,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
@@ -209,7 +209,7 @@ public final class InProcessPagingHost {
         @Override public MemorySegment guestFrame(int domid, long gfn) { return mem.frame(gfn).asReadOnly(); }
 
         @Override public MemorySegment mapRing(int domid) throws IOException {
-            try (FileChannel ch = FileChannel.open(runDir.resolve("dom" + DOMID + ".vmring"), StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            try (FileChannel ch = SafeFiles.openExisting(runDir.resolve("dom" + DOMID + ".vmring"), true)) {
                 return ch.map(FileChannel.MapMode.READ_WRITE, 0, 4096, maps);
             }
         }
