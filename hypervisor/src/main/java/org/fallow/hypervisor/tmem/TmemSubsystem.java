@@ -13,9 +13,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.ref.WeakReference;
-import java.util.Map;
-import java.util.WeakHashMap;
 
 import static org.fallow.abi.xen.SysctlConstants.XEN_SYSCTL_tmem_op;
 
@@ -29,7 +26,6 @@ import static org.fallow.abi.xen.SysctlConstants.XEN_SYSCTL_tmem_op;
  */
 public final class TmemSubsystem implements Subsystem, DomainLifecycle {
     private static final Logger log = LoggerFactory.getLogger(TmemSubsystem.class);
-    private static final Map<HypervisorCore, WeakReference<TmemSubsystem>> INSTALLED = new WeakHashMap<>();
 
     private final TmemEngine.Config config;
     private HypervisorCore core;
@@ -44,12 +40,6 @@ public final class TmemSubsystem implements Subsystem, DomainLifecycle {
 
     public TmemSubsystem(TmemEngine.Config config) { this.config = config; }
 
-    /** The tmem subsystem installed in {@code core}, or null. */
-    public static synchronized TmemSubsystem of(HypervisorCore core) {
-        WeakReference<TmemSubsystem> r = INSTALLED.get(core);
-        return r == null ? null : r.get();
-    }
-
     @Override public void install(HypervisorCore core) {
         this.core = core;
         this.engine = new TmemEngine(core.host(), this::memoryOf, config);
@@ -59,7 +49,6 @@ public final class TmemSubsystem implements Subsystem, DomainLifecycle {
         core.sysctls().register(XEN_SYSCTL_tmem_op, new TmemSysctl(control));
         core.domains().addListener(this);
         core.host().addReclaimer(engine);
-        synchronized (TmemSubsystem.class) { INSTALLED.put(core, new WeakReference<>(this)); }
         log.info("tmem: installed (enabled={}, compress={})", config.enabled(), config.compressByDefault());
     }
 

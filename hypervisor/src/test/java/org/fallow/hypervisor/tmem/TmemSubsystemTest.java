@@ -210,7 +210,6 @@ class TmemSubsystemTest {
         assertTrue(hv.onDispatch(() -> hv.core.domains().destroy(5)));
         assertNull(hv.onDispatch(() -> hv.tmem.engine().client(5)));
         assertEquals(0, m.totPages());
-        assertSame(hv.tmem, TmemSubsystem.of(hv.core));
     }
 
     private long sysctlOid(int cmd, int poolId, int cliId, int len, int arg, long buf, TmemOid oid) {

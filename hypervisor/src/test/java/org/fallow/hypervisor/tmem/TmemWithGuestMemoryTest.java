@@ -38,7 +38,7 @@ class TmemWithGuestMemoryTest {
     @Test void domainGrowthEvictsEphemeralPagesAndPersistentPagesCountInTotPages() throws Exception {
         try (Hypervisor hv = Hypervisor.create(8, dir); InProcessToolstack ts = new InProcessToolstack(hv.core(), 1 << 20)) {
             HypervisorCore core = hv.core();
-            TmemSubsystem tmem = TmemSubsystem.of(core);
+            TmemSubsystem tmem = core.subsystem(TmemSubsystem.class).orElse(null);
             assertNotNull(tmem, "installed through META-INF/services");
             int d1 = ts.createHvmDomain(new byte[16], 1, 300);
             ts.buildHvm(d1, 256, 256);
@@ -86,7 +86,7 @@ class TmemWithGuestMemoryTest {
     @Test void persistentPutsOnAFullHostEvictEphemeralPagesThroughTmemsFreeList() throws Exception {
         try (Hypervisor hv = Hypervisor.create(8, dir); InProcessToolstack ts = new InProcessToolstack(hv.core(), 1 << 20)) {
             HypervisorCore core = hv.core();
-            TmemSubsystem tmem = TmemSubsystem.of(core);
+            TmemSubsystem tmem = core.subsystem(TmemSubsystem.class).orElse(null);
             int d1 = ts.createHvmDomain(new byte[16], 1, 1000);
             ts.buildHvm(d1, 256, 256);
             Domain dom = core.domains().get(d1);
