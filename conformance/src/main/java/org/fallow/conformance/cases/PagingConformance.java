@@ -19,10 +19,10 @@ import static org.fallow.abi.xen.MemoryOpConstants.*;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * Memory paging over the wire (xen-abi §5, PROTOCOL §3.3): vm_event ENABLE returns a port, nominate/evict move the
+ * Memory paging over the wire (Xen 4.12 common/vm_event.c, arch/x86/mm/mem_paging.c, PROTOCOL §3.3): vm_event ENABLE returns a port, nominate/evict move the
  * shared p2m entry to ram_paging_out / ram_paged, and a guest access in flight makes nominate fail with -EBUSY.
  */
-@DisplayName("memory paging (xen-abi §5, PROTOCOL §3.3)")
+@DisplayName("memory paging (Xen 4.12 common/vm_event.c, arch/x86/mm/mem_paging.c, PROTOCOL §3.3)")
 class PagingConformance extends CaseSupport {
     private static final VarHandle ENTRY = ValueLayout.JAVA_INT.varHandle();
     private static final int RAM_PAGING_OUT = P2mType.P2M_RAM_PAGING_OUT, RAM_PAGED = P2mType.P2M_RAM_PAGED,

@@ -32,11 +32,11 @@ import static org.fallow.abi.xen.MemoryOpConstants.*;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * A raw pager on the vm_event ring (xen-abi §5.2-§5.4, PROTOCOL §3.4, §5): the ring is {@code dom<D>.vmring}, which
+ * A raw pager on the vm_event ring (Xen 4.12 public/vm_event.h, io/ring.h, arch/x86/mm/p2m.c, PROTOCOL §3.4, §5): the ring is {@code dom<D>.vmring}, which
  * this case initialises by hand (SHARED_RING_INIT) and serves as the back end: it reads the 376-byte request at
  * {@code 64 + (idx & 7) * 376}, preps the page from its arena and answers with a response + EVTCHN_SEND.
  */
-@DisplayName("paging through the vm_event ring with a raw pager (xen-abi §5, PROTOCOL §3.4)")
+@DisplayName("paging through the vm_event ring with a raw pager (Xen 4.12 common/vm_event.c, arch/x86/mm/mem_paging.c, PROTOCOL §3.4)")
 class PagingRingConformance extends CaseSupport {
     private static final VarHandle RING_IDX = U32.varHandle();
     private static final int REQ_PROD = SharedRing.REQ_PROD_OFFSET, REQ_EVENT = SharedRing.REQ_EVENT_OFFSET,

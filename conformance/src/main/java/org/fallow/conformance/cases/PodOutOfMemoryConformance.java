@@ -24,13 +24,13 @@ import static org.fallow.abi.xen.MemoryOpConstants.*;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * Populate-on-demand running out of memory (xen-abi §4.4 step 5, PROTOCOL §3.3): a domain with maxmem > memory
+ * Populate-on-demand running out of memory (Xen 4.12 arch/x86/mm/p2m-pod.c step 5, PROTOCOL §3.3): a domain with maxmem > memory
  * (every gfn PoD, a cache of {@link #CACHE} pages) and no balloon driver dirties one gfn after another; once the
  * cache is used up and no zero page can be reclaimed, the fault is answered FAULT_DONE -ENOMEM, the domain is
  * crashed (p2m header domain_state 2) and its guest connection gets DOMAIN_EVENT crashed with the reason text.
  * Fallow answers FAULT_DONE -ENOMEM where Xen would leave the vCPU descheduled (DEVIATIONS.md "Failed faults").
  */
-@DisplayName("PoD out of memory (xen-abi §4.4, PROTOCOL §3.3)")
+@DisplayName("PoD out of memory (Xen 4.12 arch/x86/mm/p2m-pod.c, PROTOCOL §3.3)")
 class PodOutOfMemoryConformance extends CaseSupport {
     private static final VarHandle ENTRY = ValueLayout.JAVA_INT.varHandle();
     private static final int FRAMES = 64, CACHE = 8;

@@ -18,11 +18,11 @@ import static org.fallow.conformance.cases.TmemCalls.*;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * XEN_SYSCTL_tmem_op subops other than LIST (xen-abi §2.5, §2.7): FREEZE/THAW against guest puts and flushes,
+ * XEN_SYSCTL_tmem_op subops other than LIST (Xen 4.12 common/tmem_control.c, public/sysctl.h; Xen 4.12 public/sysctl.h): FREEZE/THAW against guest puts and flushes,
  * GET/SET_CLIENT_INFO ({@code xen_tmem_client}, 20 bytes), GET_POOLS ({@code xen_tmem_pool_info}, 32 bytes each),
  * QUERY_FREEABLE_MB.
  */
-@DisplayName("sysctl tmem_op subops (xen-abi §2.5, §2.7)")
+@DisplayName("sysctl tmem_op subops (Xen 4.12 common/tmem_control.c, public/sysctl.h; Xen 4.12 public/sysctl.h)")
 class SysctlTmemSubopsConformance extends CaseSupport {
     private static final int PRIVATE = poolFlags(false, false, TMEM_SPEC_VERSION);
     private static final long U0 = 0xAAAA_0000_0000_0001L, U1 = 0xBBBB_0000_0000_0002L;

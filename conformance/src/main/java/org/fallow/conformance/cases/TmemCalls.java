@@ -19,7 +19,7 @@ import static org.fallow.abi.xen.TmemConstants.*;
 /**
  * tmem_op calls from a guest (struct at gfn 1, put source gfn 2, get destination gfn 3) and XEN_SYSCTL_tmem_op calls
  * from the toolstack with the 56-byte {@code xen_sysctl_tmem_op} written by hand at {@code xen_sysctl.u} (offset 8):
- * cmd @8, pool_id @12, cli_id @16, len @20, arg @24, pad @28, oid @32, buf @56 (xen-abi §2.5).
+ * cmd @8, pool_id @12, cli_id @16, len @20, arg @24, pad @28, oid @32, buf @56 (Xen 4.12 common/tmem_control.c, public/sysctl.h).
  */
 final class TmemCalls {
     private TmemCalls() {}

@@ -16,10 +16,10 @@ import static org.fallow.abi.xen.TmemConstants.*;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * tmem_op (38) at 4.12 as a guest (xen-abi.md §2.3): the 56-byte tmem_op lives at guest-physical gfn 1, the page
+ * tmem_op (38) at 4.12 as a guest (Xen 4.12 common/tmem.c do_tmem_op): the 56-byte tmem_op lives at guest-physical gfn 1, the page
  * to put at gfn 2, the get destination at gfn 3.
  */
-@DisplayName("tmem_op 4.12 (xen-abi §2.3)")
+@DisplayName("tmem_op 4.12 (Xen 4.12 common/tmem.c do_tmem_op)")
 class TmemConformance extends CaseSupport {
     static final long OP_GFN = 1, SRC_GFN = 2, DST_GFN = 3;
 

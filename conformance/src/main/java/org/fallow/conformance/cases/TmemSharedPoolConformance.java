@@ -12,11 +12,11 @@ import static org.fallow.conformance.cases.TmemCalls.*;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * tmem shared ephemeral pools (xen-abi §2.3 NEW_POOL, §2.5 SET_AUTH): two domains authorised for a uuid with
+ * tmem shared ephemeral pools (Xen 4.12 common/tmem.c do_tmem_op NEW_POOL, §2.5 SET_AUTH): two domains authorised for a uuid with
  * XEN_SYSCTL_TMEM_OP_SET_AUTH join one pool; a third, unauthorised domain asking for the same uuid silently gets a
  * private pool.
  */
-@DisplayName("tmem shared pools (xen-abi §2.3, §2.5 SET_AUTH)")
+@DisplayName("tmem shared pools (Xen 4.12 common/tmem.c do_tmem_op; Xen 4.12 common/tmem_control.c, public/sysctl.h SET_AUTH)")
 class TmemSharedPoolConformance extends CaseSupport {
     private static final long UUID0 = 0x0123_4567_89AB_CDEFL, UUID1 = 0x7EDC_BA98_7654_3210L;
     private static final int SHARED = poolFlags(false, true, TMEM_SPEC_VERSION);

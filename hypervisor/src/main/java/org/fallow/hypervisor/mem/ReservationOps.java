@@ -29,7 +29,7 @@ import static org.fallow.hypervisor.mem.MemConstants.*;
 
 /**
  * {@code __HYPERVISOR_memory_op} (12) sub-ops of the reservation / PoD family with Xen 4.12's return conventions
- * (xen-abi.md §4.1-4.3, common/memory.c, arch/x86/mm.c):
+ * (Xen 4.12 common/memory.c, common/memory.c, arch/x86/mm.c):
  * <ul>
  * <li>increase/decrease_reservation, populate_physmap return the number of extents done. Bad domid, copy fault,
  *     malformed arguments and permission failures return the start extent ({@code cmd >> 6}; 0 on a first call).</li>

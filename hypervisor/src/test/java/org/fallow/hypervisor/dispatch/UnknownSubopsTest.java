@@ -27,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /**
  * Sub-operations this hypervisor does not know, with every subsystem installed (as HypervisorMain runs it): Xen's
- * answer for each family (xen-abi.md: -ENOSYS from the memory_op/domctl/sysctl/hvm_op/tmem_op defaults, -1 = -EPERM
+ * answer for each family (Xen 4.12 common/memory.c, domctl.c, sysctl.c, hvm.c and tmem.c: -ENOSYS from the memory_op/domctl/sysctl/hvm_op/tmem_op defaults, -1 = -EPERM
  * from the tmem sysctl), and the next well-formed call is served.
  */
 @Timeout(60)
