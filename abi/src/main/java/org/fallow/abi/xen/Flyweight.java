@@ -79,13 +79,16 @@ public abstract class Flyweight<F extends Flyweight<F>> {
      * log lines; unwrapped flyweights print {@code name{unwrapped}}.
      */
     @Override
-    public String toString() {
+    public String toString() { return describe(f -> true); }
+
+    /** {@code name{field=value, ...}} of the scalar members {@code which} accepts, drawn from the layout. */
+    protected final String describe(java.util.function.Predicate<LayoutField> which) {
         String name = layout().name().orElse(getClass().getSimpleName());
         if (segment.byteSize() == 0) return name + "{unwrapped}";
         StringBuilder b = new StringBuilder(name).append('{');
         String sep = "";
         for (LayoutField f : LayoutFields.leaves(layout())) {
-            if (f.offset() + f.size() > size() || !f.isScalar()) continue;
+            if (f.offset() + f.size() > size() || !f.isScalar() || !which.test(f)) continue;
             long v = StructCodec.read(segment, base + f.offset(), (int) f.size());
             b.append(sep).append(f.path()).append('=').append(StructCodec.format(v, (int) f.size()));
             sep = ", ";

@@ -2,6 +2,7 @@ package org.fallow.abi.xen;
 
 import static org.fallow.abi.xen.XenLayouts.*;
 
+import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.foreign.UnionLayout;
 
@@ -79,7 +80,8 @@ import java.lang.foreign.UnionLayout;
  *     40    8        cr2                   le64
  *     56  320  data                        byte[320]
  * </pre>
- * Paging requests use only the first 56 bytes; the rest is zero. Fallow treats {@code data} as opaque bytes.
+ * Paging requests use only the first 40 bytes; the rest is zero. Fallow treats {@code data} as opaque bytes. The one
+ * declaration of the ring entry: the hypervisor's paging subsystem, the pagers and the benchmarks all use it.
  */
 public final class VmEventRequest extends Flyweight<VmEventRequest> {
     public static final int DATA_SIZE = 320;
@@ -137,20 +139,63 @@ public final class VmEventRequest extends Flyweight<VmEventRequest> {
     @Override public int size() { return SIZE; }
     @Override public StructLayout layout() { return LAYOUT; }
 
-    public long version() { return getU32(VERSION_OFFSET); }
-    public VmEventRequest version(long v) { putU32(VERSION_OFFSET, v); return this; }
-    public long flags() { return getU32(FLAGS_OFFSET); }
-    public VmEventRequest flags(long v) { putU32(FLAGS_OFFSET, v); return this; }
-    public long reason() { return getU32(REASON_OFFSET); }
-    public VmEventRequest reason(long v) { putU32(REASON_OFFSET, v); return this; }
-    public long vcpuId() { return getU32(VCPU_ID_OFFSET); }
-    public VmEventRequest vcpuId(long v) { putU32(VCPU_ID_OFFSET, v); return this; }
+    /** Entry size of vm_event interface {@code version}: 4 (Xen 4.12) 376 bytes, 7 (Xen 4.17) 400 bytes. */
+    public static int entrySize(int version) {
+        return switch (version) {
+            case VmEventConstants.VM_EVENT_INTERFACE_VERSION -> SIZE;
+            case VmEventConstants.VM_EVENT_INTERFACE_VERSION_4_17 -> SIZE_V7;
+            default -> throw new IllegalArgumentException("vm_event interface version " + version + " is not supported (4 or 7)");
+        };
+    }
+
+    /** Bytes {@link #clear} zeroes: the whole ring entry when wrapped with {@link #wrap(MemorySegment)}. */
+    private long entryBytes = SIZE;
+
+    /**
+     * Wraps one ring entry (or a buffer of one entry's size) of either interface version: the paging fields are the
+     * same in both; {@link #clear} zeroes the whole entry, as Xen's designated initializer does.
+     */
+    public VmEventRequest wrap(MemorySegment entry) {
+        wrap(entry, 0);
+        entryBytes = entry.byteSize();
+        return this;
+    }
+
+    @Override public VmEventRequest wrap(MemorySegment seg, long offset) {
+        entryBytes = SIZE;
+        return super.wrap(seg, offset);
+    }
+
+    @Override public VmEventRequest clear() {
+        segment().asSlice(offset(), entryBytes).fill((byte) 0);
+        return this;
+    }
+
+    public int version() { return getI32(VERSION_OFFSET); }
+    public VmEventRequest version(int v) { putU32(VERSION_OFFSET, v); return this; }
+    /** VM_EVENT_FLAG_* bits. */
+    public int flags() { return getI32(FLAGS_OFFSET); }
+    public VmEventRequest flags(int v) { putU32(FLAGS_OFFSET, v); return this; }
+    /** VM_EVENT_REASON_*. */
+    public int reason() { return getI32(REASON_OFFSET); }
+    public VmEventRequest reason(int v) { putU32(REASON_OFFSET, v); return this; }
+    public int vcpuId() { return getI32(VCPU_ID_OFFSET); }
+    public VmEventRequest vcpuId(int v) { putU32(VCPU_ID_OFFSET, v); return this; }
     public int altp2mIdx() { return getU16(ALTP2M_IDX_OFFSET); }
     public VmEventRequest altp2mIdx(int v) { putU16(ALTP2M_IDX_OFFSET, v); return this; }
-    public long memPagingGfn() { return getU64(MEM_PAGING_GFN_OFFSET); }
-    public VmEventRequest memPagingGfn(long v) { putU64(MEM_PAGING_GFN_OFFSET, v); return this; }
-    public long memPagingP2mt() { return getU32(MEM_PAGING_P2MT_OFFSET); }
-    public VmEventRequest memPagingP2mt(long v) { putU32(MEM_PAGING_P2MT_OFFSET, v); return this; }
-    public long memPagingFlags() { return getU32(MEM_PAGING_FLAGS_OFFSET); }
-    public VmEventRequest memPagingFlags(long v) { putU32(MEM_PAGING_FLAGS_OFFSET, v); return this; }
+    /** {@code u.mem_paging.gfn}. */
+    public long gfn() { return getU64(MEM_PAGING_GFN_OFFSET); }
+    public VmEventRequest gfn(long v) { putU64(MEM_PAGING_GFN_OFFSET, v); return this; }
+    /** {@code u.mem_paging.p2mt}: the old p2m type (4.12 numbering). */
+    public int p2mt() { return getI32(MEM_PAGING_P2MT_OFFSET); }
+    public VmEventRequest p2mt(int v) { putU32(MEM_PAGING_P2MT_OFFSET, v); return this; }
+    /** {@code u.mem_paging.flags}: MEM_PAGING_*. */
+    public int pagingFlags() { return getI32(MEM_PAGING_FLAGS_OFFSET); }
+    public VmEventRequest pagingFlags(int v) { putU32(MEM_PAGING_FLAGS_OFFSET, v); return this; }
+
+    /** The header and {@code u.mem_paging} members (all a paging event uses), drawn from the layout. */
+    @Override public String toString() {
+        return describe(f -> f.path().startsWith("u.mem_paging.") || !(f.path().startsWith("u.") || f.path().startsWith("data")
+                || f.path().startsWith("_pad")));
+    }
 }

@@ -1,5 +1,6 @@
 package org.fallow.abi.ring;
 
+import org.fallow.abi.xen.VmEventRequest;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
@@ -11,7 +12,7 @@ import static org.fallow.abi.xen.XenLayouts.U32_UNALIGNED;
 import static org.junit.jupiter.api.Assertions.*;
 
 class SharedRingTest {
-    private static final int ENTRY = MemPagingEvent.SIZE;
+    private static final int ENTRY = VmEventRequest.SIZE;
 
     private final MemorySegment page = Arena.ofAuto().allocate(4096, 4096);
     private final SharedRing sring = new SharedRing(page, ENTRY);
@@ -41,7 +42,7 @@ class SharedRingTest {
         for (int i = 0; i < 5; i++) {
             MemorySegment slot = front.nextRequest();
             assertEquals(sring.entryOffset(i), slot.address() - page.address());
-            new MemPagingEvent().wrap(slot).clear().version(4).reason(3).gfn(0x100 + i);
+            new VmEventRequest().wrap(slot).clear().version(4).reason(3).gfn(0x100 + i);
             front.commitRequest();
             assertEquals(i, u32(SharedRing.REQ_PROD_OFFSET), "not published before the push");
             front.pushRequests();
@@ -56,7 +57,7 @@ class SharedRingTest {
         FrontRing front = new FrontRing(sring);
         BackRing back = new BackRing(sring);
         MemorySegment req = Arena.ofAuto().allocate(ENTRY);
-        MemPagingEvent ev = new MemPagingEvent().wrap(req);
+        VmEventRequest ev = new VmEventRequest().wrap(req);
         for (int i = 0; i < 8; i++) assertTrue(front.putRequest(ev.gfn(i).segment()));
         front.pushRequests();
         assertTrue(front.full());
@@ -68,7 +69,7 @@ class SharedRingTest {
         // The back end consuming a request does not free the slot: only the response does.
         MemorySegment got = Arena.ofAuto().allocate(ENTRY);
         assertTrue(back.takeRequest(got));
-        assertEquals(0, new MemPagingEvent().wrap(got).gfn());
+        assertEquals(0, new VmEventRequest().wrap(got).gfn());
         assertTrue(front.full());
         back.putResponse(got);
         back.pushResponses();
@@ -88,7 +89,7 @@ class SharedRingTest {
         FrontRing front = new FrontRing(sring, start);
         BackRing back = new BackRing(sring, start);
         MemorySegment buf = Arena.ofAuto().allocate(ENTRY);
-        MemPagingEvent ev = new MemPagingEvent().wrap(buf);
+        VmEventRequest ev = new VmEventRequest().wrap(buf);
         long seen = 0;
         for (int round = 0; round < 5; round++) {
             for (int i = 0; i < 8; i++) assertTrue(front.putRequest(ev.gfn(round * 8L + i).segment()), "round " + round);
@@ -212,7 +213,7 @@ class SharedRingTest {
 
     @Test void memPagingEventMatchesXenVector() {
         MemorySegment e = Arena.ofAuto().allocate(376);
-        new MemPagingEvent().wrap(e).clear().version(4).flags(1).reason(3).vcpuId(1).gfn(0x42).p2mt(10);
+        new VmEventRequest().wrap(e).clear().version(4).flags(1).reason(3).vcpuId(1).gfn(0x42).p2mt(10);
         String hex = HexFormat.of().formatHex(e.toArray(ValueLayout.JAVA_BYTE));
         assertEquals("04000000" + "01000000" + "03000000" + "01000000" + "0000" + "000000000000"
                 + "4200000000000000" + "0a000000" + "00000000" + "00".repeat(16 + 320), hex);

@@ -67,10 +67,10 @@ class GoldenVectorsTest {
                 .flags(VmEventConstants.VM_EVENT_FLAG_VCPU_PAUSED)
                 .reason(VmEventConstants.VM_EVENT_REASON_MEM_PAGING)
                 .vcpuId(1)
-                .memPagingGfn(0x42)
-                .memPagingP2mt(P2mType.RAM_PAGED.xen412());
+                .gfn(0x42)
+                .p2mt(P2mType.RAM_PAGED.xen412());
         assertArrayEquals(expected, req.toBytes());
-        assertEquals(P2mType.RAM_PAGED, P2mType.from412((int) req.memPagingP2mt()));
+        assertEquals(P2mType.RAM_PAGED, P2mType.from412(req.p2mt()));
     }
 
     @Test

@@ -1,7 +1,8 @@
 package org.fallow.hypervisor.paging;
 
+import org.fallow.abi.xen.VmEventConstants;
 import org.fallow.abi.XenErrno;
-import org.fallow.abi.ring.MemPagingEvent;
+import org.fallow.abi.xen.VmEventRequest;
 import org.fallow.abi.xen.XenDomctl;
 import org.fallow.abi.xen.XenMemPagingOp;
 import org.fallow.hypervisor.core.Caller;
@@ -46,11 +47,11 @@ public final class PagingSubsystem implements DomainLifecycle {
     private final PagingMemoryProvider memory;
     private final int version;
     private final MemorySegment scratch;
-    private final MemPagingEvent ev = new MemPagingEvent();
+    private final VmEventRequest ev = new VmEventRequest();
 
     /** Paging with vm_event interface version 4 (Xen 4.12). */
     public PagingSubsystem(HypervisorCore core, PagingMemoryProvider memory) {
-        this(core, memory, MemPagingEvent.VERSION_4_12);
+        this(core, memory, VmEventConstants.VM_EVENT_INTERFACE_VERSION);
     }
 
     /** Paging with vm_event interface {@code version}: 4 (Xen 4.12, 376-byte entries) or 7 (Xen 4.17, 400 bytes). */
@@ -58,7 +59,7 @@ public final class PagingSubsystem implements DomainLifecycle {
         this.core = core;
         this.memory = memory;
         this.version = version;
-        this.scratch = Arena.ofAuto().allocate(MemPagingEvent.entrySize(version), 8);
+        this.scratch = Arena.ofAuto().allocate(VmEventRequest.entrySize(version), 8);
     }
 
     /** The vm_event interface version stamped on requests and required of responses. */
@@ -157,7 +158,7 @@ public final class PagingSubsystem implements DomainLifecycle {
         PagingRing ring;
         try {
             ring = PagingRing.create(ringGfn, mem.runDir().resolve("dom" + d.domid() + ".vmring"), mem.frame(ringGfn),
-                    MemPagingEvent.entrySize(version));
+                    VmEventRequest.entrySize(version));
         } catch (IOException e) {
             log.error("d{}: cannot create the paging ring file", d.domid(), e);
             return -XenErrno.ENOMEM;
@@ -203,7 +204,7 @@ public final class PagingSubsystem implements DomainLifecycle {
         var again = new ArrayDeque<PagingRequest>();
         pd.paused.forEach((vcpu, q) -> {
             for (PagingDomain.Paused p : q)
-                again.add(new PagingRequest(p.gfn(), P2M_PAGING_IN, vcpu, MemPagingEvent.FLAG_VCPU_PAUSED, 0));
+                again.add(new PagingRequest(p.gfn(), P2M_PAGING_IN, vcpu, VmEventConstants.VM_EVENT_FLAG_VCPU_PAUSED, 0));
         });
         again.addAll(pd.queue);
         pd.queue.clear();
@@ -235,7 +236,7 @@ public final class PagingSubsystem implements DomainLifecycle {
         return 0;
     }
 
-    private void handleResponse(Domain d, PagingDomain pd, MemPagingEvent rsp) {
+    private void handleResponse(Domain d, PagingDomain pd, VmEventRequest rsp) {
         if (rsp.version() != version) {
             log.warn("d{}: vm_event interface version mismatch ({} != {}): response dropped: {}", d.domid(), rsp.version(), version, rsp);
             return;
@@ -247,8 +248,8 @@ public final class PagingSubsystem implements DomainLifecycle {
         }
         ArrayDeque<PagingDomain.Paused> q = pd.paused.get(vcpu);
         if (q == null || q.isEmpty()) return; // Xen ignores responses for vcpus that are not paused
-        if (rsp.reason() == MemPagingEvent.REASON_MEM_PAGING) resumePage(d, pd, rsp.gfn(), rsp.pagingFlags());
-        if ((rsp.flags() & MemPagingEvent.FLAG_VCPU_PAUSED) != 0) {
+        if (rsp.reason() == VmEventConstants.VM_EVENT_REASON_MEM_PAGING) resumePage(d, pd, rsp.gfn(), rsp.pagingFlags());
+        if ((rsp.flags() & VmEventConstants.VM_EVENT_FLAG_VCPU_PAUSED) != 0) {
             PagingDomain.Paused p = q.poll();
             if (q.isEmpty()) pd.paused.remove(vcpu);
             p.reply().resolved();
@@ -257,7 +258,7 @@ public final class PagingSubsystem implements DomainLifecycle {
 
     /** p2m_mem_paging_resume: a nominated-then-touched page that still has its frame becomes RAM again. */
     private void resumePage(Domain d, PagingDomain pd, long gfn, int pagingFlags) {
-        if ((pagingFlags & MemPagingEvent.MEM_PAGING_DROP_PAGE) != 0) return;
+        if ((pagingFlags & VmEventConstants.MEM_PAGING_DROP_PAGE) != 0) return;
         PagingMemory mem = memory.of(d);
         if (mem == null || gfn < 0 || gfn >= mem.maxPages() || !mem.backed(gfn)) return;
         for (;;) {
@@ -312,7 +313,7 @@ public final class PagingSubsystem implements DomainLifecycle {
             old = PagingMemory.type(w);
             if (old == P2M_PAGING_OUT || old == P2M_PAGED) {
                 if (!mem.casP2mWord(gfn, w, PagingMemory.withType(w, P2M_PAGING_IN))) continue;
-                if (old == P2M_PAGING_OUT) pagingFlags = MemPagingEvent.MEM_PAGING_EVICT_FAIL;
+                if (old == P2M_PAGING_OUT) pagingFlags = VmEventConstants.MEM_PAGING_EVICT_FAIL;
             }
             break;
         }
@@ -321,7 +322,7 @@ public final class PagingSubsystem implements DomainLifecycle {
             return;
         }
         pd.paused.computeIfAbsent(vcpu, k -> new ArrayDeque<>()).add(new PagingDomain.Paused(gfn, reply));
-        PagingRequest r = new PagingRequest(gfn, old, vcpu, MemPagingEvent.FLAG_VCPU_PAUSED, pagingFlags);
+        PagingRequest r = new PagingRequest(gfn, old, vcpu, VmEventConstants.VM_EVENT_FLAG_VCPU_PAUSED, pagingFlags);
         if (pd.ring == null) {
             log.debug("d{}: vcpu {} touched gfn {} with no pager: paused until a pager enables paging", d.domid(), vcpu, gfn);
             return;
@@ -344,8 +345,8 @@ public final class PagingSubsystem implements DomainLifecycle {
             int old = PagingMemory.type(w);
             if (old != P2M_PAGING_OUT && old != P2M_PAGED) return 0;
             if (!mem.casP2mWord(gfn, w, PagingMemory.withType(w, P2M_PAGING_IN))) continue;
-            int pf = old == P2M_PAGING_OUT ? MemPagingEvent.MEM_PAGING_EVICT_FAIL : 0;
-            send(d, pd, new PagingRequest(gfn, old, 0, MemPagingEvent.FLAG_FOREIGN, pf));
+            int pf = old == P2M_PAGING_OUT ? VmEventConstants.MEM_PAGING_EVICT_FAIL : 0;
+            send(d, pd, new PagingRequest(gfn, old, 0, VmEventConstants.VM_EVENT_FLAG_FOREIGN, pf));
             return 0;
         }
     }
@@ -361,9 +362,9 @@ public final class PagingSubsystem implements DomainLifecycle {
     public void dropPage(Domain d, long gfn, int oldType, boolean foreign) {
         PagingDomain pd = d.part(PagingDomain.class);
         if (pd == null || pd.ring == null) return;
-        int pf = MemPagingEvent.MEM_PAGING_DROP_PAGE | (oldType == P2M_PAGING_OUT ? MemPagingEvent.MEM_PAGING_EVICT_FAIL : 0);
+        int pf = VmEventConstants.MEM_PAGING_DROP_PAGE | (oldType == P2M_PAGING_OUT ? VmEventConstants.MEM_PAGING_EVICT_FAIL : 0);
         // Xen's request is a designated initializer setting only reason, gfn and flags: p2mt stays 0, vcpu_id 0.
-        send(d, pd, new PagingRequest(gfn, 0, 0, foreign ? MemPagingEvent.FLAG_FOREIGN : 0, pf));
+        send(d, pd, new PagingRequest(gfn, 0, 0, foreign ? VmEventConstants.VM_EVENT_FLAG_FOREIGN : 0, pf));
     }
 
     // -------------------------------------------------------------------------------------- memory_op 20

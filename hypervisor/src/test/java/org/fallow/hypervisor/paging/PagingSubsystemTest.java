@@ -1,8 +1,9 @@
 package org.fallow.hypervisor.paging;
 
+import org.fallow.abi.xen.VmEventConstants;
 import org.fallow.abi.XenErrno;
 import org.fallow.abi.ring.BackRing;
-import org.fallow.abi.ring.MemPagingEvent;
+import org.fallow.abi.xen.VmEventRequest;
 import org.fallow.abi.ring.SharedRing;
 import org.fallow.hypervisor.core.Caller;
 import org.fallow.abi.AbiProfile;
@@ -66,7 +67,7 @@ class PagingSubsystemTest {
     }
 
     /** The pager's view of the ring (SHARED_RING_INIT + BACK_RING_INIT on the hypervisor's ring file). */
-    private BackRing attachBack() throws Exception { return attachBack(MemPagingEvent.SIZE); }
+    private BackRing attachBack() throws Exception { return attachBack(VmEventRequest.SIZE); }
 
     private BackRing attachBack(int entrySize) throws Exception {
         try (FileChannel ch = FileChannel.open(dir.resolve("dom5.vmring"), StandardOpenOption.READ, StandardOpenOption.WRITE)) {
@@ -201,9 +202,9 @@ class PagingSubsystemTest {
         assertEquals(-XenErrno.EBUSY, h.pagingOp(pager, XENMEM_paging_op_evict, 5, 9, 0));
         // The request says EVICT_FAIL; the page kept its frame, so the response alone makes it RAM again.
         MemorySegment buf = Arena.ofAuto().allocate(376);
-        MemPagingEvent ev = new MemPagingEvent().wrap(buf);
+        VmEventRequest ev = new VmEventRequest().wrap(buf);
         assertTrue(back.takeRequest(buf));
-        assertEquals(MemPagingEvent.MEM_PAGING_EVICT_FAIL, ev.pagingFlags());
+        assertEquals(VmEventConstants.MEM_PAGING_EVICT_FAIL, ev.pagingFlags());
         assertEquals(PagingMemory.P2M_PAGING_OUT, ev.p2mt());
         back.putResponse(buf);
         back.pushResponses();
@@ -228,7 +229,7 @@ class PagingSubsystemTest {
         assertTrue(pagerPeer.events.tryAcquire(10, TimeUnit.SECONDS), "the pager is notified");
         MemorySegment raw = back.sring().entry(0);
         assertEquals(4, raw.get(U32_UNALIGNED, 0), "version");
-        assertEquals(MemPagingEvent.FLAG_VCPU_PAUSED, raw.get(U32_UNALIGNED, 4));
+        assertEquals(VmEventConstants.VM_EVENT_FLAG_VCPU_PAUSED, raw.get(U32_UNALIGNED, 4));
         assertEquals(3, raw.get(U32_UNALIGNED, 8), "reason MEM_PAGING");
         assertEquals(3, raw.get(U32_UNALIGNED, 12), "vcpu_id");
         assertEquals(11, raw.get(U64_UNALIGNED, 24), "gfn");
@@ -237,7 +238,7 @@ class PagingSubsystemTest {
         assertFalse(f.isDone(), "vcpu paused");
 
         MemorySegment buf = Arena.ofAuto().allocate(376);
-        MemPagingEvent ev = new MemPagingEvent().wrap(buf);
+        VmEventRequest ev = new VmEventRequest().wrap(buf);
         back.takeRequest(buf);
         // A response with xenpaging 4.12's uninitialised version is dropped: the vcpu stays paused.
         ev.version(0);
@@ -250,7 +251,7 @@ class PagingSubsystemTest {
         h.bufferPage().fill((byte) 0x11);
         assertEquals(0, h.pagingOp(pager, XENMEM_paging_op_prep, 5, 11, h.bufferHandle()));
         MemorySegment rsp = back.nextResponse();
-        new MemPagingEvent().wrap(rsp).clear().version(4).reason(3).vcpuId(3).flags(MemPagingEvent.FLAG_VCPU_PAUSED).gfn(11);
+        new VmEventRequest().wrap(rsp).clear().version(4).reason(3).vcpuId(3).flags(VmEventConstants.VM_EVENT_FLAG_VCPU_PAUSED).gfn(11);
         // (the earlier dropped response consumed a request slot; this one answers the same request again)
         back.commitResponse();
         back.pushResponses();
@@ -272,7 +273,7 @@ class PagingSubsystemTest {
         assertEquals(8, back.unconsumedRequests(), "the ring holds 8");
         assertEquals(n - 8, (int) h.onDispatch(() -> h.paging.queuedRequests(h.dom)), "the rest wait in the hypervisor");
         MemorySegment buf = Arena.ofAuto().allocate(376);
-        MemPagingEvent ev = new MemPagingEvent().wrap(buf);
+        VmEventRequest ev = new VmEventRequest().wrap(buf);
         java.util.Set<Long> seen = new java.util.HashSet<>();
         while (seen.size() < n) {
             assertTrue(pagerPeer.events.tryAcquire(10, TimeUnit.SECONDS) || back.hasUnconsumedRequests());
@@ -312,7 +313,7 @@ class PagingSubsystemTest {
         assertEquals(0, (int) h.onDispatch(() -> h.evtchn.remoteSend(second, (int) r[1])));
         assertEquals(1, back2.unconsumedRequests());
         MemorySegment buf = Arena.ofAuto().allocate(376);
-        MemPagingEvent ev = new MemPagingEvent().wrap(buf);
+        VmEventRequest ev = new VmEventRequest().wrap(buf);
         back2.takeRequest(buf);
         assertEquals(30, ev.gfn());
         assertEquals(1, ev.vcpuId());
@@ -339,11 +340,11 @@ class PagingSubsystemTest {
         });
         assertEquals(0, h.paging.pagedPages(h.dom));
         MemorySegment buf = Arena.ofAuto().allocate(376);
-        MemPagingEvent ev = new MemPagingEvent().wrap(buf);
+        VmEventRequest ev = new VmEventRequest().wrap(buf);
         assertTrue(back.takeRequest(buf));
         assertEquals(40, ev.gfn());
-        assertEquals(MemPagingEvent.MEM_PAGING_DROP_PAGE, ev.pagingFlags());
-        assertEquals(0, ev.flags() & MemPagingEvent.FLAG_VCPU_PAUSED);
+        assertEquals(VmEventConstants.MEM_PAGING_DROP_PAGE, ev.pagingFlags());
+        assertEquals(0, ev.flags() & VmEventConstants.VM_EVENT_FLAG_VCPU_PAUSED);
         assertEquals(0, ev.p2mt(), "Xen's drop-page request leaves p2mt 0");
         assertEquals(0, ev.vcpuId());
     }
@@ -360,20 +361,20 @@ class PagingSubsystemTest {
             return 0;
         });
         MemorySegment buf = Arena.ofAuto().allocate(376);
-        MemPagingEvent ev = new MemPagingEvent().wrap(buf);
+        VmEventRequest ev = new VmEventRequest().wrap(buf);
         assertTrue(back.takeRequest(buf));
         assertEquals(41, ev.gfn());
-        assertEquals(MemPagingEvent.FLAG_FOREIGN, ev.flags(), "FOREIGN only: no vcpu is paused");
-        assertEquals(MemPagingEvent.MEM_PAGING_DROP_PAGE, ev.pagingFlags());
+        assertEquals(VmEventConstants.VM_EVENT_FLAG_FOREIGN, ev.flags(), "FOREIGN only: no vcpu is paused");
+        assertEquals(VmEventConstants.MEM_PAGING_DROP_PAGE, ev.pagingFlags());
         assertEquals(0, ev.p2mt());
     }
 
     @Test void version7RingHas400ByteEntriesAndWantsVersion7Responses() throws Exception {
         h.close();
-        h = new PagingHarness(dir, 64, 4, MemPagingEvent.VERSION_4_17);
+        h = new PagingHarness(dir, 64, 4, VmEventConstants.VM_EVENT_INTERFACE_VERSION_4_17);
         pager = h.toolstack(pagerPeer);
         int port = enable();
-        BackRing back = attachBack(MemPagingEvent.SIZE_V7);
+        BackRing back = attachBack(VmEventRequest.SIZE_V7);
         assertEquals(8, back.size());
         kick(port);
         pageOut(12, (byte) 12);
@@ -386,8 +387,8 @@ class PagingSubsystemTest {
         assertEquals(12, page.get(U64_UNALIGNED, 64 + 24));
         assertEquals(7, page.get(U32_UNALIGNED, 64 + 400), "request 1 at 64 + 400");
         assertEquals(13, page.get(U64_UNALIGNED, 64 + 400 + 24));
-        MemorySegment buf = Arena.ofAuto().allocate(MemPagingEvent.SIZE_V7);
-        MemPagingEvent ev = new MemPagingEvent().wrap(buf);
+        MemorySegment buf = Arena.ofAuto().allocate(VmEventRequest.SIZE_V7);
+        VmEventRequest ev = new VmEventRequest().wrap(buf);
         for (int i = 0; i < 2; i++) {
             back.takeRequest(buf);
             h.bufferPage().fill((byte) ev.gfn());

@@ -1,8 +1,9 @@
 package org.fallow.xc.xenpaging;
 
+import org.fallow.abi.xen.VmEventConstants;
 import org.fallow.abi.XenErrno;
 import org.fallow.abi.ring.BackRing;
-import org.fallow.abi.ring.MemPagingEvent;
+import org.fallow.abi.xen.VmEventRequest;
 import org.fallow.abi.ring.SharedRing;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,8 +43,8 @@ public final class XenPaging {
     private final MemorySegment buffer = Arena.ofAuto().allocate(4096, 4096);
     private final MemorySegment[] pageBuffers = new MemorySegment[BATCH];
     private final MemorySegment entry;
-    private final MemPagingEvent req = new MemPagingEvent();
-    private final MemPagingEvent rsp = new MemPagingEvent();
+    private final VmEventRequest req = new VmEventRequest();
+    private final VmEventRequest rsp = new VmEventRequest();
 
     private long maxPages;
     private int port;
@@ -65,7 +66,7 @@ public final class XenPaging {
         this.host = host;
         this.opt = opt;
         this.domid = opt.domid();
-        this.entry = Arena.ofAuto().allocate(MemPagingEvent.entrySize(opt.vmEventVersion()), 8);
+        this.entry = Arena.ofAuto().allocate(VmEventRequest.entrySize(opt.vmEventVersion()), 8);
         MemorySegment pages = Arena.ofAuto().allocate((long) BATCH * 4096, 4096);
         for (int i = 0; i < BATCH; i++) pageBuffers[i] = pages.asSlice(4096L * i, 4096);
     }
@@ -147,7 +148,7 @@ public final class XenPaging {
             throw new IOException(why + " (" + XenErrno.name(rc) + ")");
         }
         port = rc;
-        SharedRing sring = new SharedRing(host.mapRing(domid), MemPagingEvent.entrySize(opt.vmEventVersion()));
+        SharedRing sring = new SharedRing(host.mapRing(domid), VmEventRequest.entrySize(opt.vmEventVersion()));
         sring.init();
         back = new BackRing(sring);
         if (host.p2mType(domid, ringGfn) == P2M_RAM_RW) {
@@ -382,7 +383,7 @@ public final class XenPaging {
                 if (pagedOut.get((int) gfn)) {
                     pagedOut.clear((int) gfn);
                     int slot = pagefile.gfnToSlot(gfn);
-                    if ((req.pagingFlags() & MemPagingEvent.MEM_PAGING_DROP_PAGE) != 0) {
+                    if ((req.pagingFlags() & VmEventConstants.MEM_PAGING_DROP_PAGE) != 0) {
                         policy.notifyDropped(gfn);
                     } else {
                         pagefile.read(slot, buffer);
@@ -394,12 +395,12 @@ public final class XenPaging {
                     respond = true;
                     notifyPolicy = true;
                 } else {
-                    respond = (req.flags() & MemPagingEvent.FLAG_VCPU_PAUSED) != 0
-                            || (req.pagingFlags() & MemPagingEvent.MEM_PAGING_EVICT_FAIL) != 0;
+                    respond = (req.flags() & VmEventConstants.VM_EVENT_FLAG_VCPU_PAUSED) != 0
+                            || (req.pagingFlags() & VmEventConstants.MEM_PAGING_EVICT_FAIL) != 0;
                 }
                 if (respond) {
                     rsp.wrap(back.nextResponse()).clear().version(opt.vmEventVersion())
-                            .reason(MemPagingEvent.REASON_MEM_PAGING).vcpuId(req.vcpuId()).flags(req.flags())
+                            .reason(VmEventConstants.VM_EVENT_REASON_MEM_PAGING).vcpuId(req.vcpuId()).flags(req.flags())
                             .gfn(gfn).pagingFlags(req.pagingFlags());
                     back.commitResponse();
                     responses++;
