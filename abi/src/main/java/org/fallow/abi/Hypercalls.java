@@ -5,6 +5,7 @@ public final class Hypercalls {
     private Hypercalls() {}
     public static final int MEMORY_OP = 12;
     public static final int MULTICALL = 13;
+    public static final int XEN_VERSION = 17;
     public static final int EVENT_CHANNEL_OP = 32;
     public static final int HVM_OP = 34;
     public static final int SYSCTL = 35;
@@ -23,7 +24,7 @@ public final class Hypercalls {
     public static String name(long nr) {
         return switch ((int) nr) {
             case MEMORY_OP -> "memory_op"; case MULTICALL -> "multicall"; case EVENT_CHANNEL_OP -> "event_channel_op";
-            case HVM_OP -> "hvm_op"; case SYSCTL -> "sysctl"; case DOMCTL -> "domctl"; case TMEM_OP -> "tmem_op";
+            case XEN_VERSION -> "xen_version"; case HVM_OP -> "hvm_op"; case SYSCTL -> "sysctl"; case DOMCTL -> "domctl"; case TMEM_OP -> "tmem_op";
             default -> "hypercall#" + nr;
         };
     }

@@ -29,6 +29,7 @@ public final class Toolstack implements AutoCloseable {
 
     private final RawConnection conn;
     private final MappedFile arena;
+    private int profile = Wire.PROFILE_412;
     private long nextId = 1;
     private long bump;
     private RawFrame ack;
@@ -41,12 +42,16 @@ public final class Toolstack implements AutoCloseable {
     /** Connects and completes the handshake (profile 4.12); throws if HELLO_ACK's status is not 0. */
     public static Toolstack connect(Target t) throws IOException { return connect(t, Wire.PROFILE_412); }
 
-    /** Connects with ABI {@code profile} (1 = 4.12, 2 = 2009). */
-    public static Toolstack connect(Target t, int profile) throws IOException {
+    /** Connects with ABI {@code profile} (1 = 4.12, 2 = 2009, 3 = 4.17). */
+    public static Toolstack connect(Target t, int profile) throws IOException { return connect(t, profile, 0); }
+
+    /** Connects with ABI {@code profile} and HELLO {@code flags}. */
+    public static Toolstack connect(Target t, int profile, int flags) throws IOException {
         Path file = t.scratch().resolve("arena-" + ThreadLocalRandom.current().nextInt(1 << 30));
         MappedFile a = MappedFile.create(file, ARENA_LEN);
         Toolstack ts = new Toolstack(RawConnection.open(t.socket()), a);
-        ts.conn.send(Wire.HELLO, ts.nextId++, Wire.hello(Wire.ROLE_TOOLSTACK, profile, 0, null, ARENA_BASE, ARENA_LEN, file.toString()));
+        ts.profile = profile;
+        ts.conn.send(Wire.HELLO, ts.nextId++, Wire.hello(Wire.ROLE_TOOLSTACK, profile, flags, 0, null, ARENA_BASE, ARENA_LEN, file.toString()));
         ts.ack = ts.conn.read();
         if (ts.ack.type() != Wire.HELLO_ACK || ts.ack.status() != 0) {
             ts.close();
@@ -98,11 +103,14 @@ public final class Toolstack implements AutoCloseable {
         return r.status();
     }
 
-    /** A domctl with interface version 0x11 filled by {@code fill}; the struct stays readable in {@code out}. */
+    /** The domctl interface_version of this connection's profile: 0x11 (4.12, 2009), 0x15 (4.17). */
+    public int domctlVersion() { return profile == Wire.PROFILE_417 ? 0x15 : DomctlConstants.XEN_DOMCTL_INTERFACE_VERSION; }
+
+    /** A domctl with the profile's interface version filled by {@code fill}; the struct stays readable in {@code out}. */
     public long domctl(int cmd, int domid, Consumer<XenDomctl> fill, XenDomctl out) throws IOException {
         Buf b = alloc(XenDomctl.SIZE);
         XenDomctl d = (out != null ? out : new XenDomctl()).wrap(b.seg(), 0);
-        d.cmd(cmd).interfaceVersion(DomctlConstants.XEN_DOMCTL_INTERFACE_VERSION).domain(domid);
+        d.cmd(cmd).interfaceVersion(domctlVersion()).domain(domid);
         if (fill != null) fill.accept(d);
         return hypercall(Hypercalls.DOMCTL, b.handle());
     }

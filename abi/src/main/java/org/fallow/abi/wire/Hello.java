@@ -10,9 +10,9 @@ import java.nio.charset.StandardCharsets;
  * +---------------------------------------------------------------+
  * |                 role (1 toolstack, 2 guest)                   |  0
  * +---------------------------------------------------------------+
- * |                 profile (1 = 4.12, 2 = 2009)                  |  4
+ * |          profile (1 = 4.12, 2 = 2009, 3 = 4.17)               |  4
  * +-------------------------------+-------------------------------+
- * |           domid               |            pad (0)            |  8
+ * |           domid               |   flags (bit 0: RSP_COMPAT)   |  8
  * +-------------------------------+-------------------------------+
  * |                       path_len (u32)                          | 12
  * +---------------------------------------------------------------+
@@ -34,7 +34,16 @@ public final class Hello extends Flyweight<Hello> {
     public static final int ROLE_OFFSET = 0;
     public static final int PROFILE_OFFSET = 4;
     public static final int DOMID_OFFSET = 8;
-    public static final int PAD_OFFSET = 10;
+    /** u16 flags (was pad; 0 = today's behaviour). */
+    public static final int FLAGS_OFFSET = 10;
+    /**
+     * Flag bit 0: vm_event response-version compatibility for the paging rings this connection enables: a response
+     * whose {@code version} is not the ring's is taken as the ring's version instead of being dropped (Debian's real
+     * xenpaging never sets the field). PROTOCOL §2.1, DEVIATIONS.md.
+     */
+    public static final int FLAG_VM_EVENT_RESPONSE_COMPAT = 1;
+    /** Every flag bit defined; others are refused with -EINVAL. */
+    public static final int FLAGS_KNOWN = FLAG_VM_EVENT_RESPONSE_COMPAT;
     public static final int PATH_LEN_OFFSET = 12;
     public static final int SECRET_OFFSET = 16;
     public static final int ARENA_BASE_OFFSET = 32;
@@ -49,7 +58,10 @@ public final class Hello extends Flyweight<Hello> {
     public Hello profile(int v) { i32(PROFILE_OFFSET, v); return this; }
 
     public int domid() { return u16(DOMID_OFFSET); }
-    public Hello domid(int v) { u16(DOMID_OFFSET, v); u16(PAD_OFFSET, 0); return this; }
+    public Hello domid(int v) { u16(DOMID_OFFSET, v); return this; }
+
+    public int flags() { return u16(FLAGS_OFFSET); }
+    public Hello flags(int v) { u16(FLAGS_OFFSET, v); return this; }
 
     public long pathLength() { return u32(PATH_LEN_OFFSET); }
 

@@ -18,7 +18,7 @@ import java.nio.charset.StandardCharsets;
  * |             nr_frames (u64: guest gfns / host pages)          | 16
  * |                                                               |
  * +---------------------------------------------------------------+
- * |                 xen_version (0x0004000C)                      | 24
+ * |     xen_version (0x0004000C; 0x00040011 for profile 4.17)     | 24
  * +---------------------------------------------------------------+
  * |                            pad (0)                            | 28
  * +---------------------------------------------------------------+
@@ -47,6 +47,11 @@ public final class HelloAck extends Flyweight<HelloAck> {
 
     /** A complete HELLO_ACK payload. */
     public static byte[] encode(long status, int domid, long nrFrames, String runDir) {
+        return encode(status, domid, nrFrames, runDir, XEN_VERSION_4_12);
+    }
+
+    /** A complete HELLO_ACK payload reporting {@code xenVersion} (major << 16 | minor). */
+    public static byte[] encode(long status, int domid, long nrFrames, String runDir, int xenVersion) {
         byte[] path = runDir == null ? new byte[0] : runDir.getBytes(StandardCharsets.UTF_8);
         byte[] out = new byte[FIXED_LENGTH + path.length];
         HelloAck a = new HelloAck().wrap(out);
@@ -54,7 +59,7 @@ public final class HelloAck extends Flyweight<HelloAck> {
         a.u16(DOMID_OFFSET, domid);
         a.i32(PATH_LEN_OFFSET, path.length);
         a.i64(NR_FRAMES_OFFSET, nrFrames);
-        a.i32(XEN_VERSION_OFFSET, XEN_VERSION_4_12);
+        a.i32(XEN_VERSION_OFFSET, xenVersion);
         a.bytes(PATH_OFFSET, path);
         return out;
     }

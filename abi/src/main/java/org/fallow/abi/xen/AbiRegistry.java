@@ -9,9 +9,10 @@ import org.fallow.abi.AbiProfile;
 import org.fallow.abi.wire.P2mHeader;
 
 /**
- * Every struct layout Fallow speaks, per ABI profile (Fallow's own structs, such as the p2m header, under 4.12: they
- * are the same for every profile). Profile 4.12 lists them all; profile 2009 lists only what differs
- * from 4.12 (its {@code tmem_op} and {@code tmem_handle}); {@link #find} falls back to 4.12 for the shared structs.
+ * Every struct layout Fallow speaks, per ABI profile. Profile 4.12 lists them all (Fallow's own structs, such as the
+ * p2m header, too: they are the same for every profile); profiles 2009 and 4.17 list only what differs from 4.12
+ * (2009: its {@code tmem_op} and {@code tmem_handle}; 4.17: vm_event v7 and the structs only the 4.17 tools use);
+ * {@link #find} falls back to 4.12 for the shared structs.
  */
 public final class AbiRegistry {
     private AbiRegistry() {}
@@ -58,6 +59,19 @@ public final class AbiRegistry {
         AbiProfile old = AbiProfile.TMEM_2009;
         add(l, old, "tmem_op", "struct tmem_op", TmemOp2009.LAYOUT, TmemOp2009::new);
         add(l, old, "tmem_handle", "struct tmem_handle", TmemHandle2009.LAYOUT, TmemHandle2009::new);
+
+        // Xen 4.17 (the installed headers; CProbeTest compares these with no exceptions): what 4.17 changed
+        // (vm_event v7) and the read-only structs the 4.17 tools need; everything else is shared with 4.12.
+        AbiProfile x17 = AbiProfile.XEN_4_17;
+        add(l, x17, "vm_event_request", "vm_event_request_t", VmEventRequestV7.LAYOUT, VmEventRequestV7::new);
+        add(l, x17, "vm_event_response", "vm_event_response_t", VmEventRequestV7.LAYOUT, VmEventRequestV7::new);
+        add(l, x17, "xen_sysctl_sched_id", "struct xen_sysctl_sched_id", XenSysctlSchedId.LAYOUT, XenSysctlSchedId::new);
+        add(l, x17, "xen_sysctl_cpupool_op", "struct xen_sysctl_cpupool_op",
+                XenSysctlCpupoolOp.LAYOUT, XenSysctlCpupoolOp::new);
+        add(l, x17, "xen_domctl_getvcpuinfo", "struct xen_domctl_getvcpuinfo",
+                XenDomctlGetvcpuinfo.LAYOUT, XenDomctlGetvcpuinfo::new);
+        add(l, x17, "xen_add_to_physmap_batch", "struct xen_add_to_physmap_batch",
+                XenAddToPhysmapBatch.LAYOUT, XenAddToPhysmapBatch::new);
         ALL = List.copyOf(l);
     }
 

@@ -9,7 +9,7 @@ public final class DomctlConstants {
 
     public static final int XEN_DOMCTL_createdomain = 1, XEN_DOMCTL_destroydomain = 2, XEN_DOMCTL_pausedomain = 3,
             XEN_DOMCTL_unpausedomain = 4, XEN_DOMCTL_getdomaininfo = 5, XEN_DOMCTL_max_mem = 11,
-            XEN_DOMCTL_max_vcpus = 15, XEN_DOMCTL_vm_event_op = 56;
+            XEN_DOMCTL_getvcpuinfo = 14, XEN_DOMCTL_max_vcpus = 15, XEN_DOMCTL_vm_event_op = 56;
 
     // xen_domctl_vm_event_op.op
     public static final int XEN_VM_EVENT_ENABLE = 0, XEN_VM_EVENT_DISABLE = 1, XEN_VM_EVENT_RESUME = 2;

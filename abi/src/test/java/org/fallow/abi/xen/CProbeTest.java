@@ -80,6 +80,34 @@ class CProbeTest {
         }
     }
 
+    /** Profile 4.17's own layouts (vm_event v7, the structs only the 4.17 tools use) are 4.17's headers exactly. */
+    @Test
+    @Timeout(180)
+    void everyFourSeventeenLayoutMatchesTheInstalledXenHeadersExactly(@TempDir Path dir) throws Exception {
+        requireInCi(onPath("gcc"), "gcc is not installed (CI installs it: apt-get install gcc)");
+        requireInCi(Files.isRegularFile(XEN_INCLUDE.resolve("vm_event.h")),
+                "/usr/include/xen/vm_event.h is missing (CI installs it: apt-get install libxen-dev)");
+        List<AbiStruct> structs = AbiRegistry.of(AbiProfile.XEN_4_17);
+        assertTrue(structs.size() >= 6, "4.17 structs: " + structs);
+        Path c = dir.resolve("probe17.c");
+        Files.writeString(c, probeSource(structs), StandardCharsets.UTF_8);
+        Path exe = dir.resolve("probe17");
+        run(dir, "gcc", "-std=gnu11", "-Wall", "-Werror", "-D__XEN_TOOLS__", "-I/usr/include", "-o", exe.toString(), c.toString());
+        Map<String, long[]> got = parse(run(dir, exe.toString()));
+        List<String> failures = new ArrayList<>();
+        int compared = 0;
+        for (LayoutTable.Row row : LayoutTable.rows(structs)) {
+            long[] g = got.get(row.struct() + "\t" + row.field());
+            if (g == null) { failures.add(row.struct() + "." + row.field() + ": not probed"); continue; }
+            compared++;
+            if (g[0] != row.offset() || g[1] != row.size())
+                failures.add(row.struct() + "." + row.field() + ": java " + row.offset() + "/" + row.size() + " vs C " + g[0] + "/" + g[1]);
+        }
+        assertEquals(List.of(), failures, "4.17 layout mismatches against /usr/include/xen");
+        assertTrue(compared > 80, "only " + compared + " rows compared");
+        assertEquals(400, got.get("vm_event_request\t<sizeof>")[1], "vm_event v7 entry");
+    }
+
     @Test
     void probeSourceNamesEveryFieldPathWithOffsetofAndSizeof() {
         String src = probeSource(AbiRegistry.of(AbiProfile.XEN_4_12));

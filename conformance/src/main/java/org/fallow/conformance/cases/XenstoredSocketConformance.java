@@ -76,6 +76,13 @@ class XenstoredSocketConformance extends CaseSupport {
             return m.body().substring(0, m.body().length() - 1);
         }
 
+        /** TRANSACTION_START: the id, a decimal number other than 0. */
+        int start() throws IOException {
+            String id = ok(XS_TRANSACTION_START, 0, "\0");
+            assertTrue(id.matches("[1-9][0-9]*\0"), id);
+            return Integer.parseUnsignedInt(id.substring(0, id.length() - 1));
+        }
+
         @Override public void close() throws IOException { c.close(); }
     }
 
@@ -198,9 +205,7 @@ class XenstoredSocketConformance extends CaseSupport {
         try (Toolstack ts = Toolstack.connect(target()); Xsd x = new Xsd(ts)) {
             String p = base() + "/t";
             x.ok(XS_WRITE, 0, p + "\0a");
-            String idStr = x.ok(XS_TRANSACTION_START, 0, "\0");
-            assertTrue(idStr.matches("[1-9][0-9]*\0"), idStr);
-            int t = Integer.parseUnsignedInt(idStr.substring(0, idStr.length() - 1));
+            int t = x.start();
             assertEquals("a", x.ok(XS_READ, t, p + "\0"));
             x.ok(XS_WRITE, t, p + "\0b");
             assertEquals("a", x.ok(XS_READ, 0, p + "\0"), "not visible outside before the commit");
@@ -208,16 +213,14 @@ class XenstoredSocketConformance extends CaseSupport {
             assertEquals("b", x.ok(XS_READ, 0, p + "\0"));
             assertEquals("ENOENT", x.err(XS_READ, t, p + "\0"), "ended");
 
-            String id2 = x.ok(XS_TRANSACTION_START, 0, "\0");
-            int t2 = Integer.parseUnsignedInt(id2.substring(0, id2.length() - 1));
+            int t2 = x.start();
             x.ok(XS_READ, t2, p + "\0");
             x.ok(XS_WRITE, 0, p + "\0c");
             x.ok(XS_WRITE, t2, p + "\0d");
             assertEquals("EAGAIN", x.err(XS_TRANSACTION_END, t2, "T\0"));
             assertEquals("c", x.ok(XS_READ, 0, p + "\0"));
 
-            String id3 = x.ok(XS_TRANSACTION_START, 0, "\0");
-            int t3 = Integer.parseUnsignedInt(id3.substring(0, id3.length() - 1));
+            int t3 = x.start();
             x.ok(XS_WRITE, t3, p + "\0e");
             assertEquals("OK\0", x.ok(XS_TRANSACTION_END, t3, "F\0"));
             assertEquals("c", x.ok(XS_READ, 0, p + "\0"), "aborted");
@@ -336,6 +339,34 @@ class XenstoredSocketConformance extends CaseSupport {
             } while (w.type() == XS_WATCH && watches < 1000);
             assertEquals("E2BIG\0", w.body(), "watches quota");
             assertEquals(130, watches, "128 watches + the one xenstored's '>' check lets through, then E2BIG");
+        }
+    }
+
+    @Test @DisplayName("a guest that does not read its watch events is closed once 1 MiB is unread; the store keeps serving")
+    void unreadWatchEventsAreBounded() throws Exception {
+        try (Toolstack ts = Toolstack.connect(target()); Guest g = Guest.create(ts, 16, 2).connect(target(), Wire.PROFILE_412);
+             Xsd x = new Xsd(ts)) {
+            RawConnection gc = g.connection();
+            String token = "t".repeat(3000);
+            XenstoreConformance.Xs ack = XenstoreConformance.ask(gc, 900, XS_WATCH, 1, 0, "flood\0" + token + "\0");
+            assertEquals(XS_WATCH, ack.type());
+            String p = "/local/domain/" + g.domid() + "/flood/x";
+            // ~3 KiB per event; 1000 events are far more than the socket buffers plus the 1 MiB bound
+            for (int i = 0; i < 1000; i++) x.ok(XS_WRITE, 0, p + "\0" + i);
+            int frames = 0;
+            boolean closed = false;
+            while (frames < 2000) {
+                try {
+                    gc.read();
+                    frames++;
+                } catch (EOFException e) {
+                    closed = true;
+                    break;
+                }
+            }
+            assertTrue(closed, "the guest's connection was closed after " + frames + " frames");
+            assertTrue(frames < 1001, frames + " events were queued for a client that did not read");
+            assertEquals("999", x.ok(XS_READ, 0, p + "\0"), "the store is unharmed");
         }
     }
 }

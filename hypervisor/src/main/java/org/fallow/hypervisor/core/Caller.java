@@ -7,8 +7,16 @@ import org.fallow.abi.AbiProfile;
  * guest of one domain. {@code memory} resolves the caller's guest handles (its own physical memory for a guest, its
  * registered hypercall-buffer arena for a toolstack client).
  */
-public record Caller(Role role, int domid, AbiProfile profile, GuestAddressSpace memory, Peer peer) {
+public record Caller(Role role, int domid, AbiProfile profile, GuestAddressSpace memory, Peer peer, int flags) {
     public enum Role { TOOLSTACK, GUEST }
+
+    /** A caller whose HELLO had no flags. */
+    public Caller(Role role, int domid, AbiProfile profile, GuestAddressSpace memory, Peer peer) {
+        this(role, domid, profile, memory, peer, 0);
+    }
+
+    /** HELLO flag bit 0 (org.fallow.abi.wire.Hello#FLAG_VM_EVENT_RESPONSE_COMPAT): lenient vm_event response versions. */
+    public boolean vmEventResponseCompat() { return (flags & 1) != 0; }
 
     public boolean privileged() { return role == Role.TOOLSTACK; }
 

@@ -1,8 +1,6 @@
 package org.fallow.hypervisor.dispatch;
 
 import org.fallow.abi.XenErrno;
-import org.fallow.abi.xen.DomctlConstants;
-import org.fallow.abi.xen.SysctlConstants;
 import org.fallow.abi.xen.XenDomctl;
 import org.fallow.abi.xen.XenSysctl;
 import org.fallow.hypervisor.core.Caller;
@@ -19,7 +17,8 @@ import static org.fallow.abi.xen.XenLayouts.U32_UNALIGNED;
 
 /**
  * {@code __HYPERVISOR_domctl} (36) and {@code __HYPERVISOR_sysctl} (35), as do_domctl/do_sysctl: copy the whole
- * struct in (-EFAULT), check {@code interface_version} (-EACCES), require the toolstack (-EPERM, Xen's XSM check),
+ * struct in (-EFAULT), check {@code interface_version} against the caller's profile (4.12: domctl 0x11 / sysctl
+ * 0x12; 4.17: 0x15 / 0x15; else -EACCES), require the toolstack (-EPERM, Xen's XSM check),
  * dispatch by {@code cmd} (-ENOSYS when unknown), then copy the struct back — sysctl when the result is 0, domctl when
  * the handler asked ({@link ControlOp#copyBack()}); a failed copy-back turns the result into -EFAULT.
  *
@@ -47,11 +46,11 @@ public final class ControlHypercall implements HypercallHandler {
 
     private final String name;
     private final int size;
-    private final int interfaceVersion;
+    private final java.util.function.ToIntFunction<org.fallow.abi.AbiProfile> interfaceVersion;
     private final boolean copyBackOnSuccess;
     private final SubopTable<ControlOp.Handler> table;
 
-    private ControlHypercall(String name, int size, int interfaceVersion, boolean copyBackOnSuccess, SubopTable<ControlOp.Handler> table) {
+    private ControlHypercall(String name, int size, java.util.function.ToIntFunction<org.fallow.abi.AbiProfile> interfaceVersion, boolean copyBackOnSuccess, SubopTable<ControlOp.Handler> table) {
         this.name = name;
         this.size = size;
         this.interfaceVersion = interfaceVersion;
@@ -60,11 +59,11 @@ public final class ControlHypercall implements HypercallHandler {
     }
 
     public static ControlHypercall domctl(SubopTable<ControlOp.Handler> table) {
-        return new ControlHypercall("domctl", XenDomctl.SIZE, DomctlConstants.XEN_DOMCTL_INTERFACE_VERSION, false, table);
+        return new ControlHypercall("domctl", XenDomctl.SIZE, org.fallow.abi.AbiProfile::domctlInterfaceVersion, false, table);
     }
 
     public static ControlHypercall sysctl(SubopTable<ControlOp.Handler> table) {
-        return new ControlHypercall("sysctl", XenSysctl.SIZE, SysctlConstants.XEN_SYSCTL_INTERFACE_VERSION, true, table);
+        return new ControlHypercall("sysctl", XenSysctl.SIZE, org.fallow.abi.AbiProfile::sysctlInterfaceVersion, true, table);
     }
 
     @Override public long invoke(Caller caller, long[] args) {
@@ -79,9 +78,10 @@ public final class ControlHypercall implements HypercallHandler {
         }
         int cmd = op.get(U32_UNALIGNED, CMD_OFFSET);
         int version = op.get(U32_UNALIGNED, INTERFACE_VERSION_OFFSET);
-        if (version != interfaceVersion) {
+        int expected = interfaceVersion.applyAsInt(caller.profile()); // per connection profile (PROTOCOL §2.1)
+        if (version != expected) {
             log.info("{}: {} cmd {} interface_version 0x{} != 0x{} -> -EACCES", caller, name, cmd,
-                    Integer.toHexString(version), Integer.toHexString(interfaceVersion));
+                    Integer.toHexString(version), Integer.toHexString(expected));
             return -XenErrno.EACCES;
         }
         if (!caller.privileged()) {

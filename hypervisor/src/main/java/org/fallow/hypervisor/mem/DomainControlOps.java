@@ -1,5 +1,6 @@
 package org.fallow.hypervisor.mem;
 
+import org.fallow.abi.xen.XenDomctlGetdomaininfo;
 import org.fallow.abi.wire.P2mHeader;
 
 import org.fallow.abi.XenErrno;
@@ -173,6 +174,11 @@ final class DomainControlOps {
         MemorySegment.copy(MemorySegment.ofArray(d.handle()), 0, info, INFO_HANDLE - base, 16);
     }
 
+    /** Domain 0 as a 4.17 toolstack sees it: running, privileged, one vCPU, no pages (the toolstack is dom0). */
+    static void fillDom0(MemorySegment info) {
+        new XenDomctlGetdomaininfo().wrap(info, 0).clear().domain(0).flags(XEN_DOMINF_running).nrOnlineVcpus(1).maxVcpuId(0);
+    }
+
     private long physinfo(ControlOp op) {
         if (!op.caller().privileged()) return -XenErrno.EPERM;
         MemorySegment s = op.op();
@@ -200,6 +206,16 @@ final class DomainControlOps {
         long max = Integer.toUnsignedLong(s.get(U32_UNALIGNED, LIST_MAX_DOMAINS));
         long buffer = s.get(U64_UNALIGNED, LIST_BUFFER);
         int n = 0;
+        if (first == 0 && max > 0 && op.caller().profile() == org.fallow.abi.AbiProfile.XEN_4_17) {
+            // A 4.17 toolstack (libxl) expects Domain-0 in the list: a running dom0 without memory of its own
+            // (docs/DEVIATIONS.md, "Xen 4.17 profile"); xl's list fails outright when the list is empty.
+            try {
+                fillDom0(op.caller().memory().map(buffer, GETDOMAININFO_SIZE));
+            } catch (GuestFault f) {
+                return -XenErrno.EFAULT;
+            }
+            n++;
+        }
         for (Domain d : mem.core().domains().all()) {
             if (d.domid() < first || MemorySubsystem.physmap(d) == null) continue;
             if (n >= max) break;

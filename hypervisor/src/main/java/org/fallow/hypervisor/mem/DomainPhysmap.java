@@ -38,6 +38,8 @@ public final class DomainPhysmap implements DomainMemory {
     private final GuestMemoryFile file;
     private final BitSet backed = new BitSet();
     private final java.util.Set<Long> pinned = new java.util.HashSet<>();
+    /** gfns whose storage a vm_event ring holds (Xen's own page reference): never punched while held. */
+    private final java.util.Set<Long> heldStorage = new java.util.HashSet<>();
     private final Pod pod;
     private final Map<Integer, Long> hvmParams = new HashMap<>();
     private final int createFlags;
@@ -160,7 +162,7 @@ public final class DomainPhysmap implements DomainMemory {
     /** Gives {@code gfn} a fresh zero frame that is already counted (assigned or taken from the PoD cache). */
     void attachFrame(long gfn) {
         if (backed(gfn)) throw new IllegalStateException("d" + domain.domid() + ": gfn " + gfn + " already backed");
-        file.punch(gfn, 1);
+        if (!heldStorage.contains(gfn)) file.punch(gfn, 1);
         backed.set((int) gfn);
         populated++;
         noteMapped(gfn);
@@ -171,7 +173,21 @@ public final class DomainPhysmap implements DomainMemory {
         if (!backed(gfn)) throw new IllegalStateException("d" + domain.domid() + ": gfn " + gfn + " not backed");
         backed.clear((int) gfn);
         populated--;
-        file.punch(gfn, 1);
+        if (!heldStorage.contains(gfn)) file.punch(gfn, 1);
+    }
+
+    /**
+     * A vm_event ring enabled by a 4.17 connection lives in {@code gfn}'s frame of the memory file (as in Xen, where
+     * the ring page keeps Xen's reference after the pager's decrease_reservation). While held, removing the gfn from
+     * the physmap does not punch its storage; a re-populate of the gfn finds the ring there (docs/DEVIATIONS.md).
+     * Releasing the hold punches the storage if the gfn is no longer backed.
+     */
+    public void holdStorage(long gfn, boolean hold) {
+        if (hold) {
+            heldStorage.add(gfn);
+        } else if (heldStorage.remove(gfn) && !released && !backed(gfn) && file.contains(gfn)) {
+            file.punch(gfn, 1);
+        }
     }
 
     /**

@@ -123,8 +123,11 @@ final class ConnectionHandler extends SimpleChannelInboundHandler<Frame> impleme
         int domid = 0;
         long nrFrames = core.host().totalPages();
         Caller c = null;
+        int flags = h.flags();
         if (profile == null) {
             status = refuse(-XenErrno.EOPNOTSUPP, "unknown ABI profile " + h.profile());
+        } else if ((flags & ~Hello.FLAGS_KNOWN) != 0) {
+            status = refuse(-XenErrno.EINVAL, "unknown HELLO flags 0x" + Integer.toHexString(flags));
         } else if (h.role() == Hello.ROLE_TOOLSTACK && !PeerUid.mayBeToolstack(peerUid)) {
             status = refuse(-XenErrno.EPERM, "toolstack role needs the hypervisor's uid " + org.fallow.abi.fs.SafeFiles.uid()
                     + " or root; the peer is uid " + (peerUid == PeerUid.UNKNOWN ? "unknown" : Integer.toString(peerUid)));
@@ -140,7 +143,7 @@ final class ConnectionHandler extends SimpleChannelInboundHandler<Frame> impleme
                 }
             }
             if (status == 0) {
-                c = new Caller(Caller.Role.TOOLSTACK, 0, profile, memory, peer);
+                c = new Caller(Caller.Role.TOOLSTACK, 0, profile, memory, peer, flags);
                 peer.rename("toolstack#" + connectionNo);
             }
         } else if (h.role() == Hello.ROLE_GUEST) {
@@ -152,7 +155,7 @@ final class ConnectionHandler extends SimpleChannelInboundHandler<Frame> impleme
                 status = refuse(-XenErrno.EACCES, "wrong secret for d" + domid);
             } else {
                 GuestAddressSpace memory = d.part(GuestAddressSpace.class);
-                c = new Caller(Caller.Role.GUEST, domid, profile, memory != null ? memory : GuestAddressSpace.NONE, peer);
+                c = new Caller(Caller.Role.GUEST, domid, profile, memory != null ? memory : GuestAddressSpace.NONE, peer, flags);
                 nrFrames = d.memory() != null ? d.memory().nrFrames() : 0;
                 peer.rename("guest d" + domid + "#" + connectionNo);
                 server.guestConnected(domid, peer);
@@ -162,7 +165,8 @@ final class ConnectionHandler extends SimpleChannelInboundHandler<Frame> impleme
             status = refuse(-XenErrno.EOPNOTSUPP, "unknown role " + h.role());
         }
         Frame ack = new Frame(FrameType.HELLO_ACK, f.requestId(),
-                HelloAck.encode(status, domid, nrFrames, server.runDir().toString()));
+                HelloAck.encode(status, domid, nrFrames, server.runDir().toString(),
+                        profile != null ? profile.xenVersion() : HelloAck.XEN_VERSION_4_12));
         if (c != null) {
             caller = c;
             state = State.READY; // before the ACK leaves, so nothing the client sends after it is refused
@@ -276,7 +280,18 @@ final class ConnectionHandler extends SimpleChannelInboundHandler<Frame> impleme
 
     @Override public boolean privileged() { return caller.privileged(); }
 
+    /** Unread output beyond which a client that keeps getting watch events is closed (it only hurts itself). */
+    static final long MAX_UNREAD_BYTES = 1 << 20;
+
     @Override public void watchEvent(String path, String token) {
+        var out = peer.channel().unsafe().outboundBuffer();
+        if (out != null && out.totalPendingWriteBytes() > MAX_UNREAD_BYTES) {
+            if (peer.channel().isActive()) {
+                log.warn("{}: more than {} bytes unread; watch event for {} not queued, closing", peer, MAX_UNREAD_BYTES, path);
+                peer.channel().close();
+            }
+            return;
+        }
         peer.send(new Frame(FrameType.XENSTORE, 0,
                 XsSockMsg.encode(XsSockMsg.XS_WATCH_EVENT, 0, 0, XsSockMsg.nulTerminated(path, token))));
     }

@@ -49,6 +49,15 @@ public interface PagingMemory {
     /** Paging was enabled for {@code d}: route its paging-type events (faults, foreign populates, drops) to us. */
     default void pagingEnabled(org.fallow.hypervisor.core.Domain d, PagingSubsystem paging) {}
 
+    /** Keeps (or lets go of) {@code gfn}'s storage when the gfn leaves the physmap: the frame of a 4.17 ring. */
+    default void holdStorage(long gfn, boolean hold) {}
+
+    /** The domain's memory file ({@code dom<D>.mem}): a 4.17 ring maps its ring gfn's frame from it. */
+    default java.nio.file.Path memoryFile() { return null; }
+
+    /** Makes a populate-on-demand gfn RAM (a foreign mapping's P2M_ALLOC); false if that is not possible now. */
+    default boolean populateOnDemand(long gfn) { return false; }
+
     /** Outstanding populate-on-demand entries (paging cannot be enabled while there are any: -EXDEV). */
     long podEntries();
 

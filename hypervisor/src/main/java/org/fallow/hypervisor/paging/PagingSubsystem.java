@@ -21,6 +21,8 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayDeque;
 
+import static org.fallow.abi.xen.XenLayouts.U32_UNALIGNED;
+import static org.fallow.abi.xen.XenLayouts.U64_UNALIGNED;
 import static org.fallow.abi.xen.DomctlConstants.XEN_DOMCTL_VM_EVENT_OP_PAGING;
 import static org.fallow.abi.xen.DomctlConstants.XEN_DOMCTL_vm_event_op;
 import static org.fallow.abi.xen.DomctlConstants.XEN_VM_EVENT_DISABLE;
@@ -45,8 +47,9 @@ public final class PagingSubsystem implements DomainLifecycle {
 
     private final HypervisorCore core;
     private final PagingMemoryProvider memory;
+    /** The vm_event version of rings enabled by 4.12 / 2009 connections (4, or 7 with fallow.vm_event.version=7). */
     private final int version;
-    private final MemorySegment scratch;
+    private final MemorySegment scratch4, scratch7;
     private final VmEventRequest ev = new VmEventRequest();
 
     /** Paging with vm_event interface version 4 (Xen 4.12). */
@@ -59,16 +62,28 @@ public final class PagingSubsystem implements DomainLifecycle {
         this.core = core;
         this.memory = memory;
         this.version = version;
-        this.scratch = Arena.ofAuto().allocate(VmEventRequest.entrySize(version), 8);
+        this.scratch4 = Arena.ofAuto().allocate(VmEventRequest.entrySize(VmEventConstants.VM_EVENT_INTERFACE_VERSION), 8);
+        this.scratch7 = Arena.ofAuto().allocate(VmEventRequest.entrySize(VmEventConstants.VM_EVENT_INTERFACE_VERSION_4_17), 8);
     }
 
-    /** The vm_event interface version stamped on requests and required of responses. */
+    /** The vm_event interface version of rings enabled by 4.12 / 2009 connections (a 4.17 connection's ring: 7). */
     public int vmEventVersion() { return version; }
+
+    /** The vm_event interface version of {@code d}'s ring, 0 if it has none. */
+    public int ringVersion(Domain d) {
+        PagingDomain pd = d.part(PagingDomain.class);
+        return pd == null || pd.ring == null ? 0 : pd.ring.version;
+    }
+
+    private MemorySegment scratch(PagingRing ring) {
+        return ring.version == VmEventConstants.VM_EVENT_INTERFACE_VERSION_4_17 ? scratch7 : scratch4;
+    }
 
     /** Registers domctl 56 and memory_op 20 and listens to domain life cycle. */
     public PagingSubsystem install() {
         core.domctls().register(XEN_DOMCTL_vm_event_op, this::vmEventOp);
         core.memoryOps().register(XENMEM_paging_op, this::pagingOp);
+        core.memoryOps().register(org.fallow.abi.xen.XenAddToPhysmapBatch.XENMEM_add_to_physmap_batch, this::foreignMapBatch);
         core.domains().addListener(this);
         return this;
     }
@@ -156,11 +171,21 @@ public final class PagingSubsystem implements DomainLifecycle {
         if (t == P2M_PAGING_OUT || t == P2M_PAGED || t == P2M_PAGING_IN || t == P2M_SHARED) return -XenErrno.ENOENT;
         if (t != P2M_RAM_RW && t != P2M_RAM_LOGDIRTY) return -XenErrno.EINVAL;
         PagingRing ring;
+        boolean v417 = caller.profile() == org.fallow.abi.AbiProfile.XEN_4_17;
+        // A ring keeps the vm_event version of the profile that enabled it (PROTOCOL §3.4).
+        int ringVersion = v417 ? caller.profile().vmEventVersion() : version;
         try {
-            ring = PagingRing.create(ringGfn, mem.runDir().resolve("dom" + d.domid() + ".vmring"), mem.frame(ringGfn),
-                    VmEventRequest.entrySize(version));
+            if (v417 && mem.memoryFile() != null) {
+                // 4.17: the ring is the ring gfn's frame itself, where the pager mapped it before ENABLE
+                ring = PagingRing.inFrame(ringGfn, mem.memoryFile(), VmEventRequest.entrySize(ringVersion), ringVersion,
+                        caller.vmEventResponseCompat());
+                mem.holdStorage(ringGfn, true);
+            } else {
+                ring = PagingRing.create(ringGfn, mem.runDir().resolve("dom" + d.domid() + ".vmring"), mem.frame(ringGfn),
+                        VmEventRequest.entrySize(ringVersion), ringVersion, caller.vmEventResponseCompat());
+            }
         } catch (IOException e) {
-            log.error("d{}: cannot create the paging ring file", d.domid(), e);
+            log.error("d{}: cannot create the paging ring", d.domid(), e);
             return -XenErrno.ENOMEM;
         }
         int port = evtchn.allocate(d.domid(), caller.peer(), p -> kick(d));
@@ -172,7 +197,9 @@ public final class PagingSubsystem implements DomainLifecycle {
         pd.ring = ring;
         mem.pagingEnabled(d, this);
         new XenDomctl().wrap(cop.op(), 0).vmEventOp().port(port);
-        log.info("d{}: paging enabled, ring gfn {} port {} pager {}", d.domid(), ringGfn, port, caller.peer().describe());
+        log.info("d{}: paging enabled, ring gfn {} ({}, vm_event v{}{}) port {} pager {}", d.domid(), ringGfn,
+                ring.file == null ? "in the gfn's frame" : ring.file.getFileName(), ringVersion,
+                ring.responseCompat ? ", response-version compat" : "", port, caller.peer().describe());
         // Accesses that faulted while no ring existed (after a disable) wait for this pager.
         requeueForNewPager(pd);
         return 0;
@@ -195,6 +222,10 @@ public final class PagingSubsystem implements DomainLifecycle {
         EventChannels evtchn = core.eventChannels();
         if (evtchn != null) evtchn.close(pd.ring.port);
         pd.ring.close();
+        if (pd.ring.file == null) {
+            PagingMemory mem = memory.of(d);
+            if (mem != null) mem.holdStorage(pd.ring.ringGfn, false);
+        }
         pd.ring = null;
     }
 
@@ -222,6 +253,7 @@ public final class PagingSubsystem implements DomainLifecycle {
         PagingDomain pd = state(d);
         PagingRing ring = pd.ring;
         ring.armed = true;
+        MemorySegment scratch = scratch(ring);
         ev.wrap(scratch);
         if (ring.front.responseProdOverflow())
             log.warn("d{}: pager's rsp_prod {} is more than a ring ahead of rsp_cons {}: only the {} outstanding requests are read",
@@ -229,17 +261,25 @@ public final class PagingSubsystem implements DomainLifecycle {
                     ring.front.unconsumedResponses());
         while (ring.front.takeResponse(scratch)) {
             pd.responsesTaken++;
-            handleResponse(d, pd, ev);
+            handleResponse(d, pd, ring, ev);
         }
         ring.front.consumedResponses();
         flush(d, pd);
         return 0;
     }
 
-    private void handleResponse(Domain d, PagingDomain pd, VmEventRequest rsp) {
-        if (rsp.version() != version) {
-            log.warn("d{}: vm_event interface version mismatch ({} != {}): response dropped: {}", d.domid(), rsp.version(), version, rsp);
-            return;
+    private void handleResponse(Domain d, PagingDomain pd, PagingRing ring, VmEventRequest rsp) {
+        if (rsp.version() != ring.version) {
+            if (!ring.responseCompat) {
+                log.warn("d{}: vm_event interface version mismatch ({} != {}): response dropped: {}", d.domid(), rsp.version(), ring.version, rsp);
+                return;
+            }
+            // Response-version compatibility (HELLO flag bit 0; DEVIATIONS.md): real xenpaging never sets the field.
+            if (!ring.compatLogged) {
+                ring.compatLogged = true;
+                log.info("d{}: response with vm_event version {} taken as version {} (compatibility switch; logged once per ring)",
+                        d.domid(), rsp.version(), ring.version);
+            }
         }
         int vcpu = rsp.vcpuId();
         if (vcpu < 0 || vcpu >= d.maxVcpus()) {
@@ -276,7 +316,7 @@ public final class PagingSubsystem implements DomainLifecycle {
         while (!pd.queue.isEmpty()) {
             MemorySegment slot = ring.front.nextRequest();
             if (slot == null) break;
-            pd.queue.poll().writeTo(ev.wrap(slot), version);
+            pd.queue.poll().writeTo(ev.wrap(slot), ring.version);
             ring.front.commitRequest();
             placed++;
         }
@@ -428,7 +468,8 @@ public final class PagingSubsystem implements DomainLifecycle {
 
     /** p2m_mem_paging_prep: paged/paging_in → ram_rw, copying the page from the pager's buffer if evicted. */
     private long prep(Caller caller, Domain d, PagingDomain pd, PagingMemory mem, long gfn, long buffer) {
-        if ((buffer & 0xFFF) != 0) return -XenErrno.EINVAL;
+        // 4.12 wants a page-aligned buffer; 4.13+ takes any (4.17's libxc passes a bounce buffer that is not aligned)
+        if ((buffer & 0xFFF) != 0 && caller.profile() != org.fallow.abi.AbiProfile.XEN_4_17) return -XenErrno.EINVAL;
         if (gfn < 0 || gfn >= mem.maxPages()) return -XenErrno.ENOENT;
         int t = PagingMemory.type(mem.p2mWord(gfn));
         if (t != P2M_PAGING_IN && t != P2M_PAGED) return -XenErrno.ENOENT;
@@ -449,6 +490,73 @@ public final class PagingSubsystem implements DomainLifecycle {
             if (mem.casP2mWord(gfn, w, PagingMemory.withType(w, P2M_RAM_RW))) break;
         }
         return 0;
+    }
+
+    // ------------------------------------------------------------------- memory_op 23: toolstack foreign mapping
+
+    /**
+     * {@code XENMEM_add_to_physmap_batch} with {@code XENMAPSPACE_gmfn_foreign} from a toolstack (dom0 mapping gfns
+     * of {@code u.foreign_domid}, e.g. the privcmd bridge's IOCTL_PRIVCMD_MMAPBATCH_V2): the foreign-fault path of
+     * PROTOCOL §4. Per gfn {@code errs[i]}: 0 = mappable (RAM, a nominated page, a page-in whose frame is back; a
+     * PoD gfn is populated first, as P2M_ALLOC does), -ENOENT = paged out: a page-in is started (a request with
+     * VM_EVENT_FLAG_FOREIGN, no vCPU paused) and the caller retries, as libxenforeignmemory does; -EINVAL = not
+     * guest memory; -ENOMEM = a PoD populate failed. Dom0 has no physmap in Fallow: {@code gpfns} is not used (the
+     * caller maps the accepted frames from {@code dom<D>.mem} itself). Returns 0.
+     */
+    long foreignMapBatch(Caller caller, long[] args) {
+        org.fallow.abi.xen.XenAddToPhysmapBatch b = new org.fallow.abi.xen.XenAddToPhysmapBatch();
+        MemorySegment hdr;
+        try {
+            hdr = caller.memory().map(args[1], org.fallow.abi.xen.XenAddToPhysmapBatch.SIZE);
+        } catch (GuestFault f) {
+            return -XenErrno.EFAULT;
+        }
+        b.wrap(hdr, 0);
+        if (!caller.privileged()) return -XenErrno.EPERM;
+        if (b.space() != org.fallow.abi.xen.XenAddToPhysmapBatch.XENMAPSPACE_gmfn_foreign) {
+            log.info("{}: add_to_physmap_batch space {} is not emulated -> -EOPNOTSUPP", caller, b.space());
+            return -XenErrno.EOPNOTSUPP;
+        }
+        if (b.domid() != org.fallow.abi.Hypercalls.DOMID_SELF && b.domid() != 0) return -XenErrno.ESRCH;
+        int n = b.count();
+        if (n == 0) return 0;
+        Domain d = core.domains().get(b.foreignDomid());
+        if (d == null || b.foreignDomid() == 0) return -XenErrno.ESRCH;
+        PagingMemory mem = memory.of(d);
+        if (mem == null || d.dying()) return -XenErrno.ESRCH;
+        MemorySegment idxs, errs;
+        try {
+            idxs = caller.memory().map(b.idxs(), 8L * n);
+            errs = caller.memory().map(b.errs(), 4L * n);
+        } catch (GuestFault f) {
+            return -XenErrno.EFAULT;
+        }
+        int pagedOut = 0;
+        for (int i = 0; i < n; i++) {
+            long gfn = idxs.get(U64_UNALIGNED, 8L * i); // xen_ulong_t idxs[]
+            int rc = foreignMapOne(d, mem, gfn);
+            if (rc == -XenErrno.ENOENT) pagedOut++;
+            errs.set(U32_UNALIGNED, 4L * i, rc);     // int errs[]
+        }
+        if (pagedOut > 0) log.debug("d{}: toolstack mapping of {} gfns: {} paged out (page-ins started)", d.domid(), n, pagedOut);
+        return 0;
+    }
+
+    private int foreignMapOne(Domain d, PagingMemory mem, long gfn) {
+        if (gfn < 0 || gfn >= mem.maxPages()) return -XenErrno.EINVAL;
+        int t = PagingMemory.type(mem.p2mWord(gfn));
+        switch (t) {
+            case P2M_RAM_RW, P2M_RAM_LOGDIRTY, P2M_PAGING_OUT -> { return 0; }
+            case P2M_POD -> { return mem.populateOnDemand(gfn) ? 0 : -XenErrno.ENOMEM; }
+            case P2M_PAGED -> {
+                int rc = populateForeign(d, gfn);
+                if (rc < 0 && rc != -XenErrno.EBUSY)
+                    log.debug("d{}: foreign page-in of gfn {} not started: {}", d.domid(), gfn, XenErrno.name(rc));
+                return -XenErrno.ENOENT;
+            }
+            case P2M_PAGING_IN -> { return mem.backed(gfn) ? 0 : -XenErrno.ENOENT; }
+            default -> { return -XenErrno.EINVAL; }
+        }
     }
 
     // -------------------------------------------------------------------------------------- life cycle

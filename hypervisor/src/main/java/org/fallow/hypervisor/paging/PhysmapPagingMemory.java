@@ -41,6 +41,12 @@ public final class PhysmapPagingMemory implements PagingMemory {
 
     @Override public void pagedPagesAdd(long delta) { pm.pagedPagesAdd(delta); }
 
+    @Override public void holdStorage(long gfn, boolean hold) { pm.holdStorage(gfn, hold); }
+
+    @Override public Path memoryFile() { return pm.file().path().toAbsolutePath(); }
+
+    @Override public boolean populateOnDemand(long gfn) { return pm.pod().demandPopulate(gfn); }
+
     @Override public long podEntries() { return pm.pod().entryCount(); }
 
     @Override public long hvmParam(int index) { return pm.hvmParam(index); }

@@ -46,7 +46,10 @@ public final class TmemSubsystem implements Subsystem, DomainLifecycle {
         this.control = new TmemControl(engine);
         this.control2009 = new TmemControl2009(control);
         core.registerHypercall(Hypercalls.TMEM_OP, this::tmemOp);
-        core.sysctls().register(XEN_SYSCTL_tmem_op, new TmemSysctl(control));
+        TmemSysctl sysctl = new TmemSysctl(control);
+        // sysctl 24 is gone from 4.17's sysctl.h: a 4.17 connection gets do_sysctl's -ENOSYS for an unknown cmd
+        core.sysctls().register(XEN_SYSCTL_tmem_op,
+                cop -> cop.caller().profile().hasTmem() ? sysctl.invoke(cop) : -org.fallow.abi.XenErrno.ENOSYS);
         core.domains().addListener(this);
         core.host().addReclaimer(engine);
         log.info("tmem: installed (enabled={}, compress={})", config.enabled(), config.compressByDefault());
@@ -65,6 +68,7 @@ public final class TmemSubsystem implements Subsystem, DomainLifecycle {
     /** Hypercall 38: {@code args[0]} is the handle of the caller's tmem_op. */
     long tmemOp(Caller caller, long[] args) {
         AbiProfile profile = caller.profile();
+        if (!profile.hasTmem()) return -org.fallow.abi.XenErrno.ENOSYS; // tmem left Xen in 4.13 (do_ni_hypercall)
         Domain dom = caller.role() == Caller.Role.GUEST ? core.domains().get(caller.domid()) : null;
         int domid = caller.role() == Caller.Role.GUEST ? caller.domid() : Hypercalls.DOMID_0;
         DomainMemory mem = dom == null ? null : dom.memory();

@@ -196,75 +196,38 @@ public final class XenStore {
 
     // ---- in-process API (hypervisor subsystems, tests) -----------------------------------------------------------
 
-    public byte[] read(XsConnection c, String path) throws XsError {
-        synchronized (this) {
-            return read(global, c, path);
-        }
+    public synchronized byte[] read(XsConnection c, String path) throws XsError { return read(global, c, path); }
+
+    private interface Op {
+        void run() throws XsError;
     }
 
-    public void write(XsConnection c, String path, byte[] value) throws XsError {
+    /** Runs a change under the lock, then delivers the watch events it caused (outside the lock). */
+    private void mutate(Op op) throws XsError {
         List<Event> ev;
         synchronized (this) {
             try {
-                write(global, c, path, value);
+                op.run();
             } finally {
                 ev = takePending();
             }
         }
         deliver(ev);
     }
+
+    public void write(XsConnection c, String path, byte[] value) throws XsError { mutate(() -> write(global, c, path, value)); }
 
     public synchronized List<String> directory(XsConnection c, String path) throws XsError { return directory(global, c, path); }
 
-    public void mkdir(XsConnection c, String path) throws XsError {
-        List<Event> ev;
-        synchronized (this) {
-            try {
-                mkdir(global, c, path);
-            } finally {
-                ev = takePending();
-            }
-        }
-        deliver(ev);
-    }
+    public void mkdir(XsConnection c, String path) throws XsError { mutate(() -> mkdir(global, c, path)); }
 
-    public void rm(XsConnection c, String path) throws XsError {
-        List<Event> ev;
-        synchronized (this) {
-            try {
-                rm(global, c, path);
-            } finally {
-                ev = takePending();
-            }
-        }
-        deliver(ev);
-    }
+    public void rm(XsConnection c, String path) throws XsError { mutate(() -> rm(global, c, path)); }
 
     public synchronized XsPerms getPerms(XsConnection c, String path) throws XsError { return getPerms(global, c, path); }
 
-    public void setPerms(XsConnection c, String path, XsPerms perms) throws XsError {
-        List<Event> ev;
-        synchronized (this) {
-            try {
-                setPerms(global, c, path, perms);
-            } finally {
-                ev = takePending();
-            }
-        }
-        deliver(ev);
-    }
+    public void setPerms(XsConnection c, String path, XsPerms perms) throws XsError { mutate(() -> setPerms(global, c, path, perms)); }
 
-    public void watch(XsConnection c, String path, String token) throws XsError {
-        List<Event> ev;
-        synchronized (this) {
-            try {
-                watchLocked(c, path, token);
-            } finally {
-                ev = takePending();
-            }
-        }
-        deliver(ev);
-    }
+    public void watch(XsConnection c, String path, String token) throws XsError { mutate(() -> watchLocked(c, path, token)); }
 
     public void unwatch(XsConnection c, String path, String token) throws XsError {
         synchronized (this) {
@@ -273,13 +236,15 @@ public final class XenStore {
     }
 
     /** Fires a special watch ({@code @introduceDomain}, {@code @releaseDomain}) for every client allowed to see it. */
-    public void fireSpecial(String special) {
-        List<Event> ev;
-        synchronized (this) {
-            fireSpecialLocked(special);
-            ev = takePending();
+    public void fireSpecial(String special) { internal(() -> fireSpecialLocked(special)); }
+
+    /** As {@link #mutate} for the hypervisor's own changes, which cannot be refused (a failure is logged). */
+    private void internal(Op op) {
+        try {
+            mutate(op);
+        } catch (XsError e) {
+            log.warn("xenstore: {}", e.getMessage());
         }
-        deliver(ev);
     }
 
     /**
@@ -288,20 +253,16 @@ public final class XenStore {
      * readable by it), and {@code @introduceDomain} fires.
      */
     public void domainIntroduced(int domid) {
-        List<Event> ev;
-        synchronized (this) {
+        internal(() -> {
             introduced.add(domid);
             String home = domainPath(domid);
             try {
                 if (nodes.get(home) == null) mkdir(global, HYPERVISOR, home);
                 setPerms(global, HYPERVISOR, home, XsPerms.of("n" + domid));
-            } catch (XsError e) {
-                log.warn("d{}: could not create {}: {}", domid, home, e.getMessage());
+            } finally {
+                fireSpecialLocked(INTRODUCE_DOMAIN);
             }
-            fireSpecialLocked(INTRODUCE_DOMAIN);
-            ev = takePending();
-        }
-        deliver(ev);
+        });
     }
 
     /**
@@ -309,19 +270,13 @@ public final class XenStore {
      * transactions and fires {@code @releaseDomain} (as xenstored does).
      */
     public void domainReleased(int domid) {
-        List<Event> ev;
-        synchronized (this) {
-            if (nodes.containsKey(domainPath(domid))) {
-                try {
-                    rm(global, HYPERVISOR, domainPath(domid));
-                } catch (XsError e) {
-                    log.warn("d{}: could not remove its home: {}", domid, e.getMessage());
-                }
+        internal(() -> {
+            try {
+                if (nodes.containsKey(domainPath(domid))) rm(global, HYPERVISOR, domainPath(domid));
+            } finally {
+                releaseLocked(domid);
             }
-            releaseLocked(domid);
-            ev = takePending();
-        }
-        deliver(ev);
+        });
     }
 
     /** Drops every watch and transaction of a connection that went away. */

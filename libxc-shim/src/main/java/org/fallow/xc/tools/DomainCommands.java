@@ -124,7 +124,16 @@ public final class DomainCommands {
             long fudge = maxmem > memoryMb ? MAXMEM_CONSTANT_KB : 0;
             xsWrite(xc, p + "/memory/static-max", Long.toString(maxmem * 1024));
             xsWrite(xc, p + "/memory/target", Long.toString(memoryMb * 1024 - fudge));
-            xsWrite(xc, p + "/name", name != null ? name : "d" + d);
+            String domName = name != null ? name : "d" + d;
+            xsWrite(xc, p + "/name", domName);
+            // what libxl would keep had `xl create` made it, so Debian's real xl (fallow xen xl ...) can manage it
+            org.fallow.xc.xen.LibxlDomainState.xenstoreKeys(d, handle, domName).forEach((k, v) -> xsWrite(xc, k, v));
+            try {
+                org.fallow.xc.xen.LibxlDomainState.write(xc.connection().runDir(), d, handle, domName, vcpus,
+                        maxmem * 1024, memoryMb * 1024);
+            } catch (IOException | RuntimeException e) {
+                err.println("warning: libxl domain configuration not written: " + e.getMessage());
+            }
             if (!paused) {
                 rc = dom.xc_domain_unpause(d);
                 if (rc != 0) return fail("unpause", rc);

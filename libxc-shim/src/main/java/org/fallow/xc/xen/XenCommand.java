@@ -81,7 +81,7 @@ public final class XenCommand implements Callable<Integer> {
         cmd.add(exe.toString());
         cmd.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(cmd).inheritIO();
-        pb.environment().putAll(environment(root, dir.toAbsolutePath().normalize(), System.getenv()));
+        pb.environment().putAll(toolEnvironment(pkgs, root, dir.toAbsolutePath().normalize(), System.getenv()));
         return runToEnd(pb);
     }
 
@@ -96,6 +96,24 @@ public final class XenCommand implements Callable<Integer> {
         Map<String, String> out = new java.util.LinkedHashMap<>();
         out.put("LD_LIBRARY_PATH", old == null || old.isBlank() ? libs : libs + File.pathSeparator + old);
         out.put("XENSTORED_PATH", runDir.resolve(RunDirectory.XENSTORED_SOCKET_NAME).toString());
+        return out;
+    }
+
+    /**
+     * Everything a real tool needs: {@link #environment} plus the privcmd bridge's {@link XenBridge#environment}
+     * (LD_PRELOAD of the bridge, built on first use into the package cache, the hypervisor socket of {@code runDir}).
+     */
+    public static Map<String, String> toolEnvironment(XenPackages pkgs, Path root, Path runDir, Map<String, String> env)
+            throws IOException {
+        Map<String, String> out = new java.util.LinkedHashMap<>(environment(root, runDir, env));
+        Path bridge;
+        try {
+            bridge = XenBridge.ensureBuilt(pkgs.cache());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while building the privcmd bridge", e);
+        }
+        out.putAll(XenBridge.environment(bridge, runDir, runDir.resolve(RunDirectory.SOCKET_NAME), root, false, env));
         return out;
     }
 

@@ -31,7 +31,7 @@ public final class XenTool {
         this.runDir = runDir.toAbsolutePath().normalize();
     }
 
-    /** The process builder for {@code tool args...} with the environment of {@link XenCommand#environment}. */
+    /** The process builder for {@code tool args...} with the environment of {@link XenCommand#toolEnvironment}. */
     public ProcessBuilder builder(String tool, List<String> args) throws IOException {
         Path root = packages.ensure();
         Path exe = packages.tool(tool).orElseThrow(() -> new IOException("no tool " + tool + " in " + root));
@@ -39,7 +39,7 @@ public final class XenTool {
         cmd.add(exe.toString());
         cmd.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(cmd);
-        pb.environment().putAll(XenCommand.environment(root, runDir, System.getenv()));
+        pb.environment().putAll(XenCommand.toolEnvironment(packages, root, runDir, System.getenv()));
         return pb;
     }
 
