@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks (print figures; assert nothing).",
         subcommands = {
                 org.fallow.xc.tools.RttBench.class,
+                org.fallow.xc.tools.AttackBench.class,
                 org.fallow.hypervisor.tmem.bench.TmemBench.class,
                 org.fallow.xc.bench.TmemSocketBench.class,
                 org.fallow.xc.bench.RingBench.class,

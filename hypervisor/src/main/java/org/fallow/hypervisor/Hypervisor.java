@@ -6,6 +6,7 @@ import org.fallow.hypervisor.core.HypervisorCore;
 import org.fallow.hypervisor.dispatch.GenericHypercalls;
 import org.fallow.hypervisor.net.EventChannelHub;
 import org.fallow.hypervisor.net.HypervisorServer;
+import org.fallow.hypervisor.net.ServerLimits;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,13 +49,27 @@ public final class Hypervisor implements AutoCloseable {
         return new Hypervisor(core, runDir);
     }
 
-    /** Starts serving on {@code socket} with {@code threads} I/O threads. */
-    public Hypervisor serve(Path socket, int threads) throws IOException, InterruptedException {
-        server = new HypervisorServer(core, socket, runDir, threads).start();
-        // xenstored's own protocol for real Xen tools (XENSTORED_PATH), beside the main socket
+    /** Starts serving on {@code socket} with the default {@link ServerLimits}. */
+    public Hypervisor serve(Path socket) throws IOException, InterruptedException {
+        return serve(socket, ServerLimits.defaults());
+    }
+
+    /** Starts serving on {@code socket}; all I/O and dispatch run on the core's one event loop. */
+    public Hypervisor serve(Path socket, ServerLimits limits) throws IOException, InterruptedException {
+        server = new HypervisorServer(core, socket, runDir, limits).start();
+        // xenstored's own protocol for real Xen tools (XENSTORED_PATH), beside the main socket, on the same loop
         xenstored = new org.fallow.hypervisor.xenstored.XenstoredServer(core.xenstore(),
-                runDir.toAbsolutePath().resolve(org.fallow.abi.wire.RunDirectory.XENSTORED_SOCKET_NAME)).start();
+                runDir.toAbsolutePath().resolve(org.fallow.abi.wire.RunDirectory.XENSTORED_SOCKET_NAME),
+                core.dispatchGroup()).start();
         return this;
+    }
+
+    /**
+     * Kept for callers that named an I/O thread count: since dispatch moved onto the event loop there is exactly one
+     * thread, whatever {@code ioThreads} says.
+     */
+    public Hypervisor serve(Path socket, int ioThreads) throws IOException, InterruptedException {
+        return serve(socket);
     }
 
     public HypervisorCore core() { return core; }

@@ -26,7 +26,8 @@ public final class HypervisorMain implements Callable<Integer> {
     @Option(names = "--host-mem", description = "Host memory in MiB (default: ${DEFAULT-VALUE}).", defaultValue = "2048")
     long hostMemMiB;
 
-    @Option(names = "--threads", description = "Netty I/O threads (default: ${DEFAULT-VALUE}).", defaultValue = "2")
+    @Option(names = "--threads", hidden = true, defaultValue = "1",
+            description = "Ignored: I/O and dispatch run on one event loop (kept so old scripts still start).")
     int threads;
 
     /** The default run directory: $FALLOW_RUN_DIR, else /tmp/fallow-$USER. */
@@ -36,6 +37,10 @@ public final class HypervisorMain implements Callable<Integer> {
     public static Path defaultSocket() { return org.fallow.abi.wire.RunDirectory.defaultSocket(); }
 
     @Override public Integer call() throws Exception {
+        // Netty's buffer leak detector samples allocations with a stack trace each: a measurable cost per request on
+        // the hypercall path; keep it for whoever asks for it explicitly
+        if (System.getProperty("io.netty.leakDetection.level") == null)
+            io.netty.util.ResourceLeakDetector.setLevel(io.netty.util.ResourceLeakDetector.Level.DISABLED);
         Path dir = runDir != null ? runDir : defaultRunDir();
         Path sock = socket != null ? socket : dir.resolve(org.fallow.abi.wire.RunDirectory.SOCKET_NAME);
         if (hostMemMiB <= 0) throw new CommandLine.ParameterException(new CommandLine(this), "--host-mem must be positive");
@@ -48,7 +53,7 @@ public final class HypervisorMain implements Callable<Integer> {
             stopped.countDown();
         }, "hv-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
-        hv.serve(sock, threads);
+        hv.serve(sock);
         log.info("fallow hypervisor up: pid {}, socket {}, run dir {}, host memory {} MiB ({} pages)",
                 ProcessHandle.current().pid(), sock, dir, hostMemMiB, hv.core().host().totalPages());
         hv.server().awaitClose();

@@ -6,18 +6,28 @@ import org.fallow.hypervisor.xenstore.XenStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.util.concurrent.DefaultThreadFactory;
+
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The emulated hypervisor's state and its hypercall table. Every hypercall, fault and event-channel kick runs on one
- * dispatch thread ({@link #dispatcher()}), the emulator's single "physical CPU": subsystem state needs no locks, and
- * the transport threads only move frames.
+ * thread, the emulator's single "physical CPU": subsystem state needs no locks. That thread is a Netty epoll event
+ * loop ({@link #dispatcher()}); the server registers its connections on it ({@link #dispatchGroup()}), so a frame is
+ * decoded, dispatched and answered by the thread that read it, with no hand-off between threads.
+ * <p>
+ * Long hypercalls yield like Xen's: a handler calls {@link #preemptCheck()} (Xen's {@code hypercall_preempt_check})
+ * between units of work and, when it says so, returns {@link #createContinuation} (Xen's
+ * {@code hypercall_create_continuation}) with the arguments that resume where it stopped; the {@link Scheduler} runs
+ * the continuation after the other connections had their turn.
  */
 public final class HypervisorCore implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(HypervisorCore.class);
@@ -29,14 +39,18 @@ public final class HypervisorCore implements AutoCloseable {
     private final SubopTable<ControlOp.Handler> domctls = new SubopTable<>("domctl");
     private final SubopTable<ControlOp.Handler> sysctls = new SubopTable<>("sysctl");
     private final List<Object> installed = new CopyOnWriteArrayList<>();
-    private final ExecutorService dispatcher;
-    private volatile Thread dispatchThread;
+    private final EventLoopGroup dispatchGroup;
+    private final EventLoop dispatcher;
+    private final Scheduler scheduler;
+    private final Preemption preemption = new Preemption();
+    private Continuation continuation;
     private volatile MemoryFaultHandler faultHandler =
             (d, gfn, write, vcpu, reply) -> reply.failed(-XenErrno.EFAULT, "no memory subsystem");
     private volatile EventChannels eventChannels;
     private volatile java.nio.file.Path runDir =
             java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "fallow-" + System.getProperty("user.name"));
     private final XenStore xenstore = new XenStore();
+    private final RateLimitedLog badInput = new RateLimitedLog(log, 5, TimeUnit.SECONDS.toNanos(10));
 
     public HypervisorCore(HostMemory host) {
         this.host = host;
@@ -48,12 +62,11 @@ public final class HypervisorCore implements AutoCloseable {
 
             @Override public void destroyed(Domain d) { xenstore.domainReleased(d.domid()); }
         });
-        this.dispatcher = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "hv-dispatch");
-            t.setDaemon(true);
-            dispatchThread = t;
-            return t;
-        });
+        this.dispatchGroup = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("hv-dispatch", true),
+                EpollIoHandler.newFactory());
+        this.dispatcher = dispatchGroup.next();
+        this.scheduler = new Scheduler(dispatcher, preemption);
+        dispatcher.scheduleAtFixedRate(badInput::flush, 10, 10, TimeUnit.SECONDS);
     }
 
     public HostMemory host() { return host; }
@@ -101,10 +114,56 @@ public final class HypervisorCore implements AutoCloseable {
     /** The hypervisor's xenstore (served to clients over XENSTORE frames; subsystems may read and write it). */
     public XenStore xenstore() { return xenstore; }
 
-    /** The single dispatch thread's executor. */
-    public ExecutorService dispatcher() { return dispatcher; }
+    /**
+     * The log for input a client can repeat at will (unknown hypercalls, refused frames, ...): a burst of lines per
+     * kind per period, the rest counted and summarised.
+     */
+    public RateLimitedLog badInput() { return badInput; }
 
-    public boolean onDispatchThread() { return Thread.currentThread() == dispatchThread; }
+    /** The single dispatch thread: an epoll event loop (an ExecutorService for work from other threads). */
+    public EventLoop dispatcher() { return dispatcher; }
+
+    /** The one-thread event-loop group that servers register their listening and client channels on. */
+    public EventLoopGroup dispatchGroup() { return dispatchGroup; }
+
+    /** Round-robin of the connections' request queues (call on the dispatch thread). */
+    public Scheduler scheduler() { return scheduler; }
+
+    public boolean onDispatchThread() { return dispatcher.inEventLoop(); }
+
+    // ---- continuations (Xen's hypercall_preempt_check / hypercall_create_continuation) --------------------------
+
+    /**
+     * True when the running request has used up its slice and should yield (a handler then returns
+     * {@link #createContinuation}). Cheap enough to call per unit of work.
+     */
+    public boolean preemptCheck() { return preemption.check(); }
+
+    /** The preemption policy (slice length; tests may force a yield every N checks). */
+    public Preemption preemption() { return preemption; }
+
+    /**
+     * Records that the running hypercall is to be re-issued as {@code op(args)} after other work had its turn, as Xen
+     * rewrites the guest's registers and re-executes the hypercall instruction. The handler returns the value of this
+     * call; the caller sees only the final return of the last continuation.
+     */
+    public long createContinuation(long op, long... args) {
+        continuation = new Continuation(op, args.clone());
+        return CONTINUATION;
+    }
+
+    /** The continuation the last {@link #dispatch} created, or null; clears it. */
+    public Continuation takeContinuation() {
+        Continuation k = continuation;
+        continuation = null;
+        return k;
+    }
+
+    /** What a handler returns with {@link #createContinuation} (never seen by a client). */
+    public static final long CONTINUATION = Long.MIN_VALUE + 0x5ca1ab1eL;
+
+    /** A hypercall to re-issue: the op and its updated arguments. */
+    public record Continuation(long op, long[] args) {}
 
     /**
      * Runs one hypercall (call on the dispatch thread). Unknown numbers return -ENOSYS and are logged with their raw
@@ -114,7 +173,7 @@ public final class HypervisorCore implements AutoCloseable {
     public long dispatch(Caller caller, long op, long[] args) {
         HypercallHandler h = op >= 0 && op < hypercalls.length ? hypercalls[(int) op] : null;
         if (h == null) {
-            log.warn("{}: unknown hypercall {} args {} -> -ENOSYS", caller, op, hexArgs(args));
+            badInput.warn("unknown hypercall", caller.peer().describe(), "{}: unknown hypercall {} args {} -> -ENOSYS", caller, op, hexArgs(args));
             return -XenErrno.ENOSYS;
         }
         try {
@@ -133,16 +192,34 @@ public final class HypervisorCore implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs a hypercall inside a slice, and each continuation it creates right after it, until it returns (call on the
+     * dispatch thread). For in-process callers: the same code paths as over the wire, without other connections
+     * running in between.
+     */
+    public long dispatchToCompletion(Caller caller, long op, long[] args) {
+        long o = op;
+        long[] a = args;
+        for (;;) {
+            preemption.begin();
+            long rc;
+            try {
+                rc = dispatch(caller, o, a);
+            } finally {
+                preemption.end();
+            }
+            Continuation k = takeContinuation();
+            if (k == null) return rc;
+            o = k.op();
+            a = k.args();
+        }
+    }
+
     public static String hexArgs(long[] args) {
         return Arrays.stream(args).mapToObj(a -> "0x" + Long.toHexString(a)).toList().toString();
     }
 
     @Override public void close() {
-        dispatcher.shutdown();
-        try {
-            dispatcher.awaitTermination(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        dispatchGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
     }
 }

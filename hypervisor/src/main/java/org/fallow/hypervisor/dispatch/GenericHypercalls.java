@@ -8,7 +8,7 @@ public final class GenericHypercalls {
     private GenericHypercalls() {}
 
     public static void install(HypervisorCore core) {
-        core.registerHypercall(Hypercalls.MEMORY_OP, new MemoryOpHypercall(core.memoryOps()));
+        core.registerHypercall(Hypercalls.MEMORY_OP, new MemoryOpHypercall(core.memoryOps(), core.badInput()));
         core.registerHypercall(Hypercalls.MULTICALL, new MulticallHypercall(core));
         core.registerHypercall(Hypercalls.SYSCTL, ControlHypercall.sysctl(core.sysctls()));
         core.registerHypercall(Hypercalls.DOMCTL, ControlHypercall.domctl(core.domctls()));

@@ -19,14 +19,20 @@ public final class MemoryOpHypercall implements HypercallHandler {
     private static final Logger log = LoggerFactory.getLogger(MemoryOpHypercall.class);
 
     private final SubopTable<HypercallHandler> table;
+    private final org.fallow.hypervisor.core.RateLimitedLog badInput;
 
-    public MemoryOpHypercall(SubopTable<HypercallHandler> table) { this.table = table; }
+    public MemoryOpHypercall(SubopTable<HypercallHandler> table) { this(table, new org.fallow.hypervisor.core.RateLimitedLog(log, 5, 10_000_000_000L)); }
+
+    public MemoryOpHypercall(SubopTable<HypercallHandler> table, org.fallow.hypervisor.core.RateLimitedLog badInput) {
+        this.table = table;
+        this.badInput = badInput;
+    }
 
     @Override public long invoke(Caller caller, long[] args) {
         int subop = (int) (args[0] & MEMOP_CMD_MASK);
         HypercallHandler h = table.get(subop);
         if (h == null) {
-            log.warn("{}: unknown memory_op sub-op {} (cmd 0x{}) -> -ENOSYS", caller, subop, Long.toHexString(args[0]));
+            badInput.warn("unknown memory_op", caller.peer().describe(), "{}: unknown memory_op sub-op {} (cmd 0x{}) -> -ENOSYS", caller, subop, Long.toHexString(args[0]));
             return -XenErrno.ENOSYS;
         }
         return h.invoke(caller, args);

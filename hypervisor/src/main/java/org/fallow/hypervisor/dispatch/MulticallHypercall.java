@@ -19,6 +19,11 @@ import static org.fallow.abi.xen.XenLayouts.U64_UNALIGNED;
  * {@code args[1]} = nr_calls. As Xen's do_multicall: the whole array must be accessible (else -EFAULT before any
  * call); each entry is read, run through the hypercall table and its {@code result} written back in place; a nested
  * multicall yields -EINVAL in its entry; the hypercall itself returns 0.
+ * <p>
+ * Preemption as in Xen: between two entries, when {@link HypervisorCore#preemptCheck()} says so, the multicall yields
+ * with a continuation {@code multicall(list + i, nr - i)} and resumes at entry {@code i} in its next turn; a sub-call
+ * that itself yields has its updated arguments written back into its entry and the multicall resumes at that entry.
+ * The caller sees one return, after the last entry.
  */
 public final class MulticallHypercall implements HypercallHandler {
     private static final Logger log = LoggerFactory.getLogger(MulticallHypercall.class);
@@ -38,7 +43,7 @@ public final class MulticallHypercall implements HypercallHandler {
             return -XenErrno.EINVAL;
         }
         if (nr > MAX_CALLS) {
-            log.info("{}: multicall of {} entries -> -EFAULT", caller, nr);
+            core.badInput().warn("multicall refused", caller.peer().describe(), "{}: multicall of {} entries -> -EFAULT", caller, nr);
             return -XenErrno.EFAULT;
         }
         if (nr == 0) return 0; // an empty batch touches no guest memory
@@ -46,7 +51,7 @@ public final class MulticallHypercall implements HypercallHandler {
         try {
             list = caller.memory().map(handle, nr * MulticallEntry.SIZE);
         } catch (GuestFault f) {
-            log.info("{}: multicall list: {} -> -EFAULT", caller, f.getMessage());
+            core.badInput().warn("multicall refused", caller.peer().describe(), "{}: multicall list: {} -> -EFAULT", caller, f.getMessage());
             return -XenErrno.EFAULT;
         }
         inMulticall = true;
@@ -57,7 +62,16 @@ public final class MulticallHypercall implements HypercallHandler {
                 long[] callArgs = new long[MulticallEntry.NR_ARGS];
                 for (int a = 0; a < callArgs.length; a++) callArgs[a] = list.get(U64_UNALIGNED, base + MulticallEntry.ARGS_OFFSET + 8L * a);
                 long result = op == Hypercalls.MULTICALL ? -XenErrno.EINVAL : core.dispatch(caller, op, callArgs);
+                HypervisorCore.Continuation k = core.takeContinuation();
+                if (k != null) {
+                    long[] more = k.args();
+                    for (int a = 0; a < Math.min(more.length, MulticallEntry.NR_ARGS); a++)
+                        list.set(U64_UNALIGNED, base + MulticallEntry.ARGS_OFFSET + 8L * a, more[a]);
+                    return core.createContinuation(Hypercalls.MULTICALL, handle + base, nr - i);
+                }
                 list.set(U64_UNALIGNED, base + MulticallEntry.RESULT_OFFSET, result);
+                if (i + 1 < nr && core.preemptCheck())
+                    return core.createContinuation(Hypercalls.MULTICALL, handle + base + MulticallEntry.SIZE, nr - i - 1);
             }
         } finally {
             inMulticall = false;

@@ -102,7 +102,17 @@ public final class Pod {
      * p2m_pod_set_cache_target: grows the cache with 2 MiB allocations while at least 512 pages are missing (falling
      * back to 4 KiB), or shrinks it, freeing pages to the host. Returns 0 or -ENOMEM.
      */
-    long setCacheTarget(long podTarget) {
+    long setCacheTarget(long podTarget) { return setCacheTarget(podTarget, null); }
+
+    /** The value {@link #setMemTarget} returns when it stopped to let others run (Xen's -ERESTART, internal). */
+    public static final long RESTART = -85;
+
+    /**
+     * As Xen's {@code p2m_pod_set_cache_target(.., preemptible)}: while growing, between two allocations, stops with
+     * {@link #RESTART} when {@code preempt} says so (the caller re-issues the whole call, which continues from the
+     * cache size reached).
+     */
+    long setCacheTarget(long podTarget, java.util.function.BooleanSupplier preempt) {
         while (podTarget > count()) {
             int order = podTarget - count() >= MemConstants.SUPERPAGE_PAGES ? MemConstants.SUPERPAGE_ORDER : 0;
             if (!pm.assign(1L << order)) {
@@ -114,6 +124,8 @@ public final class Pod {
                 order = 0;
             }
             cacheAdd(order);
+            // as Xen: after each allocation (so every part makes progress), yield if asked to
+            if (podTarget > count() && preempt != null && preempt.getAsBoolean()) return RESTART;
         }
         while (podTarget < count()) {
             int order = count() - podTarget > MemConstants.SUPERPAGE_PAGES && superCount > 0
@@ -128,14 +140,17 @@ public final class Pod {
      * p2m_pod_set_mem_target (XENMEM_set_pod_target): sizes the cache for {@code target} pages of tot_pages. Never
      * shrinks the cache; does nothing when P == B, when dying, or when target &lt; tot_pages.
      */
-    public long setMemTarget(long target) {
+    public long setMemTarget(long target) { return setMemTarget(target, null); }
+
+    /** As {@link #setMemTarget(long)}, preemptible: may return {@link #RESTART} (then call again with the same target). */
+    public long setMemTarget(long target, java.util.function.BooleanSupplier preempt) {
         long populated = pm.totPages() - count();
         if (populated > 0 && entryCount == 0) return 0;
         if (pm.dying()) return 0;
         if (target < pm.totPages()) return 0;
         long podTarget = target - populated;
         if (populated > 0 && podTarget > entryCount) podTarget = entryCount;
-        return setCacheTarget(podTarget);
+        return setCacheTarget(podTarget, preempt);
     }
 
     // ---- marking ------------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import org.slf4j.LoggerFactory;
 
 import java.lang.foreign.MemorySegment;
 
+import static org.fallow.abi.xen.MemoryOpConstants.MEMOP_CMD_MASK;
 import static org.fallow.abi.xen.XenLayouts.U32_UNALIGNED;
 import static org.fallow.abi.xen.XenLayouts.U64_UNALIGNED;
 import static org.fallow.abi.xen.XenLayouts.U16_UNALIGNED;
@@ -38,6 +39,10 @@ import static org.fallow.hypervisor.mem.MemConstants.*;
  * <li>set/get_pod_target: -EFAULT, -ESRCH, -EPERM (XSM_PRIV), set above max_pages -EINVAL; OUT fields copied back
  *     only on success.</li>
  * </ul>
+ * increase/decrease_reservation and populate_physmap yield as Xen's do: between two extents, when
+ * {@link HypervisorCore#preemptCheck()} says so, they return a continuation {@code memory_op(cmd | nr_done << 6, arg)}
+ * that resumes at the next extent. set_pod_target yields while it grows the PoD cache (Xen's -ERESTART from
+ * {@code p2m_pod_set_mem_target}) and is re-issued unchanged; it continues from the cache size reached.
  */
 public final class ReservationOps {
     private static final Logger log = LoggerFactory.getLogger(ReservationOps.class);
@@ -98,12 +103,15 @@ public final class ReservationOps {
             return start;
         }
         boolean podFlag = op == XENMEM_populate_physmap && (memFlags & XENMEMF_populate_on_demand) != 0;
-        Args a = new Args(c, pm, extentStart, nrExtents, order, start);
+        Args a = new Args(c, pm, extentStart, nrExtents, order, start, mem.core());
         switch (op) {
             case XENMEM_increase_reservation -> increase(a);
             case XENMEM_decrease_reservation -> decrease(a);
             default -> populate(a, podFlag);
         }
+        if (a.preempted)
+            return mem.core().createContinuation(org.fallow.abi.Hypercalls.MEMORY_OP,
+                    (cmd & MEMOP_CMD_MASK) | (a.nrDone << MEMOP_EXTENT_SHIFT), args[1]);
         return a.nrDone;
     }
 
@@ -113,15 +121,27 @@ public final class ReservationOps {
         final long list;
         final long nrExtents;
         final int order;
+        final HypervisorCore core;
+        final long firstExtent;
         long nrDone;
+        boolean preempted;
 
-        Args(Caller caller, DomainPhysmap pm, long list, long nrExtents, int order, long start) {
+        Args(Caller caller, DomainPhysmap pm, long list, long nrExtents, int order, long start, HypervisorCore core) {
+            this.core = core;
+            this.firstExtent = start;
             this.caller = caller;
             this.pm = pm;
             this.list = list;
             this.nrExtents = nrExtents;
             this.order = order;
             this.nrDone = start;
+        }
+
+        /** Xen's {@code if (i != a->nr_done && hypercall_preempt_check())} at the top of each extent loop. */
+        boolean preempt(long i) {
+            if (i == firstExtent || !core.preemptCheck()) return false;
+            preempted = true;
+            return true;
         }
 
         /** extent_order is an unsigned int: 0x80000000 and up are above any limit (never a negative shift). */
@@ -159,6 +179,7 @@ public final class ReservationOps {
         if (a.orderAbove(maxOrder(a.caller))) return;
         long i;
         for (i = a.nrDone; i < a.nrExtents; i++) {
+            if (a.preempt(i)) break;
             long n = 1L << a.order;
             if (!a.pm.assign(n)) {
                 log.debug("d{}: could not allocate order={} extent ({} of {})", a.pm.domain().domid(), a.order, i, a.nrExtents);
@@ -175,6 +196,7 @@ public final class ReservationOps {
         DomainPhysmap pm = a.pm;
         long i;
         for (i = a.nrDone; i < a.nrExtents; i++) {
+            if (a.preempt(i)) break;
             if (!readable(a, i)) break;
             long gpfn = a.read(i);
             if (pod) {
@@ -233,6 +255,7 @@ public final class ReservationOps {
         long i;
         outer:
         for (i = a.nrDone; i < a.nrExtents; i++) {
+            if (a.preempt(i)) break;
             if (!readable(a, i)) break;
             long gmfn = a.read(i);
             long podDone = pm.hvm() ? pm.pod().decreaseReservation(gmfn, a.order) : 0;
@@ -288,7 +311,9 @@ public final class ReservationOps {
         long rc = 0;
         if (set) {
             if (Long.compareUnsigned(target, pm.maxPages()) > 0) return -XenErrno.EINVAL;
-            rc = pm.pod().setMemTarget(target);
+            rc = pm.pod().setMemTarget(target, mem.core()::preemptCheck);
+            // Xen: -ERESTART from p2m_pod_set_mem_target becomes a continuation of the same call
+            if (rc == Pod.RESTART) return mem.core().createContinuation(org.fallow.abi.Hypercalls.MEMORY_OP, args[0], args[1]);
         }
         if (rc >= 0) {
             t.set(U64_UNALIGNED, POD_TOT_PAGES, pm.totPages());

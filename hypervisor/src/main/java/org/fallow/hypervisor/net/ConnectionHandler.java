@@ -2,9 +2,12 @@ package org.fallow.hypervisor.net;
 
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
 import org.fallow.abi.AbiProfile;
 import org.fallow.abi.XenErrno;
+import org.fallow.abi.wire.ErrorFrame;
 import org.fallow.abi.wire.EvtchnSend;
 import org.fallow.abi.wire.Frame;
 import org.fallow.abi.wire.FrameType;
@@ -19,104 +22,162 @@ import org.fallow.hypervisor.core.Domain;
 import org.fallow.hypervisor.core.GuestAddressSpace;
 import org.fallow.hypervisor.core.HypervisorCore;
 import org.fallow.hypervisor.core.MemoryFaultHandler;
+import org.fallow.hypervisor.core.Scheduler;
 import org.fallow.hypervisor.xenstore.XsConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One client connection after framing: the handshake (PROTOCOL §2), then hypercalls, faults, event-channel sends and
- * xenstore messages. Netty threads only parse and forward: every piece of hypervisor work runs on the core's single
- * dispatch thread, in arrival order, so HYPERCALL_RETs leave in request order. Replies are written from the dispatch
- * thread (Netty keeps the order of writes made by one thread).
+ * xenstore messages. The channel lives on the core's dispatch event loop, so everything here runs on that one thread:
+ * each frame (or {@link BadFrame}) becomes a piece of work in this connection's {@link Scheduler.Queue}, run at once
+ * when the hypervisor is idle (the reply is written by the thread that read the request, flushed when the read batch
+ * ends) or in this connection's round-robin turn otherwise. Work of one connection runs in arrival order, so replies
+ * leave in request order and an ERROR for a bad frame follows the replies of the requests before it.
+ * <p>
+ * Back-pressure (PROTOCOL §9): at {@link ServerLimits#maxInFlight} unanswered requests the connection is not read
+ * until half of them are answered; when its send buffer passes the high-water mark it is neither read nor served
+ * until the client has read it down to the low-water mark.
  */
-final class ConnectionHandler extends SimpleChannelInboundHandler<Frame> implements XsConnection {
+final class ConnectionHandler extends ChannelInboundHandlerAdapter implements XsConnection {
     private static final Logger log = LoggerFactory.getLogger(ConnectionHandler.class);
 
-    private enum State { AWAIT_HELLO, HANDSHAKING, READY }
+    private enum State { AWAIT_HELLO, READY, REFUSED }
 
     private final HypervisorServer server;
     private final HypervisorCore core;
+    private final ServerLimits limits;
     private final int connectionNo;
-    private volatile State state = State.AWAIT_HELLO;
+    private final Scheduler.Queue queue;
+    private State state = State.AWAIT_HELLO;
+    private ChannelHandlerContext ctx;
     private ChannelPeer peer;
     private volatile Caller caller;
     private ArenaAddressSpace arena;
+    private ScheduledFuture<?> handshakeTimer;
+    /** Requests read and not yet answered (queued, running, or a fault waiting for the pager). */
+    private int inFlight;
+    private boolean readPausedForInFlight;
+    private boolean inRead;
+    private boolean closing;
+    private boolean helloSeen;
+    private long watchDropsThisEpisode;
+    private long watchBytesDroppedThisEpisode;
     /** SO_PEERCRED uid of the client, read when it connected (PeerUid.UNKNOWN if the kernel did not say). */
     private volatile int peerUid = PeerUid.UNKNOWN;
-    private final AtomicInteger queued = new AtomicInteger();
-    static final int HIGH_WATER = 4096;
-    static final int LOW_WATER = 1024;
 
     ConnectionHandler(HypervisorServer server, int connectionNo) {
         this.server = server;
         this.core = server.core();
+        this.limits = server.limits();
         this.connectionNo = connectionNo;
+        this.queue = new Scheduler.Queue("conn#" + connectionNo);
     }
 
     @Override public void channelActive(ChannelHandlerContext ctx) throws Exception {
+        this.ctx = ctx;
         peer = new ChannelPeer(ctx.channel(), "conn#" + connectionNo);
         peerUid = PeerUid.of(ctx.channel());
         peer.rename(peer.describe()); // also names the channel for the decoder's log lines
         log.debug("{}: connected", peer);
+        server.unauthenticatedOpened(this);
+        handshakeTimer = ctx.executor().schedule(() -> {
+            if (state == State.AWAIT_HELLO && !helloSeen && ctx.channel().isActive()) {
+                server.badInput().warn("handshake timeout", peer.describe(), "{}: no HELLO within {} ms, closing", peer, limits.handshakeMillis());
+                server.counters().handshakeTimeouts++;
+                ctx.close();
+            }
+        }, limits.handshakeMillis(), TimeUnit.MILLISECONDS);
         super.channelActive(ctx);
     }
 
-    @Override protected void channelRead0(ChannelHandlerContext ctx, Frame f) {
-        int type = f.type();
-        if (type == FrameType.BYE) {
-            log.debug("{}: BYE", peer);
-            ctx.close();
-            return;
-        }
-        if (!FrameType.fromClient(type)) {
-            FrameDecoder.reject(ctx, f.requestId(), -XenErrno.EINVAL, FrameType.name(type) + " is a hypervisor-to-client frame", false);
-            return;
-        }
-        State s = state;
-        if (s == State.HANDSHAKING) {
-            // Pipelined behind the HELLO (sent before its ACK arrived): judge it on the dispatch thread, which runs the
-            // HELLO first, so the frame is served after a successful ACK (and dropped with the connection after a
-            // refused one) in arrival order, instead of racing the handshake and overtaking the ACK with -EPERM.
-            submit(ctx, () -> {
-                if (state == State.READY) ready(ctx, f);
-                else log.debug("{}: {} after a refused HELLO dropped", peer, f);
-            });
-            return;
-        }
-        if (s != State.READY) {
-            if (type == FrameType.HELLO) {
-                state = State.HANDSHAKING;
-                submit(ctx, () -> hello(ctx, f));
-            } else {
-                FrameDecoder.reject(ctx, f.requestId(), -XenErrno.EPERM, FrameType.name(type) + " before HELLO_ACK", false);
-            }
-            return;
-        }
-        ready(ctx, f);
+    /** Closes an unauthenticated connection to make room for a newer one. */
+    void evict() {
+        if (state != State.AWAIT_HELLO || helloSeen) return;
+        server.badInput().warn("unauthenticated eviction", peer.describe(), "{}: evicted: more than {} connections without HELLO", peer,
+                limits.maxUnauthenticated());
+        server.counters().evictions++;
+        ctx.close();
     }
 
-    /** A client frame on a connection whose handshake succeeded. */
-    private void ready(ChannelHandlerContext ctx, Frame f) {
-        int type = f.type();
-        switch (type) {
-            case FrameType.HELLO -> FrameDecoder.reject(ctx, f.requestId(), -XenErrno.EINVAL, "duplicate HELLO", false);
-            case FrameType.HYPERCALL -> hypercall(ctx, f);
-            case FrameType.MEM_FAULT -> memFault(ctx, f);
-            case FrameType.EVTCHN_SEND -> evtchnSend(ctx, f);
-            case FrameType.XENSTORE -> xenstore(ctx, f);
-            default -> FrameDecoder.reject(ctx, f.requestId(), -XenErrno.EINVAL, "unexpected " + FrameType.name(type), false);
+    // ---- reading ------------------------------------------------------------------------------------------------
+
+    @Override public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        inRead = true;
+        try {
+            if (closing) return;
+            if (msg instanceof BadFrame bad) {
+                if (bad.fatal()) {
+                    closing = true;
+                    ctx.channel().config().setAutoRead(false);
+                }
+                submit(() -> badFrame(bad));
+            } else if (msg instanceof Frame f) {
+                frame(f);
+            } else {
+                log.error("{}: unexpected message {}", peer, msg.getClass().getName());
+            }
+        } finally {
+            ReferenceCountUtil.release(msg);
         }
     }
+
+    @Override public void channelReadComplete(ChannelHandlerContext ctx) {
+        inRead = false;
+        queue.newTurn();
+        ctx.flush();
+    }
+
+    private void frame(Frame f) {
+        int type = f.type();
+        if (type == FrameType.HYPERCALL) {
+            submitWork(new HypercallWork(f));
+            return;
+        }
+        // a connection whose HELLO has arrived is no longer idle: it must not be evicted while the HELLO waits its turn
+        if (type == FrameType.HELLO && state == State.AWAIT_HELLO && !helloSeen) {
+            helloSeen = true;
+            server.helloReceived(this);
+        }
+        submit(() -> {
+            if (type == FrameType.BYE) {
+                log.debug("{}: BYE", peer);
+                closing = true;
+                ctx.close();
+            } else if (!FrameType.fromClient(type)) {
+                error(f.requestId(), -XenErrno.EINVAL, FrameType.name(type) + " is a hypervisor-to-client frame");
+            } else if (state == State.REFUSED) {
+                log.debug("{}: {} after a refused HELLO dropped", peer, f);
+            } else if (state == State.AWAIT_HELLO) {
+                if (type == FrameType.HELLO) hello(f);
+                else error(f.requestId(), -XenErrno.EPERM, FrameType.name(type) + " before HELLO_ACK");
+            } else {
+                ready(f);
+            }
+        });
+    }
+
+    /** A client frame on a connection whose handshake succeeded (runs in this connection's turn). */
+    private void ready(Frame f) {
+        int type = f.type();
+        switch (type) {
+            case FrameType.HELLO -> error(f.requestId(), -XenErrno.EINVAL, "duplicate HELLO");
+            case FrameType.MEM_FAULT -> memFault(f);
+            case FrameType.EVTCHN_SEND -> evtchnSend(f);
+            case FrameType.XENSTORE -> xenstore(f);
+            default -> error(f.requestId(), -XenErrno.EINVAL, "unexpected " + FrameType.name(type));
+        }
+    }
+
+    /** ERROR for a refused frame, in order after the replies before it; a fatal one then closes the connection. */
+    private void badFrame(BadFrame bad) { error(bad.requestId(), bad.errno(), bad.reason(), bad.fatal()); }
 
     // ---- handshake ----------------------------------------------------------------------------------------------
 
-    /** Runs on the dispatch thread. */
-    private void hello(ChannelHandlerContext ctx, Frame f) {
+    private void hello(Frame f) {
         Hello h = new Hello().wrap(f.payload());
         AbiProfile profile = AbiProfile.fromWireCode(h.profile());
         long status;
@@ -133,8 +194,9 @@ final class ConnectionHandler extends SimpleChannelInboundHandler<Frame> impleme
                     + " or root; the peer is uid " + (peerUid == PeerUid.UNKNOWN ? "unknown" : Integer.toString(peerUid)));
         } else if (h.role() == Hello.ROLE_TOOLSTACK) {
             GuestAddressSpace memory = GuestAddressSpace.NONE;
-            status = 0;
-            if (h.pathLength() > 0) {
+            status = server.toolstacks() >= limits.maxToolstacks()
+                    ? refuse(-XenErrno.ENFILE, "already " + limits.maxToolstacks() + " toolstack connections") : 0;
+            if (status == 0 && h.pathLength() > 0) {
                 try {
                     arena = ArenaAddressSpace.map(server.runDir(), Path.of(h.arenaPath()), h.arenaBase(), h.arenaLength());
                     memory = arena;
@@ -153,12 +215,15 @@ final class ConnectionHandler extends SimpleChannelInboundHandler<Frame> impleme
                 status = refuse(-XenErrno.ESRCH, "no domain " + domid);
             } else if (!d.handleMatches(h.secret())) {
                 status = refuse(-XenErrno.EACCES, "wrong secret for d" + domid);
+            } else if (server.guestConnections(domid) >= limits.maxGuestPerDomain()) {
+                status = refuse(-XenErrno.EMFILE, "d" + domid + " already has " + limits.maxGuestPerDomain() + " connections");
+            } else if (server.guests() >= limits.maxGuests()) {
+                status = refuse(-XenErrno.ENFILE, "already " + limits.maxGuests() + " guest connections");
             } else {
                 GuestAddressSpace memory = d.part(GuestAddressSpace.class);
                 c = new Caller(Caller.Role.GUEST, domid, profile, memory != null ? memory : GuestAddressSpace.NONE, peer, flags);
                 nrFrames = d.memory() != null ? d.memory().nrFrames() : 0;
                 peer.rename("guest d" + domid + "#" + connectionNo);
-                server.guestConnected(domid, peer);
                 status = 0;
             }
         } else {
@@ -167,75 +232,98 @@ final class ConnectionHandler extends SimpleChannelInboundHandler<Frame> impleme
         Frame ack = new Frame(FrameType.HELLO_ACK, f.requestId(),
                 HelloAck.encode(status, domid, nrFrames, server.runDir().toString(),
                         profile != null ? profile.xenVersion() : HelloAck.XEN_VERSION_4_12));
+        if (handshakeTimer != null) handshakeTimer.cancel(false);
+        server.authenticated(this, c);
         if (c != null) {
             caller = c;
             state = State.READY; // before the ACK leaves, so nothing the client sends after it is refused
-            ctx.writeAndFlush(ack);
+            reply(ack);
             log.info("{}: connected as {} (profile {})", peer, c, profile.label());
         } else {
+            state = State.REFUSED;
+            closing = true;
             ctx.writeAndFlush(ack).addListener(ChannelFutureListener.CLOSE);
         }
     }
 
     private long refuse(int errno, String why) {
-        log.warn("{}: HELLO refused: {} -> {}", peer, why, XenErrno.name(errno));
+        server.badInput().warn("HELLO refused", peer.describe(), "{}: HELLO refused: {} -> {}", peer, why, XenErrno.name(errno));
         return errno;
     }
 
     // ---- requests -----------------------------------------------------------------------------------------------
 
-    private void hypercall(ChannelHandlerContext ctx, Frame f) {
-        HypercallFrame hf = new HypercallFrame().wrap(f.payload());
-        long op = hf.op();
-        long[] args = hf.args();
-        long id = f.requestId();
-        Caller c = caller;
-        submit(ctx, () -> {
-            long ret = core.dispatch(c, op, args);
-            ctx.channel().writeAndFlush(new Frame(FrameType.HYPERCALL_RET, id, StatusFrame.encode(ret)), ctx.voidPromise());
-        });
+    /** A hypercall, possibly run in several slices (continuations). */
+    private final class HypercallWork implements Scheduler.Work {
+        private final long id;
+        private long op;
+        private long[] args;
+        private boolean started;
+
+        HypercallWork(Frame f) {
+            HypercallFrame hf = new HypercallFrame().wrap(f.payload());
+            this.id = f.requestId();
+            this.op = hf.op();
+            this.args = hf.args();
+        }
+
+        @Override public boolean run() {
+            if (!started) {
+                started = true;
+                if (state != State.READY) {
+                    if (state == State.AWAIT_HELLO) error(id, -XenErrno.EPERM, "HYPERCALL before HELLO_ACK");
+                    finished();
+                    return true;
+                }
+            }
+            long ret = core.dispatch(caller, op, args);
+            HypervisorCore.Continuation k = core.takeContinuation();
+            if (k != null) {
+                op = k.op();
+                args = k.args();
+                server.counters().continuations++;
+                return false;
+            }
+            reply(new Frame(FrameType.HYPERCALL_RET, id, StatusFrame.encode(ret)));
+            finished();
+            return true;
+        }
     }
 
-    private void memFault(ChannelHandlerContext ctx, Frame f) {
+    private void memFault(Frame f) {
         Caller c = caller;
         if (c.role() != Caller.Role.GUEST) {
-            FrameDecoder.reject(ctx, f.requestId(), -XenErrno.EPERM, "MEM_FAULT from a toolstack connection", false);
+            error(f.requestId(), -XenErrno.EPERM, "MEM_FAULT from a toolstack connection");
             return;
         }
         MemFault mf = new MemFault().wrap(f.payload());
         if (mf.access() != MemFault.ACCESS_READ && mf.access() != MemFault.ACCESS_WRITE) {
-            FrameDecoder.reject(ctx, f.requestId(), -XenErrno.EINVAL, "MEM_FAULT access " + mf.access() + " is neither 1 nor 2", false);
+            error(f.requestId(), -XenErrno.EINVAL, "MEM_FAULT access " + mf.access() + " is neither 1 nor 2");
             return;
         }
         long gfn = mf.gfn();
-        boolean write = mf.access() == MemFault.ACCESS_WRITE;
-        int vcpu = mf.vcpu();
-        long id = f.requestId();
-        submit(ctx, () -> {
-            FaultReply reply = new FaultReply(ctx, id, gfn);
-            Domain d = core.domains().get(c.domid());
-            if (d == null) {
-                reply.failed(-XenErrno.ESRCH, "domain " + c.domid() + " is gone");
-                return;
-            }
-            try {
-                core.faultHandler().onFault(d, gfn, write, vcpu, reply);
-            } catch (RuntimeException | InternalError e) {
-                log.error("{}: fault handler failed on gfn 0x{}", peer, Long.toHexString(gfn), e);
-                reply.failed(-XenErrno.EFAULT, "fault handler failed: " + e);
-            }
-        });
+        FaultReply reply = new FaultReply(f.requestId(), gfn);
+        inFlight++; // answered by FAULT_DONE, maybe much later (a paused vCPU waiting for the pager)
+        Domain d = core.domains().get(c.domid());
+        if (d == null) {
+            reply.failed(-XenErrno.ESRCH, "domain " + c.domid() + " is gone");
+            return;
+        }
+        try {
+            core.faultHandler().onFault(d, gfn, mf.access() == MemFault.ACCESS_WRITE, mf.vcpu(), reply);
+        } catch (RuntimeException | InternalError e) {
+            log.error("{}: fault handler failed on gfn 0x{}", peer, Long.toHexString(gfn), e);
+            reply.failed(-XenErrno.EFAULT, "fault handler failed: " + e);
+        }
     }
 
     /** Sends FAULT_DONE once, whenever (and from whichever thread) the fault is resolved. */
     private final class FaultReply implements MemoryFaultHandler.Reply {
-        private final ChannelHandlerContext ctx;
         private final long id;
         private final long gfn;
-        private final AtomicBoolean done = new AtomicBoolean();
+        private boolean done;
 
-        FaultReply(ChannelHandlerContext ctx, long id, long gfn) {
-            this.ctx = ctx;
+        FaultReply(long id, long gfn) {
             this.id = id;
             this.gfn = gfn;
         }
@@ -248,30 +336,30 @@ final class ConnectionHandler extends SimpleChannelInboundHandler<Frame> impleme
         }
 
         private void complete(long status) {
-            if (!done.compareAndSet(false, true)) {
+            if (!core.onDispatchThread()) {
+                core.dispatcher().execute(() -> complete(status));
+                return;
+            }
+            if (done) {
                 log.warn("{}: fault on gfn 0x{} completed twice; second completion ignored", peer, Long.toHexString(gfn));
                 return;
             }
-            ctx.channel().writeAndFlush(new Frame(FrameType.FAULT_DONE, id, StatusFrame.encode(status)), ctx.voidPromise());
+            done = true;
+            reply(new Frame(FrameType.FAULT_DONE, id, StatusFrame.encode(status)));
+            answered();
         }
     }
 
-    private void evtchnSend(ChannelHandlerContext ctx, Frame f) {
+    private void evtchnSend(Frame f) {
         int port = new EvtchnSend().wrap(f.payload()).port();
-        long id = f.requestId();
-        submit(ctx, () -> {
-            var hub = core.eventChannels();
-            int rc = hub == null ? -XenErrno.EINVAL : hub.remoteSend(peer, port);
-            if (rc < 0) FrameDecoder.reject(ctx, id, rc, "EVTCHN_SEND on port " + port + " refused", false);
-        });
+        var hub = core.eventChannels();
+        int rc = hub == null ? -XenErrno.EINVAL : hub.remoteSend(peer, port);
+        if (rc < 0) error(f.requestId(), rc, "EVTCHN_SEND on port " + port + " refused");
     }
 
-    private void xenstore(ChannelHandlerContext ctx, Frame f) {
+    private void xenstore(Frame f) {
         long id = f.requestId();
-        submit(ctx, () -> {
-            core.xenstore().handle(this, new XsSockMsg().wrap(f.payload()),
-                    reply -> ctx.channel().writeAndFlush(new Frame(FrameType.XENSTORE, id, reply), ctx.voidPromise()));
-        });
+        core.xenstore().handle(this, new XsSockMsg().wrap(f.payload()), r -> reply(new Frame(FrameType.XENSTORE, id, r)));
     }
 
     // ---- XsConnection -------------------------------------------------------------------------------------------
@@ -284,14 +372,30 @@ final class ConnectionHandler extends SimpleChannelInboundHandler<Frame> impleme
     static final long MAX_UNREAD_BYTES = 1 << 20;
 
     @Override public void watchEvent(String path, String token) {
+        if (!ctx.executor().inEventLoop()) { // a write through another thread's xenstore access: keep state on our loop
+            ctx.executor().execute(() -> watchEvent(path, token));
+            return;
+        }
         var out = peer.channel().unsafe().outboundBuffer();
-        if (out != null && out.totalPendingWriteBytes() > MAX_UNREAD_BYTES) {
-            if (peer.channel().isActive()) {
-                log.warn("{}: more than {} bytes unread; watch event for {} not queued, closing", peer, MAX_UNREAD_BYTES, path);
+        if (!peer.isWritable() || (out != null && out.totalPendingWriteBytes() > MAX_UNREAD_BYTES)) {
+            // the client does not read: drop the event rather than buffer without bound (counted; one log line per
+            // episode, rate-limited, so that a write firing thousands of watches costs a counter each); once the
+            // events it missed in this episode pass MAX_UNREAD_BYTES it is closed (it could not catch up anyway)
+            server.counters().watchEventsDropped++;
+            watchBytesDroppedThisEpisode += 24 + XsSockMsg.HEADER_LENGTH + path.length() + token.length() + 2;
+            if (watchDropsThisEpisode++ == 0)
+                server.badInput().warn("watch event dropped", peer.describe(),
+                        "{}: not reading its socket; dropping its watch events (first: {}) until it reads", peer, path);
+            if (watchBytesDroppedThisEpisode + (out == null ? 0 : out.totalPendingWriteBytes()) > MAX_UNREAD_BYTES
+                    && peer.channel().isActive()) {
+                server.badInput().warn("unread watch events", peer.describe(),
+                        "{}: more than {} bytes of watch events unread; closing", peer, MAX_UNREAD_BYTES);
                 peer.channel().close();
             }
             return;
         }
+        watchDropsThisEpisode = 0;
+        watchBytesDroppedThisEpisode = 0;
         peer.send(new Frame(FrameType.XENSTORE, 0,
                 XsSockMsg.encode(XsSockMsg.XS_WATCH_EVENT, 0, 0, XsSockMsg.nulTerminated(path, token))));
     }
@@ -300,58 +404,98 @@ final class ConnectionHandler extends SimpleChannelInboundHandler<Frame> impleme
 
     // ---- plumbing -----------------------------------------------------------------------------------------------
 
-    /**
-     * Queues work for the dispatch thread. Back-pressure: a client with more than {@link #HIGH_WATER} requests queued
-     * stops being read until it is down to {@link #LOW_WATER}, so a flood of pipelined requests cannot exhaust memory.
-     */
-    private void submit(ChannelHandlerContext ctx, Runnable task) {
-        if (core.onDispatchThread()) {
-            // already on the dispatch thread (a frame deferred during the handshake): run now, keeping arrival order
-            task.run();
+    /** Queues a one-slice piece of work that answers one request. */
+    private void submit(Runnable r) {
+        submitWork(() -> {
+            try {
+                r.run();
+            } finally {
+                finished();
+            }
+            return true;
+        });
+    }
+
+    private void submitWork(Scheduler.Work w) {
+        inFlight++;
+        if (inFlight >= limits.maxInFlight() && !readPausedForInFlight) {
+            readPausedForInFlight = true;
+            ctx.channel().config().setAutoRead(false);
+            server.counters().readPauses++;
+            log.debug("{}: {} requests in flight, pausing reads", peer, inFlight);
+        }
+        core.scheduler().submit(queue, w);
+    }
+
+    /** The work of one request is over (its answer, if it has one, may still be pending: see {@link FaultReply}). */
+    private void finished() {
+        answered();
+    }
+
+    private void answered() {
+        inFlight--;
+        if (readPausedForInFlight && inFlight <= limits.maxInFlight() / 2) {
+            readPausedForInFlight = false;
+            updateAutoRead();
+        }
+    }
+
+    private void updateAutoRead() {
+        boolean read = !closing && !readPausedForInFlight && ctx.channel().isWritable();
+        if (ctx.channel().config().isAutoRead() != read) ctx.channel().config().setAutoRead(read);
+    }
+
+    @Override public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+        if (ctx.channel().isWritable()) {
+            core.scheduler().release(queue);
+            peer.flushPendingEvents();
+        } else {
+            core.scheduler().hold(queue);
+            server.counters().writePauses++;
+            log.debug("{}: send buffer above {} bytes, pausing", peer, limits.writeHighWater());
+        }
+        updateAutoRead();
+        super.channelWritabilityChanged(ctx);
+    }
+
+    /** Writes a reply: flushed at the end of the read batch when answered inline, at once otherwise. */
+    private void reply(Frame f) {
+        if (!ctx.channel().isActive()) {
+            log.debug("{}: {} not delivered: connection closed", peer, f);
             return;
         }
-        if (queued.incrementAndGet() >= HIGH_WATER && ctx.channel().config().isAutoRead()) {
-            log.debug("{}: {} requests queued, pausing reads", peer, queued.get());
-            ctx.channel().config().setAutoRead(false);
-            server.readPaused();
-        }
-        try {
-            core.dispatcher().execute(() -> {
-                try {
-                    task.run();
-                } catch (RuntimeException | InternalError e) {
-                    // never let one request kill the dispatch thread (InternalError = SIGBUS on a truncated mapping)
-                    log.error("{}: request failed inside the hypervisor", peer, e);
-                } finally {
-                    if (queued.decrementAndGet() <= LOW_WATER && !ctx.channel().config().isAutoRead())
-                        ctx.channel().config().setAutoRead(true);
-                }
-            });
-        } catch (RejectedExecutionException e) {
-            queued.decrementAndGet();
-            log.info("{}: hypervisor shutting down, closing", peer);
-            ctx.close();
-        }
+        if (inRead) ctx.write(f, ctx.voidPromise());
+        else ctx.writeAndFlush(f, ctx.voidPromise());
+    }
+
+    private void error(long requestId, int errno, String reason) { error(requestId, errno, reason, false); }
+
+    /** Logs (rate-limited) and answers ERROR; the caller closes after a fatal one. */
+    private void error(long requestId, int errno, String reason, boolean fatal) {
+        server.counters().badFrames++;
+        server.badInput().warn("rejected frame", peer.describe(), "{}: rejected frame (id {}): {} -> ERROR {}{}", peer, requestId, reason,
+                XenErrno.name(errno), fatal ? ", closing" : "");
+        var f = ctx.writeAndFlush(new Frame(FrameType.ERROR, requestId, ErrorFrame.encode(errno, reason)));
+        if (fatal) f.addListener(ChannelFutureListener.CLOSE);
     }
 
     @Override public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         log.info("{}: disconnected", peer);
-        Runnable cleanup = () -> {
-            core.xenstore().connectionClosed(this);
-            Caller c = caller;
-            if (c != null && c.role() == Caller.Role.GUEST) server.guestDisconnected(c.domid(), peer);
-            if (arena != null) arena.close();
-        };
-        try {
-            core.dispatcher().execute(cleanup);
-        } catch (RejectedExecutionException e) {
-            cleanup.run();
-        }
+        if (handshakeTimer != null) handshakeTimer.cancel(false);
+        core.scheduler().close(queue);
+        server.closed(this, caller);
+        core.xenstore().connectionClosed(this);
+        if (arena != null) arena.close();
         super.channelInactive(ctx);
     }
 
     @Override public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        log.warn("{}: connection error, closing: {}", peer, cause.toString());
+        server.badInput().warn("connection error", peer.describe(), "{}: connection error, closing: {}", peer, cause.toString());
         ctx.close();
     }
+
+    /** Requests read and not yet answered (dispatch thread). */
+    int inFlight() { return inFlight; }
+
+    @Override public String toString() { return peer != null ? peer.describe() : queue.toString(); }
 }

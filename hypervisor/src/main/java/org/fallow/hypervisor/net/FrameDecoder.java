@@ -1,11 +1,9 @@
 package org.fallow.hypervisor.net;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import org.fallow.abi.XenErrno;
-import org.fallow.abi.wire.ErrorFrame;
 import org.fallow.abi.wire.Frame;
 import org.fallow.abi.wire.FrameHeader;
 import org.fallow.abi.wire.FrameType;
@@ -18,11 +16,10 @@ import java.util.List;
 /**
  * Cuts the byte stream into {@link Frame}s and enforces PROTOCOL §1.2. A header is judged as soon as the fields
  * concerned have arrived: a wrong magic after 4 bytes, an unknown version after 5, an oversize length after 20 —
- * those answer ERROR and close the connection (framing is lost; later bytes are ignored). Non-zero flags/reserved,
- * an unknown type or a payload of the wrong length answer ERROR, drop that one frame and keep the connection.
- * A connection that closes mid-frame has its partial frame logged and discarded.
- * <p>
- * The decoder writes the ERROR frames itself, so it must sit after (closer to the head than) the {@link FrameEncoder}.
+ * those are fatal (framing is lost; later bytes are ignored). Non-zero flags/reserved, an unknown type or a payload
+ * of the wrong length drop that one frame and keep the connection. Either way the decoder passes a {@link BadFrame} on
+ * in the frame's place; the handler answers it (ERROR, and the close for a fatal one) after the replies to the
+ * requests before it. A connection that closes mid-frame has its partial frame logged and discarded.
  */
 public final class FrameDecoder extends ByteToMessageDecoder {
     private static final Logger log = LoggerFactory.getLogger(FrameDecoder.class);
@@ -44,7 +41,7 @@ public final class FrameDecoder extends ByteToMessageDecoder {
             framingLost = true;
             long id = available >= FrameHeader.LENGTH ? header.requestId() : 0;
             in.skipBytes(in.readableBytes());
-            reject(ctx, id, rejection.errno(), rejection.reason(), true);
+            out.add(new BadFrame(id, rejection.errno(), rejection.reason(), true));
             return;
         }
         if (available < FrameHeader.LENGTH) return;
@@ -55,15 +52,15 @@ public final class FrameDecoder extends ByteToMessageDecoder {
         long requestId = header.requestId();
         if (rejection != null) {
             in.skipBytes(FrameHeader.LENGTH + length);
-            reject(ctx, requestId, rejection.errno(), rejection.reason(), false);
+            out.add(new BadFrame(requestId, rejection.errno(), rejection.reason(), false));
             return;
         }
         in.skipBytes(FrameHeader.LENGTH);
         byte[] payload = new byte[length];
         in.readBytes(payload);
         if (!FrameType.payloadLengthValid(type, MemorySegment.ofArray(payload))) {
-            reject(ctx, requestId, -XenErrno.EINVAL,
-                    "payload of " + length + " bytes is malformed for " + FrameType.name(type), false);
+            out.add(new BadFrame(requestId, -XenErrno.EINVAL,
+                    "payload of " + length + " bytes is malformed for " + FrameType.name(type), false));
             return;
         }
         out.add(new Frame(type, requestId, payload));
@@ -78,13 +75,5 @@ public final class FrameDecoder extends ByteToMessageDecoder {
                     Peers.name(ctx.channel()), have, want);
             in.skipBytes(have);
         }
-    }
-
-    /** Logs a rejected frame with its peer and reason and answers ERROR; closes after the ERROR if {@code fatal}. */
-    static void reject(ChannelHandlerContext ctx, long requestId, int errno, String reason, boolean fatal) {
-        log.warn("{}: rejected frame (id {}): {} -> ERROR {}{}", Peers.name(ctx.channel()), requestId, reason,
-                XenErrno.name(errno), fatal ? ", closing" : "");
-        var f = ctx.writeAndFlush(new Frame(FrameType.ERROR, requestId, ErrorFrame.encode(errno, reason)));
-        if (fatal) f.addListener(ChannelFutureListener.CLOSE);
     }
 }

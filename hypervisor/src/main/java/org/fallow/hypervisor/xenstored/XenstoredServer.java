@@ -31,7 +31,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code <run-dir>/xenstored.sock}: the hypervisor's xenstore in xenstored's own protocol (raw xsd_sockmsg, as
  * libxenstore speaks to {@code XENSTORED_PATH}), for Debian's real Xen tools. Every connection is dom0 and shares the
  * one store with the guests' XENSTORE frames. Only the run directory's owner may connect (peer uid checked); at most
- * {@link #MAX_CONNECTIONS} at once. Its own small event loop, so it composes with the main server's.
+ * {@link #MAX_CONNECTIONS} at once. Runs on the event-loop group it is given (the hypervisor passes its one dispatch
+ * loop, so xenstore requests from both sockets run on the same thread as everything else), or on its own small loop.
  */
 public final class XenstoredServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(XenstoredServer.class);
@@ -42,11 +43,17 @@ public final class XenstoredServer implements AutoCloseable {
     private final AtomicInteger open = new AtomicInteger();
     private final AtomicInteger serial = new AtomicInteger();
     private EventLoopGroup group;
+    private final boolean ownGroup;
     private Channel serverChannel;
 
-    public XenstoredServer(XenStore store, Path socket) {
+    public XenstoredServer(XenStore store, Path socket) { this(store, socket, null); }
+
+    /** @param group the event loop to serve on (not shut down by {@link #close}); null: a loop of its own */
+    public XenstoredServer(XenStore store, Path socket, EventLoopGroup group) {
         this.store = store;
         this.socket = socket.toAbsolutePath();
+        this.group = group;
+        this.ownGroup = group == null;
     }
 
     public Path socket() { return socket; }
@@ -54,7 +61,7 @@ public final class XenstoredServer implements AutoCloseable {
     public XenstoredServer start() throws IOException, InterruptedException {
         removeStaleSocket();
         int myUid = SafeFiles.uid();
-        group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+        if (ownGroup) group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
         ServerBootstrap b = new ServerBootstrap()
                 .group(group)
                 .channel(EpollServerDomainSocketChannel.class)
@@ -107,7 +114,7 @@ public final class XenstoredServer implements AutoCloseable {
     @Override public void close() {
         try {
             if (serverChannel != null) serverChannel.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
-            if (group != null) group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+            if (ownGroup && group != null) group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         } finally {
             try {
                 Files.deleteIfExists(socket);

@@ -26,15 +26,18 @@ class FrameCodecTest {
         return out;
     }
 
-    /** Reads the single ERROR frame the decoder answered with. */
-    private static Frame readError(EmbeddedChannel ch) {
-        ByteBuf b = ch.readOutbound();
-        assertNotNull(b, "an ERROR frame was written");
-        byte[] raw = bytes(b);
-        FrameHeader h = new FrameHeader().wrap(raw);
-        assertEquals(FrameType.ERROR, h.type());
-        assertEquals(raw.length - 24, h.length());
-        return new Frame(h.type(), h.requestId(), java.util.Arrays.copyOfRange(raw, 24, raw.length));
+    /** Reads the next thing the decoder passed on, which must be its report of a refused frame. */
+    private static BadFrame readBad(EmbeddedChannel ch) {
+        Object o = ch.readInbound();
+        assertInstanceOf(BadFrame.class, o, "the decoder reported a bad frame");
+        assertNull(ch.readOutbound(), "the decoder itself writes nothing (the handler answers)");
+        return (BadFrame) o;
+    }
+
+    /** After a fatal bad frame, further bytes (even a valid frame) are ignored. */
+    private static void assertFramingLost(EmbeddedChannel ch) {
+        ch.writeInbound(Unpooled.wrappedBuffer(Frame.of(FrameType.BYE, 99).encode()));
+        assertNull(ch.readInbound(), "nothing decoded after framing was lost");
     }
 
     @Test
@@ -81,23 +84,23 @@ class FrameCodecTest {
     void wrongMagicAnswersEbadmsgAndCloses() {
         EmbeddedChannel ch = channel();
         ch.writeInbound(Unpooled.wrappedBuffer("GET / HTTP/1.0\r\n".getBytes()));
-        Frame err = readError(ch);
-        assertEquals(-XenErrno.EBADMSG, err.error().errno());
+        BadFrame err = readBad(ch);
+        assertEquals(-XenErrno.EBADMSG, err.errno());
         assertEquals(0, err.requestId());
-        assertTrue(err.error().text().contains("magic"));
-        assertFalse(ch.isOpen(), "framing lost: closed");
-        assertNull(ch.readInbound());
+        assertTrue(err.reason().contains("magic"));
+        assertTrue(err.fatal(), "framing lost: the connection is to be closed");
+        assertFramingLost(ch);
     }
 
     @Test
     void wrongMagicIsNoticedAfterFourBytes() {
         EmbeddedChannel ch = channel();
         ch.writeInbound(Unpooled.wrappedBuffer(new byte[]{1, 2, 3}));
-        assertNull(ch.readOutbound());
-        assertTrue(ch.isOpen());
+        assertNull(ch.readInbound());
         ch.writeInbound(Unpooled.wrappedBuffer(new byte[]{4}));
-        assertEquals(-XenErrno.EBADMSG, readError(ch).error().errno());
-        assertFalse(ch.isOpen());
+        BadFrame err = readBad(ch);
+        assertEquals(-XenErrno.EBADMSG, err.errno());
+        assertTrue(err.fatal());
     }
 
     @Test
@@ -106,9 +109,10 @@ class FrameCodecTest {
         byte[] hdr = new byte[24];
         new FrameHeader().wrap(hdr).set(FrameType.HYPERCALL, 7, 0).length(FrameHeader.MAX_PAYLOAD + 1);
         ch.writeInbound(Unpooled.wrappedBuffer(hdr, 0, 20)); // judged as soon as the length is in
-        Frame err = readError(ch);
-        assertEquals(-XenErrno.EMSGSIZE, err.error().errno());
-        assertFalse(ch.isOpen());
+        BadFrame err = readBad(ch);
+        assertEquals(-XenErrno.EMSGSIZE, err.errno());
+        assertTrue(err.fatal());
+        assertFramingLost(ch);
     }
 
     @Test
@@ -117,10 +121,10 @@ class FrameCodecTest {
         byte[] wire = Frame.of(FrameType.BYE, 3).encode();
         new FrameHeader().wrap(wire).version(2);
         ch.writeInbound(Unpooled.wrappedBuffer(wire));
-        Frame err = readError(ch);
-        assertEquals(-XenErrno.EOPNOTSUPP, err.error().errno());
+        BadFrame err = readBad(ch);
+        assertEquals(-XenErrno.EOPNOTSUPP, err.errno());
         assertEquals(3, err.requestId());
-        assertFalse(ch.isOpen());
+        assertTrue(err.fatal());
     }
 
     @Test
@@ -131,10 +135,10 @@ class FrameCodecTest {
         byte[] badWithPayload = java.util.Arrays.copyOf(bad, 27);
         byte[] good = new Frame(FrameType.HYPERCALL, 10, HypercallFrame.encode(99)).encode();
         ch.writeInbound(Unpooled.wrappedBuffer(badWithPayload, good));
-        Frame err = readError(ch);
-        assertEquals(-XenErrno.ENOSYS, err.error().errno());
+        BadFrame err = readBad(ch);
+        assertEquals(-XenErrno.ENOSYS, err.errno());
         assertEquals(9, err.requestId(), "ERROR carries the rejected request's id");
-        assertTrue(ch.isOpen());
+        assertFalse(err.fatal());
         Frame next = ch.readInbound();
         assertEquals(10, next.requestId(), "the next frame after the skipped payload is decoded");
         assertFalse(ch.finish());
@@ -148,10 +152,9 @@ class FrameCodecTest {
         byte[] b = Frame.of(FrameType.BYE, 2).encode();
         new FrameHeader().wrap(b).reserved(1);
         ch.writeInbound(Unpooled.wrappedBuffer(a, b, Frame.of(FrameType.BYE, 3).encode()));
-        assertEquals(-XenErrno.EINVAL, readError(ch).error().errno());
-        assertEquals(-XenErrno.EINVAL, readError(ch).error().errno());
+        assertEquals(-XenErrno.EINVAL, readBad(ch).errno());
+        assertEquals(-XenErrno.EINVAL, readBad(ch).errno());
         assertEquals(3, ((Frame) ch.readInbound()).requestId());
-        assertTrue(ch.isOpen());
         assertFalse(ch.finish());
     }
 
@@ -161,13 +164,13 @@ class FrameCodecTest {
         byte[] shortCall = new Frame(FrameType.HYPERCALL, 5, new byte[40]).encode();
         byte[] badError = new Frame(FrameType.XENSTORE, 6, new byte[16 + 3]).encode(); // xsd_sockmsg len 0 but 3 body bytes
         ch.writeInbound(Unpooled.wrappedBuffer(shortCall, badError));
-        Frame e1 = readError(ch);
-        assertEquals(-XenErrno.EINVAL, e1.error().errno());
+        BadFrame e1 = readBad(ch);
+        assertEquals(-XenErrno.EINVAL, e1.errno());
         assertEquals(5, e1.requestId());
-        Frame e2 = readError(ch);
+        assertFalse(e1.fatal());
+        BadFrame e2 = readBad(ch);
         assertEquals(6, e2.requestId());
         assertNull(ch.readInbound());
-        assertTrue(ch.isOpen());
         assertFalse(ch.finish());
     }
 
@@ -199,26 +202,27 @@ class FrameCodecTest {
             if (rnd.nextInt(4) == 0) { byte[] junk = new byte[rnd.nextInt(40)]; rnd.nextBytes(junk); stream.writeBytes(junk); }
             byte[] all = stream.toByteArray();
             EmbeddedChannel ch = channel();
-            for (int off = 0; off < all.length && ch.isOpen(); ) {
+            for (int off = 0; off < all.length; ) {
                 int n = Math.min(all.length - off, 1 + rnd.nextInt(30));
                 ch.writeInbound(Unpooled.wrappedBuffer(all, off, n));
                 off += n;
             }
-            for (Object o; (o = ch.readInbound()) != null; ) {
-                Frame f = (Frame) o;
-                assertTrue(FrameType.known(f.type()));
-                assertTrue(FrameType.payloadLengthValid(f.type(), f.payloadSegment()));
-            }
             boolean fatalSeen = false;
-            for (ByteBuf b; (b = ch.readOutbound()) != null; ) {
-                byte[] raw = bytes(b);
-                FrameHeader h = new FrameHeader().wrap(raw);
-                assertEquals(FrameType.ERROR, h.type());
-                int errno = new ErrorFrame().wrap(java.lang.foreign.MemorySegment.ofArray(raw), 24).errno();
-                assertTrue(allowed.contains(errno), "errno " + errno);
-                fatalSeen |= errno == -XenErrno.EBADMSG || errno == -XenErrno.EMSGSIZE || errno == -XenErrno.EOPNOTSUPP;
+            for (Object o; (o = ch.readInbound()) != null; ) {
+                assertFalse(fatalSeen, "nothing after a fatal bad frame (iteration " + iter + ")");
+                if (o instanceof BadFrame bad) {
+                    assertTrue(allowed.contains(bad.errno()), "errno " + bad.errno());
+                    boolean fatalErrno = bad.errno() == -XenErrno.EBADMSG || bad.errno() == -XenErrno.EMSGSIZE
+                            || bad.errno() == -XenErrno.EOPNOTSUPP;
+                    assertEquals(fatalErrno, bad.fatal(), "fatal exactly when framing is lost (iteration " + iter + ")");
+                    fatalSeen = bad.fatal();
+                } else {
+                    Frame f = (Frame) o;
+                    assertTrue(FrameType.known(f.type()));
+                    assertTrue(FrameType.payloadLengthValid(f.type(), f.payloadSegment()));
+                }
             }
-            assertEquals(fatalSeen, !ch.isOpen(), "closed exactly when framing was lost (iteration " + iter + ")");
+            assertNull(ch.readOutbound(), "the decoder writes nothing");
             ch.finishAndReleaseAll();
         }
     }

@@ -72,7 +72,7 @@ public class InProcessHypervisor implements AutoCloseable {
     /** Serves this core on {@code dir/hv.sock} (the real wire protocol, one I/O thread) and returns the socket path. */
     public Path serve() throws IOException, InterruptedException {
         Path socket = dir.resolve("hv.sock");
-        server = new HypervisorServer(core, socket, dir, 1).start();
+        server = new HypervisorServer(core, socket, dir, org.fallow.hypervisor.net.ServerLimits.defaults()).start();
         return socket;
     }
 

@@ -71,10 +71,13 @@ public final class InProcessToolstack implements AutoCloseable {
         }
     }
 
-    /** Hypercall {@code op} as {@code who} through the core's hypercall table (args beyond those given are 0). */
+    /**
+     * Hypercall {@code op} as {@code who} through the core's hypercall table (args beyond those given are 0), with its
+     * continuations if it yields (as the server runs it).
+     */
     public long hypercall(Caller who, int op, long... args) {
         long[] a = java.util.Arrays.copyOf(args, 5);
-        return onDispatch(() -> core.dispatch(who, op, a));
+        return onDispatch(() -> core.dispatchToCompletion(who, op, a));
     }
 
     /** Hypercall {@code op} as this toolstack. */

@@ -36,9 +36,12 @@ import java.util.concurrent.CompletableFuture;
  * <ol>
  * <li>raw UDS ping-pong: JNR client ↔ an echo thread (JDK UDS) in this process;</li>
  * <li>null hypercall, raw frames: JNR client writes HYPERCALL frames and reads HYPERCALL_RET itself (no client threads);</li>
- * <li>null hypercall via {@link HypervisorConnection#hypercall} (reader thread + future hand-off);</li>
+ * <li>null hypercall via {@link HypervisorConnection#hypercall} (the calling thread reads its own reply);</li>
  * <li>pipelined throughput: {@code --window} hypercalls in flight through {@link HypervisorConnection#hypercallAsync}.</li>
  * </ol>
+ * The rows run twice: unpinned, then with this JVM and the hypervisor pinned to one core ({@code taskset -a -p}),
+ * and each hypercall row's p50 is printed as a ratio to the raw ping-pong's p50 of the same pass (issue 16's goal:
+ * <= 1.3x).
  */
 @Command(name = "rtt", mixinStandardHelpOptions = true,
         description = "Null-hypercall round trip vs a raw Unix-socket ping-pong of the same frame sizes.")
@@ -60,25 +63,57 @@ public final class RttBench implements Callable<Integer> {
     @Option(names = "--window", defaultValue = "32", description = "Requests in flight for the pipelined row (default ${DEFAULT-VALUE}).")
     int window;
 
+    @Option(names = "--pin", defaultValue = "0", paramLabel = "CPU",
+            description = "CPU for the pinned pass (default ${DEFAULT-VALUE}); -1 skips the pinned pass.")
+    int pinCpu;
+
+    private Process echo;
+
+    /** The cross-process floor: {@link UdsEcho} in a child JVM. */
+    private Process startEcho(Path socket) throws IOException {
+        Process p = org.fallow.abi.process.ChildJvm.builder(List.of("-Xmx64m", "-XX:+UseSerialGC"), UdsEcho.class.getName(),
+                        List.of(socket.toString(), Integer.toString(REQUEST_BYTES), Integer.toString(REPLY_BYTES)))
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String line = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream())).readLine();
+        if (!"ready".equals(line)) {
+            p.destroyForcibly();
+            throw new IOException("echo process did not start");
+        }
+        return p;
+    }
+
     @Override public Integer call() throws Exception {
         Path dir = Files.createTempDirectory(Path.of("/tmp"), "flb");
         HypervisorProcess child = null;
         try {
             Path sock = socket;
             if (sock == null) {
-                child = HypervisorProcess.start(dir.resolve("hv"), List.of("-Xmx512m"), "--threads", "1");
+                child = HypervisorProcess.start(dir.resolve("hv"), List.of("-Xmx512m"));
                 sock = child.socket();
                 System.out.printf("started hypervisor pid %d on %s%n", child.pid(), sock);
             }
-            System.out.printf("frames: request %d B, reply %d B; %d warm-up + %d measured round trips per row%n%n",
+            System.out.printf("frames: request %d B, reply %d B; %d warm-up + %d measured round trips per row%n",
                     REQUEST_BYTES, REPLY_BYTES, warmup, iterations);
-            System.out.printf("%-44s %9s %9s %9s %9s %12s%n", "row", "p50 µs", "p99 µs", "p99.9 µs", "max µs", "ops/s");
-            report("raw UDS ping-pong (JNR <-> echo thread)", rawPingPong(dir.resolve("echo.sock")));
-            report("null hypercall, raw frames over JNR", rawHypercalls(sock));
-            report("null hypercall, HypervisorConnection", connectionHypercalls(sock, dir));
-            pipelined(sock, dir);
+            System.out.printf("load average at start: %s%n", loadAverage());
+            echo = startEcho(dir.resolve("echo-x.sock"));
+            pass("unpinned", sock, dir);
+            if (pinCpu >= 0) {
+                long[] pids = child != null ? new long[] {ProcessHandle.current().pid(), child.pid(), echo.pid()}
+                        : new long[] {ProcessHandle.current().pid(), echo.pid()};
+                String all = allCpus();
+                if (pin(String.valueOf(pinCpu), pids)) {
+                    try {
+                        pass("pinned to CPU " + pinCpu + (child == null ? " (this JVM only: --connect)" : ""), sock, dir);
+                    } finally {
+                        pin(all, pids);
+                    }
+                } else {
+                    System.out.println("(pinned pass skipped: taskset failed)");
+                }
+            }
             return 0;
         } finally {
+            if (echo != null) echo.destroyForcibly().waitFor();
             if (child != null) child.stop();
             try (var s = Files.walk(dir)) {
                 s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
@@ -86,13 +121,63 @@ public final class RttBench implements Callable<Integer> {
         }
     }
 
-    private record Result(Histogram h, long elapsedNanos, int n) {}
+    private record Result(Histogram h, long elapsedNanos, int n) {
+        double p50() { return h.getValueAtPercentile(50) / 1e3; }
+    }
 
-    private static void report(String row, Result r) {
+    /** One pass of every row; the hypercall rows' p50 as a ratio to the raw ping-pong's. */
+    private void pass(String title, Path sock, Path dir) throws Exception {
+        System.out.printf("%n%s%n", title);
+        System.out.printf("%-44s %9s %9s %9s %9s %12s %9s%n", "row", "p50 µs", "p99 µs", "p99.9 µs", "max µs", "ops/s", "p50/raw");
+        Files.deleteIfExists(dir.resolve("echo.sock"));
+        Result raw = rawPingPong(dir.resolve("echo.sock"));
+        report("raw UDS ping-pong (JNR <-> echo thread)", raw, raw);
+        Result rawX = rawClient(dir.resolve("echo-x.sock"));
+        report("raw UDS ping-pong (JNR <-> echo process)", rawX, raw);
+        Result frames = rawHypercalls(sock);
+        report("null hypercall, raw frames over JNR", frames, raw);
+        Result conn = connectionHypercalls(sock, dir);
+        report("null hypercall, HypervisorConnection", conn, raw);
+        pipelined(sock, dir);
+        System.out.printf("ratio p50 to the echo thread (goal <= 1.3): raw frames %.2fx, HypervisorConnection %.2fx%n",
+                frames.p50() / raw.p50(), conn.p50() / raw.p50());
+        System.out.printf("ratio p50 to the echo process (goal <= 1.3): raw frames %.2fx, HypervisorConnection %.2fx%n",
+                frames.p50() / rawX.p50(), conn.p50() / rawX.p50());
+    }
+
+    private static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).trim();
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+
+    private static String allCpus() { return "0-" + (Runtime.getRuntime().availableProcessors() - 1); }
+
+    /** Sets the CPU affinity of every thread of each process ({@code taskset -a -p -c}). */
+    private static boolean pin(String cpus, long... pids) {
+        boolean ok = true;
+        for (long pid : pids) {
+            try {
+                Process p = new ProcessBuilder("taskset", "-a", "-p", "-c", cpus, Long.toString(pid))
+                        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                ok &= p.waitFor() == 0;
+            } catch (IOException e) {
+                return false;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return ok;
+    }
+
+    private static void report(String row, Result r, Result floor) {
         Histogram h = r.h;
-        System.out.printf("%-44s %9.1f %9.1f %9.1f %9.1f %12.0f%n", row,
+        System.out.printf("%-44s %9.1f %9.1f %9.1f %9.1f %12.0f %8.2fx%n", row,
                 h.getValueAtPercentile(50) / 1e3, h.getValueAtPercentile(99) / 1e3, h.getValueAtPercentile(99.9) / 1e3,
-                h.getMaxValue() / 1e3, r.n / (r.elapsedNanos / 1e9));
+                h.getMaxValue() / 1e3, r.n / (r.elapsedNanos / 1e9), r.p50() / floor.p50());
     }
 
     private interface RoundTrip { void run() throws IOException; }
@@ -139,6 +224,16 @@ public final class RttBench implements Callable<Integer> {
         }, "echo");
         echo.setDaemon(true);
         echo.start();
+        try {
+            return rawClient(echoSocket);
+        } finally {
+            server.close();
+            echo.join(5000);
+        }
+    }
+
+    /** The JNR client of the raw rows: writes a 72-byte request, reads a 32-byte reply. */
+    private Result rawClient(Path echoSocket) throws IOException {
         try (UnixSocketChannel ch = UnixSocketChannel.open(new UnixSocketAddress(echoSocket.toFile()))) {
             ByteBuffer req = ByteBuffer.wrap(nullHypercall(1));
             ByteBuffer rep = ByteBuffer.allocate(REPLY_BYTES);
@@ -146,9 +241,6 @@ public final class RttBench implements Callable<Integer> {
                 writeAll(ch, req);
                 readAll(ch, rep);
             });
-        } finally {
-            server.close();
-            echo.join(5000);
         }
     }
 
@@ -205,8 +297,8 @@ public final class RttBench implements Callable<Integer> {
             }
             while (!inflight.isEmpty()) inflight.poll().get();
             double secs = (System.nanoTime() - start) / 1e9;
-            System.out.printf("%-44s %9s %9s %9s %9s %12.0f%n", "null hypercall, pipelined (window " + window + ")",
-                    "-", "-", "-", "-", iterations / secs);
+            System.out.printf("%-44s %9s %9s %9s %9s %12.0f %9s%n", "null hypercall, pipelined (window " + window + ")",
+                    "-", "-", "-", "-", iterations / secs, "-");
         }
     }
 }

@@ -34,16 +34,26 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.IntConsumer;
 
 /**
  * One client connection to the hypervisor over a Unix socket (JNR-unixsocket), speaking docs/PROTOCOL.md.
- * A reader thread demultiplexes responses by request_id, so requests may be pipelined from any number of threads;
- * unsolicited frames (event-channel notifications, xenstore watch events, domain events) are delivered to listeners
- * on a separate "events" thread, so a listener may itself issue (synchronous) requests.
+ * Responses are demultiplexed by request_id, so requests may be pipelined from any number of threads; unsolicited
+ * frames (event-channel notifications, xenstore watch events, domain events) are delivered to listeners on a
+ * separate "events" thread, so a listener may itself issue (synchronous) requests.
+ * <p>
+ * Who reads the socket: a synchronous call ({@link #hypercall}, {@link #memFault}, xenstore requests) reads its own
+ * reply in the calling thread when no other thread is reading (no hand-off: the reply wakes the caller directly).
+ * A background reader thread reads only while it is needed: while pipelined requests ({@link #hypercallAsync},
+ * {@link #send}) are outstanding, while a synchronous caller waits behind another reader, or for good once a
+ * listener is registered ({@link #onEvent}, {@link #onDomainEvent}, {@link #onUnsolicitedError}, a xenstore watch);
+ * then synchronous calls take their reply from it. Frames a caller reads that are not its own (other threads'
+ * replies, unsolicited frames) are dispatched exactly as the background reader would.
  * <p>
  * Two flavours: {@link #toolstack} registers a hypercall-buffer arena ({@link HypercallBuffer}); {@link #guest}
  * proves its domain with the domain handle and can report memory faults ({@link #memFault}).
@@ -61,6 +71,14 @@ public final class HypervisorConnection implements AutoCloseable {
     private final Map<Long, CompletableFuture<Frame>> pending = new ConcurrentHashMap<>();
     private final ExecutorService events;
     private final Thread reader;
+    /** Held by whichever thread is reading the socket (a synchronous caller or the background reader). */
+    private final ReentrantLock readLock = new ReentrantLock();
+    private final Object readerWakeup = new Object();
+    private final AtomicInteger asyncOutstanding = new AtomicInteger();
+    private final AtomicInteger syncWaiting = new AtomicInteger();
+    private volatile boolean listening;
+    private final ByteBuffer header = ByteBuffer.allocate(FrameHeader.LENGTH);
+    private final FrameHeader headerView = new FrameHeader().wrap(header.array());
     private final HypercallBuffer buffers;
     private final XsClient xs = new XsClient(this);
     /** The ABI profile announced in HELLO. */
@@ -83,6 +101,7 @@ public final class HypervisorConnection implements AutoCloseable {
         });
         this.reader = new Thread(this::readLoop, name + "-reader");
         reader.setDaemon(true);
+        reader.start(); // idles until needed (see the class comment)
     }
 
     // ---- connecting ---------------------------------------------------------------------------------------------
@@ -125,10 +144,9 @@ public final class HypervisorConnection implements AutoCloseable {
     }
 
     private void handshake(byte[] hello) throws IOException {
-        reader.start();
         Frame f;
         try {
-            f = await(send(FrameType.HELLO, hello), HANDSHAKE_TIMEOUT);
+            f = await(send(FrameType.HELLO, hello), HANDSHAKE_TIMEOUT); // by the background reader: bounded wait
         } catch (IOException | RuntimeException e) {
             closeQuietly();
             throw e;
@@ -145,7 +163,7 @@ public final class HypervisorConnection implements AutoCloseable {
 
     /** Issues a hypercall and waits for Xen's return value (negative = negated Xen errno). */
     public long hypercall(long op, long... args) throws IOException {
-        return await(send(FrameType.HYPERCALL, HypercallFrame.encode(op, args)), null).status();
+        return call(FrameType.HYPERCALL, HypercallFrame.encode(op, args)).status();
     }
 
     /** Issues a hypercall without waiting: pipelined; responses come back in request order. */
@@ -158,7 +176,7 @@ public final class HypervisorConnection implements AutoCloseable {
      * the access) or a negated Xen errno (the access fails).
      */
     public long memFault(long gfn, boolean write, int vcpu) throws IOException {
-        return await(send(FrameType.MEM_FAULT, MemFault.encode(gfn, write, vcpu)), null).status();
+        return call(FrameType.MEM_FAULT, MemFault.encode(gfn, write, vcpu)).status();
     }
 
     /** Notifies event-channel {@code port} (no response; an invalid port comes back as an unsolicited ERROR). */
@@ -166,30 +184,76 @@ public final class HypervisorConnection implements AutoCloseable {
         write(new Frame(FrameType.EVTCHN_SEND, nextId.getAndIncrement(), EvtchnSend.encode(port)));
     }
 
-    /** Sends one xenstore message and returns the reply's xsd_sockmsg payload. */
-    CompletableFuture<Frame> xenstore(int xsType, byte[] body) throws IOException {
+    /** Sends one xenstore message and waits for the reply (its payload is the reply's xsd_sockmsg). */
+    Frame xenstore(int xsType, byte[] body) throws IOException {
         long id = nextId.getAndIncrement();
-        return send(id, FrameType.XENSTORE, XsSockMsg.encode(xsType, (int) id, 0, body));
+        return call(id, FrameType.XENSTORE, XsSockMsg.encode(xsType, (int) id, 0, body));
+    }
+
+    /** From now on a background reader keeps reading, so unsolicited frames reach their listeners at once. */
+    void listen() {
+        if (listening) return;
+        listening = true;
+        wakeReader();
     }
 
     public XsClient xenstore() { return xs; }
 
-    /** Sends a raw frame of {@code type} and returns the future response (tests, low-level use). */
+    /** Sends a raw frame of {@code type} and returns the future response (tests, low-level use); pipelined. */
     public CompletableFuture<Frame> send(int type, byte[] payload) throws IOException {
-        return send(nextId.getAndIncrement(), type, payload);
+        long id = nextId.getAndIncrement();
+        CompletableFuture<Frame> f = register(id);
+        if (asyncOutstanding.getAndIncrement() == 0) wakeReader();
+        f.whenComplete((r, e) -> asyncOutstanding.decrementAndGet());
+        transmit(id, type, payload, f);
+        return f;
     }
 
-    private CompletableFuture<Frame> send(long id, int type, byte[] payload) throws IOException {
+    /** A synchronous request: sent, then its reply read by this thread if no other thread is reading. */
+    private Frame call(int type, byte[] payload) throws IOException {
+        return call(nextId.getAndIncrement(), type, payload);
+    }
+
+    private Frame call(long id, int type, byte[] payload) throws IOException {
+        CompletableFuture<Frame> f = register(id);
+        transmit(id, type, payload, f);
+        while (!f.isDone()) {
+            if (readLock.tryLock()) {
+                try {
+                    while (!f.isDone()) readOne();
+                } catch (IOException | RuntimeException e) {
+                    readerFailed(e);
+                } finally {
+                    readLock.unlock();
+                }
+            } else {
+                // another thread reads the socket: it completes our future (the background reader stays on while we wait)
+                if (syncWaiting.getAndIncrement() == 0) wakeReader();
+                try {
+                    return await(f, null);
+                } finally {
+                    syncWaiting.decrementAndGet();
+                }
+            }
+        }
+        return await(f, null);
+    }
+
+    private CompletableFuture<Frame> register(long id) {
         CompletableFuture<Frame> f = new CompletableFuture<>();
         pending.put(id, f);
+        return f;
+    }
+
+    private void transmit(long id, int type, byte[] payload, CompletableFuture<Frame> f) throws IOException {
         try {
             write(new Frame(type, id, payload));
         } catch (IOException e) {
             pending.remove(id);
+            f.completeExceptionally(e);
             throw e;
         }
-        if (closed) failPending(); // lost a race with the reader ending
-        return f;
+        if (closed) failPending(); // lost a race with the connection ending
     }
 
     private void write(Frame f) throws IOException {
@@ -220,13 +284,22 @@ public final class HypervisorConnection implements AutoCloseable {
     // ---- listeners ----------------------------------------------------------------------------------------------
 
     /** Called (on the events thread) for every EVTCHN_SEND the hypervisor sends. */
-    public void onEvent(IntConsumer l) { eventListener = l; }
+    public void onEvent(IntConsumer l) {
+        eventListener = l;
+        listen();
+    }
 
     /** Called (on the events thread) for DOMAIN_EVENT frames: (event 1 crashed / 2 destroyed, text). */
-    public void onDomainEvent(BiConsumer<Integer, String> l) { domainEventListener = l; }
+    public void onDomainEvent(BiConsumer<Integer, String> l) {
+        domainEventListener = l;
+        listen();
+    }
 
     /** Called (on the events thread) for ERROR frames that answer no pending request. */
-    public void onUnsolicitedError(Consumer<WireErrorException> l) { errorListener = l; }
+    public void onUnsolicitedError(Consumer<WireErrorException> l) {
+        errorListener = l;
+        listen();
+    }
 
     void deliver(Runnable r) {
         try {
@@ -238,31 +311,56 @@ public final class HypervisorConnection implements AutoCloseable {
 
     // ---- reader -------------------------------------------------------------------------------------------------
 
-    private void readLoop() {
-        ByteBuffer header = ByteBuffer.allocate(FrameHeader.LENGTH);
-        FrameHeader h = new FrameHeader().wrap(header.array());
-        try {
-            while (true) {
-                header.clear();
-                readFully(header);
-                FrameHeader.Rejection bad = h.check(FrameHeader.LENGTH);
-                if (bad != null) throw new IOException("bad frame from the hypervisor: " + bad.reason());
-                ByteBuffer payload = ByteBuffer.allocate((int) h.length());
-                readFully(payload);
-                dispatch(new Frame(h.type(), h.requestId(), payload.array()));
-            }
-        } catch (IOException e) {
-            if (!closed) {
-                failure = e;
-                log.debug("{}: connection ended: {}", name, e.toString());
-            }
-        } catch (RuntimeException e) {
-            failure = e;
-            log.error("{}: reader failed", name, e);
-        } finally {
-            closed = true;
-            failPending();
+    private boolean readerNeeded() { return listening || asyncOutstanding.get() > 0 || syncWaiting.get() > 0; }
+
+    private void wakeReader() {
+        synchronized (readerWakeup) {
+            readerWakeup.notifyAll();
         }
+    }
+
+    /** The background reader: idles until needed, then reads frames one at a time while it is. */
+    private void readLoop() {
+        try {
+            while (!closed) {
+                synchronized (readerWakeup) {
+                    while (!closed && !readerNeeded()) readerWakeup.wait();
+                }
+                if (closed) break;
+                readLock.lock();
+                try {
+                    if (!closed && readerNeeded()) readOne();
+                } finally {
+                    readLock.unlock();
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            readerFailed(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Reads one frame and dispatches it (call with {@link #readLock} held). */
+    private void readOne() throws IOException {
+        header.clear();
+        readFully(header);
+        FrameHeader.Rejection bad = headerView.check(FrameHeader.LENGTH);
+        if (bad != null) throw new IOException("bad frame from the hypervisor: " + bad.reason());
+        ByteBuffer payload = ByteBuffer.allocate((int) headerView.length());
+        readFully(payload);
+        dispatch(new Frame(headerView.type(), headerView.requestId(), payload.array()));
+    }
+
+    private void readerFailed(Throwable e) {
+        if (!closed) {
+            failure = e;
+            if (e instanceof IOException) log.debug("{}: connection ended: {}", name, e.toString());
+            else log.error("{}: reader failed", name, e);
+        }
+        closed = true;
+        failPending();
+        wakeReader();
     }
 
     private void readFully(ByteBuffer b) throws IOException {
@@ -346,6 +444,7 @@ public final class HypervisorConnection implements AutoCloseable {
 
     private void closeQuietly() {
         closed = true;
+        wakeReader();
         try {
             channel.shutdownInput();
         } catch (IOException | RuntimeException ignored) {

@@ -113,6 +113,7 @@ public final class XsClient {
     /** Watches {@code path} (and everything below it); {@code onChange} gets the changed path. Tokens must be unique per client. */
     public void watch(String path, String token, Consumer<String> onChange) throws IOException {
         watches.put(token, onChange);
+        conn.listen();
         try {
             request(XsSockMsg.XS_WATCH, XsSockMsg.nulTerminated(path, token), "watch " + path);
         } catch (IOException e) {
@@ -127,7 +128,7 @@ public final class XsClient {
     }
 
     private byte[] request(int type, byte[] body, String what) throws IOException {
-        Frame f = HypervisorConnection.await(conn.xenstore(type, body), null);
+        Frame f = conn.xenstore(type, body);
         XsSockMsg m = new XsSockMsg().wrap(f.payload());
         if (m.type() == XsSockMsg.XS_ERROR) {
             List<String> parts = XsSockMsg.split(m.body());

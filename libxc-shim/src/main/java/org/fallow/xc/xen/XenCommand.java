@@ -77,6 +77,10 @@ public final class XenCommand implements Callable<Integer> {
             return 2;
         }
         Path dir = runDir != null ? runDir : RunDirectory.defaultRunDir();
+        Path xenstored = dir.resolve(RunDirectory.XENSTORED_SOCKET_NAME);
+        if (!java.nio.file.Files.exists(xenstored))
+            spec.commandLine().getErr().println("fallow xen: no hypervisor at " + xenstored + " (start one with ./fallow --run-dir "
+                    + dir + " hypervisor); running " + tool + " anyway");
         List<String> cmd = new ArrayList<>();
         cmd.add(exe.toString());
         cmd.addAll(args);

@@ -42,7 +42,7 @@ class EndToEndTest {
 
     @BeforeAll
     static void startHypervisor() throws IOException {
-        hv = HypervisorProcess.startInTempDir("fl", "--host-mem", "128", "--threads", "1");
+        hv = HypervisorProcess.startInTempDir("fl", "--host-mem", "128");
         dir = hv.runDir();
     }
 

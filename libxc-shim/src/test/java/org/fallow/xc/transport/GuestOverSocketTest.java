@@ -40,7 +40,7 @@ class GuestOverSocketTest {
 
     @BeforeAll
     static void start() throws IOException {
-        hv = HypervisorProcess.startInTempDir("flg", "--host-mem", "64", "--threads", "1");
+        hv = HypervisorProcess.startInTempDir("flg", "--host-mem", "64");
     }
 
     @AfterAll

@@ -1,0 +1,61 @@
+package org.fallow.hypervisor.core;
+
+/**
+ * Xen's {@code hypercall_preempt_check()} for the emulator's one "physical CPU": a request run by the
+ * {@link Scheduler} gets a slice ({@link #sliceNanos}, default 100 µs, system property {@code fallow.sliceMicros});
+ * once it is used up, {@link #check} answers true and a long handler yields with a continuation. Outside a scheduler
+ * slice (in-process callers, tests calling {@code dispatch} directly) it never asks to yield, so those callers see a
+ * hypercall run to completion in one go.
+ * <p>
+ * {@link #yieldEvery} makes the answer depend on the number of checks instead of the clock (tests of the continuation
+ * paths, which must not depend on timing).
+ */
+public final class Preemption {
+    /** Default slice: long enough that a slice's bookkeeping (one event-loop turn) is noise, short against a round trip p99. */
+    public static final long DEFAULT_SLICE_NANOS = Long.getLong("fallow.sliceMicros", 100) * 1000;
+
+    private long sliceNanos = DEFAULT_SLICE_NANOS;
+    private boolean inSlice;
+    private long sliceStart;
+    private int everyChecks;
+    private int checks;
+    private long yields;
+
+    /**
+     * Starts a slice (the scheduler, before running a request). The clock is read at the first {@link #check}, not
+     * here: most requests never check, and reading the clock is a measurable share of a null hypercall.
+     */
+    void begin() {
+        inSlice = true;
+        sliceStart = 0;
+        checks = 0;
+    }
+
+    void end() { inSlice = false; }
+
+    /** True if the running request should yield now. */
+    public boolean check() {
+        if (!inSlice) return false;
+        boolean yield;
+        if (everyChecks > 0) {
+            yield = ++checks >= everyChecks;
+        } else {
+            long now = System.nanoTime();
+            if (sliceStart == 0) sliceStart = now;
+            yield = now - sliceStart >= sliceNanos;
+        }
+        if (yield) yields++;
+        return yield;
+    }
+
+    /** Slice length in nanoseconds (at least 1 µs). */
+    public void sliceNanos(long n) { sliceNanos = Math.max(1000, n); }
+
+    public long sliceNanos() { return sliceNanos; }
+
+    /** Yield after every {@code n} checks instead of by time (0 = by time again). Call on the dispatch thread. */
+    public void yieldEvery(int n) { everyChecks = Math.max(0, n); }
+
+    /** How many times a handler was told to yield (statistics). */
+    public long yields() { return yields; }
+}
