@@ -7,25 +7,57 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * {@code ./fallow}: one xl/xm-style command tree over every process role. Global options come before the
- * subcommand ({@code ./fallow --run-dir /tmp/x list}); they are resolved once by {@link #executionStrategy} and
+ * subcommand ({@code ./fallow --run-dir /tmp/x list}); they are resolved once by the execution strategy and
  * published through {@link RunContext}.
+ *
+ * <p>The subcommands are listed once, in {@link #COMMANDS}, as factories: {@link #main} builds only the one it runs
+ * (start-up time), {@link #commandLine()} the whole tree (usage, {@code help}, tests). Every command and subcommand
+ * answers {@code --help}, and every command with subcommands has {@code help}.
  */
 @Command(name = "fallow", mixinStandardHelpOptions = true, version = "fallow 0.1.0",
-        description = "User-space emulator of Xen's memory-overcommit hypercall ABI (tmem, memory_op/PoD, mem_paging).",
-        subcommands = {
-                // process roles, one per line (other modules' helpers add theirs here); the toolstack commands,
-                // top, demo, bench and help are added in commandLine() in xl's order
-                org.fallow.hypervisor.HypervisorMain.class,
-                AbiCommand.class,
-                org.fallow.guest.GuestMain.class,
-                org.fallow.xc.xenpaging.XenPagingCommand.class,
-                org.fallow.xc.tools.XenstoreCommand.class,
-                org.fallow.conformance.ConformanceCommand.class,
-        })
+        description = "User-space emulator of Xen's memory-overcommit hypercall ABI (tmem, memory_op/PoD, mem_paging).")
 public final class FallowMain implements Runnable {
+    /** One subcommand: its name and how to make it. */
+    record Sub(String name, java.util.function.Supplier<Object> make) { }
+
+    /** Every subcommand, in the order of the usage text (process roles, then the toolstack commands in xl's order). */
+    static final List<Sub> COMMANDS = List.of(
+            new Sub("hypervisor", org.fallow.hypervisor.HypervisorMain::new),
+            new Sub("abi", AbiCommand::new),
+            new Sub("guest", org.fallow.guest.GuestMain::new),
+            new Sub("xenpaging", org.fallow.xc.xenpaging.XenPagingCommand::new),
+            new Sub("xenstore", org.fallow.xc.tools.XenstoreCommand::new),
+            new Sub("conformance", org.fallow.conformance.ConformanceCommand::new),
+            new Sub("create", org.fallow.xc.tools.DomainCommands.Create::new),
+            new Sub("destroy", org.fallow.xc.tools.DomainCommands.Destroy::new),
+            new Sub("mem-set", org.fallow.xc.tools.DomainCommands.MemSet::new),
+            new Sub("mem-max", org.fallow.xc.tools.DomainCommands.MemMax::new),
+            new Sub("list", ListCommand::new),
+            new Sub("mem-swap-target", org.fallow.xc.tools.PagingCommands.MemSwapTarget::new),
+            new Sub("paging", PagingCommand::new),
+            new Sub("tmem-list", org.fallow.xc.tools.TmemCommands.TmemList::new),
+            new Sub("tmem-freeze", org.fallow.xc.tools.TmemCommands.TmemFreeze::new),
+            new Sub("tmem-thaw", org.fallow.xc.tools.TmemCommands.TmemThaw::new),
+            new Sub("tmem-flush", org.fallow.xc.tools.TmemCommands.TmemFlush::new),
+            new Sub("tmem-destroy", org.fallow.xc.tools.TmemCommands.TmemDestroy::new),
+            new Sub("tmem-set", org.fallow.xc.tools.TmemCommands.TmemSet::new),
+            new Sub("tmem-freeable", org.fallow.xc.tools.TmemCommands.TmemFreeable::new),
+            new Sub("tmem-shared-auth", org.fallow.xc.tools.TmemCommands.TmemSharedAuth::new),
+            new Sub("top", TopCommand::new),
+            new Sub("demo", org.fallow.cli.demo.DemoCommand::new),
+            new Sub("bench", BenchCommand::new),
+            new Sub("xen", org.fallow.xc.xen.XenCommand::commandLine));
+
+    /** Commands that run until stopped and log to {@code <run-dir>/logs/} unless {@code -v}. */
+    static final java.util.Set<String> DAEMONS = java.util.Set.of("hypervisor", "guest");
+
+    @Option(names = {"-v", "--verbose"}, description = "More output: -v logs INFO (daemons log here instead of "
+            + "<run-dir>/logs/), -vv DEBUG. Give it before the command.")
+    boolean[] verbose = new boolean[0];
     @Option(names = "--run-dir", paramLabel = "DIR",
             description = "Hypervisor run directory (default: $FALLOW_RUN_DIR or /tmp/fallow-$USER).")
     Path runDir;
@@ -35,26 +67,68 @@ public final class FallowMain implements Runnable {
     Path socket;
 
     public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+        Invocation inv = Invocation.of(args);
+        configureLogging(inv);
+        System.exit(commandLine(inv.command()).execute(args));
     }
 
-    /** The configured command tree (also used by the parsing tests). */
-    public static CommandLine commandLine() {
+    /** The global options and the command name of a command line, found without building the command tree. */
+    record Invocation(int verbosity, String command) {
+        static Invocation of(String[] args) {
+            int v = 0;
+            for (int i = 0; i < args.length; i++) {
+                String a = args[i];
+                if (a.equals("--run-dir") || a.equals("--socket")) i++;
+                else if (a.equals("--verbose")) v++;
+                else if (a.matches("-v+")) v += a.length() - 1;
+                else if (a.startsWith("-")) continue;
+                else return new Invocation(v, a);
+            }
+            return new Invocation(v, null);
+        }
+    }
+
+    /**
+     * Quiet by default: WARN and above on stderr; {@code -v} INFO, {@code -vv} DEBUG. Daemons log INFO to
+     * {@code <run-dir>/logs/} unless {@code -v} (see {@link org.fallow.abi.tools.ProcessLog}). Runs before any logger
+     * exists; a level the user set ({@code FALLOW_JVM_OPTS=-Dorg.slf4j.simpleLogger.defaultLogLevel=...}) wins.
+     */
+    static void configureLogging(Invocation inv) {
+        System.setProperty(org.fallow.abi.tools.ProcessLog.VERBOSITY, Integer.toString(inv.verbosity()));
+        String key = "org.slf4j.simpleLogger.defaultLogLevel";
+        if (System.getProperty(key) != null) return;
+        boolean daemon = inv.command() != null && DAEMONS.contains(inv.command());
+        System.setProperty(key, inv.verbosity() >= 2 ? "debug" : inv.verbosity() == 1 || daemon ? "info" : "warn");
+    }
+
+    /** The whole command tree (usage, help, tests). */
+    public static CommandLine commandLine() { return commandLine(null); }
+
+    /**
+     * The command tree with only {@code only} built (when it names a subcommand; else every subcommand): the other
+     * subcommands are not even loaded, which is most of a short command's start-up time.
+     */
+    static CommandLine commandLine(String only) {
         FallowMain root = new FallowMain();
         CommandLine cl = new CommandLine(root);
-        for (Object c : org.fallow.xc.tools.DomainCommands.commands()) cl.addSubcommand(c);
-        cl.addSubcommand(new org.fallow.xc.tools.PagingCommands.MemSwapTarget());
-        cl.addSubcommand(new PagingCommand());
-        for (Object c : org.fallow.xc.tools.TmemCommands.commands()) cl.addSubcommand(c);
-        cl.addSubcommand(new TopCommand());
-        cl.addSubcommand(new org.fallow.cli.demo.DemoCommand());
-        cl.addSubcommand(new BenchCommand());
-        cl.addSubcommand("xen", org.fallow.xc.xen.XenCommand.commandLine());
-        cl.addSubcommand(new CommandLine.HelpCommand());
+        boolean one = only != null && COMMANDS.stream().anyMatch(c -> c.name().equals(only));
+        for (Sub c : COMMANDS) if (!one || c.name().equals(only)) cl.addSubcommand(c.name(), c.make().get());
+        if (!one) cl.addSubcommand(new CommandLine.HelpCommand());
+        addHelp(cl);
+        // errors go to the stderr of now (the terminal) even after a daemon sent its log (System.err) to a file
+        cl.setErr(new java.io.PrintWriter(System.err, true));
         cl.setExecutionExceptionHandler((ex, line, pr) -> {
             line.getErr().println("fallow " + line.getCommandName() + ": " + describe(ex));
-            if (Boolean.getBoolean("fallow.debug")) ex.printStackTrace(line.getErr());
+            if (Boolean.getBoolean("fallow.debug") || root.verbose.length >= 2) ex.printStackTrace(line.getErr());
             return 1;
+        });
+        // a usage error is one line too, with where to look
+        cl.setParameterExceptionHandler((ex, args) -> {
+            CommandLine bad = ex.getCommandLine();
+            String path = bad.getCommandSpec().qualifiedName(" ").replaceFirst("^fallow ?", "");
+            bad.getErr().println("fallow" + (path.isEmpty() ? "" : " " + path) + ": " + ex.getMessage()
+                    + " (see ./fallow " + (path.isEmpty() ? "" : path + " ") + "--help)");
+            return bad.getCommandSpec().exitCodeOnInvalidInput();
         });
         cl.setExecutionStrategy(pr -> {
             RunContext ctx = root.context();
@@ -65,6 +139,24 @@ public final class FallowMain implements Runnable {
             return new CommandLine.RunLast().execute(pr);
         });
         return cl;
+    }
+
+    /**
+     * Every command and subcommand answers {@code --help} (and {@code -h} where that is not already one of its
+     * options), and every command with subcommands has a {@code help} subcommand: {@code fallow xenstore help read}.
+     */
+    static void addHelp(CommandLine cl) {
+        CommandLine.Model.CommandSpec spec = cl.getCommandSpec();
+        if (spec.userObject() instanceof CommandLine.HelpCommand) return;
+        if (spec.findOption("--help") == null) {
+            boolean hFree = spec.findOption("-h") == null && spec.unmatchedArgsBindings().isEmpty(); // bench jmh: -h is JMH's
+            String[] names = hFree ? new String[]{"-h", "--help"} : new String[]{"--help"};
+            spec.addOption(CommandLine.Model.OptionSpec.builder(names).usageHelp(true)
+                    .description("Show this help message and exit.").build());
+        }
+        if (!cl.getSubcommands().isEmpty() && !cl.getSubcommands().containsKey("help") && spec.parent() != null)
+            cl.addSubcommand("help", new CommandLine.HelpCommand());
+        for (CommandLine sub : cl.getSubcommands().values()) addHelp(sub);
     }
 
     /**
@@ -91,15 +183,23 @@ public final class FallowMain implements Runnable {
         else if (t == java.io.File.class) o.setValue(value.toFile());
     }
 
-    /** A one-line description of a failure; a missing socket names the hypervisor it expected. */
+    /**
+     * A one-line description of a failure, in words: a command's own refusal as it is, a missing socket names the
+     * hypervisor it expected and how to start one; anything else with its type (-vv for the stack trace).
+     */
     static String describe(Throwable ex) {
         String msg = ex.getMessage() == null ? ex.toString() : ex.getMessage();
-        if (ex instanceof java.io.IOException && (msg.contains("No such file") || msg.contains("Connection refused"))) {
+        if (ex instanceof org.fallow.xc.tools.ToolError) return msg;
+        if (ex instanceof java.io.IOException && (msg.contains("No such file") || msg.contains("Connection refused")
+                || msg.contains("ENOENT") || msg.contains("ECONNREFUSED"))) {
             RunContext ctx = RunContext.current();
-            return "no hypervisor at " + ctx.socket() + " (" + msg + "); start one with ./fallow --run-dir "
-                    + ctx.runDir() + " hypervisor";
+            return "no hypervisor is running at " + ctx.socket() + "; start one with: ./fallow --run-dir " + ctx.runDir()
+                    + " hypervisor &";
         }
-        return msg + " (-Dfallow.debug=true for the stack trace)";
+        if (ex instanceof org.fallow.xc.transport.WireErrorException) return msg;
+        String type = ex instanceof java.io.IOException || ex instanceof RuntimeException && !(ex instanceof NullPointerException)
+                ? "" : ex.getClass().getSimpleName() + ": ";
+        return type + msg.lines().findFirst().orElse("") + " (./fallow -vv for the stack trace)";
     }
 
     /** Resolves and publishes the global options. */

@@ -32,6 +32,14 @@ public final class PagingCommand implements Runnable {
         throw new CommandLine.ParameterException(spec.commandLine(), "say 'paging start DOMID' or 'paging stop DOMID'");
     }
 
+    /** A domain id as given, or the id of the domain with that name (asks the hypervisor). */
+    static int domid(RunContext ctx, String domain) throws IOException {
+        if (domain.matches("\\d{1,5}")) return Integer.parseInt(domain);
+        try (org.fallow.xc.XcHandle xc = org.fallow.xc.XcHandle.open(ctx.socket(), org.fallow.abi.AbiProfile.XEN_4_12)) {
+            return org.fallow.xc.tools.DomainRef.resolve(xc, domain);
+        }
+    }
+
     static Path pidFile(RunContext ctx, int domid) { return ctx.runDir().resolve("xenpaging-" + domid + ".pid"); }
 
     static Path logFile(RunContext ctx, int domid) { return ctx.runDir().resolve("xenpaging-" + domid + ".log"); }
@@ -50,9 +58,10 @@ public final class PagingCommand implements Runnable {
     }
 
     @Command(name = "start", mixinStandardHelpOptions = true,
-            description = "Start xenpaging for DOMID in the background; with --actmem also set its paging target (mem-swap-target).")
+            description = "Start xenpaging for DOMAIN in the background; with --actmem also set its paging target (mem-swap-target).")
     static final class Start implements Callable<Integer> {
-        @Parameters(index = "0", paramLabel = "DOMID") int domid;
+        @Parameters(index = "0", paramLabel = "DOMAIN", description = "domain id or name") String domain;
+        int domid;
 
         @Option(names = "--actmem", paramLabel = "MB", description = "Paging target: MiB to keep resident (mem-swap-target).")
         Long actmemMiB;
@@ -65,13 +74,14 @@ public final class PagingCommand implements Runnable {
 
         @Override public Integer call() throws Exception {
             RunContext ctx = RunContext.current();
+            domid = domid(ctx, domain);
             SafeFiles.checkTrustedDir(ctx.runDir()); // the hypervisor's run dir: ours, private, not a link
             Optional<ProcessHandle> old = running(ctx, domid);
             if (old.isPresent()) {
                 System.err.println("xenpaging for dom" + domid + " already runs (pid " + old.get().pid() + ")");
                 return 1;
             }
-            List<String> args = new ArrayList<>(List.of("--run-dir", ctx.runDir().toString(), "--socket", ctx.socket().toString(),
+            List<String> args = new ArrayList<>(List.of("-v", "--run-dir", ctx.runDir().toString(), "--socket", ctx.socket().toString(),
                     "xenpaging", "-d", Integer.toString(domid),
                     "-f", (pagefile != null ? pagefile : ctx.runDir().resolve("pagefile-" + domid)).toString()));
             if (mru != null) args.addAll(List.of("-r", Integer.toString(mru)));
@@ -96,15 +106,17 @@ public final class PagingCommand implements Runnable {
     }
 
     @Command(name = "stop", mixinStandardHelpOptions = true,
-            description = "Stop the xenpaging of DOMID (SIGTERM: it pages everything back in, then exits).")
+            description = "Stop the xenpaging of DOMAIN (SIGTERM: it pages everything back in, then exits).")
     static final class Stop implements Callable<Integer> {
-        @Parameters(index = "0", paramLabel = "DOMID") int domid;
+        @Parameters(index = "0", paramLabel = "DOMAIN", description = "domain id or name") String domain;
+        int domid;
 
         @Option(names = "--timeout", paramLabel = "S", defaultValue = "60", description = "Seconds to wait for it to exit (default ${DEFAULT-VALUE}).")
         long timeoutS;
 
         @Override public Integer call() throws Exception {
             RunContext ctx = RunContext.current();
+            domid = domid(ctx, domain);
             Path pf = pidFile(ctx, domid);
             String stale = PidFile.whyStale(pf, pagerWords(ctx, domid));
             Optional<ProcessHandle> ph = running(ctx, domid); // removes a stale pid file

@@ -34,9 +34,11 @@ class CommandTreeTest {
 
     @Test
     void toolstackCommandsParseTheirXlStyleArguments() {
-        CommandLine.ParseResult create = leaf(parse("create", "--memory", "256", "--maxmem", "512", "--name", "web"));
-        assertEquals(256L, (Long) create.matchedOptionValue("--memory", 0L));
-        assertEquals(512L, (Long) create.matchedOptionValue("--maxmem", 0L));
+        CommandLine.ParseResult create = leaf(parse("create", "--memory", "256", "--maxmem", "1g", "--name", "web"));
+        assertEquals("256", create.matchedOptionValue("--memory", ""));
+        assertEquals("1g", create.matchedOptionValue("--maxmem", ""), "sizes are parsed as xl does, with units");
+        assertEquals(List.of("web", "2g"), leaf(parse("mem-max", "web", "2g")).matchedPositionals().stream()
+                .flatMap(p -> p.stringValues().stream()).toList());
         assertEquals(List.of("7", "128"), leaf(parse("mem-set", "7", "128")).matchedPositionals().stream()
                 .flatMap(p -> p.stringValues().stream()).toList());
         assertTrue(leaf(parse("tmem-list", "-l", "3")).hasMatchedOption("-l"));
@@ -69,21 +71,24 @@ class CommandTreeTest {
     @Test
     void demoOptionsBuildTheEffectiveScenario() throws Exception {
         CommandLine cl = FallowMain.commandLine();
-        cl.parseArgs("demo", "--out", "/tmp/o", "--host-mib", "96", "--seconds", "7", "--set", "guest.paged.actmem.mib=8",
+        cl.parseArgs("demo", "--out", "/tmp/o", "--host-mib", "96", "--work", "0.5", "--set", "guest.paged.actmem.mib=8",
                 "--set", "progress.ms=500");
         DemoCommand demo = cl.getSubcommands().get("demo").getCommand();
         var s = demo.scenario();
         assertEquals(96, s.hostMiB());
-        assertEquals(7.0, s.runSeconds());
+        assertEquals(0.5, s.work());
         assertEquals(500, s.progressMs());
-        assertTrue(s.guests().stream().allMatch(g -> g.seconds() == 7.0));
+        var full = ((DemoCommand) FallowMain.commandLine().getSubcommands().get("demo").getCommand()).scenario();
+        for (int i = 0; i < s.guests().size(); i++)
+            assertEquals(Math.round(full.guests().get(i).ops() * 0.5), s.guests().get(i).ops(), "--work scales the work");
         assertEquals(8, s.guests().stream().filter(g -> g.name().equals("paged")).findFirst().orElseThrow().actmemMiB());
 
         CommandLine q = FallowMain.commandLine();
         q.parseArgs("demo", "--quick");
         var quick = ((DemoCommand) q.getSubcommands().get("demo").getCommand()).scenario();
-        assertEquals(12.0, quick.runSeconds());
-        assertEquals(List.of(0L, 500L, 1000L, 1500L, 2000L), quick.guests().stream().map(g -> g.startMs()).toList());
+        assertEquals(Double.parseDouble(DemoCommand.QUICK_WORK), quick.work());
+        assertTrue(quick.work() < 1, "--quick does less work");
+        assertEquals(List.of(0L, 0L, 0L, 0L, 0L), quick.guests().stream().map(g -> g.startMs()).toList());
     }
 
     @Test

@@ -52,7 +52,7 @@ public final class GuestMain implements Callable<Integer> {
     @Option(names = "--profile", defaultValue = "4.12", description = "tmem ABI profile: 4.12 or 2009") String profile;
     @Option(names = "--seed", defaultValue = "1", description = "workload random seed") long seed;
     @Option(names = "--stats-json", description = "write the final statistics here") Path statsJson;
-    @Option(names = "--progress-every", defaultValue = "5", description = "progress line every S guest seconds (0 = none)") double progressSec;
+    @Option(names = "--progress-every", defaultValue = "-1", description = "progress line every S guest seconds (0 = none; default: 5 with ./fallow -v, else none)") double progressSec;
     // sysfs knobs
     @Option(names = "--selfballoon-interval", defaultValue = "5", description = "selfballoon_interval: seconds between selfballoon runs") int interval;
     @Option(names = "--selfballoon-downhysteresis", defaultValue = "8", description = "selfballoon_downhysteresis: shrink by 1/N of the gap") int downhys;
@@ -88,6 +88,11 @@ public final class GuestMain implements Callable<Integer> {
         }
         AbiProfile abi = AbiProfile.fromLabel(profile);
         Path hv = socket != null ? socket : org.fallow.xc.XcHandle.defaultSocket();
+        // quiet by default: the log goes to <run-dir>/logs/guest-domN.log (./fallow -v: here)
+        Path logFile = hv.toAbsolutePath().getParent() == null ? null
+                : org.fallow.abi.tools.ProcessLog.toRunDir(hv.toAbsolutePath().getParent(), "guest-dom" + domid);
+        if (logFile != null) System.out.println("dom" + domid + " guest: log " + logFile + " (./fallow -v guest ... to log here)");
+        if (progressSec < 0) progressSec = org.fallow.abi.tools.ProcessLog.verbosity() == 0 ? 0 : 5;
         try (GuestPlatform platform = WireGuestPlatform.connect(hv, domid, handle, abi)) {
             return run(platform, abi);
         }
@@ -128,8 +133,10 @@ public final class GuestMain implements Callable<Integer> {
         boolean timed = ops == null && durationSec > 0;
         Workload w = timed ? Workload.byName(workload, platform.memory().frames(), Long.MAX_VALUE, true)
                 : Workload.byName(workload, platform.memory().frames(), ops == null ? 200_000 : ops);
-        log.info("dom{} guest booted: {} frames, {}; workload {}", platform.domid(), platform.memory().frames(),
-                g.kernel().describe(), workload);
+        // one line on stdout (the demo waits for " booted:" before it starts the next guest)
+        System.out.println("dom" + platform.domid() + " booted: " + platform.memory().frames() + " frames, "
+                + g.kernel().describe() + "; workload " + workload);
+        System.out.flush();
         int rc = 0;
         try {
             g.run(new DrainingWorkload(w, drainTargets, platform::alive), new SplittableRandom(seed), (long) (durationSec * 1000),
@@ -140,7 +147,10 @@ public final class GuestMain implements Callable<Integer> {
         }
         if (!platform.alive()) rc = 3;
         String json = GuestStats.toJson(GuestStats.collect(g, w, platform.domid()));
-        System.out.print(json);
+        // the statistics: to --stats-json; on stdout too unless quiet (./fallow without -v prints one line)
+        if (org.fallow.abi.tools.ProcessLog.verbosity() != 0) System.out.print(json);
+        else System.out.println("dom" + platform.domid() + " guest: " + (rc == 0 ? "workload done" : "stopped (exit " + rc + ")")
+                + ", " + w.ops() + " operations" + (statsJson != null ? "; statistics in " + statsJson : ""));
         if (statsJson != null) SafeFiles.writeAtomically(statsJson, json);
         return rc;
     }

@@ -45,6 +45,8 @@ public final class HypervisorMain implements Callable<Integer> {
         Path sock = socket != null ? socket : dir.resolve(org.fallow.abi.wire.RunDirectory.SOCKET_NAME);
         if (hostMemMiB <= 0) throw new CommandLine.ParameterException(new CommandLine(this), "--host-mem must be positive");
         dir = SafeFiles.ensurePrivateDir(dir); // 0700, ours, not a link: else a one-line refusal (docs/SECURITY.md)
+        // quiet by default: the log goes to <run-dir>/logs/hypervisor.log (./fallow -v: stderr)
+        Path logFile = org.fallow.abi.tools.ProcessLog.toRunDir(dir, "hypervisor");
         Hypervisor hv = Hypervisor.create(hostMemMiB, dir);
         CountDownLatch stopped = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
@@ -54,6 +56,9 @@ public final class HypervisorMain implements Callable<Integer> {
         }, "hv-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         hv.serve(sock);
+        if (logFile != null)
+            System.out.println("fallow hypervisor: listening on " + sock + " (pid " + ProcessHandle.current().pid() + ", host "
+                    + hostMemMiB + " MiB); log: " + logFile + " (./fallow -v hypervisor to log here)");
         log.info("fallow hypervisor up: pid {}, socket {}, run dir {}, host memory {} MiB ({} pages)",
                 ProcessHandle.current().pid(), sock, dir, hostMemMiB, hv.core().host().totalPages());
         hv.server().awaitClose();

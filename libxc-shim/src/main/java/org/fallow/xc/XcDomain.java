@@ -35,7 +35,12 @@ public final class XcDomain {
 
     /** One xen_domctl_getdomaininfo. */
     public record DomainInfo(int domid, int flags, long totPages, long maxPages, long outstandingPages, long pagedPages,
-                             int onlineVcpus, byte[] handle) {
+                             int onlineVcpus, byte[] handle, long cpuTimeNs) {
+        public DomainInfo(int domid, int flags, long totPages, long maxPages, long outstandingPages, long pagedPages,
+                          int onlineVcpus, byte[] handle) {
+            this(domid, flags, totPages, maxPages, outstandingPages, pagedPages, onlineVcpus, handle, 0);
+        }
+
         public boolean dying() { return (flags & DomctlConstants.XEN_DOMINF_dying) != 0; }
         public boolean paused() { return (flags & DomctlConstants.XEN_DOMINF_paused) != 0; }
         public boolean shutdown() { return (flags & DomctlConstants.XEN_DOMINF_shutdown) != 0; }
@@ -156,7 +161,7 @@ public final class XcDomain {
 
     static DomainInfo decode(XenDomctlGetdomaininfo i) {
         return new DomainInfo(i.domain(), (int) i.flags(), i.totPages(), i.maxPages(), i.outstandingPages(), i.pagedPages(),
-                (int) i.nrOnlineVcpus(), i.handle());
+                (int) i.nrOnlineVcpus(), i.handle(), i.cpuTime());
     }
 
     // ---- reservations ----------------------------------------------------------------------------------------------

@@ -12,11 +12,11 @@ import static org.fallow.abi.xen.XenLayouts.U32;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * Front and back end on two threads over one shared page: every request answered once, in order, intact. The threads
- * yield instead of spinning and the timeout only guards against a hang: on a busy 2-core machine a spinning pair
- * can take minutes to exchange what takes a second on an idle one.
+ * Front and back end on two threads over one shared page: every request answered once, in order, intact. A side with
+ * nothing to do yields its CPU (on a busy 2-core machine a spinning side would starve the other); the timeout is only
+ * a hang guard.
  */
-@Timeout(300)
+@Timeout(value = 10, unit = java.util.concurrent.TimeUnit.MINUTES)
 class RingConcurrencyTest {
     @Test void twoThreadsExchangeEveryEventInOrderAcrossIndexWrap() throws Exception {
         MemorySegment page = Arena.ofShared().allocate(4096, 4096);

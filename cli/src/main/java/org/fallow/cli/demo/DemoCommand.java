@@ -33,45 +33,44 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--host-mib", paramLabel = "MIB", description = "Host memory (overrides host.mib).")
     Long hostMiB;
 
-    @Option(names = "--seconds", paramLabel = "S", description = "Workload duration (overrides run.seconds and every guest's seconds).")
-    Double seconds;
+    @Option(names = "--work", paramLabel = "X", description = "Factor on every guest's work (overrides the scenario's 'work'; 0.5 = half).")
+    Double work;
 
-    @Option(names = "--quick", description = "A short run (12 s workloads, guests started 0.5 s apart) for smoke tests.")
+    @Option(names = "--quick", description = "A short run that still shows every mechanism (less work per guest, no start delays).")
     boolean quick;
 
     @Option(names = "--print-scenario", description = "Print the effective scenario and exit.")
     boolean printScenario;
+
+    /** --quick's factor on every guest's work. */
+    public static final String QUICK_WORK = "0.3";
 
     /** The scenario after the embedded default, --scenario, --set and the shorthand options. */
     public Scenario scenario() throws IOException {
         Map<String, String> o = new LinkedHashMap<>(overrides);
         Scenario base = Scenario.load(scenarioFile, o);
         if (quick) {
-            o.putIfAbsent("run.seconds", "12");
-            int i = 0;
+            o.putIfAbsent("work", QUICK_WORK);
             for (Scenario.Guest g : base.guests()) {
-                o.putIfAbsent("guest." + g.name() + ".start.ms", Integer.toString(500 * i++));
-                o.putIfAbsent("guest." + g.name() + ".paging.start.ms", "1500");
+                o.putIfAbsent("guest." + g.name() + ".start.ms", "0");
+                o.putIfAbsent("guest." + g.name() + ".paging.start.ms", "0");
             }
         }
         if (hostMiB != null) o.put("host.mib", Long.toString(hostMiB));
-        if (seconds != null) {
-            o.put("run.seconds", Double.toString(seconds));
-            for (Scenario.Guest g : base.guests()) o.put("guest." + g.name() + ".seconds", Double.toString(seconds));
-        }
+        if (work != null) o.put("work", Double.toString(work));
         return Scenario.load(scenarioFile, o);
     }
 
     @Override public Integer call() throws Exception {
         Scenario s = scenario();
         if (printScenario) {
-            System.out.printf(java.util.Locale.ROOT, "host %d MiB, run %.1f s, sample every %d ms, guest clock x%.1f%n",
-                    s.hostMiB(), s.runSeconds(), s.sampleMs(), s.timeScale());
+            System.out.printf(java.util.Locale.ROOT, "host %d MiB, work x%.2f, sample every %d ms, guest clock x%.1f%n",
+                    s.hostMiB(), s.work(), s.sampleMs(), s.timeScale());
             for (Scenario.Guest g : s.guests())
-                System.out.printf(java.util.Locale.ROOT, "  %-10s %-6s memory %d MiB, maxmem %d MiB%s, %s, start %d ms, %.1f s, args %s%n",
+                System.out.printf(java.util.Locale.ROOT, "  %-10s %-6s memory %d MiB, maxmem %d MiB%s, %s, %d ops, start %d ms after the previous guest is up, args %s%n",
                         g.name(), g.role().name().toLowerCase(java.util.Locale.ROOT), g.memoryMiB(), g.maxmemMiB(),
-                        g.role() == Scenario.Role.PAGED ? ", actmem " + g.actmemMiB() + " MiB (paging from +" + g.pagingStartMs() + " ms)" : "",
-                        g.workload(), g.startMs(), g.seconds(), String.join(" ", g.extraArgs()));
+                        g.role() == Scenario.Role.PAGED ? ", actmem " + g.actmemMiB() + " MiB (paging " + g.pagingStartMs() + " ms after boot)" : "",
+                        g.workload(), g.ops(), g.startMs(), String.join(" ", g.extraArgs()));
             return 0;
         }
         Path runDir = Files.createTempDirectory(Path.of("/tmp"), "fallow-demo-");

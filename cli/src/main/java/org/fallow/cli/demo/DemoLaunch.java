@@ -15,7 +15,8 @@ public final class DemoLaunch {
     private DemoLaunch() { }
 
     static List<String> global(RunContext ctx) {
-        return List.of("--run-dir", ctx.runDir().toString(), "--socket", ctx.socket().toString());
+        // -v: the children log to stderr, which the demo captures in its logs/ directory
+        return List.of("-v", "--run-dir", ctx.runDir().toString(), "--socket", ctx.socket().toString());
     }
 
     public static List<String> hypervisor(RunContext ctx, long hostMiB) {
@@ -30,11 +31,10 @@ public final class DemoLaunch {
         a.addAll(List.of("guest", "--domid", Integer.toString(d.domid()),
                 "--socket", ctx.socket().toString(), "--workload", g.workload(),
                 "--time-scale", num(s.timeScale()),
-                "--duration", num(g.seconds() * s.timeScale()),
+                "--ops", Long.toString(g.ops()),
                 "--progress-every", num(5 * s.timeScale()),
                 "--stats-json", statsJson.toString()));
-        // the run length is set by --duration; the workload's own operation budget must not end it first
-        if (!g.extraArgs().contains("--ops")) a.addAll(List.of("--ops", "1000000000"));
+        // the guest ends when it has done its work (--ops), however long that takes on a busy machine
         a.addAll(g.extraArgs());
         return a;
     }

@@ -8,15 +8,17 @@ import org.fallow.cli.stats.Units;
 import java.util.Locale;
 
 /**
- * One compact progress line per interval: host free and tmem, then each guest's tot_pages with what else it has
+ * One compact progress line per interval: host free, tmem's ephemeral pages and its free list (pages tmem freed and
+ * keeps for reuse, given back when the host needs them), then each guest's tot_pages with what else it has
  * (PoD entries of at least 1 MiB, pages paged out, tmem pages, a state other than running), all in MiB.
  */
 public final class DemoProgress {
     private DemoProgress() { }
 
     public static String line(MemorySeries series, HostSample s) {
-        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "[%5.1fs] free %5s MiB  tmem %5s |",
-                series.seconds(s.timeMillis()), Units.mibText(s.freePages()), Units.mibText(s.tmemEphPages())));
+        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "[%5.1fs] free %5s MiB  tmem %5s + free list %5s |",
+                series.seconds(s.timeMillis()), Units.mibText(s.freePages()), Units.mibText(s.tmemEphPages()),
+                Units.mibText(s.tmemFreeListPages())));
         for (DomainSample d : s.domains()) {
             if (d.domid() == 0) continue;
             sb.append(' ').append(series.name(d.domid())).append(' ').append(Units.mibText(d.totPages()));

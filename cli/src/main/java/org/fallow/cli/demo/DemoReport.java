@@ -45,8 +45,10 @@ public final class DemoReport {
         double hostMiB = Units.mib(first.totalPages());
         sb.append(String.format(Locale.ROOT, "Host %.0f MiB; guests configured for %d MiB in total (%.2fx the host); %d samples over %.1f s%n",
                 hostMiB, asked, asked / hostMiB, samples.size(), series.seconds(last.timeMillis())));
-        sb.append(String.format(Locale.ROOT, "Host free: min %s MiB, final %s MiB; tmem ephemeral: peak %s MiB; domains: peak %s MiB%n",
+        sb.append(String.format(Locale.ROOT, "Host free: min %s MiB, final %s MiB (+ %s MiB on tmem's free list: pages tmem freed "
+                        + "and keeps for reuse, given back when the host needs them); tmem ephemeral: peak %s MiB; domains: peak %s MiB%n",
                 Units.mibText(min(samples, HostSample::freePages)), Units.mibText(last.freePages()),
+                Units.mibText(last.tmemFreeListPages()),
                 Units.mibText(max(samples, HostSample::tmemEphPages)), Units.mibText(max(samples, HostSample::domainPages))));
         HostSample peak = samples.getFirst();
         for (HostSample h : samples) if (h.guestVisiblePages() > peak.guestVisiblePages()) peak = h;

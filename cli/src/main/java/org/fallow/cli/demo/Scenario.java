@@ -12,34 +12,40 @@ import java.util.Map;
 import java.util.Properties;
 
 /**
- * The demo's scenario: host size, timings and the guests to run. The embedded default is
+ * The demo's scenario: host size, pacing and the guests to run. The embedded default is
  * {@code org/fallow/cli/demo/scenario.properties}; a file ({@code --scenario}) and single keys ({@code --set k=v})
  * override it, in that order.
  *
+ * <p>Nothing in a scenario is a deadline. Every guest ends when it has done its {@code ops} workload operations (scaled
+ * by {@code work}); a guest starts once the guest before it is up (booted; for the paged guest: paged down) and the host
+ * has its memory. On a busy machine the demo takes longer and does the same work.
+ *
  * <pre>
- * host.mib, run.seconds, sample.ms, progress.ms
+ * host.mib, sample.ms, progress.ms
  * time.scale                        guest clock = wall clock x this (Linux's 5 s selfballoon interval passes in 5/x s)
+ * work                              factor on every guest's ops (default 1; --quick uses less)
+ * hang.minutes                      a guest whose log has not grown for this long is reported as hung and stopped
  * guests = name,name,...           (start order)
  * guest.NAME.role                   pod | tmem | paged | plain
  * guest.NAME.memory.mib             initial allocation (PoD target for role pod)
  * guest.NAME.maxmem.mib             static maximum (defaults to memory)
  * guest.NAME.actmem.mib             paging target for role paged (xenpaging keeps this much resident)
  * guest.NAME.workload               the guest's workload (zipf-files, anon-grow, kbuild)
- * guest.NAME.start.ms               delay from the demo's start
- * guest.NAME.seconds                wall seconds its workload runs (defaults to run.seconds)
- * guest.NAME.paging.start.ms        role paged: when xenpaging starts, after the guest started
+ * guest.NAME.ops                    workload operations: the guest's work, after which it shuts down
+ * guest.NAME.start.ms               delay after the previous guest is up (the first: after the hypervisor is)
+ * guest.NAME.paging.start.ms        role paged: when xenpaging starts, after the guest booted
  * guest.NAME.args                   guest arguments beyond the ids and timing (--cleancache, --selfballoon, ...)
  * </pre>
  */
-public record Scenario(long hostMiB, double runSeconds, long sampleMs, long progressMs, double timeScale,
+public record Scenario(long hostMiB, long sampleMs, long progressMs, double timeScale, double work, double hangMinutes,
                        List<Guest> guests) {
     public static final String DEFAULT_RESOURCE = "/org/fallow/cli/demo/scenario.properties";
 
     public enum Role { POD, TMEM, PAGED, PLAIN }
 
-    /** One guest of the scenario. */
+    /** One guest of the scenario; {@code ops} is already scaled by the scenario's {@code work}. */
     public record Guest(String name, Role role, long memoryMiB, long maxmemMiB, long actmemMiB, String workload,
-                        long startMs, double seconds, long pagingStartMs, List<String> extraArgs) { }
+                        long startMs, long ops, long pagingStartMs, List<String> extraArgs) { }
 
     /** Loads the embedded default, then the file (if any), then the single-key overrides. */
     public static Scenario load(Path file, Map<String, String> overrides) throws IOException {
@@ -58,22 +64,32 @@ public record Scenario(long hostMiB, double runSeconds, long sampleMs, long prog
     }
 
     public static Scenario from(Properties p) {
-        double run = dbl(p, "run.seconds", 40);
+        double work = dbl(p, "work", 1);
+        if (!(work > 0)) throw new IllegalArgumentException("work must be > 0 (a factor on every guest's ops): " + work);
         List<Guest> guests = new ArrayList<>();
         for (String name : list(p.getProperty("guests", ""))) {
             String k = "guest." + name + ".";
-            Role role = Role.valueOf(p.getProperty(k + "role", "plain").trim().toUpperCase(java.util.Locale.ROOT));
+            Role role;
+            try {
+                role = Role.valueOf(p.getProperty(k + "role", "plain").trim().toUpperCase(java.util.Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(k + "role: one of pod, tmem, paged, plain: " + p.getProperty(k + "role"));
+            }
             long mem = lng(p, k + "memory.mib", 32);
             long max = lng(p, k + "maxmem.mib", mem);
+            if (mem <= 0) throw new IllegalArgumentException(k + "memory.mib must be > 0: " + mem);
             if (max < mem) throw new IllegalArgumentException(k + "maxmem.mib (" + max + ") < memory.mib (" + mem + ")");
             long act = lng(p, k + "actmem.mib", role == Role.PAGED ? Math.max(1, mem / 4) : 0);
-            guests.add(new Guest(name, role, mem, max, act, p.getProperty(k + "workload", "idle").trim(),
-                    lng(p, k + "start.ms", 0), dbl(p, k + "seconds", run), lng(p, k + "paging.start.ms", 3000),
+            long ops = Math.max(1, Math.round(lng(p, k + "ops", 200_000) * work));
+            guests.add(new Guest(name, role, mem, max, act, p.getProperty(k + "workload", "zipf-files").trim(),
+                    lng(p, k + "start.ms", 0), ops, lng(p, k + "paging.start.ms", 0),
                     list(p.getProperty(k + "args", "").replace(' ', ','))));
         }
         if (guests.isEmpty()) throw new IllegalArgumentException("the scenario names no guests (key 'guests')");
-        return new Scenario(lng(p, "host.mib", 256), run, lng(p, "sample.ms", 250), lng(p, "progress.ms", 1000),
-                dbl(p, "time.scale", 5), List.copyOf(guests));
+        double hang = dbl(p, "hang.minutes", 10);
+        if (!(hang > 0)) throw new IllegalArgumentException("hang.minutes must be > 0: " + hang);
+        return new Scenario(lng(p, "host.mib", 256), lng(p, "sample.ms", 250), lng(p, "progress.ms", 1000),
+                dbl(p, "time.scale", 5), work, hang, List.copyOf(guests));
     }
 
     /** Sum of the guests' static maxima, MiB (what they could all ask for at once). */

@@ -36,6 +36,14 @@ public record HostSample(long timeMillis, long totalPages, long freePages, long 
         return Math.max(Math.max(0, tmemEphPages), tmemFreeablePages);
     }
 
+    /**
+     * tmem's free list: host pages tmem freed and keeps for its own reuse (Xen's tmem_page_list, LIST's {@code Ta});
+     * they count as freeable (tmem gives them back when the host needs memory) but not as free.
+     */
+    public long tmemFreeListPages() {
+        return Math.max(0, tmemFreeablePages - Math.max(0, tmemEphPages));
+    }
+
     /** Pages neither free, nor a domain's, nor held by tmem (hypervisor overhead). */
     public long otherPages() {
         return Math.max(0, totalPages - freePages - domainPages() - tmemHostPages());

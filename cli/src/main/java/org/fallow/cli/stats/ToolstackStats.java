@@ -1,5 +1,7 @@
 package org.fallow.cli.stats;
 
+import org.fallow.xc.Physinfo;
+
 import org.fallow.abi.AbiProfile;
 import org.fallow.cli.RunContext;
 import org.fallow.xc.XcDomain;

@@ -59,7 +59,8 @@ class BenchCommandsTest {
     @Test
     void everyBenchmarkIsMountedUnderBench() {
         CommandLine bench = FallowMain.commandLine().getSubcommands().get("bench");
-        assertEquals(List.of("rtt", "attack", "tmem", "tmem-socket", "ring", "paging", "pod", "jmh"), List.copyOf(bench.getSubcommands().keySet()));
+        assertEquals(List.of("rtt", "attack", "tmem", "tmem-socket", "ring", "paging", "pod", "jmh", "help"), List.copyOf(bench.getSubcommands().keySet()),
+                "every benchmark, then help (bench help CMD)");
     }
 
     @Test

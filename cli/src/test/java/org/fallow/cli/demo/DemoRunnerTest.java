@@ -20,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * A small demo end to end: a hypervisor process, a PoD-booted guest and a cleancache guest as processes, sampled
  * through the toolstack; the report, samples and chart are written from what the hypervisor reported.
  */
-@Timeout(180)
+@Timeout(value = 10, unit = java.util.concurrent.TimeUnit.MINUTES) // a hang guard: the guests end by their work
 class DemoRunnerTest {
     private Path runDir;
 
@@ -33,7 +33,7 @@ class DemoRunnerTest {
     void smallScenarioRunsToTheEndAndReportsTheHypervisorsFigures(@TempDir Path out) throws Exception {
         Properties p = new Properties();
         p.setProperty("host.mib", "64");
-        p.setProperty("run.seconds", "6");
+        p.setProperty("work", "1");
         p.setProperty("sample.ms", "200");
         p.setProperty("time.scale", "5");
         p.setProperty("guests", "pod,cache,paged");
@@ -41,16 +41,19 @@ class DemoRunnerTest {
         p.setProperty("guest.pod.memory.mib", "12");
         p.setProperty("guest.pod.maxmem.mib", "24");
         p.setProperty("guest.pod.workload", "kbuild");
+        p.setProperty("guest.pod.ops", "300000");
         p.setProperty("guest.pod.args", "--boot-scrub");
         p.setProperty("guest.cache.role", "tmem");
         p.setProperty("guest.cache.memory.mib", "16");
         p.setProperty("guest.cache.workload", "zipf-files");
+        p.setProperty("guest.cache.ops", "30000");
         p.setProperty("guest.cache.args", "--cleancache");
         p.setProperty("guest.cache.start.ms", "300");
         p.setProperty("guest.paged.role", "paged");
         p.setProperty("guest.paged.memory.mib", "12");
         p.setProperty("guest.paged.actmem.mib", "4");
         p.setProperty("guest.paged.workload", "zipf-files");
+        p.setProperty("guest.paged.ops", "300000");
         p.setProperty("guest.paged.start.ms", "600");
         p.setProperty("guest.paged.paging.start.ms", "1000");
         Scenario s = Scenario.from(p);

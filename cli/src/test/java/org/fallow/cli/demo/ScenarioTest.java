@@ -34,7 +34,18 @@ class ScenarioTest {
         assertEquals(4, b.actmemMiB());
         assertEquals(20, b.maxmemMiB(), "maxmem defaults to memory");
         assertEquals(java.util.List.of("--zipf", "1.2", "--files", "40"), b.extraArgs());
-        assertEquals(s.runSeconds(), b.seconds(), "a guest runs as long as the demo by default");
+        assertEquals(200_000, b.ops(), "a guest's work defaults to 200,000 operations");
+    }
+
+    @Test
+    void workScalesEveryGuestsOperationsAndNothingIsADeadline() throws Exception {
+        Scenario one = Scenario.load(null, Map.of());
+        Scenario half = Scenario.load(null, Map.of("work", "0.5"));
+        for (int i = 0; i < one.guests().size(); i++)
+            assertEquals(Math.round(one.guests().get(i).ops() * 0.5), half.guests().get(i).ops(), one.guests().get(i).name());
+        assertTrue(one.guests().stream().allMatch(g -> g.ops() > 0));
+        assertThrows(IllegalArgumentException.class, () -> Scenario.load(null, Map.of("work", "0")));
+        assertThrows(IllegalArgumentException.class, () -> Scenario.load(null, Map.of("hang.minutes", "-1")));
     }
 
     @Test
@@ -45,6 +56,9 @@ class ScenarioTest {
         p.setProperty("guest.x.maxmem.mib", "16");
         assertThrows(IllegalArgumentException.class, () -> Scenario.from(p));
         p.setProperty("guest.x.maxmem.mib", "lots");
+        assertThrows(IllegalArgumentException.class, () -> Scenario.from(p));
+        p.setProperty("guest.x.maxmem.mib", "64");
+        p.setProperty("guest.x.role", "dancer");
         assertThrows(IllegalArgumentException.class, () -> Scenario.from(p));
         p.setProperty("guests", "");
         assertThrows(IllegalArgumentException.class, () -> Scenario.from(p));

@@ -102,7 +102,8 @@ class TopCommandTest {
                 System.setErr(oldErr);
             }
             assertEquals("1", o.code);
-            assertTrue(err.toString().contains("no hypervisor at " + empty.resolve("hypervisor.sock")), err.toString());
+            assertTrue(err.toString().contains("no hypervisor is running at " + empty.resolve("hypervisor.sock")), err.toString());
+            assertEquals(1, err.toString().strip().lines().count(), err.toString());
         } finally {
             DemoCommand.deleteTree(empty);
         }

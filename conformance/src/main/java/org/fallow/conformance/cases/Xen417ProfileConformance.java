@@ -84,6 +84,20 @@ class Xen417ProfileConformance extends CaseSupport {
         }
     }
 
+    @Test @DisplayName("HELLO flags: bit 0 accepted in any profile, an unknown bit refused with -EINVAL and the connection closed")
+    void helloFlags() throws Exception {
+        try (Toolstack ok = Toolstack.connect(target(), Wire.PROFILE_412, Wire.FLAG_VM_EVENT_RESPONSE_COMPAT)) {
+            assertEquals(0, ok.helloAck().status());
+        }
+        try (RawConnection c = open()) {
+            c.send(Wire.HELLO, 1, Wire.hello(Wire.ROLE_GUEST, Wire.PROFILE_417, 0x8000, 0, new byte[16], 0, 0, null));
+            RawFrame ack = c.read();
+            assertEquals(Wire.HELLO_ACK, ack.type());
+            assertEquals(-EINVAL, ack.status());
+            assertTrue(c.awaitClosed());
+        }
+    }
+
     @Test @DisplayName("read-only sub-ops: xen_version strings/pagesize/build_id, sched_id credit2, cpupool 0 INFO (pool 1 -ENOENT), getvcpuinfo (vcpu past max -EINVAL), sharing pages 0")
     void readOnlySubops() throws Exception {
         try (Toolstack ts = Toolstack.connect(target(), Wire.PROFILE_417); Guest g = Guest.create(ts, 16, 4)) {

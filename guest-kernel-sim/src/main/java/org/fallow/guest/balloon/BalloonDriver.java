@@ -98,13 +98,31 @@ public final class BalloonDriver {
         } else {
             if (state == BalloonState.ECANCELED) {
                 cancels++;
-                log.warn("balloon: giving up after {} retries (target {} pages, current {})",
-                        tunables.maxRetryCount(), targetPages, kernel.currentPages());
+                // Linux gives up silently, and the next selfballoon run (a new target) starts the worker again: say it
+                // once until the balloon reaches a target again, not every selfballoon interval
+                if (!gaveUpSaid) {
+                    giveUpWarnings++;
+                    log.warn("balloon: giving up after {} retries (target {} pages, current {}); the hypervisor has no more "
+                            + "memory for this domain (its maximum or the host); said once until a target is reached",
+                            tunables.maxRetryCount(), targetPages, kernel.currentPages());
+                    gaveUpSaid = true;
+                } else {
+                    log.debug("balloon: giving up again (target {} pages, current {})", targetPages, kernel.currentPages());
+                }
+            } else if (state == BalloonState.DONE) {
+                gaveUpSaid = false;
             }
             nextRunMs = -1;
         }
         return true;
     }
+
+    /** Whether the worker said it gave up since it last reached a target (it says so once). */
+    private boolean gaveUpSaid;
+    private long giveUpWarnings;
+
+    /** How many times the worker warned that it gave up (once per run of failures). */
+    public long giveUpWarnings() { return giveUpWarnings; }
 
     private BalloonState updateSchedule(BalloonState state) {
         if (state == BalloonState.DONE) {

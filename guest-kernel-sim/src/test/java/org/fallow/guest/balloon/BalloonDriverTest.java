@@ -114,6 +114,37 @@ class BalloonDriverTest {
         assertEquals(4000, k.currentPages());
     }
 
+    /**
+     * Issue 10: after mem-set capped a selfballooning guest, every selfballoon interval set a target it could not
+     * reach and the guest logged "giving up after 4 retries" forever. The worker still gives up each time (as Linux,
+     * silently), but warns once until it reaches a target again.
+     */
+    @Test void aTargetThatCannotBeReachedIsSaidOnceNotEveryInterval() {
+        BalloonDriver b = new BalloonDriver(k, ops, t, false);
+        b.setTarget(3000, 0);
+        runUntilIdle(b, 0);
+        ops.answer = 0; // the hypervisor gives nothing (max_pages reached)
+        long now = 0;
+        for (int interval = 0; interval < 6; interval++) { // selfballoon sets its target again every interval
+            b.setTarget(4096 - interval, now);
+            while (b.nextRunMs() >= 0) {
+                now = b.nextRunMs();
+                b.process(now);
+            }
+            now += 5000;
+        }
+        assertEquals(6, b.cancels(), "it gave up every time");
+        assertEquals(1, b.giveUpWarnings(), "and said so once");
+        ops.answer = Long.MAX_VALUE;
+        b.setTarget(3500, now);
+        runUntilIdle(b, now);
+        assertEquals(3500, k.currentPages());
+        ops.answer = 0;
+        b.setTarget(4096, now + 1);
+        while (b.nextRunMs() >= 0) b.process(b.nextRunMs());
+        assertEquals(2, b.giveUpWarnings(), "a new run of failures after a reached target is said again");
+    }
+
     @Test void inflationNeverSwapsAndTakesAtMostMemAvailable() {
         var anon = k.spawn();
         k.resize(anon, 3000);

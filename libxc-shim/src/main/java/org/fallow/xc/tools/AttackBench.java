@@ -87,8 +87,9 @@ public final class AttackBench implements Callable<Integer> {
             System.out.printf("victim: toolstack HypervisorConnection, null hypercall; %d warm-up + %d measured round trips per row%n",
                     warmup, iterations);
             System.out.printf("load average at start: %s%n%n", Files.readString(Path.of("/proc/loadavg")).trim());
-            System.out.printf("%-12s %9s %9s %9s %9s %11s %s%n", "attack", "p50 µs", "p99 µs", "p99.9 µs", "max µs", "p99/quiet", "attacker");
-            try (HypervisorConnection victim = HypervisorConnection.toolstack(sock, dir, AbiProfile.XEN_4_12, 4096)) {
+            System.out.printf("%-12s %9s %9s %9s %9s %10s %10s %s%n", "attack", "p50 µs", "p99 µs", "p99.9 µs", "max µs",
+                    "p50/quiet", "p99/quiet", "attacker");
+            try (HypervisorConnection victim = HypervisorConnection.toolstack(sock, arenaDir, AbiProfile.XEN_4_12, 4096)) {
                 measure(victim, warmup);
                 Histogram quiet = measure(victim, iterations);
                 row("quiet", quiet, quiet, "-");
@@ -133,8 +134,9 @@ public final class AttackBench implements Callable<Integer> {
     }
 
     private static void row(String name, Histogram h, Histogram quiet, String attacker) {
-        System.out.printf("%-12s %9.1f %9.1f %9.1f %9.1f %10.2fx %s%n", name, h.getValueAtPercentile(50) / 1e3,
+        System.out.printf("%-12s %9.1f %9.1f %9.1f %9.1f %9.2fx %9.2fx %s%n", name, h.getValueAtPercentile(50) / 1e3,
                 h.getValueAtPercentile(99) / 1e3, h.getValueAtPercentile(99.9) / 1e3, h.getMaxValue() / 1e3,
+                (double) h.getValueAtPercentile(50) / quiet.getValueAtPercentile(50),
                 (double) h.getValueAtPercentile(99) / quiet.getValueAtPercentile(99), attacker);
     }
 

@@ -274,7 +274,7 @@ public final class RttBench implements Callable<Integer> {
 
     /** Row 3: the client library's synchronous call. */
     private Result connectionHypercalls(Path sock, Path dir) throws IOException {
-        try (HypervisorConnection c = HypervisorConnection.toolstack(sock, dir, AbiProfile.XEN_4_12, 4096)) {
+        try (HypervisorConnection c = HypervisorConnection.toolstack(sock, sock.toAbsolutePath().getParent(), AbiProfile.XEN_4_12, 4096)) {
             return measure(() -> {
                 if (c.hypercall(Hypercalls.MULTICALL, 0, 0) != 0) throw new IOException("null hypercall failed");
             });
@@ -283,7 +283,7 @@ public final class RttBench implements Callable<Integer> {
 
     /** Row 4: throughput with {@code window} requests in flight. */
     private void pipelined(Path sock, Path dir) throws Exception {
-        try (HypervisorConnection c = HypervisorConnection.toolstack(sock, dir, AbiProfile.XEN_4_12, 4096)) {
+        try (HypervisorConnection c = HypervisorConnection.toolstack(sock, sock.toAbsolutePath().getParent(), AbiProfile.XEN_4_12, 4096)) {
             ArrayDeque<CompletableFuture<Long>> inflight = new ArrayDeque<>();
             int total = warmup + iterations;
             long start = 0;

@@ -2,6 +2,7 @@ package org.fallow.xc.transport;
 
 import jnr.unixsocket.UnixSocketAddress;
 import jnr.unixsocket.UnixSocketChannel;
+import org.fallow.abi.XenErrno;
 import org.fallow.abi.fs.SafeFiles;
 import org.fallow.abi.AbiProfile;
 import org.fallow.abi.wire.DomainEvent;
@@ -121,7 +122,11 @@ public final class HypervisorConnection implements AutoCloseable {
             c.handshake(Hello.encode(Hello.ROLE_TOOLSTACK, profile.wireCode(), 0, null, buf.base(), buf.size(), file.toString()));
             return c;
         } catch (IOException | RuntimeException e) {
-            buf.close();
+            try {
+                buf.close(); // a refused handshake already released it: keep the refusal, not "already closed"
+            } catch (IOException | IllegalStateException alreadyReleased) {
+                e.addSuppressed(alreadyReleased);
+            }
             throw e;
         }
     }
@@ -135,7 +140,7 @@ public final class HypervisorConnection implements AutoCloseable {
     public static HypervisorConnection guest(Path socket, int domid, byte[] secret, AbiProfile profile) throws IOException {
         HypervisorConnection c = new HypervisorConnection(open(socket), "guest-d" + domid, null);
         c.profile = profile;
-        c.handshake(Hello.encode(Hello.ROLE_GUEST, profile.wireCode(), domid, secret, 0, 0, null));
+        c.handshake(Hello.encode(Hello.ROLE_GUEST, profile.wireCode(), domid, secret, 0, 0, null), domid);
         return c;
     }
 
@@ -143,7 +148,23 @@ public final class HypervisorConnection implements AutoCloseable {
         return UnixSocketChannel.open(new UnixSocketAddress(socket.toFile()));
     }
 
-    private void handshake(byte[] hello) throws IOException {
+    private void handshake(byte[] hello) throws IOException { handshake(hello, -1); }
+
+    /** The hypervisor's refusal of a HELLO in words; {@code guestDomid} &gt;= 0 for a guest's HELLO. */
+    static String refusal(int status, int guestDomid) {
+        String who = guestDomid >= 0 ? "the hypervisor refused guest d" + guestDomid + ": " : "the hypervisor refused the connection: ";
+        String why = switch (-status) {
+            case XenErrno.EACCES -> guestDomid >= 0 ? "the secret is not domain " + guestDomid
+                    + "'s handle (give the handle that create printed for it)" : "permission denied";
+            case XenErrno.ESRCH -> "there is no domain " + guestDomid + " (see ./fallow list)";
+            case XenErrno.EOPNOTSUPP -> "it does not speak this ABI profile or role";
+            case XenErrno.EINVAL -> "it found the request invalid";
+            default -> "handshake refused";
+        };
+        return who + why + " [" + XenErrno.name(status) + "]";
+    }
+
+    private void handshake(byte[] hello, int guestDomid) throws IOException {
         Frame f;
         try {
             f = await(send(FrameType.HELLO, hello), HANDSHAKE_TIMEOUT); // by the background reader: bounded wait
@@ -154,7 +175,7 @@ public final class HypervisorConnection implements AutoCloseable {
         ack = new HelloAck().wrap(f.payload());
         if (ack.status() != 0) {
             closeQuietly();
-            throw new WireErrorException((int) ack.status(), "handshake refused", f.requestId());
+            throw new WireErrorException((int) ack.status(), refusal((int) ack.status(), guestDomid), f.requestId(), true);
         }
         log.debug("{}: connected, run dir {}, {} frames", name, ack.runDir(), ack.nrFrames());
     }

@@ -13,6 +13,13 @@ public final class WireErrorException extends RuntimeException {
         this.requestId = requestId;
     }
 
+    /** An error whose {@code message} is already in words (with the errno as its detail). */
+    public WireErrorException(int errno, String message, long requestId, boolean inWords) {
+        super(inWords ? message : XenErrno.name(errno) + " (" + errno + "): " + message);
+        this.errno = errno;
+        this.requestId = requestId;
+    }
+
     /** The negated Xen errno of the ERROR frame. */
     public int errno() { return errno; }
 

@@ -173,5 +173,11 @@ class RealXlToolsTest {
         var lines = Files.readAllLines(log);
         long connects = lines.subList((int) before, lines.size()).stream().filter(l -> l.contains(": connected to")).count();
         assertTrue(connects >= 2, "parent and forked child each connected:\n" + String.join("\n", lines.subList((int) before, lines.size())));
+        // every unserved call is logged once per process, with its name (libxendevicemodel's DM_OP probe)
+        java.util.Map<String, Long> dmOpPerPid = lines.stream().filter(l -> l.contains("unserved: IOCTL_PRIVCMD_DM_OP"))
+                .collect(java.util.stream.Collectors.groupingBy(l -> l.replaceAll("^\\S+ pid (\\d+):.*", "$1"),
+                        java.util.stream.Collectors.counting()));
+        assertFalse(dmOpPerPid.isEmpty(), "the DM_OP probe is logged by name");
+        assertTrue(dmOpPerPid.values().stream().allMatch(n -> n == 1), "once per process: " + dmOpPerPid);
     }
 }

@@ -1,10 +1,9 @@
-package org.fallow.cli.stats;
+package org.fallow.xc;
 
 import org.fallow.abi.XenErrno;
 import org.fallow.abi.xen.SysctlConstants;
 import org.fallow.abi.xen.XenSysctl;
 import org.fallow.abi.xen.XenSysctlPhysinfo;
-import org.fallow.xc.XcHandle;
 
 import java.io.IOException;
 

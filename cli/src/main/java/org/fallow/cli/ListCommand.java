@@ -1,0 +1,105 @@
+package org.fallow.cli;
+
+import org.fallow.abi.AbiProfile;
+import org.fallow.cli.stats.Json;
+import org.fallow.cli.stats.TmemListing;
+import org.fallow.cli.stats.Units;
+import org.fallow.xc.XcDomain;
+import org.fallow.xc.XcHandle;
+import org.fallow.xc.XcTmem;
+import org.fallow.xc.tools.DomainRef;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code fallow list [-l] [DOMAIN...]}: xl list's columns in xl's format (Name, ID, Mem in whole MiB as xl truncates
+ * it, VCPUs, State, Time(s)), then Fallow's: PoD entries, pages paged out and tmem pages (MiB, one decimal). With
+ * domains (ids or names) only those; {@code -l}: one JSON array with every figure in KiB, for scripts.
+ */
+@Command(name = "list", description = {"List domains as xl list does (Name, ID, Mem, VCPUs, State, Time(s)), plus PoD "
+        + "entries, pages paged out and tmem pages (MiB).", "-l prints JSON with every figure in KiB."})
+public final class ListCommand implements Callable<Integer> {
+    @Option(names = {"-l", "--long"}, description = "JSON, every figure in KiB") boolean json;
+    @Option(names = "--socket", description = "hypervisor socket (default: $FALLOW_RUN_DIR/hypervisor.sock)") Path socket;
+    @Parameters(paramLabel = "DOMAIN", arity = "0..*", description = "domains to list (id or name; default: all)") List<String> domains = new ArrayList<>();
+    PrintStream out = System.out;
+
+    /** One domain's line. */
+    record Row(String name, XcDomain.DomainInfo info, long podEntries, long podCache, long tmemEph, long tmemPers) { }
+
+    @Override public Integer call() throws IOException {
+        try (XcHandle xc = XcHandle.open(socket != null ? socket : RunContext.current().socket(), AbiProfile.XEN_4_12)) {
+            List<Row> rows = rows(xc);
+            if (json) out.println(json(rows));
+            else out.print(table(rows));
+            return 0;
+        }
+    }
+
+    List<Row> rows(XcHandle xc) throws IOException {
+        XcDomain dom = new XcDomain(xc);
+        List<Integer> wanted = new ArrayList<>();
+        for (String d : domains) wanted.add(DomainRef.resolve(xc, d));
+        String listText = new XcTmem(xc).list(0xFFFF, true);
+        TmemListing tmem = listText == null ? null : TmemListing.parse(listText);
+        List<Row> rows = new ArrayList<>();
+        for (XcDomain.DomainInfo i : dom.xc_domain_getinfo(0, 4096)) {
+            if (!wanted.isEmpty() && !wanted.contains(i.domid())) continue;
+            String name = DomainRef.name(xc, i.domid());
+            if (name == null) name = i.domid() == 0 ? "Domain-0" : "(null)";
+            XcDomain.PodTarget pod = i.domid() == 0 ? null : dom.xc_domain_get_pod_target(i.domid());
+            TmemListing.Client c = tmem == null ? null : tmem.clients().get(i.domid());
+            rows.add(new Row(name, i, pod != null && pod.rc() == 0 ? pod.podEntries() : 0, pod != null && pod.rc() == 0 ? pod.podCachePages() : 0,
+                    c == null ? 0 : c.ephemeralPages(), c == null ? 0 : c.persistentPages()));
+        }
+        if (!wanted.isEmpty()) rows.sort(java.util.Comparator.comparingInt(r -> wanted.indexOf(r.info().domid())));
+        return rows;
+    }
+
+    /** xl list's header and rows ({@code %-40s %5d %5lu %5d     %s  %8.1f}), then Fallow's columns. */
+    static String table(List<Row> rows) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("Name                                        ID   Mem VCPUs\tState\tTime(s)     PoD   Paged    Tmem\n");
+        for (Row r : rows) {
+            XcDomain.DomainInfo i = r.info();
+            sb.append(String.format(Locale.ROOT, "%-40s %5d %5d %5d     %s  %8.1f %7s %7s %7s%n", r.name(), i.domid(),
+                    (i.totPages() + i.outstandingPages()) * 4 / 1024, i.onlineVcpus(), i.stateString(), i.cpuTimeNs() / 1e9,
+                    Units.mibText(r.podEntries()), Units.mibText(i.pagedPages()), Units.mibText(r.tmemEph() + r.tmemPers())));
+        }
+        return sb.toString();
+    }
+
+    static String json(List<Row> rows) {
+        List<Object> list = new ArrayList<>();
+        for (Row r : rows) {
+            XcDomain.DomainInfo i = r.info();
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("domid", i.domid());
+            m.put("name", r.name());
+            m.put("state", i.stateString());
+            m.put("vcpus", i.onlineVcpus());
+            m.put("cpu_time_s", i.cpuTimeNs() / 1e9);
+            m.put("current_memkb", i.totPages() * 4);
+            m.put("outstanding_memkb", i.outstandingPages() * 4);
+            m.put("max_memkb", i.maxPages() * 4);
+            m.put("pod_entries_kb", r.podEntries() * 4);
+            m.put("pod_cache_kb", r.podCache() * 4);
+            m.put("paged_kb", i.pagedPages() * 4);
+            m.put("tmem_ephemeral_kb", r.tmemEph() * 4);
+            m.put("tmem_persistent_kb", r.tmemPers() * 4);
+            list.add(m);
+        }
+        return Json.write(list);
+    }
+}
