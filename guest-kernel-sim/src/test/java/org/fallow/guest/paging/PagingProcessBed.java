@@ -37,27 +37,30 @@ import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_populate_physmap;
  * Separate processes for paging tests and benchmarks: a hypervisor child, a toolstack connection in this JVM, a
  * guest workload child ({@link PagingGuestMain}) and xenpaging children ({@link XenPagingCommand}).
  */
-final class PagingProcessBed implements AutoCloseable {
+public final class PagingProcessBed implements AutoCloseable {
 
-    final Path dir;
-    final HypervisorProcess hv;
-    final XcHandle xc;
-    final XcPagingHost host;
+    public final Path dir;
+    public final HypervisorProcess hv;
+    public final XcHandle xc;
+    public final XcPagingHost host;
     private final List<Process> children = new ArrayList<>();
-    final byte[] handle = new byte[16];
+    public final byte[] handle = new byte[16];
     private PrintWriter guestIn;
     private BufferedReader guestOut;
     Process guest;
 
-    PagingProcessBed(String hostMemMiB) throws IOException {
-        hv = HypervisorProcess.startInTempDir("flp", "--host-mem", hostMemMiB);
+    public PagingProcessBed(String hostMemMiB) throws IOException { this(hostMemMiB, HypervisorProcess.TEST_JVM_OPTS); }
+
+    /** With the hypervisor child's JVM options (e.g. a crash-point agent). */
+    public PagingProcessBed(String hostMemMiB, List<String> hvJvmOpts) throws IOException {
+        hv = HypervisorProcess.start(Files.createTempDirectory(Path.of("/tmp"), "flp"), hvJvmOpts, "--host-mem", hostMemMiB);
         dir = hv.runDir();
         xc = XcHandle.open(hv.socket(), AbiProfile.XEN_4_12);
         host = new XcPagingHost(xc);
         ThreadLocalRandom.current().nextBytes(handle);
     }
 
-    long domctl(int cmd, int domid, Consumer<MemorySegment> fill, MemorySegment[] out) throws IOException {
+    public long domctl(int cmd, int domid, Consumer<MemorySegment> fill, MemorySegment[] out) throws IOException {
         MemorySegment d = MemorySegment.ofArray(new long[org.fallow.abi.xen.XenDomctl.SIZE / 8]);
         d.set(U32_UNALIGNED, 0, cmd);
         d.set(U16_UNALIGNED, 8, (short) domid);
@@ -87,7 +90,7 @@ final class PagingProcessBed implements AutoCloseable {
      * An HVM domain 1 with {@code frames} RAM gfns plus the ring gfn {@code frames} (HVM param 27), unpaused.
      * Returns 0; any failure throws.
      */
-    long createDomain(int frames, int vcpus) throws IOException {
+    public long createDomain(int frames, int vcpus) throws IOException {
         MemorySegment[] out = new MemorySegment[1];
         long rc = domctl(XEN_DOMCTL_createdomain, 1, d -> {
             MemorySegment.copy(MemorySegment.ofArray(handle), 0, d, MemConstants.CREATE_HANDLE, 16);
@@ -107,7 +110,7 @@ final class PagingProcessBed implements AutoCloseable {
     Process java(String main, String... args) throws IOException { return java(java.util.Map.of(), List.of(), main, args); }
 
     /** A child JVM running {@code main} with extra environment and JVM options (e.g. a crash-point agent). */
-    Process java(java.util.Map<String, String> env, List<String> jvmOpts, String main, String... args) throws IOException {
+    public Process java(java.util.Map<String, String> env, List<String> jvmOpts, String main, String... args) throws IOException {
         List<String> opts = new ArrayList<>(List.of("-Xmx192m", "-XX:+UseSerialGC"));
         opts.addAll(jvmOpts);
         ProcessBuilder pb = org.fallow.abi.process.ChildJvm.builder(opts, main, List.of(args));
@@ -118,7 +121,7 @@ final class PagingProcessBed implements AutoCloseable {
         return p;
     }
 
-    void startGuest(int frames, int vcpus) throws IOException {
+    public void startGuest(int frames, int vcpus) throws IOException {
         guest = java(guestEnv(), List.of(), PagingGuestMain.class.getName(), hv.socket().toString(), "1",
                 String.valueOf(frames), String.valueOf(vcpus));
         guestIn = new PrintWriter(guest.getOutputStream());
@@ -126,26 +129,29 @@ final class PagingProcessBed implements AutoCloseable {
     }
 
     /** The environment that hands a guest child domain 1's secret (never its command line). */
-    java.util.Map<String, String> guestEnv() {
+    public java.util.Map<String, String> guestEnv() {
         return java.util.Map.of(org.fallow.abi.fs.Secrets.ENV, HexFormat.of().formatHex(handle));
     }
 
     /** One guest command; its answer line ("ok <faults>" or "FAIL ..."). */
-    synchronized String ask(String cmd) throws IOException {
+    public synchronized String ask(String cmd) throws IOException {
         guestIn.println(cmd);
         guestIn.flush();
         String r = guestOut.readLine();
         return r == null ? "FAIL guest exited" : r;
     }
 
-    Process pager(Path pagefile, int mruSize) throws IOException {
-        Process p = java(XenPagingCommand.class.getName(), "-d", "1", "-f", pagefile.toString(), "-r", String.valueOf(mruSize),
+    public Process pager(Path pagefile, int mruSize) throws IOException { return pager(pagefile, mruSize, List.of()); }
+
+    /** A xenpaging child with extra JVM options (e.g. a crash-point agent). */
+    public Process pager(Path pagefile, int mruSize, List<String> jvmOpts) throws IOException {
+        Process p = java(java.util.Map.of(), jvmOpts, XenPagingCommand.class.getName(), "-d", "1", "-f", pagefile.toString(), "-r", String.valueOf(mruSize),
                 "--socket", hv.socket().toString());
         p.getOutputStream().close();
         return p;
     }
 
-    long totPages() {
+    public long totPages() {
         try {
             return host.domainInfo(1).totPages();
         } catch (IOException e) {
@@ -153,7 +159,7 @@ final class PagingProcessBed implements AutoCloseable {
         }
     }
 
-    void awaitTotPages(long target) throws InterruptedException {
+    public void awaitTotPages(long target) throws InterruptedException {
         while (totPages() != target) Thread.sleep(20); // bounded by the caller's @Timeout
     }
 

@@ -104,11 +104,24 @@ public final class PageFile implements AutoCloseable {
         return -1;
     }
 
-    /** Writes {@code page} to {@code slot} and records slot ↔ gfn (data first, then the index entry). */
+    /**
+     * Writes {@code page} to {@code slot} and records slot ↔ gfn: data first ({@link #writeData}), then the index entry,
+     * so a pager killed in between leaves a slot that recovery ignores (crash point {@code pager.page-written}).
+     */
     public void write(int slot, long gfn, MemorySegment page) throws IOException {
+        writeData(slot, page);
+        recordSlot(slot, gfn);
+    }
+
+    /** The page's bytes into its slot of the data file. */
+    void writeData(int slot, MemorySegment page) throws IOException {
         var buf = page.asSlice(0, PAGE).asByteBuffer();
         long pos = (long) slot * PAGE;
         while (buf.hasRemaining()) pos += data.write(buf, pos);
+    }
+
+    /** The slot ↔ gfn entry, in memory and in the mapped slot index. */
+    private void recordSlot(int slot, long gfn) {
         if (slotToGfn[slot] == 0) used++;
         slotToGfn[slot] = gfn;
         gfnToSlot[(int) gfn] = slot;

@@ -399,10 +399,7 @@ public final class XenPaging {
                             || (req.pagingFlags() & VmEventConstants.MEM_PAGING_EVICT_FAIL) != 0;
                 }
                 if (respond) {
-                    rsp.wrap(back.nextResponse()).clear().version(opt.vmEventVersion())
-                            .reason(VmEventConstants.VM_EVENT_REASON_MEM_PAGING).vcpuId(req.vcpuId()).flags(req.flags())
-                            .gfn(gfn).pagingFlags(req.pagingFlags());
-                    back.commitResponse();
+                    putResponse(gfn);
                     responses++;
                     if (notifyPolicy) {
                         policy.notifyPagedIn(gfn, numPagedOut > policy.mruSize());
@@ -416,6 +413,14 @@ public final class XenPaging {
             back.pushResponses();
             host.notify(port);
         }
+    }
+
+    /** Answers the request in {@code req} on the ring (crash point {@code pager.before-response}: after the page-in). */
+    private void putResponse(long gfn) {
+        rsp.wrap(back.nextResponse()).clear().version(opt.vmEventVersion())
+                .reason(VmEventConstants.VM_EVENT_REASON_MEM_PAGING).vcpuId(req.vcpuId()).flags(req.flags())
+                .gfn(gfn).pagingFlags(req.pagingFlags());
+        back.commitResponse();
     }
 
     private void teardown(boolean clean) {
