@@ -1,9 +1,12 @@
 package org.fallow.conformance;
 
+import org.fallow.abi.wire.P2mHeader;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.concurrent.ThreadLocalRandom;
+
+import static org.fallow.abi.xen.XenLayouts.U32_UNALIGNED;
 
 /**
  * A guest domain for the cases: built by a {@link Toolstack} (createdomain, max_mem, populate_physmap of the first
@@ -12,7 +15,6 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 public final class Guest implements AutoCloseable {
     public static final int PAGE = 4096;
-    public static final int P2M_HEADER = 64;
 
     private final Toolstack ts;
     private final int domid;
@@ -76,7 +78,7 @@ public final class Guest implements AutoCloseable {
     public MemorySegment page(long gfn) { return mem.segment().asSlice(gfn * PAGE, PAGE); }
 
     /** The 32-bit p2m entry of {@code gfn}. */
-    public int p2mEntry(long gfn) { return p2m.segment().get(MappedFile.U32, P2M_HEADER + 4 * gfn); }
+    public int p2mEntry(long gfn) { return p2m.segment().get(U32_UNALIGNED, P2mHeader.entryOffset(gfn)); }
 
     public long hypercall(long op, long... args) throws IOException { return Toolstack.call(conn, nextId++, op, args); }
 

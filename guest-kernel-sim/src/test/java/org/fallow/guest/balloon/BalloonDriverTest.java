@@ -15,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Balloon worker batching and backoff (linux-guest.md §5.2) against a scripted hypervisor answer. */
+/** Balloon worker batching and backoff (Linux drivers/xen/balloon.c balloon_process) against a scripted hypervisor answer. */
 class BalloonDriverTest {
     /** Answers every reservation call with {@code answer} extents done (clamped to the request) and records batch sizes. */
     static final class ScriptedMemoryOps implements MemoryOps {

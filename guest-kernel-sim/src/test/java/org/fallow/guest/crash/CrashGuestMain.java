@@ -78,7 +78,7 @@ public final class CrashGuestMain {
         long pool = tmem.newPool(0, 0, TmemOps.poolFlags(true, false));
         out.println("pool " + pool);
         out.flush();
-        if (n * MulticallEntry.SIZE > PhysMem.PAGE_SIZE || n * 64 > PhysMem.PAGE_SIZE * 4)
+        if (n * MulticallEntry.SIZE > org.fallow.abi.Hypercalls.PAGE_SIZE || n * 64 > org.fallow.abi.Hypercalls.PAGE_SIZE * 4)
             throw new IllegalArgumentException("at most 64 entries");
         long list = PhysMem.gpa(LIST_GFN);
         for (int i = 0; i < n; i++) {

@@ -6,8 +6,8 @@ import org.fallow.guest.hv.HypercallArgs;
 import org.fallow.guest.hv.HypercallTmemOps;
 import org.fallow.guest.paging.PagingProcessBed;
 import org.fallow.guest.tmem.Swizzle;
-import org.fallow.hypervisor.testing.PageStamp;
-import org.fallow.xc.testing.HypervisorProcess;
+import org.fallow.xc.xenpaging.PageStamp;
+import org.fallow.abi.process.HypervisorProcess;
 import org.fallow.xc.tools.PagingCommands;
 import org.fallow.xc.transport.HypervisorConnection;
 import org.junit.jupiter.api.Timeout;
@@ -210,8 +210,8 @@ class CrashPointTest {
 
     /** Persistent tmem pages count in tot_pages (docs/MEMORY.md): raise max_mem above the populated frames. */
     private static void roomForPersistentPages(PagingProcessBed bed) throws IOException {
-        long rc = bed.domctl(org.fallow.hypervisor.mem.MemConstants.XEN_DOMCTL_max_mem, 1,
-                d -> d.set(PagingProcessBed.U64, org.fallow.hypervisor.mem.MemConstants.MAX_MEM_MAX_MEMKB, 1024 * 4L), null);
+        long rc = bed.domctl(org.fallow.abi.xen.DomctlConstants.XEN_DOMCTL_max_mem, 1,
+                d -> d.set(org.fallow.abi.xen.XenLayouts.U64_UNALIGNED, org.fallow.hypervisor.mem.MemConstants.MAX_MEM_MAX_MEMKB, 1024 * 4L), null);
         assertEquals(0, rc, "max_mem");
     }
 

@@ -6,7 +6,7 @@ import org.fallow.hypervisor.mem.MemConstants;
 import org.fallow.xc.XcHandle;
 import org.fallow.xc.xenpaging.XcPagingHost;
 import org.fallow.xc.xenpaging.XenPagingCommand;
-import org.fallow.xc.testing.HypervisorProcess;
+import org.fallow.abi.process.HypervisorProcess;
 import org.fallow.xc.transport.HypercallBuffer;
 
 import java.io.BufferedReader;
@@ -14,8 +14,6 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -24,14 +22,22 @@ import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 
+import static org.fallow.abi.xen.XenLayouts.U32_UNALIGNED;
+import static org.fallow.abi.xen.XenLayouts.U64_UNALIGNED;
+import static org.fallow.abi.xen.XenLayouts.U16_UNALIGNED;
+import static org.fallow.abi.xen.DomctlConstants.XEN_DOMCTL_CDF_hap;
+import static org.fallow.abi.xen.HvmOpConstants.HVM_PARAM_PAGING_RING_PFN;
+import static org.fallow.abi.xen.DomctlConstants.XEN_DOMCTL_CDF_hvm;
+import static org.fallow.abi.xen.DomctlConstants.XEN_DOMCTL_createdomain;
+import static org.fallow.abi.xen.DomctlConstants.XEN_DOMCTL_max_mem;
+import static org.fallow.abi.xen.DomctlConstants.XEN_DOMCTL_unpausedomain;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_populate_physmap;
+
 /**
  * Separate processes for paging tests and benchmarks: a hypervisor child, a toolstack connection in this JVM, a
  * guest workload child ({@link PagingGuestMain}) and xenpaging children ({@link XenPagingCommand}).
  */
 public final class PagingProcessBed implements AutoCloseable {
-    static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    public static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     public final Path dir;
     public final HypervisorProcess hv;
@@ -56,8 +62,8 @@ public final class PagingProcessBed implements AutoCloseable {
 
     public long domctl(int cmd, int domid, Consumer<MemorySegment> fill, MemorySegment[] out) throws IOException {
         MemorySegment d = MemorySegment.ofArray(new long[org.fallow.abi.xen.XenDomctl.SIZE / 8]);
-        d.set(U32, 0, cmd);
-        d.set(U16, 8, (short) domid);
+        d.set(U32_UNALIGNED, 0, cmd);
+        d.set(U16_UNALIGNED, 8, (short) domid);
         fill.accept(d);
         long rc = xc.domctl(d);
         if (out != null) out[0] = d;
@@ -68,11 +74,11 @@ public final class PagingProcessBed implements AutoCloseable {
         try (HypercallBuffer.Buf b = xc.buffers().allocate(32 + 8 * n)) {
             MemorySegment s = b.segment();
             s.fill((byte) 0);
-            s.set(U64, 0, b.handle() + 32);
-            s.set(U64, 8, n);
-            s.set(U16, 24, (short) domid);
-            for (int i = 0; i < n; i++) s.set(U64, 32 + 8L * i, first + i);
-            return xc.hypercall(Hypercalls.MEMORY_OP, MemConstants.XENMEM_populate_physmap, b.handle());
+            s.set(U64_UNALIGNED, 0, b.handle() + 32);
+            s.set(U64_UNALIGNED, 8, n);
+            s.set(U16_UNALIGNED, 24, (short) domid);
+            for (int i = 0; i < n; i++) s.set(U64_UNALIGNED, 32 + 8L * i, first + i);
+            return xc.hypercall(Hypercalls.MEMORY_OP, XENMEM_populate_physmap, b.handle());
         }
     }
 
@@ -86,18 +92,18 @@ public final class PagingProcessBed implements AutoCloseable {
      */
     public long createDomain(int frames, int vcpus) throws IOException {
         MemorySegment[] out = new MemorySegment[1];
-        long rc = domctl(MemConstants.XEN_DOMCTL_createdomain, 1, d -> {
+        long rc = domctl(XEN_DOMCTL_createdomain, 1, d -> {
             MemorySegment.copy(MemorySegment.ofArray(handle), 0, d, MemConstants.CREATE_HANDLE, 16);
-            d.set(U32, MemConstants.CREATE_FLAGS, MemConstants.XEN_DOMCTL_CDF_hvm_guest | MemConstants.XEN_DOMCTL_CDF_hap);
-            d.set(U32, MemConstants.CREATE_MAX_VCPUS, vcpus);
+            d.set(U32_UNALIGNED, MemConstants.CREATE_FLAGS, XEN_DOMCTL_CDF_hvm | XEN_DOMCTL_CDF_hap);
+            d.set(U32_UNALIGNED, MemConstants.CREATE_MAX_VCPUS, vcpus);
         }, out);
         if (rc != 0) throw new IllegalStateException("createdomain " + rc);
-        if (out[0].get(U16, 8) != 1) throw new IllegalStateException("got domid " + out[0].get(U16, 8));
-        if (domctl(MemConstants.XEN_DOMCTL_max_mem, 1, d -> d.set(U64, MemConstants.MAX_MEM_MAX_MEMKB, (frames + 1) * 4L), null) != 0)
+        if (out[0].get(U16_UNALIGNED, 8) != 1) throw new IllegalStateException("got domid " + out[0].get(U16_UNALIGNED, 8));
+        if (domctl(XEN_DOMCTL_max_mem, 1, d -> d.set(U64_UNALIGNED, MemConstants.MAX_MEM_MAX_MEMKB, (frames + 1) * 4L), null) != 0)
             throw new IllegalStateException("max_mem");
         if (populate(1, 0, frames + 1) != frames + 1) throw new IllegalStateException("populate");
-        if (setHvmParam(1, 27, frames) != 0) throw new IllegalStateException("set HVM param 27");
-        if (domctl(MemConstants.XEN_DOMCTL_unpausedomain, 1, d -> {}, null) != 0) throw new IllegalStateException("unpause");
+        if (setHvmParam(1, HVM_PARAM_PAGING_RING_PFN, frames) != 0) throw new IllegalStateException("set HVM_PARAM_PAGING_RING_PFN");
+        if (domctl(XEN_DOMCTL_unpausedomain, 1, d -> {}, null) != 0) throw new IllegalStateException("unpause");
         return 0;
     }
 
@@ -105,14 +111,9 @@ public final class PagingProcessBed implements AutoCloseable {
 
     /** A child JVM running {@code main} with extra environment and JVM options (e.g. a crash-point agent). */
     public Process java(java.util.Map<String, String> env, List<String> jvmOpts, String main, String... args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(
-                ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()),
-                "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
-                "-Xmx192m", "-XX:+UseSerialGC"));
-        cmd.addAll(jvmOpts);
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), main));
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd);
+        List<String> opts = new ArrayList<>(List.of("-Xmx192m", "-XX:+UseSerialGC"));
+        opts.addAll(jvmOpts);
+        ProcessBuilder pb = org.fallow.abi.process.ChildJvm.builder(opts, main, List.of(args));
         pb.environment().putAll(env);
         pb.redirectError(dir.resolve(main.substring(main.lastIndexOf('.') + 1) + "-" + children.size() + ".err").toFile());
         Process p = pb.start();

@@ -1,5 +1,7 @@
 package org.fallow.hypervisor.mem;
 
+import org.fallow.abi.wire.P2mHeader;
+
 import org.fallow.hypervisor.core.Domain;
 import org.fallow.hypervisor.core.DomainMemory;
 import org.fallow.hypervisor.core.HostMemory;
@@ -13,6 +15,8 @@ import java.util.BitSet;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.Consumer;
+
+import static org.fallow.abi.xen.DomctlConstants.XEN_DOMCTL_CDF_hvm;
 
 /**
  * One domain's memory: its p2m ({@link P2m}, shared with the guest), its frames ({@link GuestMemoryFile}), its
@@ -80,7 +84,7 @@ public final class DomainPhysmap implements DomainMemory {
 
     public int ssidref() { return ssidref; }
 
-    public boolean hvm() { return (createFlags & MemConstants.XEN_DOMCTL_CDF_hvm_guest) != 0; }
+    public boolean hvm() { return (createFlags & XEN_DOMCTL_CDF_hvm) != 0; }
 
     /** Guest-physical frames of the memory files (the gfn space). */
     @Override public long nrFrames() { return p2m.nrFrames(); }
@@ -287,7 +291,7 @@ public final class DomainPhysmap implements DomainMemory {
         extra = 0;
         pod.clear();
         backed.clear();
-        p2m.domainState(P2m.STATE_DYING);
+        p2m.domainState(P2mHeader.STATE_DYING);
         p2m.closeAndDelete();
         file.closeAndDelete();
         log.info("d{}: memory released ({} pages back to the host)", domain.domid(), pages);

@@ -1,5 +1,7 @@
 package org.fallow.hypervisor.mem;
 
+import org.fallow.abi.wire.P2mHeader;
+
 import org.fallow.abi.XenErrno;
 import org.fallow.abi.fs.SafeFiles;
 import org.fallow.hypervisor.core.Domain;
@@ -14,6 +16,8 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.RejectedExecutionException;
+
+import static org.fallow.abi.Hypercalls.DOMID_FIRST_RESERVED;
 
 /**
  * The guest-memory subsystem: per-domain {@link DomainPhysmap}s (memory files, shared p2m, PoD), the domain
@@ -67,7 +71,7 @@ public final class MemorySubsystem implements DomainLifecycle {
         if (maxVcpus < 1 || maxVcpus > 128) return -XenErrno.EINVAL;
         DomainTable table = core.domains();
         int domid;
-        if (requested > 0 && requested < DomainTable.DOMID_FIRST_RESERVED) {
+        if (requested > 0 && requested < DOMID_FIRST_RESERVED) {
             if (table.get(requested) != null) return -XenErrno.EINVAL;
             domid = requested;
         } else {
@@ -146,7 +150,7 @@ public final class MemorySubsystem implements DomainLifecycle {
 
     @Override public void crashed(Domain d, String reason) {
         DomainPhysmap pm = physmap(d);
-        if (pm != null && !pm.released()) pm.p2m().domainState(P2m.STATE_CRASHED);
+        if (pm != null && !pm.released()) pm.p2m().domainState(P2mHeader.STATE_CRASHED);
         log.warn("d{} crashed: {}", d.domid(), reason);
     }
 

@@ -9,14 +9,28 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 
+import static org.fallow.abi.xen.MemoryOpConstants.MEMOP_CMD_MASK;
+import static org.fallow.abi.xen.XenLayouts.U32_UNALIGNED;
+import static org.fallow.abi.xen.XenLayouts.U64_UNALIGNED;
+import static org.fallow.abi.xen.XenLayouts.U16_UNALIGNED;
+import static org.fallow.abi.xen.MemoryOpConstants.MEMOP_EXTENT_SHIFT;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEMF_populate_on_demand;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEMF_vnode;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_current_reservation;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_decrease_reservation;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_get_pod_target;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_increase_reservation;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_maximum_gpfn;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_maximum_ram_page;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_maximum_reservation;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_populate_physmap;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_set_pod_target;
 import static org.fallow.hypervisor.mem.MemConstants.*;
 
 /**
  * {@code __HYPERVISOR_memory_op} (12) sub-ops of the reservation / PoD family with Xen 4.12's return conventions
- * (xen-abi.md §4.1-4.3, common/memory.c, arch/x86/mm.c):
+ * (Xen 4.12 common/memory.c, common/memory.c, arch/x86/mm.c):
  * <ul>
  * <li>increase/decrease_reservation, populate_physmap return the number of extents done. Bad domid, copy fault,
  *     malformed arguments and permission failures return the start extent ({@code cmd >> 6}; 0 on a first call).</li>
@@ -32,9 +46,6 @@ import static org.fallow.hypervisor.mem.MemConstants.*;
  */
 public final class ReservationOps {
     private static final Logger log = LoggerFactory.getLogger(ReservationOps.class);
-    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final long UINT_MAX = 0xFFFF_FFFFL;
 
     private final MemorySubsystem mem;
@@ -71,11 +82,11 @@ public final class ReservationOps {
             log.debug("{}: memory_op {}: {}", c, op, f.getMessage());
             return start;
         }
-        long extentStart = r.get(U64, RES_EXTENT_START);
-        long nrExtents = r.get(U64, RES_NR_EXTENTS);
-        int order = r.get(U32, RES_EXTENT_ORDER);
-        int memFlags = r.get(U32, RES_MEM_FLAGS);
-        int domid = Short.toUnsignedInt(r.get(U16, RES_DOMID));
+        long extentStart = r.get(U64_UNALIGNED, RES_EXTENT_START);
+        long nrExtents = r.get(U64_UNALIGNED, RES_NR_EXTENTS);
+        int order = r.get(U32_UNALIGNED, RES_EXTENT_ORDER);
+        int memFlags = r.get(U32_UNALIGNED, RES_MEM_FLAGS);
+        int domid = Short.toUnsignedInt(r.get(U16_UNALIGNED, RES_DOMID));
         if (Long.compareUnsigned(nrExtents, UINT_MAX >>> MEMOP_EXTENT_SHIFT) > 0) return start;
         if (Long.compareUnsigned(start, nrExtents) >= 0) return start;
         Domain d = mem.core().domains().resolve(c, domid);
@@ -171,7 +182,7 @@ public final class ReservationOps {
         /** __copy_from_guest_offset(&x, list, i, 1); -1 on a fault. */
         long read(long i) {
             try {
-                return caller.memory().map(list + i * 8, 8).get(U64, 0);
+                return caller.memory().map(list + i * 8, 8).get(U64_UNALIGNED, 0);
             } catch (GuestFault f) {
                 return -1;
             }
@@ -283,7 +294,7 @@ public final class ReservationOps {
         if ((args[0] >>> MEMOP_EXTENT_SHIFT) != 0) return -XenErrno.EINVAL;
         int domid;
         try {
-            domid = Short.toUnsignedInt(c.memory().map(args[1], 2).get(U16, 0));
+            domid = Short.toUnsignedInt(c.memory().map(args[1], 2).get(U16_UNALIGNED, 0));
         } catch (GuestFault f) {
             return -XenErrno.EFAULT;
         }
@@ -307,8 +318,8 @@ public final class ReservationOps {
         } catch (GuestFault f) {
             return -XenErrno.EFAULT;
         }
-        long target = t.get(U64, POD_TARGET_PAGES);
-        int domid = Short.toUnsignedInt(t.get(U16, POD_DOMID));
+        long target = t.get(U64_UNALIGNED, POD_TARGET_PAGES);
+        int domid = Short.toUnsignedInt(t.get(U16_UNALIGNED, POD_DOMID));
         Domain d = mem.core().domains().resolve(c, domid);
         DomainPhysmap pm = d == null ? null : MemorySubsystem.physmap(d);
         if (pm == null) return -XenErrno.ESRCH;
@@ -321,9 +332,9 @@ public final class ReservationOps {
             if (rc == Pod.RESTART) return mem.core().createContinuation(org.fallow.abi.Hypercalls.MEMORY_OP, args[0], args[1]);
         }
         if (rc >= 0) {
-            t.set(U64, POD_TOT_PAGES, pm.totPages());
-            t.set(U64, POD_CACHE_PAGES, pm.pod().count());
-            t.set(U64, POD_ENTRIES, pm.pod().entryCount());
+            t.set(U64_UNALIGNED, POD_TOT_PAGES, pm.totPages());
+            t.set(U64_UNALIGNED, POD_CACHE_PAGES, pm.pod().count());
+            t.set(U64_UNALIGNED, POD_ENTRIES, pm.pod().entryCount());
         }
         return rc;
     }

@@ -9,7 +9,7 @@ import static org.fallow.hypervisor.tmem.TmemDefs.*;
 import static org.fallow.hypervisor.tmem.TmemFixture.oid;
 import static org.junit.jupiter.api.Assertions.*;
 
-/** The 2009 ABI's semantics (xen-abi.md §3.3) as served to callers of profile 2009. */
+/** The 2009 ABI's semantics (the 2009 tmem of commit 6009f4ddb2) as served to callers of profile 2009. */
 class Tmem2009SemanticsTest {
     static final int D = 5, E = 6;
     final TmemFixture f = new TmemFixture(4096);

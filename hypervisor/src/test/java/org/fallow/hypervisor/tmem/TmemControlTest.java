@@ -10,7 +10,7 @@ import static org.fallow.hypervisor.tmem.TmemFixture.FLAGS_412;
 import static org.fallow.hypervisor.tmem.TmemFixture.oid;
 import static org.junit.jupiter.api.Assertions.*;
 
-/** Control operations (xen-abi.md §2.5 / §3.3) at the engine level. */
+/** Control operations (Xen 4.12 common/tmem_control.c, public/sysctl.h; the 2009 tmem of commit 6009f4ddb2) at the engine level. */
 class TmemControlTest {
     static final int D = 5, E = 6;
     final TmemFixture f = new TmemFixture(4096);

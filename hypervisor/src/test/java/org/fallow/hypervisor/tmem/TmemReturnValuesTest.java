@@ -8,7 +8,7 @@ import static org.fallow.hypervisor.tmem.TmemFixture.FLAGS_412;
 import static org.fallow.hypervisor.tmem.TmemFixture.oid;
 import static org.junit.jupiter.api.Assertions.*;
 
-/** One test per return value of xen-abi.md §2.3 (do_tmem_op at RELEASE-4.12.0), named after the case. */
+/** One test per return value of Xen 4.12 common/tmem.c do_tmem_op (do_tmem_op at RELEASE-4.12.0), named after the case. */
 class TmemReturnValuesTest {
     static final int D = 5;
     final TmemFixture f = new TmemFixture(4096);

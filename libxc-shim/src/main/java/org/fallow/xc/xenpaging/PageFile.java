@@ -5,13 +5,13 @@ import org.fallow.abi.fs.SafeFiles;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Arrays;
+
+import static org.fallow.abi.xen.XenLayouts.U64;
 
 /**
  * xenpaging's pagefile: slot i is the raw 4096-byte page at offset i × 4096, with {@code slot_to_gfn},
@@ -25,7 +25,6 @@ import java.util.Arrays;
  */
 public final class PageFile implements AutoCloseable {
     public static final int PAGE = 4096;
-    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private final Path path;
     private final Path indexPath;

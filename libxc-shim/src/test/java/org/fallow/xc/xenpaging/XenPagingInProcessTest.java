@@ -1,6 +1,5 @@
 package org.fallow.xc.xenpaging;
 
-import org.fallow.hypervisor.testing.PageStamp;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
