@@ -78,8 +78,8 @@ class ProtocolEdgesConformance extends CaseSupport {
             // guest: a 3-entry list at the end of gfn 7 (RAM) whose third entry lies in gfn 8 (not populated)
             g.connect(target(), Wire.PROFILE_412);
             MemorySegment list = g.page(7);
-            list.set(MappedFile.U64, 4096 - 16, 5);
-            list.set(MappedFile.U64, 4096 - 8, 4);
+            list.set(org.fallow.abi.xen.XenLayouts.U64_UNALIGNED, 4096 - 16, 5);
+            list.set(org.fallow.abi.xen.XenLayouts.U64_UNALIGNED, 4096 - 8, 4);
             MemorySegment res = g.page(6);
             res.fill((byte) 0);
             new XenMemoryReservation().wrap(res, 0).extentStart(Guest.gpa(7, 4096 - 16)).nrExtents(3).extentOrder(0)
@@ -98,7 +98,7 @@ class ProtocolEdgesConformance extends CaseSupport {
             second.send(Wire.HELLO, 1, Wire.hello(Wire.ROLE_GUEST, Wire.PROFILE_412, g.domid(), g.handle(), 0, 0, null));
             RawFrame ack = second.read();
             assertEquals(0, ack.status(), ack::toString);
-            g.page(1).set(MappedFile.U16, 0, (short) Hypercalls.DOMID_SELF);
+            g.page(1).set(org.fallow.abi.xen.XenLayouts.U16_UNALIGNED, 0, (short) Hypercalls.DOMID_SELF);
             assertEquals(4, hypercall(second, 2, Hypercalls.MEMORY_OP, XENMEM_current_reservation, Guest.gpa(1, 0)));
             assertEquals(4, g.hypercall(Hypercalls.MEMORY_OP, XENMEM_current_reservation, Guest.gpa(1, 0)));
             assertEquals(0, ts.destroy(g.domid()));
@@ -152,7 +152,7 @@ class ProtocolEdgesConformance extends CaseSupport {
         try (Toolstack ts = Toolstack.connect(target())) {
             assertEquals(0, ts.populate(Hypercalls.DOMID_SELF, 0, 1));
             Toolstack.Buf dom = ts.alloc(2);
-            dom.seg().set(MappedFile.U16, 0, (short) Hypercalls.DOMID_SELF);
+            dom.seg().set(org.fallow.abi.xen.XenLayouts.U16_UNALIGNED, 0, (short) Hypercalls.DOMID_SELF);
             assertEquals(-XenErrno.ESRCH, ts.hypercall(Hypercalls.MEMORY_OP, XENMEM_current_reservation, dom.handle()));
             assertEquals(-XenErrno.ESRCH, ts.domctl(DomctlConstants.XEN_DOMCTL_max_mem, Hypercalls.DOMID_SELF, x -> x.maxMem().maxMemkb(4), null));
             assertEquals(-XenErrno.ESRCH, ts.pagingOp(XENMEM_paging_op_nominate, Hypercalls.DOMID_SELF, 1, 0));

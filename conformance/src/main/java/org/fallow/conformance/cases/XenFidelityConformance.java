@@ -41,7 +41,7 @@ class XenFidelityConformance extends CaseSupport {
             assertEquals(-XenErrno.ENODEV, ts.pagingOp(XENMEM_paging_op_nominate, shadow.domid(), 1, 0), "no ring was made");
             XenDomctl info = new XenDomctl();
             assertEquals(0, ts.domctl(DomctlConstants.XEN_DOMCTL_getdomaininfo, shadow.domid(), null, info));
-            assertEquals(0, info.getdomaininfo().flags() & org.fallow.abi.xen.XenDomctlGetdomaininfo.DOMINF_HAP, "getdomaininfo: no XEN_DOMINF_hap");
+            assertEquals(0, info.getdomaininfo().flags() & DomctlConstants.XEN_DOMINF_hap, "getdomaininfo: no XEN_DOMINF_hap");
         }
     }
 
@@ -80,8 +80,8 @@ class XenFidelityConformance extends CaseSupport {
                 assertEquals(1, (int) PagingRingConformance.RING_IDX.getAcquire(ring, (long) PagingRingConformance.REQ_PROD),
                         "only the paged gfn's DROP_PAGE");
                 MemorySegment drop = ring.asSlice(PagingRingConformance.entry(0), 376);
-                assertEquals(paged, drop.get(MappedFile.U64, 24), "u.mem_paging.gfn");
-                assertEquals(1, drop.get(MappedFile.U32, 36), "u.mem_paging.flags: DROP_PAGE only");
+                assertEquals(paged, drop.get(org.fallow.abi.xen.XenLayouts.U64_UNALIGNED, 24), "u.mem_paging.gfn");
+                assertEquals(1, drop.get(org.fallow.abi.xen.XenLayouts.U32_UNALIGNED, 36), "u.mem_paging.flags: DROP_PAGE only");
             }
         }
     }
@@ -96,7 +96,7 @@ class XenFidelityConformance extends CaseSupport {
     static long guestDecrease(Guest g, long gfn) throws Exception {
         MemorySegment r = g.page(4);
         r.fill((byte) 0);
-        r.set(MappedFile.U64, 256, gfn);
+        r.set(org.fallow.abi.xen.XenLayouts.U64_UNALIGNED, 256, gfn);
         new XenMemoryReservation().wrap(r, 0).extentStart(Guest.gpa(4, 256)).nrExtents(1).extentOrder(0)
                 .memFlags(0).domid(Hypercalls.DOMID_SELF);
         return g.hypercall(Hypercalls.MEMORY_OP, XENMEM_decrease_reservation, Guest.gpa(4, 0));
@@ -151,12 +151,12 @@ class XenFidelityConformance extends CaseSupport {
                 PagingRingConformance.expectKick(ts, port);
                 assertEquals(1, (int) PagingRingConformance.RING_IDX.getAcquire(ring, (long) PagingRingConformance.REQ_PROD));
                 MemorySegment req = ring.asSlice(PagingRingConformance.entry(0), 376);
-                assertEquals(4, req.get(MappedFile.U32, 0), "version");
-                assertEquals(1, req.get(MappedFile.U32, 4), "flags: VCPU_PAUSED, not FOREIGN");
-                assertEquals(3, req.get(MappedFile.U32, 8), "reason MEM_PAGING");
-                assertEquals(0, req.get(MappedFile.U32, 12), "vcpu_id 0 (a hypercall's vCPU)");
-                assertEquals(TmemCalls.OP_GFN, req.get(MappedFile.U64, 24), "gfn");
-                assertEquals(10, req.get(MappedFile.U32, 32), "p2mt: ram_paged");
+                assertEquals(4, req.get(org.fallow.abi.xen.XenLayouts.U32_UNALIGNED, 0), "version");
+                assertEquals(1, req.get(org.fallow.abi.xen.XenLayouts.U32_UNALIGNED, 4), "flags: VCPU_PAUSED, not FOREIGN");
+                assertEquals(3, req.get(org.fallow.abi.xen.XenLayouts.U32_UNALIGNED, 8), "reason MEM_PAGING");
+                assertEquals(0, req.get(org.fallow.abi.xen.XenLayouts.U32_UNALIGNED, 12), "vcpu_id 0 (a hypercall's vCPU)");
+                assertEquals(TmemCalls.OP_GFN, req.get(org.fallow.abi.xen.XenLayouts.U64_UNALIGNED, 24), "gfn");
+                assertEquals(10, req.get(org.fallow.abi.xen.XenLayouts.U32_UNALIGNED, 32), "p2mt: ram_paged");
                 assertEquals(11, g.p2mEntry(TmemCalls.OP_GFN) & 0xFF, "ram_paging_in");
                 assertEquals(-XenErrno.EFAULT, g.hypercall(Hypercalls.TMEM_OP, Guest.gpa(TmemCalls.OP_GFN, 0)), "retried: still out");
                 assertEquals(1, (int) PagingRingConformance.RING_IDX.getAcquire(ring, (long) PagingRingConformance.REQ_PROD),

@@ -17,6 +17,7 @@ import static org.fallow.abi.xen.XenLayouts.U16_UNALIGNED;
 import static org.fallow.abi.xen.MemoryOpConstants.MEMOP_EXTENT_SHIFT;
 import static org.fallow.abi.xen.MemoryOpConstants.XENMEMF_populate_on_demand;
 import static org.fallow.abi.xen.MemoryOpConstants.XENMEMF_vnode;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEMF_exact_node_request;
 import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_current_reservation;
 import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_decrease_reservation;
 import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_get_pod_target;

@@ -50,7 +50,7 @@ public final class PhysmapPagingMemory implements PagingMemory {
     @Override public long podEntries() { return pm.pod().entryCount(); }
 
     @Override public boolean hap() {
-        int need = org.fallow.hypervisor.mem.MemConstants.XEN_DOMCTL_CDF_hvm_guest | org.fallow.hypervisor.mem.MemConstants.XEN_DOMCTL_CDF_hap;
+        int need = org.fallow.abi.xen.DomctlConstants.XEN_DOMCTL_CDF_hvm | org.fallow.abi.xen.DomctlConstants.XEN_DOMCTL_CDF_hap;
         return (pm.createFlags() & need) == need;
     }
 

@@ -16,6 +16,7 @@ import static org.fallow.abi.xen.XenLayouts.U64_UNALIGNED;
 import static org.fallow.abi.xen.XenLayouts.U16_UNALIGNED;
 import static org.fallow.abi.xen.MemoryOpConstants.MEMOP_EXTENT_SHIFT;
 import static org.fallow.abi.xen.MemoryOpConstants.XENMEMF_populate_on_demand;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEMF_exact_node_request;
 import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_current_reservation;
 import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_decrease_reservation;
 import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_get_pod_target;
@@ -188,11 +189,11 @@ class ReservationOpsTest {
         var mem = bed.pm(d).file();
         for (int[] t : new int[][] {{(3 + 1) << 8, 1}, {node64, 1}, {exact3, 0}, {XENMEMF_exact_node_request, 1}}) {
             mem.frame(0).fill((byte) 0);
-            mem.frame(0).set(MemBed.U64, RES_EXTENT_START, 4096);
-            mem.frame(0).set(MemBed.U64, RES_NR_EXTENTS, 1);
-            mem.frame(0).set(MemBed.U32, RES_MEM_FLAGS, t[0]);
-            mem.frame(0).set(MemBed.U16, RES_DOMID, (short) 0x7FF0);
-            mem.frame(1).set(MemBed.U64, 0, 3);
+            mem.frame(0).set(U64_UNALIGNED, RES_EXTENT_START, 4096);
+            mem.frame(0).set(U64_UNALIGNED, RES_NR_EXTENTS, 1);
+            mem.frame(0).set(U32_UNALIGNED, RES_MEM_FLAGS, t[0]);
+            mem.frame(0).set(U16_UNALIGNED, RES_DOMID, (short) 0x7FF0);
+            mem.frame(1).set(U64_UNALIGNED, 0, 3);
             assertEquals(t[1], bed.ts.memoryOp(g, XENMEM_decrease_reservation, 0), "guest, mem_flags 0x" + Integer.toHexString(t[0]));
             if (t[1] == 1) assertEquals(1, bed.reservation(XENMEM_populate_physmap, d, range(3, 1), 0, 0));
         }

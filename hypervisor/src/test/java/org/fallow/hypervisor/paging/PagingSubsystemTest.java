@@ -144,7 +144,7 @@ class PagingSubsystemTest {
         pageOut(9, (byte) 0x42);
         CompletableFuture<Integer> access = h.fault(9, 1);
         assertEquals(1, (int) h.onDispatch(() -> h.paging.pausedAccesses(h.dom)));
-        MemorySegment first = Arena.ofAuto().allocate(MemPagingEvent.SIZE, 8);
+        MemorySegment first = Arena.ofAuto().allocate(VmEventRequest.SIZE, 8);
         assertTrue(back.takeRequest(first), "the request reached the first pager, which never answers");
         assertEquals(0, h.vmEvent(pager, 5, XEN_VM_EVENT_DISABLE, XEN_DOMCTL_VM_EVENT_OP_PAGING)[0]);
         assertFalse(access.isDone(), "still paused after DISABLE");
@@ -152,12 +152,11 @@ class PagingSubsystemTest {
         int port = enable();
         BackRing back2 = attachBack();
         kick(port);
-        MemorySegment req = Arena.ofAuto().allocate(MemPagingEvent.SIZE, 8);
+        MemorySegment req = Arena.ofAuto().allocate(VmEventRequest.SIZE, 8);
         assertTrue(back2.takeRequest(req), "the new pager is asked for the paused access");
-        MemPagingEvent ev = new MemPagingEvent().wrap(req);
-        assertEquals(9, ev.gfn());
-        assertEquals(1, ev.vcpuId());
-        assertEquals(MemPagingEvent.FLAG_VCPU_PAUSED, ev.flags() & MemPagingEvent.FLAG_VCPU_PAUSED);
+        assertEquals(9, req.get(U64_UNALIGNED, 24), "u.mem_paging.gfn");
+        assertEquals(1, req.get(U32_UNALIGNED, 12), "vcpu_id");
+        assertEquals(1, req.get(U32_UNALIGNED, 4) & 1, "flags: VCPU_PAUSED");
     }
 
     @Test void pagingOpsNeedARing() {
