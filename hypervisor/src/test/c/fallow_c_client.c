@@ -39,7 +39,7 @@
 #include <xen/memory.h>
 #include <xen/tmem.h>
 
-/* ---- Xen 4.12 numbers that the 4.17 headers do not carry (xen-abi.md §1.2, §2.5) ---- */
+/* ---- Xen 4.12 numbers that the 4.17 headers do not carry (Xen 4.12 public/domctl.h and sysctl.h; Xen 4.12 common/tmem_control.c, public/sysctl.h) ---- */
 #define FALLOW_DOMCTL_IV_4_12 0x00000011u
 #define FALLOW_SYSCTL_IV_4_12 0x00000012u
 #define FALLOW_SYSCTL_tmem_op 24u            /* commented out in 4.17 sysctl.h */
@@ -47,7 +47,7 @@
 #define FALLOW_TMEM_ALL_CLIENTS 0xFFFFu
 
 /*
- * struct xen_sysctl_tmem_op of Xen 4.12 sysctl.h (xen-abi.md §2.5, 56 bytes): tmem left the headers after 4.12,
+ * struct xen_sysctl_tmem_op of Xen 4.12 sysctl.h (Xen 4.12 common/tmem_control.c, public/sysctl.h, 56 bytes): tmem left the headers after 4.12,
  * so the 4.17 sysctl.h has no such member; it is defined here and overlaid on xen_sysctl.u (offset 8).
  */
 struct fallow_sysctl_tmem_op_4_12 {
@@ -84,7 +84,7 @@ enum {
 #define P2M_POD 6
 #define INFLIGHT 0x10000u
 
-/* Xen errno (xen-abi.md §1.3) */
+/* Xen errno (Xen 4.12 public/errno.h) */
 #define XEN_EPERM 1
 #define XEN_EFAULT 14
 #define XEN_ENOSYS 38
@@ -406,7 +406,7 @@ static uint16_t toolstack(const char *sock, const uint8_t handle[16], char *run_
     r = hypercall(fd, __HYPERVISOR_memory_op, XENMEM_populate_physmap, H(res), 0, 0, 0);
     CHECK("populate_physmap_pod", r == POD_GFNS, "ret %lld, want %u extents", (long long)r, POD_GFNS);
 
-    /* a reservation op with a bad handle returns 0 extents (xen-abi.md §4.2), not -EFAULT */
+    /* a reservation op with a bad handle returns 0 extents (Xen 4.12 common/memory.c), not -EFAULT */
     r = hypercall(fd, __HYPERVISOR_memory_op, XENMEM_populate_physmap, 8, 0, 0, 0);
     CHECK("populate_physmap_bad_handle", r == 0, "ret %lld", (long long)r);
 

@@ -12,6 +12,8 @@ public final class Hypercalls {
     public static final int DOMCTL = 36;
     public static final int TMEM_OP = 38;
 
+    /** DOMID_FIRST_RESERVED (0x7FF0): domids from here up are special, never a real domain. */
+    public static final int DOMID_FIRST_RESERVED = 0x7FF0;
     /** DOMID_SELF (0x7FF0): "the calling domain" wherever a domid is taken. */
     public static final int DOMID_SELF = 0x7FF0;
     /** The toolstack acts as domain 0. */

@@ -1,7 +1,7 @@
 package org.fallow.cli;
 
 import org.fallow.cli.demo.DemoCommand;
-import org.fallow.xc.testing.HypervisorProcess;
+import org.fallow.abi.process.HypervisorProcess;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -3,7 +3,7 @@ package org.fallow.cli;
 import org.fallow.cli.demo.DemoCommand;
 import org.fallow.cli.stats.DomainSample;
 import org.fallow.cli.stats.ToolstackStats;
-import org.fallow.xc.testing.HypervisorProcess;
+import org.fallow.abi.process.HypervisorProcess;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

@@ -7,7 +7,7 @@ import org.fallow.conformance.RawConnection;
 import org.fallow.conformance.RawFrame;
 import org.fallow.conformance.Wire;
 import org.fallow.guest.GuestProcess;
-import org.fallow.xc.testing.HypervisorProcess;
+import org.fallow.abi.process.HypervisorProcess;
 import org.fallow.xc.transport.HypervisorConnection;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -206,8 +206,7 @@ class SecurityFindingsTest {
     /** Runs {@link ToolstackHelloProbe} (prefixed by {@code wrapper}) and returns what it printed. */
     private String probe(Path socket, List<String> wrapper) throws Exception {
         List<String> cmd = new ArrayList<>(wrapper);
-        cmd.add(ProcessHandle.current().info().command().orElseThrow());
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), ToolstackHelloProbe.class.getName(), socket.toString()));
+        cmd.addAll(org.fallow.abi.process.ChildJvm.command(List.of(), ToolstackHelloProbe.class.getName(), List.of(socket.toString())));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         others.add(p);
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

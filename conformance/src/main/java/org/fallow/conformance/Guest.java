@@ -1,9 +1,12 @@
 package org.fallow.conformance;
 
+import org.fallow.abi.wire.P2mHeader;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.concurrent.ThreadLocalRandom;
+
+import static org.fallow.abi.xen.XenLayouts.U32_UNALIGNED;
 
 /**
  * A guest domain for the cases: built by a {@link Toolstack} (createdomain, max_mem, populate_physmap of the first
@@ -12,7 +15,6 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 public final class Guest implements AutoCloseable {
     public static final int PAGE = 4096;
-    public static final int P2M_HEADER = 64;
 
     private final Toolstack ts;
     private final int domid;
@@ -31,9 +33,15 @@ public final class Guest implements AutoCloseable {
 
     /** Creates a domain of {@code frames} gfns with gfns [0, populated) RAM; does not connect. */
     public static Guest create(Toolstack ts, int frames, int populated) throws IOException {
+        return create(ts, frames, populated, org.fallow.abi.xen.DomctlConstants.XEN_DOMCTL_CDF_hvm
+                | org.fallow.abi.xen.DomctlConstants.XEN_DOMCTL_CDF_hap);
+    }
+
+    /** As {@link #create(Toolstack, int, int)} with createdomain's {@code XEN_DOMCTL_CDF_*} {@code flags}. */
+    public static Guest create(Toolstack ts, int frames, int populated, int flags) throws IOException {
         byte[] h = new byte[16];
         ThreadLocalRandom.current().nextBytes(h);
-        int domid = ts.createDomain(h);
+        int domid = ts.createDomain(h, flags);
         Guest g = new Guest(ts, domid, h);
         long rc = ts.maxMem(domid, frames * 4L);
         if (rc != 0) throw new IOException("max_mem(d" + domid + ") returned " + rc);
@@ -70,7 +78,7 @@ public final class Guest implements AutoCloseable {
     public MemorySegment page(long gfn) { return mem.segment().asSlice(gfn * PAGE, PAGE); }
 
     /** The 32-bit p2m entry of {@code gfn}. */
-    public int p2mEntry(long gfn) { return p2m.segment().get(MappedFile.U32, P2M_HEADER + 4 * gfn); }
+    public int p2mEntry(long gfn) { return p2m.segment().get(U32_UNALIGNED, P2mHeader.entryOffset(gfn)); }
 
     public long hypercall(long op, long... args) throws IOException { return Toolstack.call(conn, nextId++, op, args); }
 

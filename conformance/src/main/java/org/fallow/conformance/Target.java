@@ -11,13 +11,13 @@ import java.nio.file.Path;
  * <p>
  * Resolution order: {@link #use} (the runner), then system property / environment variable
  * {@code FALLOW_CONFORMANCE_SOCKET} (+ {@code FALLOW_CONFORMANCE_RUN_DIR}), else Fallow's own hypervisor is started
- * in a child JVM (org.fallow.xc.testing.HypervisorProcess, found on the class path) in a fresh temporary run dir
+ * in a child JVM (org.fallow.abi.process.HypervisorProcess, found on the class path) in a fresh temporary run dir
  * and stopped when the JVM exits or the runner finishes.
  */
 public final class Target {
     public static final String SOCKET_KEY = "FALLOW_CONFORMANCE_SOCKET";
     public static final String RUN_DIR_KEY = "FALLOW_CONFORMANCE_RUN_DIR";
-    private static final String SPAWNER = "org.fallow.xc.testing.HypervisorProcess";
+    private static final String SPAWNER = "org.fallow.abi.process.HypervisorProcess";
 
     private static Target current;
 

@@ -1,5 +1,6 @@
 package org.fallow.conformance;
 
+import org.fallow.abi.xen.XenHvmParam;
 import org.fallow.abi.Hypercalls;
 import org.fallow.abi.xen.DomctlConstants;
 import org.fallow.abi.xen.MemoryOpConstants;
@@ -14,12 +15,14 @@ import java.nio.file.Path;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 
+import static org.fallow.abi.xen.XenLayouts.U64_UNALIGNED;
+import static org.fallow.abi.xen.HvmOpConstants.HVMOP_set_param;
+
 /**
  * A toolstack (dom0) client over {@link RawConnection} with a hypercall-buffer arena file (PROTOCOL §3.1): structs are
  * built in the arena with the abi flyweights and passed by handle {@code ARENA_BASE + offset}.
  */
 public final class Toolstack implements AutoCloseable {
-    public static final int HVMOP_SET_PARAM = 0;
 
     public static final long ARENA_BASE = 0x7f12_3400_0000L;
     public static final int ARENA_LEN = 1 << 20;
@@ -114,11 +117,16 @@ public final class Toolstack implements AutoCloseable {
 
     /** createdomain (HVM + HAP, 1 vCPU) with {@code handle}; returns the new domid. */
     public int createDomain(byte[] handle) throws IOException {
+        return createDomain(handle, DomctlConstants.XEN_DOMCTL_CDF_hvm | DomctlConstants.XEN_DOMCTL_CDF_hap);
+    }
+
+    /** createdomain with {@code XEN_DOMCTL_CDF_*} {@code flags} (1 vCPU); returns the new domid. */
+    public int createDomain(byte[] handle, int flags) throws IOException {
         XenDomctl d = new XenDomctl();
         long rc = domctl(DomctlConstants.XEN_DOMCTL_createdomain, 0, x -> {
             XenDomctlCreatedomain c = x.createdomain();
             for (int i = 0; i < 16; i++) c.handle(i, handle[i]);
-            c.flags(DomctlConstants.XEN_DOMCTL_CDF_hvm | DomctlConstants.XEN_DOMCTL_CDF_hap).maxVcpus(1);
+            c.flags(flags).maxVcpus(1);
         }, d);
         if (rc != 0) throw new IOException("createdomain returned " + rc);
         return d.domain();
@@ -136,7 +144,7 @@ public final class Toolstack implements AutoCloseable {
     /** A reservation op on gfns [first, first+n) (order 0); returns the hypercall's value (extents done). */
     public long reservation(int cmd, int domid, long first, int n, int memFlags) throws IOException {
         Buf gfns = alloc(8L * Math.max(n, 1));
-        for (int i = 0; i < n; i++) gfns.seg().set(MappedFile.U64, 8L * i, first + i);
+        for (int i = 0; i < n; i++) gfns.seg().set(U64_UNALIGNED, 8L * i, first + i);
         Buf r = alloc(XenMemoryReservation.SIZE);
         new XenMemoryReservation().wrap(r.seg(), 0).extentStart(gfns.handle()).nrExtents(n).extentOrder(0)
                 .memFlags(memFlags).domid(domid);
@@ -160,13 +168,11 @@ public final class Toolstack implements AutoCloseable {
                 d -> d.vmEventOp().op(op).mode(DomctlConstants.XEN_DOMCTL_VM_EVENT_OP_PAGING), out);
     }
 
-    /** HVMOP_set_param (hvm_op 0): {@code struct xen_hvm_param { u16 domid; u32 index; u64 value; }} (16 bytes). */
+    /** HVMOP_set_param (hvm_op 0) with a {@code struct xen_hvm_param}. */
     public long setHvmParam(int domid, int index, long value) throws IOException {
-        Buf p = alloc(16);
-        p.seg().set(MappedFile.U16, 0, (short) domid);
-        p.seg().set(MappedFile.U32, 4, index);
-        p.seg().set(MappedFile.U64, 8, value);
-        return hypercall(Hypercalls.HVM_OP, HVMOP_SET_PARAM, p.handle());
+        Buf p = alloc(XenHvmParam.SIZE);
+        new XenHvmParam().wrap(p.seg(), 0).domid(domid).index(index).value(value);
+        return hypercall(Hypercalls.HVM_OP, HVMOP_set_param, p.handle());
     }
 
     @Override public void close() throws IOException {

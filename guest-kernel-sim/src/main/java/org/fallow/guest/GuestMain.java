@@ -40,7 +40,8 @@ public final class GuestMain implements Callable<Integer> {
     @Option(names = "--step-ms", defaultValue = "10", description = "guest time per workload step (default ${DEFAULT-VALUE} ms); with --time-scale the guest sleeps to keep this pace") long stepMs;
     @Option(names = "--boot-timeout", defaultValue = "180", description = "balloon boot_timeout: guest seconds to wait at boot for the initial balloon-down (default ${DEFAULT-VALUE})") int bootTimeout;
     @Option(names = "--no-balloon", description = "no balloon driver (a PoD guest then crashes)") boolean noBalloon;
-    @Option(names = "--selfballoon", description = "enable selfballooning (tmem.selfballooning)") boolean selfballoon;
+    @Option(names = "--selfballoon", description = "selfballooning (tmem.selfballooning): on by default with --frontswap, as Linux v5.2; this also turns it on without frontswap") boolean selfballoon;
+    @Option(names = "--no-selfballoon", description = "no selfballooning (tmem.selfballooning=0)") boolean noSelfballoon;
     @Option(names = "--no-selfshrink", description = "no frontswap selfshrinking (tmem.selfshrinking=0; on by default with --frontswap)") boolean noSelfshrink;
     @Option(names = "--frontswap", description = "enable frontswap over a persistent tmem pool") boolean frontswap;
     @Option(names = "--cleancache", description = "enable cleancache over private ephemeral tmem pools") boolean cleancache;
@@ -57,8 +58,9 @@ public final class GuestMain implements Callable<Integer> {
     @Option(names = "--selfballoon-interval", defaultValue = "5", description = "selfballoon_interval: seconds between selfballoon runs") int interval;
     @Option(names = "--selfballoon-downhysteresis", defaultValue = "8", description = "selfballoon_downhysteresis: shrink by 1/N of the gap") int downhys;
     @Option(names = "--selfballoon-uphysteresis", defaultValue = "1", description = "selfballoon_uphysteresis: grow by 1/N of the gap") int uphys;
-    @Option(names = "--selfballoon-min-usable-mb", defaultValue = "0", description = "selfballoon_min_usable_mb: explicit floor (0 = the piecewise floor)") int minUsableMb;
-    @Option(names = "--selfballoon-reserved-mb", defaultValue = "0", description = "0 = totalram/10") int reservedMb;
+    @Option(names = "--selfballoon-min-usable-mb", description = "selfballoon_min_usable_mb: explicit floor in MiB, > 0 (unset: the piecewise floor; sysfs rejects 0)") Integer minUsableMb;
+    @Option(names = "--selfballoon-reserved-mb", description = "selfballoon_reserved_mb, > 0 (unset: totalram/10; sysfs rejects 0)") Integer reservedMb;
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
     @Option(names = "--frontswap-hysteresis", defaultValue = "20", description = "frontswap_hysteresis: selfshrink removes 1/N per shrink") int fsHys;
     @Option(names = "--frontswap-inertia", defaultValue = "3", description = "frontswap_inertia: quiet intervals before shrinking") int fsInertia;
     @Option(names = "--max-retry-count", defaultValue = "4", description = "balloon max_retry_count (0 = retry forever)") int maxRetry;
@@ -68,11 +70,21 @@ public final class GuestMain implements Callable<Integer> {
 
     public static void main(String[] args) { System.exit(new CommandLine(new GuestMain()).execute(args)); }
 
+    /** Linux v5.2: tmem.selfballooning defaults on, and xen_tmem_init turns it off without frontswap. */
+    boolean selfballooning() { return !noSelfballoon && (selfballoon || frontswap); }
+
     GuestTunables tunables() {
-        return GuestTunables.defaults().cleancache(cleancache).frontswap(frontswap).selfballooning(selfballoon)
+        GuestTunables t = GuestTunables.defaults();
+        try {
+            if (minUsableMb != null) t.selfballoonMinUsableMb(minUsableMb);
+            if (reservedMb != null) t.selfballoonReservedMb(reservedMb);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        return t.cleancache(cleancache).frontswap(frontswap).selfballooning(selfballooning())
                 .frontswapSelfshrinking(frontswap && !noSelfshrink).balloon(!noBalloon).selfballoonIntervalSec(interval)
-                .selfballoonDownhysteresis(downhys).selfballoonUphysteresis(uphys).selfballoonMinUsableMb(minUsableMb)
-                .selfballoonReservedMb(reservedMb).frontswapHysteresis(fsHys).frontswapInertia(fsInertia)
+                .selfballoonDownhysteresis(downhys).selfballoonUphysteresis(uphys)
+                .frontswapHysteresis(fsHys).frontswapInertia(fsInertia)
                 .maxRetryCount(maxRetry).maxScheduleDelaySec(maxDelay).scrubPages(!noScrubPages).selfshrinkRearm(!shrinkEveryInterval);
     }
 

@@ -1,5 +1,6 @@
 package org.fallow.guest;
 
+import org.fallow.abi.process.ChildJvm;
 import org.fallow.abi.fs.SafeFiles;
 import org.fallow.abi.fs.Secrets;
 
@@ -17,7 +18,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class GuestProcess implements AutoCloseable {
     /** JVM options for guest children: quick start-up and a small footprint on a shared machine. */
-    public static final List<String> JVM_OPTS = List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
+    public static final List<String> JVM_OPTS = ChildJvm.SMALL;
 
     private final Process process;
     private final int domid;
@@ -29,17 +30,9 @@ public final class GuestProcess implements AutoCloseable {
 
     /** Starts a guest of domain {@code domid} (handle = its secret) on {@code socket} with extra GuestMain options. */
     public static GuestProcess start(Path socket, int domid, byte[] handle, Path log, List<String> guestArgs) throws IOException {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-        cmd.add("--enable-native-access=ALL-UNNAMED");
-        cmd.add("--sun-misc-unsafe-memory-access=allow");
-        cmd.addAll(JVM_OPTS);
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
-        cmd.add(GuestMain.class.getName());
-        cmd.addAll(List.of("--domid", Integer.toString(domid), "--socket", socket.toString()));
-        cmd.addAll(guestArgs);
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        List<String> args = new ArrayList<>(List.of("--domid", Integer.toString(domid), "--socket", socket.toString()));
+        args.addAll(guestArgs);
+        ProcessBuilder pb = ChildJvm.builder(JVM_OPTS, GuestMain.class.getName(), args).redirectErrorStream(true);
         pb.environment().put(Secrets.ENV, HexFormat.of().formatHex(handle)); // not argv: ps shows argv to everyone
         if (log != null) pb.redirectOutput(SafeFiles.truncateRedirect(log));
         return new GuestProcess(pb.start(), domid);

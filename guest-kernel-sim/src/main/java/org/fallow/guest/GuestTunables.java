@@ -7,7 +7,10 @@ package org.fallow.guest;
  * Mutable at run time, like sysfs.
  */
 public final class GuestTunables {
-    // tmem module parameters (tmem.cleancache, tmem.frontswap, tmem.selfballooning, tmem.selfshrinking)
+    // tmem module parameters (tmem.cleancache, tmem.frontswap, tmem.selfballooning, tmem.selfshrinking). Linux v5.2
+    // defaults all four on (drivers/xen/tmem.c), effective with the tmem boot option, and xen_tmem_init turns
+    // selfballooning and selfshrinking off without frontswap: `./fallow guest` (GuestMain) applies those defaults.
+    // Here, for programmatic use, the workers are off unless asked for.
     private boolean cleancache = true;
     private boolean frontswap = true;
     private boolean selfballooning = false;
@@ -50,9 +53,17 @@ public final class GuestTunables {
     public int selfballoonUphysteresis() { return selfballoonUphysteresis; }
     public GuestTunables selfballoonUphysteresis(int v) { selfballoonUphysteresis = positive("selfballoon_uphysteresis", v); return this; }
     public int selfballoonMinUsableMb() { return selfballoonMinUsableMb; }
-    public GuestTunables selfballoonMinUsableMb(int v) { if (v < 0) throw new IllegalArgumentException("min_usable_mb"); selfballoonMinUsableMb = v; return this; }
+    /** sysfs store: 0 is -EINVAL (the module's initial 0 means the piecewise floor, but it cannot be written back). */
+    public GuestTunables selfballoonMinUsableMb(int v) { selfballoonMinUsableMb = positive("selfballoon_min_usable_mb", v); return this; }
     public int selfballoonReservedMb() { return selfballoonReservedMb; }
-    public GuestTunables selfballoonReservedMb(int v) { if (v < 0) throw new IllegalArgumentException("reserved_mb"); selfballoonReservedMb = v; return this; }
+    /** sysfs store: 0 is -EINVAL. */
+    public GuestTunables selfballoonReservedMb(int v) { selfballoonReservedMb = positive("selfballoon_reserved_mb", v); return this; }
+
+    /** xen_selfballoon_init's default for an unset reserved_mb (totalram/10 in MiB, which may be 0): not a sysfs store. */
+    public void initSelfballoonReservedMb(int v) {
+        if (v < 0) throw new IllegalArgumentException("reserved_mb " + v);
+        selfballoonReservedMb = v;
+    }
     public int frontswapHysteresis() { return frontswapHysteresis; }
     public GuestTunables frontswapHysteresis(int v) { frontswapHysteresis = positive("frontswap_hysteresis", v); return this; }
     public int frontswapInertia() { return frontswapInertia; }

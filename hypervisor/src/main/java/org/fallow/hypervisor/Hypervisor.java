@@ -43,6 +43,7 @@ public final class Hypervisor implements AutoCloseable {
                 .sorted(Comparator.comparingInt(Subsystem::order)).toList();
         for (Subsystem s : subsystems) {
             s.install(core, runDir);
+            core.keep(s);
             log.info("installed subsystem {}", s.name());
         }
         return new Hypervisor(core, runDir);

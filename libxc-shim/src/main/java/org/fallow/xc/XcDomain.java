@@ -5,23 +5,22 @@ import org.fallow.abi.XenErrno;
 import org.fallow.abi.xen.DomctlConstants;
 import org.fallow.abi.xen.MemoryOpConstants;
 import org.fallow.abi.xen.XenDomctl;
-import org.fallow.abi.xen.XenDomctlCreatedomain;
 import org.fallow.abi.xen.XenDomctlGetdomaininfo;
-import org.fallow.abi.xen.XenDomctlMaxMem;
 import org.fallow.abi.xen.XenMemoryReservation;
 import org.fallow.abi.xen.SysctlConstants;
 import org.fallow.abi.xen.XenPodTarget;
 import org.fallow.abi.xen.XenSysctl;
-import org.fallow.abi.xen.XenSysctlGetdomaininfolist;
 import org.fallow.xc.transport.HypercallBuffer;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+
+import static org.fallow.abi.xen.XenLayouts.U64_UNALIGNED;
+import static org.fallow.abi.xen.XenLayouts.U16_UNALIGNED;
+import static org.fallow.abi.xen.HvmOpConstants.HVM_PARAM_PAGING_RING_PFN;
 
 /**
  * libxc's xc_domain.c and the memory part of xc_hvm_build over an {@link XcHandle}. Like the other xc classes here,
@@ -29,10 +28,6 @@ import java.util.List;
  * number of extents done, and the {@code _exact} variants return 0 only if all of them were.
  */
 public final class XcDomain {
-    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final int U = XenDomctl.U_OFFSET;
     /** The VGA hole of an HVM guest: gfns 0xA0-0xBF are left unpopulated. */
     public static final long VGA_HOLE_START = 0xA0, VGA_HOLE_END = 0xC0, VGA_HOLE_SIZE = 0x20;
     /** Extents per populate_physmap call while building (libxc batches to stay preemptible). */
@@ -46,19 +41,19 @@ public final class XcDomain {
             this(domid, flags, totPages, maxPages, outstandingPages, pagedPages, onlineVcpus, handle, 0);
         }
 
-        public boolean dying() { return (flags & XenDomctlGetdomaininfo.DOMINF_DYING) != 0; }
-        public boolean paused() { return (flags & XenDomctlGetdomaininfo.DOMINF_PAUSED) != 0; }
-        public boolean shutdown() { return (flags & XenDomctlGetdomaininfo.DOMINF_SHUTDOWN) != 0; }
-        public boolean hvm() { return (flags & XenDomctlGetdomaininfo.DOMINF_HVM_GUEST) != 0; }
-        public int shutdownReason() { return (flags >>> XenDomctlGetdomaininfo.DOMINF_SHUTDOWNSHIFT) & XenDomctlGetdomaininfo.DOMINF_SHUTDOWNMASK; }
+        public boolean dying() { return (flags & DomctlConstants.XEN_DOMINF_dying) != 0; }
+        public boolean paused() { return (flags & DomctlConstants.XEN_DOMINF_paused) != 0; }
+        public boolean shutdown() { return (flags & DomctlConstants.XEN_DOMINF_shutdown) != 0; }
+        public boolean hvm() { return (flags & DomctlConstants.XEN_DOMINF_hvm_guest) != 0; }
+        public int shutdownReason() { return (flags >>> DomctlConstants.XEN_DOMINF_shutdownshift) & DomctlConstants.XEN_DOMINF_shutdownmask; }
         /** Shut down with SHUTDOWN_crash (3). */
-        public boolean crashed() { return shutdown() && shutdownReason() == 3; }
+        public boolean crashed() { return shutdown() && shutdownReason() == DomctlConstants.SHUTDOWN_crash; }
         public String handleHex() { return HexFormat.of().formatHex(handle); }
 
         /** xl list's state column: r b p s c d. */
         public String stateString() {
-            return ((flags & XenDomctlGetdomaininfo.DOMINF_RUNNING) != 0 ? "r" : "-")
-                    + ((flags & XenDomctlGetdomaininfo.DOMINF_BLOCKED) != 0 ? "b" : "-")
+            return ((flags & DomctlConstants.XEN_DOMINF_running) != 0 ? "r" : "-")
+                    + ((flags & DomctlConstants.XEN_DOMINF_blocked) != 0 ? "b" : "-")
                     + (paused() ? "p" : "-") + (shutdown() && !crashed() ? "s" : "-") + (crashed() ? "c" : "-")
                     + (dying() ? "d" : "-");
         }
@@ -71,12 +66,7 @@ public final class XcDomain {
 
     public XcDomain(XcHandle xc) { this.xc = xc; }
 
-    private static MemorySegment domctl(int cmd, int domid) {
-        MemorySegment d = MemorySegment.ofArray(new long[XenDomctl.SIZE / 8]);
-        d.set(U32, XenDomctl.CMD_OFFSET, cmd);
-        d.set(U16, XenDomctl.DOMAIN_OFFSET, (short) domid);
-        return d;
-    }
+    private static XenDomctl domctl(int cmd, int domid) { return new XenDomctl().wrapNew().cmd(cmd).domain(domid); }
 
     // ---- life cycle ------------------------------------------------------------------------------------------------
 
@@ -86,14 +76,10 @@ public final class XcDomain {
      */
     public long xc_domain_create(int domid, byte[] handle, int flags, int maxVcpus) throws IOException {
         if (handle.length != 16) throw new IllegalArgumentException("handle must be 16 bytes");
-        MemorySegment d = domctl(DomctlConstants.XEN_DOMCTL_createdomain, domid);
-        MemorySegment.copy(MemorySegment.ofArray(handle), 0, d, U + XenDomctlCreatedomain.HANDLE_OFFSET, 16);
-        d.set(U32, U + XenDomctlCreatedomain.FLAGS_OFFSET, flags);
-        d.set(U32, U + XenDomctlCreatedomain.MAX_VCPUS_OFFSET, maxVcpus);
-        d.set(U32, U + XenDomctlCreatedomain.MAX_GRANT_FRAMES_OFFSET, -1);
-        d.set(U32, U + XenDomctlCreatedomain.MAX_MAPTRACK_FRAMES_OFFSET, -1);
-        long rc = xc.domctl(d);
-        return rc < 0 ? rc : Short.toUnsignedInt(d.get(U16, XenDomctl.DOMAIN_OFFSET));
+        XenDomctl d = domctl(DomctlConstants.XEN_DOMCTL_createdomain, domid);
+        d.createdomain().handle(handle).flags(flags).maxVcpus(maxVcpus).maxGrantFrames(-1).maxMaptrackFrames(-1);
+        long rc = xc.domctl(d.segment());
+        return rc < 0 ? rc : d.domain();
     }
 
     /** An HVM guest with hardware-assisted paging, as xl creates for type="hvm". */
@@ -102,22 +88,22 @@ public final class XcDomain {
     }
 
     public long xc_domain_destroy(int domid) throws IOException {
-        return xc.domctl(domctl(DomctlConstants.XEN_DOMCTL_destroydomain, domid));
+        return xc.domctl(domctl(DomctlConstants.XEN_DOMCTL_destroydomain, domid).segment());
     }
 
     public long xc_domain_pause(int domid) throws IOException {
-        return xc.domctl(domctl(DomctlConstants.XEN_DOMCTL_pausedomain, domid));
+        return xc.domctl(domctl(DomctlConstants.XEN_DOMCTL_pausedomain, domid).segment());
     }
 
     public long xc_domain_unpause(int domid) throws IOException {
-        return xc.domctl(domctl(DomctlConstants.XEN_DOMCTL_unpausedomain, domid));
+        return xc.domctl(domctl(DomctlConstants.XEN_DOMCTL_unpausedomain, domid).segment());
     }
 
     /** xc_domain_setmaxmem: max_memkb in KiB. */
     public long xc_domain_setmaxmem(int domid, long maxMemKb) throws IOException {
-        MemorySegment d = domctl(DomctlConstants.XEN_DOMCTL_max_mem, domid);
-        d.set(U64, U + XenDomctlMaxMem.MAX_MEMKB_OFFSET, maxMemKb);
-        return xc.domctl(d);
+        XenDomctl d = domctl(DomctlConstants.XEN_DOMCTL_max_mem, domid);
+        d.maxMem().maxMemkb(maxMemKb);
+        return xc.domctl(d.segment());
     }
 
     /**
@@ -127,11 +113,11 @@ public final class XcDomain {
     public List<DomainInfo> xc_domain_getinfo(int first, int max) throws IOException {
         List<DomainInfo> out = new ArrayList<>();
         int next = first;
-        while (out.size() < max && next < 0x7FF0) {
-            MemorySegment d = domctl(DomctlConstants.XEN_DOMCTL_getdomaininfo, next);
-            long rc = xc.domctl(d);
+        while (out.size() < max && next < Hypercalls.DOMID_FIRST_RESERVED) {
+            XenDomctl d = domctl(DomctlConstants.XEN_DOMCTL_getdomaininfo, next);
+            long rc = xc.domctl(d.segment());
             if (rc < 0) break;
-            DomainInfo info = decode(d.asSlice(U, XenDomctlGetdomaininfo.SIZE));
+            DomainInfo info = decode(d.getdomaininfo());
             out.add(info);
             next = info.domid() + 1;
         }
@@ -148,17 +134,13 @@ public final class XcDomain {
     public List<DomainInfo> xc_domain_getinfolist(int first, int max) throws IOException {
         List<DomainInfo> out = new ArrayList<>();
         try (HypercallBuffer.Buf buf = xc.buffers().allocate(Math.max(1, (long) max) * XenDomctlGetdomaininfo.SIZE)) {
-            MemorySegment s = MemorySegment.ofArray(new long[XenSysctl.SIZE / 8]);
-            int u = XenSysctl.U_OFFSET;
-            s.set(U32, XenSysctl.CMD_OFFSET, SysctlConstants.XEN_SYSCTL_getdomaininfolist);
-            s.set(U16, u + XenSysctlGetdomaininfolist.FIRST_DOMAIN_OFFSET, (short) first);
-            s.set(U32, u + XenSysctlGetdomaininfolist.MAX_DOMAINS_OFFSET, max);
-            s.set(U64, u + XenSysctlGetdomaininfolist.BUFFER_OFFSET, buf.handle());
-            long rc = xc.sysctl(s);
+            XenSysctl s = new XenSysctl().wrapNew().cmd(SysctlConstants.XEN_SYSCTL_getdomaininfolist);
+            s.getdomaininfolist().firstDomain(first).maxDomains(max).buffer(buf.handle());
+            long rc = xc.sysctl(s.segment());
             if (rc < 0) throw new IOException("getdomaininfolist: " + XenErrno.name(rc));
-            int n = s.get(U32, u + XenSysctlGetdomaininfolist.NUM_DOMAINS_OFFSET);
-            for (int i = 0; i < n; i++)
-                out.add(decode(buf.segment().asSlice((long) i * XenDomctlGetdomaininfo.SIZE, XenDomctlGetdomaininfo.SIZE)));
+            int n = (int) s.getdomaininfolist().numDomains();
+            XenDomctlGetdomaininfo info = new XenDomctlGetdomaininfo();
+            for (int i = 0; i < n; i++) out.add(decode(info.wrap(buf.segment(), (long) i * XenDomctlGetdomaininfo.SIZE)));
         }
         return out;
     }
@@ -169,20 +151,17 @@ public final class XcDomain {
     /** XENMEM_current_reservation: tot_pages, or a negated errno. */
     public long xc_domain_current_reservation(int domid) throws IOException { return domidQuery(MemoryOpConstants.XENMEM_current_reservation, domid); }
 
+    /** maximum_gpfn and current_reservation take a {@code domid_t} (u16) argument. */
     private long domidQuery(int op, int domid) throws IOException {
         try (HypercallBuffer.Buf b = xc.buffers().allocate(8)) {
-            b.segment().set(U16, 0, (short) domid);
+            b.segment().set(U16_UNALIGNED, 0, (short) domid);
             return xc.hypercall(Hypercalls.MEMORY_OP, op, b.handle());
         }
     }
 
-    static DomainInfo decode(MemorySegment i) {
-        byte[] handle = i.asSlice(XenDomctlGetdomaininfo.HANDLE_OFFSET, 16).toArray(ValueLayout.JAVA_BYTE);
-        return new DomainInfo(Short.toUnsignedInt(i.get(U16, XenDomctlGetdomaininfo.DOMAIN_OFFSET)),
-                i.get(U32, XenDomctlGetdomaininfo.FLAGS_OFFSET), i.get(U64, XenDomctlGetdomaininfo.TOT_PAGES_OFFSET),
-                i.get(U64, XenDomctlGetdomaininfo.MAX_PAGES_OFFSET), i.get(U64, XenDomctlGetdomaininfo.OUTSTANDING_PAGES_OFFSET),
-                i.get(U64, XenDomctlGetdomaininfo.PAGED_PAGES_OFFSET), i.get(U32, XenDomctlGetdomaininfo.NR_ONLINE_VCPUS_OFFSET),
-                handle, i.get(U64, XenDomctlGetdomaininfo.CPU_TIME_OFFSET));
+    static DomainInfo decode(XenDomctlGetdomaininfo i) {
+        return new DomainInfo(i.domain(), (int) i.flags(), i.totPages(), i.maxPages(), i.outstandingPages(), i.pagedPages(),
+                (int) i.nrOnlineVcpus(), i.handle(), i.cpuTime());
     }
 
     // ---- reservations ----------------------------------------------------------------------------------------------
@@ -191,16 +170,12 @@ public final class XcDomain {
         HypercallBuffer bufs = xc.buffers();
         try (HypercallBuffer.Buf r = bufs.allocate(XenMemoryReservation.SIZE);
              HypercallBuffer.Buf list = extents == null ? null : bufs.allocate(Math.max(8, 8L * extents.length))) {
-            MemorySegment s = r.segment();
-            s.fill((byte) 0);
+            XenMemoryReservation res = new XenMemoryReservation().wrap(r.segment(), 0).clear();
             if (list != null) {
-                for (int i = 0; i < extents.length; i++) list.segment().set(U64, 8L * i, extents[i]);
-                s.set(U64, XenMemoryReservation.EXTENT_START_OFFSET, list.handle());
+                for (int i = 0; i < extents.length; i++) list.segment().set(U64_UNALIGNED, 8L * i, extents[i]); // xen_pfn_t[]
+                res.extentStart(list.handle());
             }
-            s.set(U64, XenMemoryReservation.NR_EXTENTS_OFFSET, nrExtents);
-            s.set(U32, XenMemoryReservation.EXTENT_ORDER_OFFSET, order);
-            s.set(U32, XenMemoryReservation.MEM_FLAGS_OFFSET, memFlags);
-            s.set(U16, XenMemoryReservation.DOMID_OFFSET, (short) domid);
+            res.nrExtents(nrExtents).extentOrder(order).memFlags(memFlags).domid(domid);
             return xc.hypercall(Hypercalls.MEMORY_OP, op, r.handle());
         }
     }
@@ -236,13 +211,9 @@ public final class XcDomain {
 
     private PodTarget podTarget(int op, int domid, long target) throws IOException {
         try (HypercallBuffer.Buf b = xc.buffers().allocate(XenPodTarget.SIZE)) {
-            MemorySegment t = b.segment();
-            t.fill((byte) 0);
-            t.set(U64, XenPodTarget.TARGET_PAGES_OFFSET, target);
-            t.set(U16, XenPodTarget.DOMID_OFFSET, (short) domid);
+            XenPodTarget t = new XenPodTarget().wrap(b.segment(), 0).clear().targetPages(target).domid(domid);
             long rc = xc.hypercall(Hypercalls.MEMORY_OP, op, b.handle());
-            return new PodTarget(rc, t.get(U64, XenPodTarget.TOT_PAGES_OFFSET), t.get(U64, XenPodTarget.POD_CACHE_PAGES_OFFSET),
-                    t.get(U64, XenPodTarget.POD_ENTRIES_OFFSET));
+            return new PodTarget(rc, t.totPages(), t.podCachePages(), t.podEntries());
         }
     }
 
@@ -276,7 +247,7 @@ public final class XcDomain {
         }
         // libxc's special pages: HVM_PARAM_PAGING_RING_PFN names the gfn just above RAM (inside the max_mem slack);
         // it is not populated here: xenpaging populates it when it maps the ring, as with Xen.
-        return new XcMemPaging(xc).xc_hvm_param_set(domid, XcMemPaging.HVM_PARAM_PAGING_RING_PFN, nrPages);
+        return new XcMemPaging(xc).xc_hvm_param_set(domid, HVM_PARAM_PAGING_RING_PFN, nrPages);
     }
 
     private long populateRange(int domid, long first, long n, int flags) throws IOException {

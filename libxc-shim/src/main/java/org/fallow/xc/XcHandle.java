@@ -12,16 +12,15 @@ import org.fallow.xc.transport.XsClient;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.nio.file.Path;
+
+import static org.fallow.abi.xen.XenLayouts.U32_UNALIGNED;
 
 /**
  * libxc's {@code xc_interface}: a toolstack connection to the hypervisor plus its hypercall-buffer arena. The xc_*
  * calls live in small classes that take an XcHandle (XcDomain, XcTmem, XcMemPaging, ...).
  */
 public final class XcHandle implements AutoCloseable {
-    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private final HypervisorConnection conn;
 
@@ -61,7 +60,7 @@ public final class XcHandle implements AutoCloseable {
 
     private long control(int op, MemorySegment struct, int size, int version) throws IOException {
         if (struct.byteSize() != size) throw new IllegalArgumentException("struct must be " + size + " bytes, is " + struct.byteSize());
-        struct.set(U32, XenDomctl.INTERFACE_VERSION_OFFSET, version);
+        struct.set(U32_UNALIGNED, XenDomctl.INTERFACE_VERSION_OFFSET, version);
         try (HypercallBuffer.Buf b = buffers().copyOf(struct)) {
             long ret = conn.hypercall(op, b.handle());
             struct.copyFrom(b.segment());

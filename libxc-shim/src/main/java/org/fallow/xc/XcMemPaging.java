@@ -1,32 +1,35 @@
 package org.fallow.xc;
 
 import org.fallow.abi.Hypercalls;
+import org.fallow.abi.xen.MulticallEntry;
+import org.fallow.abi.xen.XenDomctl;
+import org.fallow.abi.xen.XenHvmParam;
+import org.fallow.abi.xen.XenMemPagingOp;
 import org.fallow.xc.transport.HypercallBuffer;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
+
+import static org.fallow.abi.xen.DomctlConstants.XEN_DOMCTL_VM_EVENT_OP_PAGING;
+import static org.fallow.abi.xen.DomctlConstants.XEN_DOMCTL_vm_event_op;
+import static org.fallow.abi.xen.DomctlConstants.XEN_VM_EVENT_DISABLE;
+import static org.fallow.abi.xen.DomctlConstants.XEN_VM_EVENT_ENABLE;
+import static org.fallow.abi.xen.DomctlConstants.XEN_VM_EVENT_RESUME;
+import static org.fallow.abi.xen.HvmOpConstants.HVMOP_get_param;
+import static org.fallow.abi.xen.HvmOpConstants.HVMOP_set_param;
+import static org.fallow.abi.xen.HvmOpConstants.HVM_PARAM_PAGING_RING_PFN;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_paging_op;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_paging_op_evict;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_paging_op_nominate;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_paging_op_prep;
 
 /**
  * libxc's xc_mem_paging.c and xc_vm_event.c over an {@link XcHandle}: {@code XEN_DOMCTL_vm_event_op} (56) and
  * {@code XENMEM_paging_op} (20). Return values are Xen's (negated errno on failure) rather than libxc's -1/errno.
- *
- * <pre>
- * xen_domctl.u.vm_event_op @16:  op u32 @16 | mode u32 @20 | port u32 @24 (OUT)
- * xen_mem_paging_op (24 B):      op u8 @0 | pad | domain u16 @2 | pad[4] | buffer u64 @8 | gfn u64 @16
- * </pre>
+ * The structs are abi's flyweights: {@link XenDomctl} / {@link org.fallow.abi.xen.XenDomctlVmEventOp},
+ * {@link XenMemPagingOp}, {@link XenHvmParam} and {@link MulticallEntry}.
  */
 public final class XcMemPaging {
-    public static final int XEN_DOMCTL_VM_EVENT_OP = 56;
-    public static final int XEN_VM_EVENT_ENABLE = 0, XEN_VM_EVENT_DISABLE = 1, XEN_VM_EVENT_RESUME = 2;
-    public static final int XEN_DOMCTL_VM_EVENT_OP_PAGING = 1;
-    public static final int XENMEM_PAGING_OP = 20;
-    public static final int XENMEM_PAGING_OP_NOMINATE = 0, XENMEM_PAGING_OP_EVICT = 1, XENMEM_PAGING_OP_PREP = 2;
-
-    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private final XcHandle xc;
 
@@ -34,13 +37,10 @@ public final class XcMemPaging {
 
     /** xc_vm_event_control: returns {rc, port}. */
     public long[] xc_vm_event_control(int domid, int op, int mode) throws IOException {
-        MemorySegment d = MemorySegment.ofArray(new long[org.fallow.abi.xen.XenDomctl.SIZE / 8]);
-        d.set(U32, 0, XEN_DOMCTL_VM_EVENT_OP);
-        d.set(U16, 8, (short) domid);
-        d.set(U32, 16, op);
-        d.set(U32, 20, mode);
-        long rc = xc.domctl(d);
-        return new long[] {rc, d.get(U32, 24) & 0xFFFFFFFFL};
+        XenDomctl d = new XenDomctl().wrapNew().cmd(XEN_DOMCTL_vm_event_op).domain(domid);
+        d.vmEventOp().op(op).mode(mode);
+        long rc = xc.domctl(d.segment());
+        return new long[] {rc, d.vmEventOp().port()};
     }
 
     /** xc_mem_paging_enable: the event-channel port, or a negated errno. */
@@ -57,12 +57,12 @@ public final class XcMemPaging {
         return (int) xc_vm_event_control(domid, XEN_VM_EVENT_RESUME, XEN_DOMCTL_VM_EVENT_OP_PAGING)[0];
     }
 
-    public int xc_mem_paging_nominate(int domid, long gfn) throws IOException { return memop(XENMEM_PAGING_OP_NOMINATE, domid, gfn, 0); }
+    public int xc_mem_paging_nominate(int domid, long gfn) throws IOException { return memop(XENMEM_paging_op_nominate, domid, gfn, 0); }
 
-    public int xc_mem_paging_evict(int domid, long gfn) throws IOException { return memop(XENMEM_PAGING_OP_EVICT, domid, gfn, 0); }
+    public int xc_mem_paging_evict(int domid, long gfn) throws IOException { return memop(XENMEM_paging_op_evict, domid, gfn, 0); }
 
     /** xc_mem_paging_prep: prep without data (the frame must still exist). */
-    public int xc_mem_paging_prep(int domid, long gfn) throws IOException { return memop(XENMEM_PAGING_OP_PREP, domid, gfn, 0); }
+    public int xc_mem_paging_prep(int domid, long gfn) throws IOException { return memop(XENMEM_paging_op_prep, domid, gfn, 0); }
 
     /** xc_mem_paging_load: bounces {@code page} through a page-aligned hypercall buffer and preps with it. */
     public int xc_mem_paging_load(int domid, long gfn, MemorySegment page) throws IOException {
@@ -70,13 +70,12 @@ public final class XcMemPaging {
             long aligned = (b.handle() + 4095) & ~4095L;
             MemorySegment dst = b.segment().asSlice(aligned - b.handle(), 4096);
             dst.copyFrom(page.asSlice(0, 4096));
-            return memop(XENMEM_PAGING_OP_PREP, domid, gfn, aligned);
+            return memop(XENMEM_paging_op_prep, domid, gfn, aligned);
         }
     }
 
     /** Most paging ops sent in one multicall by {@link #xc_mem_paging_batch}. */
     public static final int MAX_BATCH = 64;
-    private static final int MULTICALL_ENTRY = 64, MC_OP = 0, MC_RESULT = 8, MC_ARGS = 16;
 
     /**
      * Fallow addition: one {@code __HYPERVISOR_multicall} of XENMEM_paging_op {@code op} for each gfn (at most
@@ -88,70 +87,52 @@ public final class XcMemPaging {
         if (n > MAX_BATCH) throw new IllegalArgumentException("batch of " + n + " > " + MAX_BATCH);
         int[] results = new int[n];
         if (n == 0) return results;
-        long entries = (long) n * MULTICALL_ENTRY, structs = 24L * n;
+        long entries = (long) n * MulticallEntry.SIZE, structs = (long) XenMemPagingOp.SIZE * n;
         long bytes = entries + structs + (pages == null ? 0 : (n + 1) * 4096L);
         try (HypercallBuffer.Buf b = xc.buffers().allocate(bytes)) {
             long base = b.handle();
             MemorySegment s = b.segment();
             s.asSlice(0, entries + structs).fill((byte) 0);
             long pagesHandle = (base + entries + structs + 4095) & ~4095L;
+            XenMemPagingOp po = new XenMemPagingOp();
+            MulticallEntry mc = new MulticallEntry();
             for (int i = 0; i < n; i++) {
-                long st = entries + 24L * i;
-                s.set(ValueLayout.JAVA_BYTE, st, (byte) op);
-                s.set(U16, st + 2, (short) domid);
+                long st = entries + (long) XenMemPagingOp.SIZE * i;
+                po.wrap(s, st).op(op).domain(domid).gfn(gfns[i]);
                 if (pages != null) {
                     long h = pagesHandle + 4096L * i;
                     s.asSlice(h - base, 4096).copyFrom(pages[i].asSlice(0, 4096));
-                    s.set(U64, st + 8, h);
+                    po.buffer(h);
                 }
-                s.set(U64, st + 16, gfns[i]);
-                long e = (long) MULTICALL_ENTRY * i;
-                s.set(U64, e + MC_OP, Hypercalls.MEMORY_OP);
-                s.set(U64, e + MC_ARGS, XENMEM_PAGING_OP);
-                s.set(U64, e + MC_ARGS + 8, base + st);
+                mc.wrap(s, (long) MulticallEntry.SIZE * i).op(Hypercalls.MEMORY_OP).args(0, XENMEM_paging_op).args(1, base + st);
             }
             long rc = xc.hypercall(Hypercalls.MULTICALL, base, n);
-            for (int i = 0; i < n; i++) results[i] = rc < 0 ? (int) rc : (int) s.get(U64, (long) MULTICALL_ENTRY * i + MC_RESULT);
+            for (int i = 0; i < n; i++) results[i] = rc < 0 ? (int) rc : (int) mc.wrap(s, (long) MulticallEntry.SIZE * i).result();
             return results;
         }
     }
 
-    /** HVMOP_set_param / HVMOP_get_param (hvm_op 34, {@code xen_hvm_param}: domid u16 @0, index u32 @4, value u64 @8). */
-    public static final int HVMOP_SET_PARAM = 0, HVMOP_GET_PARAM = 1, HVM_PARAM_PAGING_RING_PFN = 27;
-
     /** xc_hvm_param_set: 0 or a negated errno. The domain builder sets HVM_PARAM_PAGING_RING_PFN (27) this way. */
     public int xc_hvm_param_set(int domid, int index, long value) throws IOException {
-        try (HypercallBuffer.Buf b = xc.buffers().allocate(16)) {
-            MemorySegment s = b.segment();
-            s.fill((byte) 0);
-            s.set(U16, 0, (short) domid);
-            s.set(U32, 4, index);
-            s.set(U64, 8, value);
-            return (int) xc.hypercall(Hypercalls.HVM_OP, HVMOP_SET_PARAM, b.handle());
+        try (HypercallBuffer.Buf b = xc.buffers().allocate(XenHvmParam.SIZE)) {
+            new XenHvmParam().wrap(b.segment(), 0).clear().domid(domid).index(index).value(value);
+            return (int) xc.hypercall(Hypercalls.HVM_OP, HVMOP_set_param, b.handle());
         }
     }
 
     /** xc_hvm_param_get: the value, or a negated errno. */
     public long xc_hvm_param_get(int domid, int index) throws IOException {
-        try (HypercallBuffer.Buf b = xc.buffers().allocate(16)) {
-            MemorySegment s = b.segment();
-            s.fill((byte) 0);
-            s.set(U16, 0, (short) domid);
-            s.set(U32, 4, index);
-            long rc = xc.hypercall(Hypercalls.HVM_OP, HVMOP_GET_PARAM, b.handle());
-            return rc < 0 ? rc : s.get(U64, 8);
+        try (HypercallBuffer.Buf b = xc.buffers().allocate(XenHvmParam.SIZE)) {
+            XenHvmParam p = new XenHvmParam().wrap(b.segment(), 0).clear().domid(domid).index(index);
+            long rc = xc.hypercall(Hypercalls.HVM_OP, HVMOP_get_param, b.handle());
+            return rc < 0 ? rc : p.value();
         }
     }
 
     private int memop(int op, int domid, long gfn, long buffer) throws IOException {
-        try (HypercallBuffer.Buf b = xc.buffers().allocate(24)) {
-            MemorySegment s = b.segment();
-            s.fill((byte) 0);
-            s.set(ValueLayout.JAVA_BYTE, 0, (byte) op);
-            s.set(U16, 2, (short) domid);
-            s.set(U64, 8, buffer);
-            s.set(U64, 16, gfn);
-            return (int) xc.hypercall(Hypercalls.MEMORY_OP, XENMEM_PAGING_OP, b.handle());
+        try (HypercallBuffer.Buf b = xc.buffers().allocate(XenMemPagingOp.SIZE)) {
+            new XenMemPagingOp().wrap(b.segment(), 0).clear().op(op).domain(domid).buffer(buffer).gfn(gfn);
+            return (int) xc.hypercall(Hypercalls.MEMORY_OP, XENMEM_paging_op, b.handle());
         }
     }
 }

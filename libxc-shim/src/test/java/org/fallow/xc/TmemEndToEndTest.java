@@ -2,7 +2,7 @@ package org.fallow.xc;
 
 import org.fallow.abi.AbiProfile;
 import org.fallow.abi.xen.TmemConstants;
-import org.fallow.xc.testing.HypervisorProcess;
+import org.fallow.abi.process.HypervisorProcess;
 import org.fallow.xc.tools.TmemCommands;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -41,11 +41,8 @@ class TmemEndToEndTest {
         final List<String> log = new ArrayList<>();
 
         Guest(Path socket, int domid, AbiProfile profile, Path logFile) throws Exception {
-            String java = ProcessHandle.current().info().command().orElse("java");
-            ProcessBuilder pb = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
-                    "-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                    "-cp", System.getProperty("java.class.path"), TmemGuestMain.class.getName(),
-                    socket.toString(), String.valueOf(domid), profile.label())
+            ProcessBuilder pb = org.fallow.abi.process.ChildJvm.builder(List.of("-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"),
+                    TmemGuestMain.class.getName(), List.of(socket.toString(), String.valueOf(domid), profile.label()))
                     .redirectError(logFile.toFile());
             pb.environment().put(org.fallow.abi.fs.Secrets.ENV, HexFormat.of().formatHex(SECRET)); // never argv
             p = pb.start();

@@ -8,12 +8,13 @@ import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.SplittableRandom;
+
+import static org.fallow.abi.xen.XenLayouts.U32_UNALIGNED;
+import static org.fallow.abi.xen.XenLayouts.U64_UNALIGNED;
 
 /**
  * A guest process for the tmem end-to-end test: attaches to its domain over the socket, maps its memory file,
@@ -21,8 +22,6 @@ import java.util.SplittableRandom;
  * {@code WAIT tag} lines pause until the toolstack writes a line to stdin. Args: socket domid profile; the secret comes from {@code $FALLOW_SECRET}.
  */
 public final class TmemGuestMain {
-    static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    static final ValueLayout.OfLong I64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final long OP = 256;
 
     private final HypervisorConnection conn;
@@ -62,26 +61,26 @@ public final class TmemGuestMain {
 
     long newPool(int flags, long uuid0, long uuid1) throws Exception {
         mem.asSlice(OP, 56).fill((byte) 0);
-        mem.set(I32, OP, 1);
-        mem.set(I64, OP + 8, uuid0);
-        mem.set(I64, OP + 16, uuid1);
-        mem.set(I32, OP + 24, flags);
+        mem.set(U32_UNALIGNED, OP, 1);
+        mem.set(U64_UNALIGNED, OP + 8, uuid0);
+        mem.set(U64_UNALIGNED, OP + 16, uuid1);
+        mem.set(U32_UNALIGNED, OP + 24, flags);
         return call();
     }
 
     long page(int cmd, int pool, long oid, int index, long gfn) throws Exception {
         mem.asSlice(OP, 56).fill((byte) 0);
-        mem.set(I32, OP, cmd);
-        mem.set(I32, OP + 4, pool);
-        mem.set(I64, OP + 8, oid);
+        mem.set(U32_UNALIGNED, OP, cmd);
+        mem.set(U32_UNALIGNED, OP + 4, pool);
+        mem.set(U64_UNALIGNED, OP + 8, oid);
         if (v2009) {
-            mem.set(I32, OP + 16, index);
-            mem.set(I64, OP + 32, gfn);
+            mem.set(U32_UNALIGNED, OP + 16, index);
+            mem.set(U64_UNALIGNED, OP + 32, gfn);
         } else {
-            mem.set(I64, OP + 16, oid + 1);
-            mem.set(I64, OP + 24, oid + 2);
-            mem.set(I32, OP + 32, index);
-            mem.set(I64, OP + 48, gfn);
+            mem.set(U64_UNALIGNED, OP + 16, oid + 1);
+            mem.set(U64_UNALIGNED, OP + 24, oid + 2);
+            mem.set(U32_UNALIGNED, OP + 32, index);
+            mem.set(U64_UNALIGNED, OP + 48, gfn);
         }
         return call();
     }
@@ -94,7 +93,7 @@ public final class TmemGuestMain {
 
     void fill(long gfn, long seed) {
         SplittableRandom rnd = new SplittableRandom(seed);
-        for (int i = 0; i < 4096; i += 8) mem.set(I64, gfn * 4096 + i, rnd.nextLong());
+        for (int i = 0; i < 4096; i += 8) mem.set(U64_UNALIGNED, gfn * 4096 + i, rnd.nextLong());
     }
 
     long same(long g1, long g2) { return mem.asSlice(g1 * 4096, 4096).mismatch(mem.asSlice(g2 * 4096, 4096)) == -1 ? 1 : 0; }

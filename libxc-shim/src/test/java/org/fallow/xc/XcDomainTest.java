@@ -3,7 +3,7 @@ package org.fallow.xc;
 import org.fallow.abi.AbiProfile;
 import org.fallow.abi.XenErrno;
 import org.fallow.abi.xen.MemoryOpConstants;
-import org.fallow.xc.testing.HypervisorProcess;
+import org.fallow.abi.process.HypervisorProcess;
 import org.fallow.xc.tools.DomainCommands;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

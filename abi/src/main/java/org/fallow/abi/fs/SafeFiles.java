@@ -130,6 +130,30 @@ public final class SafeFiles {
         return abs;
     }
 
+    /**
+     * Checks a hypervisor socket before a client connects to it (and hands it a secret or its commands): it must be a
+     * socket owned by this user or root, in a directory owned by this user or root that others cannot write to (unless
+     * sticky, as {@code /tmp}). So a socket planted by another user in a predictable run directory is never trusted.
+     */
+    public static void checkServerSocket(Path socket) throws IOException {
+        Path abs = socket.toAbsolutePath().normalize();
+        if (!Files.exists(abs, NOFOLLOW)) return; // connect(2) reports the missing socket itself
+        if (Files.isSymbolicLink(abs)) throw new UnsafePathException("socket " + abs + " is a symbolic link; refusing to connect");
+        int owner = ownerUid(abs);
+        if (owner != uid() && owner != 0)
+            throw new UnsafePathException("socket " + abs + " belongs to uid " + owner + ", not to you (uid " + uid()
+                    + ") or root: refusing to connect to another user's hypervisor");
+        Path dir = abs.getParent();
+        if (dir == null) return;
+        int dirOwner = ownerUid(dir);
+        int m = mode(dir);
+        if (dirOwner != uid() && dirOwner != 0)
+            throw new UnsafePathException("directory " + dir + " of socket " + abs + " belongs to uid " + dirOwner + "; refusing to connect");
+        if ((m & S_IWGRP_IWOTH) != 0 && (m & 01000) == 0)
+            throw new UnsafePathException("directory " + dir + " of socket " + abs + " is writable by others (mode "
+                    + octal(m & 07777) + "); refusing to connect");
+    }
+
     private static void checkOwnDir(Path abs, String what) throws IOException { checkDir(abs, what, uid()); }
 
     private static void checkDir(Path abs, String what, int wantUid) throws IOException {

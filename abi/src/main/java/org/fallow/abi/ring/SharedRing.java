@@ -1,9 +1,9 @@
 package org.fallow.abi.ring;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
+
+import static org.fallow.abi.xen.XenLayouts.U32;
 
 /**
  * The shared page of an io/ring.h ring ({@code struct <name>_sring}), as {@code DEFINE_RING_TYPES} lays it out.
@@ -44,8 +44,7 @@ public final class SharedRing {
     /** Offset of ring[0]: the header is 64 bytes on every architecture. */
     public static final int HEADER_LENGTH = 64;
 
-    private static final ValueLayout.OfInt INDEX = ValueLayout.JAVA_INT.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final VarHandle IDX = INDEX.varHandle();
+    private static final VarHandle IDX = U32.varHandle();
 
     private final MemorySegment page;
     private final int entrySize;

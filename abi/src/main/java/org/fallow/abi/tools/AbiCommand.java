@@ -6,6 +6,7 @@ import java.util.List;
 import org.fallow.abi.AbiProfile;
 import org.fallow.abi.xen.AbiRegistry;
 import org.fallow.abi.xen.AbiStruct;
+import org.fallow.abi.xen.LayoutDiagram;
 import org.fallow.abi.xen.LayoutTable;
 import org.fallow.abi.xen.StructCodec;
 import picocli.CommandLine;
@@ -18,7 +19,7 @@ import picocli.CommandLine.Spec;
 /** {@code fallow abi}: the byte-exact Xen struct layouts, and a decoder/encoder for people debugging frames. */
 @Command(name = "abi", mixinStandardHelpOptions = true,
         description = "Xen struct layouts (4.12 and 2009 profiles): print them, decode and encode struct bytes.",
-        subcommands = {AbiCommand.Layouts.class, AbiCommand.Decode.class, AbiCommand.Encode.class})
+        subcommands = {AbiCommand.Layouts.class, AbiCommand.Diagram.class, AbiCommand.Decode.class, AbiCommand.Encode.class})
 public final class AbiCommand implements Runnable {
     @Spec CommandSpec spec;
 
@@ -47,6 +48,21 @@ public final class AbiCommand implements Runnable {
             if (structs.isEmpty()) throw new CommandLine.ParameterException(spec.commandLine(), "no such struct/profile");
             PrintWriter out = spec.commandLine().getOut();
             for (LayoutTable.Row row : LayoutTable.rows(structs)) out.println(row.tsv());
+            out.flush();
+        }
+    }
+
+    @Command(name = "diagram", mixinStandardHelpOptions = true,
+            description = "Draw a struct from its layout: offset, size, member (nested members indented), type.")
+    static final class Diagram implements Runnable {
+        @Spec CommandSpec spec;
+        @Option(names = "--profile", defaultValue = "4.12", paramLabel = "4.12|2009") String profile;
+        @Parameters(index = "0", paramLabel = "STRUCT", description = "C name, e.g. tmem_op.") String struct;
+
+        @Override public void run() {
+            AbiStruct s = lookup(spec, profile, struct);
+            PrintWriter out = spec.commandLine().getOut();
+            out.print(LayoutDiagram.of(s.layout()));
             out.flush();
         }
     }

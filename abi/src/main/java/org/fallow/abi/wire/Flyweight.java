@@ -2,7 +2,10 @@ package org.fallow.abi.wire;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
+
+import static org.fallow.abi.xen.XenLayouts.U32_UNALIGNED;
+import static org.fallow.abi.xen.XenLayouts.U64_UNALIGNED;
+import static org.fallow.abi.xen.XenLayouts.U16_UNALIGNED;
 
 /**
  * Base of the wire flyweights: a view of one struct at {@code offset} in a {@link MemorySegment}. Every access is
@@ -11,9 +14,6 @@ import java.nio.ByteOrder;
  */
 public abstract class Flyweight<T extends Flyweight<T>> {
     static final ValueLayout.OfByte U8 = ValueLayout.JAVA_BYTE;
-    static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     MemorySegment seg;
     long off;
@@ -35,13 +35,13 @@ public abstract class Flyweight<T extends Flyweight<T>> {
 
     final int u8(long at) { return seg.get(U8, off + at) & 0xFF; }
     final void u8(long at, int v) { seg.set(U8, off + at, (byte) v); }
-    final int u16(long at) { return seg.get(U16, off + at) & 0xFFFF; }
-    final void u16(long at, int v) { seg.set(U16, off + at, (short) v); }
-    final int i32(long at) { return seg.get(U32, off + at); }
-    final long u32(long at) { return seg.get(U32, off + at) & 0xFFFF_FFFFL; }
-    final void i32(long at, int v) { seg.set(U32, off + at, v); }
-    final long i64(long at) { return seg.get(U64, off + at); }
-    final void i64(long at, long v) { seg.set(U64, off + at, v); }
+    final int u16(long at) { return seg.get(U16_UNALIGNED, off + at) & 0xFFFF; }
+    final void u16(long at, int v) { seg.set(U16_UNALIGNED, off + at, (short) v); }
+    final int i32(long at) { return seg.get(U32_UNALIGNED, off + at); }
+    final long u32(long at) { return seg.get(U32_UNALIGNED, off + at) & 0xFFFF_FFFFL; }
+    final void i32(long at, int v) { seg.set(U32_UNALIGNED, off + at, v); }
+    final long i64(long at) { return seg.get(U64_UNALIGNED, off + at); }
+    final void i64(long at, long v) { seg.set(U64_UNALIGNED, off + at, v); }
 
     final byte[] bytes(long at, int len) {
         byte[] b = new byte[len];

@@ -6,11 +6,13 @@ import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
 import org.fallow.abi.AbiProfile;
+import org.fallow.abi.wire.P2mHeader;
 
 /**
- * Every struct layout Fallow speaks, per ABI profile. Profile 4.12 lists them all; profiles 2009 and 4.17 list only what
- * differs from 4.12 (2009: its {@code tmem_op} and {@code tmem_handle}; 4.17: vm_event v7 and the structs only the 4.17
- * tools use); {@link #find} falls back to 4.12 for the shared structs.
+ * Every struct layout Fallow speaks, per ABI profile. Profile 4.12 lists them all (Fallow's own structs, such as the
+ * p2m header, too: they are the same for every profile); profiles 2009 and 4.17 list only what differs from 4.12
+ * (2009: its {@code tmem_op} and {@code tmem_handle}; 4.17: vm_event v7 and the structs only the 4.17 tools use);
+ * {@link #find} falls back to 4.12 for the shared structs.
  */
 public final class AbiRegistry {
     private AbiRegistry() {}
@@ -46,10 +48,13 @@ public final class AbiRegistry {
         add(l, x, "xen_memory_reservation", "struct xen_memory_reservation",
                 XenMemoryReservation.LAYOUT, XenMemoryReservation::new);
         add(l, x, "xen_pod_target", "struct xen_pod_target", XenPodTarget.LAYOUT, XenPodTarget::new);
+        add(l, x, "xen_hvm_param", "struct xen_hvm_param", XenHvmParam.LAYOUT, XenHvmParam::new);
         add(l, x, "xen_mem_paging_op", "struct xen_mem_paging_op", XenMemPagingOp.LAYOUT, XenMemPagingOp::new);
         add(l, x, "vm_event_request", "vm_event_request_t", VmEventRequest.LAYOUT, VmEventRequest::new);
         add(l, x, "vm_event_response", "vm_event_response_t", VmEventRequest.LAYOUT, VmEventRequest::new);
         add(l, x, "vm_event_sring", "struct vm_event_sring", VmEventSring.LAYOUT, VmEventSring::new);
+        // Fallow's own structs (every profile), probed against abi/src/main/c/fallow_wire.h
+        add(l, x, "fallow_p2m_header", "struct fallow_p2m_header", P2mHeader.LAYOUT, P2mHeader::new);
 
         AbiProfile old = AbiProfile.TMEM_2009;
         add(l, old, "tmem_op", "struct tmem_op", TmemOp2009.LAYOUT, TmemOp2009::new);

@@ -14,9 +14,9 @@ import java.util.Objects;
  * u64 is returned as the raw {@code long} bit pattern.
  */
 public abstract class Flyweight<F extends Flyweight<F>> {
-    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(XenLayouts.LE);
-    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(XenLayouts.LE);
-    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(XenLayouts.LE);
+    private static final ValueLayout.OfShort U16 = XenLayouts.U16_UNALIGNED;
+    private static final ValueLayout.OfInt U32 = XenLayouts.U32_UNALIGNED;
+    private static final ValueLayout.OfLong U64 = XenLayouts.U64_UNALIGNED;
 
     private MemorySegment segment = MemorySegment.NULL;
     private long base;
@@ -79,13 +79,16 @@ public abstract class Flyweight<F extends Flyweight<F>> {
      * log lines; unwrapped flyweights print {@code name{unwrapped}}.
      */
     @Override
-    public String toString() {
+    public String toString() { return describe(f -> true); }
+
+    /** {@code name{field=value, ...}} of the scalar members {@code which} accepts, drawn from the layout. */
+    protected final String describe(java.util.function.Predicate<LayoutField> which) {
         String name = layout().name().orElse(getClass().getSimpleName());
         if (segment.byteSize() == 0) return name + "{unwrapped}";
         StringBuilder b = new StringBuilder(name).append('{');
         String sep = "";
         for (LayoutField f : LayoutFields.leaves(layout())) {
-            if (f.offset() + f.size() > size() || !f.isScalar()) continue;
+            if (f.offset() + f.size() > size() || !f.isScalar() || !which.test(f)) continue;
             long v = StructCodec.read(segment, base + f.offset(), (int) f.size());
             b.append(sep).append(f.path()).append('=').append(StructCodec.format(v, (int) f.size()));
             sep = ", ";
@@ -105,4 +108,13 @@ public abstract class Flyweight<F extends Flyweight<F>> {
     protected final void putU32(long off, long v) { segment.set(U32, base + off, (int) v); }
     protected final long getU64(long off) { return segment.get(U64, base + off); }
     protected final void putU64(long off, long v) { segment.set(U64, base + off, v); }
+    /** {@code len} bytes at {@code off}, copied out (byte arrays such as a domain handle). */
+    protected final byte[] getBytes(long off, int len) {
+        Objects.checkFromIndexSize(off, len, size());
+        return segment.asSlice(base + off, len).toArray(ValueLayout.JAVA_BYTE);
+    }
+    protected final void putBytes(long off, byte[] v) {
+        Objects.checkFromIndexSize(off, v.length, size());
+        MemorySegment.copy(MemorySegment.ofArray(v), 0, segment, base + off, v.length);
+    }
 }

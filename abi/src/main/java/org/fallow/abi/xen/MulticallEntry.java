@@ -9,10 +9,11 @@ import java.util.Objects;
  * {@code struct multicall_entry} (xen.h): one call of a {@code __HYPERVISOR_multicall} batch. 64 bytes on x86_64
  * ({@code xen_ulong_t op, result; xen_ulong_t args[6]}).
  * <pre>
- *  0        8        16       24       32       40       48       56       64
- *  +--------+--------+--------+--------+--------+--------+--------+--------+
- *  |   op   | result | args[0]| args[1]| args[2]| args[3]| args[4]| args[5]|
- *  +--------+--------+--------+--------+--------+--------+--------+--------+
+ * multicall_entry (64 bytes)
+ * offset size  member  type
+ *      0    8  op      le64
+ *      8    8  result  le64
+ *     16   48  args    le64[6]
  * </pre>
  * {@code result} is written back by the hypervisor (the signed return of that call).
  */

@@ -8,10 +8,10 @@ import java.util.Objects;
 /**
  * {@code privcmd_hypercall_t} (xen/sys/privcmd.h): the body of the privcmd ioctl, hypercall number plus five args.
  * <pre>
- *  0               8              16              24              32              40              48
- *  +---------------+---------------+---------------+---------------+---------------+---------------+
- *  |  op (u64)     |  arg[0]       |  arg[1]       |  arg[2]       |  arg[3]       |  arg[4]       |
- *  +---------------+---------------+---------------+---------------+---------------+---------------+
+ * privcmd_hypercall (48 bytes)
+ * offset size  member  type
+ *      0    8  op      le64
+ *      8   40  arg     le64[5]
  * </pre>
  */
 public final class PrivcmdHypercall extends Flyweight<PrivcmdHypercall> {

@@ -2,7 +2,6 @@ package org.fallow.abi.xen;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -90,9 +89,9 @@ public final class StructCodec {
     static long read(MemorySegment seg, long off, int size) {
         return switch (size) {
             case 1 -> Byte.toUnsignedLong(seg.get(ValueLayout.JAVA_BYTE, off));
-            case 2 -> Short.toUnsignedLong(seg.get(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), off));
-            case 4 -> Integer.toUnsignedLong(seg.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), off));
-            case 8 -> seg.get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), off);
+            case 2 -> Short.toUnsignedLong(seg.get(XenLayouts.U16_UNALIGNED, off));
+            case 4 -> Integer.toUnsignedLong(seg.get(XenLayouts.U32_UNALIGNED, off));
+            case 8 -> seg.get(XenLayouts.U64_UNALIGNED, off);
             default -> throw new IllegalStateException("scalar of " + size + " bytes");
         };
     }
@@ -100,9 +99,9 @@ public final class StructCodec {
     static void write(MemorySegment seg, long off, int size, long v) {
         switch (size) {
             case 1 -> seg.set(ValueLayout.JAVA_BYTE, off, (byte) v);
-            case 2 -> seg.set(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), off, (short) v);
-            case 4 -> seg.set(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), off, (int) v);
-            case 8 -> seg.set(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), off, v);
+            case 2 -> seg.set(XenLayouts.U16_UNALIGNED, off, (short) v);
+            case 4 -> seg.set(XenLayouts.U32_UNALIGNED, off, (int) v);
+            case 8 -> seg.set(XenLayouts.U64_UNALIGNED, off, v);
             default -> throw new IllegalStateException("scalar of " + size + " bytes");
         }
     }

@@ -28,9 +28,6 @@ public final class TmemConstants {
     public static final int TMEM_CLI_ID_NULL = CLI_ID_NULL;
     public static final int XEN_SYSCTL_TMEM_OP_ALL_CLIENTS = CLI_ID_NULL;
 
-    /** Returned negated. */
-    public static final int EFROZEN = 1000, EEMPTY = 1001;
-
     // 2009 TMEMC_* subops of TMEM_CONTROL (734a7f6677 + 81d70f1a53 numbering)
     public static final int TMEMC_THAW = 0, TMEMC_FREEZE = 1, TMEMC_FLUSH = 2, TMEMC_DESTROY = 3, TMEMC_LIST = 4,
             TMEMC_SET_WEIGHT = 5, TMEMC_SET_CAP = 6, TMEMC_SET_COMPRESS = 7, TMEMC_QUERY_FREEABLE_MB = 8,

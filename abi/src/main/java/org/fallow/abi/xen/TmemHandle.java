@@ -8,10 +8,12 @@ import java.util.Objects;
 /**
  * {@code struct tmem_handle} (sysctl.h, 4.12; 32 bytes), written by SAVE_GET_NEXT_PAGE / SAVE_GET_NEXT_INV.
  * <pre>
- *  0         4       8                                       32
- *  +---------+-------+---------------------------------------+
- *  | pool_id | index | oid (xen_tmem_oid, 3 x u64)           |
- *  +---------+-------+---------------------------------------+
+ * tmem_handle (32 bytes)
+ * offset size  member   type
+ *      0    4  pool_id  le32
+ *      4    4  index    le32
+ *      8   24  oid      struct
+ *      8   24    oid    le64[3]
  * </pre>
  */
 public final class TmemHandle extends Flyweight<TmemHandle> {

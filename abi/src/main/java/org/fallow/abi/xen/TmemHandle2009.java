@@ -7,10 +7,11 @@ import java.lang.foreign.StructLayout;
 /**
  * {@code struct tmem_handle} of the 2009 profile (734a7f6677; 16 bytes): one 64-bit object id.
  * <pre>
- *  0         4       8               16
- *  +---------+-------+---------------+
- *  | pool_id | index | oid (u64)     |
- *  +---------+-------+---------------+
+ * tmem_handle (16 bytes)
+ * offset size  member   type
+ *      0    4  pool_id  le32
+ *      4    4  index    le32
+ *      8    8  oid      le64
  * </pre>
  */
 public final class TmemHandle2009 extends Flyweight<TmemHandle2009> {

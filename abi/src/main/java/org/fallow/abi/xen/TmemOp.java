@@ -8,13 +8,23 @@ import java.util.Objects;
 /**
  * {@code struct tmem_op} of Xen 4.12 (tmem.h, x86_64: 56 bytes, align 8), the argument of {@code __HYPERVISOR_tmem_op}.
  * <pre>
- *  0       4       8                               24      28      32      36      40      44      48      56
- *  +-------+-------+-------------------------------+-------+-------+-------+-------+-------+-------+-------+
- *  |  cmd  |pool_id| u.creat.uuid[0..1]            | flags | arg1  |          (padding for creat)          |
- *  |  u32  |  i32  |-------------------------------+-------+-------+-------+-------+-------+-------+-------+
- *  |       |       | u.gen.oid (xen_tmem_oid, 24)          | index |tmem_  |pfn_   |  len  | u.gen.cmfn    |
- *  |       |       |                                       |       |offset |offset |       | (xen_pfn_t)   |
- *  +-------+-------+---------------------------------------+-------+-------+-------+-------+---------------+
+ * tmem_op (56 bytes)
+ * offset size  member           type
+ *      0    4  cmd              le32
+ *      4    4  pool_id          le32
+ *      8   48  u                union
+ *      8   24    creat          struct
+ *      8   16      uuid         le64[2]
+ *     24    4      flags        le32
+ *     28    4      arg1         le32
+ *      8   48    gen            struct
+ *      8   24      oid          struct
+ *      8   24        oid        le64[3]
+ *     32    4      index        le32
+ *     36    4      tmem_offset  le32
+ *     40    4      pfn_offset   le32
+ *     44    4      len          le32
+ *     48    8      cmfn         le64
  * </pre>
  * {@code tmem_offset}, {@code pfn_offset} and {@code len} are ignored by 4.12; whole pages are copied.
  */

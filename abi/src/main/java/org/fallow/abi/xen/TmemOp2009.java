@@ -10,15 +10,27 @@ import java.util.Objects;
  * tmem commit 6009f4ddb2 (2009-05-26) — the one seed 002's {@code xc_tmem_control(xc, pool_id, subop, cli_id, arg1,
  * arg2, buf)} fills — with the member names that c93bd0e6ea gave the same offsets ({@code u.new}/{@code u.ctrl}/{@code u.gen}).
  * <pre>
- *  0       4       8               16      20      24              32              40
- *  +-------+-------+---------------+-------+-------+-------+-------+---------------+
- *  |  cmd  |pool_id| u.new.uuid[0] | uuid[1]       | flags | (padding)             |   u.new  (NEW_POOL)
- *  |  u32  |  i32  +-------+-------+-------+-------+---------------+---------------+
- *  |       |       | subop |cli_id | arg1  | arg2  | buf (handle)  |   (padding)   |   u.ctrl (TMEM_CONTROL)
- *  |       |       +-------+-------+-------+-------+-------+-------+---------------+
- *  |       |       | object (u64)  | index |tmem_  |pfn_   |  len  | cmfn          |   u.gen  (page ops)
- *  |       |       |               |       |offset |offset |       | (xen_pfn_t)   |
- *  +-------+-------+---------------+-------+-------+-------+-------+---------------+
+ * tmem_op (40 bytes)
+ * offset size  member           type
+ *      0    4  cmd              le32
+ *      4    4  pool_id          le32
+ *      8   32  u                union
+ *      8   20    new            struct
+ *      8   16      uuid         le64[2]
+ *     24    4      flags        le32
+ *      8   24    ctrl           struct
+ *      8    4      subop        le32
+ *     12    4      cli_id       le32
+ *     16    4      arg1         le32
+ *     20    4      arg2         le32
+ *     24    8      buf          le64
+ *      8   32    gen            struct
+ *      8    8      object       le64
+ *     16    4      index        le32
+ *     20    4      tmem_offset  le32
+ *     24    4      pfn_offset   le32
+ *     28    4      len          le32
+ *     32    8      cmfn         le64
  * </pre>
  * Two months later 734a7f6677 (save/restore + auth) added {@code u.new.arg1} at 28 and a u64 {@code u.ctrl.arg3} at
  * 24, which moved {@code buf} to 32 ({@link #CTRL_BUF_OFFSET_734A7F6677}); size stays 40. Fallow's "2009" profile is

@@ -1,6 +1,6 @@
 package org.fallow.abi.xen;
 
-/** vm_event.h (interface version 4, Xen 4.12) and hvm/params.h constants for memory paging. */
+/** vm_event.h (interface version 4, Xen 4.12) constants for memory paging; the ring gfn params are in {@link HvmOpConstants}. */
 public final class VmEventConstants {
     private VmEventConstants() {}
 
@@ -25,8 +25,4 @@ public final class VmEventConstants {
 
     // u.mem_paging.flags
     public static final int MEM_PAGING_DROP_PAGE = 1 << 0, MEM_PAGING_EVICT_FAIL = 1 << 1;
-
-    // hvm/params.h
-    public static final int HVM_PARAM_PAGING_RING_PFN = 27, HVM_PARAM_MONITOR_RING_PFN = 28,
-            HVM_PARAM_SHARING_RING_PFN = 29;
 }

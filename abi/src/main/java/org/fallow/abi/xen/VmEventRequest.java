@@ -2,6 +2,7 @@ package org.fallow.abi.xen;
 
 import static org.fallow.abi.xen.XenLayouts.*;
 
+import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.foreign.UnionLayout;
 
@@ -9,15 +10,78 @@ import java.lang.foreign.UnionLayout;
  * {@code vm_event_request_t} == {@code vm_event_response_t} ({@code struct vm_event_st}, vm_event.h interface
  * version 4 = Xen 4.12; 376 bytes, align 8). One entry of the paging ring ({@link VmEventSring}).
  * <pre>
- *  0         4       8        12        16           18        24                          56                    376
- *  +---------+-------+--------+---------+------------+---------+---------------------------+----------------------+
- *  | version | flags | reason | vcpu_id | altp2m_idx | _pad[3] | u (32-byte union)         | data (320-byte union |
- *  | u32 =4  | u32   | u32    | u32     | u16        | u16 x 3 |                           |  regs.x86 / emul...) |
- *  +---------+-------+--------+---------+------------+---------+---------------------------+----------------------+
- *  u.mem_paging:                                               | gfn (u64) | p2mt | flags  |
- *                                                              24          32     36       40
+ * vm_event_st (376 bytes)
+ * offset size  member                      type
+ *      0    4  version                     le32
+ *      4    4  flags                       le32
+ *      8    4  reason                      le32
+ *     12    4  vcpu_id                     le32
+ *     16    2  altp2m_idx                  le16
+ *     18    6  _pad                        le16[3]
+ *     24   32  u                           union
+ *     24   16    mem_paging                struct
+ *     24    8      gfn                     le64
+ *     32    4      p2mt                    le32
+ *     36    4      flags                   le32
+ *     24   16    mem_sharing               struct
+ *     24    8      gfn                     le64
+ *     32    4      p2mt                    le32
+ *     36    4      _pad                    le32
+ *     24   32    mem_access                struct
+ *     24    8      gfn                     le64
+ *     32    8      offset                  le64
+ *     40    8      gla                     le64
+ *     48    4      flags                   le32
+ *     52    4      _pad                    le32
+ *     24   24    write_ctrlreg             struct
+ *     24    4      index                   le32
+ *     28    4      _pad                    le32
+ *     32    8      new_value               le64
+ *     40    8      old_value               le64
+ *     24   24    mov_to_msr                struct
+ *     24    8      msr                     le64
+ *     32    8      new_value               le64
+ *     40    8      old_value               le64
+ *     24   24    desc_access               struct
+ *     24   16      arch                    union
+ *     24   16        vmx                   struct
+ *     24    4          instr_info          le32
+ *     28    4          _pad1               le32
+ *     32    8          exit_qualification  le64
+ *     24   16        svm                   struct
+ *     24    8          exitinfo            le64
+ *     32    8          _pad2               le64
+ *     40    1      descriptor              byte
+ *     41    1      is_write                byte
+ *     42    6      _pad                    byte[6]
+ *     24    8    singlestep                struct
+ *     24    8      gfn                     le64
+ *     24   16    software_breakpoint       struct
+ *     24    8      gfn                     le64
+ *     32    4      insn_length             le32
+ *     36    1      type                    byte
+ *     37    3      _pad                    byte[3]
+ *     24   16    debug_exception           struct
+ *     24    8      gfn                     le64
+ *     32    4      insn_length             le32
+ *     36    1      type                    byte
+ *     37    3      _pad                    byte[3]
+ *     24   16    cpuid                     struct
+ *     24    4      insn_length             le32
+ *     28    4      leaf                    le32
+ *     32    4      subleaf                 le32
+ *     36    4      _pad                    le32
+ *     24   24    interrupt                 union
+ *     24   24      x86                     struct
+ *     24    4        vector                le32
+ *     28    4        type                  le32
+ *     32    4        error_code            le32
+ *     36    4        _pad                  le32
+ *     40    8        cr2                   le64
+ *     56  320  data                        byte[320]
  * </pre>
- * Paging requests use only the first 56 bytes; the rest is zero. Fallow treats {@code data} as opaque bytes.
+ * Paging requests use only the first 40 bytes; the rest is zero. Fallow treats {@code data} as opaque bytes. The one
+ * declaration of the ring entry: the hypervisor's paging subsystem, the pagers and the benchmarks all use it.
  */
 public final class VmEventRequest extends Flyweight<VmEventRequest> {
     public static final int DATA_SIZE = 320;
@@ -75,20 +139,63 @@ public final class VmEventRequest extends Flyweight<VmEventRequest> {
     @Override public int size() { return SIZE; }
     @Override public StructLayout layout() { return LAYOUT; }
 
-    public long version() { return getU32(VERSION_OFFSET); }
-    public VmEventRequest version(long v) { putU32(VERSION_OFFSET, v); return this; }
-    public long flags() { return getU32(FLAGS_OFFSET); }
-    public VmEventRequest flags(long v) { putU32(FLAGS_OFFSET, v); return this; }
-    public long reason() { return getU32(REASON_OFFSET); }
-    public VmEventRequest reason(long v) { putU32(REASON_OFFSET, v); return this; }
-    public long vcpuId() { return getU32(VCPU_ID_OFFSET); }
-    public VmEventRequest vcpuId(long v) { putU32(VCPU_ID_OFFSET, v); return this; }
+    /** Entry size of vm_event interface {@code version}: 4 (Xen 4.12) 376 bytes, 7 (Xen 4.17) 400 bytes. */
+    public static int entrySize(int version) {
+        return switch (version) {
+            case VmEventConstants.VM_EVENT_INTERFACE_VERSION -> SIZE;
+            case VmEventConstants.VM_EVENT_INTERFACE_VERSION_4_17 -> SIZE_V7;
+            default -> throw new IllegalArgumentException("vm_event interface version " + version + " is not supported (4 or 7)");
+        };
+    }
+
+    /** Bytes {@link #clear} zeroes: the whole ring entry when wrapped with {@link #wrap(MemorySegment)}. */
+    private long entryBytes = SIZE;
+
+    /**
+     * Wraps one ring entry (or a buffer of one entry's size) of either interface version: the paging fields are the
+     * same in both; {@link #clear} zeroes the whole entry, as Xen's designated initializer does.
+     */
+    public VmEventRequest wrap(MemorySegment entry) {
+        wrap(entry, 0);
+        entryBytes = entry.byteSize();
+        return this;
+    }
+
+    @Override public VmEventRequest wrap(MemorySegment seg, long offset) {
+        entryBytes = SIZE;
+        return super.wrap(seg, offset);
+    }
+
+    @Override public VmEventRequest clear() {
+        segment().asSlice(offset(), entryBytes).fill((byte) 0);
+        return this;
+    }
+
+    public int version() { return getI32(VERSION_OFFSET); }
+    public VmEventRequest version(int v) { putU32(VERSION_OFFSET, v); return this; }
+    /** VM_EVENT_FLAG_* bits. */
+    public int flags() { return getI32(FLAGS_OFFSET); }
+    public VmEventRequest flags(int v) { putU32(FLAGS_OFFSET, v); return this; }
+    /** VM_EVENT_REASON_*. */
+    public int reason() { return getI32(REASON_OFFSET); }
+    public VmEventRequest reason(int v) { putU32(REASON_OFFSET, v); return this; }
+    public int vcpuId() { return getI32(VCPU_ID_OFFSET); }
+    public VmEventRequest vcpuId(int v) { putU32(VCPU_ID_OFFSET, v); return this; }
     public int altp2mIdx() { return getU16(ALTP2M_IDX_OFFSET); }
     public VmEventRequest altp2mIdx(int v) { putU16(ALTP2M_IDX_OFFSET, v); return this; }
-    public long memPagingGfn() { return getU64(MEM_PAGING_GFN_OFFSET); }
-    public VmEventRequest memPagingGfn(long v) { putU64(MEM_PAGING_GFN_OFFSET, v); return this; }
-    public long memPagingP2mt() { return getU32(MEM_PAGING_P2MT_OFFSET); }
-    public VmEventRequest memPagingP2mt(long v) { putU32(MEM_PAGING_P2MT_OFFSET, v); return this; }
-    public long memPagingFlags() { return getU32(MEM_PAGING_FLAGS_OFFSET); }
-    public VmEventRequest memPagingFlags(long v) { putU32(MEM_PAGING_FLAGS_OFFSET, v); return this; }
+    /** {@code u.mem_paging.gfn}. */
+    public long gfn() { return getU64(MEM_PAGING_GFN_OFFSET); }
+    public VmEventRequest gfn(long v) { putU64(MEM_PAGING_GFN_OFFSET, v); return this; }
+    /** {@code u.mem_paging.p2mt}: the old p2m type (4.12 numbering). */
+    public int p2mt() { return getI32(MEM_PAGING_P2MT_OFFSET); }
+    public VmEventRequest p2mt(int v) { putU32(MEM_PAGING_P2MT_OFFSET, v); return this; }
+    /** {@code u.mem_paging.flags}: MEM_PAGING_*. */
+    public int pagingFlags() { return getI32(MEM_PAGING_FLAGS_OFFSET); }
+    public VmEventRequest pagingFlags(int v) { putU32(MEM_PAGING_FLAGS_OFFSET, v); return this; }
+
+    /** The header and {@code u.mem_paging} members (all a paging event uses), drawn from the layout. */
+    @Override public String toString() {
+        return describe(f -> f.path().startsWith("u.mem_paging.") || !(f.path().startsWith("u.") || f.path().startsWith("data")
+                || f.path().startsWith("_pad")));
+    }
 }

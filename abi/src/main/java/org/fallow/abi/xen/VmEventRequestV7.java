@@ -11,13 +11,74 @@ import java.lang.foreign.UnionLayout;
  * are where {@link VmEventRequest} (version 4) has them; 4.17 added {@code pending_dbg} to the debug events, dropped
  * {@code desc_access.arch.svm}, and {@code data} (the register dump) grew from 320 to 344 bytes.
  * <pre>
- *  0         4       8        12        16           18        24                          56                    400
- *  +---------+-------+--------+---------+------------+---------+---------------------------+----------------------+
- *  | version | flags | reason | vcpu_id | altp2m_idx | _pad[3] | u (32-byte union)         | data (344-byte union |
- *  | u32 =7  | u32   | u32    | u32     | u16        | u16 x 3 |                           |  regs.x86 / emul...) |
- *  +---------+-------+--------+---------+------------+---------+---------------------------+----------------------+
- *  u.mem_paging:                                               | gfn (u64) | p2mt | flags  |
- *                                                              24          32     36       40
+ * vm_event_st (400 bytes)
+ * offset size  member                      type
+ *      0    4  version                     le32
+ *      4    4  flags                       le32
+ *      8    4  reason                      le32
+ *     12    4  vcpu_id                     le32
+ *     16    2  altp2m_idx                  le16
+ *     18    6  _pad                        le16[3]
+ *     24   32  u                           union
+ *     24   16    mem_paging                struct
+ *     24    8      gfn                     le64
+ *     32    4      p2mt                    le32
+ *     36    4      flags                   le32
+ *     24   16    mem_sharing               struct
+ *     24    8      gfn                     le64
+ *     32    4      p2mt                    le32
+ *     36    4      _pad                    le32
+ *     24   32    mem_access                struct
+ *     24    8      gfn                     le64
+ *     32    8      offset                  le64
+ *     40    8      gla                     le64
+ *     48    4      flags                   le32
+ *     52    4      _pad                    le32
+ *     24   24    write_ctrlreg             struct
+ *     24    4      index                   le32
+ *     28    4      _pad                    le32
+ *     32    8      new_value               le64
+ *     40    8      old_value               le64
+ *     24   24    mov_to_msr                struct
+ *     24    8      msr                     le64
+ *     32    8      new_value               le64
+ *     40    8      old_value               le64
+ *     24   24    desc_access               struct
+ *     24   16      arch                    union
+ *     24   16        vmx                   struct
+ *     24    4          instr_info          le32
+ *     28    4          _pad1               le32
+ *     32    8          exit_qualification  le64
+ *     40    1      descriptor              byte
+ *     41    1      is_write                byte
+ *     42    6      _pad                    byte[6]
+ *     24    8    singlestep                struct
+ *     24    8      gfn                     le64
+ *     24   24    software_breakpoint       struct
+ *     24    8      gfn                     le64
+ *     32    8      pending_dbg             le64
+ *     40    4      insn_length             le32
+ *     44    1      type                    byte
+ *     45    3      _pad                    byte[3]
+ *     24   24    debug_exception           struct
+ *     24    8      gfn                     le64
+ *     32    8      pending_dbg             le64
+ *     40    4      insn_length             le32
+ *     44    1      type                    byte
+ *     45    3      _pad                    byte[3]
+ *     24   16    cpuid                     struct
+ *     24    4      insn_length             le32
+ *     28    4      leaf                    le32
+ *     32    4      subleaf                 le32
+ *     36    4      _pad                    le32
+ *     24   24    interrupt                 union
+ *     24   24      x86                     struct
+ *     24    4        vector                le32
+ *     28    4        type                  le32
+ *     32    4        error_code            le32
+ *     36    4        _pad                  le32
+ *     40    8        cr2                   le64
+ *     56  344  data                        byte[344]
  * </pre>
  */
 public final class VmEventRequestV7 extends Flyweight<VmEventRequestV7> {

@@ -9,11 +9,20 @@ import java.lang.foreign.StructLayout;
  * header at the start of the paging ring page, followed by the entries ({@code ring[]}, declared {@code ring[1]},
  * so C's {@code sizeof} is 64 + one entry = 440).
  * <pre>
- *  0          4           8          12          16    20                          64
- *  +----------+-----------+----------+-----------+-----+---------------------------+---------------------------+
- *  | req_prod | req_event | rsp_prod | rsp_event | pvt | __pad[44]                 | ring[0], ring[1], ...     |
- *  | RING_IDX | RING_IDX  | RING_IDX | RING_IDX  | (4) |                           | 376 bytes each (8 in 4K)  |
- *  +----------+-----------+----------+-----------+-----+---------------------------+---------------------------+
+ * vm_event_sring (440 bytes)
+ * offset size  member                type
+ *      0    4  req_prod              le32
+ *      4    4  req_event             le32
+ *      8    4  rsp_prod              le32
+ *     12    4  rsp_event             le32
+ *     16    4  pvt                   union
+ *     16    1    netif               struct
+ *     16    1      smartpoll_active  byte
+ *     16    1    tapif_user          struct
+ *     16    1      msg               byte
+ *     16    4    pvt_pad             byte[4]
+ *     20   44  __pad                 byte[44]
+ *     64  376  ring                  vm_event_st[1]
  * </pre>
  * The flyweight covers the header ({@link #size()} = {@link #HEADER_SIZE}); entries are addressed with
  * {@link RingGeometry}. Accesses here are plain (no fences); ring code adds the barriers.

@@ -10,10 +10,17 @@ import java.lang.foreign.StructLayout;
  * (PROTOCOL §4, "foreign mappings"): per gfn of {@code u.foreign_domid}, {@code errs[i]} = 0 (mappable) or -ENOENT
  * (paged out: a page-in was started, retry), -EINVAL (not guest memory).
  * <pre>
- *  0        2          4         6                    8              16              24              32
- *  +--------+----------+---------+--------------------+--------------+---------------+---------------+
- *  | domid  | space    | size    | u.foreign_domid    | idxs (handle)| gpfns (handle)| errs (handle) |
- *  +--------+----------+---------+--------------------+--------------+---------------+---------------+
+ * xen_add_to_physmap_batch (32 bytes)
+ * offset size  member           type
+ *      0    2  domid            le16
+ *      2    2  space            le16
+ *      4    2  size             le16
+ *      6    2  u                union
+ *      6    2    foreign_domid  le16
+ *      6    2    res0           le16
+ *      8    8  idxs             le64
+ *     16    8  gpfns            le64
+ *     24    8  errs             le64
  * </pre>
  */
 public final class XenAddToPhysmapBatch extends Flyweight<XenAddToPhysmapBatch> {

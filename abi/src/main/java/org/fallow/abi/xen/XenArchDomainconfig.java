@@ -8,10 +8,10 @@ import java.lang.foreign.StructLayout;
  * {@code struct xen_arch_domainconfig} (arch-x86/xen.h, installed 4.17 header; 8 bytes). Embedded in
  * {@link XenDomctlCreatedomain} ({@code arch}) and {@link XenDomctlGetdomaininfo} ({@code arch_config}).
  * <pre>
- *  0                 4            8
- *  +-----------------+------------+
- *  | emulation_flags | misc_flags |
- *  +-----------------+------------+
+ * xen_arch_domainconfig (8 bytes)
+ * offset size  member           type
+ *      0    4  emulation_flags  le32
+ *      4    4  misc_flags       le32
  * </pre>
  */
 public final class XenArchDomainconfig extends Flyweight<XenArchDomainconfig> {

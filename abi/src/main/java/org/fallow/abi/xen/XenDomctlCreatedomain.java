@@ -10,11 +10,22 @@ import java.util.Objects;
  * installed (Xen 4.17) domctl.h. Xen 4.12's struct had no {@code iommu_opts}, {@code grant_opts},
  * {@code vmtrace_size} or {@code cpupool_id} (it was 44 bytes); Fallow uses this one on both sides (see docs/ABI.md).
  * <pre>
- *  0        4                  20      24         28        32          36          40          44         48        52         56      64
- *  +--------+------------------+-------+----------+---------+-----------+-----------+-----------+----------+---------+----------+-------+
- *  |ssidref | handle[16] (u8)  | flags |iommu_opts|max_vcpus|max_evtchn_|max_grant_ |max_maptr- |grant_opts|vmtrace_ |cpupool_id| arch  |
- *  |        |                  |       |          |         |port       |frames i32 |ack_frames |          |size     |          | (8)   |
- *  +--------+------------------+-------+----------+---------+-----------+-----------+-----------+----------+---------+----------+-------+
+ * xen_domctl_createdomain (64 bytes)
+ * offset size  member               type
+ *      0    4  ssidref              le32
+ *      4   16  handle               byte[16]
+ *     20    4  flags                le32
+ *     24    4  iommu_opts           le32
+ *     28    4  max_vcpus            le32
+ *     32    4  max_evtchn_port      le32
+ *     36    4  max_grant_frames     le32
+ *     40    4  max_maptrack_frames  le32
+ *     44    4  grant_opts           le32
+ *     48    4  vmtrace_size         le32
+ *     52    4  cpupool_id           le32
+ *     56    8  arch                 struct
+ *     56    4    emulation_flags    le32
+ *     60    4    misc_flags         le32
  * </pre>
  */
 public final class XenDomctlCreatedomain extends Flyweight<XenDomctlCreatedomain> {
@@ -52,6 +63,13 @@ public final class XenDomctlCreatedomain extends Flyweight<XenDomctlCreatedomain
     public long ssidref() { return getU32(SSIDREF_OFFSET); }
     public XenDomctlCreatedomain ssidref(long v) { putU32(SSIDREF_OFFSET, v); return this; }
     public int handle(int i) { return getU8(HANDLE_OFFSET + Objects.checkIndex(i, HANDLE_LEN)); }
+    /** The 16-byte xen_domain_handle_t. */
+    public byte[] handle() { return getBytes(HANDLE_OFFSET, 16); }
+    public XenDomctlCreatedomain handle(byte[] v) {
+        if (v.length != 16) throw new IllegalArgumentException("a domain handle is 16 bytes");
+        putBytes(HANDLE_OFFSET, v);
+        return this;
+    }
     public XenDomctlCreatedomain handle(int i, int v) { putU8(HANDLE_OFFSET + Objects.checkIndex(i, HANDLE_LEN), v); return this; }
     public long flags() { return getU32(FLAGS_OFFSET); }
     public XenDomctlCreatedomain flags(long v) { putU32(FLAGS_OFFSET, v); return this; }

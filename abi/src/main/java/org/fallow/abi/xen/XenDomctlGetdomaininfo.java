@@ -11,11 +11,28 @@ import java.util.Objects;
  * {@code handle} the offsets equal 4.12's; 4.12 ended with {@code cpupool} (4.17 adds {@code gpaddr_bits} and
  * {@code arch_config}).
  * <pre>
- *  0      2      4       8         16        24           32        40         48           56        64           68          72       76          92       96          97      104          112
- *  +------+------+-------+---------+---------+------------+---------+----------+------------+---------+------------+-----------+--------+-----------+--------+-----------+-------+------------+
- *  |domain| pad1 | flags |tot_pages|max_pages|outstanding_|shr_pages|paged_    |shared_info_|cpu_time |nr_online_  |max_vcpu_id|ssidref |handle[16] |cpupool |gpaddr_bits|pad2[7]|arch_config |
- *  | u16  | u16  | u32   |  u64    |  u64    |pages u64   |  u64    |pages u64 |frame u64   |  u64    |vcpus u32   |  u32      |  u32   |  u8       |  u32   |   u8      |       |  (8)       |
- *  +------+------+-------+---------+---------+------------+---------+----------+------------+---------+------------+-----------+--------+-----------+--------+-----------+-------+------------+
+ * xen_domctl_getdomaininfo (112 bytes)
+ * offset size  member             type
+ *      0    2  domain             le16
+ *      2    2  pad1               le16
+ *      4    4  flags              le32
+ *      8    8  tot_pages          le64
+ *     16    8  max_pages          le64
+ *     24    8  outstanding_pages  le64
+ *     32    8  shr_pages          le64
+ *     40    8  paged_pages        le64
+ *     48    8  shared_info_frame  le64
+ *     56    8  cpu_time           le64
+ *     64    4  nr_online_vcpus    le32
+ *     68    4  max_vcpu_id        le32
+ *     72    4  ssidref            le32
+ *     76   16  handle             byte[16]
+ *     92    4  cpupool            le32
+ *     96    1  gpaddr_bits        byte
+ *     97    7  pad2               byte[7]
+ *    104    8  arch_config        struct
+ *    104    4    emulation_flags  le32
+ *    108    4    misc_flags       le32
  * </pre>
  */
 public final class XenDomctlGetdomaininfo extends Flyweight<XenDomctlGetdomaininfo> {
@@ -56,10 +73,7 @@ public final class XenDomctlGetdomaininfo extends Flyweight<XenDomctlGetdomainin
     public static final int GPADDR_BITS_OFFSET = offsetOf(LAYOUT, "gpaddr_bits");
     public static final int ARCH_CONFIG_OFFSET = offsetOf(LAYOUT, "arch_config");
 
-    /** XEN_DOMINF_* bits of {@code flags}; the shutdown code is {@code (flags >> 16) & 0xff}. */
-    public static final int DOMINF_DYING = 1, DOMINF_HVM_GUEST = 2, DOMINF_SHUTDOWN = 4, DOMINF_PAUSED = 8,
-            DOMINF_BLOCKED = 16, DOMINF_RUNNING = 32, DOMINF_DEBUGGED = 64, DOMINF_XS_DOMAIN = 128, DOMINF_HAP = 256;
-    public static final int DOMINF_SHUTDOWNSHIFT = 16, DOMINF_SHUTDOWNMASK = 255;
+    // the XEN_DOMINF_* bits of flags are in DomctlConstants
 
     @Override public int size() { return SIZE; }
     @Override public StructLayout layout() { return LAYOUT; }
@@ -89,6 +103,8 @@ public final class XenDomctlGetdomaininfo extends Flyweight<XenDomctlGetdomainin
     public long ssidref() { return getU32(SSIDREF_OFFSET); }
     public XenDomctlGetdomaininfo ssidref(long v) { putU32(SSIDREF_OFFSET, v); return this; }
     public int handle(int i) { return getU8(HANDLE_OFFSET + Objects.checkIndex(i, 16)); }
+    /** The 16-byte xen_domain_handle_t. */
+    public byte[] handle() { return getBytes(HANDLE_OFFSET, 16); }
     public XenDomctlGetdomaininfo handle(int i, int v) { putU8(HANDLE_OFFSET + Objects.checkIndex(i, 16), v); return this; }
     public long cpupool() { return getU32(CPUPOOL_OFFSET); }
     public XenDomctlGetdomaininfo cpupool(long v) { putU32(CPUPOOL_OFFSET, v); return this; }

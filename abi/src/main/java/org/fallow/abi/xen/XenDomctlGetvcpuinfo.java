@@ -8,10 +8,16 @@ import java.lang.foreign.StructLayout;
  * {@code struct xen_domctl_getvcpuinfo} ({@code XEN_DOMCTL_getvcpuinfo}, 14; 24 bytes; profile 4.17: xl list's
  * Time(s) column and xentop read it).
  * <pre>
- *  0          4        5         6         7     8                 16         20      24
- *  +----------+--------+---------+---------+-----+-----------------+----------+-------+
- *  | vcpu u32 | online | blocked | running | pad | cpu_time (u64)  | cpu u32  | pad   |
- *  +----------+--------+---------+---------+-----+-----------------+----------+-------+
+ * xen_domctl_getvcpuinfo (24 bytes)
+ * offset size  member     type
+ *      0    4  vcpu       le32
+ *      4    1  online     byte
+ *      5    1  blocked    byte
+ *      6    1  running    byte
+ *      7    1  (padding)
+ *      8    8  cpu_time   le64
+ *     16    4  cpu        le32
+ *     20    4  (padding)
  * </pre>
  */
 public final class XenDomctlGetvcpuinfo extends Flyweight<XenDomctlGetvcpuinfo> {

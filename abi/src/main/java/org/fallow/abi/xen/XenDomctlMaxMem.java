@@ -7,10 +7,9 @@ import java.lang.foreign.StructLayout;
 /**
  * {@code struct xen_domctl_max_mem} ({@code XEN_DOMCTL_max_mem}, 11; 8 bytes).
  * <pre>
- *  0                 8
- *  +-----------------+
- *  | max_memkb (u64) |
- *  +-----------------+
+ * xen_domctl_max_mem (8 bytes)
+ * offset size  member     type
+ *      0    8  max_memkb  le64
  * </pre>
  */
 public final class XenDomctlMaxMem extends Flyweight<XenDomctlMaxMem> {

@@ -7,10 +7,9 @@ import java.lang.foreign.StructLayout;
 /**
  * {@code struct xen_domctl_max_vcpus} ({@code XEN_DOMCTL_max_vcpus}, 15; 4 bytes).
  * <pre>
- *  0        4
- *  +--------+
- *  |  max   |
- *  +--------+
+ * xen_domctl_max_vcpus (4 bytes)
+ * offset size  member  type
+ *      0    4  max     le32
  * </pre>
  */
 public final class XenDomctlMaxVcpus extends Flyweight<XenDomctlMaxVcpus> {

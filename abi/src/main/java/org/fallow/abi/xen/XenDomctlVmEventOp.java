@@ -8,10 +8,11 @@ import java.lang.foreign.StructLayout;
  * {@code struct xen_domctl_vm_event_op} (domctl.h; 12 bytes), {@code xen_domctl.u.vm_event_op} for
  * {@code XEN_DOMCTL_vm_event_op} (56). At offsets 16/20/24 of {@link XenDomctl}.
  * <pre>
- *  0       4       8       12
- *  +-------+-------+-------+
- *  |  op   | mode  | port  |   op: ENABLE 0 / DISABLE 1 / RESUME 2; mode: PAGING 1 / MONITOR 2 / SHARING 3
- *  +-------+-------+-------+   port: OUT (the event channel Xen allocated)
+ * xen_domctl_vm_event_op (12 bytes)
+ * offset size  member  type
+ *      0    4  op      le32
+ *      4    4  mode    le32
+ *      8    4  port    le32
  * </pre>
  */
 public final class XenDomctlVmEventOp extends Flyweight<XenDomctlVmEventOp> {

@@ -27,23 +27,23 @@ public final class XenLayouts {
     public static final ValueLayout.OfInt U32_UNALIGNED = ValueLayout.JAVA_INT_UNALIGNED.withOrder(LE);
     public static final ValueLayout.OfLong U64_UNALIGNED = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(LE);
 
-    static MemoryLayout u8(String name) { return U8.withName(name); }
-    static MemoryLayout u16(String name) { return U16.withName(name); }
-    static MemoryLayout u32(String name) { return U32.withName(name); }
+    public static MemoryLayout u8(String name) { return U8.withName(name); }
+    public static MemoryLayout u16(String name) { return U16.withName(name); }
+    public static MemoryLayout u32(String name) { return U32.withName(name); }
     /** A signed C int32 ({@code int32_t}); same bytes as u32, the flyweight getter returns it signed. */
-    static MemoryLayout i32(String name) { return U32.withName(name); }
-    static MemoryLayout u64(String name) { return U64.withName(name); }
+    public static MemoryLayout i32(String name) { return U32.withName(name); }
+    public static MemoryLayout u64(String name) { return U64.withName(name); }
     /** A 64-bit guest handle ({@code XEN_GUEST_HANDLE(x)} / {@code XEN_GUEST_HANDLE_64(x)} on x86_64). */
-    static MemoryLayout handle(String name) { return U64.withName(name); }
-    static MemoryLayout array(String name, long count, MemoryLayout element) {
+    public static MemoryLayout handle(String name) { return U64.withName(name); }
+    public static MemoryLayout array(String name, long count, MemoryLayout element) {
         return MemoryLayout.sequenceLayout(count, element).withName(name);
     }
     /** Compiler-inserted padding: no C name, never printed as a field. */
-    static MemoryLayout pad(long bytes) { return MemoryLayout.paddingLayout(bytes); }
-    static StructLayout struct(String name, MemoryLayout... members) {
+    public static MemoryLayout pad(long bytes) { return MemoryLayout.paddingLayout(bytes); }
+    public static StructLayout struct(String name, MemoryLayout... members) {
         return MemoryLayout.structLayout(members).withName(name);
     }
-    static UnionLayout union(String name, MemoryLayout... members) {
+    public static UnionLayout union(String name, MemoryLayout... members) {
         return MemoryLayout.unionLayout(members).withName(name);
     }
 

@@ -7,11 +7,14 @@ import java.lang.foreign.StructLayout;
 /**
  * {@code struct xen_mem_paging_op} (memory.h, tools only; 24 bytes), the argument of XENMEM_paging_op (20).
  * <pre>
- *  0    1     2        4           8                   16          24
- *  +----+-----+--------+-----------+-------------------+-----------+
- *  | op |(pad)| domain | (padding) | buffer (handle,   | gfn (u64) |
- *  | u8 |     | u16    |           | prep only)        |           |
- *  +----+-----+--------+-----------+-------------------+-----------+
+ * xen_mem_paging_op (24 bytes)
+ * offset size  member     type
+ *      0    1  op         byte
+ *      1    1  (padding)
+ *      2    2  domain     le16
+ *      4    4  (padding)
+ *      8    8  buffer     le64
+ *     16    8  gfn        le64
  * </pre>
  * op: nominate 0, evict 1, prep 2.
  */

@@ -8,11 +8,14 @@ import java.lang.foreign.StructLayout;
  * {@code struct xen_memory_reservation} (memory.h; x86_64 32 bytes, identical in 2009), the argument of
  * XENMEM_increase_reservation / decrease_reservation / populate_physmap.
  * <pre>
- *  0                      8                     16             20          24      26          32
- *  +----------------------+---------------------+--------------+-----------+-------+-----------+
- *  | extent_start (handle | nr_extents          | extent_order | mem_flags | domid | (padding) |
- *  | to xen_pfn_t[])      | (xen_ulong_t)       | u32          | u32       | u16   |           |
- *  +----------------------+---------------------+--------------+-----------+-------+-----------+
+ * xen_memory_reservation (32 bytes)
+ * offset size  member        type
+ *      0    8  extent_start  le64
+ *      8    8  nr_extents    le64
+ *     16    4  extent_order  le32
+ *     20    4  mem_flags     le32
+ *     24    2  domid         le16
+ *     26    6  (padding)
  * </pre>
  */
 public final class XenMemoryReservation extends Flyweight<XenMemoryReservation> {

@@ -8,11 +8,14 @@ import java.lang.foreign.StructLayout;
  * {@code struct xen_pod_target} (memory.h; x86_64 40 bytes, identical in 2009), for XENMEM_set_pod_target (16) and
  * XENMEM_get_pod_target (17).
  * <pre>
- *  0                 8              16                 24             32      34          40
- *  +-----------------+--------------+------------------+--------------+-------+-----------+
- *  | target_pages IN | tot_pages OUT| pod_cache_pages  | pod_entries  | domid | (padding) |
- *  | u64             | u64          | OUT u64          | OUT u64      | IN u16|           |
- *  +-----------------+--------------+------------------+--------------+-------+-----------+
+ * xen_pod_target (40 bytes)
+ * offset size  member           type
+ *      0    8  target_pages     le64
+ *      8    8  tot_pages        le64
+ *     16    8  pod_cache_pages  le64
+ *     24    8  pod_entries      le64
+ *     32    2  domid            le16
+ *     34    6  (padding)
  * </pre>
  */
 public final class XenPodTarget extends Flyweight<XenPodTarget> {

@@ -7,11 +7,49 @@ import java.lang.foreign.StructLayout;
 /**
  * {@code struct xen_sysctl} (sysctl.h; 136 bytes), the argument of {@code __HYPERVISOR_sysctl} (35).
  * <pre>
- *  0       4                   8                                                    136
- *  +-------+-------------------+-----------------------------------------------------+
- *  |  cmd  | interface_version | u (128-byte union: tmem_op, physinfo,               |
- *  |  u32  | u32 (= 0x12)      |    getdomaininfolist, pad[128])                     |
- *  +-------+-------------------+-----------------------------------------------------+
+ * xen_sysctl (136 bytes)
+ * offset size  member                 type
+ *      0    4  cmd                    le32
+ *      4    4  interface_version      le32
+ *      8  128  u                      union
+ *      8   56    tmem_op              struct
+ *      8    4      cmd                le32
+ *     12    4      pool_id            le32
+ *     16    4      cli_id             le32
+ *     20    4      len                le32
+ *     24    4      arg                le32
+ *     28    4      pad                le32
+ *     32   24      oid                struct
+ *     32   24        oid              le64[3]
+ *     56    8      u                  union
+ *     56    8        buf              le64
+ *     56    8        client           le64
+ *     56    8        pool             le64
+ *      8  112    physinfo             struct
+ *      8    4      threads_per_core   le32
+ *     12    4      cores_per_socket   le32
+ *     16    4      nr_cpus            le32
+ *     20    4      max_cpu_id         le32
+ *     24    4      nr_nodes           le32
+ *     28    4      max_node_id        le32
+ *     32    4      cpu_khz            le32
+ *     36    4      capabilities       le32
+ *     40    4      arch_capabilities  le32
+ *     44    4      pad                le32
+ *     48    8      total_pages        le64
+ *     56    8      free_pages         le64
+ *     64    8      scrub_pages        le64
+ *     72    8      outstanding_pages  le64
+ *     80    8      max_mfn            le64
+ *     88   32      hw_cap             le32[8]
+ *      8   24    getdomaininfolist    struct
+ *      8    2      first_domain       le16
+ *     10    2      (padding)
+ *     12    4      max_domains        le32
+ *     16    8      buffer             le64
+ *     24    4      num_domains        le32
+ *     28    4      (padding)
+ *      8  128    pad                  byte[128]
  * </pre>
  * The payload views ({@link #tmemOp()}, {@link #physinfo()}, {@link #getdomaininfolist()}) are flyweights over
  * {@code u} of the same segment; each call re-points one cached instance.

@@ -8,10 +8,18 @@ import java.lang.foreign.StructLayout;
  * {@code struct xen_sysctl_cpupool_op} ({@code XEN_SYSCTL_cpupool_op}, 18; 40 bytes; profile 4.17, where {@code xl
  * info} and {@code xl list} read pool 0 with {@code XEN_SYSCTL_CPUPOOL_OP_INFO}).
  * <pre>
- *  0        4            8          12       16    20      24                       32          36      40
- *  +--------+------------+----------+--------+-----+-------+------------------------+-----------+-------+
- *  | op u32 | cpupool_id | sched_id | domid  | cpu | n_dom | cpumap.bitmap (handle) | .nr_bits  | pad   |
- *  +--------+------------+----------+--------+-----+-------+------------------------+-----------+-------+
+ * xen_sysctl_cpupool_op (40 bytes)
+ * offset size  member       type
+ *      0    4  op           le32
+ *      4    4  cpupool_id   le32
+ *      8    4  sched_id     le32
+ *     12    4  domid        le32
+ *     16    4  cpu          le32
+ *     20    4  n_dom        le32
+ *     24   16  cpumap       struct
+ *     24    8    bitmap     le64
+ *     32    4    nr_bits    le32
+ *     36    4    (padding)
  * </pre>
  */
 public final class XenSysctlCpupoolOp extends Flyweight<XenSysctlCpupoolOp> {

@@ -8,10 +8,14 @@ import java.lang.foreign.StructLayout;
  * {@code struct xen_sysctl_getdomaininfolist} ({@code XEN_SYSCTL_getdomaininfolist}, 6; 24 bytes).
  * {@code buffer} points at {@code max_domains} {@link XenDomctlGetdomaininfo} records.
  * <pre>
- *  0              2       4             8                 16            20      24
- *  +--------------+-------+-------------+-----------------+-------------+-------+
- *  | first_domain | (pad) | max_domains | buffer (handle) | num_domains | (pad) |
- *  +--------------+-------+-------------+-----------------+-------------+-------+
+ * xen_sysctl_getdomaininfolist (24 bytes)
+ * offset size  member        type
+ *      0    2  first_domain  le16
+ *      2    2  (padding)
+ *      4    4  max_domains   le32
+ *      8    8  buffer        le64
+ *     16    4  num_domains   le32
+ *     20    4  (padding)
  * </pre>
  */
 public final class XenSysctlGetdomaininfolist extends Flyweight<XenSysctlGetdomaininfolist> {

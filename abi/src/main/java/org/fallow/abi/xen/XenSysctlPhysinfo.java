@@ -10,11 +10,24 @@ import java.util.Objects;
  * (Xen 4.17) sysctl.h. Xen 4.12 had no {@code arch_capabilities}/{@code pad} words, so its page counters started at
  * offset 32; Fallow's toolstack and hypervisor both use this layout (see docs/ABI.md).
  * <pre>
- *  0      4      8      12     16     20     24     28     32     36     40       48      56      64      72      80          112
- *  +------+------+------+------+------+------+------+------+------+------+--------+-------+-------+-------+-------+-----------+
- *  |thr/  |cores/|nr_   |max_  |nr_   |max_  |cpu_  |capab-|arch_ | pad  | total_ | free_ |scrub_ |outst- |max_mfn| hw_cap[8] |
- *  |core  |socket|cpus  |cpu_id|nodes |node  |khz   |ilit. |capab.|      | pages  | pages |pages  |anding |       | (u32)     |
- *  +------+------+------+------+------+------+------+------+------+------+--------+-------+-------+-------+-------+-----------+
+ * xen_sysctl_physinfo (112 bytes)
+ * offset size  member             type
+ *      0    4  threads_per_core   le32
+ *      4    4  cores_per_socket   le32
+ *      8    4  nr_cpus            le32
+ *     12    4  max_cpu_id         le32
+ *     16    4  nr_nodes           le32
+ *     20    4  max_node_id        le32
+ *     24    4  cpu_khz            le32
+ *     28    4  capabilities       le32
+ *     32    4  arch_capabilities  le32
+ *     36    4  pad                le32
+ *     40    8  total_pages        le64
+ *     48    8  free_pages         le64
+ *     56    8  scrub_pages        le64
+ *     64    8  outstanding_pages  le64
+ *     72    8  max_mfn            le64
+ *     80   32  hw_cap             le32[8]
  * </pre>
  */
 public final class XenSysctlPhysinfo extends Flyweight<XenSysctlPhysinfo> {

@@ -8,10 +8,9 @@ import java.lang.foreign.StructLayout;
  * {@code struct xen_sysctl_sched_id} ({@code XEN_SYSCTL_sched_id}, 4; 4 bytes; profile 4.17). Fallow reports
  * {@code XEN_SCHEDULER_CREDIT2} (6), 4.17's default scheduler.
  * <pre>
- *  0              4
- *  +--------------+
- *  | sched_id u32 |
- *  +--------------+
+ * xen_sysctl_sched_id (4 bytes)
+ * offset size  member    type
+ *      0    4  sched_id  le32
  * </pre>
  */
 public final class XenSysctlSchedId extends Flyweight<XenSysctlSchedId> {

@@ -9,11 +9,20 @@ import java.util.Objects;
  * {@code struct xen_sysctl_tmem_op} (sysctl.h, 4.12; 56 bytes), {@code xen_sysctl.u.tmem_op} for
  * {@code XEN_SYSCTL_tmem_op} (24). Sits at offset 8 of {@link XenSysctl}.
  * <pre>
- *  0       4       8       12      16      20      24                      48              56
- *  +-------+-------+-------+-------+-------+-------+-----------------------+---------------+
- *  |  cmd  |pool_id|cli_id |  len  |  arg  |  pad  | oid (xen_tmem_oid)    | u.buf/client/ |
- *  |  u32  |  i32  |  u32  |  u32  |  u32  | (=0)  | 3 x u64               | pool (handle) |
- *  +-------+-------+-------+-------+-------+-------+-----------------------+---------------+
+ * xen_sysctl_tmem_op (56 bytes)
+ * offset size  member    type
+ *      0    4  cmd       le32
+ *      4    4  pool_id   le32
+ *      8    4  cli_id    le32
+ *     12    4  len       le32
+ *     16    4  arg       le32
+ *     20    4  pad       le32
+ *     24   24  oid       struct
+ *     24   24    oid     le64[3]
+ *     48    8  u         union
+ *     48    8    buf     le64
+ *     48    8    client  le64
+ *     48    8    pool    le64
  * </pre>
  * A non-zero {@code pad} gets -EINVAL.
  */

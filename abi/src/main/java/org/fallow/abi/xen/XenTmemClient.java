@@ -7,10 +7,14 @@ import java.lang.foreign.StructLayout;
 /**
  * {@code struct xen_tmem_client} (sysctl.h, 4.12; 20 bytes, align 4), used by GET/SET_CLIENT_INFO.
  * <pre>
- *  0         4          8          12              16        20
- *  +---------+----------+----------+---------------+---------+
- *  | version | maxpools | nr_pools | flags.raw     | weight  |
- *  +---------+----------+----------+---------------+---------+
+ * xen_tmem_client (20 bytes)
+ * offset size  member    type
+ *      0    4  version   le32
+ *      4    4  maxpools  le32
+ *      8    4  nr_pools  le32
+ *     12    4  flags     union
+ *     12    4    raw     le32
+ *     16    4  weight    le32
  * </pre>
  * {@code flags} bitfields: frozen = bit 0, compress = bit 1, migrating = bit 2 (the reverse of
  * TMEM_CLIENT_COMPRESS = 1 / TMEM_CLIENT_FROZEN = 2).

@@ -8,10 +8,9 @@ import java.util.Objects;
 /**
  * {@code struct xen_tmem_oid} (tmem.h, 4.12): a 192-bit tmem object id.
  * <pre>
- *  0               8               16              24
- *  +---------------+---------------+---------------+
- *  |  oid[0] (u64) |  oid[1] (u64) |  oid[2] (u64) |
- *  +---------------+---------------+---------------+
+ * xen_tmem_oid (24 bytes)
+ * offset size  member  type
+ *      0   24  oid     le64[3]
  * </pre>
  */
 public final class XenTmemOid extends Flyweight<XenTmemOid> {

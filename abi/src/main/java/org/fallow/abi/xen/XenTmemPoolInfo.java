@@ -8,10 +8,13 @@ import java.util.Objects;
 /**
  * {@code struct xen_tmem_pool_info} (sysctl.h, 4.12; 32 bytes, align 8), used by GET_POOLS / SET_POOLS / SET_AUTH.
  * <pre>
- *  0           4       8               16              24              32
- *  +-----------+-------+---------------+---------------+---------------+
- *  | flags.raw |  id   | n_pages (u64) | uuid[0]       | uuid[1]       |
- *  +-----------+-------+---------------+---------------+---------------+
+ * xen_tmem_pool_info (32 bytes)
+ * offset size  member   type
+ *      0    4  flags    union
+ *      0    4    raw    le32
+ *      4    4  id       le32
+ *      8    8  n_pages  le64
+ *     16   16  uuid     le64[2]
  * </pre>
  * {@code flags.raw}: persist bit 0, shared bit 1, auth bit 2, rsv1 bit 3, pagebits bits 4-11, rsv2 bits 12-23,
  * version bits 24-31.

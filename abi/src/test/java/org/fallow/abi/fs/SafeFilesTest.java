@@ -176,6 +176,26 @@ class SafeFilesTest {
         assertEquals(run.toRealPath().resolve("xc-1-1.arena"), SafeFiles.requireDirectlyInside(run, linkedDir.resolve("xc-1-1.arena")));
     }
 
+    @Test void clientsOnlyTrustSocketsOfTheirUserOrRootInAPrivateOrStickyDirectory() throws Exception {
+        Path run = SafeFiles.ensurePrivateDir(tmp.resolve("run"));
+        Path sock = run.resolve("hypervisor.sock");
+        try (var server = java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+            server.bind(java.net.UnixDomainSocketAddress.of(sock));
+            SafeFiles.checkServerSocket(sock);
+            SafeFiles.checkServerSocket(run.resolve("missing.sock")); // connect(2) says "no such file" itself
+            Files.setPosixFilePermissions(run, PosixFilePermissions.fromString("rwxrwxrwx"));
+            UnsafePathException e = assertThrows(UnsafePathException.class, () -> SafeFiles.checkServerSocket(sock));
+            assertTrue(e.getMessage().contains("writable by others"), e.getMessage());
+            Files.setPosixFilePermissions(run, PosixFilePermissions.fromString("rwx------"));
+            if (SafeFiles.isRoot()) {
+                Files.setAttribute(sock, "unix:uid", NOBODY);   // a socket planted by another user
+                e = assertThrows(UnsafePathException.class, () -> SafeFiles.checkServerSocket(sock));
+                assertTrue(e.getMessage().contains("belongs to uid " + NOBODY), e.getMessage());
+            }
+        }
+        SafeFiles.checkServerSocket(Path.of("/tmp/no-such-fallow.sock"));
+    }
+
     @Test void deleteIfOwnedRegularLeavesLinksAndOthersFiles() throws IOException {
         Path target = Files.writeString(tmp.resolve("precious"), "keep");
         Path link = Files.createSymbolicLink(tmp.resolve("dom3.mem"), target);

@@ -1,5 +1,6 @@
 package org.fallow.abi.ring;
 
+import org.fallow.abi.xen.VmEventRequest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -7,6 +8,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.CompletableFuture;
 
+import static org.fallow.abi.xen.XenLayouts.U32;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
@@ -18,17 +20,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class RingConcurrencyTest {
     @Test void twoThreadsExchangeEveryEventInOrderAcrossIndexWrap() throws Exception {
         MemorySegment page = Arena.ofShared().allocate(4096, 4096);
-        SharedRing sring = new SharedRing(page, MemPagingEvent.SIZE);
+        SharedRing sring = new SharedRing(page, VmEventRequest.SIZE);
         sring.init();
         int start = -50_000; // the 32-bit indices wrap during the run
-        page.set(java.lang.foreign.ValueLayout.JAVA_INT.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN), SharedRing.REQ_PROD_OFFSET, start);
-        page.set(java.lang.foreign.ValueLayout.JAVA_INT.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN), SharedRing.RSP_PROD_OFFSET, start);
+        page.set(U32, SharedRing.REQ_PROD_OFFSET, start);
+        page.set(U32, SharedRing.RSP_PROD_OFFSET, start);
         FrontRing front = new FrontRing(sring, start);
         BackRing back = new BackRing(sring, start);
-        int n = 200_000;
+        int n = 80_000; // > 50_000: the indices pass 2^32
         CompletableFuture<Long> backend = CompletableFuture.supplyAsync(() -> {
-            MemorySegment e = Arena.ofAuto().allocate(MemPagingEvent.SIZE, 8);
-            MemPagingEvent ev = new MemPagingEvent().wrap(e);
+            MemorySegment e = Arena.ofAuto().allocate(VmEventRequest.SIZE, 8);
+            VmEventRequest ev = new VmEventRequest().wrap(e);
             long expected = 0;
             while (expected < n) {
                 boolean any = false;
@@ -44,8 +46,8 @@ class RingConcurrencyTest {
             }
             return expected;
         }, r -> new Thread(r, "back").start());
-        MemorySegment e = Arena.ofAuto().allocate(MemPagingEvent.SIZE, 8);
-        MemPagingEvent ev = new MemPagingEvent().wrap(e);
+        MemorySegment e = Arena.ofAuto().allocate(VmEventRequest.SIZE, 8);
+        VmEventRequest ev = new VmEventRequest().wrap(e);
         long sent = 0, got = 0;
         while (got < n) {
             while (sent < n && !front.full()) {

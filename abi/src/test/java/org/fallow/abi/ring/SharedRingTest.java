@@ -1,23 +1,23 @@
 package org.fallow.abi.ring;
 
+import org.fallow.abi.xen.VmEventRequest;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.util.HexFormat;
 
+import static org.fallow.abi.xen.XenLayouts.U32_UNALIGNED;
 import static org.junit.jupiter.api.Assertions.*;
 
 class SharedRingTest {
-    private static final ValueLayout.OfInt LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final int ENTRY = MemPagingEvent.SIZE;
+    private static final int ENTRY = VmEventRequest.SIZE;
 
     private final MemorySegment page = Arena.ofAuto().allocate(4096, 4096);
     private final SharedRing sring = new SharedRing(page, ENTRY);
 
-    private int u32(long off) { return page.get(LE, off); }
+    private int u32(long off) { return page.get(U32_UNALIGNED, off); }
 
     @Test void vmEventRingInAPageHoldsEightEntries() {
         assertEquals(8, sring.size());
@@ -42,12 +42,12 @@ class SharedRingTest {
         for (int i = 0; i < 5; i++) {
             MemorySegment slot = front.nextRequest();
             assertEquals(sring.entryOffset(i), slot.address() - page.address());
-            new MemPagingEvent().wrap(slot).clear().version(4).reason(3).gfn(0x100 + i);
+            new VmEventRequest().wrap(slot).clear().version(4).reason(3).gfn(0x100 + i);
             front.commitRequest();
             assertEquals(i, u32(SharedRing.REQ_PROD_OFFSET), "not published before the push");
             front.pushRequests();
             assertEquals(i + 1, u32(SharedRing.REQ_PROD_OFFSET));
-            assertEquals(0x100 + i, page.get(LE, 64 + (long) i * 376 + 24));
+            assertEquals(0x100 + i, page.get(U32_UNALIGNED, 64 + (long) i * 376 + 24));
         }
         assertEquals(3, front.freeRequests());
     }
@@ -57,7 +57,7 @@ class SharedRingTest {
         FrontRing front = new FrontRing(sring);
         BackRing back = new BackRing(sring);
         MemorySegment req = Arena.ofAuto().allocate(ENTRY);
-        MemPagingEvent ev = new MemPagingEvent().wrap(req);
+        VmEventRequest ev = new VmEventRequest().wrap(req);
         for (int i = 0; i < 8; i++) assertTrue(front.putRequest(ev.gfn(i).segment()));
         front.pushRequests();
         assertTrue(front.full());
@@ -69,7 +69,7 @@ class SharedRingTest {
         // The back end consuming a request does not free the slot: only the response does.
         MemorySegment got = Arena.ofAuto().allocate(ENTRY);
         assertTrue(back.takeRequest(got));
-        assertEquals(0, new MemPagingEvent().wrap(got).gfn());
+        assertEquals(0, new VmEventRequest().wrap(got).gfn());
         assertTrue(front.full());
         back.putResponse(got);
         back.pushResponses();
@@ -78,18 +78,18 @@ class SharedRingTest {
         assertTrue(front.takeResponse(got));
         assertEquals(1, front.freeRequests());
         assertTrue(front.putRequest(ev.gfn(8).segment()));
-        assertEquals(8, page.get(LE, 64 + 24), "index 8 reuses slot 0");
+        assertEquals(8, page.get(U32_UNALIGNED, 64 + 24), "index 8 reuses slot 0");
     }
 
     @Test void indicesWrapAroundThe32BitBoundary() {
         sring.init();
         int start = 0xFFFFFFFC; // 4 before wrap
-        page.set(LE, SharedRing.REQ_PROD_OFFSET, start);
-        page.set(LE, SharedRing.RSP_PROD_OFFSET, start);
+        page.set(U32_UNALIGNED, SharedRing.REQ_PROD_OFFSET, start);
+        page.set(U32_UNALIGNED, SharedRing.RSP_PROD_OFFSET, start);
         FrontRing front = new FrontRing(sring, start);
         BackRing back = new BackRing(sring, start);
         MemorySegment buf = Arena.ofAuto().allocate(ENTRY);
-        MemPagingEvent ev = new MemPagingEvent().wrap(buf);
+        VmEventRequest ev = new VmEventRequest().wrap(buf);
         long seen = 0;
         for (int round = 0; round < 5; round++) {
             for (int i = 0; i < 8; i++) assertTrue(front.putRequest(ev.gfn(round * 8L + i).segment()), "round " + round);
@@ -112,7 +112,7 @@ class SharedRingTest {
 
     @Test void backRingNeverSeesMoreThanSizeUnconsumedEvenIfFrontLies() {
         sring.init();
-        page.set(LE, SharedRing.REQ_PROD_OFFSET, 1000); // a buggy/hostile producer index
+        page.set(U32_UNALIGNED, SharedRing.REQ_PROD_OFFSET, 1000); // a buggy/hostile producer index
         BackRing back = new BackRing(sring);
         assertEquals(8, back.unconsumedRequests());
     }
@@ -123,7 +123,7 @@ class SharedRingTest {
         MemorySegment buf = Arena.ofAuto().allocate(ENTRY);
         assertTrue(front.putRequest(buf));
         front.pushRequests();
-        page.set(LE, SharedRing.RSP_PROD_OFFSET, 0x7FFF_FFFF); // a buggy/hostile back end
+        page.set(U32_UNALIGNED, SharedRing.RSP_PROD_OFFSET, 0x7FFF_FFFF); // a buggy/hostile back end
         assertTrue(front.responseProdOverflow(), "RING_RESPONSE_PROD_OVERFLOW");
         assertEquals(1 + 8, front.unconsumedResponses(), "the 1 outstanding request plus at most one ring");
         int taken = 0;
@@ -168,7 +168,7 @@ class SharedRingTest {
         sring.init();
         FrontRing front = new FrontRing(sring);
         MemorySegment buf = Arena.ofAuto().allocate(ENTRY);
-        page.set(LE, SharedRing.REQ_EVENT_OFFSET, 3);
+        page.set(U32_UNALIGNED, SharedRing.REQ_EVENT_OFFSET, 3);
         front.putRequest(buf);
         front.putRequest(buf);
         assertFalse(front.pushRequestsAndCheckNotify(), "0 -> 2 stays below event 3");
@@ -213,7 +213,7 @@ class SharedRingTest {
 
     @Test void memPagingEventMatchesXenVector() {
         MemorySegment e = Arena.ofAuto().allocate(376);
-        new MemPagingEvent().wrap(e).clear().version(4).flags(1).reason(3).vcpuId(1).gfn(0x42).p2mt(10);
+        new VmEventRequest().wrap(e).clear().version(4).flags(1).reason(3).vcpuId(1).gfn(0x42).p2mt(10);
         String hex = HexFormat.of().formatHex(e.toArray(ValueLayout.JAVA_BYTE));
         assertEquals("04000000" + "01000000" + "03000000" + "01000000" + "0000" + "000000000000"
                 + "4200000000000000" + "0a000000" + "00000000" + "00".repeat(16 + 320), hex);

@@ -72,6 +72,18 @@ class AbiCommandTest {
     }
 
     @Test
+    void diagramDrawsTheStructOfTheProfile() {
+        Result r = run("diagram", "tmem_op");
+        assertEquals(0, r.exit(), r.err());
+        assertEquals("tmem_op (56 bytes)", r.lines().getFirst());
+        assertTrue(r.lines().stream().anyMatch(l -> l.matches(" +32 +4 +index +le32")), r.out());
+        Result old = run("diagram", "--profile", "2009", "tmem_op");
+        assertEquals(0, old.exit(), old.err());
+        assertEquals("tmem_op (40 bytes)", old.lines().getFirst());
+        assertNotEquals(0, run("diagram", "no_such_struct").exit());
+    }
+
+    @Test
     void encodeMatchesTheFlyweightAndDecodeRoundTrips() {
         Result enc = run("encode", "tmem_op", "cmd=4", "pool_id=3", "u.gen.oid.oid=1,2,3", "u.gen.index=7", "u.gen.cmfn=0x1234");
         assertEquals(0, enc.exit(), enc.err());

@@ -24,6 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class CProbeTest {
     private static final Path XEN_INCLUDE = Path.of("/usr/include/xen");
+    /** Fallow's own structs in C (fallow_wire.h), probed like Xen's. */
+    private static final Path FALLOW_INCLUDE = Path.of(System.getProperty("fallow.repo.root", ".."), "abi/src/main/c").toAbsolutePath();
 
     @Test
     @Timeout(180)
@@ -37,7 +39,7 @@ class CProbeTest {
         Files.writeString(src, probeSource(structs), StandardCharsets.UTF_8);
         Path exe = dir.resolve("probe");
         String compileOut = run(dir, "gcc", "-std=gnu11", "-Wall", "-Werror", "-D__XEN_TOOLS__",
-                "-I/usr/include", "-o", exe.toString(), src.toString());
+                "-I/usr/include", "-I" + FALLOW_INCLUDE, "-o", exe.toString(), src.toString());
         Map<String, long[]> c = parse(run(dir, exe.toString()));
         assertFalse(c.isEmpty(), "probe printed nothing; gcc said: " + compileOut);
 
@@ -90,7 +92,7 @@ class CProbeTest {
         Path c = dir.resolve("probe17.c");
         Files.writeString(c, probeSource(structs), StandardCharsets.UTF_8);
         Path exe = dir.resolve("probe17");
-        run(dir, "gcc", "-std=gnu11", "-Wall", "-Werror", "-D__XEN_TOOLS__", "-I/usr/include", "-o", exe.toString(), c.toString());
+        run(dir, "gcc", "-std=gnu11", "-Wall", "-Werror", "-D__XEN_TOOLS__", "-I/usr/include", "-I" + FALLOW_INCLUDE, "-o", exe.toString(), c.toString());
         Map<String, long[]> got = parse(run(dir, exe.toString()));
         List<String> failures = new ArrayList<>();
         int compared = 0;
@@ -112,6 +114,7 @@ class CProbeTest {
         assertTrue(src.contains("ROW(\"tmem_op\", struct tmem_op, u.gen.oid);"), src);
         assertTrue(src.contains("SIZE(\"tmem_op\", struct tmem_op);"));
         assertTrue(src.contains("ROW(\"vm_event_request\", vm_event_request_t, u.mem_paging.gfn);"));
+        assertTrue(src.contains("ROW(\"fallow_p2m_header\", struct fallow_p2m_header, nr_frames);"), "Fallow's own structs too");
         assertFalse(src.contains("xen_tmem_client"), "absent structs must not be probed");
         assertFalse(src.contains("u.tmem_op"), "absent members must not be probed");
     }
@@ -129,8 +132,10 @@ class CProbeTest {
                 #include <xen/domctl.h>
                 #include <xen/sysctl.h>
                 #include <xen/vm_event.h>
+                #include <xen/hvm/hvm_op.h>
                 #include <xen/io/ring.h>
                 #include <xen/sys/privcmd.h>
+                #include "fallow_wire.h"
                 #define ROW(S, T, F) printf("%s\\t%s\\t%zu\\t%zu\\n", S, #F, offsetof(T, F), sizeof(((T *)0)->F))
                 #define ROWAS(S, T, N, F) printf("%s\\t%s\\t%zu\\t%zu\\n", S, N, offsetof(T, F), sizeof(((T *)0)->F))
                 #define SIZE(S, T) printf("%s\\t<sizeof>\\t0\\t%zu\\n", S, sizeof(T))

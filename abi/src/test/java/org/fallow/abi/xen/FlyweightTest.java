@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.*;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import org.junit.jupiter.api.Test;
 
 class FlyweightTest {
@@ -55,10 +54,10 @@ class FlyweightTest {
         assertEquals(0x2222, op.genOid(1));
         XenDomctl d = new XenDomctl().wrapNew();
         d.maxMem().maxMemkb(524288);
-        assertEquals(524288, d.segment().get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 16));
+        assertEquals(524288, d.segment().get(XenLayouts.U64_UNALIGNED, 16));
         d.getdomaininfo().totPages(77);
         assertEquals(77, d.getdomaininfo().totPages());
-        assertEquals(77, d.segment().get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 16 + 8));
+        assertEquals(77, d.segment().get(XenLayouts.U64_UNALIGNED, 16 + 8));
     }
 
     @Test

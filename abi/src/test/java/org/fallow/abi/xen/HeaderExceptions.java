@@ -5,7 +5,7 @@ import java.util.List;
 /**
  * The documented places where Fallow's 4.12 layouts cannot be checked against the installed Debian headers
  * (libxen-dev, Xen 4.17), each with its reason. Everything else in the 4.12 profile must match the C probe exactly.
- * These rows are covered by the hex vectors of {@link GoldenVectorsTest} and the facts in xen-abi.md instead.
+ * These rows are covered by the hex vectors of {@link GoldenVectorsTest} and by {@link StructSizesTest} instead.
  */
 final class HeaderExceptions {
     private HeaderExceptions() {}

@@ -5,10 +5,9 @@ import org.fallow.abi.fs.SafeFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
-/** Starts a class of this class path in a child JVM (same java binary), its stderr to {@code <dir>/<name>.err}. */
+/** Starts a class of this class path in a child JVM ({@link org.fallow.abi.process.ChildJvm}), its stderr to {@code <dir>/<name>.err}. */
 final class ChildJvm {
     private ChildJvm() {}
 
@@ -24,16 +23,8 @@ final class ChildJvm {
     /** As above with extra environment for the child (e.g. {@code $FALLOW_SECRET}: secrets never go on a command line). */
     static Process start(Path dir, String name, boolean stdoutToFile, java.util.Map<String, String> env, List<String> jvmOpts,
                          String mainClass, String... args) throws IOException {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-        cmd.add("--enable-native-access=ALL-UNNAMED");
-        cmd.add("--sun-misc-unsafe-memory-access=allow");
-        cmd.addAll(jvmOpts);
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
-        cmd.add(mainClass);
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(SafeFiles.truncateRedirect(dir.resolve(name + ".err")));
+        ProcessBuilder pb = org.fallow.abi.process.ChildJvm.builder(jvmOpts, mainClass, List.of(args))
+                .redirectError(SafeFiles.truncateRedirect(dir.resolve(name + ".err")));
         if (stdoutToFile) pb.redirectOutput(SafeFiles.truncateRedirect(dir.resolve(name + ".out")));
         pb.environment().putAll(env);
         return pb.start();

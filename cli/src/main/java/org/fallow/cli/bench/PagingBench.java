@@ -5,7 +5,7 @@ import org.fallow.guest.paging.PagingGuestMain;
 import org.fallow.xc.XcDomain;
 import org.fallow.xc.XcHandle;
 import org.fallow.xc.XcMemPaging;
-import org.fallow.xc.testing.HypervisorProcess;
+import org.fallow.abi.process.HypervisorProcess;
 import org.fallow.xc.xenpaging.InProcessPagingHost;
 import org.fallow.xc.xenpaging.XenPaging;
 import org.fallow.xc.xenpaging.XenPagingCommand;
@@ -26,6 +26,8 @@ import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+
+import static org.fallow.abi.xen.HvmOpConstants.HVM_PARAM_PAGING_RING_PFN;
 
 /**
  * {@code fallow bench paging}: page-ins/s, where a page-in is one guest fault on a paged-out gfn (fault → request on
@@ -152,7 +154,7 @@ public final class PagingBench implements Callable<Integer> {
             long[] gfns = new long[frames + 1];
             for (int i = 0; i <= frames; i++) gfns[i] = i;
             check("populate", dom.xc_domain_populate_physmap_exact(domid, 0, 0, gfns));
-            check("ring param", new XcMemPaging(xc).xc_hvm_param_set(domid, XcMemPaging.HVM_PARAM_PAGING_RING_PFN, frames));
+            check("ring param", new XcMemPaging(xc).xc_hvm_param_set(domid, HVM_PARAM_PAGING_RING_PFN, frames));
             check("unpause", dom.xc_domain_unpause(domid));
             List<String> jvm = List.of("-Xmx192m", "-XX:+UseSerialGC");
             guest = ChildJvm.start(dir, "guest", false, java.util.Map.of(org.fallow.abi.fs.Secrets.ENV, HexFormat.of().formatHex(handle)),

@@ -1,7 +1,7 @@
 package org.fallow.cli.bench;
 
 import org.fallow.guest.GuestMain;
-import org.fallow.xc.testing.HypervisorProcess;
+import org.fallow.abi.process.HypervisorProcess;
 import org.fallow.xc.tools.DomainCommands;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

@@ -1,5 +1,6 @@
 package org.fallow.cli.demo;
 
+import org.fallow.abi.process.ChildJvm;
 import org.fallow.abi.fs.SafeFiles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,12 +46,6 @@ public final class ChildProcesses implements AutoCloseable {
         Runtime.getRuntime().addShutdownHook(hook);
     }
 
-    /** The java launcher of this JVM. */
-    public static String javaBinary() {
-        return ProcessHandle.current().info().command()
-                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    }
-
     /** The command line that runs {@code FallowMain args} in a new JVM like this one. */
     public List<String> command(List<String> extraJvm, List<String> args) {
         List<String> jvm = new ArrayList<>(jvmOptions);
@@ -58,20 +53,9 @@ public final class ChildProcesses implements AutoCloseable {
         return fallowCommand(jvm, args);
     }
 
-    /** {@code java <the flags every Fallow JVM needs> <jvm> -cp <this class path> FallowMain <args>}. */
+    /** {@code java <the flags every Fallow JVM needs> <jvm> -cp <this class path> FallowMain <args>} ({@link ChildJvm}). */
     public static List<String> fallowCommand(List<String> jvm, List<String> args) {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(javaBinary());
-        cmd.add("--enable-native-access=ALL-UNNAMED");
-        cmd.add("--sun-misc-unsafe-memory-access=allow");
-        cmd.addAll(jvm);
-        String home = System.getProperty("fallow.home");
-        if (home != null) cmd.add("-Dfallow.home=" + home);
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
-        cmd.add("org.fallow.cli.FallowMain");
-        cmd.addAll(args);
-        return cmd;
+        return ChildJvm.command(jvm, "org.fallow.cli.FallowMain", args);
     }
 
     /** Starts {@code FallowMain args} as child {@code name}; its output goes to {@code <logDir>/<name>.log}. */

@@ -6,7 +6,7 @@ import java.util.Map;
 import java.util.OptionalLong;
 
 /**
- * One record of Xen's tmem LIST text (xen-abi.md §2.6): a type tag ({@code G}, {@code S}, {@code C}, {@code P},
+ * One record of Xen's tmem LIST text (Xen 4.12 tmem_control.c tmemc_list): a type tag ({@code G}, {@code S}, {@code C}, {@code P},
  * {@code T}) and its two-letter {@code key:value} fields in the order they were written. {@code SC} (a shared pool's
  * sharer) may repeat, so its values are kept separately.
  */

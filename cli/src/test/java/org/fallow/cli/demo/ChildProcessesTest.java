@@ -47,7 +47,7 @@ class ChildProcessesTest {
     void theChildCommandIsThisJvmRunningFallowMain(@TempDir Path dir) throws Exception {
         try (ChildProcesses cp = new ChildProcesses(dir, Map.of(), List.of("-Xmx64m"))) {
             List<String> cmd = cp.command(List.of("-Dx=1"), List.of("top", "--once"));
-            assertEquals(ChildProcesses.javaBinary(), cmd.getFirst());
+            assertEquals(org.fallow.abi.process.ChildJvm.javaBinary(), cmd.getFirst());
             int main = cmd.indexOf("org.fallow.cli.FallowMain");
             assertEquals(List.of("top", "--once"), cmd.subList(main + 1, cmd.size()));
             assertTrue(cmd.indexOf("-Xmx64m") < cmd.indexOf("-Dx=1") && cmd.indexOf("-Dx=1") < cmd.indexOf("-cp"));

@@ -6,7 +6,7 @@ import org.fallow.cli.demo.DemoCommand;
 import org.fallow.cli.stats.DomainSample;
 import org.fallow.cli.stats.HostSample;
 import org.fallow.cli.stats.ToolstackStats;
-import org.fallow.xc.testing.HypervisorProcess;
+import org.fallow.abi.process.HypervisorProcess;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -3,8 +3,10 @@ package org.fallow.conformance.cases;
 import org.fallow.abi.Hypercalls;
 import org.fallow.abi.XenErrno;
 import org.fallow.abi.xen.DomctlConstants;
+import org.fallow.abi.xen.MemoryOpConstants;
 import org.fallow.abi.xen.XenDomctl;
 import org.fallow.abi.xen.XenDomctlGetdomaininfo;
+import org.fallow.abi.xen.XenLayouts;
 import org.fallow.conformance.Guest;
 import org.fallow.conformance.Toolstack;
 import org.junit.jupiter.api.DisplayName;
@@ -40,8 +42,8 @@ class DomainConformance extends CaseSupport {
             assertEquals(5, info.totPages(), "tot_pages");
             assertEquals(48, info.maxPages(), "max_pages");
             for (int i = 0; i < 16; i++) assertEquals(0xA0 + i, info.handle(i), "handle[" + i + "]");
-            assertNotEquals(0, info.flags() & XenDomctlGetdomaininfo.DOMINF_HVM_GUEST, "HVM guest flag");
-            assertEquals(0, info.flags() & XenDomctlGetdomaininfo.DOMINF_DYING, "not dying");
+            assertNotEquals(0, info.flags() & DomctlConstants.XEN_DOMINF_hvm_guest, "HVM guest flag");
+            assertEquals(0, info.flags() & DomctlConstants.XEN_DOMINF_dying, "not dying");
 
             assertEquals(0, ts.destroy(domid));
             XenDomctl after = new XenDomctl();
@@ -64,9 +66,9 @@ class DomainConformance extends CaseSupport {
     @Test @DisplayName("a guest's current_reservation via DOMID_SELF is its tot_pages")
     void guestSelf() throws Exception {
         try (Toolstack ts = Toolstack.connect(target()); Guest g = Guest.create(ts, 32, 6).connect(target(), 1)) {
-            g.page(1).set(org.fallow.conformance.MappedFile.U16, 0, (short) Hypercalls.DOMID_SELF);
-            assertEquals(6, g.hypercall(Hypercalls.MEMORY_OP, 3, Guest.gpa(1, 0)));
-            assertEquals(32, g.hypercall(Hypercalls.MEMORY_OP, 4, Guest.gpa(1, 0)));
+            g.page(1).set(XenLayouts.U16_UNALIGNED, 0, (short) Hypercalls.DOMID_SELF);
+            assertEquals(6, g.hypercall(Hypercalls.MEMORY_OP, MemoryOpConstants.XENMEM_current_reservation, Guest.gpa(1, 0)));
+            assertEquals(32, g.hypercall(Hypercalls.MEMORY_OP, MemoryOpConstants.XENMEM_maximum_reservation, Guest.gpa(1, 0)));
         }
     }
 }

@@ -1,5 +1,6 @@
 package org.fallow.conformance.cases;
 
+import org.fallow.abi.xen.HvmOpConstants;
 import org.fallow.abi.XenErrno;
 import org.fallow.abi.xen.DomctlConstants;
 import org.fallow.abi.xen.XenDomctl;
@@ -15,7 +16,6 @@ import org.junit.jupiter.api.Test;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
-import static org.fallow.abi.Hypercalls.HVM_OP;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** PROTOCOL §5: EVTCHN_SEND from clients, DOMAIN_EVENT to guests, MEM_FAULT of a dead domain; §1.2 pre-HELLO types. */
@@ -29,11 +29,7 @@ class EventConformance extends CaseSupport {
         try (Toolstack ts = Toolstack.connect(target()); Guest g = Guest.create(ts, 64, 32); Toolstack other = Toolstack.connect(target())) {
             int d = g.domid();
             assertEquals(1, ts.populate(d, 40, 1));
-            Toolstack.Buf p = ts.alloc(16);
-            p.seg().set(MappedFile.U16, 0, (short) d);
-            p.seg().set(MappedFile.U32, 4, 27);
-            p.seg().set(MappedFile.U64, 8, 40L);
-            assertEquals(0, ts.hypercall(HVM_OP, 0, p.handle()));
+            assertEquals(0, ts.setHvmParam(d, HvmOpConstants.HVM_PARAM_PAGING_RING_PFN, 40L));
             XenDomctl en = new XenDomctl();
             assertEquals(0, ts.domctl(DomctlConstants.XEN_DOMCTL_vm_event_op, d,
                     x -> x.vmEventOp().op(DomctlConstants.XEN_VM_EVENT_ENABLE).mode(DomctlConstants.XEN_DOMCTL_VM_EVENT_OP_PAGING), en));

@@ -22,7 +22,12 @@ class HandshakeConformance extends CaseSupport {
             assertEquals(Wire.HELLO_ACK, ack.type(), ack::toString);
             assertEquals(3, ack.requestId());
             assertEquals(status, ack.status(), ack::toString);
-            assertEquals(32 + (ack.payloadI32(12) & 0xFFFF_FFFFL), ack.payload().length, "32 + path_len");
+            assertEquals(32, ack.payload().length, "a refused ACK has no run_dir (path_len 0)");
+            assertEquals(0, ack.payloadI32(12), "path_len");
+            assertEquals(0, ack.payloadI64(16), "nr_frames 0: nothing about the host");
+            assertEquals(0x0004000C, ack.payloadI32(24), "xen_version");
+            assertEquals(java.nio.ByteBuffer.wrap(hello).order(java.nio.ByteOrder.LITTLE_ENDIAN).getShort(8) & 0xFFFF,
+                    ack.payloadU16(8), "domid: the HELLO's");
             assertTrue(c.awaitClosed(), "closed after a failed ACK");
         }
     }

@@ -9,16 +9,17 @@ import org.fallow.conformance.Toolstack;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
+import static org.fallow.abi.xen.XenLayouts.U16_UNALIGNED;
 import static org.fallow.abi.xen.MemoryOpConstants.*;
 import static org.junit.jupiter.api.Assertions.*;
 
-/** memory_op (12) from the toolstack: reservations return extent counts, PoD target OUT fields (xen-abi.md §4). */
-@DisplayName("memory_op (xen-abi §4)")
+/** memory_op (12) from the toolstack: reservations return extent counts, PoD target OUT fields (Xen 4.12 common/memory.c, arch/x86/mm/p2m-pod.c). */
+@DisplayName("memory_op (Xen 4.12 common/memory.c, arch/x86/mm/p2m-pod.c)")
 class MemoryOpConformance extends CaseSupport {
 
     private static long reservationQuery(Toolstack ts, int cmd, int domid) throws Exception {
         Toolstack.Buf b = ts.alloc(8);
-        b.seg().set(MappedFile.U16, 0, (short) domid);
+        b.seg().set(U16_UNALIGNED, 0, (short) domid);
         return ts.hypercall(Hypercalls.MEMORY_OP, cmd, b.handle());
     }
 

@@ -1,5 +1,7 @@
 package org.fallow.conformance.cases;
 
+import org.fallow.abi.xen.P2mType;
+import org.fallow.abi.wire.P2mHeader;
 import org.fallow.abi.XenErrno;
 import org.fallow.abi.xen.XenPodTarget;
 import org.fallow.conformance.Guest;
@@ -24,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.*;
 class P2mAccessConformance extends CaseSupport {
     /** Aligned 32-bit entries (the header is 64 bytes, so entry g is 4-byte aligned): atomic get-and-add. */
     private static final VarHandle ENTRY = ValueLayout.JAVA_INT.varHandle();
-    private static final int RAM_RW = 0, POD = 6, INFLIGHT = 0x10000;
+    private static final int RAM_RW = P2mType.P2M_RAM_RW, POD = P2mType.P2M_POPULATE_ON_DEMAND, INFLIGHT = P2mHeader.INFLIGHT_ONE;
 
     @Test @DisplayName("header fields; a PoD gfn faults via MEM_FAULT, FAULT_DONE 0, then it is ram_rw")
     void podFault() throws Exception {
@@ -37,16 +39,17 @@ class P2mAccessConformance extends CaseSupport {
             g.connect(target(), Wire.PROFILE_412);
 
             MemorySegment p2m = g.p2m();
-            assertEquals(0x4D325046, p2m.get(MappedFile.U32, 0), "magic FP2M");
-            assertEquals(1, p2m.get(MappedFile.U32, 4), "version");
-            assertEquals(64, p2m.get(MappedFile.U64, 8), "nr_frames");
-            assertEquals(g.helloAck().payloadI64(16), p2m.get(MappedFile.U64, 8), "nr_frames = HELLO_ACK nr_frames");
-            assertEquals(0, p2m.get(MappedFile.U32, 16), "domain_state running");
+            P2mHeader h = new P2mHeader().wrap(p2m, 0);
+            assertEquals(Integer.toUnsignedLong(P2mHeader.MAGIC), h.magic(), "magic FP2M");
+            assertEquals(P2mHeader.VERSION, h.version(), "version");
+            assertEquals(64, h.nrFrames(), "nr_frames");
+            assertEquals(g.helloAck().payloadI64(16), h.nrFrames(), "nr_frames = HELLO_ACK nr_frames");
+            assertEquals(P2mHeader.STATE_RUNNING, h.domainState(), "domain_state running");
             assertEquals(RAM_RW, g.p2mEntry(3) & 0xFF, "populated gfn is ram_rw");
             assertEquals(1, g.p2mEntry(40) & 0xFF, "never-populated gfn is invalid");
 
             long gfn = 20;
-            long at = Guest.P2M_HEADER + 4 * gfn;
+            long at = P2mHeader.entryOffset(gfn);
             assertEquals(POD, g.p2mEntry(gfn) & 0xFF, "PoD gfn type");
             int old = (int) ENTRY.getAndAdd(p2m, at, INFLIGHT);
             assertEquals(POD, old & 0xFF, "step 1 sees populate_on_demand");

@@ -1,5 +1,7 @@
 package org.fallow.conformance.cases;
 
+import org.fallow.abi.xen.P2mType;
+import org.fallow.abi.wire.P2mHeader;
 import org.fallow.abi.XenErrno;
 import org.fallow.abi.xen.DomctlConstants;
 import org.fallow.abi.xen.XenDomctl;
@@ -12,18 +14,19 @@ import org.junit.jupiter.api.Test;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 
+import static org.fallow.abi.xen.HvmOpConstants.HVM_PARAM_PAGING_RING_PFN;
 import static org.fallow.abi.xen.MemoryOpConstants.*;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * Memory paging over the wire (xen-abi §5, PROTOCOL §3.3): vm_event ENABLE returns a port, nominate/evict move the
+ * Memory paging over the wire (Xen 4.12 common/vm_event.c, arch/x86/mm/mem_paging.c, PROTOCOL §3.3): vm_event ENABLE returns a port, nominate/evict move the
  * shared p2m entry to ram_paging_out / ram_paged, and a guest access in flight makes nominate fail with -EBUSY.
  */
-@DisplayName("memory paging (xen-abi §5, PROTOCOL §3.3)")
+@DisplayName("memory paging (Xen 4.12 common/vm_event.c, arch/x86/mm/mem_paging.c, PROTOCOL §3.3)")
 class PagingConformance extends CaseSupport {
     private static final VarHandle ENTRY = ValueLayout.JAVA_INT.varHandle();
-    private static final int HVM_PARAM_PAGING_RING_PFN = 27;
-    private static final int RAM_PAGING_OUT = 9, RAM_PAGED = 10, INFLIGHT = 0x10000;
+    private static final int RAM_PAGING_OUT = P2mType.P2M_RAM_PAGING_OUT, RAM_PAGED = P2mType.P2M_RAM_PAGED,
+            INFLIGHT = P2mHeader.INFLIGHT_ONE;
     private static final long RING_GFN = 40;
 
     @Test @DisplayName("ENABLE returns a port; nominate → ram_paging_out, -EBUSY while a guest access is in flight; evict → ram_paged")
@@ -43,7 +46,7 @@ class PagingConformance extends CaseSupport {
             assertEquals(0, ts.pagingOp(XENMEM_paging_op_nominate, d, 10, 0));
             assertEquals(RAM_PAGING_OUT, g.p2mEntry(10) & 0xFF, "nominated gfn is ram_paging_out");
 
-            long at = Guest.P2M_HEADER + 4 * 11L;
+            long at = P2mHeader.entryOffset(11L);
             ENTRY.getAndAdd(g.p2m(), at, INFLIGHT);
             try {
                 assertEquals(-XenErrno.EBUSY, ts.pagingOp(XENMEM_paging_op_nominate, d, 11, 0), "access in flight");

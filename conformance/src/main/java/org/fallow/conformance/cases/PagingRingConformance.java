@@ -1,5 +1,9 @@
 package org.fallow.conformance.cases;
 
+import org.fallow.abi.xen.VmEventConstants;
+import org.fallow.abi.xen.VmEventRequest;
+import org.fallow.abi.ring.SharedRing;
+import org.fallow.abi.xen.P2mType;
 import org.fallow.abi.Hypercalls;
 import org.fallow.abi.xen.DomctlConstants;
 import org.fallow.abi.xen.XenDomctl;
@@ -19,46 +23,56 @@ import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
 
+import static org.fallow.abi.xen.XenLayouts.U32_UNALIGNED;
+import static org.fallow.abi.xen.XenLayouts.U64_UNALIGNED;
+import static org.fallow.abi.xen.XenLayouts.U16_UNALIGNED;
+import static org.fallow.abi.xen.XenLayouts.U32;
+import static org.fallow.abi.xen.HvmOpConstants.HVM_PARAM_PAGING_RING_PFN;
 import static org.fallow.abi.xen.MemoryOpConstants.*;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * A raw pager on the vm_event ring (xen-abi §5.2-§5.4, PROTOCOL §3.4, §5): the ring is {@code dom<D>.vmring}, which
+ * A raw pager on the vm_event ring (Xen 4.12 public/vm_event.h, io/ring.h, arch/x86/mm/p2m.c, PROTOCOL §3.4, §5): the ring is {@code dom<D>.vmring}, which
  * this case initialises by hand (SHARED_RING_INIT) and serves as the back end: it reads the 376-byte request at
  * {@code 64 + (idx & 7) * 376}, preps the page from its arena and answers with a response + EVTCHN_SEND.
  */
-@DisplayName("paging through the vm_event ring with a raw pager (xen-abi §5, PROTOCOL §3.4)")
+@DisplayName("paging through the vm_event ring with a raw pager (Xen 4.12 common/vm_event.c, arch/x86/mm/mem_paging.c, PROTOCOL §3.4)")
 class PagingRingConformance extends CaseSupport {
-    private static final VarHandle RING_IDX = ValueLayout.JAVA_INT.withOrder(ByteOrder.LITTLE_ENDIAN).varHandle();
-    private static final int HVM_PARAM_PAGING_RING_PFN = 27;
-    private static final int REQ_PROD = 0, REQ_EVENT = 4, RSP_PROD = 8, RSP_EVENT = 12, RING_HEADER = 64, ENTRY = 376;
-    private static final int VERSION = 4, REASON_MEM_PAGING = 3, FLAG_VCPU_PAUSED = 1, FLAG_FOREIGN = 2;
-    private static final int RAM_RW = 0, RAM_PAGING_OUT = 9, RAM_PAGED = 10, RAM_PAGING_IN = 11;
-    private static final int MEM_PAGING_DROP_PAGE = 1, MEM_PAGING_EVICT_FAIL = 2;
+    static final VarHandle RING_IDX = U32.varHandle();
+    static final int REQ_PROD = SharedRing.REQ_PROD_OFFSET, REQ_EVENT = SharedRing.REQ_EVENT_OFFSET,
+            RSP_PROD = SharedRing.RSP_PROD_OFFSET, RSP_EVENT = SharedRing.RSP_EVENT_OFFSET,
+            RING_HEADER = SharedRing.HEADER_LENGTH, ENTRY = VmEventRequest.SIZE;
+    private static final int VERSION = VmEventConstants.VM_EVENT_INTERFACE_VERSION,
+            REASON_MEM_PAGING = VmEventConstants.VM_EVENT_REASON_MEM_PAGING,
+            FLAG_VCPU_PAUSED = VmEventConstants.VM_EVENT_FLAG_VCPU_PAUSED, FLAG_FOREIGN = VmEventConstants.VM_EVENT_FLAG_FOREIGN;
+    private static final int RAM_RW = P2mType.P2M_RAM_RW, RAM_PAGING_OUT = P2mType.P2M_RAM_PAGING_OUT,
+            RAM_PAGED = P2mType.P2M_RAM_PAGED, RAM_PAGING_IN = P2mType.P2M_RAM_PAGING_IN;
+    private static final int MEM_PAGING_DROP_PAGE = VmEventConstants.MEM_PAGING_DROP_PAGE,
+            MEM_PAGING_EVICT_FAIL = VmEventConstants.MEM_PAGING_EVICT_FAIL;
     private static final long RING_GFN = 40, GFN = 10;
 
-    private static int entry(long idx) { return RING_HEADER + (int) (idx & 7) * ENTRY; }
+    static int entry(long idx) { return RING_HEADER + (int) (idx & 7) * ENTRY; }
 
     /** A vm_event_response_t (version, flags, reason, vcpu_id, u.mem_paging.gfn) at response index {@code idx}. */
-    private static void putResponse(MemorySegment ring, int idx, int version, int vcpu, long gfn) {
+    static void putResponse(MemorySegment ring, int idx, int version, int vcpu, long gfn) {
         MemorySegment e = ring.asSlice(entry(idx), ENTRY);
         e.fill((byte) 0);
-        e.set(MappedFile.U32, 0, version);
-        e.set(MappedFile.U32, 4, FLAG_VCPU_PAUSED);
-        e.set(MappedFile.U32, 8, REASON_MEM_PAGING);
-        e.set(MappedFile.U32, 12, vcpu);
-        e.set(MappedFile.U64, 24, gfn);
+        e.set(U32_UNALIGNED, 0, version);
+        e.set(U32_UNALIGNED, 4, FLAG_VCPU_PAUSED);
+        e.set(U32_UNALIGNED, 8, REASON_MEM_PAGING);
+        e.set(U32_UNALIGNED, 12, vcpu);
+        e.set(U64_UNALIGNED, 24, gfn);
         RING_IDX.setRelease(ring, (long) RSP_PROD, idx + 1); // RING_PUSH_RESPONSES
     }
 
-    private static void notify(Toolstack ts, int port) throws Exception {
+    static void notify(Toolstack ts, int port) throws Exception {
         byte[] p = new byte[8];
         java.nio.ByteBuffer.wrap(p).order(ByteOrder.LITTLE_ENDIAN).putInt(port);
         ts.connection().send(Wire.EVTCHN_SEND, 900 + port, p);
     }
 
     /** param 27 → RING_GFN, ENABLE; returns the port. */
-    private static int enablePaging(Toolstack ts, int d) throws Exception {
+    static int enablePaging(Toolstack ts, int d) throws Exception {
         assertEquals(1, ts.populate(d, RING_GFN, 1), "ring gfn");
         assertEquals(0, ts.setHvmParam(d, HVM_PARAM_PAGING_RING_PFN, RING_GFN), "HVM_PARAM_PAGING_RING_PFN");
         XenDomctl en = new XenDomctl();
@@ -67,7 +81,7 @@ class PagingRingConformance extends CaseSupport {
     }
 
     /** SHARED_RING_INIT on the mapped page (+ BACK_RING_INIT: rsp_prod_pvt = req_cons = 0, kept by the case). */
-    private static void sharedRingInit(MemorySegment ring) {
+    static void sharedRingInit(MemorySegment ring) {
         ring.asSlice(16, 48).fill((byte) 0);
         RING_IDX.setRelease(ring, (long) REQ_PROD, 0);
         RING_IDX.setRelease(ring, (long) RSP_PROD, 0);
@@ -75,7 +89,7 @@ class PagingRingConformance extends CaseSupport {
         RING_IDX.setRelease(ring, (long) RSP_EVENT, 1);
     }
 
-    private static RawFrame expectKick(Toolstack ts, int port) throws Exception {
+    static RawFrame expectKick(Toolstack ts, int port) throws Exception {
         RawFrame kick = ts.connection().read();
         assertEquals(Wire.EVTCHN_SEND, kick.type(), () -> "pager notified: " + kick);
         assertEquals(0, kick.requestId(), "unsolicited");
@@ -101,12 +115,12 @@ class PagingRingConformance extends CaseSupport {
                 expectKick(ts, port);
                 assertEquals(1, (int) RING_IDX.getAcquire(ring, (long) REQ_PROD));
                 MemorySegment req = ring.asSlice(entry(0), ENTRY);
-                assertEquals(VERSION, req.get(MappedFile.U32, 0));
-                assertEquals(FLAG_VCPU_PAUSED, req.get(MappedFile.U32, 4));
-                assertEquals(REASON_MEM_PAGING, req.get(MappedFile.U32, 8));
-                assertEquals(touched, req.get(MappedFile.U64, 24));
-                assertEquals(RAM_PAGING_OUT, req.get(MappedFile.U32, 32), "p2mt: ram_paging_out");
-                assertEquals(MEM_PAGING_EVICT_FAIL, req.get(MappedFile.U32, 36), "u.mem_paging.flags EVICT_FAIL");
+                assertEquals(VERSION, req.get(U32_UNALIGNED, 0));
+                assertEquals(FLAG_VCPU_PAUSED, req.get(U32_UNALIGNED, 4));
+                assertEquals(REASON_MEM_PAGING, req.get(U32_UNALIGNED, 8));
+                assertEquals(touched, req.get(U64_UNALIGNED, 24));
+                assertEquals(RAM_PAGING_OUT, req.get(U32_UNALIGNED, 32), "p2mt: ram_paging_out");
+                assertEquals(MEM_PAGING_EVICT_FAIL, req.get(U32_UNALIGNED, 36), "u.mem_paging.flags EVICT_FAIL");
                 assertEquals(RAM_PAGING_IN, g.p2mEntry(touched) & 0xFF);
                 assertEquals(-16 /* -EBUSY */, ts.pagingOp(XENMEM_paging_op_evict, d, touched, 0), "evict after the touch");
                 RING_IDX.setRelease(ring, (long) REQ_EVENT, 2);
@@ -126,20 +140,20 @@ class PagingRingConformance extends CaseSupport {
                 // the guest's own decrease_reservation: xen_memory_reservation at gfn 4, extent list at gfn 4 + 256
                 MemorySegment r = g.page(4);
                 r.fill((byte) 0);
-                r.set(MappedFile.U64, 256, dropped);
+                r.set(U64_UNALIGNED, 256, dropped);
                 new XenMemoryReservation().wrap(r, 0).extentStart(Guest.gpa(4, 256)).nrExtents(1).extentOrder(0)
                         .memFlags(0).domid(Hypercalls.DOMID_SELF);
                 assertEquals(1, g.hypercall(Hypercalls.MEMORY_OP, XENMEM_decrease_reservation, Guest.gpa(4, 0)), "one extent freed");
                 expectKick(ts, port);
                 assertEquals(2, (int) RING_IDX.getAcquire(ring, (long) REQ_PROD));
                 MemorySegment drop = ring.asSlice(entry(1), ENTRY);
-                assertEquals(VERSION, drop.get(MappedFile.U32, 0));
-                assertEquals(0, drop.get(MappedFile.U32, 4), "flags: not paused, not foreign (the guest freed its own gfn)");
-                assertEquals(REASON_MEM_PAGING, drop.get(MappedFile.U32, 8));
-                assertEquals(0, drop.get(MappedFile.U32, 12), "vcpu_id 0");
-                assertEquals(dropped, drop.get(MappedFile.U64, 24));
-                assertEquals(0, drop.get(MappedFile.U32, 32), "p2mt 0 (Xen sets only reason, gfn, flags)");
-                assertEquals(MEM_PAGING_DROP_PAGE, drop.get(MappedFile.U32, 36), "u.mem_paging.flags DROP_PAGE");
+                assertEquals(VERSION, drop.get(U32_UNALIGNED, 0));
+                assertEquals(0, drop.get(U32_UNALIGNED, 4), "flags: not paused, not foreign (the guest freed its own gfn)");
+                assertEquals(REASON_MEM_PAGING, drop.get(U32_UNALIGNED, 8));
+                assertEquals(0, drop.get(U32_UNALIGNED, 12), "vcpu_id 0");
+                assertEquals(dropped, drop.get(U64_UNALIGNED, 24));
+                assertEquals(0, drop.get(U32_UNALIGNED, 32), "p2mt 0 (Xen sets only reason, gfn, flags)");
+                assertEquals(MEM_PAGING_DROP_PAGE, drop.get(U32_UNALIGNED, 36), "u.mem_paging.flags DROP_PAGE");
                 assertEquals(1, g.p2mEntry(dropped) & 0xFF, "the gfn is invalid");
 
                 long foreignDrop = 14;
@@ -149,10 +163,10 @@ class PagingRingConformance extends CaseSupport {
                 // placed before the HYPERCALL_RET (the kick it sends is skipped as unsolicited)
                 assertEquals(3, (int) RING_IDX.getAcquire(ring, (long) REQ_PROD));
                 MemorySegment fdrop = ring.asSlice(entry(2), ENTRY);
-                assertEquals(FLAG_FOREIGN, fdrop.get(MappedFile.U32, 4), "flags: FOREIGN (the producer is not the target)");
-                assertEquals(foreignDrop, fdrop.get(MappedFile.U64, 24));
-                assertEquals(0, fdrop.get(MappedFile.U32, 32), "p2mt 0");
-                assertEquals(MEM_PAGING_DROP_PAGE, fdrop.get(MappedFile.U32, 36));
+                assertEquals(FLAG_FOREIGN, fdrop.get(U32_UNALIGNED, 4), "flags: FOREIGN (the producer is not the target)");
+                assertEquals(foreignDrop, fdrop.get(U64_UNALIGNED, 24));
+                assertEquals(0, fdrop.get(U32_UNALIGNED, 32), "p2mt 0");
+                assertEquals(MEM_PAGING_DROP_PAGE, fdrop.get(U32_UNALIGNED, 36));
                 XenDomctl info = new XenDomctl();
                 assertEquals(0, ts.domctl(DomctlConstants.XEN_DOMCTL_getdomaininfo, d, null, info));
                 assertEquals(0, info.getdomaininfo().pagedPages(), "paged_pages");
@@ -193,14 +207,14 @@ class PagingRingConformance extends CaseSupport {
 
                 assertEquals(1, (int) RING_IDX.getAcquire(ring, (long) REQ_PROD), "one request pushed");
                 MemorySegment req = ring.asSlice(entry(0), ENTRY);
-                assertEquals(VERSION, req.get(MappedFile.U32, 0), "request version");
-                assertEquals(FLAG_VCPU_PAUSED, req.get(MappedFile.U32, 4), "flags: VCPU_PAUSED (not FOREIGN)");
-                assertEquals(REASON_MEM_PAGING, req.get(MappedFile.U32, 8), "reason MEM_PAGING");
-                assertEquals(0, req.get(MappedFile.U32, 12), "vcpu_id of the MEM_FAULT");
-                assertEquals(0, req.get(MappedFile.U16, 16), "altp2m_idx");
-                assertEquals(GFN, req.get(MappedFile.U64, 24), "u.mem_paging.gfn");
-                assertEquals(RAM_PAGED, req.get(MappedFile.U32, 32), "u.mem_paging.p2mt: the old type, ram_paged");
-                assertEquals(0, req.get(MappedFile.U32, 36), "u.mem_paging.flags");
+                assertEquals(VERSION, req.get(U32_UNALIGNED, 0), "request version");
+                assertEquals(FLAG_VCPU_PAUSED, req.get(U32_UNALIGNED, 4), "flags: VCPU_PAUSED (not FOREIGN)");
+                assertEquals(REASON_MEM_PAGING, req.get(U32_UNALIGNED, 8), "reason MEM_PAGING");
+                assertEquals(0, req.get(U32_UNALIGNED, 12), "vcpu_id of the MEM_FAULT");
+                assertEquals(0, req.get(U16_UNALIGNED, 16), "altp2m_idx");
+                assertEquals(GFN, req.get(U64_UNALIGNED, 24), "u.mem_paging.gfn");
+                assertEquals(RAM_PAGED, req.get(U32_UNALIGNED, 32), "u.mem_paging.p2mt: the old type, ram_paged");
+                assertEquals(0, req.get(U32_UNALIGNED, 36), "u.mem_paging.flags");
                 assertArrayEquals(new byte[ENTRY - 56], req.asSlice(56).toArray(ValueLayout.JAVA_BYTE), "data union zeroed");
                 assertEquals(RAM_PAGING_IN, g.p2mEntry(GFN) & 0xFF, "populate set ram_paging_in");
                 RING_IDX.setRelease(ring, (long) REQ_EVENT, 2); // req_cons = 1
@@ -281,7 +295,7 @@ class PagingRingConformance extends CaseSupport {
                 assertEquals(java.util.List.of(), drainGuest(g), "no FAULT_DONE while paged out");
                 assertEquals(8, (int) RING_IDX.getAcquire(ring, (long) REQ_PROD), "8 requests: the ring is full");
                 for (int i = 0; i < 8; i++)
-                    assertEquals(10 + i, ring.get(MappedFile.U64, entry(i) + 24), "request " + i + " in fault order");
+                    assertEquals(10 + i, ring.get(U64_UNALIGNED, entry(i) + 24), "request " + i + " in fault order");
                 RING_IDX.setRelease(ring, (long) REQ_EVENT, 9);
 
                 Toolstack.Buf buf = ts.allocPage();
@@ -297,10 +311,10 @@ class PagingRingConformance extends CaseSupport {
                 assertEquals(9, (int) RING_IDX.getAcquire(ring, (long) REQ_PROD), "the waiting request was placed");
                 MemorySegment ninth = ring.asSlice(entry(8), ENTRY);
                 assertEquals(64, entry(8), "index 8 is slot 0");
-                assertEquals(VERSION, ninth.get(MappedFile.U32, 0));
-                assertEquals(FLAG_VCPU_PAUSED, ninth.get(MappedFile.U32, 4));
-                assertEquals(18, ninth.get(MappedFile.U64, 24), "the 9th gfn");
-                assertEquals(RAM_PAGED, ninth.get(MappedFile.U32, 32));
+                assertEquals(VERSION, ninth.get(U32_UNALIGNED, 0));
+                assertEquals(FLAG_VCPU_PAUSED, ninth.get(U32_UNALIGNED, 4));
+                assertEquals(18, ninth.get(U64_UNALIGNED, 24), "the 9th gfn");
+                assertEquals(RAM_PAGED, ninth.get(U32_UNALIGNED, 32));
                 assertArrayEquals(out[0], g.page(10).toArray(ValueLayout.JAVA_BYTE));
             }
         }
@@ -342,11 +356,11 @@ class PagingRingConformance extends CaseSupport {
                 expectKick(ts, port);
                 assertEquals(1, (int) RING_IDX.getAcquire(ring, (long) REQ_PROD), "asked again at index 0");
                 MemorySegment req = ring.asSlice(entry(0), ENTRY);
-                assertEquals(VERSION, req.get(MappedFile.U32, 0));
-                assertEquals(FLAG_VCPU_PAUSED, req.get(MappedFile.U32, 4));
-                assertEquals(REASON_MEM_PAGING, req.get(MappedFile.U32, 8));
-                assertEquals(GFN, req.get(MappedFile.U64, 24));
-                assertEquals(RAM_PAGING_IN, req.get(MappedFile.U32, 32), "p2mt: the gfn is ram_paging_in by now");
+                assertEquals(VERSION, req.get(U32_UNALIGNED, 0));
+                assertEquals(FLAG_VCPU_PAUSED, req.get(U32_UNALIGNED, 4));
+                assertEquals(REASON_MEM_PAGING, req.get(U32_UNALIGNED, 8));
+                assertEquals(GFN, req.get(U64_UNALIGNED, 24));
+                assertEquals(RAM_PAGING_IN, req.get(U32_UNALIGNED, 32), "p2mt: the gfn is ram_paging_in by now");
                 RING_IDX.setRelease(ring, (long) REQ_EVENT, 2);
                 Toolstack.Buf buf = ts.allocPage();
                 buf.seg().copyFrom(MemorySegment.ofArray(evicted));

@@ -1,5 +1,8 @@
 package org.fallow.conformance.cases;
 
+import org.fallow.abi.wire.DomainEvent;
+import org.fallow.abi.xen.P2mType;
+import org.fallow.abi.wire.P2mHeader;
 import org.fallow.abi.XenErrno;
 import org.fallow.abi.xen.XenPodTarget;
 import org.fallow.conformance.Guest;
@@ -21,17 +24,18 @@ import static org.fallow.abi.xen.MemoryOpConstants.*;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * Populate-on-demand running out of memory (xen-abi §4.4 step 5, PROTOCOL §3.3): a domain with maxmem > memory
+ * Populate-on-demand running out of memory (Xen 4.12 arch/x86/mm/p2m-pod.c step 5, PROTOCOL §3.3): a domain with maxmem > memory
  * (every gfn PoD, a cache of {@link #CACHE} pages) and no balloon driver dirties one gfn after another; once the
  * cache is used up and no zero page can be reclaimed, the fault is answered FAULT_DONE -ENOMEM, the domain is
  * crashed (p2m header domain_state 2) and its guest connection gets DOMAIN_EVENT crashed with the reason text.
  * Fallow answers FAULT_DONE -ENOMEM where Xen would leave the vCPU descheduled (DEVIATIONS.md "Failed faults").
  */
-@DisplayName("PoD out of memory (xen-abi §4.4, PROTOCOL §3.3)")
+@DisplayName("PoD out of memory (Xen 4.12 arch/x86/mm/p2m-pod.c, PROTOCOL §3.3)")
 class PodOutOfMemoryConformance extends CaseSupport {
     private static final VarHandle ENTRY = ValueLayout.JAVA_INT.varHandle();
-    private static final int FRAMES = 64, CACHE = 8, RAM_RW = 0, POD = 6, INFLIGHT = 0x10000;
-    private static final int CRASHED_STATE = 2, EVENT_CRASHED = 1;
+    private static final int FRAMES = 64, CACHE = 8;
+    private static final int RAM_RW = P2mType.P2M_RAM_RW, POD = P2mType.P2M_POPULATE_ON_DEMAND, INFLIGHT = P2mHeader.INFLIGHT_ONE;
+    private static final int CRASHED_STATE = P2mHeader.STATE_CRASHED, EVENT_CRASHED = DomainEvent.CRASHED;
 
     /** get_pod_target's pod_cache_pages. */
     private static long podCache(Toolstack ts, int d) throws Exception {
@@ -71,7 +75,7 @@ class PodOutOfMemoryConformance extends CaseSupport {
                     failed = f;
                     break;
                 }
-                long at = Guest.P2M_HEADER + 4 * gfn;
+                long at = P2mHeader.entryOffset(gfn);
                 int old = (int) ENTRY.getAndAdd(p2m, at, INFLIGHT);
                 assertEquals(RAM_RW, old & 0xFF, "populated gfn " + gfn);
                 g.page(gfn).set(ValueLayout.JAVA_LONG, 0, 0xD1D1_0000L + gfn); // non-zero: not reclaimable
@@ -81,7 +85,7 @@ class PodOutOfMemoryConformance extends CaseSupport {
             assertNotNull(failed, "a fault failed within " + FRAMES + " gfns");
             assertEquals(-XenErrno.ENOMEM, failed.status(), "FAULT_DONE -ENOMEM");
             assertEquals(CACHE, dirtied, "every cache page was handed out before the crash");
-            assertEquals(CRASHED_STATE, p2m.get(MappedFile.U32, 16), "p2m header domain_state crashed");
+            assertEquals(CRASHED_STATE, new P2mHeader().wrap(p2m, 0).domainState(), "p2m header domain_state crashed");
 
             if (event == null) event = c.read();
             RawFrame ev = event;
@@ -121,13 +125,13 @@ class PodOutOfMemoryConformance extends CaseSupport {
                 assertEquals(Wire.FAULT_DONE, f.type(), f::toString);
                 assertEquals(id, f.requestId());
                 assertEquals(0, f.status(), "fault on gfn " + gfn);
-                long at = Guest.P2M_HEADER + 4 * gfn;
+                long at = P2mHeader.entryOffset(gfn);
                 int old = (int) ENTRY.getAndAdd(p2m, at, INFLIGHT);
                 assertEquals(RAM_RW, old & 0xFF, "populated gfn " + gfn);
                 assertEquals(0, g.page(gfn).get(ValueLayout.JAVA_LONG, 0), "a PoD page reads zero");
                 ENTRY.getAndAdd(p2m, at, -INFLIGHT);
             }
-            assertEquals(0, p2m.get(MappedFile.U32, 16), "domain_state still running");
+            assertEquals(P2mHeader.STATE_RUNNING, new P2mHeader().wrap(p2m, 0).domainState(), "domain_state still running");
             int ram = 0, pod = 0;
             for (long gfn = 0; gfn < FRAMES; gfn++) {
                 int t = g.p2mEntry(gfn) & 0xFF;

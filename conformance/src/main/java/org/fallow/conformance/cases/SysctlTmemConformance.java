@@ -14,8 +14,8 @@ import java.lang.foreign.ValueLayout;
 import static org.fallow.abi.xen.TmemConstants.*;
 import static org.junit.jupiter.api.Assertions.*;
 
-/** XEN_SYSCTL_tmem_op (sysctl 24) from the toolstack (xen-abi §2.5/§2.6). */
-@DisplayName("sysctl tmem_op (xen-abi §2.5)")
+/** XEN_SYSCTL_tmem_op (sysctl 24) from the toolstack (Xen 4.12 common/tmem_control.c, public/sysctl.h; Xen 4.12 tmem_control.c tmemc_list). */
+@DisplayName("sysctl tmem_op (Xen 4.12 common/tmem_control.c, public/sysctl.h)")
 class SysctlTmemConformance extends CaseSupport {
 
     private static long sysctlTmem(Toolstack ts, Toolstack.Buf s, int subop, int cliId, long len, long buf, int pad) throws Exception {

@@ -1,5 +1,7 @@
 package org.fallow.conformance.cases;
 
+import org.fallow.abi.xen.XenTmemClient;
+import org.fallow.abi.xen.TmemHandle;
 import org.fallow.abi.XenErrno;
 import org.fallow.conformance.Guest;
 import org.fallow.conformance.MappedFile;
@@ -10,32 +12,29 @@ import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.MemorySegment;
 
+import static org.fallow.abi.xen.XenLayouts.U32_UNALIGNED;
 import static org.fallow.abi.xen.TmemConstants.*;
 import static org.fallow.conformance.cases.TmemCalls.*;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * XEN_SYSCTL_tmem_op subops other than LIST (xen-abi §2.5, §2.7): FREEZE/THAW against guest puts and flushes,
+ * XEN_SYSCTL_tmem_op subops other than LIST (Xen 4.12 common/tmem_control.c, public/sysctl.h; Xen 4.12 public/sysctl.h): FREEZE/THAW against guest puts and flushes,
  * GET/SET_CLIENT_INFO ({@code xen_tmem_client}, 20 bytes), GET_POOLS ({@code xen_tmem_pool_info}, 32 bytes each),
  * QUERY_FREEABLE_MB.
  */
-@DisplayName("sysctl tmem_op subops (xen-abi §2.5, §2.7)")
+@DisplayName("sysctl tmem_op subops (Xen 4.12 common/tmem_control.c, public/sysctl.h; Xen 4.12 public/sysctl.h)")
 class SysctlTmemSubopsConformance extends CaseSupport {
     private static final int PRIVATE = poolFlags(false, false, TMEM_SPEC_VERSION);
     private static final long U0 = 0xAAAA_0000_0000_0001L, U1 = 0xBBBB_0000_0000_0002L;
 
     private record Client(int version, int maxpools, int nrPools, int flags, int weight) {
         static Client read(MemorySegment s) {
-            return new Client(s.get(MappedFile.U32, 0), s.get(MappedFile.U32, 4), s.get(MappedFile.U32, 8),
-                    s.get(MappedFile.U32, 12), s.get(MappedFile.U32, 16));
+            XenTmemClient c = new XenTmemClient().wrap(s, 0);
+            return new Client((int) c.version(), (int) c.maxpools(), (int) c.nrPools(), (int) c.flags(), (int) c.weight());
         }
 
         void write(MemorySegment s) {
-            s.set(MappedFile.U32, 0, version);
-            s.set(MappedFile.U32, 4, maxpools);
-            s.set(MappedFile.U32, 8, nrPools);
-            s.set(MappedFile.U32, 12, flags);
-            s.set(MappedFile.U32, 16, weight);
+            new XenTmemClient().wrap(s, 0).version(version).maxpools(maxpools).nrPools(nrPools).flags(flags).weight(weight);
         }
     }
 
@@ -181,7 +180,7 @@ class SysctlTmemSubopsConformance extends CaseSupport {
             assertEquals(2, sysctl(ts, XEN_SYSCTL_TMEM_OP_GET_POOLS, 0, d, 4L * POOL_INFO_SIZE, 0, b.handle()), "entries written");
             assertEquals(new PoolInfo(1 << 24, 0, 3, U0, U1), PoolInfo.read(b.seg(), 0), "ephemeral private pool");
             assertEquals(new PoolInfo(1 | 1 << 24, 1, 1, 7, 8), PoolInfo.read(b.seg(), 1), "persistent pool");
-            assertEquals(0x7777_7777, b.seg().get(MappedFile.U32, 2L * POOL_INFO_SIZE), "nothing written past the entries");
+            assertEquals(0x7777_7777, b.seg().get(U32_UNALIGNED, 2L * POOL_INFO_SIZE), "nothing written past the entries");
 
             Toolstack.Buf one = ts.alloc(POOL_INFO_SIZE);
             assertEquals(1, sysctl(ts, XEN_SYSCTL_TMEM_OP_GET_POOLS, 0, d, POOL_INFO_SIZE, 0, one.handle()), "room for one");
@@ -220,18 +219,7 @@ class SysctlTmemSubopsConformance extends CaseSupport {
     /** A sysctl tmem_op with the oid fields set (RESTORE_PUT_PAGE / RESTORE_FLUSH_PAGE: index = arg). */
     private static long sysctlOid(Toolstack ts, int subop, int poolId, int cli, long len, int arg, long buf) throws Exception {
         Toolstack.Buf s = ts.alloc(org.fallow.abi.xen.XenSysctl.SIZE);
-        MemorySegment m = s.seg();
-        m.set(MappedFile.U32, 0, org.fallow.abi.xen.SysctlConstants.XEN_SYSCTL_tmem_op);
-        m.set(MappedFile.U32, 4, org.fallow.abi.xen.SysctlConstants.XEN_SYSCTL_INTERFACE_VERSION);
-        m.set(MappedFile.U32, 8, subop);
-        m.set(MappedFile.U32, 12, poolId);
-        m.set(MappedFile.U32, 16, cli);
-        m.set(MappedFile.U32, 20, (int) len);
-        m.set(MappedFile.U32, 24, arg);
-        m.set(MappedFile.U64, 32, OID0);
-        m.set(MappedFile.U64, 40, OID1);
-        m.set(MappedFile.U64, 48, OID2);
-        m.set(MappedFile.U64, 56, buf);
+        TmemCalls.sysctlOp(s.seg(), subop, poolId, cli, len, arg, buf).oid(0, OID0).oid(1, OID1).oid(2, OID2);
         return ts.hypercall(org.fallow.abi.Hypercalls.SYSCTL, s.handle());
     }
 
@@ -257,12 +245,12 @@ class SysctlTmemSubopsConformance extends CaseSupport {
                 long rc = sysctl(ts, XEN_SYSCTL_TMEM_OP_SAVE_GET_NEXT_PAGE, 0, d, 4096 + 32, 0, buf.handle());
                 if (rc == -1) break;
                 assertEquals(1, rc, "SAVE_GET_NEXT_PAGE");
-                MemorySegment h = buf.seg();
-                assertEquals(0, h.get(MappedFile.U32, 0), "tmem_handle.pool_id");
-                assertEquals(OID0, h.get(MappedFile.U64, 8), "oid[0]");
-                assertEquals(OID1, h.get(MappedFile.U64, 16), "oid[1]");
-                assertEquals(OID2, h.get(MappedFile.U64, 24), "oid[2]");
-                saved.put(h.get(MappedFile.U32, 4), h.asSlice(32, 4096).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
+                TmemHandle h = new TmemHandle().wrap(buf.seg(), 0);
+                assertEquals(0, h.poolId(), "tmem_handle.pool_id");
+                assertEquals(OID0, h.oid(0), "oid[0]");
+                assertEquals(OID1, h.oid(1), "oid[1]");
+                assertEquals(OID2, h.oid(2), "oid[2]");
+                saved.put((int) h.index(), buf.seg().asSlice(TmemHandle.SIZE, 4096).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
             }
             assertEquals(java.util.Set.of(1, 2), saved.keySet(), "both pages, then -1");
             assertArrayEquals(p1, saved.get(1));

@@ -15,8 +15,8 @@ import java.nio.charset.StandardCharsets;
 import static org.fallow.abi.xen.TmemConstants.*;
 import static org.junit.jupiter.api.Assertions.*;
 
-/** The 2009 profile (HELLO profile 2): 40-byte tmem_op of 6009f4ddb2, TMEM_CONTROL in the hypercall (xen-abi §3). */
-@DisplayName("tmem_op 2009 profile (xen-abi §3)")
+/** The 2009 profile (HELLO profile 2): 40-byte tmem_op of 6009f4ddb2, TMEM_CONTROL in the hypercall (the 2009 tmem ABI, commit 6009f4ddb2). */
+@DisplayName("tmem_op 2009 profile (the 2009 tmem ABI, commit 6009f4ddb2)")
 class Tmem2009Conformance extends CaseSupport {
     static final long OP_GFN = 1, SRC_GFN = 2, DST_GFN = 3, BUF_GFN = 4;
 

@@ -1,5 +1,7 @@
 package org.fallow.conformance.cases;
 
+import org.fallow.abi.xen.XenTmemPoolInfo;
+import org.fallow.abi.xen.XenSysctlTmemOp;
 import org.fallow.abi.Hypercalls;
 import org.fallow.abi.xen.SysctlConstants;
 import org.fallow.abi.xen.TmemOp;
@@ -17,17 +19,17 @@ import static org.fallow.abi.xen.TmemConstants.*;
 /**
  * tmem_op calls from a guest (struct at gfn 1, put source gfn 2, get destination gfn 3) and XEN_SYSCTL_tmem_op calls
  * from the toolstack with the 56-byte {@code xen_sysctl_tmem_op} written by hand at {@code xen_sysctl.u} (offset 8):
- * cmd @8, pool_id @12, cli_id @16, len @20, arg @24, pad @28, oid @32, buf @56 (xen-abi §2.5).
+ * cmd @8, pool_id @12, cli_id @16, len @20, arg @24, pad @28, oid @32, buf @56 (Xen 4.12 common/tmem_control.c, public/sysctl.h).
  */
 final class TmemCalls {
     private TmemCalls() {}
 
     static final long OP_GFN = 1, SRC_GFN = 2, DST_GFN = 3;
     static final long OID0 = 0x1111, OID1 = 0x2222, OID2 = 0x3333;
-    static final int RC_EFROZEN = -1000, RC_EEMPTY = -1001;
+    static final int RC_EFROZEN = -org.fallow.abi.XenErrno.EFROZEN, RC_EEMPTY = -org.fallow.abi.XenErrno.EEMPTY;
     /** xen_tmem_pool_info.flags.u.auth (bit 2). */
-    static final int POOL_INFO_AUTH = 1 << 2;
-    static final int POOL_INFO_SIZE = 32, CLIENT_SIZE = 20;
+    static final int POOL_INFO_AUTH = XenTmemPoolInfo.FLAG_AUTH;
+    static final int POOL_INFO_SIZE = XenTmemPoolInfo.SIZE, CLIENT_SIZE = org.fallow.abi.xen.XenTmemClient.SIZE;
 
     static long tmem(Guest g, int cmd, int pool, Consumer<TmemOp> fill) throws Exception {
         TmemOp op = new TmemOp().wrap(g.page(OP_GFN), 0).clear().cmd(cmd).poolId(pool);
@@ -55,34 +57,26 @@ final class TmemCalls {
     /** XEN_SYSCTL_tmem_op with every field of the sub-struct given; returns the hypercall's value. */
     static long sysctl(Toolstack ts, int subop, int poolId, int cliId, long len, int arg, long buf) throws Exception {
         Toolstack.Buf s = ts.alloc(XenSysctl.SIZE);
-        MemorySegment m = s.seg();
-        m.set(MappedFile.U32, 0, SysctlConstants.XEN_SYSCTL_tmem_op);
-        m.set(MappedFile.U32, 4, SysctlConstants.XEN_SYSCTL_INTERFACE_VERSION);
-        m.set(MappedFile.U32, 8, subop);
-        m.set(MappedFile.U32, 12, poolId);
-        m.set(MappedFile.U32, 16, cliId);
-        m.set(MappedFile.U32, 20, (int) len);
-        m.set(MappedFile.U32, 24, arg);
-        m.set(MappedFile.U32, 28, 0);
-        m.set(MappedFile.U64, 56, buf);
+        sysctlOp(s.seg(), subop, poolId, cliId, len, arg, buf);
         return ts.hypercall(Hypercalls.SYSCTL, s.handle());
     }
 
-    /** One xen_tmem_pool_info (32 bytes): flags.raw @0, id @4, n_pages @8, uuid[2] @16. */
+    /** Writes a xen_sysctl of XEN_SYSCTL_tmem_op (4.12 interface version) into {@code m}; returns the sub-struct. */
+    static XenSysctlTmemOp sysctlOp(MemorySegment m, int subop, int poolId, int cliId, long len, int arg, long buf) {
+        XenSysctl s = new XenSysctl().wrap(m, 0).clear().cmd(SysctlConstants.XEN_SYSCTL_tmem_op)
+                .interfaceVersion(SysctlConstants.XEN_SYSCTL_INTERFACE_VERSION);
+        return s.tmemOp().cmd(subop).poolId(poolId).cliId(cliId).len(len).arg(arg).pad(0).buf(buf);
+    }
+
+    /** One xen_tmem_pool_info (abi's {@link XenTmemPoolInfo}), entry {@code i} of an array. */
     record PoolInfo(int flags, int id, long nPages, long uuid0, long uuid1) {
         static PoolInfo read(MemorySegment s, int i) {
-            long o = (long) i * POOL_INFO_SIZE;
-            return new PoolInfo(s.get(MappedFile.U32, o), s.get(MappedFile.U32, o + 4), s.get(MappedFile.U64, o + 8),
-                    s.get(MappedFile.U64, o + 16), s.get(MappedFile.U64, o + 24));
+            XenTmemPoolInfo p = new XenTmemPoolInfo().wrap(s, (long) i * POOL_INFO_SIZE);
+            return new PoolInfo((int) p.flags(), (int) p.id(), p.nPages(), p.uuid(0), p.uuid(1));
         }
 
         void write(MemorySegment s, int i) {
-            long o = (long) i * POOL_INFO_SIZE;
-            s.set(MappedFile.U32, o, flags);
-            s.set(MappedFile.U32, o + 4, id);
-            s.set(MappedFile.U64, o + 8, nPages);
-            s.set(MappedFile.U64, o + 16, uuid0);
-            s.set(MappedFile.U64, o + 24, uuid1);
+            new XenTmemPoolInfo().wrap(s, (long) i * POOL_INFO_SIZE).flags(flags).id(id).nPages(nPages).uuid(0, uuid0).uuid(1, uuid1);
         }
     }
 

@@ -16,13 +16,12 @@ import static org.fallow.abi.xen.TmemConstants.*;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * tmem_op (38) at 4.12 as a guest (xen-abi.md §2.3): the 56-byte tmem_op lives at guest-physical gfn 1, the page
+ * tmem_op (38) at 4.12 as a guest (Xen 4.12 common/tmem.c do_tmem_op): the 56-byte tmem_op lives at guest-physical gfn 1, the page
  * to put at gfn 2, the get destination at gfn 3.
  */
-@DisplayName("tmem_op 4.12 (xen-abi §2.3)")
+@DisplayName("tmem_op 4.12 (Xen 4.12 common/tmem.c do_tmem_op)")
 class TmemConformance extends CaseSupport {
     static final long OP_GFN = 1, SRC_GFN = 2, DST_GFN = 3;
-    static final int EEMPTY = -1001;
 
     private static long tmem(Guest g, int cmd, int pool, java.util.function.Consumer<TmemOp> fill) throws Exception {
         TmemOp op = new TmemOp().wrap(g.page(OP_GFN), 0).clear().cmd(cmd).poolId(pool);
@@ -43,7 +42,7 @@ class TmemConformance extends CaseSupport {
         try (Toolstack ts = Toolstack.connect(target()); Guest g = Guest.create(ts, 32, 8).connect(target(), Wire.PROFILE_412)) {
             int pool = (int) newPool(g, poolFlags(false, false, TMEM_SPEC_VERSION));
             assertTrue(pool >= 0 && pool < 16, "pool id " + pool);
-            assertEquals(EEMPTY, page(g, TMEM_GET_PAGE, pool, 7, DST_GFN), "get from an empty pool");
+            assertEquals(TmemCalls.RC_EEMPTY, page(g, TMEM_GET_PAGE, pool, 7, DST_GFN), "get from an empty pool");
 
             MemorySegment src = g.page(SRC_GFN);
             for (int i = 0; i < Guest.PAGE; i++) src.set(ValueLayout.JAVA_BYTE, i, (byte) (i * 31 + 7));
@@ -53,7 +52,7 @@ class TmemConformance extends CaseSupport {
             assertEquals(0, page(g, TMEM_GET_PAGE, pool, 8, DST_GFN), "get of a missing index");
             assertEquals(1, page(g, TMEM_GET_PAGE, pool, 7, DST_GFN), "get");
             assertArrayEquals(expected, g.page(DST_GFN).toArray(ValueLayout.JAVA_BYTE), "page bytes in the cmfn frame");
-            assertEquals(EEMPTY, page(g, TMEM_GET_PAGE, pool, 7, DST_GFN), "exclusive get emptied the pool");
+            assertEquals(TmemCalls.RC_EEMPTY, page(g, TMEM_GET_PAGE, pool, 7, DST_GFN), "exclusive get emptied the pool");
 
             assertEquals(1, page(g, TMEM_PUT_PAGE, pool, 7, SRC_GFN));
             assertEquals(1, page(g, TMEM_PUT_PAGE, pool, 9, SRC_GFN));

@@ -1,5 +1,6 @@
 package org.fallow.conformance.cases;
 
+import org.fallow.abi.xen.XenTmemPoolInfo;
 import org.fallow.conformance.Guest;
 import org.fallow.conformance.Toolstack;
 import org.fallow.conformance.Wire;
@@ -11,15 +12,17 @@ import static org.fallow.conformance.cases.TmemCalls.*;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * tmem shared ephemeral pools (xen-abi §2.3 NEW_POOL, §2.5 SET_AUTH): two domains authorised for a uuid with
+ * tmem shared ephemeral pools (Xen 4.12 common/tmem.c do_tmem_op NEW_POOL, §2.5 SET_AUTH): two domains authorised for a uuid with
  * XEN_SYSCTL_TMEM_OP_SET_AUTH join one pool; a third, unauthorised domain asking for the same uuid silently gets a
  * private pool.
  */
-@DisplayName("tmem shared pools (xen-abi §2.3, §2.5 SET_AUTH)")
+@DisplayName("tmem shared pools (Xen 4.12 common/tmem.c do_tmem_op; Xen 4.12 common/tmem_control.c, public/sysctl.h SET_AUTH)")
 class TmemSharedPoolConformance extends CaseSupport {
     private static final long UUID0 = 0x0123_4567_89AB_CDEFL, UUID1 = 0x7EDC_BA98_7654_3210L;
     private static final int SHARED = poolFlags(false, true, TMEM_SPEC_VERSION);
-    private static final int FLAGS_RAW_SHARED = 1 << 1 | 1 << 24, FLAGS_RAW_PRIVATE = 1 << 24;
+    /** xen_tmem_pool_info.flags.raw of a shared / private ephemeral pool of spec version 1. */
+    private static final int FLAGS_RAW_SHARED = XenTmemPoolInfo.FLAG_SHARED | TMEM_SPEC_VERSION << XenTmemPoolInfo.VERSION_SHIFT,
+            FLAGS_RAW_PRIVATE = TMEM_SPEC_VERSION << XenTmemPoolInfo.VERSION_SHIFT;
 
     private static PoolInfo onlyPool(Toolstack ts, int domid) throws Exception {
         Toolstack.Buf b = ts.alloc(2L * POOL_INFO_SIZE);

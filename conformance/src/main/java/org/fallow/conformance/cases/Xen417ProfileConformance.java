@@ -1,5 +1,6 @@
 package org.fallow.conformance.cases;
 
+import org.fallow.abi.xen.XenLayouts;
 import org.fallow.abi.Hypercalls;
 import org.fallow.abi.xen.DomctlConstants;
 import org.fallow.abi.xen.SysctlConstants;
@@ -35,7 +36,7 @@ import static org.junit.jupiter.api.Assertions.*;
  */
 @DisplayName("Xen 4.17 profile: interface versions, read-only sub-ops, v7 ring in the gfn frame, prep, compat, foreign faults")
 class Xen417ProfileConformance extends CaseSupport {
-    private static final VarHandle RING_IDX = ValueLayout.JAVA_INT.withOrder(ByteOrder.LITTLE_ENDIAN).varHandle();
+    private static final VarHandle RING_IDX = XenLayouts.U32.varHandle();
     private static final int REQ_PROD = 0, REQ_EVENT = 4, RSP_PROD = 8, RSP_EVENT = 12, RING_HEADER = 64, ENTRY_V7 = 400;
     private static final int V7 = 7, REASON_MEM_PAGING = 3, FLAG_VCPU_PAUSED = 1, FLAG_FOREIGN = 2;
     private static final int RAM_RW = 0, RAM_PAGED = 10, RAM_PAGING_IN = 11;
@@ -111,14 +112,14 @@ class Xen417ProfileConformance extends CaseSupport {
 
             XenSysctl out = new XenSysctl();
             assertEquals(0, sysctl(ts, 4 /* sched_id */, 0x15, null, out));
-            assertEquals(6, out.segment().get(MappedFile.U32, XenSysctl.U_OFFSET), "XEN_SCHEDULER_CREDIT2");
+            assertEquals(6, out.segment().get(XenLayouts.U32_UNALIGNED, XenSysctl.U_OFFSET), "XEN_SCHEDULER_CREDIT2");
 
             Toolstack.Buf map = ts.alloc(8);
             map.seg().fill((byte) 0xFF);
             assertEquals(0, sysctl(ts, 18 /* cpupool_op */, 0x15, x -> {
                 MemorySegment u = x.segment().asSlice(XenSysctl.U_OFFSET, XenSysctlCpupoolOp.SIZE);
                 new XenSysctlCpupoolOp().wrap(u, 0).op(XenSysctlCpupoolOp.OP_INFO).cpupoolId(0).cpumapNrBits(64);
-                u.set(MappedFile.U64, XenSysctlCpupoolOp.CPUMAP_BITMAP_OFFSET, map.handle());
+                u.set(XenLayouts.U64_UNALIGNED, XenSysctlCpupoolOp.CPUMAP_BITMAP_OFFSET, map.handle());
             }, out));
             XenSysctlCpupoolOp info = new XenSysctlCpupoolOp().wrap(out.segment(), XenSysctl.U_OFFSET);
             assertEquals(0, info.cpupoolId());
@@ -133,7 +134,7 @@ class Xen417ProfileConformance extends CaseSupport {
             assertEquals(0, ts.domctl(14 /* getvcpuinfo */, g.domid(), x -> {}, dc));
             XenDomctlGetvcpuinfo vi = new XenDomctlGetvcpuinfo().wrap(dc.segment(), XenDomctl.U_OFFSET);
             assertEquals(1, vi.online());
-            assertEquals(-EINVAL, ts.domctl(14, g.domid(), x -> x.segment().set(MappedFile.U32, XenDomctl.U_OFFSET, 1), null));
+            assertEquals(-EINVAL, ts.domctl(14, g.domid(), x -> x.segment().set(XenLayouts.U32_UNALIGNED, XenDomctl.U_OFFSET, 1), null));
             assertEquals(0, ts.hypercall(Hypercalls.MEMORY_OP, 18, 0), "XENMEM_get_sharing_freed_pages");
             assertEquals(0, ts.hypercall(Hypercalls.MEMORY_OP, 19, 0), "XENMEM_get_sharing_shared_pages");
             assertEquals(0, ts.destroy(g.domid()));
@@ -184,10 +185,10 @@ class Xen417ProfileConformance extends CaseSupport {
     private static void putResponse(MemorySegment ring, int idx, int version, int flags, long gfn) {
         MemorySegment e = ring.asSlice(entry(idx), ENTRY_V7);
         e.fill((byte) 0);
-        e.set(MappedFile.U32, 0, version);
-        e.set(MappedFile.U32, 4, flags);
-        e.set(MappedFile.U32, 8, REASON_MEM_PAGING);
-        e.set(MappedFile.U64, 24, gfn);
+        e.set(XenLayouts.U32_UNALIGNED, 0, version);
+        e.set(XenLayouts.U32_UNALIGNED, 4, flags);
+        e.set(XenLayouts.U32_UNALIGNED, 8, REASON_MEM_PAGING);
+        e.set(XenLayouts.U64_UNALIGNED, 24, gfn);
         RING_IDX.setRelease(ring, (long) RSP_PROD, idx + 1);
     }
 
@@ -207,11 +208,11 @@ class Xen417ProfileConformance extends CaseSupport {
             expectKick(ts, p.port());
             assertEquals(1, (int) RING_IDX.getAcquire(p.ring(), (long) REQ_PROD), "the request is in the pager's mapping");
             MemorySegment req = p.ring().asSlice(entry(0), ENTRY_V7);
-            assertEquals(V7, req.get(MappedFile.U32, 0), "vm_event interface version 7");
-            assertEquals(FLAG_VCPU_PAUSED, req.get(MappedFile.U32, 4));
-            assertEquals(REASON_MEM_PAGING, req.get(MappedFile.U32, 8));
-            assertEquals(gfn, req.get(MappedFile.U64, 24));
-            assertEquals(RAM_PAGED, req.get(MappedFile.U32, 32));
+            assertEquals(V7, req.get(XenLayouts.U32_UNALIGNED, 0), "vm_event interface version 7");
+            assertEquals(FLAG_VCPU_PAUSED, req.get(XenLayouts.U32_UNALIGNED, 4));
+            assertEquals(REASON_MEM_PAGING, req.get(XenLayouts.U32_UNALIGNED, 8));
+            assertEquals(gfn, req.get(XenLayouts.U64_UNALIGNED, 24));
+            assertEquals(RAM_PAGED, req.get(XenLayouts.U32_UNALIGNED, 32));
             // page it in with a v7 response and check the bytes
             Toolstack.Buf page = ts.allocPage();
             page.seg().fill((byte) 0x5A);
@@ -313,10 +314,10 @@ class Xen417ProfileConformance extends CaseSupport {
             // (the EVTCHN_SEND kick came before the HYPERCALL_RET and was passed over by Toolstack.call)
             assertEquals(1, (int) RING_IDX.getAcquire(p.ring(), (long) REQ_PROD), "one page-in request placed");
             MemorySegment req = p.ring().asSlice(entry(0), ENTRY_V7);
-            assertEquals(V7, req.get(MappedFile.U32, 0));
-            assertEquals(FLAG_FOREIGN, req.get(MappedFile.U32, 4), "foreign: no vCPU paused");
-            assertEquals(gfn, req.get(MappedFile.U64, 24));
-            assertEquals(RAM_PAGED, req.get(MappedFile.U32, 32));
+            assertEquals(V7, req.get(XenLayouts.U32_UNALIGNED, 0));
+            assertEquals(FLAG_FOREIGN, req.get(XenLayouts.U32_UNALIGNED, 4), "foreign: no vCPU paused");
+            assertEquals(gfn, req.get(XenLayouts.U64_UNALIGNED, 24));
+            assertEquals(RAM_PAGED, req.get(XenLayouts.U32_UNALIGNED, 32));
             assertEquals(RAM_PAGING_IN, g.p2mEntry(gfn) & 0xFF);
             assertArrayEquals(new int[] {-ENOENT}, mapBatch(ts, d, new long[] {gfn}), "still paging in: retry");
             Toolstack.Buf page = ts.allocPage();
@@ -335,12 +336,12 @@ class Xen417ProfileConformance extends CaseSupport {
     private static int[] mapBatch(Toolstack ts, int d, long[] gfns) throws Exception {
         int n = gfns.length;
         Toolstack.Buf idxs = ts.alloc(8L * n), gpfns = ts.alloc(8L * n), errs = ts.alloc(4L * n), hdr = ts.alloc(XenAddToPhysmapBatch.SIZE);
-        for (int i = 0; i < n; i++) idxs.seg().set(MappedFile.U64, 8L * i, gfns[i]);
+        for (int i = 0; i < n; i++) idxs.seg().set(XenLayouts.U64_UNALIGNED, 8L * i, gfns[i]);
         new XenAddToPhysmapBatch().wrap(hdr.seg(), 0).domid(Hypercalls.DOMID_SELF).space(XenAddToPhysmapBatch.XENMAPSPACE_gmfn_foreign)
                 .count(n).foreignDomid(d).idxs(idxs.handle()).gpfns(gpfns.handle()).errs(errs.handle());
         assertEquals(0, ts.hypercall(Hypercalls.MEMORY_OP, XenAddToPhysmapBatch.XENMEM_add_to_physmap_batch, hdr.handle()));
         int[] out = new int[n];
-        for (int i = 0; i < n; i++) out[i] = errs.seg().get(MappedFile.U32, 4L * i);
+        for (int i = 0; i < n; i++) out[i] = errs.seg().get(XenLayouts.U32_UNALIGNED, 4L * i);
         return out;
     }
 

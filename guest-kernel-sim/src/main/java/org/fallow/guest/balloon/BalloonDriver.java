@@ -64,10 +64,12 @@ public final class BalloonDriver {
         setTarget(newTarget - targetDiff, nowMs);
     }
 
-    /** The effective target: cannot grow beyond the frames the guest has ballooned out. */
-    public long currentTarget() {
-        return Math.min(targetPages, kernel.currentPages() + kernel.allocator().balloonedPages());
-    }
+    /**
+     * current_credit's target. A target above what the balloon can give back is not clamped here: once the balloon is
+     * empty, balloon_process calls reserve_additional_memory, which without memory hotplug resets the target to the
+     * current size and cancels (BP_ECANCELED), as Linux v5.2.
+     */
+    public long currentTarget() { return targetPages; }
 
     public long targetPages() { return targetPages; }
 
@@ -79,7 +81,7 @@ public final class BalloonDriver {
         int batches = 0;
         do {
             credit = currentTarget() - kernel.currentPages();
-            if (credit > 0) state = increaseReservation(credit);
+            if (credit > 0) state = kernel.allocator().balloonedPages() > 0 ? increaseReservation(credit) : reserveAdditionalMemory();
             if (credit < 0) {
                 long n = Math.min(-credit, kernel.memAvailable());
                 state = decreaseReservation(n);
@@ -96,7 +98,7 @@ public final class BalloonDriver {
         } else if (state == BalloonState.DONE && currentTarget() != kernel.currentPages()) {
             nextRunMs = nowMs; // more batches: continue on the next pass (Linux yields between batches)
         } else {
-            if (state == BalloonState.ECANCELED) {
+            if (state == BalloonState.ECANCELED && !noHotplugCancel) {
                 cancels++;
                 // Linux gives up silently, and the next selfballoon run (a new target) starts the worker again: say it
                 // once until the balloon reaches a target again, not every selfballoon interval
@@ -112,10 +114,31 @@ public final class BalloonDriver {
             } else if (state == BalloonState.DONE) {
                 gaveUpSaid = false;
             }
+            noHotplugCancel = false;
             nextRunMs = -1;
         }
         return true;
     }
+
+    /** Set when the last cancel came from reserve_additional_memory rather than from running out of retries. */
+    private boolean noHotplugCancel;
+    private long targetResets;
+
+    /**
+     * reserve_additional_memory without CONFIG_XEN_BALLOON_MEMORY_HOTPLUG: the balloon is empty, so the target is
+     * reset to the current size and the worker stops (BP_ECANCELED).
+     */
+    private BalloonState reserveAdditionalMemory() {
+        log.info("balloon: target {} pages is above what was ballooned out; without memory hotplug the target becomes current {}",
+                targetPages, kernel.currentPages());
+        targetPages = kernel.currentPages();
+        targetResets++;
+        noHotplugCancel = true;
+        return BalloonState.ECANCELED;
+    }
+
+    /** Times a target above the ballooned-out memory was reset to the current size. */
+    public long targetResets() { return targetResets; }
 
     /** Whether the worker said it gave up since it last reached a target (it says so once). */
     private boolean gaveUpSaid;
@@ -125,6 +148,7 @@ public final class BalloonDriver {
     public long giveUpWarnings() { return giveUpWarnings; }
 
     private BalloonState updateSchedule(BalloonState state) {
+        if (state == BalloonState.ECANCELED) return BalloonState.ECANCELED;
         if (state == BalloonState.DONE) {
             scheduleDelaySec = 1;
             retryCount = 1;

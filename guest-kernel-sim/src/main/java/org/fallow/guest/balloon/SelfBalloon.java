@@ -25,7 +25,7 @@ public final class SelfBalloon {
         this.kernel = kernel;
         this.balloon = balloon;
         this.t = t;
-        if (t.selfballoonReservedMb() == 0) t.selfballoonReservedMb((int) ((kernel.totalRamPages() / 10) >> 8));
+        if (t.selfballoonReservedMb() == 0) t.initSelfballoonReservedMb((int) ((kernel.totalRamPages() / 10) >> 8));
         shrink.resetCounter(t.frontswapInertia());
         nextRunMs = nowMs + t.selfballoonIntervalSec() * 1000L;
     }

@@ -7,9 +7,12 @@ import org.fallow.guest.mm.FrameKind;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.nio.file.Path;
+
+import static org.fallow.abi.xen.XenLayouts.U32_UNALIGNED;
+import static org.fallow.abi.xen.XenLayouts.U16_UNALIGNED;
+import static org.fallow.abi.Hypercalls.PAGE_SHIFT;
+import static org.fallow.abi.Hypercalls.PAGE_SIZE;
 
 /**
  * {@link PhysMem} over the shared guest-memory accessor {@link GuestMemory} ({@code dom<D>.mem} + {@code dom<D>.p2m},
@@ -18,8 +21,6 @@ import java.nio.file.Path;
  * (domain crashed or destroyed) becomes {@link PhysMemFault}.
  */
 public final class GuestMemoryPhysMem implements PhysMem, AutoCloseable {
-    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final int TYPE_INVALID = 1;
     static final long VGA_HOLE_START = 0xA0, VGA_HOLE_END = 0xC0;
     private static final int VCPU = 0;
@@ -69,17 +70,17 @@ public final class GuestMemoryPhysMem implements PhysMem, AutoCloseable {
 
     @Override public int readInt(long gpa) {
         check(gfn(gpa));
-        try { return gm.access(gfn(gpa), false, VCPU, f -> f.get(INT, off(gpa))); } catch (GuestAccessException e) { throw fault(e); }
+        try { return gm.access(gfn(gpa), false, VCPU, f -> f.get(U32_UNALIGNED, off(gpa))); } catch (GuestAccessException e) { throw fault(e); }
     }
 
     @Override public void writeInt(long gpa, int value) {
         check(gfn(gpa));
-        try { gm.write(gfn(gpa), VCPU, f -> f.set(INT, off(gpa), value)); } catch (GuestAccessException e) { throw fault(e); }
+        try { gm.write(gfn(gpa), VCPU, f -> f.set(U32_UNALIGNED, off(gpa), value)); } catch (GuestAccessException e) { throw fault(e); }
     }
 
     @Override public void writeShort(long gpa, short value) {
         check(gfn(gpa));
-        try { gm.write(gfn(gpa), VCPU, f -> f.set(SHORT, off(gpa), value)); } catch (GuestAccessException e) { throw fault(e); }
+        try { gm.write(gfn(gpa), VCPU, f -> f.set(U16_UNALIGNED, off(gpa), value)); } catch (GuestAccessException e) { throw fault(e); }
     }
 
     @Override public void readPage(long gfn, byte[] dst) {

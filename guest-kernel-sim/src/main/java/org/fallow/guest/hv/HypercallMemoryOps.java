@@ -1,24 +1,24 @@
 package org.fallow.guest.hv;
 
 import org.fallow.abi.Hypercalls;
+import org.fallow.abi.xen.XenMemoryReservation;
+
+import static org.fallow.abi.Hypercalls.DOMID_SELF;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_current_reservation;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_decrease_reservation;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_maximum_reservation;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_populate_physmap;
 
 /**
  * {@link MemoryOps} as real hypercalls: the gfn list goes into the extent frame, a {@code xen_memory_reservation}
- * into the struct frame, then {@code memory_op(cmd, handle)}.
- *
- * <pre>
- * xen_memory_reservation (32 bytes)
- *  0 u64 extent_start (handle: gpa of the extent frame)
- *  8 u64 nr_extents
- * 16 u32 extent_order   20 u32 mem_flags
- * 24 u16 domid          26 pad[6]
- * </pre>
- * At most {@link HypercallArgs#EXTENTS_PER_FRAME} extents per call; callers batch as Linux does.
+ * (abi's {@link XenMemoryReservation}; extent_start is the extent frame's gpa) into the struct frame, then
+ * {@code memory_op(cmd, handle)}. At most {@link HypercallArgs#EXTENTS_PER_FRAME} extents per call; callers batch as Linux does.
  */
 public final class HypercallMemoryOps implements MemoryOps {
     private final Hypercaller hc;
     private final PhysMem mem;
     private final HypercallArgs args;
+    private final XenMemoryReservation res = new XenMemoryReservation().wrapNew();
 
     public HypercallMemoryOps(Hypercaller hc, PhysMem mem, HypercallArgs args) {
         this.hc = hc;
@@ -31,19 +31,15 @@ public final class HypercallMemoryOps implements MemoryOps {
         long ext = args.extentGpa();
         for (int i = 0; i < n; i++) mem.writeLong(ext + 8L * i, gfns[i]);
         long a = args.structGpa();
-        mem.zero(a, 32);
-        mem.writeLong(a, ext);
-        mem.writeLong(a + 8, n);
-        mem.writeInt(a + 16, 0);
-        mem.writeInt(a + 20, 0);
-        mem.writeShort(a + 24, (short) DOMID_SELF);
+        mem.write(a, res.clear().extentStart(ext).nrExtents(n).extentOrder(0).memFlags(0).domid(DOMID_SELF).slice());
         return hc.hypercall(Hypercalls.MEMORY_OP, cmd, a);
     }
 
-    @Override public long populatePhysmap(long[] gfns, int n) { return reservation(XENMEM_POPULATE_PHYSMAP, gfns, n); }
+    @Override public long populatePhysmap(long[] gfns, int n) { return reservation(XENMEM_populate_physmap, gfns, n); }
 
-    @Override public long decreaseReservation(long[] gfns, int n) { return reservation(XENMEM_DECREASE_RESERVATION, gfns, n); }
+    @Override public long decreaseReservation(long[] gfns, int n) { return reservation(XENMEM_decrease_reservation, gfns, n); }
 
+    /** current/maximum_reservation take a {@code domid_t} (u16) argument. */
     private long domidQuery(int cmd) {
         long a = args.structGpa();
         mem.zero(a, 8);
@@ -51,7 +47,7 @@ public final class HypercallMemoryOps implements MemoryOps {
         return hc.hypercall(Hypercalls.MEMORY_OP, cmd, a);
     }
 
-    @Override public long currentReservation() { return domidQuery(XENMEM_CURRENT_RESERVATION); }
+    @Override public long currentReservation() { return domidQuery(XENMEM_current_reservation); }
 
-    @Override public long maximumReservation() { return domidQuery(XENMEM_MAXIMUM_RESERVATION); }
+    @Override public long maximumReservation() { return domidQuery(XENMEM_maximum_reservation); }
 }

@@ -1,13 +1,18 @@
 package org.fallow.guest.hv;
 
+import java.lang.foreign.MemorySegment;
+
+import static org.fallow.abi.Hypercalls.PAGE_SHIFT;
+import static org.fallow.abi.xen.XenLayouts.U16_UNALIGNED;
+import static org.fallow.abi.xen.XenLayouts.U32_UNALIGNED;
+import static org.fallow.abi.xen.XenLayouts.U64_UNALIGNED;
+
 /**
  * The guest's view of its own physical memory ("RAM"), byte-addressed by guest-physical address (gfn * 4096 +
  * offset). Little-endian, as on x86. Implementations go through the hypervisor's access protocol (a non-present frame
  * faults and is populated or paged in); a frame that can never be accessed throws {@link PhysMemFault}.
  */
 public interface PhysMem {
-    int PAGE_SIZE = 4096;
-    int PAGE_SHIFT = 12;
 
     /** Number of guest frames (max_pfn). */
     long frames();
@@ -39,6 +44,18 @@ public interface PhysMem {
 
     /** Zeroes {@code len} bytes at {@code gpa} (within one frame). */
     void zero(long gpa, int len);
+
+    /**
+     * Writes the bytes of {@code struct} (an abi flyweight's slice, an even number of bytes within one frame) at
+     * {@code gpa}, as the kernel copies a hypercall argument into its buffer.
+     */
+    default void write(long gpa, MemorySegment struct) {
+        long n = struct.byteSize(), i = 0;
+        if ((n & 1) != 0) throw new IllegalArgumentException("odd struct size " + n);
+        for (; i + 8 <= n; i += 8) writeLong(gpa + i, struct.get(U64_UNALIGNED, i));
+        for (; i + 4 <= n; i += 4) writeInt(gpa + i, struct.get(U32_UNALIGNED, i));
+        for (; i + 2 <= n; i += 2) writeShort(gpa + i, struct.get(U16_UNALIGNED, i));
+    }
 
     /**
      * What the firmware memory map says about {@code gfn} at boot: RAM (possibly populate-on-demand), a hole (the VGA

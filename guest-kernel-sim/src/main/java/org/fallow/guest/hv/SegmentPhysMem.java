@@ -3,16 +3,17 @@ package org.fallow.guest.hv;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
+
+import static org.fallow.abi.xen.XenLayouts.U32_UNALIGNED;
+import static org.fallow.abi.xen.XenLayouts.U64_UNALIGNED;
+import static org.fallow.abi.xen.XenLayouts.U16_UNALIGNED;
+import static org.fallow.abi.Hypercalls.PAGE_SIZE;
 
 /**
  * Guest RAM as one plain {@link MemorySegment} with every frame always present: the guest-side view used where no
  * hypervisor mediates access (pure guest-logic unit tests, or a mapping with no PoD/paging).
  */
 public final class SegmentPhysMem implements PhysMem {
-    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private final MemorySegment ram;
 
@@ -29,11 +30,11 @@ public final class SegmentPhysMem implements PhysMem {
     public MemorySegment segment() { return ram; }
 
     @Override public long frames() { return ram.byteSize() / PAGE_SIZE; }
-    @Override public long readLong(long gpa) { return ram.get(LONG, gpa); }
-    @Override public void writeLong(long gpa, long value) { ram.set(LONG, gpa, value); }
-    @Override public int readInt(long gpa) { return ram.get(INT, gpa); }
-    @Override public void writeInt(long gpa, int value) { ram.set(INT, gpa, value); }
-    @Override public void writeShort(long gpa, short value) { ram.set(SHORT, gpa, value); }
+    @Override public long readLong(long gpa) { return ram.get(U64_UNALIGNED, gpa); }
+    @Override public void writeLong(long gpa, long value) { ram.set(U64_UNALIGNED, gpa, value); }
+    @Override public int readInt(long gpa) { return ram.get(U32_UNALIGNED, gpa); }
+    @Override public void writeInt(long gpa, int value) { ram.set(U32_UNALIGNED, gpa, value); }
+    @Override public void writeShort(long gpa, short value) { ram.set(U16_UNALIGNED, gpa, value); }
 
     @Override public void readPage(long gfn, byte[] dst) {
         MemorySegment.copy(ram, ValueLayout.JAVA_BYTE, PhysMem.gpa(gfn), dst, 0, PAGE_SIZE);

@@ -1,11 +1,12 @@
 package org.fallow.guest.mem;
 
+import org.fallow.abi.wire.P2mHeader;
+import org.fallow.abi.xen.P2mType;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,6 +15,10 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.zip.CRC32C;
+
+import static org.fallow.abi.xen.XenLayouts.U32_UNALIGNED;
+import static org.fallow.abi.xen.XenLayouts.U64_UNALIGNED;
+import static org.fallow.abi.xen.XenLayouts.U32;
 
 /**
  * A guest's physical memory as its vCPUs see it (docs/PROTOCOL.md §3.2-3.3): {@code dom<D>.mem} and the shared p2m
@@ -29,14 +34,12 @@ import java.util.zip.CRC32C;
  */
 public final class GuestMemory implements AutoCloseable {
     public static final int PAGE = 4096;
-    public static final int P2M_HEADER = 64, P2M_MAGIC = 0x4D325046;
-    public static final int TYPE_RAM_RW = 0;
-    public static final int STATE_RUNNING = 0, STATE_PAUSED = 1, STATE_CRASHED = 2, STATE_DYING = 3;
-    private static final int INFLIGHT = 1 << 16;
+    public static final int TYPE_RAM_RW = P2mType.P2M_RAM_RW;
+    public static final int STATE_RUNNING = P2mHeader.STATE_RUNNING, STATE_PAUSED = P2mHeader.STATE_PAUSED,
+            STATE_CRASHED = P2mHeader.STATE_CRASHED, STATE_DYING = P2mHeader.STATE_DYING;
+    private static final int INFLIGHT = P2mHeader.INFLIGHT_ONE;
     private static final int MAX_RETRIES = 10_000;
-    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final VarHandle ENTRY = ValueLayout.JAVA_INT.withOrder(ByteOrder.LITTLE_ENDIAN).varHandle();
+    private static final VarHandle ENTRY = U32.varHandle();
 
     private record Mapping(MemorySegment mem, MemorySegment p2m, long frames) {}
 
@@ -65,14 +68,14 @@ public final class GuestMemory implements AutoCloseable {
         // the hypervisor's files: regular files of this user, never through a link (docs/SECURITY.md)
         try (FileChannel p = org.fallow.abi.fs.SafeFiles.openExisting(p2mPath, true);
              FileChannel m = org.fallow.abi.fs.SafeFiles.openExisting(memPath, true)) {
-            MemorySegment header = p.map(FileChannel.MapMode.READ_ONLY, 0, P2M_HEADER, arena);
-            if (header.get(U32, 0) != P2M_MAGIC) throw new IOException(p2mPath + " is not a p2m view (bad magic)");
-            long frames = header.get(U64, 8);
+            P2mHeader header = new P2mHeader().wrap(p.map(FileChannel.MapMode.READ_ONLY, 0, P2mHeader.SIZE, arena), 0);
+            if (!header.valid()) throw new IOException(p2mPath + " is not a p2m view (bad magic or version)");
+            long frames = header.nrFrames();
             if (map != null && frames <= map.frames()) {
                 arena.close();
                 return;
             }
-            MemorySegment p2m = p.map(FileChannel.MapMode.READ_WRITE, 0, P2M_HEADER + 4 * frames, arena);
+            MemorySegment p2m = p.map(FileChannel.MapMode.READ_WRITE, 0, P2mHeader.fileSize(frames), arena);
             MemorySegment mem = m.map(FileChannel.MapMode.READ_WRITE, 0, frames * PAGE, arena);
             arenas.add(arena);
             map = new Mapping(mem, p2m, frames);
@@ -89,10 +92,10 @@ public final class GuestMemory implements AutoCloseable {
     public long faults() { return faults.sum(); }
 
     /** The header's domain_state: running, paused, crashed or dying. */
-    public int domainState() { return map.p2m().get(U32, 16); }
+    public int domainState() { return map.p2m().get(U32_UNALIGNED, P2mHeader.DOMAIN_STATE_OFFSET); }
 
     /** The type byte of {@code gfn}'s p2m entry (a racy snapshot). */
-    public int p2mType(long gfn) { return (int) ENTRY.getVolatile(mapFor(gfn).p2m(), P2M_HEADER + 4 * gfn) & 0xFF; }
+    public int p2mType(long gfn) { return (int) ENTRY.getVolatile(mapFor(gfn).p2m(), P2mHeader.entryOffset(gfn)) & P2mHeader.TYPE_MASK; }
 
     private Mapping mapFor(long gfn) {
         Mapping m = map;
@@ -112,10 +115,10 @@ public final class GuestMemory implements AutoCloseable {
     /** Runs {@code op} on the 4096-byte frame {@code gfn} under the access protocol and returns its result. */
     public <R> R access(long gfn, boolean write, int vcpu, Function<MemorySegment, R> op) {
         Mapping m = mapFor(gfn);
-        long off = P2M_HEADER + 4 * gfn;
+        long off = P2mHeader.entryOffset(gfn);
         for (int tries = 0; ; tries++) {
             int old = (int) ENTRY.getAndAdd(m.p2m(), off, INFLIGHT);
-            if ((old & 0xFF) == TYPE_RAM_RW) {
+            if (P2mHeader.typeOf(old) == TYPE_RAM_RW) {
                 try {
                     return op.apply(m.mem().asSlice(gfn * PAGE, PAGE));
                 } finally {
@@ -142,9 +145,9 @@ public final class GuestMemory implements AutoCloseable {
         });
     }
 
-    public long readLong(long gfn, long offset, int vcpu) { return access(gfn, false, vcpu, f -> f.get(U64, offset)); }
+    public long readLong(long gfn, long offset, int vcpu) { return access(gfn, false, vcpu, f -> f.get(U64_UNALIGNED, offset)); }
 
-    public void writeLong(long gfn, long offset, long value, int vcpu) { write(gfn, vcpu, f -> f.set(U64, offset, value)); }
+    public void writeLong(long gfn, long offset, long value, int vcpu) { write(gfn, vcpu, f -> f.set(U64_UNALIGNED, offset, value)); }
 
     /** Copies bytes out of a frame. */
     public void read(long gfn, long offset, byte[] dst, int vcpu) {

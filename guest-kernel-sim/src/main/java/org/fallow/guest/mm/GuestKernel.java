@@ -15,6 +15,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import static org.fallow.abi.Hypercalls.PAGE_SIZE;
+
 /**
  * The simulated guest kernel's memory management: page allocator over the guest's frames, a page cache over simulated
  * files (clean pages evicted by LRU into cleancache), anonymous memory of processes (evicted by LRU to frontswap or the
@@ -48,7 +50,7 @@ public final class GuestKernel {
 
     private SwapDevice swap;
     private long[] slotOwner = new long[0];
-    private final byte[] scratch = new byte[PhysMem.PAGE_SIZE];
+    private final byte[] scratch = new byte[PAGE_SIZE];
 
     /**
      * Boots on {@code mem}: gfns 0..kernelPages-1 are the kernel (image, memmap, hypercall buffers: gfn 1 and 2); the

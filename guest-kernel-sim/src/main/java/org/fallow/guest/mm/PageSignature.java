@@ -2,6 +2,8 @@ package org.fallow.guest.mm;
 
 import org.fallow.guest.hv.PhysMem;
 
+import static org.fallow.abi.Hypercalls.PAGE_SIZE;
+
 /**
  * The content the simulated guest stores in a data page, so that every page that comes back (from tmem, the swap
  * device or a repopulated frame) can be checked: a 32-byte header {magic, owner id, page number, version} and a
@@ -35,19 +37,19 @@ public final class PageSignature {
         mem.writeLong(a + 8, owner);
         mem.writeLong(a + 16, page);
         mem.writeLong(a + 24, version);
-        mem.writeLong(a + PhysMem.PAGE_SIZE - 8, checksum(magic, owner, page, version));
+        mem.writeLong(a + PAGE_SIZE - 8, checksum(magic, owner, page, version));
     }
 
     public static boolean matches(PhysMem mem, int gfn, long magic, long owner, long page, long version) {
         long a = PhysMem.gpa(gfn);
         return mem.readLong(a) == magic && mem.readLong(a + 8) == owner && mem.readLong(a + 16) == page
                 && mem.readLong(a + 24) == version
-                && mem.readLong(a + PhysMem.PAGE_SIZE - 8) == checksum(magic, owner, page, version);
+                && mem.readLong(a + PAGE_SIZE - 8) == checksum(magic, owner, page, version);
     }
 
     public static boolean matches(byte[] page, long magic, long owner, long pageNo, long version) {
         return le(page, 0) == magic && le(page, 8) == owner && le(page, 16) == pageNo && le(page, 24) == version
-                && le(page, PhysMem.PAGE_SIZE - 8) == checksum(magic, owner, pageNo, version);
+                && le(page, PAGE_SIZE - 8) == checksum(magic, owner, pageNo, version);
     }
 
     private static long le(byte[] b, int off) {

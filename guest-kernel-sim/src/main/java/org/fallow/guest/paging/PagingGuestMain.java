@@ -1,6 +1,6 @@
 package org.fallow.guest.paging;
 
-import org.fallow.hypervisor.testing.PageStamp;
+import org.fallow.xc.xenpaging.PageStamp;
 import org.fallow.abi.AbiProfile;
 import org.fallow.guest.mem.GuestMemory;
 import org.fallow.xc.transport.HypervisorConnection;

@@ -15,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Balloon worker batching and backoff (linux-guest.md §5.2) against a scripted hypervisor answer. */
+/** Balloon worker batching and backoff (Linux drivers/xen/balloon.c balloon_process) against a scripted hypervisor answer. */
 class BalloonDriverTest {
     /** Answers every reservation call with {@code answer} extents done (clamped to the request) and records batch sizes. */
     static final class ScriptedMemoryOps implements MemoryOps {
@@ -61,13 +61,32 @@ class BalloonDriverTest {
         assertEquals(2900, b.targetPages());
     }
 
-    @Test void cannotGrowBeyondWhatWasBallooned() {
+    /**
+     * Issue 15 item 13: a target above what was ballooned out is not clamped. The balloon gives back what it holds,
+     * then reserve_additional_memory (no memory hotplug) resets target_pages to current_pages and cancels.
+     */
+    @Test void aTargetAboveTheBalloonIsResetToCurrentWithoutHotplug() {
         BalloonDriver b = new BalloonDriver(k, ops, t, false);
         b.setTarget(10_000, 0);
-        assertEquals(4096, b.currentTarget());
+        assertEquals(10_000, b.currentTarget(), "not clamped");
         b.process(0);
         assertEquals(List.of(), ops.populate, "the guest already has all 4096 pages: nothing to populate");
         assertEquals(4096, k.currentPages());
+        assertEquals(4096, b.targetPages(), "target = current (BP_ECANCELED)");
+        assertEquals(BalloonState.ECANCELED, b.lastState());
+        assertEquals(-1, b.nextRunMs(), "the worker stops until the target changes");
+        assertEquals(1, b.targetResets());
+        assertEquals(0, b.cancels(), "not a retry give-up");
+
+        b.setTarget(3000, 1);
+        runUntilIdle(b, 1);
+        assertEquals(3000, k.currentPages());
+        b.setTarget(5000, 2);
+        runUntilIdle(b, 2);
+        assertEquals(4096, k.currentPages(), "every ballooned page came back");
+        assertEquals(List.of(512, 512, 72), ops.populate);
+        assertEquals(4096, b.targetPages(), "then the rest of the credit reset the target");
+        assertEquals(2, b.targetResets());
     }
 
     @Test void backoffDoublesToTheCapWhenRetriesAreUnlimited() {

@@ -7,7 +7,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 class MinUsableFloorTest {
-    /** linux-guest.md §4.2 floor examples (totalreserve = 0), in MiB with one decimal: max_pfn MiB → floor MiB. */
+    /** Linux drivers/xen/xen-selfballoon.c v5.2 floor examples (totalreserve = 0), in MiB with one decimal: max_pfn MiB → floor MiB. */
     @ParameterizedTest
     @CsvSource({"32,24.0", "64,43.0", "128,51.0", "256,67.0", "512,111.9", "1024,127.9", "2048,159.9", "4096,223.9",
             "8192,351.9", "16384,607.9"})

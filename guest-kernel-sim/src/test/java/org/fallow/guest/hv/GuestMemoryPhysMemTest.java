@@ -1,9 +1,12 @@
 package org.fallow.guest.hv;
 
+import org.fallow.abi.wire.P2mHeader;
+import org.fallow.abi.xen.P2mType;
 import org.fallow.guest.mm.FrameKind;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -11,6 +14,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
+import static org.fallow.abi.xen.XenLayouts.U32_UNALIGNED;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -21,18 +25,19 @@ class GuestMemoryPhysMemTest {
     /** dom7.mem / dom7.p2m: gfn 0 RAM, 1 PoD, 0xA0 invalid (VGA hole), 0xC2 invalid (not populated), rest RAM. */
     static Path files(Path dir) throws Exception {
         Files.write(dir.resolve("dom7.mem"), new byte[FRAMES * 4096]);
-        ByteBuffer p = ByteBuffer.allocate(64 + 4 * FRAMES).order(ByteOrder.LITTLE_ENDIAN);
-        p.putInt(0, 0x4D325046).putInt(4, 1).putLong(8, FRAMES);
-        p.putInt(64 + 4, 6);
-        p.putInt(64 + 4 * 0xA0, 1);
-        p.putInt(64 + 4 * 0xC2, 1);
-        Files.write(dir.resolve("dom7.p2m"), p.array());
+        byte[] p = new byte[(int) P2mHeader.fileSize(FRAMES)];
+        MemorySegment s = MemorySegment.ofArray(p);
+        new P2mHeader().wrap(s, 0).magic(P2mHeader.MAGIC).version(P2mHeader.VERSION).nrFrames(FRAMES);
+        s.set(U32_UNALIGNED, P2mHeader.entryOffset(1), P2mType.P2M_POPULATE_ON_DEMAND);
+        s.set(U32_UNALIGNED, P2mHeader.entryOffset(0xA0), P2mType.P2M_INVALID);
+        s.set(U32_UNALIGNED, P2mHeader.entryOffset(0xC2), P2mType.P2M_INVALID);
+        Files.write(dir.resolve("dom7.p2m"), p);
         return dir;
     }
 
     static void setType(Path dir, int gfn, int type) throws Exception {
         try (var ch = java.nio.channels.FileChannel.open(dir.resolve("dom7.p2m"), java.nio.file.StandardOpenOption.WRITE)) {
-            ch.write(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(0, type), 64 + 4L * gfn);
+            ch.write(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(0, type), P2mHeader.entryOffset(gfn));
         }
     }
 

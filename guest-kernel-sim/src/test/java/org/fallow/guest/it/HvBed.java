@@ -11,10 +11,17 @@ import org.fallow.hypervisor.tmem.TmemSubsystem;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.concurrent.ThreadLocalRandom;
 
+import static org.fallow.abi.xen.XenLayouts.U32_UNALIGNED;
+import static org.fallow.abi.xen.XenLayouts.U64_UNALIGNED;
+import static org.fallow.abi.xen.XenLayouts.U16_UNALIGNED;
+import static org.fallow.abi.xen.DomctlConstants.XEN_DOMCTL_CDF_hap;
+import static org.fallow.abi.xen.DomctlConstants.XEN_DOMCTL_CDF_hvm;
+import static org.fallow.abi.xen.DomctlConstants.XEN_DOMCTL_destroydomain;
+import static org.fallow.abi.xen.DomctlConstants.XEN_DOMCTL_getdomaininfo;
+import static org.fallow.abi.xen.DomctlConstants.XEN_DOMCTL_unpausedomain;
 import static org.fallow.hypervisor.mem.MemConstants.*;
 
 /**
@@ -24,9 +31,6 @@ import static org.fallow.hypervisor.mem.MemConstants.*;
  * fault handler).
  */
 final class HvBed extends InProcessHypervisor {
-    static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final int STRUCT = 0;
 
     HvBed(Path dir, long hostPages) {
@@ -42,7 +46,7 @@ final class HvBed extends InProcessHypervisor {
     Dom createDomain(long maxPages, boolean hvm) {
         byte[] h = new byte[16];
         ThreadLocalRandom.current().nextBytes(h);
-        int domid = ts.createDomain(h, hvm ? XEN_DOMCTL_CDF_hvm_guest | XEN_DOMCTL_CDF_hap : 0, 1, maxPages);
+        int domid = ts.createDomain(h, hvm ? XEN_DOMCTL_CDF_hvm | XEN_DOMCTL_CDF_hap : 0, 1, maxPages);
         return new Dom(domid, h);
     }
 
@@ -74,17 +78,17 @@ final class HvBed extends InProcessHypervisor {
     long totPages(int domid) {
         long rc = domctl(XEN_DOMCTL_getdomaininfo, domid);
         if (rc != 0) return rc;
-        int got = Short.toUnsignedInt(arena().get(U16, STRUCT + INFO_DOMAIN));
+        int got = Short.toUnsignedInt(arena().get(U16_UNALIGNED, STRUCT + INFO_DOMAIN));
         if (got != domid) return -3; // next domain returned: ours is gone (-ESRCH)
-        return arena().get(U64, STRUCT + INFO_TOT_PAGES);
+        return arena().get(U64_UNALIGNED, STRUCT + INFO_TOT_PAGES);
     }
 
     /** XEN_SYSCTL_tmem_op LIST (all clients, long format): Xen's text. */
     String tmemList() {
         MemorySegment a = arena();
         a.asSlice(0, 136).fill((byte) 0);
-        a.set(U32, 0, org.fallow.abi.xen.SysctlConstants.XEN_SYSCTL_tmem_op);
-        a.set(U32, 4, org.fallow.abi.xen.SysctlConstants.XEN_SYSCTL_INTERFACE_VERSION);
+        a.set(U32_UNALIGNED, 0, org.fallow.abi.xen.SysctlConstants.XEN_SYSCTL_tmem_op);
+        a.set(U32_UNALIGNED, 4, org.fallow.abi.xen.SysctlConstants.XEN_SYSCTL_INTERFACE_VERSION);
         var op = new org.fallow.abi.xen.XenSysctlTmemOp().wrap(a, 8);
         int bufOff = 8192, bufLen = 64 * 1024;
         a.asSlice(bufOff, bufLen).fill((byte) 0);
@@ -102,13 +106,13 @@ final class HvBed extends InProcessHypervisor {
     long tmemAuth(int domid, long uuidLo, long uuidHi) {
         MemorySegment a = arena();
         a.asSlice(0, 136).fill((byte) 0);
-        a.set(U32, 0, org.fallow.abi.xen.SysctlConstants.XEN_SYSCTL_tmem_op);
-        a.set(U32, 4, org.fallow.abi.xen.SysctlConstants.XEN_SYSCTL_INTERFACE_VERSION);
+        a.set(U32_UNALIGNED, 0, org.fallow.abi.xen.SysctlConstants.XEN_SYSCTL_tmem_op);
+        a.set(U32_UNALIGNED, 4, org.fallow.abi.xen.SysctlConstants.XEN_SYSCTL_INTERFACE_VERSION);
         int infoOff = 8192;
         a.asSlice(infoOff, 32).fill((byte) 0);
-        a.set(U32, infoOff, 1 << 2); // flags.u.auth = 1: add
-        a.set(U64, infoOff + 16, uuidLo);
-        a.set(U64, infoOff + 24, uuidHi);
+        a.set(U32_UNALIGNED, infoOff, 1 << 2); // flags.u.auth = 1: add
+        a.set(U64_UNALIGNED, infoOff + 16, uuidLo);
+        a.set(U64_UNALIGNED, infoOff + 24, uuidHi);
         var op = new org.fallow.abi.xen.XenSysctlTmemOp().wrap(a, 8);
         op.cmd(org.fallow.abi.xen.TmemConstants.XEN_SYSCTL_TMEM_OP_SET_AUTH).cliId(domid).len(32)
                 .buf(InProcessToolstack.handle(infoOff));
@@ -116,11 +120,17 @@ final class HvBed extends InProcessHypervisor {
     }
 
     /** Whether the host could allocate {@code pages} now (reclaiming tmem's free and ephemeral pages); gives them back. */
+    /**
+     * Whether {@code pages} host pages can be had, one order-0 allocation at a time as a growing domain takes them
+     * (Xen's allocator: at or below the mid-size zone each one is a page from tmem's free list or an eviction); every
+     * page taken is freed again.
+     */
     boolean hostCanAllocate(long pages) {
         return ts.onDispatch(() -> {
-            if (!core.host().allocate(pages)) return false;
-            core.host().free(pages);
-            return true;
+            long got = 0;
+            while (got < pages && core.host().allocate(1)) got++;
+            core.host().free(got);
+            return got == pages;
         });
     }
 

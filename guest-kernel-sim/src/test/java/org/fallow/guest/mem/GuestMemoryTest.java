@@ -8,6 +8,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 
+import static org.fallow.abi.xen.DomctlConstants.XEN_DOMCTL_max_mem;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_populate_physmap;
 import static org.junit.jupiter.api.Assertions.*;
 
 @Timeout(60)
@@ -17,12 +19,12 @@ class GuestMemoryTest {
     @Test void followsTheGfnSpaceWhenMaxMemGrows() throws Exception {
         try (InProcessHv hv = new InProcessHv(dir, 4096)) {
             int d = hv.ts.createHvmDomain(new byte[16], 1, 64);
-            assertEquals(64, hv.ts.reservation(MemConstants.XENMEM_populate_physmap, d, java.util.stream.LongStream.range(0, 64).toArray(), 0, 0));
+            assertEquals(64, hv.ts.reservation(XENMEM_populate_physmap, d, java.util.stream.LongStream.range(0, 64).toArray(), 0, 0));
             try (GuestMemory gm = hv.guestMemory(d)) {
                 assertEquals(64, gm.frames());
                 gm.writeLong(63, 8, 0x1234, 0);
-                assertEquals(0, hv.ts.domctl(MemConstants.XEN_DOMCTL_max_mem, d, 256 * 4));
-                assertEquals(1, hv.ts.reservation(MemConstants.XENMEM_populate_physmap, d, new long[] {200}, 0, 0));
+                assertEquals(0, hv.ts.domctl(XEN_DOMCTL_max_mem, d, 256 * 4));
+                assertEquals(1, hv.ts.reservation(XENMEM_populate_physmap, d, new long[] {200}, 0, 0));
                 gm.writeLong(200, 0, 77, 0);
                 assertEquals(256, gm.frames(), "remapped to the new nr_frames");
                 assertEquals(77, gm.readLong(200, 0, 0));

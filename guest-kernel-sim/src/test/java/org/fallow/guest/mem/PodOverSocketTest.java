@@ -4,7 +4,7 @@ import org.fallow.abi.AbiProfile;
 import org.fallow.guest.GuestProcess;
 import org.fallow.xc.XcDomain;
 import org.fallow.xc.XcHandle;
-import org.fallow.xc.testing.HypervisorProcess;
+import org.fallow.abi.process.HypervisorProcess;
 import org.fallow.xc.tools.DomainCommands;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

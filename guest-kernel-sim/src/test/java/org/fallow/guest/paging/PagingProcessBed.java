@@ -6,7 +6,7 @@ import org.fallow.hypervisor.mem.MemConstants;
 import org.fallow.xc.XcHandle;
 import org.fallow.xc.xenpaging.XcPagingHost;
 import org.fallow.xc.xenpaging.XenPagingCommand;
-import org.fallow.xc.testing.HypervisorProcess;
+import org.fallow.abi.process.HypervisorProcess;
 import org.fallow.xc.transport.HypercallBuffer;
 
 import java.io.BufferedReader;
@@ -14,8 +14,6 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -24,37 +22,48 @@ import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 
+import static org.fallow.abi.xen.XenLayouts.U32_UNALIGNED;
+import static org.fallow.abi.xen.XenLayouts.U64_UNALIGNED;
+import static org.fallow.abi.xen.XenLayouts.U16_UNALIGNED;
+import static org.fallow.abi.xen.DomctlConstants.XEN_DOMCTL_CDF_hap;
+import static org.fallow.abi.xen.HvmOpConstants.HVM_PARAM_PAGING_RING_PFN;
+import static org.fallow.abi.xen.DomctlConstants.XEN_DOMCTL_CDF_hvm;
+import static org.fallow.abi.xen.DomctlConstants.XEN_DOMCTL_createdomain;
+import static org.fallow.abi.xen.DomctlConstants.XEN_DOMCTL_max_mem;
+import static org.fallow.abi.xen.DomctlConstants.XEN_DOMCTL_unpausedomain;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_populate_physmap;
+
 /**
  * Separate processes for paging tests and benchmarks: a hypervisor child, a toolstack connection in this JVM, a
  * guest workload child ({@link PagingGuestMain}) and xenpaging children ({@link XenPagingCommand}).
  */
-final class PagingProcessBed implements AutoCloseable {
-    static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+public final class PagingProcessBed implements AutoCloseable {
 
-    final Path dir;
-    final HypervisorProcess hv;
-    final XcHandle xc;
-    final XcPagingHost host;
+    public final Path dir;
+    public final HypervisorProcess hv;
+    public final XcHandle xc;
+    public final XcPagingHost host;
     private final List<Process> children = new ArrayList<>();
-    final byte[] handle = new byte[16];
+    public final byte[] handle = new byte[16];
     private PrintWriter guestIn;
     private BufferedReader guestOut;
     Process guest;
 
-    PagingProcessBed(String hostMemMiB) throws IOException {
-        hv = HypervisorProcess.startInTempDir("flp", "--host-mem", hostMemMiB);
+    public PagingProcessBed(String hostMemMiB) throws IOException { this(hostMemMiB, HypervisorProcess.TEST_JVM_OPTS); }
+
+    /** With the hypervisor child's JVM options (e.g. a crash-point agent). */
+    public PagingProcessBed(String hostMemMiB, List<String> hvJvmOpts) throws IOException {
+        hv = HypervisorProcess.start(Files.createTempDirectory(Path.of("/tmp"), "flp"), hvJvmOpts, "--host-mem", hostMemMiB);
         dir = hv.runDir();
         xc = XcHandle.open(hv.socket(), AbiProfile.XEN_4_12);
         host = new XcPagingHost(xc);
         ThreadLocalRandom.current().nextBytes(handle);
     }
 
-    long domctl(int cmd, int domid, Consumer<MemorySegment> fill, MemorySegment[] out) throws IOException {
+    public long domctl(int cmd, int domid, Consumer<MemorySegment> fill, MemorySegment[] out) throws IOException {
         MemorySegment d = MemorySegment.ofArray(new long[org.fallow.abi.xen.XenDomctl.SIZE / 8]);
-        d.set(U32, 0, cmd);
-        d.set(U16, 8, (short) domid);
+        d.set(U32_UNALIGNED, 0, cmd);
+        d.set(U16_UNALIGNED, 8, (short) domid);
         fill.accept(d);
         long rc = xc.domctl(d);
         if (out != null) out[0] = d;
@@ -65,11 +74,11 @@ final class PagingProcessBed implements AutoCloseable {
         try (HypercallBuffer.Buf b = xc.buffers().allocate(32 + 8 * n)) {
             MemorySegment s = b.segment();
             s.fill((byte) 0);
-            s.set(U64, 0, b.handle() + 32);
-            s.set(U64, 8, n);
-            s.set(U16, 24, (short) domid);
-            for (int i = 0; i < n; i++) s.set(U64, 32 + 8L * i, first + i);
-            return xc.hypercall(Hypercalls.MEMORY_OP, MemConstants.XENMEM_populate_physmap, b.handle());
+            s.set(U64_UNALIGNED, 0, b.handle() + 32);
+            s.set(U64_UNALIGNED, 8, n);
+            s.set(U16_UNALIGNED, 24, (short) domid);
+            for (int i = 0; i < n; i++) s.set(U64_UNALIGNED, 32 + 8L * i, first + i);
+            return xc.hypercall(Hypercalls.MEMORY_OP, XENMEM_populate_physmap, b.handle());
         }
     }
 
@@ -81,35 +90,30 @@ final class PagingProcessBed implements AutoCloseable {
      * An HVM domain 1 with {@code frames} RAM gfns plus the ring gfn {@code frames} (HVM param 27), unpaused.
      * Returns 0; any failure throws.
      */
-    long createDomain(int frames, int vcpus) throws IOException {
+    public long createDomain(int frames, int vcpus) throws IOException {
         MemorySegment[] out = new MemorySegment[1];
-        long rc = domctl(MemConstants.XEN_DOMCTL_createdomain, 1, d -> {
+        long rc = domctl(XEN_DOMCTL_createdomain, 1, d -> {
             MemorySegment.copy(MemorySegment.ofArray(handle), 0, d, MemConstants.CREATE_HANDLE, 16);
-            d.set(U32, MemConstants.CREATE_FLAGS, MemConstants.XEN_DOMCTL_CDF_hvm_guest | MemConstants.XEN_DOMCTL_CDF_hap);
-            d.set(U32, MemConstants.CREATE_MAX_VCPUS, vcpus);
+            d.set(U32_UNALIGNED, MemConstants.CREATE_FLAGS, XEN_DOMCTL_CDF_hvm | XEN_DOMCTL_CDF_hap);
+            d.set(U32_UNALIGNED, MemConstants.CREATE_MAX_VCPUS, vcpus);
         }, out);
         if (rc != 0) throw new IllegalStateException("createdomain " + rc);
-        if (out[0].get(U16, 8) != 1) throw new IllegalStateException("got domid " + out[0].get(U16, 8));
-        if (domctl(MemConstants.XEN_DOMCTL_max_mem, 1, d -> d.set(U64, MemConstants.MAX_MEM_MAX_MEMKB, (frames + 1) * 4L), null) != 0)
+        if (out[0].get(U16_UNALIGNED, 8) != 1) throw new IllegalStateException("got domid " + out[0].get(U16_UNALIGNED, 8));
+        if (domctl(XEN_DOMCTL_max_mem, 1, d -> d.set(U64_UNALIGNED, MemConstants.MAX_MEM_MAX_MEMKB, (frames + 1) * 4L), null) != 0)
             throw new IllegalStateException("max_mem");
         if (populate(1, 0, frames + 1) != frames + 1) throw new IllegalStateException("populate");
-        if (setHvmParam(1, 27, frames) != 0) throw new IllegalStateException("set HVM param 27");
-        if (domctl(MemConstants.XEN_DOMCTL_unpausedomain, 1, d -> {}, null) != 0) throw new IllegalStateException("unpause");
+        if (setHvmParam(1, HVM_PARAM_PAGING_RING_PFN, frames) != 0) throw new IllegalStateException("set HVM_PARAM_PAGING_RING_PFN");
+        if (domctl(XEN_DOMCTL_unpausedomain, 1, d -> {}, null) != 0) throw new IllegalStateException("unpause");
         return 0;
     }
 
     Process java(String main, String... args) throws IOException { return java(java.util.Map.of(), List.of(), main, args); }
 
     /** A child JVM running {@code main} with extra environment and JVM options (e.g. a crash-point agent). */
-    Process java(java.util.Map<String, String> env, List<String> jvmOpts, String main, String... args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(
-                ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()),
-                "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
-                "-Xmx192m", "-XX:+UseSerialGC"));
-        cmd.addAll(jvmOpts);
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), main));
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd);
+    public Process java(java.util.Map<String, String> env, List<String> jvmOpts, String main, String... args) throws IOException {
+        List<String> opts = new ArrayList<>(List.of("-Xmx192m", "-XX:+UseSerialGC"));
+        opts.addAll(jvmOpts);
+        ProcessBuilder pb = org.fallow.abi.process.ChildJvm.builder(opts, main, List.of(args));
         pb.environment().putAll(env);
         pb.redirectError(dir.resolve(main.substring(main.lastIndexOf('.') + 1) + "-" + children.size() + ".err").toFile());
         Process p = pb.start();
@@ -117,7 +121,7 @@ final class PagingProcessBed implements AutoCloseable {
         return p;
     }
 
-    void startGuest(int frames, int vcpus) throws IOException {
+    public void startGuest(int frames, int vcpus) throws IOException {
         guest = java(guestEnv(), List.of(), PagingGuestMain.class.getName(), hv.socket().toString(), "1",
                 String.valueOf(frames), String.valueOf(vcpus));
         guestIn = new PrintWriter(guest.getOutputStream());
@@ -125,26 +129,29 @@ final class PagingProcessBed implements AutoCloseable {
     }
 
     /** The environment that hands a guest child domain 1's secret (never its command line). */
-    java.util.Map<String, String> guestEnv() {
+    public java.util.Map<String, String> guestEnv() {
         return java.util.Map.of(org.fallow.abi.fs.Secrets.ENV, HexFormat.of().formatHex(handle));
     }
 
     /** One guest command; its answer line ("ok <faults>" or "FAIL ..."). */
-    synchronized String ask(String cmd) throws IOException {
+    public synchronized String ask(String cmd) throws IOException {
         guestIn.println(cmd);
         guestIn.flush();
         String r = guestOut.readLine();
         return r == null ? "FAIL guest exited" : r;
     }
 
-    Process pager(Path pagefile, int mruSize) throws IOException {
-        Process p = java(XenPagingCommand.class.getName(), "-d", "1", "-f", pagefile.toString(), "-r", String.valueOf(mruSize),
+    public Process pager(Path pagefile, int mruSize) throws IOException { return pager(pagefile, mruSize, List.of()); }
+
+    /** A xenpaging child with extra JVM options (e.g. a crash-point agent). */
+    public Process pager(Path pagefile, int mruSize, List<String> jvmOpts) throws IOException {
+        Process p = java(java.util.Map.of(), jvmOpts, XenPagingCommand.class.getName(), "-d", "1", "-f", pagefile.toString(), "-r", String.valueOf(mruSize),
                 "--socket", hv.socket().toString());
         p.getOutputStream().close();
         return p;
     }
 
-    long totPages() {
+    public long totPages() {
         try {
             return host.domainInfo(1).totPages();
         } catch (IOException e) {
@@ -152,7 +159,7 @@ final class PagingProcessBed implements AutoCloseable {
         }
     }
 
-    void awaitTotPages(long target) throws InterruptedException {
+    public void awaitTotPages(long target) throws InterruptedException {
         while (totPages() != target) Thread.sleep(20); // bounded by the caller's @Timeout
     }
 

@@ -11,7 +11,7 @@ import java.lang.foreign.Arena;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** When the kernel calls cleancache and frontswap, and with which keys (linux-guest.md §2, §3, §9). */
+/** When the kernel calls cleancache and frontswap, and with which keys (Linux mm/cleancache.c; Linux mm/frontswap.c; Linux mm/cleancache.c and mm/frontswap.c). */
 class GuestKernelTmemMappingTest {
     private final RecordingTmemOps t = new RecordingTmemOps();
     private final XenTmemDriver driver = new XenTmemDriver(t);

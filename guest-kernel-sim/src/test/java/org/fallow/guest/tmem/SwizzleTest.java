@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 class SwizzleTest {
     @Test void referenceExample() {
-        // linux-guest.md §1.3: type 1, offset 0x12345 -> oid[0] = 0x15, index = 0x1234
+        // Linux drivers/xen/tmem.c: type 1, offset 0x12345 -> oid[0] = 0x15, index = 0x1234
         assertEquals(0x15, Swizzle.oid(1, 0x12345));
         assertEquals(0x1234, Swizzle.index(0x12345));
     }

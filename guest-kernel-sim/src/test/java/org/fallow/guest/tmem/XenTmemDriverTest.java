@@ -7,7 +7,7 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
-/** drivers/xen/tmem.c's mapping of cleancache and frontswap ops onto tmem commands (linux-guest.md §1.2, §1.3). */
+/** drivers/xen/tmem.c's mapping of cleancache and frontswap ops onto tmem commands (Linux drivers/xen/tmem.c). */
 class XenTmemDriverTest {
     @Test void cleancacheMapping() {
         RecordingTmemOps t = new RecordingTmemOps();

@@ -25,8 +25,18 @@ public interface DomainMemory {
     void releaseExtra(long n);
 
     /**
-     * Xen's {@code get_page_from_gfn(d, gfn, P2M_ALLOC)} requiring {@code p2m_ram_rw}: populates a PoD gfn, starts a
-     * page-in for a paged-out one (returning null), and returns the 4096-byte frame only if it is RAM now.
+     * Xen's {@code steal_page}: takes {@code n} pages taken with {@link #allocateExtra} away from the domain
+     * (tot_pages - n) without freeing them, so the caller (tmem's free list) keeps them. False when the domain cannot
+     * give them up (it is going away): the pages are then freed to the host as by {@link #releaseExtra}.
+     */
+    default boolean stealExtra(long n) {
+        releaseExtra(n);
+        return false;
+    }
+
+    /**
+     * Xen's {@code get_page_from_gfn(d, gfn, P2M_ALLOC)} requiring {@code p2m_ram_rw}: populates a PoD gfn, fails
+     * (null) for a paged-out one without asking the pager, and returns the 4096-byte frame only if it is RAM now.
      */
     MemorySegment ramFrame(long gfn);
 }

@@ -9,10 +9,11 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
+import static org.fallow.abi.Hypercalls.DOMID_FIRST_RESERVED;
+
 /** The domain table: domid to {@link Domain}, with life-cycle listeners. Domain 0 is the toolstack and is implicit. */
 public final class DomainTable {
     public static final int FIRST_DOMID = 1;
-    public static final int DOMID_FIRST_RESERVED = 0x7FF0;
 
     private final Map<Integer, Domain> domains = new ConcurrentSkipListMap<>();
     private final List<DomainLifecycle> listeners = new CopyOnWriteArrayList<>();

@@ -13,6 +13,9 @@ import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 
 import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -35,6 +38,7 @@ public final class HypervisorCore implements AutoCloseable {
     private final SubopTable<HypercallHandler> memoryOps = new SubopTable<>("memory_op");
     private final SubopTable<ControlOp.Handler> domctls = new SubopTable<>("domctl");
     private final SubopTable<ControlOp.Handler> sysctls = new SubopTable<>("sysctl");
+    private final List<Object> installed = new CopyOnWriteArrayList<>();
     private final EventLoopGroup dispatchGroup;
     private final EventLoop dispatcher;
     private final Scheduler scheduler;
@@ -66,6 +70,17 @@ public final class HypervisorCore implements AutoCloseable {
     }
 
     public HostMemory host() { return host; }
+
+    /**
+     * Keeps a subsystem installed in this core (the hypervisor's installer calls it for each one), so that others
+     * (tools, tests) find it by type instead of through a static registry.
+     */
+    public void keep(Object subsystem) { installed.add(subsystem); }
+
+    /** The installed subsystem of {@code type}, if any. */
+    public <T> Optional<T> subsystem(Class<T> type) {
+        return installed.stream().filter(type::isInstance).map(type::cast).findFirst();
+    }
 
     public DomainTable domains() { return domains; }
 

@@ -12,8 +12,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
+
+import static org.fallow.abi.xen.XenLayouts.U32_UNALIGNED;
 
 /**
  * {@code __HYPERVISOR_domctl} (36) and {@code __HYPERVISOR_sysctl} (35), as do_domctl/do_sysctl: copy the whole
@@ -35,7 +35,6 @@ import java.nio.ByteOrder;
  */
 public final class ControlHypercall implements HypercallHandler {
     private static final Logger log = LoggerFactory.getLogger(ControlHypercall.class);
-    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     // cmd and interface_version lead both structs
     private static final int CMD_OFFSET = XenDomctl.CMD_OFFSET;
@@ -77,8 +76,8 @@ public final class ControlHypercall implements HypercallHandler {
             log.info("{}: {} copy-in: {} -> -EFAULT", caller, name, f.getMessage());
             return -XenErrno.EFAULT;
         }
-        int cmd = op.get(U32, CMD_OFFSET);
-        int version = op.get(U32, INTERFACE_VERSION_OFFSET);
+        int cmd = op.get(U32_UNALIGNED, CMD_OFFSET);
+        int version = op.get(U32_UNALIGNED, INTERFACE_VERSION_OFFSET);
         int expected = interfaceVersion.applyAsInt(caller.profile()); // per connection profile (PROTOCOL §2.1)
         if (version != expected) {
             log.info("{}: {} cmd {} interface_version 0x{} != 0x{} -> -EACCES", caller, name, cmd,

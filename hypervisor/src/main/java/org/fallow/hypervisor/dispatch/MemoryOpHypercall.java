@@ -8,6 +8,8 @@ import org.fallow.hypervisor.core.SubopTable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import static org.fallow.abi.xen.MemoryOpConstants.MEMOP_CMD_MASK;
+
 /**
  * {@code __HYPERVISOR_memory_op} (12): dispatches {@code cmd & 0x3f} (MEMOP_CMD_MASK; the upper bits are the start
  * extent of a continuation) to the sub-op registered in {@link HypervisorCore#memoryOps()}, passing the raw args.
@@ -15,8 +17,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class MemoryOpHypercall implements HypercallHandler {
     private static final Logger log = LoggerFactory.getLogger(MemoryOpHypercall.class);
-    public static final int MEMOP_CMD_MASK = 0x3f;
-    public static final int MEMOP_EXTENT_SHIFT = 6;
 
     private final SubopTable<HypercallHandler> table;
     private final org.fallow.hypervisor.core.RateLimitedLog badInput;

@@ -11,8 +11,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
+
+import static org.fallow.abi.xen.XenLayouts.U64_UNALIGNED;
 
 /**
  * {@code __HYPERVISOR_multicall} (13): {@code args[0]} = handle of {@code multicall_entry[nr_calls]},
@@ -27,7 +27,6 @@ import java.nio.ByteOrder;
  */
 public final class MulticallHypercall implements HypercallHandler {
     private static final Logger log = LoggerFactory.getLogger(MulticallHypercall.class);
-    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     /** Bound on one batch: far above any real use, keeps {@code nr_calls * 64} from overflowing. */
     static final long MAX_CALLS = 1L << 20;
 
@@ -59,18 +58,18 @@ public final class MulticallHypercall implements HypercallHandler {
         try {
             for (long i = 0; i < nr; i++) {
                 long base = i * MulticallEntry.SIZE;
-                long op = list.get(U64, base + MulticallEntry.OP_OFFSET);
+                long op = list.get(U64_UNALIGNED, base + MulticallEntry.OP_OFFSET);
                 long[] callArgs = new long[MulticallEntry.NR_ARGS];
-                for (int a = 0; a < callArgs.length; a++) callArgs[a] = list.get(U64, base + MulticallEntry.ARGS_OFFSET + 8L * a);
+                for (int a = 0; a < callArgs.length; a++) callArgs[a] = list.get(U64_UNALIGNED, base + MulticallEntry.ARGS_OFFSET + 8L * a);
                 long result = op == Hypercalls.MULTICALL ? -XenErrno.EINVAL : core.dispatch(caller, op, callArgs);
                 HypervisorCore.Continuation k = core.takeContinuation();
                 if (k != null) {
                     long[] more = k.args();
                     for (int a = 0; a < Math.min(more.length, MulticallEntry.NR_ARGS); a++)
-                        list.set(U64, base + MulticallEntry.ARGS_OFFSET + 8L * a, more[a]);
+                        list.set(U64_UNALIGNED, base + MulticallEntry.ARGS_OFFSET + 8L * a, more[a]);
                     return core.createContinuation(Hypercalls.MULTICALL, handle + base, nr - i);
                 }
-                list.set(U64, base + MulticallEntry.RESULT_OFFSET, result);
+                list.set(U64_UNALIGNED, base + MulticallEntry.RESULT_OFFSET, result);
                 if (i + 1 < nr && core.preemptCheck())
                     return core.createContinuation(Hypercalls.MULTICALL, handle + base + MulticallEntry.SIZE, nr - i - 1);
             }

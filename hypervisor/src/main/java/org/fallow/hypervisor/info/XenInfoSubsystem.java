@@ -22,6 +22,16 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 
+import static org.fallow.abi.xen.DomctlConstants.XEN_DOMCTL_getvcpuinfo;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_get_sharing_freed_pages;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_get_sharing_shared_pages;
+import static org.fallow.abi.xen.SysctlConstants.XEN_SYSCTL_cpupool_op;
+import static org.fallow.abi.xen.SysctlConstants.XEN_SYSCTL_sched_id;
+import static org.fallow.abi.xen.XenLayouts.U16_UNALIGNED;
+import static org.fallow.abi.xen.XenLayouts.U32_UNALIGNED;
+import static org.fallow.abi.xen.XenLayouts.U64_UNALIGNED;
+import static org.fallow.abi.xen.XenVersionConstants.*;
+
 /**
  * The read-only information calls the real Xen 4.17 tools make before anything else ({@code xl list}, {@code xl info},
  * xenpaging): {@code __HYPERVISOR_xen_version} (17) sub-ops, {@code XEN_SYSCTL_sched_id} (4),
@@ -31,26 +41,14 @@ import java.nio.charset.StandardCharsets;
  */
 public final class XenInfoSubsystem implements Subsystem {
     private static final Logger log = LoggerFactory.getLogger(XenInfoSubsystem.class);
-    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
-    /** XENVER_* (version.h). */
-    public static final int XENVER_version = 0, XENVER_extraversion = 1, XENVER_compile_info = 2,
-            XENVER_capabilities = 3, XENVER_changeset = 4, XENVER_platform_parameters = 5, XENVER_get_features = 6,
-            XENVER_pagesize = 7, XENVER_guest_handle = 8, XENVER_commandline = 9, XENVER_build_id = 10;
-    /** Sizes of the XENVER_* out types: xen_extraversion_t 16, xen_compile_info 144, xen_capabilities_info_t 1024,
-     * xen_changeset_info_t 64, xen_platform_parameters 8, xen_feature_info 8, xen_domain_handle_t 16,
-     * xen_commandline_t 1024. */
-    static final int EXTRAVERSION_LEN = 16, COMPILE_INFO_LEN = 144, CAPABILITIES_LEN = 1024, CHANGESET_LEN = 64,
-            COMMANDLINE_LEN = 1024;
+    static final int EXTRAVERSION_LEN = XEN_EXTRAVERSION_LEN, COMPILE_INFO_LEN = XEN_COMPILE_INFO_LEN,
+            CAPABILITIES_LEN = XEN_CAPABILITIES_INFO_LEN, CHANGESET_LEN = XEN_CHANGESET_INFO_LEN, COMMANDLINE_LEN = XEN_COMMANDLINE_LEN;
     public static final String EXTRAVERSION = "-fallow";
     public static final String CAPABILITIES = "xen-3.0-x86_64 hvm-3.0-x86_32 hvm-3.0-x86_32p hvm-3.0-x86_64";
     /** HYPERVISOR_VIRT_START of x86_64 (XENVER_platform_parameters). */
     static final long VIRT_START = 0xFFFF800000000000L;
 
-    public static final int XEN_SYSCTL_sched_id = 4, XEN_SYSCTL_cpupool_op = 18, XEN_DOMCTL_getvcpuinfo = 14;
-    public static final int XENMEM_get_sharing_freed_pages = 18, XENMEM_get_sharing_shared_pages = 19;
 
     private HypervisorCore core;
 
@@ -97,14 +95,14 @@ public final class XenInfoSubsystem implements Subsystem {
                 case XENVER_capabilities -> string(caller, h, CAPABILITIES_LEN, CAPABILITIES);
                 case XENVER_changeset -> string(caller, h, CHANGESET_LEN, "fallow");
                 case XENVER_platform_parameters -> {
-                    caller.memory().map(h, 8).set(U64, 0, VIRT_START);
+                    caller.memory().map(h, 8).set(U64_UNALIGNED, 0, VIRT_START);
                     yield 0;
                 }
                 case XENVER_get_features -> {
                     MemorySegment s = caller.memory().map(h, 8);
-                    int idx = s.get(U32, 0);
+                    int idx = s.get(U32_UNALIGNED, 0);
                     if (idx != 0) yield -XenErrno.EINVAL; // XENFEAT_NR_SUBMAPS is 1
-                    s.set(U32, 4, 0); // no XENFEAT_* advertised
+                    s.set(U32_UNALIGNED, 4, 0); // no XENFEAT_* advertised
                     yield 0;
                 }
                 case XENVER_pagesize -> 4096;
@@ -142,21 +140,21 @@ public final class XenInfoSubsystem implements Subsystem {
     // ---- sysctl 4, 18
 
     long schedId(ControlOp op) {
-        op.op().set(U32, XenSysctl.U_OFFSET + XenSysctlSchedId.SCHED_ID_OFFSET, XenSysctlSchedId.XEN_SCHEDULER_CREDIT2);
+        op.op().set(U32_UNALIGNED, XenSysctl.U_OFFSET + XenSysctlSchedId.SCHED_ID_OFFSET, XenSysctlSchedId.XEN_SCHEDULER_CREDIT2);
         return 0;
     }
 
     /** One cpupool, id 0, credit2, holding every domain and every host cpu. */
     long cpupoolOp(ControlOp op) {
         MemorySegment s = op.op().asSlice(XenSysctl.U_OFFSET, XenSysctlCpupoolOp.SIZE);
-        int sub = s.get(U32, XenSysctlCpupoolOp.OP_OFFSET);
+        int sub = s.get(U32_UNALIGNED, XenSysctlCpupoolOp.OP_OFFSET);
         int cpus = 1; // physinfo reports one cpu (nr_cpus 1, max_cpu_id 0)
         switch (sub) {
             case XenSysctlCpupoolOp.OP_INFO -> {
-                if (Integer.toUnsignedLong(s.get(U32, XenSysctlCpupoolOp.CPUPOOL_ID_OFFSET)) > 0) return -XenErrno.ENOENT;
-                s.set(U32, XenSysctlCpupoolOp.CPUPOOL_ID_OFFSET, 0);
-                s.set(U32, XenSysctlCpupoolOp.SCHED_ID_OFFSET, XenSysctlSchedId.XEN_SCHEDULER_CREDIT2);
-                s.set(U32, XenSysctlCpupoolOp.N_DOM_OFFSET, core.domains().all().size() + 1); // + dom0
+                if (Integer.toUnsignedLong(s.get(U32_UNALIGNED, XenSysctlCpupoolOp.CPUPOOL_ID_OFFSET)) > 0) return -XenErrno.ENOENT;
+                s.set(U32_UNALIGNED, XenSysctlCpupoolOp.CPUPOOL_ID_OFFSET, 0);
+                s.set(U32_UNALIGNED, XenSysctlCpupoolOp.SCHED_ID_OFFSET, XenSysctlSchedId.XEN_SCHEDULER_CREDIT2);
+                s.set(U32_UNALIGNED, XenSysctlCpupoolOp.N_DOM_OFFSET, core.domains().all().size() + 1); // + dom0
                 return bitmap(op.caller(), s, cpus, true);
             }
             case XenSysctlCpupoolOp.OP_FREEINFO -> { return bitmap(op.caller(), s, cpus, false); }
@@ -169,8 +167,8 @@ public final class XenInfoSubsystem implements Subsystem {
 
     /** xenctl_bitmap out: copies min(nr_bits, cpus) bits (all set or all clear), zero-fills the rest of the buffer. */
     private static long bitmap(Caller caller, MemorySegment s, int cpus, boolean set) {
-        long handle = s.get(U64, XenSysctlCpupoolOp.CPUMAP_BITMAP_OFFSET);
-        int nrBits = s.get(U32, XenSysctlCpupoolOp.CPUMAP_NR_BITS_OFFSET);
+        long handle = s.get(U64_UNALIGNED, XenSysctlCpupoolOp.CPUMAP_BITMAP_OFFSET);
+        int nrBits = s.get(U32_UNALIGNED, XenSysctlCpupoolOp.CPUMAP_NR_BITS_OFFSET);
         if (nrBits <= 0 || handle == 0) return 0;
         int bytes = (Math.min(nrBits, 1 << 16) + 7) / 8;
         try {
@@ -187,18 +185,18 @@ public final class XenInfoSubsystem implements Subsystem {
     // ---- domctl 14
 
     long getvcpuinfo(ControlOp op) {
-        int domid = Short.toUnsignedInt(op.op().get(U16, XenDomctl.DOMAIN_OFFSET));
+        int domid = Short.toUnsignedInt(op.op().get(U16_UNALIGNED, XenDomctl.DOMAIN_OFFSET));
         Domain d = core.domains().get(domid);
         if (d == null) return -XenErrno.ESRCH;
         MemorySegment s = op.op().asSlice(XenDomctl.U_OFFSET, XenDomctlGetvcpuinfo.SIZE);
-        long vcpu = Integer.toUnsignedLong(s.get(U32, XenDomctlGetvcpuinfo.VCPU_OFFSET));
+        long vcpu = Integer.toUnsignedLong(s.get(U32_UNALIGNED, XenDomctlGetvcpuinfo.VCPU_OFFSET));
         if (vcpu >= d.maxVcpus()) return -XenErrno.EINVAL;
         boolean running = d.state() == Domain.State.RUNNING;
         s.set(ValueLayout.JAVA_BYTE, XenDomctlGetvcpuinfo.ONLINE_OFFSET, (byte) 1);
         s.set(ValueLayout.JAVA_BYTE, XenDomctlGetvcpuinfo.BLOCKED_OFFSET, (byte) (running ? 0 : 1));
         s.set(ValueLayout.JAVA_BYTE, XenDomctlGetvcpuinfo.RUNNING_OFFSET, (byte) (running ? 1 : 0));
-        s.set(U64, XenDomctlGetvcpuinfo.CPU_TIME_OFFSET, 0L); // no CPU time is emulated (DEVIATIONS.md)
-        s.set(U32, XenDomctlGetvcpuinfo.CPU_OFFSET, 0);
+        s.set(U64_UNALIGNED, XenDomctlGetvcpuinfo.CPU_TIME_OFFSET, 0L); // no CPU time is emulated (DEVIATIONS.md)
+        s.set(U32_UNALIGNED, XenDomctlGetvcpuinfo.CPU_OFFSET, 0);
         op.copyBack();
         return 0;
     }

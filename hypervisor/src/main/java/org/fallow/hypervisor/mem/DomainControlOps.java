@@ -1,5 +1,8 @@
 package org.fallow.hypervisor.mem;
 
+import org.fallow.abi.xen.XenDomctlGetdomaininfo;
+import org.fallow.abi.wire.P2mHeader;
+
 import org.fallow.abi.XenErrno;
 import org.fallow.hypervisor.core.ControlOp;
 import org.fallow.hypervisor.core.Domain;
@@ -12,8 +15,29 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 
+import static org.fallow.abi.xen.XenLayouts.U32_UNALIGNED;
+import static org.fallow.abi.xen.XenLayouts.U64_UNALIGNED;
+import static org.fallow.abi.xen.XenLayouts.U16_UNALIGNED;
+import static org.fallow.abi.Hypercalls.DOMID_FIRST_RESERVED;
+import static org.fallow.abi.xen.DomctlConstants.SHUTDOWN_crash;
+import static org.fallow.abi.xen.DomctlConstants.XEN_DOMCTL_CDF_hap;
+import static org.fallow.abi.xen.DomctlConstants.XEN_DOMCTL_createdomain;
+import static org.fallow.abi.xen.DomctlConstants.XEN_DOMCTL_destroydomain;
+import static org.fallow.abi.xen.DomctlConstants.XEN_DOMCTL_getdomaininfo;
+import static org.fallow.abi.xen.DomctlConstants.XEN_DOMCTL_max_mem;
+import static org.fallow.abi.xen.DomctlConstants.XEN_DOMCTL_pausedomain;
+import static org.fallow.abi.xen.DomctlConstants.XEN_DOMCTL_unpausedomain;
+import static org.fallow.abi.xen.DomctlConstants.XEN_DOMINF_dying;
+import static org.fallow.abi.xen.DomctlConstants.XEN_DOMINF_hap;
+import static org.fallow.abi.xen.DomctlConstants.XEN_DOMINF_hvm_guest;
+import static org.fallow.abi.xen.DomctlConstants.XEN_DOMINF_paused;
+import static org.fallow.abi.xen.DomctlConstants.XEN_DOMINF_running;
+import static org.fallow.abi.xen.DomctlConstants.XEN_DOMINF_shutdown;
+import static org.fallow.abi.xen.DomctlConstants.XEN_DOMINF_shutdownshift;
+import static org.fallow.abi.xen.SysctlConstants.XEN_SYSCTL_PHYSCAP_hvm;
+import static org.fallow.abi.xen.SysctlConstants.XEN_SYSCTL_getdomaininfolist;
+import static org.fallow.abi.xen.SysctlConstants.XEN_SYSCTL_physinfo;
 import static org.fallow.hypervisor.mem.MemConstants.*;
 
 /**
@@ -22,9 +46,6 @@ import static org.fallow.hypervisor.mem.MemConstants.*;
  */
 final class DomainControlOps {
     private static final Logger log = LoggerFactory.getLogger(DomainControlOps.class);
-    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final int MAX_CONTROLLER_PAUSES = 255;
 
     private final MemorySubsystem mem;
@@ -48,7 +69,7 @@ final class DomainControlOps {
 
     private long withDomain(ControlOp op, DomainOp f) {
         if (!op.caller().privileged()) return -XenErrno.EPERM;
-        int domid = Short.toUnsignedInt(op.op().get(U16, DOMCTL_DOMAIN));
+        int domid = Short.toUnsignedInt(op.op().get(U16_UNALIGNED, DOMCTL_DOMAIN));
         Domain d = mem.core().domains().get(domid);
         DomainPhysmap pm = d == null ? null : MemorySubsystem.physmap(d);
         if (pm == null) return -XenErrno.ESRCH;
@@ -59,13 +80,13 @@ final class DomainControlOps {
         if (!op.caller().privileged()) return -XenErrno.EPERM;
         MemorySegment s = op.op();
         byte[] handle = s.asSlice(CREATE_HANDLE, 16).toArray(ValueLayout.JAVA_BYTE);
-        int flags = s.get(U32, CREATE_FLAGS);
-        int maxVcpus = s.get(U32, CREATE_MAX_VCPUS);
-        int ssidref = s.get(U32, CREATE_SSIDREF);
-        int requested = Short.toUnsignedInt(s.get(U16, DOMCTL_DOMAIN));
+        int flags = s.get(U32_UNALIGNED, CREATE_FLAGS);
+        int maxVcpus = s.get(U32_UNALIGNED, CREATE_MAX_VCPUS);
+        int ssidref = s.get(U32_UNALIGNED, CREATE_SSIDREF);
+        int requested = Short.toUnsignedInt(s.get(U16_UNALIGNED, DOMCTL_DOMAIN));
         long rc = mem.createDomain(requested, handle, flags, maxVcpus, ssidref);
         if (rc < 0) return rc;
-        s.set(U16, DOMCTL_DOMAIN, (short) rc);
+        s.set(U16_UNALIGNED, DOMCTL_DOMAIN, (short) rc);
         op.copyBack();
         return 0;
     }
@@ -94,11 +115,11 @@ final class DomainControlOps {
         if (d.state() == Domain.State.CRASHED || d.dying()) return;
         boolean paused = pm.pauseCount() > 0;
         d.state(paused ? Domain.State.PAUSED : Domain.State.RUNNING);
-        pm.p2m().domainState(paused ? P2m.STATE_PAUSED : P2m.STATE_RUNNING);
+        pm.p2m().domainState(paused ? P2mHeader.STATE_PAUSED : P2mHeader.STATE_RUNNING);
     }
 
     private long maxMem(ControlOp op, Domain d, DomainPhysmap pm) {
-        long kb = op.op().get(U64, MAX_MEM_MAX_MEMKB);
+        long kb = op.op().get(U64_UNALIGNED, MAX_MEM_MAX_MEMKB);
         long pages = kb >>> 2;
         try {
             pm.maxPages(pages);
@@ -112,13 +133,13 @@ final class DomainControlOps {
     /** XEN_DOMCTL_getdomaininfo: the first domain with id ≥ the requested one. */
     private long getDomainInfo(ControlOp op) {
         if (!op.caller().privileged()) return -XenErrno.EPERM;
-        int domid = Short.toUnsignedInt(op.op().get(U16, DOMCTL_DOMAIN));
-        if (domid >= org.fallow.hypervisor.core.DomainTable.DOMID_FIRST_RESERVED) return -XenErrno.EINVAL;
+        int domid = Short.toUnsignedInt(op.op().get(U16_UNALIGNED, DOMCTL_DOMAIN));
+        if (domid >= DOMID_FIRST_RESERVED) return -XenErrno.EINVAL;
         Domain found = firstFrom(domid);
         if (found == null) return -XenErrno.ESRCH;
         MemorySegment s = op.op();
         fillInfo(found, s.asSlice(DOMCTL_U, GETDOMAININFO_SIZE));
-        s.set(U16, DOMCTL_DOMAIN, (short) found.domid());
+        s.set(U16_UNALIGNED, DOMCTL_DOMAIN, (short) found.domid());
         op.copyBack();
         return 0;
     }
@@ -141,26 +162,21 @@ final class DomainControlOps {
         if (pm.pauseCount() > 0) flags |= XEN_DOMINF_paused;
         else if (d.state() == Domain.State.RUNNING) flags |= XEN_DOMINF_running;
         int base = DOMCTL_U;
-        info.set(U16, INFO_DOMAIN - base, (short) d.domid());
-        info.set(U32, INFO_FLAGS - base, flags);
-        info.set(U64, INFO_TOT_PAGES - base, pm.released() ? 0 : pm.totPages());
-        info.set(U64, INFO_MAX_PAGES - base, pm.maxPages());
-        info.set(U64, INFO_OUTSTANDING_PAGES - base, 0);
-        info.set(U64, INFO_PAGED_PAGES - base, pm.pagedPages());
-        info.set(U32, INFO_NR_ONLINE_VCPUS - base, d.maxVcpus());
-        info.set(U32, INFO_MAX_VCPU_ID - base, d.maxVcpus() - 1);
-        info.set(U32, INFO_SSIDREF - base, pm.ssidref());
+        info.set(U16_UNALIGNED, INFO_DOMAIN - base, (short) d.domid());
+        info.set(U32_UNALIGNED, INFO_FLAGS - base, flags);
+        info.set(U64_UNALIGNED, INFO_TOT_PAGES - base, pm.released() ? 0 : pm.totPages());
+        info.set(U64_UNALIGNED, INFO_MAX_PAGES - base, pm.maxPages());
+        info.set(U64_UNALIGNED, INFO_OUTSTANDING_PAGES - base, 0);
+        info.set(U64_UNALIGNED, INFO_PAGED_PAGES - base, pm.pagedPages());
+        info.set(U32_UNALIGNED, INFO_NR_ONLINE_VCPUS - base, d.maxVcpus());
+        info.set(U32_UNALIGNED, INFO_MAX_VCPU_ID - base, d.maxVcpus() - 1);
+        info.set(U32_UNALIGNED, INFO_SSIDREF - base, pm.ssidref());
         MemorySegment.copy(MemorySegment.ofArray(d.handle()), 0, info, INFO_HANDLE - base, 16);
     }
 
     /** Domain 0 as a 4.17 toolstack sees it: running, privileged, one vCPU, no pages (the toolstack is dom0). */
     static void fillDom0(MemorySegment info) {
-        info.fill((byte) 0);
-        int base = DOMCTL_U;
-        info.set(U16, INFO_DOMAIN - base, (short) 0);
-        info.set(U32, INFO_FLAGS - base, XEN_DOMINF_running);
-        info.set(U32, INFO_NR_ONLINE_VCPUS - base, 1);
-        info.set(U32, INFO_MAX_VCPU_ID - base, 0);
+        new XenDomctlGetdomaininfo().wrap(info, 0).clear().domain(0).flags(XEN_DOMINF_running).nrOnlineVcpus(1).maxVcpuId(0);
     }
 
     private long physinfo(ControlOp op) {
@@ -168,17 +184,17 @@ final class DomainControlOps {
         MemorySegment s = op.op();
         s.asSlice(SYSCTL_U, PHYS_END - SYSCTL_U).fill((byte) 0);
         HostMemory host = mem.core().host();
-        s.set(U32, PHYS_THREADS_PER_CORE, 1);
-        s.set(U32, PHYS_CORES_PER_SOCKET, 1);
-        s.set(U32, PHYS_NR_CPUS, 1);
-        s.set(U32, PHYS_MAX_CPU_ID, 0);
-        s.set(U32, PHYS_NR_NODES, 1);
-        s.set(U32, PHYS_MAX_NODE_ID, 0);
-        s.set(U32, PHYS_CPU_KHZ, 0);
-        s.set(U32, PHYS_CAPABILITIES, XEN_SYSCTL_PHYSCAP_hvm);
-        s.set(U64, PHYS_TOTAL_PAGES, host.totalPages());
-        s.set(U64, PHYS_FREE_PAGES, host.freePages());
-        s.set(U64, PHYS_MAX_MFN, host.totalPages() - 1);
+        s.set(U32_UNALIGNED, PHYS_THREADS_PER_CORE, 1);
+        s.set(U32_UNALIGNED, PHYS_CORES_PER_SOCKET, 1);
+        s.set(U32_UNALIGNED, PHYS_NR_CPUS, 1);
+        s.set(U32_UNALIGNED, PHYS_MAX_CPU_ID, 0);
+        s.set(U32_UNALIGNED, PHYS_NR_NODES, 1);
+        s.set(U32_UNALIGNED, PHYS_MAX_NODE_ID, 0);
+        s.set(U32_UNALIGNED, PHYS_CPU_KHZ, 0);
+        s.set(U32_UNALIGNED, PHYS_CAPABILITIES, XEN_SYSCTL_PHYSCAP_hvm);
+        s.set(U64_UNALIGNED, PHYS_TOTAL_PAGES, host.totalPages());
+        s.set(U64_UNALIGNED, PHYS_FREE_PAGES, host.freePages());
+        s.set(U64_UNALIGNED, PHYS_MAX_MFN, host.totalPages() - 1);
         return 0;
     }
 
@@ -186,9 +202,9 @@ final class DomainControlOps {
     private long getDomainInfoList(ControlOp op) {
         if (!op.caller().privileged()) return -XenErrno.EPERM;
         MemorySegment s = op.op();
-        int first = Short.toUnsignedInt(s.get(U16, LIST_FIRST_DOMAIN));
-        long max = Integer.toUnsignedLong(s.get(U32, LIST_MAX_DOMAINS));
-        long buffer = s.get(U64, LIST_BUFFER);
+        int first = Short.toUnsignedInt(s.get(U16_UNALIGNED, LIST_FIRST_DOMAIN));
+        long max = Integer.toUnsignedLong(s.get(U32_UNALIGNED, LIST_MAX_DOMAINS));
+        long buffer = s.get(U64_UNALIGNED, LIST_BUFFER);
         int n = 0;
         if (first == 0 && max > 0 && op.caller().profile() == org.fallow.abi.AbiProfile.XEN_4_17) {
             // A 4.17 toolstack (libxl) expects Domain-0 in the list: a running dom0 without memory of its own
@@ -210,7 +226,7 @@ final class DomainControlOps {
             }
             n++;
         }
-        s.set(U32, LIST_NUM_DOMAINS, n);
+        s.set(U32_UNALIGNED, LIST_NUM_DOMAINS, n);
         return 0;
     }
 }

@@ -1,5 +1,7 @@
 package org.fallow.hypervisor.mem;
 
+import org.fallow.abi.wire.P2mHeader;
+
 import org.fallow.hypervisor.core.Domain;
 import org.fallow.hypervisor.core.DomainMemory;
 import org.fallow.hypervisor.core.HostMemory;
@@ -13,6 +15,8 @@ import java.util.BitSet;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.Consumer;
+
+import static org.fallow.abi.xen.DomctlConstants.XEN_DOMCTL_CDF_hvm;
 
 /**
  * One domain's memory: its p2m ({@link P2m}, shared with the guest), its frames ({@link GuestMemoryFile}), its
@@ -80,7 +84,7 @@ public final class DomainPhysmap implements DomainMemory {
 
     public int ssidref() { return ssidref; }
 
-    public boolean hvm() { return (createFlags & MemConstants.XEN_DOMCTL_CDF_hvm_guest) != 0; }
+    public boolean hvm() { return (createFlags & XEN_DOMCTL_CDF_hvm) != 0; }
 
     /** Guest-physical frames of the memory files (the gfn space). */
     @Override public long nrFrames() { return p2m.nrFrames(); }
@@ -148,6 +152,16 @@ public final class DomainPhysmap implements DomainMemory {
         host.free(n);
     }
 
+    @Override public boolean stealExtra(long n) {
+        if (released) {
+            releaseExtra(n); // the domain's memory is gone already: nothing to steal (and nothing to free twice)
+            return false;
+        }
+        if (n < 0 || n > extra) throw new IllegalStateException("d" + domain.domid() + ": steal " + n + " extra of " + extra);
+        extra -= n;
+        return true;
+    }
+
     /** Books {@code n} more extra pages that were already assigned (increase_reservation on an HVM domain). */
     void addExtraAssigned(long n) { extra += n; }
 
@@ -204,18 +218,24 @@ public final class DomainPhysmap implements DomainMemory {
 
     // ---- guest access -------------------------------------------------------------------------------------------
 
+    /** The vCPU a guest's hypercall runs on, as far as paging is concerned (HYPERCALL frames name none). */
+    public static final int HYPERCALL_VCPU = 0;
+
     /**
      * Makes {@code gfn} accessible RAM for a hypervisor access and pins it (an in-flight count, released after the
      * current hypercall) so PoD reclaim and paging nominate leave it alone. False if it cannot be RAM now.
+     * {@code guestCopy}: the access is a copy_from/to_guest of the guest's own hypercall, which on a paged-out gfn
+     * starts a page-in that pauses the guest's vCPU (Xen's hvm_translate_get_page); otherwise (tmem's cmfn,
+     * get_page_from_gfn) a paging-state gfn just fails, and nothing is sent to the pager.
      */
-    boolean pinRam(long gfn) {
+    boolean pinRam(long gfn, boolean guestCopy) {
         if (!p2m.contains(gfn)) return false;
         int t = p2m.type(gfn);
         if (t == P2mType.POPULATE_ON_DEMAND) {
             if (!pod.demandPopulate(gfn)) return false;
             t = p2m.type(gfn);
         } else if (P2mType.isPaging(t)) {
-            if (pagingHook != null) pagingHook.populate(domain, gfn, t);
+            if (guestCopy && pagingHook != null) pagingHook.guestCopy(domain, gfn, t, HYPERCALL_VCPU);
             return false;
         }
         if (t != P2mType.RAM_RW) return false;
@@ -233,7 +253,7 @@ public final class DomainPhysmap implements DomainMemory {
     }
 
     @Override public MemorySegment ramFrame(long gfn) {
-        if (dying() || !pinRam(gfn)) return null;
+        if (dying() || !pinRam(gfn, false)) return null;
         return file.frame(gfn);
     }
 
@@ -271,7 +291,7 @@ public final class DomainPhysmap implements DomainMemory {
         extra = 0;
         pod.clear();
         backed.clear();
-        p2m.domainState(P2m.STATE_DYING);
+        p2m.domainState(P2mHeader.STATE_DYING);
         p2m.closeAndDelete();
         file.closeAndDelete();
         log.info("d{}: memory released ({} pages back to the host)", domain.domid(), pages);

@@ -8,7 +8,7 @@ import java.lang.foreign.MemorySegment;
 /**
  * A guest's handles are guest-physical addresses into {@code dom<D>.mem} (PROTOCOL §3.2). Like Xen's copy_from_guest
  * with P2M_ALLOC, mapping populates PoD frames (which can crash the domain) and asks the pager for paged-out ones
- * (the access faults). Every frame of the range is pinned until the hypercall is over, so reclaim and nominate
+ * as the guest's vCPU would (VCPU_PAUSED; the access faults with -EFAULT). Every frame of the range is pinned until the hypercall is over, so reclaim and nominate
  * leave it alone meanwhile.
  */
 public final class GuestPhysicalSpace implements GuestAddressSpace {
@@ -32,7 +32,7 @@ public final class GuestPhysicalSpace implements GuestAddressSpace {
             throw new GuestFault(handle, len, "outside guest memory (" + pm.nrFrames() + " frames)");
         if (len > 0) {
             for (long gfn = handle >>> 12, last = (handle + len - 1) >>> 12; gfn <= last; gfn++) {
-                if (!pm.pinRam(gfn)) throw new GuestFault(handle, len, "gfn 0x" + Long.toHexString(gfn) + " is "
+                if (!pm.pinRam(gfn, true)) throw new GuestFault(handle, len, "gfn 0x" + Long.toHexString(gfn) + " is "
                         + P2mType.name(pm.p2m().type(gfn)));
             }
         }

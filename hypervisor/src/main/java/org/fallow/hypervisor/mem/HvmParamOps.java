@@ -8,10 +8,14 @@ import org.fallow.hypervisor.core.GuestFault;
 import org.fallow.hypervisor.core.HypervisorCore;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.util.Set;
 
+import static org.fallow.abi.xen.XenLayouts.U32_UNALIGNED;
+import static org.fallow.abi.xen.XenLayouts.U64_UNALIGNED;
+import static org.fallow.abi.xen.XenLayouts.U16_UNALIGNED;
+import static org.fallow.abi.xen.HvmOpConstants.HVMOP_get_param;
+import static org.fallow.abi.xen.HvmOpConstants.HVMOP_set_param;
+import static org.fallow.abi.xen.HvmOpConstants.HVM_NR_PARAMS;
 import static org.fallow.hypervisor.mem.MemConstants.*;
 
 /**
@@ -21,9 +25,6 @@ import static org.fallow.hypervisor.mem.MemConstants.*;
  * from a guest -EPERM. Other HVMOPs: -ENOSYS.
  */
 final class HvmParamOps {
-    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     /** hvm_allow_set_param: what a guest may set on itself. */
     private static final Set<Integer> GUEST_SETTABLE = Set.of(0, 2, 8, 15, 19, 34, 36, 37);
     /** hvm_allow_get_param: what a guest may read about itself. */
@@ -45,9 +46,9 @@ final class HvmParamOps {
         } catch (GuestFault f) {
             return -XenErrno.EFAULT;
         }
-        int index = a.get(U32, HVM_PARAM_INDEX);
+        int index = a.get(U32_UNALIGNED, HVM_PARAM_INDEX);
         if (Integer.toUnsignedLong(index) >= HVM_NR_PARAMS) return -XenErrno.EINVAL;
-        Domain d = mem.core().domains().resolve(c, Short.toUnsignedInt(a.get(U16, HVM_PARAM_DOMID)));
+        Domain d = mem.core().domains().resolve(c, Short.toUnsignedInt(a.get(U16_UNALIGNED, HVM_PARAM_DOMID)));
         DomainPhysmap pm = d == null ? null : MemorySubsystem.physmap(d);
         if (pm == null) return -XenErrno.ESRCH;
         if (!pm.hvm()) return -XenErrno.EINVAL;
@@ -55,8 +56,8 @@ final class HvmParamOps {
             if (c.domid() != d.domid()) return -XenErrno.EPERM;
             if (!(set ? GUEST_SETTABLE : GUEST_READABLE).contains(index)) return -XenErrno.EPERM;
         }
-        if (set) pm.hvmParam(index, a.get(U64, HVM_PARAM_VALUE));
-        else a.set(U64, HVM_PARAM_VALUE, pm.hvmParam(index));
+        if (set) pm.hvmParam(index, a.get(U64_UNALIGNED, HVM_PARAM_VALUE));
+        else a.set(U64_UNALIGNED, HVM_PARAM_VALUE, pm.hvmParam(index));
         return 0;
     }
 }

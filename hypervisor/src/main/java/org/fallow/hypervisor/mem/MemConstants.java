@@ -4,6 +4,7 @@ import org.fallow.abi.xen.XenDomctl;
 import org.fallow.abi.xen.XenDomctlCreatedomain;
 import org.fallow.abi.xen.XenDomctlGetdomaininfo;
 import org.fallow.abi.xen.XenDomctlMaxMem;
+import org.fallow.abi.xen.XenHvmParam;
 import org.fallow.abi.xen.XenMemoryReservation;
 import org.fallow.abi.xen.XenPodTarget;
 import org.fallow.abi.xen.XenSysctl;
@@ -11,30 +12,18 @@ import org.fallow.abi.xen.XenSysctlGetdomaininfolist;
 import org.fallow.abi.xen.XenSysctlPhysinfo;
 
 /**
- * memory_op / domctl / sysctl / hvm_op numbers and struct offsets this subsystem reads (memory.h, domctl.h,
- * sysctl.h, hvm_op.h, params.h). Offsets come from the abi module's flyweights (createdomain, getdomaininfo and
- * physinfo in the installed-header layout the whole project uses, see docs/ABI.md), made absolute inside
- * {@code xen_domctl} / {@code xen_sysctl}.
+ * Struct offsets this subsystem reads, made absolute inside {@code xen_domctl} / {@code xen_sysctl} from the abi
+ * module's flyweights (createdomain, getdomaininfo and physinfo in the installed-header layout the whole project uses,
+ * see docs/ABI.md), and Xen's x86 allocation orders. The Xen numbers themselves (XENMEM_*, XEN_DOMCTL_*, ...) are
+ * declared once, in abi's {@code *Constants} classes.
  */
 public final class MemConstants {
     private MemConstants() {}
 
-    // memory_op sub-commands (memory.h)
-    public static final int XENMEM_increase_reservation = 0;
-    public static final int XENMEM_decrease_reservation = 1;
-    public static final int XENMEM_maximum_ram_page = 2;
-    public static final int XENMEM_current_reservation = 3;
-    public static final int XENMEM_maximum_reservation = 4;
-    public static final int XENMEM_populate_physmap = 6;
-    public static final int XENMEM_maximum_gpfn = 14;
-    public static final int XENMEM_set_pod_target = 16;
-    public static final int XENMEM_get_pod_target = 17;
-    public static final int MEMOP_EXTENT_SHIFT = 6;
-    public static final int MEMOP_CMD_MASK = (1 << MEMOP_EXTENT_SHIFT) - 1;
-
-    public static final int XENMEMF_populate_on_demand = 1 << 16;
-    public static final int XENMEMF_exact_node_request = 1 << 17;
-    public static final int XENMEMF_vnode = 1 << 18;
+    /** XENMEMF_get_node of a node field of 0: no node requested (NUMA_NO_NODE). */
+    public static final int NUMA_NO_NODE = 0xFF;
+    /** Xen x86 build constant (NODES_SHIFT 6): a control domain's node must be below it (propagate_node). */
+    public static final int MAX_NUMNODES = 64;
 
     /** Orders (page-allocation) used by Xen x86 at 4.12: CONFIG_DOMU_MAX_ORDER, CONFIG_CTLDOM_MAX_ORDER, MAX_ORDER. */
     public static final int DOMU_MAX_ORDER = 9, CTLDOM_MAX_ORDER = 12, MAX_ORDER = 20;
@@ -51,19 +40,14 @@ public final class MemConstants {
             POD_CACHE_PAGES = XenPodTarget.POD_CACHE_PAGES_OFFSET, POD_ENTRIES = XenPodTarget.POD_ENTRIES_OFFSET,
             POD_DOMID = XenPodTarget.DOMID_OFFSET, POD_SIZE = XenPodTarget.SIZE;
 
-    // domctl commands (domctl.h) and xen_domctl (144 bytes: cmd @0, interface_version @4, domain @8, union @16)
-    public static final int XEN_DOMCTL_createdomain = 1, XEN_DOMCTL_destroydomain = 2, XEN_DOMCTL_pausedomain = 3,
-            XEN_DOMCTL_unpausedomain = 4, XEN_DOMCTL_getdomaininfo = 5, XEN_DOMCTL_max_mem = 11;
+    // xen_domctl (144 bytes: cmd @0, interface_version @4, domain @8, union @16)
     public static final int DOMCTL_CMD = XenDomctl.CMD_OFFSET, DOMCTL_INTERFACE_VERSION = XenDomctl.INTERFACE_VERSION_OFFSET,
             DOMCTL_DOMAIN = XenDomctl.DOMAIN_OFFSET, DOMCTL_U = XenDomctl.U_OFFSET, DOMCTL_SIZE = XenDomctl.SIZE;
-    public static final int XEN_DOMCTL_INTERFACE_VERSION = 0x11;
     /** xen_domctl_createdomain (offsets inside xen_domctl). */
     public static final int CREATE_SSIDREF = DOMCTL_U + XenDomctlCreatedomain.SSIDREF_OFFSET,
             CREATE_HANDLE = DOMCTL_U + XenDomctlCreatedomain.HANDLE_OFFSET,
             CREATE_FLAGS = DOMCTL_U + XenDomctlCreatedomain.FLAGS_OFFSET,
             CREATE_MAX_VCPUS = DOMCTL_U + XenDomctlCreatedomain.MAX_VCPUS_OFFSET;
-    public static final int XEN_DOMCTL_CDF_hvm_guest = 1, XEN_DOMCTL_CDF_hap = 2, XEN_DOMCTL_CDF_s3_integrity = 4,
-            XEN_DOMCTL_CDF_oos_off = 8, XEN_DOMCTL_CDF_xs_domain = 16;
     public static final int CDF_KNOWN = 0xFF;
     /** xen_domctl_getdomaininfo (offsets inside xen_domctl). */
     public static final int INFO_DOMAIN = DOMCTL_U + XenDomctlGetdomaininfo.DOMAIN_OFFSET,
@@ -79,15 +63,9 @@ public final class MemConstants {
             INFO_CPUPOOL = DOMCTL_U + XenDomctlGetdomaininfo.CPUPOOL_OFFSET;
     /** Size of xen_domctl_getdomaininfo (the getdomaininfolist stride). */
     public static final int GETDOMAININFO_SIZE = XenDomctlGetdomaininfo.SIZE;
-    public static final int XEN_DOMINF_dying = 1, XEN_DOMINF_hvm_guest = 1 << 1, XEN_DOMINF_shutdown = 1 << 2,
-            XEN_DOMINF_paused = 1 << 3, XEN_DOMINF_blocked = 1 << 4, XEN_DOMINF_running = 1 << 5,
-            XEN_DOMINF_hap = 1 << 8, XEN_DOMINF_shutdownshift = 16;
-    /** sched.h SHUTDOWN_crash: the shutdown code of a crashed domain. */
-    public static final int SHUTDOWN_crash = 3;
     public static final int MAX_MEM_MAX_MEMKB = DOMCTL_U + XenDomctlMaxMem.MAX_MEMKB_OFFSET;
 
     // sysctl (136 bytes: cmd @0, interface_version @4, union @8)
-    public static final int XEN_SYSCTL_physinfo = 3, XEN_SYSCTL_getdomaininfolist = 6;
     public static final int SYSCTL_U = XenSysctl.U_OFFSET;
     /** xen_sysctl_physinfo (offsets inside xen_sysctl). */
     public static final int PHYS_THREADS_PER_CORE = SYSCTL_U + XenSysctlPhysinfo.THREADS_PER_CORE_OFFSET,
@@ -102,17 +80,13 @@ public final class MemConstants {
             PHYS_FREE_PAGES = SYSCTL_U + XenSysctlPhysinfo.FREE_PAGES_OFFSET,
             PHYS_MAX_MFN = SYSCTL_U + XenSysctlPhysinfo.MAX_MFN_OFFSET,
             PHYS_END = SYSCTL_U + XenSysctlPhysinfo.SIZE;
-    public static final int XEN_SYSCTL_PHYSCAP_hvm = 1;
     /** xen_sysctl_getdomaininfolist (offsets inside xen_sysctl). */
     public static final int LIST_FIRST_DOMAIN = SYSCTL_U + XenSysctlGetdomaininfolist.FIRST_DOMAIN_OFFSET,
             LIST_MAX_DOMAINS = SYSCTL_U + XenSysctlGetdomaininfolist.MAX_DOMAINS_OFFSET,
             LIST_BUFFER = SYSCTL_U + XenSysctlGetdomaininfolist.BUFFER_OFFSET,
             LIST_NUM_DOMAINS = SYSCTL_U + XenSysctlGetdomaininfolist.NUM_DOMAINS_OFFSET;
 
-    // hvm_op (hypercall 34): HVMOP_set_param 0 / get_param 1, struct xen_hvm_param {u16 domid; u32 index; u64 value}
-    public static final int HVMOP_set_param = 0, HVMOP_get_param = 1;
-    public static final int HVM_PARAM_DOMID = 0, HVM_PARAM_INDEX = 4, HVM_PARAM_VALUE = 8, HVM_PARAM_SIZE = 16;
-    public static final int HVM_NR_PARAMS = 39;
-    public static final int HVM_PARAM_PAGING_RING_PFN = 27, HVM_PARAM_MONITOR_RING_PFN = 28,
-            HVM_PARAM_SHARING_RING_PFN = 29;
+    /** struct xen_hvm_param (hvm_op 34: HVMOP_set_param / HVMOP_get_param). */
+    public static final int HVM_PARAM_DOMID = XenHvmParam.DOMID_OFFSET, HVM_PARAM_INDEX = XenHvmParam.INDEX_OFFSET,
+            HVM_PARAM_VALUE = XenHvmParam.VALUE_OFFSET, HVM_PARAM_SIZE = XenHvmParam.SIZE;
 }

@@ -1,5 +1,7 @@
 package org.fallow.hypervisor.mem;
 
+import org.fallow.abi.wire.P2mHeader;
+
 import org.fallow.abi.XenErrno;
 import org.fallow.abi.fs.SafeFiles;
 import org.fallow.hypervisor.core.Domain;
@@ -14,6 +16,8 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.RejectedExecutionException;
+
+import static org.fallow.abi.Hypercalls.DOMID_FIRST_RESERVED;
 
 /**
  * The guest-memory subsystem: per-domain {@link DomainPhysmap}s (memory files, shared p2m, PoD), the domain
@@ -67,7 +71,7 @@ public final class MemorySubsystem implements DomainLifecycle {
         if (maxVcpus < 1 || maxVcpus > 128) return -XenErrno.EINVAL;
         DomainTable table = core.domains();
         int domid;
-        if (requested > 0 && requested < DomainTable.DOMID_FIRST_RESERVED) {
+        if (requested > 0 && requested < DOMID_FIRST_RESERVED) {
             if (table.get(requested) != null) return -XenErrno.EINVAL;
             domid = requested;
         } else {
@@ -119,6 +123,13 @@ public final class MemorySubsystem implements DomainLifecycle {
         P2m p2m = pm.p2m();
         int t = p2m.type(gfn);
         if (t == P2mType.INVALID || t == P2mType.MMIO_DM) return -XenErrno.ENOENT;
+        if (t == P2mType.RAM_PAGING_OUT && pm.backed(gfn)) {
+            // Xen 4.12 guest_remove_page: "If the page hasn't yet been paged out, there is an actual page that needs
+            // to be released" -> goto obtain_page: freed like RAM, no drop request (the pager's evict then fails).
+            p2m.setType(gfn, P2mType.INVALID);
+            pm.releaseFrame(gfn);
+            return 0;
+        }
         if (P2mType.isPaging(t)) {
             p2m.setType(gfn, P2mType.INVALID);
             if (pm.backed(gfn)) pm.releaseFrame(gfn);
@@ -139,7 +150,7 @@ public final class MemorySubsystem implements DomainLifecycle {
 
     @Override public void crashed(Domain d, String reason) {
         DomainPhysmap pm = physmap(d);
-        if (pm != null && !pm.released()) pm.p2m().domainState(P2m.STATE_CRASHED);
+        if (pm != null && !pm.released()) pm.p2m().domainState(P2mHeader.STATE_CRASHED);
         log.warn("d{} crashed: {}", d.domid(), reason);
     }
 

@@ -2,38 +2,26 @@ package org.fallow.hypervisor.mem;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
 import java.nio.file.Path;
+import org.fallow.abi.wire.P2mHeader;
+
+import static org.fallow.abi.xen.XenLayouts.U32;
 
 /**
  * {@code dom<D>.p2m}: the shared p2m view (docs/PROTOCOL.md §3.3), the emulated EPT a guest vCPU consults before
- * each access.
- * <pre>
- * header (64 bytes, little-endian)
- *   0 u32 magic 0x4D325046 "FP2M"   4 u32 version 1   8 u64 nr_frames   16 u32 domain_state   20 u32 pad   24..63 0
- * entry g at 64 + 4g (u32)
- *   bits 0-7 p2m type (Xen 4.12 numbering, {@link P2mType})   bits 8-15 reserved   bits 16-31 in-flight accesses
- * </pre>
+ * each access. Its header and entry encoding are abi's {@link P2mHeader} (the one declaration, C-probed): entry g at
+ * {@code P2mHeader.entryOffset(g)}, p2m type (Xen 4.12 numbering, {@link P2mType}) in bits 0-7, in-flight accesses
+ * in bits 16-31.
  * Only the hypervisor changes the type byte, always by compare-and-swap of the whole word; guests only add and
  * subtract {@link #INFLIGHT_ONE}. {@link #takeFromGuest} is the one way to take a present frame away: it succeeds only
  * from {@code ram_rw} with no access in flight. Used from the dispatch thread (reads from any thread are fine).
  */
 public final class P2m implements AutoCloseable {
-    public static final int MAGIC = 0x4D325046;
-    public static final int VERSION = 1;
-    public static final int HEADER = 64;
-    public static final int OFF_MAGIC = 0, OFF_VERSION = 4, OFF_NR_FRAMES = 8, OFF_DOMAIN_STATE = 16;
-    public static final int STATE_RUNNING = 0, STATE_PAUSED = 1, STATE_CRASHED = 2, STATE_DYING = 3;
-    public static final int TYPE_MASK = 0xFF;
-    public static final int INFLIGHT_SHIFT = 16;
-    public static final int INFLIGHT_ONE = 1 << INFLIGHT_SHIFT;
+    private static final int TYPE_MASK = P2mHeader.TYPE_MASK, INFLIGHT_ONE = P2mHeader.INFLIGHT_ONE;
 
-    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG.withOrder(ByteOrder.LITTLE_ENDIAN);
     /** Atomic access to one entry: coordinates (MemorySegment, long byteOffset). */
-    public static final VarHandle ENTRY = INT.varHandle();
+    public static final VarHandle ENTRY = U32.varHandle();
 
     private final Path path;
     private final GrowableMapping file;
@@ -52,11 +40,11 @@ public final class P2m implements AutoCloseable {
         return p;
     }
 
-    public static long entryOffset(long gfn) { return HEADER + 4 * gfn; }
+    public static long entryOffset(long gfn) { return P2mHeader.entryOffset(gfn); }
 
-    public static int typeOf(int word) { return word & TYPE_MASK; }
+    public static int typeOf(int word) { return P2mHeader.typeOf(word); }
 
-    public static int inflightOf(int word) { return word >>> INFLIGHT_SHIFT; }
+    public static int inflightOf(int word) { return P2mHeader.inflightOf(word); }
 
     public Path path() { return path; }
 
@@ -70,14 +58,11 @@ public final class P2m implements AutoCloseable {
         long from = Math.max(nrFrames, 0);
         boolean first = nrFrames < 0;
         seg = file.grow(entryOffset(frames), s -> {
-            for (long g = from; g < frames; g++) s.set(INT, entryOffset(g), P2mType.INVALID);
-            if (first) {
-                s.set(INT, OFF_MAGIC, MAGIC);
-                s.set(INT, OFF_VERSION, VERSION);
-                s.set(INT, OFF_DOMAIN_STATE, STATE_PAUSED);
-            }
+            for (long g = from; g < frames; g++) s.set(U32, entryOffset(g), P2mType.INVALID);
+            P2mHeader h = new P2mHeader().wrap(s, 0);
+            if (first) h.magic(P2mHeader.MAGIC).version(P2mHeader.VERSION).domainState(P2mHeader.STATE_PAUSED);
             VarHandle.fullFence();
-            s.set(LONG, OFF_NR_FRAMES, frames);
+            h.nrFrames(frames);
         });
         nrFrames = frames;
     }
@@ -119,10 +104,10 @@ public final class P2m implements AutoCloseable {
         return (int) ENTRY.getAndAdd(seg, entryOffset(gfn), delta * INFLIGHT_ONE);
     }
 
-    public int domainState() { return seg.get(INT, OFF_DOMAIN_STATE); }
+    public int domainState() { return new P2mHeader().wrap(seg, 0).domainState(); }
 
     public void domainState(int state) {
-        seg.set(INT, OFF_DOMAIN_STATE, state);
+        new P2mHeader().wrap(seg, 0).domainState(state);
         VarHandle.fullFence();
     }
 

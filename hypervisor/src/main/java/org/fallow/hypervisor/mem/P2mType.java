@@ -2,24 +2,25 @@ package org.fallow.hypervisor.mem;
 
 /**
  * Xen 4.12 {@code p2m_type_t} numbering (asm-x86/p2m.h), as stored in bits 0-7 of a shared p2m entry
- * (docs/PROTOCOL.md §3.3). Only {@link #RAM_RW} is present (accessible without a fault) for a guest vCPU.
+ * (docs/PROTOCOL.md §3.3): the memory subsystem's short names for abi's {@link org.fallow.abi.xen.P2mType} numbers
+ * (assigned from there, not typed again). Only {@link #RAM_RW} is present (accessible without a fault) for a guest vCPU.
  */
 public final class P2mType {
     private P2mType() {}
 
-    public static final int RAM_RW = 0;
-    public static final int INVALID = 1;
-    public static final int RAM_LOGDIRTY = 2;
-    public static final int RAM_RO = 3;
-    public static final int MMIO_DM = 4;
-    public static final int MMIO_DIRECT = 5;
-    public static final int POPULATE_ON_DEMAND = 6;
-    public static final int GRANT_MAP_RW = 7;
-    public static final int GRANT_MAP_RO = 8;
-    public static final int RAM_PAGING_OUT = 9;
-    public static final int RAM_PAGED = 10;
-    public static final int RAM_PAGING_IN = 11;
-    public static final int RAM_SHARED = 12;
+    public static final int RAM_RW = org.fallow.abi.xen.P2mType.P2M_RAM_RW;
+    public static final int INVALID = org.fallow.abi.xen.P2mType.P2M_INVALID;
+    public static final int RAM_LOGDIRTY = org.fallow.abi.xen.P2mType.P2M_RAM_LOGDIRTY;
+    public static final int RAM_RO = org.fallow.abi.xen.P2mType.P2M_RAM_RO;
+    public static final int MMIO_DM = org.fallow.abi.xen.P2mType.P2M_MMIO_DM;
+    public static final int MMIO_DIRECT = org.fallow.abi.xen.P2mType.P2M_MMIO_DIRECT;
+    public static final int POPULATE_ON_DEMAND = org.fallow.abi.xen.P2mType.P2M_POPULATE_ON_DEMAND;
+    public static final int GRANT_MAP_RW = org.fallow.abi.xen.P2mType.P2M_GRANT_MAP_RW;
+    public static final int GRANT_MAP_RO = org.fallow.abi.xen.P2mType.P2M_GRANT_MAP_RO;
+    public static final int RAM_PAGING_OUT = org.fallow.abi.xen.P2mType.P2M_RAM_PAGING_OUT;
+    public static final int RAM_PAGED = org.fallow.abi.xen.P2mType.P2M_RAM_PAGED;
+    public static final int RAM_PAGING_IN = org.fallow.abi.xen.P2mType.P2M_RAM_PAGING_IN;
+    public static final int RAM_SHARED = org.fallow.abi.xen.P2mType.P2M_RAM_SHARED;
 
     /** p2m_is_paging: paging_out, paged, paging_in. */
     public static boolean isPaging(int t) { return t == RAM_PAGING_OUT || t == RAM_PAGED || t == RAM_PAGING_IN; }

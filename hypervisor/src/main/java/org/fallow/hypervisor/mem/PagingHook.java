@@ -16,10 +16,17 @@ public interface PagingHook {
     void guestFault(Domain d, long gfn, int p2mType, boolean write, int vcpu, MemoryFaultHandler.Reply reply);
 
     /**
-     * The hypervisor itself needs the gfn (copy_from_guest, tmem's cmfn): Xen's {@code p2m_mem_paging_populate}
-     * without pausing a vCPU. The access in progress fails (the caller retries later).
+     * A foreign producer (dom0 mapping the gfn) needs it: Xen's {@code p2m_mem_paging_populate} without pausing a
+     * vCPU (VM_EVENT_FLAG_FOREIGN). The access in progress fails (the caller retries later).
      */
     void populate(Domain d, long gfn, int p2mType);
+
+    /**
+     * The guest's own hypercall copies from or to the gfn (copy_from/to_guest through hvm_translate_get_page): Xen
+     * calls {@code p2m_mem_paging_populate} on the guest's current vCPU, which pauses that vCPU (VCPU_PAUSED, its
+     * id). The copy itself fails (-EFAULT). Fallow attributes a hypercall to vCPU 0 (HYPERCALL frames carry none).
+     */
+    default void guestCopy(Domain d, long gfn, int p2mType, int vcpu) { populate(d, gfn, p2mType); }
 
     /**
      * decrease_reservation removed a gfn that was in a paging state (the entry is already {@code invalid} and any

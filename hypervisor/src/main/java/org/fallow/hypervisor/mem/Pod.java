@@ -7,7 +7,7 @@ import org.slf4j.LoggerFactory;
 import java.util.Arrays;
 
 /**
- * Populate-on-demand for one domain, after Xen 4.12's p2m-pod.c (xen-abi.md §4.4).
+ * Populate-on-demand for one domain, after Xen 4.12's p2m-pod.c (Xen 4.12 arch/x86/mm/p2m-pod.c).
  * <ul>
  * <li>The cache: {@code count} pages (zeroed, counted in tot_pages, not in the p2m), kept as {@code superCount}
  *     2 MiB chunks and {@code singleCount} 4 KiB pages.</li>

@@ -9,14 +9,29 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 
+import static org.fallow.abi.xen.MemoryOpConstants.MEMOP_CMD_MASK;
+import static org.fallow.abi.xen.XenLayouts.U32_UNALIGNED;
+import static org.fallow.abi.xen.XenLayouts.U64_UNALIGNED;
+import static org.fallow.abi.xen.XenLayouts.U16_UNALIGNED;
+import static org.fallow.abi.xen.MemoryOpConstants.MEMOP_EXTENT_SHIFT;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEMF_populate_on_demand;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEMF_vnode;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEMF_exact_node_request;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_current_reservation;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_decrease_reservation;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_get_pod_target;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_increase_reservation;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_maximum_gpfn;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_maximum_ram_page;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_maximum_reservation;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_populate_physmap;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_set_pod_target;
 import static org.fallow.hypervisor.mem.MemConstants.*;
 
 /**
  * {@code __HYPERVISOR_memory_op} (12) sub-ops of the reservation / PoD family with Xen 4.12's return conventions
- * (xen-abi.md §4.1-4.3, common/memory.c, arch/x86/mm.c):
+ * (Xen 4.12 common/memory.c, common/memory.c, arch/x86/mm.c):
  * <ul>
  * <li>increase/decrease_reservation, populate_physmap return the number of extents done. Bad domid, copy fault,
  *     malformed arguments and permission failures return the start extent ({@code cmd >> 6}; 0 on a first call).</li>
@@ -32,9 +47,6 @@ import static org.fallow.hypervisor.mem.MemConstants.*;
  */
 public final class ReservationOps {
     private static final Logger log = LoggerFactory.getLogger(ReservationOps.class);
-    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final long UINT_MAX = 0xFFFF_FFFFL;
 
     private final MemorySubsystem mem;
@@ -71,11 +83,11 @@ public final class ReservationOps {
             log.debug("{}: memory_op {}: {}", c, op, f.getMessage());
             return start;
         }
-        long extentStart = r.get(U64, RES_EXTENT_START);
-        long nrExtents = r.get(U64, RES_NR_EXTENTS);
-        int order = r.get(U32, RES_EXTENT_ORDER);
-        int memFlags = r.get(U32, RES_MEM_FLAGS);
-        int domid = Short.toUnsignedInt(r.get(U16, RES_DOMID));
+        long extentStart = r.get(U64_UNALIGNED, RES_EXTENT_START);
+        long nrExtents = r.get(U64_UNALIGNED, RES_NR_EXTENTS);
+        int order = r.get(U32_UNALIGNED, RES_EXTENT_ORDER);
+        int memFlags = r.get(U32_UNALIGNED, RES_MEM_FLAGS);
+        int domid = Short.toUnsignedInt(r.get(U16_UNALIGNED, RES_DOMID));
         if (Long.compareUnsigned(nrExtents, UINT_MAX >>> MEMOP_EXTENT_SHIFT) > 0) return start;
         if (Long.compareUnsigned(start, nrExtents) >= 0) return start;
         Domain d = mem.core().domains().resolve(c, domid);
@@ -86,9 +98,13 @@ public final class ReservationOps {
         }
         int addressBits = memFlags & 0xFF;
         if (addressBits != 0 && addressBits <= 12) return start;
-        if ((memFlags & XENMEMF_vnode) != 0) return start; // no vNUMA topology: the node cannot be translated
         if (!targetAllowed(c, d)) {
             log.debug("{}: memory_op {} on d{} denied", c, op, d.domid());
+            return start;
+        }
+        if ((memFlags & XENMEMF_vnode) != 0) return start; // no vNUMA topology: the node cannot be translated
+        if (!propagateNode(c, memFlags)) {
+            log.debug("{}: memory_op {} node request 0x{} refused", c, op, Integer.toHexString(memFlags));
             return start;
         }
         boolean podFlag = op == XENMEM_populate_physmap && (memFlags & XENMEMF_populate_on_demand) != 0;
@@ -102,6 +118,18 @@ public final class ReservationOps {
             return mem.core().createContinuation(org.fallow.abi.Hypercalls.MEMORY_OP,
                     (cmd & MEMOP_CMD_MASK) | (a.nrDone << MEMOP_EXTENT_SHIFT), args[1]);
         return a.nrDone;
+    }
+
+    /**
+     * memory.c propagate_node (4.12): no node (field 0) is fine; the toolstack (control domain) may name any node below
+     * MAX_NUMNODES, exact or not; a guest's node is only a hint, but an exact-node request is refused. (The host has
+     * one node; a node hint changes nothing else.)
+     */
+    static boolean propagateNode(Caller c, int memFlags) {
+        int node = ((memFlags >>> 8) - 1) & 0xFF; // XENMEMF_get_node
+        if (node == NUMA_NO_NODE) return true;
+        if (c.privileged()) return node < MAX_NUMNODES;
+        return (memFlags & XENMEMF_exact_node_request) == 0;
     }
 
     private static final class Args {
@@ -155,7 +183,7 @@ public final class ReservationOps {
         /** __copy_from_guest_offset(&x, list, i, 1); -1 on a fault. */
         long read(long i) {
             try {
-                return caller.memory().map(list + i * 8, 8).get(U64, 0);
+                return caller.memory().map(list + i * 8, 8).get(U64_UNALIGNED, 0);
             } catch (GuestFault f) {
                 return -1;
             }
@@ -267,7 +295,7 @@ public final class ReservationOps {
         if ((args[0] >>> MEMOP_EXTENT_SHIFT) != 0) return -XenErrno.EINVAL;
         int domid;
         try {
-            domid = Short.toUnsignedInt(c.memory().map(args[1], 2).get(U16, 0));
+            domid = Short.toUnsignedInt(c.memory().map(args[1], 2).get(U16_UNALIGNED, 0));
         } catch (GuestFault f) {
             return -XenErrno.EFAULT;
         }
@@ -291,8 +319,8 @@ public final class ReservationOps {
         } catch (GuestFault f) {
             return -XenErrno.EFAULT;
         }
-        long target = t.get(U64, POD_TARGET_PAGES);
-        int domid = Short.toUnsignedInt(t.get(U16, POD_DOMID));
+        long target = t.get(U64_UNALIGNED, POD_TARGET_PAGES);
+        int domid = Short.toUnsignedInt(t.get(U16_UNALIGNED, POD_DOMID));
         Domain d = mem.core().domains().resolve(c, domid);
         DomainPhysmap pm = d == null ? null : MemorySubsystem.physmap(d);
         if (pm == null) return -XenErrno.ESRCH;
@@ -305,9 +333,9 @@ public final class ReservationOps {
             if (rc == Pod.RESTART) return mem.core().createContinuation(org.fallow.abi.Hypercalls.MEMORY_OP, args[0], args[1]);
         }
         if (rc >= 0) {
-            t.set(U64, POD_TOT_PAGES, pm.totPages());
-            t.set(U64, POD_CACHE_PAGES, pm.pod().count());
-            t.set(U64, POD_ENTRIES, pm.pod().entryCount());
+            t.set(U64_UNALIGNED, POD_TOT_PAGES, pm.totPages());
+            t.set(U64_UNALIGNED, POD_CACHE_PAGES, pm.pod().count());
+            t.set(U64_UNALIGNED, POD_ENTRIES, pm.pod().entryCount());
         }
         return rc;
     }

@@ -56,6 +56,8 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Xs
     private ChannelHandlerContext ctx;
     private ChannelPeer peer;
     private volatile Caller caller;
+    /** A guest connection's domain, as it was at the HELLO (a later domain may reuse the domid). */
+    private volatile Domain boundDomain;
     private ArenaAddressSpace arena;
     private ScheduledFuture<?> handshakeTimer;
     /** Requests read and not yet answered (queued, running, or a fault waiting for the pager). */
@@ -222,6 +224,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Xs
             } else {
                 GuestAddressSpace memory = d.part(GuestAddressSpace.class);
                 c = new Caller(Caller.Role.GUEST, domid, profile, memory != null ? memory : GuestAddressSpace.NONE, peer, flags);
+                boundDomain = d;
                 nrFrames = d.memory() != null ? d.memory().nrFrames() : 0;
                 peer.rename("guest d" + domid + "#" + connectionNo);
                 status = 0;
@@ -229,9 +232,11 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Xs
         } else {
             status = refuse(-XenErrno.EOPNOTSUPP, "unknown role " + h.role());
         }
-        Frame ack = new Frame(FrameType.HELLO_ACK, f.requestId(),
-                HelloAck.encode(status, domid, nrFrames, server.runDir().toString(),
-                        profile != null ? profile.xenVersion() : HelloAck.XEN_VERSION_4_12));
+        // A refused ACK tells the client nothing about the host: nr_frames 0 and no run directory (PROTOCOL §2.2).
+        int xenVersion = profile != null ? profile.xenVersion() : HelloAck.XEN_VERSION_4_12;
+        Frame ack = new Frame(FrameType.HELLO_ACK, f.requestId(), c != null
+                ? HelloAck.encode(status, domid, nrFrames, server.runDir().toString(), xenVersion)
+                : HelloAck.encode(status, domid, 0, null, xenVersion));
         if (handshakeTimer != null) handshakeTimer.cancel(false);
         server.authenticated(this, c);
         if (c != null) {
@@ -276,7 +281,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Xs
                     return true;
                 }
             }
-            long ret = core.dispatch(caller, op, args);
+            long ret = guestDomainGone(caller) ? -XenErrno.ESRCH : core.dispatch(caller, op, args);
             HypervisorCore.Continuation k = core.takeContinuation();
             if (k != null) {
                 op = k.op();
@@ -305,7 +310,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Xs
         FaultReply reply = new FaultReply(f.requestId(), gfn);
         inFlight++; // answered by FAULT_DONE, maybe much later (a paused vCPU waiting for the pager)
         Domain d = core.domains().get(c.domid());
-        if (d == null) {
+        if (guestDomainGone(c)) {
             reply.failed(-XenErrno.ESRCH, "domain " + c.domid() + " is gone");
             return;
         }
@@ -359,7 +364,23 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Xs
 
     private void xenstore(Frame f) {
         long id = f.requestId();
-        core.xenstore().handle(this, new XsSockMsg().wrap(f.payload()), r -> reply(new Frame(FrameType.XENSTORE, id, r)));
+        XsSockMsg msg = new XsSockMsg().wrap(f.payload());
+        if (guestDomainGone(caller)) {
+            reply(new Frame(FrameType.XENSTORE, id,
+                    XsSockMsg.encode(XsSockMsg.XS_ERROR, msg.reqId(), msg.txId(), XsSockMsg.nulTerminated("EACCES"))));
+            return;
+        }
+        core.xenstore().handle(this, msg, r -> reply(new Frame(FrameType.XENSTORE, id, r)));
+    }
+
+    /**
+     * A guest connection whose domain is dying or destroyed (even if a new domain has taken its domid since): its
+     * hypercalls get -ESRCH, its faults FAULT_DONE -ESRCH, its xenstore requests XS_ERROR EACCES (PROTOCOL §2.4).
+     */
+    private boolean guestDomainGone(Caller c) {
+        if (c == null || c.role() != Caller.Role.GUEST) return false;
+        Domain d = boundDomain;
+        return d == null || d.dying() || core.domains().get(c.domid()) != d;
     }
 
     // ---- XsConnection -------------------------------------------------------------------------------------------

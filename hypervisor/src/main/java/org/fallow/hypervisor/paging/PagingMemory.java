@@ -1,5 +1,8 @@
 package org.fallow.hypervisor.paging;
 
+import org.fallow.abi.wire.P2mHeader;
+import org.fallow.abi.xen.P2mType;
+
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -8,11 +11,12 @@ import java.lang.foreign.MemorySegment;
  * accounting. Every method runs on the dispatch thread.
  */
 public interface PagingMemory {
-    /** Xen 4.12 p2m type numbers used here. */
-    int P2M_RAM_RW = 0, P2M_INVALID = 1, P2M_RAM_LOGDIRTY = 2, P2M_POD = 6,
-        P2M_PAGING_OUT = 9, P2M_PAGED = 10, P2M_PAGING_IN = 11, P2M_SHARED = 12;
-    /** In-flight guest access count unit in a p2m word (bits 16-31). */
-    int INFLIGHT_ONE = 0x10000;
+    /** Xen 4.12 p2m type numbers used here (abi's {@link P2mType}). */
+    int P2M_RAM_RW = P2mType.P2M_RAM_RW, P2M_INVALID = P2mType.P2M_INVALID, P2M_RAM_LOGDIRTY = P2mType.P2M_RAM_LOGDIRTY,
+        P2M_POD = P2mType.P2M_POPULATE_ON_DEMAND, P2M_PAGING_OUT = P2mType.P2M_RAM_PAGING_OUT,
+        P2M_PAGED = P2mType.P2M_RAM_PAGED, P2M_PAGING_IN = P2mType.P2M_RAM_PAGING_IN, P2M_SHARED = P2mType.P2M_RAM_SHARED;
+    /** In-flight guest access count unit in a p2m word (bits 16-31; abi's {@link P2mHeader}). */
+    int INFLIGHT_ONE = P2mHeader.INFLIGHT_ONE;
 
     long maxPages();
 
@@ -57,12 +61,18 @@ public interface PagingMemory {
     /** Outstanding populate-on-demand entries (paging cannot be enabled while there are any: -EXDEV). */
     long podEntries();
 
+    /**
+     * Whether the domain uses hardware-assisted paging: created HVM with {@code XEN_DOMCTL_CDF_hap}. Paging needs it
+     * (ENABLE answers -ENODEV otherwise, as Xen's {@code hap_enabled(d)} check).
+     */
+    default boolean hap() { return true; }
+
     /** HVM param {@code index} (27 = HVM_PARAM_PAGING_RING_PFN), 0 if unset. */
     long hvmParam(int index);
 
-    static int type(int word) { return word & 0xFF; }
+    static int type(int word) { return P2mHeader.typeOf(word); }
 
-    static int inflight(int word) { return word >>> 16; }
+    static int inflight(int word) { return P2mHeader.inflightOf(word); }
 
-    static int withType(int word, int type) { return (word & ~0xFF) | type; }
+    static int withType(int word, int type) { return (word & ~P2mHeader.TYPE_MASK) | type; }
 }

@@ -1,5 +1,6 @@
 package org.fallow.hypervisor.paging;
 
+import org.fallow.abi.xen.VmEventConstants;
 import org.fallow.abi.ring.FrontRing;
 import org.fallow.abi.ring.SharedRing;
 import org.fallow.hypervisor.core.Peer;
@@ -50,7 +51,7 @@ final class PagingRing implements AutoCloseable {
 
     /** Creates the ring file with the current contents of the ring gfn's frame (vm_event version 4, strict). */
     static PagingRing create(long ringGfn, Path file, MemorySegment initial, int entrySize) throws IOException {
-        return create(ringGfn, file, initial, entrySize, org.fallow.abi.ring.MemPagingEvent.VERSION_4_12, false);
+        return create(ringGfn, file, initial, entrySize, VmEventConstants.VM_EVENT_INTERFACE_VERSION, false);
     }
 
     /**

@@ -1,5 +1,6 @@
 package org.fallow.hypervisor.paging;
 
+import org.fallow.abi.xen.VmEventConstants;
 import org.fallow.hypervisor.Subsystem;
 import org.fallow.hypervisor.core.HypervisorCore;
 
@@ -12,7 +13,7 @@ public final class PagingService implements Subsystem {
     private volatile PagingSubsystem paging;
 
     @Override public void install(HypervisorCore core) {
-        int version = Integer.getInteger("fallow.vm_event.version", org.fallow.abi.ring.MemPagingEvent.VERSION_4_12);
+        int version = Integer.getInteger("fallow.vm_event.version", VmEventConstants.VM_EVENT_INTERFACE_VERSION);
         paging = new PagingSubsystem(core, PhysmapPagingMemory.provider(), version).install();
     }
 

@@ -1,7 +1,10 @@
 package org.fallow.hypervisor.paging;
 
+import org.fallow.abi.xen.VmEventConstants;
 import org.fallow.abi.XenErrno;
-import org.fallow.abi.ring.MemPagingEvent;
+import org.fallow.abi.xen.VmEventRequest;
+import org.fallow.abi.xen.XenDomctl;
+import org.fallow.abi.xen.XenMemPagingOp;
 import org.fallow.hypervisor.core.Caller;
 import org.fallow.hypervisor.core.ControlOp;
 import org.fallow.hypervisor.core.Domain;
@@ -16,10 +19,20 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.util.ArrayDeque;
 
+import static org.fallow.abi.xen.XenLayouts.U32_UNALIGNED;
+import static org.fallow.abi.xen.XenLayouts.U64_UNALIGNED;
+import static org.fallow.abi.xen.DomctlConstants.XEN_DOMCTL_VM_EVENT_OP_PAGING;
+import static org.fallow.abi.xen.DomctlConstants.XEN_DOMCTL_vm_event_op;
+import static org.fallow.abi.xen.DomctlConstants.XEN_VM_EVENT_DISABLE;
+import static org.fallow.abi.xen.DomctlConstants.XEN_VM_EVENT_ENABLE;
+import static org.fallow.abi.xen.DomctlConstants.XEN_VM_EVENT_RESUME;
+import static org.fallow.abi.xen.HvmOpConstants.HVM_PARAM_PAGING_RING_PFN;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_paging_op;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_paging_op_evict;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_paging_op_nominate;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_paging_op_prep;
 import static org.fallow.hypervisor.paging.PagingMemory.*;
 
 /**
@@ -31,33 +44,17 @@ import static org.fallow.hypervisor.paging.PagingMemory.*;
 public final class PagingSubsystem implements DomainLifecycle {
     private static final Logger log = LoggerFactory.getLogger(PagingSubsystem.class);
 
-    public static final int XEN_DOMCTL_VM_EVENT_OP = 56;
-    public static final int XENMEM_PAGING_OP = 20;
-    public static final int HVM_PARAM_PAGING_RING_PFN = 27;
-    public static final int XEN_VM_EVENT_ENABLE = 0, XEN_VM_EVENT_DISABLE = 1, XEN_VM_EVENT_RESUME = 2;
-    public static final int XEN_DOMCTL_VM_EVENT_OP_PAGING = 1, XEN_DOMCTL_VM_EVENT_OP_MONITOR = 2,
-            XEN_DOMCTL_VM_EVENT_OP_SHARING = 3;
-    public static final int XENMEM_PAGING_OP_NOMINATE = 0, XENMEM_PAGING_OP_EVICT = 1, XENMEM_PAGING_OP_PREP = 2;
-
-    /** xen_domctl offsets used here (domctl.h 4.12): domain u16 @8, u.vm_event_op {op @16, mode @20, port @24}. */
-    static final int DOMCTL_DOMAIN = 8, DOMCTL_VM_EVENT_OP = 16, DOMCTL_VM_EVENT_MODE = 20, DOMCTL_VM_EVENT_PORT = 24;
-    /** xen_mem_paging_op (24 bytes): op u8 @0, domain u16 @2, buffer u64 @8, gfn u64 @16. */
-    static final int PAGING_OP_SIZE = 24, PAGING_OP_OP = 0, PAGING_OP_DOMAIN = 2, PAGING_OP_BUFFER = 8, PAGING_OP_GFN = 16;
-
-    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private final HypervisorCore core;
     private final PagingMemoryProvider memory;
     /** The vm_event version of rings enabled by 4.12 / 2009 connections (4, or 7 with fallow.vm_event.version=7). */
     private final int version;
     private final MemorySegment scratch4, scratch7;
-    private final MemPagingEvent ev = new MemPagingEvent();
+    private final VmEventRequest ev = new VmEventRequest();
 
     /** Paging with vm_event interface version 4 (Xen 4.12). */
     public PagingSubsystem(HypervisorCore core, PagingMemoryProvider memory) {
-        this(core, memory, MemPagingEvent.VERSION_4_12);
+        this(core, memory, VmEventConstants.VM_EVENT_INTERFACE_VERSION);
     }
 
     /** Paging with vm_event interface {@code version}: 4 (Xen 4.12, 376-byte entries) or 7 (Xen 4.17, 400 bytes). */
@@ -65,8 +62,8 @@ public final class PagingSubsystem implements DomainLifecycle {
         this.core = core;
         this.memory = memory;
         this.version = version;
-        this.scratch4 = Arena.ofAuto().allocate(MemPagingEvent.entrySize(MemPagingEvent.VERSION_4_12), 8);
-        this.scratch7 = Arena.ofAuto().allocate(MemPagingEvent.entrySize(MemPagingEvent.VERSION_4_17), 8);
+        this.scratch4 = Arena.ofAuto().allocate(VmEventRequest.entrySize(VmEventConstants.VM_EVENT_INTERFACE_VERSION), 8);
+        this.scratch7 = Arena.ofAuto().allocate(VmEventRequest.entrySize(VmEventConstants.VM_EVENT_INTERFACE_VERSION_4_17), 8);
     }
 
     /** The vm_event interface version of rings enabled by 4.12 / 2009 connections (a 4.17 connection's ring: 7). */
@@ -79,13 +76,13 @@ public final class PagingSubsystem implements DomainLifecycle {
     }
 
     private MemorySegment scratch(PagingRing ring) {
-        return ring.version == MemPagingEvent.VERSION_4_17 ? scratch7 : scratch4;
+        return ring.version == VmEventConstants.VM_EVENT_INTERFACE_VERSION_4_17 ? scratch7 : scratch4;
     }
 
     /** Registers domctl 56 and memory_op 20 and listens to domain life cycle. */
     public PagingSubsystem install() {
-        core.domctls().register(XEN_DOMCTL_VM_EVENT_OP, this::vmEventOp);
-        core.memoryOps().register(XENMEM_PAGING_OP, this::pagingOp);
+        core.domctls().register(XEN_DOMCTL_vm_event_op, this::vmEventOp);
+        core.memoryOps().register(XENMEM_paging_op, this::pagingOp);
         core.memoryOps().register(org.fallow.abi.xen.XenAddToPhysmapBatch.XENMEM_add_to_physmap_batch, this::foreignMapBatch);
         core.domains().addListener(this);
         return this;
@@ -120,13 +117,16 @@ public final class PagingSubsystem implements DomainLifecycle {
     // ------------------------------------------------------------------------------------------------ domctl 56
 
     long vmEventOp(ControlOp cop) {
-        MemorySegment op = cop.op();
+        XenDomctl op = new XenDomctl().wrap(cop.op(), 0);
         Caller caller = cop.caller();
-        int domid = op.get(U16, DOMCTL_DOMAIN) & 0xFFFF;
-        int vop = op.get(U32, DOMCTL_VM_EVENT_OP);
-        int mode = op.get(U32, DOMCTL_VM_EVENT_MODE);
+        int domid = op.domain();
+        int vop = (int) op.vmEventOp().op();
+        int mode = (int) op.vmEventOp().mode();
         if (!caller.privileged()) return -XenErrno.EPERM;
-        if (targetsSelf(caller, domid)) return -XenErrno.EINVAL; // the toolstack is dom0
+        // do_domctl looks the target up with rcu_lock_domain_by_id, which knows no DOMID_SELF: -ESRCH. Then
+        // vm_event_domctl refuses the caller's own domain (the toolstack is dom0): -EINVAL.
+        if ((domid & 0xFFFF) == org.fallow.abi.Hypercalls.DOMID_SELF) return -XenErrno.ESRCH;
+        if (targetsSelf(caller, domid)) return -XenErrno.EINVAL;
         Domain d = core.domains().resolve(caller, domid);
         if (d == null) return -XenErrno.ESRCH;
         if (d.dying()) return 0;
@@ -148,6 +148,9 @@ public final class PagingSubsystem implements DomainLifecycle {
     private long enable(ControlOp cop, Domain d) {
         PagingMemory mem = memory.of(d);
         if (mem == null) return -XenErrno.EINVAL;
+        // vm_event_domctl PAGING ENABLE: "if ( !hap_enabled(d) ) break;" with rc -ENODEV. A PV domain, or an HVM
+        // domain created without XEN_DOMCTL_CDF_hap (shadow paging), cannot be paged.
+        if (!mem.hap()) return -XenErrno.ENODEV;
         if (mem.podEntries() > 0) return -XenErrno.EXDEV;
         PagingDomain pd = state(d);
         Caller caller = cop.caller();
@@ -162,7 +165,7 @@ public final class PagingSubsystem implements DomainLifecycle {
             if (port < 0) return port;
             pd.ring.attach(port, caller.peer());
             requeueForNewPager(pd);
-            cop.op().set(U32, DOMCTL_VM_EVENT_PORT, port);
+            new XenDomctl().wrap(cop.op(), 0).vmEventOp().port(port);
             log.info("d{}: paging ring re-attached to {} (port {}), {} requests waiting", d.domid(),
                     caller.peer().describe(), port, pd.queue.size());
             return 0;
@@ -180,12 +183,12 @@ public final class PagingSubsystem implements DomainLifecycle {
         try {
             if (v417 && mem.memoryFile() != null) {
                 // 4.17: the ring is the ring gfn's frame itself, where the pager mapped it before ENABLE
-                ring = PagingRing.inFrame(ringGfn, mem.memoryFile(), MemPagingEvent.entrySize(ringVersion), ringVersion,
+                ring = PagingRing.inFrame(ringGfn, mem.memoryFile(), VmEventRequest.entrySize(ringVersion), ringVersion,
                         caller.vmEventResponseCompat());
                 mem.holdStorage(ringGfn, true);
             } else {
                 ring = PagingRing.create(ringGfn, mem.runDir().resolve("dom" + d.domid() + ".vmring"), mem.frame(ringGfn),
-                        MemPagingEvent.entrySize(ringVersion), ringVersion, caller.vmEventResponseCompat());
+                        VmEventRequest.entrySize(ringVersion), ringVersion, caller.vmEventResponseCompat());
             }
         } catch (IOException e) {
             log.error("d{}: cannot create the paging ring", d.domid(), e);
@@ -199,7 +202,7 @@ public final class PagingSubsystem implements DomainLifecycle {
         ring.attach(port, caller.peer());
         pd.ring = ring;
         mem.pagingEnabled(d, this);
-        cop.op().set(U32, DOMCTL_VM_EVENT_PORT, port);
+        new XenDomctl().wrap(cop.op(), 0).vmEventOp().port(port);
         log.info("d{}: paging enabled, ring gfn {} ({}, vm_event v{}{}) port {} pager {}", d.domid(), ringGfn,
                 ring.file == null ? "in the gfn's frame" : ring.file.getFileName(), ringVersion,
                 ring.responseCompat ? ", response-version compat" : "", port, caller.peer().describe());
@@ -213,11 +216,11 @@ public final class PagingSubsystem implements DomainLifecycle {
         if (pd == null || pd.ring == null) return -XenErrno.EINVAL;
         if (!pd.queue.isEmpty()) return -XenErrno.EBUSY;
         closeRing(d, pd);
-        // Unpause every vcpu blocked on the ring: each retries its access (and parks again if its gfn is still out).
-        for (ArrayDeque<PagingDomain.Paused> q : pd.paused.values())
-            for (PagingDomain.Paused p : q) p.reply().resolved();
-        pd.paused.clear();
-        log.info("d{}: paging disabled ({} pages still paged out)", d.domid(), pagedPages(d));
+        // vm_event_disable unpauses only vCPUs blocked on a full ring (none here: the queue is empty, else -EBUSY).
+        // vCPUs paused by a request (VCPU_PAUSED) that the pager never answered stay paused, as in Xen; Fallow asks
+        // the next pager that enables paging for them again (requeueForNewPager, docs/DEVIATIONS.md ## paging).
+        log.info("d{}: paging disabled ({} pages still paged out, {} accesses still paused)", d.domid(), pagedPages(d),
+                pd.pausedCount());
         return 0;
     }
 
@@ -238,7 +241,7 @@ public final class PagingSubsystem implements DomainLifecycle {
         var again = new ArrayDeque<PagingRequest>();
         pd.paused.forEach((vcpu, q) -> {
             for (PagingDomain.Paused p : q)
-                again.add(new PagingRequest(p.gfn(), P2M_PAGING_IN, vcpu, MemPagingEvent.FLAG_VCPU_PAUSED, 0));
+                again.add(new PagingRequest(p.gfn(), P2M_PAGING_IN, vcpu, VmEventConstants.VM_EVENT_FLAG_VCPU_PAUSED, 0));
         });
         again.addAll(pd.queue);
         pd.queue.clear();
@@ -271,7 +274,7 @@ public final class PagingSubsystem implements DomainLifecycle {
         return 0;
     }
 
-    private void handleResponse(Domain d, PagingDomain pd, PagingRing ring, MemPagingEvent rsp) {
+    private void handleResponse(Domain d, PagingDomain pd, PagingRing ring, VmEventRequest rsp) {
         boolean unversioned = false;
         if (rsp.version() != ring.version) {
             if (!ring.responseCompat) {
@@ -298,8 +301,8 @@ public final class PagingSubsystem implements DomainLifecycle {
         // paging ring is a paging response and its drop bit is not trusted (resumePage only turns a backed paging_in
         // gfn into RAM, a no-op for a dropped gfn). Without this a nominated-then-touched page stayed paging_in.
         if (unversioned) resumePage(d, pd, rsp.gfn(), 0);
-        else if (rsp.reason() == MemPagingEvent.REASON_MEM_PAGING) resumePage(d, pd, rsp.gfn(), rsp.pagingFlags());
-        if ((rsp.flags() & MemPagingEvent.FLAG_VCPU_PAUSED) != 0) {
+        else if (rsp.reason() == VmEventConstants.VM_EVENT_REASON_MEM_PAGING) resumePage(d, pd, rsp.gfn(), rsp.pagingFlags());
+        if ((rsp.flags() & VmEventConstants.VM_EVENT_FLAG_VCPU_PAUSED) != 0) {
             PagingDomain.Paused p = q.poll();
             if (q.isEmpty()) pd.paused.remove(vcpu);
             p.reply().resolved();
@@ -308,7 +311,7 @@ public final class PagingSubsystem implements DomainLifecycle {
 
     /** p2m_mem_paging_resume: a nominated-then-touched page that still has its frame becomes RAM again. */
     private void resumePage(Domain d, PagingDomain pd, long gfn, int pagingFlags) {
-        if ((pagingFlags & MemPagingEvent.MEM_PAGING_DROP_PAGE) != 0) return;
+        if ((pagingFlags & VmEventConstants.MEM_PAGING_DROP_PAGE) != 0) return;
         PagingMemory mem = memory.of(d);
         if (mem == null || gfn < 0 || gfn >= mem.maxPages() || !mem.backed(gfn)) return;
         for (;;) {
@@ -363,7 +366,7 @@ public final class PagingSubsystem implements DomainLifecycle {
             old = PagingMemory.type(w);
             if (old == P2M_PAGING_OUT || old == P2M_PAGED) {
                 if (!mem.casP2mWord(gfn, w, PagingMemory.withType(w, P2M_PAGING_IN))) continue;
-                if (old == P2M_PAGING_OUT) pagingFlags = MemPagingEvent.MEM_PAGING_EVICT_FAIL;
+                if (old == P2M_PAGING_OUT) pagingFlags = VmEventConstants.MEM_PAGING_EVICT_FAIL;
             }
             break;
         }
@@ -372,7 +375,7 @@ public final class PagingSubsystem implements DomainLifecycle {
             return;
         }
         pd.paused.computeIfAbsent(vcpu, k -> new ArrayDeque<>()).add(new PagingDomain.Paused(gfn, reply));
-        PagingRequest r = new PagingRequest(gfn, old, vcpu, MemPagingEvent.FLAG_VCPU_PAUSED, pagingFlags);
+        PagingRequest r = new PagingRequest(gfn, old, vcpu, VmEventConstants.VM_EVENT_FLAG_VCPU_PAUSED, pagingFlags);
         if (pd.ring == null) {
             log.debug("d{}: vcpu {} touched gfn {} with no pager: paused until a pager enables paging", d.domid(), vcpu, gfn);
             return;
@@ -381,7 +384,25 @@ public final class PagingSubsystem implements DomainLifecycle {
     }
 
     /**
-     * A foreign populate (the hypervisor itself or dom0 needs the frame, e.g. DomainMemory.ramFrame): starts a
+     * p2m_mem_paging_populate from the guest's own vCPU for a hypervisor copy of its hypercall (copy_from_guest on a
+     * paging-state gfn): the vCPU is paused and a VCPU_PAUSED request with its id goes to the pager, as for a fault;
+     * the copy has already failed (-EFAULT), so the pause has nothing to resume but soaks up the pager's response.
+     * A vCPU already paused on this gfn is not paused again (a guest retrying the hypercall adds no request).
+     */
+    public void populateForVcpu(Domain d, long gfn, int vcpu) {
+        PagingDomain pd = d.part(PagingDomain.class);
+        ArrayDeque<PagingDomain.Paused> q = pd == null ? null : pd.paused.get(vcpu);
+        if (q != null) for (PagingDomain.Paused p : q) if (p.gfn() == gfn) return;
+        onPagingFault(d, gfn, false, vcpu, NOTHING_TO_RESUME);
+    }
+
+    private static final MemoryFaultHandler.Reply NOTHING_TO_RESUME = new MemoryFaultHandler.Reply() {
+        @Override public void resolved() {}
+        @Override public void failed(int negErrno, String why) {}
+    };
+
+    /**
+     * A foreign populate (dom0 needs the frame, e.g. a toolstack mapping it): starts a
      * page-in without pausing anybody. Returns 0 (request sent or nothing to do), -EBUSY if no ring slot is free
      * now (Xen's answer to foreign producers; the caller retries), -EOPNOTSUPP if there is no ring.
      */
@@ -395,8 +416,8 @@ public final class PagingSubsystem implements DomainLifecycle {
             int old = PagingMemory.type(w);
             if (old != P2M_PAGING_OUT && old != P2M_PAGED) return 0;
             if (!mem.casP2mWord(gfn, w, PagingMemory.withType(w, P2M_PAGING_IN))) continue;
-            int pf = old == P2M_PAGING_OUT ? MemPagingEvent.MEM_PAGING_EVICT_FAIL : 0;
-            send(d, pd, new PagingRequest(gfn, old, 0, MemPagingEvent.FLAG_FOREIGN, pf));
+            int pf = old == P2M_PAGING_OUT ? VmEventConstants.MEM_PAGING_EVICT_FAIL : 0;
+            send(d, pd, new PagingRequest(gfn, old, 0, VmEventConstants.VM_EVENT_FLAG_FOREIGN, pf));
             return 0;
         }
     }
@@ -412,30 +433,32 @@ public final class PagingSubsystem implements DomainLifecycle {
     public void dropPage(Domain d, long gfn, int oldType, boolean foreign) {
         PagingDomain pd = d.part(PagingDomain.class);
         if (pd == null || pd.ring == null) return;
-        int pf = MemPagingEvent.MEM_PAGING_DROP_PAGE | (oldType == P2M_PAGING_OUT ? MemPagingEvent.MEM_PAGING_EVICT_FAIL : 0);
+        int pf = VmEventConstants.MEM_PAGING_DROP_PAGE | (oldType == P2M_PAGING_OUT ? VmEventConstants.MEM_PAGING_EVICT_FAIL : 0);
         // Xen's request is a designated initializer setting only reason, gfn and flags: p2mt stays 0, vcpu_id 0.
-        send(d, pd, new PagingRequest(gfn, 0, 0, foreign ? MemPagingEvent.FLAG_FOREIGN : 0, pf));
+        send(d, pd, new PagingRequest(gfn, 0, 0, foreign ? VmEventConstants.VM_EVENT_FLAG_FOREIGN : 0, pf));
     }
 
     // -------------------------------------------------------------------------------------- memory_op 20
 
-    /** Does {@code domid} name the caller itself (DOMID_SELF, its own id; the toolstack is domain 0)? */
+    /** Does {@code domid} name the caller's own domain by number (the toolstack is domain 0)? */
     private static boolean targetsSelf(Caller caller, int domid) {
-        int id = domid & 0xFFFF;
-        return id == org.fallow.abi.Hypercalls.DOMID_SELF || id == (caller.privileged() ? 0 : caller.domid());
+        return (domid & 0xFFFF) == (caller.privileged() ? 0 : caller.domid());
     }
 
     long pagingOp(Caller caller, long[] args) {
-        MemorySegment arg;
+        XenMemPagingOp arg;
         try {
-            arg = caller.memory().map(args[1], PAGING_OP_SIZE);
+            arg = new XenMemPagingOp().wrap(caller.memory().map(args[1], XenMemPagingOp.SIZE), 0);
         } catch (GuestFault f) {
             return -XenErrno.EFAULT;
         }
-        int op = arg.get(ValueLayout.JAVA_BYTE, PAGING_OP_OP) & 0xFF;
-        int domid = arg.get(U16, PAGING_OP_DOMAIN) & 0xFFFF;
-        long buffer = arg.get(U64, PAGING_OP_BUFFER);
-        long gfn = arg.get(U64, PAGING_OP_GFN);
+        int op = arg.op();
+        int domid = arg.domain();
+        long buffer = arg.buffer();
+        long gfn = arg.gfn();
+        // rcu_lock_live_remote_domain_by_id: the lookup (rcu_lock_domain_by_id, no DOMID_SELF) fails first
+        // (-ESRCH, also for DOMID_SELF), then the caller's own domain is refused (-EPERM), then a dying one (-EINVAL).
+        if ((domid & 0xFFFF) == org.fallow.abi.Hypercalls.DOMID_SELF) return -XenErrno.ESRCH;
         if (targetsSelf(caller, domid)) return -XenErrno.EPERM;
         Domain d = core.domains().resolve(caller, domid);
         if (d == null) return -XenErrno.ESRCH;
@@ -449,9 +472,9 @@ public final class PagingSubsystem implements DomainLifecycle {
             flush(d, pd);
         }
         return switch (op) {
-            case XENMEM_PAGING_OP_NOMINATE -> nominate(mem, gfn);
-            case XENMEM_PAGING_OP_EVICT -> evict(d, pd, mem, gfn);
-            case XENMEM_PAGING_OP_PREP -> prep(caller, d, pd, mem, gfn, buffer);
+            case XENMEM_paging_op_nominate -> nominate(mem, gfn);
+            case XENMEM_paging_op_evict -> evict(d, pd, mem, gfn);
+            case XENMEM_paging_op_prep -> prep(caller, d, pd, mem, gfn, buffer);
             default -> -XenErrno.ENOSYS;
         };
     }
@@ -543,10 +566,10 @@ public final class PagingSubsystem implements DomainLifecycle {
         }
         int pagedOut = 0;
         for (int i = 0; i < n; i++) {
-            long gfn = idxs.get(U64, 8L * i);
+            long gfn = idxs.get(U64_UNALIGNED, 8L * i); // xen_ulong_t idxs[]
             int rc = foreignMapOne(d, mem, gfn);
             if (rc == -XenErrno.ENOENT) pagedOut++;
-            errs.set(U32, 4L * i, rc);
+            errs.set(U32_UNALIGNED, 4L * i, rc);     // int errs[]
         }
         if (pagedOut > 0) log.debug("d{}: toolstack mapping of {} gfns: {} paged out (page-ins started)", d.domid(), n, pagedOut);
         return 0;

@@ -49,6 +49,11 @@ public final class PhysmapPagingMemory implements PagingMemory {
 
     @Override public long podEntries() { return pm.pod().entryCount(); }
 
+    @Override public boolean hap() {
+        int need = org.fallow.abi.xen.DomctlConstants.XEN_DOMCTL_CDF_hvm | org.fallow.abi.xen.DomctlConstants.XEN_DOMCTL_CDF_hap;
+        return (pm.createFlags() & need) == need;
+    }
+
     @Override public long hvmParam(int index) { return pm.hvmParam(index); }
 
     @Override public Path runDir() { return pm.file().path().toAbsolutePath().getParent(); }
@@ -61,6 +66,8 @@ public final class PhysmapPagingMemory implements PagingMemory {
             }
 
             @Override public void populate(Domain dom, long gfn, int p2mType) { paging.populateForeign(dom, gfn); }
+
+            @Override public void guestCopy(Domain dom, long gfn, int p2mType, int vcpu) { paging.populateForVcpu(dom, gfn, vcpu); }
 
             @Override public void dropPage(Domain dom, long gfn, int oldType) { paging.dropPage(dom, gfn, oldType, false); }
 

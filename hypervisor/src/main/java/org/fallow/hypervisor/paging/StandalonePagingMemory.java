@@ -1,5 +1,6 @@
 package org.fallow.hypervisor.paging;
 
+import org.fallow.abi.wire.P2mHeader;
 import org.fallow.hypervisor.core.HostMemory;
 
 import org.fallow.abi.fs.SafeFiles;
@@ -7,12 +8,13 @@ import org.fallow.abi.fs.SafeFiles;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+
+import static org.fallow.abi.xen.XenLayouts.U32;
+import static org.fallow.abi.xen.HvmOpConstants.HVM_PARAM_PAGING_RING_PFN;
 
 /**
  * A minimal {@link PagingMemory} over the files of PROTOCOL.md §3.2-3.3 ({@code dom<D>.mem}, {@code dom<D>.p2m}),
@@ -20,10 +22,7 @@ import java.nio.file.Path;
  * Released frames are zeroed (the real memory subsystem punches holes).
  */
 public final class StandalonePagingMemory implements PagingMemory, AutoCloseable {
-    public static final int P2M_HEADER = 64;
-    public static final int P2M_MAGIC = 0x4D325046;
-    private static final ValueLayout.OfInt LE_INT = ValueLayout.JAVA_INT.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final VarHandle WORD = LE_INT.varHandle();
+    private static final VarHandle WORD = U32.varHandle();
 
     private final long nrFrames;
     private final HostMemory host;
@@ -46,10 +45,8 @@ public final class StandalonePagingMemory implements PagingMemory, AutoCloseable
         this.memFile = runDir.resolve("dom" + domid + ".mem");
         this.p2mFile = runDir.resolve("dom" + domid + ".p2m");
         this.mem = map(memFile, nrFrames * 4096);
-        this.p2m = map(p2mFile, P2M_HEADER + nrFrames * 4);
-        p2m.set(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0, P2M_MAGIC);
-        p2m.set(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 4, 1);
-        p2m.set(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 8, nrFrames);
+        this.p2m = map(p2mFile, P2mHeader.fileSize(nrFrames));
+        new P2mHeader().wrap(p2m, 0).magic(P2mHeader.MAGIC).version(P2mHeader.VERSION).nrFrames(nrFrames);
         if (!host.allocate(nrFrames)) throw new IllegalStateException("host has no room for " + nrFrames + " pages");
         totPages = nrFrames;
     }
@@ -75,6 +72,13 @@ public final class StandalonePagingMemory implements PagingMemory, AutoCloseable
 
     public void hvmParamRing(long gfn) { hvmParamRing = gfn; }
 
+    private volatile boolean hap = true;
+
+    /** Tests: a domain without hardware-assisted paging (PV, or HVM created without XEN_DOMCTL_CDF_hap). */
+    public void hap(boolean on) { hap = on; }
+
+    @Override public boolean hap() { return hap; }
+
     /** decrease_reservation of one gfn that is RAM (the pager removing the ring gfn). */
     public synchronized boolean removeRam(long gfn) {
         int w = p2mWord(gfn);
@@ -98,10 +102,10 @@ public final class StandalonePagingMemory implements PagingMemory, AutoCloseable
 
     @Override public long maxPages() { return nrFrames; }
 
-    @Override public int p2mWord(long gfn) { return (int) WORD.getVolatile(p2m, P2M_HEADER + gfn * 4); }
+    @Override public int p2mWord(long gfn) { return (int) WORD.getVolatile(p2m, P2mHeader.entryOffset(gfn)); }
 
     @Override public boolean casP2mWord(long gfn, int expect, int update) {
-        return WORD.compareAndSet(p2m, P2M_HEADER + gfn * 4, expect, update);
+        return WORD.compareAndSet(p2m, P2mHeader.entryOffset(gfn), expect, update);
     }
 
     @Override public MemorySegment frame(long gfn) { return mem.asSlice(gfn * 4096, 4096); }
@@ -133,7 +137,7 @@ public final class StandalonePagingMemory implements PagingMemory, AutoCloseable
     /** Pretends this many PoD entries are outstanding (paging enable must then fail with -EXDEV). */
     public void podEntries(long n) { podEntries = n; }
 
-    @Override public long hvmParam(int index) { return index == PagingSubsystem.HVM_PARAM_PAGING_RING_PFN ? hvmParamRing : 0; }
+    @Override public long hvmParam(int index) { return index == HVM_PARAM_PAGING_RING_PFN ? hvmParamRing : 0; }
 
     @Override public void close() {
         arena.close();

@@ -20,7 +20,9 @@ public final class TmemClient {
     boolean wasFrozen;
 
     /** Persistent pages deleted while migrating: {pool_id, index, oid0, oid1, oid2} (SAVE_GET_NEXT_INV). */
-    final java.util.ArrayDeque<long[]> invalidated = new java.util.ArrayDeque<>();
+    final java.util.ArrayList<long[]> invalidated = new java.util.ArrayList<>();
+    /** SAVE_GET_NEXT_INV's cursor into {@link #invalidated} (client->cur_pgp), -1 = none. */
+    int invCursor = -1;
 
     // ephemeral LRU of pages in pools this client owns
     TmemPage lruHead, lruTail;

@@ -209,6 +209,7 @@ public final class TmemControl {
         if (c == null) return -XenErrno.ENOENT;
         c.migrating = false;
         c.invalidated.clear();
+        c.invCursor = -1;
         for (TmemPool p : c.pools) if (p != null) p.saveList = null;
         c.frozen = c.wasFrozen;
         return 0;
@@ -238,11 +239,21 @@ public final class TmemControl {
         return new SavedPage(new Handle(poolId, page.index, page.obj.oid), data);
     }
 
-    /** SAVE_GET_NEXT_INV: the next handle of a persistent page deleted while migrating, or null (returns 0). */
+    /**
+     * SAVE_GET_NEXT_INV (tmemc_save_get_next_inv): walks the persistent pages deleted while migrating with a cursor,
+     * without consuming them: the next handle, or null (returns 0) after the last one, when the cursor is reset so
+     * the walk starts again. The list is freed by SAVE_END.
+     */
     public Handle saveGetNextInv(int cliId) {
         TmemClient c = engine.client(cliId);
         if (c == null || c.invalidated.isEmpty()) return null;
-        long[] h = c.invalidated.poll();
+        if (c.invCursor >= c.invalidated.size() - 1) {
+            if (c.invCursor >= 0) {
+                c.invCursor = -1;
+                return null;
+            }
+        }
+        long[] h = c.invalidated.get(++c.invCursor);
         return new Handle((int) h[0], (int) h[1], new TmemOid(h[2], h[3], h[4]));
     }
 

@@ -1,45 +1,71 @@
 package org.fallow.hypervisor.tmem;
 
+import org.fallow.abi.Hypercalls;
+import org.fallow.abi.xen.TmemConstants;
+import org.fallow.abi.xen.XenTmemClient;
+import org.fallow.abi.xen.XenTmemPoolInfo;
+
 /**
- * tmem constants the engine needs (tmem.h, sysctl.h and tmem_xen.h of RELEASE-4.12.0; the 2009 values are the same
- * numbers except where named *_2009). The abi module's {@code TmemConstants} holds the full public set; these are
- * the engine's own copy so that the engine depends on nothing but the core contracts.
+ * The engine's short names for the tmem constants (tmem.h, sysctl.h of RELEASE-4.12.0; the 2009 values are the same
+ * numbers except where named *_2009). Every value is abi's ({@link TmemConstants}, {@link XenTmemClient},
+ * {@link XenTmemPoolInfo}): these are names, not a second declaration of the numbers.
  */
 public final class TmemDefs {
     private TmemDefs() {}
 
-    public static final int PAGE_SIZE = 4096;
-    public static final int CLI_ID_NULL = 0xFFFF;
-    public static final int MAX_POOLS_PER_DOMAIN = 16;
-    public static final int MAX_GLOBAL_SHARED_POOLS = 16;
-    public static final int SPEC_VERSION = 1;
-    public static final int SPEC_VERSION_2009 = 0;
+    public static final int PAGE_SIZE = Hypercalls.PAGE_SIZE;
+    public static final int CLI_ID_NULL = TmemConstants.CLI_ID_NULL;
+    public static final int MAX_POOLS_PER_DOMAIN = TmemConstants.MAX_POOLS_PER_DOMAIN;
+    public static final int MAX_GLOBAL_SHARED_POOLS = TmemConstants.MAX_GLOBAL_SHARED_POOLS;
+    public static final int SPEC_VERSION = TmemConstants.TMEM_SPEC_VERSION;
+    public static final int SPEC_VERSION_2009 = TmemConstants.TMEM_SPEC_VERSION_2009;
 
     // tmem_op cmds
-    public static final int CONTROL = 0, NEW_POOL = 1, DESTROY_POOL = 2, NEW_PAGE = 3, PUT_PAGE = 4, GET_PAGE = 5,
-            FLUSH_PAGE = 6, FLUSH_OBJECT = 7, READ = 8, WRITE = 9, XCHG = 10, AUTH = 101, RESTORE_NEW = 102;
+    public static final int CONTROL = TmemConstants.TMEM_CONTROL, NEW_POOL = TmemConstants.TMEM_NEW_POOL,
+            DESTROY_POOL = TmemConstants.TMEM_DESTROY_POOL, NEW_PAGE = TmemConstants.TMEM_NEW_PAGE,
+            PUT_PAGE = TmemConstants.TMEM_PUT_PAGE, GET_PAGE = TmemConstants.TMEM_GET_PAGE,
+            FLUSH_PAGE = TmemConstants.TMEM_FLUSH_PAGE, FLUSH_OBJECT = TmemConstants.TMEM_FLUSH_OBJECT,
+            READ = TmemConstants.TMEM_READ, WRITE = TmemConstants.TMEM_WRITE, XCHG = TmemConstants.TMEM_XCHG,
+            AUTH = TmemConstants.TMEM_AUTH, RESTORE_NEW = TmemConstants.TMEM_RESTORE_NEW;
 
     // NEW_POOL flags
-    public static final int POOL_PERSIST = 1, POOL_SHARED = 2, POOL_PRECOMPRESSED = 4;
-    public static final int POOL_PAGESIZE_SHIFT = 4, POOL_PAGESIZE_MASK = 0xF;
-    public static final int POOL_VERSION_SHIFT = 24, POOL_VERSION_MASK = 0xFF;
-    public static final int POOL_RESERVED_BITS = 0x00FFFF00;
+    public static final int POOL_PERSIST = TmemConstants.TMEM_POOL_PERSIST, POOL_SHARED = TmemConstants.TMEM_POOL_SHARED,
+            POOL_PRECOMPRESSED = TmemConstants.TMEM_POOL_PRECOMPRESSED;
+    public static final int POOL_PAGESIZE_SHIFT = TmemConstants.TMEM_POOL_PAGESIZE_SHIFT,
+            POOL_PAGESIZE_MASK = TmemConstants.TMEM_POOL_PAGESIZE_MASK;
+    public static final int POOL_VERSION_SHIFT = TmemConstants.TMEM_POOL_VERSION_SHIFT,
+            POOL_VERSION_MASK = TmemConstants.TMEM_POOL_VERSION_MASK;
+    public static final int POOL_RESERVED_BITS = TmemConstants.TMEM_POOL_RESERVED_BITS;
 
     // XEN_SYSCTL_TMEM_OP_* (4.12)
-    public static final int OP_THAW = 0, OP_FREEZE = 1, OP_FLUSH = 2, OP_DESTROY = 3, OP_LIST = 4,
-            OP_GET_CLIENT_INFO = 5, OP_SET_CLIENT_INFO = 6, OP_GET_POOLS = 7, OP_QUERY_FREEABLE_MB = 8,
-            OP_SET_POOLS = 9, OP_SAVE_BEGIN = 10, OP_SET_AUTH = 11, OP_SAVE_GET_NEXT_PAGE = 19,
-            OP_SAVE_GET_NEXT_INV = 20, OP_SAVE_END = 21, OP_RESTORE_BEGIN = 30, OP_RESTORE_PUT_PAGE = 32,
-            OP_RESTORE_FLUSH_PAGE = 33;
+    public static final int OP_THAW = TmemConstants.XEN_SYSCTL_TMEM_OP_THAW, OP_FREEZE = TmemConstants.XEN_SYSCTL_TMEM_OP_FREEZE,
+            OP_FLUSH = TmemConstants.XEN_SYSCTL_TMEM_OP_FLUSH, OP_DESTROY = TmemConstants.XEN_SYSCTL_TMEM_OP_DESTROY,
+            OP_LIST = TmemConstants.XEN_SYSCTL_TMEM_OP_LIST,
+            OP_GET_CLIENT_INFO = TmemConstants.XEN_SYSCTL_TMEM_OP_GET_CLIENT_INFO,
+            OP_SET_CLIENT_INFO = TmemConstants.XEN_SYSCTL_TMEM_OP_SET_CLIENT_INFO,
+            OP_GET_POOLS = TmemConstants.XEN_SYSCTL_TMEM_OP_GET_POOLS,
+            OP_QUERY_FREEABLE_MB = TmemConstants.XEN_SYSCTL_TMEM_OP_QUERY_FREEABLE_MB,
+            OP_SET_POOLS = TmemConstants.XEN_SYSCTL_TMEM_OP_SET_POOLS, OP_SAVE_BEGIN = TmemConstants.XEN_SYSCTL_TMEM_OP_SAVE_BEGIN,
+            OP_SET_AUTH = TmemConstants.XEN_SYSCTL_TMEM_OP_SET_AUTH,
+            OP_SAVE_GET_NEXT_PAGE = TmemConstants.XEN_SYSCTL_TMEM_OP_SAVE_GET_NEXT_PAGE,
+            OP_SAVE_GET_NEXT_INV = TmemConstants.XEN_SYSCTL_TMEM_OP_SAVE_GET_NEXT_INV,
+            OP_SAVE_END = TmemConstants.XEN_SYSCTL_TMEM_OP_SAVE_END,
+            OP_RESTORE_BEGIN = TmemConstants.XEN_SYSCTL_TMEM_OP_RESTORE_BEGIN,
+            OP_RESTORE_PUT_PAGE = TmemConstants.XEN_SYSCTL_TMEM_OP_RESTORE_PUT_PAGE,
+            OP_RESTORE_FLUSH_PAGE = TmemConstants.XEN_SYSCTL_TMEM_OP_RESTORE_FLUSH_PAGE;
 
     // TMEMC_* (2009 TMEM_CONTROL subops; 8 = QUERY_FREEABLE_MB as of 81d70f1a53)
-    public static final int TMEMC_THAW = 0, TMEMC_FREEZE = 1, TMEMC_FLUSH = 2, TMEMC_DESTROY = 3, TMEMC_LIST = 4,
-            TMEMC_SET_WEIGHT = 5, TMEMC_SET_CAP = 6, TMEMC_SET_COMPRESS = 7, TMEMC_QUERY_FREEABLE_MB = 8;
+    public static final int TMEMC_THAW = TmemConstants.TMEMC_THAW, TMEMC_FREEZE = TmemConstants.TMEMC_FREEZE,
+            TMEMC_FLUSH = TmemConstants.TMEMC_FLUSH, TMEMC_DESTROY = TmemConstants.TMEMC_DESTROY,
+            TMEMC_LIST = TmemConstants.TMEMC_LIST, TMEMC_SET_WEIGHT = TmemConstants.TMEMC_SET_WEIGHT,
+            TMEMC_SET_CAP = TmemConstants.TMEMC_SET_CAP, TMEMC_SET_COMPRESS = TmemConstants.TMEMC_SET_COMPRESS,
+            TMEMC_QUERY_FREEABLE_MB = TmemConstants.TMEMC_QUERY_FREEABLE_MB;
 
     // xen_tmem_client.flags bits (bitfield order: frozen bit 0, compress bit 1, migrating bit 2)
-    public static final int CLIENT_FLAG_FROZEN = 1, CLIENT_FLAG_COMPRESS = 2, CLIENT_FLAG_MIGRATING = 4;
+    public static final int CLIENT_FLAG_FROZEN = XenTmemClient.FLAG_FROZEN, CLIENT_FLAG_COMPRESS = XenTmemClient.FLAG_COMPRESS,
+            CLIENT_FLAG_MIGRATING = XenTmemClient.FLAG_MIGRATING;
     // xen_tmem_pool_info.flags: auth bit 2
-    public static final int POOL_INFO_AUTH = 4;
+    public static final int POOL_INFO_AUTH = XenTmemPoolInfo.FLAG_AUTH;
 
     /** A uuid slot that holds nothing (both halves -1). */
     public static final long UUID_NONE = -1L;

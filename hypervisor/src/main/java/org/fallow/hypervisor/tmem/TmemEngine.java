@@ -21,7 +21,7 @@ import static org.fallow.hypervisor.tmem.TmemDefs.*;
 /**
  * The tmem engine: clients, pools, objects and pages with Xen 4.12's (and, per call, the 2009 ABI's) semantics and
  * return values, ephemeral pages from the host's free memory (global + per-client LRU, evictable), persistent pages
- * charged to the client domain's allocation (never evicted), per-client LZO1X compression, zero pages for free.
+ * charged to the client domain's allocation (never evicted), per-client LZO1X compression.
  *
  * <p><b>Threading:</b> not thread-safe, by design. The engine is confined to the {@code HypervisorCore} dispatch
  * thread (every hypercall, sysctl, life-cycle event and host-memory reclaim reaches it there), which plays the role of
@@ -76,8 +76,8 @@ public final class TmemEngine implements HostMemory.Reclaimer {
     long weightTotal;
     /** Xen's current->domain->tmem_client while a guest op runs (eviction prefers it when over quota). */
     private TmemClient current;
-    /** Set while the engine itself allocates: host reclaims must not evict under it (Xen's MEMF_tmem). */
-    private boolean inEngine;
+    /** The object a put is writing (Xen holds its obj_spinlock): eviction skips its pages. */
+    private TmemObject busyObject;
 
     public TmemEngine(HostMemory host, Domains domains, Config config) {
         this.host = host;
@@ -128,11 +128,9 @@ public final class TmemEngine implements HostMemory.Reclaimer {
             return -XenErrno.EFAULT;
         }
         long rc;
-        inEngine = true;
         try {
             rc = v2009 ? dispatch2009(domid, client, op, frames, control2009) : dispatch412(domid, client, op, frames);
         } finally {
-            inEngine = false;
             current = null;
         }
         if (rc < 0) stats.erroredOps++;
@@ -221,20 +219,15 @@ public final class TmemEngine implements HostMemory.Reclaimer {
         TmemClient c = clients.get(domid & 0xFFFF);
         if (c == null) return;
         log.info("tmem: flushing tmem pools for domain {}", c.domid);
-        inEngine = true;
-        try {
-            for (int i = 0; i < MAX_POOLS_PER_DOMAIN; i++) {
-                TmemPool p = c.pools[i];
-                if (p == null) continue;
-                c.pools[i] = null;
-                c.nrPools--;
-                poolFlush(p, c);
-            }
-            weightTotal -= c.weight;
-            clients.remove(c.domid);
-        } finally {
-            inEngine = false;
+        for (int i = 0; i < MAX_POOLS_PER_DOMAIN; i++) {
+            TmemPool p = c.pools[i];
+            if (p == null) continue;
+            c.pools[i] = null;
+            c.nrPools--;
+            poolFlush(p, c);
         }
+        weightTotal -= c.weight;
+        clients.remove(c.domid);
     }
 
     void setWeight(TmemClient c, int weight) {
@@ -326,6 +319,12 @@ public final class TmemEngine implements HostMemory.Reclaimer {
     long destroyPool(TmemClient client, int poolId) {
         TmemPool pool = poolOf(client, poolId);
         if (pool == null) return 0;
+        if (pool.client.migrating && (!pool.shared || pool.sharers.size() <= 1)) {
+            // pool_flush: "can't destroy pool while ... is live-migrating" (the save must still see its pages). Xen has
+            // already cleared the client's slot and leaks the pool; Fallow keeps it in its slot (docs/DEVIATIONS.md).
+            log.warn("tmem: can't destroy pool {} while d{} is live-migrating", poolId, pool.client.domid);
+            return 1;
+        }
         client.pools[poolId] = null;
         client.nrPools--;
         poolFlush(pool, client);
@@ -421,12 +420,18 @@ public final class TmemEngine implements HostMemory.Reclaimer {
         };
     }
 
+    /**
+     * 2009 WRITE: tmh_copy_from_client. The client frame is resolved first whenever an offset or len is non-zero
+     * (-EFAULT for a bad cmfn, even when the range is out of bounds); len = offsets = 0 stores a zero page; a range
+     * inside both pages is copied; an out-of-range one is skipped and the put still succeeds. Fallow starts from the
+     * old content (docs/DEVIATIONS.md).
+     */
     private PageIn partialIn(FrameResolver frames, long cmfn, int tmemOffset, int pfnOffset, int len) {
         return (buf, old) -> {
-            if (old != null) decodeInto(old, buf); else java.util.Arrays.fill(buf, (byte) 0);
-            if (!fits(tmemOffset, len) || !fits(pfnOffset, len)) return true;
-            MemorySegment f = frames.frame(cmfn);
-            if (f == null) return false;
+            MemorySegment f = null;
+            if ((tmemOffset | pfnOffset | len) != 0 && (f = frames.frame(cmfn)) == null) return false;
+            if (old != null && (tmemOffset | pfnOffset | len) != 0) decodeInto(old, buf); else java.util.Arrays.fill(buf, (byte) 0);
+            if (f == null || !fits(tmemOffset, len) || !fits(pfnOffset, len)) return true;
             MemorySegment.copy(f, pfnOffset & 0xFFFFFFFFL, MemorySegment.ofArray(buf), tmemOffset & 0xFFFFFFFFL, len & 0xFFFFFFFFL);
             return true;
         };
@@ -441,12 +446,17 @@ public final class TmemEngine implements HostMemory.Reclaimer {
         };
     }
 
+    /**
+     * 2009 READ: tmh_copy_to_client. The client frame is always resolved first (-EFAULT); len = offsets = 0 copies the
+     * whole page; a range inside both pages is copied; an out-of-range one copies nothing (the get still succeeds).
+     */
     private static PageOut partialOut(FrameResolver frames, long cmfn, int tmemOffset, int pfnOffset, int len) {
         return page -> {
-            if (!fits(tmemOffset, len) || !fits(pfnOffset, len)) return true;
             MemorySegment f = frames.frame(cmfn);
             if (f == null) return false;
-            MemorySegment.copy(MemorySegment.ofArray(page), tmemOffset & 0xFFFFFFFFL, f, pfnOffset & 0xFFFFFFFFL, len & 0xFFFFFFFFL);
+            if ((tmemOffset | pfnOffset | len) == 0) MemorySegment.copy(MemorySegment.ofArray(page), 0, f, 0, PAGE_SIZE);
+            else if (fits(tmemOffset, len) && fits(pfnOffset, len))
+                MemorySegment.copy(MemorySegment.ofArray(page), tmemOffset & 0xFFFFFFFFL, f, pfnOffset & 0xFFFFFFFFL, len & 0xFFFFFFFFL);
             return true;
         };
     }
@@ -467,13 +477,14 @@ public final class TmemEngine implements HostMemory.Reclaimer {
             if (obj != null) pool.noMemPuts++;
             return -XenErrno.EFROZEN;
         }
-        if (!in.read(pageBuf, null)) {
-            stats.failedCopies++;
-            pool.noMemPuts++;
-            return -XenErrno.EFAULT;
-        }
         TmemPage page = new TmemPage(obj != null ? obj : new TmemObject(pool, oid), index);
-        long rc = store(page, pool, owner, pageBuf);
+        busyObject = page.obj;
+        long rc;
+        try {
+            rc = storeNew(page, pool, owner, in);
+        } finally {
+            busyObject = null;
+        }
         if (rc < 0) {
             pool.noMemPuts++;
             return rc;
@@ -511,8 +522,17 @@ public final class TmemEngine implements HostMemory.Reclaimer {
             stats.failedCopies++;
             rc = -XenErrno.EFAULT;
         } else {
+            // do_tmem_dup_put: LZO only "if ( client->info.flags.u.compress && pgp->size != 0 )", i.e. when the old
+            // copy was compressed; compress_poor/compress_nomem are not counted on this path.
+            boolean tryCompress = owner.compress && page.compressed;
             releaseData(page, pool);
-            rc = store(page, pool, owner, pageBuf);
+            busyObject = page.obj;
+            try {
+                rc = tryCompress ? compressInto(page, pool, owner, pageBuf) : 0;
+                if (rc == 0) rc = storeRaw(page, pool, pageBuf);
+            } finally {
+                busyObject = null;
+            }
             if (rc == 1) {
                 if (pool.shared) page.obj.lastClient = caller.domid;
                 pool.dupPutsReplaced++;
@@ -528,36 +548,74 @@ public final class TmemEngine implements HostMemory.Reclaimer {
         return rc;
     }
 
-    /** Stores {@code buf} as the page's data: zero marker, LZO bytes or a raw page. 1, or -ENOMEM. */
-    private long store(TmemPage page, TmemPool pool, TmemClient owner, byte[] buf) {
+    /**
+     * A new page's data, in do_tmem_put's order: with compression the guest frame is read first (-EFAULT), then the
+     * compressed bytes are allocated (-ENOMEM, compress_nomem), a poorly compressing page falling back to a raw page;
+     * without compression the raw page is allocated first (-ENOMEM) and then filled from the guest (-EFAULT, the page
+     * going back). Every page is charged, an all-zero one too (Xen 4.12 has no zero-page shortcut). 1 or an errno.
+     */
+    private long storeNew(TmemPage page, TmemPool pool, TmemClient owner, PageIn in) {
         page.data = null;
         page.compressed = false;
-        if (PageCodec.allZero(buf)) return 1;
         if (owner.compress) {
-            long t0 = config.clock().getAsLong();
-            byte[] c = codec.compress(buf);
-            stats.compress.record(config.clock().getAsLong() - t0);
-            if (c == null) {
-                owner.compressPoor++;
-            } else if (!pool.arena.reserve(c.length)) {
-                owner.compressNomem++;
-                stats.allocFailed++;
-                return -XenErrno.ENOMEM;
-            } else {
-                page.data = c;
-                page.compressed = true;
-                owner.compressedPages++;
-                owner.compressedSumSize += c.length;
-                stats.liveCompressedBytes += c.length;
-                return 1;
+            if (!in.read(pageBuf, null)) {
+                stats.failedCopies++;
+                return -XenErrno.EFAULT;
             }
+            long rc = compressInto(page, pool, owner, pageBuf);
+            if (rc == -XenErrno.ENOMEM) owner.compressNomem++;
+            if (rc == 0) owner.compressPoor++;
+            return rc != 0 ? rc : storeRaw(page, pool, pageBuf);
         }
-        if (!pool.budget.take()) {
-            stats.allocPageFailed++;
+        if (!takeRawPage(pool)) return -XenErrno.ENOMEM;
+        if (!in.read(pageBuf, null)) {
+            giveRawPage(pool);
+            stats.failedCopies++;
+            return -XenErrno.EFAULT;
+        }
+        page.data = pageBuf.clone();
+        return 1;
+    }
+
+    /** do_tmem_put_compress after the copy: 1 stored compressed, 0 compresses poorly, -ENOMEM (tmem_malloc failed). */
+    private long compressInto(TmemPage page, TmemPool pool, TmemClient owner, byte[] buf) {
+        long t0 = config.clock().getAsLong();
+        byte[] c = codec.compress(buf);
+        stats.compress.record(config.clock().getAsLong() - t0);
+        if (c == null) return 0;
+        if (!pool.arena.reserve(c.length)) {
+            stats.allocFailed++;
             return -XenErrno.ENOMEM;
         }
-        page.data = buf.clone();
+        page.data = c;
+        page.compressed = true;
+        owner.compressedPages++;
+        owner.compressedSumSize += c.length;
+        stats.liveCompressedBytes += c.length;
         return 1;
+    }
+
+    /** A raw page (tmem_alloc_page) holding a copy of {@code buf}: 1, or -ENOMEM. */
+    private long storeRaw(TmemPage page, TmemPool pool, byte[] buf) {
+        if (!takeRawPage(pool)) return -XenErrno.ENOMEM;
+        page.data = buf.clone();
+        page.compressed = false;
+        return 1;
+    }
+
+    /** tmem_alloc_page: counts alloc_page_failed, and global_page_count (LIST {@code Fc}) for raw pages only. */
+    private boolean takeRawPage(TmemPool pool) {
+        if (!pool.budget.take()) {
+            stats.allocPageFailed++;
+            return false;
+        }
+        stats.pageTaken();
+        return true;
+    }
+
+    private void giveRawPage(TmemPool pool) {
+        pool.budget.give();
+        stats.pageCount--;
     }
 
     private void releaseData(TmemPage page, TmemPool pool) {
@@ -565,8 +623,10 @@ public final class TmemEngine implements HostMemory.Reclaimer {
         if (page.compressed) {
             pool.arena.release(page.data.length);
             stats.liveCompressedBytes -= page.data.length;
+            pool.client.compressedPages--;
+            pool.client.compressedSumSize -= page.data.length;
         } else {
-            pool.budget.give();
+            giveRawPage(pool);
         }
         page.data = null;
         page.compressed = false;
@@ -624,7 +684,8 @@ public final class TmemEngine implements HostMemory.Reclaimer {
             }
         }
         pool.foundGets++;
-        if (pool.persistent) caller.succPersGets++; else caller.succEphGets++;
+        // do_tmem_get: "struct client *client = pool->client": a sharer's get is credited to the pool's owner.
+        if (pool.persistent) pool.client.succPersGets++; else pool.client.succEphGets++;
         return 1;
     }
 
@@ -677,7 +738,6 @@ public final class TmemEngine implements HostMemory.Reclaimer {
 
     /** RESTORE_PUT_PAGE: a put into the client's pool from a 4096-byte buffer (do_tmem_put semantics). */
     long restorePut(TmemClient client, TmemPool pool, TmemOid oid, int index, MemorySegment src) {
-        inEngine = true;
         current = client;
         try {
             return put(client, pool, oid, index, (buf, old) -> {
@@ -685,7 +745,6 @@ public final class TmemEngine implements HostMemory.Reclaimer {
                 return true;
             }, false);
         } finally {
-            inEngine = false;
             current = null;
         }
     }
@@ -702,8 +761,7 @@ public final class TmemEngine implements HostMemory.Reclaimer {
             if (((freeListPages + host.freePages()) >> 8) != 0) return true;
             if (!evict()) failed--;
         } while (failed > 0);
-        stats.lowOnMemory++;
-        return false;
+        return false; // Xen 4.12 never increments low_on_memory (LIST Lm stays 0)
     }
 
     /**
@@ -713,7 +771,14 @@ public final class TmemEngine implements HostMemory.Reclaimer {
     boolean evict() {
         stats.evictAttempts++;
         TmemClient c = current;
-        TmemPage victim = c != null && overQuota(c) && c.lruHead != null ? c.lruHead : lru.oldest();
+        TmemPage victim;
+        if (c != null && overQuota(c) && c.lruHead != null) {
+            victim = c.lruHead;
+            while (victim != null && victim.obj == busyObject) victim = victim.clientNext;
+        } else {
+            victim = lru.oldest();
+            while (victim != null && victim.obj == busyObject) victim = victim.globalNext;
+        }
         if (victim == null) return false;
         deletePage(victim);
         stats.evictedPages++;
@@ -731,18 +796,30 @@ public final class TmemEngine implements HostMemory.Reclaimer {
         return (n * 100) / g > (w * 100) / total;
     }
 
-    /** HostMemory reclaimer (tmem_relinquish_pages): free-list pages first, then evicts ephemeral pages. */
-    @Override public long reclaim(long pagesWanted) {
-        if (inEngine || pagesWanted <= 0) return 0;
+    /**
+     * tmem_relinquish_pages for an order-0 allocation (HostMemory calls it while free memory is at or below the
+     * mid-size zone): a page from tmem's free list, evicting at most 10 ephemeral pages to get one; the page goes back
+     * to the host for the allocation. Also while tmem itself allocates (a put's page, Xen's MEMF_tmem): pages of the
+     * object being written are never evicted (Xen's trylock on the object fails).
+     */
+    @Override public boolean relinquishOne() {
+        if (!config.enabled() || freeablePages() == 0) return false;
         stats.relinqAttempts++;
+        int maxEvictions = RELINQUISH_MAX_EVICTIONS;
         long evicts = 0;
-        while (freeListPages < pagesWanted && evict()) evicts++;
+        while (freeListPages == 0) {
+            if (maxEvictions-- <= 0 || !evict()) break;
+            evicts++;
+        }
         stats.maxEvictsPerRelinq = Math.max(stats.maxEvictsPerRelinq, evicts);
-        long give = Math.min(freeListPages, pagesWanted);
-        releaseFreeList(give);
-        stats.relinqPages += give;
-        return give;
+        if (freeListPages == 0) return false;
+        releaseFreeList(1);
+        stats.relinqPages++;
+        return true;
     }
+
+    /** tmem_relinquish_pages' max_evictions. */
+    static final int RELINQUISH_MAX_EVICTIONS = 10;
 
     /** tmem_relinquish_npages + release to host (control FLUSH): returns the free-list pages before releasing. */
     long relinquishNpages(long n) {
@@ -763,18 +840,17 @@ public final class TmemEngine implements HostMemory.Reclaimer {
 
     /** Ephemeral pages: tmem's free list first, then free host memory, never reclaiming (Xen's MEMF_tmem). */
     private final class EphemeralBudget implements PageBudget {
+        /** __tmem_alloc_page: tmem's free list, else the heap (which, low on memory, recycles via relinquishOne). */
         @Override public boolean take() {
             if (freeListPages > 0) freeListPages--;
-            else if (!host.allocateNoReclaim(1)) return false;
+            else if (!host.allocate(1)) return false;
             ephemeralPagesInUse++;
-            stats.pageTaken();
             return true;
         }
 
         @Override public void give() {
             ephemeralPagesInUse--;
             freeListPages++;
-            stats.pageCount--;
         }
     }
 
@@ -798,14 +874,16 @@ public final class TmemEngine implements HostMemory.Reclaimer {
                 if (donated && host.allocateNoReclaim(1)) freeListPages++;
                 return false;
             }
-            stats.pageTaken();
             return true;
         }
 
+        /**
+         * __tmem_free_page_thispool: the page is stolen from the domain (tot_pages - 1) and kept on tmem's free list
+         * (LIST {@code Ta}, QUERY_FREEABLE_MB); only if the steal fails (the domain is going away) is it freed.
+         */
         @Override public void give() {
             DomainMemory m = domains.memoryOf(domid);
-            if (m != null) m.releaseExtra(1);
-            stats.pageCount--;
+            if (m != null && m.stealExtra(1)) freeListPages++;
         }
     }
 }

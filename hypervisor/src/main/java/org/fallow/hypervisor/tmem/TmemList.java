@@ -7,7 +7,7 @@ import java.util.List;
 import static org.fallow.hypervisor.tmem.TmemDefs.*;
 
 /**
- * The text of TMEMC_LIST / XEN_SYSCTL_TMEM_OP_LIST (xen-abi.md §2.6, and the 2009 variant of §3.3).
+ * The text of TMEMC_LIST / XEN_SYSCTL_TMEM_OP_LIST (Xen 4.12 tmem_control.c tmemc_list, and the 2009 variant of §3.3).
  *
  * <p>Records are built as fragments (each at most 1023 characters, Xen's 1024-byte BSIZE with its NUL) in groups:
  * G=, the S= lines, each client's C= and P= lines, then the T line. A fragment is written only if the text so far

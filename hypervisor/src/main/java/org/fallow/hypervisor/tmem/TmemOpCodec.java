@@ -1,83 +1,60 @@
 package org.fallow.hypervisor.tmem;
 
 import org.fallow.abi.AbiProfile;
+import org.fallow.abi.xen.TmemConstants;
+import org.fallow.abi.xen.TmemOp;
+import org.fallow.abi.xen.TmemOp2009;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 
 /**
- * Decodes {@code struct tmem_op} as read from the caller, per ABI profile (little-endian, x86_64):
- * <pre>
- *  4.12 (56 bytes)                                2009, 6009f4ddb2 (40 bytes)
- *   0 u32 cmd                                       0 u32 cmd
- *   4 i32 pool_id                                   4 i32 pool_id
- *   8 u64 creat.uuid[0] | gen.oid[0]                8 u64 new.uuid[0] | gen.object | ctrl.subop(4) ctrl.cli_id(4)
- *  16 u64 creat.uuid[1] | gen.oid[1]               16 u64 new.uuid[1] | gen.index(4) gen.tmem_offset(4) | ctrl.arg1 arg2
- *  24 u32 creat.flags   | gen.oid[2] (8)           24 u32 new.flags | gen.pfn_offset | ctrl.buf (8)
- *  28 u32 creat.arg1                               28 u32 gen.len
- *  32 u32 gen.index                                32 u64 gen.cmfn
- *  36 u32 gen.tmem_offset  40 u32 gen.pfn_offset  44 u32 gen.len
- *  48 u64 gen.cmfn
- * </pre>
+ * Reads {@code struct tmem_op} as the caller wrote it, per ABI profile, through abi's flyweights: {@link TmemOp}
+ * (4.12, 56 bytes) and {@link TmemOp2009} (6009f4ddb2, 40 bytes); their layouts (and diagrams) are the one
+ * declaration of the struct. The encoders are the client side of the same flyweights, for tests and benchmarks.
  */
 public final class TmemOpCodec {
-    public static final int SIZE_412 = 56, SIZE_2009 = 40;
-    private static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfLong I64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    public static final int SIZE_412 = TmemOp.SIZE, SIZE_2009 = TmemOp2009.SIZE;
 
     private TmemOpCodec() {}
 
     public static int size(AbiProfile p) { return p == AbiProfile.TMEM_2009 ? SIZE_2009 : SIZE_412; }
 
     public static TmemRequest decode(AbiProfile p, MemorySegment s) {
-        int cmd = s.get(I32, 0), poolId = s.get(I32, 4);
         if (p == AbiProfile.TMEM_2009) {
-            return new TmemRequest(cmd, poolId, s.get(I64, 8), s.get(I64, 16), s.get(I32, 24),
-                    TmemOid.of2009(s.get(I64, 8)), s.get(I32, 16), s.get(I32, 20), s.get(I32, 24), s.get(I32, 28),
-                    s.get(I64, 32), s.get(I32, 8), s.get(I32, 12), s.get(I32, 16), s.get(I32, 20), s.get(I64, 24));
+            TmemOp2009 op = new TmemOp2009().wrap(s, 0);
+            return new TmemRequest((int) op.cmd(), op.poolId(), op.newUuid(0), op.newUuid(1), (int) op.newFlags(),
+                    TmemOid.of2009(op.genObject()), (int) op.genIndex(), (int) op.genTmemOffset(), (int) op.genPfnOffset(),
+                    (int) op.genLen(), op.genCmfn(), (int) op.ctrlSubop(), (int) op.ctrlCliId(), (int) op.ctrlArg1(),
+                    (int) op.ctrlArg2(), op.ctrlBuf());
         }
-        return new TmemRequest(cmd, poolId, s.get(I64, 8), s.get(I64, 16), s.get(I32, 24),
-                new TmemOid(s.get(I64, 8), s.get(I64, 16), s.get(I64, 24)), s.get(I32, 32), s.get(I32, 36),
-                s.get(I32, 40), s.get(I32, 44), s.get(I64, 48), 0, 0, 0, 0, 0);
+        TmemOp op = new TmemOp().wrap(s, 0);
+        return new TmemRequest((int) op.cmd(), op.poolId(), op.creatUuid(0), op.creatUuid(1), (int) op.creatFlags(),
+                new TmemOid(op.genOid(0), op.genOid(1), op.genOid(2)), (int) op.genIndex(), (int) op.genTmemOffset(),
+                (int) op.genPfnOffset(), (int) op.genLen(), op.genCmfn(), 0, 0, 0, 0, 0);
     }
 
     /** Encodes a page op (client side / tests). */
     public static void encodePage(AbiProfile p, MemorySegment s, int cmd, int poolId, TmemOid oid, int index, long cmfn) {
-        s.asSlice(0, size(p)).fill((byte) 0);
-        s.set(I32, 0, cmd);
-        s.set(I32, 4, poolId);
         if (p == AbiProfile.TMEM_2009) {
-            s.set(I64, 8, oid.oid0());
-            s.set(I32, 16, index);
-            s.set(I64, 32, cmfn);
+            new TmemOp2009().wrap(s, 0).clear().cmd(cmd).poolId(poolId).genObject(oid.oid0()).genIndex(index).genCmfn(cmfn);
         } else {
-            s.set(I64, 8, oid.oid0());
-            s.set(I64, 16, oid.oid1());
-            s.set(I64, 24, oid.oid2());
-            s.set(I32, 32, index);
-            s.set(I64, 48, cmfn);
+            new TmemOp().wrap(s, 0).clear().cmd(cmd).poolId(poolId).genOid(oid.oid0(), oid.oid1(), oid.oid2())
+                    .genIndex(index).genCmfn(cmfn);
         }
     }
 
     /** Encodes NEW_POOL (client side / tests). */
     public static void encodeNewPool(AbiProfile p, MemorySegment s, long uuid0, long uuid1, int flags) {
-        s.asSlice(0, size(p)).fill((byte) 0);
-        s.set(I32, 0, TmemDefs.NEW_POOL);
-        s.set(I64, 8, uuid0);
-        s.set(I64, 16, uuid1);
-        s.set(I32, 24, flags);
+        if (p == AbiProfile.TMEM_2009) {
+            new TmemOp2009().wrap(s, 0).clear().cmd(TmemConstants.TMEM_NEW_POOL).newUuid(0, uuid0).newUuid(1, uuid1).newFlags(flags);
+        } else {
+            new TmemOp().wrap(s, 0).clear().cmd(TmemConstants.TMEM_NEW_POOL).creatUuid(0, uuid0).creatUuid(1, uuid1).creatFlags(flags);
+        }
     }
 
     /** Encodes the 2009 TMEM_CONTROL (6009f4ddb2 layout: buf at 24). */
     public static void encodeControl2009(MemorySegment s, int poolId, int subop, int cliId, int arg1, int arg2, long buf) {
-        s.asSlice(0, SIZE_2009).fill((byte) 0);
-        s.set(I32, 0, TmemDefs.CONTROL);
-        s.set(I32, 4, poolId);
-        s.set(I32, 8, subop);
-        s.set(I32, 12, cliId);
-        s.set(I32, 16, arg1);
-        s.set(I32, 20, arg2);
-        s.set(I64, 24, buf);
+        new TmemOp2009().wrap(s, 0).clear().cmd(TmemConstants.TMEM_CONTROL).poolId(poolId).ctrlSubop(subop)
+                .ctrlCliId(cliId).ctrlArg1(arg1).ctrlArg2(arg2).ctrlBuf(buf);
     }
 }

@@ -1,14 +1,14 @@
 package org.fallow.hypervisor.tmem;
 
 /**
- * One stored page (Xen's page descriptor, {@code pgp}). Its data is either a marker for an all-zero page
- * ({@code data == null}, costing no page), a raw 4096-byte copy (one page of memory), or LZO1X bytes (charged to a
- * {@link ByteArena}). Ephemeral pages sit on two intrusive LRU lists: the global one and their pool owner's.
+ * One stored page (Xen's page descriptor, {@code pgp}). Its data is a raw 4096-byte copy (one page of memory) or
+ * LZO1X bytes (charged to a {@link ByteArena}); an all-zero page is stored and charged like any other (Xen 4.12 has no
+ * zero-page shortcut). Ephemeral pages sit on two intrusive LRU lists: the global one and their pool owner's.
  */
 final class TmemPage {
     final TmemObject obj;
     final int index;
-    /** null = zero page; length {@link TmemDefs#PAGE_SIZE} and !compressed = raw; else LZO1X data. */
+    /** Length {@link TmemDefs#PAGE_SIZE} and !compressed = raw; else LZO1X data; null only while being (re)written. */
     byte[] data;
     boolean compressed;
     TmemPage globalPrev, globalNext, clientPrev, clientNext;
@@ -19,8 +19,6 @@ final class TmemPage {
         this.obj = obj;
         this.index = index;
     }
-
-    boolean zero() { return data == null; }
 
     int compressedSize() { return compressed ? data.length : 0; }
 }

@@ -13,9 +13,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.ref.WeakReference;
-import java.util.Map;
-import java.util.WeakHashMap;
+
+import static org.fallow.abi.xen.SysctlConstants.XEN_SYSCTL_tmem_op;
 
 /**
  * Wires tmem into a {@link HypervisorCore}: hypercall 38 ({@code tmem_op}, 56- or 40-byte struct per the caller's
@@ -27,7 +26,6 @@ import java.util.WeakHashMap;
  */
 public final class TmemSubsystem implements Subsystem, DomainLifecycle {
     private static final Logger log = LoggerFactory.getLogger(TmemSubsystem.class);
-    private static final Map<HypervisorCore, WeakReference<TmemSubsystem>> INSTALLED = new WeakHashMap<>();
 
     private final TmemEngine.Config config;
     private HypervisorCore core;
@@ -42,12 +40,6 @@ public final class TmemSubsystem implements Subsystem, DomainLifecycle {
 
     public TmemSubsystem(TmemEngine.Config config) { this.config = config; }
 
-    /** The tmem subsystem installed in {@code core}, or null. */
-    public static synchronized TmemSubsystem of(HypervisorCore core) {
-        WeakReference<TmemSubsystem> r = INSTALLED.get(core);
-        return r == null ? null : r.get();
-    }
-
     @Override public void install(HypervisorCore core) {
         this.core = core;
         this.engine = new TmemEngine(core.host(), this::memoryOf, config);
@@ -56,11 +48,10 @@ public final class TmemSubsystem implements Subsystem, DomainLifecycle {
         core.registerHypercall(Hypercalls.TMEM_OP, this::tmemOp);
         TmemSysctl sysctl = new TmemSysctl(control);
         // sysctl 24 is gone from 4.17's sysctl.h: a 4.17 connection gets do_sysctl's -ENOSYS for an unknown cmd
-        core.sysctls().register(TmemSysctl.XEN_SYSCTL_TMEM_OP,
+        core.sysctls().register(XEN_SYSCTL_tmem_op,
                 cop -> cop.caller().profile().hasTmem() ? sysctl.invoke(cop) : -org.fallow.abi.XenErrno.ENOSYS);
         core.domains().addListener(this);
         core.host().addReclaimer(engine);
-        synchronized (TmemSubsystem.class) { INSTALLED.put(core, new WeakReference<>(this)); }
         log.info("tmem: installed (enabled={}, compress={})", config.enabled(), config.compressByDefault());
     }
 

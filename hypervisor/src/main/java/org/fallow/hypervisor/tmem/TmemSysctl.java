@@ -7,46 +7,50 @@ import org.fallow.hypervisor.core.GuestFault;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import org.fallow.abi.xen.TmemHandle;
+import org.fallow.abi.xen.XenSysctl;
+import org.fallow.abi.xen.XenSysctlTmemOp;
+import org.fallow.abi.xen.XenTmemClient;
+import org.fallow.abi.xen.XenTmemPoolInfo;
+
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.util.List;
 
 import static org.fallow.hypervisor.tmem.TmemDefs.*;
 
 /**
- * {@code XEN_SYSCTL_tmem_op} (sysctl cmd 24, Xen 4.12's tmem_control). The op is {@code xen_sysctl.u.tmem_op}:
- * <pre>
- *  xen_sysctl off  8 u32 cmd       12 i32 pool_id   16 u32 cli_id   20 u32 len   24 u32 arg   28 u32 pad (must be 0)
- *                 32 xen_tmem_oid oid (3 x u64)     56 u64 u.buf | u.client | u.pool (guest handle)
- *  xen_tmem_client (20 B): 0 version, 4 maxpools, 8 nr_pools, 12 flags.raw, 16 weight
- *  xen_tmem_pool_info (32 B): 0 flags.raw, 4 id, 8 u64 n_pages, 16 u64 uuid[0], 24 u64 uuid[1]
- * </pre>
- * Privilege and the interface version are checked by the sysctl dispatcher before this runs. Save/restore page
+ * {@code XEN_SYSCTL_tmem_op} (sysctl cmd 24, Xen 4.12's tmem_control). The op is {@code xen_sysctl.u.tmem_op}
+ * ({@link XenSysctlTmemOp}); its buffers hold {@link XenTmemClient}, {@link XenTmemPoolInfo} arrays or
+ * {@link TmemHandle}s, all read and written through those abi flyweights. Privilege and the interface version are checked by the sysctl dispatcher before this runs. Save/restore page
  * streaming follows the intended 4.12 behaviour: SAVE_GET_NEXT_PAGE writes a tmem_handle then the 4096-byte page
  * (every page, compressed or not), SAVE_GET_NEXT_INV the handles of persistent pages deleted while migrating,
  * RESTORE_PUT_PAGE puts a 4096-byte buffer (index = arg).
  */
 public final class TmemSysctl implements ControlOp.Handler {
     private static final Logger log = LoggerFactory.getLogger(TmemSysctl.class);
-    public static final int XEN_SYSCTL_TMEM_OP = 24;
-    public static final int OFF_CMD = 8, OFF_POOL_ID = 12, OFF_CLI_ID = 16, OFF_LEN = 20, OFF_ARG = 24, OFF_PAD = 28,
-            OFF_OID = 32, OFF_BUF = 56;
-    public static final int CLIENT_SIZE = 20, POOL_INFO_SIZE = 32, HANDLE_SIZE = 32;
-    static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    static final ValueLayout.OfLong I64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    /** Offsets of the xen_sysctl_tmem_op fields inside xen_sysctl (for tests that build a sysctl by hand). */
+    public static final int OFF_CMD = XenSysctl.U_OFFSET + XenSysctlTmemOp.CMD_OFFSET,
+            OFF_POOL_ID = XenSysctl.U_OFFSET + XenSysctlTmemOp.POOL_ID_OFFSET,
+            OFF_CLI_ID = XenSysctl.U_OFFSET + XenSysctlTmemOp.CLI_ID_OFFSET,
+            OFF_LEN = XenSysctl.U_OFFSET + XenSysctlTmemOp.LEN_OFFSET,
+            OFF_ARG = XenSysctl.U_OFFSET + XenSysctlTmemOp.ARG_OFFSET,
+            OFF_PAD = XenSysctl.U_OFFSET + XenSysctlTmemOp.PAD_OFFSET,
+            OFF_OID = XenSysctl.U_OFFSET + XenSysctlTmemOp.OID_OFFSET,
+            OFF_BUF = XenSysctl.U_OFFSET + XenSysctlTmemOp.U_BUF_OFFSET;
+    private static final int CLIENT_SIZE = XenTmemClient.SIZE, POOL_INFO_SIZE = XenTmemPoolInfo.SIZE,
+            HANDLE_SIZE = TmemHandle.SIZE;
 
     private final TmemControl control;
 
     public TmemSysctl(TmemControl control) { this.control = control; }
 
     @Override public long invoke(ControlOp cop) {
-        MemorySegment op = cop.op();
-        if (op.get(I32, OFF_PAD) != 0) return -XenErrno.EINVAL;
-        int cmd = op.get(I32, OFF_CMD), poolId = op.get(I32, OFF_POOL_ID), cli = op.get(I32, OFF_CLI_ID) & 0xFFFF;
-        long len = op.get(I32, OFF_LEN) & 0xFFFFFFFFL;
-        int arg = op.get(I32, OFF_ARG);
-        long buf = op.get(I64, OFF_BUF);
+        XenSysctlTmemOp op = new XenSysctlTmemOp().wrap(cop.op(), XenSysctl.U_OFFSET);
+        if (op.pad() != 0) return -XenErrno.EINVAL;
+        int cmd = (int) op.cmd(), poolId = op.poolId(), cli = (int) op.cliId() & 0xFFFF;
+        long len = op.len();
+        int arg = (int) op.arg();
+        long buf = op.buf();
         GuestAddressSpace mem = cop.caller().memory();
         return switch (cmd) {
             case OP_THAW, OP_FREEZE -> control.freeze(cli, cmd == OP_FREEZE);
@@ -63,11 +67,11 @@ public final class TmemSysctl implements ControlOp.Handler {
             case OP_SAVE_END -> control.saveEnd(cli);
             case OP_RESTORE_BEGIN -> control.restoreBegin(cli);
             case OP_RESTORE_FLUSH_PAGE -> control.restoreFlushPage(cli, poolId,
-                    new TmemOid(op.get(I64, OFF_OID), op.get(I64, OFF_OID + 8), op.get(I64, OFF_OID + 16)), arg);
+                    new TmemOid(op.oid(0), op.oid(1), op.oid(2)), arg);
             case OP_SAVE_GET_NEXT_PAGE -> saveGetNextPage(mem, cli, poolId, buf, len);
             case OP_SAVE_GET_NEXT_INV -> saveGetNextInv(mem, cli, buf, len);
             case OP_RESTORE_PUT_PAGE -> restorePutPage(mem, cli, poolId,
-                    new TmemOid(op.get(I64, OFF_OID), op.get(I64, OFF_OID + 8), op.get(I64, OFF_OID + 16)), arg, buf, len);
+                    new TmemOid(op.oid(0), op.oid(1), op.oid(2)), arg, buf, len);
             default -> {
                 log.warn("tmem: unknown sysctl tmem subop {} -> -1", cmd);
                 yield -1;
@@ -95,11 +99,8 @@ public final class TmemSysctl implements ControlOp.Handler {
     }
 
     static void writeHandle(MemorySegment s, TmemControl.Handle h) {
-        s.set(I32, 0, h.poolId());
-        s.set(I32, 4, h.index());
-        s.set(I64, 8, h.oid().oid0());
-        s.set(I64, 16, h.oid().oid1());
-        s.set(I64, 24, h.oid().oid2());
+        new TmemHandle().wrap(s, 0).poolId(h.poolId()).index(h.index())
+                .oid(0, h.oid().oid0()).oid(1, h.oid().oid1()).oid(2, h.oid().oid2());
     }
 
     private long saveGetNextPage(GuestAddressSpace mem, int cli, int poolId, long buf, long len) {
@@ -141,12 +142,8 @@ public final class TmemSysctl implements ControlOp.Handler {
     private long getClientInfo(GuestAddressSpace mem, int cli, long buf) {
         TmemControl.ClientInfo ci = control.clientInfo(cli);
         try {
-            MemorySegment s = mem.map(buf, CLIENT_SIZE);
-            s.set(I32, 0, ci.version());
-            s.set(I32, 4, ci.maxpools());
-            s.set(I32, 8, ci.nrPools());
-            s.set(I32, 12, ci.flags());
-            s.set(I32, 16, ci.weight());
+            new XenTmemClient().wrap(mem.map(buf, CLIENT_SIZE), 0).version(ci.version()).maxpools(ci.maxpools())
+                    .nrPools(ci.nrPools()).flags(ci.flags()).weight(ci.weight());
             return 0;
         } catch (GuestFault e) {
             return -XenErrno.EFAULT;
@@ -156,9 +153,9 @@ public final class TmemSysctl implements ControlOp.Handler {
     private long setClientInfo(GuestAddressSpace mem, int cli, long buf) {
         if (cli == CLI_ID_NULL ? control.engine().clients().isEmpty() : !control.hasClient(cli)) return -XenErrno.ENOENT;
         try {
-            MemorySegment s = mem.map(buf, CLIENT_SIZE);
-            return control.setClientInfo(cli, new TmemControl.ClientInfo(s.get(I32, 0), s.get(I32, 4), s.get(I32, 8),
-                    s.get(I32, 12), s.get(I32, 16)));
+            XenTmemClient c = new XenTmemClient().wrap(mem.map(buf, CLIENT_SIZE), 0);
+            return control.setClientInfo(cli, new TmemControl.ClientInfo((int) c.version(), (int) c.maxpools(),
+                    (int) c.nrPools(), (int) c.flags(), (int) c.weight()));
         } catch (GuestFault e) {
             return -XenErrno.EFAULT;
         }
@@ -192,17 +189,13 @@ public final class TmemSysctl implements ControlOp.Handler {
     }
 
     static void writePoolInfo(MemorySegment s, int i, TmemControl.PoolInfo p) {
-        long o = (long) i * POOL_INFO_SIZE;
-        s.set(I32, o, p.flags());
-        s.set(I32, o + 4, p.id());
-        s.set(I64, o + 8, p.nPages());
-        s.set(I64, o + 16, p.uuid0());
-        s.set(I64, o + 24, p.uuid1());
+        new XenTmemPoolInfo().wrap(s, (long) i * POOL_INFO_SIZE).flags(p.flags()).id(p.id()).nPages(p.nPages())
+                .uuid(0, p.uuid0()).uuid(1, p.uuid1());
     }
 
     static TmemControl.PoolInfo readPoolInfo(MemorySegment s, int i) {
-        long o = (long) i * POOL_INFO_SIZE;
-        return new TmemControl.PoolInfo(s.get(I32, o), s.get(I32, o + 4), s.get(I64, o + 8), s.get(I64, o + 16), s.get(I64, o + 24));
+        XenTmemPoolInfo p = new XenTmemPoolInfo().wrap(s, (long) i * POOL_INFO_SIZE);
+        return new TmemControl.PoolInfo((int) p.flags(), (int) p.id(), p.nPages(), p.uuid(0), p.uuid(1));
     }
 
     private long setPools(GuestAddressSpace mem, int cli, long buf, long len) {

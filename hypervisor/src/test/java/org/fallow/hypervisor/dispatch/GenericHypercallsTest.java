@@ -15,17 +15,15 @@ import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 
+import static org.fallow.abi.xen.XenLayouts.U32_UNALIGNED;
+import static org.fallow.abi.xen.XenLayouts.U64_UNALIGNED;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** The multiplexing hypercalls, driven in-process through {@link HypervisorCore#dispatch}. */
 class GenericHypercallsTest {
-    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final long BASE = 0x10000;
 
     private HypervisorCore core;
@@ -59,9 +57,9 @@ class GenericHypercallsTest {
     }
 
     private void entry(long off, long op, long... args) {
-        mem.set(U64, off, op);
-        mem.set(U64, off + 8, 0xDEADL);
-        for (int i = 0; i < args.length; i++) mem.set(U64, off + 16 + 8L * i, args[i]);
+        mem.set(U64_UNALIGNED, off, op);
+        mem.set(U64_UNALIGNED, off + 8, 0xDEADL);
+        for (int i = 0; i < args.length; i++) mem.set(U64_UNALIGNED, off + 16 + 8L * i, args[i]);
     }
 
     @Test
@@ -73,12 +71,12 @@ class GenericHypercallsTest {
         entry(64, 99);
         entry(128, Hypercalls.MULTICALL, BASE, 1);
         assertEquals(0, core.dispatch(toolstack, Hypercalls.MULTICALL, new long[]{BASE, 3, 0, 0, 0}));
-        assertEquals(107, mem.get(U64, 8), "entry 0 result");
-        assertEquals(-XenErrno.ENOSYS, mem.get(U64, 64 + 8), "entry 1: unknown hypercall");
-        assertEquals(-XenErrno.EINVAL, mem.get(U64, 128 + 8), "entry 2: nested multicall refused");
+        assertEquals(107, mem.get(U64_UNALIGNED, 8), "entry 0 result");
+        assertEquals(-XenErrno.ENOSYS, mem.get(U64_UNALIGNED, 64 + 8), "entry 1: unknown hypercall");
+        assertEquals(-XenErrno.EINVAL, mem.get(U64_UNALIGNED, 128 + 8), "entry 2: nested multicall refused");
         assertEquals(1, seen.size());
         assertEquals(6, seen.get(0).length, "multicall entries carry 6 args");
-        assertEquals(40, mem.get(U64, 0), "op left untouched");
+        assertEquals(40, mem.get(U64_UNALIGNED, 0), "op left untouched");
     }
 
     @Test
@@ -94,13 +92,13 @@ class GenericHypercallsTest {
 
     private void control(long off, int cmd, int version) {
         mem.asSlice(off, 144).fill((byte) 0);
-        mem.set(U32, off, cmd);
-        mem.set(U32, off + 4, version);
+        mem.set(U32_UNALIGNED, off, cmd);
+        mem.set(U32_UNALIGNED, off + 4, version);
     }
 
     @Test
     void domctlChecksVersionPrivilegeAndCommand() {
-        core.domctls().register(5, op -> { op.op().set(U32, 16, 0xABCD); return 0; });
+        core.domctls().register(5, op -> { op.op().set(U32_UNALIGNED, 16, 0xABCD); return 0; });
         control(0, 5, 0x10);
         assertEquals(-XenErrno.EACCES, core.dispatch(toolstack, Hypercalls.DOMCTL, new long[]{BASE, 0, 0, 0, 0}));
         control(0, 5, 0x11);
@@ -110,37 +108,37 @@ class GenericHypercallsTest {
         assertEquals(-XenErrno.EFAULT, core.dispatch(toolstack, Hypercalls.DOMCTL, new long[]{BASE + 8192 - 100, 0, 0, 0, 0}));
         control(0, 5, 0x11);
         assertEquals(0, core.dispatch(toolstack, Hypercalls.DOMCTL, new long[]{BASE, 0, 0, 0, 0}));
-        assertEquals(0, mem.get(U32, 16), "domctl copies back only on request");
+        assertEquals(0, mem.get(U32_UNALIGNED, 16), "domctl copies back only on request");
     }
 
     @Test
     void domctlCopiesBackWhenTheHandlerAsksEvenOnError() {
         core.domctls().register(56, op -> {
             assertEquals(144, op.op().byteSize());
-            op.op().set(U32, 16 + 8, 3); // u.vm_event_op.port
+            op.op().set(U32_UNALIGNED, 16 + 8, 3); // u.vm_event_op.port
             op.copyBack();
             return -XenErrno.EBUSY;
         });
         control(256, 56, 0x11);
-        mem.set(U64, 256 + 136, 0x1122334455667788L);
+        mem.set(U64_UNALIGNED, 256 + 136, 0x1122334455667788L);
         assertEquals(-XenErrno.EBUSY, core.dispatch(toolstack, Hypercalls.DOMCTL, new long[]{BASE + 256, 0, 0, 0, 0}));
-        assertEquals(3, mem.get(U32, 256 + 24));
-        assertEquals(0x1122334455667788L, mem.get(U64, 256 + 136), "the whole 144 bytes round-trip");
+        assertEquals(3, mem.get(U32_UNALIGNED, 256 + 24));
+        assertEquals(0x1122334455667788L, mem.get(U64_UNALIGNED, 256 + 136), "the whole 144 bytes round-trip");
     }
 
     @Test
     void sysctlCopiesBackOnlyOnSuccess() {
         core.sysctls().register(24, op -> {
-            op.op().set(U32, 8, 77);
-            return op.op().get(U32, 12) == 0 ? 0 : -XenErrno.EINVAL;
+            op.op().set(U32_UNALIGNED, 8, 77);
+            return op.op().get(U32_UNALIGNED, 12) == 0 ? 0 : -XenErrno.EINVAL;
         });
         control(0, 24, 0x12);
         assertEquals(0, core.dispatch(toolstack, Hypercalls.SYSCTL, new long[]{BASE, 0, 0, 0, 0}));
-        assertEquals(77, mem.get(U32, 8));
+        assertEquals(77, mem.get(U32_UNALIGNED, 8));
         control(0, 24, 0x12);
-        mem.set(U32, 12, 1);
+        mem.set(U32_UNALIGNED, 12, 1);
         assertEquals(-XenErrno.EINVAL, core.dispatch(toolstack, Hypercalls.SYSCTL, new long[]{BASE, 0, 0, 0, 0}));
-        assertEquals(0, mem.get(U32, 8), "no copy-back on failure");
+        assertEquals(0, mem.get(U32_UNALIGNED, 8), "no copy-back on failure");
         control(0, 24, 0x11);
         assertEquals(-XenErrno.EACCES, core.dispatch(toolstack, Hypercalls.SYSCTL, new long[]{BASE, 0, 0, 0, 0}));
         control(0, 24, 0x12);

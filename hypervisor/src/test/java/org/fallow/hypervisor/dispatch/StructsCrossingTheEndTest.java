@@ -11,9 +11,21 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.nio.file.Path;
 
+import static org.fallow.abi.xen.XenLayouts.U32_UNALIGNED;
+import static org.fallow.abi.xen.XenLayouts.U16_UNALIGNED;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_paging_op;
+import static org.fallow.abi.xen.DomctlConstants.XEN_DOMCTL_getdomaininfo;
+import static org.fallow.abi.xen.DomctlConstants.XEN_DOMCTL_unpausedomain;
+import static org.fallow.abi.xen.HvmOpConstants.HVMOP_get_param;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_current_reservation;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_decrease_reservation;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_increase_reservation;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_maximum_reservation;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_populate_physmap;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_set_pod_target;
+import static org.fallow.abi.xen.SysctlConstants.XEN_SYSCTL_physinfo;
 import static org.fallow.hypervisor.mem.MemConstants.*;
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -24,10 +36,7 @@ import static org.junit.jupiter.api.Assertions.*;
  */
 @Timeout(60)
 class StructsCrossingTheEndTest {
-    static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final int ARENA = 1 << 16;
-    static final int XENMEM_PAGING_OP = 20;
 
     @TempDir Path dir;
 
@@ -42,18 +51,18 @@ class StructsCrossingTheEndTest {
             int d = ts.createHvmDomain(new byte[16], 1, 64);
             // domctl (144 bytes) and sysctl (136): cmd and interface_version are readable, the rest is not
             long h = nearTheEnd(ts, 100);
-            ts.arena().set(U32, ARENA - 100, XEN_DOMCTL_getdomaininfo);
-            ts.arena().set(U32, ARENA - 96, 0x11);
+            ts.arena().set(U32_UNALIGNED, ARENA - 100, XEN_DOMCTL_getdomaininfo);
+            ts.arena().set(U32_UNALIGNED, ARENA - 96, 0x11);
             assertEquals(-XenErrno.EFAULT, ts.hypercall(Hypercalls.DOMCTL, h), "domctl");
-            ts.arena().set(U32, ARENA - 100, XEN_SYSCTL_physinfo);
-            ts.arena().set(U32, ARENA - 96, 0x12);
+            ts.arena().set(U32_UNALIGNED, ARENA - 100, XEN_SYSCTL_physinfo);
+            ts.arena().set(U32_UNALIGNED, ARENA - 96, 0x12);
             assertEquals(-XenErrno.EFAULT, ts.hypercall(Hypercalls.SYSCTL, h), "sysctl");
             // memory_op: reservation (32 bytes) -> 0 extents; domid_t (2) and xen_pod_target (40) -> -EFAULT
             assertEquals(0, ts.memoryOp(XENMEM_populate_physmap, nearTheEnd(ts, 31)), "populate_physmap");
             assertEquals(0, ts.memoryOp(XENMEM_decrease_reservation, nearTheEnd(ts, 31)), "decrease_reservation");
             assertEquals(-XenErrno.EFAULT, ts.memoryOp(XENMEM_current_reservation, nearTheEnd(ts, 1)), "current_reservation");
             assertEquals(-XenErrno.EFAULT, ts.memoryOp(XENMEM_set_pod_target, nearTheEnd(ts, 39)), "set_pod_target");
-            assertEquals(-XenErrno.EFAULT, ts.memoryOp(XENMEM_PAGING_OP, nearTheEnd(ts, 23)), "paging_op (24 bytes)");
+            assertEquals(-XenErrno.EFAULT, ts.memoryOp(XENMEM_paging_op, nearTheEnd(ts, 23)), "paging_op (24 bytes)");
             // hvm_op get_param: xen_hvm_param is 16 bytes
             assertEquals(-XenErrno.EFAULT, ts.hvmOp(ts.caller(), HVMOP_get_param, nearTheEnd(ts, 15)), "hvm_op");
             // multicall: one 64-byte entry that does not fit
@@ -62,7 +71,7 @@ class StructsCrossingTheEndTest {
                 assertEquals(0x11, ts.arena().get(ValueLayout.JAVA_BYTE, ARENA - i), "nothing written back at end-" + i);
 
             // still serving: the same queries with the structs in bounds
-            ts.arena().set(U16, 0, (short) d);
+            ts.arena().set(U16_UNALIGNED, 0, (short) d);
             assertEquals(0, ts.memoryOp(XENMEM_current_reservation, InProcessToolstack.handle(0)), "a new domain has no pages");
             assertEquals(0, ts.domctl(XEN_DOMCTL_unpausedomain, d, 0));
         }
@@ -86,7 +95,7 @@ class StructsCrossingTheEndTest {
     /** Writes DOMID_SELF at GPA 0 of {@code d} and returns its handle. */
     private static long setSelf(Hypervisor hv, int d) {
         MemorySegment f = org.fallow.hypervisor.mem.MemorySubsystem.physmap(hv.core().domains().get(d)).file().frame(0);
-        f.set(U16, 0, (short) Hypercalls.DOMID_SELF);
+        f.set(U16_UNALIGNED, 0, (short) Hypercalls.DOMID_SELF);
         return 0;
     }
 }

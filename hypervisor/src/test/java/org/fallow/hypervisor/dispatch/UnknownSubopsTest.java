@@ -16,30 +16,30 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.nio.file.Path;
 
+import static org.fallow.abi.xen.XenLayouts.U32_UNALIGNED;
+import static org.fallow.abi.xen.XenLayouts.U16_UNALIGNED;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_current_reservation;
+import static org.fallow.abi.xen.SysctlConstants.XEN_SYSCTL_tmem_op;
 import static org.fallow.hypervisor.mem.MemConstants.*;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
  * Sub-operations this hypervisor does not know, with every subsystem installed (as HypervisorMain runs it): Xen's
- * answer for each family (xen-abi.md: -ENOSYS from the memory_op/domctl/sysctl/hvm_op/tmem_op defaults, -1 = -EPERM
+ * answer for each family (Xen 4.12 common/memory.c, domctl.c, sysctl.c, hvm.c and tmem.c: -ENOSYS from the memory_op/domctl/sysctl/hvm_op/tmem_op defaults, -1 = -EPERM
  * from the tmem sysctl), and the next well-formed call is served.
  */
 @Timeout(60)
 class UnknownSubopsTest {
-    static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     @TempDir Path dir;
 
     private static long control(InProcessToolstack ts, int hypercall, int cmd, int version) {
         MemorySegment s = ts.arena().asSlice(0, 256);
         s.fill((byte) 0);
-        s.set(U32, 0, cmd);
-        s.set(U32, 4, version);
+        s.set(U32_UNALIGNED, 0, cmd);
+        s.set(U32_UNALIGNED, 4, version);
         return ts.hypercall(hypercall, InProcessToolstack.handle(0));
     }
 
@@ -56,9 +56,9 @@ class UnknownSubopsTest {
             assertEquals(-XenErrno.ENOSYS, ts.hvmOp(ts.caller(), 77, InProcessToolstack.handle(0)), "hvm_op 77");
             // XEN_SYSCTL_tmem_op with an unknown subop: do_tmem_control's default, -1
             ts.arena().asSlice(0, 256).fill((byte) 0);
-            ts.arena().set(U32, 0, TmemSysctl.XEN_SYSCTL_TMEM_OP);
-            ts.arena().set(U32, 4, 0x12);
-            ts.arena().set(U32, TmemSysctl.OFF_CMD, 55);
+            ts.arena().set(U32_UNALIGNED, 0, XEN_SYSCTL_tmem_op);
+            ts.arena().set(U32_UNALIGNED, 4, 0x12);
+            ts.arena().set(U32_UNALIGNED, TmemSysctl.OFF_CMD, 55);
             assertEquals(-XenErrno.EPERM, ts.hypercall(Hypercalls.SYSCTL, InProcessToolstack.handle(0)), "tmem sysctl subop 55");
 
             // a guest's tmem_op with an unknown cmd on an existing pool: -ENOSYS
@@ -70,7 +70,7 @@ class UnknownSubopsTest {
             assertEquals(-XenErrno.ENOSYS, ts.hypercall(g, Hypercalls.TMEM_OP, 0), "tmem_op cmd 77");
 
             // still serving both callers
-            ts.arena().set(U16, 0, (short) d);
+            ts.arena().set(U16_UNALIGNED, 0, (short) d);
             assertEquals(8, ts.memoryOp(XENMEM_current_reservation, InProcessToolstack.handle(0)));
             TmemOpCodec.encodePage(AbiProfile.XEN_4_12, op, org.fallow.hypervisor.tmem.TmemDefs.PUT_PAGE, 0, new TmemOid(1, 0, 0), 0, 1);
             assertEquals(1, ts.hypercall(g, Hypercalls.TMEM_OP, 0), "a PUT from gfn 1");

@@ -1,5 +1,7 @@
 package org.fallow.hypervisor.mem;
 
+import org.fallow.abi.wire.P2mHeader;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -63,12 +65,12 @@ class GuestMemoryFileTest {
             assertTrue(m.takeFromGuest(2, P2mType.POPULATE_ON_DEMAND));
             m.addInflight(4, 3);
             assertEquals(P2mType.INVALID, m.setType(4, P2mType.RAM_PAGED));
-            m.domainState(P2m.STATE_CRASHED);
+            m.domainState(P2mHeader.STATE_CRASHED);
             ByteBuffer b = ByteBuffer.allocate(64 + 4 * 5).order(ByteOrder.LITTLE_ENDIAN);
             try (FileChannel ch = FileChannel.open(p)) {
                 ch.read(b, 0);
             }
-            assertEquals(0x4D325046, b.getInt(0));
+            assertEquals(P2mHeader.MAGIC, b.getInt(P2mHeader.MAGIC_OFFSET));
             assertEquals(1, b.getInt(4));
             assertEquals(5L, b.getLong(8));
             assertEquals(2, b.getInt(16));

@@ -5,18 +5,23 @@ import org.fallow.hypervisor.testing.InProcessHypervisor;
 import org.fallow.hypervisor.testing.InProcessToolstack;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.concurrent.ThreadLocalRandom;
 
+import static org.fallow.abi.xen.XenLayouts.U32_UNALIGNED;
+import static org.fallow.abi.xen.XenLayouts.U64_UNALIGNED;
+import static org.fallow.abi.xen.XenLayouts.U16_UNALIGNED;
+import static org.fallow.abi.xen.DomctlConstants.XEN_DOMCTL_max_mem;
+import static org.fallow.abi.xen.DomctlConstants.XEN_DOMCTL_unpausedomain;
+import static org.fallow.abi.xen.MemoryOpConstants.MEMOP_EXTENT_SHIFT;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEMF_populate_on_demand;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_get_pod_target;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_populate_physmap;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_set_pod_target;
 import static org.fallow.hypervisor.mem.MemConstants.*;
 
 /** An in-process hypervisor with the memory subsystem and a toolstack, plus helpers that build the structs. */
 final class MemBed extends InProcessHypervisor {
-    static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final int STRUCT = 0, LIST = 4096;
 
     MemBed(Path dir, long hostPages) { super(dir, hostPages); }
@@ -55,14 +60,14 @@ final class MemBed extends InProcessHypervisor {
     long podTarget(Caller who, boolean set, int domid, long target) {
         MemorySegment t = arena().asSlice(STRUCT, POD_SIZE);
         t.fill((byte) 0xEE);
-        t.set(U64, POD_TARGET_PAGES, target);
-        t.set(U16, POD_DOMID, (short) domid);
+        t.set(U64_UNALIGNED, POD_TARGET_PAGES, target);
+        t.set(U16_UNALIGNED, POD_DOMID, (short) domid);
         return ts.memoryOp(who, set ? XENMEM_set_pod_target : XENMEM_get_pod_target, InProcessToolstack.handle(STRUCT));
     }
 
     long podTarget(boolean set, int domid, long target) { return podTarget(ts.caller(), set, domid, target); }
 
-    long podField(int off) { return arena().get(U64, STRUCT + off); }
+    long podField(int off) { return arena().get(U64_UNALIGNED, STRUCT + off); }
 
     /** A guest caller of {@code domid} with a pod-target struct ready at GPA 0 (gfn 0 populated as RAM). */
     Caller guestStructCaller(int domid) {
@@ -80,8 +85,8 @@ final class MemBed extends InProcessHypervisor {
             if (P2m.typeOf(old) == P2mType.RAM_RW) {
                 MemorySegment f = pm.file().frame(gfn);
                 long r = 0;
-                if (write) f.set(U64, 0, value);
-                else r = f.get(U64, 0);
+                if (write) f.set(U64_UNALIGNED, 0, value);
+                else r = f.get(U64_UNALIGNED, 0);
                 pm.p2m().addInflight(gfn, -1);
                 return write ? 0 : r;
             }

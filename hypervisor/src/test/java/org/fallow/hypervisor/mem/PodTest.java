@@ -1,5 +1,7 @@
 package org.fallow.hypervisor.mem;
 
+import org.fallow.abi.wire.P2mHeader;
+
 import org.fallow.abi.XenErrno;
 import org.fallow.hypervisor.core.Domain;
 import org.junit.jupiter.api.AfterEach;
@@ -10,6 +12,15 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 
+import static org.fallow.abi.xen.XenLayouts.U32_UNALIGNED;
+import static org.fallow.abi.xen.DomctlConstants.SHUTDOWN_crash;
+import static org.fallow.abi.xen.DomctlConstants.XEN_DOMCTL_getdomaininfo;
+import static org.fallow.abi.xen.DomctlConstants.XEN_DOMCTL_unpausedomain;
+import static org.fallow.abi.xen.DomctlConstants.XEN_DOMINF_shutdown;
+import static org.fallow.abi.xen.DomctlConstants.XEN_DOMINF_shutdownshift;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEMF_populate_on_demand;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_decrease_reservation;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_populate_physmap;
 import static org.fallow.hypervisor.mem.MemBed.range;
 import static org.fallow.hypervisor.mem.MemConstants.*;
 import static org.junit.jupiter.api.Assertions.*;
@@ -67,12 +78,12 @@ class PodTest {
         Domain dom = bed.domain(d);
         assertEquals(Domain.State.CRASHED, dom.state());
         assertEquals("Dom" + d + " out of PoD memory!", dom.crashReason());
-        assertEquals(P2m.STATE_CRASHED, pm.p2m().domainState(), "the shared header tells the guest");
+        assertEquals(P2mHeader.STATE_CRASHED, pm.p2m().domainState(), "the shared header tells the guest");
         assertTrue(pm.pod().stats().sweeps >= 1, "an emergency sweep ran before the crash");
         assertEquals(-XenErrno.EFAULT, bed.fault(d, M - 1, true), "later faults fail: the domain has crashed (PROTOCOL §3.3)");
         // getdomaininfo reports shutdown with code SHUTDOWN_crash
         bed.domctl(XEN_DOMCTL_getdomaininfo, d);
-        int flags = bed.arena().get(MemBed.U32, INFO_FLAGS);
+        int flags = bed.arena().get(U32_UNALIGNED, INFO_FLAGS);
         assertEquals(XEN_DOMINF_shutdown, flags & XEN_DOMINF_shutdown);
         assertEquals(SHUTDOWN_crash, (flags >>> XEN_DOMINF_shutdownshift) & 0xFF);
     }

@@ -9,6 +9,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Path;
 
 import static org.fallow.hypervisor.mem.MemBed.range;
+import static org.fallow.abi.xen.MemoryOpConstants.*;
 import static org.fallow.hypervisor.mem.MemConstants.*;
 import static org.junit.jupiter.api.Assertions.*;
 

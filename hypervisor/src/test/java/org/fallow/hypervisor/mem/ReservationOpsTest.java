@@ -11,6 +11,21 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 
+import static org.fallow.abi.xen.XenLayouts.U32_UNALIGNED;
+import static org.fallow.abi.xen.XenLayouts.U64_UNALIGNED;
+import static org.fallow.abi.xen.XenLayouts.U16_UNALIGNED;
+import static org.fallow.abi.xen.MemoryOpConstants.MEMOP_EXTENT_SHIFT;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEMF_populate_on_demand;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEMF_exact_node_request;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_current_reservation;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_decrease_reservation;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_get_pod_target;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_increase_reservation;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_maximum_gpfn;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_maximum_ram_page;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_maximum_reservation;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_populate_physmap;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_set_pod_target;
 import static org.fallow.hypervisor.mem.MemBed.range;
 import static org.fallow.hypervisor.mem.MemConstants.*;
 import static org.junit.jupiter.api.Assertions.*;
@@ -54,10 +69,10 @@ class ReservationOpsTest {
         assertEquals(0, bed.reservation(XENMEM_populate_physmap, d, range(0, 4), 13, 0), "order above the toolstack's max order");
         assertEquals(0, bed.ts.memoryOp(XENMEM_populate_physmap, 0x1234), "copy fault on the struct");
         bed.writeReservation(d, range(0, 4), 0, 0);
-        bed.arena().set(MemBed.U64, RES_NR_EXTENTS, 1L << 40);
+        bed.arena().set(U64_UNALIGNED, RES_NR_EXTENTS, 1L << 40);
         assertEquals(0, bed.ts.memoryOp(XENMEM_populate_physmap, InProcessToolstack.handle(0)), "nr_extents > UINT_MAX >> 6");
         bed.writeReservation(d, range(0, 4), 0, 0);
-        bed.arena().set(MemBed.U64, RES_EXTENT_START, 0x10);
+        bed.arena().set(U64_UNALIGNED, RES_EXTENT_START, 0x10);
         assertEquals(0, bed.ts.memoryOp(XENMEM_populate_physmap, InProcessToolstack.handle(0)), "extent list faults");
         assertEquals(0, bed.pm(d).totPages());
     }
@@ -114,17 +129,17 @@ class ReservationOpsTest {
         // the guest's own struct lives in its RAM (gfn 0 = GPA 0); its extent list at gfn 1
         var mem = bed.pm(d1).file();
         mem.frame(0).fill((byte) 0);
-        mem.frame(0).set(MemBed.U64, RES_EXTENT_START, 4096);
-        mem.frame(0).set(MemBed.U64, RES_NR_EXTENTS, 2);
-        mem.frame(0).set(MemBed.U16, RES_DOMID, (short) d2);
-        mem.frame(1).set(MemBed.U64, 0, 8);
-        mem.frame(1).set(MemBed.U64, 8, 9);
+        mem.frame(0).set(U64_UNALIGNED, RES_EXTENT_START, 4096);
+        mem.frame(0).set(U64_UNALIGNED, RES_NR_EXTENTS, 2);
+        mem.frame(0).set(U16_UNALIGNED, RES_DOMID, (short) d2);
+        mem.frame(1).set(U64_UNALIGNED, 0, 8);
+        mem.frame(1).set(U64_UNALIGNED, 8, 9);
         assertEquals(0, bed.ts.memoryOp(g1, XENMEM_populate_physmap, 0), "another domain: denied, 0 extents");
-        mem.frame(0).set(MemBed.U16, RES_DOMID, (short) 0x7FF0);
+        mem.frame(0).set(U16_UNALIGNED, RES_DOMID, (short) 0x7FF0);
         assertEquals(2, bed.ts.memoryOp(g1, XENMEM_populate_physmap, 0), "DOMID_SELF");
         assertEquals(6, bed.pm(d1).totPages());
-        mem.frame(0).set(MemBed.U32, RES_MEM_FLAGS, XENMEMF_populate_on_demand);
-        mem.frame(1).set(MemBed.U64, 0, 30);
+        mem.frame(0).set(U32_UNALIGNED, RES_MEM_FLAGS, XENMEMF_populate_on_demand);
+        mem.frame(1).set(U64_UNALIGNED, 0, 30);
         assertEquals(0, bed.ts.memoryOp(g1, XENMEM_populate_physmap, 0), "no PoD on oneself");
     }
 
@@ -139,10 +154,10 @@ class ReservationOpsTest {
         Caller g1 = bed.guest(d1);
         var mem = bed.pm(d1).file();
         mem.frame(0).fill((byte) 0);
-        mem.frame(0).set(MemBed.U64, RES_EXTENT_START, 4096);
-        mem.frame(0).set(MemBed.U64, RES_NR_EXTENTS, 4);
-        mem.frame(0).set(MemBed.U16, RES_DOMID, (short) d2);
-        for (int i = 0; i < 4; i++) mem.frame(1).set(MemBed.U64, 8L * i, i + 2);
+        mem.frame(0).set(U64_UNALIGNED, RES_EXTENT_START, 4096);
+        mem.frame(0).set(U64_UNALIGNED, RES_NR_EXTENTS, 4);
+        mem.frame(0).set(U16_UNALIGNED, RES_DOMID, (short) d2);
+        for (int i = 0; i < 4; i++) mem.frame(1).set(U64_UNALIGNED, 8L * i, i + 2);
         assertEquals(0, bed.ts.memoryOp(g1, XENMEM_decrease_reservation, 0), "decrease on d2: 0 extents");
         assertEquals(0, bed.ts.memoryOp(g1, XENMEM_increase_reservation, 0), "increase on d2: 0 extents");
         assertEquals(2, bed.ts.memoryOp(g1, XENMEM_decrease_reservation | (2 << MEMOP_EXTENT_SHIFT), 0),
@@ -150,11 +165,38 @@ class ReservationOpsTest {
         assertEquals(8, bed.pm(d2).totPages(), "d2 kept every page");
         assertEquals(free, bed.core.host().freePages());
         assertEquals(0xD2D2L, bed.guestAccess(d2, 3, false, 0), "d2's data is intact");
-        mem.frame(0).set(MemBed.U16, RES_DOMID, (short) d1);
-        mem.frame(0).set(MemBed.U64, RES_NR_EXTENTS, 1);
-        mem.frame(1).set(MemBed.U64, 0, 2);
+        mem.frame(0).set(U16_UNALIGNED, RES_DOMID, (short) d1);
+        mem.frame(0).set(U64_UNALIGNED, RES_NR_EXTENTS, 1);
+        mem.frame(1).set(U64_UNALIGNED, 0, 2);
         assertEquals(1, bed.ts.memoryOp(g1, XENMEM_decrease_reservation, 0), "its own gfn 2: allowed, still serving");
         assertEquals(2, bed.pm(d1).totPages());
+    }
+
+    /**
+     * Issue 15 item 11: propagate_node. The toolstack may name nodes 0..63 (exact or not), node >= MAX_NUMNODES is
+     * refused; a guest's node is a hint, its exact-node request is refused; refused calls return the start extent.
+     */
+    @Test void numaNodeBitsFollowPropagateNode() {
+        int d = bed.createDomain(64);
+        int exact3 = (3 + 1) << 8 | XENMEMF_exact_node_request, node63 = (63 + 1) << 8, node64 = (64 + 1) << 8;
+        assertEquals(2, bed.reservation(XENMEM_populate_physmap, d, range(0, 2), 0, exact3), "toolstack, exact node 3");
+        assertEquals(2, bed.reservation(XENMEM_populate_physmap, d, range(2, 2), 0, node63), "toolstack, node 63");
+        assertEquals(0, bed.reservation(XENMEM_populate_physmap, d, range(4, 2), 0, node64), "node 64 >= MAX_NUMNODES");
+        assertEquals(0, bed.reservation(XENMEM_decrease_reservation, d, range(0, 1), 0, 0xFF00 | XENMEMF_exact_node_request),
+                "decrease checks the node too (node 254)");
+        assertEquals(4, bed.pm(d).totPages());
+        Caller g = bed.guest(d);
+        var mem = bed.pm(d).file();
+        for (int[] t : new int[][] {{(3 + 1) << 8, 1}, {node64, 1}, {exact3, 0}, {XENMEMF_exact_node_request, 1}}) {
+            mem.frame(0).fill((byte) 0);
+            mem.frame(0).set(U64_UNALIGNED, RES_EXTENT_START, 4096);
+            mem.frame(0).set(U64_UNALIGNED, RES_NR_EXTENTS, 1);
+            mem.frame(0).set(U32_UNALIGNED, RES_MEM_FLAGS, t[0]);
+            mem.frame(0).set(U16_UNALIGNED, RES_DOMID, (short) 0x7FF0);
+            mem.frame(1).set(U64_UNALIGNED, 0, 3);
+            assertEquals(t[1], bed.ts.memoryOp(g, XENMEM_decrease_reservation, 0), "guest, mem_flags 0x" + Integer.toHexString(t[0]));
+            if (t[1] == 1) assertEquals(1, bed.reservation(XENMEM_populate_physmap, d, range(3, 1), 0, 0));
+        }
     }
 
     @Test void decreaseReservationFreesPagesAndStopsAtInvalidGfns() {
@@ -165,6 +207,40 @@ class ReservationOpsTest {
         assertEquals(5, bed.pm(d).totPages());
         assertEquals(4096 - 5, bed.core.host().freePages());
         assertEquals(P2mType.INVALID, bed.pm(d).p2m().type(2));
+    }
+
+    /**
+     * Issue 15 item 3: Xen 4.12's guest_remove_page frees a nominated (ram_paging_out) gfn like RAM ("goto
+     * obtain_page"): the frame goes back, tot_pages drops, and no drop-page request is sent; ram_paged and
+     * ram_paging_in gfns are dropped through the pager (paged_pages drops for the evicted one).
+     */
+    @Test void freeingANominatedGfnFreesItLikeRamWithoutADropRequest() {
+        int d = bed.createDomain(64);
+        assertEquals(8, bed.reservation(XENMEM_populate_physmap, d, range(0, 8), 0, 0));
+        DomainPhysmap pm = bed.pm(d);
+        java.util.List<String> drops = new java.util.ArrayList<>();
+        pm.pagingHook(new PagingHook() {
+            @Override public void guestFault(org.fallow.hypervisor.core.Domain dom, long gfn, int t, boolean w, int vcpu,
+                                             org.fallow.hypervisor.core.MemoryFaultHandler.Reply reply) { reply.resolved(); }
+            @Override public void populate(org.fallow.hypervisor.core.Domain dom, long gfn, int t) {}
+            @Override public void dropPage(org.fallow.hypervisor.core.Domain dom, long gfn, int oldType) { drops.add(gfn + ":" + oldType); }
+        });
+        assertTrue(pm.p2m().casType(3, P2mType.RAM_RW, P2mType.RAM_PAGING_OUT), "nominated");
+        assertTrue(pm.p2m().casType(4, P2mType.RAM_RW, P2mType.RAM_PAGING_OUT));
+        pm.releaseFrame(4);
+        pm.p2m().setType(4, P2mType.RAM_PAGED); // evicted
+        pm.pagedPagesAdd(1);
+        long free = bed.core.host().freePages();
+        assertEquals(7, pm.totPages());
+        assertEquals(1, bed.reservation(XENMEM_decrease_reservation, d, new long[] {3}, 0, 0));
+        assertEquals(P2mType.INVALID, pm.p2m().type(3));
+        assertEquals(6, pm.totPages(), "the nominated page's frame is freed like RAM");
+        assertEquals(free + 1, bed.core.host().freePages());
+        assertEquals(java.util.List.of(), drops, "no DROP_PAGE|EVICT_FAIL request for a nominated gfn");
+        assertEquals(1, bed.reservation(XENMEM_decrease_reservation, d, new long[] {4}, 0, 0));
+        assertEquals(java.util.List.of("4:" + P2mType.RAM_PAGED), drops, "a paged-out gfn is dropped through the pager");
+        assertEquals(0, pm.pagedPages());
+        assertEquals(6, pm.totPages());
     }
 
     @Test void freedFramesGiveTheirStorageBackToTheHost() throws Exception {
@@ -193,7 +269,7 @@ class ReservationOpsTest {
     @Test void reservationQueries() {
         int d = bed.createDomain(64);
         bed.reservation(XENMEM_populate_physmap, d, new long[] {3, 40}, 0, 0);
-        bed.arena().set(MemBed.U16, 0, (short) d);
+        bed.arena().set(U16_UNALIGNED, 0, (short) d);
         long h = InProcessToolstack.handle(0);
         assertEquals(2, bed.ts.memoryOp(XENMEM_current_reservation, h));
         assertEquals(64, bed.ts.memoryOp(XENMEM_maximum_reservation, h));
@@ -202,13 +278,13 @@ class ReservationOpsTest {
         assertEquals(4096, bed.ts.memoryOp(XENMEM_maximum_ram_page, 0), "max_page: the host's pages");
         assertEquals(-XenErrno.EINVAL, bed.ts.memoryOp(XENMEM_maximum_ram_page | (2 << 6), 0));
         assertEquals(-XenErrno.EFAULT, bed.ts.memoryOp(XENMEM_current_reservation, 0));
-        bed.arena().set(MemBed.U16, 0, (short) 77);
+        bed.arena().set(U16_UNALIGNED, 0, (short) 77);
         assertEquals(-XenErrno.ESRCH, bed.ts.memoryOp(XENMEM_maximum_reservation, h));
         int other = bed.createDomain(8);
         Caller g = bed.guest(d);
-        bed.pm(d).file().frame(3).set(MemBed.U16, 0, (short) other);
+        bed.pm(d).file().frame(3).set(U16_UNALIGNED, 0, (short) other);
         assertEquals(-XenErrno.EPERM, bed.ts.memoryOp(g, XENMEM_current_reservation, 3 * 4096));
-        bed.pm(d).file().frame(3).set(MemBed.U16, 0, (short) 0x7FF0);
+        bed.pm(d).file().frame(3).set(U16_UNALIGNED, 0, (short) 0x7FF0);
         assertEquals(2, bed.ts.memoryOp(g, XENMEM_current_reservation, 3 * 4096));
     }
 
@@ -219,7 +295,7 @@ class ReservationOpsTest {
         assertEquals(0xEEEEEEEEEEEEEEEEL, bed.podField(POD_TOT_PAGES), "nothing copied back on error");
         assertEquals(-XenErrno.ESRCH, bed.podTarget(true, 99, 10));
         Caller g = bed.guestStructCaller(d);
-        bed.pm(d).file().frame(0).set(MemBed.U16, POD_DOMID, (short) 0x7FF0);
+        bed.pm(d).file().frame(0).set(U16_UNALIGNED, POD_DOMID, (short) 0x7FF0);
         assertEquals(-XenErrno.EPERM, bed.ts.memoryOp(g, XENMEM_set_pod_target, 0), "XSM_PRIV");
         assertEquals(-XenErrno.EPERM, bed.ts.memoryOp(g, XENMEM_get_pod_target, 0), "XSM_PRIV");
         assertEquals(1, bed.reservation(XENMEM_decrease_reservation, d, new long[] {0}, 0, 0), "gfn 0 handed back");

@@ -16,14 +16,13 @@ import org.junit.jupiter.api.Timeout;
 import java.io.RandomAccessFile;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import static org.fallow.abi.xen.XenLayouts.U64_UNALIGNED;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
@@ -33,7 +32,6 @@ import static org.junit.jupiter.api.Assertions.*;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class ContinuationTest {
-    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final long BASE = 0x2000_0000L;
     private static final int DOUBLE_OP = 40;
     private static final int COUNTDOWN_OP = 41;
@@ -87,14 +85,14 @@ class ContinuationTest {
 
     private void entry(int i, long op, long... args) {
         long base = (long) i * MulticallEntry.SIZE;
-        list.set(U64, base + MulticallEntry.OP_OFFSET, op);
-        list.set(U64, base + MulticallEntry.RESULT_OFFSET, 0xdeadL);
-        for (int a = 0; a < args.length; a++) list.set(U64, base + MulticallEntry.ARGS_OFFSET + 8L * a, args[a]);
+        list.set(U64_UNALIGNED, base + MulticallEntry.OP_OFFSET, op);
+        list.set(U64_UNALIGNED, base + MulticallEntry.RESULT_OFFSET, 0xdeadL);
+        for (int a = 0; a < args.length; a++) list.set(U64_UNALIGNED, base + MulticallEntry.ARGS_OFFSET + 8L * a, args[a]);
     }
 
-    private long result(int i) { return list.get(U64, (long) i * MulticallEntry.SIZE + MulticallEntry.RESULT_OFFSET); }
+    private long result(int i) { return list.get(U64_UNALIGNED, (long) i * MulticallEntry.SIZE + MulticallEntry.RESULT_OFFSET); }
 
-    private long arg(int i, int a) { return list.get(U64, (long) i * MulticallEntry.SIZE + MulticallEntry.ARGS_OFFSET + 8L * a); }
+    private long arg(int i, int a) { return list.get(U64_UNALIGNED, (long) i * MulticallEntry.SIZE + MulticallEntry.ARGS_OFFSET + 8L * a); }
 
     private void yieldEvery(int n) throws Exception { hv.core().dispatcher().submit(() -> hv.core().preemption().yieldEvery(n)).get(); }
 

@@ -18,8 +18,6 @@ import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,6 +26,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
+import static org.fallow.abi.xen.XenLayouts.U64_UNALIGNED;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
@@ -37,7 +36,6 @@ import static org.junit.jupiter.api.Assertions.*;
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class HardeningTest {
-    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final int COUNTING_OP = 40;
 
     private Path dir;
@@ -199,7 +197,7 @@ class HardeningTest {
         try (RandomAccessFile f = new RandomAccessFile(arena.toFile(), "rw"); Arena a = Arena.ofConfined()) {
             f.setLength(bytes);
             MemorySegment list = f.getChannel().map(FileChannel.MapMode.READ_WRITE, 0, bytes, a);
-            for (long i = 0; i < entries; i++) list.set(U64, i * MulticallEntry.SIZE + MulticallEntry.OP_OFFSET, COUNTING_OP);
+            for (long i = 0; i < entries; i++) list.set(U64_UNALIGNED, i * MulticallEntry.SIZE + MulticallEntry.OP_OFFSET, COUNTING_OP);
         }
         RawClient attacker = toolstack(arena, bytes);
         for (int b = 0; b < batches; b++)

@@ -16,15 +16,17 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 
+import static org.fallow.abi.xen.XenLayouts.U32_UNALIGNED;
+import static org.fallow.abi.xen.XenLayouts.U64_UNALIGNED;
+import static org.fallow.abi.xen.XenLayouts.U16_UNALIGNED;
+import static org.fallow.abi.xen.DomctlConstants.XEN_DOMCTL_vm_event_op;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_paging_op;
+
 /** One hypervisor core with one domain, paging installed over {@link StandalonePagingMemory}, and a toolstack. */
 public final class PagingHarness implements AutoCloseable {
-    static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     public static final long ARENA_BASE = 0x7f0000000000L;
 
     public final HypervisorCore core;
@@ -61,23 +63,23 @@ public final class PagingHarness implements AutoCloseable {
     /** Runs a vm_event domctl; returns {rc, port}. */
     public long[] vmEvent(Caller c, int domid, int op, int mode) {
         MemorySegment d = Arena.ofAuto().allocate(144);
-        d.set(U32, 0, PagingSubsystem.XEN_DOMCTL_VM_EVENT_OP);
-        d.set(U32, 4, 0x11);
-        d.set(U16, 8, (short) domid);
-        d.set(U32, 16, op);
-        d.set(U32, 20, mode);
+        d.set(U32_UNALIGNED, 0, XEN_DOMCTL_vm_event_op);
+        d.set(U32_UNALIGNED, 4, 0x11);
+        d.set(U16_UNALIGNED, 8, (short) domid);
+        d.set(U32_UNALIGNED, 16, op);
+        d.set(U32_UNALIGNED, 20, mode);
         ControlOp cop = new ControlOp(c, d);
-        long rc = onDispatch(() -> core.domctls().get(PagingSubsystem.XEN_DOMCTL_VM_EVENT_OP).invoke(cop));
-        return new long[] {rc, d.get(U32, 24), cop.copyBackRequested() ? 1 : 0};
+        long rc = onDispatch(() -> core.domctls().get(XEN_DOMCTL_vm_event_op).invoke(cop));
+        return new long[] {rc, d.get(U32_UNALIGNED, 24), cop.copyBackRequested() ? 1 : 0};
     }
 
     /** XENMEM_paging_op with the struct at arena offset 0 and a page buffer at arena offset 4096. */
     public long pagingOp(Caller c, int op, int domid, long gfn, long buffer) {
         arena.set(ValueLayout.JAVA_BYTE, 0, (byte) op);
-        arena.set(U16, 2, (short) domid);
-        arena.set(U64, 8, buffer);
-        arena.set(U64, 16, gfn);
-        return onDispatch(() -> core.memoryOps().get(PagingSubsystem.XENMEM_PAGING_OP).invoke(c, new long[] {20, ARENA_BASE, 0, 0, 0}));
+        arena.set(U16_UNALIGNED, 2, (short) domid);
+        arena.set(U64_UNALIGNED, 8, buffer);
+        arena.set(U64_UNALIGNED, 16, gfn);
+        return onDispatch(() -> core.memoryOps().get(XENMEM_paging_op).invoke(c, new long[] {20, ARENA_BASE, 0, 0, 0}));
     }
 
     public MemorySegment bufferPage() { return arena.asSlice(4096, 4096); }

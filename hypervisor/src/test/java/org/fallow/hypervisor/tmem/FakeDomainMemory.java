@@ -34,7 +34,7 @@ final class FakeDomainMemory implements DomainMemory {
 
     @Override public boolean allocateExtra(long n) {
         if (totPages + n > maxPages) return false;
-        if (host != null && !host.allocateNoReclaim(n)) return false;
+        if (host != null && !host.allocate(n)) return false; // as DomainPhysmap.assign: alloc_heap_pages rules
         totPages += n;
         return true;
     }
@@ -43,6 +43,12 @@ final class FakeDomainMemory implements DomainMemory {
         if (n > totPages) throw new IllegalStateException("release " + n + " of " + totPages);
         totPages -= n;
         if (host != null) host.free(n);
+    }
+
+    @Override public boolean stealExtra(long n) {
+        if (n > totPages) throw new IllegalStateException("steal " + n + " of " + totPages);
+        totPages -= n;
+        return true;
     }
 
     @Override public MemorySegment ramFrame(long gfn) {

@@ -9,7 +9,7 @@ import static org.fallow.hypervisor.tmem.TmemDefs.*;
 import static org.fallow.hypervisor.tmem.TmemFixture.oid;
 import static org.junit.jupiter.api.Assertions.*;
 
-/** The 2009 ABI's semantics (xen-abi.md §3.3) as served to callers of profile 2009. */
+/** The 2009 ABI's semantics (the 2009 tmem of commit 6009f4ddb2) as served to callers of profile 2009. */
 class Tmem2009SemanticsTest {
     static final int D = 5, E = 6;
     final TmemFixture f = new TmemFixture(4096);
@@ -85,6 +85,48 @@ class Tmem2009SemanticsTest {
         f.fillZero(D, 3);
         assertEquals(1, f.op(D, TmemRequest.partial(READ, 0, TmemOid.of2009(1), 0, 3, 4000, 0, 200)));
         assertArrayEquals(new byte[4096], f.frame(D, 3));
+    }
+
+    /**
+     * Issue 15 item 10: tmh_copy_from/to_client resolve the client frame before looking at the range: a bad cmfn is
+     * -EFAULT even with out-of-range offsets; len = offsets = 0 means the whole page (READ) or a zero page (WRITE).
+     */
+    @Test void partialCopiesResolveTheFrameFirstAndLenZeroIsTheWholePage() {
+        f.newPool(D, POOL_PERSIST);
+        f.fillRandom(D, 1, 1);
+        f.domain(D).notRam.add(7L);
+        assertEquals(-XenErrno.EFAULT, f.op(D, TmemRequest.partial(WRITE, 0, TmemOid.of2009(1), 0, 7, 4000, 0, 200)),
+                "bad cmfn, out-of-range WRITE");
+        assertEquals(1, f.op(D, TmemRequest.partial(WRITE, 0, TmemOid.of2009(1), 0, 1, 4000, 0, 200)),
+                "good cmfn, out-of-range WRITE: skipped, still 1");
+        assertEquals(1, f.put(D, 0, TmemOid.of2009(2), 0, 1));
+        assertEquals(-XenErrno.EFAULT, f.op(D, TmemRequest.partial(READ, 0, TmemOid.of2009(2), 0, 7, 4000, 0, 200)),
+                "bad cmfn, out-of-range READ");
+        f.fillZero(D, 3);
+        assertEquals(1, f.op(D, TmemRequest.partial(READ, 0, TmemOid.of2009(2), 0, 3, 0, 0, 0)), "READ len 0");
+        assertArrayEquals(f.frame(D, 1), f.frame(D, 3), "len 0: the whole page");
+        f.domain(D).notRam.add(1L);
+        assertEquals(1, f.op(D, TmemRequest.partial(WRITE, 0, TmemOid.of2009(2), 0, 1, 0, 0, 0)),
+                "WRITE len 0 does not touch the cmfn");
+        f.domain(D).notRam.remove(1L);
+        assertEquals(1, f.get(D, 0, TmemOid.of2009(2), 0, 3));
+        assertArrayEquals(new byte[4096], f.frame(D, 3), "WRITE len 0 stores a zero page");
+    }
+
+    /** Issue 15 item 10 (deviation): with compression on, READ/WRITE still copy only their range (Xen 2009: the whole page). */
+    @Test void partialCopiesKeepTheirRangeWithCompression() {
+        f.newPool(D, POOL_PERSIST);
+        assertEquals(0, f.control.setClientInfo(D, new TmemControl.ClientInfo(1, 16, 0, CLIENT_FLAG_COMPRESS, 0)));
+        f.fillCompressible(D, 1, 4);
+        assertEquals(1, f.put(D, 0, TmemOid.of2009(1), 0, 1));
+        byte[] stored = f.frame(D, 1);
+        f.domain(D).ramFrame(2).fill((byte) 0x5A);
+        assertEquals(1, f.op(D, TmemRequest.partial(WRITE, 0, TmemOid.of2009(1), 0, 2, 100, 0, 8)));
+        for (int i = 100; i < 108; i++) stored[i] = 0x5A;
+        f.domain(D).ramFrame(3).fill((byte) 0x11);
+        assertEquals(1, f.op(D, TmemRequest.partial(READ, 0, TmemOid.of2009(1), 0, 3, 96, 200, 16)));
+        byte[] r = f.frame(D, 3);
+        for (int i = 0; i < 4096; i++) assertEquals(i >= 200 && i < 216 ? stored[96 + i - 200] : (byte) 0x11, r[i], "byte " + i);
     }
 
     @Test void writeIntoExistingPageModifiesItInPlace() {

@@ -9,7 +9,6 @@ import org.junit.jupiter.api.Timeout;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -19,6 +18,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
+import static org.fallow.abi.xen.XenLayouts.U32_UNALIGNED;
+import static org.fallow.abi.xen.XenLayouts.U64_UNALIGNED;
 import static org.fallow.hypervisor.tmem.TmemDefs.*;
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -31,8 +32,6 @@ import static org.junit.jupiter.api.Assertions.*;
  */
 @Timeout(120)
 class TmemConcurrencyTest {
-    static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    static final ValueLayout.OfLong I64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final int GUESTS = 4, OPS = 2500, OIDS = 24, INDEXES = 12;
     static final long OPH = 256;
     final InProcessHypervisor hv = new InProcessHypervisor(700);
@@ -52,7 +51,7 @@ class TmemConcurrencyTest {
             byte[] text = ("page d" + d + " " + k + " v" + v + " ").getBytes();
             for (int i = 0; i < 4096; i++) f.set(ValueLayout.JAVA_BYTE, i, text[i % text.length]);
         } else {
-            for (int i = 0; i < 4096; i += 8) f.set(I64, i, r.nextLong());
+            for (int i = 0; i < 4096; i += 8) f.set(U64_UNALIGNED, i, r.nextLong());
         }
     }
 

@@ -10,7 +10,7 @@ import static org.fallow.hypervisor.tmem.TmemFixture.FLAGS_412;
 import static org.fallow.hypervisor.tmem.TmemFixture.oid;
 import static org.junit.jupiter.api.Assertions.*;
 
-/** Control operations (xen-abi.md §2.5 / §3.3) at the engine level. */
+/** Control operations (Xen 4.12 common/tmem_control.c, public/sysctl.h; the 2009 tmem of commit 6009f4ddb2) at the engine level. */
 class TmemControlTest {
     static final int D = 5, E = 6;
     final TmemFixture f = new TmemFixture(4096);
@@ -138,6 +138,36 @@ class TmemControlTest {
         assertEquals(0, c.saveEnd(D));
         assertFalse(f.engine.client(D).frozen());
         assertFalse(f.engine.client(D).migrating());
+    }
+
+    /** Issue 15 item 9: pool_flush refuses to destroy a pool while its client is live-migrating. */
+    @Test void aPoolIsNotDestroyedWhileItsClientMigrates() {
+        f.newPool(D, FLAGS_412 | POOL_PERSIST);
+        f.fillRandom(D, 1, 1);
+        assertEquals(1, f.put(D, 0, oid(1), 0, 1));
+        assertEquals(0, c.saveBegin(D, true));
+        assertEquals(1, f.destroyPool(D, 0), "DESTROY_POOL returns 1 as in Xen");
+        assertNotNull(f.engine.client(D).pool(0), "but the pool stays: the save still streams its pages");
+        assertEquals(1, f.engine.client(D).pool(0).pages());
+        assertEquals(0, c.saveEnd(D));
+        assertEquals(1, f.destroyPool(D, 0));
+        assertNull(f.engine.client(D).pool(0), "destroyed once the migration is over");
+    }
+
+    /** Issue 15 item 9: SAVE_GET_NEXT_INV walks the invalidated list with a cursor and restarts; SAVE_END frees it. */
+    @Test void saveGetNextInvWalksWithACursor() {
+        f.newPool(D, FLAGS_412 | POOL_PERSIST);
+        f.fillRandom(D, 1, 1);
+        for (int i = 0; i < 2; i++) assertEquals(1, f.put(D, 0, oid(1), i, 1));
+        assertEquals(0, c.saveBegin(D, true));
+        assertEquals(-XenErrno.EFROZEN, f.flushPage(D, 0, oid(1), 0));
+        assertEquals(-XenErrno.EFROZEN, f.flushPage(D, 0, oid(1), 1));
+        assertEquals(0, c.saveGetNextInv(D).index());
+        assertEquals(1, c.saveGetNextInv(D).index());
+        assertNull(c.saveGetNextInv(D), "end of the list: 0, cursor reset");
+        assertEquals(0, c.saveGetNextInv(D).index(), "the walk starts again: nothing was consumed");
+        assertEquals(0, c.saveEnd(D));
+        assertNull(c.saveGetNextInv(D), "SAVE_END freed the list");
     }
 
     @Test void restoreBeginCreatesTheClientOnce() {

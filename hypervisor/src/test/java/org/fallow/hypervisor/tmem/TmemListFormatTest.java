@@ -9,7 +9,7 @@ import static org.fallow.hypervisor.tmem.TmemFixture.FLAGS_412;
 import static org.fallow.hypervisor.tmem.TmemFixture.oid;
 import static org.junit.jupiter.api.Assertions.*;
 
-/** Golden tests of the LIST text (xen-abi.md §2.6 and §3.3): build a known state, assert the exact text. */
+/** Golden tests of the LIST text (Xen 4.12 tmem_control.c tmemc_list; the 2009 tmem of commit 6009f4ddb2): build a known state, assert the exact text. */
 class TmemListFormatTest {
     final TmemFixture f = new TmemFixture(4096);
 

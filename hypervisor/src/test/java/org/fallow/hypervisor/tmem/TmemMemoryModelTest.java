@@ -1,5 +1,7 @@
 package org.fallow.hypervisor.tmem;
 
+import org.fallow.abi.XenErrno;
+
 import org.junit.jupiter.api.Test;
 
 import static org.fallow.hypervisor.tmem.TmemDefs.*;
@@ -31,16 +33,59 @@ class TmemMemoryModelTest {
         assertEquals(free0, f.host.freePages());
     }
 
-    @Test void zeroPageCostsNoPageAndReadsBackAsZeros() {
+    /**
+     * Issue 15 item 1: Xen 4.12 has no zero-page shortcut (the tze/pcd dedup is unused): an all-zero persistent page
+     * is a page like any other, counted in tot_pages and refused with -ENOMEM at max_pages; an ephemeral one takes a
+     * host page.
+     */
+    @Test void zeroPageIsChargedLikeAnyPageAndReadsBackAsZeros() {
         f.newPool(D, FLAGS_412 | POOL_PERSIST);
+        f.newPool(D, FLAGS_412);
         FakeDomainMemory m = f.domain(D);
         f.fillZero(D, 1);
         f.fillRandom(D, 2, 9);
         long tot = m.totPages();
         assertEquals(1, f.put(D, 0, oid(1), 0, 1));
-        assertEquals(tot, m.totPages());
+        assertEquals(tot + 1, m.totPages(), "a persistent zero page counts in tot_pages");
         assertEquals(1, f.get(D, 0, oid(1), 0, 2));
         assertArrayEquals(new byte[4096], f.frame(D, 2));
+        long free = f.host.freePages();
+        assertEquals(1, f.put(D, 1, oid(1), 0, 1));
+        assertEquals(free - 1, f.host.freePages(), "an ephemeral zero page takes a host page");
+        assertEquals(1, f.engine.freeablePages());
+        m.maxPages = m.totPages();
+        assertEquals(-XenErrno.ENOMEM, f.put(D, 0, oid(1), 1, 1), "a persistent zero put at tot_pages = max_pages");
+        assertEquals(tot + 1, m.totPages());
+    }
+
+    /**
+     * Issue 15 item 5: a freed persistent page is stolen from the domain (tot_pages - 1) and kept on tmem's free list
+     * (__tmem_free_page_thispool), visible as LIST Ta and in QUERY_FREEABLE_MB, until control FLUSH or a host
+     * reclaim gives it back; a later persistent put takes it from the free list again.
+     */
+    @Test void freedPersistentPagesStayOnTmemsFreeList() {
+        f.newPool(D, FLAGS_412 | POOL_PERSIST);
+        FakeDomainMemory m = f.domain(D);
+        long free0 = f.host.freePages();
+        long tot0 = m.totPages();
+        for (int i = 0; i < 300; i++) {
+            f.fillRandom(D, 1, i);
+            assertEquals(1, f.put(D, 0, oid(1), i, 1));
+        }
+        assertEquals(tot0 + 300, m.totPages());
+        assertEquals(free0 - 300, f.host.freePages());
+        for (int i = 0; i < 300; i++) assertEquals(1, f.flushPage(D, 0, oid(1), i));
+        assertEquals(tot0, m.totPages(), "stolen from the domain");
+        assertEquals(300, f.engine.freeListPages(), "kept on tmem's free list");
+        assertEquals(free0 - 300, f.host.freePages(), "not given back to the host");
+        assertEquals(1, f.control.queryFreeableMb(), "300 free-list pages >> 8");
+        assertTrue(TmemList.text(f.engine, CLI_ID_NULL, false, false, 1 << 16).contains(",Ta:300,"), "LIST Ta");
+        f.fillRandom(D, 1, 1);
+        assertEquals(1, f.put(D, 0, oid(2), 0, 1));
+        assertEquals(299, f.engine.freeListPages(), "a new persistent page is donated from the free list");
+        assertEquals(free0 - 300, f.host.freePages());
+        assertEquals(299 * 4, f.control.flushMem(CLI_ID_NULL, 0), "control FLUSH gives the free list back (kB)");
+        assertEquals(free0 - 1, f.host.freePages());
     }
 
     @Test void compressiblePageIsStoredAsLzoAndRoundTrips() {
@@ -86,14 +131,19 @@ class TmemMemoryModelTest {
             assertEquals(1, f.put(D, 0, oid(i), 0, 1));
             assertEquals(1, f.put(D, 1, oid(i), 0, 1));
         }
-        long free = f.host.freePages();
-        assertTrue(f.host.allocate(free + 3), "a domain growing past free memory reclaims tmem pages");
+        long zone = f.host.midsizeZonePages();
+        assertTrue(f.host.allocateNoReclaim(f.host.freePages() - zone), "other domains take memory down to the mid-size zone");
+        for (int i = 0; i < 3; i++) assertTrue(f.host.allocate(1), "order 0 at the zone: one page from tmem");
+        assertEquals(zone, f.host.freePages(), "the zone is kept while tmem has pages to give");
         assertEquals(3, f.engine.stats.evictedPages);
         assertEquals(5, f.engine.ephemeralPages());
         for (int i = 0; i < 3; i++) assertEquals(0, f.get(D, 0, oid(i), 0, 2), "oldest evicted: " + i);
         assertEquals(1, f.get(D, 0, oid(3), 0, 2));
         for (int i = 0; i < 8; i++) assertEquals(1, f.get(D, 1, oid(i), 0, 2), "persistent pages are never evicted");
-        assertFalse(f.host.allocate(f.host.freePages() + 100), "only ephemeral pages are reclaimable");
+        for (int i = 0; i < 5; i++) assertTrue(f.host.allocate(1));
+        assertEquals(0, f.engine.ephemeralPages(), "every ephemeral page went");
+        assertTrue(f.host.allocateNoReclaim(f.host.freePages()));
+        assertFalse(f.host.allocate(1), "only ephemeral pages are reclaimable");
         assertEquals(8, f.engine.client(D).persistentPages());
     }
 
@@ -149,6 +199,6 @@ class TmemMemoryModelTest {
         assertEquals(10, m.totPages());
         assertEquals(0, f.engine.ephemeralPages());
         assertEquals(0, f.engine.stats.storedPages());
-        assertEquals(5, f.engine.freeListPages());
+        assertEquals(10, f.engine.freeListPages(), "ephemeral pages and the persistent pages stolen from the domain");
     }
 }

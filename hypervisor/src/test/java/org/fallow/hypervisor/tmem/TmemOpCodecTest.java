@@ -11,7 +11,7 @@ import java.util.HexFormat;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-/** The hypercall layer's decoding against xen-abi.md §6 vectors and the abi module's flyweights. */
+/** The hypercall layer's decoding against C programs compiled against the real Xen headers vectors and the abi module's flyweights. */
 class TmemOpCodecTest {
     static byte[] hex(String s) { return HexFormat.of().parseHex(s.replaceAll("[^0-9a-fA-F]", "")); }
 

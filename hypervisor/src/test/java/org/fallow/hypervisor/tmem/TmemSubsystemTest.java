@@ -10,18 +10,18 @@ import org.junit.jupiter.api.Timeout;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.SplittableRandom;
 
+import static org.fallow.abi.xen.XenLayouts.U32_UNALIGNED;
+import static org.fallow.abi.xen.XenLayouts.U64_UNALIGNED;
+import static org.fallow.abi.xen.SysctlConstants.XEN_SYSCTL_tmem_op;
 import static org.fallow.hypervisor.tmem.TmemDefs.*;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** tmem_op (38) and XEN_SYSCTL_tmem_op (24) through the HypervisorCore, with structs read from caller memory. */
 @Timeout(30)
 class TmemSubsystemTest {
-    static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    static final ValueLayout.OfLong I64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     /** Guest-physical address of the tmem_op struct (in frame 0; address 0 itself is NULL). */
     static final long OPH = 256;
     final InProcessHypervisor hv = new InProcessHypervisor(8192);
@@ -31,7 +31,7 @@ class TmemSubsystemTest {
     private static void fill(FakeDomainMemory m, long gfn, long seed) {
         SplittableRandom r = new SplittableRandom(seed);
         MemorySegment f = m.ram.asSlice(gfn * 4096, 4096);
-        for (int i = 0; i < 4096; i += 8) f.set(I64, i, r.nextLong());
+        for (int i = 0; i < 4096; i += 8) f.set(U64_UNALIGNED, i, r.nextLong());
     }
 
     private static byte[] frame(FakeDomainMemory m, long gfn) { return m.ram.asSlice(gfn * 4096, 4096).toArray(ValueLayout.JAVA_BYTE); }
@@ -113,16 +113,16 @@ class TmemSubsystemTest {
     /** A xen_sysctl (136 bytes) for XEN_SYSCTL_tmem_op, as libxc's xc_tmem_control builds it. */
     private long sysctl(int cmd, int poolId, int cliId, int len, int arg, long buf) {
         MemorySegment s = MemorySegment.ofArray(new long[17]);
-        s.set(I32, 0, TmemSysctl.XEN_SYSCTL_TMEM_OP);
-        s.set(I32, 4, 0x12);
-        s.set(I32, TmemSysctl.OFF_CMD, cmd);
-        s.set(I32, TmemSysctl.OFF_POOL_ID, poolId);
-        s.set(I32, TmemSysctl.OFF_CLI_ID, cliId);
-        s.set(I32, TmemSysctl.OFF_LEN, len);
-        s.set(I32, TmemSysctl.OFF_ARG, arg);
-        s.set(I64, TmemSysctl.OFF_BUF, buf);
+        s.set(U32_UNALIGNED, 0, XEN_SYSCTL_tmem_op);
+        s.set(U32_UNALIGNED, 4, 0x12);
+        s.set(U32_UNALIGNED, TmemSysctl.OFF_CMD, cmd);
+        s.set(U32_UNALIGNED, TmemSysctl.OFF_POOL_ID, poolId);
+        s.set(U32_UNALIGNED, TmemSysctl.OFF_CLI_ID, cliId);
+        s.set(U32_UNALIGNED, TmemSysctl.OFF_LEN, len);
+        s.set(U32_UNALIGNED, TmemSysctl.OFF_ARG, arg);
+        s.set(U64_UNALIGNED, TmemSysctl.OFF_BUF, buf);
         ControlOp cop = new ControlOp(hv.toolstack(AbiProfile.XEN_4_12), s);
-        return hv.onDispatch(() -> hv.core.sysctls().get(TmemSysctl.XEN_SYSCTL_TMEM_OP).invoke(cop));
+        return hv.onDispatch(() -> hv.core.sysctls().get(XEN_SYSCTL_tmem_op).invoke(cop));
     }
 
     @Test void sysctlSubopsReadAndWriteToolstackBuffers() {
@@ -139,15 +139,15 @@ class TmemSubsystemTest {
         assertEquals(-1, sysctl(OP_LIST, 0, 9, 4096, 0, buf), "unknown client");
 
         // SET_CLIENT_INFO: weight 3, compress; then GET_CLIENT_INFO reads it back
-        b.set(I32, 0, 1); b.set(I32, 4, 16); b.set(I32, 8, 0); b.set(I32, 12, CLIENT_FLAG_COMPRESS); b.set(I32, 16, 3);
+        b.set(U32_UNALIGNED, 0, 1); b.set(U32_UNALIGNED, 4, 16); b.set(U32_UNALIGNED, 8, 0); b.set(U32_UNALIGNED, 12, CLIENT_FLAG_COMPRESS); b.set(U32_UNALIGNED, 16, 3);
         assertEquals(0, sysctl(OP_SET_CLIENT_INFO, 0, 5, 20, 0, buf));
         b.fill((byte) 0);
         assertEquals(0, sysctl(OP_GET_CLIENT_INFO, 0, 5, 20, 0, buf));
-        assertEquals(1, b.get(I32, 0));
-        assertEquals(16, b.get(I32, 4));
-        assertEquals(1, b.get(I32, 8));
-        assertEquals(CLIENT_FLAG_COMPRESS, b.get(I32, 12));
-        assertEquals(3, b.get(I32, 16));
+        assertEquals(1, b.get(U32_UNALIGNED, 0));
+        assertEquals(16, b.get(U32_UNALIGNED, 4));
+        assertEquals(1, b.get(U32_UNALIGNED, 8));
+        assertEquals(CLIENT_FLAG_COMPRESS, b.get(U32_UNALIGNED, 12));
+        assertEquals(3, b.get(U32_UNALIGNED, 16));
         assertEquals(-XenErrno.EFAULT, sysctl(OP_GET_CLIENT_INFO, 0, 5, 20, 0, 12));
 
         // GET_POOLS
@@ -155,12 +155,12 @@ class TmemSubsystemTest {
         assertEquals(-XenErrno.E2BIG, sysctl(OP_GET_POOLS, 0, 5, 17 * 32, 0, buf));
         assertEquals(-XenErrno.EINVAL, sysctl(OP_GET_POOLS, 0, 9, 32, 0, buf), "no client");
         assertEquals(1, sysctl(OP_GET_POOLS, 0, 5, 64, 0, buf));
-        assertEquals(0x01000000, b.get(I32, 0));
-        assertEquals(0, b.get(I32, 4));
+        assertEquals(0x01000000, b.get(U32_UNALIGNED, 0));
+        assertEquals(0, b.get(U32_UNALIGNED, 4));
 
         // SET_AUTH for uuid {lo 0x11, hi 0x22}, then the guest's shared pool is really shared
         b.fill((byte) 0);
-        b.set(I32, 0, POOL_INFO_AUTH); b.set(I64, 16, 0x11); b.set(I64, 24, 0x22);
+        b.set(U32_UNALIGNED, 0, POOL_INFO_AUTH); b.set(U64_UNALIGNED, 16, 0x11); b.set(U64_UNALIGNED, 24, 0x22);
         assertEquals(1, sysctl(OP_SET_AUTH, 0, 5, 32, 0, buf));
         TmemOpCodec.encodeNewPool(AbiProfile.XEN_4_12, m.ram.asSlice(OPH, 56), 0x11, 0x22, (1 << 24) | POOL_SHARED);
         assertEquals(1, hv.tmemOp(g, OPH));
@@ -169,12 +169,12 @@ class TmemSubsystemTest {
         // SET_POOLS: create a persistent pool at slot 4 for a new client of domain 7
         hv.createDomain(7, 16, 1000);
         b.fill((byte) 0);
-        b.set(I32, 0, (1 << 24) | POOL_PERSIST); b.set(I32, 4, 4);
+        b.set(U32_UNALIGNED, 0, (1 << 24) | POOL_PERSIST); b.set(U32_UNALIGNED, 4, 4);
         assertEquals(4, sysctl(OP_SET_POOLS, 0, 7, 32, 0, buf), "rc ?: i: the last pool id");
-        assertEquals(4, b.get(I32, 4));
-        b.set(I32, 4, 0); b.set(I32, 0, 1 << 24);
+        assertEquals(4, b.get(U32_UNALIGNED, 4));
+        b.set(U32_UNALIGNED, 4, 0); b.set(U32_UNALIGNED, 0, 1 << 24);
         assertEquals(1, sysctl(OP_SET_POOLS, 0, 7, 32, 0, buf), "pool id 0 -> the count");
-        b.set(I64, 8, 5);
+        b.set(U64_UNALIGNED, 8, 5);
         assertEquals(-XenErrno.EINVAL, sysctl(OP_SET_POOLS, 0, 7, 32, 0, buf), "n_pages != 0");
 
         // the rest
@@ -192,9 +192,9 @@ class TmemSubsystemTest {
 
     @Test void sysctlWithNonZeroPadIsEinval() {
         MemorySegment s = MemorySegment.ofArray(new long[17]);
-        s.set(I32, TmemSysctl.OFF_CMD, OP_THAW);
-        s.set(I32, TmemSysctl.OFF_CLI_ID, 0xFFFF);
-        s.set(I32, TmemSysctl.OFF_PAD, 1);
+        s.set(U32_UNALIGNED, TmemSysctl.OFF_CMD, OP_THAW);
+        s.set(U32_UNALIGNED, TmemSysctl.OFF_CLI_ID, 0xFFFF);
+        s.set(U32_UNALIGNED, TmemSysctl.OFF_PAD, 1);
         ControlOp cop = new ControlOp(hv.toolstack(AbiProfile.XEN_4_12), s);
         assertEquals(-XenErrno.EINVAL, (long) hv.onDispatch(() -> hv.core.sysctls().get(24).invoke(cop)));
     }
@@ -210,22 +210,21 @@ class TmemSubsystemTest {
         assertTrue(hv.onDispatch(() -> hv.core.domains().destroy(5)));
         assertNull(hv.onDispatch(() -> hv.tmem.engine().client(5)));
         assertEquals(0, m.totPages());
-        assertSame(hv.tmem, TmemSubsystem.of(hv.core));
     }
 
     private long sysctlOid(int cmd, int poolId, int cliId, int len, int arg, long buf, TmemOid oid) {
         MemorySegment s = MemorySegment.ofArray(new long[17]);
-        s.set(I32, TmemSysctl.OFF_CMD, cmd);
-        s.set(I32, TmemSysctl.OFF_POOL_ID, poolId);
-        s.set(I32, TmemSysctl.OFF_CLI_ID, cliId);
-        s.set(I32, TmemSysctl.OFF_LEN, len);
-        s.set(I32, TmemSysctl.OFF_ARG, arg);
-        s.set(I64, TmemSysctl.OFF_OID, oid.oid0());
-        s.set(I64, TmemSysctl.OFF_OID + 8, oid.oid1());
-        s.set(I64, TmemSysctl.OFF_OID + 16, oid.oid2());
-        s.set(I64, TmemSysctl.OFF_BUF, buf);
+        s.set(U32_UNALIGNED, TmemSysctl.OFF_CMD, cmd);
+        s.set(U32_UNALIGNED, TmemSysctl.OFF_POOL_ID, poolId);
+        s.set(U32_UNALIGNED, TmemSysctl.OFF_CLI_ID, cliId);
+        s.set(U32_UNALIGNED, TmemSysctl.OFF_LEN, len);
+        s.set(U32_UNALIGNED, TmemSysctl.OFF_ARG, arg);
+        s.set(U64_UNALIGNED, TmemSysctl.OFF_OID, oid.oid0());
+        s.set(U64_UNALIGNED, TmemSysctl.OFF_OID + 8, oid.oid1());
+        s.set(U64_UNALIGNED, TmemSysctl.OFF_OID + 16, oid.oid2());
+        s.set(U64_UNALIGNED, TmemSysctl.OFF_BUF, buf);
         ControlOp cop = new ControlOp(hv.toolstack(AbiProfile.XEN_4_12), s);
-        return hv.onDispatch(() -> hv.core.sysctls().get(TmemSysctl.XEN_SYSCTL_TMEM_OP).invoke(cop));
+        return hv.onDispatch(() -> hv.core.sysctls().get(XEN_SYSCTL_tmem_op).invoke(cop));
     }
 
     @Test void saveStreamsPersistentPagesAndRestorePutsThemIntoAnotherDomain() {
@@ -251,9 +250,9 @@ class TmemSubsystemTest {
         java.util.Map<TmemOid, Integer> index = new java.util.HashMap<>();
         long rc;
         while ((rc = sysctl(OP_SAVE_GET_NEXT_PAGE, 0, 5, 8192, 0, buf)) == 1) {
-            TmemOid oid = new TmemOid(b.get(I64, 8), b.get(I64, 16), b.get(I64, 24));
-            assertEquals(0, b.get(I32, 0), "pool id");
-            index.put(oid, b.get(I32, 4));
+            TmemOid oid = new TmemOid(b.get(U64_UNALIGNED, 8), b.get(U64_UNALIGNED, 16), b.get(U64_UNALIGNED, 24));
+            assertEquals(0, b.get(U32_UNALIGNED, 0), "pool id");
+            index.put(oid, b.get(U32_UNALIGNED, 4));
             saved.put(oid, b.asSlice(32, 4096).toArray(ValueLayout.JAVA_BYTE));
         }
         assertEquals(-1, rc, "end of the pool");
@@ -263,8 +262,8 @@ class TmemSubsystemTest {
         TmemOpCodec.encodePage(AbiProfile.XEN_4_12, m.ram.asSlice(OPH, 56), FLUSH_PAGE, 0, new TmemOid(2, 0, 9), 2, 0);
         assertEquals(-XenErrno.EFROZEN, hv.tmemOp(g, OPH), "saving froze the client; the flush was done");
         assertEquals(1, sysctl(OP_SAVE_GET_NEXT_INV, 0, 5, 32, 0, buf));
-        assertEquals(2, b.get(I32, 4));
-        assertEquals(2, b.get(I64, 8));
+        assertEquals(2, b.get(U32_UNALIGNED, 4));
+        assertEquals(2, b.get(U64_UNALIGNED, 8));
         assertEquals(0, sysctl(OP_SAVE_GET_NEXT_INV, 0, 5, 32, 0, buf));
         assertEquals(0, sysctl(OP_SAVE_END, 0, 5, 0, 0, 0));
         assertFalse(hv.onDispatch(() -> hv.tmem.engine().client(5).frozen()));
@@ -272,7 +271,7 @@ class TmemSubsystemTest {
         // restore into domain 7
         assertEquals(0, sysctl(OP_RESTORE_BEGIN, 0, 7, 0, 0, 0));
         b.fill((byte) 0);
-        b.set(I32, 0, (1 << 24) | POOL_PERSIST);
+        b.set(U32_UNALIGNED, 0, (1 << 24) | POOL_PERSIST);
         assertEquals(1, sysctl(OP_SET_POOLS, 0, 7, 32, 0, buf), "pool 0 created: rc ?: count");
         assertEquals(-XenErrno.EINVAL, sysctlOid(OP_RESTORE_PUT_PAGE, 0, 7, 100, 0, buf, new TmemOid(0, 0, 9)));
         assertEquals(-1, sysctlOid(OP_RESTORE_PUT_PAGE, 3, 7, 4096, 0, buf, new TmemOid(0, 0, 9)), "no pool 3");

@@ -2,7 +2,7 @@ package org.fallow.xc.bench;
 
 import org.fallow.abi.ring.BackRing;
 import org.fallow.abi.ring.FrontRing;
-import org.fallow.abi.ring.MemPagingEvent;
+import org.fallow.abi.xen.VmEventRequest;
 import org.fallow.abi.ring.SharedRing;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -38,7 +38,7 @@ public final class RingBench implements Callable<Integer> {
         if (events < 1 || rounds < 1) throw new IllegalArgumentException("--events and --rounds must be >= 1");
         for (int w : windows) if (w < 1 || w > 8) throw new IllegalArgumentException("windows must be in 1..8, got " + w);
         out.printf(Locale.ROOT, "vm_event ring bench: --events %d --rounds %d --windows %s (4 KiB ring, %d-byte vm_event_st, %d entries; one warm-up run per window)%n",
-                events, rounds, String.join(",", Arrays.stream(windows).mapToObj(Integer::toString).toList()), MemPagingEvent.SIZE, ringSize());
+                events, rounds, String.join(",", Arrays.stream(windows).mapToObj(Integer::toString).toList()), VmEventRequest.SIZE, ringSize());
         out.printf(Locale.ROOT, "%6s %12s %18s %18s%n", "window", "events", "best events/s", "median events/s");
         for (int w : windows) {
             run(w, Math.min(events, 20_000));
@@ -52,21 +52,21 @@ public final class RingBench implements Callable<Integer> {
 
     private static int ringSize() {
         MemorySegment page = Arena.ofAuto().allocate(4096, 4096);
-        return new SharedRing(page, MemPagingEvent.SIZE).size();
+        return new SharedRing(page, VmEventRequest.SIZE).size();
     }
 
     /** One run: {@code n} requests answered, at most {@code window} in flight; returns events/s. */
     static double run(int window, int n) {
         try (Arena arena = Arena.ofShared()) {
             MemorySegment page = arena.allocate(4096, 4096);
-            SharedRing sring = new SharedRing(page, MemPagingEvent.SIZE);
+            SharedRing sring = new SharedRing(page, VmEventRequest.SIZE);
             sring.init();
             FrontRing front = new FrontRing(sring);
             BackRing back = new BackRing(sring);
             AtomicBoolean stop = new AtomicBoolean();
-            MemorySegment rsp = arena.allocate(MemPagingEvent.SIZE, 8);
+            MemorySegment rsp = arena.allocate(VmEventRequest.SIZE, 8);
             Thread backend = new Thread(() -> {
-                MemPagingEvent ev = new MemPagingEvent().wrap(rsp);
+                VmEventRequest ev = new VmEventRequest().wrap(rsp);
                 while (!stop.get()) {
                     int k = 0;
                     while (back.takeRequest(rsp)) {
@@ -80,8 +80,8 @@ public final class RingBench implements Callable<Integer> {
             }, "ring-back");
             backend.setDaemon(true);
             backend.start();
-            MemorySegment req = arena.allocate(MemPagingEvent.SIZE, 8);
-            MemPagingEvent ev = new MemPagingEvent().wrap(req).clear().version(4).reason(3);
+            MemorySegment req = arena.allocate(VmEventRequest.SIZE, 8);
+            VmEventRequest ev = new VmEventRequest().wrap(req).clear().version(4).reason(3);
             long t0 = System.nanoTime();
             int sent = 0, got = 0, inflight = 0;
             while (got < n) {

@@ -3,9 +3,11 @@ package org.fallow.xc.bench;
 import org.fallow.abi.AbiProfile;
 import org.fallow.abi.Hypercalls;
 import org.fallow.abi.xen.MulticallEntry;
+import org.fallow.abi.xen.TmemConstants;
+import org.fallow.abi.xen.TmemOp;
 import org.fallow.xc.XcDomain;
 import org.fallow.xc.XcHandle;
-import org.fallow.xc.testing.HypervisorProcess;
+import org.fallow.abi.process.HypervisorProcess;
 import org.fallow.xc.transport.HypervisorConnection;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -13,8 +15,6 @@ import picocli.CommandLine.Option;
 import java.io.PrintStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,6 +22,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
+
+import static org.fallow.abi.xen.XenLayouts.U64_UNALIGNED;
 
 /**
  * {@code fallow bench tmem-socket}: tmem put+get pages/s over the real socket. Starts a hypervisor child process,
@@ -32,8 +34,6 @@ import java.util.concurrent.Callable;
 @Command(name = "tmem-socket", mixinStandardHelpOptions = true,
         description = "tmem put+get pages/s over the Unix socket: plain tmem_op hypercalls vs multicall batches.")
 public final class TmemSocketBench implements Callable<Integer> {
-    static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    static final ValueLayout.OfLong I64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final int FRAMES = 128;
     static final long OPS_GPA = 32 * 4096L, MC_GPA = 64 * 4096L, GET_GFN = 96;
 
@@ -74,7 +74,7 @@ public final class TmemSocketBench implements Callable<Integer> {
                 MemorySegment mem = fc.map(FileChannel.MapMode.READ_WRITE, 0, FRAMES * 4096L, arena);
                 for (int f = 0; f < 32; f++) {
                     SplittableRandom r = new SplittableRandom(f);
-                    for (int i = 0; i < 4096; i += 8) mem.set(I64, f * 4096L + i, r.nextLong());
+                    for (int i = 0; i < 4096; i += 8) mem.set(U64_UNALIGNED, f * 4096L + i, r.nextLong());
                 }
                 newPool(g, mem);
                 out.printf(Locale.ROOT, "tmem socket bench: --pages %d --rounds %d --batches %s (random 4 KiB pages, private ephemeral pool; best put+get round after a warm-up round)%n",
@@ -105,41 +105,32 @@ public final class TmemSocketBench implements Callable<Integer> {
     }
 
     private static void newPool(HypervisorConnection g, MemorySegment mem) throws Exception {
-        mem.asSlice(OPS_GPA, 56).fill((byte) 0);
-        mem.set(I32, OPS_GPA, 1);            // TMEM_NEW_POOL
-        mem.set(I32, OPS_GPA + 24, 1 << 24); // flags: spec version 1, private, ephemeral
+        new TmemOp().wrap(mem, OPS_GPA).clear().cmd(TmemConstants.TMEM_NEW_POOL)
+                .creatFlags(TmemConstants.poolFlags(false, false, TmemConstants.TMEM_SPEC_VERSION)); // private, ephemeral
         check("new pool", g.hypercall(Hypercalls.TMEM_OP, OPS_GPA));
     }
 
     private double[] round(HypervisorConnection g, MemorySegment mem, int batch) throws Exception {
         long t0 = System.nanoTime();
-        run(g, mem, batch, 4);
+        run(g, mem, batch, TmemConstants.TMEM_PUT_PAGE);
         long t1 = System.nanoTime();
-        run(g, mem, batch, 5);
+        run(g, mem, batch, TmemConstants.TMEM_GET_PAGE);
         long t2 = System.nanoTime();
         return new double[] {pages * 1e9 / (t1 - t0), pages * 1e9 / (t2 - t1), 2.0 * pages * 1e9 / (t2 - t0)};
     }
 
-    /** N ops of {@code cmd} (4 = PUT_PAGE, 5 = GET_PAGE): tmem_op structs at OPS_GPA, multicall entries at MC_GPA. */
+    /** N ops of {@code cmd} (PUT_PAGE or GET_PAGE): tmem_op structs at OPS_GPA, multicall entries at MC_GPA. */
     private void run(HypervisorConnection g, MemorySegment mem, int batch, int cmd) throws Exception {
+        TmemOp op = new TmemOp();
+        MulticallEntry mc = new MulticallEntry();
         for (int i = 0; i < pages; i += batch) {
             int n = Math.min(batch, pages - i);
             for (int j = 0; j < n; j++) {
                 int p = i + j;
                 long o = OPS_GPA + 64L * j;
-                mem.set(I32, o, cmd);
-                mem.set(I32, o + 4, 0);
-                mem.set(I64, o + 8, p >>> 4);
-                mem.set(I64, o + 16, 0);
-                mem.set(I64, o + 24, 0);
-                mem.set(I32, o + 32, p & 15);
-                mem.set(I64, o + 48, cmd == 4 ? (p & 31) : GET_GFN + (p & 31));
-                if (batch > 1) {
-                    long m = MC_GPA + (long) MulticallEntry.SIZE * j;
-                    mem.set(I64, m + MulticallEntry.OP_OFFSET, Hypercalls.TMEM_OP);
-                    mem.set(I64, m + MulticallEntry.RESULT_OFFSET, 0);
-                    mem.set(I64, m + MulticallEntry.ARGS_OFFSET, o);
-                }
+                op.wrap(mem, o).cmd(cmd).poolId(0).genOid(p >>> 4, 0, 0).genIndex(p & 15)
+                        .genCmfn(cmd == TmemConstants.TMEM_PUT_PAGE ? (p & 31) : GET_GFN + (p & 31));
+                if (batch > 1) mc.wrap(mem, MC_GPA + (long) MulticallEntry.SIZE * j).op(Hypercalls.TMEM_OP).result(0).args(0, o);
             }
             if (batch == 1) {
                 long rc = g.hypercall(Hypercalls.TMEM_OP, OPS_GPA);
@@ -148,7 +139,7 @@ public final class TmemSocketBench implements Callable<Integer> {
                 long rc = g.hypercall(Hypercalls.MULTICALL, MC_GPA, n);
                 if (rc != 0) throw new IllegalStateException("multicall -> " + rc);
                 for (int j = 0; j < n; j++) {
-                    long r = mem.get(I64, MC_GPA + (long) MulticallEntry.SIZE * j + MulticallEntry.RESULT_OFFSET);
+                    long r = mc.wrap(mem, MC_GPA + (long) MulticallEntry.SIZE * j).result();
                     if (r != 1) throw new IllegalStateException("op " + cmd + " -> " + r);
                 }
             }

@@ -1,5 +1,6 @@
 package org.fallow.xc.tools;
 
+import org.fallow.abi.xen.MemoryOpConstants;
 import org.HdrHistogram.Histogram;
 import org.fallow.abi.AbiProfile;
 import org.fallow.abi.Hypercalls;
@@ -10,7 +11,7 @@ import org.fallow.abi.wire.Hello;
 import org.fallow.abi.wire.HypercallFrame;
 import org.fallow.abi.wire.XsSockMsg;
 import org.fallow.abi.xen.MulticallEntry;
-import org.fallow.xc.testing.HypervisorProcess;
+import org.fallow.abi.process.HypervisorProcess;
 import org.fallow.xc.transport.HypervisorConnection;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -20,11 +21,9 @@ import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
@@ -33,6 +32,8 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+
+import static org.fallow.abi.xen.XenLayouts.U64_UNALIGNED;
 
 /**
  * {@code fallow bench attack}: another client's round trip while a hostile client attacks the hypervisor (issue 14).
@@ -53,9 +54,7 @@ import java.util.concurrent.Callable;
 @Command(name = "attack", mixinStandardHelpOptions = true,
         description = "A victim client's round trip while a hostile client attacks (no-read, multicall, xenstore, connection floods).")
 public final class AttackBench implements Callable<Integer> {
-    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final long ARENA_BASE = 0x1000_0000L;
-    private static final int XENMEM_MAXIMUM_RAM_PAGE = 2;
 
     @Option(names = "--connect", paramLabel = "SOCKET",
             description = "Attack the running hypervisor at this socket (default: start one in a child JVM).")
@@ -153,10 +152,9 @@ public final class AttackBench implements Callable<Integer> {
 
     /** Starts {@link AttackerMain} in a child JVM and waits until its attack is under way. */
     private Process startAttacker(String name, Path sock, Path arenaDir) throws IOException {
-        List<String> cmd = List.of(ProcessHandle.current().info().command().orElse("java"), "-Xmx256m", "-XX:+UseSerialGC",
-                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                AttackerMain.class.getName(), name, sock.toString(), arenaDir.toString(), Integer.toString(multicallEntries));
-        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        Process p = org.fallow.abi.process.ChildJvm.builder(List.of("-Xmx256m", "-XX:+UseSerialGC"), AttackerMain.class.getName(),
+                        List.of(name, sock.toString(), arenaDir.toString(), Integer.toString(multicallEntries)))
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
         String line = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream())).readLine();
         if (!"ready".equals(line)) {
             p.destroyForcibly();
@@ -316,8 +314,8 @@ public final class AttackBench implements Callable<Integer> {
                 f.setLength(bytes);
                 MemorySegment list = f.getChannel().map(FileChannel.MapMode.READ_WRITE, 0, bytes, a);
                 for (long i = 0; i < entries; i++) {
-                    list.set(U64, i * MulticallEntry.SIZE + MulticallEntry.OP_OFFSET, Hypercalls.MEMORY_OP);
-                    list.set(U64, i * MulticallEntry.SIZE + MulticallEntry.ARGS_OFFSET, XENMEM_MAXIMUM_RAM_PAGE);
+                    list.set(U64_UNALIGNED, i * MulticallEntry.SIZE + MulticallEntry.OP_OFFSET, Hypercalls.MEMORY_OP);
+                    list.set(U64_UNALIGNED, i * MulticallEntry.SIZE + MulticallEntry.ARGS_OFFSET, MemoryOpConstants.XENMEM_maximum_ram_page);
                 }
             }
             Raw r = Raw.toolstack(sock, arenaFile, bytes);

@@ -11,7 +11,7 @@ import org.fallow.abi.wire.FrameType;
 import org.fallow.abi.wire.Hello;
 import org.fallow.abi.wire.HypercallFrame;
 import org.fallow.abi.wire.StatusFrame;
-import org.fallow.xc.testing.HypervisorProcess;
+import org.fallow.abi.process.HypervisorProcess;
 import org.fallow.xc.transport.HypervisorConnection;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -71,10 +71,9 @@ public final class RttBench implements Callable<Integer> {
 
     /** The cross-process floor: {@link UdsEcho} in a child JVM. */
     private Process startEcho(Path socket) throws IOException {
-        List<String> cmd = List.of(ProcessHandle.current().info().command().orElse("java"), "-Xmx64m", "-XX:+UseSerialGC",
-                "-cp", System.getProperty("java.class.path"), UdsEcho.class.getName(), socket.toString(),
-                Integer.toString(REQUEST_BYTES), Integer.toString(REPLY_BYTES));
-        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        Process p = org.fallow.abi.process.ChildJvm.builder(List.of("-Xmx64m", "-XX:+UseSerialGC"), UdsEcho.class.getName(),
+                        List.of(socket.toString(), Integer.toString(REQUEST_BYTES), Integer.toString(REPLY_BYTES)))
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
         String line = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream())).readLine();
         if (!"ready".equals(line)) {
             p.destroyForcibly();

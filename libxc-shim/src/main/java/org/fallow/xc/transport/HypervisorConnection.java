@@ -145,6 +145,7 @@ public final class HypervisorConnection implements AutoCloseable {
     }
 
     private static UnixSocketChannel open(Path socket) throws IOException {
+        SafeFiles.checkServerSocket(socket); // never hand a secret or a command to another user's socket
         return UnixSocketChannel.open(new UnixSocketAddress(socket.toFile()));
     }
 

@@ -5,13 +5,13 @@ import org.fallow.abi.fs.SafeFiles;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Arrays;
+
+import static org.fallow.abi.xen.XenLayouts.U64;
 
 /**
  * xenpaging's pagefile: slot i is the raw 4096-byte page at offset i × 4096, with {@code slot_to_gfn},
@@ -25,7 +25,6 @@ import java.util.Arrays;
  */
 public final class PageFile implements AutoCloseable {
     public static final int PAGE = 4096;
-    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private final Path path;
     private final Path indexPath;
@@ -105,11 +104,24 @@ public final class PageFile implements AutoCloseable {
         return -1;
     }
 
-    /** Writes {@code page} to {@code slot} and records slot ↔ gfn (data first, then the index entry). */
+    /**
+     * Writes {@code page} to {@code slot} and records slot ↔ gfn: data first ({@link #writeData}), then the index entry,
+     * so a pager killed in between leaves a slot that recovery ignores (crash point {@code pager.page-written}).
+     */
     public void write(int slot, long gfn, MemorySegment page) throws IOException {
+        writeData(slot, page);
+        recordSlot(slot, gfn);
+    }
+
+    /** The page's bytes into its slot of the data file. */
+    void writeData(int slot, MemorySegment page) throws IOException {
         var buf = page.asSlice(0, PAGE).asByteBuffer();
         long pos = (long) slot * PAGE;
         while (buf.hasRemaining()) pos += data.write(buf, pos);
+    }
+
+    /** The slot ↔ gfn entry, in memory and in the mapped slot index. */
+    private void recordSlot(int slot, long gfn) {
         if (slotToGfn[slot] == 0) used++;
         slotToGfn[slot] = gfn;
         gfnToSlot[(int) gfn] = slot;

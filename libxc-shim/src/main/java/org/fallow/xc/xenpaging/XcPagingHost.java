@@ -1,6 +1,9 @@
 package org.fallow.xc.xenpaging;
 
 import org.fallow.abi.fs.SafeFiles;
+import org.fallow.abi.wire.P2mHeader;
+import org.fallow.abi.xen.XenDomctl;
+import org.fallow.abi.xen.XenMemoryReservation;
 import org.fallow.abi.Hypercalls;
 import org.fallow.abi.xen.XenDomctlGetdomaininfo;
 import org.fallow.xc.XcHandle;
@@ -10,12 +13,20 @@ import org.fallow.xc.transport.HypercallBuffer;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.util.function.Consumer;
 import java.util.function.IntConsumer;
+
+import static org.fallow.abi.xen.XenLayouts.U32_UNALIGNED;
+import static org.fallow.abi.xen.XenLayouts.U64_UNALIGNED;
+import static org.fallow.abi.xen.DomctlConstants.XEN_DOMINF_dying;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_decrease_reservation;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_populate_physmap;
+import static org.fallow.abi.xen.DomctlConstants.XEN_DOMCTL_getdomaininfo;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_paging_op_evict;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_paging_op_nominate;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_paging_op_prep;
 
 /**
  * {@link PagingHost} over a real toolstack connection: hypercalls through {@link XcHandle}, guest frames, the shared
@@ -23,14 +34,6 @@ import java.util.function.IntConsumer;
  * XENSTORE frames, event channels through EVTCHN_SEND frames.
  */
 public final class XcPagingHost implements PagingHost {
-    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    static final int XEN_DOMCTL_GETDOMAININFO = 5;
-    static final int XEN_DOMINF_DYING = 1;
-    static final int XENMEM_DECREASE_RESERVATION = 1, XENMEM_POPULATE_PHYSMAP = 6;
-    static final int P2M_HEADER = 64;
-
     private final XcHandle xc;
     private final XcMemPaging paging;
     private final Path runDir;
@@ -45,15 +48,12 @@ public final class XcPagingHost implements PagingHost {
     }
 
     @Override public DomainInfo domainInfo(int domid) throws IOException {
-        MemorySegment d = MemorySegment.ofArray(new long[org.fallow.abi.xen.XenDomctl.SIZE / 8]);
-        d.set(U32, 0, XEN_DOMCTL_GETDOMAININFO);
-        d.set(U16, 8, (short) domid);
-        long rc = xc.domctl(d);
+        XenDomctl d = new XenDomctl().wrapNew().cmd(XEN_DOMCTL_getdomaininfo).domain(domid);
+        long rc = xc.domctl(d.segment());
         if (rc < 0) return null;
-        int u = 16;
-        if ((d.get(U16, u + XenDomctlGetdomaininfo.DOMAIN_OFFSET) & 0xFFFF) != domid) return null; // next domain up
-        return new DomainInfo(d.get(U64, u + XenDomctlGetdomaininfo.MAX_PAGES_OFFSET), d.get(U64, u + XenDomctlGetdomaininfo.TOT_PAGES_OFFSET),
-                d.get(U64, u + XenDomctlGetdomaininfo.PAGED_PAGES_OFFSET), (d.get(U32, u + XenDomctlGetdomaininfo.FLAGS_OFFSET) & XEN_DOMINF_DYING) != 0);
+        XenDomctlGetdomaininfo info = d.getdomaininfo();
+        if (info.domain() != domid) return null; // next domain up
+        return new DomainInfo(info.maxPages(), info.totPages(), info.pagedPages(), (info.flags() & XEN_DOMINF_dying) != 0);
     }
 
     @Override public long hvmParam(int domid, int index) throws IOException { return paging.xc_hvm_param_get(domid, index); }
@@ -65,27 +65,25 @@ public final class XcPagingHost implements PagingHost {
 
     @Override public int p2mType(int domid, long gfn) throws IOException {
         MemorySegment m = p2m(domid);
-        long off = P2M_HEADER + gfn * 4;
+        long off = P2mHeader.entryOffset(gfn);
         if (gfn < 0 || off + 4 > m.byteSize()) return -1;
-        return m.get(U32, off) & 0xFF;
+        return P2mHeader.typeOf(m.get(U32_UNALIGNED, off));
     }
 
     private int reservation(int cmd, int domid, long gfn) throws IOException {
-        try (HypercallBuffer.Buf b = xc.buffers().allocate(32 + 8)) {
+        try (HypercallBuffer.Buf b = xc.buffers().allocate(XenMemoryReservation.SIZE + 8)) {
             MemorySegment s = b.segment();
-            s.fill((byte) 0);
-            s.set(U64, 32, gfn);               // the extent list: one gfn
-            s.set(U64, 0, b.handle() + 32);    // extent_start
-            s.set(U64, 8, 1);                  // nr_extents
-            s.set(U16, 24, (short) domid);     // domid (extent_order 0, mem_flags 0)
+            s.set(U64_UNALIGNED, XenMemoryReservation.SIZE, gfn); // the extent list: one gfn, after the struct
+            new XenMemoryReservation().wrap(s, 0).clear().extentStart(b.handle() + XenMemoryReservation.SIZE)
+                    .nrExtents(1).domid(domid);
             long rc = xc.hypercall(Hypercalls.MEMORY_OP, cmd, b.handle());
             return rc == 1 ? 0 : rc < 0 ? (int) rc : -org.fallow.abi.XenErrno.ENOMEM;
         }
     }
 
-    @Override public int populateOne(int domid, long gfn) throws IOException { return reservation(XENMEM_POPULATE_PHYSMAP, domid, gfn); }
+    @Override public int populateOne(int domid, long gfn) throws IOException { return reservation(XENMEM_populate_physmap, domid, gfn); }
 
-    @Override public int decreaseOne(int domid, long gfn) throws IOException { return reservation(XENMEM_DECREASE_RESERVATION, domid, gfn); }
+    @Override public int decreaseOne(int domid, long gfn) throws IOException { return reservation(XENMEM_decrease_reservation, domid, gfn); }
 
     @Override public int pagingEnable(int domid) throws IOException { return paging.xc_mem_paging_enable(domid); }
 
@@ -98,15 +96,15 @@ public final class XcPagingHost implements PagingHost {
     @Override public int load(int domid, long gfn, MemorySegment page) throws IOException { return paging.xc_mem_paging_load(domid, gfn, page); }
 
     @Override public int[] nominateAll(int domid, long[] gfns) throws IOException {
-        return paging.xc_mem_paging_batch(XcMemPaging.XENMEM_PAGING_OP_NOMINATE, domid, gfns, null);
+        return paging.xc_mem_paging_batch(XENMEM_paging_op_nominate, domid, gfns, null);
     }
 
     @Override public int[] evictAll(int domid, long[] gfns) throws IOException {
-        return paging.xc_mem_paging_batch(XcMemPaging.XENMEM_PAGING_OP_EVICT, domid, gfns, null);
+        return paging.xc_mem_paging_batch(XENMEM_paging_op_evict, domid, gfns, null);
     }
 
     @Override public int[] loadAll(int domid, long[] gfns, MemorySegment[] pages) throws IOException {
-        return paging.xc_mem_paging_batch(XcMemPaging.XENMEM_PAGING_OP_PREP, domid, gfns, pages);
+        return paging.xc_mem_paging_batch(XENMEM_paging_op_prep, domid, gfns, pages);
     }
 
     @Override public synchronized MemorySegment guestFrame(int domid, long gfn) throws IOException {

@@ -1,8 +1,9 @@
 package org.fallow.xc.xenpaging;
 
+import org.fallow.abi.xen.VmEventConstants;
 import org.fallow.abi.XenErrno;
 import org.fallow.abi.ring.BackRing;
-import org.fallow.abi.ring.MemPagingEvent;
+import org.fallow.abi.xen.VmEventRequest;
 import org.fallow.abi.ring.SharedRing;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -14,6 +15,8 @@ import java.util.BitSet;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
+import static org.fallow.abi.xen.HvmOpConstants.HVM_PARAM_PAGING_RING_PFN;
+
 /**
  * The xenpaging daemon (tools/xenpaging, 4.12): pages a domain down to the target in
  * {@code /local/domain/<D>/memory/target-tot_pages} (KiB) through the vm_event ring and XENMEM_paging_op, pages
@@ -24,7 +27,6 @@ import java.util.concurrent.TimeUnit;
  */
 public final class XenPaging {
     private static final Logger log = LoggerFactory.getLogger(XenPaging.class);
-    public static final int HVM_PARAM_PAGING_RING_PFN = 27;
     /** Evictions per round at most (keeps page-in latency bounded). */
     public static final int EVICT_BATCH = 42;
     /** XENPAGING_PAGEIN_QUEUE_SIZE. */
@@ -41,8 +43,8 @@ public final class XenPaging {
     private final MemorySegment buffer = Arena.ofAuto().allocate(4096, 4096);
     private final MemorySegment[] pageBuffers = new MemorySegment[BATCH];
     private final MemorySegment entry;
-    private final MemPagingEvent req = new MemPagingEvent();
-    private final MemPagingEvent rsp = new MemPagingEvent();
+    private final VmEventRequest req = new VmEventRequest();
+    private final VmEventRequest rsp = new VmEventRequest();
 
     private long maxPages;
     private int port;
@@ -64,7 +66,7 @@ public final class XenPaging {
         this.host = host;
         this.opt = opt;
         this.domid = opt.domid();
-        this.entry = Arena.ofAuto().allocate(MemPagingEvent.entrySize(opt.vmEventVersion()), 8);
+        this.entry = Arena.ofAuto().allocate(VmEventRequest.entrySize(opt.vmEventVersion()), 8);
         MemorySegment pages = Arena.ofAuto().allocate((long) BATCH * 4096, 4096);
         for (int i = 0; i < BATCH; i++) pageBuffers[i] = pages.asSlice(4096L * i, 4096);
     }
@@ -87,14 +89,19 @@ public final class XenPaging {
 
     public long maxPages() { return maxPages; }
 
-    /** Runs the daemon until shutdown; returns the exit code (0 success, 2 error). */
+    /** Exit codes of xenpaging's main: 1 when initialisation fails ("Error initialising paging"), 2 on a later error. */
+    public static final int EXIT_INIT_FAILED = 1, EXIT_ERROR = 2;
+    /** The largest -m honoured: the hypervisor's gfn space (2^24 frames, 64 GiB). */
+    static final long MAX_MANAGED_PAGES = 1L << 24;
+
+    /** Runs the daemon until shutdown; returns the exit code (0 success, 1 initialisation failed, 2 error). */
     public int run() {
         try {
             init();
         } catch (Exception e) {
-            log.error("xenpaging d{}: initialisation failed: {}", domid, e.getMessage());
+            log.error("xenpaging d{}: Error initialising paging: {}", domid, e.getMessage());
             teardown(false);
-            return 2;
+            return EXIT_INIT_FAILED;
         }
         try {
             loop();
@@ -111,8 +118,10 @@ public final class XenPaging {
     void init() throws IOException {
         PagingHost.DomainInfo info = host.domainInfo(domid);
         if (info == null) throw new IOException("domain " + domid + " does not exist");
-        maxPages = info.maxPages();
-        if (opt.maxMemKb() > 0) maxPages = Math.min(maxPages, opt.maxMemKb() >> 2);
+        // xenpaging_init: -m (KiB) replaces the domain's max_pages; only without it is max_pages asked for.
+        maxPages = opt.maxMemKb() > 0 ? opt.maxMemKb() >> 2 : info.maxPages();
+        if (maxPages <= 0 || maxPages > MAX_MANAGED_PAGES)
+            throw new IOException("cannot manage " + maxPages + " pages (-m " + opt.maxMemKb() + " KiB): 1.." + MAX_MANAGED_PAGES);
         long ringGfn = host.hvmParam(domid, HVM_PARAM_PAGING_RING_PFN);
         if (ringGfn <= 0) throw new IOException("HVM_PARAM_PAGING_RING_PFN is not set");
         // "Map" the ring gfn; if it is not there (a previous pager removed it), populate it first.
@@ -146,7 +155,7 @@ public final class XenPaging {
             throw new IOException(why + " (" + XenErrno.name(rc) + ")");
         }
         port = rc;
-        SharedRing sring = new SharedRing(host.mapRing(domid), MemPagingEvent.entrySize(opt.vmEventVersion()));
+        SharedRing sring = new SharedRing(host.mapRing(domid), VmEventRequest.entrySize(opt.vmEventVersion()));
         sring.init();
         back = new BackRing(sring);
         if (host.p2mType(domid, ringGfn) == P2M_RAM_RW) {
@@ -381,7 +390,7 @@ public final class XenPaging {
                 if (pagedOut.get((int) gfn)) {
                     pagedOut.clear((int) gfn);
                     int slot = pagefile.gfnToSlot(gfn);
-                    if ((req.pagingFlags() & MemPagingEvent.MEM_PAGING_DROP_PAGE) != 0) {
+                    if ((req.pagingFlags() & VmEventConstants.MEM_PAGING_DROP_PAGE) != 0) {
                         policy.notifyDropped(gfn);
                     } else {
                         pagefile.read(slot, buffer);
@@ -393,14 +402,11 @@ public final class XenPaging {
                     respond = true;
                     notifyPolicy = true;
                 } else {
-                    respond = (req.flags() & MemPagingEvent.FLAG_VCPU_PAUSED) != 0
-                            || (req.pagingFlags() & MemPagingEvent.MEM_PAGING_EVICT_FAIL) != 0;
+                    respond = (req.flags() & VmEventConstants.VM_EVENT_FLAG_VCPU_PAUSED) != 0
+                            || (req.pagingFlags() & VmEventConstants.MEM_PAGING_EVICT_FAIL) != 0;
                 }
                 if (respond) {
-                    rsp.wrap(back.nextResponse()).clear().version(opt.vmEventVersion())
-                            .reason(MemPagingEvent.REASON_MEM_PAGING).vcpuId(req.vcpuId()).flags(req.flags())
-                            .gfn(gfn).pagingFlags(req.pagingFlags());
-                    back.commitResponse();
+                    putResponse(gfn);
                     responses++;
                     if (notifyPolicy) {
                         policy.notifyPagedIn(gfn, numPagedOut > policy.mruSize());
@@ -414,6 +420,14 @@ public final class XenPaging {
             back.pushResponses();
             host.notify(port);
         }
+    }
+
+    /** Answers the request in {@code req} on the ring (crash point {@code pager.before-response}: after the page-in). */
+    private void putResponse(long gfn) {
+        rsp.wrap(back.nextResponse()).clear().version(opt.vmEventVersion())
+                .reason(VmEventConstants.VM_EVENT_REASON_MEM_PAGING).vcpuId(req.vcpuId()).flags(req.flags())
+                .gfn(gfn).pagingFlags(req.pagingFlags());
+        back.commitResponse();
     }
 
     private void teardown(boolean clean) {

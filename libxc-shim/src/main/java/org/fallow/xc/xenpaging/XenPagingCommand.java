@@ -12,7 +12,8 @@ import java.util.concurrent.Callable;
 /**
  * {@code xenpaging [options] -f <pagefile> -d <domain_id>}: the paging daemon as a process. SIGTERM/SIGINT page
  * everything back in and exit 0; SIGHUP exits at once (pages stay out, the pagefile is kept for a restart).
- * Exit codes as xenpaging: 0 success, 2 error.
+ * Exit codes as xenpaging: 0 success, 1 when initialisation fails or for {@code -h} and bad options (usage), 2 for
+ * an error after initialisation.
  */
 @Command(name = "xenpaging", mixinStandardHelpOptions = true, version = "xenpaging (fallow, Xen 4.12 semantics)",
         description = "Pages a domain's memory out to a pagefile down to /local/domain/<domid>/memory/target-tot_pages (KiB).")
@@ -38,26 +39,37 @@ public final class XenPagingCommand implements Callable<Integer> {
     @Option(names = "--socket", description = "hypervisor socket (default $FALLOW_RUN_DIR/hypervisor.sock)")
     Path socket;
 
+    /**
+     * The command as the standalone tools/xenpaging: {@code -h} and bad options print the usage and exit 1, as
+     * xenpaging_getopts does (inside {@code ./fallow}, help exits 0 like every fallow command).
+     */
+    public static CommandLine standalone() {
+        CommandLine cl = new CommandLine(new XenPagingCommand());
+        cl.getCommandSpec().exitCodeOnUsageHelp(1);
+        cl.getCommandSpec().exitCodeOnInvalidInput(1);
+        return cl;
+    }
+
     public static void main(String[] args) {
-        System.exit(new CommandLine(new XenPagingCommand()).execute(args));
+        System.exit(standalone().execute(args));
     }
 
     @Override public Integer call() {
         if (verbose) System.setProperty("org.slf4j.simpleLogger.log.org.fallow.xc.xenpaging", "debug");
         if (vmEventVersion != 4 && vmEventVersion != 7) {
             System.err.println("xenpaging: --vm-event-version must be 4 or 7");
-            return 2;
+            return XenPaging.EXIT_INIT_FAILED;
         }
         if (domid == 0) {
             System.err.println("xenpaging: domain 0 cannot be paged");
-            return 2;
+            return XenPaging.EXIT_INIT_FAILED;
         }
         XcHandle xc;
         try {
             xc = XcHandle.open(socket != null ? socket : XcHandle.defaultSocket(), AbiProfile.XEN_4_12);
         } catch (Exception e) {
             System.err.println("xenpaging: cannot connect to the hypervisor: " + e.getMessage());
-            return 2;
+            return XenPaging.EXIT_INIT_FAILED;
         }
         try (XcPagingHost host = new XcPagingHost(xc)) {
             XenPaging pager = new XenPaging(host, new XenPagingOptions(domid, pagefile, maxMemKb, mruSize, verbose, vmEventVersion));

@@ -1,5 +1,6 @@
 package org.fallow.xc.xenpaging;
 
+import org.fallow.abi.xen.VmEventRequest;
 import java.nio.file.Path;
 
 /** xenpaging's command line: {@code -d domid -f pagefile [-m max_memkb] [-r mru_size] [-v]}. */
@@ -12,6 +13,6 @@ public record XenPagingOptions(int domid, Path pagefile, long maxMemKb, int mruS
     public XenPagingOptions {
         if (domid <= 0) throw new IllegalArgumentException("a domain id other than 0 is required (-d)");
         if (pagefile == null) throw new IllegalArgumentException("a pagefile is required (-f)");
-        org.fallow.abi.ring.MemPagingEvent.entrySize(vmEventVersion); // 4 or 7
+        VmEventRequest.entrySize(vmEventVersion); // 4 or 7
     }
 }

@@ -15,7 +15,6 @@ import org.junit.jupiter.api.Timeout;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
@@ -23,6 +22,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
+import static org.fallow.abi.xen.XenLayouts.U64_UNALIGNED;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
@@ -32,7 +32,6 @@ import static org.junit.jupiter.api.Assertions.*;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class ClientFlavoursTest {
     private static final byte[] SECRET = "fallow-secret-01".getBytes();
-    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private Path dir;
     private Hypervisor hv;
@@ -70,13 +69,13 @@ class ClientFlavoursTest {
         // hypercall 42 reads a u64 at the guest handle args[0]
         hv.core().registerHypercall(42, (c, a) -> {
             try {
-                return c.memory().map(a[0], 8).get(U64, 0);
+                return c.memory().map(a[0], 8).get(U64_UNALIGNED, 0);
             } catch (GuestFault f) {
                 return -XenErrno.EFAULT;
             }
         });
         hv.core().dispatcher().submit(() -> {
-            dom.part(GuestAddressSpace.class).map(4096, 8).set(U64, 0, 0xC0FFEEL);
+            dom.part(GuestAddressSpace.class).map(4096, 8).set(U64_UNALIGNED, 0, 0xC0FFEEL);
             MemorySegment domctl = dom.part(GuestAddressSpace.class).map(8192, 144);
             domctl.set(ValueLayout.JAVA_INT_UNALIGNED, 0, 2);    // XEN_DOMCTL_destroydomain
             domctl.set(ValueLayout.JAVA_INT_UNALIGNED, 4, 0x11); // interface_version

@@ -12,7 +12,7 @@ import org.fallow.abi.wire.FrameType;
 import org.fallow.abi.wire.Hello;
 import org.fallow.abi.wire.HypercallFrame;
 import org.fallow.xc.XcHandle;
-import org.fallow.xc.testing.HypervisorProcess;
+import org.fallow.abi.process.HypervisorProcess;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -21,9 +21,7 @@ import org.junit.jupiter.api.Timeout;
 import java.io.EOFException;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -32,13 +30,13 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
+import static org.fallow.abi.xen.XenLayouts.U32_UNALIGNED;
+import static org.fallow.abi.xen.XenLayouts.U64_UNALIGNED;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** Client and hypervisor in separate processes over a real Unix socket. */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class EndToEndTest {
-    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static Path dir;
     private static HypervisorProcess hv;
 
@@ -108,18 +106,18 @@ class EndToEndTest {
         try (XcHandle xc = xc();
              HypercallBuffer.Buf list = xc.buffers().allocate(3 * 64);
              HypercallBuffer.Buf sysctl = xc.buffers().allocate(136)) {
-            sysctl.segment().set(U32, 0, 24);
-            sysctl.segment().set(U32, 4, 0x0F); // wrong interface_version
+            sysctl.segment().set(U32_UNALIGNED, 0, 24);
+            sysctl.segment().set(U32_UNALIGNED, 4, 0x0F); // wrong interface_version
             MemorySegment m = list.segment();
-            m.set(U64, 0, 62);                          // unknown hypercall
-            m.set(U64, 64, Hypercalls.MULTICALL);       // nested multicall
-            m.set(U64, 128, Hypercalls.SYSCTL);
-            m.set(U64, 128 + 16, sysctl.handle());
-            for (int i = 0; i < 3; i++) m.set(U64, i * 64 + 8, 0x5555);
+            m.set(U64_UNALIGNED, 0, 62);                          // unknown hypercall
+            m.set(U64_UNALIGNED, 64, Hypercalls.MULTICALL);       // nested multicall
+            m.set(U64_UNALIGNED, 128, Hypercalls.SYSCTL);
+            m.set(U64_UNALIGNED, 128 + 16, sysctl.handle());
+            for (int i = 0; i < 3; i++) m.set(U64_UNALIGNED, i * 64 + 8, 0x5555);
             assertEquals(0, xc.hypercall(Hypercalls.MULTICALL, list.handle(), 3));
-            assertEquals(-XenErrno.ENOSYS, m.get(U64, 8));
-            assertEquals(-XenErrno.EINVAL, m.get(U64, 64 + 8));
-            assertEquals(-XenErrno.EACCES, m.get(U64, 128 + 8));
+            assertEquals(-XenErrno.ENOSYS, m.get(U64_UNALIGNED, 8));
+            assertEquals(-XenErrno.EINVAL, m.get(U64_UNALIGNED, 64 + 8));
+            assertEquals(-XenErrno.EACCES, m.get(U64_UNALIGNED, 128 + 8));
             assertEquals(-XenErrno.EFAULT, xc.hypercall(Hypercalls.MULTICALL, list.handle() + xc.buffers().size(), 1),
                     "a list outside the arena faults");
         }
@@ -129,9 +127,9 @@ class EndToEndTest {
     void controlOpsThroughTheArena() throws IOException {
         try (XcHandle xc = xc()) {
             MemorySegment domctl = MemorySegment.ofArray(new byte[144]);
-            domctl.set(U32, 0, 0x7FFF);
+            domctl.set(U32_UNALIGNED, 0, 0x7FFF);
             assertEquals(-XenErrno.ENOSYS, xc.domctl(domctl), "unknown domctl cmd");
-            assertEquals(0x11, domctl.get(U32, 4), "libxc sets interface_version");
+            assertEquals(0x11, domctl.get(U32_UNALIGNED, 4), "libxc sets interface_version");
             assertEquals(-XenErrno.EFAULT, xc.hypercall(Hypercalls.DOMCTL, 0), "NULL handle");
             assertEquals(-XenErrno.EFAULT, xc.hypercall(Hypercalls.SYSCTL, xc.buffers().base() - 4096));
         }

@@ -7,7 +7,7 @@ import org.fallow.abi.wire.DomainEvent;
 import org.fallow.abi.xen.MemoryOpConstants;
 import org.fallow.xc.XcDomain;
 import org.fallow.xc.XcHandle;
-import org.fallow.xc.testing.HypervisorProcess;
+import org.fallow.abi.process.HypervisorProcess;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -16,8 +16,6 @@ import org.junit.jupiter.api.Timeout;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,6 +24,8 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.LongStream;
 
+import static org.fallow.abi.xen.XenLayouts.U32_UNALIGNED;
+import static org.fallow.abi.xen.XenLayouts.U16_UNALIGNED;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
@@ -35,8 +35,6 @@ import static org.junit.jupiter.api.Assertions.*;
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class GuestOverSocketTest {
-    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final byte[] HANDLE = "guest-over-sock!".getBytes();
     private static HypervisorProcess hv;
 
@@ -74,12 +72,12 @@ class GuestOverSocketTest {
                 MemorySegment ram = fc.map(FileChannel.MapMode.READ_WRITE, 0, 16 * 4096L, arena);
 
                 // guest handles are guest-physical addresses in its own memory file
-                ram.set(U16, 0, (short) Hypercalls.DOMID_SELF);
+                ram.set(U16_UNALIGNED, 0, (short) Hypercalls.DOMID_SELF);
                 assertEquals(16 + 10, g.hypercall(Hypercalls.MEMORY_OP, MemoryOpConstants.XENMEM_current_reservation, 0),
                         "16 RAM pages + a PoD cache of 10");
                 // a well-formed domctl from a guest: -EPERM
-                ram.set(U32, 4096, 2);
-                ram.set(U32, 4096 + 4, 0x11);
+                ram.set(U32_UNALIGNED, 4096, 2);
+                ram.set(U32_UNALIGNED, 4096 + 4, 0x11);
                 assertEquals(-XenErrno.EPERM, g.hypercall(Hypercalls.DOMCTL, 4096));
                 assertEquals(-XenErrno.EFAULT, g.hypercall(Hypercalls.DOMCTL, 200 * 4096L), "not RAM");
 

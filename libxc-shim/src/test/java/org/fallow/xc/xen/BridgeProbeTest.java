@@ -1,6 +1,6 @@
 package org.fallow.xc.xen;
 
-import org.fallow.xc.testing.HypervisorProcess;
+import org.fallow.abi.process.HypervisorProcess;
 import org.fallow.xc.tools.DomainCommands;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;

@@ -1,7 +1,7 @@
 package org.fallow.xc.xen;
 
 import org.fallow.abi.wire.RunDirectory;
-import org.fallow.xc.testing.HypervisorProcess;
+import org.fallow.abi.process.HypervisorProcess;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;

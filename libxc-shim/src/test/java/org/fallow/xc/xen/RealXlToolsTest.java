@@ -4,7 +4,7 @@ import org.fallow.abi.AbiProfile;
 import org.fallow.abi.wire.RunDirectory;
 import org.fallow.xc.XcDomain;
 import org.fallow.xc.XcHandle;
-import org.fallow.xc.testing.HypervisorProcess;
+import org.fallow.abi.process.HypervisorProcess;
 import org.fallow.xc.tools.DomainCommands;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;

@@ -12,7 +12,7 @@ class XenPagingCommandTest {
     @TempDir Path dir;
 
     private int run(String... args) {
-        return new CommandLine(new XenPagingCommand()).execute(args);
+        return XenPagingCommand.standalone().execute(args);
     }
 
     @Test void optionsAreXenpagings() {
@@ -30,9 +30,17 @@ class XenPagingCommandTest {
         assertEquals(VictimPolicy.DEFAULT_MRU_SIZE, new XenPagingCommand().mruSize);
     }
 
-    @Test void domain0AndAMissingHypervisorExitWith2() {
-        assertEquals(2, run("-d", "0", "-f", dir.resolve("pf").toString()));
-        assertEquals(2, run("-d", "5", "-f", dir.resolve("pf").toString(), "--socket", dir.resolve("none.sock").toString()));
+    /** Issue 15 item 12: xenpaging's main returns 1 when xenpaging_init fails (bad options, domain 0, no xc). */
+    @Test void domain0AndAMissingHypervisorExitWith1() {
+        assertEquals(1, run("-d", "0", "-f", dir.resolve("pf").toString()));
+        assertEquals(1, run("-d", "5", "-f", dir.resolve("pf").toString(), "--socket", dir.resolve("none.sock").toString()));
+    }
+
+    /** Issue 15 item 12: -h prints the usage and exits 1 (xenpaging_getopts: usage(); return 1), as a bad option does. */
+    @Test void helpAndBadOptionsExitWith1() {
+        assertEquals(1, run("-h"));
+        assertEquals(1, run("--help"));
+        assertEquals(1, run("-d", "5", "-f", "x", "--no-such-option"));
     }
 
     @Test void domainAndPagefileAreRequired() {
@@ -42,6 +50,6 @@ class XenPagingCommandTest {
         CommandLine.MissingParameterException noPagefile = assertThrows(CommandLine.MissingParameterException.class,
                 () -> new CommandLine(new XenPagingCommand()).parseArgs("-d", "5"));
         assertTrue(noPagefile.getMessage().contains("--pagefile"), noPagefile.getMessage());
-        assertEquals(CommandLine.ExitCode.USAGE, run("-f", "x"), "picocli's usage error");
+        assertEquals(1, run("-f", "x"), "a usage error exits 1, as xenpaging");
     }
 }

@@ -1,6 +1,5 @@
 package org.fallow.xc.xenpaging;
 
-import org.fallow.hypervisor.testing.PageStamp;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -85,6 +84,24 @@ class XenPagingInProcessTest {
         Thread t = new Thread(() -> exit[0] = pager.run(), "xenpaging");
         t.start();
         return t;
+    }
+
+    /** Issue 15 item 12: -m replaces the domain's max_pages (xenpaging_init asks for max_pages only without it). */
+    @Test void maxMemkbOverridesTheDomainsMaxPages() throws Exception {
+        for (long kib : new long[] {2L * FRAMES * 4, 1024}) {
+            InProcessPagingHost.Pager conn = hv.newPagerConnection();
+            XenPaging pager = new XenPaging(conn, new XenPagingOptions(InProcessPagingHost.DOMID, dir.resolve("pf" + kib), kib, 256, false));
+            int[] exit = {-1};
+            Thread t = start(pager, exit);
+            await("initialised", () -> pager.maxPages() != 0);
+            assertEquals(kib / 4, pager.maxPages(), "-m " + kib + " KiB");
+            pager.requestShutdown();
+            t.join();
+            assertEquals(0, exit[0]);
+        }
+        XenPaging huge = new XenPaging(hv.newPagerConnection(),
+                new XenPagingOptions(InProcessPagingHost.DOMID, dir.resolve("pfh"), (XenPaging.MAX_MANAGED_PAGES + 1) * 4, 256, false));
+        assertEquals(XenPaging.EXIT_INIT_FAILED, huge.run(), "more than the gfn space: initialisation fails, exit 1");
     }
 
     @Test void guestRunsAtActmemAndNoPageIsLostAcrossAPagerKill() throws Exception {

@@ -2,7 +2,7 @@ package org.fallow.cli.bench.jmh;
 
 import org.fallow.abi.ring.BackRing;
 import org.fallow.abi.ring.FrontRing;
-import org.fallow.abi.ring.MemPagingEvent;
+import org.fallow.abi.xen.VmEventRequest;
 import org.fallow.abi.ring.SharedRing;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -36,19 +36,19 @@ public class RingBenchmark {
     private FrontRing front;
     private BackRing back;
     private MemorySegment req, rsp;
-    private MemPagingEvent ev;
+    private VmEventRequest ev;
     private long gfn;
 
     @Setup(Level.Trial)
     public void setUp() {
         arena = Arena.ofShared();
-        SharedRing sring = new SharedRing(arena.allocate(4096, 4096), MemPagingEvent.SIZE);
+        SharedRing sring = new SharedRing(arena.allocate(4096, 4096), VmEventRequest.SIZE);
         sring.init();
         front = new FrontRing(sring);
         back = new BackRing(sring);
-        req = arena.allocate(MemPagingEvent.SIZE, 8);
-        rsp = arena.allocate(MemPagingEvent.SIZE, 8);
-        ev = new MemPagingEvent().wrap(req).clear().version(4).reason(3);
+        req = arena.allocate(VmEventRequest.SIZE, 8);
+        rsp = arena.allocate(VmEventRequest.SIZE, 8);
+        ev = new VmEventRequest().wrap(req).clear().version(4).reason(3);
         if (batch > front.size()) throw new IllegalStateException("batch " + batch + " > ring size " + front.size());
     }
 

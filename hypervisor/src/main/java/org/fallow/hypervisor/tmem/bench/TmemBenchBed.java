@@ -11,10 +11,11 @@ import org.fallow.hypervisor.tmem.TmemRequest;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.function.Supplier;
+
+import static org.fallow.abi.xen.XenLayouts.U64_UNALIGNED;
 
 /**
  * Shared pieces of the tmem benchmarks ({@code fallow bench tmem} and the JMH tmem benchmark): a domain whose RAM is
@@ -22,7 +23,6 @@ import java.util.function.Supplier;
  * through the public guest-op path (NEW_POOL), as a guest would.
  */
 public final class TmemBenchBed {
-    static final ValueLayout.OfLong I64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     public static final int DOMID = 1;
 
     private TmemBenchBed() {}
@@ -60,7 +60,7 @@ public final class TmemBenchBed {
             }
             case RANDOM -> {
                 SplittableRandom r = new SplittableRandom(seed);
-                for (int i = 0; i < 4096; i += 8) f.set(I64, i, r.nextLong());
+                for (int i = 0; i < 4096; i += 8) f.set(U64_UNALIGNED, i, r.nextLong());
             }
         }
     }

@@ -1,4 +1,4 @@
-package org.fallow.xc.testing;
+package org.fallow.abi.process;
 
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
@@ -16,7 +16,8 @@ import java.util.concurrent.TimeUnit;
  * benchmarks and the demo. The child's output goes to {@code <runDir>/hypervisor.log}. {@link #close()} sends
  * SIGTERM (clean shutdown: the hypervisor removes its socket) and waits.
  * <p>
- * The hypervisor module must be on the class path (as a test dependency in modules that use this).
+ * The hypervisor module must be on the class path at run time (a test-scope dependency in modules whose tests use
+ * this; the cli ships it). Started through {@link ChildJvm}.
  */
 public final class HypervisorProcess implements AutoCloseable {
     public static final String MAIN_CLASS = "org.fallow.hypervisor.HypervisorMain";
@@ -35,7 +36,7 @@ public final class HypervisorProcess implements AutoCloseable {
     }
 
     /** JVM options for test hypervisors: quick start-up and a small footprint on a shared machine. */
-    public static final List<String> TEST_JVM_OPTS = List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
+    public static final List<String> TEST_JVM_OPTS = ChildJvm.SMALL;
 
     /** Starts a hypervisor with run dir {@code runDir} (socket {@code runDir/hypervisor.sock}) and waits for its socket. */
     public static HypervisorProcess start(Path runDir, String... extraArgs) throws IOException {
@@ -56,20 +57,9 @@ public final class HypervisorProcess implements AutoCloseable {
         if (!Files.exists(runDir)) runDir = org.fallow.abi.fs.SafeFiles.ensurePrivateDir(runDir);
         Path socket = runDir.resolve(org.fallow.abi.wire.RunDirectory.SOCKET_NAME);
         Path log = runDir.resolve("hypervisor.log");
-        List<String> cmd = new ArrayList<>();
-        cmd.add(ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-        cmd.add("--enable-native-access=ALL-UNNAMED");
-        cmd.add("--sun-misc-unsafe-memory-access=allow");
-        cmd.addAll(jvmOpts);
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
-        cmd.add(MAIN_CLASS);
-        cmd.add("--run-dir");
-        cmd.add(runDir.toString());
-        cmd.add("--socket");
-        cmd.add(socket.toString());
-        cmd.addAll(List.of(extraArgs));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+        List<String> args = new ArrayList<>(List.of("--run-dir", runDir.toString(), "--socket", socket.toString()));
+        args.addAll(List.of(extraArgs));
+        Process p = ChildJvm.builder(jvmOpts, MAIN_CLASS, args).redirectErrorStream(true)
                 .redirectOutput(org.fallow.abi.fs.SafeFiles.truncateRedirect(log)).start();
         HypervisorProcess hp = new HypervisorProcess(p, runDir, socket, log);
         try {

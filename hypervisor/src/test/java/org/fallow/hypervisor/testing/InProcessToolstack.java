@@ -11,10 +11,21 @@ import org.fallow.hypervisor.mem.MemConstants;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
+
+import static org.fallow.abi.xen.XenLayouts.U32_UNALIGNED;
+import static org.fallow.abi.xen.XenLayouts.U64_UNALIGNED;
+import static org.fallow.abi.xen.XenLayouts.U16_UNALIGNED;
+import static org.fallow.abi.xen.DomctlConstants.XEN_DOMCTL_CDF_hap;
+import static org.fallow.abi.xen.DomctlConstants.XEN_DOMCTL_CDF_hvm;
+import static org.fallow.abi.xen.DomctlConstants.XEN_DOMCTL_INTERFACE_VERSION;
+import static org.fallow.abi.xen.DomctlConstants.XEN_DOMCTL_createdomain;
+import static org.fallow.abi.xen.DomctlConstants.XEN_DOMCTL_max_mem;
+import static org.fallow.abi.xen.DomctlConstants.XEN_DOMCTL_unpausedomain;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEMF_populate_on_demand;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_populate_physmap;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_set_pod_target;
 
 /**
  * A toolstack (dom0) caller inside the hypervisor's JVM, for tests: a private hypercall-buffer arena at a fixed fake
@@ -23,7 +34,6 @@ import java.util.concurrent.ExecutionException;
  */
 public final class InProcessToolstack implements AutoCloseable {
     public static final long ARENA_BASE = 0x7f00_0000_0000L;
-    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private final HypervisorCore core;
     private final Arena arena = Arena.ofShared();
@@ -89,12 +99,9 @@ public final class InProcessToolstack implements AutoCloseable {
 
     // ---- libxc-like helpers (the structs go to the start of the arena; extent lists at 4096) -----------------------
 
-    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-
     /** xc_domain_create (HVM + HAP) followed by xc_domain_setmaxmem; returns the domid. */
     public int createHvmDomain(byte[] handle, int maxVcpus, long maxPages) {
-        return createDomain(handle, MemConstants.XEN_DOMCTL_CDF_hvm_guest | MemConstants.XEN_DOMCTL_CDF_hap, maxVcpus,
+        return createDomain(handle, XEN_DOMCTL_CDF_hvm | XEN_DOMCTL_CDF_hap, maxVcpus,
                 maxPages);
     }
 
@@ -102,15 +109,15 @@ public final class InProcessToolstack implements AutoCloseable {
     public synchronized int createDomain(byte[] handle, int flags, int maxVcpus, long maxPages) {
         MemorySegment a = buf.asSlice(0, MemConstants.DOMCTL_SIZE);
         a.fill((byte) 0);
-        a.set(U32, MemConstants.DOMCTL_CMD, MemConstants.XEN_DOMCTL_createdomain);
-        a.set(U32, MemConstants.DOMCTL_INTERFACE_VERSION, MemConstants.XEN_DOMCTL_INTERFACE_VERSION);
+        a.set(U32_UNALIGNED, MemConstants.DOMCTL_CMD, XEN_DOMCTL_createdomain);
+        a.set(U32_UNALIGNED, MemConstants.DOMCTL_INTERFACE_VERSION, XEN_DOMCTL_INTERFACE_VERSION);
         MemorySegment.copy(MemorySegment.ofArray(handle), 0, a, MemConstants.CREATE_HANDLE, 16);
-        a.set(U32, MemConstants.CREATE_FLAGS, flags);
-        a.set(U32, MemConstants.CREATE_MAX_VCPUS, maxVcpus);
+        a.set(U32_UNALIGNED, MemConstants.CREATE_FLAGS, flags);
+        a.set(U32_UNALIGNED, MemConstants.CREATE_MAX_VCPUS, maxVcpus);
         long rc = domctl(0);
         if (rc != 0) throw new IllegalStateException("createdomain: " + XenErrno.name(rc));
-        int domid = Short.toUnsignedInt(a.get(U16, MemConstants.DOMCTL_DOMAIN));
-        rc = domctl(MemConstants.XEN_DOMCTL_max_mem, domid, maxPages * 4);
+        int domid = Short.toUnsignedInt(a.get(U16_UNALIGNED, MemConstants.DOMCTL_DOMAIN));
+        rc = domctl(XEN_DOMCTL_max_mem, domid, maxPages * 4);
         if (rc != 0) throw new IllegalStateException("max_mem: " + XenErrno.name(rc));
         return domid;
     }
@@ -119,10 +126,10 @@ public final class InProcessToolstack implements AutoCloseable {
     public synchronized long domctl(int cmd, int domid, long arg0) {
         MemorySegment a = buf.asSlice(0, MemConstants.DOMCTL_SIZE);
         a.fill((byte) 0);
-        a.set(U32, MemConstants.DOMCTL_CMD, cmd);
-        a.set(U32, MemConstants.DOMCTL_INTERFACE_VERSION, MemConstants.XEN_DOMCTL_INTERFACE_VERSION);
-        a.set(U16, MemConstants.DOMCTL_DOMAIN, (short) domid);
-        a.set(U64, MemConstants.DOMCTL_U, arg0);
+        a.set(U32_UNALIGNED, MemConstants.DOMCTL_CMD, cmd);
+        a.set(U32_UNALIGNED, MemConstants.DOMCTL_INTERFACE_VERSION, XEN_DOMCTL_INTERFACE_VERSION);
+        a.set(U16_UNALIGNED, MemConstants.DOMCTL_DOMAIN, (short) domid);
+        a.set(U64_UNALIGNED, MemConstants.DOMCTL_U, arg0);
         return domctl(0);
     }
 
@@ -144,21 +151,21 @@ public final class InProcessToolstack implements AutoCloseable {
     public synchronized void writeReservation(int domid, long[] extents, int order, int memFlags) {
         MemorySegment r = buf.asSlice(0, MemConstants.RES_SIZE);
         r.fill((byte) 0);
-        r.set(U64, MemConstants.RES_EXTENT_START, handle(4096));
-        r.set(U64, MemConstants.RES_NR_EXTENTS, extents.length);
-        r.set(U32, MemConstants.RES_EXTENT_ORDER, order);
-        r.set(U32, MemConstants.RES_MEM_FLAGS, memFlags);
-        r.set(U16, MemConstants.RES_DOMID, (short) domid);
-        for (int i = 0; i < extents.length; i++) buf.set(U64, 4096 + 8L * i, extents[i]);
+        r.set(U64_UNALIGNED, MemConstants.RES_EXTENT_START, handle(4096));
+        r.set(U64_UNALIGNED, MemConstants.RES_NR_EXTENTS, extents.length);
+        r.set(U32_UNALIGNED, MemConstants.RES_EXTENT_ORDER, order);
+        r.set(U32_UNALIGNED, MemConstants.RES_MEM_FLAGS, memFlags);
+        r.set(U16_UNALIGNED, MemConstants.RES_DOMID, (short) domid);
+        for (int i = 0; i < extents.length; i++) buf.set(U64_UNALIGNED, 4096 + 8L * i, extents[i]);
     }
 
     /** set_pod_target; returns the rc. */
     public synchronized long setPodTarget(int domid, long targetPages) {
         MemorySegment t = buf.asSlice(0, MemConstants.POD_SIZE);
         t.fill((byte) 0);
-        t.set(U64, MemConstants.POD_TARGET_PAGES, targetPages);
-        t.set(U16, MemConstants.POD_DOMID, (short) domid);
-        return memoryOp(MemConstants.XENMEM_set_pod_target, handle(0));
+        t.set(U64_UNALIGNED, MemConstants.POD_TARGET_PAGES, targetPages);
+        t.set(U16_UNALIGNED, MemConstants.POD_DOMID, (short) domid);
+        return memoryOp(XENMEM_set_pod_target, handle(0));
     }
 
     /**
@@ -170,12 +177,12 @@ public final class InProcessToolstack implements AutoCloseable {
         boolean pod = targetPages < maxPages;
         long low = Math.min(0xA0, maxPages);
         populate(domid, 0, low, 0);
-        if (maxPages > 0xC0) populate(domid, 0xC0, maxPages - 0xC0, pod ? MemConstants.XENMEMF_populate_on_demand : 0);
+        if (maxPages > 0xC0) populate(domid, 0xC0, maxPages - 0xC0, pod ? XENMEMF_populate_on_demand : 0);
         if (pod) {
             long rc = setPodTarget(domid, targetPages - 0x20);
             if (rc != 0) throw new IllegalStateException("set_pod_target: " + XenErrno.name(rc));
         }
-        long rc = domctl(MemConstants.XEN_DOMCTL_unpausedomain, domid, 0);
+        long rc = domctl(XEN_DOMCTL_unpausedomain, domid, 0);
         if (rc != 0) throw new IllegalStateException("unpause: " + XenErrno.name(rc));
     }
 
@@ -185,7 +192,7 @@ public final class InProcessToolstack implements AutoCloseable {
             int batch = (int) Math.min(n - done, 8192);
             long[] ext = new long[batch];
             for (int i = 0; i < batch; i++) ext[i] = first + done + i;
-            long rc = reservation(MemConstants.XENMEM_populate_physmap, domid, ext, 0, flags);
+            long rc = reservation(XENMEM_populate_physmap, domid, ext, 0, flags);
             if (rc != batch) throw new IllegalStateException("populate_physmap: " + rc + " of " + batch + " extents");
             done += batch;
         }

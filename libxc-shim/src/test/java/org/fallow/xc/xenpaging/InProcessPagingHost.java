@@ -20,7 +20,6 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.util.Map;
@@ -30,18 +29,28 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import java.util.function.IntConsumer;
 
+import static org.fallow.abi.xen.XenLayouts.U32;
+import static org.fallow.abi.xen.XenLayouts.U32_UNALIGNED;
+import static org.fallow.abi.xen.XenLayouts.U64_UNALIGNED;
+import static org.fallow.abi.xen.XenLayouts.U16_UNALIGNED;
+import static org.fallow.abi.xen.DomctlConstants.XEN_DOMCTL_VM_EVENT_OP_PAGING;
+import static org.fallow.abi.xen.DomctlConstants.XEN_DOMCTL_vm_event_op;
+import static org.fallow.abi.xen.DomctlConstants.XEN_VM_EVENT_DISABLE;
+import static org.fallow.abi.xen.DomctlConstants.XEN_VM_EVENT_ENABLE;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_paging_op;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_paging_op_evict;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_paging_op_nominate;
+import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_paging_op_prep;
+
 /**
  * An in-process hypervisor with one domain over {@link StandalonePagingMemory} and paging installed, plus a
  * {@link PagingHost} for a pager living in the same JVM (its own toolstack "connection" and arena). The xenstore is
  * a map with watches. Pagers can be "killed" ({@link #newPagerConnection} closes the previous connection).
  * <p>
- * Used by the xenpaging tests and {@code fallow bench paging}; needs the hypervisor module on the class path (a
- * {@code provided} dependency of libxc-shim).
+ * Used by the xenpaging tests and {@code fallow bench paging} (test code, shipped in libxc-shim's test-jar; it needs the
+ * hypervisor and its test-jar on the class path).
  */
 public final class InProcessPagingHost {
-    static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     public static final int DOMID = 3;
 
     final Path runDir;
@@ -91,13 +100,13 @@ public final class InProcessPagingHost {
     /** A guest vcpu's access through the §3.3 protocol: count in flight, check the type, else fault and wait. */
     public final class Vcpu {
         private final int id;
-        private final java.lang.invoke.VarHandle word = ValueLayout.JAVA_INT.withOrder(ByteOrder.LITTLE_ENDIAN).varHandle();
+        private final java.lang.invoke.VarHandle word = U32.varHandle();
         public long faults;
 
         public Vcpu(int id) { this.id = id; }
 
         public void access(long gfn, boolean write, Consumer<MemorySegment> body) {
-            long off = StandalonePagingMemory.P2M_HEADER + gfn * 4;
+            long off = org.fallow.abi.wire.P2mHeader.entryOffset(gfn);
             for (;;) {
                 int old = (int) word.getAndAdd(mem.p2m(), off, PagingMemory.INFLIGHT_ONE);
                 if (PagingMemory.type(old) == PagingMemory.P2M_RAM_RW) {
@@ -164,37 +173,37 @@ public final class InProcessPagingHost {
         private int domctl(int op) throws IOException {
             check();
             MemorySegment d = Arena.ofAuto().allocate(144);
-            d.set(U32, 0, PagingSubsystem.XEN_DOMCTL_VM_EVENT_OP);
-            d.set(U16, 8, (short) DOMID);
-            d.set(U32, 16, op);
-            d.set(U32, 20, PagingSubsystem.XEN_DOMCTL_VM_EVENT_OP_PAGING);
+            d.set(U32_UNALIGNED, 0, XEN_DOMCTL_vm_event_op);
+            d.set(U16_UNALIGNED, 8, (short) DOMID);
+            d.set(U32_UNALIGNED, 16, op);
+            d.set(U32_UNALIGNED, 20, XEN_DOMCTL_VM_EVENT_OP_PAGING);
             ControlOp cop = new ControlOp(caller, d);
-            long rc = onDispatch(() -> core.domctls().get(PagingSubsystem.XEN_DOMCTL_VM_EVENT_OP).invoke(cop));
-            return rc < 0 ? (int) rc : d.get(U32, 24);
+            long rc = onDispatch(() -> core.domctls().get(XEN_DOMCTL_vm_event_op).invoke(cop));
+            return rc < 0 ? (int) rc : d.get(U32_UNALIGNED, 24);
         }
 
-        @Override public int pagingEnable(int domid) throws IOException { return domctl(PagingSubsystem.XEN_VM_EVENT_ENABLE); }
+        @Override public int pagingEnable(int domid) throws IOException { return domctl(XEN_VM_EVENT_ENABLE); }
 
-        @Override public int pagingDisable(int domid) throws IOException { return Math.min(0, domctl(PagingSubsystem.XEN_VM_EVENT_DISABLE)); }
+        @Override public int pagingDisable(int domid) throws IOException { return Math.min(0, domctl(XEN_VM_EVENT_DISABLE)); }
 
         private int pagingOp(int op, long gfn, long buffer) throws IOException {
             check();
             return onDispatch(() -> {
                 arena.set(ValueLayout.JAVA_BYTE, 0, (byte) op);
-                arena.set(U16, 2, (short) DOMID);
-                arena.set(U64, 8, buffer);
-                arena.set(U64, 16, gfn);
-                return (int) core.memoryOps().get(PagingSubsystem.XENMEM_PAGING_OP).invoke(caller, new long[] {20, base, 0, 0, 0});
+                arena.set(U16_UNALIGNED, 2, (short) DOMID);
+                arena.set(U64_UNALIGNED, 8, buffer);
+                arena.set(U64_UNALIGNED, 16, gfn);
+                return (int) core.memoryOps().get(XENMEM_paging_op).invoke(caller, new long[] {20, base, 0, 0, 0});
             });
         }
 
-        @Override public int nominate(int domid, long gfn) throws IOException { return pagingOp(PagingSubsystem.XENMEM_PAGING_OP_NOMINATE, gfn, 0); }
+        @Override public int nominate(int domid, long gfn) throws IOException { return pagingOp(XENMEM_paging_op_nominate, gfn, 0); }
 
-        @Override public int evict(int domid, long gfn) throws IOException { return pagingOp(PagingSubsystem.XENMEM_PAGING_OP_EVICT, gfn, 0); }
+        @Override public int evict(int domid, long gfn) throws IOException { return pagingOp(XENMEM_paging_op_evict, gfn, 0); }
 
         @Override public int load(int domid, long gfn, MemorySegment page) throws IOException {
             arena.asSlice(4096, 4096).copyFrom(page.asSlice(0, 4096));
-            return pagingOp(PagingSubsystem.XENMEM_PAGING_OP_PREP, gfn, base + 4096);
+            return pagingOp(XENMEM_paging_op_prep, gfn, base + 4096);
         }
 
         @Override public MemorySegment guestFrame(int domid, long gfn) { return mem.frame(gfn).asReadOnly(); }

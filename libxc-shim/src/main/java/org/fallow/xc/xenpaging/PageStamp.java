@@ -1,12 +1,11 @@
-package org.fallow.hypervisor.testing;
+package org.fallow.xc.xenpaging;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 
-/** Deterministic page contents for (gfn, version): every 8-byte word differs, so a misplaced or stale page is caught. */
+import static org.fallow.abi.xen.XenLayouts.U64_UNALIGNED;
+
+/** Deterministic page contents written by the paging test guest and checked by the pager tests and {@code fallow bench paging} for (gfn, version): every 8-byte word differs, so a misplaced or stale page is caught. */
 public final class PageStamp {
-    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private PageStamp() {}
 
@@ -16,12 +15,12 @@ public final class PageStamp {
     }
 
     public static void write(MemorySegment page, long gfn, long version) {
-        for (int i = 0; i < 512; i++) page.set(U64, i * 8L, word(gfn, version, i));
+        for (int i = 0; i < 512; i++) page.set(U64_UNALIGNED, i * 8L, word(gfn, version, i));
     }
 
     /** −1 if the page holds (gfn, version), else the index of the first wrong word. */
     public static int check(MemorySegment page, long gfn, long version) {
-        for (int i = 0; i < 512; i++) if (page.get(U64, i * 8L) != word(gfn, version, i)) return i;
+        for (int i = 0; i < 512; i++) if (page.get(U64_UNALIGNED, i * 8L) != word(gfn, version, i)) return i;
         return -1;
     }
 }

@@ -1,0 +1,45 @@
+package org.fallow.abi.process;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The one way Fallow starts a child JVM: the java binary of this process, the flags every Fallow JVM needs, the
+ * caller's JVM options, this process's class path, then {@code mainClass args}. Callers choose redirects on the
+ * returned {@link ProcessBuilder}. Used by the demo and CLI (background roles), the benchmarks and the tests.
+ */
+public final class ChildJvm {
+    /** Flags every Fallow JVM runs with (foreign memory and Netty's direct buffers). */
+    public static final List<String> REQUIRED_FLAGS = List.of("--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow");
+    /** Options for short-lived helper JVMs on a shared machine: quick start-up, small footprint. */
+    public static final List<String> SMALL = List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
+
+    private ChildJvm() {}
+
+    /** The java launcher of this JVM. */
+    public static String javaBinary() {
+        return ProcessHandle.current().info().command()
+                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    }
+
+    /** {@code java <required flags> <jvmOpts> [-Dfallow.home=…] -cp <this class path> mainClass args}. */
+    public static List<String> command(List<String> jvmOpts, String mainClass, List<String> args) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(javaBinary());
+        cmd.addAll(REQUIRED_FLAGS);
+        cmd.addAll(jvmOpts);
+        String home = System.getProperty("fallow.home");
+        if (home != null) cmd.add("-Dfallow.home=" + home);
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(mainClass);
+        cmd.addAll(args);
+        return cmd;
+    }
+
+    /** A process builder for {@link #command}; the caller sets redirects and environment, then starts it. */
+    public static ProcessBuilder builder(List<String> jvmOpts, String mainClass, List<String> args) {
+        return new ProcessBuilder(command(jvmOpts, mainClass, args));
+    }
+}
