@@ -277,7 +277,7 @@ class PagingSubsystemTest {
         BackRing back = attachBack();
         kick(port);
         h.mem.frame(9).fill((byte) 0x99);
-        assertEquals(0, h.pagingOp(pager, XENMEM_PAGING_OP_NOMINATE, 5, 9, 0));
+        assertEquals(0, h.pagingOp(pager, XENMEM_paging_op_nominate, 5, 9, 0));
         CompletableFuture<Integer> touch = h.fault(9, 2);
         assertEquals(PagingMemory.P2M_PAGING_IN, h.onDispatch(() -> h.type(9)));
         MemorySegment buf = Arena.ofAuto().allocate(VmEventRequest.SIZE, 8);
