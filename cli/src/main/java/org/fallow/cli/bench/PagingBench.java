@@ -119,8 +119,23 @@ public final class PagingBench implements Callable<Integer> {
                 row("in-process", n, ++pass, total, (System.nanoTime() - t0) / 1e9);
                 awaitPages(hv::totPages, target + 8, t); // back at the target before the next row
             }
+            // Bulk page-in by xenpaging itself (no guest faults): the target raised to all of memory, then SIGTERM.
+            long out0 = pager.numPagedOut();
+            long t0 = System.nanoTime();
+            hv.xsWrite(pager.targetKey(), String.valueOf((long) frames * 4));
+            awaitPagedOut(pager, 0, t);
+            double raise = (System.nanoTime() - t0) / 1e9;
+            out.printf(Locale.ROOT, "%-11s %-19s %9d %8.2f %12.0f%n", "in-process", "target-raise pagein", out0, raise, out0 / raise);
+            hv.xsWrite(pager.targetKey(), String.valueOf(target * 4));
+            awaitPages(hv::totPages, target + 8, t);
+            long out1 = pager.numPagedOut();
+            t0 = System.nanoTime();
             pager.requestShutdown();
             t.join(TimeUnit.SECONDS.toMillis(timeoutSeconds));
+            double term = (System.nanoTime() - t0) / 1e9;
+            if (t.isAlive()) throw new IllegalStateException("xenpaging did not exit within " + timeoutSeconds + " s of SIGTERM");
+            out.printf(Locale.ROOT, "%-11s %-19s %9d %8.2f %12.0f%n", "in-process", "SIGTERM pagein", out1, term, out1 / term);
+            out.printf(Locale.ROOT, "SIGTERM / target-raise page-in rate: %.2f%n", (out1 / term) / (out0 / raise));
         } finally {
             hv.close();
             ChildJvm.deleteTree(dir);
@@ -128,6 +143,15 @@ public final class PagingBench implements Callable<Integer> {
     }
 
     private interface Pages { long get() throws Exception; }
+
+    private void awaitPagedOut(XenPaging pager, long atMost, Thread pagerThread) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
+        while (pager.numPagedOut() > atMost) {
+            if (System.nanoTime() > deadline) throw new IllegalStateException("still " + pager.numPagedOut() + " pages out after " + timeoutSeconds + " s");
+            if (!pagerThread.isAlive()) throw new IllegalStateException("xenpaging stopped");
+            Thread.sleep(1);
+        }
+    }
 
     private void awaitPages(Pages tot, long atMost, Thread pagerThread) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);

@@ -52,7 +52,7 @@ public final class XenPaging {
     private PageFile pagefile;
     private VictimPolicy policy;
     private BitSet pagedOut;
-    private long numPagedOut;
+    private volatile long numPagedOut;
     private volatile long targetTotPages; // 0 until the key is written: nothing is paged out
     private volatile boolean shutdown;
     private volatile boolean interrupted;
@@ -85,6 +85,7 @@ public final class XenPaging {
         wakeups.release();
     }
 
+    /** Pages now out (read from any thread: a benchmark or test polls it). */
     public long numPagedOut() { return numPagedOut; }
 
     public long maxPages() { return maxPages; }
@@ -243,14 +244,17 @@ public final class XenPaging {
             }
             if (interrupted) {
                 if (numPagedOut == 0) return;
+                policy.clearPollTimeout(); // no 100 ms wait between batches while there is work (as for a raised target)
                 pageIn(PAGEIN_BATCH);
                 continue;
             }
             long target = targetTotPages;
             long tot = info.totPages();
             if (target == 0) {
-                if (numPagedOut > 0) pageIn(PAGEIN_BATCH);
-                else policy.usePollTimeoutOn();
+                if (numPagedOut > 0) {
+                    policy.clearPollTimeout();
+                    pageIn(PAGEIN_BATCH);
+                } else policy.usePollTimeoutOn();
             } else if (tot > target) {
                 long diff = tot - target;
                 if (diff > EVICT_BATCH) policy.clearPollTimeout();
