@@ -108,10 +108,11 @@ class BenchCommandsTest {
 
     @Test @Timeout(120)
     void ringTinyRun() {
-        Run r = bench("ring", "--events", "200", "--rounds", "1", "--windows", "1,8");
+        Run r = bench("ring", "--events", "200", "--rounds", "1", "--windows", "1,8", "--two-threads");
         assertEquals(0, r.exit(), r.err());
-        assertTrue(r.out().contains("window       events      best events/s"), r.out());
-        assertEquals(2, r.out().lines().filter(l -> l.matches("\\s+[18]\\s+200\\s+\\d+\\s+\\d+")).count(), r.out());
+        assertTrue(r.out().contains("mode         window     events    best events/s  median events/s   ns/event    x floor"), r.out());
+        assertEquals(1, r.out().lines().filter(l -> l.matches("memcpy floor\\s+-\\s+200\\s+\\d+\\s+\\d+\\s+[\\d.]+\\s+1\\.00")).count(), r.out());
+        assertEquals(4, r.out().lines().filter(l -> l.matches("(one|two) threads?\\s+[18]\\s+200\\s+\\d+\\s+\\d+\\s+[\\d.]+\\s+[\\d.]+")).count(), r.out());
     }
 
     @Test @Timeout(180)
