@@ -3,10 +3,10 @@ package org.fallow.guest.paging;
 import org.fallow.abi.wire.RunDirectory;
 import org.fallow.xc.tools.PagingCommands;
 import org.fallow.xc.xen.XenBridge;
+import org.fallow.xc.xen.RealXenKit;
 import org.fallow.xc.xen.XenPackages;
 import org.fallow.xc.xen.XenTool;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -37,15 +37,7 @@ class RealXenPagingTest {
     XenTool xen;
 
     @BeforeEach void setUp() throws Exception {
-        XenPackages pkgs = XenPackages.fromEnvironment(System.getenv(), System.err);
-        try {
-            pkgs.ensure();
-            XenBridge.ensureBuilt(pkgs.cache());
-        } catch (IOException e) {
-            String why = "Debian's Xen 4.17 packages or the bridge are not available: " + e.getMessage();
-            if (System.getenv("CI") != null) fail(why);
-            Assumptions.abort(why);
-        }
+        XenPackages pkgs = RealXenKit.packagesOrAbort(true);
         bed = new PagingProcessBed("96");
         Path sock = bed.dir.resolve(RunDirectory.XENSTORED_SOCKET_NAME);
         for (int i = 0; i < 600 && !Files.exists(sock); i++) Thread.sleep(50); // bounded by work, not time

@@ -3,7 +3,6 @@ package org.fallow.xc.xen;
 import org.fallow.abi.wire.RunDirectory;
 import org.fallow.abi.process.HypervisorProcess;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -30,14 +29,7 @@ class RealXenstoreToolsTest {
 
     @BeforeAll
     static void start() throws Exception {
-        XenPackages pkgs = XenPackages.fromEnvironment(System.getenv(), System.err);
-        try {
-            pkgs.ensure();
-        } catch (IOException e) {
-            String why = "Debian's Xen 4.17 packages are not available: " + e.getMessage();
-            if (System.getenv("CI") != null) fail(why);
-            Assumptions.abort(why);
-        }
+        XenPackages pkgs = RealXenKit.packagesOrAbort(false);
         hv = HypervisorProcess.startInTempDir("fxs", "--host-mem", "64", "--threads", "1");
         Path sock = hv.runDir().resolve(RunDirectory.XENSTORED_SOCKET_NAME);
         // bound on work, not time: the socket is bound right after the main one

@@ -7,7 +7,6 @@ import org.fallow.xc.XcHandle;
 import org.fallow.abi.process.HypervisorProcess;
 import org.fallow.xc.tools.DomainCommands;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -43,15 +42,7 @@ class RealXlToolsTest {
 
     @BeforeAll
     static void start() throws Exception {
-        XenPackages pkgs = XenPackages.fromEnvironment(System.getenv(), System.err);
-        try {
-            pkgs.ensure();
-            XenBridge.ensureBuilt(pkgs.cache());
-        } catch (IOException e) {
-            String why = "Debian's Xen 4.17 packages or the bridge are not available: " + e.getMessage();
-            if (System.getenv("CI") != null) fail(why);
-            Assumptions.abort(why);
-        }
+        XenPackages pkgs = RealXenKit.packagesOrAbort(true);
         hv = HypervisorProcess.startInTempDir("fxl", "--host-mem", String.valueOf(HOST_MIB), "--threads", "1");
         Path sock = hv.runDir().resolve(RunDirectory.XENSTORED_SOCKET_NAME);
         for (int i = 0; i < 600 && !Files.exists(sock) && hv.isAlive(); i++) Thread.sleep(50); // bounded by work, not time
