@@ -1,42 +1,49 @@
 package org.fallow.hypervisor.tmem;
 
+import static org.fallow.hypervisor.tmem.PageTable.NIL;
+
 /**
  * The two ephemeral LRU lists of Xen's tmem: one global list and one per client (the owner of the page's pool), both
- * intrusive doubly linked lists through {@link TmemPage}, head = least recently used. Puts append at the tail,
- * shared-pool gets move the page back to the tail, eviction scans from the head.
+ * intrusive doubly linked lists of page handles through the {@link PageTable}'s link fields, head = least recently
+ * used. Puts append at the tail, shared-pool gets move the page back to the tail, eviction scans from the head. Every
+ * page of an ephemeral pool is on both lists from its put until its deletion.
  */
 final class EphemeralLru {
-    private TmemPage head, tail;
+    private final PageTable t;
+    private int head = NIL, tail = NIL;
     private long count, countMax;
 
-    void append(TmemPage p, TmemClient c) {
-        p.globalPrev = tail;
-        p.globalNext = null;
-        if (tail != null) tail.globalNext = p; else head = p;
+    EphemeralLru(PageTable table) { this.t = table; }
+
+    void append(int p, TmemClient c) {
+        t.setGPrev(p, tail);
+        t.setGNext(p, NIL);
+        if (tail != NIL) t.setGNext(tail, p); else head = p;
         tail = p;
-        p.clientPrev = c.lruTail;
-        p.clientNext = null;
-        if (c.lruTail != null) c.lruTail.clientNext = p; else c.lruHead = p;
+        t.setCPrev(p, c.lruTail);
+        t.setCNext(p, NIL);
+        if (c.lruTail != NIL) t.setCNext(c.lruTail, p); else c.lruHead = p;
         c.lruTail = p;
-        p.onLru = true;
         if (++count > countMax) countMax = count;
         if (++c.ephCount > c.ephCountMax) c.ephCountMax = c.ephCount;
     }
 
-    void remove(TmemPage p, TmemClient c) {
-        if (!p.onLru) return;
-        if (p.globalPrev != null) p.globalPrev.globalNext = p.globalNext; else head = p.globalNext;
-        if (p.globalNext != null) p.globalNext.globalPrev = p.globalPrev; else tail = p.globalPrev;
-        if (p.clientPrev != null) p.clientPrev.clientNext = p.clientNext; else c.lruHead = p.clientNext;
-        if (p.clientNext != null) p.clientNext.clientPrev = p.clientPrev; else c.lruTail = p.clientPrev;
-        p.globalPrev = p.globalNext = p.clientPrev = p.clientNext = null;
-        p.onLru = false;
+    void remove(int p, TmemClient c) {
+        int gp = t.gPrev(p), gn = t.gNext(p), cp = t.cPrev(p), cn = t.cNext(p);
+        if (gp != NIL) t.setGNext(gp, gn); else head = gn;
+        if (gn != NIL) t.setGPrev(gn, gp); else tail = gp;
+        if (cp != NIL) t.setCNext(cp, cn); else c.lruHead = cn;
+        if (cn != NIL) t.setCPrev(cn, cp); else c.lruTail = cp;
+        t.setGPrev(p, NIL);
+        t.setGNext(p, NIL);
+        t.setCPrev(p, NIL);
+        t.setCNext(p, NIL);
         count--;
         c.ephCount--;
     }
 
     /** Moves a page to the most-recently-used end of both lists. */
-    void touch(TmemPage p, TmemClient c) {
+    void touch(int p, TmemClient c) {
         remove(p, c);
         append(p, c);
     }
@@ -45,21 +52,29 @@ final class EphemeralLru {
      * Moves a page from {@code from}'s list to the tail of {@code to}'s list (shared-pool ownership hand-off); its
      * place in the global list is kept.
      */
-    void reassign(TmemPage p, TmemClient from, TmemClient to) {
-        if (!p.onLru) return;
-        if (p.clientPrev != null) p.clientPrev.clientNext = p.clientNext; else from.lruHead = p.clientNext;
-        if (p.clientNext != null) p.clientNext.clientPrev = p.clientPrev; else from.lruTail = p.clientPrev;
+    void reassign(int p, TmemClient from, TmemClient to) {
+        int cp = t.cPrev(p), cn = t.cNext(p);
+        if (cp != NIL) t.setCNext(cp, cn); else from.lruHead = cn;
+        if (cn != NIL) t.setCPrev(cn, cp); else from.lruTail = cp;
         from.ephCount--;
-        p.clientPrev = to.lruTail;
-        p.clientNext = null;
-        if (to.lruTail != null) to.lruTail.clientNext = p; else to.lruHead = p;
+        t.setCPrev(p, to.lruTail);
+        t.setCNext(p, NIL);
+        if (to.lruTail != NIL) t.setCNext(to.lruTail, p); else to.lruHead = p;
         to.lruTail = p;
         if (++to.ephCount > to.ephCountMax) to.ephCountMax = to.ephCount;
     }
 
-    TmemPage oldest() { return head; }
+    /** The least recently used page, or NIL. */
+    int oldest() { return head; }
 
-    TmemPage newest() { return tail; }
+    /** The most recently used page, or NIL. */
+    int newest() { return tail; }
+
+    /** The next page towards the most recent end of the global list. */
+    int newer(int p) { return t.gNext(p); }
+
+    /** The next page towards the most recent end of its client's list. */
+    int newerOfClient(int p) { return t.cNext(p); }
 
     long count() { return count; }
 

@@ -3,11 +3,9 @@ package org.fallow.hypervisor.tmem;
 import io.airlift.compress.v3.lzo.LzoCompressor;
 import io.airlift.compress.v3.lzo.LzoDecompressor;
 
-import java.util.Arrays;
-
 /**
  * LZO1X compression of 4096-byte pages (Xen used {@code lzo1x_1_compress} / {@code lzo1x_decompress_safe}), with
- * one reusable destination buffer, like Xen's per-CPU buffers. Not thread-safe: owned by the engine.
+ * reusable buffers, like Xen's per-CPU buffers. Not thread-safe: owned by the engine.
  */
 final class PageCodec {
     /**
@@ -19,25 +17,28 @@ final class PageCodec {
     private final LzoCompressor compressor = new LzoCompressor();
     private final LzoDecompressor decompressor = new LzoDecompressor();
     private final byte[] dst = new byte[compressor.maxCompressedLength(TmemDefs.PAGE_SIZE)];
+    private final byte[] src = new byte[COMPRESS_POOR_LIMIT];
+    private boolean lastSameFilled;
 
-    /** Compresses {@code page}; returns the compressed copy, or null if it does not shrink below the limit. */
-    byte[] compress(byte[] page) {
+    /** Compresses {@code page} into {@link #output()}; returns the length, or -1 if it does not shrink below the limit. */
+    int compress(byte[] page) {
+        lastSameFilled = false;
         int n = compressor.compress(page, 0, TmemDefs.PAGE_SIZE, dst, 0, dst.length);
-        if (n <= 0 || n >= COMPRESS_POOR_LIMIT) return null;
-        return Arrays.copyOf(dst, n);
+        return n <= 0 || n >= COMPRESS_POOR_LIMIT ? -1 : n;
     }
 
-    /** Decompresses into {@code page} (4096 bytes); a short result is an internal error. */
-    void decompress(byte[] data, byte[] page) {
-        int n = decompressor.decompress(data, 0, data.length, page, 0, TmemDefs.PAGE_SIZE);
-        if (n != TmemDefs.PAGE_SIZE) throw new IllegalStateException("tmem: LZO page decompressed to " + n + " bytes");
-    }
+    /** The last {@link #compress} output. */
+    byte[] output() { return dst; }
 
-    static boolean allZero(byte[] page) {
-        for (int i = 0; i < page.length; i += 8) {
-            if ((page[i] | page[i + 1] | page[i + 2] | page[i + 3] | page[i + 4] | page[i + 5] | page[i + 6] | page[i + 7]) != 0)
-                return false;
-        }
-        return true;
+    /** True if the last output is a same-filled page's 8-byte word rather than compressed data. */
+    boolean lastSameFilled() { return lastSameFilled; }
+
+    /** A buffer large enough for any stored compressed payload. */
+    byte[] input() { return src; }
+
+    /** Decompresses {@code n} bytes of {@code data} into {@code page} (4096 bytes); a short result is an internal error. */
+    void decompress(byte[] data, int n, boolean sameFilled, byte[] page) {
+        int m = decompressor.decompress(data, 0, n, page, 0, TmemDefs.PAGE_SIZE);
+        if (m != TmemDefs.PAGE_SIZE) throw new IllegalStateException("tmem: LZO page decompressed to " + m + " bytes");
     }
 }

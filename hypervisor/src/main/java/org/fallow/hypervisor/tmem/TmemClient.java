@@ -25,7 +25,7 @@ public final class TmemClient {
     int invCursor = -1;
 
     // ephemeral LRU of pages in pools this client owns
-    TmemPage lruHead, lruTail;
+    int lruHead = PageTable.NIL, lruTail = PageTable.NIL;
     long ephCount, ephCountMax;
 
     // statistics

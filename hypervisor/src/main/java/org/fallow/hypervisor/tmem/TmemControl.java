@@ -231,12 +231,12 @@ public final class TmemControl {
         TmemPool p = c == null ? null : c.pool(poolId);
         if (p == null || !p.persistent) { rc[0] = -1; return null; }
         if (room < TmemDefs.PAGE_SIZE + 32) { rc[0] = -XenErrno.ENOMEM; return null; }
-        TmemPage page = engine.nextSavedPage(p);
-        if (page == null) { rc[0] = -1; return null; }
+        int page = engine.nextSavedPage(p);
+        if (page == PageTable.NIL) { rc[0] = -1; return null; }
         byte[] data = new byte[TmemDefs.PAGE_SIZE];
         engine.readPage(page, data);
         rc[0] = 1;
-        return new SavedPage(new Handle(poolId, page.index, page.obj.oid), data);
+        return new SavedPage(new Handle(poolId, engine.indexOf(page), engine.objectOf(page).oid), data);
     }
 
     /**

@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.function.LongSupplier;
 import java.util.function.ToLongFunction;
 
+import static org.fallow.hypervisor.tmem.PageTable.NIL;
 import static org.fallow.hypervisor.tmem.TmemDefs.*;
 
 /**
@@ -61,10 +62,19 @@ public final class TmemEngine implements HostMemory.Reclaimer {
     private final Config config;
     private final Map<Integer, TmemClient> clients = new LinkedHashMap<>();
     final TmemPool[] sharedPools = new TmemPool[MAX_GLOBAL_SHARED_POOLS];
-    final EphemeralLru lru = new EphemeralLru();
+    /** Page descriptors (int columns) and page data (off-heap slabs). */
+    final PageTable pageTable = new PageTable();
+    final PageSlabs slabs = new PageSlabs();
+    final EphemeralLru lru = new EphemeralLru(pageTable);
     final TmemStats stats = new TmemStats();
     private final PageCodec codec = new PageCodec();
+    /** The engine's one page buffer (Xen's per-CPU buffers): guest data to compress, or decompressed data. */
     private final byte[] pageBuf = new byte[PAGE_SIZE];
+    private final MemorySegment pageSeg = MemorySegment.ofArray(pageBuf);
+    /** Objects by id (a page's object column); ids of deleted objects are reused. */
+    private TmemObject[] objectsById = new TmemObject[64];
+    private int[] freeObjectIds = new int[16];
+    private int freeObjectCount, objectIdsBumped;
     private final PageBudget ephemeralBudget = new EphemeralBudget();
     private final ByteArena ephemeralArena = new ByteArena(ephemeralBudget);
     /** tmem_page_list_pages: host pages tmem keeps for reuse after freeing them. */
@@ -367,7 +377,7 @@ public final class TmemEngine implements HostMemory.Reclaimer {
         for (int i = 0; i < MAX_POOLS_PER_DOMAIN && slot < 0; i++) if (nc.pools[i] == pool) slot = i;
         if (slot < 0) throw new IllegalStateException("tmem: sharer d" + nc.domid + " has no slot for its shared pool");
         for (TmemObject o : pool.objects.values()) {
-            for (TmemPage p : o.pages.values()) {
+            for (int p : o.pages.values()) {
                 if (pool.persistent) { old.persCount--; nc.persCount++; }
                 else lru.reassign(p, old, nc);
             }
@@ -385,37 +395,40 @@ public final class TmemEngine implements HostMemory.Reclaimer {
     }
 
     private void destroyObject(TmemObject o) {
-        for (TmemPage p : o.pages.values()) deletePage(p);
+        for (int p : o.pages.values()) deletePage(p);
     }
 
     // ------------------------------------------------------------------------------------------------ pages
 
-    /** Produces the 4096 bytes to store into {@code buf}; {@code old} is the page being replaced or null. False = fault. */
+    /**
+     * Produces the 4096 bytes to store into {@code dst} at {@code off}; {@code old} is the page being replaced or
+     * NIL. False = fault.
+     */
     @FunctionalInterface
     interface PageIn {
-        boolean read(byte[] buf, TmemPage old);
+        boolean read(MemorySegment dst, long off, int old);
     }
 
-    /** Delivers a found page's 4096 bytes to the guest. False = fault. */
+    /** Delivers a found page's 4096 bytes (at {@code off} in {@code src}) to the guest. False = fault. */
     @FunctionalInterface
     interface PageOut {
-        boolean write(byte[] page);
+        boolean write(MemorySegment src, long off);
     }
 
     private PageIn fullPage(FrameResolver frames, long cmfn) {
-        return (buf, old) -> {
+        return (dst, off, old) -> {
             MemorySegment f = frames.frame(cmfn);
             if (f == null) return false;
             long t0 = config.clock().getAsLong();
-            MemorySegment.copy(f, 0, MemorySegment.ofArray(buf), 0, PAGE_SIZE);
+            MemorySegment.copy(f, 0, dst, off, PAGE_SIZE);
             stats.pageCopy.record(config.clock().getAsLong() - t0);
             return true;
         };
     }
 
     private static PageIn zeroPage() {
-        return (buf, old) -> {
-            java.util.Arrays.fill(buf, (byte) 0);
+        return (dst, off, old) -> {
+            dst.asSlice(off, PAGE_SIZE).fill((byte) 0);
             return true;
         };
     }
@@ -427,21 +440,22 @@ public final class TmemEngine implements HostMemory.Reclaimer {
      * old content (docs/DEVIATIONS.md).
      */
     private PageIn partialIn(FrameResolver frames, long cmfn, int tmemOffset, int pfnOffset, int len) {
-        return (buf, old) -> {
+        return (dst, off, old) -> {
             MemorySegment f = null;
             if ((tmemOffset | pfnOffset | len) != 0 && (f = frames.frame(cmfn)) == null) return false;
-            if (old != null && (tmemOffset | pfnOffset | len) != 0) decodeInto(old, buf); else java.util.Arrays.fill(buf, (byte) 0);
+            if (old != NIL && (tmemOffset | pfnOffset | len) != 0) decodeInto(pageTable.loc(old), dst, off);
+            else dst.asSlice(off, PAGE_SIZE).fill((byte) 0);
             if (f == null || !fits(tmemOffset, len) || !fits(pfnOffset, len)) return true;
-            MemorySegment.copy(f, pfnOffset & 0xFFFFFFFFL, MemorySegment.ofArray(buf), tmemOffset & 0xFFFFFFFFL, len & 0xFFFFFFFFL);
+            MemorySegment.copy(f, pfnOffset & 0xFFFFFFFFL, dst, off + (tmemOffset & 0xFFFFFFFFL), len & 0xFFFFFFFFL);
             return true;
         };
     }
 
     private PageOut fullPageOut(FrameResolver frames, long cmfn) {
-        return page -> {
+        return (src, off) -> {
             MemorySegment f = frames.frame(cmfn);
             if (f == null) return false;
-            MemorySegment.copy(MemorySegment.ofArray(page), 0, f, 0, PAGE_SIZE);
+            MemorySegment.copy(src, off, f, 0, PAGE_SIZE);
             return true;
         };
     }
@@ -451,12 +465,12 @@ public final class TmemEngine implements HostMemory.Reclaimer {
      * whole page; a range inside both pages is copied; an out-of-range one copies nothing (the get still succeeds).
      */
     private static PageOut partialOut(FrameResolver frames, long cmfn, int tmemOffset, int pfnOffset, int len) {
-        return page -> {
+        return (src, off) -> {
             MemorySegment f = frames.frame(cmfn);
             if (f == null) return false;
-            if ((tmemOffset | pfnOffset | len) == 0) MemorySegment.copy(MemorySegment.ofArray(page), 0, f, 0, PAGE_SIZE);
+            if ((tmemOffset | pfnOffset | len) == 0) MemorySegment.copy(src, off, f, 0, PAGE_SIZE);
             else if (fits(tmemOffset, len) && fits(pfnOffset, len))
-                MemorySegment.copy(MemorySegment.ofArray(page), tmemOffset & 0xFFFFFFFFL, f, pfnOffset & 0xFFFFFFFFL, len & 0xFFFFFFFFL);
+                MemorySegment.copy(src, off + (tmemOffset & 0xFFFFFFFFL), f, pfnOffset & 0xFFFFFFFFL, len & 0xFFFFFFFFL);
             return true;
         };
     }
@@ -471,31 +485,38 @@ public final class TmemEngine implements HostMemory.Reclaimer {
         pool.puts++;
         caller.totalPuts++;
         TmemObject obj = pool.objects.get(oid);
-        TmemPage old = obj == null ? null : obj.pages.get(index);
-        if (old != null) return dupPut(caller, old, in);
+        int old = obj == null ? NIL : obj.pages.get(index);
+        if (old != NIL) return dupPut(caller, obj, old, in);
         if (owner.frozen) {
             if (obj != null) pool.noMemPuts++;
             return -XenErrno.EFROZEN;
         }
-        TmemPage page = new TmemPage(obj != null ? obj : new TmemObject(pool, oid), index);
-        busyObject = page.obj;
-        long rc;
+        if (pageTable.full()) { // 2^24 - 1 stored pages: the descriptor table's bound
+            stats.allocFailed++;
+            pool.noMemPuts++;
+            return -XenErrno.ENOMEM;
+        }
+        TmemObject target = obj != null ? obj : new TmemObject(pool, oid, pageTable);
+        busyObject = target;
+        long loc;
         try {
-            rc = storeNew(page, pool, owner, in);
+            loc = storeNew(pool, owner, in);
         } finally {
             busyObject = null;
         }
-        if (rc < 0) {
+        if (loc < 0) {
             pool.noMemPuts++;
-            return rc;
+            return loc;
         }
         if (obj == null) {
-            obj = page.obj;
+            obj = target;
+            registerObject(obj);
             pool.objects.put(oid, obj);
             if (++pool.objCount > pool.objCountMax) pool.objCountMax = pool.objCount;
             stats.objAdded();
         }
-        obj.pages.put(index, page);
+        int page = pageTable.allocate(obj.id, index, (int) loc);
+        obj.pages.put(page);
         if (++pool.pgpCount > pool.pgpCountMax) pool.pgpCountMax = pool.pgpCount;
         stats.pgpAdded();
         if (pool.persistent) {
@@ -512,29 +533,32 @@ public final class TmemEngine implements HostMemory.Reclaimer {
     }
 
     /** do_tmem_dup_put: replace in place; on failure the old copy is flushed (-ENOSPC, or -EFAULT for a bad copy). */
-    private long dupPut(TmemClient caller, TmemPage page, PageIn in) {
-        TmemPool pool = page.obj.pool;
+    private long dupPut(TmemClient caller, TmemObject obj, int page, PageIn in) {
+        TmemPool pool = obj.pool;
         TmemClient owner = pool.client;
         long rc;
         if (owner.migrating) {
             rc = -XenErrno.ENOSPC;
-        } else if (!in.read(pageBuf, page)) {
+        } else if (!in.read(pageSeg, 0, page)) {
             stats.failedCopies++;
             rc = -XenErrno.EFAULT;
         } else {
             // do_tmem_dup_put: LZO only "if ( client->info.flags.u.compress && pgp->size != 0 )", i.e. when the old
             // copy was compressed; compress_poor/compress_nomem are not counted on this path.
-            boolean tryCompress = owner.compress && page.compressed;
-            releaseData(page, pool);
-            busyObject = page.obj;
+            boolean tryCompress = owner.compress && !PageSlabs.isRaw(pageTable.loc(page));
+            releaseData(pageTable.loc(page), pool);
+            pageTable.setLoc(page, NO_DATA);
+            busyObject = obj;
+            long loc;
             try {
-                rc = tryCompress ? compressInto(page, pool, owner, pageBuf) : 0;
-                if (rc == 0) rc = storeRaw(page, pool, pageBuf);
+                loc = tryCompress ? compressInto(pool, owner) : POOR;
+                if (loc == POOR) loc = storeRaw(pool);
             } finally {
                 busyObject = null;
             }
-            if (rc == 1) {
-                if (pool.shared) page.obj.lastClient = caller.domid;
+            if (loc >= 0) {
+                pageTable.setLoc(page, (int) loc);
+                if (pool.shared) obj.lastClient = caller.domid;
                 pool.dupPutsReplaced++;
                 pool.goodPuts++;
                 if (pool.persistent) owner.succPersPuts++;
@@ -548,59 +572,77 @@ public final class TmemEngine implements HostMemory.Reclaimer {
         return rc;
     }
 
+    /** A page's location while it has no data (between a dup put's release and its new data). */
+    private static final int NO_DATA = -1;
+    /** compressInto's "compresses poorly". */
+    private static final long POOR = Long.MIN_VALUE;
+
     /**
      * A new page's data, in do_tmem_put's order: with compression the guest frame is read first (-EFAULT), then the
      * compressed bytes are allocated (-ENOMEM, compress_nomem), a poorly compressing page falling back to a raw page;
      * without compression the raw page is allocated first (-ENOMEM) and then filled from the guest (-EFAULT, the page
-     * going back). Every page is charged, an all-zero one too (Xen 4.12 has no zero-page shortcut). 1 or an errno.
+     * going back). Every page is charged, an all-zero one too (Xen 4.12 has no zero-page shortcut). Returns the data's
+     * {@link PageSlabs} location or an errno.
      */
-    private long storeNew(TmemPage page, TmemPool pool, TmemClient owner, PageIn in) {
-        page.data = null;
-        page.compressed = false;
+    private long storeNew(TmemPool pool, TmemClient owner, PageIn in) {
         if (owner.compress) {
-            if (!in.read(pageBuf, null)) {
+            if (!in.read(pageSeg, 0, NIL)) {
                 stats.failedCopies++;
                 return -XenErrno.EFAULT;
             }
-            long rc = compressInto(page, pool, owner, pageBuf);
-            if (rc == -XenErrno.ENOMEM) owner.compressNomem++;
-            if (rc == 0) owner.compressPoor++;
-            return rc != 0 ? rc : storeRaw(page, pool, pageBuf);
+            long loc = compressInto(pool, owner);
+            if (loc == -XenErrno.ENOMEM) owner.compressNomem++;
+            if (loc == POOR) owner.compressPoor++;
+            return loc != POOR ? loc : storeRaw(pool);
         }
         if (!takeRawPage(pool)) return -XenErrno.ENOMEM;
-        if (!in.read(pageBuf, null)) {
+        int loc = slabs.allocate(PageSlabs.RAW);
+        if (loc < 0 || !in.read(slabs.segment(loc), slabs.offset(loc), NIL)) {
+            if (loc >= 0) slabs.free(loc);
             giveRawPage(pool);
+            if (loc < 0) return -XenErrno.ENOMEM;
             stats.failedCopies++;
             return -XenErrno.EFAULT;
         }
-        page.data = pageBuf.clone();
-        return 1;
+        return loc;
     }
 
-    /** do_tmem_put_compress after the copy: 1 stored compressed, 0 compresses poorly, -ENOMEM (tmem_malloc failed). */
-    private long compressInto(TmemPage page, TmemPool pool, TmemClient owner, byte[] buf) {
+    /**
+     * do_tmem_put_compress after the copy of the page into {@link #pageBuf}: the compressed data's location,
+     * {@link #POOR} (compresses poorly), or -ENOMEM (tmem_malloc failed).
+     */
+    private long compressInto(TmemPool pool, TmemClient owner) {
         long t0 = config.clock().getAsLong();
-        byte[] c = codec.compress(buf);
+        int n = codec.compress(pageBuf);
         stats.compress.record(config.clock().getAsLong() - t0);
-        if (c == null) return 0;
-        if (!pool.arena.reserve(c.length)) {
+        if (n < 0) return POOR;
+        if (!pool.arena.reserve(n)) {
             stats.allocFailed++;
             return -XenErrno.ENOMEM;
         }
-        page.data = c;
-        page.compressed = true;
+        int loc = slabs.allocate(PageSlabs.classFor(n));
+        if (loc < 0) {
+            pool.arena.release(n);
+            stats.allocFailed++;
+            return -XenErrno.ENOMEM;
+        }
+        slabs.writeCompressed(loc, codec.output(), n, codec.lastSameFilled());
         owner.compressedPages++;
-        owner.compressedSumSize += c.length;
-        stats.liveCompressedBytes += c.length;
-        return 1;
+        owner.compressedSumSize += n;
+        stats.liveCompressedBytes += n;
+        return loc;
     }
 
-    /** A raw page (tmem_alloc_page) holding a copy of {@code buf}: 1, or -ENOMEM. */
-    private long storeRaw(TmemPage page, TmemPool pool, byte[] buf) {
+    /** A raw page (tmem_alloc_page) holding a copy of {@link #pageBuf}: its location, or -ENOMEM. */
+    private long storeRaw(TmemPool pool) {
         if (!takeRawPage(pool)) return -XenErrno.ENOMEM;
-        page.data = buf.clone();
-        page.compressed = false;
-        return 1;
+        int loc = slabs.allocate(PageSlabs.RAW);
+        if (loc < 0) {
+            giveRawPage(pool);
+            return -XenErrno.ENOMEM;
+        }
+        MemorySegment.copy(pageSeg, 0, slabs.segment(loc), slabs.offset(loc), PAGE_SIZE);
+        return loc;
     }
 
     /** tmem_alloc_page: counts alloc_page_failed, and global_page_count (LIST {@code Fc}) for raw pages only. */
@@ -618,46 +660,60 @@ public final class TmemEngine implements HostMemory.Reclaimer {
         stats.pageCount--;
     }
 
-    private void releaseData(TmemPage page, TmemPool pool) {
-        if (page.data == null) return;
-        if (page.compressed) {
-            pool.arena.release(page.data.length);
-            stats.liveCompressedBytes -= page.data.length;
+    /** Frees a page's data and its charge (a raw page to its budget, compressed bytes to its arena). */
+    private void releaseData(int loc, TmemPool pool) {
+        if (loc == NO_DATA) return;
+        if (!PageSlabs.isRaw(loc)) {
+            int n = slabs.header(loc) & ~PageSlabs.SAME_FILLED;
+            pool.arena.release(n);
+            stats.liveCompressedBytes -= n;
             pool.client.compressedPages--;
-            pool.client.compressedSumSize -= page.data.length;
+            pool.client.compressedSumSize -= n;
         } else {
             giveRawPage(pool);
         }
-        page.data = null;
-        page.compressed = false;
+        slabs.free(loc);
     }
 
-    private void decodeInto(TmemPage page, byte[] buf) {
-        if (page.data == null) java.util.Arrays.fill(buf, (byte) 0);
-        else if (page.compressed) {
-            long t0 = config.clock().getAsLong();
-            codec.decompress(page.data, buf);
-            stats.decompress.record(config.clock().getAsLong() - t0);
-        } else System.arraycopy(page.data, 0, buf, 0, PAGE_SIZE);
+    /** A stored page's 4096 bytes into {@code dst} at {@code off}. */
+    private void decodeInto(int loc, MemorySegment dst, long off) {
+        if (loc == NO_DATA) dst.asSlice(off, PAGE_SIZE).fill((byte) 0);
+        else if (PageSlabs.isRaw(loc)) MemorySegment.copy(slabs.segment(loc), slabs.offset(loc), dst, off, PAGE_SIZE);
+        else {
+            decompressToPageBuf(loc);
+            if (dst != pageSeg || off != 0) MemorySegment.copy(pageSeg, 0, dst, off, PAGE_SIZE);
+        }
+    }
+
+    private void decompressToPageBuf(int loc) {
+        long t0 = config.clock().getAsLong();
+        int header = slabs.header(loc);
+        byte[] in = codec.input();
+        int n = slabs.readCompressed(loc, in);
+        codec.decompress(in, n, (header & PageSlabs.SAME_FILLED) != 0, pageBuf);
+        stats.decompress.record(config.clock().getAsLong() - t0);
     }
 
     /** Removes a page from its object (and the object from its pool when empty) and frees its data. */
-    private void deletePage(TmemPage page) {
-        TmemObject obj = page.obj;
+    private void deletePage(int page) {
+        TmemObject obj = objectOf(page);
         TmemPool pool = obj.pool;
-        obj.pages.remove(page.index);
+        int index = pageTable.index(page);
+        obj.pages.remove(index);
         pool.pgpCount--;
         stats.pgpCount--;
         if (pool.persistent) {
             pool.client.persCount--;
             if (pool.client.migrating)
-                pool.client.invalidated.add(new long[] {pool.poolId, page.index, obj.oid.oid0(), obj.oid.oid1(), obj.oid.oid2()});
+                pool.client.invalidated.add(new long[] {pool.poolId, index, obj.oid.oid0(), obj.oid.oid1(), obj.oid.oid2()});
         } else {
             lru.remove(page, pool.client);
         }
-        releaseData(page, pool);
+        releaseData(pageTable.loc(page), pool);
+        pageTable.free(page);
         if (obj.pages.isEmpty()) {
             pool.objects.remove(obj.oid);
+            unregisterObject(obj);
             pool.objCount--;
             stats.objCount--;
         }
@@ -669,10 +725,16 @@ public final class TmemEngine implements HostMemory.Reclaimer {
         pool.gets++;
         caller.totalGets++;
         TmemObject obj = pool.objects.get(oid);
-        TmemPage page = obj == null ? null : obj.pages.get(index);
-        if (page == null) return 0;
-        decodeInto(page, pageBuf);
-        if (!out.write(pageBuf)) {
+        int page = obj == null ? NIL : obj.pages.get(index);
+        if (page == NIL) return 0;
+        int loc = pageTable.loc(page);
+        boolean copied;
+        if (PageSlabs.isRaw(loc)) copied = out.write(slabs.segment(loc), slabs.offset(loc));
+        else {
+            decompressToPageBuf(loc);
+            copied = out.write(pageSeg, 0);
+        }
+        if (!copied) {
             stats.failedCopies++;
             return -XenErrno.EFAULT;
         }
@@ -693,8 +755,8 @@ public final class TmemEngine implements HostMemory.Reclaimer {
     long flushPage(TmemPool pool, TmemOid oid, int index) {
         pool.flushs++;
         TmemObject obj = pool.objects.get(oid);
-        TmemPage page = obj == null ? null : obj.pages.get(index);
-        if (page != null) {
+        int page = obj == null ? NIL : obj.pages.get(index);
+        if (page != NIL) {
             deletePage(page);
             pool.flushsFound++;
         }
@@ -712,43 +774,96 @@ public final class TmemEngine implements HostMemory.Reclaimer {
         return pool.client.frozen ? -XenErrno.EFROZEN : 1;
     }
 
+    // ------------------------------------------------------------------------------------------------ objects
+
+    /** Gives {@code o} an id in the object table (a page's object column). */
+    private void registerObject(TmemObject o) {
+        int id = freeObjectCount > 0 ? freeObjectIds[--freeObjectCount] : objectIdsBumped++;
+        if (id >= objectsById.length) objectsById = java.util.Arrays.copyOf(objectsById, objectsById.length * 2);
+        objectsById[id] = o;
+        o.id = id;
+    }
+
+    private void unregisterObject(TmemObject o) {
+        objectsById[o.id] = null;
+        if (freeObjectCount == freeObjectIds.length) freeObjectIds = java.util.Arrays.copyOf(freeObjectIds, freeObjectIds.length * 2);
+        freeObjectIds[freeObjectCount++] = o.id;
+        o.id = -1;
+    }
+
+    /** The object holding stored page {@code page}. */
+    TmemObject objectOf(int page) { return objectsById[pageTable.objectId(page)]; }
+
+    /** The index of stored page {@code page} in its object. */
+    int indexOf(int page) { return pageTable.index(page); }
+
+    /** True if stored page {@code page} holds compressed data. */
+    boolean compressed(int page) { return !PageSlabs.isRaw(pageTable.loc(page)); }
+
+    /**
+     * Heap bytes of page metadata: the page table's columns, every object's index map, and the object table. The
+     * objects themselves (TmemObject, its oid and the pool's hash-map entry) are per object, not per page, and are not
+     * counted here; {@code bench tmem}'s heap rows measure them.
+     */
+    public long pageMetadataBytes() {
+        long b = pageTable.metadataBytes() + slabs.metadataBytes() + 16 + 4L * objectsById.length + 16 + 4L * freeObjectIds.length;
+        for (TmemObject o : objectsById) if (o != null) b += 16 + 4L * o.pages.capacity();
+        return b;
+    }
+
+    /** Native bytes in the slabs holding page data. */
+    public long pageDataBytes() { return slabs.slabBytes(); }
+
+    /** Stored pages. */
+    public long storedPages() { return pageTable.size(); }
+
     // ------------------------------------------------------------------------------------------------ save/restore
 
     /**
      * SAVE_GET_NEXT_PAGE's iteration: the next page of a persistent pool still stored since the save began (a
-     * snapshot taken on the first call), or null at the end (the cursor restarts).
+     * snapshot taken on the first call), or NIL at the end (the cursor restarts).
      */
-    TmemPage nextSavedPage(TmemPool pool) {
+    int nextSavedPage(TmemPool pool) {
         if (pool.saveList == null) {
-            List<TmemPage> all = new ArrayList<>((int) pool.pgpCount);
-            for (TmemObject o : pool.objects.values()) all.addAll(o.pages.values());
+            int[] all = new int[(int) pool.pgpCount * 3];
+            int n = 0;
+            for (TmemObject o : pool.objects.values()) {
+                for (int p : o.pages.values()) {
+                    all[n++] = p;
+                    all[n++] = o.id;
+                    all[n++] = pageTable.index(p);
+                }
+            }
             pool.saveList = all;
             pool.saveNext = 0;
         }
-        while (pool.saveNext < pool.saveList.size()) {
-            TmemPage p = pool.saveList.get(pool.saveNext++);
-            if (p.obj.pages.get(p.index) == p && pool.objects.get(p.obj.oid) == p.obj) return p;
+        while (pool.saveNext + 3 <= pool.saveList.length) {
+            int p = pool.saveList[pool.saveNext], id = pool.saveList[pool.saveNext + 1], index = pool.saveList[pool.saveNext + 2];
+            pool.saveNext += 3;
+            // still the same page: its handle is live, in the same object (still in this pool) at the same index
+            if (!pageTable.isLive(p) || pageTable.objectId(p) != id || pageTable.index(p) != index) continue;
+            TmemObject o = objectsById[id];
+            if (o != null && o.pool == pool && pool.objects.get(o.oid) == o && o.pages.get(index) == p) return p;
         }
         pool.saveList = null;
-        return null;
+        return NIL;
     }
 
     /** A stored page's 4096 bytes (decompressed). */
-    void readPage(TmemPage page, byte[] out) { decodeInto(page, out); }
+    void readPage(int page, byte[] out) { decodeInto(pageTable.loc(page), MemorySegment.ofArray(out), 0); }
 
     /** RESTORE_PUT_PAGE: a put into the client's pool from a 4096-byte buffer (do_tmem_put semantics). */
     long restorePut(TmemClient client, TmemPool pool, TmemOid oid, int index, MemorySegment src) {
         current = client;
         try {
-            return put(client, pool, oid, index, (buf, old) -> {
-                MemorySegment.copy(src, 0, MemorySegment.ofArray(buf), 0, PAGE_SIZE);
+            return put(client, pool, oid, index, (dst, off, old) -> {
+                MemorySegment.copy(src, 0, dst, off, PAGE_SIZE);
                 return true;
             }, false);
         } finally {
             current = null;
         }
     }
-
     // ------------------------------------------------------------------------------------------------ memory
 
     /**
@@ -771,15 +886,15 @@ public final class TmemEngine implements HostMemory.Reclaimer {
     boolean evict() {
         stats.evictAttempts++;
         TmemClient c = current;
-        TmemPage victim;
-        if (c != null && overQuota(c) && c.lruHead != null) {
+        int victim;
+        if (c != null && overQuota(c) && c.lruHead != NIL) {
             victim = c.lruHead;
-            while (victim != null && victim.obj == busyObject) victim = victim.clientNext;
+            while (victim != NIL && objectOf(victim) == busyObject) victim = lru.newerOfClient(victim);
         } else {
             victim = lru.oldest();
-            while (victim != null && victim.obj == busyObject) victim = victim.globalNext;
+            while (victim != NIL && objectOf(victim) == busyObject) victim = lru.newer(victim);
         }
-        if (victim == null) return false;
+        if (victim == NIL) return false;
         deletePage(victim);
         stats.evictedPages++;
         return true;

@@ -7,12 +7,15 @@ package org.fallow.hypervisor.tmem;
 final class TmemObject {
     final TmemPool pool;
     final TmemOid oid;
-    final PageIndexMap pages = new PageIndexMap();
+    final PageIndexMap pages;
+    /** This object's id in the engine's object table (a page's object column), -1 until it holds a page. */
+    int id = -1;
     /** Domid of the last client that put or got from this object (shared pools), or {@link TmemDefs#CLI_ID_NULL}. */
     int lastClient = TmemDefs.CLI_ID_NULL;
 
-    TmemObject(TmemPool pool, TmemOid oid) {
+    TmemObject(TmemPool pool, TmemOid oid, PageTable table) {
         this.pool = pool;
+        this.pages = new PageIndexMap(table);
         this.oid = oid;
     }
 }

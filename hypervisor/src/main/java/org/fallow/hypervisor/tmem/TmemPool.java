@@ -23,8 +23,11 @@ public final class TmemPool {
     PageBudget budget;
     ByteArena arena;
 
-    /** SAVE_GET_NEXT_PAGE cursor: a snapshot of the pages when the save started, and the next position. */
-    java.util.List<TmemPage> saveList;
+    /**
+     * SAVE_GET_NEXT_PAGE cursor: a snapshot of the pages when the save started ({handle, object id, index} triples)
+     * and the next position.
+     */
+    int[] saveList;
     int saveNext;
 
     // statistics (Xen's names)

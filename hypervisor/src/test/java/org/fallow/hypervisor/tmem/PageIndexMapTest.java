@@ -6,6 +6,8 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -13,25 +15,30 @@ import static org.junit.jupiter.api.Assertions.*;
 class PageIndexMapTest {
     @Test void behavesLikeAHashMap() {
         SplittableRandom r = new SplittableRandom(42);
-        PageIndexMap m = new PageIndexMap();
-        Map<Integer, TmemPage> ref = new HashMap<>();
+        PageTable t = new PageTable();
+        PageIndexMap m = new PageIndexMap(t);
+        Map<Integer, Integer> ref = new HashMap<>();
         int[] pool = {0, 1, 2, 3, -1, Integer.MIN_VALUE, Integer.MAX_VALUE, 64, 128, 4096};
         for (int i = 0; i < 200_000; i++) {
             int key = r.nextInt(4) == 0 ? pool[r.nextInt(pool.length)] : r.nextInt(r.nextBoolean() ? 40 : 5000);
             if (r.nextInt(3) == 0) {
-                assertSame(ref.remove(key), m.remove(key), "remove " + key);
+                Integer was = ref.remove(key);
+                assertEquals(was == null ? PageTable.NIL : was, m.remove(key), "remove " + key);
+                if (was != null) t.free(was);
             } else {
-                TmemPage p = new TmemPage(null, key);
-                assertSame(ref.put(key, p), m.put(key, p), "put " + key);
+                int p = t.allocate(0, key, 0);
+                Integer was = ref.put(key, p);
+                assertEquals(was == null ? PageTable.NIL : was, m.put(p), "put " + key);
+                if (was != null) t.free(was);
             }
             assertEquals(ref.size(), m.size());
             if (i % 1000 == 0) {
-                for (Map.Entry<Integer, TmemPage> e : ref.entrySet()) assertSame(e.getValue(), m.get(e.getKey()));
-                assertEquals(new HashSet<>(ref.values()), new HashSet<>(m.values()));
+                for (Map.Entry<Integer, Integer> e : ref.entrySet()) assertEquals(e.getValue(), m.get(e.getKey()));
+                assertEquals(new HashSet<>(ref.values()), IntStream.of(m.values()).boxed().collect(Collectors.toSet()));
             }
         }
-        for (Map.Entry<Integer, TmemPage> e : ref.entrySet()) assertSame(e.getValue(), m.remove(e.getKey()));
+        for (Map.Entry<Integer, Integer> e : ref.entrySet()) assertEquals(e.getValue(), m.remove(e.getKey()));
         assertTrue(m.isEmpty());
-        assertNull(m.get(7));
+        assertEquals(PageTable.NIL, m.get(7));
     }
 }

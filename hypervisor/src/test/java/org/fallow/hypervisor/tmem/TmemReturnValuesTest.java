@@ -373,12 +373,12 @@ class TmemReturnValuesTest {
         f.fillRandom(D, 1, 1);
         f.put(D, 1, oid(1), 0, 1);
         f.put(D, 1, oid(2), 0, 1);
-        assertSame(f.engine.client(D).pool(1).objects.get(oid(1)).pages.get(0), f.engine.lru.oldest());
+        assertEquals(f.engine.client(D).pool(1).objects.get(oid(1)).pages.get(0), f.engine.lru.oldest());
         assertEquals(1, f.get(6, 1, oid(1), 0, 2));
         assertArrayEquals(f.frame(D, 1), f.frame(6, 2));
         assertEquals(1, f.get(6, 1, oid(1), 0, 2), "non-destructive");
         TmemObject o1 = f.engine.client(D).pool(1).objects.get(oid(1));
-        assertSame(o1.pages.get(0), f.engine.lru.newest(), "moved to the most recent end");
+        assertEquals(o1.pages.get(0), f.engine.lru.newest(), "moved to the most recent end");
         assertEquals(6, o1.lastClient);
         assertEquals(0, f.engine.client(6).successfulEphemeralGets(), "do_tmem_get credits the pool's owner");
         assertEquals(2, f.engine.client(D).successfulEphemeralGets());

@@ -22,8 +22,17 @@ class TmemStatisticsFidelityTest {
         assertEquals(0, f.control.setClientInfo(domid, new TmemControl.ClientInfo(1, 16, 0, on ? CLIENT_FLAG_COMPRESS : 0, 0)));
     }
 
-    private TmemPage page(int domid, int pool, long o, int index) {
-        return f.engine.client(domid).pool(pool).objects.get(oid(o)).pages.get(index);
+    /** What the assertions read of a stored page (pages are int handles into the engine's page table). */
+    private static final class PageView {
+        final boolean compressed;
+
+        PageView(boolean compressed) { this.compressed = compressed; }
+    }
+
+    private PageView page(int domid, int pool, long o, int index) {
+        int h = f.engine.client(domid).pool(pool).objects.get(oid(o)).pages.get(index);
+        assertNotEquals(PageTable.NIL, h, "page stored");
+        return new PageView(f.engine.compressed(h));
     }
 
     @Test void dupPutCompressesOnlyWhenTheOldCopyWasCompressed() {
