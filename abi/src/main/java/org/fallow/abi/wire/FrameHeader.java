@@ -1,26 +1,25 @@
 package org.fallow.abi.wire;
 
+import static org.fallow.abi.xen.XenLayouts.*;
+
+import java.lang.foreign.StructLayout;
 import org.fallow.abi.XenErrno;
+import org.fallow.abi.xen.Flyweight;
 
 /**
- * The 24-byte header in front of every frame (docs/PROTOCOL.md §1). Little-endian.
- *
+ * The 24-byte header in front of every frame (docs/PROTOCOL.md §1; {@code struct fallow_frame_header} of
+ * {@code abi/src/main/c/fallow_wire.h}): magic 0x574C4146 ("FALW"), version 1, type, flags (0), request_id, length
+ * (payload bytes), reserved (0).
  * <pre>
- *  0               1               2               3
- *  0 1 2 3 4 5 6 7 0 1 2 3 4 5 6 7 0 1 2 3 4 5 6 7 0 1 2 3 4 5 6 7
- * +---------------------------------------------------------------+
- * |                      magic = 0x574C4146 ("FALW")              |  0
- * +---------------+---------------+-------------------------------+
- * |  version = 1  |     type      |        flags (must be 0)      |  4
- * +---------------+---------------+-------------------------------+
- * |                         request_id (u64)                      |  8
- * |                                                               |
- * +---------------------------------------------------------------+
- * |                   length (u32, payload bytes)                 | 16
- * +---------------------------------------------------------------+
- * |                      reserved (u32, must be 0)                | 20
- * +---------------------------------------------------------------+
- * |                 payload (length bytes) ...                    | 24
+ * fallow_frame_header (24 bytes)
+ * offset size  member      type
+ *      0    4  magic       le32
+ *      4    1  version     byte
+ *      5    1  type        byte
+ *      6    2  flags       le16
+ *      8    8  request_id  le64
+ *     16    4  length      le32
+ *     20    4  reserved    le32
  * </pre>
  */
 public final class FrameHeader extends Flyweight<FrameHeader> {
@@ -28,36 +27,48 @@ public final class FrameHeader extends Flyweight<FrameHeader> {
     public static final int VERSION = 1;
     public static final int MAX_PAYLOAD = 8192;
 
-    public static final int MAGIC_OFFSET = 0;
-    public static final int VERSION_OFFSET = 4;
-    public static final int TYPE_OFFSET = 5;
-    public static final int FLAGS_OFFSET = 6;
-    public static final int REQUEST_ID_OFFSET = 8;
-    public static final int LENGTH_OFFSET = 16;
-    public static final int RESERVED_OFFSET = 20;
-    public static final int LENGTH = 24;
+    public static final StructLayout LAYOUT = struct("fallow_frame_header",
+            u32("magic"),
+            u8("version"),
+            u8("type"),
+            u16("flags"),
+            u64("request_id"),
+            u32("length"),
+            u32("reserved"));
+    public static final int MAGIC_OFFSET = offsetOf(LAYOUT, "magic");
+    public static final int VERSION_OFFSET = offsetOf(LAYOUT, "version");
+    public static final int TYPE_OFFSET = offsetOf(LAYOUT, "type");
+    public static final int FLAGS_OFFSET = offsetOf(LAYOUT, "flags");
+    public static final int REQUEST_ID_OFFSET = offsetOf(LAYOUT, "request_id");
+    public static final int LENGTH_OFFSET = offsetOf(LAYOUT, "length");
+    public static final int RESERVED_OFFSET = offsetOf(LAYOUT, "reserved");
+    /** The header's size in bytes. */
+    public static final int LENGTH = (int) LAYOUT.byteSize();
 
-    public int magic() { return i32(MAGIC_OFFSET); }
-    public FrameHeader magic(int v) { i32(MAGIC_OFFSET, v); return this; }
+    @Override public int size() { return LENGTH; }
+    @Override public StructLayout layout() { return LAYOUT; }
 
-    public int version() { return u8(VERSION_OFFSET); }
-    public FrameHeader version(int v) { u8(VERSION_OFFSET, v); return this; }
+    public int magic() { return getI32(MAGIC_OFFSET); }
+    public FrameHeader magic(int v) { putU32(MAGIC_OFFSET, v); return this; }
 
-    public int type() { return u8(TYPE_OFFSET); }
-    public FrameHeader type(int v) { u8(TYPE_OFFSET, v); return this; }
+    public int version() { return getU8(VERSION_OFFSET); }
+    public FrameHeader version(int v) { putU8(VERSION_OFFSET, v); return this; }
 
-    public int flags() { return u16(FLAGS_OFFSET); }
-    public FrameHeader flags(int v) { u16(FLAGS_OFFSET, v); return this; }
+    public int type() { return getU8(TYPE_OFFSET); }
+    public FrameHeader type(int v) { putU8(TYPE_OFFSET, v); return this; }
 
-    public long requestId() { return i64(REQUEST_ID_OFFSET); }
-    public FrameHeader requestId(long v) { i64(REQUEST_ID_OFFSET, v); return this; }
+    public int flags() { return getU16(FLAGS_OFFSET); }
+    public FrameHeader flags(int v) { putU16(FLAGS_OFFSET, v); return this; }
+
+    public long requestId() { return getU64(REQUEST_ID_OFFSET); }
+    public FrameHeader requestId(long v) { putU64(REQUEST_ID_OFFSET, v); return this; }
 
     /** Payload length, unsigned. */
-    public long length() { return u32(LENGTH_OFFSET); }
-    public FrameHeader length(long v) { i32(LENGTH_OFFSET, (int) v); return this; }
+    public long length() { return getU32(LENGTH_OFFSET); }
+    public FrameHeader length(long v) { putU32(LENGTH_OFFSET, v); return this; }
 
-    public long reserved() { return u32(RESERVED_OFFSET); }
-    public FrameHeader reserved(long v) { i32(RESERVED_OFFSET, (int) v); return this; }
+    public long reserved() { return getU32(RESERVED_OFFSET); }
+    public FrameHeader reserved(long v) { putU32(RESERVED_OFFSET, v); return this; }
 
     /** Writes a complete valid header (magic, version 1, flags 0, reserved 0). */
     public FrameHeader set(int type, long requestId, int payloadLength) {
@@ -87,9 +98,5 @@ public final class FrameHeader extends Flyweight<FrameHeader> {
                 return new Rejection(-XenErrno.ENOSYS, false, "unknown frame type " + type());
         }
         return null;
-    }
-
-    @Override public String toString() {
-        return FrameType.name(type()) + "[id " + requestId() + ", " + length() + " B]";
     }
 }

@@ -1,49 +1,58 @@
 package org.fallow.abi.wire;
 
+import static org.fallow.abi.xen.XenLayouts.*;
+
+import java.lang.foreign.StructLayout;
 import java.nio.charset.StandardCharsets;
+import org.fallow.abi.xen.Flyweight;
 
 /**
- * HELLO_ACK payload (hypervisor → client, PROTOCOL §2.2): 32 fixed bytes then {@code path_len} bytes of run dir.
- *
+ * HELLO_ACK payload (hypervisor → client, PROTOCOL §2.2; {@code struct fallow_hello_ack}): 32 fixed bytes then
+ * {@code path_len} bytes of run directory (UTF-8). status: 0 or a negated Xen errno; nr_frames: the guest's gfns or
+ * the host's pages; xen_version: 0x0004000C, 0x00040011 for profile 4.17.
  * <pre>
- *  0               1               2               3
- * +---------------------------------------------------------------+
- * |                 status (i64: 0 or negated Xen errno)          |  0
- * |                                                               |
- * +-------------------------------+-------------------------------+
- * |            domid              |            pad (0)            |  8
- * +-------------------------------+-------------------------------+
- * |                       path_len (u32)                          | 12
- * +---------------------------------------------------------------+
- * |             nr_frames (u64: guest gfns / host pages)          | 16
- * |                                                               |
- * +---------------------------------------------------------------+
- * |     xen_version (0x0004000C; 0x00040011 for profile 4.17)     | 24
- * +---------------------------------------------------------------+
- * |                            pad (0)                            | 28
- * +---------------------------------------------------------------+
- * |                 run_dir[path_len] (UTF-8) ...                 | 32
+ * fallow_hello_ack (32 bytes)
+ * offset size  member       type
+ *      0    8  status       le64
+ *      8    2  domid        le16
+ *     10    2  pad          le16
+ *     12    4  path_len     le32
+ *     16    8  nr_frames    le64
+ *     24    4  xen_version  le32
+ *     28    4  pad2         le32
  * </pre>
  */
 public final class HelloAck extends Flyweight<HelloAck> {
     public static final int XEN_VERSION_4_12 = 0x0004000C;
 
-    public static final int STATUS_OFFSET = 0;
-    public static final int DOMID_OFFSET = 8;
-    public static final int PAD_OFFSET = 10;
-    public static final int PATH_LEN_OFFSET = 12;
-    public static final int NR_FRAMES_OFFSET = 16;
-    public static final int XEN_VERSION_OFFSET = 24;
-    public static final int PAD2_OFFSET = 28;
-    public static final int PATH_OFFSET = 32;
-    public static final int FIXED_LENGTH = 32;
+    public static final StructLayout LAYOUT = struct("fallow_hello_ack",
+            u64("status"),
+            u16("domid"),
+            u16("pad"),
+            u32("path_len"),
+            u64("nr_frames"),
+            u32("xen_version"),
+            u32("pad2"));
+    public static final int STATUS_OFFSET = offsetOf(LAYOUT, "status");
+    public static final int DOMID_OFFSET = offsetOf(LAYOUT, "domid");
+    public static final int PAD_OFFSET = offsetOf(LAYOUT, "pad");
+    public static final int PATH_LEN_OFFSET = offsetOf(LAYOUT, "path_len");
+    public static final int NR_FRAMES_OFFSET = offsetOf(LAYOUT, "nr_frames");
+    public static final int XEN_VERSION_OFFSET = offsetOf(LAYOUT, "xen_version");
+    public static final int PAD2_OFFSET = offsetOf(LAYOUT, "pad2");
+    /** The fixed part's size; the run directory follows it. */
+    public static final int FIXED_LENGTH = (int) LAYOUT.byteSize();
+    public static final int PATH_OFFSET = FIXED_LENGTH;
 
-    public long status() { return i64(STATUS_OFFSET); }
-    public int domid() { return u16(DOMID_OFFSET); }
-    public long pathLength() { return u32(PATH_LEN_OFFSET); }
-    public long nrFrames() { return i64(NR_FRAMES_OFFSET); }
-    public int xenVersion() { return i32(XEN_VERSION_OFFSET); }
-    public String runDir() { return new String(bytes(PATH_OFFSET, (int) pathLength()), StandardCharsets.UTF_8); }
+    @Override public int size() { return FIXED_LENGTH; }
+    @Override public StructLayout layout() { return LAYOUT; }
+
+    public long status() { return getU64(STATUS_OFFSET); }
+    public int domid() { return getU16(DOMID_OFFSET); }
+    public long pathLength() { return getU32(PATH_LEN_OFFSET); }
+    public long nrFrames() { return getU64(NR_FRAMES_OFFSET); }
+    public int xenVersion() { return getI32(XEN_VERSION_OFFSET); }
+    public String runDir() { return new String(getTail(PATH_OFFSET, (int) pathLength()), StandardCharsets.UTF_8); }
 
     /** A complete HELLO_ACK payload. */
     public static byte[] encode(long status, int domid, long nrFrames, String runDir) {
@@ -55,12 +64,12 @@ public final class HelloAck extends Flyweight<HelloAck> {
         byte[] path = runDir == null ? new byte[0] : runDir.getBytes(StandardCharsets.UTF_8);
         byte[] out = new byte[FIXED_LENGTH + path.length];
         HelloAck a = new HelloAck().wrap(out);
-        a.i64(STATUS_OFFSET, status);
-        a.u16(DOMID_OFFSET, domid);
-        a.i32(PATH_LEN_OFFSET, path.length);
-        a.i64(NR_FRAMES_OFFSET, nrFrames);
-        a.i32(XEN_VERSION_OFFSET, xenVersion);
-        a.bytes(PATH_OFFSET, path);
+        a.putU64(STATUS_OFFSET, status);
+        a.putU16(DOMID_OFFSET, domid);
+        a.putU32(PATH_LEN_OFFSET, path.length);
+        a.putU64(NR_FRAMES_OFFSET, nrFrames);
+        a.putU32(XEN_VERSION_OFFSET, xenVersion);
+        a.putTail(PATH_OFFSET, path);
         return out;
     }
 }

@@ -1,35 +1,34 @@
 package org.fallow.abi.wire;
 
+import java.lang.foreign.StructLayout;
+import org.fallow.abi.xen.Flyweight;
+import org.fallow.abi.xen.PrivcmdHypercall;
+
 /**
- * HYPERCALL payload: {@code struct privcmd_hypercall { __u64 op; __u64 arg[5]; }} (linux/privcmd.h), 48 bytes.
- *
+ * HYPERCALL payload: {@code struct privcmd_hypercall { __u64 op; __u64 arg[5]; }} (linux/privcmd.h), 48 bytes, the
+ * layout of {@link PrivcmdHypercall} (declared and C-probed there; this class adds the frame helpers).
  * <pre>
- * +---------------------------------------------------------------+
- * |                            op (u64)                           |  0
- * +---------------------------------------------------------------+
- * |                          arg[0] (u64)                         |  8
- * +---------------------------------------------------------------+
- * |                          arg[1] (u64)                         | 16
- * +---------------------------------------------------------------+
- * |                          arg[2] (u64)                         | 24
- * +---------------------------------------------------------------+
- * |                          arg[3] (u64)                         | 32
- * +---------------------------------------------------------------+
- * |                          arg[4] (u64)                         | 40
- * +---------------------------------------------------------------+
+ * privcmd_hypercall (48 bytes)
+ * offset size  member  type
+ *      0    8  op      le64
+ *      8   40  arg     le64[5]
  * </pre>
  */
 public final class HypercallFrame extends Flyweight<HypercallFrame> {
-    public static final int OP_OFFSET = 0;
-    public static final int ARGS_OFFSET = 8;
-    public static final int NR_ARGS = 5;
-    public static final int LENGTH = 48;
+    public static final StructLayout LAYOUT = PrivcmdHypercall.LAYOUT;
+    public static final int OP_OFFSET = PrivcmdHypercall.OP_OFFSET;
+    public static final int ARGS_OFFSET = PrivcmdHypercall.ARG_OFFSET;
+    public static final int NR_ARGS = PrivcmdHypercall.NR_ARGS;
+    public static final int LENGTH = PrivcmdHypercall.SIZE;
 
-    public long op() { return i64(OP_OFFSET); }
-    public HypercallFrame op(long v) { i64(OP_OFFSET, v); return this; }
+    @Override public int size() { return LENGTH; }
+    @Override public StructLayout layout() { return LAYOUT; }
 
-    public long arg(int i) { return i64(argOffset(i)); }
-    public HypercallFrame arg(int i, long v) { i64(argOffset(i), v); return this; }
+    public long op() { return getU64(OP_OFFSET); }
+    public HypercallFrame op(long v) { putU64(OP_OFFSET, v); return this; }
+
+    public long arg(int i) { return getU64(argOffset(i)); }
+    public HypercallFrame arg(int i, long v) { putU64(argOffset(i), v); return this; }
 
     public long[] args() {
         long[] a = new long[NR_ARGS];

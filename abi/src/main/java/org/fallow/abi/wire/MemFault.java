@@ -1,36 +1,45 @@
 package org.fallow.abi.wire;
 
+import static org.fallow.abi.xen.XenLayouts.*;
+
+import java.lang.foreign.StructLayout;
+import org.fallow.abi.xen.Flyweight;
+
 /**
- * MEM_FAULT payload (guest → hypervisor, PROTOCOL §3.3): a vCPU touched a non-present gfn. 16 bytes.
- *
+ * MEM_FAULT payload (guest → hypervisor, PROTOCOL §3.3; {@code struct fallow_mem_fault}): a vCPU touched a
+ * non-present gfn; access 1 read, 2 write.
  * <pre>
- * +---------------------------------------------------------------+
- * |                           gfn (u64)                           |  0
- * |                                                               |
- * +---------------------------------------------------------------+
- * |                 access (u32: 1 read, 2 write)                 |  8
- * +---------------------------------------------------------------+
- * |                         vcpu_id (u32)                         | 12
- * +---------------------------------------------------------------+
+ * fallow_mem_fault (16 bytes)
+ * offset size  member   type
+ *      0    8  gfn      le64
+ *      8    4  access   le32
+ *     12    4  vcpu_id  le32
  * </pre>
  */
 public final class MemFault extends Flyweight<MemFault> {
     public static final int ACCESS_READ = 1;
     public static final int ACCESS_WRITE = 2;
 
-    public static final int GFN_OFFSET = 0;
-    public static final int ACCESS_OFFSET = 8;
-    public static final int VCPU_OFFSET = 12;
-    public static final int LENGTH = 16;
+    public static final StructLayout LAYOUT = struct("fallow_mem_fault",
+            u64("gfn"),
+            u32("access"),
+            u32("vcpu_id"));
+    public static final int GFN_OFFSET = offsetOf(LAYOUT, "gfn");
+    public static final int ACCESS_OFFSET = offsetOf(LAYOUT, "access");
+    public static final int VCPU_OFFSET = offsetOf(LAYOUT, "vcpu_id");
+    public static final int LENGTH = (int) LAYOUT.byteSize();
 
-    public long gfn() { return i64(GFN_OFFSET); }
-    public MemFault gfn(long v) { i64(GFN_OFFSET, v); return this; }
+    @Override public int size() { return LENGTH; }
+    @Override public StructLayout layout() { return LAYOUT; }
 
-    public int access() { return i32(ACCESS_OFFSET); }
-    public MemFault access(int v) { i32(ACCESS_OFFSET, v); return this; }
+    public long gfn() { return getU64(GFN_OFFSET); }
+    public MemFault gfn(long v) { putU64(GFN_OFFSET, v); return this; }
 
-    public int vcpu() { return i32(VCPU_OFFSET); }
-    public MemFault vcpu(int v) { i32(VCPU_OFFSET, v); return this; }
+    public int access() { return getI32(ACCESS_OFFSET); }
+    public MemFault access(int v) { putU32(ACCESS_OFFSET, v); return this; }
+
+    public int vcpu() { return getI32(VCPU_OFFSET); }
+    public MemFault vcpu(int v) { putU32(VCPU_OFFSET, v); return this; }
 
     public static byte[] encode(long gfn, boolean write, int vcpu) {
         byte[] out = new byte[LENGTH];

@@ -1,20 +1,29 @@
 package org.fallow.abi.wire;
 
+import static org.fallow.abi.xen.XenLayouts.*;
+
+import java.lang.foreign.StructLayout;
+import org.fallow.abi.xen.Flyweight;
+
 /**
- * Payload of HYPERCALL_RET ({@code i64 ret}) and FAULT_DONE ({@code i64 status}): one signed 64-bit value, 8 bytes.
- *
+ * Payload of HYPERCALL_RET ({@code i64 ret}) and FAULT_DONE ({@code i64 status}); {@code struct fallow_status}: one
+ * signed 64-bit value, the result or a negated Xen errno.
  * <pre>
- * +---------------------------------------------------------------+
- * |          value (i64: result, or negated Xen errno)            |  0
- * +---------------------------------------------------------------+
+ * fallow_status (8 bytes)
+ * offset size  member  type
+ *      0    8  value   le64
  * </pre>
  */
 public final class StatusFrame extends Flyweight<StatusFrame> {
-    public static final int VALUE_OFFSET = 0;
-    public static final int LENGTH = 8;
+    public static final StructLayout LAYOUT = struct("fallow_status", u64("value"));
+    public static final int VALUE_OFFSET = offsetOf(LAYOUT, "value");
+    public static final int LENGTH = (int) LAYOUT.byteSize();
 
-    public long value() { return i64(VALUE_OFFSET); }
-    public StatusFrame value(long v) { i64(VALUE_OFFSET, v); return this; }
+    @Override public int size() { return LENGTH; }
+    @Override public StructLayout layout() { return LAYOUT; }
+
+    public long value() { return getU64(VALUE_OFFSET); }
+    public StatusFrame value(long v) { putU64(VALUE_OFFSET, v); return this; }
 
     public static byte[] encode(long value) {
         byte[] out = new byte[LENGTH];

@@ -1,23 +1,23 @@
 package org.fallow.abi.wire;
 
+import static org.fallow.abi.xen.XenLayouts.*;
+
+import java.lang.foreign.StructLayout;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import org.fallow.abi.xen.Flyweight;
 
 /**
- * XENSTORE payload: one xenstored wire message, {@code struct xsd_sockmsg} of io/xs_wire.h followed by its body.
- *
+ * XENSTORE payload: one xenstored wire message, {@code struct xsd_sockmsg} of io/xs_wire.h (type: enum
+ * xsd_sockmsg_type; req_id: echoed in the reply; tx_id: 0 = no transaction; len: body bytes) followed by its body.
  * <pre>
- * +---------------------------------------------------------------+
- * |                type (u32, enum xsd_sockmsg_type)              |  0
- * +---------------------------------------------------------------+
- * |                req_id (u32, echoed in the reply)              |  4
- * +---------------------------------------------------------------+
- * |                tx_id (u32, 0 = no transaction)                |  8
- * +---------------------------------------------------------------+
- * |                len (u32, body bytes)                          | 12
- * +---------------------------------------------------------------+
- * |                body[len] ...                                  | 16
+ * xsd_sockmsg (16 bytes)
+ * offset size  member  type
+ *      0    4  type    le32
+ *      4    4  req_id  le32
+ *      8    4  tx_id   le32
+ *     12    4  len     le32
  * </pre>
  *
  * Bodies are NUL-separated strings: XS_READ "path\0" → value (no NUL); XS_WRITE "path\0value";
@@ -57,23 +57,32 @@ public final class XsSockMsg extends Flyweight<XsSockMsg> {
             "XS_GET_DOMAIN_PATH", "XS_WRITE", "XS_MKDIR", "XS_RM", "XS_SET_PERMS", "XS_WATCH_EVENT", "XS_ERROR",
             "XS_IS_DOMAIN_INTRODUCED", "XS_RESUME", "XS_SET_TARGET", null, "XS_RESET_WATCHES", "XS_DIRECTORY_PART"};
 
-    public static final int TYPE_OFFSET = 0;
-    public static final int REQ_ID_OFFSET = 4;
-    public static final int TX_ID_OFFSET = 8;
-    public static final int LEN_OFFSET = 12;
-    public static final int BODY_OFFSET = 16;
-    public static final int HEADER_LENGTH = 16;
+    public static final StructLayout LAYOUT = struct("xsd_sockmsg",
+            u32("type"),
+            u32("req_id"),
+            u32("tx_id"),
+            u32("len"));
+    public static final int TYPE_OFFSET = offsetOf(LAYOUT, "type");
+    public static final int REQ_ID_OFFSET = offsetOf(LAYOUT, "req_id");
+    public static final int TX_ID_OFFSET = offsetOf(LAYOUT, "tx_id");
+    public static final int LEN_OFFSET = offsetOf(LAYOUT, "len");
+    /** The header's size; the body follows it. */
+    public static final int HEADER_LENGTH = (int) LAYOUT.byteSize();
+    public static final int BODY_OFFSET = HEADER_LENGTH;
     /** XENSTORE_PAYLOAD_MAX of io/xs_wire.h. */
     public static final int PAYLOAD_MAX = 4096;
     /** XENSTORE_ABS_PATH_MAX and XENSTORE_REL_PATH_MAX of io/xs_wire.h. */
     public static final int ABS_PATH_MAX = 3072;
     public static final int REL_PATH_MAX = 2048;
 
-    public int type() { return i32(TYPE_OFFSET); }
-    public int reqId() { return i32(REQ_ID_OFFSET); }
-    public int txId() { return i32(TX_ID_OFFSET); }
-    public long length() { return u32(LEN_OFFSET); }
-    public byte[] body() { return bytes(BODY_OFFSET, (int) length()); }
+    @Override public int size() { return HEADER_LENGTH; }
+    @Override public StructLayout layout() { return LAYOUT; }
+
+    public int type() { return getI32(TYPE_OFFSET); }
+    public int reqId() { return getI32(REQ_ID_OFFSET); }
+    public int txId() { return getI32(TX_ID_OFFSET); }
+    public long length() { return getU32(LEN_OFFSET); }
+    public byte[] body() { return getTail(BODY_OFFSET, (int) length()); }
 
     public static String typeName(int type) {
         return type >= 0 && type < NAMES.length && NAMES[type] != null ? NAMES[type] : "XS#" + Integer.toUnsignedString(type);
@@ -83,11 +92,11 @@ public final class XsSockMsg extends Flyweight<XsSockMsg> {
     public static byte[] encode(int type, int reqId, int txId, byte[] body) {
         byte[] out = new byte[HEADER_LENGTH + body.length];
         XsSockMsg m = new XsSockMsg().wrap(out);
-        m.i32(TYPE_OFFSET, type);
-        m.i32(REQ_ID_OFFSET, reqId);
-        m.i32(TX_ID_OFFSET, txId);
-        m.i32(LEN_OFFSET, body.length);
-        System.arraycopy(body, 0, out, BODY_OFFSET, body.length);
+        m.putU32(TYPE_OFFSET, type);
+        m.putU32(REQ_ID_OFFSET, reqId);
+        m.putU32(TX_ID_OFFSET, txId);
+        m.putU32(LEN_OFFSET, body.length);
+        m.putTail(BODY_OFFSET, body);
         return out;
     }
 

@@ -6,7 +6,16 @@ import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
 import org.fallow.abi.AbiProfile;
+import org.fallow.abi.wire.DomainEvent;
+import org.fallow.abi.wire.ErrorFrame;
+import org.fallow.abi.wire.EvtchnSend;
+import org.fallow.abi.wire.FrameHeader;
+import org.fallow.abi.wire.Hello;
+import org.fallow.abi.wire.HelloAck;
+import org.fallow.abi.wire.MemFault;
 import org.fallow.abi.wire.P2mHeader;
+import org.fallow.abi.wire.StatusFrame;
+import org.fallow.abi.wire.XsSockMsg;
 
 /**
  * Every struct layout Fallow speaks, per ABI profile. Profile 4.12 lists them all (Fallow's own structs, such as the
@@ -55,6 +64,16 @@ public final class AbiRegistry {
         add(l, x, "vm_event_sring", "struct vm_event_sring", VmEventSring.LAYOUT, VmEventSring::new);
         // Fallow's own structs (every profile), probed against abi/src/main/c/fallow_wire.h
         add(l, x, "fallow_p2m_header", "struct fallow_p2m_header", P2mHeader.LAYOUT, P2mHeader::new);
+        add(l, x, "fallow_frame_header", "struct fallow_frame_header", FrameHeader.LAYOUT, FrameHeader::new);
+        add(l, x, "fallow_hello", "struct fallow_hello", Hello.LAYOUT, Hello::new);
+        add(l, x, "fallow_hello_ack", "struct fallow_hello_ack", HelloAck.LAYOUT, HelloAck::new);
+        add(l, x, "fallow_error", "struct fallow_error", ErrorFrame.LAYOUT, ErrorFrame::new);
+        add(l, x, "fallow_status", "struct fallow_status", StatusFrame.LAYOUT, StatusFrame::new);
+        add(l, x, "fallow_evtchn_send", "struct fallow_evtchn_send", EvtchnSend.LAYOUT, EvtchnSend::new);
+        add(l, x, "fallow_mem_fault", "struct fallow_mem_fault", MemFault.LAYOUT, MemFault::new);
+        add(l, x, "fallow_domain_event", "struct fallow_domain_event", DomainEvent.LAYOUT, DomainEvent::new);
+        // the XENSTORE payload is xenstored's own message header (io/xs_wire.h)
+        add(l, x, "xsd_sockmsg", "struct xsd_sockmsg", XsSockMsg.LAYOUT, XsSockMsg::new);
 
         AbiProfile old = AbiProfile.TMEM_2009;
         add(l, old, "tmem_op", "struct tmem_op", TmemOp2009.LAYOUT, TmemOp2009::new);
@@ -63,8 +82,8 @@ public final class AbiRegistry {
         // Xen 4.17 (the installed headers; CProbeTest compares these with no exceptions): what 4.17 changed
         // (vm_event v7) and the read-only structs the 4.17 tools need; everything else is shared with 4.12.
         AbiProfile x17 = AbiProfile.XEN_4_17;
-        add(l, x17, "vm_event_request", "vm_event_request_t", VmEventRequestV7.LAYOUT, VmEventRequestV7::new);
-        add(l, x17, "vm_event_response", "vm_event_response_t", VmEventRequestV7.LAYOUT, VmEventRequestV7::new);
+        add(l, x17, "vm_event_request", "vm_event_request_t", VmEventRequest.LAYOUT_V7, VmEventRequest::v7);
+        add(l, x17, "vm_event_response", "vm_event_response_t", VmEventRequest.LAYOUT_V7, VmEventRequest::v7);
         add(l, x17, "xen_sysctl_sched_id", "struct xen_sysctl_sched_id", XenSysctlSchedId.LAYOUT, XenSysctlSchedId::new);
         add(l, x17, "xen_sysctl_cpupool_op", "struct xen_sysctl_cpupool_op",
                 XenSysctlCpupoolOp.LAYOUT, XenSysctlCpupoolOp::new);

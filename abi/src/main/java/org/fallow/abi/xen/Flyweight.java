@@ -8,8 +8,10 @@ import java.util.HexFormat;
 import java.util.Objects;
 
 /**
- * Base of the Agrona/SBE-style flyweights over Xen structs: a reusable view of {@link #size()} bytes at an offset in
- * a {@link MemorySegment}. All accesses are explicitly little-endian and unaligned-safe (a struct can sit anywhere in a
+ * The one base of Fallow's Agrona/SBE-style flyweights, over Xen structs ({@code org.fallow.abi.xen}) and Fallow's own
+ * wire structs ({@code org.fallow.abi.wire}: frame header, HELLO, ..., the p2m header) alike: a reusable view of
+ * {@link #size()} bytes at an offset in a {@link MemorySegment}, laid out by the subclass's {@link #layout()} (from
+ * which the offsets, {@link #toString()} and the class comment's diagram ({@link LayoutDiagram}) are drawn). All accesses are explicitly little-endian and unaligned-safe (a struct can sit anywhere in a
  * guest page or frame). Unsigned C types are widened in getters: u8/u16 to {@code int}, u32 to {@code long};
  * u64 is returned as the raw {@code long} bit pattern.
  */
@@ -35,6 +37,9 @@ public abstract class Flyweight<F extends Flyweight<F>> {
         this.base = offset;
         return self();
     }
+
+    /** Points this flyweight at the start of {@code bytes} (which must hold at least {@link #size()} bytes). */
+    public F wrap(byte[] bytes) { return wrap(MemorySegment.ofArray(bytes), 0); }
 
     /** Wraps a fresh zeroed heap segment of {@link #size()} bytes. */
     public F wrapNew() {
@@ -115,6 +120,19 @@ public abstract class Flyweight<F extends Flyweight<F>> {
     }
     protected final void putBytes(long off, byte[] v) {
         Objects.checkFromIndexSize(off, v.length, size());
+        MemorySegment.copy(MemorySegment.ofArray(v), 0, segment, base + off, v.length);
+    }
+    /**
+     * {@code len} bytes at {@code off}, copied out, where {@code off} may lie past {@link #size()}: the variable-length
+     * tail of a wire struct (HELLO's path, ERROR's text), bounds-checked against the wrapped segment.
+     */
+    protected final byte[] getTail(long off, int len) {
+        Objects.checkFromIndexSize(base + off, len, segment.byteSize());
+        return segment.asSlice(base + off, len).toArray(ValueLayout.JAVA_BYTE);
+    }
+    /** Writes a variable-length tail (see {@link #getTail}), bounds-checked against the wrapped segment. */
+    protected final void putTail(long off, byte[] v) {
+        Objects.checkFromIndexSize(base + off, v.length, segment.byteSize());
         MemorySegment.copy(MemorySegment.ofArray(v), 0, segment, base + off, v.length);
     }
 }

@@ -119,4 +119,15 @@ class WireFlyweightTest {
         assertFalse(FrameType.payloadLengthValid(FrameType.BYE, java.lang.foreign.MemorySegment.ofArray(new byte[1])));
         assertTrue(FrameType.payloadLengthValid(FrameType.BYE, java.lang.foreign.MemorySegment.ofArray(new byte[0])));
     }
+
+    @Test
+    void wireFlyweightsShareTheBoundsCheckedLayoutBase() {
+        assertThrows(IndexOutOfBoundsException.class, () -> new MemFault().wrap(new byte[MemFault.LENGTH - 1]));
+        assertThrows(IndexOutOfBoundsException.class, () -> new FrameHeader().wrap(java.lang.foreign.MemorySegment.ofArray(new byte[FrameHeader.LENGTH]), 1));
+        // a tail longer than the wrapped bytes is refused, not read past
+        byte[] cut = java.util.Arrays.copyOf(ErrorFrame.encode(-22, "four"), ErrorFrame.FIXED_LENGTH + 2);
+        assertThrows(IndexOutOfBoundsException.class, () -> new ErrorFrame().wrap(cut).text());
+        // toString is drawn from the layout
+        assertEquals("fallow_mem_fault{gfn=0x2a, access=2, vcpu_id=3}", new MemFault().wrap(MemFault.encode(42, true, 3)).toString());
+    }
 }

@@ -135,6 +135,7 @@ class CProbeTest {
                 #include <xen/hvm/hvm_op.h>
                 #include <xen/io/ring.h>
                 #include <xen/sys/privcmd.h>
+                #include <xen/io/xs_wire.h>
                 #include "fallow_wire.h"
                 #define ROW(S, T, F) printf("%s\\t%s\\t%zu\\t%zu\\n", S, #F, offsetof(T, F), sizeof(((T *)0)->F))
                 #define ROWAS(S, T, N, F) printf("%s\\t%s\\t%zu\\t%zu\\n", S, N, offsetof(T, F), sizeof(((T *)0)->F))
