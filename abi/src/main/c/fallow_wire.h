@@ -8,19 +8,29 @@
 
 #include <stdint.h>
 
-/* dom<D>.p2m: this 64-byte header, then one uint32_t entry per gfn (PROTOCOL §3.3). */
+/* dom<D>.p2m: this 4096-byte header page (with the PoD extent table), then one uint32_t entry per gfn at
+ * 4096 + 4 * gfn (PROTOCOL §3.3). */
 #define FALLOW_P2M_MAGIC 0x4D325046u      /* "FP2M" */
-#define FALLOW_P2M_VERSION 1u
+#define FALLOW_P2M_VERSION 2u
+#define FALLOW_P2M_POD_EXTENTS_MAX 252
+struct fallow_p2m_pod_extent {
+    uint64_t first_gfn;
+    uint64_t end_gfn;                     /* exclusive; only ever raised, by one aligned 8-byte store */
+};
 struct fallow_p2m_header {
     uint32_t magic;
     uint32_t version;
     uint64_t nr_frames;
     uint32_t domain_state;                /* 0 running, 1 paused, 2 crashed, 3 dying */
-    uint32_t pad;
+    uint32_t nr_pod_extents;              /* pod_extents[0, n) in use; read it with acquire */
     uint8_t reserved[40];
+    struct fallow_p2m_pod_extent pod_extents[FALLOW_P2M_POD_EXTENTS_MAX];
 };
-/* entry: bits 0-7 p2m type (Xen 4.12 numbering), 8-15 reserved, 16-31 in-flight guest accesses */
+/* entry: bits 0-7 stored type (0 unset, else Xen 4.12 p2m type + 1), 8-15 reserved, 16-31 in-flight guest accesses.
+ * An unset entry is populate_on_demand inside a pod_extent, invalid otherwise. */
 #define FALLOW_P2M_TYPE_MASK 0xFFu
+#define FALLOW_P2M_UNSET 0u
+#define FALLOW_P2M_STORED(t) ((uint32_t)(t) + 1u)
 #define FALLOW_P2M_INFLIGHT_ONE 0x10000u
 
 /* Every frame: this 24-byte header, then `length` payload bytes (PROTOCOL §1). */

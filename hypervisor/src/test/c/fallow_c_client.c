@@ -78,10 +78,15 @@ enum {
 #define PAGE 4096u
 
 /* p2m (PROTOCOL §3.3) */
-#define P2M_HDR 64
+#define P2M_HDR 4096           /* the header page: 64-byte header, then the PoD extent table */
+#define P2M_NR_POD_EXTENTS 20  /* u32 in the header */
+#define P2M_POD_EXTENTS 64     /* {u64 first_gfn, u64 end_gfn} x 252 */
+#define P2M_POD_EXTENTS_MAX 252
 #define P2M_RAM_RW 0
 #define P2M_INVALID 1
 #define P2M_POD 6
+#define P2M_UNSET 0            /* stored type byte of an entry without a type of its own */
+#define P2M_STORED(t) ((uint32_t)(t) + 1u)
 #define INFLIGHT 0x10000u
 
 /* Xen errno (Xen 4.12 public/errno.h) */
@@ -484,11 +489,22 @@ static uint16_t toolstack(const char *sock, const uint8_t handle[16], char *run_
 /* ======================================================================================================== */
 
 static uint8_t *mem;       /* dom<D>.mem */
-static uint32_t *p2m;      /* entries of dom<D>.p2m (after the 64-byte header) */
+static uint32_t *p2m;      /* entries of dom<D>.p2m (after the 4096-byte header page) */
 static uint64_t nr_frames;
 static int gfd;            /* guest connection */
 
-static uint8_t p2m_type(uint64_t gfn) { return (uint8_t)(__atomic_load_n(&p2m[gfn], __ATOMIC_ACQUIRE) & 0xff); }
+/* an entry's own type (stored - 1); an unset entry is populate_on_demand inside a PoD extent, else invalid */
+static uint8_t p2m_type(uint64_t gfn) {
+    uint8_t b = (uint8_t)(__atomic_load_n(&p2m[gfn], __ATOMIC_ACQUIRE) & 0xff);
+    if (b != P2M_UNSET) return (uint8_t)(b - 1);
+    uint8_t *hdr = (uint8_t *)p2m - P2M_HDR;
+    uint32_t n = __atomic_load_n((uint32_t *)(hdr + P2M_NR_POD_EXTENTS), __ATOMIC_ACQUIRE);
+    for (uint32_t i = 0; i < n && i < P2M_POD_EXTENTS_MAX; i++) {
+        uint64_t *e = (uint64_t *)(hdr + P2M_POD_EXTENTS + 16 * i);
+        if (gfn >= __atomic_load_n(&e[0], __ATOMIC_ACQUIRE) && gfn < __atomic_load_n(&e[1], __ATOMIC_ACQUIRE)) return P2M_POD;
+    }
+    return P2M_INVALID;
+}
 
 /* MEM_FAULT(gfn) and wait for its FAULT_DONE; returns the status */
 static int64_t mem_fault(uint64_t gfn, uint32_t access) {
@@ -513,7 +529,7 @@ static int64_t mem_fault(uint64_t gfn, uint32_t access) {
 static int64_t pin(uint64_t gfn, uint32_t access, int *faults) {
     for (;;) {
         uint32_t old = __atomic_fetch_add(&p2m[gfn], INFLIGHT, __ATOMIC_ACQ_REL);
-        if ((old & 0xff) == P2M_RAM_RW) return 0;
+        if ((old & 0xff) == P2M_STORED(P2M_RAM_RW)) return 0;
         __atomic_fetch_sub(&p2m[gfn], INFLIGHT, __ATOMIC_ACQ_REL);
         if (faults) (*faults)++;
         int64_t st = mem_fault(gfn, access);
@@ -589,7 +605,7 @@ static void guest(const char *sock, uint16_t domid, const uint8_t handle[16], co
     mem = map_file(a.run_dir, domid, "mem", &mem_len);
     uint8_t *p2m_file = map_file(a.run_dir, domid, "p2m", &p2m_len);
     p2m = (uint32_t *)(p2m_file + P2M_HDR);
-    CHECK("p2m_header", get32(p2m_file) == 0x4D325046u && get32(p2m_file + 4) == 1
+    CHECK("p2m_header", get32(p2m_file) == 0x4D325046u && get32(p2m_file + 4) == 2
           && get64(p2m_file + 8) == nr_frames && p2m_len >= P2M_HDR + 4 * nr_frames && mem_len >= nr_frames * PAGE,
           "magic 0x%08x version %u nr_frames %llu (ack %llu) p2m %zu mem %zu", get32(p2m_file), get32(p2m_file + 4),
           (unsigned long long)get64(p2m_file + 8), (unsigned long long)nr_frames, p2m_len, mem_len);
@@ -725,7 +741,9 @@ static void growth_and_destruction(uint16_t domid, const uint8_t handle[16], con
     if (grown == 2 * DOM_PAGES && p2m_size == P2M_HDR + 4 * grown) {
         size_t len;
         uint8_t *again = map_file(run_dir, domid, "p2m", &len);
-        new_entry_ok = get32(again + P2M_HDR + 4 * (grown - 1)) == P2M_INVALID && get32(again + P2M_HDR) == P2M_RAM_RW;
+        /* a new entry is a hole of the file: unset (invalid) */
+        new_entry_ok = get32(again + P2M_HDR + 4 * (grown - 1)) == P2M_UNSET
+                && get32(again + P2M_HDR) == P2M_STORED(P2M_RAM_RW);
         munmap(again, len);
     }
     CHECK("max_mem_grows_files", r == 0 && grown == 2 * DOM_PAGES && mem_size == grown * PAGE && new_entry_ok,

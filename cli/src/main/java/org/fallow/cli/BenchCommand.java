@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
                 org.fallow.xc.bench.RingBench.class,
                 org.fallow.cli.bench.PagingBench.class,
                 org.fallow.cli.bench.PodBench.class,
+                org.fallow.cli.bench.CreateBench.class,
                 org.fallow.cli.bench.JmhCommand.class,
         })
 public final class BenchCommand implements Runnable {

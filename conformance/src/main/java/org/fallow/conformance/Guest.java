@@ -80,6 +80,9 @@ public final class Guest implements AutoCloseable {
     /** The 32-bit p2m entry of {@code gfn}. */
     public int p2mEntry(long gfn) { return p2m.segment().get(U32_UNALIGNED, P2mHeader.entryOffset(gfn)); }
 
+    /** The p2m type of {@code gfn} as PROTOCOL §3.3 decodes it: the entry's own, else by the header's PoD extents. */
+    public int p2mType(long gfn) { return P2mHeader.typeAt(p2m.segment(), gfn); }
+
     public long hypercall(long op, long... args) throws IOException { return Toolstack.call(conn, nextId++, op, args); }
 
     public long nextRequestId() { return nextId++; }

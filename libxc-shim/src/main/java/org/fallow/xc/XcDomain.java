@@ -239,7 +239,7 @@ public final class XcDomain {
         boolean pod = targetPages < nrPages;
         long rc = populateRange(domid, 0, VGA_HOLE_START, 0);
         if (rc != 0) return rc;
-        rc = populateRange(domid, VGA_HOLE_END, nrPages - VGA_HOLE_END, pod ? MemoryOpConstants.XENMEMF_populate_on_demand : 0);
+        rc = pod ? markPodRange(domid, VGA_HOLE_END, nrPages - VGA_HOLE_END) : populateRange(domid, VGA_HOLE_END, nrPages - VGA_HOLE_END, 0);
         if (rc != 0) return rc;
         if (pod) {
             PodTarget t = xc_domain_set_pod_target(domid, targetPages - VGA_HOLE_SIZE);
@@ -248,6 +248,37 @@ public final class XcDomain {
         // libxc's special pages: HVM_PARAM_PAGING_RING_PFN names the gfn just above RAM (inside the max_mem slack);
         // it is not populated here: xenpaging populates it when it maps the ring, as with Xen.
         return new XcMemPaging(xc).xc_hvm_param_set(domid, HVM_PARAM_PAGING_RING_PFN, nrPages);
+    }
+
+    /** libxc's superpage orders: 1 GiB (SUPERPAGE_1GB_SHIFT) and 2 MiB (SUPERPAGE_2MB_SHIFT) extents, then 4 KiB. */
+    private static final int[] POD_ORDERS = {18, 9, 0};
+
+    /**
+     * Marks [first, first + n) populate-on-demand as libxc's meminit_hvm does: each extent the largest of 1 GiB,
+     * 2 MiB or 4 KiB that is aligned at its gfn and fits, runs of one order going in one populate_physmap (at most
+     * {@link #BUILD_BATCH} extents), so the number of hypercalls and extents does not grow with the guest's size.
+     */
+    private long markPodRange(int domid, long first, long n) throws IOException {
+        long end = first + n;
+        for (long g = first; g < end; ) {
+            int order = orderAt(g, end);
+            long size = 1L << order;
+            List<Long> run = new ArrayList<>();
+            while (run.size() < BUILD_BATCH && g < end && orderAt(g, end) == order) {
+                run.add(g);
+                g += size;
+            }
+            long[] gfns = run.stream().mapToLong(Long::longValue).toArray();
+            long rc = xc_domain_populate_physmap(domid, order, MemoryOpConstants.XENMEMF_populate_on_demand, gfns);
+            if (rc != gfns.length) return rc < 0 ? rc : -XenErrno.ENOMEM;
+        }
+        return 0;
+    }
+
+    /** The largest of {@link #POD_ORDERS} aligned at {@code g} that ends by {@code end}. */
+    private static int orderAt(long g, long end) {
+        for (int o : POD_ORDERS) if ((g & ((1L << o) - 1)) == 0 && g + (1L << o) <= end) return o;
+        return 0;
     }
 
     private long populateRange(int domid, long first, long n, int flags) throws IOException {

@@ -16,6 +16,7 @@ import org.fallow.abi.wire.MemFault;
 import org.fallow.abi.wire.P2mHeader;
 import org.fallow.abi.wire.StatusFrame;
 import org.fallow.abi.wire.XsSockMsg;
+import org.fallow.abi.wire.P2mPodExtent;
 
 /**
  * Every struct layout Fallow speaks, per ABI profile. Profile 4.12 lists them all (Fallow's own structs, such as the
@@ -64,6 +65,7 @@ public final class AbiRegistry {
         add(l, x, "vm_event_sring", "struct vm_event_sring", VmEventSring.LAYOUT, VmEventSring::new);
         // Fallow's own structs (every profile), probed against abi/src/main/c/fallow_wire.h
         add(l, x, "fallow_p2m_header", "struct fallow_p2m_header", P2mHeader.LAYOUT, P2mHeader::new);
+        add(l, x, "fallow_p2m_pod_extent", "struct fallow_p2m_pod_extent", P2mPodExtent.LAYOUT, P2mPodExtent::new);
         add(l, x, "fallow_frame_header", "struct fallow_frame_header", FrameHeader.LAYOUT, FrameHeader::new);
         add(l, x, "fallow_hello", "struct fallow_hello", Hello.LAYOUT, Hello::new);
         add(l, x, "fallow_hello_ack", "struct fallow_hello_ack", HelloAck.LAYOUT, HelloAck::new);

@@ -59,7 +59,7 @@ class BenchCommandsTest {
     @Test
     void everyBenchmarkIsMountedUnderBench() {
         CommandLine bench = FallowMain.commandLine().getSubcommands().get("bench");
-        assertEquals(List.of("rtt", "attack", "tmem", "tmem-socket", "ring", "paging", "pod", "jmh", "help"), List.copyOf(bench.getSubcommands().keySet()),
+        assertEquals(List.of("rtt", "attack", "tmem", "tmem-socket", "ring", "paging", "pod", "create", "jmh", "help"), List.copyOf(bench.getSubcommands().keySet()),
                 "every benchmark, then help (bench help CMD)");
     }
 
@@ -76,6 +76,9 @@ class BenchCommandsTest {
         PodBench pod = parsed(PodBench.class, "pod", "--memory", "2", "--vcpus", "1");
         assertEquals(2, pod.memoryMb);
         assertNull(pod.maxmemMb, "maxmem defaults to 2 x memory at run time");
+        CreateBench c = parsed(CreateBench.class, "create", "--memory", "8", "--maxmem", "16,32", "--rounds", "2");
+        assertArrayEquals(new long[] {16, 32}, c.maxmemMb);
+        assertEquals(2, c.rounds);
         JmhCommand j = parsed(JmhCommand.class, "jmh", "-wi", "0", "-i", "1", "Ring");
         assertEquals(List.of("-wi", "0", "-i", "1", "Ring"), j.jmhArgs);
     }
@@ -140,6 +143,17 @@ class BenchCommandsTest {
         assertTrue(r.out().contains("vcpus  boot  scrubbed    faults   scrub ms       faults/s"), r.out());
         // 4 MiB maxmem = 1024 gfns less the 0x20-frame VGA hole, all scrubbed
         assertTrue(r.out().lines().anyMatch(l -> l.matches("\\s+1\\s+1\\s+992\\s+\\d+\\s+[\\d.]+\\s+\\d+")), r.out());
+    }
+
+    @Test @Timeout(180)
+    void createTinyRun() {
+        Run r = bench("create", "--memory", "2", "--maxmem", "4,64", "--rounds", "1");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("--memory 2 --maxmem 4,64 --rounds 1 + 1 warm-up"), r.out());
+        assertTrue(r.out().contains("maxmem MiB    median ms    best ms ratio to first p2m stored KiB"), r.out());
+        assertTrue(r.out().lines().anyMatch(l -> l.matches("\\s+4\\s+[\\d.]+\\s+[\\d.]+\\s+1\\.00\\s+\\d+")), r.out());
+        assertTrue(r.out().lines().anyMatch(l -> l.matches("\\s+64\\s+[\\d.]+\\s+[\\d.]+\\s+[\\d.]+\\s+\\d+")), r.out());
+        assertTrue(r.out().contains("load after: "), r.out());
     }
 
     @Test @Timeout(120)

@@ -45,14 +45,15 @@ class P2mAccessConformance extends CaseSupport {
             assertEquals(64, h.nrFrames(), "nr_frames");
             assertEquals(g.helloAck().payloadI64(16), h.nrFrames(), "nr_frames = HELLO_ACK nr_frames");
             assertEquals(P2mHeader.STATE_RUNNING, h.domainState(), "domain_state running");
-            assertEquals(RAM_RW, g.p2mEntry(3) & 0xFF, "populated gfn is ram_rw");
-            assertEquals(1, g.p2mEntry(40) & 0xFF, "never-populated gfn is invalid");
+            assertEquals(RAM_RW, g.p2mType(3), "populated gfn is ram_rw");
+            assertEquals(1, g.p2mType(40), "never-populated gfn is invalid");
 
             long gfn = 20;
             long at = P2mHeader.entryOffset(gfn);
-            assertEquals(POD, g.p2mEntry(gfn) & 0xFF, "PoD gfn type");
+            assertEquals(POD, g.p2mType(gfn), "PoD gfn type");
             int old = (int) ENTRY.getAndAdd(p2m, at, INFLIGHT);
-            assertEquals(POD, old & 0xFF, "step 1 sees populate_on_demand");
+            assertTrue(P2mHeader.unset(old), "step 1 sees an unset entry");
+            assertTrue(P2mHeader.inPodExtent(p2m, gfn), "which the header's PoD extents make populate_on_demand");
             ENTRY.getAndAdd(p2m, at, -INFLIGHT);
 
             RawConnection c = g.connection();
@@ -65,7 +66,7 @@ class P2mAccessConformance extends CaseSupport {
             assertEquals(0, done.status(), "FAULT_DONE status");
 
             old = (int) ENTRY.getAndAdd(p2m, at, INFLIGHT);
-            assertEquals(RAM_RW, old & 0xFF, "after FAULT_DONE 0 the gfn is ram_rw");
+            assertEquals(RAM_RW, P2mHeader.typeOf(old), "after FAULT_DONE 0 the gfn is ram_rw");
             g.page(gfn).set(ValueLayout.JAVA_LONG, 0, 0x1234_5678L);
             ENTRY.getAndAdd(p2m, at, -INFLIGHT);
             assertEquals(0, g.p2mEntry(gfn) >>> 16, "in-flight count back to 0");

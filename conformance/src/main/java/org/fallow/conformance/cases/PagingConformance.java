@@ -44,20 +44,20 @@ class PagingConformance extends CaseSupport {
 
             g.connect(target(), Wire.PROFILE_412);
             assertEquals(0, ts.pagingOp(XENMEM_paging_op_nominate, d, 10, 0));
-            assertEquals(RAM_PAGING_OUT, g.p2mEntry(10) & 0xFF, "nominated gfn is ram_paging_out");
+            assertEquals(RAM_PAGING_OUT, g.p2mType(10), "nominated gfn is ram_paging_out");
 
             long at = P2mHeader.entryOffset(11L);
             ENTRY.getAndAdd(g.p2m(), at, INFLIGHT);
             try {
                 assertEquals(-XenErrno.EBUSY, ts.pagingOp(XENMEM_paging_op_nominate, d, 11, 0), "access in flight");
-                assertEquals(0, g.p2mEntry(11) & 0xFF, "still ram_rw");
+                assertEquals(0, g.p2mType(11), "still ram_rw");
             } finally {
                 ENTRY.getAndAdd(g.p2m(), at, -INFLIGHT);
             }
             assertEquals(0, ts.pagingOp(XENMEM_paging_op_nominate, d, 11, 0), "after the access");
 
             assertEquals(0, ts.pagingOp(XENMEM_paging_op_evict, d, 10, 0));
-            assertEquals(RAM_PAGED, g.p2mEntry(10) & 0xFF, "evicted gfn is ram_paged");
+            assertEquals(RAM_PAGED, g.p2mType(10), "evicted gfn is ram_paged");
             XenDomctl info = new XenDomctl();
             assertEquals(0, ts.domctl(DomctlConstants.XEN_DOMCTL_getdomaininfo, d, null, info));
             assertEquals(1, info.getdomaininfo().pagedPages(), "paged_pages");

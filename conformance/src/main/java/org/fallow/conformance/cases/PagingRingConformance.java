@@ -121,7 +121,7 @@ class PagingRingConformance extends CaseSupport {
                 assertEquals(touched, req.get(U64_UNALIGNED, 24));
                 assertEquals(RAM_PAGING_OUT, req.get(U32_UNALIGNED, 32), "p2mt: ram_paging_out");
                 assertEquals(MEM_PAGING_EVICT_FAIL, req.get(U32_UNALIGNED, 36), "u.mem_paging.flags EVICT_FAIL");
-                assertEquals(RAM_PAGING_IN, g.p2mEntry(touched) & 0xFF);
+                assertEquals(RAM_PAGING_IN, g.p2mType(touched));
                 assertEquals(-16 /* -EBUSY */, ts.pagingOp(XENMEM_paging_op_evict, d, touched, 0), "evict after the touch");
                 RING_IDX.setRelease(ring, (long) REQ_EVENT, 2);
                 putResponse(ring, 0, VERSION, 0, touched);
@@ -130,7 +130,7 @@ class PagingRingConformance extends CaseSupport {
                 assertEquals(Wire.FAULT_DONE, done.type(), done::toString);
                 assertEquals(faultId, done.requestId());
                 assertEquals(0, done.status());
-                assertEquals(RAM_RW, g.p2mEntry(touched) & 0xFF, "resume: paging_in with a frame → ram_rw");
+                assertEquals(RAM_RW, g.p2mType(touched), "resume: paging_in with a frame → ram_rw");
                 byte[] expect = new byte[Guest.PAGE];
                 java.util.Arrays.fill(expect, (byte) 0x3C);
                 assertArrayEquals(expect, g.page(touched).toArray(ValueLayout.JAVA_BYTE), "frame kept");
@@ -154,7 +154,7 @@ class PagingRingConformance extends CaseSupport {
                 assertEquals(dropped, drop.get(U64_UNALIGNED, 24));
                 assertEquals(0, drop.get(U32_UNALIGNED, 32), "p2mt 0 (Xen sets only reason, gfn, flags)");
                 assertEquals(MEM_PAGING_DROP_PAGE, drop.get(U32_UNALIGNED, 36), "u.mem_paging.flags DROP_PAGE");
-                assertEquals(1, g.p2mEntry(dropped) & 0xFF, "the gfn is invalid");
+                assertEquals(1, g.p2mType(dropped), "the gfn is invalid");
 
                 long foreignDrop = 14;
                 assertEquals(0, ts.pagingOp(XENMEM_paging_op_nominate, d, foreignDrop, 0));
@@ -193,7 +193,7 @@ class PagingRingConformance extends CaseSupport {
                 assertEquals(0, ts.pagingOp(XENMEM_paging_op_nominate, d, GFN, 0), "nominate");
                 byte[] evicted = pagerView.segment().asSlice(GFN * Guest.PAGE, Guest.PAGE).toArray(ValueLayout.JAVA_BYTE);
                 assertEquals(0, ts.pagingOp(XENMEM_paging_op_evict, d, GFN, 0), "evict");
-                assertEquals(RAM_PAGED, g.p2mEntry(GFN) & 0xFF, "ram_paged");
+                assertEquals(RAM_PAGED, g.p2mType(GFN), "ram_paged");
 
                 RawConnection gc = g.connection();
                 long faultId = g.nextRequestId();
@@ -216,13 +216,13 @@ class PagingRingConformance extends CaseSupport {
                 assertEquals(RAM_PAGED, req.get(U32_UNALIGNED, 32), "u.mem_paging.p2mt: the old type, ram_paged");
                 assertEquals(0, req.get(U32_UNALIGNED, 36), "u.mem_paging.flags");
                 assertArrayEquals(new byte[ENTRY - 56], req.asSlice(56).toArray(ValueLayout.JAVA_BYTE), "data union zeroed");
-                assertEquals(RAM_PAGING_IN, g.p2mEntry(GFN) & 0xFF, "populate set ram_paging_in");
+                assertEquals(RAM_PAGING_IN, g.p2mType(GFN), "populate set ram_paging_in");
                 RING_IDX.setRelease(ring, (long) REQ_EVENT, 2); // req_cons = 1
 
                 Toolstack.Buf buf = ts.allocPage();
                 buf.seg().copyFrom(MemorySegment.ofArray(evicted));
                 assertEquals(0, ts.pagingOp(XENMEM_paging_op_prep, d, GFN, buf.handle()), "prep from the pager's arena");
-                assertEquals(RAM_RW, g.p2mEntry(GFN) & 0xFF, "prep alone makes the page ram_rw");
+                assertEquals(RAM_RW, g.p2mType(GFN), "prep alone makes the page ram_rw");
 
                 // version 3: dropped, the vCPU stays paused
                 putResponse(ring, 0, 3, 0, GFN);
@@ -241,7 +241,7 @@ class PagingRingConformance extends CaseSupport {
                 assertEquals(Wire.FAULT_DONE, done.type(), done::toString);
                 assertEquals(faultId, done.requestId(), "FAULT_DONE request_id");
                 assertEquals(0, done.status(), "FAULT_DONE 0: retry the access");
-                assertEquals(RAM_RW, g.p2mEntry(GFN) & 0xFF);
+                assertEquals(RAM_RW, g.p2mType(GFN));
                 assertArrayEquals(evicted, g.page(GFN).toArray(ValueLayout.JAVA_BYTE), "the page bytes are those evicted");
                 XenDomctl info = new XenDomctl();
                 assertEquals(0, ts.domctl(DomctlConstants.XEN_DOMCTL_getdomaininfo, d, null, info));

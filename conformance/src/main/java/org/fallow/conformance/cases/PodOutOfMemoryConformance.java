@@ -61,7 +61,7 @@ class PodOutOfMemoryConformance extends CaseSupport {
             int dirtied = 0;
             RawFrame failed = null, event = null;
             for (long gfn = 1; gfn < FRAMES && failed == null; gfn++) {
-                assertEquals(POD, g.p2mEntry(gfn) & 0xFF, "gfn " + gfn + " is PoD");
+                assertEquals(POD, g.p2mType(gfn), "gfn " + gfn + " is PoD");
                 long id = g.nextRequestId();
                 c.send(Wire.MEM_FAULT, id, Wire.memFault(gfn, 2, 0));
                 RawFrame f = c.read();
@@ -77,7 +77,7 @@ class PodOutOfMemoryConformance extends CaseSupport {
                 }
                 long at = P2mHeader.entryOffset(gfn);
                 int old = (int) ENTRY.getAndAdd(p2m, at, INFLIGHT);
-                assertEquals(RAM_RW, old & 0xFF, "populated gfn " + gfn);
+                assertEquals(RAM_RW, P2mHeader.typeOf(old), "populated gfn " + gfn);
                 g.page(gfn).set(ValueLayout.JAVA_LONG, 0, 0xD1D1_0000L + gfn); // non-zero: not reclaimable
                 ENTRY.getAndAdd(p2m, at, -INFLIGHT);
                 dirtied++;
@@ -127,14 +127,14 @@ class PodOutOfMemoryConformance extends CaseSupport {
                 assertEquals(0, f.status(), "fault on gfn " + gfn);
                 long at = P2mHeader.entryOffset(gfn);
                 int old = (int) ENTRY.getAndAdd(p2m, at, INFLIGHT);
-                assertEquals(RAM_RW, old & 0xFF, "populated gfn " + gfn);
+                assertEquals(RAM_RW, P2mHeader.typeOf(old), "populated gfn " + gfn);
                 assertEquals(0, g.page(gfn).get(ValueLayout.JAVA_LONG, 0), "a PoD page reads zero");
                 ENTRY.getAndAdd(p2m, at, -INFLIGHT);
             }
             assertEquals(P2mHeader.STATE_RUNNING, new P2mHeader().wrap(p2m, 0).domainState(), "domain_state still running");
             int ram = 0, pod = 0;
             for (long gfn = 0; gfn < FRAMES; gfn++) {
-                int t = g.p2mEntry(gfn) & 0xFF;
+                int t = g.p2mType(gfn);
                 if (t == RAM_RW) ram++;
                 else if (t == POD) pod++;
             }

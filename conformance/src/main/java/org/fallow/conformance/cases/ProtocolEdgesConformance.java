@@ -86,8 +86,8 @@ class ProtocolEdgesConformance extends CaseSupport {
                     .memFlags(0).domid(Hypercalls.DOMID_SELF);
             assertEquals(2, g.hypercall(Hypercalls.MEMORY_OP, XENMEM_decrease_reservation, Guest.gpa(6, 0)),
                     "two entries read from gfn 7, the third lies in gfn 8 (invalid): stops there");
-            assertEquals(1, g.p2mEntry(5) & 0xFF, "gfn 5 freed");
-            assertEquals(1, g.p2mEntry(4) & 0xFF, "gfn 4 freed");
+            assertEquals(1, g.p2mType(5), "gfn 5 freed");
+            assertEquals(1, g.p2mType(4), "gfn 4 freed");
         }
     }
 

@@ -243,13 +243,13 @@ class Xen417ProfileConformance extends CaseSupport {
             assertNotEquals(0, unaligned & 4095);
             for (int i = 0; i < 4096; i++) raw.seg().set(ValueLayout.JAVA_BYTE, 24 + i, (byte) (i * 7));
             assertEquals(0, ts.pagingOp(XENMEM_paging_op_prep, d, 20, unaligned), "4.13+: any buffer");
-            assertEquals(RAM_RW, g.p2mEntry(20) & 0xFF);
+            assertEquals(RAM_RW, g.p2mType(20));
             for (int i : new int[] {0, 1, 4000, 4095})
                 assertEquals((byte) (i * 7), g.page(20).get(ValueLayout.JAVA_BYTE, i), "byte " + i);
             Toolstack.Buf raw12 = t12.alloc(4096 + 64);
             long unaligned12 = raw12.handle() + 24;
             assertEquals(-EINVAL, t12.pagingOp(XENMEM_paging_op_prep, d, 21, unaligned12), "4.12: page-aligned only");
-            assertEquals(RAM_PAGED, g.p2mEntry(21) & 0xFF);
+            assertEquals(RAM_PAGED, g.p2mType(21));
             assertEquals(0, ts.destroy(d));
         }
     }
@@ -318,7 +318,7 @@ class Xen417ProfileConformance extends CaseSupport {
             assertEquals(FLAG_FOREIGN, req.get(XenLayouts.U32_UNALIGNED, 4), "foreign: no vCPU paused");
             assertEquals(gfn, req.get(XenLayouts.U64_UNALIGNED, 24));
             assertEquals(RAM_PAGED, req.get(XenLayouts.U32_UNALIGNED, 32));
-            assertEquals(RAM_PAGING_IN, g.p2mEntry(gfn) & 0xFF);
+            assertEquals(RAM_PAGING_IN, g.p2mType(gfn));
             assertArrayEquals(new int[] {-ENOENT}, mapBatch(ts, d, new long[] {gfn}), "still paging in: retry");
             Toolstack.Buf page = ts.allocPage();
             page.seg().fill((byte) 0x77);
@@ -327,7 +327,7 @@ class Xen417ProfileConformance extends CaseSupport {
             putResponse(p.ring(), 0, V7, 0, gfn);
             notify(ts, p.port());
             assertEquals(0x00040011, ts.hypercall(Hypercalls.XEN_VERSION, 0, 0));
-            assertEquals(RAM_RW, g.p2mEntry(gfn) & 0xFF);
+            assertEquals(RAM_RW, g.p2mType(gfn));
             assertEquals((byte) 0x77, g.page(gfn).get(ValueLayout.JAVA_BYTE, 100));
             assertEquals(0, ts.destroy(d));
         }

@@ -68,7 +68,7 @@ class XenFidelityConformance extends CaseSupport {
                 assertEquals(0, ts.pagingOp(XENMEM_paging_op_nominate, d, nominated, 0));
                 long tot = totPages(ts, d);
                 assertEquals(1, guestDecrease(g, nominated), "one extent freed");
-                assertEquals(1, g.p2mEntry(nominated) & 0xFF, "invalid");
+                assertEquals(1, g.p2mType(nominated), "invalid");
                 assertEquals(tot - 1, totPages(ts, d), "its frame was freed");
                 assertEquals(-XenErrno.EBUSY, ts.pagingOp(XENMEM_paging_op_evict, d, nominated, 0), "the pager's evict fails");
                 assertEquals(0, (int) PagingRingConformance.RING_IDX.getAcquire(ring, (long) PagingRingConformance.REQ_PROD), "no request");
@@ -140,7 +140,7 @@ class XenFidelityConformance extends CaseSupport {
                 assertEquals(0, ts.pagingOp(XENMEM_paging_op_evict, d, TmemCalls.SRC_GFN, 0));
                 assertEquals(-XenErrno.EFAULT, TmemCalls.page(g, TmemConstants.TMEM_PUT_PAGE, pool, 0, TmemCalls.SRC_GFN),
                         "tmem's cmfn is paged out: get_page_from_gfn fails");
-                assertEquals(10, g.p2mEntry(TmemCalls.SRC_GFN) & 0xFF, "still ram_paged: tmem does not populate");
+                assertEquals(10, g.p2mType(TmemCalls.SRC_GFN), "still ram_paged: tmem does not populate");
                 assertEquals(0, (int) PagingRingConformance.RING_IDX.getAcquire(ring, (long) PagingRingConformance.REQ_PROD), "no request");
 
                 // the tmem_op struct itself (gfn OP_GFN) paged out: copy_from_guest populates as the guest's vCPU
@@ -157,7 +157,7 @@ class XenFidelityConformance extends CaseSupport {
                 assertEquals(0, req.get(org.fallow.abi.xen.XenLayouts.U32_UNALIGNED, 12), "vcpu_id 0 (a hypercall's vCPU)");
                 assertEquals(TmemCalls.OP_GFN, req.get(org.fallow.abi.xen.XenLayouts.U64_UNALIGNED, 24), "gfn");
                 assertEquals(10, req.get(org.fallow.abi.xen.XenLayouts.U32_UNALIGNED, 32), "p2mt: ram_paged");
-                assertEquals(11, g.p2mEntry(TmemCalls.OP_GFN) & 0xFF, "ram_paging_in");
+                assertEquals(11, g.p2mType(TmemCalls.OP_GFN), "ram_paging_in");
                 assertEquals(-XenErrno.EFAULT, g.hypercall(Hypercalls.TMEM_OP, Guest.gpa(TmemCalls.OP_GFN, 0)), "retried: still out");
                 assertEquals(1, (int) PagingRingConformance.RING_IDX.getAcquire(ring, (long) PagingRingConformance.REQ_PROD),
                         "the paused vCPU is not paused (or requested) again");

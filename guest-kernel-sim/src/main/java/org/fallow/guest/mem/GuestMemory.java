@@ -94,8 +94,11 @@ public final class GuestMemory implements AutoCloseable {
     /** The header's domain_state: running, paused, crashed or dying. */
     public int domainState() { return map.p2m().get(U32_UNALIGNED, P2mHeader.DOMAIN_STATE_OFFSET); }
 
-    /** The type byte of {@code gfn}'s p2m entry (a racy snapshot). */
-    public int p2mType(long gfn) { return (int) ENTRY.getVolatile(mapFor(gfn).p2m(), P2mHeader.entryOffset(gfn)) & P2mHeader.TYPE_MASK; }
+    /**
+     * The p2m type of {@code gfn} (Xen 4.12 numbering; a racy snapshot): its entry's own type, or for an unset entry
+     * populate_on_demand inside one of the header's PoD extents and invalid elsewhere (PROTOCOL §3.3).
+     */
+    public int p2mType(long gfn) { return P2mHeader.typeAt(mapFor(gfn).p2m(), gfn); }
 
     private Mapping mapFor(long gfn) {
         Mapping m = map;

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.fallow.abi.xen.XenLayouts.U32_UNALIGNED;
+import static org.fallow.abi.xen.XenLayouts.U64_UNALIGNED;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -22,15 +23,22 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 class GuestMemoryPhysMemTest {
     static final int FRAMES = 0xC4;
 
-    /** dom7.mem / dom7.p2m: gfn 0 RAM, 1 PoD, 0xA0 invalid (VGA hole), 0xC2 invalid (not populated), rest RAM. */
+    /**
+     * dom7.mem / dom7.p2m: gfn 0 RAM, 1 PoD (an unset entry inside the header's one PoD extent [1, 2)), 0xA0 invalid
+     * (VGA hole, unset), 0xC2 invalid (not populated, explicit), rest RAM.
+     */
     static Path files(Path dir) throws Exception {
         Files.write(dir.resolve("dom7.mem"), new byte[FRAMES * 4096]);
         byte[] p = new byte[(int) P2mHeader.fileSize(FRAMES)];
         MemorySegment s = MemorySegment.ofArray(p);
         new P2mHeader().wrap(s, 0).magic(P2mHeader.MAGIC).version(P2mHeader.VERSION).nrFrames(FRAMES);
-        s.set(U32_UNALIGNED, P2mHeader.entryOffset(1), P2mType.P2M_POPULATE_ON_DEMAND);
-        s.set(U32_UNALIGNED, P2mHeader.entryOffset(0xA0), P2mType.P2M_INVALID);
-        s.set(U32_UNALIGNED, P2mHeader.entryOffset(0xC2), P2mType.P2M_INVALID);
+        for (int g = 0; g < FRAMES; g++) s.set(U32_UNALIGNED, P2mHeader.entryOffset(g), P2mHeader.stored(P2mType.P2M_RAM_RW));
+        s.set(U64_UNALIGNED, P2mHeader.podExtentOffset(0), 1L);
+        s.set(U64_UNALIGNED, P2mHeader.podExtentOffset(0) + 8, 2L);
+        s.set(U32_UNALIGNED, P2mHeader.NR_POD_EXTENTS_OFFSET, 1);
+        s.set(U32_UNALIGNED, P2mHeader.entryOffset(1), P2mHeader.UNSET);
+        s.set(U32_UNALIGNED, P2mHeader.entryOffset(0xA0), P2mHeader.UNSET);
+        s.set(U32_UNALIGNED, P2mHeader.entryOffset(0xC2), P2mHeader.stored(P2mType.P2M_INVALID));
         Files.write(dir.resolve("dom7.p2m"), p);
         return dir;
     }
@@ -46,7 +54,7 @@ class GuestMemoryPhysMemTest {
         List<Long> faults = new ArrayList<>();
         try (GuestMemoryPhysMem m = GuestMemoryPhysMem.map(dir, 7, (gfn, write, vcpu) -> {
             faults.add(gfn);
-            try { setType(dir, (int) gfn, 0); } catch (Exception e) { throw new java.io.IOException(e); }
+            try { setType(dir, (int) gfn, P2mHeader.stored(P2mType.P2M_RAM_RW)); } catch (Exception e) { throw new java.io.IOException(e); }
             return 0;
         })) {
             assertEquals(FRAMES, m.frames());

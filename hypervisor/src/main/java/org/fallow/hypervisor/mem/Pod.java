@@ -17,7 +17,8 @@ import java.util.Arrays;
  *     entry_count &gt; count, an emergency sweep when the cache is empty, a domain crash when it is still empty.</li>
  * <li>Zero pages are only ever reclaimed by CAS from ram_rw with no access in flight (PROTOCOL §3.3).</li>
  * </ul>
- * The shared p2m holds 4 KiB entries only, so populates and zero checks are single pages (no superpage mappings).
+ * The shared p2m holds 4 KiB entries only, so populates and zero checks are single pages (no superpage mappings); a
+ * PoD marking of any order is one extent of the view's PoD table (its cost does not grow with the order).
  */
 public final class Pod {
     private static final Logger log = LoggerFactory.getLogger(Pod.class);
@@ -158,19 +159,32 @@ public final class Pod {
     /**
      * guest_physmap_mark_populate_on_demand: makes [gfn, gfn + 2^order) PoD. -EBUSY if any gfn is RAM (including the
      * paging types), -EINVAL if the range leaves the gfn space or is misaligned.
+     * The range becomes one PoD extent of the shared view (PROTOCOL §3.3), so the cost is that of the gfns in it that
+     * have an explicit entry, not of its size; only when the view's extent table is full are the gfns' entries
+     * written one by one.
      */
     long markPopulateOnDemand(long gfn, int order) {
-        long n = 1L << order;
+        long n = 1L << order, end = gfn + n;
         P2m p2m = pm.p2m();
-        if ((gfn & (n - 1)) != 0 || gfn < 0 || !p2m.contains(gfn + n - 1)) return -XenErrno.EINVAL;
-        long already = 0;
-        for (long g = gfn; g < gfn + n; g++) {
+        if ((gfn & (n - 1)) != 0 || gfn < 0 || !p2m.contains(end - 1)) return -XenErrno.EINVAL;
+        long explicitPod = 0, explicitInExtent = 0;
+        for (long g = p2m.nextExplicit(gfn, end); g >= 0; g = p2m.nextExplicit(g + 1, end)) {
             int t = p2m.type(g);
             if (P2mType.isRam(t)) return -XenErrno.EBUSY;
-            if (t == P2mType.POPULATE_ON_DEMAND) already++;
+            if (t == P2mType.POPULATE_ON_DEMAND) explicitPod++;
+            if (p2m.inPodExtent(g)) explicitInExtent++;
         }
-        for (long g = gfn; g < gfn + n; g++) p2m.setType(g, P2mType.POPULATE_ON_DEMAND);
-        pm.noteMapped(gfn + n - 1);
+        // PoD entries already present: explicit ones, and unset ones an extent already holds
+        long already = explicitPod + p2m.podExtentCovered(gfn, end) - explicitInExtent;
+        if (p2m.addPodExtent(gfn, end)) {
+            // the extent decides for unset entries; explicit ones (invalid, mmio, ...) are made PoD themselves
+            for (long g = p2m.nextExplicit(gfn, end); g >= 0; g = p2m.nextExplicit(g + 1, end))
+                p2m.setType(g, P2mType.POPULATE_ON_DEMAND);
+        } else {
+            stats.markedPerGfn += n;
+            for (long g = gfn; g < end; g++) p2m.setType(g, P2mType.POPULATE_ON_DEMAND);
+        }
+        pm.noteMapped(end - 1);
         entryCount += n - already;
         return 0;
     }
@@ -269,7 +283,7 @@ public final class Pod {
     boolean zeroCheck(long gfn) {
         P2m p2m = pm.p2m();
         if (!p2m.contains(gfn) || !pm.backed(gfn)) return false;
-        if (p2m.word(gfn) != P2mType.RAM_RW) {
+        if (!p2m.ramIdle(gfn)) {
             if (p2m.type(gfn) == P2mType.RAM_RW) stats.reclaimRaced++;
             return false;
         }

@@ -14,10 +14,12 @@ public final class PodStats {
     public long sweeps, sweepVisited, sweepMaxVisited;
     /** RAM pages decrease_reservation moved into the cache instead of freeing them. */
     public long stolen;
+    /** Gfns marked PoD entry by entry because the view's PoD extent table was full. */
+    public long markedPerGfn;
 
     @Override public String toString() {
         return "populated=" + populated + " zeroChecks=" + zeroChecks + " zeroReclaimed=" + zeroReclaimed
                 + " raced=" + reclaimRaced + " sweeps=" + sweeps + " sweepVisited=" + sweepVisited
-                + " sweepMax=" + sweepMaxVisited + " stolen=" + stolen;
+                + " sweepMax=" + sweepMaxVisited + " stolen=" + stolen + " markedPerGfn=" + markedPerGfn;
     }
 }

@@ -20,8 +20,14 @@ public interface PagingMemory {
 
     long maxPages();
 
-    /** The whole 32-bit shared p2m word of {@code gfn} (type in bits 0-7, in-flight count in bits 16-31). */
+    /** The whole 32-bit shared p2m word of {@code gfn} (stored type in bits 0-7, in-flight count in bits 16-31). */
     int p2mWord(long gfn);
+
+    /**
+     * The p2m type of {@code gfn} (an unset word is populate_on_demand inside a PoD extent, invalid elsewhere). The
+     * default reads the word alone: right for a memory without PoD extents.
+     */
+    default int p2mType(long gfn) { return type(p2mWord(gfn)); }
 
     /** Compare-and-swap of the whole p2m word; false if it was not {@code expect}. */
     boolean casP2mWord(long gfn, int expect, int update);
@@ -70,9 +76,10 @@ public interface PagingMemory {
     /** HVM param {@code index} (27 = HVM_PARAM_PAGING_RING_PFN), 0 if unset. */
     long hvmParam(int index);
 
+    /** The word's own type (unset reads invalid; {@link #p2mType} also knows PoD extents). */
     static int type(int word) { return P2mHeader.typeOf(word); }
 
     static int inflight(int word) { return P2mHeader.inflightOf(word); }
 
-    static int withType(int word, int type) { return (word & ~P2mHeader.TYPE_MASK) | type; }
+    static int withType(int word, int type) { return P2mHeader.withType(word, type); }
 }

@@ -577,7 +577,7 @@ public final class PagingSubsystem implements DomainLifecycle {
 
     private int foreignMapOne(Domain d, PagingMemory mem, long gfn) {
         if (gfn < 0 || gfn >= mem.maxPages()) return -XenErrno.EINVAL;
-        int t = PagingMemory.type(mem.p2mWord(gfn));
+        int t = mem.p2mType(gfn);
         switch (t) {
             case P2M_RAM_RW, P2M_RAM_LOGDIRTY, P2M_PAGING_OUT -> { return 0; }
             case P2M_POD -> { return mem.populateOnDemand(gfn) ? 0 : -XenErrno.ENOMEM; }

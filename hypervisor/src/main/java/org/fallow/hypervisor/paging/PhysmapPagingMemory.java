@@ -27,6 +27,8 @@ public final class PhysmapPagingMemory implements PagingMemory {
 
     @Override public int p2mWord(long gfn) { return pm.p2m().word(gfn); }
 
+    @Override public int p2mType(long gfn) { return pm.p2m().type(gfn); }
+
     @Override public boolean casP2mWord(long gfn, int expect, int update) { return pm.p2m().cas(gfn, expect, update); }
 
     @Override public MemorySegment frame(long gfn) { return pm.file().frame(gfn); }

@@ -46,6 +46,8 @@ public final class StandalonePagingMemory implements PagingMemory, AutoCloseable
         this.p2mFile = runDir.resolve("dom" + domid + ".p2m");
         this.mem = map(memFile, nrFrames * 4096);
         this.p2m = map(p2mFile, P2mHeader.fileSize(nrFrames));
+        // every frame starts as RAM (an unset entry would be invalid)
+        for (long g = 0; g < nrFrames; g++) WORD.setVolatile(p2m, P2mHeader.entryOffset(g), P2mHeader.withType(0, P2M_RAM_RW));
         new P2mHeader().wrap(p2m, 0).magic(P2mHeader.MAGIC).version(P2mHeader.VERSION).nrFrames(nrFrames);
         if (!host.allocate(nrFrames)) throw new IllegalStateException("host has no room for " + nrFrames + " pages");
         totPages = nrFrames;

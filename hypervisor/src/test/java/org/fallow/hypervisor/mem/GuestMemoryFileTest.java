@@ -54,30 +54,41 @@ class GuestMemoryFileTest {
         }
     }
 
-    @Test void p2mFileHasTheProtocolHeaderAndInvalidEntries() throws Exception {
+    @Test void p2mFileHasTheProtocolHeaderAndUnsetEntries() throws Exception {
         Path p = dir.resolve("dom4.p2m");
         try (P2m m = P2m.create(p, 3)) {
             m.grow(5);
-            assertTrue(m.cas(2, P2mType.INVALID, P2mType.RAM_RW));
+            assertEquals(P2mType.INVALID, m.type(2), "a never-written entry is invalid");
+            assertTrue(m.cas(2, 0, P2m.entry(P2mType.RAM_RW)));
             m.addInflight(2, 1);
             assertFalse(m.takeFromGuest(2, P2mType.POPULATE_ON_DEMAND), "an access in flight blocks the take");
             m.addInflight(2, -1);
             assertTrue(m.takeFromGuest(2, P2mType.POPULATE_ON_DEMAND));
             m.addInflight(4, 3);
             assertEquals(P2mType.INVALID, m.setType(4, P2mType.RAM_PAGED));
+            assertTrue(m.addPodExtent(0, 2));
+            assertTrue(m.addPodExtent(2, 3), "an extent that continues the last raises its end");
+            assertEquals(P2mType.POPULATE_ON_DEMAND, m.type(1), "an unset entry inside a PoD extent");
+            assertEquals(P2mType.POPULATE_ON_DEMAND, m.type(2), "an explicit entry wins over the extent");
+            assertEquals(P2mType.INVALID, m.type(3), "an unset entry outside the extents");
             m.domainState(P2mHeader.STATE_CRASHED);
-            ByteBuffer b = ByteBuffer.allocate(64 + 4 * 5).order(ByteOrder.LITTLE_ENDIAN);
+            ByteBuffer b = ByteBuffer.allocate(4096 + 4 * 5).order(ByteOrder.LITTLE_ENDIAN);
             try (FileChannel ch = FileChannel.open(p)) {
+                assertEquals(4096 + 4 * 5, ch.size());
                 ch.read(b, 0);
             }
             assertEquals(P2mHeader.MAGIC, b.getInt(P2mHeader.MAGIC_OFFSET));
-            assertEquals(1, b.getInt(4));
+            assertEquals(2, b.getInt(4), "version");
             assertEquals(5L, b.getLong(8));
             assertEquals(2, b.getInt(16));
-            for (int i = 20; i < 64; i += 4) assertEquals(0, b.getInt(i), "reserved header bytes at " + i);
-            assertEquals(P2mType.INVALID, b.getInt(64));
-            assertEquals(P2mType.POPULATE_ON_DEMAND, b.getInt(64 + 8));
-            assertEquals((3 << 16) | P2mType.RAM_PAGED, b.getInt(64 + 16), "type byte changed, in-flight count kept");
+            assertEquals(1, b.getInt(20), "nr_pod_extents: one, raised in place");
+            for (int i = 24; i < 64; i += 4) assertEquals(0, b.getInt(i), "reserved header bytes at " + i);
+            assertEquals(0L, b.getLong(64), "pod_extents[0].first_gfn");
+            assertEquals(3L, b.getLong(72), "pod_extents[0].end_gfn");
+            for (int i = 80; i < 4096; i += 8) assertEquals(0L, b.getLong(i), "unused extent bytes at " + i);
+            assertEquals(0, b.getInt(4096), "gfn 0: unset");
+            assertEquals(P2mType.POPULATE_ON_DEMAND + 1, b.getInt(4096 + 8), "stored type = Xen type + 1");
+            assertEquals((3 << 16) | (P2mType.RAM_PAGED + 1), b.getInt(4096 + 16), "type byte changed, in-flight count kept");
         }
     }
 }

@@ -257,11 +257,11 @@ class PagingSubsystemTest {
         assertEquals(0, touch.get(10, TimeUnit.SECONDS));
         assertEquals(PagingMemory.P2M_RAM_RW, h.type(9));
         // An access in flight (the guest's count in the p2m word) also blocks nominate and evict.
-        h.mem.casP2mWord(10, h.mem.p2mWord(10), PagingMemory.INFLIGHT_ONE);
+        h.mem.casP2mWord(10, h.mem.p2mWord(10), PagingMemory.withType(PagingMemory.INFLIGHT_ONE, PagingMemory.P2M_RAM_RW));
         assertEquals(-XenErrno.EBUSY, h.pagingOp(pager, XENMEM_paging_op_nominate, 5, 10, 0));
-        h.mem.casP2mWord(10, PagingMemory.INFLIGHT_ONE, 0);
+        h.mem.casP2mWord(10, PagingMemory.withType(PagingMemory.INFLIGHT_ONE, PagingMemory.P2M_RAM_RW), PagingMemory.withType(0, PagingMemory.P2M_RAM_RW));
         assertEquals(0, h.pagingOp(pager, XENMEM_paging_op_nominate, 5, 10, 0));
-        h.mem.casP2mWord(10, PagingMemory.P2M_PAGING_OUT, PagingMemory.P2M_PAGING_OUT | PagingMemory.INFLIGHT_ONE);
+        h.mem.casP2mWord(10, PagingMemory.withType(0, PagingMemory.P2M_PAGING_OUT), PagingMemory.withType(PagingMemory.INFLIGHT_ONE, PagingMemory.P2M_PAGING_OUT));
         assertEquals(-XenErrno.EBUSY, h.pagingOp(pager, XENMEM_paging_op_evict, 5, 10, 0));
     }
 
@@ -406,7 +406,7 @@ class PagingSubsystemTest {
         assertEquals(1, h.paging.pagedPages(h.dom));
         // what the memory subsystem's guest_remove_page does before calling the hook
         h.onDispatch(() -> {
-            h.mem.casP2mWord(40, PagingMemory.P2M_PAGED, PagingMemory.P2M_INVALID);
+            h.mem.casP2mWord(40, PagingMemory.withType(0, PagingMemory.P2M_PAGED), PagingMemory.withType(0, PagingMemory.P2M_INVALID));
             h.mem.pagedPagesAdd(-1);
             h.paging.dropPage(h.dom, 40, PagingMemory.P2M_PAGED);
             return 0;
@@ -428,7 +428,7 @@ class PagingSubsystemTest {
         kick(port);
         pageOut(41, (byte) 2);
         h.onDispatch(() -> {
-            h.mem.casP2mWord(41, PagingMemory.P2M_PAGED, PagingMemory.P2M_INVALID);
+            h.mem.casP2mWord(41, PagingMemory.withType(0, PagingMemory.P2M_PAGED), PagingMemory.withType(0, PagingMemory.P2M_INVALID));
             h.mem.pagedPagesAdd(-1);
             h.paging.dropPage(h.dom, 41, PagingMemory.P2M_PAGED, true);
             return 0;

@@ -18,7 +18,6 @@ import java.nio.file.Path;
 import java.util.function.Consumer;
 import java.util.function.IntConsumer;
 
-import static org.fallow.abi.xen.XenLayouts.U32_UNALIGNED;
 import static org.fallow.abi.xen.XenLayouts.U64_UNALIGNED;
 import static org.fallow.abi.xen.DomctlConstants.XEN_DOMINF_dying;
 import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_decrease_reservation;
@@ -67,7 +66,7 @@ public final class XcPagingHost implements PagingHost {
         MemorySegment m = p2m(domid);
         long off = P2mHeader.entryOffset(gfn);
         if (gfn < 0 || off + 4 > m.byteSize()) return -1;
-        return P2mHeader.typeOf(m.get(U32_UNALIGNED, off));
+        return P2mHeader.typeAt(m, gfn);
     }
 
     private int reservation(int cmd, int domid, long gfn) throws IOException {
