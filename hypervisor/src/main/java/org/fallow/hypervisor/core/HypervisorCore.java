@@ -57,6 +57,7 @@ public final class HypervisorCore implements AutoCloseable {
         // the xenstore follows the domain table as xenstored follows the toolstack: a created domain is introduced
         // (home /local/domain/<D> owned by it, @introduceDomain), a destroyed one released (@releaseDomain)
         xenstore.domainExists(domid -> domains.get(domid) != null);
+        xenstore.rejections(badInput); // refused xenstore requests: counted, a few lines per period (finding 7)
         domains.addListener(new DomainLifecycle() {
             @Override public void created(Domain d) { xenstore.domainIntroduced(d.domid()); }
 
@@ -167,8 +168,9 @@ public final class HypervisorCore implements AutoCloseable {
 
     /**
      * Runs one hypercall (call on the dispatch thread). Unknown numbers return -ENOSYS and are logged with their raw
-     * arguments; an errno result is logged at debug; a handler that throws is logged and answered -EFAULT so the server
-     * keeps serving.
+     * arguments; an errno result is logged at debug; a handler that throws (an exception, or a recoverable Error such
+     * as StackOverflowError or OutOfMemoryError: {@link RequestFailure}) is logged, rate-limited, and answered -EFAULT
+     * so the server keeps serving.
      */
     public long dispatch(Caller caller, long op, long[] args) {
         HypercallHandler h = op >= 0 && op < hypercalls.length ? hypercalls[(int) op] : null;
@@ -182,12 +184,16 @@ public final class HypervisorCore implements AutoCloseable {
             if (rc < 0 && rc >= -4095 && log.isDebugEnabled()) // -4095..-1: an errno, as Linux reads it
                 log.debug("{}: {} args {} -> {}", caller, Hypercalls.name(op), hexArgs(args), XenErrno.name(rc));
             return rc;
-        } catch (RuntimeException e) {
-            log.error("{}: {} args {} failed inside the hypervisor -> -EFAULT", caller, Hypercalls.name(op), hexArgs(args), e);
-            return -XenErrno.EFAULT;
         } catch (InternalError e) {
             // SIGBUS on a shared mapping whose file the client truncated: the JVM reports it as InternalError
-            log.error("{}: {} args {}: fault on shared memory ({}) -> -EFAULT", caller, Hypercalls.name(op), hexArgs(args), e.getMessage());
+            badInput.error("shared memory fault", caller.peer().describe(), "{}: {} args {}: fault on shared memory ({}) -> -EFAULT",
+                    caller, Hypercalls.name(op), hexArgs(args), e.getMessage());
+            return -XenErrno.EFAULT;
+        } catch (RuntimeException | Error e) {
+            // a bug, or an Error the thread survives (StackOverflowError, OutOfMemoryError: see RequestFailure); the
+            // hypercall fails -EFAULT and the server goes on
+            if (!RequestFailure.recoverable(e)) throw e;
+            RequestFailure.log(caller + ": " + Hypercalls.name(op) + " args " + hexArgs(args), e);
             return -XenErrno.EFAULT;
         }
     }

@@ -1,13 +1,15 @@
 package org.fallow.hypervisor.core;
 
 import org.slf4j.Logger;
+import org.slf4j.event.Level;
 
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * WARN lines for repeated bad input, with a bound: per kind of message ({@code key}) and period, at most
+ * Log lines for repeated bad input (WARN, or INFO/ERROR by {@link #log(Level, String, String, String, Object...)}),
+ * with a bound: per kind of message ({@code key}) and period, at most
  * {@code burst} lines for each source (a connection) and {@code ceiling} lines in all; the rest are counted and
  * summarised in one line per kind ("... N more like this suppressed in the last 10 s, T in all") when the period ends
  * (at the next message of that kind, or at {@link #flush}). So a client that sends a million bad frames costs a few
@@ -50,7 +52,16 @@ public final class RateLimitedLog {
     public void warn(String key, String format, Object... args) { warn(key, "", format, args); }
 
     /** Logs {@code format} at WARN unless {@code key} already had its lines this period (then counts it). */
-    public synchronized void warn(String key, String source, String format, Object... args) {
+    public void warn(String key, String source, String format, Object... args) { log(Level.WARN, key, source, format, args); }
+
+    /** As {@link #warn(String, String, String, Object...)} at INFO. */
+    public void info(String key, String source, String format, Object... args) { log(Level.INFO, key, source, format, args); }
+
+    /** As {@link #warn(String, String, String, Object...)} at ERROR (a trailing Throwable argument is printed). */
+    public void error(String key, String source, String format, Object... args) { log(Level.ERROR, key, source, format, args); }
+
+    /** Logs {@code format} at {@code level} unless {@code key} already had its lines this period (then counts it). */
+    public synchronized void log(Level level, String key, String source, String format, Object... args) {
         long now = System.nanoTime();
         Window w = windows.get(key);
         if (w == null) {
@@ -70,7 +81,7 @@ public final class RateLimitedLog {
         if (s[1] < burst && w.logged < ceiling) {
             s[1]++;
             w.logged++;
-            log.warn(format, args);
+            log.atLevel(level).log(format, args);
         } else {
             w.suppressed++;
             suppressedTotal++;

@@ -22,6 +22,22 @@ import java.util.concurrent.TimeUnit;
  * <p>
  * A connection that may not produce replies (its socket is not writable) is {@link #hold held}: it keeps its queue but
  * gets no turn until {@link #release}d.
+ * <p>
+ * <b>Credits (a duty cycle under sustained load).</b> The emulated hypervisor shares the host's CPUs with its guests
+ * (they are host processes), and the host scheduler treats a thread that never sleeps as a CPU hog: under a flood the
+ * dispatch thread was measured waiting on the host's run queue 15-55 % of the time, in host time slices of
+ * milliseconds, and every other client's request waited with it. So, as Xen's credit scheduler caps a domain, while
+ * more than one connection is open the scheduler keeps two token buckets of dispatch-thread time, each holding at most
+ * {@link #CREDIT_BURST_NANOS} and refilled at {@link #DUTY_PERCENT} of wall-clock time:
+ * <ul>
+ * <li>one per connection, charged with the time its requests run: a connection out of credit runs nothing at once on
+ *     arrival; its requests queue and take turns;</li>
+ * <li>one for the thread, charged with the wall time of back-to-back slices (their work and the socket I/O between
+ *     them): out of credit, the next slice waits until the credit is back, the thread sleeping in epoll meanwhile.</li>
+ * </ul>
+ * A request of a connection that still has credit and nothing queued runs at once even during such a pause (the
+ * waking thread is not a hog, so the host runs it promptly). Short bursts (up to the bucket) run at full speed, and a
+ * lone connection (nobody to protect) always keeps the whole thread.
  */
 public final class Scheduler {
     private static final Logger log = LoggerFactory.getLogger(Scheduler.class);
@@ -30,6 +46,12 @@ public final class Scheduler {
     @FunctionalInterface
     public interface Work {
         boolean run();
+
+        /**
+         * {@link #run} threw {@code t} (a bug, or an Error such as StackOverflowError or OutOfMemoryError that the
+         * thread survives): answer the request with an error and account for it as finished. It will not run again.
+         */
+        default void failed(Throwable t) {}
     }
 
     /** One connection's requests, in arrival order. Create one per connection; touch only on the dispatch thread. */
@@ -39,7 +61,9 @@ public final class Scheduler {
         private boolean inRunQueue;
         private boolean held;
         private boolean closed;
+        private boolean open;
         private int inlineRuns;
+        private final Credit credit = new Credit();
 
         public Queue(String name) { this.name = name; }
 
@@ -52,12 +76,37 @@ public final class Scheduler {
         @Override public String toString() { return name; }
     }
 
+    /** A token bucket of dispatch-thread time (ns): at most {@link #CREDIT_BURST_NANOS}, refilled at the duty rate. */
+    private static final class Credit {
+        private long nanos = CREDIT_BURST_NANOS;
+        private long refilledAt = System.nanoTime();
+
+        long refill(long now) {
+            long gained = (now - refilledAt) * DUTY_PERCENT / 100;
+            refilledAt = now;
+            nanos = Math.min(CREDIT_BURST_NANOS, nanos + Math.max(0, gained));
+            return nanos;
+        }
+
+        void charge(long spent, long now) {
+            refill(now);
+            nanos -= spent;
+        }
+    }
+
     /**
      * Requests of one connection run at once within one read turn (a pipelined burst); the rest of the burst takes
-     * turns with the other connections. Counted, not timed: reading the clock per request costs more than a null
-     * hypercall's dispatch, and a request that runs long yields by its own preemption checks anyway.
+     * turns with the other connections, so a client whose frame is read in the same epoll round as a burst waits for
+     * at most this many of the burst's requests. Counted, not timed: reading the clock per request costs more than a
+     * null hypercall's dispatch, and a request that runs long yields by its own preemption checks anyway.
      */
-    public static final int MAX_INLINE_PER_TURN = 64;
+    public static final int MAX_INLINE_PER_TURN = Integer.getInteger("fallow.maxInlinePerTurn", 4);
+
+    /** Share of the dispatch thread a connection (and queued work in all) may use under sustained load (percent). */
+    public static final int DUTY_PERCENT = Math.max(1, Math.min(100, Integer.getInteger("fallow.dutyPercent", 50)));
+
+    /** Credit a bucket holds at most: a burst up to this long runs at full speed. */
+    public static final long CREDIT_BURST_NANOS = Long.getLong("fallow.creditBurstMicros", 1000) * 1000;
 
     private final EventLoop loop;
     private final Preemption preemption;
@@ -65,8 +114,15 @@ public final class Scheduler {
     private final Runnable sliceTask = this::runSlices;
     private boolean running;
     private boolean scheduled;
+    /** The next slice is deferred (thread out of credit): a request of a connection with credit may run at once. */
+    private boolean pausing;
+    private final Credit threadCredit = new Credit();
+    /** End of the last slice if the next one followed at once (the time between was busy with I/O), else 0. */
+    private long busySince;
+    private int openQueues;
     private long slices;
     private long inline;
+    private long pauses;
 
     Scheduler(EventLoop loop, Preemption preemption) {
         this.loop = loop;
@@ -79,7 +135,8 @@ public final class Scheduler {
      */
     public void submit(Queue q, Work w) {
         if (q.closed) return;
-        if (!running && runQueue.isEmpty() && q.items.isEmpty() && !q.held && q.inlineRuns < MAX_INLINE_PER_TURN) {
+        if (!running && (runQueue.isEmpty() || pausing) && q.items.isEmpty() && !q.held && q.inlineRuns < MAX_INLINE_PER_TURN
+                && (openQueues <= 1 || q.credit.refill(System.nanoTime()) > 0)) {
             inline++;
             q.inlineRuns++;
             if (runOne(q, w)) return;
@@ -103,6 +160,13 @@ public final class Scheduler {
         scheduleSlices();
     }
 
+    /** A connection opened: while others are open, a sustained backlog runs with the duty cycle. */
+    public void open(Queue q) {
+        if (q.closed || q.open) return;
+        q.open = true;
+        openQueues++;
+    }
+
     /** Stops giving {@code q} turns (its replies cannot be written now); its requests stay queued. */
     public void hold(Queue q) { q.held = true; }
 
@@ -115,6 +179,10 @@ public final class Scheduler {
 
     /** The connection is gone: its waiting requests are dropped (they never ran), a running continuation abandoned. */
     public void close(Queue q) {
+        if (q.open) {
+            q.open = false;
+            openQueues--;
+        }
         q.closed = true;
         if (!q.items.isEmpty()) log.debug("{}: {} queued request(s) dropped with the connection", q, q.items.size());
         q.items.clear();
@@ -129,6 +197,9 @@ public final class Scheduler {
     public long slices() { return slices; }
 
     public long inlineRuns() { return inline; }
+
+    /** Slices deferred by the backlog duty cycle (statistics). */
+    public long dutyPauses() { return pauses; }
 
     private void makeRunnable(Queue q) {
         if (q.inRunQueue || q.closed) return;
@@ -150,11 +221,13 @@ public final class Scheduler {
         }
     }
 
-    /** Runs queued work round-robin for about one slice, then yields to the event loop. */
+    /** Runs queued work round-robin for about one slice, then yields to the event loop (or pauses: see credits). */
     private void runSlices() {
         scheduled = false;
+        pausing = false;
         slices++;
-        long deadline = System.nanoTime() + preemption.sliceNanos();
+        long start = System.nanoTime();
+        long deadline = start + preemption.sliceNanos();
         do {
             Queue q = runQueue.poll();
             if (q == null) break;
@@ -164,7 +237,34 @@ public final class Scheduler {
             if (runOne(q, w) && !q.items.isEmpty() && q.items.peek() == w) q.items.poll();
             if (!q.items.isEmpty() && !q.held) makeRunnableNoSchedule(q);
         } while (System.nanoTime() < deadline);
-        if (!runQueue.isEmpty()) scheduleSlices();
+        if (runQueue.isEmpty()) {
+            busySince = 0;
+            return;
+        }
+        long end = System.nanoTime();
+        // busy from the end of the previous slice if this one followed at once (socket I/O in between), else from now
+        threadCredit.charge(end - (busySince != 0 ? busySince : start), end);
+        if (threadCredit.nanos < 0 && openQueues > runQueue.size()) {
+            busySince = 0;
+            pauseThenSlice(-threadCredit.nanos * 100 / DUTY_PERCENT);
+        } else {
+            busySince = end;
+            scheduleSlices();
+        }
+    }
+
+    /** Sleeps in the event loop for {@code nanos} (reading sockets meanwhile), then runs the next slice. */
+    private void pauseThenSlice(long nanos) {
+        scheduled = true;
+        pausing = true;
+        pauses++;
+        try {
+            loop.schedule(sliceTask, nanos, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            scheduled = false;
+            pausing = false;
+            log.debug("dispatch loop shutting down; {} connection(s) left waiting", runQueue.size());
+        }
     }
 
     private void makeRunnableNoSchedule(Queue q) {
@@ -175,16 +275,27 @@ public final class Scheduler {
 
     private boolean runOne(Queue q, Work w) {
         running = true;
+        long t0 = System.nanoTime();
         preemption.begin();
         try {
             return w.run();
-        } catch (RuntimeException | InternalError e) {
-            // never let one request kill the dispatch thread (InternalError = SIGBUS on a truncated mapping)
-            log.error("{}: request failed inside the hypervisor", q, e);
+        } catch (RuntimeException | Error e) {
+            if (!RequestFailure.recoverable(e)) throw e;
+            // never let one request kill the dispatch thread or stall its connection: the request is answered with an
+            // error (Work.failed) and the connection goes on (InternalError = SIGBUS on a truncated mapping)
+            RequestFailure.log(q.toString(), e);
+            try {
+                w.failed(e);
+            } catch (RuntimeException | Error again) {
+                if (!RequestFailure.recoverable(again)) throw again;
+                RequestFailure.log(q + " (answering the failed request)", again);
+            }
             return true;
         } finally {
             preemption.end();
             running = false;
+            long t1 = System.nanoTime();
+            if (openQueues > 1) q.credit.charge(t1 - t0, t1);
         }
     }
 }

@@ -22,6 +22,7 @@ import org.fallow.hypervisor.core.Domain;
 import org.fallow.hypervisor.core.GuestAddressSpace;
 import org.fallow.hypervisor.core.HypervisorCore;
 import org.fallow.hypervisor.core.MemoryFaultHandler;
+import org.fallow.hypervisor.core.RequestFailure;
 import org.fallow.hypervisor.core.Scheduler;
 import org.fallow.hypervisor.xenstore.XsConnection;
 import org.slf4j.Logger;
@@ -85,6 +86,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Xs
         peerUid = PeerUid.of(ctx.channel());
         peer.rename(peer.describe()); // also names the channel for the decoder's log lines
         log.debug("{}: connected", peer);
+        core.scheduler().open(queue);
         server.unauthenticatedOpened(this);
         handshakeTimer = ctx.executor().schedule(() -> {
             if (state == State.AWAIT_HELLO && !helloSeen && ctx.channel().isActive()) {
@@ -116,7 +118,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Xs
                     closing = true;
                     ctx.channel().config().setAutoRead(false);
                 }
-                submit(() -> badFrame(bad));
+                submit(bad.requestId(), () -> badFrame(bad));
             } else if (msg instanceof Frame f) {
                 frame(f);
             } else {
@@ -144,7 +146,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Xs
             helloSeen = true;
             server.helloReceived(this);
         }
-        submit(() -> {
+        submit(f.requestId(), () -> {
             if (type == FrameType.BYE) {
                 log.debug("{}: BYE", peer);
                 closing = true;
@@ -289,9 +291,21 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Xs
                 server.counters().continuations++;
                 return false;
             }
+            answer(ret);
+            return true;
+        }
+
+        private boolean answered;
+
+        private void answer(long ret) {
+            answered = true;
             reply(new Frame(FrameType.HYPERCALL_RET, id, StatusFrame.encode(ret)));
             finished();
-            return true;
+        }
+
+        /** Something outside the handlers threw (the handlers' own failures are -EFAULT from dispatch already). */
+        @Override public void failed(Throwable t) {
+            if (!answered) answer(-XenErrno.EFAULT);
         }
     }
 
@@ -316,9 +330,11 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Xs
         }
         try {
             core.faultHandler().onFault(d, gfn, mf.access() == MemFault.ACCESS_WRITE, mf.vcpu(), reply);
-        } catch (RuntimeException | InternalError e) {
-            log.error("{}: fault handler failed on gfn 0x{}", peer, Long.toHexString(gfn), e);
-            reply.failed(-XenErrno.EFAULT, "fault handler failed: " + e);
+        } catch (RuntimeException | Error e) {
+            // a bug or an Error the thread survives (RequestFailure): FAULT_DONE -EFAULT, the connection goes on
+            if (!RequestFailure.recoverable(e)) throw e;
+            RequestFailure.log(peer + ": fault on gfn 0x" + Long.toHexString(gfn), e);
+            if (!reply.done) reply.failed(-XenErrno.EFAULT, "fault handler failed: " + e);
         }
     }
 
@@ -425,15 +441,27 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Xs
 
     // ---- plumbing -----------------------------------------------------------------------------------------------
 
-    /** Queues a one-slice piece of work that answers one request. */
-    private void submit(Runnable r) {
-        submitWork(() -> {
-            try {
-                r.run();
-            } finally {
-                finished();
+    /**
+     * Queues a one-slice piece of work that answers request {@code requestId}; if it throws (RequestFailure), the
+     * request is answered ERROR -EFAULT instead.
+     */
+    private void submit(long requestId, Runnable r) {
+        submitWork(new Scheduler.Work() {
+            @Override public boolean run() {
+                try {
+                    r.run();
+                } finally {
+                    finished();
+                }
+                return true;
             }
-            return true;
+
+            @Override public void failed(Throwable t) {
+                // not bad input (already logged as a failure): no "rejected frame" line, no badFrames count
+                if (ctx.channel().isActive() && !closing)
+                    ctx.writeAndFlush(new Frame(FrameType.ERROR, requestId,
+                            ErrorFrame.encode(-XenErrno.EFAULT, "request failed inside the hypervisor: " + t)), ctx.voidPromise());
+            }
         });
     }
 
@@ -501,7 +529,10 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Xs
     }
 
     @Override public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-        log.info("{}: disconnected", peer);
+        // one line per client session; a connection that never said HELLO is counted (evictions, handshake timeouts),
+        // not logged, so that a connection flood does not become a log flood (finding 7)
+        if (caller != null || helloSeen) log.info("{}: disconnected", peer);
+        else log.debug("{}: disconnected before HELLO", peer);
         if (handshakeTimer != null) handshakeTimer.cancel(false);
         core.scheduler().close(queue);
         server.closed(this, caller);

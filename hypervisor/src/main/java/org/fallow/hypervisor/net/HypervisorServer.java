@@ -118,8 +118,11 @@ public final class HypervisorServer implements AutoCloseable {
         ServerBootstrap b = new ServerBootstrap()
                 .group(core.dispatchGroup())
                 .channel(EpollServerDomainSocketChannel.class)
-                // accept at most 4 connections per loop turn: a connection flood cannot crowd out others' requests
+                // accept at most 4 connections per loop turn, and at most limits.acceptsPerSecond (AcceptThrottle):
+                // a connection flood cannot crowd out others' requests; the rest waits in a short listen backlog
                 .option(ChannelOption.MAX_MESSAGES_PER_READ, 4)
+                .option(ChannelOption.SO_BACKLOG, ServerLimits.LISTEN_BACKLOG)
+                .handler(new AcceptThrottle(limits.acceptsPerSecond(), ServerLimits.ACCEPT_BURST))
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
                         new WriteBufferWaterMark(limits.writeLowWater(), limits.writeHighWater()))
                 // bounded reads: at most 4 reads of <= 64 KiB per connection per loop turn

@@ -17,9 +17,19 @@ package org.fallow.hypervisor.net;
  * @param maxGuestPerDomain  guest connections of one domain; one more is refused -EMFILE in its HELLO_ACK
  * @param maxGuests          guest connections in all; one more is refused -ENFILE
  * @param maxToolstacks      toolstack connections; one more is refused -ENFILE
+ * @param acceptsPerSecond   new connections accepted per second (a bucket of as many as {@link #ACCEPT_BURST} may
+ *                           be taken at once); beyond it the listening socket is not read until the bucket refills
+ *                           and connections wait in the kernel's listen backlog of {@link #LISTEN_BACKLOG}
  */
 public record ServerLimits(int maxInFlight, int writeLowWater, int writeHighWater, int maxUnauthenticated,
-                           long handshakeMillis, int maxGuestPerDomain, int maxGuests, int maxToolstacks) {
+                           long handshakeMillis, int maxGuestPerDomain, int maxGuests, int maxToolstacks,
+                           int acceptsPerSecond) {
+
+    /** Connections accepted at once before the accept rate applies. */
+    public static final int ACCEPT_BURST = 64;
+
+    /** listen(2) backlog: connections the kernel queues while the server does not accept (a flood waits there). */
+    public static final int LISTEN_BACKLOG = 128;
 
     public static ServerLimits defaults() {
         return new ServerLimits(
@@ -30,28 +40,33 @@ public record ServerLimits(int maxInFlight, int writeLowWater, int writeHighWate
                 Long.getLong("fallow.limits.handshakeMillis", 5_000),
                 Integer.getInteger("fallow.limits.maxGuestPerDomain", 32),
                 Integer.getInteger("fallow.limits.maxGuests", 1024),
-                Integer.getInteger("fallow.limits.maxToolstacks", 256));
+                Integer.getInteger("fallow.limits.maxToolstacks", 256),
+                Integer.getInteger("fallow.limits.acceptsPerSecond", 2_000));
     }
 
     public ServerLimits {
         if (maxInFlight < 2 || writeLowWater < 1 || writeHighWater < writeLowWater || maxUnauthenticated < 1
-                || handshakeMillis < 1 || maxGuestPerDomain < 1 || maxGuests < 1 || maxToolstacks < 1)
+                || handshakeMillis < 1 || maxGuestPerDomain < 1 || maxGuests < 1 || maxToolstacks < 1 || acceptsPerSecond < 1)
             throw new IllegalArgumentException("bad server limits " + this);
     }
 
     public ServerLimits withMaxInFlight(int n) {
-        return new ServerLimits(n, writeLowWater, writeHighWater, maxUnauthenticated, handshakeMillis, maxGuestPerDomain, maxGuests, maxToolstacks);
+        return new ServerLimits(n, writeLowWater, writeHighWater, maxUnauthenticated, handshakeMillis, maxGuestPerDomain, maxGuests, maxToolstacks, acceptsPerSecond);
     }
 
     public ServerLimits withWriteWaterMarks(int low, int high) {
-        return new ServerLimits(maxInFlight, low, high, maxUnauthenticated, handshakeMillis, maxGuestPerDomain, maxGuests, maxToolstacks);
+        return new ServerLimits(maxInFlight, low, high, maxUnauthenticated, handshakeMillis, maxGuestPerDomain, maxGuests, maxToolstacks, acceptsPerSecond);
     }
 
     public ServerLimits withHandshake(int maxUnauth, long millis) {
-        return new ServerLimits(maxInFlight, writeLowWater, writeHighWater, maxUnauth, millis, maxGuestPerDomain, maxGuests, maxToolstacks);
+        return new ServerLimits(maxInFlight, writeLowWater, writeHighWater, maxUnauth, millis, maxGuestPerDomain, maxGuests, maxToolstacks, acceptsPerSecond);
     }
 
     public ServerLimits withConnections(int perDomain, int guests, int toolstacks) {
-        return new ServerLimits(maxInFlight, writeLowWater, writeHighWater, maxUnauthenticated, handshakeMillis, perDomain, guests, toolstacks);
+        return new ServerLimits(maxInFlight, writeLowWater, writeHighWater, maxUnauthenticated, handshakeMillis, perDomain, guests, toolstacks, acceptsPerSecond);
+    }
+
+    public ServerLimits withAcceptsPerSecond(int n) {
+        return new ServerLimits(maxInFlight, writeLowWater, writeHighWater, maxUnauthenticated, handshakeMillis, maxGuestPerDomain, maxGuests, maxToolstacks, n);
     }
 }

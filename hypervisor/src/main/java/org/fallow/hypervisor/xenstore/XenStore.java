@@ -1,6 +1,7 @@
 package org.fallow.hypervisor.xenstore;
 
 import org.fallow.abi.wire.XsSockMsg;
+import org.fallow.hypervisor.core.RateLimitedLog;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.IntPredicate;
 
@@ -69,6 +71,14 @@ public final class XenStore {
     private long storeBytes;
     private volatile boolean traceRequests;
     private volatile IntPredicate domainExists = d -> true;
+    /**
+     * Refused requests (EACCES, EINVAL, EQUOTA, ENOSYS...) are what a hostile client repeats at will: a burst of INFO
+     * lines per client and kind every 10 s, the rest counted and summarised (issue 14, finding 7).
+     */
+    private volatile RateLimitedLog rejected = new RateLimitedLog(log, 5, TimeUnit.SECONDS.toNanos(10));
+
+    /** Log key under which refused requests are counted ({@link #rejections()}). */
+    public static final String REJECTED = "xenstore request rejected";
 
     public XenStore() {
         putGlobal("/", new XsNode(new byte[0], XsPerms.DOM0_ONLY, List.of(), ++generation));
@@ -80,6 +90,12 @@ public final class XenStore {
         specialPerms.put(INTRODUCE_DOMAIN, XsPerms.DOM0_ONLY);
         specialPerms.put(RELEASE_DOMAIN, XsPerms.DOM0_ONLY);
     }
+
+    /** Logs refused requests through {@code log} (the hypervisor's bad-input log, flushed by its timer). */
+    public void rejections(RateLimitedLog log) { rejected = log; }
+
+    /** The rate-limited log of refused requests (count per kind: {@link RateLimitedLog#count}). */
+    public RateLimitedLog rejections() { return rejected; }
 
     /** Tells the store which domains exist (for XS_INTRODUCE); default: all. */
     public void domainExists(IntPredicate exists) { domainExists = exists; }
@@ -148,7 +164,7 @@ public final class XenStore {
             String name = e.errnoName();
             boolean routine = name.equals("ENOENT") || name.equals("EAGAIN") || name.equals("EEXIST") || name.equals("E2BIG");
             if (routine) log.debug("{}: xenstore {} -> {}", c.describe(), XsSockMsg.typeName(type), e.getMessage());
-            else log.info("{}: xenstore {} rejected: {}", c.describe(), XsSockMsg.typeName(type), e.getMessage());
+            else rejected.info(REJECTED, c.describe(), "{}: xenstore {} rejected: {}", c.describe(), XsSockMsg.typeName(type), e.getMessage());
             return XsSockMsg.encode(XsSockMsg.XS_ERROR, msg.reqId(), txId, XsSockMsg.nulTerminated(name));
         }
     }
@@ -663,12 +679,13 @@ public final class XenStore {
         return out;
     }
 
-    private static void deliver(List<Event> events) {
+    private void deliver(List<Event> events) {
         for (Event e : events) {
             try {
                 e.conn.watchEvent(e.path, e.token);
             } catch (RuntimeException ex) {
-                log.warn("{}: watch event {} not delivered: {}", e.conn.describe(), e.path, ex.toString());
+                rejected.warn("watch event not delivered", e.conn.describe(), "{}: watch event {} not delivered: {}",
+                        e.conn.describe(), e.path, ex.toString());
             }
         }
     }
