@@ -21,7 +21,7 @@ import static org.fallow.abi.Hypercalls.PAGE_SIZE;
  * (domain crashed or destroyed) becomes {@link PhysMemFault}.
  */
 public final class GuestMemoryPhysMem implements PhysMem, AutoCloseable {
-    static final int TYPE_INVALID = 1;
+    static final int TYPE_INVALID = org.fallow.abi.xen.P2mType.P2M_INVALID;
     static final long VGA_HOLE_START = 0xA0, VGA_HOLE_END = 0xC0;
     private static final int VCPU = 0;
 

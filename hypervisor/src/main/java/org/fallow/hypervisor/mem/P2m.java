@@ -5,6 +5,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.invoke.VarHandle;
 import java.nio.file.Path;
 import org.fallow.abi.wire.P2mHeader;
+import org.fallow.abi.wire.P2mPodExtent;
 
 import static org.fallow.abi.xen.XenLayouts.U32;
 
@@ -144,7 +145,7 @@ public final class P2m implements AutoCloseable {
     public boolean addPodExtent(long from, long to) {
         P2mHeader h = new P2mHeader().wrap(seg, 0);
         int n = h.nrPodExtents();
-        org.fallow.abi.wire.P2mPodExtent e = new org.fallow.abi.wire.P2mPodExtent();
+        P2mPodExtent e = new P2mPodExtent();
         if (n > 0 && h.podExtent(n - 1, e).endGfn() == from) {
             e.endGfn(to);
         } else {

@@ -1,5 +1,6 @@
 package org.fallow.xc.xenpaging;
 
+import org.fallow.abi.xen.P2mType;
 import org.fallow.abi.xen.VmEventConstants;
 import org.fallow.abi.XenErrno;
 import org.fallow.abi.ring.BackRing;
@@ -34,7 +35,9 @@ public final class XenPaging {
     public static final long POLL_TIMEOUT_MS = 100;
     /** Paging ops per batch (one multicall over the wire). */
     public static final int BATCH = 64;
-    private static final int P2M_RAM_RW = 0, P2M_PAGING_OUT = 9, P2M_PAGED = 10, P2M_PAGING_IN = 11;
+    /** p2m types (Xen 4.12 numbering) as {@link PagingHost#p2mType} decodes them from the shared view. */
+    private static final int P2M_RAM_RW = P2mType.P2M_RAM_RW, P2M_PAGING_OUT = P2mType.P2M_RAM_PAGING_OUT,
+            P2M_PAGED = P2mType.P2M_RAM_PAGED, P2M_PAGING_IN = P2mType.P2M_RAM_PAGING_IN;
 
     private final PagingHost host;
     private final XenPagingOptions opt;
