@@ -21,7 +21,7 @@ import static org.fallow.abi.xen.XenLayouts.U32;
  * any thread are fine).
  */
 public final class P2m implements AutoCloseable {
-    private static final int TYPE_MASK = P2mHeader.TYPE_MASK, INFLIGHT_ONE = P2mHeader.INFLIGHT_ONE;
+    private static final int INFLIGHT_ONE = P2mHeader.INFLIGHT_ONE;
 
     /** Atomic access to one entry: coordinates (MemorySegment, long byteOffset). */
     public static final VarHandle ENTRY = U32.varHandle();
@@ -125,7 +125,10 @@ public final class P2m implements AutoCloseable {
 
     // ---- PoD extents --------------------------------------------------------------------------------------------
 
-    /** The first gfn in [from, to) whose entry has an explicit type, or -1 (cost: the explicit entries, not the range). */
+    /**
+     * The first gfn in [from, to) whose entry has an explicit type, or -1. Reads a bit-set word per 64 gfns up to the
+     * highest explicit entry and nothing beyond it, never the file.
+     */
     public long nextExplicit(long from, long to) {
         if (from >= to || from >= Integer.MAX_VALUE) return -1;
         int g = explicit.nextSetBit((int) Math.max(from, 0));
