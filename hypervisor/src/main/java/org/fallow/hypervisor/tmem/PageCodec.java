@@ -1,11 +1,32 @@
 package org.fallow.hypervisor.tmem;
 
+import io.airlift.compress.v3.Compressor;
+import io.airlift.compress.v3.Decompressor;
+import io.airlift.compress.v3.lz4.Lz4JavaCompressor;
+import io.airlift.compress.v3.lz4.Lz4JavaDecompressor;
+import io.airlift.compress.v3.lz4.Lz4NativeCompressor;
+import io.airlift.compress.v3.lz4.Lz4NativeDecompressor;
 import io.airlift.compress.v3.lzo.LzoCompressor;
 import io.airlift.compress.v3.lzo.LzoDecompressor;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
 /**
- * LZO1X compression of 4096-byte pages (Xen used {@code lzo1x_1_compress} / {@code lzo1x_decompress_safe}), with
- * reusable buffers, like Xen's per-CPU buffers. Not thread-safe: owned by the engine.
+ * Compression of 4096-byte pages for clients with the compress flag, native memory to native memory (the engine's
+ * page buffer, a reusable output buffer, the slabs), like Xen's per-CPU buffers. Not thread-safe: owned by the engine.
+ * Two algorithms ({@link TmemCompression}):
+ * <ul>
+ * <li>{@code lzo}: Xen's choice, LZO1X ({@code lzo1x_1_compress} / {@code lzo1x_decompress_safe}; aircompressor's
+ *     Java implementation) on every page, exactly as Xen 4.12 does (an all-zero page is compressed and charged like
+ *     any other);</li>
+ * <li>{@code lz4} (the default): first zswap's same-filled test (the page is one 8-byte word repeated, found by one
+ *     vectorised mismatch of the page against itself shifted by 8), stored as that word (8 bytes charged); otherwise
+ *     LZ4 (liblz4 1.x as bundled by aircompressor, called through FFM, acceleration 1; aircompressor's Java LZ4 where
+ *     the native library cannot be loaded). No probe: LZ4 itself skips ahead quickly through data that does not
+ *     match, so an incompressible page costs little more than a copy ({@code bench tmem}'s {@code random lz4} rows).</li>
+ * </ul>
  */
 final class PageCodec {
     /**
@@ -13,32 +34,79 @@ final class PageCodec {
      * {@code xmem_pool_maxalloc}, the largest TLSF block that fits in one page: a page less two block headers.
      */
     static final int COMPRESS_POOR_LIMIT = TmemDefs.PAGE_SIZE - 2 * 16;
+    static final int SAME_FILLED_BYTES = 8;
 
-    private final LzoCompressor compressor = new LzoCompressor();
-    private final LzoDecompressor decompressor = new LzoDecompressor();
-    private final byte[] dst = new byte[compressor.maxCompressedLength(TmemDefs.PAGE_SIZE)];
-    private final byte[] src = new byte[COMPRESS_POOR_LIMIT];
+    private final TmemCompression algorithm;
+    private final boolean nativeLz4;
+    private final Compressor compressor;
+    private final Decompressor decompressor;
+    private final MemorySegment dst;
     private boolean lastSameFilled;
+    private long sameFilled;
 
-    /** Compresses {@code page} into {@link #output()}; returns the length, or -1 if it does not shrink below the limit. */
-    int compress(byte[] page) {
+    PageCodec(TmemCompression algorithm) {
+        this.algorithm = algorithm;
+        nativeLz4 = algorithm == TmemCompression.LZ4 && Lz4NativeCompressor.isEnabled();
+        if (algorithm == TmemCompression.LZO) {
+            compressor = new LzoCompressor();
+            decompressor = new LzoDecompressor();
+        } else if (nativeLz4) {
+            compressor = new Lz4NativeCompressor();
+            decompressor = new Lz4NativeDecompressor();
+        } else {
+            compressor = new Lz4JavaCompressor();
+            decompressor = new Lz4JavaDecompressor();
+        }
+        dst = Arena.ofAuto().allocate(compressor.maxCompressedLength(TmemDefs.PAGE_SIZE), 64);
+    }
+
+    TmemCompression algorithm() { return algorithm; }
+
+    /** "lzo", "lz4 (liblz4)" or "lz4 (java)". */
+    String implementation() {
+        return algorithm == TmemCompression.LZO ? "lzo (java)" : nativeLz4 ? "lz4 (liblz4)" : "lz4 (java)";
+    }
+
+    /**
+     * Compresses the 4096 bytes of {@code page} (native) into {@link #output()}; returns the length, or -1 if it does
+     * not shrink below the limit.
+     */
+    int compress(MemorySegment page) {
         lastSameFilled = false;
-        int n = compressor.compress(page, 0, TmemDefs.PAGE_SIZE, dst, 0, dst.length);
+        if (algorithm == TmemCompression.LZ4
+                && MemorySegment.mismatch(page, 0, TmemDefs.PAGE_SIZE - SAME_FILLED_BYTES, page, SAME_FILLED_BYTES, TmemDefs.PAGE_SIZE) < 0) {
+            MemorySegment.copy(page, 0, dst, 0, SAME_FILLED_BYTES);
+            lastSameFilled = true;
+            sameFilled++;
+            return SAME_FILLED_BYTES;
+        }
+        int n = compressor.compress(page.asSlice(0, TmemDefs.PAGE_SIZE), dst);
         return n <= 0 || n >= COMPRESS_POOR_LIMIT ? -1 : n;
     }
 
     /** The last {@link #compress} output. */
-    byte[] output() { return dst; }
+    MemorySegment output() { return dst; }
 
     /** True if the last output is a same-filled page's 8-byte word rather than compressed data. */
     boolean lastSameFilled() { return lastSameFilled; }
 
-    /** A buffer large enough for any stored compressed payload. */
-    byte[] input() { return src; }
+    /** Pages found same-filled since the engine started. */
+    long sameFilledPages() { return sameFilled; }
 
-    /** Decompresses {@code n} bytes of {@code data} into {@code page} (4096 bytes); a short result is an internal error. */
-    void decompress(byte[] data, int n, boolean sameFilled, byte[] page) {
-        int m = decompressor.decompress(data, 0, n, page, 0, TmemDefs.PAGE_SIZE);
-        if (m != TmemDefs.PAGE_SIZE) throw new IllegalStateException("tmem: LZO page decompressed to " + m + " bytes");
+    /**
+     * Decompresses the {@code n} bytes at {@code off} in {@code src} into {@code page} (4096 bytes, native); a short
+     * result is an internal error.
+     */
+    void decompress(MemorySegment src, long off, int n, boolean sameFilledWord, MemorySegment page) {
+        if (sameFilledWord) {
+            if (n != SAME_FILLED_BYTES) throw new IllegalStateException("tmem: same-filled page of " + n + " bytes");
+            long word = src.get(ValueLayout.JAVA_LONG_UNALIGNED, off);
+            if (word == 0) page.asSlice(0, TmemDefs.PAGE_SIZE).fill((byte) 0);
+            else for (int i = 0; i < TmemDefs.PAGE_SIZE; i += SAME_FILLED_BYTES) page.set(ValueLayout.JAVA_LONG_UNALIGNED, i, word);
+            return;
+        }
+        int m = decompressor.decompress(src.asSlice(off, n), page.asSlice(0, TmemDefs.PAGE_SIZE));
+        if (m != TmemDefs.PAGE_SIZE)
+            throw new IllegalStateException("tmem: " + algorithm.label() + " page decompressed to " + m + " bytes");
     }
 }

@@ -97,11 +97,11 @@ final class PageSlabs {
     long offset(int loc) { return offset(classOf(loc), loc & (MAX_SLOTS - 1)); }
 
     /** Writes a compressed slot: the u16 header then {@code n} bytes of {@code src}. */
-    void writeCompressed(int loc, byte[] src, int n, boolean sameFilled) {
+    void writeCompressed(int loc, MemorySegment src, int n, boolean sameFilled) {
         MemorySegment s = segment(loc);
         long off = offset(loc);
         s.set(U16, off, (short) (n | (sameFilled ? SAME_FILLED : 0)));
-        MemorySegment.copy(src, 0, s, ValueLayout.JAVA_BYTE, off + HEADER, n);
+        MemorySegment.copy(src, 0, s, off + HEADER, n);
     }
 
     /** The raw u16 header of a compressed slot (length, and {@link #SAME_FILLED}). */

@@ -53,7 +53,12 @@ public final class TmemEngine implements HostMemory.Reclaimer {
      * Boot options: {@code enabled} = Xen's {@code tmem} (off: every tmem_op is -ENODEV), {@code compressByDefault}
      * = {@code tmem_compress} (new clients' compress flag), {@code clock} for the 2009 perf line (nanoTime).
      */
-    public record Config(boolean enabled, boolean compressByDefault, LongSupplier clock) {
+    public record Config(boolean enabled, boolean compressByDefault, LongSupplier clock, TmemCompression compression) {
+        /** With the default compression, {@link TmemCompression#LZ4}. */
+        public Config(boolean enabled, boolean compressByDefault, LongSupplier clock) {
+            this(enabled, compressByDefault, clock, TmemCompression.LZ4);
+        }
+
         public static Config defaults() { return new Config(true, false, System::nanoTime); }
     }
 
@@ -67,10 +72,9 @@ public final class TmemEngine implements HostMemory.Reclaimer {
     final PageSlabs slabs = new PageSlabs();
     final EphemeralLru lru = new EphemeralLru(pageTable);
     final TmemStats stats = new TmemStats();
-    private final PageCodec codec = new PageCodec();
-    /** The engine's one page buffer (Xen's per-CPU buffers): guest data to compress, or decompressed data. */
-    private final byte[] pageBuf = new byte[PAGE_SIZE];
-    private final MemorySegment pageSeg = MemorySegment.ofArray(pageBuf);
+    private final PageCodec codec;
+    /** The engine's one page buffer (Xen's per-CPU buffers, native): guest data to compress, or decompressed data. */
+    private final MemorySegment pageSeg = java.lang.foreign.Arena.ofAuto().allocate(PAGE_SIZE, PAGE_SIZE);
     /** Objects by id (a page's object column); ids of deleted objects are reused. */
     private TmemObject[] objectsById = new TmemObject[64];
     private int[] freeObjectIds = new int[16];
@@ -93,6 +97,7 @@ public final class TmemEngine implements HostMemory.Reclaimer {
         this.host = host;
         this.domains = domains;
         this.config = config;
+        this.codec = new PageCodec(config.compression());
     }
 
     public TmemStats stats() { return stats; }
@@ -608,12 +613,12 @@ public final class TmemEngine implements HostMemory.Reclaimer {
     }
 
     /**
-     * do_tmem_put_compress after the copy of the page into {@link #pageBuf}: the compressed data's location,
+     * do_tmem_put_compress after the copy of the page into {@link #pageSeg}: the compressed data's location,
      * {@link #POOR} (compresses poorly), or -ENOMEM (tmem_malloc failed).
      */
     private long compressInto(TmemPool pool, TmemClient owner) {
         long t0 = config.clock().getAsLong();
-        int n = codec.compress(pageBuf);
+        int n = codec.compress(pageSeg);
         stats.compress.record(config.clock().getAsLong() - t0);
         if (n < 0) return POOR;
         if (!pool.arena.reserve(n)) {
@@ -633,7 +638,7 @@ public final class TmemEngine implements HostMemory.Reclaimer {
         return loc;
     }
 
-    /** A raw page (tmem_alloc_page) holding a copy of {@link #pageBuf}: its location, or -ENOMEM. */
+    /** A raw page (tmem_alloc_page) holding a copy of {@link #pageSeg}: its location, or -ENOMEM. */
     private long storeRaw(TmemPool pool) {
         if (!takeRawPage(pool)) return -XenErrno.ENOMEM;
         int loc = slabs.allocate(PageSlabs.RAW);
@@ -680,17 +685,16 @@ public final class TmemEngine implements HostMemory.Reclaimer {
         if (loc == NO_DATA) dst.asSlice(off, PAGE_SIZE).fill((byte) 0);
         else if (PageSlabs.isRaw(loc)) MemorySegment.copy(slabs.segment(loc), slabs.offset(loc), dst, off, PAGE_SIZE);
         else {
-            decompressToPageBuf(loc);
+            decompressToPageSeg(loc);
             if (dst != pageSeg || off != 0) MemorySegment.copy(pageSeg, 0, dst, off, PAGE_SIZE);
         }
     }
 
-    private void decompressToPageBuf(int loc) {
+    private void decompressToPageSeg(int loc) {
         long t0 = config.clock().getAsLong();
         int header = slabs.header(loc);
-        byte[] in = codec.input();
-        int n = slabs.readCompressed(loc, in);
-        codec.decompress(in, n, (header & PageSlabs.SAME_FILLED) != 0, pageBuf);
+        codec.decompress(slabs.segment(loc), slabs.offset(loc) + PageSlabs.HEADER, header & ~PageSlabs.SAME_FILLED,
+                (header & PageSlabs.SAME_FILLED) != 0, pageSeg);
         stats.decompress.record(config.clock().getAsLong() - t0);
     }
 
@@ -731,7 +735,7 @@ public final class TmemEngine implements HostMemory.Reclaimer {
         boolean copied;
         if (PageSlabs.isRaw(loc)) copied = out.write(slabs.segment(loc), slabs.offset(loc));
         else {
-            decompressToPageBuf(loc);
+            decompressToPageSeg(loc);
             copied = out.write(pageSeg, 0);
         }
         if (!copied) {
@@ -810,6 +814,9 @@ public final class TmemEngine implements HostMemory.Reclaimer {
         for (TmemObject o : objectsById) if (o != null) b += 16 + 4L * o.pages.capacity();
         return b;
     }
+
+    /** The compression in use for clients with the compress flag: "lzo (java)", "lz4 (liblz4)" or "lz4 (java)". */
+    public String compressionImplementation() { return codec.implementation(); }
 
     /** Native bytes in the slabs holding page data. */
     public long pageDataBytes() { return slabs.slabBytes(); }

@@ -22,7 +22,8 @@ import static org.fallow.abi.xen.SysctlConstants.XEN_SYSCTL_tmem_op;
  * destruction (tmem_destroy of the client) and host-memory reclaim (ephemeral eviction).
  *
  * <p>Boot options as system properties: {@code fallow.tmem} (default true: Xen's {@code tmem=1}),
- * {@code fallow.tmem.compress} (default false: {@code tmem_compress}).
+ * {@code fallow.tmem.compress} (default false: {@code tmem_compress}), {@code fallow.tmem.codec} ({@code lz4}, the
+ * default, or {@code lzo}: Xen's algorithm; see {@link PageCodec}).
  */
 public final class TmemSubsystem implements Subsystem, DomainLifecycle {
     private static final Logger log = LoggerFactory.getLogger(TmemSubsystem.class);
@@ -35,7 +36,8 @@ public final class TmemSubsystem implements Subsystem, DomainLifecycle {
 
     public TmemSubsystem() {
         this(new TmemEngine.Config(Boolean.parseBoolean(System.getProperty("fallow.tmem", "true")),
-                Boolean.getBoolean("fallow.tmem.compress"), System::nanoTime));
+                Boolean.getBoolean("fallow.tmem.compress"), System::nanoTime,
+                TmemCompression.parse(System.getProperty("fallow.tmem.codec", "lz4"))));
     }
 
     public TmemSubsystem(TmemEngine.Config config) { this.config = config; }
@@ -52,7 +54,8 @@ public final class TmemSubsystem implements Subsystem, DomainLifecycle {
                 cop -> cop.caller().profile().hasTmem() ? sysctl.invoke(cop) : -org.fallow.abi.XenErrno.ENOSYS);
         core.domains().addListener(this);
         core.host().addReclaimer(engine);
-        log.info("tmem: installed (enabled={}, compress={})", config.enabled(), config.compressByDefault());
+        log.info("tmem: installed (enabled={}, compress={}, codec={})", config.enabled(), config.compressByDefault(),
+                config.compression().label());
     }
 
     /** The engine; use it only on the dispatch thread. */

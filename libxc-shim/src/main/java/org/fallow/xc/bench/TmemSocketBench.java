@@ -2,6 +2,7 @@ package org.fallow.xc.bench;
 
 import org.fallow.abi.AbiProfile;
 import org.fallow.abi.Hypercalls;
+import org.fallow.abi.bench.PageCopyFloor;
 import org.fallow.abi.xen.MulticallEntry;
 import org.fallow.abi.xen.TmemConstants;
 import org.fallow.abi.xen.TmemOp;
@@ -29,7 +30,9 @@ import static org.fallow.abi.xen.XenLayouts.U64_UNALIGNED;
  * {@code fallow bench tmem-socket}: tmem put+get pages/s over the real socket. Starts a hypervisor child process,
  * creates a domain with the libxc calls, attaches as its guest and puts then gets N random pages in a private
  * ephemeral pool (gets are exclusive, so each round ends empty), one tmem_op per hypercall (batch 1) or
- * {@code batch} tmem_ops per {@code __HYPERVISOR_multicall}.
+ * {@code batch} tmem_ops per {@code __HYPERVISOR_multicall}; {@code --stored N} pages of other objects are put first
+ * and stay stored meanwhile. The memcpy floor (the two 4 KiB copies of a put+get, {@link PageCopyFloor}) is measured
+ * in the same run and every row is also given as a ratio to it.
  */
 @Command(name = "tmem-socket", mixinStandardHelpOptions = true,
         description = "tmem put+get pages/s over the Unix socket: plain tmem_op hypercalls vs multicall batches.")
@@ -43,6 +46,10 @@ public final class TmemSocketBench implements Callable<Integer> {
     @Option(names = "--rounds", defaultValue = "3", description = "Measured rounds per batch size; the best is printed (default ${DEFAULT-VALUE}).")
     int rounds;
 
+    @Option(names = "--stored", defaultValue = "0",
+            description = "Pages put first (batches of 64, other objects) and left stored while the rounds run (default ${DEFAULT-VALUE}).")
+    int stored;
+
     @Option(names = "--batches", split = ",", defaultValue = "1,16,64",
             description = "tmem_ops per hypercall: 1 = plain tmem_op, more = one multicall (max 64; default ${DEFAULT-VALUE}).")
     int[] batches;
@@ -50,13 +57,17 @@ public final class TmemSocketBench implements Callable<Integer> {
     PrintStream out = System.out;
 
     @Override public Integer call() throws Exception {
-        if (pages < 1 || rounds < 1) throw new IllegalArgumentException("--pages and --rounds must be >= 1");
+        if (pages < 1 || rounds < 1 || stored < 0) throw new IllegalArgumentException("--pages and --rounds must be >= 1, --stored >= 0");
         for (int b : batches) if (b < 1 || b > 64) throw new IllegalArgumentException("batch sizes must be in 1..64, got " + b);
         byte[] secret = new byte[16];
         new SplittableRandom().nextBytes(secret);
         Path run = Files.createTempDirectory(Path.of("/tmp"), "flb");
-        long hostMib = 64 + pages / 128; // twice the pages stored at the end of a put phase
-        try (HypervisorProcess hv = HypervisorProcess.start(run, List.of("-Xmx" + (hostMib + 256) + "m"), "--host-mem", Long.toString(hostMib));
+        // the stored pages, plus twice the pages stored at the end of a put phase; page data is off the Java heap
+        long hostMib = 64 + (stored + 2L * pages) / 256;
+        double floor = 0;
+        for (int r = 0; r < rounds; r++) floor = Math.max(floor, PageCopyFloor.pagesPerSecond(pages));
+        String loadAtStart = PageCopyFloor.load();
+        try (HypervisorProcess hv = HypervisorProcess.start(run, List.of("-Xmx512m"), "--host-mem", Long.toString(hostMib));
              XcHandle xc = XcHandle.open(hv.socket(), AbiProfile.XEN_4_12)) {
             out.printf("started hypervisor pid %d on %s%n", hv.pid(), hv.socket());
             XcDomain dom = new XcDomain(xc);
@@ -77,9 +88,14 @@ public final class TmemSocketBench implements Callable<Integer> {
                     for (int i = 0; i < 4096; i += 8) mem.set(U64_UNALIGNED, f * 4096L + i, r.nextLong());
                 }
                 newPool(g, mem);
-                out.printf(Locale.ROOT, "tmem socket bench: --pages %d --rounds %d --batches %s (random 4 KiB pages, private ephemeral pool; best put+get round after a warm-up round)%n",
-                        pages, rounds, join(batches));
-                out.printf(Locale.ROOT, "%5s %12s %12s %16s%n", "batch", "put pages/s", "get pages/s", "put+get pages/s");
+                out.printf(Locale.ROOT, "tmem socket bench: --pages %d --stored %d --rounds %d --batches %s (random 4 KiB pages, private ephemeral pool; best put+get round after a warm-up round), load %s%n",
+                        pages, stored, rounds, join(batches), loadAtStart);
+                long t0 = System.nanoTime();
+                for (int i = 0; i < stored; i += 64) run(g, mem, 64, TmemConstants.TMEM_PUT_PAGE, STORED_OID, i, Math.min(64, stored - i));
+                if (stored > 0)
+                    out.printf(Locale.ROOT, "stored %d pages first (batches of 64) at %.0f pages/s; they stay stored%n", stored, stored * 1e9 / (System.nanoTime() - t0));
+                out.printf(Locale.ROOT, "%5s %12s %12s %16s %8s%n", "batch", "put pages/s", "get pages/s", "put+get pages/s", "x floor");
+                out.printf(Locale.ROOT, "%5s %12s %12s %16.0f %8.2f   (memcpy floor: the two 4 KiB copies of a put+get, same run)%n", "-", "-", "-", floor, 1.0);
                 for (int b : batches) round(g, mem, b); // warm-up
                 for (int b : batches) {
                     double[] best = {0, 0, 0};
@@ -87,8 +103,9 @@ public final class TmemSocketBench implements Callable<Integer> {
                         double[] x = round(g, mem, b);
                         if (x[2] > best[2]) best = x;
                     }
-                    out.printf(Locale.ROOT, "%5d %12.0f %12.0f %16.0f%n", b, best[0], best[1], best[2]);
+                    out.printf(Locale.ROOT, "%5d %12.0f %12.0f %16.0f %8.2f%n", b, best[0], best[1], best[2], best[2] / floor);
                 }
+                out.printf(Locale.ROOT, "load at the end %s%n", PageCopyFloor.load());
             }
             return 0;
         } finally {
@@ -112,37 +129,41 @@ public final class TmemSocketBench implements Callable<Integer> {
 
     private double[] round(HypervisorConnection g, MemorySegment mem, int batch) throws Exception {
         long t0 = System.nanoTime();
-        run(g, mem, batch, TmemConstants.TMEM_PUT_PAGE);
+        for (int i = 0; i < pages; i += batch) run(g, mem, batch, TmemConstants.TMEM_PUT_PAGE, 0, i, Math.min(batch, pages - i));
         long t1 = System.nanoTime();
-        run(g, mem, batch, TmemConstants.TMEM_GET_PAGE);
+        for (int i = 0; i < pages; i += batch) run(g, mem, batch, TmemConstants.TMEM_GET_PAGE, 0, i, Math.min(batch, pages - i));
         long t2 = System.nanoTime();
         return new double[] {pages * 1e9 / (t1 - t0), pages * 1e9 / (t2 - t1), 2.0 * pages * 1e9 / (t2 - t0)};
     }
 
-    /** N ops of {@code cmd} (PUT_PAGE or GET_PAGE): tmem_op structs at OPS_GPA, multicall entries at MC_GPA. */
-    private void run(HypervisorConnection g, MemorySegment mem, int batch, int cmd) throws Exception {
-        TmemOp op = new TmemOp();
-        MulticallEntry mc = new MulticallEntry();
-        for (int i = 0; i < pages; i += batch) {
-            int n = Math.min(batch, pages - i);
+    /** Oids of the --stored pages start here (the rounds use oids from 0). */
+    static final long STORED_OID = 1L << 40;
+
+    /**
+     * One hypercall of {@code n} ops of {@code cmd} (PUT_PAGE or GET_PAGE) on pages {@code first ..} of objects from
+     * {@code oidBase}: tmem_op structs at OPS_GPA, multicall entries at MC_GPA.
+     */
+    private void run(HypervisorConnection g, MemorySegment mem, int batch, int cmd, long oidBase, int first, int n) throws Exception {
+        for (int j = 0; j < n; j++) {
+            int p = first + j;
+            long o = OPS_GPA + 64L * j;
+            op.wrap(mem, o).cmd(cmd).poolId(0).genOid(oidBase + (p >>> 4), 0, 0).genIndex(p & 15)
+                    .genCmfn(cmd == TmemConstants.TMEM_PUT_PAGE ? (p & 31) : GET_GFN + (p & 31));
+            if (batch > 1) mc.wrap(mem, MC_GPA + (long) MulticallEntry.SIZE * j).op(Hypercalls.TMEM_OP).result(0).args(0, o);
+        }
+        if (batch == 1) {
+            long rc = g.hypercall(Hypercalls.TMEM_OP, OPS_GPA);
+            if (rc != 1) throw new IllegalStateException("op " + cmd + " -> " + rc);
+        } else {
+            long rc = g.hypercall(Hypercalls.MULTICALL, MC_GPA, n);
+            if (rc != 0) throw new IllegalStateException("multicall -> " + rc);
             for (int j = 0; j < n; j++) {
-                int p = i + j;
-                long o = OPS_GPA + 64L * j;
-                op.wrap(mem, o).cmd(cmd).poolId(0).genOid(p >>> 4, 0, 0).genIndex(p & 15)
-                        .genCmfn(cmd == TmemConstants.TMEM_PUT_PAGE ? (p & 31) : GET_GFN + (p & 31));
-                if (batch > 1) mc.wrap(mem, MC_GPA + (long) MulticallEntry.SIZE * j).op(Hypercalls.TMEM_OP).result(0).args(0, o);
-            }
-            if (batch == 1) {
-                long rc = g.hypercall(Hypercalls.TMEM_OP, OPS_GPA);
-                if (rc != 1) throw new IllegalStateException("op " + cmd + " -> " + rc);
-            } else {
-                long rc = g.hypercall(Hypercalls.MULTICALL, MC_GPA, n);
-                if (rc != 0) throw new IllegalStateException("multicall -> " + rc);
-                for (int j = 0; j < n; j++) {
-                    long r = mc.wrap(mem, MC_GPA + (long) MulticallEntry.SIZE * j).result();
-                    if (r != 1) throw new IllegalStateException("op " + cmd + " -> " + r);
-                }
+                long r = mc.wrap(mem, MC_GPA + (long) MulticallEntry.SIZE * j).result();
+                if (r != 1) throw new IllegalStateException("op " + cmd + " -> " + r);
             }
         }
     }
+
+    private final TmemOp op = new TmemOp();
+    private final MulticallEntry mc = new MulticallEntry();
 }

@@ -2,12 +2,14 @@ package org.fallow.hypervisor.tmem.bench;
 
 import org.fallow.abi.AbiProfile;
 import org.fallow.abi.Hypercalls;
+import org.fallow.abi.bench.PageCopyFloor;
 import org.fallow.hypervisor.core.Caller;
 import org.fallow.hypervisor.core.Domain;
 import org.fallow.hypervisor.core.GuestAddressSpace;
 import org.fallow.hypervisor.core.GuestFault;
 import org.fallow.hypervisor.core.HostMemory;
 import org.fallow.hypervisor.core.HypervisorCore;
+import org.fallow.hypervisor.tmem.TmemCompression;
 import org.fallow.hypervisor.tmem.TmemDefs;
 import org.fallow.hypervisor.tmem.TmemEngine;
 import org.fallow.hypervisor.tmem.TmemOid;
@@ -46,49 +48,65 @@ public final class TmemBench implements Callable<Integer> {
     @Option(names = "--no-metadata", description = "Skip the heap-metadata rows (they run full GCs).")
     boolean noMetadata;
 
+    @Option(names = "--metadata-pages", defaultValue = "1048576",
+            description = "Pages stored for the metadata rows (default ${DEFAULT-VALUE}; zero pages, LZ4: 64 B of slab each).")
+    int metadataPages;
+
+    @Option(names = "--corpus-pages", defaultValue = "8192",
+            description = "Pages of the heap-image corpus for the compression rows (default ${DEFAULT-VALUE}; 0 skips them).")
+    int corpusPages;
+
     PrintStream out = System.out;
 
     @Override public Integer call() throws Exception {
         if (pages < 1 || batch < 1 || rounds < 1) throw new IllegalArgumentException("--pages, --batch and --rounds must be >= 1");
-        out.printf(Locale.ROOT, "tmem bench: --pages %d --batch %d --rounds %d (best put+get round per row, after a warm-up round), JDK %s%n",
-                pages, batch, rounds, Runtime.version());
+        out.printf(Locale.ROOT, "tmem bench: --pages %d --batch %d --rounds %d --metadata-pages %d --corpus-pages %d (best round per row, after a warm-up round), JDK %s, load %s%n",
+                pages, batch, rounds, metadataPages, corpusPages, Runtime.version(), PageCopyFloor.load());
+        if (corpusPages > 0) new CompressionRows(out, rounds).run(HeapImageCorpus.capture(corpusPages));
         for (Kind k : Kind.values()) {
-            engineRound(k, false);
-            engineRound(k, true);
-            hypercallRound(k, k != Kind.ZERO);
+            for (TmemCompression c : CODECS) engineRound(k, c);
+            hypercallRound(k, null);
         }
-        out.printf(Locale.ROOT, "%-11s %-7s %-8s %12s %12s %16s%n", "path", "kind", "compress", "put pages/s", "get pages/s", "put+get pages/s");
+        double floor = 0;
+        for (int r = 0; r < rounds; r++) floor = Math.max(floor, PageCopyFloor.pagesPerSecond(pages));
+        out.printf(Locale.ROOT, "%-11s %-7s %-8s %12s %12s %16s %8s%n", "path", "kind", "compress", "put pages/s", "get pages/s", "put+get pages/s", "x floor");
+        out.printf(Locale.ROOT, "%-11s %-7s %-8s %12s %12s %16.0f %8.2f%n", "memcpy", "floor", "-", "-", "-", floor, 1.0);
         for (Kind k : Kind.values()) {
-            for (boolean compress : new boolean[] {false, true}) {
-                if (k == Kind.ZERO && compress) continue;
+            for (TmemCompression c : CODECS) {
+                if (k == Kind.ZERO && c != null && c != TmemCompression.LZ4) continue;
                 double[] best = {0, 0, 0};
                 for (int r = 0; r < rounds; r++) {
-                    double[] x = engineRound(k, compress);
+                    double[] x = engineRound(k, c);
                     if (x[2] > best[2]) best = x;
                 }
-                print("engine", k, compress, best);
+                print("engine", k, c, best, floor);
             }
         }
         for (Kind k : new Kind[] {Kind.RANDOM, Kind.TEXT}) {
-            for (boolean compress : new boolean[] {false, true}) {
+            for (TmemCompression c : CODECS) {
                 double[] best = {0, 0, 0};
                 for (int r = 0; r < rounds; r++) {
-                    double[] x = hypercallRound(k, compress);
+                    double[] x = hypercallRound(k, c);
                     if (x[2] > best[2]) best = x;
                 }
-                print("hypercall", k, compress, best);
+                print("hypercall", k, c, best, floor);
             }
         }
         if (!noMetadata) metadata();
+        out.printf(Locale.ROOT, "load at the end %s%n", PageCopyFloor.load());
         return 0;
     }
 
-    private void print(String path, Kind k, boolean compress, double[] r) {
-        out.printf(Locale.ROOT, "%-11s %-7s %-8s %12.0f %12.0f %16.0f%n", path, k.label(), compress ? "lzo" : "off", r[0], r[1], r[2]);
+    /** No compression, then each algorithm. */
+    private static final TmemCompression[] CODECS = {null, TmemCompression.LZO, TmemCompression.LZ4};
+
+    private void print(String path, Kind k, TmemCompression c, double[] r, double floor) {
+        out.printf(Locale.ROOT, "%-11s %-7s %-8s %12.0f %12.0f %16.0f %8.2f%n", path, k.label(), c == null ? "off" : c.label(),
+                r[0], r[1], r[2], r[2] / floor);
     }
 
-    private double[] engineRound(Kind k, boolean compress) {
-        TmemBenchBed.Engine e = TmemBenchBed.engine(64, k, compress, true);
+    private double[] engineRound(Kind k, TmemCompression c) {
+        TmemBenchBed.Engine e = TmemBenchBed.engine(64, k, c != null, true, c == null ? TmemCompression.LZ4 : c);
         long t0 = System.nanoTime();
         for (int i = 0; i < pages; i++) check("put", e.put(i >>> 4, i & 15, i & 31));
         long t1 = System.nanoTime();
@@ -107,9 +125,9 @@ public final class TmemBench implements Callable<Integer> {
     }
 
     /** Full hypercalls: tmem_op structs in guest memory decoded by the handler, {@code batch} per dispatch task. */
-    private double[] hypercallRound(Kind k, boolean compress) throws Exception {
+    private double[] hypercallRound(Kind k, TmemCompression c) throws Exception {
         try (HypervisorCore core = new HypervisorCore(new HostMemory(1L << 40))) {
-            new TmemSubsystem(new TmemEngine.Config(true, compress, System::nanoTime)).install(core);
+            new TmemSubsystem(new TmemEngine.Config(true, c != null, System::nanoTime, c == null ? TmemCompression.LZ4 : c)).install(core);
             BenchDomain dom = new BenchDomain(64 + batch);
             Domain d = new Domain(TmemBenchBed.DOMID, new byte[16], 1);
             d.memory(dom);
@@ -152,19 +170,26 @@ public final class TmemBench implements Callable<Integer> {
         }
     }
 
-    /** Heap bytes per stored page beyond its data: heap delta after full GCs / N, for zero pages and raw pages. */
+    /**
+     * Metadata per stored page at {@code --metadata-pages}: the page table, object maps and object table counted from
+     * their arrays ({@code TmemEngine.pageMetadataBytes}), and the heap delta after full GCs (which also holds the
+     * TmemObject, its oid and the pool's hash-map entry, per object). Zero pages with LZ4 (same-filled: a 64-byte slab
+     * slot each, off the heap), 16 pages per object, then one page per object.
+     */
     private void metadata() {
-        for (Kind k : new Kind[] {Kind.ZERO, Kind.RANDOM}) {
+        for (int perObject : new int[] {16, 1}) {
             for (boolean ephemeral : new boolean[] {false, true}) {
-                TmemBenchBed.Engine e = TmemBenchBed.engine(32, k, false, !ephemeral);
+                TmemBenchBed.Engine e = TmemBenchBed.engine(32, Kind.ZERO, true, !ephemeral, TmemCompression.LZ4);
                 long before = usedAfterGc();
-                for (int i = 0; i < pages; i++) check("put", e.put(i >>> 4, i & 15, i & 31));
+                int shift = Integer.numberOfTrailingZeros(perObject);
+                for (int i = 0; i < metadataPages; i++) check("put", e.put(i >>> shift, i & (perObject - 1), i & 31));
                 long after = usedAfterGc();
-                if (e.storedPages() != pages) throw new IllegalStateException("stored " + e.storedPages());
-                double per = (after - before) / (double) pages;
-                double data = k == Kind.ZERO ? 0 : 4096 + 16; // byte[4096] with its array header
-                out.printf(Locale.ROOT, "%-11s %-7s %-10s %8.1f heap bytes/page, %6.1f beyond the data (16 pages per object; N=%d)%n",
-                        "metadata", k.label(), ephemeral ? "ephemeral" : "persistent", per, per - data, pages);
+                if (e.storedPages() != metadataPages) throw new IllegalStateException("stored " + e.storedPages());
+                double arrays = e.engine().pageMetadataBytes() / (double) metadataPages;
+                double heap = (after - before) / (double) metadataPages;
+                out.printf(Locale.ROOT, "%-11s %-10s %6.1f B/page in metadata arrays, %6.1f heap B/page, %5.1f slab B/page (%d pages per object; N=%d)%n",
+                        "metadata", ephemeral ? "ephemeral" : "persistent", arrays, heap,
+                        e.engine().pageDataBytes() / (double) metadataPages, perObject, metadataPages);
                 java.lang.ref.Reference.reachabilityFence(e);
             }
         }

@@ -3,6 +3,7 @@ package org.fallow.hypervisor.tmem.bench;
 import org.fallow.abi.AbiProfile;
 import org.fallow.hypervisor.core.DomainMemory;
 import org.fallow.hypervisor.core.HostMemory;
+import org.fallow.hypervisor.tmem.TmemCompression;
 import org.fallow.hypervisor.tmem.TmemDefs;
 import org.fallow.hypervisor.tmem.TmemEngine;
 import org.fallow.hypervisor.tmem.TmemOid;
@@ -78,12 +79,20 @@ public final class TmemBenchBed {
         public long get(long oid, int index, long gfn) { return op(TmemDefs.GET_PAGE, oid, index, gfn); }
 
         public long storedPages() { return engine.stats().storedPages(); }
+
+        /** Pages charged for the stored data: the domain's extra pages (persistent) or tmem's host pages (ephemeral). */
+        public long chargedPages() { return dom.tot + engine.freeablePages() - engine.freeListPages(); }
     }
 
     public static Engine engine(int frames, Kind kind, boolean compress, boolean persistent) {
+        return engine(frames, kind, compress, persistent, TmemCompression.LZ4);
+    }
+
+    /** As {@link #engine(int, Kind, boolean, boolean)} with the given compression algorithm. */
+    public static Engine engine(int frames, Kind kind, boolean compress, boolean persistent, TmemCompression codec) {
         BenchDomain dom = new BenchDomain(Math.max(frames, 64));
         TmemEngine e = new TmemEngine(new HostMemory(1L << 40), id -> id == DOMID ? dom : null,
-                new TmemEngine.Config(true, compress, System::nanoTime));
+                new TmemEngine.Config(true, compress, System::nanoTime, codec));
         Supplier<TmemRequest> np = () -> TmemRequest.newPool(0, 0, (1 << 24) | (persistent ? TmemDefs.POOL_PERSIST : 0));
         long pool = e.tmemOp(AbiProfile.XEN_4_12, DOMID, false, np, dom::ramFrame, x -> 0);
         if (pool != 0) throw new IllegalStateException("new pool -> " + pool);

@@ -1,0 +1,87 @@
+package org.fallow.hypervisor.tmem.bench;
+
+import org.fallow.hypervisor.tmem.TmemCompression;
+import org.fallow.hypervisor.tmem.bench.HeapImageCorpus.Corpus;
+import org.fallow.hypervisor.tmem.bench.TmemBenchBed.Kind;
+
+import java.io.PrintStream;
+import java.lang.foreign.MemorySegment;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The compression rows of {@code fallow bench tmem}: every page of the heap-image corpus put into a persistent pool
+ * (compression off, LZO, LZ4), then got back. "x pages" = corpus pages / pages charged for them (raw pages + the
+ * arena pages of the compressed bytes): how many more pages the same memory holds. CPU is the measuring thread's CPU
+ * time per page ({@link ThreadMXBean}), and "x off" compares it with the uncompressed put (or get) over the same
+ * engine path in the same run. Every page got back is compared with the corpus (in the warm-up round, untimed).
+ * The rows repeat on the corpus without its same-filled pages, to show what the same-filled test contributes.
+ */
+final class CompressionRows {
+    private static final TmemCompression[] CODECS = {null, TmemCompression.LZO, TmemCompression.LZ4};
+    private final PrintStream out;
+    private final int rounds;
+    private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+
+    CompressionRows(PrintStream out, int rounds) {
+        this.out = out;
+        this.rounds = rounds;
+    }
+
+    void run(Corpus corpus) {
+        out.printf(Locale.ROOT, "heap-image corpus: %d pages of %d resident heap pages (MaxHeapSize %d MiB; %s): %d all-zero, %d same-filled (zero included)%n",
+                corpus.size(), corpus.residentHeapPages(), corpus.heapBytes() >> 20, corpus.workload(), corpus.zero(), corpus.sameFilled());
+        out.printf(Locale.ROOT, "codecs: lzo = %s, lz4 = %s (same-filled test first)%n",
+                TmemBenchBed.engine(64, Kind.ZERO, true, true, TmemCompression.LZO).engine().compressionImplementation(),
+                TmemBenchBed.engine(64, Kind.ZERO, true, true, TmemCompression.LZ4).engine().compressionImplementation());
+        List<byte[]> mixed = new ArrayList<>();
+        for (byte[] p : corpus.pages()) if (java.util.Arrays.mismatch(p, 0, 4088, p, 8, 4096) >= 0) mixed.add(p);
+        out.printf(Locale.ROOT, "%-22s %-8s %8s %8s %8s %14s %7s %14s %7s%n", "corpus", "compress", "pages", "charged", "x pages",
+                "put CPU ns/pg", "x off", "get CPU ns/pg", "x off");
+        rows("heap image", corpus.pages());
+        rows("without same-filled", mixed.toArray(new byte[0][]));
+    }
+
+    private void rows(String label, byte[][] pages) {
+        if (pages.length == 0) return;
+        double[] off = null;
+        for (TmemCompression c : CODECS) {
+            double[] best = round(pages, c, true); // warm-up, verified
+            for (int r = 0; r < rounds; r++) {
+                double[] x = round(pages, c, false);
+                if (x[0] + x[1] < best[0] + best[1]) best = x;
+            }
+            if (c == null) off = best;
+            out.printf(Locale.ROOT, "%-22s %-8s %8d %8d %8.2f %14.0f %7.2f %14.0f %7.2f%n", label, c == null ? "off" : c.label(),
+                    pages.length, (long) best[2], pages.length / best[2], best[0], best[0] / off[0], best[1], best[1] / off[1]);
+        }
+    }
+
+    /** {put CPU ns/page, get CPU ns/page, pages charged}. */
+    private double[] round(byte[][] pages, TmemCompression c, boolean verify) {
+        int n = pages.length;
+        TmemBenchBed.Engine e = TmemBenchBed.engine(n + 64, Kind.ZERO, c != null, true, c == null ? TmemCompression.LZ4 : c);
+        for (int i = 0; i < n; i++) MemorySegment.copy(MemorySegment.ofArray(pages[i]), 0, e.dom().ramFrame(i), 0, 4096);
+        long t0 = threads.getCurrentThreadCpuTime();
+        for (int i = 0; i < n; i++) check("put", e.put(i >>> 4, i & 15, i));
+        long t1 = threads.getCurrentThreadCpuTime();
+        for (int i = 0; i < n; i++) check("get", e.get(i >>> 4, i & 15, n + (i & 63)));
+        long t2 = threads.getCurrentThreadCpuTime();
+        if (e.storedPages() != n) throw new IllegalStateException("stored " + e.storedPages() + " of " + n);
+        if (verify) {
+            for (int i = 0; i < n; i++) {
+                check("get", e.get(i >>> 4, i & 15, n));
+                if (MemorySegment.ofArray(pages[i]).mismatch(e.dom().ramFrame(n)) >= 0)
+                    throw new IllegalStateException("page " + i + " came back different (" + (c == null ? "off" : c.label()) + ")");
+            }
+        }
+        return new double[] {(t1 - t0) / (double) n, (t2 - t1) / (double) n, e.chargedPages()};
+    }
+
+    private static void check(String what, long rc) {
+        if (rc != 1) throw new IllegalStateException(what + " -> " + rc);
+    }
+}
