@@ -102,11 +102,13 @@ class BenchCommandsTest {
 
     @Test @Timeout(120)
     void tmemTinyRun() {
-        Run r = bench("tmem", "--pages", "64", "--batch", "16", "--rounds", "1", "--no-metadata");
+        Run r = bench("tmem", "--pages", "64", "--batch", "16", "--rounds", "1", "--no-metadata", "--corpus-pages", "0");
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().contains("--pages 64 --batch 16 --rounds 1"), r.out());
-        assertTrue(r.out().contains("path        kind    compress  put pages/s  get pages/s  put+get pages/s"), r.out());
-        assertEquals(9, r.out().lines().filter(l -> l.startsWith("engine") || l.startsWith("hypercall")).count(), r.out());
+        assertTrue(r.out().contains("path        kind    compress  put pages/s  get pages/s  put+get pages/s  x floor"), r.out());
+        assertEquals(1, r.out().lines().filter(l -> l.matches("memcpy\\s+floor\\s+-\\s+-\\s+-\\s+\\d+\\s+1\\.00")).count(), r.out());
+        // engine: random and text x {off, lzo, lz4}, zero x {off, lz4}; hypercall: random and text x {off, lzo, lz4}
+        assertEquals(14, r.out().lines().filter(l -> l.startsWith("engine") || l.startsWith("hypercall")).count(), r.out());
     }
 
     @Test @Timeout(120)
@@ -120,10 +122,11 @@ class BenchCommandsTest {
 
     @Test @Timeout(180)
     void tmemSocketTinyRun() {
-        Run r = bench("tmem-socket", "--pages", "64", "--rounds", "1", "--batches", "1,16");
+        Run r = bench("tmem-socket", "--pages", "64", "--rounds", "1", "--batches", "1,16", "--stored", "100");
         assertEquals(0, r.exit(), r.err());
-        assertTrue(r.out().contains("batch  put pages/s  get pages/s  put+get pages/s"), r.out());
-        assertEquals(2, r.out().lines().filter(l -> l.matches("\\s+(1|16)\\s+\\d+\\s+\\d+\\s+\\d+")).count(), r.out());
+        assertTrue(r.out().contains("batch  put pages/s  get pages/s  put+get pages/s  x floor"), r.out());
+        assertTrue(r.out().contains("stored 100 pages first"), r.out());
+        assertEquals(2, r.out().lines().filter(l -> l.matches("\\s+(1|16)\\s+\\d+\\s+\\d+\\s+\\d+\\s+[\\d.]+")).count(), r.out());
     }
 
     @Test @Timeout(180)

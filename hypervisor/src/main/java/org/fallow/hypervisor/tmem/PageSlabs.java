@@ -29,7 +29,9 @@ import java.nio.ByteOrder;
  *
  * Free slots form one intrusive list per class through their first 4 bytes (slot + 1, 0 = end), so freeing and
  * reusing a slot costs no metadata array. Slab memory is kept at its high-water mark while the engine lives (freed
- * slots are reused first) and goes back to the OS when the engine is garbage collected. Not thread-safe.
+ * slots are reused first) and goes back to the OS when the engine is garbage collected. Native segments count against
+ * {@code -XX:MaxDirectMemorySize} (by default the maximum heap size); a slab the JVM refuses is an allocation failure
+ * (-ENOMEM for the put), never an error thrown out of the engine. Not thread-safe.
  */
 final class PageSlabs {
     static final int RAW = 0;
@@ -76,7 +78,7 @@ final class PageSlabs {
         } else {
             slot = bumped[cls];
             if (slot == MAX_SLOTS) return -1;
-            if ((slot >>> SLAB_SHIFT) == slabCount[cls]) addSlab(cls);
+            if ((slot >>> SLAB_SHIFT) == slabCount[cls] && !addSlab(cls)) return -1;
             bumped[cls]++;
         }
         live[cls]++;
@@ -131,12 +133,28 @@ final class PageSlabs {
 
     private static long offset(int cls, int slot) { return (long) (slot & (SLOTS_PER_SLAB - 1)) * slotSize(cls); }
 
-    private void addSlab(int cls) {
+    /**
+     * A new slab for class {@code cls}; false if the JVM refuses the native memory (native segments count against
+     * {@code -XX:MaxDirectMemorySize}): the put that needed it fails with -ENOMEM, nothing else is disturbed.
+     */
+    private boolean addSlab(int cls) {
+        long bytes = (long) SLOTS_PER_SLAB * slotSize(cls);
+        MemorySegment slab;
+        try {
+            slab = arena.allocate(bytes, cls == RAW ? TmemDefs.PAGE_SIZE : GRANULE);
+        } catch (OutOfMemoryError e) {
+            if (allocFailures++ % 1024 == 0)
+                log.warn("tmem: no native memory for a {}-byte slab ({} bytes in slabs; failure {}): {}", bytes, slabBytes, allocFailures, e.toString());
+            return false;
+        }
         MemorySegment[] t = slabs[cls];
         if (t == null) t = slabs[cls] = new MemorySegment[4];
         if (slabCount[cls] == t.length) t = slabs[cls] = java.util.Arrays.copyOf(t, t.length * 2);
-        long bytes = (long) SLOTS_PER_SLAB * slotSize(cls);
-        t[slabCount[cls]++] = arena.allocate(bytes, cls == RAW ? TmemDefs.PAGE_SIZE : GRANULE);
+        t[slabCount[cls]++] = slab;
         slabBytes += bytes;
+        return true;
     }
+
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(PageSlabs.class);
+    private long allocFailures;
 }

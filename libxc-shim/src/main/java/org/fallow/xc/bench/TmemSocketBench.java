@@ -67,7 +67,8 @@ public final class TmemSocketBench implements Callable<Integer> {
         double floor = 0;
         for (int r = 0; r < rounds; r++) floor = Math.max(floor, PageCopyFloor.pagesPerSecond(pages));
         String loadAtStart = PageCopyFloor.load();
-        try (HypervisorProcess hv = HypervisorProcess.start(run, List.of("-Xmx512m"), "--host-mem", Long.toString(hostMib));
+        try (HypervisorProcess hv = HypervisorProcess.start(run,
+                List.of("-Xmx512m", "-XX:MaxDirectMemorySize=" + (hostMib + 64) + "m"), "--host-mem", Long.toString(hostMib));
              XcHandle xc = XcHandle.open(hv.socket(), AbiProfile.XEN_4_12)) {
             out.printf("started hypervisor pid %d on %s%n", hv.pid(), hv.socket());
             XcDomain dom = new XcDomain(xc);

@@ -17,7 +17,8 @@ import java.util.Locale;
  * (compression off, LZO, LZ4), then got back. "x pages" = corpus pages / pages charged for them (raw pages + the
  * arena pages of the compressed bytes): how many more pages the same memory holds. CPU is the measuring thread's CPU
  * time per page ({@link ThreadMXBean}), and "x off" compares it with the uncompressed put (or get) over the same
- * engine path in the same run. Every page got back is compared with the corpus (in the warm-up round, untimed).
+ * engine path in the same run (the codecs take turns round by round; the best round of each). Every page got back
+ * is compared with the corpus (in the warm-up round, untimed).
  * The rows repeat on the corpus without its same-filled pages, to show what the same-filled test contributes.
  */
 final class CompressionRows {
@@ -45,16 +46,21 @@ final class CompressionRows {
         rows("without same-filled", mixed.toArray(new byte[0][]));
     }
 
+    /** Warm-up rounds (verified) of every codec, then {@code rounds} rounds taking the codecs in turn; best of each. */
     private void rows(String label, byte[][] pages) {
         if (pages.length == 0) return;
-        double[] off = null;
-        for (TmemCompression c : CODECS) {
-            double[] best = round(pages, c, true); // warm-up, verified
-            for (int r = 0; r < rounds; r++) {
-                double[] x = round(pages, c, false);
-                if (x[0] + x[1] < best[0] + best[1]) best = x;
+        double[][] bests = new double[CODECS.length][];
+        for (int i = 0; i < CODECS.length; i++) bests[i] = round(pages, CODECS[i], true);
+        for (int r = 0; r < rounds; r++) {
+            for (int i = 0; i < CODECS.length; i++) {
+                double[] x = round(pages, CODECS[i], false);
+                if (x[0] + x[1] < bests[i][0] + bests[i][1]) bests[i] = x;
             }
-            if (c == null) off = best;
+        }
+        double[] off = bests[0];
+        for (int i = 0; i < CODECS.length; i++) {
+            TmemCompression c = CODECS[i];
+            double[] best = bests[i];
             out.printf(Locale.ROOT, "%-22s %-8s %8d %8d %8.2f %14.0f %7.2f %14.0f %7.2f%n", label, c == null ? "off" : c.label(),
                     pages.length, (long) best[2], pages.length / best[2], best[0], best[0] / off[0], best[1], best[1] / off[1]);
         }
