@@ -2,6 +2,7 @@ package org.fallow.xc.bench;
 
 import org.fallow.abi.AbiProfile;
 import org.fallow.abi.Hypercalls;
+import org.fallow.abi.bench.HeapImageCorpus;
 import org.fallow.abi.bench.PageCopyFloor;
 import org.fallow.abi.xen.MulticallEntry;
 import org.fallow.abi.xen.TmemConstants;
@@ -32,7 +33,10 @@ import static org.fallow.abi.xen.XenLayouts.U64_UNALIGNED;
  * ephemeral pool (gets are exclusive, so each round ends empty), one tmem_op per hypercall (batch 1) or
  * {@code batch} tmem_ops per {@code __HYPERVISOR_multicall}; {@code --stored N} pages of other objects are put first
  * and stay stored meanwhile. The memcpy floor (the two 4 KiB copies of a put+get, {@link PageCopyFloor}) is measured
- * in the same run and every row is also given as a ratio to it.
+ * in the same run and every row is also given as a ratio to it, with the hypervisor's CPU time per put and per get
+ * (all its threads, {@code /proc/PID/task/TID/schedstat}). {@code --content heap} puts pages of the heap-image corpus
+ * instead of random ones, and {@code --codecs off,lzo,lz4} runs one hypervisor per compression setting in turn, so
+ * "x off" is the hypervisor CPU of a compressed put against an uncompressed one over the same path, same run.
  */
 @Command(name = "tmem-socket", mixinStandardHelpOptions = true,
         description = "tmem put+get pages/s over the Unix socket: plain tmem_op hypercalls vs multicall batches.")
@@ -56,62 +60,113 @@ public final class TmemSocketBench implements Callable<Integer> {
 
     PrintStream out = System.out;
 
+    @Option(names = "--content", defaultValue = "random",
+            description = "Page content: random (incompressible) or heap (the heap-image corpus of bench tmem; default ${DEFAULT-VALUE}).")
+    String content;
+
+    @Option(names = "--corpus-pages", defaultValue = "4096", description = "Distinct corpus pages with --content heap (default ${DEFAULT-VALUE}).")
+    int corpusPages;
+
+    @Option(names = "--codecs", split = ",", defaultValue = "off",
+            description = "One hypervisor per entry, in turn: off (no compression), lzo or lz4 (-Dfallow.tmem.compress/codec; default ${DEFAULT-VALUE}).")
+    List<String> codecs;
+
     @Override public Integer call() throws Exception {
         if (pages < 1 || rounds < 1 || stored < 0) throw new IllegalArgumentException("--pages and --rounds must be >= 1, --stored >= 0");
         for (int b : batches) if (b < 1 || b > 64) throw new IllegalArgumentException("batch sizes must be in 1..64, got " + b);
+        for (String c : codecs) if (!List.of("off", "lzo", "lz4").contains(c)) throw new IllegalArgumentException("codecs are off, lzo or lz4, got " + c);
+        byte[][] corpus = switch (content) {
+            case "random" -> null;
+            case "heap" -> HeapImageCorpus.capture(corpusPages).pages();
+            default -> throw new IllegalArgumentException("--content is random or heap, got " + content);
+        };
+        double floor = 0;
+        for (int r = 0; r < rounds; r++) floor = Math.max(floor, PageCopyFloor.pagesPerSecond(pages));
+        out.printf(Locale.ROOT, "tmem socket bench: --pages %d --stored %d --rounds %d --batches %s --content %s%s --codecs %s (private ephemeral pool; best put+get round after a warm-up round), load %s%n",
+                pages, stored, rounds, join(batches), content, corpus == null ? "" : " (" + corpus.length + " distinct pages)",
+                String.join(",", codecs), PageCopyFloor.load());
+        out.printf(Locale.ROOT, "memcpy floor (the two 4 KiB copies of a put+get, this process, same run): %.0f pages/s%n", floor);
+        double[][] offCpu = new double[65][];
+        for (String codec : codecs) {
+            if (codecs.size() > 1 || !codec.equals("off")) out.printf(Locale.ROOT, "codec %s:%n", codec);
+            runOne(codec, corpus, floor, offCpu);
+        }
+        out.printf(Locale.ROOT, "load at the end %s%n", PageCopyFloor.load());
+        return 0;
+    }
+
+    /** One hypervisor with compression {@code codec}: the stored pages, then the rows. */
+    private void runOne(String codec, byte[][] corpus, double floor, double[][] offCpu) throws Exception {
         byte[] secret = new byte[16];
         new SplittableRandom().nextBytes(secret);
         Path run = Files.createTempDirectory(Path.of("/tmp"), "flb");
+        int frames = FRAMES + (corpus == null ? 0 : corpus.length);
         // the stored pages, plus twice the pages stored at the end of a put phase; page data is off the Java heap
-        long hostMib = 64 + (stored + 2L * pages) / 256;
-        double floor = 0;
-        for (int r = 0; r < rounds; r++) floor = Math.max(floor, PageCopyFloor.pagesPerSecond(pages));
-        String loadAtStart = PageCopyFloor.load();
-        try (HypervisorProcess hv = HypervisorProcess.start(run,
-                List.of("-Xmx512m", "-XX:MaxDirectMemorySize=" + (hostMib + 64) + "m"), "--host-mem", Long.toString(hostMib));
+        long hostMib = 64 + (stored + 2L * pages) / 256 + frames / 256;
+        List<String> jvm = new java.util.ArrayList<>(List.of("-Xmx512m", "-XX:MaxDirectMemorySize=" + (hostMib + 64) + "m"));
+        if (!codec.equals("off")) jvm.addAll(List.of("-Dfallow.tmem.compress=true", "-Dfallow.tmem.codec=" + codec));
+        try (HypervisorProcess hv = HypervisorProcess.start(run, jvm, "--host-mem", Long.toString(hostMib));
              XcHandle xc = XcHandle.open(hv.socket(), AbiProfile.XEN_4_12)) {
             out.printf("started hypervisor pid %d on %s%n", hv.pid(), hv.socket());
             XcDomain dom = new XcDomain(xc);
             long d = dom.xc_domain_create_hvm(secret, 1);
             if (d < 0) throw new IllegalStateException("createdomain -> " + d);
             int domid = (int) d;
-            check("max_mem", dom.xc_domain_setmaxmem(domid, FRAMES * 4L));
-            long[] gfns = new long[FRAMES];
-            for (int i = 0; i < FRAMES; i++) gfns[i] = i;
+            check("max_mem", dom.xc_domain_setmaxmem(domid, frames * 4L));
+            long[] gfns = new long[frames];
+            for (int i = 0; i < frames; i++) gfns[i] = i;
             check("populate", dom.xc_domain_populate_physmap_exact(domid, 0, 0, gfns));
             check("unpause", dom.xc_domain_unpause(domid));
             try (HypervisorConnection g = HypervisorConnection.guest(hv.socket(), domid, secret, AbiProfile.XEN_4_12);
                  FileChannel fc = org.fallow.abi.fs.SafeFiles.openExisting(g.runDir().resolve("dom" + domid + ".mem"), true);
                  Arena arena = Arena.ofShared()) {
-                MemorySegment mem = fc.map(FileChannel.MapMode.READ_WRITE, 0, FRAMES * 4096L, arena);
+                MemorySegment mem = fc.map(FileChannel.MapMode.READ_WRITE, 0, frames * 4096L, arena);
                 for (int f = 0; f < 32; f++) {
                     SplittableRandom r = new SplittableRandom(f);
                     for (int i = 0; i < 4096; i += 8) mem.set(U64_UNALIGNED, f * 4096L + i, r.nextLong());
                 }
+                corpusFrames = corpus == null ? 0 : corpus.length;
+                for (int f = 0; f < corpusFrames; f++) MemorySegment.copy(MemorySegment.ofArray(corpus[f]), 0, mem, (FRAMES + f) * 4096L, 4096);
                 newPool(g, mem);
-                out.printf(Locale.ROOT, "tmem socket bench: --pages %d --stored %d --rounds %d --batches %s (random 4 KiB pages, private ephemeral pool; best put+get round after a warm-up round), load %s%n",
-                        pages, stored, rounds, join(batches), loadAtStart);
                 long t0 = System.nanoTime();
                 for (int i = 0; i < stored; i += 64) run(g, mem, 64, TmemConstants.TMEM_PUT_PAGE, STORED_OID, i, Math.min(64, stored - i));
                 if (stored > 0)
                     out.printf(Locale.ROOT, "stored %d pages first (batches of 64) at %.0f pages/s; they stay stored%n", stored, stored * 1e9 / (System.nanoTime() - t0));
-                out.printf(Locale.ROOT, "%5s %12s %12s %16s %8s%n", "batch", "put pages/s", "get pages/s", "put+get pages/s", "x floor");
-                out.printf(Locale.ROOT, "%5s %12s %12s %16.0f %8.2f   (memcpy floor: the two 4 KiB copies of a put+get, same run)%n", "-", "-", "-", floor, 1.0);
-                for (int b : batches) round(g, mem, b); // warm-up
+                out.printf(Locale.ROOT, "%5s %12s %12s %16s %8s %14s %14s %7s%n", "batch", "put pages/s", "get pages/s", "put+get pages/s",
+                        "x floor", "hv CPU ns/put", "hv CPU ns/get", "x off");
+                for (int b : batches) round(g, mem, b, hv.pid()); // warm-up
                 for (int b : batches) {
-                    double[] best = {0, 0, 0};
+                    double[] best = {0, 0, 0, 0, 0};
                     for (int r = 0; r < rounds; r++) {
-                        double[] x = round(g, mem, b);
+                        double[] x = round(g, mem, b, hv.pid());
                         if (x[2] > best[2]) best = x;
                     }
-                    out.printf(Locale.ROOT, "%5d %12.0f %12.0f %16.0f %8.2f%n", b, best[0], best[1], best[2], best[2] / floor);
+                    if (codec.equals("off")) offCpu[b] = best;
+                    String xOff = offCpu[b] == null ? "-" : String.format(Locale.ROOT, "%.2f", best[3] / offCpu[b][3]);
+                    out.printf(Locale.ROOT, "%5d %12.0f %12.0f %16.0f %8.2f %14.0f %14.0f %7s%n", b, best[0], best[1], best[2], best[2] / floor,
+                            best[3], best[4], xOff);
                 }
-                out.printf(Locale.ROOT, "load at the end %s%n", PageCopyFloor.load());
             }
-            return 0;
         } finally {
             try (var s = Files.walk(run)) { s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete()); }
         }
+    }
+
+    /** CPU time of every thread of process {@code pid} so far (the first field of each task's schedstat), in ns. */
+    static long cpuNanos(long pid) {
+        long sum = 0;
+        try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+            for (Path t : (Iterable<Path>) tasks::iterator) {
+                try {
+                    sum += Long.parseLong(Files.readString(t.resolve("schedstat")).trim().split("\\s+")[0]);
+                } catch (java.io.IOException | RuntimeException gone) {
+                    // a thread that ended meanwhile
+                }
+            }
+        } catch (java.io.IOException e) {
+            return -1;
+        }
+        return sum;
     }
 
     private static String join(int[] a) {
@@ -128,13 +183,15 @@ public final class TmemSocketBench implements Callable<Integer> {
         check("new pool", g.hypercall(Hypercalls.TMEM_OP, OPS_GPA));
     }
 
-    private double[] round(HypervisorConnection g, MemorySegment mem, int batch) throws Exception {
-        long t0 = System.nanoTime();
+    /** {put, get, put+get pages/s, hypervisor CPU ns per put, per get}. */
+    private double[] round(HypervisorConnection g, MemorySegment mem, int batch, long hvPid) throws Exception {
+        long c0 = cpuNanos(hvPid), t0 = System.nanoTime();
         for (int i = 0; i < pages; i += batch) run(g, mem, batch, TmemConstants.TMEM_PUT_PAGE, 0, i, Math.min(batch, pages - i));
-        long t1 = System.nanoTime();
+        long c1 = cpuNanos(hvPid), t1 = System.nanoTime();
         for (int i = 0; i < pages; i += batch) run(g, mem, batch, TmemConstants.TMEM_GET_PAGE, 0, i, Math.min(batch, pages - i));
-        long t2 = System.nanoTime();
-        return new double[] {pages * 1e9 / (t1 - t0), pages * 1e9 / (t2 - t1), 2.0 * pages * 1e9 / (t2 - t0)};
+        long c2 = cpuNanos(hvPid), t2 = System.nanoTime();
+        return new double[] {pages * 1e9 / (t1 - t0), pages * 1e9 / (t2 - t1), 2.0 * pages * 1e9 / (t2 - t0),
+                (c1 - c0) / (double) pages, (c2 - c1) / (double) pages};
     }
 
     /** Oids of the --stored pages start here (the rounds use oids from 0). */
@@ -149,7 +206,7 @@ public final class TmemSocketBench implements Callable<Integer> {
             int p = first + j;
             long o = OPS_GPA + 64L * j;
             op.wrap(mem, o).cmd(cmd).poolId(0).genOid(oidBase + (p >>> 4), 0, 0).genIndex(p & 15)
-                    .genCmfn(cmd == TmemConstants.TMEM_PUT_PAGE ? (p & 31) : GET_GFN + (p & 31));
+                    .genCmfn(cmd != TmemConstants.TMEM_PUT_PAGE ? GET_GFN + (p & 31) : corpusFrames > 0 ? FRAMES + p % corpusFrames : (p & 31));
             if (batch > 1) mc.wrap(mem, MC_GPA + (long) MulticallEntry.SIZE * j).op(Hypercalls.TMEM_OP).result(0).args(0, o);
         }
         if (batch == 1) {
@@ -165,6 +222,8 @@ public final class TmemSocketBench implements Callable<Integer> {
         }
     }
 
+    /** Frames FRAMES.. hold the corpus pages (--content heap), 0 = random pages in frames 0..31. */
+    private int corpusFrames;
     private final TmemOp op = new TmemOp();
     private final MulticallEntry mc = new MulticallEntry();
 }

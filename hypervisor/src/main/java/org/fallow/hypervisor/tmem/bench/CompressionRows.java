@@ -1,7 +1,7 @@
 package org.fallow.hypervisor.tmem.bench;
 
 import org.fallow.hypervisor.tmem.TmemCompression;
-import org.fallow.hypervisor.tmem.bench.HeapImageCorpus.Corpus;
+import org.fallow.abi.bench.HeapImageCorpus.Corpus;
 import org.fallow.hypervisor.tmem.bench.TmemBenchBed.Kind;
 
 import java.io.PrintStream;

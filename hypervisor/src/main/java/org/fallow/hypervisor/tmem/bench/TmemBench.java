@@ -2,6 +2,7 @@ package org.fallow.hypervisor.tmem.bench;
 
 import org.fallow.abi.AbiProfile;
 import org.fallow.abi.Hypercalls;
+import org.fallow.abi.bench.HeapImageCorpus;
 import org.fallow.abi.bench.PageCopyFloor;
 import org.fallow.hypervisor.core.Caller;
 import org.fallow.hypervisor.core.Domain;

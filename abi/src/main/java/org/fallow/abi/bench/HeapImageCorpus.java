@@ -1,4 +1,4 @@
-package org.fallow.hypervisor.tmem.bench;
+package org.fallow.abi.bench;
 
 import com.sun.management.HotSpotDiagnosticMXBean;
 import com.sun.source.tree.CompilationUnitTree;
@@ -21,7 +21,7 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 
 /**
- * The heap-image corpus of {@code fallow bench tmem}: real pages of a real JVM heap, this JVM's own. A workload first
+ * The heap-image corpus of {@code fallow bench tmem} and {@code tmem-socket}: real pages of a real JVM heap, this JVM's own. A workload first
  * fills the heap with live objects of a real program (javac parses the JDK's own {@code java.base/java/util} sources
  * from {@code $JAVA_HOME/lib/src.zip}, keeping the syntax trees reachable), then the Java heap is located in
  * {@code /proc/self/maps} (the adjacent mappings that together span exactly {@code MaxHeapSize}), and its resident
