@@ -1,5 +1,6 @@
 package org.fallow.cli.bench.jmh;
 
+import org.fallow.hypervisor.tmem.TmemCompression;
 import org.fallow.hypervisor.tmem.bench.TmemBenchBed;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -17,7 +18,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * The tmem engine's put and get of one 4 KiB page (TmemEngine.tmemOp, as the hypercall handler calls it after
  * decoding), per page class: {@code random} (incompressible: stored raw even with LZO), {@code text} (compresses
- * well), {@code zero} (no data stored); compression off or LZO. A persistent pool holds 4096 pages (256 objects x 16);
+ * well), {@code zero} (all-zero); compression off, LZO (Xen's) or LZ4 (the default). A persistent pool holds 4096 pages (256 objects x 16);
  * {@code put} re-puts them in turn (a duplicate put replaces in place), {@code get} reads them in turn (persistent
  * gets are not destructive). Both return the hypercall's result (1).
  */
@@ -30,7 +31,7 @@ public class TmemEngineBenchmark {
     @Param({"random", "text", "zero"})
     public String kind;
 
-    @Param({"off", "lzo"})
+    @Param({"off", "lzo", "lz4"})
     public String compress;
 
     private TmemBenchBed.Engine engine;
@@ -38,7 +39,8 @@ public class TmemEngineBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
-        engine = TmemBenchBed.engine(64, TmemBenchBed.Kind.valueOf(kind.toUpperCase(Locale.ROOT)), compress.equals("lzo"), true);
+        engine = TmemBenchBed.engine(64, TmemBenchBed.Kind.valueOf(kind.toUpperCase(Locale.ROOT)), !compress.equals("off"), true,
+                compress.equals("lzo") ? TmemCompression.LZO : TmemCompression.LZ4);
         for (int k = 0; k < KEYS; k++) {
             long rc = engine.put(k >>> 4, k & 15, k & 31);
             if (rc != 1) throw new IllegalStateException("put -> " + rc);
