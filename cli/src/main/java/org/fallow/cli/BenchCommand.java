@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
                 org.fallow.cli.bench.PodBench.class,
                 org.fallow.cli.bench.CreateBench.class,
                 org.fallow.cli.bench.JmhCommand.class,
+                org.fallow.cli.bench.StartupBench.class,
         })
 public final class BenchCommand implements Runnable {
     /**

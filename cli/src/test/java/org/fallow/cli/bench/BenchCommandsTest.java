@@ -59,7 +59,7 @@ class BenchCommandsTest {
     @Test
     void everyBenchmarkIsMountedUnderBench() {
         CommandLine bench = FallowMain.commandLine().getSubcommands().get("bench");
-        assertEquals(List.of("rtt", "attack", "tmem", "tmem-socket", "ring", "paging", "pod", "create", "jmh", "help"), List.copyOf(bench.getSubcommands().keySet()),
+        assertEquals(List.of("rtt", "attack", "tmem", "tmem-socket", "ring", "paging", "pod", "create", "jmh", "startup", "help"), List.copyOf(bench.getSubcommands().keySet()),
                 "every benchmark, then help (bench help CMD)");
     }
 

@@ -78,8 +78,18 @@ public final class HypervisorConnection implements AutoCloseable {
     private final AtomicInteger asyncOutstanding = new AtomicInteger();
     private final AtomicInteger syncWaiting = new AtomicInteger();
     private volatile boolean listening;
-    private final ByteBuffer header = ByteBuffer.allocate(FrameHeader.LENGTH);
-    private final FrameHeader headerView = new FrameHeader().wrap(header.array());
+    /** Room for a few whole frames: a frame is at most a header plus {@link FrameHeader#MAX_PAYLOAD}. */
+    static final int RX_BYTES = 4 * (FrameHeader.LENGTH + FrameHeader.MAX_PAYLOAD);
+    /**
+     * Bytes read from the socket and not yet parsed (position..limit), touched only with {@link #readLock} held: one
+     * read(2) takes a whole reply (header and payload) and whatever follows it, instead of one read per part.
+     * Direct, so JNR hands the kernel its address (no copy through a heap array).
+     */
+    private final ByteBuffer rx = ByteBuffer.allocateDirect(RX_BYTES).limit(0);
+    private final byte[] header = new byte[FrameHeader.LENGTH];
+    private final FrameHeader headerView = new FrameHeader().wrap(header);
+    /** The encoded frame on its way out (direct, as {@link #rx}); touched only with {@link #writeLock} held. */
+    private final ByteBuffer tx = ByteBuffer.allocateDirect(FrameHeader.LENGTH + FrameHeader.MAX_PAYLOAD);
     private final HypercallBuffer buffers;
     private final XsClient xs = new XsClient(this);
     /** The ABI profile announced in HELLO. */
@@ -280,8 +290,9 @@ public final class HypervisorConnection implements AutoCloseable {
 
     private void write(Frame f) throws IOException {
         if (closed) throw new ClosedChannelException();
-        ByteBuffer b = ByteBuffer.wrap(f.encode());
+        byte[] bytes = f.encode();
         synchronized (writeLock) {
+            ByteBuffer b = bytes.length <= tx.capacity() ? tx.clear().put(bytes).flip() : ByteBuffer.wrap(bytes);
             while (b.hasRemaining()) channel.write(b);
         }
     }
@@ -365,13 +376,14 @@ public final class HypervisorConnection implements AutoCloseable {
 
     /** Reads one frame and dispatches it (call with {@link #readLock} held). */
     private void readOne() throws IOException {
-        header.clear();
-        readFully(header);
+        fill(FrameHeader.LENGTH);
+        rx.get(header);
         FrameHeader.Rejection bad = headerView.check(FrameHeader.LENGTH);
         if (bad != null) throw new IOException("bad frame from the hypervisor: " + bad.reason());
-        ByteBuffer payload = ByteBuffer.allocate((int) headerView.length());
-        readFully(payload);
-        dispatch(new Frame(headerView.type(), headerView.requestId(), payload.array()));
+        byte[] payload = new byte[(int) headerView.length()]; // <= MAX_PAYLOAD: check() refuses more
+        fill(payload.length);
+        rx.get(payload);
+        dispatch(new Frame(headerView.type(), headerView.requestId(), payload));
     }
 
     private void readerFailed(Throwable e) {
@@ -385,9 +397,16 @@ public final class HypervisorConnection implements AutoCloseable {
         wakeReader();
     }
 
-    private void readFully(ByteBuffer b) throws IOException {
-        while (b.hasRemaining()) {
-            if (channel.read(b) < 0) throw new EOFException("hypervisor closed the connection");
+    /** Reads until {@link #rx} holds at least {@code n} (<= {@link #RX_BYTES}) unparsed bytes. */
+    private void fill(int n) throws IOException {
+        if (rx.remaining() >= n) return;
+        rx.compact();
+        try {
+            while (rx.position() < n) {
+                if (channel.read(rx) < 0) throw new EOFException("hypervisor closed the connection");
+            }
+        } finally {
+            rx.flip();
         }
     }
 

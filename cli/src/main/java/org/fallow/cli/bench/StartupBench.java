@@ -1,0 +1,151 @@
+package org.fallow.cli.bench;
+
+import org.fallow.abi.process.ChildJvm;
+import org.fallow.abi.process.HypervisorProcess;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code fallow bench startup}: {@code ./fallow list} against a bare {@code java -version} of the same JDK, both as
+ * whole processes started from here, in turn (A B A B ...), with the ratio A/B taken pair by pair so that a machine
+ * whose speed drifts still compares like with like (issue 16's goal: A/B &lt;= 4). CPU is user + system time of the
+ * process and its children (bash's {@code times} after the command); wall is from start to exit, as seen here. The
+ * {@code list} talks to a hypervisor started for the run with three domains (or {@code --connect}).
+ */
+@Command(name = "startup", mixinStandardHelpOptions = true,
+        description = "./fallow list vs a bare `java -version`: whole-process CPU and wall time, pair by pair.")
+public final class StartupBench implements Callable<Integer> {
+    @Option(names = "--connect", paramLabel = "SOCKET",
+            description = "List the hypervisor at this socket (default: start one with three domains).")
+    Path socket;
+
+    @Option(names = {"-n", "--pairs"}, defaultValue = "10", description = "Measured pairs (default ${DEFAULT-VALUE}).")
+    int pairs;
+
+    @Option(names = "--warmup", defaultValue = "1", description = "Unmeasured pairs first (default ${DEFAULT-VALUE}).")
+    int warmup;
+
+    /** Bound on one timed command (a short command that takes longer is reported as a failure). */
+    static final long COMMAND_TIMEOUT_S = 120;
+
+    /** One finished run: wall and CPU seconds. */
+    record Timing(double wall, double cpu) { }
+
+    @Override public Integer call() throws Exception {
+        String home = System.getProperty("fallow.home");
+        if (home == null) throw new IllegalStateException("run it through ./fallow (fallow.home is not set)");
+        Path launcher = Path.of(home, "fallow");
+        Path dir = Files.createTempDirectory(Path.of("/tmp"), "flstart");
+        HypervisorProcess hv = null;
+        try {
+            Path sock = socket;
+            if (sock == null) {
+                hv = HypervisorProcess.start(dir.resolve("hv"), List.of("-Xmx256m"), "--host-mem", "64");
+                sock = hv.socket();
+                for (String name : List.of("a", "b", "c")) {
+                    run(List.of(launcher.toString(), "--socket", sock.toString(), "create", "--memory", "8", "--maxmem", "16", "--name", name));
+                }
+            }
+            List<String> a = List.of(launcher.toString(), "--socket", sock.toString(), "list");
+            List<String> b = List.of(ChildJvm.javaBinary(), "-version");
+            System.out.printf("A = ./fallow --socket %s list%n", sock);
+            System.out.printf("B = %s -version%n", b.get(0));
+            System.out.printf("%d warm-up + %d measured pairs, in turn (A B A B ...); load average at start: %s%n",
+                    warmup, pairs, loadAverage());
+            for (int i = 0; i < warmup; i++) {
+                run(a);
+                run(b);
+            }
+            double[] aCpu = new double[pairs], bCpu = new double[pairs], aWall = new double[pairs], bWall = new double[pairs];
+            double[] cpuRatio = new double[pairs], wallRatio = new double[pairs];
+            for (int i = 0; i < pairs; i++) {
+                Timing ta = run(a), tb = run(b);
+                aCpu[i] = ta.cpu();
+                bCpu[i] = tb.cpu();
+                aWall[i] = ta.wall();
+                bWall[i] = tb.wall();
+                cpuRatio[i] = ta.cpu() / Math.max(tb.cpu(), 0.001); // times prints milliseconds
+                wallRatio[i] = ta.wall() / tb.wall();
+            }
+            System.out.printf("%-22s %9s %9s %9s%n", "", "min", "median", "max");
+            row("A cpu s (user+sys)", aCpu);
+            row("B cpu s (user+sys)", bCpu);
+            row("A wall s", aWall);
+            row("B wall s", bWall);
+            row("A/B cpu, pair by pair", cpuRatio);
+            row("A/B wall, pair by pair", wallRatio);
+            System.out.printf("load average at end: %s%n", loadAverage());
+            return 0;
+        } finally {
+            if (hv != null) hv.close();
+            try (var s = Files.walk(dir)) {
+                s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    private static void row(String name, double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        System.out.printf(Locale.ROOT, "%-22s %9.3f %9.3f %9.3f%n", name, s[0], median(s), s[s.length - 1]);
+    }
+
+    /** The median of sorted values (the mean of the middle two for an even count). */
+    static double median(double[] sorted) {
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+
+    /**
+     * Runs {@code cmd} with its output discarded under {@code bash -c '"$@"; times'}: bash's second {@code times} line
+     * is the user and system time of its children, i.e. of the command and everything it started.
+     */
+    static Timing run(List<String> cmd) throws IOException, InterruptedException {
+        List<String> full = new ArrayList<>(List.of("bash", "-c", "\"$@\" >/dev/null 2>&1; rc=$?; times; exit $rc", "startup-bench"));
+        full.addAll(cmd);
+        long t0 = System.nanoTime();
+        ProcessBuilder pb = new ProcessBuilder(full).redirectError(ProcessBuilder.Redirect.DISCARD);
+        pb.environment().put("LC_NUMERIC", "C"); // times prints 0m0.512s, not 0m0,512s
+        Process p = pb.start();
+        byte[] out = p.getInputStream().readNBytes(4096);
+        if (!p.waitFor(COMMAND_TIMEOUT_S, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new IOException(String.join(" ", cmd) + ": no exit within " + COMMAND_TIMEOUT_S + " s");
+        }
+        double wall = (System.nanoTime() - t0) / 1e9;
+        if (p.exitValue() != 0) throw new IOException(String.join(" ", cmd) + ": exit " + p.exitValue());
+        return new Timing(wall, childrenCpu(new String(out, StandardCharsets.US_ASCII)));
+    }
+
+    /** User + system seconds from bash's {@code times} output (second line: the children, e.g. "0m0.512s 0m0.080s"). */
+    static double childrenCpu(String times) {
+        String[] lines = times.strip().split("\n");
+        if (lines.length < 2) throw new IllegalArgumentException("unexpected output of times: " + times);
+        double sum = 0;
+        for (String f : lines[lines.length - 1].trim().split("\\s+")) {
+            int m = f.indexOf('m');
+            if (m < 0 || !f.endsWith("s")) throw new IllegalArgumentException("unexpected output of times: " + times);
+            sum += Integer.parseInt(f.substring(0, m)) * 60.0 + Double.parseDouble(f.substring(m + 1, f.length() - 1));
+        }
+        return sum;
+    }
+
+    private static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).trim();
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+}
