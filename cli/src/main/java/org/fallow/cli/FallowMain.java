@@ -50,6 +50,7 @@ public final class FallowMain implements Runnable {
             new Sub("top", TopCommand::new),
             new Sub("demo", org.fallow.cli.demo.DemoCommand::new),
             new Sub("bench", BenchCommand::new),
+            new Sub("startup-probe", org.fallow.cli.bench.StartupProbe::new),
             new Sub("xen", org.fallow.xc.xen.XenCommand::commandLine));
 
     /** Commands that run until stopped and log to {@code <run-dir>/logs/} unless {@code -v}. */

@@ -17,11 +17,13 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@code fallow bench startup}: {@code ./fallow list} against a bare {@code java -version} of the same JDK, both as
- * whole processes started from here, in turn (A B A B ...), with the ratio A/B taken pair by pair so that a machine
- * whose speed drifts still compares like with like (issue 16's goal: A/B &lt;= 4). CPU is user + system time of the
- * process and its children (bash's {@code times} after the command); wall is from start to exit, as seen here. The
- * {@code list} talks to a hypervisor started for the run with three domains (or {@code --connect}).
+ * {@code fallow bench startup}: {@code ./fallow list} against a bare {@code java -version} of the same JDK (B), both as
+ * whole processes started from here, in turn, with each ratio to B taken round by round so that a machine whose speed
+ * drifts still compares like with like (issue 16's goal: list / B &lt;= 4). Beside them the floors of
+ * {@link StartupProbe} apportion list's time: the launcher, JVM and command line alone, plus one connect with the
+ * JDK's Unix-socket channel, plus one connect with JNR-unixsocket. CPU is user + system time of the process and its
+ * children (bash's {@code times} after the command); wall is from start to exit, as seen here. The commands talk to a
+ * hypervisor started for the run with three domains (or {@code --connect}).
  */
 @Command(name = "startup", mixinStandardHelpOptions = true,
         description = "./fallow list vs a bare `java -version`: whole-process CPU and wall time, pair by pair.")
@@ -30,10 +32,10 @@ public final class StartupBench implements Callable<Integer> {
             description = "List the hypervisor at this socket (default: start one with three domains).")
     Path socket;
 
-    @Option(names = {"-n", "--pairs"}, defaultValue = "10", description = "Measured pairs (default ${DEFAULT-VALUE}).")
-    int pairs;
+    @Option(names = {"-n", "--rounds"}, defaultValue = "10", description = "Measured rounds (default ${DEFAULT-VALUE}).")
+    int rounds;
 
-    @Option(names = "--warmup", defaultValue = "1", description = "Unmeasured pairs first (default ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup", defaultValue = "1", description = "Unmeasured rounds first (default ${DEFAULT-VALUE}).")
     int warmup;
 
     /** Bound on one timed command (a short command that takes longer is reported as a failure). */
@@ -57,34 +59,40 @@ public final class StartupBench implements Callable<Integer> {
                     run(List.of(launcher.toString(), "--socket", sock.toString(), "create", "--memory", "8", "--maxmem", "16", "--name", name));
                 }
             }
-            List<String> a = List.of(launcher.toString(), "--socket", sock.toString(), "list");
-            List<String> b = List.of(ChildJvm.javaBinary(), "-version");
-            System.out.printf("A = ./fallow --socket %s list%n", sock);
-            System.out.printf("B = %s -version%n", b.get(0));
-            System.out.printf("%d warm-up + %d measured pairs, in turn (A B A B ...); load average at start: %s%n",
-                    warmup, pairs, loadAverage());
-            for (int i = 0; i < warmup; i++) {
-                run(a);
-                run(b);
+            String l = launcher.toString(), so = sock.toString();
+            List<String> bare = List.of(ChildJvm.javaBinary(), "-version");
+            // the floors: the same launcher and JVM set-up as list, doing nothing / one connect with the JDK / with JNR
+            List<Named> cmds = List.of(
+                    new Named("./fallow list", List.of(l, "--socket", so, "list")),
+                    new Named("./fallow startup-probe none", List.of(l, "--socket", so, "startup-probe", "none")),
+                    new Named("./fallow startup-probe jdk", List.of(l, "--socket", so, "startup-probe", "jdk")),
+                    new Named("./fallow startup-probe jnr", List.of(l, "--socket", so, "startup-probe", "jnr")),
+                    new Named("java -version", bare));
+            System.out.printf("hypervisor socket: %s (three domains)%nB = %s -version%n", sock, bare.get(0));
+            System.out.printf("%d warm-up + %d measured rounds, each command once per round in this order; ratios to B of the "
+                    + "same round; load average at start: %s%n", warmup, rounds, loadAverage());
+            for (int i = 0; i < warmup; i++) for (Named c : cmds) run(c.cmd());
+            int k = cmds.size();
+            double[][] cpu = new double[k][rounds], wall = new double[k][rounds];
+            for (int i = 0; i < rounds; i++) {
+                for (int c = 0; c < k; c++) {
+                    Timing t = run(cmds.get(c).cmd());
+                    cpu[c][i] = t.cpu();
+                    wall[c][i] = t.wall();
+                }
             }
-            double[] aCpu = new double[pairs], bCpu = new double[pairs], aWall = new double[pairs], bWall = new double[pairs];
-            double[] cpuRatio = new double[pairs], wallRatio = new double[pairs];
-            for (int i = 0; i < pairs; i++) {
-                Timing ta = run(a), tb = run(b);
-                aCpu[i] = ta.cpu();
-                bCpu[i] = tb.cpu();
-                aWall[i] = ta.wall();
-                bWall[i] = tb.wall();
-                cpuRatio[i] = ta.cpu() / Math.max(tb.cpu(), 0.001); // times prints milliseconds
-                wallRatio[i] = ta.wall() / tb.wall();
+            int b = k - 1;
+            System.out.printf("%-30s %9s %9s %12s %12s   (medians; min-max of the ratios)%n", "command", "cpu s", "wall s", "cpu / B", "wall / B");
+            for (int c = 0; c < k; c++) {
+                double[] rc = new double[rounds], rw = new double[rounds];
+                for (int i = 0; i < rounds; i++) {
+                    rc[i] = cpu[c][i] / Math.max(cpu[b][i], 0.001); // times prints milliseconds
+                    rw[i] = wall[c][i] / wall[b][i];
+                }
+                System.out.printf(Locale.ROOT, "%-30s %9.3f %9.3f %11.2fx %11.2fx   (%.1f-%.1f, %.1f-%.1f)%n", cmds.get(c).name(),
+                        median(sorted(cpu[c])), median(sorted(wall[c])), median(sorted(rc)), median(sorted(rw)),
+                        sorted(rc)[0], sorted(rc)[rounds - 1], sorted(rw)[0], sorted(rw)[rounds - 1]);
             }
-            System.out.printf("%-22s %9s %9s %9s%n", "", "min", "median", "max");
-            row("A cpu s (user+sys)", aCpu);
-            row("B cpu s (user+sys)", bCpu);
-            row("A wall s", aWall);
-            row("B wall s", bWall);
-            row("A/B cpu, pair by pair", cpuRatio);
-            row("A/B wall, pair by pair", wallRatio);
             System.out.printf("load average at end: %s%n", loadAverage());
             return 0;
         } finally {
@@ -95,10 +103,13 @@ public final class StartupBench implements Callable<Integer> {
         }
     }
 
-    private static void row(String name, double[] v) {
+    /** A command and the name its row is printed under. */
+    record Named(String name, List<String> cmd) { }
+
+    private static double[] sorted(double[] v) {
         double[] s = v.clone();
         Arrays.sort(s);
-        System.out.printf(Locale.ROOT, "%-22s %9.3f %9.3f %9.3f%n", name, s[0], median(s), s[s.length - 1]);
+        return s;
     }
 
     /** The median of sorted values (the mean of the middle two for an even count). */
