@@ -304,6 +304,40 @@ class HardeningTest {
         assertTrue(c.closedByServer());
     }
 
+    /**
+     * As above with the HELLO queued, not run on arrival: the frames before it in the same write use up the
+     * connection's inline runs for this read, so the fatal junk is read while the HELLO still waits for its turn.
+     * (The idle case above passes even if a fatal frame closed the connection at once; this one does not.)
+     */
+    @Test
+    void finding6_aQueuedHelloThenJunkGetsItsHelloAck() throws Exception {
+        start(ServerLimits.defaults());
+        RawClient c = connect();
+        java.io.ByteArrayOutputStream wire = new java.io.ByteArrayOutputStream();
+        int early = org.fallow.hypervisor.core.Scheduler.MAX_INLINE_PER_TURN;
+        for (int i = 0; i < early; i++)  // each answered ERROR -EPERM (before HELLO_ACK), not fatal
+            wire.writeBytes(new Frame(FrameType.HYPERCALL, 100 + i, HypercallFrame.encode(Hypercalls.MULTICALL, 0, 0)).encode());
+        wire.writeBytes(new Frame(FrameType.HELLO, 7, Hello.encode(Hello.ROLE_TOOLSTACK, 1, 0, null, 0, 0, null)).encode());
+        byte[] junk = new byte[64];
+        java.util.Arrays.fill(junk, (byte) 0x5a);
+        wire.writeBytes(junk);
+        c.raw(wire.toByteArray());
+        for (int i = 0; i < early; i++) {
+            Frame r = c.read();
+            assertEquals(FrameType.ERROR, r.type());
+            assertEquals(100 + i, r.requestId());
+            assertEquals(-XenErrno.EPERM, r.error().errno());
+        }
+        Frame ack = c.read();
+        assertEquals(FrameType.HELLO_ACK, ack.type(), "the HELLO that was read before the junk is answered");
+        assertEquals(7, ack.requestId());
+        assertEquals(0, new HelloAck().wrap(ack.payload()).status());
+        Frame err = c.read();
+        assertEquals(FrameType.ERROR, err.type());
+        assertEquals(-XenErrno.EBADMSG, err.error().errno());
+        assertTrue(c.closedByServer());
+    }
+
     // ---- finding 7: logs amplify attacks ------------------------------------------------------------------------
 
     @Test
