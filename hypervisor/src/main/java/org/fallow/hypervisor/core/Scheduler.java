@@ -102,6 +102,9 @@ public final class Scheduler {
      */
     public static final int MAX_INLINE_PER_TURN = Integer.getInteger("fallow.maxInlinePerTurn", 4);
 
+    /** As {@link #MAX_INLINE_PER_TURN} for a connection alone on the hypervisor (nobody waits behind its burst). */
+    public static final int MAX_INLINE_ALONE = Math.max(MAX_INLINE_PER_TURN, 64);
+
     /** Share of the dispatch thread a connection (and queued work in all) may use under sustained load (percent). */
     public static final int DUTY_PERCENT = Math.max(1, Math.min(100, Integer.getInteger("fallow.dutyPercent", 50)));
 
@@ -135,8 +138,10 @@ public final class Scheduler {
      */
     public void submit(Queue q, Work w) {
         if (q.closed) return;
-        if (!running && (runQueue.isEmpty() || pausing) && q.items.isEmpty() && !q.held && q.inlineRuns < MAX_INLINE_PER_TURN
-                && (openQueues <= 1 || q.credit.refill(System.nanoTime()) > 0)) {
+        boolean alone = openQueues <= 1;
+        if (!running && (runQueue.isEmpty() || pausing) && q.items.isEmpty() && !q.held
+                && q.inlineRuns < (alone ? MAX_INLINE_ALONE : MAX_INLINE_PER_TURN)
+                && (alone || q.credit.refill(System.nanoTime()) > 0)) {
             inline++;
             q.inlineRuns++;
             if (runOne(q, w)) return;

@@ -314,7 +314,7 @@ class HardeningTest {
         start(ServerLimits.defaults());
         RawClient c = connect();
         java.io.ByteArrayOutputStream wire = new java.io.ByteArrayOutputStream();
-        int early = org.fallow.hypervisor.core.Scheduler.MAX_INLINE_PER_TURN;
+        int early = org.fallow.hypervisor.core.Scheduler.MAX_INLINE_ALONE; // the only connection
         for (int i = 0; i < early; i++)  // each answered ERROR -EPERM (before HELLO_ACK), not fatal
             wire.writeBytes(new Frame(FrameType.HYPERCALL, 100 + i, HypercallFrame.encode(Hypercalls.MULTICALL, 0, 0)).encode());
         wire.writeBytes(new Frame(FrameType.HELLO, 7, Hello.encode(Hello.ROLE_TOOLSTACK, 1, 0, null, 0, 0, null)).encode());
