@@ -1,13 +1,11 @@
 package org.fallow.conformance;
 
-import org.fallow.abi.xen.XenHvmParam;
-import org.fallow.abi.Hypercalls;
+import org.fallow.abi.AbiProfile;
+import org.fallow.abi.toolstack.HypercallPort;
+import org.fallow.abi.toolstack.ToolstackCalls;
 import org.fallow.abi.xen.DomctlConstants;
 import org.fallow.abi.xen.MemoryOpConstants;
 import org.fallow.abi.xen.XenDomctl;
-import org.fallow.abi.xen.XenDomctlCreatedomain;
-import org.fallow.abi.xen.XenMemPagingOp;
-import org.fallow.abi.xen.XenMemoryReservation;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -15,14 +13,12 @@ import java.nio.file.Path;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 
-import static org.fallow.abi.xen.XenLayouts.U64_UNALIGNED;
-import static org.fallow.abi.xen.HvmOpConstants.HVMOP_set_param;
-
 /**
  * A toolstack (dom0) client over {@link RawConnection} with a hypercall-buffer arena file (PROTOCOL §3.1): structs are
- * built in the arena with the abi flyweights and passed by handle {@code ARENA_BASE + offset}.
+ * built in the arena with the abi flyweights and passed by handle {@code ARENA_BASE + offset}; the domctls and
+ * memory_ops of its helpers are encoded by {@link ToolstackCalls}, the one toolstack encoder.
  */
-public final class Toolstack implements AutoCloseable {
+public final class Toolstack implements HypercallPort, AutoCloseable {
 
     public static final long ARENA_BASE = 0x7f12_3400_0000L;
     public static final int ARENA_LEN = 1 << 20;
@@ -33,6 +29,7 @@ public final class Toolstack implements AutoCloseable {
     private long nextId = 1;
     private long bump;
     private RawFrame ack;
+    private final ToolstackCalls calls = new ToolstackCalls(this);
 
     private Toolstack(RawConnection conn, MappedFile arena) {
         this.conn = conn;
@@ -90,8 +87,21 @@ public final class Toolstack implements AutoCloseable {
         return new Buf(b.handle() + pad, b.seg().asSlice(pad, 4096));
     }
 
+    /** Scratch for {@link ToolstackCalls}: an {@link #alloc} buffer (the bump allocator reuses the arena in turn). */
+    @Override public HypercallPort.Scratch scratch(long size) {
+        Buf b = alloc(size);
+        return new HypercallPort.Scratch() {
+            @Override public MemorySegment segment() { return b.seg(); }
+            @Override public long handle() { return b.handle(); }
+            @Override public void close() {}
+        };
+    }
+
+    /** The toolstack encoder (libxc-shim's and the in-process toolstack's too) over this raw-frame connection. */
+    public ToolstackCalls calls() { return calls; }
+
     /** Issues a HYPERCALL and returns HYPERCALL_RET's value (checking type and request_id). */
-    public long hypercall(long op, long... args) throws IOException { return call(conn, nextId++, op, args); }
+    @Override public long hypercall(long op, long... args) throws IOException { return call(conn, nextId++, op, args); }
 
     static long call(RawConnection c, long id, long op, long... args) throws IOException {
         c.send(Wire.HYPERCALL, id, Wire.hypercall(op, args));
@@ -104,15 +114,17 @@ public final class Toolstack implements AutoCloseable {
     }
 
     /** The domctl interface_version of this connection's profile: 0x11 (4.12, 2009), 0x15 (4.17). */
-    public int domctlVersion() { return profile == Wire.PROFILE_417 ? 0x15 : DomctlConstants.XEN_DOMCTL_INTERFACE_VERSION; }
+    public int domctlVersion() {
+        return profile == Wire.PROFILE_417 ? AbiProfile.DOMCTL_VERSION_4_17 : DomctlConstants.XEN_DOMCTL_INTERFACE_VERSION;
+    }
 
-    /** A domctl with the profile's interface version filled by {@code fill}; the struct stays readable in {@code out}. */
+    @Override public int domctlInterfaceVersion() { return domctlVersion(); }
+
+    /** A domctl with the profile's interface version filled by {@code fill}; the copied-back struct is in {@code out}. */
     public long domctl(int cmd, int domid, Consumer<XenDomctl> fill, XenDomctl out) throws IOException {
-        Buf b = alloc(XenDomctl.SIZE);
-        XenDomctl d = (out != null ? out : new XenDomctl()).wrap(b.seg(), 0);
-        d.cmd(cmd).interfaceVersion(domctlVersion()).domain(domid);
+        XenDomctl d = (out != null ? out : new XenDomctl()).wrapNew().cmd(cmd).domain(domid);
         if (fill != null) fill.accept(d);
-        return hypercall(Hypercalls.DOMCTL, b.handle());
+        return calls.domctl(d);
     }
 
     /** createdomain (HVM + HAP, 1 vCPU) with {@code handle}; returns the new domid. */
@@ -122,33 +134,22 @@ public final class Toolstack implements AutoCloseable {
 
     /** createdomain with {@code XEN_DOMCTL_CDF_*} {@code flags} (1 vCPU); returns the new domid. */
     public int createDomain(byte[] handle, int flags) throws IOException {
-        XenDomctl d = new XenDomctl();
-        long rc = domctl(DomctlConstants.XEN_DOMCTL_createdomain, 0, x -> {
-            XenDomctlCreatedomain c = x.createdomain();
-            for (int i = 0; i < 16; i++) c.handle(i, handle[i]);
-            c.flags(flags).maxVcpus(1);
-        }, d);
-        if (rc != 0) throw new IOException("createdomain returned " + rc);
-        return d.domain();
+        long rc = calls.createDomain(0, handle, flags, 1);
+        if (rc < 0) throw new IOException("createdomain returned " + rc);
+        return (int) rc;
     }
 
-    public long maxMem(int domid, long kb) throws IOException {
-        return domctl(DomctlConstants.XEN_DOMCTL_max_mem, domid,
-                x -> x.maxMem().maxMemkb(kb), null);
-    }
+    public long maxMem(int domid, long kb) throws IOException { return calls.setMaxMem(domid, kb); }
 
-    public long destroy(int domid) throws IOException { return domctl(DomctlConstants.XEN_DOMCTL_destroydomain, domid, null, null); }
+    public long destroy(int domid) throws IOException { return calls.destroy(domid); }
 
-    public long unpause(int domid) throws IOException { return domctl(DomctlConstants.XEN_DOMCTL_unpausedomain, domid, null, null); }
+    public long unpause(int domid) throws IOException { return calls.unpause(domid); }
 
     /** A reservation op on gfns [first, first+n) (order 0); returns the hypercall's value (extents done). */
     public long reservation(int cmd, int domid, long first, int n, int memFlags) throws IOException {
-        Buf gfns = alloc(8L * Math.max(n, 1));
-        for (int i = 0; i < n; i++) gfns.seg().set(U64_UNALIGNED, 8L * i, first + i);
-        Buf r = alloc(XenMemoryReservation.SIZE);
-        new XenMemoryReservation().wrap(r.seg(), 0).extentStart(gfns.handle()).nrExtents(n).extentOrder(0)
-                .memFlags(memFlags).domid(domid);
-        return hypercall(Hypercalls.MEMORY_OP, cmd, r.handle());
+        long[] gfns = new long[n];
+        for (int i = 0; i < n; i++) gfns[i] = first + i;
+        return calls.reservation(cmd, domid, n, 0, memFlags, gfns);
     }
 
     public long populate(int domid, long first, int n) throws IOException {
@@ -157,22 +158,17 @@ public final class Toolstack implements AutoCloseable {
 
     /** XENMEM_paging_op (memory_op 20) with {@code struct xen_mem_paging_op}; {@code buffer} is used by prep only. */
     public long pagingOp(int op, int domid, long gfn, long buffer) throws IOException {
-        Buf b = alloc(XenMemPagingOp.SIZE);
-        new XenMemPagingOp().wrap(b.seg(), 0).op(op).domain(domid).gfn(gfn).buffer(buffer);
-        return hypercall(Hypercalls.MEMORY_OP, MemoryOpConstants.XENMEM_paging_op, b.handle());
+        return calls.pagingOp(op, domid, gfn, buffer);
     }
 
     /** XEN_DOMCTL_vm_event_op in PAGING mode; {@code out} (may be null) receives the copied-back domctl. */
     public long vmEventPaging(int domid, int op, XenDomctl out) throws IOException {
-        return domctl(DomctlConstants.XEN_DOMCTL_vm_event_op, domid,
-                d -> d.vmEventOp().op(op).mode(DomctlConstants.XEN_DOMCTL_VM_EVENT_OP_PAGING), out);
+        return calls.vmEventOp(domid, op, DomctlConstants.XEN_DOMCTL_VM_EVENT_OP_PAGING, out != null ? out : new XenDomctl());
     }
 
     /** HVMOP_set_param (hvm_op 0) with a {@code struct xen_hvm_param}. */
     public long setHvmParam(int domid, int index, long value) throws IOException {
-        Buf p = alloc(XenHvmParam.SIZE);
-        new XenHvmParam().wrap(p.seg(), 0).domid(domid).index(index).value(value);
-        return hypercall(Hypercalls.HVM_OP, HVMOP_set_param, p.handle());
+        return calls.setHvmParam(domid, index, value);
     }
 
     @Override public void close() throws IOException {

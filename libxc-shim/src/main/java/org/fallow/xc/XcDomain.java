@@ -2,11 +2,11 @@ package org.fallow.xc;
 
 import org.fallow.abi.Hypercalls;
 import org.fallow.abi.XenErrno;
+import org.fallow.abi.toolstack.ToolstackCalls;
 import org.fallow.abi.xen.DomctlConstants;
 import org.fallow.abi.xen.MemoryOpConstants;
 import org.fallow.abi.xen.XenDomctl;
 import org.fallow.abi.xen.XenDomctlGetdomaininfo;
-import org.fallow.abi.xen.XenMemoryReservation;
 import org.fallow.abi.xen.SysctlConstants;
 import org.fallow.abi.xen.XenPodTarget;
 import org.fallow.abi.xen.XenSysctl;
@@ -18,20 +18,19 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 
-import static org.fallow.abi.xen.XenLayouts.U64_UNALIGNED;
 import static org.fallow.abi.xen.XenLayouts.U16_UNALIGNED;
 import static org.fallow.abi.xen.HvmOpConstants.HVM_PARAM_PAGING_RING_PFN;
 
 /**
- * libxc's xc_domain.c and the memory part of xc_hvm_build over an {@link XcHandle}. Like the other xc classes here,
+ * libxc's xc_domain.c and the memory part of xc_hvm_build over an {@link XcHandle}: the libxc names of the one
+ * toolstack encoder, {@link ToolstackCalls} (abi), which the in-process and conformance toolstacks share. Like the other xc classes here,
  * calls return Xen's value (a negated errno on failure) rather than libxc's -1/errno; reservation calls return the
  * number of extents done, and the {@code _exact} variants return 0 only if all of them were.
  */
 public final class XcDomain {
     /** The VGA hole of an HVM guest: gfns 0xA0-0xBF are left unpopulated. */
-    public static final long VGA_HOLE_START = 0xA0, VGA_HOLE_END = 0xC0, VGA_HOLE_SIZE = 0x20;
-    /** Extents per populate_physmap call while building (libxc batches to stay preemptible). */
-    private static final int BUILD_BATCH = 2048;
+    public static final long VGA_HOLE_START = ToolstackCalls.VGA_HOLE_START, VGA_HOLE_END = ToolstackCalls.VGA_HOLE_END,
+            VGA_HOLE_SIZE = ToolstackCalls.VGA_HOLE_SIZE;
 
     /** One xen_domctl_getdomaininfo. */
     public record DomainInfo(int domid, int flags, long totPages, long maxPages, long outstandingPages, long pagedPages,
@@ -63,10 +62,12 @@ public final class XcDomain {
     public record PodTarget(long rc, long totPages, long podCachePages, long podEntries) {}
 
     private final XcHandle xc;
+    private final ToolstackCalls calls;
 
-    public XcDomain(XcHandle xc) { this.xc = xc; }
-
-    private static XenDomctl domctl(int cmd, int domid) { return new XenDomctl().wrapNew().cmd(cmd).domain(domid); }
+    public XcDomain(XcHandle xc) {
+        this.xc = xc;
+        this.calls = xc.calls();
+    }
 
     // ---- life cycle ------------------------------------------------------------------------------------------------
 
@@ -75,11 +76,7 @@ public final class XcDomain {
      * later presents as its secret. Returns the new domid or a negated errno.
      */
     public long xc_domain_create(int domid, byte[] handle, int flags, int maxVcpus) throws IOException {
-        if (handle.length != 16) throw new IllegalArgumentException("handle must be 16 bytes");
-        XenDomctl d = domctl(DomctlConstants.XEN_DOMCTL_createdomain, domid);
-        d.createdomain().handle(handle).flags(flags).maxVcpus(maxVcpus).maxGrantFrames(-1).maxMaptrackFrames(-1);
-        long rc = xc.domctl(d.segment());
-        return rc < 0 ? rc : d.domain();
+        return calls.createDomain(domid, handle, flags, maxVcpus);
     }
 
     /** An HVM guest with hardware-assisted paging, as xl creates for type="hvm". */
@@ -87,24 +84,14 @@ public final class XcDomain {
         return xc_domain_create(0, handle, DomctlConstants.XEN_DOMCTL_CDF_hvm | DomctlConstants.XEN_DOMCTL_CDF_hap, maxVcpus);
     }
 
-    public long xc_domain_destroy(int domid) throws IOException {
-        return xc.domctl(domctl(DomctlConstants.XEN_DOMCTL_destroydomain, domid).segment());
-    }
+    public long xc_domain_destroy(int domid) throws IOException { return calls.destroy(domid); }
 
-    public long xc_domain_pause(int domid) throws IOException {
-        return xc.domctl(domctl(DomctlConstants.XEN_DOMCTL_pausedomain, domid).segment());
-    }
+    public long xc_domain_pause(int domid) throws IOException { return calls.pause(domid); }
 
-    public long xc_domain_unpause(int domid) throws IOException {
-        return xc.domctl(domctl(DomctlConstants.XEN_DOMCTL_unpausedomain, domid).segment());
-    }
+    public long xc_domain_unpause(int domid) throws IOException { return calls.unpause(domid); }
 
     /** xc_domain_setmaxmem: max_memkb in KiB. */
-    public long xc_domain_setmaxmem(int domid, long maxMemKb) throws IOException {
-        XenDomctl d = domctl(DomctlConstants.XEN_DOMCTL_max_mem, domid);
-        d.maxMem().maxMemkb(maxMemKb);
-        return xc.domctl(d.segment());
-    }
+    public long xc_domain_setmaxmem(int domid, long maxMemKb) throws IOException { return calls.setMaxMem(domid, maxMemKb); }
 
     /**
      * xc_domain_getinfo: up to {@code max} domains with id ≥ {@code first}, walking getdomaininfo as libxc does (each
@@ -114,8 +101,8 @@ public final class XcDomain {
         List<DomainInfo> out = new ArrayList<>();
         int next = first;
         while (out.size() < max && next < Hypercalls.DOMID_FIRST_RESERVED) {
-            XenDomctl d = domctl(DomctlConstants.XEN_DOMCTL_getdomaininfo, next);
-            long rc = xc.domctl(d.segment());
+            XenDomctl d = ToolstackCalls.newDomctl(DomctlConstants.XEN_DOMCTL_getdomaininfo, next);
+            long rc = calls.domctl(d);
             if (rc < 0) break;
             DomainInfo info = decode(d.getdomaininfo());
             out.add(info);
@@ -136,7 +123,7 @@ public final class XcDomain {
         try (HypercallBuffer.Buf buf = xc.buffers().allocate(Math.max(1, (long) max) * XenDomctlGetdomaininfo.SIZE)) {
             XenSysctl s = new XenSysctl().wrapNew().cmd(SysctlConstants.XEN_SYSCTL_getdomaininfolist);
             s.getdomaininfolist().firstDomain(first).maxDomains(max).buffer(buf.handle());
-            long rc = xc.sysctl(s.segment());
+            long rc = calls.sysctl(s);
             if (rc < 0) throw new IOException("getdomaininfolist: " + XenErrno.name(rc));
             int n = (int) s.getdomaininfolist().numDomains();
             XenDomctlGetdomaininfo info = new XenDomctlGetdomaininfo();
@@ -167,17 +154,7 @@ public final class XcDomain {
     // ---- reservations ----------------------------------------------------------------------------------------------
 
     private long reservation(int op, int domid, long nrExtents, int order, int memFlags, long[] extents) throws IOException {
-        HypercallBuffer bufs = xc.buffers();
-        try (HypercallBuffer.Buf r = bufs.allocate(XenMemoryReservation.SIZE);
-             HypercallBuffer.Buf list = extents == null ? null : bufs.allocate(Math.max(8, 8L * extents.length))) {
-            XenMemoryReservation res = new XenMemoryReservation().wrap(r.segment(), 0).clear();
-            if (list != null) {
-                for (int i = 0; i < extents.length; i++) list.segment().set(U64_UNALIGNED, 8L * i, extents[i]); // xen_pfn_t[]
-                res.extentStart(list.handle());
-            }
-            res.nrExtents(nrExtents).extentOrder(order).memFlags(memFlags).domid(domid);
-            return xc.hypercall(Hypercalls.MEMORY_OP, op, r.handle());
-        }
+        return calls.reservation(op, domid, nrExtents, order, memFlags, extents);
     }
 
     /** xc_domain_increase_reservation: allocates {@code nrExtents} extents of {@code order}; returns extents done. */
@@ -210,11 +187,9 @@ public final class XcDomain {
     // ---- populate-on-demand ----------------------------------------------------------------------------------------
 
     private PodTarget podTarget(int op, int domid, long target) throws IOException {
-        try (HypercallBuffer.Buf b = xc.buffers().allocate(XenPodTarget.SIZE)) {
-            XenPodTarget t = new XenPodTarget().wrap(b.segment(), 0).clear().targetPages(target).domid(domid);
-            long rc = xc.hypercall(Hypercalls.MEMORY_OP, op, b.handle());
-            return new PodTarget(rc, t.totPages(), t.podCachePages(), t.podEntries());
-        }
+        XenPodTarget t = new XenPodTarget();
+        long rc = calls.podTarget(op, domid, target, t);
+        return new PodTarget(rc, t.totPages(), t.podCachePages(), t.podEntries());
     }
 
     /** xc_domain_set_pod_target (pages). The OUT fields are only meaningful when {@code rc} is 0. */
@@ -236,60 +211,10 @@ public final class XcDomain {
     public long xc_hvm_build_target_mem(int domid, long memsizeMb, long targetMb) throws IOException {
         long nrPages = memsizeMb << 8, targetPages = targetMb << 8;
         if (targetPages > nrPages || nrPages <= VGA_HOLE_END) return -XenErrno.EINVAL;
-        boolean pod = targetPages < nrPages;
-        long rc = populateRange(domid, 0, VGA_HOLE_START, 0);
+        long rc = calls.buildHvmMemory(domid, nrPages, targetPages);
         if (rc != 0) return rc;
-        rc = pod ? markPodRange(domid, VGA_HOLE_END, nrPages - VGA_HOLE_END) : populateRange(domid, VGA_HOLE_END, nrPages - VGA_HOLE_END, 0);
-        if (rc != 0) return rc;
-        if (pod) {
-            PodTarget t = xc_domain_set_pod_target(domid, targetPages - VGA_HOLE_SIZE);
-            if (t.rc() != 0) return t.rc();
-        }
         // libxc's special pages: HVM_PARAM_PAGING_RING_PFN names the gfn just above RAM (inside the max_mem slack);
         // it is not populated here: xenpaging populates it when it maps the ring, as with Xen.
-        return new XcMemPaging(xc).xc_hvm_param_set(domid, HVM_PARAM_PAGING_RING_PFN, nrPages);
-    }
-
-    /** libxc's superpage orders: 1 GiB (SUPERPAGE_1GB_SHIFT) and 2 MiB (SUPERPAGE_2MB_SHIFT) extents, then 4 KiB. */
-    private static final int[] POD_ORDERS = {18, 9, 0};
-
-    /**
-     * Marks [first, first + n) populate-on-demand as libxc's meminit_hvm does: each extent the largest of 1 GiB,
-     * 2 MiB or 4 KiB that is aligned at its gfn and fits, runs of one order going in one populate_physmap (at most
-     * {@link #BUILD_BATCH} extents), so the number of hypercalls and extents does not grow with the guest's size.
-     */
-    private long markPodRange(int domid, long first, long n) throws IOException {
-        long end = first + n;
-        for (long g = first; g < end; ) {
-            int order = orderAt(g, end);
-            long size = 1L << order;
-            List<Long> run = new ArrayList<>();
-            while (run.size() < BUILD_BATCH && g < end && orderAt(g, end) == order) {
-                run.add(g);
-                g += size;
-            }
-            long[] gfns = run.stream().mapToLong(Long::longValue).toArray();
-            long rc = xc_domain_populate_physmap(domid, order, MemoryOpConstants.XENMEMF_populate_on_demand, gfns);
-            if (rc != gfns.length) return rc < 0 ? rc : -XenErrno.ENOMEM;
-        }
-        return 0;
-    }
-
-    /** The largest of {@link #POD_ORDERS} aligned at {@code g} that ends by {@code end}. */
-    private static int orderAt(long g, long end) {
-        for (int o : POD_ORDERS) if ((g & ((1L << o) - 1)) == 0 && g + (1L << o) <= end) return o;
-        return 0;
-    }
-
-    private long populateRange(int domid, long first, long n, int flags) throws IOException {
-        for (long done = 0; done < n; ) {
-            int batch = (int) Math.min(BUILD_BATCH, n - done);
-            long[] gfns = new long[batch];
-            for (int i = 0; i < batch; i++) gfns[i] = first + done + i;
-            long rc = xc_domain_populate_physmap(domid, 0, flags, gfns);
-            if (rc != batch) return rc < 0 ? rc : -XenErrno.ENOMEM;
-            done += batch;
-        }
-        return 0;
+        return calls.setHvmParam(domid, HVM_PARAM_PAGING_RING_PFN, nrPages);
     }
 }

@@ -1,6 +1,7 @@
 package org.fallow.xc;
 
 import org.fallow.abi.Hypercalls;
+import org.fallow.abi.toolstack.ToolstackCalls;
 import org.fallow.abi.xen.MulticallEntry;
 import org.fallow.abi.xen.XenDomctl;
 import org.fallow.abi.xen.XenHvmParam;
@@ -11,13 +12,9 @@ import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 
 import static org.fallow.abi.xen.DomctlConstants.XEN_DOMCTL_VM_EVENT_OP_PAGING;
-import static org.fallow.abi.xen.DomctlConstants.XEN_DOMCTL_vm_event_op;
 import static org.fallow.abi.xen.DomctlConstants.XEN_VM_EVENT_DISABLE;
 import static org.fallow.abi.xen.DomctlConstants.XEN_VM_EVENT_ENABLE;
 import static org.fallow.abi.xen.DomctlConstants.XEN_VM_EVENT_RESUME;
-import static org.fallow.abi.xen.HvmOpConstants.HVMOP_get_param;
-import static org.fallow.abi.xen.HvmOpConstants.HVMOP_set_param;
-import static org.fallow.abi.xen.HvmOpConstants.HVM_PARAM_PAGING_RING_PFN;
 import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_paging_op;
 import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_paging_op_evict;
 import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_paging_op_nominate;
@@ -32,14 +29,17 @@ import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_paging_op_prep;
 public final class XcMemPaging {
 
     private final XcHandle xc;
+    private final ToolstackCalls calls;
 
-    public XcMemPaging(XcHandle xc) { this.xc = xc; }
+    public XcMemPaging(XcHandle xc) {
+        this.xc = xc;
+        this.calls = xc.calls();
+    }
 
     /** xc_vm_event_control: returns {rc, port}. */
     public long[] xc_vm_event_control(int domid, int op, int mode) throws IOException {
-        XenDomctl d = new XenDomctl().wrapNew().cmd(XEN_DOMCTL_vm_event_op).domain(domid);
-        d.vmEventOp().op(op).mode(mode);
-        long rc = xc.domctl(d.segment());
+        XenDomctl d = new XenDomctl();
+        long rc = calls.vmEventOp(domid, op, mode, d);
         return new long[] {rc, d.vmEventOp().port()};
     }
 
@@ -112,27 +112,15 @@ public final class XcMemPaging {
         }
     }
 
-    /** xc_hvm_param_set: 0 or a negated errno. The domain builder sets HVM_PARAM_PAGING_RING_PFN (27) this way. */
+    /** xc_hvm_param_set: 0 or a negated errno. The domain builder sets HVM_PARAM_PAGING_RING_PFN this way. */
     public int xc_hvm_param_set(int domid, int index, long value) throws IOException {
-        try (HypercallBuffer.Buf b = xc.buffers().allocate(XenHvmParam.SIZE)) {
-            new XenHvmParam().wrap(b.segment(), 0).clear().domid(domid).index(index).value(value);
-            return (int) xc.hypercall(Hypercalls.HVM_OP, HVMOP_set_param, b.handle());
-        }
+        return (int) calls.setHvmParam(domid, index, value);
     }
 
     /** xc_hvm_param_get: the value, or a negated errno. */
-    public long xc_hvm_param_get(int domid, int index) throws IOException {
-        try (HypercallBuffer.Buf b = xc.buffers().allocate(XenHvmParam.SIZE)) {
-            XenHvmParam p = new XenHvmParam().wrap(b.segment(), 0).clear().domid(domid).index(index);
-            long rc = xc.hypercall(Hypercalls.HVM_OP, HVMOP_get_param, b.handle());
-            return rc < 0 ? rc : p.value();
-        }
-    }
+    public long xc_hvm_param_get(int domid, int index) throws IOException { return calls.getHvmParam(domid, index); }
 
     private int memop(int op, int domid, long gfn, long buffer) throws IOException {
-        try (HypercallBuffer.Buf b = xc.buffers().allocate(XenMemPagingOp.SIZE)) {
-            new XenMemPagingOp().wrap(b.segment(), 0).clear().op(op).domain(domid).buffer(buffer).gfn(gfn);
-            return (int) xc.hypercall(Hypercalls.MEMORY_OP, XENMEM_paging_op, b.handle());
-        }
+        return (int) calls.pagingOp(op, domid, gfn, buffer);
     }
 }

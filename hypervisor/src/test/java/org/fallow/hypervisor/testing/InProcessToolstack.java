@@ -3,42 +3,42 @@ package org.fallow.hypervisor.testing;
 import org.fallow.abi.AbiProfile;
 import org.fallow.abi.Hypercalls;
 import org.fallow.abi.XenErrno;
+import org.fallow.abi.toolstack.HypercallPort;
+import org.fallow.abi.toolstack.ToolstackCalls;
+import org.fallow.abi.xen.XenDomctl;
+import org.fallow.abi.xen.XenMemoryReservation;
+import org.fallow.abi.xen.XenPodTarget;
 import org.fallow.hypervisor.core.Caller;
 import org.fallow.hypervisor.core.GuestAddressSpace;
 import org.fallow.hypervisor.core.GuestFault;
 import org.fallow.hypervisor.core.HypervisorCore;
-import org.fallow.hypervisor.mem.MemConstants;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 
-import static org.fallow.abi.xen.XenLayouts.U32_UNALIGNED;
 import static org.fallow.abi.xen.XenLayouts.U64_UNALIGNED;
-import static org.fallow.abi.xen.XenLayouts.U16_UNALIGNED;
 import static org.fallow.abi.xen.DomctlConstants.XEN_DOMCTL_CDF_hap;
 import static org.fallow.abi.xen.DomctlConstants.XEN_DOMCTL_CDF_hvm;
-import static org.fallow.abi.xen.DomctlConstants.XEN_DOMCTL_INTERFACE_VERSION;
-import static org.fallow.abi.xen.DomctlConstants.XEN_DOMCTL_createdomain;
-import static org.fallow.abi.xen.DomctlConstants.XEN_DOMCTL_max_mem;
-import static org.fallow.abi.xen.DomctlConstants.XEN_DOMCTL_unpausedomain;
-import static org.fallow.abi.xen.MemoryOpConstants.XENMEMF_populate_on_demand;
-import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_populate_physmap;
 import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_set_pod_target;
 
 /**
  * A toolstack (dom0) caller inside the hypervisor's JVM, for tests: a private hypercall-buffer arena at a fixed fake
  * address, and hypercalls issued through the core's hypercall table on its dispatch thread exactly as the wire server
- * does (the core needs {@code GenericHypercalls} installed for memory_op / domctl / sysctl).
+ * does (the core needs {@code GenericHypercalls} installed for memory_op / domctl / sysctl). Its libxc-like helpers
+ * encode through {@link ToolstackCalls}, the toolstack encoder libxc-shim and the conformance suite use as well.
  */
-public final class InProcessToolstack implements AutoCloseable {
+public final class InProcessToolstack implements HypercallPort, AutoCloseable {
     public static final long ARENA_BASE = 0x7f00_0000_0000L;
 
     private final HypervisorCore core;
     private final Arena arena = Arena.ofShared();
     private final MemorySegment buf;
     private final Caller caller;
+    private final ToolstackCalls calls = new ToolstackCalls(this);
 
     public InProcessToolstack(HypervisorCore core, long arenaBytes) {
         this.core = core;
@@ -97,40 +97,54 @@ public final class InProcessToolstack implements AutoCloseable {
     /** hvm_op(op, handle). */
     public long hvmOp(Caller who, long op, long handle) { return hypercall(who, Hypercalls.HVM_OP, op, handle); }
 
-    // ---- libxc-like helpers (the structs go to the start of the arena; extent lists at 4096) -----------------------
+    // ---- the toolstack encoder (abi's ToolstackCalls, as libxc-shim's XcDomain uses it) over this caller -----------
+
+    /** Bytes lent out as scratch, from arena offset 0 (a stack: the encoder closes its scratch in reverse order). */
+    private long scratchTop;
+
+    /**
+     * Scratch for {@link #calls()}: stacked from arena offset 0, so the struct of the last call (a getdomaininfo, a
+     * pod target) is still at offset 0 when it returns, for tests to read.
+     */
+    @Override public synchronized HypercallPort.Scratch scratch(long size) {
+        long off = (scratchTop + 63) & ~63L;
+        if (size < 0 || off + size > buf.byteSize())
+            throw new IllegalStateException("toolstack arena full: " + size + " bytes wanted at " + off);
+        long previous = scratchTop;
+        scratchTop = off + size;
+        MemorySegment s = buf.asSlice(off, size);
+        s.fill((byte) 0);
+        return new HypercallPort.Scratch() {
+            @Override public MemorySegment segment() { return s; }
+            @Override public long handle() { return InProcessToolstack.handle(off); }
+            @Override public void close() {
+                synchronized (InProcessToolstack.this) { scratchTop = previous; }
+            }
+        };
+    }
+
+    @Override public long hypercall(long op, long... args) { return hypercall(caller, (int) op, args); }
+
+    /** The one toolstack encoder over this in-process caller. */
+    public ToolstackCalls calls() { return calls; }
 
     /** xc_domain_create (HVM + HAP) followed by xc_domain_setmaxmem; returns the domid. */
     public int createHvmDomain(byte[] handle, int maxVcpus, long maxPages) {
-        return createDomain(handle, XEN_DOMCTL_CDF_hvm | XEN_DOMCTL_CDF_hap, maxVcpus,
-                maxPages);
+        return createDomain(handle, XEN_DOMCTL_CDF_hvm | XEN_DOMCTL_CDF_hap, maxVcpus, maxPages);
     }
 
     /** xc_domain_create with {@code flags} (XEN_DOMCTL_CDF_*) followed by xc_domain_setmaxmem; returns the domid. */
     public synchronized int createDomain(byte[] handle, int flags, int maxVcpus, long maxPages) {
-        MemorySegment a = buf.asSlice(0, MemConstants.DOMCTL_SIZE);
-        a.fill((byte) 0);
-        a.set(U32_UNALIGNED, MemConstants.DOMCTL_CMD, XEN_DOMCTL_createdomain);
-        a.set(U32_UNALIGNED, MemConstants.DOMCTL_INTERFACE_VERSION, XEN_DOMCTL_INTERFACE_VERSION);
-        MemorySegment.copy(MemorySegment.ofArray(handle), 0, a, MemConstants.CREATE_HANDLE, 16);
-        a.set(U32_UNALIGNED, MemConstants.CREATE_FLAGS, flags);
-        a.set(U32_UNALIGNED, MemConstants.CREATE_MAX_VCPUS, maxVcpus);
-        long rc = domctl(0);
-        if (rc != 0) throw new IllegalStateException("createdomain: " + XenErrno.name(rc));
-        int domid = Short.toUnsignedInt(a.get(U16_UNALIGNED, MemConstants.DOMCTL_DOMAIN));
-        rc = domctl(XEN_DOMCTL_max_mem, domid, maxPages * 4);
-        if (rc != 0) throw new IllegalStateException("max_mem: " + XenErrno.name(rc));
-        return domid;
+        long domid = ok("createdomain", unchecked(() -> calls.createDomain(0, handle, flags, maxVcpus)));
+        ok("max_mem", unchecked(() -> calls.setMaxMem((int) domid, maxPages * 4)));
+        return (int) domid;
     }
 
-    /** A domctl with no payload but {@code arg0} as its first u64 (max_mem's max_memkb). */
+    /** A domctl with no payload but {@code arg0} as its first u64 (max_mem's max_memkb); the struct stays at offset 0. */
     public synchronized long domctl(int cmd, int domid, long arg0) {
-        MemorySegment a = buf.asSlice(0, MemConstants.DOMCTL_SIZE);
-        a.fill((byte) 0);
-        a.set(U32_UNALIGNED, MemConstants.DOMCTL_CMD, cmd);
-        a.set(U32_UNALIGNED, MemConstants.DOMCTL_INTERFACE_VERSION, XEN_DOMCTL_INTERFACE_VERSION);
-        a.set(U16_UNALIGNED, MemConstants.DOMCTL_DOMAIN, (short) domid);
-        a.set(U64_UNALIGNED, MemConstants.DOMCTL_U, arg0);
-        return domctl(0);
+        XenDomctl d = ToolstackCalls.newDomctl(cmd, domid);
+        d.segment().set(U64_UNALIGNED, XenDomctl.U_OFFSET, arg0);
+        return unchecked(() -> calls.domctl(d));
     }
 
     /** A reservation op on {@code domid} with the given extents; returns extents done. */
@@ -147,55 +161,49 @@ public final class InProcessToolstack implements AutoCloseable {
         return memoryOp(who, cmd, handle(0));
     }
 
-    /** Writes a xen_memory_reservation at arena offset 0 and its extent list at 4096. */
+    /**
+     * Writes a xen_memory_reservation at arena offset 0 and its extent list at 4096 (fixed places, so that a test can
+     * issue the memory_op as any caller, with any continuation bits, and read the list back).
+     */
     public synchronized void writeReservation(int domid, long[] extents, int order, int memFlags) {
-        MemorySegment r = buf.asSlice(0, MemConstants.RES_SIZE);
-        r.fill((byte) 0);
-        r.set(U64_UNALIGNED, MemConstants.RES_EXTENT_START, handle(4096));
-        r.set(U64_UNALIGNED, MemConstants.RES_NR_EXTENTS, extents.length);
-        r.set(U32_UNALIGNED, MemConstants.RES_EXTENT_ORDER, order);
-        r.set(U32_UNALIGNED, MemConstants.RES_MEM_FLAGS, memFlags);
-        r.set(U16_UNALIGNED, MemConstants.RES_DOMID, (short) domid);
-        for (int i = 0; i < extents.length; i++) buf.set(U64_UNALIGNED, 4096 + 8L * i, extents[i]);
+        new XenMemoryReservation().wrap(buf, 0).clear().extentStart(handle(4096)).nrExtents(extents.length)
+                .extentOrder(order).memFlags(memFlags).domid(domid);
+        for (int i = 0; i < extents.length; i++) buf.setAtIndex(U64_UNALIGNED, 4096 / 8 + i, extents[i]);
     }
 
-    /** set_pod_target; returns the rc. */
+    /** set_pod_target; returns the rc (the struct stays at offset 0). */
     public synchronized long setPodTarget(int domid, long targetPages) {
-        MemorySegment t = buf.asSlice(0, MemConstants.POD_SIZE);
-        t.fill((byte) 0);
-        t.set(U64_UNALIGNED, MemConstants.POD_TARGET_PAGES, targetPages);
-        t.set(U16_UNALIGNED, MemConstants.POD_DOMID, (short) domid);
-        return memoryOp(XENMEM_set_pod_target, handle(0));
+        return unchecked(() -> calls.podTarget(XENMEM_set_pod_target, domid, targetPages, new XenPodTarget()));
     }
 
     /**
-     * xc_hvm_build_target_mem's memory layout: gfns [0, 0xA0) RAM, the VGA hole [0xA0, 0xC0) left out, the rest up
-     * to {@code maxPages} RAM (no PoD, target == max) or populate-on-demand with the PoD target set to
-     * {@code targetPages - 0x20}. Then unpauses the domain.
+     * xc_hvm_build_target_mem's memory layout ({@link ToolstackCalls#buildHvmMemory}: gfns [0, 0xA0) RAM, the VGA
+     * hole [0xA0, 0xC0) left out, the rest up to {@code maxPages} RAM, or populate-on-demand with the PoD target set to
+     * {@code targetPages - 0x20}), then unpauses the domain.
      */
-    public void buildHvm(int domid, long maxPages, long targetPages) {
-        boolean pod = targetPages < maxPages;
-        long low = Math.min(0xA0, maxPages);
-        populate(domid, 0, low, 0);
-        if (maxPages > 0xC0) populate(domid, 0xC0, maxPages - 0xC0, pod ? XENMEMF_populate_on_demand : 0);
-        if (pod) {
-            long rc = setPodTarget(domid, targetPages - 0x20);
-            if (rc != 0) throw new IllegalStateException("set_pod_target: " + XenErrno.name(rc));
-        }
-        long rc = domctl(XEN_DOMCTL_unpausedomain, domid, 0);
-        if (rc != 0) throw new IllegalStateException("unpause: " + XenErrno.name(rc));
+    public synchronized void buildHvm(int domid, long maxPages, long targetPages) {
+        ok("build", unchecked(() -> calls.buildHvmMemory(domid, maxPages, targetPages)));
+        ok("unpause", unchecked(() -> calls.unpause(domid)));
     }
 
     /** populate_physmap of gfns [first, first+n) in batches; throws unless every extent is done. */
-    public void populate(int domid, long first, long n, int flags) {
-        for (long done = 0; done < n; ) {
-            int batch = (int) Math.min(n - done, 8192);
-            long[] ext = new long[batch];
-            for (int i = 0; i < batch; i++) ext[i] = first + done + i;
-            long rc = reservation(XENMEM_populate_physmap, domid, ext, 0, flags);
-            if (rc != batch) throw new IllegalStateException("populate_physmap: " + rc + " of " + batch + " extents");
-            done += batch;
+    public synchronized void populate(int domid, long first, long n, int flags) {
+        ok("populate_physmap", unchecked(() -> calls.populateRange(domid, first, n, flags)));
+    }
+
+    private interface Call { long run() throws IOException; }
+
+    private static long unchecked(Call c) {
+        try {
+            return c.run();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
+    }
+
+    private static long ok(String what, long rc) {
+        if (rc < 0) throw new IllegalStateException(what + ": " + XenErrno.name(rc));
+        return rc;
     }
 
     @Override public void close() { arena.close(); }

@@ -21,7 +21,7 @@ public final class HypercallBuffer implements AutoCloseable {
     private static final long ALIGN = 64;
 
     /** One allocation; {@link #close()} returns it to the arena. */
-    public final class Buf implements AutoCloseable {
+    public final class Buf implements org.fallow.abi.toolstack.HypercallPort.Scratch {
         private final long offset;
         private final long size;
         private final MemorySegment segment;
