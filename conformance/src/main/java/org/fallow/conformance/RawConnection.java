@@ -1,5 +1,7 @@
 package org.fallow.conformance;
 
+import org.fallow.abi.wire.FrameHeader;
+
 import java.io.EOFException;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
@@ -19,7 +21,7 @@ import java.time.Duration;
  */
 public final class RawConnection implements AutoCloseable {
     public static final Duration TIMEOUT = Duration.ofSeconds(10);
-    public static final int MAGIC = 0x574C4146;
+    public static final int MAGIC = FrameHeader.MAGIC;
 
     private final SocketChannel ch;
     private final Selector selector;
@@ -39,15 +41,15 @@ public final class RawConnection implements AutoCloseable {
 
     /** The 24-byte header of PROTOCOL §1 with the given fields, little-endian. */
     public static byte[] header(int magic, int version, int type, int flags, long requestId, long length, long reserved) {
-        ByteBuffer b = ByteBuffer.allocate(RawFrame.HEADER_LENGTH).order(ByteOrder.LITTLE_ENDIAN);
-        b.putInt(magic).put((byte) version).put((byte) type).putShort((short) flags).putLong(requestId)
-                .putInt((int) length).putInt((int) reserved);
-        return b.array();
+        byte[] h = new byte[FrameHeader.LENGTH];
+        new FrameHeader().wrap(h).magic(magic).version(version).type(type).flags(flags).requestId(requestId)
+                .length(length).reserved(reserved);
+        return h;
     }
 
     /** A complete valid frame (magic, version 1, flags 0, reserved 0). */
     public static byte[] frame(int type, long requestId, byte[] payload) {
-        byte[] h = header(MAGIC, 1, type, 0, requestId, payload.length, 0);
+        byte[] h = header(MAGIC, FrameHeader.VERSION, type, 0, requestId, payload.length, 0);
         byte[] out = new byte[h.length + payload.length];
         System.arraycopy(h, 0, out, 0, h.length);
         System.arraycopy(payload, 0, out, h.length, payload.length);
@@ -76,7 +78,7 @@ public final class RawConnection implements AutoCloseable {
     /** Reads the next frame, or throws {@link EOFException} if the server closed the connection first. */
     public RawFrame read() throws IOException {
         byte[] header = readFully(RawFrame.HEADER_LENGTH);
-        long len = ByteBuffer.wrap(header).order(ByteOrder.LITTLE_ENDIAN).getInt(16) & 0xFFFF_FFFFL;
+        long len = new FrameHeader().wrap(header).length();
         if (len > 1 << 20) throw new IOException("server sent a frame announcing " + len + " payload bytes");
         return new RawFrame(header, readFully((int) len));
     }

@@ -1,38 +1,52 @@
 package org.fallow.conformance;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.HexFormat;
+import org.fallow.abi.wire.DomainEvent;
+import org.fallow.abi.wire.ErrorFrame;
+import org.fallow.abi.wire.EvtchnSend;
+import org.fallow.abi.wire.FrameHeader;
+import org.fallow.abi.wire.HelloAck;
+import org.fallow.abi.wire.StatusFrame;
+import org.fallow.abi.wire.XsSockMsg;
 
 /**
- * One frame as read off the wire by {@link RawConnection}: the 24 header bytes exactly as received and the payload.
- * Accessors decode the header fields with explicit little-endian reads (PROTOCOL §1), independently of the
- * product's flyweights.
+ * One frame as read off the wire by {@link RawConnection}: the 24 header bytes exactly as received and the payload,
+ * read through abi's wire flyweights (PROTOCOL §1); the payload views do not check the payload's length (the cases
+ * do, so that a short payload is a reported failure, not an exception in a view).
  */
 public record RawFrame(byte[] header, byte[] payload) {
-    public static final int HEADER_LENGTH = 24;
+    public static final int HEADER_LENGTH = FrameHeader.LENGTH;
 
-    private ByteBuffer h() { return ByteBuffer.wrap(header).order(ByteOrder.LITTLE_ENDIAN); }
+    private FrameHeader h() { return new FrameHeader().wrap(header); }
 
-    private ByteBuffer p() { return ByteBuffer.wrap(payload).order(ByteOrder.LITTLE_ENDIAN); }
-
-    public int magic() { return h().getInt(0); }
-    public int version() { return header[4] & 0xFF; }
-    public int type() { return header[5] & 0xFF; }
-    public int flags() { return h().getShort(6) & 0xFFFF; }
-    public long requestId() { return h().getLong(8); }
-    public long length() { return h().getInt(16) & 0xFFFF_FFFFL; }
-    public long reserved() { return h().getInt(20) & 0xFFFF_FFFFL; }
+    public int magic() { return h().magic(); }
+    public int version() { return h().version(); }
+    public int type() { return h().type(); }
+    public int flags() { return h().flags(); }
+    public long requestId() { return h().requestId(); }
+    public long length() { return h().length(); }
+    public long reserved() { return h().reserved(); }
 
     /** HYPERCALL_RET / FAULT_DONE / HELLO_ACK status: the i64 at payload offset 0. */
-    public long status() { return p().getLong(0); }
+    public long status() { return new StatusFrame().wrap(payload).value(); }
 
-    /** ERROR: the i32 xen_errno at payload offset 0. */
-    public int errno() { return p().getInt(0); }
+    /** ERROR: its xen_errno. */
+    public int errno() { return error().errno(); }
 
-    public int payloadI32(int off) { return p().getInt(off); }
-    public long payloadI64(int off) { return p().getLong(off); }
-    public int payloadU16(int off) { return p().getShort(off) & 0xFFFF; }
+    /** The payload as an ERROR. */
+    public ErrorFrame error() { return new ErrorFrame().wrap(payload); }
+
+    /** The payload as a HELLO_ACK. */
+    public HelloAck helloAck() { return new HelloAck().wrap(payload); }
+
+    /** The payload as a DOMAIN_EVENT. */
+    public DomainEvent domainEvent() { return new DomainEvent().wrap(payload); }
+
+    /** The payload as an EVTCHN_SEND. */
+    public EvtchnSend evtchn() { return new EvtchnSend().wrap(payload); }
+
+    /** The payload as a XENSTORE message. */
+    public XsSockMsg xs() { return new XsSockMsg().wrap(payload); }
 
     @Override public String toString() {
         return "frame{type " + type() + ", id " + requestId() + ", header " + HexFormat.of().formatHex(header)

@@ -52,8 +52,7 @@ public final class Target {
             c.send(Wire.HELLO, 1, Wire.hello(Wire.ROLE_TOOLSTACK, Wire.PROFILE_412, 0, null, 0, 0, null));
             RawFrame ack = c.read();
             if (ack.type() != Wire.HELLO_ACK || ack.status() != 0) throw new IOException("toolstack HELLO refused: " + ack);
-            int len = ack.payloadI32(12);
-            return Path.of(new String(ack.payload(), 32, len, java.nio.charset.StandardCharsets.UTF_8));
+            return Path.of(ack.helloAck().runDir());
         } catch (IOException e) {
             throw new java.io.UncheckedIOException("cannot learn the target's run directory from " + socket, e);
         }

@@ -64,8 +64,7 @@ public final class Toolstack implements HypercallPort, AutoCloseable {
     /** The run_dir of HELLO_ACK (where dom&lt;D&gt;.mem lives), unless the target names one. */
     public Path runDir(Target t) {
         if (t.runDir() != null) return t.runDir();
-        int len = ack.payloadI32(12);
-        return Path.of(new String(ack.payload(), 32, len, java.nio.charset.StandardCharsets.UTF_8));
+        return Path.of(ack.helloAck().runDir());
     }
 
     /** A zeroed arena buffer: the handle is {@code base + offset}. */

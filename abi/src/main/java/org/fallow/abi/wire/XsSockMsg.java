@@ -82,6 +82,8 @@ public final class XsSockMsg extends Flyweight<XsSockMsg> {
     public int reqId() { return getI32(REQ_ID_OFFSET); }
     public int txId() { return getI32(TX_ID_OFFSET); }
     public long length() { return getU32(LEN_OFFSET); }
+    /** Sets {@code len} alone (a test can announce a body it does not send). */
+    public XsSockMsg length(long v) { putU32(LEN_OFFSET, v); return this; }
     public byte[] body() { return getTail(BODY_OFFSET, (int) length()); }
 
     public static String typeName(int type) {

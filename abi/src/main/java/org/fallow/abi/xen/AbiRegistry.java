@@ -59,6 +59,7 @@ public final class AbiRegistry {
                 XenMemoryReservation.LAYOUT, XenMemoryReservation::new);
         add(l, x, "xen_pod_target", "struct xen_pod_target", XenPodTarget.LAYOUT, XenPodTarget::new);
         add(l, x, "xen_hvm_param", "struct xen_hvm_param", XenHvmParam.LAYOUT, XenHvmParam::new);
+        add(l, x, "xen_feature_info", "struct xen_feature_info", XenFeatureInfo.LAYOUT, XenFeatureInfo::new);
         add(l, x, "xen_mem_paging_op", "struct xen_mem_paging_op", XenMemPagingOp.LAYOUT, XenMemPagingOp::new);
         add(l, x, "vm_event_request", "vm_event_request_t", VmEventRequest.LAYOUT, VmEventRequest::new);
         add(l, x, "vm_event_response", "vm_event_response_t", VmEventRequest.LAYOUT, VmEventRequest::new);

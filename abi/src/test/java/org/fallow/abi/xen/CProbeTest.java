@@ -136,6 +136,7 @@ class CProbeTest {
                 #include <xen/io/ring.h>
                 #include <xen/sys/privcmd.h>
                 #include <xen/io/xs_wire.h>
+                #include <xen/version.h>
                 #include "fallow_wire.h"
                 #define ROW(S, T, F) printf("%s\\t%s\\t%zu\\t%zu\\n", S, #F, offsetof(T, F), sizeof(((T *)0)->F))
                 #define ROWAS(S, T, N, F) printf("%s\\t%s\\t%zu\\t%zu\\n", S, N, offsetof(T, F), sizeof(((T *)0)->F))

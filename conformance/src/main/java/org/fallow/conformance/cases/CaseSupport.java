@@ -33,7 +33,7 @@ abstract class CaseSupport {
         assertEquals(Wire.ERROR, f.type(), () -> "expected ERROR, got " + f);
         assertEquals(errno, f.errno(), () -> "ERROR errno of " + f);
         assertEquals(id, f.requestId(), () -> "ERROR request_id of " + f);
-        assertEquals(8 + (f.payloadI32(4) & 0xFFFF_FFFFL), f.payload().length, "ERROR is 8 + text_len bytes");
+        assertEquals(8 + f.error().textLength(), f.payload().length, "ERROR is 8 + text_len bytes");
         return f;
     }
 

@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.*;
 @DisplayName("event channels and domain events (PROTOCOL §5)")
 class EventConformance extends CaseSupport {
 
-    static byte[] evtchn(int port) { return ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putInt(port).putInt(0).array(); }
+    static byte[] evtchn(int port) { return Wire.evtchnSend(port); }
 
     @Test @DisplayName("EVTCHN_SEND: own port accepted silently, unknown port -EINVAL, another connection's port -EPERM")
     void evtchnSend() throws Exception {
@@ -52,8 +52,8 @@ class EventConformance extends CaseSupport {
             RawFrame ev = c.read();
             assertEquals(Wire.DOMAIN_EVENT, ev.type(), ev::toString);
             assertEquals(0, ev.requestId(), "unsolicited");
-            assertEquals(2, ev.payloadI32(0), "event destroyed");
-            assertEquals(8 + (ev.payloadI32(4) & 0xFFFF_FFFFL), ev.payload().length, "8 + text_len");
+            assertEquals(2, ev.domainEvent().event(), "event destroyed");
+            assertEquals(8 + ev.domainEvent().textLength(), ev.payload().length, "8 + text_len");
             long id = g.nextRequestId();
             c.send(Wire.MEM_FAULT, id, Wire.memFault(1, 1, 0));
             RawFrame done = c.read();

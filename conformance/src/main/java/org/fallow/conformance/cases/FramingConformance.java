@@ -38,9 +38,9 @@ class FramingConformance extends CaseSupport {
             assertTrue(p.length >= 32, "HELLO_ACK ≥ 32 bytes");
             assertArrayEquals(new byte[8], Arrays.copyOfRange(p, 0, 8), "status 0");
             assertArrayEquals(new byte[4], Arrays.copyOfRange(p, 8, 12), "domid 0 + pad for the toolstack");
-            int pathLen = ack.payloadI32(12);
+            int pathLen = (int) ack.helloAck().pathLength();
             assertEquals(32 + pathLen, p.length, "32 + path_len");
-            assertTrue(ack.payloadI64(16) > 0, "nr_frames = host pages > 0");
+            assertTrue(ack.helloAck().nrFrames() > 0, "nr_frames = host pages > 0");
             assertArrayEquals(new byte[] {0x0C, 0x00, 0x04, 0x00}, Arrays.copyOfRange(p, 24, 28), "xen_version 0x0004000C");
             assertArrayEquals(new byte[4], Arrays.copyOfRange(p, 28, 32), "pad");
             String runDir = new String(p, 32, pathLen, StandardCharsets.UTF_8);

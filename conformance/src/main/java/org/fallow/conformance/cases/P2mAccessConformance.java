@@ -43,7 +43,7 @@ class P2mAccessConformance extends CaseSupport {
             assertEquals(Integer.toUnsignedLong(P2mHeader.MAGIC), h.magic(), "magic FP2M");
             assertEquals(P2mHeader.VERSION, h.version(), "version");
             assertEquals(64, h.nrFrames(), "nr_frames");
-            assertEquals(g.helloAck().payloadI64(16), h.nrFrames(), "nr_frames = HELLO_ACK nr_frames");
+            assertEquals(g.helloAck().helloAck().nrFrames(), h.nrFrames(), "nr_frames = HELLO_ACK nr_frames");
             assertEquals(P2mHeader.STATE_RUNNING, h.domainState(), "domain_state running");
             assertEquals(RAM_RW, g.p2mType(3), "populated gfn is ram_rw");
             assertEquals(1, g.p2mType(40), "never-populated gfn is invalid");

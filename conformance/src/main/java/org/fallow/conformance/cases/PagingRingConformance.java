@@ -57,18 +57,16 @@ class PagingRingConformance extends CaseSupport {
     static void putResponse(MemorySegment ring, int idx, int version, int vcpu, long gfn) {
         MemorySegment e = ring.asSlice(entry(idx), ENTRY);
         e.fill((byte) 0);
-        e.set(U32_UNALIGNED, 0, version);
-        e.set(U32_UNALIGNED, 4, FLAG_VCPU_PAUSED);
-        e.set(U32_UNALIGNED, 8, REASON_MEM_PAGING);
-        e.set(U32_UNALIGNED, 12, vcpu);
-        e.set(U64_UNALIGNED, 24, gfn);
+        e.set(U32_UNALIGNED, VmEventRequest.VERSION_OFFSET, version);
+        e.set(U32_UNALIGNED, VmEventRequest.FLAGS_OFFSET, FLAG_VCPU_PAUSED);
+        e.set(U32_UNALIGNED, VmEventRequest.REASON_OFFSET, REASON_MEM_PAGING);
+        e.set(U32_UNALIGNED, VmEventRequest.VCPU_ID_OFFSET, vcpu);
+        e.set(U64_UNALIGNED, VmEventRequest.MEM_PAGING_GFN_OFFSET, gfn);
         RING_IDX.setRelease(ring, (long) RSP_PROD, idx + 1); // RING_PUSH_RESPONSES
     }
 
     static void notify(Toolstack ts, int port) throws Exception {
-        byte[] p = new byte[8];
-        java.nio.ByteBuffer.wrap(p).order(ByteOrder.LITTLE_ENDIAN).putInt(port);
-        ts.connection().send(Wire.EVTCHN_SEND, 900 + port, p);
+        ts.connection().send(Wire.EVTCHN_SEND, 900 + port, Wire.evtchnSend(port));
     }
 
     /** param 27 → RING_GFN, ENABLE; returns the port. */
@@ -93,7 +91,7 @@ class PagingRingConformance extends CaseSupport {
         RawFrame kick = ts.connection().read();
         assertEquals(Wire.EVTCHN_SEND, kick.type(), () -> "pager notified: " + kick);
         assertEquals(0, kick.requestId(), "unsolicited");
-        assertEquals(port, kick.payloadI32(0), "the ENABLE port");
+        assertEquals(port, kick.evtchn().port(), "the ENABLE port");
         return kick;
     }
 
@@ -115,12 +113,12 @@ class PagingRingConformance extends CaseSupport {
                 expectKick(ts, port);
                 assertEquals(1, (int) RING_IDX.getAcquire(ring, (long) REQ_PROD));
                 MemorySegment req = ring.asSlice(entry(0), ENTRY);
-                assertEquals(VERSION, req.get(U32_UNALIGNED, 0));
-                assertEquals(FLAG_VCPU_PAUSED, req.get(U32_UNALIGNED, 4));
-                assertEquals(REASON_MEM_PAGING, req.get(U32_UNALIGNED, 8));
-                assertEquals(touched, req.get(U64_UNALIGNED, 24));
-                assertEquals(RAM_PAGING_OUT, req.get(U32_UNALIGNED, 32), "p2mt: ram_paging_out");
-                assertEquals(MEM_PAGING_EVICT_FAIL, req.get(U32_UNALIGNED, 36), "u.mem_paging.flags EVICT_FAIL");
+                assertEquals(VERSION, req.get(U32_UNALIGNED, VmEventRequest.VERSION_OFFSET));
+                assertEquals(FLAG_VCPU_PAUSED, req.get(U32_UNALIGNED, VmEventRequest.FLAGS_OFFSET));
+                assertEquals(REASON_MEM_PAGING, req.get(U32_UNALIGNED, VmEventRequest.REASON_OFFSET));
+                assertEquals(touched, req.get(U64_UNALIGNED, VmEventRequest.MEM_PAGING_GFN_OFFSET));
+                assertEquals(RAM_PAGING_OUT, req.get(U32_UNALIGNED, VmEventRequest.MEM_PAGING_P2MT_OFFSET), "p2mt: ram_paging_out");
+                assertEquals(MEM_PAGING_EVICT_FAIL, req.get(U32_UNALIGNED, VmEventRequest.MEM_PAGING_FLAGS_OFFSET), "u.mem_paging.flags EVICT_FAIL");
                 assertEquals(RAM_PAGING_IN, g.p2mType(touched));
                 assertEquals(-16 /* -EBUSY */, ts.pagingOp(XENMEM_paging_op_evict, d, touched, 0), "evict after the touch");
                 RING_IDX.setRelease(ring, (long) REQ_EVENT, 2);
@@ -137,23 +135,17 @@ class PagingRingConformance extends CaseSupport {
 
                 assertEquals(0, ts.pagingOp(XENMEM_paging_op_nominate, d, dropped, 0));
                 assertEquals(0, ts.pagingOp(XENMEM_paging_op_evict, d, dropped, 0));
-                // the guest's own decrease_reservation: xen_memory_reservation at gfn 4, extent list at gfn 4 + 256
-                MemorySegment r = g.page(4);
-                r.fill((byte) 0);
-                r.set(U64_UNALIGNED, 256, dropped);
-                new XenMemoryReservation().wrap(r, 0).extentStart(Guest.gpa(4, 256)).nrExtents(1).extentOrder(0)
-                        .memFlags(0).domid(Hypercalls.DOMID_SELF);
-                assertEquals(1, g.hypercall(Hypercalls.MEMORY_OP, XENMEM_decrease_reservation, Guest.gpa(4, 0)), "one extent freed");
+                assertEquals(1, XenFidelityConformance.guestDecrease(g, dropped), "the guest's own decrease_reservation: one extent freed");
                 expectKick(ts, port);
                 assertEquals(2, (int) RING_IDX.getAcquire(ring, (long) REQ_PROD));
                 MemorySegment drop = ring.asSlice(entry(1), ENTRY);
-                assertEquals(VERSION, drop.get(U32_UNALIGNED, 0));
-                assertEquals(0, drop.get(U32_UNALIGNED, 4), "flags: not paused, not foreign (the guest freed its own gfn)");
-                assertEquals(REASON_MEM_PAGING, drop.get(U32_UNALIGNED, 8));
-                assertEquals(0, drop.get(U32_UNALIGNED, 12), "vcpu_id 0");
-                assertEquals(dropped, drop.get(U64_UNALIGNED, 24));
-                assertEquals(0, drop.get(U32_UNALIGNED, 32), "p2mt 0 (Xen sets only reason, gfn, flags)");
-                assertEquals(MEM_PAGING_DROP_PAGE, drop.get(U32_UNALIGNED, 36), "u.mem_paging.flags DROP_PAGE");
+                assertEquals(VERSION, drop.get(U32_UNALIGNED, VmEventRequest.VERSION_OFFSET));
+                assertEquals(0, drop.get(U32_UNALIGNED, VmEventRequest.FLAGS_OFFSET), "flags: not paused, not foreign (the guest freed its own gfn)");
+                assertEquals(REASON_MEM_PAGING, drop.get(U32_UNALIGNED, VmEventRequest.REASON_OFFSET));
+                assertEquals(0, drop.get(U32_UNALIGNED, VmEventRequest.VCPU_ID_OFFSET), "vcpu_id 0");
+                assertEquals(dropped, drop.get(U64_UNALIGNED, VmEventRequest.MEM_PAGING_GFN_OFFSET));
+                assertEquals(0, drop.get(U32_UNALIGNED, VmEventRequest.MEM_PAGING_P2MT_OFFSET), "p2mt 0 (Xen sets only reason, gfn, flags)");
+                assertEquals(MEM_PAGING_DROP_PAGE, drop.get(U32_UNALIGNED, VmEventRequest.MEM_PAGING_FLAGS_OFFSET), "u.mem_paging.flags DROP_PAGE");
                 assertEquals(1, g.p2mType(dropped), "the gfn is invalid");
 
                 long foreignDrop = 14;
@@ -163,10 +155,10 @@ class PagingRingConformance extends CaseSupport {
                 // placed before the HYPERCALL_RET (the kick it sends is skipped as unsolicited)
                 assertEquals(3, (int) RING_IDX.getAcquire(ring, (long) REQ_PROD));
                 MemorySegment fdrop = ring.asSlice(entry(2), ENTRY);
-                assertEquals(FLAG_FOREIGN, fdrop.get(U32_UNALIGNED, 4), "flags: FOREIGN (the producer is not the target)");
-                assertEquals(foreignDrop, fdrop.get(U64_UNALIGNED, 24));
-                assertEquals(0, fdrop.get(U32_UNALIGNED, 32), "p2mt 0");
-                assertEquals(MEM_PAGING_DROP_PAGE, fdrop.get(U32_UNALIGNED, 36));
+                assertEquals(FLAG_FOREIGN, fdrop.get(U32_UNALIGNED, VmEventRequest.FLAGS_OFFSET), "flags: FOREIGN (the producer is not the target)");
+                assertEquals(foreignDrop, fdrop.get(U64_UNALIGNED, VmEventRequest.MEM_PAGING_GFN_OFFSET));
+                assertEquals(0, fdrop.get(U32_UNALIGNED, VmEventRequest.MEM_PAGING_P2MT_OFFSET), "p2mt 0");
+                assertEquals(MEM_PAGING_DROP_PAGE, fdrop.get(U32_UNALIGNED, VmEventRequest.MEM_PAGING_FLAGS_OFFSET));
                 XenDomctl info = new XenDomctl();
                 assertEquals(0, ts.domctl(DomctlConstants.XEN_DOMCTL_getdomaininfo, d, null, info));
                 assertEquals(0, info.getdomaininfo().pagedPages(), "paged_pages");
@@ -203,18 +195,18 @@ class PagingRingConformance extends CaseSupport {
                 assertEquals(Wire.EVTCHN_SEND, kick.type(), () -> "pager notified: " + kick);
                 assertEquals(0, kick.requestId(), "unsolicited");
                 assertEquals(8, kick.payload().length);
-                assertEquals(port, kick.payloadI32(0), "the ENABLE port");
+                assertEquals(port, kick.evtchn().port(), "the ENABLE port");
 
                 assertEquals(1, (int) RING_IDX.getAcquire(ring, (long) REQ_PROD), "one request pushed");
                 MemorySegment req = ring.asSlice(entry(0), ENTRY);
                 assertEquals(VERSION, req.get(U32_UNALIGNED, 0), "request version");
-                assertEquals(FLAG_VCPU_PAUSED, req.get(U32_UNALIGNED, 4), "flags: VCPU_PAUSED (not FOREIGN)");
-                assertEquals(REASON_MEM_PAGING, req.get(U32_UNALIGNED, 8), "reason MEM_PAGING");
-                assertEquals(0, req.get(U32_UNALIGNED, 12), "vcpu_id of the MEM_FAULT");
-                assertEquals(0, req.get(U16_UNALIGNED, 16), "altp2m_idx");
-                assertEquals(GFN, req.get(U64_UNALIGNED, 24), "u.mem_paging.gfn");
-                assertEquals(RAM_PAGED, req.get(U32_UNALIGNED, 32), "u.mem_paging.p2mt: the old type, ram_paged");
-                assertEquals(0, req.get(U32_UNALIGNED, 36), "u.mem_paging.flags");
+                assertEquals(FLAG_VCPU_PAUSED, req.get(U32_UNALIGNED, VmEventRequest.FLAGS_OFFSET), "flags: VCPU_PAUSED (not FOREIGN)");
+                assertEquals(REASON_MEM_PAGING, req.get(U32_UNALIGNED, VmEventRequest.REASON_OFFSET), "reason MEM_PAGING");
+                assertEquals(0, req.get(U32_UNALIGNED, VmEventRequest.VCPU_ID_OFFSET), "vcpu_id of the MEM_FAULT");
+                assertEquals(0, req.get(U16_UNALIGNED, VmEventRequest.ALTP2M_IDX_OFFSET), "altp2m_idx");
+                assertEquals(GFN, req.get(U64_UNALIGNED, VmEventRequest.MEM_PAGING_GFN_OFFSET), "u.mem_paging.gfn");
+                assertEquals(RAM_PAGED, req.get(U32_UNALIGNED, VmEventRequest.MEM_PAGING_P2MT_OFFSET), "u.mem_paging.p2mt: the old type, ram_paged");
+                assertEquals(0, req.get(U32_UNALIGNED, VmEventRequest.MEM_PAGING_FLAGS_OFFSET), "u.mem_paging.flags");
                 assertArrayEquals(new byte[ENTRY - 56], req.asSlice(56).toArray(ValueLayout.JAVA_BYTE), "data union zeroed");
                 assertEquals(RAM_PAGING_IN, g.p2mType(GFN), "populate set ram_paging_in");
                 RING_IDX.setRelease(ring, (long) REQ_EVENT, 2); // req_cons = 1
@@ -311,10 +303,10 @@ class PagingRingConformance extends CaseSupport {
                 assertEquals(9, (int) RING_IDX.getAcquire(ring, (long) REQ_PROD), "the waiting request was placed");
                 MemorySegment ninth = ring.asSlice(entry(8), ENTRY);
                 assertEquals(64, entry(8), "index 8 is slot 0");
-                assertEquals(VERSION, ninth.get(U32_UNALIGNED, 0));
-                assertEquals(FLAG_VCPU_PAUSED, ninth.get(U32_UNALIGNED, 4));
-                assertEquals(18, ninth.get(U64_UNALIGNED, 24), "the 9th gfn");
-                assertEquals(RAM_PAGED, ninth.get(U32_UNALIGNED, 32));
+                assertEquals(VERSION, ninth.get(U32_UNALIGNED, VmEventRequest.VERSION_OFFSET));
+                assertEquals(FLAG_VCPU_PAUSED, ninth.get(U32_UNALIGNED, VmEventRequest.FLAGS_OFFSET));
+                assertEquals(18, ninth.get(U64_UNALIGNED, VmEventRequest.MEM_PAGING_GFN_OFFSET), "the 9th gfn");
+                assertEquals(RAM_PAGED, ninth.get(U32_UNALIGNED, VmEventRequest.MEM_PAGING_P2MT_OFFSET));
                 assertArrayEquals(out[0], g.page(10).toArray(ValueLayout.JAVA_BYTE));
             }
         }
@@ -356,11 +348,11 @@ class PagingRingConformance extends CaseSupport {
                 expectKick(ts, port);
                 assertEquals(1, (int) RING_IDX.getAcquire(ring, (long) REQ_PROD), "asked again at index 0");
                 MemorySegment req = ring.asSlice(entry(0), ENTRY);
-                assertEquals(VERSION, req.get(U32_UNALIGNED, 0));
-                assertEquals(FLAG_VCPU_PAUSED, req.get(U32_UNALIGNED, 4));
-                assertEquals(REASON_MEM_PAGING, req.get(U32_UNALIGNED, 8));
-                assertEquals(GFN, req.get(U64_UNALIGNED, 24));
-                assertEquals(RAM_PAGING_IN, req.get(U32_UNALIGNED, 32), "p2mt: the gfn is ram_paging_in by now");
+                assertEquals(VERSION, req.get(U32_UNALIGNED, VmEventRequest.VERSION_OFFSET));
+                assertEquals(FLAG_VCPU_PAUSED, req.get(U32_UNALIGNED, VmEventRequest.FLAGS_OFFSET));
+                assertEquals(REASON_MEM_PAGING, req.get(U32_UNALIGNED, VmEventRequest.REASON_OFFSET));
+                assertEquals(GFN, req.get(U64_UNALIGNED, VmEventRequest.MEM_PAGING_GFN_OFFSET));
+                assertEquals(RAM_PAGING_IN, req.get(U32_UNALIGNED, VmEventRequest.MEM_PAGING_P2MT_OFFSET), "p2mt: the gfn is ram_paging_in by now");
                 RING_IDX.setRelease(ring, (long) REQ_EVENT, 2);
                 Toolstack.Buf buf = ts.allocPage();
                 buf.seg().copyFrom(MemorySegment.ofArray(evicted));

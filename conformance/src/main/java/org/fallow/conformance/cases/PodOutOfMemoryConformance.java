@@ -91,8 +91,8 @@ class PodOutOfMemoryConformance extends CaseSupport {
             RawFrame ev = event;
             assertEquals(Wire.DOMAIN_EVENT, ev.type(), ev::toString);
             assertEquals(0, ev.requestId(), "unsolicited");
-            assertEquals(EVENT_CRASHED, ev.payloadI32(0), "event crashed");
-            int len = ev.payloadI32(4);
+            assertEquals(EVENT_CRASHED, ev.domainEvent().event(), "event crashed");
+            int len = (int) ev.domainEvent().textLength();
             assertEquals(8 + len, ev.payload().length);
             String reason = new String(ev.payload(), 8, len, StandardCharsets.UTF_8);
             assertEquals("Dom" + d + " out of PoD memory!", reason, "reason text (Xen's printk)");

@@ -105,7 +105,7 @@ class ProtocolEdgesConformance extends CaseSupport {
             for (RawConnection c : new RawConnection[] {g.connection(), second}) {
                 RawFrame ev = c.read();
                 assertEquals(Wire.DOMAIN_EVENT, ev.type(), ev::toString);
-                assertEquals(2, ev.payloadI32(0), "destroyed");
+                assertEquals(2, ev.domainEvent().event(), "destroyed");
             }
         }
     }
@@ -138,9 +138,9 @@ class ProtocolEdgesConformance extends CaseSupport {
                 RawFrame xs = c.read();
                 assertEquals(Wire.XENSTORE, xs.type(), xs::toString);
                 assertEquals(77, xs.requestId());
-                assertEquals(16, xs.payloadI32(0), "XS_ERROR");
-                assertEquals(5, xs.payloadI32(4), "req_id");
-                assertEquals("EACCES\0", new String(xs.payload(), 16, xs.payloadI32(12), java.nio.charset.StandardCharsets.UTF_8));
+                assertEquals(16, xs.xs().type(), "XS_ERROR");
+                assertEquals(5, xs.xs().reqId(), "req_id");
+                assertEquals("EACCES\0", new String(xs.xs().body(), java.nio.charset.StandardCharsets.UTF_8));
             } finally {
                 ts.destroy(d);
             }

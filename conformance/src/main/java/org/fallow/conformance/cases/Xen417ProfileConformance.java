@@ -1,5 +1,7 @@
 package org.fallow.conformance.cases;
 
+import org.fallow.abi.XenErrno;
+import org.fallow.abi.xen.VmEventRequest;
 import org.fallow.abi.xen.XenLayouts;
 import org.fallow.abi.Hypercalls;
 import org.fallow.abi.xen.DomctlConstants;
@@ -37,10 +39,18 @@ import static org.junit.jupiter.api.Assertions.*;
 @DisplayName("Xen 4.17 profile: interface versions, read-only sub-ops, v7 ring in the gfn frame, prep, compat, foreign faults")
 class Xen417ProfileConformance extends CaseSupport {
     private static final VarHandle RING_IDX = XenLayouts.U32.varHandle();
-    private static final int REQ_PROD = 0, REQ_EVENT = 4, RSP_PROD = 8, RSP_EVENT = 12, RING_HEADER = 64, ENTRY_V7 = 400;
-    private static final int V7 = 7, REASON_MEM_PAGING = 3, FLAG_VCPU_PAUSED = 1, FLAG_FOREIGN = 2;
-    private static final int RAM_RW = 0, RAM_PAGED = 10, RAM_PAGING_IN = 11;
-    private static final int EACCES = 13, ENOSYS = 38, EINVAL = 22, ENOENT = 2, ENODATA = 61;
+    private static final int REQ_PROD = org.fallow.abi.ring.SharedRing.REQ_PROD_OFFSET,
+            REQ_EVENT = org.fallow.abi.ring.SharedRing.REQ_EVENT_OFFSET, RSP_PROD = org.fallow.abi.ring.SharedRing.RSP_PROD_OFFSET,
+            RSP_EVENT = org.fallow.abi.ring.SharedRing.RSP_EVENT_OFFSET, RING_HEADER = org.fallow.abi.ring.SharedRing.HEADER_LENGTH,
+            ENTRY_V7 = VmEventRequest.SIZE_V7;
+    private static final int V7 = org.fallow.abi.xen.VmEventConstants.VM_EVENT_INTERFACE_VERSION_4_17,
+            REASON_MEM_PAGING = org.fallow.abi.xen.VmEventConstants.VM_EVENT_REASON_MEM_PAGING,
+            FLAG_VCPU_PAUSED = org.fallow.abi.xen.VmEventConstants.VM_EVENT_FLAG_VCPU_PAUSED,
+            FLAG_FOREIGN = org.fallow.abi.xen.VmEventConstants.VM_EVENT_FLAG_FOREIGN;
+    private static final int RAM_RW = org.fallow.abi.xen.P2mType.P2M_RAM_RW, RAM_PAGED = org.fallow.abi.xen.P2mType.P2M_RAM_PAGED,
+            RAM_PAGING_IN = org.fallow.abi.xen.P2mType.P2M_RAM_PAGING_IN;
+    private static final int EACCES = XenErrno.EACCES, ENOSYS = XenErrno.ENOSYS, EINVAL = XenErrno.EINVAL,
+            ENOENT = XenErrno.ENOENT, ENODATA = XenErrno.ENODATA;
     private static final long RING_GFN = 40;
 
     private static int entry(long idx) { return RING_HEADER + (int) (idx & 7) * ENTRY_V7; }
@@ -62,8 +72,8 @@ class Xen417ProfileConformance extends CaseSupport {
     @Test @DisplayName("gap 1: a 4.17 connection's domctl/sysctl carry 0x15 (0x11/0x12 -EACCES) and a 4.12 one's the reverse; HELLO_ACK and XENVER_version say 4.17; tmem_op and sysctl 24 -ENOSYS")
     void interfaceVersionsFollowTheProfile() throws Exception {
         try (Toolstack t17 = Toolstack.connect(target(), Wire.PROFILE_417); Toolstack t12 = Toolstack.connect(target())) {
-            assertEquals(0x00040011, t17.helloAck().payloadI32(24), "HELLO_ACK xen_version 4.17");
-            assertEquals(0x0004000C, t12.helloAck().payloadI32(24), "HELLO_ACK xen_version 4.12");
+            assertEquals(0x00040011, t17.helloAck().helloAck().xenVersion(), "HELLO_ACK xen_version 4.17");
+            assertEquals(0x0004000C, t12.helloAck().helloAck().xenVersion(), "HELLO_ACK xen_version 4.12");
             assertEquals(0x00040011, t17.hypercall(Hypercalls.XEN_VERSION, 0, 0), "XENVER_version 4.17");
             assertEquals(0x0004000C, t12.hypercall(Hypercalls.XEN_VERSION, 0, 0), "XENVER_version 4.12");
             int d;
@@ -170,25 +180,23 @@ class Xen417ProfileConformance extends CaseSupport {
     }
 
     private static void notify(Toolstack ts, int port) throws Exception {
-        byte[] p = new byte[8];
-        java.nio.ByteBuffer.wrap(p).order(ByteOrder.LITTLE_ENDIAN).putInt(port);
-        ts.connection().send(Wire.EVTCHN_SEND, 900 + port, p);
+        ts.connection().send(Wire.EVTCHN_SEND, 900 + port, Wire.evtchnSend(port));
     }
 
     private static RawFrame expectKick(Toolstack ts, int port) throws Exception {
         RawFrame kick = ts.connection().read();
         assertEquals(Wire.EVTCHN_SEND, kick.type(), () -> "pager notified: " + kick);
-        assertEquals(port, kick.payloadI32(0));
+        assertEquals(port, kick.evtchn().port());
         return kick;
     }
 
     private static void putResponse(MemorySegment ring, int idx, int version, int flags, long gfn) {
         MemorySegment e = ring.asSlice(entry(idx), ENTRY_V7);
         e.fill((byte) 0);
-        e.set(XenLayouts.U32_UNALIGNED, 0, version);
-        e.set(XenLayouts.U32_UNALIGNED, 4, flags);
-        e.set(XenLayouts.U32_UNALIGNED, 8, REASON_MEM_PAGING);
-        e.set(XenLayouts.U64_UNALIGNED, 24, gfn);
+        e.set(XenLayouts.U32_UNALIGNED, VmEventRequest.VERSION_OFFSET, version);
+        e.set(XenLayouts.U32_UNALIGNED, VmEventRequest.FLAGS_OFFSET, flags);
+        e.set(XenLayouts.U32_UNALIGNED, VmEventRequest.REASON_OFFSET, REASON_MEM_PAGING);
+        e.set(XenLayouts.U64_UNALIGNED, VmEventRequest.MEM_PAGING_GFN_OFFSET, gfn);
         RING_IDX.setRelease(ring, (long) RSP_PROD, idx + 1);
     }
 
@@ -209,10 +217,10 @@ class Xen417ProfileConformance extends CaseSupport {
             assertEquals(1, (int) RING_IDX.getAcquire(p.ring(), (long) REQ_PROD), "the request is in the pager's mapping");
             MemorySegment req = p.ring().asSlice(entry(0), ENTRY_V7);
             assertEquals(V7, req.get(XenLayouts.U32_UNALIGNED, 0), "vm_event interface version 7");
-            assertEquals(FLAG_VCPU_PAUSED, req.get(XenLayouts.U32_UNALIGNED, 4));
-            assertEquals(REASON_MEM_PAGING, req.get(XenLayouts.U32_UNALIGNED, 8));
-            assertEquals(gfn, req.get(XenLayouts.U64_UNALIGNED, 24));
-            assertEquals(RAM_PAGED, req.get(XenLayouts.U32_UNALIGNED, 32));
+            assertEquals(FLAG_VCPU_PAUSED, req.get(XenLayouts.U32_UNALIGNED, VmEventRequest.FLAGS_OFFSET));
+            assertEquals(REASON_MEM_PAGING, req.get(XenLayouts.U32_UNALIGNED, VmEventRequest.REASON_OFFSET));
+            assertEquals(gfn, req.get(XenLayouts.U64_UNALIGNED, VmEventRequest.MEM_PAGING_GFN_OFFSET));
+            assertEquals(RAM_PAGED, req.get(XenLayouts.U32_UNALIGNED, VmEventRequest.MEM_PAGING_P2MT_OFFSET));
             // page it in with a v7 response and check the bytes
             Toolstack.Buf page = ts.allocPage();
             page.seg().fill((byte) 0x5A);
@@ -314,10 +322,10 @@ class Xen417ProfileConformance extends CaseSupport {
             // (the EVTCHN_SEND kick came before the HYPERCALL_RET and was passed over by Toolstack.call)
             assertEquals(1, (int) RING_IDX.getAcquire(p.ring(), (long) REQ_PROD), "one page-in request placed");
             MemorySegment req = p.ring().asSlice(entry(0), ENTRY_V7);
-            assertEquals(V7, req.get(XenLayouts.U32_UNALIGNED, 0));
-            assertEquals(FLAG_FOREIGN, req.get(XenLayouts.U32_UNALIGNED, 4), "foreign: no vCPU paused");
-            assertEquals(gfn, req.get(XenLayouts.U64_UNALIGNED, 24));
-            assertEquals(RAM_PAGED, req.get(XenLayouts.U32_UNALIGNED, 32));
+            assertEquals(V7, req.get(XenLayouts.U32_UNALIGNED, VmEventRequest.VERSION_OFFSET));
+            assertEquals(FLAG_FOREIGN, req.get(XenLayouts.U32_UNALIGNED, VmEventRequest.FLAGS_OFFSET), "foreign: no vCPU paused");
+            assertEquals(gfn, req.get(XenLayouts.U64_UNALIGNED, VmEventRequest.MEM_PAGING_GFN_OFFSET));
+            assertEquals(RAM_PAGED, req.get(XenLayouts.U32_UNALIGNED, VmEventRequest.MEM_PAGING_P2MT_OFFSET));
             assertEquals(RAM_PAGING_IN, g.p2mType(gfn));
             assertArrayEquals(new int[] {-ENOENT}, mapBatch(ts, d, new long[] {gfn}), "still paging in: retry");
             Toolstack.Buf page = ts.allocPage();

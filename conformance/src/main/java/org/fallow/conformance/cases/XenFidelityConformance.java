@@ -1,5 +1,6 @@
 package org.fallow.conformance.cases;
 
+import org.fallow.abi.xen.VmEventRequest;
 import org.fallow.abi.XenErrno;
 import org.fallow.abi.Hypercalls;
 import org.fallow.abi.xen.DomctlConstants;
@@ -25,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.*;
  */
 @DisplayName("Xen 4.12 fidelity: HAP for paging, DOMID_SELF, tmem zero pages, paged-out frames (xen-abi §2, §5)")
 class XenFidelityConformance extends CaseSupport {
-    private static final int HVM_PARAM_PAGING_RING_PFN = 27;
+    private static final int HVM_PARAM_PAGING_RING_PFN = org.fallow.abi.xen.HvmOpConstants.HVM_PARAM_PAGING_RING_PFN;
     private static final long RING_GFN = 40;
 
     @Test @DisplayName("paging ENABLE needs HAP: an HVM domain created without XEN_DOMCTL_CDF_hap and a PV domain get -ENODEV")
@@ -80,8 +81,8 @@ class XenFidelityConformance extends CaseSupport {
                 assertEquals(1, (int) PagingRingConformance.RING_IDX.getAcquire(ring, (long) PagingRingConformance.REQ_PROD),
                         "only the paged gfn's DROP_PAGE");
                 MemorySegment drop = ring.asSlice(PagingRingConformance.entry(0), 376);
-                assertEquals(paged, drop.get(org.fallow.abi.xen.XenLayouts.U64_UNALIGNED, 24), "u.mem_paging.gfn");
-                assertEquals(1, drop.get(org.fallow.abi.xen.XenLayouts.U32_UNALIGNED, 36), "u.mem_paging.flags: DROP_PAGE only");
+                assertEquals(paged, drop.get(org.fallow.abi.xen.XenLayouts.U64_UNALIGNED, VmEventRequest.MEM_PAGING_GFN_OFFSET), "u.mem_paging.gfn");
+                assertEquals(1, drop.get(org.fallow.abi.xen.XenLayouts.U32_UNALIGNED, VmEventRequest.MEM_PAGING_FLAGS_OFFSET), "u.mem_paging.flags: DROP_PAGE only");
             }
         }
     }
@@ -92,12 +93,15 @@ class XenFidelityConformance extends CaseSupport {
         return info.getdomaininfo().totPages();
     }
 
+    /** Where {@link #guestDecrease} puts its xen_pfn_t extent list: this byte of gfn 4, after the struct. */
+    private static final int EXTENT_LIST_AT = 256;
+
     /** The guest's own decrease_reservation of one gfn: the struct at gfn 4, its extent list at gfn 4 + 256 bytes. */
     static long guestDecrease(Guest g, long gfn) throws Exception {
         MemorySegment r = g.page(4);
         r.fill((byte) 0);
-        r.set(org.fallow.abi.xen.XenLayouts.U64_UNALIGNED, 256, gfn);
-        new XenMemoryReservation().wrap(r, 0).extentStart(Guest.gpa(4, 256)).nrExtents(1).extentOrder(0)
+        r.set(org.fallow.abi.xen.XenLayouts.U64_UNALIGNED, EXTENT_LIST_AT, gfn);
+        new XenMemoryReservation().wrap(r, 0).extentStart(Guest.gpa(4, EXTENT_LIST_AT)).nrExtents(1).extentOrder(0)
                 .memFlags(0).domid(Hypercalls.DOMID_SELF);
         return g.hypercall(Hypercalls.MEMORY_OP, XENMEM_decrease_reservation, Guest.gpa(4, 0));
     }
@@ -152,11 +156,11 @@ class XenFidelityConformance extends CaseSupport {
                 assertEquals(1, (int) PagingRingConformance.RING_IDX.getAcquire(ring, (long) PagingRingConformance.REQ_PROD));
                 MemorySegment req = ring.asSlice(PagingRingConformance.entry(0), 376);
                 assertEquals(4, req.get(org.fallow.abi.xen.XenLayouts.U32_UNALIGNED, 0), "version");
-                assertEquals(1, req.get(org.fallow.abi.xen.XenLayouts.U32_UNALIGNED, 4), "flags: VCPU_PAUSED, not FOREIGN");
-                assertEquals(3, req.get(org.fallow.abi.xen.XenLayouts.U32_UNALIGNED, 8), "reason MEM_PAGING");
-                assertEquals(0, req.get(org.fallow.abi.xen.XenLayouts.U32_UNALIGNED, 12), "vcpu_id 0 (a hypercall's vCPU)");
-                assertEquals(TmemCalls.OP_GFN, req.get(org.fallow.abi.xen.XenLayouts.U64_UNALIGNED, 24), "gfn");
-                assertEquals(10, req.get(org.fallow.abi.xen.XenLayouts.U32_UNALIGNED, 32), "p2mt: ram_paged");
+                assertEquals(1, req.get(org.fallow.abi.xen.XenLayouts.U32_UNALIGNED, VmEventRequest.FLAGS_OFFSET), "flags: VCPU_PAUSED, not FOREIGN");
+                assertEquals(3, req.get(org.fallow.abi.xen.XenLayouts.U32_UNALIGNED, VmEventRequest.REASON_OFFSET), "reason MEM_PAGING");
+                assertEquals(0, req.get(org.fallow.abi.xen.XenLayouts.U32_UNALIGNED, VmEventRequest.VCPU_ID_OFFSET), "vcpu_id 0 (a hypercall's vCPU)");
+                assertEquals(TmemCalls.OP_GFN, req.get(org.fallow.abi.xen.XenLayouts.U64_UNALIGNED, VmEventRequest.MEM_PAGING_GFN_OFFSET), "gfn");
+                assertEquals(10, req.get(org.fallow.abi.xen.XenLayouts.U32_UNALIGNED, VmEventRequest.MEM_PAGING_P2MT_OFFSET), "p2mt: ram_paged");
                 assertEquals(11, g.p2mType(TmemCalls.OP_GFN), "ram_paging_in");
                 assertEquals(-XenErrno.EFAULT, g.hypercall(Hypercalls.TMEM_OP, Guest.gpa(TmemCalls.OP_GFN, 0)), "retried: still out");
                 assertEquals(1, (int) PagingRingConformance.RING_IDX.getAcquire(ring, (long) PagingRingConformance.REQ_PROD),

@@ -9,6 +9,7 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;
+import org.fallow.abi.wire.XsSockMsg;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -19,25 +20,22 @@ import static org.junit.jupiter.api.Assertions.*;
 /** PROTOCOL §6: xenstored wire messages (xsd_sockmsg) in XENSTORE frames. */
 @DisplayName("xenstore (PROTOCOL §6)")
 class XenstoreConformance extends CaseSupport {
-    static final int XS_DIRECTORY = 1, XS_READ = 2, XS_WATCH = 4, XS_TRANSACTION_START = 6, XS_WRITE = 11,
-            XS_RM = 13, XS_WATCH_EVENT = 15, XS_ERROR = 16;
+    static final int XS_DIRECTORY = XsSockMsg.XS_DIRECTORY, XS_READ = XsSockMsg.XS_READ, XS_WATCH = XsSockMsg.XS_WATCH, XS_TRANSACTION_START = XsSockMsg.XS_TRANSACTION_START, XS_WRITE = XsSockMsg.XS_WRITE,
+            XS_RM = XsSockMsg.XS_RM, XS_WATCH_EVENT = XsSockMsg.XS_WATCH_EVENT, XS_ERROR = XsSockMsg.XS_ERROR;
 
     /** A decoded reply: xsd_sockmsg type, req_id and body. */
     record Xs(long frameId, int type, int reqId, int txId, String body) {}
 
     static byte[] msg(int type, int reqId, int txId, String body) {
-        byte[] b = body.getBytes(StandardCharsets.UTF_8);
-        return ByteBuffer.allocate(16 + b.length).order(ByteOrder.LITTLE_ENDIAN)
-                .putInt(type).putInt(reqId).putInt(txId).putInt(b.length).put(b).array();
+        return XsSockMsg.encode(type, reqId, txId, body.getBytes(StandardCharsets.UTF_8));
     }
 
     static Xs read(RawConnection c) throws Exception {
         RawFrame f = c.read();
         assertEquals(Wire.XENSTORE, f.type(), f::toString);
-        ByteBuffer p = ByteBuffer.wrap(f.payload()).order(ByteOrder.LITTLE_ENDIAN);
-        int len = p.getInt(12);
-        assertEquals(16 + len, f.payload().length, "XENSTORE payload = 16 + len");
-        return new Xs(f.requestId(), p.getInt(0), p.getInt(4), p.getInt(8), new String(f.payload(), 16, len, StandardCharsets.UTF_8));
+        XsSockMsg p = f.xs();
+        assertEquals(XsSockMsg.HEADER_LENGTH + p.length(), f.payload().length, "XENSTORE payload = 16 + len");
+        return new Xs(f.requestId(), p.type(), p.reqId(), p.txId(), new String(p.body(), StandardCharsets.UTF_8));
     }
 
     static Xs ask(RawConnection c, long frameId, int type, int reqId, int txId, String body) throws Exception {

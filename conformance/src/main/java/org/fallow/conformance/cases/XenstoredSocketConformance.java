@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import org.fallow.abi.wire.XsSockMsg;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -23,11 +24,11 @@ import static org.junit.jupiter.api.Assertions.*;
  */
 @DisplayName("xenstored.sock (PROTOCOL §6.2)")
 class XenstoredSocketConformance extends CaseSupport {
-    static final int XS_CONTROL = 0, XS_DIRECTORY = 1, XS_READ = 2, XS_GET_PERMS = 3, XS_WATCH = 4, XS_UNWATCH = 5,
-            XS_TRANSACTION_START = 6, XS_TRANSACTION_END = 7, XS_INTRODUCE = 8, XS_RELEASE = 9, XS_GET_DOMAIN_PATH = 10,
-            XS_WRITE = 11, XS_MKDIR = 12, XS_RM = 13, XS_SET_PERMS = 14, XS_WATCH_EVENT = 15, XS_ERROR = 16,
-            XS_IS_DOMAIN_INTRODUCED = 17, XS_RESUME = 18, XS_SET_TARGET = 19, XS_RESET_WATCHES = 21,
-            XS_DIRECTORY_PART = 22;
+    static final int XS_CONTROL = XsSockMsg.XS_CONTROL, XS_DIRECTORY = XsSockMsg.XS_DIRECTORY, XS_READ = XsSockMsg.XS_READ, XS_GET_PERMS = XsSockMsg.XS_GET_PERMS, XS_WATCH = XsSockMsg.XS_WATCH, XS_UNWATCH = XsSockMsg.XS_UNWATCH,
+            XS_TRANSACTION_START = XsSockMsg.XS_TRANSACTION_START, XS_TRANSACTION_END = XsSockMsg.XS_TRANSACTION_END, XS_INTRODUCE = XsSockMsg.XS_INTRODUCE, XS_RELEASE = XsSockMsg.XS_RELEASE, XS_GET_DOMAIN_PATH = XsSockMsg.XS_GET_DOMAIN_PATH,
+            XS_WRITE = XsSockMsg.XS_WRITE, XS_MKDIR = XsSockMsg.XS_MKDIR, XS_RM = XsSockMsg.XS_RM, XS_SET_PERMS = XsSockMsg.XS_SET_PERMS, XS_WATCH_EVENT = XsSockMsg.XS_WATCH_EVENT, XS_ERROR = XsSockMsg.XS_ERROR,
+            XS_IS_DOMAIN_INTRODUCED = XsSockMsg.XS_IS_DOMAIN_INTRODUCED, XS_RESUME = XsSockMsg.XS_RESUME, XS_SET_TARGET = XsSockMsg.XS_SET_TARGET, XS_RESET_WATCHES = XsSockMsg.XS_RESET_WATCHES,
+            XS_DIRECTORY_PART = XsSockMsg.XS_DIRECTORY_PART;
 
     record Msg(int type, int reqId, int txId, String body) {}
 
@@ -39,10 +40,10 @@ class XenstoredSocketConformance extends CaseSupport {
         Xsd(Toolstack ts) throws IOException { c = RawConnection.open(ts.runDir(target()).resolve("xenstored.sock")); }
 
         Msg next() throws IOException {
-            ByteBuffer h = ByteBuffer.wrap(c.readBytes(16)).order(ByteOrder.LITTLE_ENDIAN);
-            int len = h.getInt(12);
-            assertTrue(len >= 0 && len <= 4096, "reply body of " + len + " bytes (XENSTORE_PAYLOAD_MAX 4096)");
-            return new Msg(h.getInt(0), h.getInt(4), h.getInt(8), new String(c.readBytes(len), StandardCharsets.ISO_8859_1));
+            XsSockMsg h = new XsSockMsg().wrap(c.readBytes(XsSockMsg.HEADER_LENGTH));
+            long len = h.length();
+            assertTrue(len <= XsSockMsg.PAYLOAD_MAX, "reply body of " + len + " bytes (XENSTORE_PAYLOAD_MAX 4096)");
+            return new Msg(h.type(), h.reqId(), h.txId(), new String(c.readBytes((int) len), StandardCharsets.ISO_8859_1));
         }
 
         /** Sends a request; returns its reply (watch events that arrive first are kept in {@code events}). */
@@ -304,7 +305,9 @@ class XenstoredSocketConformance extends CaseSupport {
     @Test @DisplayName("a header announcing more than 4096 body bytes closes the connection")
     void oversizeCloses() throws Exception {
         try (Toolstack ts = Toolstack.connect(target()); Xsd x = new Xsd(ts)) {
-            x.c.write(ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putInt(XS_WRITE).putInt(1).putInt(0).putInt(4097).array());
+            byte[] header = XsSockMsg.encode(XS_WRITE, 1, 0, new byte[0]);
+            new XsSockMsg().wrap(header).length(XsSockMsg.PAYLOAD_MAX + 1);
+            x.c.write(header);
             assertThrows(EOFException.class, x::next);
         }
     }

@@ -4,6 +4,7 @@ import org.fallow.abi.AbiProfile;
 import org.fallow.abi.Hypercalls;
 import org.fallow.abi.XenErrno;
 import org.fallow.abi.xen.XenDomctl;
+import org.fallow.abi.xen.XenFeatureInfo;
 import org.fallow.abi.xen.XenDomctlGetvcpuinfo;
 import org.fallow.abi.xen.XenSysctl;
 import org.fallow.abi.xen.XenSysctlCpupoolOp;
@@ -99,10 +100,9 @@ public final class XenInfoSubsystem implements Subsystem {
                     yield 0;
                 }
                 case XENVER_get_features -> {
-                    MemorySegment s = caller.memory().map(h, 8);
-                    int idx = s.get(U32_UNALIGNED, 0);
-                    if (idx != 0) yield -XenErrno.EINVAL; // XENFEAT_NR_SUBMAPS is 1
-                    s.set(U32_UNALIGNED, 4, 0); // no XENFEAT_* advertised
+                    XenFeatureInfo fi = new XenFeatureInfo().wrap(caller.memory().map(h, XenFeatureInfo.SIZE), 0);
+                    if (fi.submapIdx() != 0) yield -XenErrno.EINVAL; // XENFEAT_NR_SUBMAPS is 1
+                    fi.submap(0); // no XENFEAT_* advertised
                     yield 0;
                 }
                 case XENVER_pagesize -> 4096;

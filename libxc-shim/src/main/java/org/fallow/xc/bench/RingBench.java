@@ -85,17 +85,18 @@ public final class RingBench implements Callable<Integer> {
             MemorySegment page = arena.allocate(4096, 4096);
             MemorySegment a = arena.allocate(VmEventRequest.SIZE, 8), b = arena.allocate(VmEventRequest.SIZE, 8);
             long sz = VmEventRequest.SIZE, slots = 4096 / sz;
+            VmEventRequest entry = new VmEventRequest().wrap(a, 0);
             long t0 = cpuNanos();
             for (int i = 0; i < n; i++) {
                 long off = (i % slots) * sz;
-                a.set(java.lang.foreign.ValueLayout.JAVA_LONG, 8, i);
+                entry.gfn(i);
                 MemorySegment.copy(a, 0, page, off, sz);
                 MemorySegment.copy(page, off, b, 0, sz);
                 MemorySegment.copy(b, 0, page, off, sz);
                 MemorySegment.copy(page, off, a, 0, sz);
             }
             long t1 = cpuNanos();
-            if (a.get(java.lang.foreign.ValueLayout.JAVA_LONG, 8) != n - 1) throw new IllegalStateException("copies lost");
+            if (entry.gfn() != n - 1) throw new IllegalStateException("copies lost");
             return n / ((t1 - t0) / 1e9);
         }
     }
