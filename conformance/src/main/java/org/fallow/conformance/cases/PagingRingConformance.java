@@ -70,6 +70,27 @@ class PagingRingConformance extends CaseSupport {
     }
 
     /** param 27 → RING_GFN, ENABLE; returns the port. */
+    /** Paging enabled on the guest's domain, its dom&lt;D&gt;.vmring mapped and initialised (SHARED_RING_INIT), the guest connected. */
+    record PagingBed(int port, MappedFile vmring) implements AutoCloseable {
+        MemorySegment ring() { return vmring.segment(); }
+
+        @Override public void close() { vmring.close(); }
+    }
+
+    static PagingBed pagingBed(Toolstack ts, Guest g) throws Exception {
+        int d = g.domid();
+        int port = enablePaging(ts, d);
+        MappedFile vmring = MappedFile.open(ts.runDir(target()).resolve("dom" + d + ".vmring"));
+        try {
+            sharedRingInit(vmring.segment());
+            g.connect(target(), Wire.PROFILE_412);
+            return new PagingBed(port, vmring);
+        } catch (Exception | Error e) {
+            vmring.close();
+            throw e;
+        }
+    }
+
     static int enablePaging(Toolstack ts, int d) throws Exception {
         assertEquals(1, ts.populate(d, RING_GFN, 1), "ring gfn");
         assertEquals(0, ts.setHvmParam(d, HVM_PARAM_PAGING_RING_PFN, RING_GFN), "HVM_PARAM_PAGING_RING_PFN");
@@ -99,11 +120,9 @@ class PagingRingConformance extends CaseSupport {
     void evictFailAndDropPage() throws Exception {
         try (Toolstack ts = Toolstack.connect(target()); Guest g = Guest.create(ts, 64, 32)) {
             int d = g.domid();
-            int port = enablePaging(ts, d);
-            try (MappedFile vmring = MappedFile.open(ts.runDir(target()).resolve("dom" + d + ".vmring"))) {
-                MemorySegment ring = vmring.segment();
-                sharedRingInit(ring);
-                g.connect(target(), Wire.PROFILE_412);
+            try (PagingBed bed = pagingBed(ts, g)) {
+                int port = bed.port();
+                MemorySegment ring = bed.ring();
                 long touched = 12, dropped = 13;
                 g.page(touched).fill((byte) 0x3C);
                 assertEquals(0, ts.pagingOp(XENMEM_paging_op_nominate, d, touched, 0));
@@ -271,11 +290,9 @@ class PagingRingConformance extends CaseSupport {
     void fullRingQueuesRequests() throws Exception {
         try (Toolstack ts = Toolstack.connect(target()); Guest g = Guest.create(ts, 64, 32)) {
             int d = g.domid();
-            int port = enablePaging(ts, d);
-            try (MappedFile vmring = MappedFile.open(ts.runDir(target()).resolve("dom" + d + ".vmring"))) {
-                MemorySegment ring = vmring.segment();
-                sharedRingInit(ring);
-                g.connect(target(), Wire.PROFILE_412);
+            try (PagingBed bed = pagingBed(ts, g)) {
+                int port = bed.port();
+                MemorySegment ring = bed.ring();
                 byte[][] out = new byte[9][];
                 for (int i = 0; i < 9; i++) out[i] = pageOut(ts, g, 10 + i);
                 long[] ids = new long[9];

@@ -60,11 +60,9 @@ class XenFidelityConformance extends CaseSupport {
     void freeingANominatedGfn() throws Exception {
         try (Toolstack ts = Toolstack.connect(target()); Guest g = Guest.create(ts, 64, 32)) {
             int d = g.domid();
-            int port = PagingRingConformance.enablePaging(ts, d);
-            try (MappedFile vmring = MappedFile.open(ts.runDir(target()).resolve("dom" + d + ".vmring"))) {
-                MemorySegment ring = vmring.segment();
-                PagingRingConformance.sharedRingInit(ring);
-                g.connect(target(), Wire.PROFILE_412);
+            try (PagingRingConformance.PagingBed bed = PagingRingConformance.pagingBed(ts, g)) {
+                int port = bed.port();
+                MemorySegment ring = bed.ring();
                 long nominated = 12, paged = 13;
                 assertEquals(0, ts.pagingOp(XENMEM_paging_op_nominate, d, nominated, 0));
                 long tot = totPages(ts, d);
@@ -132,11 +130,9 @@ class XenFidelityConformance extends CaseSupport {
     void pagedOutFramesInHypervisorAccesses() throws Exception {
         try (Toolstack ts = Toolstack.connect(target()); Guest g = Guest.create(ts, 64, 32)) {
             int d = g.domid();
-            int port = PagingRingConformance.enablePaging(ts, d);
-            try (MappedFile vmring = MappedFile.open(ts.runDir(target()).resolve("dom" + d + ".vmring"))) {
-                MemorySegment ring = vmring.segment();
-                PagingRingConformance.sharedRingInit(ring);
-                g.connect(target(), Wire.PROFILE_412);
+            try (PagingRingConformance.PagingBed bed = PagingRingConformance.pagingBed(ts, g)) {
+                int port = bed.port();
+                MemorySegment ring = bed.ring();
                 int pool = (int) TmemCalls.newPool(g, TmemConstants.poolFlags(true, false, TmemConstants.TMEM_SPEC_VERSION), 0, 0);
                 assertTrue(pool >= 0);
                 TmemCalls.fillSource(g, 5);

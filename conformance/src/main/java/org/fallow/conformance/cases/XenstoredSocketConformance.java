@@ -35,9 +35,27 @@ class XenstoredSocketConformance extends CaseSupport {
     /** One raw connection to xenstored.sock. */
     static final class Xsd implements AutoCloseable {
         final RawConnection c;
+        /** The toolstack this connection opened for itself ({@link #open}), closed with it; else null. */
+        private final Toolstack own;
         int nextReq = 1;
 
-        Xsd(Toolstack ts) throws IOException { c = RawConnection.open(ts.runDir(target()).resolve("xenstored.sock")); }
+        Xsd(Toolstack ts) throws IOException { this(ts, null); }
+
+        private Xsd(Toolstack ts, Toolstack own) throws IOException {
+            this.own = own;
+            c = RawConnection.open(ts.runDir(target()).resolve(org.fallow.abi.wire.RunDirectory.XENSTORED_SOCKET_NAME));
+        }
+
+        /** A toolstack connection (to learn the run directory) and xenstored.sock; closing closes both. */
+        static Xsd open() throws IOException {
+            Toolstack ts = Toolstack.connect(target());
+            try {
+                return new Xsd(ts, ts);
+            } catch (IOException | RuntimeException e) {
+                ts.close();
+                throw e;
+            }
+        }
 
         Msg next() throws IOException {
             XsSockMsg h = new XsSockMsg().wrap(c.readBytes(XsSockMsg.HEADER_LENGTH));
@@ -84,14 +102,20 @@ class XenstoredSocketConformance extends CaseSupport {
             return Integer.parseUnsignedInt(id.substring(0, id.length() - 1));
         }
 
-        @Override public void close() throws IOException { c.close(); }
+        @Override public void close() throws IOException {
+            try {
+                c.close();
+            } finally {
+                if (own != null) own.close();
+            }
+        }
     }
 
     private static String base() { return "/conf-" + ProcessHandle.current().pid() + "-" + System.nanoTime(); }
 
     @Test @DisplayName("WRITE then READ: exact header (type, req_id, tx_id, len) and value without NUL")
     void writeRead() throws Exception {
-        try (Toolstack ts = Toolstack.connect(target()); Xsd x = new Xsd(ts)) {
+        try (Xsd x = Xsd.open()) {
             String p = base() + "/k";
             x.c.write(XenstoreConformance.msg(XS_WRITE, 0x01020304, 0, p + "\0hello"));
             byte[] h = x.c.readBytes(16);
@@ -106,7 +130,7 @@ class XenstoredSocketConformance extends CaseSupport {
 
     @Test @DisplayName("MKDIR creates an empty node and is fine if it exists")
     void mkdir() throws Exception {
-        try (Toolstack ts = Toolstack.connect(target()); Xsd x = new Xsd(ts)) {
+        try (Xsd x = Xsd.open()) {
             String p = base() + "/d";
             assertEquals("OK\0", x.ok(XS_MKDIR, 0, p + "\0"));
             x.ok(XS_WRITE, 0, p + "\0v");
@@ -117,7 +141,7 @@ class XenstoredSocketConformance extends CaseSupport {
 
     @Test @DisplayName("RM removes a subtree; a missing node under an existing parent is OK, else ENOENT")
     void rm() throws Exception {
-        try (Toolstack ts = Toolstack.connect(target()); Xsd x = new Xsd(ts)) {
+        try (Xsd x = Xsd.open()) {
             String b = base();
             x.ok(XS_WRITE, 0, b + "/a/b/c\0" + "1");
             assertEquals("OK\0", x.ok(XS_RM, 0, b + "/a\0"));
@@ -130,7 +154,7 @@ class XenstoredSocketConformance extends CaseSupport {
 
     @Test @DisplayName("DIRECTORY lists children in creation order; an oversize listing is E2BIG, never a reply > 4096")
     void directory() throws Exception {
-        try (Toolstack ts = Toolstack.connect(target()); Xsd x = new Xsd(ts)) {
+        try (Xsd x = Xsd.open()) {
             String b = base();
             x.ok(XS_MKDIR, 0, b + "/z\0");
             x.ok(XS_MKDIR, 0, b + "/a\0");
@@ -142,7 +166,7 @@ class XenstoredSocketConformance extends CaseSupport {
 
     @Test @DisplayName("DIRECTORY_PART: generation, byte offsets, the last part ends with an empty string")
     void directoryPart() throws Exception {
-        try (Toolstack ts = Toolstack.connect(target()); Xsd x = new Xsd(ts)) {
+        try (Xsd x = Xsd.open()) {
             String b = base();
             List<String> names = new ArrayList<>();
             for (int i = 0; i < 200; i++) {
@@ -169,7 +193,7 @@ class XenstoredSocketConformance extends CaseSupport {
 
     @Test @DisplayName("GET_PERMS / SET_PERMS: letter+domid strings, owner first, EINVAL on a bad entry")
     void perms() throws Exception {
-        try (Toolstack ts = Toolstack.connect(target()); Xsd x = new Xsd(ts)) {
+        try (Xsd x = Xsd.open()) {
             String p = base() + "/p";
             x.ok(XS_WRITE, 0, p + "\0v");
             assertEquals("n0\0", x.ok(XS_GET_PERMS, 0, p + "\0"), "inherited from / (n0)");
@@ -184,7 +208,7 @@ class XenstoredSocketConformance extends CaseSupport {
 
     @Test @DisplayName("WATCH: ack, then the initial event (req_id 0); events for writes below; UNWATCH; EEXIST")
     void watchUnwatch() throws Exception {
-        try (Toolstack ts = Toolstack.connect(target()); Xsd x = new Xsd(ts)) {
+        try (Xsd x = Xsd.open()) {
             String p = base() + "/w";
             List<Msg> ev = new ArrayList<>();
             Msg ack = x.ask(XS_WATCH, 0, p + "\0tok\0", ev);
@@ -203,7 +227,7 @@ class XenstoredSocketConformance extends CaseSupport {
 
     @Test @DisplayName("TRANSACTION_START/END: isolation until commit, EAGAIN on conflict, F aborts, ENOENT after end")
     void transactions() throws Exception {
-        try (Toolstack ts = Toolstack.connect(target()); Xsd x = new Xsd(ts)) {
+        try (Xsd x = Xsd.open()) {
             String p = base() + "/t";
             x.ok(XS_WRITE, 0, p + "\0a");
             int t = x.start();
@@ -230,7 +254,7 @@ class XenstoredSocketConformance extends CaseSupport {
 
     @Test @DisplayName("GET_DOMAIN_PATH: /local/domain/<domid>; EINVAL for a non-number")
     void domainPath() throws Exception {
-        try (Toolstack ts = Toolstack.connect(target()); Xsd x = new Xsd(ts)) {
+        try (Xsd x = Xsd.open()) {
             assertEquals("/local/domain/3\0", x.ok(XS_GET_DOMAIN_PATH, 0, "3\0"));
             assertEquals("EINVAL", x.err(XS_GET_DOMAIN_PATH, 0, "three\0"));
         }
@@ -275,7 +299,7 @@ class XenstoredSocketConformance extends CaseSupport {
 
     @Test @DisplayName("RESET_WATCHES removes every watch of the connection")
     void resetWatches() throws Exception {
-        try (Toolstack ts = Toolstack.connect(target()); Xsd x = new Xsd(ts)) {
+        try (Xsd x = Xsd.open()) {
             String p = base();
             x.ok(XS_WATCH, 0, p + "\0a\0");
             x.next();
@@ -290,7 +314,7 @@ class XenstoredSocketConformance extends CaseSupport {
 
     @Test @DisplayName("CONTROL: quota listing as xenstored, quota DOMID, log on|off, EINVAL for unknown commands")
     void control() throws Exception {
-        try (Toolstack ts = Toolstack.connect(target()); Xsd x = new Xsd(ts)) {
+        try (Xsd x = Xsd.open()) {
             String q = x.ok(XS_CONTROL, 0, "quota\0");
             assertTrue(q.startsWith("Quota settings:\n"), q);
             assertTrue(q.contains("nodes            :     1000 Nodes per domain\n"), q);
@@ -304,7 +328,7 @@ class XenstoredSocketConformance extends CaseSupport {
 
     @Test @DisplayName("a header announcing more than 4096 body bytes closes the connection")
     void oversizeCloses() throws Exception {
-        try (Toolstack ts = Toolstack.connect(target()); Xsd x = new Xsd(ts)) {
+        try (Xsd x = Xsd.open()) {
             byte[] header = XsSockMsg.encode(XS_WRITE, 1, 0, new byte[0]);
             new XsSockMsg().wrap(header).length(XsSockMsg.PAYLOAD_MAX + 1);
             x.c.write(header);

@@ -39,9 +39,7 @@ class RealXenPagingTest {
     @BeforeEach void setUp() throws Exception {
         XenPackages pkgs = RealXenKit.packagesOrAbort(true);
         bed = new PagingProcessBed("96");
-        Path sock = bed.dir.resolve(RunDirectory.XENSTORED_SOCKET_NAME);
-        for (int i = 0; i < 600 && !Files.exists(sock); i++) Thread.sleep(50); // bounded by work, not time
-        assertTrue(Files.exists(sock), "no xenstored socket");
+        RealXenKit.awaitXenstoredSocket(bed.dir, bed.hv::isAlive, bed.hv::logText);
         xen = new XenTool(pkgs, bed.dir);
     }
 

@@ -74,16 +74,9 @@ public final class AttackBench implements Callable<Integer> {
     int multicallEntries;
 
     @Override public Integer call() throws Exception {
-        Path dir = Files.createTempDirectory(Path.of("/tmp"), "fla");
-        HypervisorProcess child = null;
-        try {
-            Path sock = socket;
-            if (sock == null) {
-                child = HypervisorProcess.start(dir.resolve("hv"), List.of("-Xmx512m"));
-                sock = child.socket();
-                System.out.printf("started hypervisor pid %d on %s%n", child.pid(), sock);
-            }
-            Path arenaDir = child != null ? child.runDir() : sock.toAbsolutePath().getParent();
+        try (BenchHypervisor hv = BenchHypervisor.connectOrStart(socket, "fla")) {
+            Path sock = hv.socket();
+            Path arenaDir = hv.runDir();
             System.out.printf("victim: toolstack HypervisorConnection, null hypercall; %d warm-up + %d measured round trips per row%n",
                     warmup, iterations);
             System.out.printf("load average at start: %s%n%n", Files.readString(Path.of("/proc/loadavg")).trim());
@@ -115,11 +108,6 @@ public final class AttackBench implements Callable<Integer> {
                 row("quiet again", after, quiet, "-");
             }
             return 0;
-        } finally {
-            if (child != null) child.stop();
-            try (var s = Files.walk(dir)) {
-                s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
         }
     }
 

@@ -83,40 +83,31 @@ public final class RttBench implements Callable<Integer> {
     }
 
     @Override public Integer call() throws Exception {
-        Path dir = Files.createTempDirectory(Path.of("/tmp"), "flb");
-        HypervisorProcess child = null;
-        try {
-            Path sock = socket;
-            if (sock == null) {
-                child = HypervisorProcess.start(dir.resolve("hv"), List.of("-Xmx512m"));
-                sock = child.socket();
-                System.out.printf("started hypervisor pid %d on %s%n", child.pid(), sock);
-            }
-            System.out.printf("frames: request %d B, reply %d B; %d warm-up + %d measured round trips per row%n",
-                    REQUEST_BYTES, REPLY_BYTES, warmup, iterations);
-            System.out.printf("load average at start: %s%n", loadAverage());
-            echo = startEcho(dir.resolve("echo-x.sock"));
-            pass("unpinned", sock, dir);
-            if (pinCpu >= 0) {
-                long[] pids = child != null ? new long[] {ProcessHandle.current().pid(), child.pid(), echo.pid()}
-                        : new long[] {ProcessHandle.current().pid(), echo.pid()};
-                String all = allCpus();
-                if (pin(String.valueOf(pinCpu), pids)) {
-                    try {
-                        pass("pinned to CPU " + pinCpu + (child == null ? " (this JVM only: --connect)" : ""), sock, dir);
-                    } finally {
-                        pin(all, pids);
+        try (BenchHypervisor hv = BenchHypervisor.connectOrStart(socket, "flb")) {
+            Path sock = hv.socket(), dir = hv.scratch();
+            try {
+                System.out.printf("frames: request %d B, reply %d B; %d warm-up + %d measured round trips per row%n",
+                        REQUEST_BYTES, REPLY_BYTES, warmup, iterations);
+                System.out.printf("load average at start: %s%n", loadAverage());
+                echo = startEcho(dir.resolve("echo-x.sock"));
+                pass("unpinned", sock, dir);
+                if (pinCpu >= 0) {
+                    long[] pids = hv.started() ? new long[] {ProcessHandle.current().pid(), hv.pid(), echo.pid()}
+                            : new long[] {ProcessHandle.current().pid(), echo.pid()};
+                    String all = allCpus();
+                    if (pin(String.valueOf(pinCpu), pids)) {
+                        try {
+                            pass("pinned to CPU " + pinCpu + (!hv.started() ? " (this JVM only: --connect)" : ""), sock, dir);
+                        } finally {
+                            pin(all, pids);
+                        }
+                    } else {
+                        System.out.println("(pinned pass skipped: taskset failed)");
                     }
-                } else {
-                    System.out.println("(pinned pass skipped: taskset failed)");
                 }
-            }
-            return 0;
-        } finally {
-            if (echo != null) echo.destroyForcibly().waitFor();
-            if (child != null) child.stop();
-            try (var s = Files.walk(dir)) {
-                s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                return 0;
+            } finally {
+                if (echo != null) echo.destroyForcibly().waitFor(); // before the scratch directory goes
             }
         }
     }

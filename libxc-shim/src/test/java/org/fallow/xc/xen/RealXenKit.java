@@ -1,7 +1,13 @@
 package org.fallow.xc.xen;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+import org.fallow.abi.wire.RunDirectory;
 
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import org.junit.jupiter.api.Assumptions;
@@ -25,5 +31,17 @@ public final class RealXenKit {
             Assumptions.abort(why);
         }
         return pkgs;
+    }
+
+    /**
+     * Waits for the hypervisor of {@code runDir} to bind {@code xenstored.sock} (right after its main socket) and
+     * returns its path; fails with {@code log} once {@code alive} says the hypervisor is gone or after 600 polls
+     * (bounded by work, not by a deadline).
+     */
+    public static Path awaitXenstoredSocket(Path runDir, BooleanSupplier alive, Supplier<String> log) throws InterruptedException {
+        Path sock = runDir.resolve(RunDirectory.XENSTORED_SOCKET_NAME);
+        for (int i = 0; i < 600 && !Files.exists(sock) && alive.getAsBoolean(); i++) Thread.sleep(50);
+        assertTrue(Files.exists(sock), () -> "no " + sock + "\n" + log.get());
+        return sock;
     }
 }

@@ -31,10 +31,7 @@ class RealXenstoreToolsTest {
     static void start() throws Exception {
         XenPackages pkgs = RealXenKit.packagesOrAbort(false);
         hv = HypervisorProcess.startInTempDir("fxs", "--host-mem", "64", "--threads", "1");
-        Path sock = hv.runDir().resolve(RunDirectory.XENSTORED_SOCKET_NAME);
-        // bound on work, not time: the socket is bound right after the main one
-        for (int i = 0; i < 600 && !Files.exists(sock) && hv.isAlive(); i++) Thread.sleep(50);
-        assertTrue(Files.exists(sock), () -> "no " + sock + "\n" + hv.logText());
+        RealXenKit.awaitXenstoredSocket(hv.runDir(), hv::isAlive, hv::logText);
         xen = new XenTool(pkgs, hv.runDir());
     }
 

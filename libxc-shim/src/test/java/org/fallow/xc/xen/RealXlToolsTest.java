@@ -44,9 +44,7 @@ class RealXlToolsTest {
     static void start() throws Exception {
         XenPackages pkgs = RealXenKit.packagesOrAbort(true);
         hv = HypervisorProcess.startInTempDir("fxl", "--host-mem", String.valueOf(HOST_MIB), "--threads", "1");
-        Path sock = hv.runDir().resolve(RunDirectory.XENSTORED_SOCKET_NAME);
-        for (int i = 0; i < 600 && !Files.exists(sock) && hv.isAlive(); i++) Thread.sleep(50); // bounded by work, not time
-        assertTrue(Files.exists(sock), () -> "no " + sock + "\n" + hv.logText());
+        RealXenKit.awaitXenstoredSocket(hv.runDir(), hv::isAlive, hv::logText);
         xen = new XenTool(pkgs, hv.runDir());
         xc = XcHandle.open(hv.socket(), AbiProfile.XEN_4_12);
         dom = new XcDomain(xc);
