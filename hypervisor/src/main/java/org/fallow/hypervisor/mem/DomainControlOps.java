@@ -48,9 +48,9 @@ final class DomainControlOps {
     private static final Logger log = LoggerFactory.getLogger(DomainControlOps.class);
     private static final int MAX_CONTROLLER_PAUSES = 255;
 
-    private final MemorySubsystem mem;
+    private final GuestMemoryEngine mem;
 
-    DomainControlOps(MemorySubsystem mem) { this.mem = mem; }
+    DomainControlOps(GuestMemoryEngine mem) { this.mem = mem; }
 
     void register(HypervisorCore core) {
         core.domctls().register(XEN_DOMCTL_createdomain, this::createDomain);
@@ -71,7 +71,7 @@ final class DomainControlOps {
         if (!op.caller().privileged()) return -XenErrno.EPERM;
         int domid = Short.toUnsignedInt(op.op().get(U16_UNALIGNED, DOMCTL_DOMAIN));
         Domain d = mem.core().domains().get(domid);
-        DomainPhysmap pm = d == null ? null : MemorySubsystem.physmap(d);
+        DomainPhysmap pm = d == null ? null : GuestMemoryEngine.physmap(d);
         if (pm == null) return -XenErrno.ESRCH;
         return f.apply(op, d, pm);
     }
@@ -146,13 +146,13 @@ final class DomainControlOps {
 
     private Domain firstFrom(int domid) {
         for (Domain d : mem.core().domains().all())
-            if (d.domid() >= domid && MemorySubsystem.physmap(d) != null) return d;
+            if (d.domid() >= domid && GuestMemoryEngine.physmap(d) != null) return d;
         return null;
     }
 
     /** Fills a xen_domctl_getdomaininfo at offset 0 of {@code info}. */
     static void fillInfo(Domain d, MemorySegment info) {
-        DomainPhysmap pm = MemorySubsystem.physmap(d);
+        DomainPhysmap pm = GuestMemoryEngine.physmap(d);
         info.fill((byte) 0);
         int flags = 0;
         if (d.dying()) flags |= XEN_DOMINF_dying;
@@ -217,7 +217,7 @@ final class DomainControlOps {
             n++;
         }
         for (Domain d : mem.core().domains().all()) {
-            if (d.domid() < first || MemorySubsystem.physmap(d) == null) continue;
+            if (d.domid() < first || GuestMemoryEngine.physmap(d) == null) continue;
             if (n >= max) break;
             try {
                 fillInfo(d, op.caller().memory().map(buffer + (long) n * GETDOMAININFO_SIZE, GETDOMAININFO_SIZE));

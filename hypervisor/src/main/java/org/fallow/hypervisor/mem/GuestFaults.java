@@ -11,7 +11,7 @@ import org.fallow.hypervisor.core.MemoryFaultHandler;
  */
 final class GuestFaults implements MemoryFaultHandler {
     @Override public void onFault(Domain d, long gfn, boolean write, int vcpu, Reply reply) {
-        DomainPhysmap pm = MemorySubsystem.physmap(d);
+        DomainPhysmap pm = GuestMemoryEngine.physmap(d);
         if (pm == null || pm.dying()) {
             reply.failed(-XenErrno.ESRCH, "d" + d.domid() + " has no memory (dying)");
             return;

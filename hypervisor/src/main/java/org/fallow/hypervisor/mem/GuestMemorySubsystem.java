@@ -5,7 +5,7 @@ import org.fallow.hypervisor.core.HypervisorCore;
 
 /** ServiceLoader entry: installs the guest-memory subsystem first (tmem and paging build on it). */
 public final class GuestMemorySubsystem implements Subsystem {
-    @Override public void install(HypervisorCore core) { MemorySubsystem.install(core, core.runDir()); }
+    @Override public void install(HypervisorCore core) { GuestMemoryEngine.install(core, core.runDir()); }
 
     @Override public int order() { return 10; }
 

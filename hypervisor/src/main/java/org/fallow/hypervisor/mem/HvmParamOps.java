@@ -30,9 +30,9 @@ final class HvmParamOps {
     /** hvm_allow_get_param: what a guest may read about itself. */
     private static final Set<Integer> GUEST_READABLE = Set.of(0, 1, 2, 4, 5, 6, 8, 15, 19, 26, 34, 35, 36, 37);
 
-    private final MemorySubsystem mem;
+    private final GuestMemoryEngine mem;
 
-    HvmParamOps(MemorySubsystem mem) { this.mem = mem; }
+    HvmParamOps(GuestMemoryEngine mem) { this.mem = mem; }
 
     void register(HypervisorCore core) { core.registerHypercall(Hypercalls.HVM_OP, this::hvmOp); }
 
@@ -49,7 +49,7 @@ final class HvmParamOps {
         int index = a.get(U32_UNALIGNED, HVM_PARAM_INDEX);
         if (Integer.toUnsignedLong(index) >= HVM_NR_PARAMS) return -XenErrno.EINVAL;
         Domain d = mem.core().domains().resolve(c, Short.toUnsignedInt(a.get(U16_UNALIGNED, HVM_PARAM_DOMID)));
-        DomainPhysmap pm = d == null ? null : MemorySubsystem.physmap(d);
+        DomainPhysmap pm = d == null ? null : GuestMemoryEngine.physmap(d);
         if (pm == null) return -XenErrno.ESRCH;
         if (!pm.hvm()) return -XenErrno.EINVAL;
         if (!c.privileged()) {

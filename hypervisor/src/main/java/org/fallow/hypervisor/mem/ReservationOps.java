@@ -49,9 +49,9 @@ public final class ReservationOps {
     private static final Logger log = LoggerFactory.getLogger(ReservationOps.class);
     private static final long UINT_MAX = 0xFFFF_FFFFL;
 
-    private final MemorySubsystem mem;
+    private final GuestMemoryEngine mem;
 
-    ReservationOps(MemorySubsystem mem) { this.mem = mem; }
+    ReservationOps(GuestMemoryEngine mem) { this.mem = mem; }
 
     void register(HypervisorCore core) {
         core.memoryOps().register(XENMEM_increase_reservation, (c, a) -> reservation(c, a, XENMEM_increase_reservation));
@@ -91,7 +91,7 @@ public final class ReservationOps {
         if (Long.compareUnsigned(nrExtents, UINT_MAX >>> MEMOP_EXTENT_SHIFT) > 0) return start;
         if (Long.compareUnsigned(start, nrExtents) >= 0) return start;
         Domain d = mem.core().domains().resolve(c, domid);
-        DomainPhysmap pm = d == null ? null : MemorySubsystem.physmap(d);
+        DomainPhysmap pm = d == null ? null : GuestMemoryEngine.physmap(d);
         if (pm == null) {
             log.debug("{}: memory_op {} on unknown domain {}", c, op, domid);
             return start;
@@ -300,7 +300,7 @@ public final class ReservationOps {
             return -XenErrno.EFAULT;
         }
         Domain d = mem.core().domains().resolve(c, domid);
-        DomainPhysmap pm = d == null ? null : MemorySubsystem.physmap(d);
+        DomainPhysmap pm = d == null ? null : GuestMemoryEngine.physmap(d);
         if (pm == null) return -XenErrno.ESRCH;
         if (!targetAllowed(c, d)) return -XenErrno.EPERM;
         return switch (op) {
@@ -322,7 +322,7 @@ public final class ReservationOps {
         long target = t.get(U64_UNALIGNED, POD_TARGET_PAGES);
         int domid = Short.toUnsignedInt(t.get(U16_UNALIGNED, POD_DOMID));
         Domain d = mem.core().domains().resolve(c, domid);
-        DomainPhysmap pm = d == null ? null : MemorySubsystem.physmap(d);
+        DomainPhysmap pm = d == null ? null : GuestMemoryEngine.physmap(d);
         if (pm == null) return -XenErrno.ESRCH;
         if (!c.privileged()) return -XenErrno.EPERM;
         long rc = 0;

@@ -3,7 +3,7 @@ package org.fallow.hypervisor.paging;
 import org.fallow.hypervisor.core.Domain;
 import org.fallow.hypervisor.core.MemoryFaultHandler;
 import org.fallow.hypervisor.mem.DomainPhysmap;
-import org.fallow.hypervisor.mem.MemorySubsystem;
+import org.fallow.hypervisor.mem.GuestMemoryEngine;
 import org.fallow.hypervisor.mem.PagingHook;
 
 import java.lang.foreign.MemorySegment;
@@ -18,7 +18,7 @@ public final class PhysmapPagingMemory implements PagingMemory {
     /** The provider for {@link PagingSubsystem}: a domain's physmap, or null if it has none (or is going away). */
     public static PagingMemoryProvider provider() {
         return d -> {
-            DomainPhysmap pm = MemorySubsystem.physmap(d);
+            DomainPhysmap pm = GuestMemoryEngine.physmap(d);
             return pm == null || pm.released() ? null : new PhysmapPagingMemory(pm);
         };
     }

@@ -94,7 +94,7 @@ class StructsCrossingTheEndTest {
 
     /** Writes DOMID_SELF at GPA 0 of {@code d} and returns its handle. */
     private static long setSelf(Hypervisor hv, int d) {
-        MemorySegment f = org.fallow.hypervisor.mem.MemorySubsystem.physmap(hv.core().domains().get(d)).file().frame(0);
+        MemorySegment f = org.fallow.hypervisor.mem.GuestMemoryEngine.physmap(hv.core().domains().get(d)).file().frame(0);
         f.set(U16_UNALIGNED, 0, (short) Hypercalls.DOMID_SELF);
         return 0;
     }

@@ -6,7 +6,7 @@ import org.fallow.abi.XenErrno;
 import org.fallow.hypervisor.Hypervisor;
 import org.fallow.hypervisor.core.Caller;
 import org.fallow.hypervisor.core.GuestAddressSpace;
-import org.fallow.hypervisor.mem.MemorySubsystem;
+import org.fallow.hypervisor.mem.GuestMemoryEngine;
 import org.fallow.hypervisor.testing.InProcessToolstack;
 import org.fallow.hypervisor.tmem.TmemOid;
 import org.fallow.hypervisor.tmem.TmemOpCodec;
@@ -63,7 +63,7 @@ class UnknownSubopsTest {
 
             // a guest's tmem_op with an unknown cmd on an existing pool: -ENOSYS
             Caller g = Caller.guest(d, AbiProfile.XEN_4_12, hv.core().domains().get(d).part(GuestAddressSpace.class));
-            MemorySegment op = MemorySubsystem.physmap(hv.core().domains().get(d)).file().frame(0).asSlice(0, 56);
+            MemorySegment op = GuestMemoryEngine.physmap(hv.core().domains().get(d)).file().frame(0).asSlice(0, 56);
             TmemOpCodec.encodeNewPool(AbiProfile.XEN_4_12, op, 0, 0, 1 << 24);
             assertEquals(0, ts.hypercall(g, Hypercalls.TMEM_OP, 0), "pool 0");
             TmemOpCodec.encodePage(AbiProfile.XEN_4_12, op, 77, 0, new TmemOid(1, 0, 0), 0, 1);

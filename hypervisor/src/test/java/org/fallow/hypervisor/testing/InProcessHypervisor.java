@@ -10,7 +10,7 @@ import org.fallow.hypervisor.core.HypervisorCore;
 import org.fallow.hypervisor.core.MemoryFaultHandler;
 import org.fallow.hypervisor.dispatch.GenericHypercalls;
 import org.fallow.hypervisor.mem.DomainPhysmap;
-import org.fallow.hypervisor.mem.MemorySubsystem;
+import org.fallow.hypervisor.mem.GuestMemoryEngine;
 import org.fallow.hypervisor.net.HypervisorServer;
 
 import java.io.IOException;
@@ -26,7 +26,7 @@ import java.util.concurrent.CompletableFuture;
 public class InProcessHypervisor implements AutoCloseable {
     public final Path dir;
     public final HypervisorCore core;
-    public final MemorySubsystem mem;
+    public final GuestMemoryEngine mem;
     public final InProcessToolstack ts;
     private HypervisorServer server;
 
@@ -34,7 +34,7 @@ public class InProcessHypervisor implements AutoCloseable {
         this.dir = dir;
         core = new HypervisorCore(new HostMemory(hostPages));
         GenericHypercalls.install(core);
-        mem = MemorySubsystem.install(core, dir);
+        mem = GuestMemoryEngine.install(core, dir);
         ts = new InProcessToolstack(core, 1 << 20);
     }
 

@@ -26,25 +26,25 @@ import static org.fallow.abi.Hypercalls.DOMID_FIRST_RESERVED;
  * {@code DomainPhysmap.class} (also {@code domain.memory()}); its guest address space is the part
  * {@code GuestAddressSpace.class}.
  */
-public final class MemorySubsystem implements DomainLifecycle {
-    private static final Logger log = LoggerFactory.getLogger(MemorySubsystem.class);
+public final class GuestMemoryEngine implements DomainLifecycle {
+    private static final Logger log = LoggerFactory.getLogger(GuestMemoryEngine.class);
 
     private final HypervisorCore core;
     private final Path runDir;
 
-    private MemorySubsystem(HypervisorCore core, Path runDir) {
+    private GuestMemoryEngine(HypervisorCore core, Path runDir) {
         this.core = core;
         this.runDir = runDir;
     }
 
     /** Registers everything in {@code core}; memory files go to {@code runDir}. */
-    public static MemorySubsystem install(HypervisorCore core, Path runDir) {
+    public static GuestMemoryEngine install(HypervisorCore core, Path runDir) {
         try {
             SafeFiles.ensurePrivateDir(runDir);
         } catch (IOException e) {
             throw new IllegalStateException("cannot use run directory " + runDir + ": " + e.getMessage(), e);
         }
-        MemorySubsystem m = new MemorySubsystem(core, runDir);
+        GuestMemoryEngine m = new GuestMemoryEngine(core, runDir);
         core.domains().addListener(m);
         new ReservationOps(m).register(core);
         new DomainControlOps(m).register(core);
