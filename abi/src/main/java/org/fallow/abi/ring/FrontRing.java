@@ -71,7 +71,7 @@ public final class FrontRing {
      * Responses produced by the back end and not consumed yet: rsp_prod − rsp_cons, but rsp_cons never runs more
      * than one ring past req_prod_pvt. Xen's front end does not bound this; here a buggy or hostile back end that
      * moves rsp_prod far ahead ({@link #responseProdOverflow()}) cannot make the front end loop over 2^31 entries,
-     * while a back end that answers a request twice (see PagingSubsystemTest) is still read as Xen reads it.
+     * while a back end that answers a request twice (see PagingEngineTest) is still read as Xen reads it.
      */
     public int unconsumedResponses() {
         int rsp = sring.rspProd() - rspCons;

@@ -53,7 +53,7 @@ public interface PagingMemory {
     java.nio.file.Path runDir();
 
     /** Paging was enabled for {@code d}: route its paging-type events (faults, foreign populates, drops) to us. */
-    default void pagingEnabled(org.fallow.hypervisor.core.Domain d, PagingSubsystem paging) {}
+    default void pagingEnabled(org.fallow.hypervisor.core.Domain d, PagingEngine paging) {}
 
     /** Keeps (or lets go of) {@code gfn}'s storage when the gfn leaves the physmap: the frame of a 4.17 ring. */
     default void holdStorage(long gfn, boolean hold) {}

@@ -10,11 +10,11 @@ import org.fallow.hypervisor.core.HypervisorCore;
  * unless the system property {@code fallow.vm_event.version} says 7 (Xen 4.17's 400-byte entries).
  */
 public final class PagingService implements Subsystem {
-    private volatile PagingSubsystem paging;
+    private volatile PagingEngine paging;
 
     @Override public void install(HypervisorCore core) {
         int version = Integer.getInteger("fallow.vm_event.version", VmEventConstants.VM_EVENT_INTERFACE_VERSION);
-        paging = new PagingSubsystem(core, PhysmapPagingMemory.provider(), version).install();
+        paging = new PagingEngine(core, PhysmapPagingMemory.provider(), version).install();
     }
 
     @Override public int order() { return 200; }
@@ -22,5 +22,5 @@ public final class PagingService implements Subsystem {
     @Override public String name() { return "paging"; }
 
     /** The installed subsystem (statistics: paged pages, queued requests). */
-    public PagingSubsystem paging() { return paging; }
+    public PagingEngine paging() { return paging; }
 }

@@ -15,7 +15,7 @@ public final class PhysmapPagingMemory implements PagingMemory {
 
     public PhysmapPagingMemory(DomainPhysmap pm) { this.pm = pm; }
 
-    /** The provider for {@link PagingSubsystem}: a domain's physmap, or null if it has none (or is going away). */
+    /** The provider for {@link PagingEngine}: a domain's physmap, or null if it has none (or is going away). */
     public static PagingMemoryProvider provider() {
         return d -> {
             DomainPhysmap pm = GuestMemoryEngine.physmap(d);
@@ -60,7 +60,7 @@ public final class PhysmapPagingMemory implements PagingMemory {
 
     @Override public Path runDir() { return pm.file().path().toAbsolutePath().getParent(); }
 
-    @Override public void pagingEnabled(Domain d, PagingSubsystem paging) {
+    @Override public void pagingEnabled(Domain d, PagingEngine paging) {
         if (pm.pagingHook() != null) return;
         pm.pagingHook(new PagingHook() {
             @Override public void guestFault(Domain dom, long gfn, int p2mType, boolean write, int vcpu, MemoryFaultHandler.Reply reply) {

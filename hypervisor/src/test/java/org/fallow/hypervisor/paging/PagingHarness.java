@@ -32,7 +32,7 @@ public final class PagingHarness implements AutoCloseable {
     public final HypervisorCore core;
     public final LocalEventChannels evtchn = new LocalEventChannels();
     public final StandalonePagingMemory mem;
-    public final PagingSubsystem paging;
+    public final PagingEngine paging;
     public final Domain dom;
     public final MemorySegment arena = Arena.ofShared().allocate(64 * 4096, 4096);
 
@@ -43,7 +43,7 @@ public final class PagingHarness implements AutoCloseable {
         core.eventChannels(evtchn);
         dom = new Domain(5, new byte[16], vcpus);
         mem = new StandalonePagingMemory(runDir, 5, frames, core.host());
-        paging = new PagingSubsystem(core, d -> d.domid() == 5 ? mem : null, vmEventVersion).install();
+        paging = new PagingEngine(core, d -> d.domid() == 5 ? mem : null, vmEventVersion).install();
         core.faultHandler(paging.faultHandler());
         core.domains().add(dom);
         dom.state(Domain.State.RUNNING);

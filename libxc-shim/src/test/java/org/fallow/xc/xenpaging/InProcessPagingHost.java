@@ -12,7 +12,7 @@ import org.fallow.hypervisor.core.HypervisorCore;
 import org.fallow.hypervisor.core.MemoryFaultHandler;
 import org.fallow.hypervisor.core.Peer;
 import org.fallow.hypervisor.paging.PagingMemory;
-import org.fallow.hypervisor.paging.PagingSubsystem;
+import org.fallow.hypervisor.paging.PagingEngine;
 import org.fallow.hypervisor.paging.StandalonePagingMemory;
 import org.fallow.hypervisor.testing.LocalEventChannels;
 
@@ -56,7 +56,7 @@ public final class InProcessPagingHost {
     final Path runDir;
     final HypervisorCore core;
     final StandalonePagingMemory mem;
-    final PagingSubsystem paging;
+    final PagingEngine paging;
     final Domain dom;
     final Map<String, String> xenstore = new ConcurrentHashMap<>();
     final Map<String, CopyOnWriteArrayList<Consumer<String>>> watches = new ConcurrentHashMap<>();
@@ -71,7 +71,7 @@ public final class InProcessPagingHost {
         dom = new Domain(DOMID, new byte[16], vcpus);
         mem = new StandalonePagingMemory(runDir, DOMID, frames, core.host());
         mem.hvmParamRing(ringGfn);
-        paging = new PagingSubsystem(core, d -> d.domid() == DOMID ? mem : null, vmEventVersion).install();
+        paging = new PagingEngine(core, d -> d.domid() == DOMID ? mem : null, vmEventVersion).install();
         core.faultHandler((d, gfn, write, vcpu, reply) -> {
             int t = PagingMemory.type(mem.p2mWord(gfn));
             if (t == PagingMemory.P2M_RAM_RW) reply.resolved();

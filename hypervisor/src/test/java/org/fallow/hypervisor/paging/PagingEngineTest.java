@@ -35,11 +35,11 @@ import static org.fallow.abi.xen.DomctlConstants.XEN_VM_EVENT_RESUME;
 import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_paging_op_evict;
 import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_paging_op_nominate;
 import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_paging_op_prep;
-import static org.fallow.hypervisor.paging.PagingSubsystem.*;
+import static org.fallow.hypervisor.paging.PagingEngine.*;
 import static org.junit.jupiter.api.Assertions.*;
 
 @Timeout(30)
-class PagingSubsystemTest {
+class PagingEngineTest {
     static final int RING_GFN = 60;
     Path dir;
     PagingHarness h;

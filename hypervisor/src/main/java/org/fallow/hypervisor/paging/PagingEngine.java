@@ -41,8 +41,8 @@ import static org.fallow.hypervisor.paging.PagingMemory.*;
  * populate path for guest faults on paging types, drop-page on decrease_reservation, and the vm_event ring.
  * Everything runs on the dispatch thread.
  */
-public final class PagingSubsystem implements DomainLifecycle {
-    private static final Logger log = LoggerFactory.getLogger(PagingSubsystem.class);
+public final class PagingEngine implements DomainLifecycle {
+    private static final Logger log = LoggerFactory.getLogger(PagingEngine.class);
 
 
     private final HypervisorCore core;
@@ -53,12 +53,12 @@ public final class PagingSubsystem implements DomainLifecycle {
     private final VmEventRequest ev = new VmEventRequest();
 
     /** Paging with vm_event interface version 4 (Xen 4.12). */
-    public PagingSubsystem(HypervisorCore core, PagingMemoryProvider memory) {
+    public PagingEngine(HypervisorCore core, PagingMemoryProvider memory) {
         this(core, memory, VmEventConstants.VM_EVENT_INTERFACE_VERSION);
     }
 
     /** Paging with vm_event interface {@code version}: 4 (Xen 4.12, 376-byte entries) or 7 (Xen 4.17, 400 bytes). */
-    public PagingSubsystem(HypervisorCore core, PagingMemoryProvider memory, int version) {
+    public PagingEngine(HypervisorCore core, PagingMemoryProvider memory, int version) {
         this.core = core;
         this.memory = memory;
         this.version = version;
@@ -80,7 +80,7 @@ public final class PagingSubsystem implements DomainLifecycle {
     }
 
     /** Registers domctl 56 and memory_op 20 and listens to domain life cycle. */
-    public PagingSubsystem install() {
+    public PagingEngine install() {
         core.domctls().register(XEN_DOMCTL_vm_event_op, this::vmEventOp);
         core.memoryOps().register(XENMEM_paging_op, this::pagingOp);
         core.memoryOps().register(org.fallow.abi.xen.XenAddToPhysmapBatch.XENMEM_add_to_physmap_batch, this::foreignMapBatch);
