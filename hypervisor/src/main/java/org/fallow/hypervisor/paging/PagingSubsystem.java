@@ -9,7 +9,7 @@ import org.fallow.hypervisor.core.HypervisorCore;
  * guest-memory subsystem's physmaps. Installs after guest memory. The vm_event interface version is 4 (Xen 4.12)
  * unless the system property {@code fallow.vm_event.version} says 7 (Xen 4.17's 400-byte entries).
  */
-public final class PagingService implements Subsystem {
+public final class PagingSubsystem implements Subsystem {
     private volatile PagingEngine paging;
 
     @Override public void install(HypervisorCore core) {
