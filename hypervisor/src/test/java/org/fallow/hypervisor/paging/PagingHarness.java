@@ -62,24 +62,18 @@ public final class PagingHarness implements AutoCloseable {
 
     /** Runs a vm_event domctl; returns {rc, port}. */
     public long[] vmEvent(Caller c, int domid, int op, int mode) {
-        MemorySegment d = Arena.ofAuto().allocate(144);
-        d.set(U32_UNALIGNED, 0, XEN_DOMCTL_vm_event_op);
-        d.set(U32_UNALIGNED, 4, 0x11);
-        d.set(U16_UNALIGNED, 8, (short) domid);
-        d.set(U32_UNALIGNED, 16, op);
-        d.set(U32_UNALIGNED, 20, mode);
-        ControlOp cop = new ControlOp(c, d);
+        org.fallow.abi.xen.XenDomctl d = new org.fallow.abi.xen.XenDomctl().wrapNew().cmd(XEN_DOMCTL_vm_event_op)
+                .interfaceVersion(org.fallow.abi.xen.DomctlConstants.XEN_DOMCTL_INTERFACE_VERSION).domain(domid);
+        d.vmEventOp().op(op).mode(mode);
+        ControlOp cop = new ControlOp(c, d.segment());
         long rc = onDispatch(() -> core.domctls().get(XEN_DOMCTL_vm_event_op).invoke(cop));
-        return new long[] {rc, d.get(U32_UNALIGNED, 24), cop.copyBackRequested() ? 1 : 0};
+        return new long[] {rc, d.vmEventOp().port(), cop.copyBackRequested() ? 1 : 0};
     }
 
     /** XENMEM_paging_op with the struct at arena offset 0 and a page buffer at arena offset 4096. */
     public long pagingOp(Caller c, int op, int domid, long gfn, long buffer) {
-        arena.set(ValueLayout.JAVA_BYTE, 0, (byte) op);
-        arena.set(U16_UNALIGNED, 2, (short) domid);
-        arena.set(U64_UNALIGNED, 8, buffer);
-        arena.set(U64_UNALIGNED, 16, gfn);
-        return onDispatch(() -> core.memoryOps().get(XENMEM_paging_op).invoke(c, new long[] {20, ARENA_BASE, 0, 0, 0}));
+        new org.fallow.abi.xen.XenMemPagingOp().wrap(arena, 0).clear().op(op).domain(domid).buffer(buffer).gfn(gfn);
+        return onDispatch(() -> core.memoryOps().get(XENMEM_paging_op).invoke(c, new long[] {XENMEM_paging_op, ARENA_BASE, 0, 0, 0}));
     }
 
     public MemorySegment bufferPage() { return arena.asSlice(4096, 4096); }

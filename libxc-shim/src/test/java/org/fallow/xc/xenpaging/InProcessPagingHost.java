@@ -172,14 +172,11 @@ public final class InProcessPagingHost {
 
         private int domctl(int op) throws IOException {
             check();
-            MemorySegment d = Arena.ofAuto().allocate(144);
-            d.set(U32_UNALIGNED, 0, XEN_DOMCTL_vm_event_op);
-            d.set(U16_UNALIGNED, 8, (short) DOMID);
-            d.set(U32_UNALIGNED, 16, op);
-            d.set(U32_UNALIGNED, 20, XEN_DOMCTL_VM_EVENT_OP_PAGING);
-            ControlOp cop = new ControlOp(caller, d);
+            org.fallow.abi.xen.XenDomctl d = new org.fallow.abi.xen.XenDomctl().wrapNew().cmd(XEN_DOMCTL_vm_event_op).domain(DOMID);
+            d.vmEventOp().op(op).mode(XEN_DOMCTL_VM_EVENT_OP_PAGING);
+            ControlOp cop = new ControlOp(caller, d.segment());
             long rc = onDispatch(() -> core.domctls().get(XEN_DOMCTL_vm_event_op).invoke(cop));
-            return rc < 0 ? (int) rc : d.get(U32_UNALIGNED, 24);
+            return rc < 0 ? (int) rc : (int) d.vmEventOp().port();
         }
 
         @Override public int pagingEnable(int domid) throws IOException { return domctl(XEN_VM_EVENT_ENABLE); }
@@ -189,11 +186,8 @@ public final class InProcessPagingHost {
         private int pagingOp(int op, long gfn, long buffer) throws IOException {
             check();
             return onDispatch(() -> {
-                arena.set(ValueLayout.JAVA_BYTE, 0, (byte) op);
-                arena.set(U16_UNALIGNED, 2, (short) DOMID);
-                arena.set(U64_UNALIGNED, 8, buffer);
-                arena.set(U64_UNALIGNED, 16, gfn);
-                return (int) core.memoryOps().get(XENMEM_paging_op).invoke(caller, new long[] {20, base, 0, 0, 0});
+                new org.fallow.abi.xen.XenMemPagingOp().wrap(arena, 0).clear().op(op).domain(DOMID).buffer(buffer).gfn(gfn);
+                return (int) core.memoryOps().get(XENMEM_paging_op).invoke(caller, new long[] {XENMEM_paging_op, base, 0, 0, 0});
             });
         }
 
