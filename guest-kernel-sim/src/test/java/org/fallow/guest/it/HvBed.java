@@ -88,7 +88,7 @@ final class HvBed extends InProcessHypervisor {
         MemorySegment a = arena();
         a.asSlice(0, 136).fill((byte) 0);
         a.set(U32_UNALIGNED, 0, org.fallow.abi.xen.SysctlConstants.XEN_SYSCTL_tmem_op);
-        a.set(U32_UNALIGNED, 4, org.fallow.abi.xen.SysctlConstants.XEN_SYSCTL_INTERFACE_VERSION);
+        a.set(U32_UNALIGNED, org.fallow.abi.xen.XenSysctl.INTERFACE_VERSION_OFFSET, org.fallow.abi.xen.SysctlConstants.XEN_SYSCTL_INTERFACE_VERSION);
         var op = new org.fallow.abi.xen.XenSysctlTmemOp().wrap(a, 8);
         int bufOff = 8192, bufLen = 64 * 1024;
         a.asSlice(bufOff, bufLen).fill((byte) 0);
@@ -107,7 +107,7 @@ final class HvBed extends InProcessHypervisor {
         MemorySegment a = arena();
         a.asSlice(0, 136).fill((byte) 0);
         a.set(U32_UNALIGNED, 0, org.fallow.abi.xen.SysctlConstants.XEN_SYSCTL_tmem_op);
-        a.set(U32_UNALIGNED, 4, org.fallow.abi.xen.SysctlConstants.XEN_SYSCTL_INTERFACE_VERSION);
+        a.set(U32_UNALIGNED, org.fallow.abi.xen.XenSysctl.INTERFACE_VERSION_OFFSET, org.fallow.abi.xen.SysctlConstants.XEN_SYSCTL_INTERFACE_VERSION);
         int infoOff = 8192;
         a.asSlice(infoOff, 32).fill((byte) 0);
         a.set(U32_UNALIGNED, infoOff, 1 << 2); // flags.u.auth = 1: add

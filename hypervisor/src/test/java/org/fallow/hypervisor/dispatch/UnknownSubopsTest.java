@@ -39,7 +39,7 @@ class UnknownSubopsTest {
         MemorySegment s = ts.arena().asSlice(0, 256);
         s.fill((byte) 0);
         s.set(U32_UNALIGNED, 0, cmd);
-        s.set(U32_UNALIGNED, 4, version);
+        s.set(U32_UNALIGNED, org.fallow.abi.xen.XenDomctl.INTERFACE_VERSION_OFFSET, version); // sysctl's is there too
         return ts.hypercall(hypercall, InProcessToolstack.handle(0));
     }
 
@@ -57,7 +57,7 @@ class UnknownSubopsTest {
             // XEN_SYSCTL_tmem_op with an unknown subop: do_tmem_control's default, -1
             ts.arena().asSlice(0, 256).fill((byte) 0);
             ts.arena().set(U32_UNALIGNED, 0, XEN_SYSCTL_tmem_op);
-            ts.arena().set(U32_UNALIGNED, 4, 0x12);
+            ts.arena().set(U32_UNALIGNED, org.fallow.abi.xen.XenSysctl.INTERFACE_VERSION_OFFSET, 0x12);
             ts.arena().set(U32_UNALIGNED, TmemSysctl.OFF_CMD, 55);
             assertEquals(-XenErrno.EPERM, ts.hypercall(Hypercalls.SYSCTL, InProcessToolstack.handle(0)), "tmem sysctl subop 55");
 

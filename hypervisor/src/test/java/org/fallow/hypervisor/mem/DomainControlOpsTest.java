@@ -151,7 +151,7 @@ class DomainControlOpsTest {
         MemorySegment a = bed.arena();
         a.asSlice(0, 136).fill((byte) 0);
         a.set(U32_UNALIGNED, 0, XEN_SYSCTL_physinfo);
-        a.set(U32_UNALIGNED, 4, 0x12);
+        a.set(U32_UNALIGNED, org.fallow.abi.xen.XenSysctl.INTERFACE_VERSION_OFFSET, 0x12);
         assertEquals(0, bed.ts.sysctl(0));
         assertEquals(4096, a.get(U64_UNALIGNED, PHYS_TOTAL_PAGES));
         assertEquals(4096 - 30, a.get(U64_UNALIGNED, PHYS_FREE_PAGES));
@@ -163,7 +163,7 @@ class DomainControlOpsTest {
         MemorySegment a = bed.arena();
         a.asSlice(0, 136).fill((byte) 0);
         a.set(U32_UNALIGNED, 0, XEN_SYSCTL_getdomaininfolist);
-        a.set(U32_UNALIGNED, 4, 0x12);
+        a.set(U32_UNALIGNED, org.fallow.abi.xen.XenSysctl.INTERFACE_VERSION_OFFSET, 0x12);
         a.set(U16_UNALIGNED, LIST_FIRST_DOMAIN, (short) 0);
         a.set(U32_UNALIGNED, LIST_MAX_DOMAINS, 10);
         a.set(U64_UNALIGNED, LIST_BUFFER, InProcessToolstack.handle(8192));

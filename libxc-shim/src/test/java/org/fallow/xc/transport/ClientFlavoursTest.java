@@ -78,7 +78,7 @@ class ClientFlavoursTest {
             dom.part(GuestAddressSpace.class).map(4096, 8).set(U64_UNALIGNED, 0, 0xC0FFEEL);
             MemorySegment domctl = dom.part(GuestAddressSpace.class).map(8192, 144);
             domctl.set(ValueLayout.JAVA_INT_UNALIGNED, 0, 2);    // XEN_DOMCTL_destroydomain
-            domctl.set(ValueLayout.JAVA_INT_UNALIGNED, 4, 0x11); // interface_version
+            domctl.set(ValueLayout.JAVA_INT_UNALIGNED, org.fallow.abi.xen.XenDomctl.INTERFACE_VERSION_OFFSET, 0x11);
             return null;
         }).get();
         try (HypervisorConnection g = HypervisorConnection.guest(sock(), 5, SECRET, AbiProfile.TMEM_2009)) {

@@ -107,7 +107,7 @@ class EndToEndTest {
              HypercallBuffer.Buf list = xc.buffers().allocate(3 * 64);
              HypercallBuffer.Buf sysctl = xc.buffers().allocate(136)) {
             sysctl.segment().set(U32_UNALIGNED, 0, 24);
-            sysctl.segment().set(U32_UNALIGNED, 4, 0x0F); // wrong interface_version
+            sysctl.segment().set(U32_UNALIGNED, org.fallow.abi.xen.XenSysctl.INTERFACE_VERSION_OFFSET, 0x0F); // wrong
             MemorySegment m = list.segment();
             m.set(U64_UNALIGNED, 0, 62);                          // unknown hypercall
             m.set(U64_UNALIGNED, 64, Hypercalls.MULTICALL);       // nested multicall
@@ -129,7 +129,7 @@ class EndToEndTest {
             MemorySegment domctl = MemorySegment.ofArray(new byte[144]);
             domctl.set(U32_UNALIGNED, 0, 0x7FFF);
             assertEquals(-XenErrno.ENOSYS, xc.domctl(domctl), "unknown domctl cmd");
-            assertEquals(0x11, domctl.get(U32_UNALIGNED, 4), "libxc sets interface_version");
+            assertEquals(0x11, domctl.get(U32_UNALIGNED, org.fallow.abi.xen.XenDomctl.INTERFACE_VERSION_OFFSET), "libxc sets interface_version");
             assertEquals(-XenErrno.EFAULT, xc.hypercall(Hypercalls.DOMCTL, 0), "NULL handle");
             assertEquals(-XenErrno.EFAULT, xc.hypercall(Hypercalls.SYSCTL, xc.buffers().base() - 4096));
         }
