@@ -24,8 +24,8 @@ import java.lang.foreign.ValueLayout;
  * <li>{@code lz4} (the default): first zswap's same-filled test (the page is one 8-byte word repeated, found by one
  *     vectorised mismatch of the page against itself shifted by 8), stored as that word (8 bytes charged); otherwise
  *     LZ4 (liblz4 1.x as bundled by aircompressor, called through FFM, acceleration 1; aircompressor's Java LZ4 where
- *     the native library cannot be loaded). No probe: LZ4 itself skips ahead quickly through data that does not
- *     match, so an incompressible page costs little more than a copy ({@code bench tmem}'s {@code random lz4} rows).</li>
+ *     the native library cannot be loaded). No probe before it: LZ4 is already cheaper than LZO on incompressible
+ *     pages, and a probe would add to every compressible page ({@code bench tmem}'s rows, docs/BENCHMARKS.md).</li>
  * </ul>
  */
 final class PageCodec {
