@@ -15,6 +15,13 @@ public final class ChildJvm {
     /** Options for short-lived helper JVMs on a shared machine: quick start-up, small footprint. */
     public static final List<String> SMALL = List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
 
+    /**
+     * Start-up settings the launcher gives every Fallow JVM, passed on to children when this JVM has them: jffi's
+     * extracted native library (else each child writes its own copy to a temporary file) and SLF4J's provider (else
+     * each child's first logger searches every jar).
+     */
+    static final List<String> INHERITED_PROPERTIES = List.of("jffi.boot.library.path", "slf4j.provider", "slf4j.internal.verbosity");
+
     private ChildJvm() {}
 
     /** The java launcher of this JVM. */
@@ -28,6 +35,10 @@ public final class ChildJvm {
         List<String> cmd = new ArrayList<>();
         cmd.add(javaBinary());
         cmd.addAll(REQUIRED_FLAGS);
+        for (String key : INHERITED_PROPERTIES) {
+            String v = System.getProperty(key);
+            if (v != null) cmd.add("-D" + key + "=" + v);
+        }
         cmd.addAll(jvmOpts);
         String home = System.getProperty("fallow.home");
         if (home != null) cmd.add("-Dfallow.home=" + home);
