@@ -131,7 +131,8 @@ public final class TmemSocketBench implements Callable<Integer> {
                 long t0 = System.nanoTime();
                 for (int i = 0; i < stored; i += 64) run(g, mem, 64, TmemConstants.TMEM_PUT_PAGE, STORED_OID, i, Math.min(64, stored - i));
                 if (stored > 0)
-                    out.printf(Locale.ROOT, "stored %d pages first (batches of 64) at %.0f pages/s; they stay stored%n", stored, stored * 1e9 / (System.nanoTime() - t0));
+                    out.printf(Locale.ROOT, "stored %d pages first (batches of 64) at %.0f pages/s; they stay stored; hypervisor GC so far: %s%n",
+                            stored, stored * 1e9 / (System.nanoTime() - t0), gcSummary(hv.pid()));
                 out.printf(Locale.ROOT, "%5s %12s %12s %16s %8s %14s %14s %7s%n", "batch", "put pages/s", "get pages/s", "put+get pages/s",
                         "x floor", "hv CPU ns/put", "hv CPU ns/get", "x off");
                 for (int b : batches) round(g, mem, b, hv.pid()); // warm-up
@@ -146,9 +147,33 @@ public final class TmemSocketBench implements Callable<Integer> {
                     out.printf(Locale.ROOT, "%5d %12.0f %12.0f %16.0f %8.2f %14.0f %14.0f %7s%n", b, best[0], best[1], best[2], best[2] / floor,
                             best[3], best[4], xOff);
                 }
+                out.printf(Locale.ROOT, "hypervisor GC over the whole run: %s%n", gcSummary(hv.pid()));
             }
         } finally {
             try (var s = Files.walk(run)) { s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete()); }
+        }
+    }
+
+    /**
+     * The hypervisor JVM's collections so far, from {@code jstat -gcutil} (its perf-data counters: young and full GC
+     * counts and seconds), or why not.
+     */
+    static String gcSummary(long pid) {
+        Path jstat = Path.of(System.getProperty("java.home"), "bin", "jstat");
+        try {
+            Process p = new ProcessBuilder(jstat.toString(), "-gcutil", Long.toString(pid)).redirectErrorStream(true).start();
+            String text = new String(p.getInputStream().readNBytes(4096), java.nio.charset.StandardCharsets.UTF_8);
+            if (!p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) p.destroyForcibly();
+            List<String> lines = text.lines().toList();
+            if (lines.size() < 2) return "jstat said: " + text.trim();
+            List<String> head = List.of(lines.get(0).trim().split("\\s+")), val = List.of(lines.get(1).trim().split("\\s+"));
+            return String.format(Locale.ROOT, "%s young (%s s), %s full (%s s)", val.get(head.indexOf("YGC")), val.get(head.indexOf("YGCT")),
+                    val.get(head.indexOf("FGC")), val.get(head.indexOf("FGCT")));
+        } catch (java.io.IOException | RuntimeException e) {
+            return "unavailable (" + e + ")";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "unavailable (interrupted)";
         }
     }
 
