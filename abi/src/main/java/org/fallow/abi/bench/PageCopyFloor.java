@@ -18,20 +18,48 @@ public final class PageCopyFloor {
 
     /** Put+get pages per second of bare copies through a {@code pages}-page store (wall clock, best of 3 passes). */
     public static double pagesPerSecond(int pages) {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment frames = a.allocate(64L * PAGE, PAGE);
-            MemorySegment store = a.allocate((long) pages * PAGE, PAGE);
-            for (long i = 0; i < frames.byteSize(); i += 8) frames.set(java.lang.foreign.ValueLayout.JAVA_LONG, i, i * 0x9E3779B97F4A7C15L);
+        try (Store s = new Store(pages)) {
             double best = 0;
             for (int pass = 0; pass < 4; pass++) {
                 long t0 = System.nanoTime();
-                for (int p = 0; p < pages; p++) MemorySegment.copy(frames, (long) (p & 31) * PAGE, store, (long) p * PAGE, PAGE);
-                for (int p = 0; p < pages; p++) MemorySegment.copy(store, (long) p * PAGE, frames, (long) (32 + (p & 31)) * PAGE, PAGE);
+                for (int p = 0; p < pages; p++) s.put(p);
+                for (int p = 0; p < pages; p++) s.get(p);
                 long dt = System.nanoTime() - t0;
                 if (pass > 0) best = Math.max(best, pages * 1e9 / dt);
             }
             return best;
         }
+    }
+
+    /**
+     * The floor's copies one at a time (for a JMH floor benchmark beside the tmem ones): 64 guest frames of
+     * pseudo-random bytes and a store of {@code pages} pages, off the heap; {@link #put} copies frame {@code p & 31}
+     * into store page {@code p}, {@link #get} copies store page {@code p} into frame {@code 32 + (p & 31)}; {@code 0 <= p < pages}.
+     */
+    public static final class Store implements AutoCloseable {
+        private final Arena arena = Arena.ofShared(); // JMH may set up and run a state on different threads
+        private final MemorySegment frames = arena.allocate(64L * PAGE, PAGE);
+        private final MemorySegment store;
+
+        public Store(int pages) {
+            if (pages < 1) throw new IllegalArgumentException("pages " + pages);
+            store = arena.allocate((long) pages * PAGE, PAGE);
+            for (long i = 0; i < frames.byteSize(); i += 8) frames.set(java.lang.foreign.ValueLayout.JAVA_LONG, i, i * 0x9E3779B97F4A7C15L);
+        }
+
+        /** Copies a guest frame into store page {@code p}. */
+        public void put(int p) {
+            MemorySegment.copy(frames, (long) (p & 31) * PAGE, store, (long) p * PAGE, PAGE);
+        }
+
+        /** Copies store page {@code p} into a guest frame; returns that frame's first long. */
+        public long get(int p) {
+            long to = (long) (32 + (p & 31)) * PAGE;
+            MemorySegment.copy(store, (long) p * PAGE, frames, to, PAGE);
+            return frames.get(java.lang.foreign.ValueLayout.JAVA_LONG, to);
+        }
+
+        @Override public void close() { arena.close(); }
     }
 
     /** The load averages now ({@code /proc/loadavg}'s first three fields), or "?" if unreadable. */

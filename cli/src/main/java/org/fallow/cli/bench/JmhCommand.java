@@ -1,14 +1,18 @@
 package org.fallow.cli.bench;
 
+import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.RunnerException;
 import org.openjdk.jmh.runner.options.CommandLineOptionException;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
 import org.openjdk.jmh.runner.options.CommandLineOptions;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Unmatched;
 
 import java.io.PrintStream;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -18,7 +22,8 @@ import java.util.concurrent.Callable;
  * (what {@code org.openjdk.jmh.Main} does) with this process's class path; forks inherit its JVM options. Every JMH
  * option is accepted ({@code -h} for JMH's help, {@code -l} to list, a regex to select); the quick defaults
  * {@value #QUICK_TEXT} apply to each of those options not given, and forks log at warn (unless
- * {@code -jvmArgsAppend} is given).
+ * {@code -jvmArgsAppend} is given). Each benchmark's floor ({@link JmhFloors}: a bare memcpy of what it moves) runs in
+ * the same JMH run, added when a regex leaves it out, and every score is then printed as a ratio to its floor's.
  */
 @Command(name = "jmh", description = {"JMH micro-benchmarks (JMH's own options; -h for JMH's help, -l to list).",
         "Quick defaults unless given: " + JmhCommand.QUICK_TEXT})
@@ -53,7 +58,10 @@ public final class JmhCommand implements Callable<Integer> {
         List<String> args = withDefaults(jmhArgs);
         try {
             CommandLineOptions opts = new CommandLineOptions(args.toArray(String[]::new));
-            Runner runner = new Runner(opts);
+            List<String> floors = JmhFloors.floorIncludes(opts.getIncludes());
+            ChainedOptionsBuilder withFloors = new OptionsBuilder().parent(opts);
+            for (String f : floors) withFloors.include(f);
+            Runner runner = new Runner(opts.shouldList() || opts.shouldHelp() ? opts : withFloors.build());
             if (opts.shouldHelp()) {
                 opts.showHelp();
             } else if (opts.shouldList()) {
@@ -65,8 +73,13 @@ public final class JmhCommand implements Callable<Integer> {
             } else if (opts.shouldListResultFormats()) {
                 opts.listResultFormats();
             } else {
-                out.println("fallow bench jmh: JMH arguments " + String.join(" ", args));
-                runner.run();
+                out.println("fallow bench jmh: JMH arguments " + String.join(" ", args)
+                        + (floors.isEmpty() ? "" : "; floors added: " + String.join(" ", floors)));
+                String loadBefore = org.fallow.abi.bench.PageCopyFloor.load();
+                Collection<RunResult> results = runner.run();
+                List<JmhFloors.Score> scores = results.stream().map(JmhFloors.Score::of)
+                        .sorted(java.util.Comparator.comparing(JmhFloors.Score::benchmark).thenComparing(JmhFloors.Score::paramText)).toList();
+                JmhFloors.print(out, scores, loadBefore, org.fallow.abi.bench.PageCopyFloor.load());
             }
             return 0;
         } catch (CommandLineOptionException | RunnerException | java.io.IOException e) {

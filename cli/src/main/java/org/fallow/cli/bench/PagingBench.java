@@ -1,6 +1,7 @@
 package org.fallow.cli.bench;
 
 import org.fallow.abi.AbiProfile;
+import org.fallow.abi.bench.PageCopyFloor;
 import org.fallow.guest.paging.PagingGuestMain;
 import org.fallow.xc.XcDomain;
 import org.fallow.xc.XcHandle;
@@ -39,6 +40,11 @@ import static org.fallow.abi.xen.HvmOpConstants.HVM_PARAM_PAGING_RING_PFN;
  * <li>{@code wire}: the hypervisor, the guest ({@link PagingGuestMain}: one connection and GuestMemory accessor per
  * vcpu, each verifying and rewriting every page it owns) and xenpaging as three processes over the Unix socket.</li>
  * </ul>
+ * Floors, measured first in the same run ({@link FaultFloor}): a page-in held at the target moves two pages (the
+ * faulting page read in, a victim written out), so the in-process floor is two 4 KiB copies per page-in; a bulk
+ * page-in (target raised, SIGTERM) moves one, so its floor is one copy; over the wire each page-in also needs at least
+ * the guest's fault round trip, so the wire floor is one raw Unix-socket round trip (to an echo process) plus two
+ * copies. {@code x floor} = the floor's page-ins/s / the row's: how many times the floor's cost a page-in takes.
  */
 @Command(name = "paging", mixinStandardHelpOptions = true,
         description = "Page-ins/s through xenpaging: in-process, and over the wire with separate processes.")
@@ -66,23 +72,63 @@ public final class PagingBench implements Callable<Integer> {
     @Option(names = "--timeout", defaultValue = "300", description = "Give up after this many seconds waiting for the pager (default ${DEFAULT-VALUE}).")
     int timeoutSeconds;
 
+    @Option(names = "--floor-round-trips", defaultValue = "20000",
+            description = "Raw UDS round trips per pass of the wire floor (3 passes, the best kept; default ${DEFAULT-VALUE}).")
+    int floorRoundTrips;
+
     PrintStream out = System.out;
 
+    private double floor2, floor1, floorWire; // page-ins/s: 2 copies, 1 copy, 1 round trip + 2 copies
+
     @Override public Integer call() throws Exception {
-        if (frames < 64 || actmemDiv < 2 || rounds < 1 || wireVcpus < 1) throw new IllegalArgumentException("need --frames >= 64, --actmem-div >= 2, --rounds >= 1, --wire-vcpus >= 1");
+        if (frames < 64 || actmemDiv < 2 || rounds < 1 || wireVcpus < 1 || floorRoundTrips < 1)
+            throw new IllegalArgumentException("need --frames >= 64, --actmem-div >= 2, --rounds >= 1, --wire-vcpus >= 1, --floor-round-trips >= 1");
         for (int v : vcpus) if (v < 1 || v > 64) throw new IllegalArgumentException("vcpus must be in 1..64, got " + v);
         long target = frames / actmemDiv;
         out.printf(Locale.ROOT, "paging bench: --mode %s --frames %d (%d MiB) --actmem-div %d (target %d pages) --vcpus %s --wire-vcpus %d --rounds %d%n",
                 mode, frames, frames / 256, actmemDiv, target, String.join(",", java.util.Arrays.stream(vcpus).mapToObj(Integer::toString).toList()),
                 wireVcpus, rounds);
-        out.printf(Locale.ROOT, "%-11s %5s %6s %9s %8s %12s%n", "path", "vcpus", "pass", "page-ins", "seconds", "page-ins/s");
+        out.printf(Locale.ROOT, "load at the start %s%n", PageCopyFloor.load());
+        floors();
         if (mode != Mode.wire) inProcess(target);
         if (mode != Mode.in_process) wire(target);
+        out.printf(Locale.ROOT, "load at the end %s%n", PageCopyFloor.load());
         return 0;
     }
 
-    private void row(String path, int vcpus, int pass, long faults, double secs) {
-        out.printf(Locale.ROOT, "%-11s %5d %6d %9d %8.2f %12.0f%n", path, vcpus, pass, faults, secs, faults / secs);
+    /** Measures the floors and prints the table's header and floor rows. */
+    private void floors() throws Exception {
+        FaultFloor.Rates fr;
+        if (mode == Mode.in_process) {
+            fr = new FaultFloor.Rates(0, 2 * PageCopyFloor.pagesPerSecond(frames));
+        } else {
+            Path dir = Files.createTempDirectory(Path.of("/tmp"), "flb");
+            try {
+                fr = FaultFloor.measure(dir, floorRoundTrips, frames);
+            } finally {
+                ChildJvm.deleteTree(dir);
+            }
+        }
+        floor2 = fr.eventsPerSecond(0, 2);
+        floor1 = fr.eventsPerSecond(0, 1);
+        out.printf(Locale.ROOT, "floors: %.0f 4 KiB copies/s%s%n", fr.copiesPerSecond(), mode == Mode.in_process ? ""
+                : String.format(Locale.ROOT, ", %.0f raw UDS round trips/s (%d B -> %d B, echo process)", fr.roundTripsPerSecond(),
+                        FaultFloor.REQUEST_BYTES, FaultFloor.REPLY_BYTES));
+        out.printf(Locale.ROOT, "%-11s %5s %6s %9s %8s %12s %8s%n", "path", "vcpus", "pass", "page-ins", "seconds", "page-ins/s", "x floor");
+        floorRow("2 copies", floor2);
+        floorRow("1 copy", floor1);
+        if (mode != Mode.in_process) {
+            floorWire = fr.eventsPerSecond(1, 2);
+            floorRow("UDS RTT + 2 copies", floorWire);
+        }
+    }
+
+    private void floorRow(String what, double perSecond) {
+        out.printf(Locale.ROOT, "%-11s %-19s %9s %8s %12.0f %8s%n", "floor", what, "-", "-", perSecond, "1.00");
+    }
+
+    private void row(String path, int vcpus, int pass, long faults, double secs, double floor) {
+        out.printf(Locale.ROOT, "%-11s %5d %6d %9d %8.2f %12.0f %8s%n", path, vcpus, pass, faults, secs, faults / secs, FaultFloor.times(floor, faults / secs));
     }
 
     private void inProcess(long target) throws Exception {
@@ -116,7 +162,7 @@ public final class PagingBench implements Callable<Integer> {
                 long total = 0;
                 for (int v = 0; v < n; v++) { ts[v].join(); total += faults[v]; }
                 if (failed[0] != null) throw new IllegalStateException("vcpu failed", failed[0]);
-                row("in-process", n, ++pass, total, (System.nanoTime() - t0) / 1e9);
+                row("in-process", n, ++pass, total, (System.nanoTime() - t0) / 1e9, floor2);
                 awaitPages(hv::totPages, target + 8, t); // back at the target before the next row
             }
             // Bulk page-in by xenpaging itself (no guest faults): the target raised to all of memory, then SIGTERM.
@@ -125,7 +171,7 @@ public final class PagingBench implements Callable<Integer> {
             hv.xsWrite(pager.targetKey(), String.valueOf((long) frames * 4));
             awaitPagedOut(pager, 0, t);
             double raise = (System.nanoTime() - t0) / 1e9;
-            out.printf(Locale.ROOT, "%-11s %-19s %9d %8.2f %12.0f%n", "in-process", "target-raise pagein", out0, raise, out0 / raise);
+            out.printf(Locale.ROOT, "%-11s %-19s %9d %8.2f %12.0f %8s%n", "in-process", "target-raise pagein", out0, raise, out0 / raise, FaultFloor.times(floor1, out0 / raise));
             hv.xsWrite(pager.targetKey(), String.valueOf(target * 4));
             awaitPages(hv::totPages, target + 8, t);
             long out1 = pager.numPagedOut();
@@ -134,7 +180,7 @@ public final class PagingBench implements Callable<Integer> {
             t.join(TimeUnit.SECONDS.toMillis(timeoutSeconds));
             double term = (System.nanoTime() - t0) / 1e9;
             if (t.isAlive()) throw new IllegalStateException("xenpaging did not exit within " + timeoutSeconds + " s of SIGTERM");
-            out.printf(Locale.ROOT, "%-11s %-19s %9d %8.2f %12.0f%n", "in-process", "SIGTERM pagein", out1, term, out1 / term);
+            out.printf(Locale.ROOT, "%-11s %-19s %9d %8.2f %12.0f %8s%n", "in-process", "SIGTERM pagein", out1, term, out1 / term, FaultFloor.times(floor1, out1 / term));
             out.printf(Locale.ROOT, "SIGTERM / target-raise page-in rate: %.2f%n", (out1 / term) / (out0 / raise));
         } finally {
             hv.close();
@@ -201,7 +247,7 @@ public final class PagingBench implements Callable<Integer> {
             for (int r = 1; r <= rounds; r++) {
                 long t0 = System.nanoTime();
                 long faults = ask(in, answers, "pass 1", dir);
-                row("wire", wireVcpus, r, faults, (System.nanoTime() - t0) / 1e9);
+                row("wire", wireVcpus, r, faults, (System.nanoTime() - t0) / 1e9, floorWire);
             }
             in.println("quit");
             in.flush();

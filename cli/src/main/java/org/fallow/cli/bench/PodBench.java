@@ -1,5 +1,6 @@
 package org.fallow.cli.bench;
 
+import org.fallow.abi.bench.PageCopyFloor;
 import org.fallow.guest.GuestMain;
 import org.fallow.abi.process.HypervisorProcess;
 import org.fallow.xc.tools.DomainCommands;
@@ -28,6 +29,10 @@ import java.util.concurrent.TimeUnit;
  * MEM_FAULT round trip the hypervisor answers by populating the gfn from the PoD cache (reclaiming zeroed pages when
  * the cache runs dry); then its balloon driver inflates to the target and it runs one workload operation. The guest's
  * statistics give the scrub's pages, faults and wall time; the domain is destroyed after each run.
+ * <p>
+ * The floor, measured first in the same run ({@link FaultFloor}): per fault one raw Unix-socket round trip of the
+ * MEM_FAULT/FAULT_DONE frame sizes to an echo process plus one 4 KiB page copy (the scrubber's write of the page).
+ * {@code x floor} = the floor's faults/s / the row's: how many times the floor's cost a fault takes.
  */
 @Command(name = "pod", mixinStandardHelpOptions = true,
         description = "PoD demand-populate faults/s over the socket: a guest process (fallow guest --boot-scrub) booting.")
@@ -47,11 +52,16 @@ public final class PodBench implements Callable<Integer> {
     @Option(names = "--timeout", defaultValue = "240", description = "Give up on a guest after this many seconds (default ${DEFAULT-VALUE}).")
     int timeoutSeconds;
 
+    @Option(names = "--floor-round-trips", defaultValue = "20000",
+            description = "Raw UDS round trips per pass of the floor (3 passes, the best kept; default ${DEFAULT-VALUE}).")
+    int floorRoundTrips;
+
     PrintStream out = System.out;
 
     @Override public Integer call() throws Exception {
         long maxmem = maxmemMb != null ? maxmemMb : 2 * memoryMb;
-        if (memoryMb < 1 || maxmem < memoryMb || rounds < 1) throw new IllegalArgumentException("need 1 <= --memory <= --maxmem and --rounds >= 1");
+        if (memoryMb < 1 || maxmem < memoryMb || rounds < 1 || floorRoundTrips < 1)
+            throw new IllegalArgumentException("need 1 <= --memory <= --maxmem, --rounds >= 1 and --floor-round-trips >= 1");
         for (int v : vcpus) if (v < 1 || v > 64) throw new IllegalArgumentException("vcpus must be in 1..64, got " + v);
         Path dir = Files.createTempDirectory(Path.of("/tmp"), "flb");
         long hostMib = 64 + 2 * maxmem;
@@ -59,7 +69,13 @@ public final class PodBench implements Callable<Integer> {
             String sock = hv.socket().toString();
             out.printf(Locale.ROOT, "pod bench: --memory %d --maxmem %d --vcpus %s --rounds %d (hypervisor pid %d, --host-mem %d; guest = fallow guest --boot-scrub)%n",
                     memoryMb, maxmem, String.join(",", Arrays.stream(vcpus).mapToObj(Integer::toString).toList()), rounds, hv.pid(), hostMib);
-            out.printf(Locale.ROOT, "%5s %5s %9s %9s %10s %14s%n", "vcpus", "boot", "scrubbed", "faults", "scrub ms", "faults/s");
+            out.printf(Locale.ROOT, "load at the start %s%n", PageCopyFloor.load());
+            FaultFloor.Rates fr = FaultFloor.measure(dir, floorRoundTrips, (int) (maxmem * 256));
+            double floor = fr.eventsPerSecond(1, 1);
+            out.printf(Locale.ROOT, "floor: 1 raw UDS round trip (%d B -> %d B, echo process) + 1 page copy per fault: %.0f round trips/s, %.0f 4 KiB copies/s%n",
+                    FaultFloor.REQUEST_BYTES, FaultFloor.REPLY_BYTES, fr.roundTripsPerSecond(), fr.copiesPerSecond());
+            out.printf(Locale.ROOT, "%5s %5s %9s %9s %10s %14s %8s%n", "vcpus", "boot", "scrubbed", "faults", "scrub ms", "faults/s", "x floor");
+            out.printf(Locale.ROOT, "%5s %5s %9s %9s %10s %14.0f %8s%n", "floor", "-", "-", "-", "-", floor, "1.00");
             int n = 0;
             for (int v : vcpus) {
                 for (int r = 1; r <= rounds; r++) {
@@ -69,10 +85,12 @@ public final class PodBench implements Callable<Integer> {
                     String json = guest(dir, sock, domid, created.get("handle"), v, n);
                     long scrubbed = jsonLong(json, "boot_scrubbed_pages"), faults = jsonLong(json, "boot_scrub_faults"),
                             ms = jsonLong(json, "boot_scrub_ms");
-                    out.printf(Locale.ROOT, "%5d %5d %9d %9d %10d %14.0f%n", v, r, scrubbed, faults, ms, faults * 1000.0 / Math.max(1, ms));
+                    double rate = faults * 1000.0 / Math.max(1, ms);
+                    out.printf(Locale.ROOT, "%5d %5d %9d %9d %10d %14.0f %8s%n", v, r, scrubbed, faults, ms, rate, FaultFloor.times(floor, rate));
                     xl("destroy", "--socket", sock, domid);
                 }
             }
+            out.printf(Locale.ROOT, "load at the end %s%n", PageCopyFloor.load());
             return 0;
         } finally {
             ChildJvm.deleteTree(dir);

@@ -130,23 +130,52 @@ class BenchCommandsTest {
         assertEquals(2, r.out().lines().filter(l -> l.matches("\\s+(1|16)\\s+\\d+\\s+\\d+\\s+\\d+\\s+[\\d.]+\\s+\\d+\\s+\\d+\\s+[\\d.]+")).count(), r.out());
     }
 
+    /** The one line of {@code out} matching {@code regex}, split on blanks. */
+    private static String[] line(String out, String regex) {
+        List<String> m = out.lines().filter(l -> l.matches(regex)).toList();
+        assertEquals(1, m.size(), "one line matching " + regex + " in:\n" + out);
+        return m.get(0).trim().split("\\s+");
+    }
+
+    /** A printed cost ratio is the floor's printed rate over the row's (up to the printing's rounding). */
+    private static void assertRatio(String ratio, String floorRate, String rate, String out) {
+        double expected = Double.parseDouble(floorRate) / Double.parseDouble(rate);
+        assertEquals(expected, Double.parseDouble(ratio), 0.006 + 0.01 * expected, out);
+    }
+
     @Test @Timeout(180)
     void pagingTinyRunInProcessAndOverTheWire() {
-        Run r = bench("paging", "--frames", "256", "--vcpus", "1", "--wire-vcpus", "2", "--rounds", "1");
+        Run r = bench("paging", "--frames", "256", "--vcpus", "1", "--wire-vcpus", "2", "--rounds", "1", "--floor-round-trips", "200");
         assertEquals(0, r.exit(), r.err());
-        assertTrue(r.out().contains("path        vcpus   pass  page-ins  seconds   page-ins/s"), r.out());
-        assertTrue(r.out().lines().anyMatch(l -> l.startsWith("in-process      1      1")), r.out());
-        assertTrue(r.out().lines().anyMatch(l -> l.startsWith("wire            2      1")), r.out());
+        String o = r.out();
+        assertTrue(o.contains("path        vcpus   pass  page-ins  seconds   page-ins/s  x floor"), o);
+        assertTrue(o.matches("(?s).*floors: \\d+ 4 KiB copies/s, \\d+ raw UDS round trips/s \\(40 B -> 32 B, echo process\\).*"), o);
+        assertTrue(o.contains("load at the start ") && o.contains("load at the end "), o);
+        String[] two = line(o, "floor\\s+2 copies\\s+-\\s+-\\s+\\d+\\s+1\\.00");
+        String[] one = line(o, "floor\\s+1 copy\\s+-\\s+-\\s+\\d+\\s+1\\.00");
+        String[] wire = line(o, "floor\\s+UDS RTT \\+ 2 copies\\s+-\\s+-\\s+\\d+\\s+1\\.00");
+        assertTrue(Double.parseDouble(one[5]) > Double.parseDouble(two[5]) && Double.parseDouble(two[5]) > Double.parseDouble(wire[8]), o);
+        String[] in = line(o, "in-process\\s+1\\s+1\\s+\\d+\\s+[\\d.]+\\s+\\d+\\s+[\\d.]+");
+        assertRatio(in[6], two[5], in[5], o);
+        String[] raise = line(o, "in-process\\s+target-raise pagein\\s+\\d+\\s+[\\d.]+\\s+\\d+\\s+[\\d.]+");
+        assertRatio(raise[6], one[5], raise[5], o);
+        String[] w = line(o, "wire\\s+2\\s+1\\s+\\d+\\s+[\\d.]+\\s+\\d+\\s+[\\d.]+");
+        assertRatio(w[6], wire[8], w[5], o);
     }
 
     @Test @Timeout(180)
     void podTinyRun() {
-        Run r = bench("pod", "--memory", "2", "--vcpus", "1", "--rounds", "1");
+        Run r = bench("pod", "--memory", "2", "--vcpus", "1", "--rounds", "1", "--floor-round-trips", "200");
         assertEquals(0, r.exit(), r.err());
-        assertTrue(r.out().contains("--memory 2 --maxmem 4 --vcpus 1 --rounds 1"), r.out());
-        assertTrue(r.out().contains("vcpus  boot  scrubbed    faults   scrub ms       faults/s"), r.out());
+        String o = r.out();
+        assertTrue(o.contains("--memory 2 --maxmem 4 --vcpus 1 --rounds 1"), o);
+        assertTrue(o.contains("vcpus  boot  scrubbed    faults   scrub ms       faults/s  x floor"), o);
+        assertTrue(o.matches("(?s).*floor: 1 raw UDS round trip \\(40 B -> 32 B, echo process\\) \\+ 1 page copy per fault: \\d+ round trips/s, \\d+ 4 KiB copies/s.*"), o);
+        assertTrue(o.contains("load at the start ") && o.contains("load at the end "), o);
+        String[] floor = line(o, "floor\\s+-\\s+-\\s+-\\s+-\\s+\\d+\\s+1\\.00");
         // 4 MiB maxmem = 1024 gfns less the 0x20-frame VGA hole, all scrubbed
-        assertTrue(r.out().lines().anyMatch(l -> l.matches("\\s+1\\s+1\\s+992\\s+\\d+\\s+[\\d.]+\\s+\\d+")), r.out());
+        String[] row = line(o, "\\s+1\\s+1\\s+992\\s+\\d+\\s+\\d+\\s+\\d+\\s+[\\d.]+");
+        assertRatio(row[6], floor[5], row[5], o);
     }
 
     @Test @Timeout(180)
@@ -169,7 +198,21 @@ class BenchCommandsTest {
             assertTrue(list.out().contains("org.fallow.cli.bench.jmh." + b), list.out());
         Run one = bench("jmh", "-f", "0", "-wi", "0", "-i", "1", "-r", "100ms", "FrameCodecBenchmark.clientEncode");
         assertEquals(0, one.exit(), one.err());
-        assertTrue(one.out().contains("FrameCodecBenchmark.clientEncode"), one.out());
-        assertTrue(one.out().contains("ops/s"), one.out());
+        String o = one.out();
+        assertTrue(o.contains("floors added: ^\\Qorg.fallow.cli.bench.jmh.FrameCodecBenchmark.memcpyFloor\\E$"), o);
+        assertTrue(o.contains("ops/s"), o);
+        assertTrue(o.lines().anyMatch(l -> l.matches("benchmark\\s+params\\s+score\\s+floor\\s+x floor")), o);
+        String[] floor = line(o, "FrameCodecBenchmark\\.memcpyFloor\\s+-\\s+\\d+\\s+\\(floor\\)\\s+1\\.00");
+        String[] enc = line(o, "FrameCodecBenchmark\\.clientEncode\\s+-\\s+\\d+\\s+FrameCodecBenchmark\\.memcpyFloor\\s+[\\d.]+");
+        assertRatio(enc[4], floor[2], enc[2], o);
+    }
+
+    @Test
+    void jmhFloorsAreAddedOnlyForTheBenchmarksSelected() {
+        assertEquals(List.of(), JmhFloors.floorIncludes(List.of()), "no regex: every benchmark runs, floors included");
+        assertEquals(List.of("^\\Qorg.fallow.cli.bench.jmh.PageCopyFloorBenchmark.get\\E$", "^\\Qorg.fallow.cli.bench.jmh.PageCopyFloorBenchmark.put\\E$"),
+                JmhFloors.floorIncludes(List.of("Tmem")));
+        assertEquals(List.of("^\\Qorg.fallow.cli.bench.jmh.RingBenchmark.memcpyFloor\\E$"), JmhFloors.floorIncludes(List.of("Ring.*produce")));
+        for (String b : JmhFloors.FLOOR_OF.keySet()) assertFalse(JmhFloors.isFloor(b), b + " is measured, not a floor");
     }
 }
