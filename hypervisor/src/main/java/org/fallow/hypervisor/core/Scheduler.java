@@ -165,6 +165,27 @@ public final class Scheduler {
         scheduleSlices();
     }
 
+    /**
+     * Charges {@code q} for dispatch-thread time spent on it outside its requests (reading and decoding its frames,
+     * flushing its replies): a client whose cost is mostly I/O (a stream of cheap requests) pays for it too.
+     */
+    public void charge(Queue q, long nanos) {
+        if (openQueues > 1 && !q.closed) {
+            long now = System.nanoTime();
+            q.credit.charge(nanos, now);
+        }
+    }
+
+    /**
+     * Nanoseconds until {@code q} is out of debt if it has used more than twice its burst beyond its budget, else 0.
+     * Its connection should not be read meanwhile: its frames wait in its socket at no cost to anyone else.
+     */
+    public long overdrawnNanos(Queue q) {
+        if (openQueues <= 1 || q.closed) return 0;
+        long c = q.credit.refill(System.nanoTime());
+        return c < -CREDIT_BURST_NANOS ? -c * 100 / DUTY_PERCENT : 0;
+    }
+
     /** A connection opened: while others are open, a sustained backlog runs with the duty cycle. */
     public void open(Queue q) {
         if (q.closed || q.open) return;

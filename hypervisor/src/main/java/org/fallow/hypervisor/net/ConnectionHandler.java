@@ -65,6 +65,10 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Xs
     private int inFlight;
     private boolean readPausedForInFlight;
     private boolean inRead;
+    /** When the current read turn began (System.nanoTime): its cost is charged to this connection's credit. */
+    private long readStart;
+    /** Not read while over its credit (Scheduler#overdrawnNanos); a timer reads it again. */
+    private boolean readPausedForCredit;
     private boolean closing;
     private boolean helloSeen;
     private long watchDropsThisEpisode;
@@ -110,6 +114,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Xs
     // ---- reading ------------------------------------------------------------------------------------------------
 
     @Override public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!inRead) readStart = System.nanoTime();
         inRead = true;
         try {
             if (closing) return;
@@ -130,9 +135,22 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Xs
     }
 
     @Override public void channelReadComplete(ChannelHandlerContext ctx) {
-        inRead = false;
         queue.newTurn();
         ctx.flush();
+        if (inRead) {
+            inRead = false;
+            core.scheduler().charge(queue, System.nanoTime() - readStart);
+            long wait = core.scheduler().overdrawnNanos(queue);
+            if (wait > 0 && !readPausedForCredit) {
+                readPausedForCredit = true;
+                updateAutoRead();
+                server.counters().creditPauses++;
+                ctx.executor().schedule(() -> {
+                    readPausedForCredit = false;
+                    updateAutoRead();
+                }, wait, TimeUnit.NANOSECONDS);
+            }
+        }
     }
 
     private void frame(Frame f) {
@@ -490,7 +508,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Xs
     }
 
     private void updateAutoRead() {
-        boolean read = !closing && !readPausedForInFlight && ctx.channel().isWritable();
+        boolean read = !closing && !readPausedForInFlight && !readPausedForCredit && ctx.channel().isWritable();
         if (ctx.channel().config().isAutoRead() != read) ctx.channel().config().setAutoRead(read);
     }
 

@@ -81,6 +81,8 @@ public final class HypervisorServer implements AutoCloseable {
         public volatile long handshakeTimeouts;
         public volatile long watchEventsDropped;
         public volatile long continuations;
+        /** Times a connection was not read because it had used more than its share of the hypervisor (credits). */
+        public volatile long creditPauses;
     }
 
     public HypervisorServer(HypervisorCore core, Path socket, Path runDir, ServerLimits limits) {
