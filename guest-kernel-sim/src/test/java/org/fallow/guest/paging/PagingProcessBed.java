@@ -1,13 +1,11 @@
 package org.fallow.guest.paging;
 
 import org.fallow.abi.AbiProfile;
-import org.fallow.abi.Hypercalls;
 import org.fallow.hypervisor.mem.MemConstants;
 import org.fallow.xc.XcHandle;
 import org.fallow.xc.xenpaging.XcPagingHost;
 import org.fallow.xc.xenpaging.XenPagingCommand;
 import org.fallow.abi.process.HypervisorProcess;
-import org.fallow.xc.transport.HypercallBuffer;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -24,14 +22,12 @@ import java.util.function.Consumer;
 
 import static org.fallow.abi.xen.XenLayouts.U32_UNALIGNED;
 import static org.fallow.abi.xen.XenLayouts.U64_UNALIGNED;
-import static org.fallow.abi.xen.XenLayouts.U16_UNALIGNED;
 import static org.fallow.abi.xen.DomctlConstants.XEN_DOMCTL_CDF_hap;
 import static org.fallow.abi.xen.HvmOpConstants.HVM_PARAM_PAGING_RING_PFN;
 import static org.fallow.abi.xen.DomctlConstants.XEN_DOMCTL_CDF_hvm;
 import static org.fallow.abi.xen.DomctlConstants.XEN_DOMCTL_createdomain;
 import static org.fallow.abi.xen.DomctlConstants.XEN_DOMCTL_max_mem;
 import static org.fallow.abi.xen.DomctlConstants.XEN_DOMCTL_unpausedomain;
-import static org.fallow.abi.xen.MemoryOpConstants.XENMEM_populate_physmap;
 
 /**
  * Separate processes for paging tests and benchmarks: a hypervisor child, a toolstack connection in this JVM, a
@@ -61,9 +57,7 @@ public final class PagingProcessBed implements AutoCloseable {
     }
 
     public long domctl(int cmd, int domid, Consumer<MemorySegment> fill, MemorySegment[] out) throws IOException {
-        MemorySegment d = MemorySegment.ofArray(new long[org.fallow.abi.xen.XenDomctl.SIZE / 8]);
-        d.set(U32_UNALIGNED, 0, cmd);
-        d.set(U16_UNALIGNED, 8, (short) domid);
+        MemorySegment d = org.fallow.abi.toolstack.ToolstackCalls.newDomctl(cmd, domid).segment();
         fill.accept(d);
         long rc = xc.domctl(d);
         if (out != null) out[0] = d;
@@ -71,15 +65,9 @@ public final class PagingProcessBed implements AutoCloseable {
     }
 
     long populate(int domid, long first, long n) throws IOException {
-        try (HypercallBuffer.Buf b = xc.buffers().allocate(32 + 8 * n)) {
-            MemorySegment s = b.segment();
-            s.fill((byte) 0);
-            s.set(U64_UNALIGNED, 0, b.handle() + 32);
-            s.set(U64_UNALIGNED, 8, n);
-            s.set(U16_UNALIGNED, 24, (short) domid);
-            for (int i = 0; i < n; i++) s.set(U64_UNALIGNED, 32 + 8L * i, first + i);
-            return xc.hypercall(Hypercalls.MEMORY_OP, XENMEM_populate_physmap, b.handle());
-        }
+        long[] gfns = new long[(int) n];
+        for (int i = 0; i < n; i++) gfns[i] = first + i;
+        return xc.calls().populate(domid, 0, gfns);
     }
 
     long setHvmParam(int domid, int index, long value) throws IOException {
@@ -98,7 +86,8 @@ public final class PagingProcessBed implements AutoCloseable {
             d.set(U32_UNALIGNED, MemConstants.CREATE_MAX_VCPUS, vcpus);
         }, out);
         if (rc != 0) throw new IllegalStateException("createdomain " + rc);
-        if (out[0].get(U16_UNALIGNED, 8) != 1) throw new IllegalStateException("got domid " + out[0].get(U16_UNALIGNED, 8));
+        int domid = new org.fallow.abi.xen.XenDomctl().wrap(out[0], 0).domain();
+        if (domid != 1) throw new IllegalStateException("got domid " + domid);
         if (domctl(XEN_DOMCTL_max_mem, 1, d -> d.set(U64_UNALIGNED, MemConstants.MAX_MEM_MAX_MEMKB, (frames + 1) * 4L), null) != 0)
             throw new IllegalStateException("max_mem");
         if (populate(1, 0, frames + 1) != frames + 1) throw new IllegalStateException("populate");
