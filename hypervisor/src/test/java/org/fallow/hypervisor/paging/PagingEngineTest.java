@@ -154,9 +154,9 @@ class PagingEngineTest {
         kick(port);
         MemorySegment req = Arena.ofAuto().allocate(VmEventRequest.SIZE, 8);
         assertTrue(back2.takeRequest(req), "the new pager is asked for the paused access");
-        assertEquals(9, req.get(U64_UNALIGNED, 24), "u.mem_paging.gfn");
-        assertEquals(1, req.get(U32_UNALIGNED, 12), "vcpu_id");
-        assertEquals(1, req.get(U32_UNALIGNED, 4) & 1, "flags: VCPU_PAUSED");
+        assertEquals(9, req.get(U64_UNALIGNED, VmEventRequest.MEM_PAGING_GFN_OFFSET), "u.mem_paging.gfn");
+        assertEquals(1, req.get(U32_UNALIGNED, VmEventRequest.VCPU_ID_OFFSET), "vcpu_id");
+        assertEquals(1, req.get(U32_UNALIGNED, VmEventRequest.FLAGS_OFFSET) & 1, "flags: VCPU_PAUSED");
     }
 
     @Test void pagingOpsNeedARing() {
@@ -230,7 +230,7 @@ class PagingEngineTest {
         assertTrue(back.takeRequest(buf));
         try (FileChannel ch = FileChannel.open(dir.resolve("dom5.vmring"), StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             MemorySegment page = ch.map(FileChannel.MapMode.READ_WRITE, 0, 4096, Arena.ofAuto());
-            page.set(U32_UNALIGNED, 8, 0x7FFF_FFFF); // rsp_prod
+            page.set(U32_UNALIGNED, org.fallow.abi.ring.SharedRing.RSP_PROD_OFFSET, 0x7FFF_FFFF);
         }
         kick(port); // returns: at most one ring of slots is read (slot 0 still holds the request, the others are zeros)
         assertEquals(0, h.pagingOp(pager, XENMEM_paging_op_nominate, 5, 12, 0), "still serving");
@@ -302,11 +302,11 @@ class PagingEngineTest {
         assertTrue(pagerPeer.events.tryAcquire(10, TimeUnit.SECONDS), "the pager is notified");
         MemorySegment raw = back.sring().entry(0);
         assertEquals(4, raw.get(U32_UNALIGNED, 0), "version");
-        assertEquals(VmEventConstants.VM_EVENT_FLAG_VCPU_PAUSED, raw.get(U32_UNALIGNED, 4));
-        assertEquals(3, raw.get(U32_UNALIGNED, 8), "reason MEM_PAGING");
-        assertEquals(3, raw.get(U32_UNALIGNED, 12), "vcpu_id");
-        assertEquals(11, raw.get(U64_UNALIGNED, 24), "gfn");
-        assertEquals(PagingMemory.P2M_PAGED, raw.get(U32_UNALIGNED, 32), "old p2m type");
+        assertEquals(VmEventConstants.VM_EVENT_FLAG_VCPU_PAUSED, raw.get(U32_UNALIGNED, VmEventRequest.FLAGS_OFFSET));
+        assertEquals(3, raw.get(U32_UNALIGNED, VmEventRequest.REASON_OFFSET), "reason MEM_PAGING");
+        assertEquals(3, raw.get(U32_UNALIGNED, VmEventRequest.VCPU_ID_OFFSET), "vcpu_id");
+        assertEquals(11, raw.get(U64_UNALIGNED, VmEventRequest.MEM_PAGING_GFN_OFFSET), "gfn");
+        assertEquals(PagingMemory.P2M_PAGED, raw.get(U32_UNALIGNED, VmEventRequest.MEM_PAGING_P2MT_OFFSET), "old p2m type");
         assertEquals(1, back.sring().reqProd());
         assertFalse(f.isDone(), "vcpu paused");
 
@@ -456,7 +456,7 @@ class PagingEngineTest {
         CompletableFuture<Integer> f13 = h.fault(13, 1);
         h.onDispatch(() -> 0);
         MemorySegment page = back.sring().page();
-        assertEquals(7, page.get(U32_UNALIGNED, 64), "request 0 stamped version 7");
+        assertEquals(7, page.get(U32_UNALIGNED, org.fallow.abi.ring.SharedRing.HEADER_LENGTH), "request 0 stamped version 7");
         assertEquals(12, page.get(U64_UNALIGNED, 64 + 24));
         assertEquals(7, page.get(U32_UNALIGNED, 64 + 400), "request 1 at 64 + 400");
         assertEquals(13, page.get(U64_UNALIGNED, 64 + 400 + 24));
