@@ -1,5 +1,9 @@
 package org.fallow.guest.mem;
 
+import org.fallow.abi.Hypercalls;
+import org.fallow.abi.xen.MemoryOpConstants;
+import org.fallow.abi.xen.XenMemoryReservation;
+
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -73,10 +77,10 @@ final class PodGuest {
             list.clear();
             for (int i = 0; i < n; i++) list.putLong(gfns[off + i]);
             mem.write(LIST_GFN, 0, list.array(), 0);
-            ByteBuffer r = ByteBuffer.allocate(32).order(ByteOrder.LITTLE_ENDIAN);
-            r.putLong(0, LIST_GFN * GuestMemory.PAGE).putLong(8, n).putInt(16, 0).putInt(20, 0).putShort(24, (short) 0x7FF0);
-            mem.write(STRUCT_GFN, 0, r.array(), 0);
-            long rc = op.call(1 /* XENMEM_decrease_reservation */, STRUCT_GFN * GuestMemory.PAGE);
+            byte[] r = new XenMemoryReservation().wrapNew().extentStart(LIST_GFN * GuestMemory.PAGE).nrExtents(n)
+                    .extentOrder(0).memFlags(0).domid(Hypercalls.DOMID_SELF).toBytes();
+            mem.write(STRUCT_GFN, 0, r, 0);
+            long rc = op.call(MemoryOpConstants.XENMEM_decrease_reservation, STRUCT_GFN * GuestMemory.PAGE);
             if (rc != n) throw new IllegalStateException("decrease_reservation released " + rc + " of " + n);
             released += rc;
         }

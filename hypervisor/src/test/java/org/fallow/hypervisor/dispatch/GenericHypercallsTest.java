@@ -4,6 +4,9 @@ import org.fallow.abi.AbiProfile;
 import org.fallow.abi.Hypercalls;
 import org.fallow.abi.XenErrno;
 import org.fallow.abi.xen.MulticallEntry;
+import org.fallow.abi.xen.XenDomctl;
+import org.fallow.abi.xen.XenDomctlVmEventOp;
+import org.fallow.abi.xen.XenSysctl;
 import org.fallow.hypervisor.core.Caller;
 import org.fallow.hypervisor.core.GuestAddressSpace;
 import org.fallow.hypervisor.core.GuestFault;
@@ -57,9 +60,8 @@ class GenericHypercallsTest {
     }
 
     private void entry(long off, long op, long... args) {
-        mem.set(U64_UNALIGNED, off, op);
-        mem.set(U64_UNALIGNED, off + 8, 0xDEADL);
-        for (int i = 0; i < args.length; i++) mem.set(U64_UNALIGNED, off + 16 + 8L * i, args[i]);
+        MulticallEntry e = new MulticallEntry().wrap(mem, off).op(op).result(0xDEADL);
+        for (int i = 0; i < args.length; i++) e.args(i, args[i]);
     }
 
     @Test
@@ -71,12 +73,13 @@ class GenericHypercallsTest {
         entry(64, 99);
         entry(128, Hypercalls.MULTICALL, BASE, 1);
         assertEquals(0, core.dispatch(toolstack, Hypercalls.MULTICALL, new long[]{BASE, 3, 0, 0, 0}));
-        assertEquals(107, mem.get(U64_UNALIGNED, 8), "entry 0 result");
-        assertEquals(-XenErrno.ENOSYS, mem.get(U64_UNALIGNED, 64 + 8), "entry 1: unknown hypercall");
-        assertEquals(-XenErrno.EINVAL, mem.get(U64_UNALIGNED, 128 + 8), "entry 2: nested multicall refused");
+        MulticallEntry e = new MulticallEntry();
+        assertEquals(107, e.wrap(mem, 0).result(), "entry 0 result");
+        assertEquals(-XenErrno.ENOSYS, e.wrap(mem, 64).result(), "entry 1: unknown hypercall");
+        assertEquals(-XenErrno.EINVAL, e.wrap(mem, 128).result(), "entry 2: nested multicall refused");
         assertEquals(1, seen.size());
         assertEquals(6, seen.get(0).length, "multicall entries carry 6 args");
-        assertEquals(40, mem.get(U64_UNALIGNED, 0), "op left untouched");
+        assertEquals(40, e.wrap(mem, 0).op(), "op left untouched");
     }
 
     @Test
@@ -91,14 +94,14 @@ class GenericHypercallsTest {
     }
 
     private void control(long off, int cmd, int version) {
-        mem.asSlice(off, 144).fill((byte) 0);
-        mem.set(U32_UNALIGNED, off, cmd);
-        mem.set(U32_UNALIGNED, off + 4, version);
+        mem.asSlice(off, XenDomctl.SIZE).fill((byte) 0);
+        mem.set(U32_UNALIGNED, off + XenDomctl.CMD_OFFSET, cmd);          // same place in xen_sysctl
+        mem.set(U32_UNALIGNED, off + XenDomctl.INTERFACE_VERSION_OFFSET, version);
     }
 
     @Test
     void domctlChecksVersionPrivilegeAndCommand() {
-        core.domctls().register(5, op -> { op.op().set(U32_UNALIGNED, 16, 0xABCD); return 0; });
+        core.domctls().register(5, op -> { op.op().set(U32_UNALIGNED, XenDomctl.U_OFFSET, 0xABCD); return 0; });
         control(0, 5, 0x10);
         assertEquals(-XenErrno.EACCES, core.dispatch(toolstack, Hypercalls.DOMCTL, new long[]{BASE, 0, 0, 0, 0}));
         control(0, 5, 0x11);
@@ -108,37 +111,42 @@ class GenericHypercallsTest {
         assertEquals(-XenErrno.EFAULT, core.dispatch(toolstack, Hypercalls.DOMCTL, new long[]{BASE + 8192 - 100, 0, 0, 0, 0}));
         control(0, 5, 0x11);
         assertEquals(0, core.dispatch(toolstack, Hypercalls.DOMCTL, new long[]{BASE, 0, 0, 0, 0}));
-        assertEquals(0, mem.get(U32_UNALIGNED, 16), "domctl copies back only on request");
+        assertEquals(0, mem.get(U32_UNALIGNED, XenDomctl.U_OFFSET), "domctl copies back only on request");
     }
 
     @Test
     void domctlCopiesBackWhenTheHandlerAsksEvenOnError() {
         core.domctls().register(56, op -> {
-            assertEquals(144, op.op().byteSize());
-            op.op().set(U32_UNALIGNED, 16 + 8, 3); // u.vm_event_op.port
+            assertEquals(144, XenDomctl.SIZE, "sizeof(struct xen_domctl)");
+            assertEquals(XenDomctl.SIZE, op.op().byteSize());
+            op.op().set(U32_UNALIGNED, XenDomctl.U_OFFSET + XenDomctlVmEventOp.PORT_OFFSET, 3); // u.vm_event_op.port
             op.copyBack();
             return -XenErrno.EBUSY;
         });
         control(256, 56, 0x11);
-        mem.set(U64_UNALIGNED, 256 + 136, 0x1122334455667788L);
+        long lastWord = 256 + XenDomctl.SIZE - 8;
+        mem.set(U64_UNALIGNED, lastWord, 0x1122334455667788L);
         assertEquals(-XenErrno.EBUSY, core.dispatch(toolstack, Hypercalls.DOMCTL, new long[]{BASE + 256, 0, 0, 0, 0}));
-        assertEquals(3, mem.get(U32_UNALIGNED, 256 + 24));
-        assertEquals(0x1122334455667788L, mem.get(U64_UNALIGNED, 256 + 136), "the whole 144 bytes round-trip");
+        assertEquals(3, new XenDomctl().wrap(mem, 256).vmEventOp().port());
+        assertEquals(0x1122334455667788L, mem.get(U64_UNALIGNED, lastWord), "the whole 144 bytes round-trip");
     }
+
+    /** The first two 32-bit words of {@code xen_sysctl.u}. */
+    private static final long U_WORD0 = XenSysctl.U_OFFSET, U_WORD1 = XenSysctl.U_OFFSET + 4;
 
     @Test
     void sysctlCopiesBackOnlyOnSuccess() {
         core.sysctls().register(24, op -> {
-            op.op().set(U32_UNALIGNED, 8, 77);
-            return op.op().get(U32_UNALIGNED, 12) == 0 ? 0 : -XenErrno.EINVAL;
+            op.op().set(U32_UNALIGNED, U_WORD0, 77);
+            return op.op().get(U32_UNALIGNED, U_WORD1) == 0 ? 0 : -XenErrno.EINVAL;
         });
         control(0, 24, 0x12);
         assertEquals(0, core.dispatch(toolstack, Hypercalls.SYSCTL, new long[]{BASE, 0, 0, 0, 0}));
-        assertEquals(77, mem.get(U32_UNALIGNED, 8));
+        assertEquals(77, mem.get(U32_UNALIGNED, U_WORD0));
         control(0, 24, 0x12);
-        mem.set(U32_UNALIGNED, 12, 1);
+        mem.set(U32_UNALIGNED, U_WORD1, 1);
         assertEquals(-XenErrno.EINVAL, core.dispatch(toolstack, Hypercalls.SYSCTL, new long[]{BASE, 0, 0, 0, 0}));
-        assertEquals(0, mem.get(U32_UNALIGNED, 8), "no copy-back on failure");
+        assertEquals(0, mem.get(U32_UNALIGNED, U_WORD0), "no copy-back on failure");
         control(0, 24, 0x11);
         assertEquals(-XenErrno.EACCES, core.dispatch(toolstack, Hypercalls.SYSCTL, new long[]{BASE, 0, 0, 0, 0}));
         control(0, 24, 0x12);

@@ -1,6 +1,7 @@
 package org.fallow.hypervisor.mem;
 
 import org.fallow.abi.wire.P2mHeader;
+import org.fallow.abi.xen.XenDomctlGetdomaininfo;
 
 import org.fallow.hypervisor.testing.InProcessToolstack;
 import org.fallow.abi.XenErrno;
@@ -169,8 +170,8 @@ class DomainControlOpsTest {
         a.set(U64_UNALIGNED, LIST_BUFFER, InProcessToolstack.handle(8192));
         assertEquals(0, bed.ts.sysctl(0));
         assertEquals(2, a.get(U32_UNALIGNED, LIST_NUM_DOMAINS));
-        assertEquals(d1, a.get(U16_UNALIGNED, 8192));
-        assertEquals(d2, a.get(U16_UNALIGNED, 8192 + GETDOMAININFO_SIZE));
+        assertEquals(d1, a.get(U16_UNALIGNED, 8192 + XenDomctlGetdomaininfo.DOMAIN_OFFSET));
+        assertEquals(d2, a.get(U16_UNALIGNED, 8192 + GETDOMAININFO_SIZE + XenDomctlGetdomaininfo.DOMAIN_OFFSET));
         assertEquals(32, a.get(U64_UNALIGNED, 8192 + GETDOMAININFO_SIZE + INFO_MAX_PAGES - DOMCTL_U));
     }
 

@@ -132,8 +132,8 @@ class ReservationOpsTest {
         mem.frame(0).set(U64_UNALIGNED, RES_EXTENT_START, 4096);
         mem.frame(0).set(U64_UNALIGNED, RES_NR_EXTENTS, 2);
         mem.frame(0).set(U16_UNALIGNED, RES_DOMID, (short) d2);
-        mem.frame(1).set(U64_UNALIGNED, 0, 8);
-        mem.frame(1).set(U64_UNALIGNED, 8, 9);
+        mem.frame(1).set(U64_UNALIGNED, 0, 8);           // extent_start[0]
+        mem.frame(1).set(U64_UNALIGNED, Long.BYTES, 9);  // extent_start[1] (xen_pfn_t is 8 bytes)
         assertEquals(0, bed.ts.memoryOp(g1, XENMEM_populate_physmap, 0), "another domain: denied, 0 extents");
         mem.frame(0).set(U16_UNALIGNED, RES_DOMID, (short) 0x7FF0);
         assertEquals(2, bed.ts.memoryOp(g1, XENMEM_populate_physmap, 0), "DOMID_SELF");

@@ -13,6 +13,8 @@ import org.fallow.abi.wire.Hello;
 import org.fallow.abi.wire.HypercallFrame;
 import org.fallow.xc.XcHandle;
 import org.fallow.abi.process.HypervisorProcess;
+import org.fallow.abi.xen.MulticallEntry;
+import org.fallow.abi.xen.XenSysctl;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -31,7 +33,6 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 import static org.fallow.abi.xen.XenLayouts.U32_UNALIGNED;
-import static org.fallow.abi.xen.XenLayouts.U64_UNALIGNED;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** Client and hypervisor in separate processes over a real Unix socket. */
@@ -104,20 +105,19 @@ class EndToEndTest {
     @Test
     void multicallOfThreeEntriesWritesEachResultInPlace() throws IOException {
         try (XcHandle xc = xc();
-             HypercallBuffer.Buf list = xc.buffers().allocate(3 * 64);
-             HypercallBuffer.Buf sysctl = xc.buffers().allocate(136)) {
-            sysctl.segment().set(U32_UNALIGNED, 0, 24);
-            sysctl.segment().set(U32_UNALIGNED, org.fallow.abi.xen.XenSysctl.INTERFACE_VERSION_OFFSET, 0x0F); // wrong
+             HypercallBuffer.Buf list = xc.buffers().allocate(3 * MulticallEntry.SIZE);
+             HypercallBuffer.Buf sysctl = xc.buffers().allocate(XenSysctl.SIZE)) {
+            new XenSysctl().wrap(sysctl.segment(), 0).cmd(24).interfaceVersion(0x0F); // wrong version
             MemorySegment m = list.segment();
-            m.set(U64_UNALIGNED, 0, 62);                          // unknown hypercall
-            m.set(U64_UNALIGNED, 64, Hypercalls.MULTICALL);       // nested multicall
-            m.set(U64_UNALIGNED, 128, Hypercalls.SYSCTL);
-            m.set(U64_UNALIGNED, 128 + 16, sysctl.handle());
-            for (int i = 0; i < 3; i++) m.set(U64_UNALIGNED, i * 64 + 8, 0x5555);
+            MulticallEntry e = new MulticallEntry();
+            e.wrap(m, 0).op(62);                                          // unknown hypercall
+            e.wrap(m, MulticallEntry.SIZE).op(Hypercalls.MULTICALL);      // nested multicall
+            e.wrap(m, 2 * MulticallEntry.SIZE).op(Hypercalls.SYSCTL).args(0, sysctl.handle());
+            for (int i = 0; i < 3; i++) e.wrap(m, i * MulticallEntry.SIZE).result(0x5555);
             assertEquals(0, xc.hypercall(Hypercalls.MULTICALL, list.handle(), 3));
-            assertEquals(-XenErrno.ENOSYS, m.get(U64_UNALIGNED, 8));
-            assertEquals(-XenErrno.EINVAL, m.get(U64_UNALIGNED, 64 + 8));
-            assertEquals(-XenErrno.EACCES, m.get(U64_UNALIGNED, 128 + 8));
+            assertEquals(-XenErrno.ENOSYS, e.wrap(m, 0).result());
+            assertEquals(-XenErrno.EINVAL, e.wrap(m, MulticallEntry.SIZE).result());
+            assertEquals(-XenErrno.EACCES, e.wrap(m, 2 * MulticallEntry.SIZE).result());
             assertEquals(-XenErrno.EFAULT, xc.hypercall(Hypercalls.MULTICALL, list.handle() + xc.buffers().size(), 1),
                     "a list outside the arena faults");
         }

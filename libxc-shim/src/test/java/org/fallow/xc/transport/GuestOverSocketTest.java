@@ -5,6 +5,7 @@ import org.fallow.abi.Hypercalls;
 import org.fallow.abi.XenErrno;
 import org.fallow.abi.wire.DomainEvent;
 import org.fallow.abi.xen.MemoryOpConstants;
+import org.fallow.abi.xen.XenDomctl;
 import org.fallow.xc.XcDomain;
 import org.fallow.xc.XcHandle;
 import org.fallow.abi.process.HypervisorProcess;
@@ -24,7 +25,6 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.LongStream;
 
-import static org.fallow.abi.xen.XenLayouts.U32_UNALIGNED;
 import static org.fallow.abi.xen.XenLayouts.U16_UNALIGNED;
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -76,8 +76,7 @@ class GuestOverSocketTest {
                 assertEquals(16 + 10, g.hypercall(Hypercalls.MEMORY_OP, MemoryOpConstants.XENMEM_current_reservation, 0),
                         "16 RAM pages + a PoD cache of 10");
                 // a well-formed domctl from a guest: -EPERM
-                ram.set(U32_UNALIGNED, 4096, 2);
-                ram.set(U32_UNALIGNED, 4096 + 4, 0x11);
+                new XenDomctl().wrap(ram, 4096).cmd(2).interfaceVersion(0x11);
                 assertEquals(-XenErrno.EPERM, g.hypercall(Hypercalls.DOMCTL, 4096));
                 assertEquals(-XenErrno.EFAULT, g.hypercall(Hypercalls.DOMCTL, 200 * 4096L), "not RAM");
 
