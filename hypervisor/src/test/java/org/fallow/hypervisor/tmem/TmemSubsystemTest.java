@@ -2,6 +2,10 @@ package org.fallow.hypervisor.tmem;
 
 import org.fallow.abi.AbiProfile;
 import org.fallow.abi.XenErrno;
+import org.fallow.abi.xen.TmemHandle;
+import org.fallow.abi.xen.XenSysctl;
+import org.fallow.abi.xen.XenTmemClient;
+import org.fallow.abi.xen.XenTmemPoolInfo;
 import org.fallow.hypervisor.core.Caller;
 import org.fallow.hypervisor.core.ControlOp;
 import org.junit.jupiter.api.AfterEach;
@@ -13,8 +17,8 @@ import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.util.SplittableRandom;
 
-import static org.fallow.abi.xen.XenLayouts.U32_UNALIGNED;
 import static org.fallow.abi.xen.XenLayouts.U64_UNALIGNED;
+import static org.fallow.abi.xen.SysctlConstants.XEN_SYSCTL_INTERFACE_VERSION;
 import static org.fallow.abi.xen.SysctlConstants.XEN_SYSCTL_tmem_op;
 import static org.fallow.hypervisor.tmem.TmemDefs.*;
 import static org.junit.jupiter.api.Assertions.*;
@@ -112,17 +116,16 @@ class TmemSubsystemTest {
 
     /** A xen_sysctl (136 bytes) for XEN_SYSCTL_tmem_op, as libxc's xc_tmem_control builds it. */
     private long sysctl(int cmd, int poolId, int cliId, int len, int arg, long buf) {
-        MemorySegment s = MemorySegment.ofArray(new long[17]);
-        s.set(U32_UNALIGNED, 0, XEN_SYSCTL_tmem_op);
-        s.set(U32_UNALIGNED, 4, 0x12);
-        s.set(U32_UNALIGNED, TmemSysctl.OFF_CMD, cmd);
-        s.set(U32_UNALIGNED, TmemSysctl.OFF_POOL_ID, poolId);
-        s.set(U32_UNALIGNED, TmemSysctl.OFF_CLI_ID, cliId);
-        s.set(U32_UNALIGNED, TmemSysctl.OFF_LEN, len);
-        s.set(U32_UNALIGNED, TmemSysctl.OFF_ARG, arg);
-        s.set(U64_UNALIGNED, TmemSysctl.OFF_BUF, buf);
-        ControlOp cop = new ControlOp(hv.toolstack(AbiProfile.XEN_4_12), s);
+        XenSysctl x = newSysctl().cmd(XEN_SYSCTL_tmem_op).interfaceVersion(XEN_SYSCTL_INTERFACE_VERSION);
+        x.tmemOp().cmd(cmd).poolId(poolId).cliId(cliId).len(len).arg(arg).buf(buf);
+        ControlOp cop = new ControlOp(hv.toolstack(AbiProfile.XEN_4_12), x.segment());
         return hv.onDispatch(() -> hv.core.sysctls().get(XEN_SYSCTL_tmem_op).invoke(cop));
+    }
+
+    /** A zeroed 8-aligned xen_sysctl on the heap. */
+    private static XenSysctl newSysctl() {
+        assertEquals(136, XenSysctl.SIZE, "sizeof(struct xen_sysctl)");
+        return new XenSysctl().wrap(MemorySegment.ofArray(new long[XenSysctl.SIZE / Long.BYTES]), 0);
     }
 
     @Test void sysctlSubopsReadAndWriteToolstackBuffers() {
@@ -139,29 +142,34 @@ class TmemSubsystemTest {
         assertEquals(-1, sysctl(OP_LIST, 0, 9, 4096, 0, buf), "unknown client");
 
         // SET_CLIENT_INFO: weight 3, compress; then GET_CLIENT_INFO reads it back
-        b.set(U32_UNALIGNED, 0, 1); b.set(U32_UNALIGNED, 4, 16); b.set(U32_UNALIGNED, 8, 0); b.set(U32_UNALIGNED, 12, CLIENT_FLAG_COMPRESS); b.set(U32_UNALIGNED, 16, 3);
-        assertEquals(0, sysctl(OP_SET_CLIENT_INFO, 0, 5, 20, 0, buf));
+        assertEquals(20, XenTmemClient.SIZE, "sizeof(struct xen_tmem_client)");
+        XenTmemClient client = new XenTmemClient().wrap(b, 0);
+        client.version(1).maxpools(16).nrPools(0).flags(CLIENT_FLAG_COMPRESS).weight(3);
+        assertEquals(0, sysctl(OP_SET_CLIENT_INFO, 0, 5, XenTmemClient.SIZE, 0, buf));
         b.fill((byte) 0);
-        assertEquals(0, sysctl(OP_GET_CLIENT_INFO, 0, 5, 20, 0, buf));
-        assertEquals(1, b.get(U32_UNALIGNED, 0));
-        assertEquals(16, b.get(U32_UNALIGNED, 4));
-        assertEquals(1, b.get(U32_UNALIGNED, 8));
-        assertEquals(CLIENT_FLAG_COMPRESS, b.get(U32_UNALIGNED, 12));
-        assertEquals(3, b.get(U32_UNALIGNED, 16));
-        assertEquals(-XenErrno.EFAULT, sysctl(OP_GET_CLIENT_INFO, 0, 5, 20, 0, 12));
+        assertEquals(0, sysctl(OP_GET_CLIENT_INFO, 0, 5, XenTmemClient.SIZE, 0, buf));
+        assertEquals(1, client.version());
+        assertEquals(16, client.maxpools());
+        assertEquals(1, client.nrPools());
+        assertEquals(CLIENT_FLAG_COMPRESS, client.flags());
+        assertEquals(3, client.weight());
+        assertEquals(-XenErrno.EFAULT, sysctl(OP_GET_CLIENT_INFO, 0, 5, XenTmemClient.SIZE, 0, 12));
 
         // GET_POOLS
-        assertEquals(-XenErrno.EINVAL, sysctl(OP_GET_POOLS, 0, 5, 33, 0, buf));
-        assertEquals(-XenErrno.E2BIG, sysctl(OP_GET_POOLS, 0, 5, 17 * 32, 0, buf));
-        assertEquals(-XenErrno.EINVAL, sysctl(OP_GET_POOLS, 0, 9, 32, 0, buf), "no client");
-        assertEquals(1, sysctl(OP_GET_POOLS, 0, 5, 64, 0, buf));
-        assertEquals(0x01000000, b.get(U32_UNALIGNED, 0));
-        assertEquals(0, b.get(U32_UNALIGNED, 4));
+        final int info = XenTmemPoolInfo.SIZE;
+        assertEquals(32, info, "sizeof(struct xen_tmem_pool_info)");
+        XenTmemPoolInfo pool = new XenTmemPoolInfo().wrap(b, 0);
+        assertEquals(-XenErrno.EINVAL, sysctl(OP_GET_POOLS, 0, 5, info + 1, 0, buf));
+        assertEquals(-XenErrno.E2BIG, sysctl(OP_GET_POOLS, 0, 5, 17 * info, 0, buf));
+        assertEquals(-XenErrno.EINVAL, sysctl(OP_GET_POOLS, 0, 9, info, 0, buf), "no client");
+        assertEquals(1, sysctl(OP_GET_POOLS, 0, 5, 2 * info, 0, buf));
+        assertEquals(0x01000000, pool.flags());
+        assertEquals(0, pool.id());
 
         // SET_AUTH for uuid {lo 0x11, hi 0x22}, then the guest's shared pool is really shared
         b.fill((byte) 0);
-        b.set(U32_UNALIGNED, 0, POOL_INFO_AUTH); b.set(U64_UNALIGNED, 16, 0x11); b.set(U64_UNALIGNED, 24, 0x22);
-        assertEquals(1, sysctl(OP_SET_AUTH, 0, 5, 32, 0, buf));
+        pool.flags(POOL_INFO_AUTH).uuid(0, 0x11).uuid(1, 0x22);
+        assertEquals(1, sysctl(OP_SET_AUTH, 0, 5, info, 0, buf));
         TmemOpCodec.encodeNewPool(AbiProfile.XEN_4_12, m.ram.asSlice(OPH, 56), 0x11, 0x22, (1 << 24) | POOL_SHARED);
         assertEquals(1, hv.tmemOp(g, OPH));
         assertTrue(hv.onDispatch(() -> hv.tmem.engine().client(5).pool(1).shared()));
@@ -169,13 +177,13 @@ class TmemSubsystemTest {
         // SET_POOLS: create a persistent pool at slot 4 for a new client of domain 7
         hv.createDomain(7, 16, 1000);
         b.fill((byte) 0);
-        b.set(U32_UNALIGNED, 0, (1 << 24) | POOL_PERSIST); b.set(U32_UNALIGNED, 4, 4);
-        assertEquals(4, sysctl(OP_SET_POOLS, 0, 7, 32, 0, buf), "rc ?: i: the last pool id");
-        assertEquals(4, b.get(U32_UNALIGNED, 4));
-        b.set(U32_UNALIGNED, 4, 0); b.set(U32_UNALIGNED, 0, 1 << 24);
-        assertEquals(1, sysctl(OP_SET_POOLS, 0, 7, 32, 0, buf), "pool id 0 -> the count");
-        b.set(U64_UNALIGNED, 8, 5);
-        assertEquals(-XenErrno.EINVAL, sysctl(OP_SET_POOLS, 0, 7, 32, 0, buf), "n_pages != 0");
+        pool.flags((1 << 24) | POOL_PERSIST).id(4);
+        assertEquals(4, sysctl(OP_SET_POOLS, 0, 7, info, 0, buf), "rc ?: i: the last pool id");
+        assertEquals(4, pool.id());
+        pool.id(0).flags(1 << 24);
+        assertEquals(1, sysctl(OP_SET_POOLS, 0, 7, info, 0, buf), "pool id 0 -> the count");
+        pool.nPages(5);
+        assertEquals(-XenErrno.EINVAL, sysctl(OP_SET_POOLS, 0, 7, info, 0, buf), "n_pages != 0");
 
         // the rest
         assertEquals(0, sysctl(OP_QUERY_FREEABLE_MB, 0, 0xFFFF, 0, 0, 0));
@@ -191,11 +199,9 @@ class TmemSubsystemTest {
     }
 
     @Test void sysctlWithNonZeroPadIsEinval() {
-        MemorySegment s = MemorySegment.ofArray(new long[17]);
-        s.set(U32_UNALIGNED, TmemSysctl.OFF_CMD, OP_THAW);
-        s.set(U32_UNALIGNED, TmemSysctl.OFF_CLI_ID, 0xFFFF);
-        s.set(U32_UNALIGNED, TmemSysctl.OFF_PAD, 1);
-        ControlOp cop = new ControlOp(hv.toolstack(AbiProfile.XEN_4_12), s);
+        XenSysctl x = newSysctl();
+        x.tmemOp().cmd(OP_THAW).cliId(0xFFFF).pad(1);
+        ControlOp cop = new ControlOp(hv.toolstack(AbiProfile.XEN_4_12), x.segment());
         assertEquals(-XenErrno.EINVAL, (long) hv.onDispatch(() -> hv.core.sysctls().get(24).invoke(cop)));
     }
 
@@ -213,17 +219,10 @@ class TmemSubsystemTest {
     }
 
     private long sysctlOid(int cmd, int poolId, int cliId, int len, int arg, long buf, TmemOid oid) {
-        MemorySegment s = MemorySegment.ofArray(new long[17]);
-        s.set(U32_UNALIGNED, TmemSysctl.OFF_CMD, cmd);
-        s.set(U32_UNALIGNED, TmemSysctl.OFF_POOL_ID, poolId);
-        s.set(U32_UNALIGNED, TmemSysctl.OFF_CLI_ID, cliId);
-        s.set(U32_UNALIGNED, TmemSysctl.OFF_LEN, len);
-        s.set(U32_UNALIGNED, TmemSysctl.OFF_ARG, arg);
-        s.set(U64_UNALIGNED, TmemSysctl.OFF_OID, oid.oid0());
-        s.set(U64_UNALIGNED, TmemSysctl.OFF_OID + 8, oid.oid1());
-        s.set(U64_UNALIGNED, TmemSysctl.OFF_OID + 16, oid.oid2());
-        s.set(U64_UNALIGNED, TmemSysctl.OFF_BUF, buf);
-        ControlOp cop = new ControlOp(hv.toolstack(AbiProfile.XEN_4_12), s);
+        XenSysctl x = newSysctl();
+        x.tmemOp().cmd(cmd).poolId(poolId).cliId(cliId).len(len).arg(arg)
+                .oid(0, oid.oid0()).oid(1, oid.oid1()).oid(2, oid.oid2()).buf(buf);
+        ControlOp cop = new ControlOp(hv.toolstack(AbiProfile.XEN_4_12), x.segment());
         return hv.onDispatch(() -> hv.core.sysctls().get(XEN_SYSCTL_tmem_op).invoke(cop));
     }
 
@@ -249,11 +248,13 @@ class TmemSubsystemTest {
         java.util.Map<TmemOid, byte[]> saved = new java.util.HashMap<>();
         java.util.Map<TmemOid, Integer> index = new java.util.HashMap<>();
         long rc;
+        TmemHandle h = new TmemHandle().wrap(b, 0);
+        assertEquals(32, TmemHandle.SIZE, "sizeof(struct tmem_handle)");
         while ((rc = sysctl(OP_SAVE_GET_NEXT_PAGE, 0, 5, 8192, 0, buf)) == 1) {
-            TmemOid oid = new TmemOid(b.get(U64_UNALIGNED, 8), b.get(U64_UNALIGNED, 16), b.get(U64_UNALIGNED, 24));
-            assertEquals(0, b.get(U32_UNALIGNED, 0), "pool id");
-            index.put(oid, b.get(U32_UNALIGNED, 4));
-            saved.put(oid, b.asSlice(32, 4096).toArray(ValueLayout.JAVA_BYTE));
+            TmemOid oid = new TmemOid(h.oid(0), h.oid(1), h.oid(2));
+            assertEquals(0, h.poolId(), "pool id");
+            index.put(oid, (int) h.index());
+            saved.put(oid, b.asSlice(TmemHandle.SIZE, 4096).toArray(ValueLayout.JAVA_BYTE));
         }
         assertEquals(-1, rc, "end of the pool");
         assertEquals(stored.keySet(), saved.keySet());
@@ -261,18 +262,18 @@ class TmemSubsystemTest {
         // a flush while migrating is reported by SAVE_GET_NEXT_INV
         TmemOpCodec.encodePage(AbiProfile.XEN_4_12, m.ram.asSlice(OPH, 56), FLUSH_PAGE, 0, new TmemOid(2, 0, 9), 2, 0);
         assertEquals(-XenErrno.EFROZEN, hv.tmemOp(g, OPH), "saving froze the client; the flush was done");
-        assertEquals(1, sysctl(OP_SAVE_GET_NEXT_INV, 0, 5, 32, 0, buf));
-        assertEquals(2, b.get(U32_UNALIGNED, 4));
-        assertEquals(2, b.get(U64_UNALIGNED, 8));
-        assertEquals(0, sysctl(OP_SAVE_GET_NEXT_INV, 0, 5, 32, 0, buf));
+        assertEquals(1, sysctl(OP_SAVE_GET_NEXT_INV, 0, 5, TmemHandle.SIZE, 0, buf));
+        assertEquals(2, h.index());
+        assertEquals(2, h.oid(0));
+        assertEquals(0, sysctl(OP_SAVE_GET_NEXT_INV, 0, 5, TmemHandle.SIZE, 0, buf));
         assertEquals(0, sysctl(OP_SAVE_END, 0, 5, 0, 0, 0));
         assertFalse(hv.onDispatch(() -> hv.tmem.engine().client(5).frozen()));
 
         // restore into domain 7
         assertEquals(0, sysctl(OP_RESTORE_BEGIN, 0, 7, 0, 0, 0));
         b.fill((byte) 0);
-        b.set(U32_UNALIGNED, 0, (1 << 24) | POOL_PERSIST);
-        assertEquals(1, sysctl(OP_SET_POOLS, 0, 7, 32, 0, buf), "pool 0 created: rc ?: count");
+        new XenTmemPoolInfo().wrap(b, 0).flags((1 << 24) | POOL_PERSIST);
+        assertEquals(1, sysctl(OP_SET_POOLS, 0, 7, XenTmemPoolInfo.SIZE, 0, buf), "pool 0 created: rc ?: count");
         assertEquals(-XenErrno.EINVAL, sysctlOid(OP_RESTORE_PUT_PAGE, 0, 7, 100, 0, buf, new TmemOid(0, 0, 9)));
         assertEquals(-1, sysctlOid(OP_RESTORE_PUT_PAGE, 3, 7, 4096, 0, buf, new TmemOid(0, 0, 9)), "no pool 3");
         for (TmemOid o : saved.keySet()) {
