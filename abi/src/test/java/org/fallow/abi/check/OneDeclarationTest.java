@@ -2,7 +2,6 @@ package org.fallow.abi.check;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import java.io.IOException;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import java.nio.file.Files;
@@ -11,7 +10,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -28,8 +26,7 @@ import org.junit.jupiter.api.Test;
  *       {@code buf.getInt(16)}, {@code in.getUnsignedIntLE(at + 12)}) instead of the flyweight's accessor or offset
  *       constant (offset 0 is not flagged: it is also how one reads the first word of a page).</li>
  * </ul>
- * Files still holding hand-placed offsets are listed, with their count, in {@code one-declaration-pending.txt}: the
- * list may only shrink (a listed file with fewer hits must be lowered, a clean one removed).
+ * No file is exempt: the last test harnesses that placed struct members by hand were converted (issue 11).
  */
 class OneDeclarationTest {
     private static final List<String> MODULES = List.of("hypervisor", "libxc-shim", "guest-kernel-sim", "conformance", "cli");
@@ -50,9 +47,7 @@ class OneDeclarationTest {
         assertTrue(abiConstants.containsKey("HVM_PARAM_PAGING_RING_PFN") && abiConstants.containsKey("XS_WRITE"),
                 "abi's constants were not found");
         Path root = Path.of(System.getProperty("fallow.repo.root", ".."));
-        Map<String, Integer> pending = pending();
         List<String> failures = new ArrayList<>();
-        Map<String, Integer> offsetHits = new TreeMap<>();
         int files = 0;
         for (String module : MODULES) {
             Path src = root.resolve(module).resolve("src");
@@ -66,26 +61,12 @@ class OneDeclarationTest {
                 String rel = root.relativize(file).toString().replace('\\', '/');
                 String text = Files.readString(file);
                 redeclaredConstants(rel, text, abiConstants, failures);
-                int hits = 0;
                 Matcher m = RAW_OFFSET.matcher(text);
                 List<String> where = new ArrayList<>();
-                while (m.find()) {
-                    hits++;
-                    where.add(rel + ":" + line(text, m.start()) + ": " + m.group().strip());
-                }
-                if (hits > 0) offsetHits.put(rel, hits);
-                Integer allowed = pending.get(rel);
-                if (hits > 0 && allowed == null)
+                while (m.find()) where.add(rel + ":" + line(text, m.start()) + ": " + m.group().strip());
+                if (!where.isEmpty())
                     failures.add(String.join("\n", where) + "\n  -> read/write it through the abi flyweight (or its *_OFFSET)");
-                else if (allowed != null && hits > allowed)
-                    failures.add(rel + ": " + hits + " literal offsets, the pending list allows " + allowed + "\n" + String.join("\n", where));
             }
-        }
-        for (Map.Entry<String, Integer> e : pending.entrySet()) {
-            int now = offsetHits.getOrDefault(e.getKey(), 0);
-            if (now < e.getValue())
-                failures.add(e.getKey() + ": listed with " + e.getValue() + " literal offsets, has " + now
-                        + " - lower (or remove) its line in one-declaration-pending.txt");
         }
         assertTrue(files > 200, "only " + files + " source files read under " + root.toAbsolutePath());
         assertEquals("", String.join("\n", failures), "declared again outside abi");
@@ -139,20 +120,6 @@ class OneDeclarationTest {
                 if (!Modifier.isStatic(mod) || !Modifier.isFinal(mod)) continue;
                 Class<?> t = f.getType();
                 if (t == int.class || t == long.class || t == short.class || t == byte.class) out.put(f.getName(), (Number) f.get(null));
-            }
-        }
-        return out;
-    }
-
-    private static Map<String, Integer> pending() throws IOException {
-        Map<String, Integer> out = new TreeMap<>();
-        try (var in = OneDeclarationTest.class.getResourceAsStream("one-declaration-pending.txt")) {
-            if (in == null) return out;
-            for (String l : new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).lines().toList()) {
-                l = l.strip();
-                if (l.isEmpty() || l.startsWith("#")) continue;
-                String[] p = l.split("\\s+");
-                out.put(p[0], Integer.parseInt(p[1]));
             }
         }
         return out;

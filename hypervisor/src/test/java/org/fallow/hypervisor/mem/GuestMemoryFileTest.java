@@ -1,6 +1,7 @@
 package org.fallow.hypervisor.mem;
 
 import org.fallow.abi.wire.P2mHeader;
+import org.fallow.abi.wire.P2mPodExtent;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -10,6 +11,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -46,10 +48,10 @@ class GuestMemoryFileTest {
         try (GuestMemoryFile f = GuestMemoryFile.create(dir.resolve("dom3.mem"), 0)) {
             assertEquals(0, f.nrFrames());
             f.grow(2);
-            f.frame(1).set(ValueLayout.JAVA_LONG, 8, 42L);
+            f.frame(1).set(ValueLayout.JAVA_LONG, Long.BYTES, 42L); // the page's second word
             f.grow(8);
             assertEquals(8, f.nrFrames());
-            assertEquals(42L, f.frame(1).get(ValueLayout.JAVA_LONG, 8));
+            assertEquals(42L, f.frame(1).get(ValueLayout.JAVA_LONG, Long.BYTES));
             assertTrue(f.isZero(7));
         }
     }
@@ -77,18 +79,30 @@ class GuestMemoryFileTest {
                 assertEquals(4096 + 4 * 5, ch.size());
                 ch.read(b, 0);
             }
+            // the file layout of docs/PROTOCOL.md, pinned once; the bytes are then read at abi's offsets
+            assertEquals(List.of(0, 4, 8, 16, 20, 64, 4096), List.of(P2mHeader.MAGIC_OFFSET, P2mHeader.VERSION_OFFSET,
+                    P2mHeader.NR_FRAMES_OFFSET, P2mHeader.DOMAIN_STATE_OFFSET, P2mHeader.NR_POD_EXTENTS_OFFSET,
+                    P2mHeader.POD_EXTENTS_OFFSET, P2mHeader.SIZE), "fallow_p2m_header offsets and size");
+            assertEquals(List.of(0, 8, 16), List.of(P2mPodExtent.FIRST_GFN_OFFSET, P2mPodExtent.END_GFN_OFFSET,
+                    P2mPodExtent.SIZE), "fallow_p2m_pod_extent offsets and size");
+            assertEquals(List.of(4096L, 4104L, 4116L), List.of(P2mHeader.entryOffset(0), P2mHeader.entryOffset(2),
+                    P2mHeader.entryOffset(5)), "entry g is the le32 at 4096 + 4g");
             assertEquals(P2mHeader.MAGIC, b.getInt(P2mHeader.MAGIC_OFFSET));
-            assertEquals(2, b.getInt(4), "version");
-            assertEquals(5L, b.getLong(8));
-            assertEquals(2, b.getInt(16));
-            assertEquals(1, b.getInt(20), "nr_pod_extents: one, raised in place");
-            for (int i = 24; i < 64; i += 4) assertEquals(0, b.getInt(i), "reserved header bytes at " + i);
-            assertEquals(0L, b.getLong(64), "pod_extents[0].first_gfn");
-            assertEquals(3L, b.getLong(72), "pod_extents[0].end_gfn");
-            for (int i = 80; i < 4096; i += 8) assertEquals(0L, b.getLong(i), "unused extent bytes at " + i);
-            assertEquals(0, b.getInt(4096), "gfn 0: unset");
-            assertEquals(P2mType.POPULATE_ON_DEMAND + 1, b.getInt(4096 + 8), "stored type = Xen type + 1");
-            assertEquals((3 << 16) | (P2mType.RAM_PAGED + 1), b.getInt(4096 + 16), "type byte changed, in-flight count kept");
+            assertEquals(2, b.getInt(P2mHeader.VERSION_OFFSET), "version");
+            assertEquals(5L, b.getLong(P2mHeader.NR_FRAMES_OFFSET));
+            assertEquals(2, b.getInt(P2mHeader.DOMAIN_STATE_OFFSET));
+            assertEquals(1, b.getInt(P2mHeader.NR_POD_EXTENTS_OFFSET), "nr_pod_extents: one, raised in place");
+            for (int i = P2mHeader.NR_POD_EXTENTS_OFFSET + 4; i < P2mHeader.POD_EXTENTS_OFFSET; i += 4)
+                assertEquals(0, b.getInt(i), "reserved header bytes at " + i);
+            long extent0 = P2mHeader.podExtentOffset(0);
+            assertEquals(0L, b.getLong((int) extent0 + P2mPodExtent.FIRST_GFN_OFFSET), "pod_extents[0].first_gfn");
+            assertEquals(3L, b.getLong((int) extent0 + P2mPodExtent.END_GFN_OFFSET), "pod_extents[0].end_gfn");
+            for (int i = (int) P2mHeader.podExtentOffset(1); i < P2mHeader.SIZE; i += 8)
+                assertEquals(0L, b.getLong(i), "unused extent bytes at " + i);
+            assertEquals(0, b.getInt((int) P2mHeader.entryOffset(0)), "gfn 0: unset");
+            assertEquals(P2mType.POPULATE_ON_DEMAND + 1, b.getInt((int) P2mHeader.entryOffset(2)), "stored type = Xen type + 1");
+            assertEquals((3 << 16) | (P2mType.RAM_PAGED + 1), b.getInt((int) P2mHeader.entryOffset(4)),
+                    "type byte changed, in-flight count kept");
         }
     }
 }
