@@ -254,12 +254,24 @@ public final class Scheduler {
         slices++;
         long start = System.nanoTime();
         long deadline = start + preemption.sliceNanos();
+        int overBudget = 0;
+        long creditWait = Long.MAX_VALUE;
         do {
             Queue q = runQueue.poll();
             if (q == null) break;
             q.inRunQueue = false;
             Work w = q.items.peek();
             if (q.held || q.closed || w == null) continue;
+            if (openQueues > 1) {
+                long c = q.credit.refill(System.nanoTime());
+                if (c <= 0) { // over its budget: to the back, and it waits for its credit
+                    makeRunnableNoSchedule(q);
+                    creditWait = Math.min(creditWait, -c * 100 / DUTY_PERCENT + 1000);
+                    if (++overBudget >= runQueue.size()) break; // every waiting connection is over budget
+                    continue;
+                }
+            }
+            overBudget = 0;
             if (runOne(q, w) && !q.items.isEmpty() && q.items.peek() == w) q.items.poll();
             if (!q.items.isEmpty() && !q.held) makeRunnableNoSchedule(q);
         } while (System.nanoTime() < deadline);
@@ -268,6 +280,13 @@ public final class Scheduler {
             return;
         }
         long end = System.nanoTime();
+        if (overBudget > 0 && overBudget >= runQueue.size()) {
+            // only connections over their budget wait: sleep until the first of them has earned credit back
+            threadCredit.charge(end - (busySince != 0 ? busySince : start), end);
+            busySince = 0;
+            pauseThenSlice(Math.max(creditWait, threadCredit.nanos < 0 ? -threadCredit.nanos * 100 / DUTY_PERCENT : 0));
+            return;
+        }
         // busy from the end of the previous slice if this one followed at once (socket I/O in between), else from now
         threadCredit.charge(end - (busySince != 0 ? busySince : start), end);
         if (threadCredit.nanos < 0 && openQueues > runQueue.size()) {
