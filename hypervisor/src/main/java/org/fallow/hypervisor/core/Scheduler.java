@@ -216,6 +216,9 @@ public final class Scheduler {
         q.inRunQueue = false;
     }
 
+    /** More than one connection is open: the credits (and the pipelined-request rate, PROTOCOL §9.1.2) apply. */
+    public boolean shared() { return openQueues > 1; }
+
     /** Connections waiting for a turn. */
     public int runnable() { return runQueue.size(); }
 

@@ -69,6 +69,9 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Xs
     private long readStart;
     /** Not read while over its credit (Scheduler#overdrawnNanos); a timer reads it again. */
     private boolean readPausedForCredit;
+    /** Pipelined requests read (PROTOCOL §9.1.2); not read while its bucket is in debt, a timer reads it again. */
+    private final PipelinedRequestRate pipelined;
+    private boolean readPausedForRate;
     private boolean closing;
     private boolean helloSeen;
     private long watchDropsThisEpisode;
@@ -82,6 +85,8 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Xs
         this.limits = server.limits();
         this.connectionNo = connectionNo;
         this.queue = new Scheduler.Queue("conn#" + connectionNo);
+        this.pipelined = new PipelinedRequestRate(PipelinedRequestRate.DEFAULT_PER_SECOND, PipelinedRequestRate.DEFAULT_BURST,
+                System.nanoTime());
     }
 
     @Override public void channelActive(ChannelHandlerContext ctx) throws Exception {
@@ -118,6 +123,9 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Xs
         inRead = true;
         try {
             if (closing) return;
+            // a request read while this connection already has one in flight is pipelined: it takes a token (the
+            // time of the read turn's start is close enough, and costs no clock read per frame)
+            if (inFlight > 0 && core.scheduler().shared()) pipelined.take(readStart);
             if (msg instanceof BadFrame bad) {
                 if (bad.fatal()) {
                     closing = true;
@@ -149,6 +157,16 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Xs
                     readPausedForCredit = false;
                     updateAutoRead();
                 }, wait, TimeUnit.NANOSECONDS);
+            }
+            long rateWait = core.scheduler().shared() ? pipelined.waitNanos(System.nanoTime()) : 0;
+            if (rateWait > 0 && !readPausedForRate) {
+                readPausedForRate = true;
+                updateAutoRead();
+                server.counters().ratePauses++;
+                ctx.executor().schedule(() -> {
+                    readPausedForRate = false;
+                    updateAutoRead();
+                }, rateWait, TimeUnit.NANOSECONDS);
             }
         }
     }
@@ -508,7 +526,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Xs
     }
 
     private void updateAutoRead() {
-        boolean read = !closing && !readPausedForInFlight && !readPausedForCredit && ctx.channel().isWritable();
+        boolean read = !closing && !readPausedForInFlight && !readPausedForCredit && !readPausedForRate && ctx.channel().isWritable();
         if (ctx.channel().config().isAutoRead() != read) ctx.channel().config().setAutoRead(read);
     }
 

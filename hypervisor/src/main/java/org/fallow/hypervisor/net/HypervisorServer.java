@@ -83,6 +83,8 @@ public final class HypervisorServer implements AutoCloseable {
         public volatile long continuations;
         /** Times a connection was not read because it had used more than its share of the hypervisor (credits). */
         public volatile long creditPauses;
+        /** Times a connection was not read because its pipelined requests passed their rate (PROTOCOL §9.1.2). */
+        public volatile long ratePauses;
     }
 
     public HypervisorServer(HypervisorCore core, Path socket, Path runDir, ServerLimits limits) {
