@@ -119,13 +119,15 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Xs
     // ---- reading ------------------------------------------------------------------------------------------------
 
     @Override public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        boolean sameTurn = inRead;
         if (!inRead) readStart = System.nanoTime();
         inRead = true;
         try {
             if (closing) return;
-            // a request read while this connection already has one in flight is pipelined: it takes a token (the
-            // time of the read turn's start is close enough, and costs no clock read per frame)
-            if (inFlight > 0 && core.scheduler().shared()) pipelined.take(readStart);
+            // a request read in the same read turn as another of this connection, or while one is in flight, is
+            // pipelined (PROTOCOL §9.1.2; one answered at once on arrival is no longer in flight when the next frame
+            // of its turn is read, hence both tests): it takes a token at the turn's start time (no clock read per frame)
+            if ((sameTurn || inFlight > 0) && core.scheduler().shared()) pipelined.take(readStart);
             if (msg instanceof BadFrame bad) {
                 if (bad.fatal()) {
                     closing = true;
