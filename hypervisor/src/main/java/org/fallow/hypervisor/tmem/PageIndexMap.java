@@ -2,16 +2,20 @@ package org.fallow.hypervisor.tmem;
 
 /**
  * The pages of one object keyed by their 32-bit index (Xen's per-object radix tree): open addressing with linear
- * probing over one {@code int[]}. A slot holds a page handle (24 bits) and an 8-bit fingerprint of its key; the key
- * itself is the page's index column in the {@link PageTable}, read only when a fingerprint matches:
+ * probing over one {@code int[]}. A slot holds a page handle (24 bits) and its distance from its home slot (8 bits,
+ * {@link #FAR} = 255 or more); the key itself is the page's index column in the {@link PageTable}, read only for an
+ * entry with the same home slot as the key looked for:
  *
  * <pre>
  *   31        24 23                     0
  *  +------------+------------------------+
- *  | fingerprint|  page handle (0 = free) |
+ *  |  distance  |  page handle (0 = free) |
  *  +------------+------------------------+
  * </pre>
  *
+ * The distance gives every entry's home without reading the page table, so a removal's backward shift costs no
+ * page-table reads (random reads of a column that grows with the pages stored); only entries {@link #FAR} from home
+ * (which a guest's chosen indices can force) need their key read back.
  * Capacities step by 1.5x / 1.33x (4, 6, 8, 12, 16, 24, ...) with the home slot by multiply-shift, and the load is
  * kept at most 13/16, so a stored page costs 4.9-7.4 bytes here (at most 8 for tiny objects).
  */
@@ -22,16 +26,26 @@ final class PageIndexMap {
 
     PageIndexMap(PageTable table) { this.table = table; }
 
-    private static int mix(int k) {
+    static int mix(int k) {
         int h = k * 0x9E3779B9;
         return h ^ (h >>> 15) ^ (h << 7);
     }
 
     private static int home(int hash, int cap) { return (int) (((hash & 0xFFFFFFFFL) * cap) >>> 32); }
 
-    private static int tag(int hash) { return (hash & 0xFF) << 24; }
-
     private static final int HANDLE = 0xFFFFFF;
+    /** The distance field's largest value: this far from home or farther (the home is then found from the key). */
+    static final int FAR = 0xFF;
+
+    private static int slot(int distance, int h) { return Math.min(distance, FAR) << 24 | h; }
+
+    /** Whether the entry {@code s}, {@code d} probe steps from the looked-for key's home, may have that home. */
+    private static boolean sameHome(int s, int d) {
+        int sd = s >>> 24;
+        return sd == d || (sd == FAR && d >= FAR);
+    }
+
+    private static int next(int i, int cap) { return i + 1 == cap ? 0 : i + 1; }
 
     int size() { return size; }
 
@@ -42,11 +56,11 @@ final class PageIndexMap {
 
     /** The page with index {@code key}, or {@link PageTable#NIL}. */
     int get(int key) {
-        int hash = mix(key), t = tag(hash), cap = slots.length;
-        for (int i = home(hash, cap); ; i = i + 1 == cap ? 0 : i + 1) {
+        int cap = slots.length;
+        for (int i = home(mix(key), cap), d = 0; ; i = next(i, cap), d++) {
             int s = slots[i];
             if (s == 0) return PageTable.NIL;
-            if ((s & ~HANDLE) == t && table.index(s & HANDLE) == key) return s & HANDLE;
+            if (sameHome(s, d) && table.index(s & HANDLE) == key) return s & HANDLE;
         }
     }
 
@@ -54,16 +68,16 @@ final class PageIndexMap {
     int put(int h) {
         if (h <= 0 || h > HANDLE) throw new IllegalArgumentException("page handle " + h);
         if ((size + 1) * 16L > slots.length * 13L) grow();
-        int key = table.index(h), hash = mix(key), t = tag(hash), cap = slots.length;
-        for (int i = home(hash, cap); ; i = i + 1 == cap ? 0 : i + 1) {
+        int key = table.index(h), cap = slots.length;
+        for (int i = home(mix(key), cap), d = 0; ; i = next(i, cap), d++) {
             int s = slots[i];
             if (s == 0) {
-                slots[i] = t | h;
+                slots[i] = slot(d, h);
                 size++;
                 return PageTable.NIL;
             }
-            if ((s & ~HANDLE) == t && table.index(s & HANDLE) == key) {
-                slots[i] = t | h;
+            if (sameHome(s, d) && table.index(s & HANDLE) == key) {
+                slots[i] = slot(d, h);
                 return s & HANDLE;
             }
         }
@@ -71,21 +85,22 @@ final class PageIndexMap {
 
     /** Removes index {@code key}; returns its page or NIL (backward-shift deletion keeps probe chains intact). */
     int remove(int key) {
-        int hash = mix(key), t = tag(hash), cap = slots.length;
-        int i = home(hash, cap);
-        for (; ; i = i + 1 == cap ? 0 : i + 1) {
+        int cap = slots.length;
+        int i = home(mix(key), cap);
+        for (int d = 0; ; i = next(i, cap), d++) {
             int s = slots[i];
             if (s == 0) return PageTable.NIL;
-            if ((s & ~HANDLE) == t && table.index(s & HANDLE) == key) break;
+            if (sameHome(s, d) && table.index(s & HANDLE) == key) break;
         }
         int old = slots[i] & HANDLE;
         int hole = i;
-        for (int j = i + 1 == cap ? 0 : i + 1; slots[j] != 0; j = j + 1 == cap ? 0 : j + 1) {
-            int h = home(mix(table.index(slots[j] & HANDLE)), cap);
+        for (int j = next(i, cap); slots[j] != 0; j = next(j, cap)) {
+            int s = slots[j], sd = s >>> 24;
+            int h = sd != FAR ? (j >= sd ? j - sd : j - sd + cap) : home(mix(table.index(s & HANDLE)), cap);
             // move j into the hole if its home is not cyclically in (hole, j]
             boolean stays = hole <= j ? (h > hole && h <= j) : (h > hole || h <= j);
             if (!stays) {
-                slots[hole] = slots[j];
+                slots[hole] = slot(hole >= h ? hole - h : hole - h + cap, s & HANDLE);
                 hole = j;
             }
         }

@@ -41,4 +41,38 @@ class PageIndexMapTest {
         assertTrue(m.isEmpty());
         assertEquals(PageTable.NIL, m.get(7));
     }
+
+    /**
+     * Indices a guest chose so that all share one home slot at every capacity (equal top 12 bits of the hash): more
+     * than {@link PageIndexMap#FAR} of them sit that far from home, where the map reads their keys back.
+     */
+    @Test void collidingIndicesFartherThanTheDistanceFieldStillBehave() {
+        int[] keys = new int[400];
+        int n = 0;
+        for (int k = 0; n < keys.length; k++) if (PageIndexMap.mix(k) >>> 20 == 0x5A5) keys[n++] = k;
+        PageTable t = new PageTable();
+        PageIndexMap m = new PageIndexMap(t);
+        Map<Integer, Integer> ref = new HashMap<>();
+        for (int key : keys) {
+            int p = t.allocate(0, key, 0);
+            assertEquals(PageTable.NIL, m.put(p));
+            ref.put(key, p);
+        }
+        SplittableRandom r = new SplittableRandom(7);
+        for (int i = 0; i < 4000; i++) {
+            int key = keys[r.nextInt(keys.length)];
+            if (r.nextBoolean()) {
+                Integer was = ref.remove(key);
+                assertEquals(was == null ? PageTable.NIL : was, m.remove(key), "remove " + key);
+                if (was != null) t.free(was);
+            } else {
+                int p = t.allocate(0, key, 0);
+                Integer was = ref.put(key, p);
+                assertEquals(was == null ? PageTable.NIL : was, m.put(p), "put " + key);
+                if (was != null) t.free(was);
+            }
+            if (i % 100 == 0) for (int k : keys) assertEquals(ref.getOrDefault(k, PageTable.NIL), m.get(k), "get " + k);
+        }
+        assertEquals(ref.size(), m.size());
+    }
 }
