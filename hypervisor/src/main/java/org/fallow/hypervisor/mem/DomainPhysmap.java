@@ -37,7 +37,7 @@ public final class DomainPhysmap implements DomainMemory {
     private final P2m p2m;
     private final GuestMemoryFile file;
     private final BitSet backed = new BitSet();
-    private final java.util.Set<Long> pinned = new java.util.HashSet<>();
+    private final PinnedFrames pinned = new PinnedFrames();
     /** gfns whose storage a vm_event ring holds (Xen's own page reference): never punched while held. */
     private final java.util.Set<Long> heldStorage = new java.util.HashSet<>();
     private final Pod pod;
@@ -248,7 +248,7 @@ public final class DomainPhysmap implements DomainMemory {
 
     /** Releases the pins of the hypercall that just finished (each gfn is pinned once per hypercall). */
     private void unpinAll() {
-        if (!released) for (long g : pinned) p2m.addInflight(g, -1);
+        if (!released) pinned.forEach(g -> p2m.addInflight(g, -1));
         pinned.clear();
     }
 
