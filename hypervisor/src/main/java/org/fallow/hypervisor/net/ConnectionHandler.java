@@ -85,8 +85,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Xs
         this.limits = server.limits();
         this.connectionNo = connectionNo;
         this.queue = new Scheduler.Queue("conn#" + connectionNo);
-        this.pipelined = new PipelinedRequestRate(PipelinedRequestRate.DEFAULT_PER_SECOND, PipelinedRequestRate.DEFAULT_BURST,
-                System.nanoTime());
+        this.pipelined = new PipelinedRequestRate(limits.pipelinedPerSecond(), limits.pipelinedBurst(), System.nanoTime());
     }
 
     @Override public void channelActive(ChannelHandlerContext ctx) throws Exception {

@@ -3,20 +3,14 @@ package org.fallow.hypervisor.net;
 /**
  * A token bucket of one connection's <em>pipelined</em> requests (PROTOCOL §9.1.2): requests read while the same
  * connection already has one in flight. A client that waits for each answer is limited by its round trip and never
- * takes a token; one that keeps a window of requests in flight may send {@link #burst} at once and {@link #perSecond}
- * a second beyond that. Past it the connection is not read until the bucket is back to zero (its frames wait in its
+ * takes a token; one that keeps a window of requests in flight may send {@code burst} at once and {@code perSecond}
+ * a second beyond that (ServerLimits#pipelinedPerSecond, #pipelinedBurst). Past it the connection is not read until the bucket is back to zero (its frames wait in its
  * socket, its own writes block): nothing is dropped, reordered or failed. Only applied while other connections are
  * open (ConnectionHandler). Tokens are kept in units of 1/{@code perSecond} ns so that the arithmetic is exact
  * integers; the clock is passed in (System.nanoTime on the dispatch thread, a counter in tests). Not thread-safe.
  */
 final class PipelinedRequestRate {
     private static final long NANOS_PER_SECOND = 1_000_000_000L;
-
-    /** Pipelined requests per second beyond the burst (default 20,000; {@code -Dfallow.pipelinedRequestsPerSecond}). */
-    static final long DEFAULT_PER_SECOND = Math.max(1, Long.getLong("fallow.pipelinedRequestsPerSecond", 20_000));
-
-    /** Pipelined requests that may be read at once (default 2,000; {@code -Dfallow.pipelinedRequestBurst}). */
-    static final long DEFAULT_BURST = Math.max(1, Long.getLong("fallow.pipelinedRequestBurst", 2_000));
 
     private final long perSecond;
     private final long burst;

@@ -20,10 +20,14 @@ package org.fallow.hypervisor.net;
  * @param acceptsPerSecond   new connections accepted per second (a bucket of as many as {@link #ACCEPT_BURST} may
  *                           be taken at once); beyond it the listening socket is not read until the bucket refills
  *                           and connections wait in the kernel's listen backlog of {@link #LISTEN_BACKLOG}
+ * @param pipelinedPerSecond a connection's pipelined requests per second beyond {@code pipelinedBurst}, while other
+ *                           connections are open ({@link PipelinedRequestRate}, PROTOCOL §9.1.2); system properties
+ *                           {@code fallow.pipelinedRequestsPerSecond} and {@code fallow.pipelinedRequestBurst}
+ * @param pipelinedBurst     pipelined requests a connection may send at once
  */
 public record ServerLimits(int maxInFlight, int writeLowWater, int writeHighWater, int maxUnauthenticated,
                            long handshakeMillis, int maxGuestPerDomain, int maxGuests, int maxToolstacks,
-                           int acceptsPerSecond) {
+                           int acceptsPerSecond, long pipelinedPerSecond, long pipelinedBurst) {
 
     /** Connections accepted at once before the accept rate applies. */
     public static final int ACCEPT_BURST = 64;
@@ -41,32 +45,39 @@ public record ServerLimits(int maxInFlight, int writeLowWater, int writeHighWate
                 Integer.getInteger("fallow.limits.maxGuestPerDomain", 32),
                 Integer.getInteger("fallow.limits.maxGuests", 1024),
                 Integer.getInteger("fallow.limits.maxToolstacks", 256),
-                Integer.getInteger("fallow.limits.acceptsPerSecond", 2_000));
+                Integer.getInteger("fallow.limits.acceptsPerSecond", 2_000),
+                Long.getLong("fallow.pipelinedRequestsPerSecond", 20_000),
+                Long.getLong("fallow.pipelinedRequestBurst", 2_000));
     }
 
     public ServerLimits {
         if (maxInFlight < 2 || writeLowWater < 1 || writeHighWater < writeLowWater || maxUnauthenticated < 1
-                || handshakeMillis < 1 || maxGuestPerDomain < 1 || maxGuests < 1 || maxToolstacks < 1 || acceptsPerSecond < 1)
+                || handshakeMillis < 1 || maxGuestPerDomain < 1 || maxGuests < 1 || maxToolstacks < 1 || acceptsPerSecond < 1
+                || pipelinedPerSecond < 1 || pipelinedBurst < 1)
             throw new IllegalArgumentException("bad server limits " + this);
     }
 
     public ServerLimits withMaxInFlight(int n) {
-        return new ServerLimits(n, writeLowWater, writeHighWater, maxUnauthenticated, handshakeMillis, maxGuestPerDomain, maxGuests, maxToolstacks, acceptsPerSecond);
+        return new ServerLimits(n, writeLowWater, writeHighWater, maxUnauthenticated, handshakeMillis, maxGuestPerDomain, maxGuests, maxToolstacks, acceptsPerSecond, pipelinedPerSecond, pipelinedBurst);
     }
 
     public ServerLimits withWriteWaterMarks(int low, int high) {
-        return new ServerLimits(maxInFlight, low, high, maxUnauthenticated, handshakeMillis, maxGuestPerDomain, maxGuests, maxToolstacks, acceptsPerSecond);
+        return new ServerLimits(maxInFlight, low, high, maxUnauthenticated, handshakeMillis, maxGuestPerDomain, maxGuests, maxToolstacks, acceptsPerSecond, pipelinedPerSecond, pipelinedBurst);
     }
 
     public ServerLimits withHandshake(int maxUnauth, long millis) {
-        return new ServerLimits(maxInFlight, writeLowWater, writeHighWater, maxUnauth, millis, maxGuestPerDomain, maxGuests, maxToolstacks, acceptsPerSecond);
+        return new ServerLimits(maxInFlight, writeLowWater, writeHighWater, maxUnauth, millis, maxGuestPerDomain, maxGuests, maxToolstacks, acceptsPerSecond, pipelinedPerSecond, pipelinedBurst);
     }
 
     public ServerLimits withConnections(int perDomain, int guests, int toolstacks) {
-        return new ServerLimits(maxInFlight, writeLowWater, writeHighWater, maxUnauthenticated, handshakeMillis, perDomain, guests, toolstacks, acceptsPerSecond);
+        return new ServerLimits(maxInFlight, writeLowWater, writeHighWater, maxUnauthenticated, handshakeMillis, perDomain, guests, toolstacks, acceptsPerSecond, pipelinedPerSecond, pipelinedBurst);
     }
 
     public ServerLimits withAcceptsPerSecond(int n) {
-        return new ServerLimits(maxInFlight, writeLowWater, writeHighWater, maxUnauthenticated, handshakeMillis, maxGuestPerDomain, maxGuests, maxToolstacks, n);
+        return new ServerLimits(maxInFlight, writeLowWater, writeHighWater, maxUnauthenticated, handshakeMillis, maxGuestPerDomain, maxGuests, maxToolstacks, n, pipelinedPerSecond, pipelinedBurst);
+    }
+
+    public ServerLimits withPipelinedRate(long perSecond, long burst) {
+        return new ServerLimits(maxInFlight, writeLowWater, writeHighWater, maxUnauthenticated, handshakeMillis, maxGuestPerDomain, maxGuests, maxToolstacks, acceptsPerSecond, perSecond, burst);
     }
 }

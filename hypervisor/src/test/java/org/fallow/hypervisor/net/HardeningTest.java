@@ -142,6 +142,41 @@ class HardeningTest {
         }
     }
 
+    // ---- pipelined-request rate (PROTOCOL §9.1.2) ----------------------------------------------------------------
+
+    @Test
+    void aPipeliningClientIsPacedWhileAnotherIsConnectedAndEveryRequestIsAnsweredInOrder() throws Exception {
+        start(ServerLimits.defaults().withPipelinedRate(250, 10)); // 1,000 requests exceed it unless the host takes 4 s over them
+        toolstack(); // a bystander: the rate applies only while another connection is open
+        RawClient attacker = toolstack();
+        int n = 1_000;
+        flood(attacker, repeat(n, id -> new Frame(FrameType.HYPERCALL, id, HypercallFrame.encode(Hypercalls.MULTICALL, 0, 0))));
+        Frame first = attacker.read();
+        assertEquals(1, first.requestId());
+        while (hv.server().stats().ratePauses == 0) Thread.sleep(5); // ends once a pause was taken, however slow the host
+        for (long id = 2; id <= n; id++) { // none dropped, reordered or failed
+            Frame r = attacker.read();
+            assertEquals(FrameType.HYPERCALL_RET, r.type());
+            assertEquals(id, r.requestId());
+            assertEquals(0, r.status());
+        }
+        assertVictimServed();
+    }
+
+    @Test
+    void aClientThatWaitsForEachAnswerTakesNoToken() throws Exception {
+        start(ServerLimits.defaults().withPipelinedRate(1, 1));
+        toolstack(); // a bystander
+        RawClient c = toolstack();
+        for (long id = 2; id <= 500; id++) {
+            c.send(new Frame(FrameType.HYPERCALL, id, HypercallFrame.encode(Hypercalls.MULTICALL, 0, 0)));
+            Frame r = c.read();
+            assertEquals(id, r.requestId());
+            assertEquals(0, r.status());
+        }
+        assertEquals(0, hv.server().stats().ratePauses, "a synchronous client was paced");
+    }
+
     // ---- finding 3: unbounded outgoing data ---------------------------------------------------------------------
 
     @Test
