@@ -36,6 +36,9 @@ public final class Libc {
 
     /** Punches a hole over {@code len} bytes of a shared file mapping starting at {@code seg}'s page-aligned address. */
     public static void punchHole(MemorySegment seg, long len) throws IOException {
+        // madvise gets a raw address: a segment of an unmapped (closed) mapping would punch whatever is mapped there now
+        if (!seg.scope().isAlive()) throw new IllegalStateException("punchHole on a segment whose mapping is closed");
+        if (len < 0 || len > seg.byteSize()) throw new IndexOutOfBoundsException("punchHole of " + len + " bytes over a segment of " + seg.byteSize());
         try (Arena a = Arena.ofConfined()) {
             MemorySegment state = a.allocate(Linker.Option.captureStateLayout());
             int rc = (int) MADVISE.invokeExact(state, MemorySegment.ofAddress(seg.address()), len, MADV_REMOVE);
