@@ -68,10 +68,10 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Xs
     /** When the current read turn began (System.nanoTime): its cost is charged to this connection's credit. */
     private long readStart;
     /** Not read while over its credit (Scheduler#overdrawnNanos); a timer reads it again. */
-    private boolean readPausedForCredit;
+    private final TimedReadPause creditPause = new TimedReadPause();
     /** Pipelined requests read (PROTOCOL §9.1.2); not read while its bucket is in debt, a timer reads it again. */
     private final PipelinedRequestRate pipelined;
-    private boolean readPausedForRate;
+    private final TimedReadPause ratePause = new TimedReadPause();
     private boolean closing;
     private boolean helloSeen;
     private long watchDropsThisEpisode;
@@ -149,26 +149,8 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Xs
         if (inRead) {
             inRead = false;
             core.scheduler().charge(queue, System.nanoTime() - readStart);
-            long wait = core.scheduler().overdrawnNanos(queue);
-            if (wait > 0 && !readPausedForCredit) {
-                readPausedForCredit = true;
-                updateAutoRead();
-                server.counters().creditPauses++;
-                ctx.executor().schedule(() -> {
-                    readPausedForCredit = false;
-                    updateAutoRead();
-                }, wait, TimeUnit.NANOSECONDS);
-            }
-            long rateWait = core.scheduler().shared() ? pipelined.waitNanos(System.nanoTime()) : 0;
-            if (rateWait > 0 && !readPausedForRate) {
-                readPausedForRate = true;
-                updateAutoRead();
-                server.counters().ratePauses++;
-                ctx.executor().schedule(() -> {
-                    readPausedForRate = false;
-                    updateAutoRead();
-                }, rateWait, TimeUnit.NANOSECONDS);
-            }
+            if (creditPause.take(core.scheduler().overdrawnNanos(queue))) server.counters().creditPauses++;
+            if (ratePause.take(core.scheduler().shared() ? pipelined.waitNanos(System.nanoTime()) : 0)) server.counters().ratePauses++;
         }
     }
 
@@ -526,8 +508,25 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Xs
         }
     }
 
+    /** A pause of reading that a timer ends (the credit and the pipelined-request rate each have one). */
+    private final class TimedReadPause {
+        boolean on;
+
+        /** Stops reading for {@code nanos} unless already paused; true if a pause began. */
+        boolean take(long nanos) {
+            if (nanos <= 0 || on) return false;
+            on = true;
+            updateAutoRead();
+            ctx.executor().schedule(() -> {
+                on = false;
+                updateAutoRead();
+            }, nanos, TimeUnit.NANOSECONDS);
+            return true;
+        }
+    }
+
     private void updateAutoRead() {
-        boolean read = !closing && !readPausedForInFlight && !readPausedForCredit && !readPausedForRate && ctx.channel().isWritable();
+        boolean read = !closing && !readPausedForInFlight && !creditPause.on && !ratePause.on && ctx.channel().isWritable();
         if (ctx.channel().config().isAutoRead() != read) ctx.channel().config().setAutoRead(read);
     }
 
