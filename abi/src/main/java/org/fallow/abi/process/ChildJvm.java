@@ -12,6 +12,12 @@ import java.util.List;
 public final class ChildJvm {
     /** Flags every Fallow JVM runs with (foreign memory and Netty's direct buffers). */
     public static final List<String> REQUIRED_FLAGS = List.of("--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow");
+    /**
+     * No {@code /tmp/hsperfdata_<user>/<pid>} file (the JVM's perf-data counters, read by jps/jstat): a file outside
+     * the run directory that names every Fallow process, and a few milliseconds of each start. A caller that wants
+     * jstat on its child passes {@code -XX:+UsePerfData} in its JVM options (they come later and win).
+     */
+    public static final String NO_PERF_DATA = "-XX:-UsePerfData";
     /** Options for short-lived helper JVMs on a shared machine: quick start-up, small footprint. */
     public static final List<String> SMALL = List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
 
@@ -30,11 +36,12 @@ public final class ChildJvm {
                 .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     }
 
-    /** {@code java <required flags> <jvmOpts> [-Dfallow.home=…] -cp <this class path> mainClass args}. */
+    /** {@code java <required flags> -XX:-UsePerfData <jvmOpts> [-Dfallow.home=…] -cp <this class path> mainClass args}. */
     public static List<String> command(List<String> jvmOpts, String mainClass, List<String> args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(javaBinary());
         cmd.addAll(REQUIRED_FLAGS);
+        cmd.add(NO_PERF_DATA);
         for (String key : INHERITED_PROPERTIES) {
             String v = System.getProperty(key);
             if (v != null) cmd.add("-D" + key + "=" + v);
