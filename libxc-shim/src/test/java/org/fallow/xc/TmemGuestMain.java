@@ -2,6 +2,8 @@ package org.fallow.xc;
 
 import org.fallow.abi.AbiProfile;
 import org.fallow.abi.Hypercalls;
+import org.fallow.abi.xen.TmemOp;
+import org.fallow.abi.xen.TmemOp2009;
 import org.fallow.xc.transport.HypervisorConnection;
 
 import java.io.BufferedReader;
@@ -13,7 +15,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.SplittableRandom;
 
-import static org.fallow.abi.xen.XenLayouts.U32_UNALIGNED;
+import static org.fallow.abi.xen.TmemConstants.*;
 import static org.fallow.abi.xen.XenLayouts.U64_UNALIGNED;
 
 /**
@@ -60,36 +62,25 @@ public final class TmemGuestMain {
     long call() throws Exception { return conn.hypercall(Hypercalls.TMEM_OP, OP); }
 
     long newPool(int flags, long uuid0, long uuid1) throws Exception {
-        mem.asSlice(OP, 56).fill((byte) 0);
-        mem.set(U32_UNALIGNED, OP, 1);
-        mem.set(U64_UNALIGNED, OP + 8, uuid0);
-        mem.set(U64_UNALIGNED, OP + 16, uuid1);
-        mem.set(U32_UNALIGNED, OP + 24, flags);
+        mem.asSlice(OP, TmemOp.SIZE).fill((byte) 0);
+        if (v2009) new TmemOp2009().wrap(mem, OP).cmd(TMEM_NEW_POOL).newUuid(0, uuid0).newUuid(1, uuid1).newFlags(flags);
+        else new TmemOp().wrap(mem, OP).cmd(TMEM_NEW_POOL).creatUuid(0, uuid0).creatUuid(1, uuid1).creatFlags(flags);
         return call();
     }
 
+    /** A page op: the 2009 profile's one-word object id, the 4.12 profile's three-word oid {oid, oid + 1, oid + 2}. */
     long page(int cmd, int pool, long oid, int index, long gfn) throws Exception {
-        mem.asSlice(OP, 56).fill((byte) 0);
-        mem.set(U32_UNALIGNED, OP, cmd);
-        mem.set(U32_UNALIGNED, OP + 4, pool);
-        mem.set(U64_UNALIGNED, OP + 8, oid);
-        if (v2009) {
-            mem.set(U32_UNALIGNED, OP + 16, index);
-            mem.set(U64_UNALIGNED, OP + 32, gfn);
-        } else {
-            mem.set(U64_UNALIGNED, OP + 16, oid + 1);
-            mem.set(U64_UNALIGNED, OP + 24, oid + 2);
-            mem.set(U32_UNALIGNED, OP + 32, index);
-            mem.set(U64_UNALIGNED, OP + 48, gfn);
-        }
+        mem.asSlice(OP, TmemOp.SIZE).fill((byte) 0);
+        if (v2009) new TmemOp2009().wrap(mem, OP).cmd(cmd).poolId(pool).genObject(oid).genIndex(index).genCmfn(gfn);
+        else new TmemOp().wrap(mem, OP).cmd(cmd).poolId(pool).genOid(oid, oid + 1, oid + 2).genIndex(index).genCmfn(gfn);
         return call();
     }
 
-    long put(int pool, long oid, int idx, long gfn) throws Exception { return page(4, pool, oid, idx, gfn); }
-    long get(int pool, long oid, int idx, long gfn) throws Exception { return page(5, pool, oid, idx, gfn); }
-    long flush(int pool, long oid, int idx) throws Exception { return page(6, pool, oid, idx, 0); }
-    long flushObj(int pool, long oid) throws Exception { return page(7, pool, oid, 0, 0); }
-    long destroy(int pool) throws Exception { return page(2, pool, 0, 0, 0); }
+    long put(int pool, long oid, int idx, long gfn) throws Exception { return page(TMEM_PUT_PAGE, pool, oid, idx, gfn); }
+    long get(int pool, long oid, int idx, long gfn) throws Exception { return page(TMEM_GET_PAGE, pool, oid, idx, gfn); }
+    long flush(int pool, long oid, int idx) throws Exception { return page(TMEM_FLUSH_PAGE, pool, oid, idx, 0); }
+    long flushObj(int pool, long oid) throws Exception { return page(TMEM_FLUSH_OBJECT, pool, oid, 0, 0); }
+    long destroy(int pool) throws Exception { return page(TMEM_DESTROY_POOL, pool, 0, 0, 0); }
 
     void fill(long gfn, long seed) {
         SplittableRandom rnd = new SplittableRandom(seed);
@@ -99,10 +90,10 @@ public final class TmemGuestMain {
     long same(long g1, long g2) { return mem.asSlice(g1 * 4096, 4096).mismatch(mem.asSlice(g2 * 4096, 4096)) == -1 ? 1 : 0; }
 
     void run412() throws Exception {
-        int v = 1 << 24;
+        int v = TMEM_SPEC_VERSION << TMEM_POOL_VERSION_SHIFT;
         r("new_pool_private", newPool(v, 0, 0));
-        r("new_pool_persistent", newPool(v | 1, 0, 0));
-        r("new_pool_shared", newPool(v | 2, 0x1111, 0x2222));
+        r("new_pool_persistent", newPool(v | TMEM_POOL_PERSIST, 0, 0));
+        r("new_pool_shared", newPool(v | TMEM_POOL_SHARED, 0x1111, 0x2222));
         r("new_pool_bad_version", newPool(0, 0, 0));
         fill(1, 1);
         r("put", put(0, 100, 0, 1));
@@ -136,8 +127,8 @@ public final class TmemGuestMain {
 
     void run2009() throws Exception {
         r("new_pool_v0", newPool(0, 0, 0));
-        r("new_pool_v1", newPool(1 << 24, 0, 0));
-        r("new_pool_shared_persistent", newPool(3, 0x1111, 0x2222));
+        r("new_pool_v1", newPool(TMEM_SPEC_VERSION << TMEM_POOL_VERSION_SHIFT, 0, 0));
+        r("new_pool_shared_persistent", newPool(TMEM_POOL_SHARED | TMEM_POOL_PERSIST, 0x1111, 0x2222));
         fill(1, 9);
         r("put", put(0, 100, 0, 1));
         r("get", get(0, 100, 0, 2));

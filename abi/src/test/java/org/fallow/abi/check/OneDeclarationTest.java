@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
  *       {@code XS_WRITE = 11}) or carries a Xen prefix ({@code XENMEM_}, {@code HVM_PARAM_}, {@code MEMOP_}, ...) and is
  *       given a literal rather than abi's value;</li>
  *   <li>a struct member read or written at a literal offset ({@code seg.get(U32_UNALIGNED, 12)},
- *       {@code buf.getInt(16)}, {@code in.getUnsignedIntLE(at + 12)}) instead of the flyweight's accessor or offset
+ *       {@code buf.getInt(16)}, {@code in.getUnsignedIntLE(at + 12)}, {@code seg.set(U64_UNALIGNED, base + 16, v)}) instead of the flyweight's accessor or offset
  *       constant (offset 0 is not flagged: it is also how one reads the first word of a page).</li>
  * </ul>
  * No file is exempt: the last test harnesses that placed struct members by hand were converted (issue 11).
@@ -36,8 +36,8 @@ class OneDeclarationTest {
     private static final Pattern DECLARATOR = Pattern.compile("(\\w+)\\s*=\\s*([^,]+)");
     private static final Pattern LITERAL = Pattern.compile("-?\\(?\\s*(0[xX][0-9a-fA-F_]+|\\d[\\d_]*)[lL]?(\\s*<<\\s*\\d+)?\\s*\\)?");
     private static final Pattern RAW_OFFSET = Pattern.compile(
-            "\\.(?:get|set)\\(\\s*(?:[\\w.]*\\.)?(?:JAVA_(?:INT|LONG|SHORT)(?:_UNALIGNED)?|U16|U32|U64|U16_UNALIGNED|U32_UNALIGNED|U64_UNALIGNED)\\s*,\\s*[1-9]\\d*\\s*[,)]"
-                    + "|\\.put(?:Int|Long|Short)\\(\\s*[1-9]\\d*\\s*,"
+            "\\.(?:get|set)\\(\\s*(?:[\\w.]*\\.)?(?:JAVA_(?:INT|LONG|SHORT)(?:_UNALIGNED)?|U16|U32|U64|U16_UNALIGNED|U32_UNALIGNED|U64_UNALIGNED)\\s*,\\s*(?:[\\w.]+\\s*\\+\\s*)?[1-9]\\d*\\s*[,)]"
+                    + "|\\.put(?:Int|Long|Short)\\(\\s*(?:[\\w.]+\\s*\\+\\s*)?[1-9]\\d*\\s*,"
                     + "|\\.get(?:Int|Long|Short)\\(\\s*[1-9]\\d*\\s*\\)"
                     + "|\\.get(?:Unsigned)?(?:Int|Short|Long)(?:LE)?\\([^()]*\\+\\s*[1-9]\\d*\\s*\\)");
 

@@ -109,12 +109,12 @@ final class HvBed extends InProcessHypervisor {
         a.set(U32_UNALIGNED, 0, org.fallow.abi.xen.SysctlConstants.XEN_SYSCTL_tmem_op);
         a.set(U32_UNALIGNED, org.fallow.abi.xen.XenSysctl.INTERFACE_VERSION_OFFSET, org.fallow.abi.xen.SysctlConstants.XEN_SYSCTL_INTERFACE_VERSION);
         int infoOff = 8192;
-        a.asSlice(infoOff, 32).fill((byte) 0);
-        a.set(U32_UNALIGNED, infoOff, 1 << 2); // flags.u.auth = 1: add
-        a.set(U64_UNALIGNED, infoOff + 16, uuidLo);
-        a.set(U64_UNALIGNED, infoOff + 24, uuidHi);
+        a.asSlice(infoOff, org.fallow.abi.xen.XenTmemPoolInfo.SIZE).fill((byte) 0);
+        new org.fallow.abi.xen.XenTmemPoolInfo().wrap(a, infoOff)
+                .flags(org.fallow.abi.xen.XenTmemPoolInfo.FLAG_AUTH) // flags.u.auth = 1: add
+                .uuid(0, uuidLo).uuid(1, uuidHi);
         var op = new org.fallow.abi.xen.XenSysctlTmemOp().wrap(a, 8);
-        op.cmd(org.fallow.abi.xen.TmemConstants.XEN_SYSCTL_TMEM_OP_SET_AUTH).cliId(domid).len(32)
+        op.cmd(org.fallow.abi.xen.TmemConstants.XEN_SYSCTL_TMEM_OP_SET_AUTH).cliId(domid).len(org.fallow.abi.xen.XenTmemPoolInfo.SIZE)
                 .buf(InProcessToolstack.handle(infoOff));
         return ts.sysctl(0);
     }

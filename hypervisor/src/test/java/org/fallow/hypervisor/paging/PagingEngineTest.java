@@ -457,9 +457,11 @@ class PagingEngineTest {
         h.onDispatch(() -> 0);
         MemorySegment page = back.sring().page();
         assertEquals(7, page.get(U32_UNALIGNED, org.fallow.abi.ring.SharedRing.HEADER_LENGTH), "request 0 stamped version 7");
-        assertEquals(12, page.get(U64_UNALIGNED, 64 + 24));
-        assertEquals(7, page.get(U32_UNALIGNED, 64 + 400), "request 1 at 64 + 400");
-        assertEquals(13, page.get(U64_UNALIGNED, 64 + 400 + 24));
+        long entry0 = org.fallow.abi.ring.SharedRing.HEADER_LENGTH, entry1 = entry0 + VmEventRequest.SIZE_V7;
+        assertEquals(400, VmEventRequest.SIZE_V7, "a version 7 request is 400 bytes");
+        assertEquals(12, page.get(U64_UNALIGNED, entry0 + VmEventRequest.MEM_PAGING_GFN_OFFSET));
+        assertEquals(7, page.get(U32_UNALIGNED, entry1 + VmEventRequest.VERSION_OFFSET), "request 1 at 64 + 400");
+        assertEquals(13, page.get(U64_UNALIGNED, entry1 + VmEventRequest.MEM_PAGING_GFN_OFFSET));
         MemorySegment buf = Arena.ofAuto().allocate(VmEventRequest.SIZE_V7);
         VmEventRequest ev = new VmEventRequest().wrap(buf);
         for (int i = 0; i < 2; i++) {
