@@ -122,8 +122,16 @@ class SchedulerTest {
             });
             return null;
         });
-        // the attacker has used its burst of credit: the scheduler now leaves the thread idle between slices
-        while (onLoop(scheduler::dutyPauses) == 0) Thread.sleep(1);
+        // the victim is active too (a request now and then): the attacker has used its burst of credit, and the
+        // scheduler now leaves the thread idle between slices
+        while (onLoop(scheduler::dutyPauses) == 0) {
+            onLoop(() -> {
+                victim.newTurn();
+                scheduler.submit(victim, () -> true);
+                return null;
+            });
+            Thread.sleep(1);
+        }
         // a request of the other connection, arriving while the attacker's backlog is queued, runs at once (inline)
         AtomicBoolean ran = new AtomicBoolean();
         long inlineBefore = onLoop(scheduler::inlineRuns);
@@ -143,6 +151,53 @@ class SchedulerTest {
         assertTrue(onLoop(scheduler::inlineRuns) > inlineBefore);
         stop.set(true);
         assertTrue(slicesRun.get() > 1, "the attacker kept getting slices");
+    }
+
+    @Test
+    void aConnectionAloneWithWorkIsNotPausedWhileOthersAreOpenButIdle() throws Exception {
+        Scheduler.Queue busy = new Scheduler.Queue("busy");
+        Scheduler.Queue idle = new Scheduler.Queue("idle");
+        AtomicInteger slicesRun = new AtomicInteger();
+        onLoop(() -> {
+            scheduler.open(busy);
+            scheduler.open(idle);
+            scheduler.submit(busy, () -> {
+                while (!preemption.check()) Thread.onSpinWait();
+                return slicesRun.incrementAndGet() >= 100; // ten times the burst of credit
+            });
+            return null;
+        });
+        while (slicesRun.get() < 100) Thread.sleep(1);
+        assertEquals(0, onLoop(scheduler::dutyPauses), "the open connection asked nothing: no pauses");
+        assertFalse(onLoop(scheduler::shared));
+    }
+
+    @Test
+    void theDutyCycleEndsAWindowAfterTheOtherConnectionWentQuiet() throws Exception {
+        Scheduler.Queue busy = new Scheduler.Queue("busy");
+        Scheduler.Queue other = new Scheduler.Queue("other");
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicInteger slicesRun = new AtomicInteger();
+        onLoop(() -> {
+            scheduler.open(busy);
+            scheduler.open(other);
+            scheduler.submit(other, () -> true); // the other connection asks once
+            scheduler.submit(busy, () -> {
+                slicesRun.incrementAndGet();
+                while (!preemption.check()) Thread.onSpinWait();
+                return stop.get();
+            });
+            return null;
+        });
+        long lastRequest = System.nanoTime();
+        // once the window has passed, the busy connection runs without pauses
+        while (System.nanoTime() - lastRequest <= Scheduler.CONTENDED_WINDOW_NANOS) Thread.sleep(5);
+        assertFalse(onLoop(scheduler::shared));
+        long pauses = onLoop(scheduler::dutyPauses);
+        int from = slicesRun.get();
+        while (slicesRun.get() < from + 100) Thread.sleep(1);
+        assertEquals(pauses, onLoop(scheduler::dutyPauses), "paused after the other connection went quiet");
+        stop.set(true);
     }
 
     @Test

@@ -145,15 +145,20 @@ class HardeningTest {
     // ---- pipelined-request rate (PROTOCOL §9.1.2) ----------------------------------------------------------------
 
     @Test
-    void aPipeliningClientIsPacedWhileAnotherIsConnectedAndEveryRequestIsAnsweredInOrder() throws Exception {
+    void aPipeliningClientIsPacedWhileAnotherIsActiveAndEveryRequestIsAnsweredInOrder() throws Exception {
         start(ServerLimits.defaults().withPipelinedRate(250, 10)); // 1,000 requests exceed it unless the host takes 4 s over them
-        toolstack(); // a bystander: the rate applies only while another connection is open
+        RawClient bystander = toolstack(); // the rate applies only while another connection has requests too
         RawClient attacker = toolstack();
         int n = 1_000;
         flood(attacker, repeat(n, id -> new Frame(FrameType.HYPERCALL, id, HypercallFrame.encode(Hypercalls.MULTICALL, 0, 0))));
         Frame first = attacker.read();
         assertEquals(1, first.requestId());
-        while (hv.server().stats().ratePauses == 0) Thread.sleep(5); // ends once a pause was taken, however slow the host
+        // the bystander keeps asking (one request at a time) until a pause was taken, however slow the host
+        for (long id = 2; hv.server().stats().ratePauses == 0; id++) {
+            assertTrue(id < 1_000_000, "the pipelining client was never paced");
+            bystander.send(new Frame(FrameType.HYPERCALL, id, HypercallFrame.encode(Hypercalls.MULTICALL, 0, 0)));
+            assertEquals(id, bystander.read().requestId());
+        }
         for (long id = 2; id <= n; id++) { // none dropped, reordered or failed
             Frame r = attacker.read();
             assertEquals(FrameType.HYPERCALL_RET, r.type());
@@ -161,6 +166,20 @@ class HardeningTest {
             assertEquals(0, r.status());
         }
         assertVictimServed();
+    }
+
+    @Test
+    void aPipeliningClientIsNotPacedWhileTheOthersAreIdle() throws Exception {
+        start(ServerLimits.defaults().withPipelinedRate(250, 10));
+        toolstack(); // connected, but asks nothing: nobody to protect
+        RawClient alone = toolstack();
+        // their two HELLOs were requests of two connections: contended for a window, which has to pass first
+        long helloDone = System.nanoTime();
+        while (System.nanoTime() - helloDone <= org.fallow.hypervisor.core.Scheduler.CONTENDED_WINDOW_NANOS) Thread.sleep(5);
+        int n = 1_000;
+        flood(alone, repeat(n, id -> new Frame(FrameType.HYPERCALL, id, HypercallFrame.encode(Hypercalls.MULTICALL, 0, 0))));
+        for (long id = 1; id <= n; id++) assertEquals(id, alone.read().requestId());
+        assertEquals(0, hv.server().stats().ratePauses, "a client alone with work was paced");
     }
 
     @Test
