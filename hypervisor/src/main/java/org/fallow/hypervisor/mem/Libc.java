@@ -34,14 +34,19 @@ public final class Libc {
     private static final MethodHandle STAT = LIBC.find("stat").map(a -> LINKER.downcallHandle(a,
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS), ERRNO)).orElse(null);
 
-    /** Punches a hole over {@code len} bytes of a shared file mapping starting at {@code seg}'s page-aligned address. */
+    /**
+     * Punches a hole over {@code len} bytes of a shared file mapping starting at {@code seg}'s page-aligned address.
+     * {@code seg} itself is the downcall's argument, so the linker holds its mapping for the call: a concurrent close
+     * of a shared arena fails instead of unmapping it under madvise (which would then punch whatever is mapped at that
+     * address next), and a heap segment (no address of its own) is refused.
+     */
     public static void punchHole(MemorySegment seg, long len) throws IOException {
-        // madvise gets a raw address: a segment of an unmapped (closed) mapping would punch whatever is mapped there now
         if (!seg.scope().isAlive()) throw new IllegalStateException("punchHole on a segment whose mapping is closed");
+        if (!seg.isNative()) throw new IllegalArgumentException("punchHole on a heap segment");
         if (len < 0 || len > seg.byteSize()) throw new IndexOutOfBoundsException("punchHole of " + len + " bytes over a segment of " + seg.byteSize());
         try (Arena a = Arena.ofConfined()) {
             MemorySegment state = a.allocate(Linker.Option.captureStateLayout());
-            int rc = (int) MADVISE.invokeExact(state, MemorySegment.ofAddress(seg.address()), len, MADV_REMOVE);
+            int rc = (int) MADVISE.invokeExact(state, seg, len, MADV_REMOVE);
             if (rc != 0) throw new IOException("madvise(MADV_REMOVE) failed, errno " + state.get(ValueLayout.JAVA_INT, ERRNO_OFFSET));
         } catch (IOException e) {
             throw e;

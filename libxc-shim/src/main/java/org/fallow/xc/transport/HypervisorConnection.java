@@ -63,9 +63,12 @@ public final class HypervisorConnection implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(HypervisorConnection.class);
     public static final long DEFAULT_ARENA_BYTES = 1 << 20;
     private static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(30);
+    /** How long a close waits for threads inside a socket call to return (they are woken by the shutdown first). */
+    private static final Duration CLOSE_BOUND = Duration.ofSeconds(5);
     private static final AtomicLong ARENA_SEQ = new AtomicLong();
 
-    private final UnixSocketChannel channel;
+    /** The socket; its descriptor is closed only when no thread is inside a call on it ({@link GuardedSocket}). */
+    private final GuardedSocket channel;
     private final String name;
     private final Object writeLock = new Object();
     private final AtomicLong nextId = new AtomicLong(1);
@@ -83,7 +86,8 @@ public final class HypervisorConnection implements AutoCloseable {
     /**
      * Bytes read from the socket and not yet parsed (position..limit), touched only with {@link #readLock} held: one
      * read(2) takes a whole reply (header and payload) and whatever follows it, instead of one read per part.
-     * Direct, so JNR hands the kernel its address (no copy through a heap array).
+     * (jnr-unixsocket 0.39 still reads into a heap array of {@code remaining()} bytes and copies it here: direct or
+     * not, the kernel never sees this buffer's address.)
      */
     private final ByteBuffer rx = ByteBuffer.allocateDirect(RX_BYTES).limit(0);
     private final byte[] header = new byte[FrameHeader.LENGTH];
@@ -102,7 +106,7 @@ public final class HypervisorConnection implements AutoCloseable {
     private HelloAck ack;
 
     private HypervisorConnection(UnixSocketChannel channel, String name, HypercallBuffer buffers) {
-        this.channel = channel;
+        this.channel = new GuardedSocket(channel, name);
         this.name = name;
         this.buffers = buffers;
         this.events = Executors.newSingleThreadExecutor(r -> {
@@ -486,16 +490,9 @@ public final class HypervisorConnection implements AutoCloseable {
     private void closeQuietly() {
         closed = true;
         wakeReader();
-        try {
-            channel.shutdownInput();
-        } catch (IOException | RuntimeException ignored) {
-            // already gone
-        }
-        try {
-            channel.close();
-        } catch (IOException ignored) {
-            // already gone
-        }
+        // shuts the socket down (a blocked read returns), waits for calls in progress, closes the descriptor; once only:
+        // a second close must not shut down whatever socket has since been given the same descriptor number
+        channel.close(CLOSE_BOUND);
         if (Thread.currentThread() != reader) {
             try {
                 reader.join(5000);
@@ -513,6 +510,9 @@ public final class HypervisorConnection implements AutoCloseable {
             }
         }
     }
+
+    /** The socket's descriptor number while it is open, else -1 (tests). */
+    int descriptor() { return channel.descriptor(); }
 
     @Override public String toString() { return name + (closed ? " (closed)" : ""); }
 }
