@@ -37,6 +37,8 @@ import java.util.concurrent.CompletableFuture;
  * <li>raw UDS ping-pong: JNR client ↔ an echo thread (JDK UDS) in this process;</li>
  * <li>null hypercall, raw frames: JNR client writes HYPERCALL frames and reads HYPERCALL_RET itself (no client threads);</li>
  * <li>null hypercall via {@link HypervisorConnection#hypercall} (the calling thread reads its own reply);</li>
+ * <li>the same with an event listener registered ({@link HypervisorConnection#onEvent}), as every simulated guest has:
+ * the connection then also watches the socket for unsolicited frames between calls;</li>
  * <li>pipelined throughput: {@code --window} hypercalls in flight through {@link HypervisorConnection#hypercallAsync}.</li>
  * </ol>
  * The rows run twice: unpinned, then with this JVM and the hypervisor pinned to one core ({@code taskset -a -p}),
@@ -127,13 +129,15 @@ public final class RttBench implements Callable<Integer> {
         report("raw UDS ping-pong (JNR <-> echo process)", rawX, raw);
         Result frames = rawHypercalls(sock);
         report("null hypercall, raw frames over JNR", frames, raw);
-        Result conn = connectionHypercalls(sock, dir);
+        Result conn = connectionHypercalls(sock, false);
         report("null hypercall, HypervisorConnection", conn, raw);
+        Result listening = connectionHypercalls(sock, true);
+        report("null hypercall, HypervisorConnection+events", listening, raw);
         pipelined(sock, dir);
-        System.out.printf("ratio p50 to the echo thread (goal <= 1.3): raw frames %.2fx, HypervisorConnection %.2fx%n",
-                frames.p50() / raw.p50(), conn.p50() / raw.p50());
-        System.out.printf("ratio p50 to the echo process (goal <= 1.3): raw frames %.2fx, HypervisorConnection %.2fx%n",
-                frames.p50() / rawX.p50(), conn.p50() / rawX.p50());
+        System.out.printf("ratio p50 to the echo thread (goal <= 1.3): raw frames %.2fx, HypervisorConnection %.2fx, +events %.2fx%n",
+                frames.p50() / raw.p50(), conn.p50() / raw.p50(), listening.p50() / raw.p50());
+        System.out.printf("ratio p50 to the echo process (goal <= 1.3): raw frames %.2fx, HypervisorConnection %.2fx, +events %.2fx%n",
+                frames.p50() / rawX.p50(), conn.p50() / rawX.p50(), listening.p50() / rawX.p50());
     }
 
     private static String loadAverage() {
@@ -271,16 +275,20 @@ public final class RttBench implements Callable<Integer> {
         }
     }
 
-    /** Row 3: the client library's synchronous call. */
-    private Result connectionHypercalls(Path sock, Path dir) throws IOException {
+    /**
+     * Rows 3 and 4: the client library's synchronous call, without or with an event listener registered (no events
+     * arrive: the row measures what listening costs a call).
+     */
+    private Result connectionHypercalls(Path sock, boolean withListener) throws IOException {
         try (HypervisorConnection c = HypervisorConnection.toolstack(sock, sock.toAbsolutePath().getParent(), AbiProfile.XEN_4_12, 4096)) {
+            if (withListener) c.onEvent(port -> { });
             return measure(() -> {
                 if (c.hypercall(Hypercalls.MULTICALL, 0, 0) != 0) throw new IOException("null hypercall failed");
             });
         }
     }
 
-    /** Row 4: throughput with {@code window} requests in flight. */
+    /** Row 5: throughput with {@code window} requests in flight. */
     private void pipelined(Path sock, Path dir) throws Exception {
         try (HypervisorConnection c = HypervisorConnection.toolstack(sock, sock.toAbsolutePath().getParent(), AbiProfile.XEN_4_12, 4096)) {
             ArrayDeque<CompletableFuture<Long>> inflight = new ArrayDeque<>();
