@@ -282,9 +282,12 @@ public final class RttBench implements Callable<Integer> {
     private Result connectionHypercalls(Path sock, boolean withListener) throws IOException {
         try (HypervisorConnection c = HypervisorConnection.toolstack(sock, sock.toAbsolutePath().getParent(), AbiProfile.XEN_4_12, 4096)) {
             if (withListener) c.onEvent(port -> { });
-            return measure(() -> {
+            Result r = measure(() -> {
                 if (c.hypercall(Hypercalls.MULTICALL, 0, 0) != 0) throw new IOException("null hypercall failed");
             });
+            System.out.printf("  (%s: %d of %d replies read by another thread than their caller)%n",
+                    withListener ? "with a listener" : "no listener", c.handedOffReplies(), warmup + iterations);
+            return r;
         }
     }
 

@@ -40,13 +40,45 @@ final class GuardedSocket {
         this.name = name;
     }
 
-    /** read(2) into {@code dst}, as {@link UnixSocketChannel#read}: -1 at end of stream. */
+    /**
+     * read(2) into {@code dst}, as {@link UnixSocketChannel#read}: -1 at end of stream. A direct buffer is read into
+     * in place ({@link DirectSocketIo}), not through JNR's heap copy.
+     */
     int read(ByteBuffer dst) throws IOException {
         Lock l = lock.readLock();
         l.lock();
         try {
             if (closed) throw new ClosedChannelException();
-            return channel.read(dst);
+            return dst.isDirect() ? DirectSocketIo.read(channel.getFD(), dst) : channel.read(dst);
+        } finally {
+            l.unlock();
+        }
+    }
+
+    /** send(2) from direct buffer {@code src} without waiting: the bytes that fit now (0 if none), see {@link DirectSocketIo#sendNow}. */
+    int sendNow(ByteBuffer src) throws IOException {
+        Lock l = lock.readLock();
+        l.lock();
+        try {
+            if (closed) throw new ClosedChannelException();
+            return DirectSocketIo.sendNow(channel.getFD(), src);
+        } finally {
+            l.unlock();
+        }
+    }
+
+    /** A call that uses the socket's descriptor number (poll(2), epoll_ctl(2) on it). */
+    interface DescriptorCall<T> {
+        T call() throws IOException;
+    }
+
+    /** Runs {@code c} while the descriptor number is still this socket's: as the other calls here, under the shared side. */
+    <T> T whileOpen(DescriptorCall<T> c) throws IOException {
+        Lock l = lock.readLock();
+        l.lock();
+        try {
+            if (closed) throw new ClosedChannelException();
+            return c.call();
         } finally {
             l.unlock();
         }

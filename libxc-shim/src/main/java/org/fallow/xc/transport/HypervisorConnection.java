@@ -19,7 +19,6 @@ import org.fallow.abi.wire.XsSockMsg;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
@@ -37,6 +36,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
@@ -48,13 +48,24 @@ import java.util.function.IntConsumer;
  * frames (event-channel notifications, xenstore watch events, domain events) are delivered to listeners on a
  * separate "events" thread, so a listener may itself issue (synchronous) requests.
  * <p>
- * Who reads the socket: a synchronous call ({@link #hypercall}, {@link #memFault}, xenstore requests) reads its own
- * reply in the calling thread when no other thread is reading (no hand-off: the reply wakes the caller directly).
- * A background reader thread reads only while it is needed: while pipelined requests ({@link #hypercallAsync},
- * {@link #send}) are outstanding, while a synchronous caller waits behind another reader, or for good once a
- * listener is registered ({@link #onEvent}, {@link #onDomainEvent}, {@link #onUnsolicitedError}, a xenstore watch);
- * then synchronous calls take their reply from it. Frames a caller reads that are not its own (other threads'
- * replies, unsolicited frames) are dispatched exactly as the background reader would.
+ * Who reads the socket (leader/follower, {@link ReadRole}): one thread at a time holds the read role. A synchronous
+ * call ({@link #hypercall}, {@link #memFault}, xenstore requests) takes the role if it is free, sends its request
+ * (without blocking, {@link GuardedSocket#sendNow}: a write that would block gives the role up first, since the
+ * hypervisor stops reading a client that does not read its replies) and reads frames until its own reply has come (no
+ * hand-off: the reply is read by the thread that wants it), also with listeners registered. Frames it reads that are not its own (other threads' replies, unsolicited frames) are
+ * dispatched exactly as the background reader would, and before it gives the role up it dispatches every whole frame
+ * it has received. A caller that finds the role taken waits until it is free (then reads for itself) or until the
+ * holder has read its reply for it.
+ * <p>
+ * A background reader thread covers the time no caller reads, while it is needed: while pipelined requests
+ * ({@link #hypercallAsync}, {@link #send}) are outstanding, and for good once a listener is registered
+ * ({@link #onEvent}, {@link #onDomainEvent}, {@link #onUnsolicitedError}, a xenstore watch). It waits for the socket
+ * to become readable in epoll_wait(2) <em>without</em> holding the role ({@link SocketReadiness}), then takes the role
+ * only if it is free and no caller waits for it, reads what is there in one read(2) and dispatches the whole frames
+ * received; it never sits in read(2) holding the role. While a caller holds the role the reader's interest in the
+ * socket is off (else each reply would wake it for nothing) and the caller turns it back on as it leaves. Unsolicited frames therefore reach the events thread as soon
+ * as they arrive, whoever reads them, and in socket order with the replies around them: an event received before a
+ * reply is handed to the events thread before that reply completes its request.
  * <p>
  * Two flavours: {@link #toolstack} registers a hypercall-buffer arena ({@link HypercallBuffer}); {@link #guest}
  * proves its domain with the domain handle and can report memory faults ({@link #memFault}).
@@ -70,29 +81,24 @@ public final class HypervisorConnection implements AutoCloseable {
     /** The socket; its descriptor is closed only when no thread is inside a call on it ({@link GuardedSocket}). */
     private final GuardedSocket channel;
     private final String name;
-    private final Object writeLock = new Object();
+    private final ReentrantLock writeLock = new ReentrantLock();
     private final AtomicLong nextId = new AtomicLong(1);
     private final Map<Long, CompletableFuture<Frame>> pending = new ConcurrentHashMap<>();
     private final ExecutorService events;
     private final Thread reader;
     /** Held by whichever thread is reading the socket (a synchronous caller or the background reader). */
-    private final ReentrantLock readLock = new ReentrantLock();
-    private final Object readerWakeup = new Object();
+    private final ReadRole role = new ReadRole();
+    /** Where the background reader waits for the socket without holding the role; closed by the reader when it ends. */
+    private final SocketReadiness readiness;
+    /** Bytes received and not yet parsed; touched only by the holder of {@link #role}. */
+    private final ReceiveBuffer rx = new ReceiveBuffer();
     private final AtomicInteger asyncOutstanding = new AtomicInteger();
-    private final AtomicInteger syncWaiting = new AtomicInteger();
+    /** Replies of synchronous calls read by a thread other than the caller (diagnostics: {@link #handedOffReplies}). */
+    private final LongAdder handedOff = new LongAdder();
     private volatile boolean listening;
-    /** Room for a few whole frames: a frame is at most a header plus {@link FrameHeader#MAX_PAYLOAD}. */
-    static final int RX_BYTES = 4 * (FrameHeader.LENGTH + FrameHeader.MAX_PAYLOAD);
-    /**
-     * Bytes read from the socket and not yet parsed (position..limit), touched only with {@link #readLock} held: one
-     * read(2) takes a whole reply (header and payload) and whatever follows it, instead of one read per part.
-     * (jnr-unixsocket 0.39 still reads into a heap array of {@code remaining()} bytes and copies it here: direct or
-     * not, the kernel never sees this buffer's address.)
-     */
-    private final ByteBuffer rx = ByteBuffer.allocateDirect(RX_BYTES).limit(0);
-    private final byte[] header = new byte[FrameHeader.LENGTH];
-    private final FrameHeader headerView = new FrameHeader().wrap(header);
-    /** The encoded frame on its way out (direct, as {@link #rx}); touched only with {@link #writeLock} held. */
+    /** The longest wait of the background reader for the socket: a safety bound (closing wakes it at once). */
+    private static final int READER_POLL_MILLIS = 1000;
+    /** The encoded frame on its way out (direct: send(2) gets its address); touched only with {@link #writeLock} held. */
     private final ByteBuffer tx = ByteBuffer.allocateDirect(FrameHeader.LENGTH + FrameHeader.MAX_PAYLOAD);
     private final HypercallBuffer buffers;
     private final XsClient xs = new XsClient(this);
@@ -105,7 +111,17 @@ public final class HypervisorConnection implements AutoCloseable {
     private volatile Throwable failure;
     private HelloAck ack;
 
-    private HypervisorConnection(UnixSocketChannel channel, String name, HypercallBuffer buffers) {
+    private HypervisorConnection(UnixSocketChannel channel, String name, HypercallBuffer buffers) throws IOException {
+        try {
+            this.readiness = new SocketReadiness(channel.getFD());
+        } catch (IOException | RuntimeException e) {
+            try {
+                channel.close();
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
         this.channel = new GuardedSocket(channel, name);
         this.name = name;
         this.buffers = buffers;
@@ -226,7 +242,10 @@ public final class HypervisorConnection implements AutoCloseable {
         return call(id, FrameType.XENSTORE, XsSockMsg.encode(xsType, (int) id, 0, body));
     }
 
-    /** From now on a background reader keeps reading, so unsolicited frames reach their listeners at once. */
+    /**
+     * From now on the background reader watches the socket whenever no caller reads it, so unsolicited frames reach
+     * their listeners as soon as they arrive.
+     */
     void listen() {
         if (listening) return;
         listening = true;
@@ -245,34 +264,128 @@ public final class HypervisorConnection implements AutoCloseable {
         return f;
     }
 
-    /** A synchronous request: sent, then its reply read by this thread if no other thread is reading. */
+    /** A synchronous request: sent, then its reply read by this thread unless the thread reading before it read it. */
     private Frame call(int type, byte[] payload) throws IOException {
         return call(nextId.getAndIncrement(), type, payload);
     }
 
     private Frame call(long id, int type, byte[] payload) throws IOException {
-        CompletableFuture<Frame> f = register(id);
-        transmit(id, type, payload, f);
-        while (!f.isDone()) {
-            if (readLock.tryLock()) {
+        SyncReply f = new SyncReply(Thread.currentThread());
+        pending.put(id, f);
+        byte[] bytes = new Frame(type, id, payload).encode();
+        // take the role before sending, so the background reader (woken by our reply) does not read it first
+        int held = NOT_HELD;
+        try {
+            if (role.tryTake()) {
+                held = holdRole();
+                if (!sendHoldingRole(bytes, held)) held = NOT_HELD;
+            } else {
+                writeBytes(bytes);
+            }
+        } catch (IOException e) {
+            pending.remove(id);
+            f.completeExceptionally(e);
+            throw e;
+        }
+        try {
+            if (closed) failPending(); // lost a race with the connection ending
+            while (!f.isDone()) {
+                if (held == NOT_HELD) {
+                    try {
+                        if (!role.takeOrAwait(f)) break; // read for us by the holder (or failed)
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new InterruptedIOException("interrupted waiting for the hypervisor");
+                    }
+                    try {
+                        held = holdRole();
+                    } catch (IOException | RuntimeException e) {
+                        readerFailed(e);
+                        break;
+                    }
+                }
                 try {
-                    while (!f.isDone()) readOne();
+                    readUntil(f);
                 } catch (IOException | RuntimeException e) {
                     readerFailed(e);
                 } finally {
-                    readLock.unlock();
-                }
-            } else {
-                // another thread reads the socket: it completes our future (the background reader stays on while we wait)
-                if (syncWaiting.getAndIncrement() == 0) wakeReader();
-                try {
-                    return await(f, null);
-                } finally {
-                    syncWaiting.decrementAndGet();
+                    releaseRole(held);
+                    held = NOT_HELD;
                 }
             }
+        } finally {
+            if (held != NOT_HELD) releaseRole(held);
         }
         return await(f, null);
+    }
+
+    /** How a caller holds the read role: not at all, or holding it, with the background reader's wait to restore. */
+    private static final int NOT_HELD = 0, HELD = 1, HELD_READER_ARMED = 2;
+
+    /**
+     * Just after taking the role: switches the background reader's wait on the socket off (it would be woken by every
+     * frame we read) and returns how to restore it. On failure the role is given back.
+     */
+    private int holdRole() throws IOException {
+        boolean readerWaits = readiness.armed();
+        try {
+            channel.whileOpen(readiness::disarm);
+        } catch (IOException | RuntimeException e) {
+            role.release();
+            throw e;
+        }
+        return readerWaits ? HELD_READER_ARMED : HELD;
+    }
+
+    /** Gives the role up, rearming the background reader's wait (reported at once if bytes came after our reply). */
+    private void releaseRole(int held) {
+        try {
+            if (held == HELD_READER_ARMED) channel.whileOpen(readiness::arm);
+        } catch (IOException | RuntimeException e) {
+            readerFailed(e);
+        } finally {
+            role.release();
+        }
+    }
+
+    /**
+     * Holding the read role: sends a request without blocking and keeps the role (true). A write that could block (the
+     * write lock busy, the socket's buffer full) must not keep the socket from being read, since the hypervisor stops
+     * reading a client that does not read its replies: then the role is given up first and the rest written as usual
+     * (false). On failure the role is given up too.
+     */
+    private boolean sendHoldingRole(byte[] bytes, int held) throws IOException {
+        boolean holding = true;
+        try {
+            if (bytes.length > tx.capacity() || !writeLock.tryLock()) {
+                holding = false;
+                releaseRole(held);
+                writeBytes(bytes);
+                return false;
+            }
+            try {
+                if (closed) throw new ClosedChannelException();
+                ByteBuffer b = tx.clear().put(bytes).flip();
+                channel.sendNow(b);
+                if (!b.hasRemaining()) return true;
+                holding = false;
+                releaseRole(held);
+                while (b.hasRemaining()) channel.write(b);
+                return false;
+            } finally {
+                writeLock.unlock();
+            }
+        } catch (IOException | RuntimeException e) {
+            if (holding) releaseRole(held);
+            throw e;
+        }
+    }
+
+    /** A synchronous call's reply, knowing its caller (to count replies another thread read for it). */
+    private static final class SyncReply extends CompletableFuture<Frame> {
+        final Thread caller;
+
+        SyncReply(Thread caller) { this.caller = caller; }
     }
 
     private CompletableFuture<Frame> register(long id) {
@@ -292,12 +405,16 @@ public final class HypervisorConnection implements AutoCloseable {
         if (closed) failPending(); // lost a race with the connection ending
     }
 
-    private void write(Frame f) throws IOException {
+    private void write(Frame f) throws IOException { writeBytes(f.encode()); }
+
+    private void writeBytes(byte[] bytes) throws IOException {
         if (closed) throw new ClosedChannelException();
-        byte[] bytes = f.encode();
-        synchronized (writeLock) {
+        writeLock.lock();
+        try {
             ByteBuffer b = bytes.length <= tx.capacity() ? tx.clear().put(bytes).flip() : ByteBuffer.wrap(bytes);
             while (b.hasRemaining()) channel.write(b);
+        } finally {
+            writeLock.unlock();
         }
     }
 
@@ -346,48 +463,67 @@ public final class HypervisorConnection implements AutoCloseable {
         }
     }
 
-    // ---- reader -------------------------------------------------------------------------------------------------
+    // ---- reading ------------------------------------------------------------------------------------------------
 
-    private boolean readerNeeded() { return listening || asyncOutstanding.get() > 0 || syncWaiting.get() > 0; }
+    private boolean readerNeeded() { return listening || asyncOutstanding.get() > 0; }
 
-    private void wakeReader() {
-        synchronized (readerWakeup) {
-            readerWakeup.notifyAll();
-        }
+    private void wakeReader() { role.wakeAll(); }
+
+    /** Wakes the background reader from every wait for good (the connection ended). */
+    private void stopReader() {
+        role.wakeAll();
+        readiness.wake();
     }
 
-    /** The background reader: idles until needed, then reads frames one at a time while it is. */
+    /**
+     * A caller holding the role: reads and dispatches frames until {@code reply} is done, then dispatches every whole
+     * frame already received (the background reader waits for the socket, not for this buffer, so none may be left).
+     */
+    private void readUntil(CompletableFuture<Frame> reply) throws IOException {
+        while (!reply.isDone()) {
+            Frame f = rx.next();
+            if (f != null) dispatch(f);
+            else rx.readFrom(channel);
+        }
+        dispatchReceived();
+    }
+
+    private void dispatchReceived() throws IOException {
+        for (Frame f; (f = rx.next()) != null; ) dispatch(f);
+    }
+
+    /**
+     * The background reader: idles until needed; then, holding the role only briefly, reads the socket if it has
+     * something (one read(2) that cannot block, the whole frames received dispatched) or else arms the socket's
+     * readiness, and waits for it without holding the role.
+     */
     private void readLoop() {
         try {
             while (!closed) {
-                synchronized (readerWakeup) {
-                    while (!closed && !readerNeeded()) readerWakeup.wait();
-                }
+                role.awaitReaderTurn(this::readerNeeded, () -> closed);
                 if (closed) break;
-                readLock.lock();
+                if (!role.tryTakeForReader()) continue; // a caller took it first: wait for it to finish
+                boolean received;
                 try {
-                    if (!closed && readerNeeded()) readOne();
+                    received = !closed && channel.whileOpen(readiness::readableNow);
+                    if (received) {
+                        rx.readFrom(channel);
+                        dispatchReceived();
+                    } else {
+                        channel.whileOpen(readiness::arm);
+                    }
                 } finally {
-                    readLock.unlock();
+                    role.release();
                 }
+                if (!received && !closed) readiness.await(READER_POLL_MILLIS);
             }
         } catch (IOException | RuntimeException e) {
             readerFailed(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } finally {
+            readiness.close();
         }
-    }
-
-    /** Reads one frame and dispatches it (call with {@link #readLock} held). */
-    private void readOne() throws IOException {
-        fill(FrameHeader.LENGTH);
-        rx.get(header);
-        FrameHeader.Rejection bad = headerView.check(FrameHeader.LENGTH);
-        if (bad != null) throw new IOException("bad frame from the hypervisor: " + bad.reason());
-        byte[] payload = new byte[(int) headerView.length()]; // <= MAX_PAYLOAD: check() refuses more
-        fill(payload.length);
-        rx.get(payload);
-        dispatch(new Frame(headerView.type(), headerView.requestId(), payload));
     }
 
     private void readerFailed(Throwable e) {
@@ -398,20 +534,7 @@ public final class HypervisorConnection implements AutoCloseable {
         }
         closed = true;
         failPending();
-        wakeReader();
-    }
-
-    /** Reads until {@link #rx} holds at least {@code n} (<= {@link #RX_BYTES}) unparsed bytes. */
-    private void fill(int n) throws IOException {
-        if (rx.remaining() >= n) return;
-        rx.compact();
-        try {
-            while (rx.position() < n) {
-                if (channel.read(rx) < 0) throw new EOFException("hypervisor closed the connection");
-            }
-        } finally {
-            rx.flip();
-        }
+        stopReader();
     }
 
     private void dispatch(Frame f) {
@@ -443,9 +566,23 @@ public final class HypervisorConnection implements AutoCloseable {
 
     private void complete(Frame f) {
         CompletableFuture<Frame> p = pending.remove(f.requestId());
-        if (p == null) log.warn("{}: {} answers no pending request", name, f);
-        else p.complete(f);
+        if (p == null) {
+            log.warn("{}: {} answers no pending request", name, f);
+            return;
+        }
+        if (p instanceof SyncReply s && s.caller != Thread.currentThread()) handedOff.increment();
+        p.complete(f);
     }
+
+    /**
+     * How many replies of synchronous calls another thread read for the caller (the background reader or another
+     * caller holding the read role), since the connection opened: each is a hand-off (the caller was woken), 0 when
+     * every caller read its own reply.
+     */
+    public long handedOffReplies() { return handedOff.sum(); }
+
+    /** The thread holding the read role, or null (tests). */
+    Thread readRoleHolder() { return role.holder(); }
 
     private void failPending() {
         Throwable why = failure;
@@ -489,7 +626,7 @@ public final class HypervisorConnection implements AutoCloseable {
 
     private void closeQuietly() {
         closed = true;
-        wakeReader();
+        stopReader();
         // shuts the socket down (a blocked read returns), waits for calls in progress, closes the descriptor; once only:
         // a second close must not shut down whatever socket has since been given the same descriptor number
         channel.close(CLOSE_BOUND);

@@ -1,11 +1,8 @@
 package org.fallow.xc.transport;
 
-import org.fallow.abi.AbiProfile;
-import org.fallow.abi.wire.EvtchnSend;
 import org.fallow.abi.wire.Frame;
 import org.fallow.abi.wire.FrameHeader;
 import org.fallow.abi.wire.FrameType;
-import org.fallow.abi.wire.HelloAck;
 import org.fallow.abi.wire.StatusFrame;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -13,20 +10,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.io.ByteArrayOutputStream;
-import java.io.EOFException;
 import java.io.IOException;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
+import static org.fallow.xc.transport.ScriptedHypervisor.event;
+import static org.fallow.xc.transport.ScriptedHypervisor.ret;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
@@ -36,68 +28,19 @@ import static org.junit.jupiter.api.Assertions.assertNull;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class ReceiveBufferTest {
-    private static final byte[] SECRET = "fallow-secret-01".getBytes();
-
-    private Path dir;
-    private ServerSocketChannel server;
-    private SocketChannel peer;
+    private ScriptedHypervisor hv;
 
     @BeforeEach
-    void listen() throws IOException {
-        dir = Files.createTempDirectory(Path.of("/tmp"), "flrx"); // 0700
-        server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-        server.bind(UnixDomainSocketAddress.of(dir.resolve("hv.sock")));
-    }
+    void listen() throws IOException { hv = new ScriptedHypervisor(); }
 
     @AfterEach
-    void close() throws IOException {
-        if (peer != null) peer.close();
-        server.close();
-        Files.deleteIfExists(dir.resolve("hv.sock"));
-        Files.deleteIfExists(dir);
-    }
+    void close() throws IOException { hv.close(); }
 
-    /** Connects a guest while the scripted server answers its HELLO. */
-    private HypervisorConnection connect() throws Exception {
-        CompletableFuture<HypervisorConnection> c = CompletableFuture.supplyAsync(() -> {
-            try {
-                return HypervisorConnection.guest(dir.resolve("hv.sock"), 5, SECRET, AbiProfile.XEN_4_12);
-            } catch (IOException e) {
-                throw new RuntimeException(e);
-            }
-        });
-        peer = server.accept();
-        Frame hello = readFrame();
-        assertEquals(FrameType.HELLO, hello.type());
-        send(new Frame(FrameType.HELLO_ACK, hello.requestId(), HelloAck.encode(0, 5, 4, dir.toString())).encode());
-        return c.get(30, TimeUnit.SECONDS);
-    }
+    private HypervisorConnection connect() throws Exception { return hv.connect(); }
 
-    private Frame readFrame() throws IOException {
-        ByteBuffer h = ByteBuffer.allocate(FrameHeader.LENGTH);
-        readFully(h);
-        FrameHeader view = new FrameHeader().wrap(h.array());
-        ByteBuffer p = ByteBuffer.allocate((int) view.length());
-        readFully(p);
-        return new Frame(view.type(), view.requestId(), p.array());
-    }
+    private Frame readFrame() throws IOException { return hv.readFrame(); }
 
-    private void readFully(ByteBuffer b) throws IOException {
-        while (b.hasRemaining()) if (peer.read(b) < 0) throw new EOFException();
-    }
-
-    private void send(byte[] bytes) throws IOException {
-        ByteBuffer b = ByteBuffer.wrap(bytes);
-        while (b.hasRemaining()) peer.write(b);
-    }
-
-    private static byte[] ret(long requestId, long status) {
-        return new Frame(FrameType.HYPERCALL_RET, requestId, StatusFrame.encode(status)).encode();
-    }
-
-    private static byte[] event(int port) {
-        return new Frame(FrameType.EVTCHN_SEND, 0, EvtchnSend.encode(port)).encode();
-    }
+    private void send(byte[] bytes) throws IOException { hv.send(bytes); }
 
     @Test
     void aReplyAndTheFramesBehindItInOneWriteAreEachDelivered() throws Exception {

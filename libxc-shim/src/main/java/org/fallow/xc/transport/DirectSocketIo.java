@@ -1,0 +1,90 @@
+package org.fallow.xc.transport;
+
+import org.fallow.abi.XenErrno;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.nio.ByteBuffer;
+
+/**
+ * read(2) and send(2) on a socket descriptor with direct buffers, through java.lang.foreign: the kernel gets the
+ * buffer's address (jnr-unixsocket 0.39 reads and writes through a fresh heap array of {@code remaining()} bytes and
+ * copies it, which for the client's 32 KiB receive buffer is a 32 KiB allocation per read). {@link #sendNow} never
+ * waits ({@code MSG_DONTWAIT}): a caller holding the connection's read role sends its request with it, so it never
+ * blocks in a write while nobody may read the socket. Callers go through {@link GuardedSocket}, which makes sure the
+ * descriptor number is still the socket's.
+ */
+final class DirectSocketIo {
+    private DirectSocketIo() {}
+
+    /** Linux constants (sys/socket.h, errno.h; EAGAIN is the same number in Xen's errno.h). */
+    private static final int MSG_DONTWAIT = 0x40, MSG_NOSIGNAL = 0x4000;
+    private static final int EINTR = 4, EAGAIN = XenErrno.EAGAIN;
+    /** Retries of a call interrupted by a signal before it moved any byte. */
+    private static final int MAX_EINTR_RETRIES = 100;
+
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final Linker.Option ERRNO = Linker.Option.captureCallState("errno");
+    private static final long ERRNO_OFFSET = Linker.Option.captureStateLayout().byteOffset(MemoryLayout.PathElement.groupElement("errno"));
+    private static final MethodHandle SEND = LINKER.downcallHandle(LINKER.defaultLookup().findOrThrow("send"),
+            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT),
+            ERRNO);
+    private static final MethodHandle READ = LINKER.downcallHandle(LINKER.defaultLookup().findOrThrow("read"),
+            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG), ERRNO);
+    /** errno of the calling thread's last call (each thread its own, freed with it). */
+    private static final ThreadLocal<MemorySegment> STATE =
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(Linker.Option.captureStateLayout()));
+
+    /**
+     * Reads into direct buffer {@code dst} from its position, up to its limit, waiting for at least one byte (a blocking
+     * socket); advances the position. Returns the bytes read, -1 at end of stream.
+     */
+    static int read(int fd, ByteBuffer dst) throws IOException {
+        MemorySegment state = STATE.get();
+        MemorySegment into = MemorySegment.ofBuffer(dst);
+        for (int attempt = 0; ; attempt++) {
+            long n;
+            try {
+                n = (long) READ.invokeExact(state, fd, into, into.byteSize());
+            } catch (Throwable t) {
+                throw new IOException("read downcall failed", t);
+            }
+            if (n > 0) {
+                dst.position(dst.position() + (int) n);
+                return (int) n;
+            }
+            if (n == 0) return into.byteSize() == 0 ? 0 : -1;
+            int errno = state.get(ValueLayout.JAVA_INT, ERRNO_OFFSET);
+            if (errno != EINTR || attempt >= MAX_EINTR_RETRIES) throw new IOException("read from the hypervisor failed, errno " + errno);
+        }
+    }
+
+    /**
+     * Sends the bytes of direct buffer {@code src} from its position to its limit, as many as fit in the socket's
+     * buffer now, never waiting, and advances the position past them. Returns the number sent: 0 when the buffer is
+     * full (or a signal came first).
+     */
+    static int sendNow(int fd, ByteBuffer src) throws IOException {
+        MemorySegment state = STATE.get();
+        MemorySegment bytes = MemorySegment.ofBuffer(src);
+        long n;
+        try {
+            n = (long) SEND.invokeExact(state, fd, bytes, bytes.byteSize(), MSG_DONTWAIT | MSG_NOSIGNAL);
+        } catch (Throwable t) {
+            throw new IOException("send downcall failed", t);
+        }
+        if (n < 0) {
+            int errno = state.get(ValueLayout.JAVA_INT, ERRNO_OFFSET);
+            if (errno == EAGAIN || errno == EINTR) return 0;
+            throw new IOException("send to the hypervisor failed, errno " + errno);
+        }
+        src.position(src.position() + (int) n);
+        return (int) n;
+    }
+}
