@@ -70,6 +70,12 @@ public final class RttBench implements Callable<Integer> {
     int pinCpu;
 
     private Process echo;
+    /** Replies of the last connection row read by another thread than their caller (a hand-off each). */
+    private long handedOff;
+
+    private void printHandedOff() {
+        System.out.printf("  (replies read by another thread than their caller: %d of %d)%n", handedOff, warmup + iterations);
+    }
 
     /** The cross-process floor: {@link UdsEcho} in a child JVM. */
     private Process startEcho(Path socket) throws IOException {
@@ -131,8 +137,10 @@ public final class RttBench implements Callable<Integer> {
         report("null hypercall, raw frames over JNR", frames, raw);
         Result conn = connectionHypercalls(sock, false);
         report("null hypercall, HypervisorConnection", conn, raw);
+        printHandedOff();
         Result listening = connectionHypercalls(sock, true);
         report("null hypercall, HypervisorConnection+events", listening, raw);
+        printHandedOff();
         pipelined(sock, dir);
         System.out.printf("ratio p50 to the echo thread (goal <= 1.3): raw frames %.2fx, HypervisorConnection %.2fx, +events %.2fx%n",
                 frames.p50() / raw.p50(), conn.p50() / raw.p50(), listening.p50() / raw.p50());
@@ -285,8 +293,7 @@ public final class RttBench implements Callable<Integer> {
             Result r = measure(() -> {
                 if (c.hypercall(Hypercalls.MULTICALL, 0, 0) != 0) throw new IOException("null hypercall failed");
             });
-            System.out.printf("  (%s: %d of %d replies read by another thread than their caller)%n",
-                    withListener ? "with a listener" : "no listener", c.handedOffReplies(), warmup + iterations);
+            handedOff = c.handedOffReplies();
             return r;
         }
     }
