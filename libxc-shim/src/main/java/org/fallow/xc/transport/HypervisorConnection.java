@@ -273,6 +273,7 @@ public final class HypervisorConnection implements AutoCloseable {
         SyncReply f = new SyncReply(Thread.currentThread());
         pending.put(id, f);
         byte[] bytes = new Frame(type, id, payload).encode();
+        if (role.heldByCurrentThread()) return nestedCall(id, bytes, f);
         // take the role before sending, so the background reader (woken by our reply) does not read it first
         int held = NOT_HELD;
         try {
@@ -315,6 +316,28 @@ public final class HypervisorConnection implements AutoCloseable {
             }
         } finally {
             if (held != NOT_HELD) releaseRole(held);
+        }
+        return await(f, null);
+    }
+
+    /**
+     * A call from code that the role's holder runs while dispatching a frame (a callback of a request's future): this
+     * thread already reads the socket, so it sends (possibly blocking, as it cannot give the role up in the middle of
+     * a dispatch) and reads on until its reply, then the dispatch it interrupted continues with the frames after it.
+     */
+    private Frame nestedCall(long id, byte[] bytes, SyncReply f) throws IOException {
+        try {
+            writeBytes(bytes);
+        } catch (IOException e) {
+            pending.remove(id);
+            f.completeExceptionally(e);
+            throw e;
+        }
+        if (closed) failPending();
+        try {
+            readUntil(f);
+        } catch (IOException | RuntimeException e) {
+            readerFailed(e);
         }
         return await(f, null);
     }

@@ -13,7 +13,8 @@ import java.util.function.BooleanSupplier;
  * waiting behind another caller also stops waiting as soon as its reply has been read for it.
  */
 final class ReadRole {
-    private Thread holder;
+    /** Written with this object's monitor held; volatile for {@link #heldByCurrentThread}. */
+    private volatile Thread holder;
     private int callersWaiting;
     private boolean readerWaiting;
 
@@ -79,6 +80,12 @@ final class ReadRole {
 
     /** Wakes every waiter to look again (a listener registered, a pipelined request sent, the connection closed). */
     synchronized void wakeAll() { notifyAll(); }
+
+    /**
+     * Whether the calling thread holds the role: a call made from code the holder runs while dispatching (a callback
+     * of a request's future) reads on in the same thread instead of waiting for the role it holds.
+     */
+    boolean heldByCurrentThread() { return holder == Thread.currentThread(); }
 
     /** The thread holding the role, or null (tests). */
     synchronized Thread holder() { return holder; }

@@ -218,6 +218,28 @@ class ListeningCallerTest {
     }
 
     @Test
+    void aCallbackOfAPipelinedCallMayMakeASynchronousCall() throws Exception {
+        try (HypervisorConnection c = hv.connect()) {
+            c.onEvent(port -> { });
+            CompletableFuture<Long> first = c.hypercallAsync(17, 1);
+            // registered before the reply is sent: runs in the thread that reads it, which holds the read role
+            CompletableFuture<Long> second = first.thenApply(s -> {
+                try {
+                    return c.hypercall(17, s + 1);
+                } catch (IOException e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            Frame a = hv.readFrame();
+            hv.send(ret(a.requestId(), 1));
+            Frame b = hv.readFrame(); // sent by the callback
+            assertEquals(2L, new HypercallFrame().wrap(b.payload()).arg(0));
+            hv.send(ret(b.requestId(), 20));
+            assertEquals(20L, second.get(60, TimeUnit.SECONDS));
+        }
+    }
+
+    @Test
     void closingWhileCallersWaitFailsEveryOne() throws Exception {
         HypervisorConnection c = hv.connect();
         c.onEvent(port -> { });
