@@ -64,6 +64,7 @@ public final class XenPaging {
     private long pageinCursor;
     private long lastFlushRequest = -1;
     private long pagedOutTotal, pagedInTotal, requestsHandled;
+    private volatile long pollWaits;
 
     public XenPaging(PagingHost host, XenPagingOptions opt) {
         this.host = host;
@@ -92,6 +93,12 @@ public final class XenPaging {
     public long numPagedOut() { return numPagedOut; }
 
     public long maxPages() { return maxPages; }
+
+    /**
+     * Loop turns that waited for an event with the {@value #POLL_TIMEOUT_MS} ms poll timeout (the target reached, or
+     * no victim found); never between the page-in batches of a raised target or of SIGTERM.
+     */
+    public long pollWaits() { return pollWaits; }
 
     /** Exit codes of xenpaging's main: 1 when initialisation fails ("Error initialising paging"), 2 on a later error. */
     public static final int EXIT_INIT_FAILED = 1, EXIT_ERROR = 2;
@@ -235,7 +242,10 @@ public final class XenPaging {
     private void loop() throws IOException, InterruptedException {
         while (!shutdown) {
             long timeout = policy.usePollTimeout() ? POLL_TIMEOUT_MS : 0;
-            if (timeout > 0) wakeups.tryAcquire(timeout, TimeUnit.MILLISECONDS);
+            if (timeout > 0) {
+                pollWaits++;
+                wakeups.tryAcquire(timeout, TimeUnit.MILLISECONDS);
+            }
             wakeups.drainPermits();
             if (targetChanged) readTarget();
             drainRequests();

@@ -178,6 +178,52 @@ class XenPagingInProcessTest {
         for (long g = 0; g < 1023; g++) assertEquals(-1, PageStamp.check(hv.mem.frame(g), g, 1), "gfn " + g);
     }
 
+    /**
+     * Issue 16: a raised target and SIGTERM page in the same way: batches of {@value XenPaging#PAGEIN_BATCH} gfns
+     * (one loadAll each, one multicall over the wire) with no poll-timeout wait between them (the 100 ms wait per batch
+     * made the SIGTERM page-in 623 pages/s). Counted, not timed: every batch's size, and the pager's poll waits seen at
+     * each batch.
+     */
+    @Test void raisedTargetAndSigtermPageInFullBatchesWithNoPollWaitBetween() throws Exception {
+        String key = "/local/domain/" + InProcessPagingHost.DOMID + "/memory/target-tot_pages";
+        long target = 1024, out = FRAMES - 1 - target;
+        hv.xsWrite(key, String.valueOf(target * 4));
+        InProcessPagingHost.Pager conn = hv.newPagerConnection();
+        List<long[]> batches = new java.util.concurrent.CopyOnWriteArrayList<>(); // {gfns, pollWaits before the batch}
+        XenPaging[] pager = new XenPaging[1];
+        PagingHost counting = (PagingHost) java.lang.reflect.Proxy.newProxyInstance(PagingHost.class.getClassLoader(), new Class<?>[] {PagingHost.class},
+                (proxy, m, args) -> {
+                    if (m.getName().equals("loadAll")) batches.add(new long[] {((long[]) args[1]).length, pager[0].pollWaits()});
+                    try {
+                        return m.invoke(conn, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        pager[0] = new XenPaging(counting, new XenPagingOptions(InProcessPagingHost.DOMID, dir.resolve("pfb"), 0, 64, false));
+        int[] exit = {-1};
+        Thread t = start(pager[0], exit);
+        for (String how : new String[] {"target raised", "SIGTERM"}) {
+            await("paged down", () -> pager[0].numPagedOut() == out);
+            assertEquals(target, hv.totPages());
+            batches.clear();
+            if (how.equals("SIGTERM")) {
+                pager[0].requestShutdown();
+                t.join();
+                assertEquals(0, exit[0]);
+            } else {
+                hv.xsWrite(key, String.valueOf(FRAMES * 4));
+                await("paged in", () -> pager[0].numPagedOut() == 0);
+            }
+            assertEquals(FRAMES - 1, hv.totPages(), how);
+            assertEquals(out, batches.stream().mapToLong(b -> b[0]).sum(), how + ": every page came in through a batch");
+            assertEquals((out + XenPaging.PAGEIN_BATCH - 1) / XenPaging.PAGEIN_BATCH, batches.size(), how + ": full batches");
+            for (long[] b : batches.subList(0, batches.size() - 1)) assertEquals(XenPaging.PAGEIN_BATCH, b[0], how);
+            assertEquals(1, batches.stream().mapToLong(b -> b[1]).distinct().count(), how + ": no poll-timeout wait between batches");
+            hv.xsWrite(key, String.valueOf(target * 4));
+        }
+    }
+
     @Test void pagerExitsAndDropsItsPagefileWhenTheDomainIsDestroyed() throws Exception {
         hv.xsWrite("/local/domain/" + InProcessPagingHost.DOMID + "/memory/target-tot_pages", String.valueOf(1024 * 4));
         Path pagefile = dir.resolve("pfd");
