@@ -39,10 +39,13 @@ import static org.fallow.abi.xen.HvmOpConstants.HVM_PARAM_PAGING_RING_PFN;
  * threads touching every page once ({@link InProcessPagingHost}).</li>
  * <li>{@code wire}: the hypervisor, the guest ({@link PagingGuestMain}: one connection and GuestMemory accessor per
  * vcpu, each verifying and rewriting every page it owns) and xenpaging as three processes over the Unix socket.</li>
+ * <li>bulk page-ins by xenpaging itself, a raised target and SIGTERM, in-process and over the wire, alternating
+ * over several pairs ({@link BulkPageIn}).</li>
  * </ul>
  * Floors, measured first in the same run ({@link FaultFloor}): a page-in held at the target moves two pages (the
  * faulting page read in, a victim written out), so the in-process floor is two 4 KiB copies per page-in; a bulk
- * page-in (target raised, SIGTERM) moves one, so its floor is one copy; over the wire each page-in also needs at least
+ * page-in (target raised, SIGTERM) moves one, so its floor is one copy (+ 1/64 of a raw round trip over the wire: one
+ * multicall per 64 preps, the pages in the shared hypercall buffer); over the wire each fault page-in also needs at least
  * the guest's fault round trip, so the wire floor is one raw Unix-socket round trip (to an echo process) plus two
  * copies. {@code x floor} = the floor's page-ins/s / the row's: how many times the floor's cost a page-in takes.
  */
@@ -76,22 +79,39 @@ public final class PagingBench implements Callable<Integer> {
             description = "Raw UDS round trips per pass of the wire floor (3 passes, the best kept; default ${DEFAULT-VALUE}).")
     int floorRoundTrips;
 
+    @Option(names = "--bulk-frames", defaultValue = "131072",
+            description = "Guest RAM in frames of the in-process bulk page-in rows (target-raise, SIGTERM; paged down to it / --actmem-div; default ${DEFAULT-VALUE} = 512 MiB).")
+    int bulkFrames;
+
+    @Option(names = "--wire-bulk-frames", defaultValue = "65536",
+            description = "Guest RAM in frames of the bulk page-in rows over the wire (default ${DEFAULT-VALUE} = 256 MiB).")
+    int wireBulkFrames;
+
+    @Option(names = "--bulk-pairs", defaultValue = "5",
+            description = "Alternating target-raise + SIGTERM page-in pairs per path (0: no bulk rows; default ${DEFAULT-VALUE}).")
+    int bulkPairs;
+
     PrintStream out = System.out;
 
     private double floor2, floor1, floorWire; // page-ins/s: 2 copies, 1 copy, 1 round trip + 2 copies
+    private double roundTrips; // raw UDS round trips/s (0 in_process)
 
     @Override public Integer call() throws Exception {
-        if (frames < 64 || actmemDiv < 2 || rounds < 1 || wireVcpus < 1 || floorRoundTrips < 1)
-            throw new IllegalArgumentException("need --frames >= 64, --actmem-div >= 2, --rounds >= 1, --wire-vcpus >= 1, --floor-round-trips >= 1");
+        if (frames < 64 || actmemDiv < 2 || rounds < 1 || wireVcpus < 1 || floorRoundTrips < 1 || bulkPairs < 0
+                || !wholeMib(bulkFrames) || !wholeMib(wireBulkFrames))
+            throw new IllegalArgumentException("need --frames >= 64, --actmem-div >= 2, --rounds >= 1, --wire-vcpus >= 1, --floor-round-trips >= 1,"
+                    + " --bulk-pairs >= 0, --bulk-frames and --wire-bulk-frames in 256..4194304 with frames / --actmem-div a whole MiB (256 frames)");
         for (int v : vcpus) if (v < 1 || v > 64) throw new IllegalArgumentException("vcpus must be in 1..64, got " + v);
         long target = frames / actmemDiv;
-        out.printf(Locale.ROOT, "paging bench: --mode %s --frames %d (%d MiB) --actmem-div %d (target %d pages) --vcpus %s --wire-vcpus %d --rounds %d%n",
+        out.printf(Locale.ROOT, "paging bench: --mode %s --frames %d (%d MiB) --actmem-div %d (target %d pages) --vcpus %s --wire-vcpus %d --rounds %d"
+                        + " --bulk-frames %d --wire-bulk-frames %d --bulk-pairs %d%n",
                 mode, frames, frames / 256, actmemDiv, target, String.join(",", java.util.Arrays.stream(vcpus).mapToObj(Integer::toString).toList()),
-                wireVcpus, rounds);
+                wireVcpus, rounds, bulkFrames, wireBulkFrames, bulkPairs);
         out.printf(Locale.ROOT, "load at the start %s%n", PageCopyFloor.load());
         floors();
         if (mode != Mode.wire) inProcess(target);
         if (mode != Mode.in_process) wire(target);
+        if (bulkPairs > 0) bulk();
         out.printf(Locale.ROOT, "load at the end %s%n", PageCopyFloor.load());
         return 0;
     }
@@ -109,6 +129,7 @@ public final class PagingBench implements Callable<Integer> {
                 ChildJvm.deleteTree(dir);
             }
         }
+        roundTrips = fr.roundTripsPerSecond();
         floor2 = fr.eventsPerSecond(0, 2);
         floor1 = fr.eventsPerSecond(0, 1);
         out.printf(Locale.ROOT, "floors: %.0f 4 KiB copies/s%s%n", fr.copiesPerSecond(), mode == Mode.in_process ? ""
@@ -122,6 +143,32 @@ public final class PagingBench implements Callable<Integer> {
             floorRow("UDS RTT + 2 copies", floorWire);
         }
     }
+
+    /**
+     * The bulk page-in rows ({@link BulkPageIn}) with their floors: one 4 KiB copy per page-in, timed through a store
+     * of {@code --bulk-frames} pages; over the wire also 1/64 of a raw UDS round trip (xenpaging preps 64 pages per
+     * multicall, the pages themselves travel through the shared hypercall buffer, not the socket).
+     */
+    private void bulk() throws Exception {
+        if (mode != Mode.wire) bulk(false, bulkFrames);
+        if (mode != Mode.in_process) bulk(true, wireBulkFrames);
+    }
+
+    private void bulk(boolean overWire, int bulk) throws Exception {
+        double copy = 2 * org.fallow.abi.bench.PageCopyFloor.pagesPerSecond(bulk);
+        double floor = overWire ? 1.0 / (1.0 / copy + 1.0 / (roundTrips * XenPaging.PAGEIN_BATCH)) : copy;
+        out.printf(Locale.ROOT, "bulk page-in %s: %d frames (%d MiB) paged down to %d, then all paged in by xenpaging (no guest faults); a warm-up pair,"
+                + " then %d pairs of target-raise and SIGTERM, each from a fresh pager that paged the resident domain down%n",
+                overWire ? "over the wire" : "in-process", bulk, bulk / 256, bulk / actmemDiv, bulkPairs);
+        out.printf(Locale.ROOT, "bulk floor: %.0f 4 KiB copies/s (%d-page store)%s: %.0f page-ins/s%n", copy, bulk,
+                overWire ? String.format(Locale.ROOT, " + 1/%d of a raw UDS round trip (%.0f/s)", XenPaging.PAGEIN_BATCH, roundTrips) : "", floor);
+        BulkPageIn.header(out);
+        BulkPageIn b = new BulkPageIn(out, bulk, actmemDiv, bulkPairs, timeoutSeconds);
+        if (overWire) b.wire(floor);
+        else b.inProcess(floor);
+    }
+
+    private boolean wholeMib(int bulk) { return bulk >= 256 && bulk <= (1 << 22) && (bulk / actmemDiv) % 256 == 0; }
 
     private void floorRow(String what, double perSecond) {
         out.printf(Locale.ROOT, "%-11s %-19s %9s %8s %12.0f %8s%n", "floor", what, "-", "-", perSecond, "1.00");
@@ -165,23 +212,8 @@ public final class PagingBench implements Callable<Integer> {
                 row("in-process", n, ++pass, total, (System.nanoTime() - t0) / 1e9, floor2);
                 awaitPages(hv::totPages, target + 8, t); // back at the target before the next row
             }
-            // Bulk page-in by xenpaging itself (no guest faults): the target raised to all of memory, then SIGTERM.
-            long out0 = pager.numPagedOut();
-            long t0 = System.nanoTime();
-            hv.xsWrite(pager.targetKey(), String.valueOf((long) frames * 4));
-            awaitPagedOut(pager, 0, t);
-            double raise = (System.nanoTime() - t0) / 1e9;
-            out.printf(Locale.ROOT, "%-11s %-19s %9d %8.2f %12.0f %8s%n", "in-process", "target-raise pagein", out0, raise, out0 / raise, FaultFloor.times(floor1, out0 / raise));
-            hv.xsWrite(pager.targetKey(), String.valueOf(target * 4));
-            awaitPages(hv::totPages, target + 8, t);
-            long out1 = pager.numPagedOut();
-            t0 = System.nanoTime();
-            pager.requestShutdown();
+            pager.requestShutdown(); // (untimed) the bulk page-in rows (BulkPageIn) time SIGTERM and a raised target with their own pagers
             t.join(TimeUnit.SECONDS.toMillis(timeoutSeconds));
-            double term = (System.nanoTime() - t0) / 1e9;
-            if (t.isAlive()) throw new IllegalStateException("xenpaging did not exit within " + timeoutSeconds + " s of SIGTERM");
-            out.printf(Locale.ROOT, "%-11s %-19s %9d %8.2f %12.0f %8s%n", "in-process", "SIGTERM pagein", out1, term, out1 / term, FaultFloor.times(floor1, out1 / term));
-            out.printf(Locale.ROOT, "SIGTERM / target-raise page-in rate: %.2f%n", (out1 / term) / (out0 / raise));
         } finally {
             hv.close();
             ChildJvm.deleteTree(dir);
@@ -189,15 +221,6 @@ public final class PagingBench implements Callable<Integer> {
     }
 
     private interface Pages { long get() throws Exception; }
-
-    private void awaitPagedOut(XenPaging pager, long atMost, Thread pagerThread) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
-        while (pager.numPagedOut() > atMost) {
-            if (System.nanoTime() > deadline) throw new IllegalStateException("still " + pager.numPagedOut() + " pages out after " + timeoutSeconds + " s");
-            if (!pagerThread.isAlive()) throw new IllegalStateException("xenpaging stopped");
-            Thread.sleep(1);
-        }
-    }
 
     private void awaitPages(Pages tot, long atMost, Thread pagerThread) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);

@@ -1,0 +1,254 @@
+package org.fallow.cli.bench;
+
+import org.fallow.abi.AbiProfile;
+import org.fallow.abi.process.HypervisorProcess;
+import org.fallow.xc.XcDomain;
+import org.fallow.xc.XcHandle;
+import org.fallow.xc.XcMemPaging;
+import org.fallow.xc.tools.PagingCommands;
+import org.fallow.xc.xenpaging.InProcessPagingHost;
+import org.fallow.xc.xenpaging.VictimPolicy;
+import org.fallow.xc.xenpaging.XenPaging;
+import org.fallow.xc.xenpaging.XenPagingCommand;
+import org.fallow.xc.xenpaging.XenPagingOptions;
+import picocli.CommandLine;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+
+import static org.fallow.abi.xen.HvmOpConstants.HVM_PARAM_PAGING_RING_PFN;
+
+/**
+ * The bulk page-in rows of {@code bench paging}: xenpaging paging a domain back in by itself (no guest faults), once
+ * because its target was raised to all of memory and once on SIGTERM (page everything in, disable paging, exit).
+ * Each measurement starts from the same state: a fresh pager pages the fully resident domain down to the target, then
+ * the clock starts. The two kinds alternate (target-raise, SIGTERM, target-raise, SIGTERM, ...) so that a busy
+ * machine's slow spell falls on both; each row reports its median and min-max, and every pair its SIGTERM /
+ * target-raise rate ratio.
+ * <ul>
+ * <li>{@code in-process}: {@link InProcessPagingHost} with xenpaging on a thread; the target is raised by writing the
+ * xenstore key, SIGTERM is {@link XenPaging#requestShutdown} (what the signal handler calls).</li>
+ * <li>{@code wire}: a hypervisor process and the real {@code xenpaging} process ({@link XenPagingCommand}); the target
+ * is raised with the toolstack's {@code mem-swap-target} command (run in this JVM against the socket), SIGTERM is
+ * sent to the pager's pid ({@link Process#destroy}). Done = getdomaininfo's paged_pages is 0 (polled every
+ * {@value #WIRE_POLL_MS} ms); the SIGTERM row also gives the time until the process has exited.</li>
+ * </ul>
+ */
+final class BulkPageIn {
+    static final long WIRE_POLL_MS = 5;
+    private static final List<String> PAGER_JVM = List.of("-Xmx192m", "-XX:+UseSerialGC");
+
+    /** One measurement: {@code pages} paged in in {@code seconds}; {@code exitSeconds} until the pager had exited (SIGTERM). */
+    record Sample(long pages, double seconds, double exitSeconds, double downSeconds) {
+        double rate() { return pages / seconds; }
+    }
+
+    private final PrintStream out;
+    private final int frames, pairs, timeoutSeconds;
+    private final long target;
+
+    BulkPageIn(PrintStream out, int frames, int actmemDiv, int pairs, int timeoutSeconds) {
+        this.out = out;
+        this.frames = frames;
+        this.target = frames / actmemDiv;
+        this.pairs = pairs;
+        this.timeoutSeconds = timeoutSeconds;
+    }
+
+    static void header(PrintStream out) {
+        out.printf(Locale.ROOT, "%-11s %-13s %4s %9s %8s %12s %8s %7s %7s%n", "path", "bulk row", "pair", "page-ins", "seconds", "page-ins/s", "x floor", "exit s",
+                "down s");
+    }
+
+    // ---- in-process ------------------------------------------------------------------------------------------------
+
+    void inProcess(double floor) throws Exception {
+        Path dir = Files.createTempDirectory(Path.of("/tmp"), "flb");
+        InProcessPagingHost hv = new InProcessPagingHost(dir, frames, 1, frames - 1);
+        try {
+            Sample[][] s = new Sample[2][pairs];
+            for (int p = 0; p <= pairs; p++) { // pair 0 warms up (JIT of the page-in paths), unmeasured
+                for (int k = 0; k < 2; k++) {
+                    Sample one = inProcessOnce(hv, dir, k == 1);
+                    row("in-process", k, p, one, floor);
+                    if (p > 0) s[k][p - 1] = one;
+                }
+            }
+            summary("in-process", s, floor);
+        } finally {
+            hv.close();
+            ChildJvm.deleteTree(dir);
+        }
+    }
+
+    private Sample inProcessOnce(InProcessPagingHost hv, Path dir, boolean sigterm) throws Exception {
+        String key = PagingCommands.targetKey(InProcessPagingHost.DOMID);
+        hv.xsWrite(key, String.valueOf(target * 4));
+        XenPaging pager = new XenPaging(hv.newPagerConnection(),
+                new XenPagingOptions(InProcessPagingHost.DOMID, dir.resolve("pf"), 0, VictimPolicy.DEFAULT_MRU_SIZE, false));
+        int[] exit = {-1};
+        Thread t = new Thread(() -> exit[0] = pager.run(), "xenpaging");
+        t.setDaemon(true);
+        t.start();
+        long start = System.nanoTime(), deadline = deadline();
+        while (hv.totPages() > target) pause(10, deadline, t.isAlive(), "paging down to " + target);
+        double down = (System.nanoTime() - start) / 1e9;
+        long n = pager.numPagedOut();
+        long t0 = System.nanoTime();
+        if (sigterm) pager.requestShutdown();
+        else hv.xsWrite(key, String.valueOf((long) frames * 4));
+        deadline = deadline();
+        while (pager.numPagedOut() > 0) pause(1, deadline, t.isAlive() || sigterm, "paging in");
+        double secs = (System.nanoTime() - t0) / 1e9;
+        if (!sigterm) pager.requestShutdown(); // nothing is out: it exits at once
+        t.join(TimeUnit.SECONDS.toMillis(timeoutSeconds));
+        double exitSecs = (System.nanoTime() - t0) / 1e9;
+        if (t.isAlive() || exit[0] != 0) throw new IllegalStateException("xenpaging did not exit 0 (alive " + t.isAlive() + ", exit " + exit[0] + ")");
+        return new Sample(n, secs, exitSecs, down);
+    }
+
+    // ---- over the wire ---------------------------------------------------------------------------------------------
+
+    void wire(double floor) throws Exception {
+        Path dir = Files.createTempDirectory(Path.of("/tmp"), "flb");
+        byte[] handle = new byte[16];
+        new SplittableRandom().nextBytes(handle);
+        long hostMib = 64 + frames / 128;
+        try (HypervisorProcess hv = HypervisorProcess.start(dir.resolve("hv"), List.of("-Xmx256m"), "--host-mem", Long.toString(hostMib));
+             XcHandle xc = XcHandle.open(hv.socket(), AbiProfile.XEN_4_12)) {
+            XcDomain dom = new XcDomain(xc);
+            int domid = createDomain(xc, dom, handle);
+            Sample[][] s = new Sample[2][pairs];
+            for (int p = 0; p <= pairs; p++) { // pair 0 warms up (the hypervisor's JIT, mem-swap-target's first run), unmeasured
+                for (int k = 0; k < 2; k++) {
+                    Sample one = wireOnce(dir, hv.socket(), xc, dom, domid, k == 1, 2 * p + k);
+                    row("wire", k, p, one, floor);
+                    if (p > 0) s[k][p - 1] = one;
+                }
+            }
+            summary("wire", s, floor);
+        } finally {
+            ChildJvm.deleteTree(dir);
+        }
+    }
+
+    /** An HVM domain with {@code frames} RAM frames (+ the ring gfn after them), populated and running. */
+    private int createDomain(XcHandle xc, XcDomain dom, byte[] handle) throws IOException {
+        long d = dom.xc_domain_create_hvm(handle, 1);
+        if (d < 0) throw new IllegalStateException("createdomain -> " + d);
+        int domid = (int) d;
+        check("max_mem", dom.xc_domain_setmaxmem(domid, (frames + 1) * 4L));
+        for (long g = 0; g <= frames; g += 4096) {
+            long[] gfns = new long[(int) Math.min(4096, frames + 1 - g)];
+            for (int i = 0; i < gfns.length; i++) gfns[i] = g + i;
+            check("populate", dom.xc_domain_populate_physmap_exact(domid, 0, 0, gfns));
+        }
+        check("ring param", new XcMemPaging(xc).xc_hvm_param_set(domid, HVM_PARAM_PAGING_RING_PFN, frames));
+        check("unpause", dom.xc_domain_unpause(domid));
+        return domid;
+    }
+
+    private Sample wireOnce(Path dir, Path socket, XcHandle xc, XcDomain dom, int domid, boolean sigterm, int i) throws Exception {
+        xc.xenstore().write(PagingCommands.targetKey(domid), String.valueOf(target * 4));
+        String name = "xenpaging-" + i;
+        Process pager = ChildJvm.start(dir, name, PAGER_JVM, XenPagingCommand.class.getName(), "-d", Integer.toString(domid),
+                "-f", dir.resolve("pf").toString(), "--socket", socket.toString());
+        try {
+            pager.getOutputStream().close();
+            long start = System.nanoTime(), deadline = deadline();
+            while (dom.info(domid).totPages() > target) pause(20, deadline, pager.isAlive(), "paging down to " + target + "\n" + ChildJvm.errTail(dir, name));
+            double down = (System.nanoTime() - start) / 1e9;
+            long n = dom.info(domid).pagedPages();
+            long t0 = System.nanoTime();
+            if (sigterm) pager.destroy(); // SIGTERM
+            else memSwapTarget(socket, domid, (frames + 1 + 255) / 256); // MiB: all of memory
+            deadline = deadline();
+            while (dom.info(domid).pagedPages() > 0) {
+                // a SIGTERMed pager exits once all is in: only an exit with pages still out is a failure
+                boolean alive = pager.isAlive() || dom.info(domid).pagedPages() == 0;
+                pause(WIRE_POLL_MS, deadline, alive, "paging in\n" + ChildJvm.errTail(dir, name));
+            }
+            double secs = (System.nanoTime() - t0) / 1e9;
+            if (!sigterm) pager.destroy(); // nothing is out: it exits at once
+            if (!pager.waitFor(timeoutSeconds, TimeUnit.SECONDS)) throw new IllegalStateException("xenpaging still runs " + timeoutSeconds + " s after SIGTERM");
+            double exitSecs = (System.nanoTime() - t0) / 1e9;
+            if (pager.exitValue() != 0) throw new IllegalStateException("xenpaging exited " + pager.exitValue() + ":\n" + ChildJvm.errTail(dir, name));
+            return new Sample(n, secs, exitSecs, down);
+        } finally {
+            if (pager.isAlive()) pager.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    /** {@code fallow mem-swap-target DOMID MB} (the toolstack's command, in this JVM); its one line of output is checked, not printed. */
+    private static void memSwapTarget(Path socket, int domid, long mib) {
+        PrintStream stdout = System.out;
+        ByteArrayOutputStream said = new ByteArrayOutputStream();
+        int rc;
+        synchronized (System.class) {
+            System.setOut(new PrintStream(said, true, StandardCharsets.UTF_8));
+            try {
+                rc = new CommandLine(new PagingCommands.MemSwapTarget()).execute("--socket", socket.toString(), Integer.toString(domid), Long.toString(mib));
+            } finally {
+                System.setOut(stdout);
+            }
+        }
+        String text = said.toString(StandardCharsets.UTF_8);
+        if (rc != 0 || !text.contains("paging target " + mib + " MB")) throw new IllegalStateException("mem-swap-target exited " + rc + ": " + text);
+    }
+
+    // ---- output ----------------------------------------------------------------------------------------------------
+
+    private static final String[] ROW = {"target-raise", "SIGTERM"};
+
+    private void row(String path, int kind, int pair, Sample s, double floor) {
+        out.printf(Locale.ROOT, "%-11s %-13s %4s %9d %8.2f %12.0f %8s %7s %7.2f%n", path, ROW[kind], pair == 0 ? "w" : Integer.toString(pair), s.pages(), s.seconds(), s.rate(),
+                FaultFloor.times(floor, s.rate()), kind == 1 ? String.format(Locale.ROOT, "%.2f", s.exitSeconds()) : "-", s.downSeconds());
+    }
+
+    private void summary(String path, Sample[][] s, double floor) {
+        for (int k = 0; k < 2; k++) {
+            double[] r = Arrays.stream(s[k]).mapToDouble(Sample::rate).sorted().toArray();
+            double m = median(r);
+            out.printf(Locale.ROOT, "%-11s %-13s median %.0f page-ins/s (min %.0f, max %.0f), x floor %s (%s-%s)%n", path, ROW[k], m, r[0], r[r.length - 1],
+                    FaultFloor.times(floor, m), FaultFloor.times(floor, r[r.length - 1]), FaultFloor.times(floor, r[0]));
+        }
+        double[] ratio = new double[pairs];
+        StringBuilder each = new StringBuilder();
+        for (int p = 0; p < pairs; p++) {
+            ratio[p] = s[1][p].rate() / s[0][p].rate();
+            each.append(String.format(Locale.ROOT, " %.2f", ratio[p]));
+        }
+        double[] sorted = ratio.clone();
+        Arrays.sort(sorted);
+        out.printf(Locale.ROOT, "%-11s SIGTERM / target-raise page-in rate per pair:%s; median %.2f (min %.2f, max %.2f)%n", path, each,
+                median(sorted), sorted[0], sorted[sorted.length - 1]);
+    }
+
+    static double median(double[] sorted) {
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+
+    // ---- waiting ---------------------------------------------------------------------------------------------------
+
+    private long deadline() { return System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds); }
+
+    private void pause(long ms, long deadline, boolean pagerAlive, String what) throws InterruptedException {
+        if (!pagerAlive) throw new IllegalStateException("xenpaging stopped while " + what);
+        if (System.nanoTime() > deadline) throw new IllegalStateException("xenpaging not done " + what + " after " + timeoutSeconds + " s");
+        Thread.sleep(ms);
+    }
+
+    private static void check(String what, long rc) {
+        if (rc != 0) throw new IllegalStateException(what + " -> " + rc);
+    }
+}
