@@ -159,19 +159,19 @@ class BenchCommandsTest {
         String[] in = line(o, "in-process\\s+1\\s+1\\s+\\d+\\s+[\\d.]+\\s+\\d+\\s+[\\d.]+");
         assertRatio(in[6], two[5], in[5], o);
         // bulk page-in: a warm-up pair (w) and one measured pair per path, each row x its floor, then median and ratio lines
-        assertTrue(o.contains("path        bulk row      pair  page-ins  seconds   page-ins/s  x floor  exit s  down s"), o);
+        assertTrue(o.contains("path        bulk row      pair  page-ins  seconds   page-ins/s  x floor  exit s  down s cpu us/pg"), o);
         for (String path : new String[] {"in-process", "wire"}) {
             String[] floor = line(o, "bulk floor: \\d+ 4 KiB copies/s \\(1024-page store\\)"
                     + (path.equals("wire") ? " \\+ 1/64 of a raw UDS round trip \\(\\d+/s\\)" : "") + ": \\d+ page-ins/s");
             String floorRate = floor[floor.length - 2];
             for (String pair : new String[] {"w", "1"}) {
-                String[] raise = line(o, path + "\\s+target-raise\\s+" + pair + "\\s+\\d+\\s+[\\d.]+\\s+\\d+\\s+[\\d.]+\\s+-\\s+[\\d.]+");
+                String[] raise = line(o, path + "\\s+target-raise\\s+" + pair + "\\s+\\d+\\s+[\\d.]+\\s+\\d+\\s+[\\d.]+\\s+-\\s+[\\d.]+\\s+([\\d.]+|-)");
                 assertRatio(raise[6], floorRate, raise[5], o);
-                String[] term = line(o, path + "\\s+SIGTERM\\s+" + pair + "\\s+\\d+\\s+[\\d.]+\\s+\\d+\\s+[\\d.]+\\s+[\\d.]+\\s+[\\d.]+");
+                String[] term = line(o, path + "\\s+SIGTERM\\s+" + pair + "\\s+\\d+\\s+[\\d.]+\\s+\\d+\\s+[\\d.]+\\s+[\\d.]+\\s+[\\d.]+\\s+([\\d.]+|-)");
                 assertRatio(term[6], floorRate, term[5], o);
                 assertTrue(Double.parseDouble(term[7]) >= Double.parseDouble(term[4]), "exited after paging in: " + o);
             }
-            line(o, path + "\\s+target-raise\\s+median \\d+ page-ins/s \\(min \\d+, max \\d+\\), x floor [\\d.]+ \\([\\d.]+-[\\d.]+\\)");
+            line(o, path + "\\s+target-raise\\s+median \\d+ page-ins/s \\(min \\d+, max \\d+\\), x floor [\\d.]+ \\([\\d.]+-[\\d.]+\\); cpu .+ us/page-in");
             line(o, path + "\\s+SIGTERM / target-raise page-in rate per pair: [\\d.]+; median [\\d.]+ \\(min [\\d.]+, max [\\d.]+\\)");
         }
         String[] w = line(o, "wire\\s+2\\s+1\\s+\\d+\\s+[\\d.]+\\s+\\d+\\s+[\\d.]+");
