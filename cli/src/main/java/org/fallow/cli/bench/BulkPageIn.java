@@ -194,9 +194,13 @@ final class BulkPageIn {
         try {
             pager.getOutputStream().close();
             long start = System.nanoTime(), deadline = deadline();
-            while (dom.info(domid).totPages() > target) pause(20, deadline, pager.isAlive(), "paging down to " + target + "\n" + ChildJvm.errTail(dir, name));
+            // watched in the p2m view, not by getdomaininfo: requests from this connection would make the hypervisor
+            // "contended" (Scheduler) and pace the pager's nominate/evict multicalls
+            while (countPaged(p2m) < frames - target) pause(20, deadline, pager.isAlive(), "paging down to " + target + "\n" + ChildJvm.errTail(dir, name));
             double down = (System.nanoTime() - start) / 1e9;
-            long n = dom.info(domid).pagedPages();
+            XcDomain.DomainInfo down0 = dom.info(domid);
+            if (down0.totPages() > target) throw new IllegalStateException("tot_pages " + down0.totPages() + " > target " + target + " with " + down0.pagedPages() + " paged");
+            long n = down0.pagedPages();
             // this connection's last request must not make the timed page-in "contended" (Scheduler: two connections'
             // requests within its window): the pager is the hypervisor's only client from here on, as for a user
             Thread.sleep(Scheduler.CONTENDED_WINDOW_NANOS / 1_000_000 + 50);
@@ -238,6 +242,13 @@ final class BulkPageIn {
             g++;
         }
         return g;
+    }
+
+    /** How many gfns are paged out (evicted) in the shared p2m view. */
+    private int countPaged(MemorySegment p2m) {
+        int n = 0;
+        for (int g = 0; g < frames; g++) if (P2mHeader.typeAt(p2m, g) == P2mType.P2M_RAM_PAGED) n++;
+        return n;
     }
 
     /** {@code fallow mem-swap-target DOMID MB} (the toolstack's command, in this JVM); its one line of output is checked, not printed. */
