@@ -18,7 +18,7 @@ import java.util.function.IntConsumer;
 public final class EventChannelHub implements EventChannels {
     private static final Logger log = LoggerFactory.getLogger(EventChannelHub.class);
     /** The 2-level ABI's limit for 64-bit guests (EVTCHN_2L_NR_CHANNELS). */
-    public static final int MAX_PORTS = 4096;
+    public static final int MAX_PORTS = org.fallow.abi.xen.EvtchnConstants.EVTCHN_2L_NR_CHANNELS;
 
     private record Channel(int port, int domid, Peer remote, IntConsumer onRemoteSend) {}
 

@@ -30,8 +30,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -84,7 +82,8 @@ public final class HypervisorConnection implements AutoCloseable {
     private final ReentrantLock writeLock = new ReentrantLock();
     private final AtomicLong nextId = new AtomicLong(1);
     private final Map<Long, CompletableFuture<Frame>> pending = new ConcurrentHashMap<>();
-    private final ExecutorService events;
+    /** The events thread: listeners of unsolicited frames, bounded (event-channel notifications coalesce per port). */
+    private final EventDelivery events;
     private final Thread reader;
     /** Held by whichever thread is reading the socket (a synchronous caller or the background reader). */
     private final ReadRole role = new ReadRole();
@@ -125,11 +124,7 @@ public final class HypervisorConnection implements AutoCloseable {
         this.channel = new GuardedSocket(channel, name);
         this.name = name;
         this.buffers = buffers;
-        this.events = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, name + "-events");
-            t.setDaemon(true);
-            return t;
-        });
+        this.events = new EventDelivery(name);
         this.reader = new Thread(this::readLoop, name + "-reader");
         reader.setDaemon(true);
         reader.start(); // idles until needed (see the class comment)
@@ -460,7 +455,10 @@ public final class HypervisorConnection implements AutoCloseable {
 
     // ---- listeners ----------------------------------------------------------------------------------------------
 
-    /** Called (on the events thread) for every EVTCHN_SEND the hypervisor sends. */
+    /**
+     * Called (on the events thread) for EVTCHN_SEND frames: once for all notifications of a port that arrived before
+     * its call started, as a Xen guest sees one pending bit however often the port was kicked.
+     */
     public void onEvent(IntConsumer l) {
         eventListener = l;
         listen();
@@ -478,13 +476,11 @@ public final class HypervisorConnection implements AutoCloseable {
         listen();
     }
 
-    void deliver(Runnable r) {
-        try {
-            events.execute(r);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            log.debug("{}: event after close dropped", name);
-        }
-    }
+    /** Runs {@code r} on the events thread ({@code what} names it if it has to be dropped: see {@link EventDelivery}). */
+    void deliver(Runnable r, String what) { events.other(r, what); }
+
+    /** EVTCHN_SEND notifications merged into one already waiting for their port (diagnostics, tests). */
+    long coalescedEvents() { return events.coalesced(); }
 
     // ---- reading ------------------------------------------------------------------------------------------------
 
@@ -564,13 +560,13 @@ public final class HypervisorConnection implements AutoCloseable {
         switch (f.type()) {
             case FrameType.EVTCHN_SEND -> {
                 int port = new EvtchnSend().wrap(f.payload()).port();
-                deliver(() -> eventListener.accept(port));
+                events.port(port, p -> eventListener.accept(p));
             }
             case FrameType.DOMAIN_EVENT -> {
                 DomainEvent e = new DomainEvent().wrap(f.payload());
                 int ev = e.event();
                 String text = e.text();
-                deliver(() -> domainEventListener.accept(ev, text));
+                deliver(() -> domainEventListener.accept(ev, text), "DOMAIN_EVENT " + ev);
             }
             case FrameType.XENSTORE -> {
                 if (f.requestId() == 0) xs.unsolicited(f);
@@ -581,7 +577,7 @@ public final class HypervisorConnection implements AutoCloseable {
                 WireErrorException ex = new WireErrorException(e.errno(), e.text(), f.requestId());
                 CompletableFuture<Frame> p = f.requestId() == 0 ? null : pending.remove(f.requestId());
                 if (p != null) p.completeExceptionally(ex);
-                else deliver(() -> errorListener.accept(ex));
+                else deliver(() -> errorListener.accept(ex), "unsolicited ERROR " + ex.errno());
             }
             default -> complete(f);
         }

@@ -150,6 +150,6 @@ public final class XsClient {
             return;
         }
         Consumer<String> cb = watches.get(parts.get(1));
-        if (cb != null) conn.deliver(() -> cb.accept(parts.get(0)));
+        if (cb != null) conn.deliver(() -> cb.accept(parts.get(0)), "xenstore watch event " + parts.get(1));
     }
 }
