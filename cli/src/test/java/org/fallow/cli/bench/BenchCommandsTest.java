@@ -122,8 +122,9 @@ class BenchCommandsTest {
 
     @Test @Timeout(180)
     void tmemSocketTinyRun() {
-        Run r = bench("tmem-socket", "--pages", "64", "--rounds", "1", "--batches", "1,16", "--stored", "100");
+        Run r = bench("tmem-socket", "--pages", "64", "--rounds", "1", "--batches", "1,16", "--stored", "100", "--max-warmup-passes", "2");
         assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().matches("(?s).*warm-up: [12] pass\\(es\\) of one round per batch size.*"), r.out());
         assertTrue(r.out().contains("batch  put pages/s  get pages/s  put+get pages/s  x floor"), r.out());
         assertTrue(r.out().contains("stored 100 pages first"), r.out());
         // batch, put, get, put+get pages/s, x floor, hypervisor CPU ns per put and per get, x off ("-": no off run)

@@ -72,7 +72,8 @@ public final class TmemSocketBench implements Callable<Integer> {
     List<String> codecs;
 
     @Override public Integer call() throws Exception {
-        if (pages < 1 || rounds < 1 || stored < 0) throw new IllegalArgumentException("--pages and --rounds must be >= 1, --stored >= 0");
+        if (pages < 1 || rounds < 1 || stored < 0 || maxWarmupPasses < 1)
+            throw new IllegalArgumentException("--pages, --rounds and --max-warmup-passes must be >= 1, --stored >= 0");
         for (int b : batches) if (b < 1 || b > 64) throw new IllegalArgumentException("batch sizes must be in 1..64, got " + b);
         for (String c : codecs) if (!List.of("off", "lzo", "lz4").contains(c)) throw new IllegalArgumentException("codecs are off, lzo or lz4, got " + c);
         byte[][] corpus = switch (content) {
@@ -82,7 +83,7 @@ public final class TmemSocketBench implements Callable<Integer> {
         };
         double floor = 0;
         for (int r = 0; r < rounds; r++) floor = Math.max(floor, PageCopyFloor.pagesPerSecond(pages));
-        out.printf(Locale.ROOT, "tmem socket bench: --pages %d --stored %d --rounds %d --batches %s --content %s%s --codecs %s (private ephemeral pool; best put+get round after a warm-up round), load %s%n",
+        out.printf(Locale.ROOT, "tmem socket bench: --pages %d --stored %d --rounds %d --batches %s --content %s%s --codecs %s (private ephemeral pool; best put+get round after warm-up passes until the hypervisor's JIT settles), load %s%n",
                 pages, stored, rounds, join(batches), content, corpus == null ? "" : " (" + corpus.length + " distinct pages)",
                 String.join(",", codecs), PageCopyFloor.load());
         out.printf(Locale.ROOT, "memcpy floor (the two 4 KiB copies of a put+get, this process, same run): %.0f pages/s%n", floor);
@@ -134,9 +135,9 @@ public final class TmemSocketBench implements Callable<Integer> {
                 if (stored > 0)
                     out.printf(Locale.ROOT, "stored %d pages first (batches of 64) at %.0f pages/s; they stay stored; hypervisor GC so far: %s%n",
                             stored, stored * 1e9 / (System.nanoTime() - t0), gcSummary(hv.pid()));
+                warmUp(g, mem, hv.pid());
                 out.printf(Locale.ROOT, "%5s %12s %12s %16s %8s %14s %14s %7s%n", "batch", "put pages/s", "get pages/s", "put+get pages/s",
                         "x floor", "hv CPU ns/put", "hv CPU ns/get", "x off");
-                for (int b : batches) round(g, mem, b, hv.pid()); // warm-up
                 for (int b : batches) {
                     double[] best = {0, 0, 0, 0, 0};
                     for (int r = 0; r < rounds; r++) {
@@ -155,26 +156,73 @@ public final class TmemSocketBench implements Callable<Integer> {
         }
     }
 
+    /** Warm-up passes end once the hypervisor's JIT compiled for less than this share of a pass's wall time. */
+    static final double SETTLED_JIT_SHARE = 0.02;
+
+    /**
+     * Warm-up: passes of one round per batch size until the hypervisor's JIT has settled (its compile time, {@code
+     * jstat -compiler}, under {@link #SETTLED_JIT_SHARE} of the pass), at most {@code --max-warmup-passes}. One round
+     * was not enough: at batch 1 (the first rows) the hypervisor's C2 threads still compiled for ~10 s after start
+     * (LogCompilation, 2026-12-02), a third of the samples of its process (perf), on a machine of 2 cores, and their
+     * CPU went into "hv CPU ns/put".
+     */
+    private void warmUp(HypervisorConnection g, MemorySegment mem, long pid) throws Exception {
+        int passes = 0;
+        double share, c0 = compileSeconds(pid);
+        do {
+            long t0 = System.nanoTime();
+            for (int b : batches) round(g, mem, b, pid);
+            passes++;
+            double c1 = compileSeconds(pid); // one jstat per pass (each is a JVM start)
+            share = (c1 - c0) / ((System.nanoTime() - t0) / 1e9);
+            c0 = c1;
+        } while (!(share < SETTLED_JIT_SHARE) && !Double.isNaN(share) && passes < maxWarmupPasses);
+        out.printf(Locale.ROOT, "warm-up: %d pass(es) of one round per batch size; hypervisor JIT compile time in the last pass: %s%n",
+                passes, Double.isNaN(share) ? "unknown (jstat)" : String.format(Locale.ROOT, "%.1f %% of it", 100 * share));
+    }
+
+    @Option(names = "--max-warmup-passes", defaultValue = "20",
+            description = "At most this many warm-up passes (one round per batch size each) while the hypervisor's JIT is busy (default ${DEFAULT-VALUE}).")
+    int maxWarmupPasses;
+
+    /** The hypervisor JVM's total JIT compile time so far in seconds ({@code jstat -compiler}), NaN if unknown. */
+    static double compileSeconds(long pid) {
+        java.util.Map<String, String> c = jstat(pid, "-compiler");
+        try {
+            return c == null || !c.containsKey("Time") ? Double.NaN : Double.parseDouble(c.get("Time"));
+        } catch (NumberFormatException e) {
+            return Double.NaN;
+        }
+    }
+
     /**
      * The hypervisor JVM's collections so far, from {@code jstat -gcutil} (its perf-data counters: young and full GC
      * counts and seconds), or why not.
      */
     static String gcSummary(long pid) {
+        java.util.Map<String, String> v = jstat(pid, "-gcutil");
+        if (v == null || !v.containsKey("YGC")) return "unavailable (jstat)";
+        return String.format(Locale.ROOT, "%s young (%s s), %s full (%s s)", v.get("YGC"), v.get("YGCT"), v.get("FGC"), v.get("FGCT"));
+    }
+
+    /** One {@code jstat <option> pid} sample as column -> value, or null if jstat could not say. */
+    static java.util.Map<String, String> jstat(long pid, String option) {
         Path jstat = Path.of(System.getProperty("java.home"), "bin", "jstat");
         try {
-            Process p = new ProcessBuilder(jstat.toString(), "-gcutil", Long.toString(pid)).redirectErrorStream(true).start();
+            Process p = new ProcessBuilder(jstat.toString(), option, Long.toString(pid)).redirectErrorStream(true).start();
             String text = new String(p.getInputStream().readNBytes(4096), java.nio.charset.StandardCharsets.UTF_8);
             if (!p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) p.destroyForcibly();
             List<String> lines = text.lines().toList();
-            if (lines.size() < 2) return "jstat said: " + text.trim();
-            List<String> head = List.of(lines.get(0).trim().split("\\s+")), val = List.of(lines.get(1).trim().split("\\s+"));
-            return String.format(Locale.ROOT, "%s young (%s s), %s full (%s s)", val.get(head.indexOf("YGC")), val.get(head.indexOf("YGCT")),
-                    val.get(head.indexOf("FGC")), val.get(head.indexOf("FGCT")));
+            if (lines.size() < 2) return null;
+            String[] head = lines.get(0).trim().split("\\s+"), val = lines.get(1).trim().split("\\s+");
+            java.util.Map<String, String> m = new java.util.HashMap<>();
+            for (int i = 0; i < Math.min(head.length, val.length); i++) m.put(head[i], val[i]);
+            return m;
         } catch (java.io.IOException | RuntimeException e) {
-            return "unavailable (" + e + ")";
+            return null;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return "unavailable (interrupted)";
+            return null;
         }
     }
 
