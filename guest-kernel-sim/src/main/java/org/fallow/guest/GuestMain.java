@@ -15,7 +15,7 @@ import java.nio.file.Path;
 import java.util.HexFormat;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * {@code ./fallow guest}: one simulated Linux guest of an existing domain. Attaches as the domain's guest (domid +
@@ -123,13 +123,16 @@ public final class GuestMain implements Callable<Integer> {
             return 3;
         }
         g.stepMs(stepMs);
-        ConcurrentLinkedQueue<Long> targets = new ConcurrentLinkedQueue<>();
+        // the newest memory/target only (-1: none since the last look), as Linux's watch_target reads the node when the
+        // watch fires: targets written faster than the guest looks replace each other instead of queueing without bound
+        AtomicLong newestTargetKib = new AtomicLong(-1);
         if (!noBalloon) {
-            long staticMaxKib = platform.watchTarget(targets::add);
+            long staticMaxKib = platform.watchTarget(newestTargetKib::set);
             if (staticMaxKib > 0) g.balloon().staticMaxPages(staticMaxKib >> 2);
         }
         Runnable drainTargets = () -> {
-            for (Long kib; (kib = targets.poll()) != null; ) g.balloon().onXenstoreTarget(kib, clock.nowMs());
+            long kib = newestTargetKib.getAndSet(-1);
+            if (kib >= 0) g.balloon().onXenstoreTarget(kib, clock.nowMs());
         };
         drainTargets.run();
         // boot: inflate to the initial target before the workload touches memory (balloon_wait_finish)
