@@ -24,7 +24,7 @@ public final class StructCodec {
             throw new IllegalArgumentException(struct.name() + " is " + struct.size() + " bytes, got " + bytes.length);
         }
         MemorySegment seg = MemorySegment.ofArray(new byte[(int) struct.size()]);
-        MemorySegment.copy(MemorySegment.ofArray(bytes), 0, seg, 0, bytes.length);
+        MemorySegment.copy(bytes, 0, seg, ValueLayout.JAVA_BYTE, 0, bytes.length); // array overload: see Flyweight.copyIn
         List<String> out = new ArrayList<>();
         for (LayoutField f : LayoutFields.leaves(struct.layout())) {
             if (f.isScalar()) {
@@ -77,7 +77,7 @@ public final class StructCodec {
             byte[] b = HEX.parseHex(value.substring(4));
             if (b.length > f.size()) throw new IllegalArgumentException(name + " holds " + f.size() + " bytes, got " + b.length);
             seg.asSlice(f.offset(), f.size()).fill((byte) 0);
-            MemorySegment.copy(MemorySegment.ofArray(b), 0, seg, f.offset(), b.length);
+            MemorySegment.copy(b, 0, seg, ValueLayout.JAVA_BYTE, f.offset(), b.length);
         } else {
             if (f.isGroupArray()) throw new IllegalArgumentException(name + " holds structs; set it as hex:");
             String[] parts = value.split(",");

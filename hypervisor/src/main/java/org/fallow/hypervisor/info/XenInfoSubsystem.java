@@ -110,7 +110,7 @@ public final class XenInfoSubsystem implements Subsystem {
                     MemorySegment s = caller.memory().map(h, 16);
                     Domain d = caller.role() == Caller.Role.GUEST ? core.domains().get(caller.domid()) : null;
                     s.fill((byte) 0); // dom0's handle is all zero
-                    if (d != null) MemorySegment.copy(MemorySegment.ofArray(d.handle()), 0, s, 0, 16);
+                    if (d != null) MemorySegment.copy(d.handle(), 0, s, ValueLayout.JAVA_BYTE, 0, 16); // array overload: see Flyweight.copyIn
                     yield 0;
                 }
                 case XENVER_commandline -> string(caller, h, COMMANDLINE_LEN, "");
@@ -134,7 +134,7 @@ public final class XenInfoSubsystem implements Subsystem {
 
     private static void put(MemorySegment s, int off, int len, String v) {
         byte[] b = v.getBytes(StandardCharsets.US_ASCII);
-        MemorySegment.copy(MemorySegment.ofArray(b), 0, s, off, Math.min(b.length, len - 1));
+        MemorySegment.copy(b, 0, s, ValueLayout.JAVA_BYTE, off, Math.min(b.length, len - 1));
     }
 
     // ---- sysctl 4, 18

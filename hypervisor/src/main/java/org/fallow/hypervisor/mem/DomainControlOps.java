@@ -171,7 +171,7 @@ final class DomainControlOps {
         info.set(U32_UNALIGNED, INFO_NR_ONLINE_VCPUS - base, d.maxVcpus());
         info.set(U32_UNALIGNED, INFO_MAX_VCPU_ID - base, d.maxVcpus() - 1);
         info.set(U32_UNALIGNED, INFO_SSIDREF - base, pm.ssidref());
-        MemorySegment.copy(MemorySegment.ofArray(d.handle()), 0, info, INFO_HANDLE - base, 16);
+        MemorySegment.copy(d.handle(), 0, info, ValueLayout.JAVA_BYTE, INFO_HANDLE - base, 16); // array overload: see Flyweight.copyIn
     }
 
     /** Domain 0 as a 4.17 toolstack sees it: running, privileged, one vCPU, no pages (the toolstack is dom0). */

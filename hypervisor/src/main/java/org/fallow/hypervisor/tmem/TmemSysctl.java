@@ -14,6 +14,7 @@ import org.fallow.abi.xen.XenTmemClient;
 import org.fallow.abi.xen.XenTmemPoolInfo;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.List;
 
 import static org.fallow.hypervisor.tmem.TmemDefs.*;
@@ -87,7 +88,7 @@ public final class TmemSysctl implements ControlOp.Handler {
         if (text.length == 0) return 0;
         try {
             MemorySegment dst = mem.map(buf, text.length);
-            MemorySegment.copy(MemorySegment.ofArray(text), 0, dst, 0, text.length);
+            MemorySegment.copy(text, 0, dst, ValueLayout.JAVA_BYTE, 0, text.length); // array overload: see Flyweight.copyIn
         } catch (GuestFault e) {
             log.warn("tmem: LIST buffer not writable: {}", e.getMessage());
         }
@@ -110,7 +111,7 @@ public final class TmemSysctl implements ControlOp.Handler {
         try {
             MemorySegment s = mem.map(buf, HANDLE_SIZE + PAGE_SIZE);
             writeHandle(s, p.handle());
-            MemorySegment.copy(MemorySegment.ofArray(p.data()), 0, s, HANDLE_SIZE, PAGE_SIZE);
+            MemorySegment.copy(p.data(), 0, s, ValueLayout.JAVA_BYTE, HANDLE_SIZE, PAGE_SIZE);
             return 1;
         } catch (GuestFault e) {
             return -XenErrno.EFAULT;
