@@ -51,7 +51,12 @@ public final class PagingProcessBed implements AutoCloseable {
     public PagingProcessBed(String hostMemMiB, List<String> hvJvmOpts) throws IOException {
         hv = HypervisorProcess.start(Files.createTempDirectory(Path.of("/tmp"), "flp"), hvJvmOpts, "--host-mem", hostMemMiB);
         dir = hv.runDir();
-        xc = XcHandle.open(hv.socket(), AbiProfile.XEN_4_12);
+        try {
+            xc = XcHandle.open(hv.socket(), AbiProfile.XEN_4_12);
+        } catch (IOException | RuntimeException e) {
+            hv.close(); // nobody else can: the bed was never made (a failed set-up left its hypervisor child running)
+            throw e;
+        }
         host = new XcPagingHost(xc);
         ThreadLocalRandom.current().nextBytes(handle);
     }
