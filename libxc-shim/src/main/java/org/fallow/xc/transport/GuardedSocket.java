@@ -28,6 +28,14 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 final class GuardedSocket {
     private static final Logger log = LoggerFactory.getLogger(GuardedSocket.class);
 
+    /**
+     * {@code -Dfallow.client.jnrIo=true} (the launcher sets it for short toolstack commands): reads and writes go through
+     * JNR's channel (a heap copy, blocking writes) and {@link DirectSocketIo} is never initialised: binding its two FFM
+     * downcalls costs a short-lived JVM about 50 ms of CPU (two handles in a bare JVM with an AOT cache, measured), a
+     * sixth of {@code ./fallow list}, and a command that sends one request at a time from one thread gains nothing.
+     */
+    static final boolean JNR_IO = Boolean.getBoolean("fallow.client.jnrIo");
+
     private final UnixSocketChannel channel;
     private final String name;
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
@@ -49,7 +57,7 @@ final class GuardedSocket {
         l.lock();
         try {
             if (closed) throw new ClosedChannelException();
-            return dst.isDirect() ? DirectSocketIo.read(channel.getFD(), dst) : channel.read(dst);
+            return dst.isDirect() && !JNR_IO ? DirectSocketIo.read(channel.getFD(), dst) : channel.read(dst);
         } finally {
             l.unlock();
         }
@@ -61,7 +69,7 @@ final class GuardedSocket {
         l.lock();
         try {
             if (closed) throw new ClosedChannelException();
-            return DirectSocketIo.sendNow(channel.getFD(), src);
+            return JNR_IO ? 0 : DirectSocketIo.sendNow(channel.getFD(), src); // 0: the caller writes blocking
         } finally {
             l.unlock();
         }

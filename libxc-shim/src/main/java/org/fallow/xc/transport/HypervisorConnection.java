@@ -88,7 +88,10 @@ public final class HypervisorConnection implements AutoCloseable {
     /** Held by whichever thread is reading the socket (a synchronous caller or the background reader). */
     private final ReadRole role = new ReadRole();
     /** Where the background reader waits for the socket without holding the role; closed by the reader when it ends. */
-    private final SocketReadiness readiness;
+    /** Made by the background reader when it is first needed (null until then; see the constructor). */
+    private volatile SocketReadiness readiness;
+    /** The socket's descriptor number (named only through {@link GuardedSocket#whileOpen}). */
+    private final int fd;
     /** Bytes received and not yet parsed; touched only by the holder of {@link #role}. */
     private final ReceiveBuffer rx = new ReceiveBuffer();
     private final AtomicInteger asyncOutstanding = new AtomicInteger();
@@ -111,16 +114,9 @@ public final class HypervisorConnection implements AutoCloseable {
     private HelloAck ack;
 
     private HypervisorConnection(UnixSocketChannel channel, String name, HypercallBuffer buffers) throws IOException {
-        try {
-            this.readiness = new SocketReadiness(channel.getFD());
-        } catch (IOException | RuntimeException e) {
-            try {
-                channel.close();
-            } catch (IOException suppressed) {
-                e.addSuppressed(suppressed);
-            }
-            throw e;
-        }
+        // the background reader's epoll set (SocketReadiness) is made by the reader when it is first needed: a short
+        // toolstack command that makes synchronous calls only never creates it (nor its FFM downcalls, see DirectSocketIo)
+        this.fd = channel.getFD();
         this.channel = new GuardedSocket(channel, name);
         this.name = name;
         this.buffers = buffers;
@@ -345,6 +341,8 @@ public final class HypervisorConnection implements AutoCloseable {
      * frame we read) and returns how to restore it. On failure the role is given back.
      */
     private int holdRole() throws IOException {
+        SocketReadiness readiness = this.readiness;
+        if (readiness == null) return HELD; // no background reader has waited yet
         boolean readerWaits = readiness.armed();
         try {
             channel.whileOpen(readiness::disarm);
@@ -358,7 +356,7 @@ public final class HypervisorConnection implements AutoCloseable {
     /** Gives the role up, rearming the background reader's wait (reported at once if bytes came after our reply). */
     private void releaseRole(int held) {
         try {
-            if (held == HELD_READER_ARMED) channel.whileOpen(readiness::arm);
+            if (held == HELD_READER_ARMED) channel.whileOpen(readiness::arm); // non-null: it was armed
         } catch (IOException | RuntimeException e) {
             readerFailed(e);
         } finally {
@@ -491,7 +489,8 @@ public final class HypervisorConnection implements AutoCloseable {
     /** Wakes the background reader from every wait for good (the connection ended). */
     private void stopReader() {
         role.wakeAll();
-        readiness.wake();
+        SocketReadiness r = readiness;
+        if (r != null) r.wake();
     }
 
     /**
@@ -521,6 +520,25 @@ public final class HypervisorConnection implements AutoCloseable {
             while (!closed) {
                 role.awaitReaderTurn(this::readerNeeded, () -> closed);
                 if (closed) break;
+                if (GuardedSocket.JNR_IO) {
+                    // short commands (one thread, one request at a time; the HELLO is the reader's): no epoll set, no
+                    // FFM; the reader reads blocking, holding the role, while it is needed (see GuardedSocket.JNR_IO)
+                    if (!role.tryTakeForReader()) continue;
+                    try {
+                        if (!closed) {
+                            rx.readFrom(channel);
+                            dispatchReceived();
+                        }
+                    } finally {
+                        role.release();
+                    }
+                    continue;
+                }
+                if (readiness == null) {
+                    readiness = channel.whileOpen(() -> new SocketReadiness(fd));
+                    if (closed) break; // stopReader may have missed it: the finally closes it
+                }
+                SocketReadiness readiness = this.readiness;
                 if (!role.tryTakeForReader()) continue; // a caller took it first: wait for it to finish
                 boolean received;
                 try {
@@ -541,7 +559,8 @@ public final class HypervisorConnection implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
-            readiness.close();
+            SocketReadiness r = readiness;
+            if (r != null) r.close();
         }
     }
 

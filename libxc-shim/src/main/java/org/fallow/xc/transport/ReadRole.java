@@ -52,7 +52,9 @@ final class ReadRole {
                 holder = Thread.currentThread();
                 return true;
             } finally {
-                callersWaiting--;
+                // the background reader gives way to waiting callers: the last one leaving (its reply read by the
+                // holder) must wake it, or unsolicited frames wait for the next call
+                if (--callersWaiting == 0 && readerWaiting) notifyAll();
             }
         }
     }
