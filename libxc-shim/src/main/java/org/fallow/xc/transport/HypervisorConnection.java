@@ -74,6 +74,8 @@ public final class HypervisorConnection implements AutoCloseable {
     private static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(30);
     /** How long a close waits for threads inside a socket call to return (they are woken by the shutdown first). */
     private static final Duration CLOSE_BOUND = Duration.ofSeconds(5);
+    /** How long close waits for the write lock to send BYE (see {@link #sendBye}). */
+    private static final Duration BYE_LOCK_BOUND = Duration.ofSeconds(1);
     private static final AtomicLong ARENA_SEQ = new AtomicLong();
 
     /** The socket; its descriptor is closed only when no thread is inside a call on it ({@link GuardedSocket}). */
@@ -652,14 +654,35 @@ public final class HypervisorConnection implements AutoCloseable {
 
     /** Sends BYE and closes; pending requests fail with IOException. */
     @Override public void close() {
-        if (!closed) {
-            try {
-                write(Frame.of(FrameType.BYE, 0));
-            } catch (IOException e) {
-                log.debug("{}: BYE not sent: {}", name, e.toString());
-            }
-        }
+        if (!closed) sendBye();
         closeQuietly();
+    }
+
+    /**
+     * BYE, if it can go without waiting: the write lock within {@link #BYE_LOCK_BOUND} (a sender stuck in write(2)
+     * behind a hypervisor that stopped reading us holds it; the shutdown in {@link #closeQuietly} then frees it) and the
+     * frame into the socket's buffer at once. A BYE not sent is no loss: the hypervisor ends the connection at EOF too.
+     */
+    private void sendBye() {
+        try {
+            if (!writeLock.tryLock(BYE_LOCK_BOUND.toMillis(), TimeUnit.MILLISECONDS)) {
+                log.debug("{}: BYE not sent: a sender is blocked in write", name);
+                return;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        try {
+            ByteBuffer b = tx.clear().put(Frame.of(FrameType.BYE, 0).encode()).flip();
+            if (GuardedSocket.JNR_IO) channel.write(b); // short commands: one request at a time, the buffer has room
+            else channel.sendNow(b);
+            if (b.hasRemaining()) log.debug("{}: BYE not sent whole: the socket's buffer is full", name);
+        } catch (IOException e) {
+            log.debug("{}: BYE not sent: {}", name, e.toString());
+        } finally {
+            writeLock.unlock();
+        }
     }
 
     private void closeQuietly() {
