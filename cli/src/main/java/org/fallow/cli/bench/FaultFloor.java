@@ -6,17 +6,13 @@ import org.fallow.abi.wire.MemFault;
 import org.fallow.abi.wire.StatusFrame;
 import org.fallow.xc.tools.UdsEcho;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The floor of a guest fault served over the socket, measured in the same run as {@code bench pod} and
@@ -54,12 +50,8 @@ final class FaultFloor {
     /** Round trips/s to a {@link UdsEcho} child process: the best of {@value #PASSES} passes of {@code n}. */
     static double roundTripsPerSecond(Path socket, int n) throws IOException, InterruptedException {
         if (n < 1) throw new IllegalArgumentException("round trips " + n);
-        Process echo = org.fallow.abi.process.ChildJvm.builder(List.of("-Xmx64m", "-XX:+UseSerialGC"), UdsEcho.class.getName(),
-                        List.of(socket.toString(), Integer.toString(REQUEST_BYTES), Integer.toString(REPLY_BYTES)))
-                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        Process echo = UdsEcho.start(socket, REQUEST_BYTES, REPLY_BYTES);
         try {
-            String line = new BufferedReader(new InputStreamReader(echo.getInputStream())).readLine();
-            if (!"ready".equals(line)) throw new IOException("the echo process did not start (said " + line + ")");
             try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
                 ch.connect(UnixDomainSocketAddress.of(socket));
                 ByteBuffer req = ByteBuffer.allocateDirect(REQUEST_BYTES), rsp = ByteBuffer.allocateDirect(REPLY_BYTES);
@@ -73,8 +65,7 @@ final class FaultFloor {
                 return best;
             }
         } finally {
-            echo.getOutputStream().close(); // UdsEcho exits when its stdin closes
-            if (!echo.waitFor(5, TimeUnit.SECONDS)) echo.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            UdsEcho.stop(echo);
         }
     }
 

@@ -77,19 +77,6 @@ public final class RttBench implements Callable<Integer> {
         System.out.printf("  (replies read by another thread than their caller: %d of %d)%n", handedOff, warmup + iterations);
     }
 
-    /** The cross-process floor: {@link UdsEcho} in a child JVM. */
-    private Process startEcho(Path socket) throws IOException {
-        Process p = org.fallow.abi.process.ChildJvm.builder(List.of("-Xmx64m", "-XX:+UseSerialGC"), UdsEcho.class.getName(),
-                        List.of(socket.toString(), Integer.toString(REQUEST_BYTES), Integer.toString(REPLY_BYTES)))
-                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        String line = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream())).readLine();
-        if (!"ready".equals(line)) {
-            p.destroyForcibly();
-            throw new IOException("echo process did not start");
-        }
-        return p;
-    }
-
     @Override public Integer call() throws Exception {
         try (BenchHypervisor hv = BenchHypervisor.connectOrStart(socket, "flb")) {
             Path sock = hv.socket(), dir = hv.scratch();
@@ -97,7 +84,7 @@ public final class RttBench implements Callable<Integer> {
                 System.out.printf("frames: request %d B, reply %d B; %d warm-up + %d measured round trips per row%n",
                         REQUEST_BYTES, REPLY_BYTES, warmup, iterations);
                 System.out.printf("load average at start: %s%n", loadAverage());
-                echo = startEcho(dir.resolve("echo-x.sock"));
+                echo = UdsEcho.start(dir.resolve("echo-x.sock"), REQUEST_BYTES, REPLY_BYTES); // the cross-process floor
                 pass("unpinned", sock, dir);
                 if (pinCpu >= 0) {
                     long[] pids = hv.started() ? new long[] {ProcessHandle.current().pid(), hv.pid(), echo.pid()}
@@ -115,7 +102,7 @@ public final class RttBench implements Callable<Integer> {
                 }
                 return 0;
             } finally {
-                if (echo != null) echo.destroyForcibly().waitFor(); // before the scratch directory goes
+                if (echo != null) UdsEcho.stop(echo); // before the scratch directory goes
             }
         }
     }

@@ -1,6 +1,8 @@
 package org.fallow.xc.tools;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
@@ -8,6 +10,8 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The floor of {@code bench rtt} as a separate process: a blocking JDK Unix-socket server that answers every
@@ -17,6 +21,28 @@ import java.nio.file.Path;
  */
 public final class UdsEcho {
     private UdsEcho() {}
+
+    /**
+     * Starts the echo in a child JVM serving {@code socket} and returns it once it is listening (it said "ready");
+     * {@link #stop} ends it.
+     */
+    public static Process start(Path socket, int requestBytes, int replyBytes) throws IOException {
+        Process p = org.fallow.abi.process.ChildJvm.builder(List.of("-Xmx64m", "-XX:+UseSerialGC"), UdsEcho.class.getName(),
+                        List.of(socket.toString(), Integer.toString(requestBytes), Integer.toString(replyBytes)))
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String line = new BufferedReader(new InputStreamReader(p.getInputStream())).readLine();
+        if (!"ready".equals(line)) {
+            p.destroyForcibly();
+            throw new IOException("the echo process did not start (said " + line + ")");
+        }
+        return p;
+    }
+
+    /** Ends an echo {@link #start}ed: it exits when its stdin closes; forcibly if it has not within 5 s. */
+    public static void stop(Process echo) throws IOException, InterruptedException {
+        echo.getOutputStream().close();
+        if (!echo.waitFor(5, TimeUnit.SECONDS)) echo.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+    }
 
     public static void main(String[] args) throws IOException {
         Path socket = Path.of(args[0]);
