@@ -282,39 +282,30 @@ final class BulkPageIn {
         for (int k = 0; k < 2; k++) {
             double[] r = Arrays.stream(s[k]).mapToDouble(Sample::rate).sorted().toArray();
             double[] c = Arrays.stream(s[k]).mapToDouble(Sample::cpuMicrosPerPage).filter(x -> !Double.isNaN(x)).sorted().toArray();
-            double m = median(r);
+            double m = StartupBench.median(r);
             out.printf(Locale.ROOT, "%-11s %-13s median %.0f page-ins/s (min %.0f, max %.0f), x floor %s (%s-%s); cpu %s us/page-in%n", path, ROW[k], m,
                     r[0], r[r.length - 1], FaultFloor.times(floor, m), FaultFloor.times(floor, r[r.length - 1]), FaultFloor.times(floor, r[0]),
-                    c.length == 0 ? "-" : String.format(Locale.ROOT, "median %.2f (min %.2f, max %.2f)", median(c), c[0], c[c.length - 1]));
+                    c.length == 0 ? "-" : String.format(Locale.ROOT, "median %.2f (min %.2f, max %.2f)", StartupBench.median(c), c[0], c[c.length - 1]));
         }
+        pairRatios(path, "page-in rate", s, Sample::rate);
+        pairRatios(path, "cpu per page-in", s, Sample::cpuMicrosPerPage);
+    }
+
+    /** SIGTERM / target-raise of {@code value} pair by pair, and their median (a pair without the value shows "-"). */
+    private void pairRatios(String path, String what, Sample[][] s, java.util.function.ToDoubleFunction<Sample> value) {
         double[] ratio = new double[pairs];
         StringBuilder each = new StringBuilder();
-        for (int p = 0; p < pairs; p++) {
-            ratio[p] = s[1][p].rate() / s[0][p].rate();
-            each.append(String.format(Locale.ROOT, " %.2f", ratio[p]));
-        }
-        double[] sorted = ratio.clone();
-        Arrays.sort(sorted);
-        out.printf(Locale.ROOT, "%-11s SIGTERM / target-raise page-in rate per pair:%s; median %.2f (min %.2f, max %.2f)%n", path, each,
-                median(sorted), sorted[0], sorted[sorted.length - 1]);
-        ratio = new double[pairs];
-        each.setLength(0);
         int known = 0;
         for (int p = 0; p < pairs; p++) {
-            double r = s[1][p].cpuMicrosPerPage() / s[0][p].cpuMicrosPerPage();
+            double r = value.applyAsDouble(s[1][p]) / value.applyAsDouble(s[0][p]);
             each.append(Double.isNaN(r) ? " -" : String.format(Locale.ROOT, " %.2f", r));
             if (!Double.isNaN(r)) ratio[known++] = r;
         }
         if (known == 0) return;
-        sorted = Arrays.copyOf(ratio, known);
+        double[] sorted = Arrays.copyOf(ratio, known);
         Arrays.sort(sorted);
-        out.printf(Locale.ROOT, "%-11s SIGTERM / target-raise cpu per page-in per pair:%s; median %.2f (min %.2f, max %.2f)%n", path, each,
-                median(sorted), sorted[0], sorted[sorted.length - 1]);
-    }
-
-    static double median(double[] sorted) {
-        int n = sorted.length;
-        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+        out.printf(Locale.ROOT, "%-11s SIGTERM / target-raise %s per pair:%s; median %.2f (min %.2f, max %.2f)%n", path, what, each,
+                StartupBench.median(sorted), sorted[0], sorted[sorted.length - 1]);
     }
 
     // ---- waiting ---------------------------------------------------------------------------------------------------
