@@ -3,12 +3,11 @@ package org.fallow.hypervisor.mem;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.nio.file.Path;
+import org.fallow.abi.sys.Downcalls;
 
 /**
  * The two libc calls guest memory needs, through java.lang.foreign: {@code madvise(MADV_REMOVE)} punches a hole in a
@@ -21,18 +20,11 @@ public final class Libc {
     public static final int MADV_REMOVE = 9;
     private static final int STAT_SIZE = 144, ST_BLOCKS = 64;
 
-    private static final Linker LINKER = Linker.nativeLinker();
-    private static final SymbolLookup LIBC = LINKER.defaultLookup();
-    private static final Linker.Option ERRNO = Linker.Option.captureCallState("errno");
-    private static final long ERRNO_OFFSET = Linker.Option.captureStateLayout()
-            .byteOffset(java.lang.foreign.MemoryLayout.PathElement.groupElement("errno"));
-
-    private static final MethodHandle MADVISE = LINKER.downcallHandle(LIBC.findOrThrow("madvise"),
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT),
-            ERRNO);
+    private static final MethodHandle MADVISE = Downcalls.withErrno("madvise",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
     /** glibc exports {@code stat} since 2.33; absent on older ones (then {@link #allocatedBlocks} is unavailable). */
-    private static final MethodHandle STAT = LIBC.find("stat").map(a -> LINKER.downcallHandle(a,
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS), ERRNO)).orElse(null);
+    private static final MethodHandle STAT = Downcalls.withErrnoIfPresent("stat",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS)).orElse(null);
 
     /**
      * Punches a hole over {@code len} bytes of a shared file mapping starting at {@code seg}'s page-aligned address.
@@ -45,9 +37,9 @@ public final class Libc {
         if (!seg.isNative()) throw new IllegalArgumentException("punchHole on a heap segment");
         if (len < 0 || len > seg.byteSize()) throw new IndexOutOfBoundsException("punchHole of " + len + " bytes over a segment of " + seg.byteSize());
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment state = a.allocate(Linker.Option.captureStateLayout());
+            MemorySegment state = Downcalls.callState(a);
             int rc = (int) MADVISE.invokeExact(state, seg, len, MADV_REMOVE);
-            if (rc != 0) throw new IOException("madvise(MADV_REMOVE) failed, errno " + state.get(ValueLayout.JAVA_INT, ERRNO_OFFSET));
+            if (rc != 0) throw new IOException("madvise(MADV_REMOVE) failed, errno " + Downcalls.errno(state));
         } catch (IOException e) {
             throw e;
         } catch (Throwable t) {
@@ -59,10 +51,10 @@ public final class Libc {
     public static long allocatedBlocks(Path p) throws IOException {
         if (STAT == null) throw new IOException("this libc does not export stat()");
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment state = a.allocate(Linker.Option.captureStateLayout());
+            MemorySegment state = Downcalls.callState(a);
             MemorySegment buf = a.allocate(STAT_SIZE, 8);
             int rc = (int) STAT.invokeExact(state, a.allocateFrom(p.toString()), buf);
-            if (rc != 0) throw new IOException("stat(" + p + ") failed, errno " + state.get(ValueLayout.JAVA_INT, ERRNO_OFFSET));
+            if (rc != 0) throw new IOException("stat(" + p + ") failed, errno " + Downcalls.errno(state));
             return buf.get(ValueLayout.JAVA_LONG, ST_BLOCKS);
         } catch (IOException e) {
             throw e;

@@ -1,12 +1,11 @@
 package org.fallow.xc.transport;
 
 import org.fallow.abi.XenErrno;
+import org.fallow.abi.sys.Downcalls;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
@@ -29,17 +28,13 @@ final class DirectSocketIo {
     /** Retries of a call interrupted by a signal before it moved any byte. */
     private static final int MAX_EINTR_RETRIES = 100;
 
-    private static final Linker LINKER = Linker.nativeLinker();
-    private static final Linker.Option ERRNO = Linker.Option.captureCallState("errno");
-    private static final long ERRNO_OFFSET = Linker.Option.captureStateLayout().byteOffset(MemoryLayout.PathElement.groupElement("errno"));
-    private static final MethodHandle SEND = LINKER.downcallHandle(LINKER.defaultLookup().findOrThrow("send"),
-            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT),
-            ERRNO);
-    private static final MethodHandle READ = LINKER.downcallHandle(LINKER.defaultLookup().findOrThrow("read"),
-            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG), ERRNO);
+    private static final MethodHandle SEND = Downcalls.withErrno("send",
+            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
+    private static final MethodHandle READ = Downcalls.withErrno("read",
+            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
     /** errno of the calling thread's last call (each thread its own, freed with it). */
     private static final ThreadLocal<MemorySegment> STATE =
-            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(Linker.Option.captureStateLayout()));
+            ThreadLocal.withInitial(() -> Downcalls.callState(Arena.ofAuto()));
 
     /**
      * Reads into direct buffer {@code dst} from its position, up to its limit, waiting for at least one byte (a blocking
@@ -60,7 +55,7 @@ final class DirectSocketIo {
                 return (int) n;
             }
             if (n == 0) return into.byteSize() == 0 ? 0 : -1;
-            int errno = state.get(ValueLayout.JAVA_INT, ERRNO_OFFSET);
+            int errno = Downcalls.errno(state);
             if (errno != EINTR || attempt >= MAX_EINTR_RETRIES) throw new IOException("read from the hypervisor failed, errno " + errno);
         }
     }
@@ -80,7 +75,7 @@ final class DirectSocketIo {
             throw new IOException("send downcall failed", t);
         }
         if (n < 0) {
-            int errno = state.get(ValueLayout.JAVA_INT, ERRNO_OFFSET);
+            int errno = Downcalls.errno(state);
             if (errno == EAGAIN || errno == EINTR) return 0;
             throw new IOException("send to the hypervisor failed, errno " + errno);
         }

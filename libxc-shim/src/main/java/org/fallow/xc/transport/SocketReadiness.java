@@ -1,9 +1,10 @@
 package org.fallow.xc.transport;
 
+import org.fallow.abi.sys.Downcalls;
+
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
@@ -37,22 +38,16 @@ final class SocketReadiness implements AutoCloseable {
     private static final VarHandle PFD_EVENTS = POLLFD.varHandle(MemoryLayout.PathElement.groupElement("events"));
     private static final VarHandle PFD_REVENTS = POLLFD.varHandle(MemoryLayout.PathElement.groupElement("revents"));
 
-    private static final Linker LINKER = Linker.nativeLinker();
-    private static final Linker.Option ERRNO = Linker.Option.captureCallState("errno");
-    private static final long ERRNO_OFFSET = Linker.Option.captureStateLayout().byteOffset(MemoryLayout.PathElement.groupElement("errno"));
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
-    private static final MethodHandle EPOLL_CREATE1 = downcall("epoll_create1", FunctionDescriptor.of(INT, INT));
-    private static final MethodHandle EPOLL_CTL = downcall("epoll_ctl", FunctionDescriptor.of(INT, INT, INT, INT, ValueLayout.ADDRESS));
-    private static final MethodHandle EPOLL_WAIT = downcall("epoll_wait", FunctionDescriptor.of(INT, INT, ValueLayout.ADDRESS, INT, INT));
-    private static final MethodHandle EVENTFD = downcall("eventfd", FunctionDescriptor.of(INT, INT, INT));
-    private static final MethodHandle WRITE = downcall("write", FunctionDescriptor.of(ValueLayout.JAVA_LONG, INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
-    private static final MethodHandle CLOSE = LINKER.downcallHandle(LINKER.defaultLookup().findOrThrow("close"), FunctionDescriptor.of(INT, INT));
+    private static final MethodHandle EPOLL_CREATE1 = Downcalls.withErrno("epoll_create1", FunctionDescriptor.of(INT, INT));
+    private static final MethodHandle EPOLL_CTL = Downcalls.withErrno("epoll_ctl", FunctionDescriptor.of(INT, INT, INT, INT, ValueLayout.ADDRESS));
+    private static final MethodHandle EPOLL_WAIT = Downcalls.withErrno("epoll_wait", FunctionDescriptor.of(INT, INT, ValueLayout.ADDRESS, INT, INT));
+    private static final MethodHandle EVENTFD = Downcalls.withErrno("eventfd", FunctionDescriptor.of(INT, INT, INT));
+    private static final MethodHandle WRITE = Downcalls.withErrno("write", FunctionDescriptor.of(ValueLayout.JAVA_LONG, INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
+    private static final MethodHandle CLOSE = Downcalls.plain("close", FunctionDescriptor.of(INT, INT));
     /** {@code int poll(struct pollfd *fds, nfds_t nfds, int timeout)}; nfds_t is an unsigned long on Linux. */
-    private static final MethodHandle POLL = downcall("poll", FunctionDescriptor.of(INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, INT));
+    private static final MethodHandle POLL = Downcalls.withErrno("poll", FunctionDescriptor.of(INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, INT));
 
-    private static MethodHandle downcall(String name, FunctionDescriptor d) {
-        return LINKER.downcallHandle(LINKER.defaultLookup().findOrThrow(name), d, ERRNO);
-    }
 
     private final int socket;
     private final int epfd;
@@ -64,9 +59,9 @@ final class SocketReadiness implements AutoCloseable {
     private final MemorySegment waitEvents = arena.allocate(EPOLL_EVENT_BYTES * WAIT_EVENTS, 8);
     private final MemorySegment pollfd = arena.allocate(POLLFD);
     private final MemorySegment wakeValue = arena.allocate(ValueLayout.JAVA_LONG);
-    private final MemorySegment ctlState = arena.allocate(Linker.Option.captureStateLayout());
-    private final MemorySegment readerState = arena.allocate(Linker.Option.captureStateLayout());
-    private final MemorySegment wakeState = arena.allocate(Linker.Option.captureStateLayout());
+    private final MemorySegment ctlState = Downcalls.callState(arena);
+    private final MemorySegment readerState = Downcalls.callState(arena);
+    private final MemorySegment wakeState = Downcalls.callState(arena);
     /** The socket's interest is on (touched by the role holder only). */
     private boolean armed;
     private volatile boolean closed;
@@ -104,7 +99,7 @@ final class SocketReadiness implements AutoCloseable {
     }
 
     private static int check(int rc, MemorySegment state, String what) throws IOException {
-        if (rc < 0) throw new IOException(what + " failed, errno " + state.get(INT, ERRNO_OFFSET));
+        if (rc < 0) throw new IOException(what + " failed, errno " + Downcalls.errno(state));
         return rc;
     }
 
@@ -140,7 +135,7 @@ final class SocketReadiness implements AutoCloseable {
         } catch (Throwable t) {
             throw new IOException("epoll_wait downcall failed", t);
         }
-        if (rc < 0 && readerState.get(INT, ERRNO_OFFSET) != EINTR) check(rc, readerState, "epoll_wait");
+        if (rc < 0 && Downcalls.errno(readerState) != EINTR) check(rc, readerState, "epoll_wait");
         return rc > 0;
     }
 
@@ -154,7 +149,7 @@ final class SocketReadiness implements AutoCloseable {
             throw new IOException("poll downcall failed", t);
         }
         if (rc < 0) {
-            if (readerState.get(INT, ERRNO_OFFSET) == EINTR) return false;
+            if (Downcalls.errno(readerState) == EINTR) return false;
             check(rc, readerState, "poll");
         }
         if (rc == 0) return false;
