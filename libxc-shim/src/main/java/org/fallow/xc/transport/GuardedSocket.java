@@ -53,10 +53,8 @@ final class GuardedSocket {
      * in place ({@link DirectSocketIo}), not through JNR's heap copy.
      */
     int read(ByteBuffer dst) throws IOException {
-        Lock l = lock.readLock();
-        l.lock();
+        Lock l = enterOpen();
         try {
-            if (closed) throw new ClosedChannelException();
             return dst.isDirect() && !JNR_IO ? DirectSocketIo.read(channel.getFD(), dst) : channel.read(dst);
         } finally {
             l.unlock();
@@ -65,14 +63,26 @@ final class GuardedSocket {
 
     /** send(2) from direct buffer {@code src} without waiting: the bytes that fit now (0 if none), see {@link DirectSocketIo#sendNow}. */
     int sendNow(ByteBuffer src) throws IOException {
-        Lock l = lock.readLock();
-        l.lock();
+        Lock l = enterOpen();
         try {
-            if (closed) throw new ClosedChannelException();
             return JNR_IO ? 0 : DirectSocketIo.sendNow(channel.getFD(), src); // 0: the caller writes blocking
         } finally {
             l.unlock();
         }
+    }
+
+    /**
+     * The shared side of {@link #lock}, held, if the descriptor is still open (the caller unlocks it when its call
+     * has returned); else {@link ClosedChannelException}, nothing held.
+     */
+    private Lock enterOpen() throws ClosedChannelException {
+        Lock l = lock.readLock();
+        l.lock();
+        if (closed) {
+            l.unlock();
+            throw new ClosedChannelException();
+        }
+        return l;
     }
 
     /** A call that uses the socket's descriptor number (poll(2), epoll_ctl(2) on it). */
@@ -82,10 +92,8 @@ final class GuardedSocket {
 
     /** Runs {@code c} while the descriptor number is still this socket's: as the other calls here, under the shared side. */
     <T> T whileOpen(DescriptorCall<T> c) throws IOException {
-        Lock l = lock.readLock();
-        l.lock();
+        Lock l = enterOpen();
         try {
-            if (closed) throw new ClosedChannelException();
             return c.call();
         } finally {
             l.unlock();
@@ -94,10 +102,8 @@ final class GuardedSocket {
 
     /** write(2) from {@code src}, as {@link UnixSocketChannel#write}. */
     int write(ByteBuffer src) throws IOException {
-        Lock l = lock.readLock();
-        l.lock();
+        Lock l = enterOpen();
         try {
-            if (closed) throw new ClosedChannelException();
             return channel.write(src);
         } finally {
             l.unlock();

@@ -89,8 +89,10 @@ public final class HypervisorConnection implements AutoCloseable {
     private final Thread reader;
     /** Held by whichever thread is reading the socket (a synchronous caller or the background reader). */
     private final ReadRole role = new ReadRole();
-    /** Where the background reader waits for the socket without holding the role; closed by the reader when it ends. */
-    /** Made by the background reader when it is first needed (null until then; see the constructor). */
+    /**
+     * Where the background reader waits for the socket without holding the role: made by the reader when it is first
+     * needed (null until then; see the constructor), closed by it when it ends.
+     */
     private volatile SocketReadiness readiness;
     /** The socket's descriptor number (named only through {@link GuardedSocket#whileOpen}). */
     private final int fd;
@@ -277,9 +279,7 @@ public final class HypervisorConnection implements AutoCloseable {
                 writeBytes(bytes);
             }
         } catch (IOException e) {
-            pending.remove(id);
-            f.completeExceptionally(e);
-            throw e;
+            throw unsent(id, f, e);
         }
         try {
             if (closed) failPending(); // lost a race with the connection ending
@@ -322,9 +322,7 @@ public final class HypervisorConnection implements AutoCloseable {
         try {
             writeBytes(bytes);
         } catch (IOException e) {
-            pending.remove(id);
-            f.completeExceptionally(e);
-            throw e;
+            throw unsent(id, f, e);
         }
         if (closed) failPending();
         try {
@@ -416,11 +414,16 @@ public final class HypervisorConnection implements AutoCloseable {
         try {
             write(new Frame(type, id, payload));
         } catch (IOException e) {
-            pending.remove(id);
-            f.completeExceptionally(e);
-            throw e;
+            throw unsent(id, f, e);
         }
         if (closed) failPending(); // lost a race with the connection ending
+    }
+
+    /** A request that could not be sent: no longer pending, its future failed with {@code e}, which is returned to throw. */
+    private IOException unsent(long id, CompletableFuture<Frame> f, IOException e) {
+        pending.remove(id);
+        f.completeExceptionally(e);
+        return e;
     }
 
     private void write(Frame f) throws IOException { writeBytes(f.encode()); }
