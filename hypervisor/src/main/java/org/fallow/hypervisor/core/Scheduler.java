@@ -155,10 +155,11 @@ public final class Scheduler {
      */
     public void submit(Queue q, Work w) {
         if (q.closed) return;
-        boolean alone = !noteRequest(q, System.nanoTime());
+        long now = System.nanoTime();
+        boolean alone = !noteRequest(q, now);
         if (!running && (runQueue.isEmpty() || pausing) && q.items.isEmpty() && !q.held
                 && q.inlineRuns < (alone ? MAX_INLINE_ALONE : MAX_INLINE_PER_TURN)
-                && (alone || q.credit.refill(System.nanoTime()) > 0)) {
+                && (alone || q.credit.refill(now) > 0)) {
             inline++;
             q.inlineRuns++;
             if (runOne(q, w)) return;
@@ -209,8 +210,9 @@ public final class Scheduler {
      * flushing its replies): a client whose cost is mostly I/O (a stream of cheap requests) pays for it too.
      */
     public void charge(Queue q, long nanos) {
+        if (q.closed || openQueues <= 1) return; // never contended: no clock read
         long now = System.nanoTime();
-        if (!q.closed && contended(now)) q.credit.charge(nanos, now);
+        if (contended(now)) q.credit.charge(nanos, now);
     }
 
     /**
@@ -218,8 +220,9 @@ public final class Scheduler {
      * Its connection should not be read meanwhile: its frames wait in its socket at no cost to anyone else.
      */
     public long overdrawnNanos(Queue q) {
+        if (q.closed || openQueues <= 1) return 0; // never contended: no clock read
         long now = System.nanoTime();
-        if (q.closed || !contended(now)) return 0;
+        if (!contended(now)) return 0;
         long c = q.credit.refill(now);
         return c < -CREDIT_BURST_NANOS ? -c * 100 / DUTY_PERCENT : 0;
     }
@@ -259,7 +262,7 @@ public final class Scheduler {
      * (or another's work waits) no longer than that window ago; the credits (and the pipelined-request rate, PROTOCOL
      * §9.1.2) apply only then.
      */
-    public boolean shared() { return contended(System.nanoTime()); }
+    public boolean shared() { return openQueues > 1 && contended(System.nanoTime()); }
 
     /** Connections waiting for a turn. */
     public int runnable() { return runQueue.size(); }
