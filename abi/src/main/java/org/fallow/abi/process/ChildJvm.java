@@ -24,9 +24,11 @@ public final class ChildJvm {
     /**
      * Start-up settings the launcher gives every Fallow JVM, passed on to children when this JVM has them: jffi's
      * extracted native library (else each child writes its own copy to a temporary file) and SLF4J's provider (else
-     * each child's first logger searches every jar).
+     * each child's first logger searches every jar), and the poll-before-block window ({@code fallow.spinMicros},
+     * {@link org.fallow.abi.sys.SpinPolicy}), so that a bench run with it changed runs its hypervisor so too.
      */
-    static final List<String> INHERITED_PROPERTIES = List.of("jffi.boot.library.path", "slf4j.provider", "slf4j.internal.verbosity");
+    static final List<String> INHERITED_PROPERTIES = List.of("jffi.boot.library.path", "slf4j.provider", "slf4j.internal.verbosity",
+            "fallow.spinMicros");
 
     private ChildJvm() {}
 

@@ -2,6 +2,7 @@ package org.fallow.hypervisor.core;
 
 import org.fallow.abi.Hypercalls;
 import org.fallow.abi.XenErrno;
+import org.fallow.abi.sys.SpinPolicy;
 import org.fallow.hypervisor.xenstore.XenStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,7 +65,7 @@ public final class HypervisorCore implements AutoCloseable {
             @Override public void destroyed(Domain d) { xenstore.domainReleased(d.domid()); }
         });
         this.dispatchGroup = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("hv-dispatch", true),
-                EpollIoHandler.newFactory());
+                EpollIoHandler.newFactory(0, () -> new PollBeforeBlock(SpinPolicy.system())));
         this.dispatcher = dispatchGroup.next();
         this.scheduler = new Scheduler(dispatcher, preemption);
         dispatcher.scheduleAtFixedRate(badInput::flush, 10, 10, TimeUnit.SECONDS);

@@ -30,6 +30,8 @@ final class DirectSocketIo {
 
     private static final MethodHandle SEND = Downcalls.withErrno("send",
             FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
+    private static final MethodHandle RECV = Downcalls.withErrno("recv",
+            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
     private static final MethodHandle READ = Downcalls.withErrno("read",
             FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
     /** errno of the calling thread's last call (each thread its own, freed with it). */
@@ -58,6 +60,30 @@ final class DirectSocketIo {
             int errno = Downcalls.errno(state);
             if (errno != EINTR || attempt >= MAX_EINTR_RETRIES) throw new IOException("read from the hypervisor failed, errno " + errno);
         }
+    }
+
+    /**
+     * recv(2) into direct buffer {@code dst} from its position, up to its limit, never waiting ({@code MSG_DONTWAIT});
+     * advances the position. Returns the bytes read, 0 if none are there yet (or a signal came first), -1 at end of
+     * stream.
+     */
+    static int readNow(int fd, ByteBuffer dst) throws IOException {
+        MemorySegment state = STATE.get();
+        MemorySegment into = MemorySegment.ofBuffer(dst);
+        long n;
+        try {
+            n = (long) RECV.invokeExact(state, fd, into, into.byteSize(), MSG_DONTWAIT);
+        } catch (Throwable t) {
+            throw new IOException("recv downcall failed", t);
+        }
+        if (n > 0) {
+            dst.position(dst.position() + (int) n);
+            return (int) n;
+        }
+        if (n == 0) return into.byteSize() == 0 ? 0 : -1;
+        int errno = Downcalls.errno(state);
+        if (errno == EAGAIN || errno == EINTR) return 0;
+        throw new IOException("read from the hypervisor failed, errno " + errno);
     }
 
     /**

@@ -1,6 +1,7 @@
 package org.fallow.xc.transport;
 
 import jnr.unixsocket.UnixSocketChannel;
+import org.fallow.abi.sys.SpinPolicy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,19 +44,40 @@ final class GuardedSocket {
     /** The descriptor has been closed (guarded by {@link #lock}: written with the exclusive side held). */
     private boolean closed;
 
-    GuardedSocket(UnixSocketChannel channel, String name) {
+    /** Whether and how long a read polls before it blocks (the machine's policy; tests give their own). */
+    private final SpinPolicy spin;
+
+    GuardedSocket(UnixSocketChannel channel, String name) { this(channel, name, SpinPolicy.system()); }
+
+    GuardedSocket(UnixSocketChannel channel, String name, SpinPolicy spin) {
         this.channel = channel;
         this.name = name;
+        this.spin = spin;
     }
 
     /**
      * read(2) into {@code dst}, as {@link UnixSocketChannel#read}: -1 at end of stream. A direct buffer is read into
-     * in place ({@link DirectSocketIo}), not through JNR's heap copy.
+     * in place ({@link DirectSocketIo}), not through JNR's heap copy, and when {@link SpinPolicy#mayPoll} allows,
+     * polled for (recv without waiting) up to the policy's window before the read blocks: a reply that
+     * comes within the window then costs no wake-up of this thread's halted vCPU. A close during the poll is seen at
+     * once (the shutdown makes recv return end-of-stream).
      */
     int read(ByteBuffer dst) throws IOException {
         Lock l = enterOpen();
         try {
-            return dst.isDirect() && !JNR_IO ? DirectSocketIo.read(channel.getFD(), dst) : channel.read(dst);
+            if (!dst.isDirect() || JNR_IO) return channel.read(dst);
+            if (!dst.hasRemaining()) return 0;
+            int fd = channel.getFD();
+            long start = System.nanoTime();
+            if (spin.mayPoll(start)) {
+                long deadline = start + spin.windowNanos();
+                do {
+                    int n = DirectSocketIo.readNow(fd, dst);
+                    if (n != 0) return n;
+                    Thread.onSpinWait();
+                } while (System.nanoTime() - deadline < 0);
+            }
+            return DirectSocketIo.read(fd, dst);
         } finally {
             l.unlock();
         }
