@@ -12,6 +12,7 @@ import org.fallow.abi.wire.Hello;
 import org.fallow.abi.wire.HypercallFrame;
 import org.fallow.abi.wire.StatusFrame;
 import org.fallow.abi.process.HypervisorProcess;
+import org.fallow.abi.sys.SpinPolicy;
 import org.fallow.xc.transport.HypervisorConnection;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -21,6 +22,8 @@ import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -69,7 +72,7 @@ public final class RttBench implements Callable<Integer> {
             description = "CPU for the pinned pass (default ${DEFAULT-VALUE}); -1 skips the pinned pass.")
     int pinCpu;
 
-    private Process echo;
+    private Process echo, pollingEcho;
     /** Replies of the last connection row read by another thread than their caller (a hand-off each). */
     private long handedOff;
 
@@ -85,10 +88,13 @@ public final class RttBench implements Callable<Integer> {
                         REQUEST_BYTES, REPLY_BYTES, warmup, iterations);
                 System.out.printf("load average at start: %s%n", loadAverage());
                 echo = UdsEcho.start(dir.resolve("echo-x.sock"), REQUEST_BYTES, REPLY_BYTES); // the cross-process floor
+                pollingEcho = UdsEcho.start(dir.resolve("echo-p.sock"), REQUEST_BYTES, REPLY_BYTES, true);
+                System.out.printf("poll before block: %s (SpinPolicy: up to %d µs while this thread may use 2+ CPUs and nothing waits for one)%n",
+                        SpinPolicy.system().windowNanos() == 0 ? "off (-Dfallow.spinMicros=0)" : "on", SpinPolicy.system().windowNanos() / 1000);
                 pass("unpinned", sock, dir);
                 if (pinCpu >= 0) {
-                    long[] pids = hv.started() ? new long[] {ProcessHandle.current().pid(), hv.pid(), echo.pid()}
-                            : new long[] {ProcessHandle.current().pid(), echo.pid()};
+                    long[] pids = hv.started() ? new long[] {ProcessHandle.current().pid(), hv.pid(), echo.pid(), pollingEcho.pid()}
+                            : new long[] {ProcessHandle.current().pid(), echo.pid(), pollingEcho.pid()};
                     String all = allCpus();
                     if (pin(String.valueOf(pinCpu), pids)) {
                         try {
@@ -103,6 +109,7 @@ public final class RttBench implements Callable<Integer> {
                 return 0;
             } finally {
                 if (echo != null) UdsEcho.stop(echo); // before the scratch directory goes
+                if (pollingEcho != null) UdsEcho.stop(pollingEcho);
             }
         }
     }
@@ -120,6 +127,8 @@ public final class RttBench implements Callable<Integer> {
         report("raw UDS ping-pong (JNR <-> echo thread)", raw, raw);
         Result rawX = rawClient(dir.resolve("echo-x.sock"));
         report("raw UDS ping-pong (JNR <-> echo process)", rawX, raw);
+        Result rawP = pollingClient(dir.resolve("echo-p.sock"));
+        report("raw UDS ping-pong, both polling (echo proc.)", rawP, raw);
         Result frames = rawHypercalls(sock);
         report("null hypercall, raw frames over JNR", frames, raw);
         Result conn = connectionHypercalls(sock, false);
@@ -133,6 +142,8 @@ public final class RttBench implements Callable<Integer> {
                 frames.p50() / raw.p50(), conn.p50() / raw.p50(), listening.p50() / raw.p50());
         System.out.printf("ratio p50 to the echo process (goal <= 1.3): raw frames %.2fx, HypervisorConnection %.2fx, +events %.2fx%n",
                 frames.p50() / rawX.p50(), conn.p50() / rawX.p50(), listening.p50() / rawX.p50());
+        System.out.printf("ratio p50 to the polling echo process (the same poll-before-block at both ends): HypervisorConnection %.2fx, +events %.2fx%n",
+                conn.p50() / rawP.p50(), listening.p50() / rawP.p50());
     }
 
     private static String loadAverage() {
@@ -230,6 +241,29 @@ public final class RttBench implements Callable<Integer> {
             return measure(() -> {
                 writeAll(ch, req);
                 readAll(ch, rep);
+            });
+        }
+    }
+
+    /**
+     * The polling floor's client (JDK socket, non-blocking): writes a 72-byte request and reads the 32-byte reply as
+     * the hypervisor's clients wait for theirs, polling first when the machine's {@link SpinPolicy} allows
+     * ({@link UdsEcho#readPolling}); its echo process polls the same way.
+     */
+    private Result pollingClient(Path echoSocket) throws IOException {
+        try (SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(echoSocket)); Selector readable = Selector.open()) {
+            ch.configureBlocking(false);
+            ch.register(readable, SelectionKey.OP_READ);
+            ByteBuffer req = direct(nullHypercall(1));
+            ByteBuffer rep = ByteBuffer.allocateDirect(REPLY_BYTES);
+            SpinPolicy spin = SpinPolicy.system();
+            return measure(() -> {
+                req.rewind();
+                for (int spins = 0; req.hasRemaining(); spins++) {
+                    if (ch.write(req) == 0 && spins > 1_000_000) throw new IOException("echo does not read");
+                }
+                rep.clear();
+                while (rep.hasRemaining()) if (UdsEcho.readPolling(ch, rep, readable, spin) < 0) throw new IOException("peer closed");
             });
         }
     }
