@@ -3,8 +3,8 @@ package org.fallow.cli;
 import org.fallow.abi.tools.AbiCommand;
 import org.fallow.cli.top.TopCommand;
 import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -16,12 +16,13 @@ import java.util.List;
  *
  * <p>The subcommands are listed once, in {@link #COMMANDS}, as factories: {@link #main} builds only the one it runs
  * (start-up time), {@link #commandLine()} the whole tree (usage, {@code help}, tests). Every command and subcommand
- * answers {@code --help}, and every command with subcommands has {@code help}.
+ * answers {@code --help}, and every command with subcommands has {@code help}. This root command, {@code list} and
+ * {@code startup-probe} (the floors of {@code bench startup}) are built through picocli's programmatic API
+ * ({@link #spec}, {@link ListCommand#spec}), the others from their annotations: a short command that reads no
+ * annotation spares the JVM its annotation proxy classes.
  */
-@Command(name = "fallow", mixinStandardHelpOptions = true, version = "fallow 0.1.0",
-        description = "User-space emulator of Xen's memory-overcommit hypercall ABI (tmem, memory_op/PoD, mem_paging).")
 public final class FallowMain implements Runnable {
-    /** One subcommand: its name and how to make it. */
+    /** One subcommand: its name and how to make it (an annotated command object, a CommandSpec or a CommandLine). */
     record Sub(String name, java.util.function.Supplier<Object> make) { }
 
     /** Every subcommand, in the order of the usage text (process roles, then the toolstack commands in xl's order). */
@@ -36,7 +37,7 @@ public final class FallowMain implements Runnable {
             new Sub("destroy", org.fallow.xc.tools.DomainCommands.Destroy::new),
             new Sub("mem-set", org.fallow.xc.tools.DomainCommands.MemSet::new),
             new Sub("mem-max", org.fallow.xc.tools.DomainCommands.MemMax::new),
-            new Sub("list", ListCommand::new),
+            new Sub("list", () -> ListCommand.spec(new ListCommand())),
             new Sub("mem-swap-target", org.fallow.xc.tools.PagingCommands.MemSwapTarget::new),
             new Sub("paging", PagingCommand::new),
             new Sub("tmem-list", org.fallow.xc.tools.TmemCommands.TmemList::new),
@@ -50,22 +51,39 @@ public final class FallowMain implements Runnable {
             new Sub("top", TopCommand::new),
             new Sub("demo", org.fallow.cli.demo.DemoCommand::new),
             new Sub("bench", BenchCommand::new),
-            new Sub("startup-probe", org.fallow.cli.bench.StartupProbe::new),
+            new Sub("startup-probe", () -> org.fallow.cli.bench.StartupProbe.spec(new org.fallow.cli.bench.StartupProbe())),
             new Sub("xen", org.fallow.xc.xen.XenCommand::commandLine));
 
     /** Commands that run until stopped and log to {@code <run-dir>/logs/} unless {@code -v}. */
     static final java.util.Set<String> DAEMONS = java.util.Set.of("hypervisor", "guest");
 
-    @Option(names = {"-v", "--verbose"}, description = "More output: -v logs INFO (daemons log here instead of "
-            + "<run-dir>/logs/), -vv DEBUG. Give it before the command.")
+    /** -v, -vv (see {@link #spec}). */
     boolean[] verbose = new boolean[0];
-    @Option(names = "--run-dir", paramLabel = "DIR",
-            description = "Hypervisor run directory (default: $FALLOW_RUN_DIR or /tmp/fallow-$USER).")
     Path runDir;
-
-    @Option(names = "--socket", paramLabel = "PATH",
-            description = "Hypervisor socket (default: <run-dir>/hypervisor.sock).")
     Path socket;
+    CommandSpec spec;
+
+    /** The root command's options and usage text (what {@code @Command}/{@code @Option} annotations would say). */
+    static CommandSpec spec(FallowMain root) {
+        CommandSpec spec = CommandSpec.wrapWithoutInspection(root).name("fallow").version("fallow 0.1.0");
+        spec.usageMessage().description("User-space emulator of Xen's memory-overcommit hypercall ABI (tmem, "
+                + "memory_op/PoD, mem_paging).");
+        spec.addOption(OptionSpec.builder("-h", "--help").usageHelp(true).description("Show this help message and exit.").build());
+        spec.addOption(OptionSpec.builder("-V", "--version").versionHelp(true).description("Print version information and exit.").build());
+        FieldBinding<boolean[]> verbose = FieldBinding.of(() -> root.verbose, v -> root.verbose = v);
+        spec.addOption(OptionSpec.builder("-v", "--verbose").type(boolean[].class).auxiliaryTypes(boolean.class).arity("0").initialValue(new boolean[0])
+                .description("More output: -v logs INFO (daemons log here instead of <run-dir>/logs/), -vv DEBUG. "
+                        + "Give it before the command.").getter(verbose).setter(verbose).build());
+        FieldBinding<Path> runDir = FieldBinding.of(() -> root.runDir, v -> root.runDir = v);
+        spec.addOption(OptionSpec.builder("--run-dir").paramLabel("DIR").type(Path.class)
+                .description("Hypervisor run directory (default: $FALLOW_RUN_DIR or /tmp/fallow-$USER).")
+                .getter(runDir).setter(runDir).build());
+        FieldBinding<Path> socket = FieldBinding.of(() -> root.socket, v -> root.socket = v);
+        spec.addOption(OptionSpec.builder("--socket").paramLabel("PATH").type(Path.class)
+                .description("Hypervisor socket (default: <run-dir>/hypervisor.sock).").getter(socket).setter(socket).build());
+        root.spec = spec;
+        return spec;
+    }
 
     public static void main(String[] args) {
         Invocation inv = Invocation.of(args);
@@ -111,7 +129,7 @@ public final class FallowMain implements Runnable {
      */
     static CommandLine commandLine(String only) {
         FallowMain root = new FallowMain();
-        CommandLine cl = new CommandLine(root);
+        CommandLine cl = new CommandLine(spec(root));
         boolean one = only != null && COMMANDS.stream().anyMatch(c -> c.name().equals(only));
         for (Sub c : COMMANDS) if (!one || c.name().equals(only)) cl.addSubcommand(c.name(), c.make().get());
         if (!one) cl.addSubcommand(new CommandLine.HelpCommand());
@@ -207,9 +225,6 @@ public final class FallowMain implements Runnable {
     public RunContext context() {
         return RunContext.resolve(runDir, socket, System.getenv()).publish();
     }
-
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
 
     @Override public void run() {
         spec.commandLine().usage(System.out);

@@ -8,9 +8,9 @@ import org.fallow.xc.XcDomain;
 import org.fallow.xc.XcHandle;
 import org.fallow.xc.XcTmem;
 import org.fallow.xc.tools.DomainRef;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Model.PositionalParamSpec;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -25,15 +25,32 @@ import java.util.concurrent.Callable;
 /**
  * {@code fallow list [-l] [DOMAIN...]}: xl list's columns in xl's format (Name, ID, Mem in whole MiB as xl truncates
  * it, VCPUs, State, Time(s)), then Fallow's: PoD entries, pages paged out and tmem pages (MiB, one decimal). With
- * domains (ids or names) only those; {@code -l}: one JSON array with every figure in KiB, for scripts.
+ * domains (ids or names) only those; {@code -l}: one JSON array with every figure in KiB, for scripts. Built through
+ * picocli's programmatic API ({@link #spec}): the command a user runs most reads no annotation at start-up.
  */
-@Command(name = "list", description = {"List domains as xl list does (Name, ID, Mem, VCPUs, State, Time(s)), plus PoD "
-        + "entries, pages paged out and tmem pages (MiB).", "-l prints JSON with every figure in KiB."})
 public final class ListCommand implements Callable<Integer> {
-    @Option(names = {"-l", "--long"}, description = "JSON, every figure in KiB") boolean json;
-    @Option(names = "--socket", description = "hypervisor socket (default: $FALLOW_RUN_DIR/hypervisor.sock)") Path socket;
-    @Parameters(paramLabel = "DOMAIN", arity = "0..*", description = "domains to list (id or name; default: all)") List<String> domains = new ArrayList<>();
+    boolean json;
+    Path socket;
+    List<String> domains = new ArrayList<>();
     PrintStream out = System.out;
+
+    /** The command's options and usage text (what {@code @Command}/{@code @Option} annotations would say). */
+    static CommandSpec spec(ListCommand cmd) {
+        CommandSpec spec = CommandSpec.wrapWithoutInspection(cmd).name("list");
+        spec.usageMessage().description("List domains as xl list does (Name, ID, Mem, VCPUs, State, Time(s)), plus PoD "
+                + "entries, pages paged out and tmem pages (MiB).", "-l prints JSON with every figure in KiB.");
+        FieldBinding<Boolean> json = FieldBinding.of(() -> cmd.json, v -> cmd.json = v);
+        spec.addOption(OptionSpec.builder("-l", "--long").type(boolean.class).arity("0").initialValue(false).description("JSON, every figure in KiB")
+                .getter(json).setter(json).build());
+        FieldBinding<Path> socket = FieldBinding.of(() -> cmd.socket, v -> cmd.socket = v);
+        spec.addOption(OptionSpec.builder("--socket").paramLabel("<socket>").type(Path.class)
+                .description("hypervisor socket (default: $FALLOW_RUN_DIR/hypervisor.sock)").getter(socket).setter(socket).build());
+        FieldBinding<List<String>> domains = FieldBinding.of(() -> cmd.domains, v -> cmd.domains = v);
+        spec.addPositional(PositionalParamSpec.builder().paramLabel("DOMAIN").arity("0..*").type(List.class)
+                .auxiliaryTypes(String.class).initialValue(new ArrayList<String>()).description("domains to list (id or name; default: all)")
+                .getter(domains).setter(domains).build());
+        return spec;
+    }
 
     /** One domain's line. */
     record Row(String name, XcDomain.DomainInfo info, long podEntries, long podCache, long tmemEph, long tmemPers) { }

@@ -2,9 +2,10 @@ package org.fallow.cli.bench;
 
 import jnr.unixsocket.UnixSocketAddress;
 import jnr.unixsocket.UnixSocketChannel;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
+import org.fallow.cli.FieldBinding;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Model.PositionalParamSpec;
 
 import java.io.IOException;
 import java.net.UnixDomainSocketAddress;
@@ -17,13 +18,25 @@ import java.util.concurrent.Callable;
  * as a short command ({@code list}) is, with its flags and AOT cache: {@code none} starts, parses its command line
  * and exits; {@code jdk} also connects to the hypervisor's socket and closes with the JDK's own Unix-socket channel;
  * {@code jnr} does the same with JNR-unixsocket, the client library. The differences between them and {@code list}
- * apportion a short command's start-up.
+ * apportion a short command's start-up. Built through picocli's programmatic API ({@link #spec}) as {@code list} is, so
+ * that the floors read no annotation either.
  */
-@Command(name = "startup-probe", hidden = true, description = "Start-up floors for bench startup: none, jdk or jnr connect.")
 public final class StartupProbe implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "none|jdk|jnr") String how;
+    String how;
+    Path socket;
 
-    @Option(names = "--socket", description = "hypervisor socket (default: <run-dir>/hypervisor.sock)") Path socket;
+    /** The command's parameters and usage text (what {@code @Command}/{@code @Option} annotations would say). */
+    public static CommandSpec spec(StartupProbe probe) {
+        CommandSpec spec = CommandSpec.wrapWithoutInspection(probe).name("startup-probe");
+        spec.usageMessage().hidden(true).description("Start-up floors for bench startup: none, jdk or jnr connect.");
+        FieldBinding<String> how = FieldBinding.of(() -> probe.how, v -> probe.how = v);
+        spec.addPositional(PositionalParamSpec.builder().index("0").arity("1").required(true).paramLabel("none|jdk|jnr").type(String.class)
+                .getter(how).setter(how).build());
+        FieldBinding<Path> socket = FieldBinding.of(() -> probe.socket, v -> probe.socket = v);
+        spec.addOption(OptionSpec.builder("--socket").paramLabel("<socket>").type(Path.class)
+                .description("hypervisor socket (default: <run-dir>/hypervisor.sock)").getter(socket).setter(socket).build());
+        return spec;
+    }
 
     @Override public Integer call() throws IOException {
         switch (how) {
