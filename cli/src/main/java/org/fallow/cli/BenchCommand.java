@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
                 org.fallow.xc.tools.AttackBench.class,
                 org.fallow.hypervisor.tmem.bench.TmemBench.class,
                 org.fallow.xc.bench.TmemSocketBench.class,
+                org.fallow.cli.bench.CompressionBench.class,
                 org.fallow.xc.bench.RingBench.class,
                 org.fallow.cli.bench.PagingBench.class,
                 org.fallow.cli.bench.PodBench.class,

@@ -59,7 +59,7 @@ class BenchCommandsTest {
     @Test
     void everyBenchmarkIsMountedUnderBench() {
         CommandLine bench = FallowMain.commandLine().getSubcommands().get("bench");
-        assertEquals(List.of("rtt", "attack", "tmem", "tmem-socket", "ring", "paging", "pod", "create", "jmh", "startup", "help"), List.copyOf(bench.getSubcommands().keySet()),
+        assertEquals(List.of("rtt", "attack", "tmem", "tmem-socket", "compression", "ring", "paging", "pod", "create", "jmh", "startup", "help"), List.copyOf(bench.getSubcommands().keySet()),
                 "every benchmark, then help (bench help CMD)");
     }
 
@@ -129,6 +129,30 @@ class BenchCommandsTest {
         assertTrue(r.out().contains("stored 100 pages first"), r.out());
         // batch, put, get, put+get pages/s, x floor, hypervisor CPU ns per put and per get, x off ("-": no off run)
         assertEquals(2, r.out().lines().filter(l -> l.matches("\\s+(1|16)\\s+\\d+\\s+\\d+\\s+\\d+\\s+[\\d.]+\\s+\\d+\\s+\\d+\\s+[\\d.]+")).count(), r.out());
+    }
+
+    /**
+     * {@code bench compression}: the engine rows and the socket rows of one corpus, then the goal's two summary lines,
+     * whose engine figures are the printed heap-image lz4 row's and whose socket figures are the printed "x off" of
+     * the lz4 and lzo hypervisors.
+     */
+    @Test @Timeout(300)
+    void compressionTinyRunPrintsBothViews() {
+        Run r = bench("compression", "--corpus-pages", "64", "--rounds", "1", "--socket-rounds", "1", "--socket-pages", "64",
+                "--batch", "16", "--max-warmup-passes", "1");
+        assertEquals(0, r.exit(), r.err());
+        String[] lz4 = line(r.out(), "heap image\\s+lz4\\s+\\d+.*");
+        String[] engine = line(r.out(), "engine: lz4 .*");
+        assertEquals(lz4[5] + "x", engine[2], "x pages");
+        assertEquals(lz4[7] + "x", engine[6], "put x off");
+        assertTrue(r.out().contains("heap image             lz4 a4"), r.out());
+        List<String> xOff = r.out().lines().filter(l -> l.matches("\\s+16\\s+\\d+\\s+\\d+\\s+\\d+\\s+[\\d.]+\\s+\\d+\\s+\\d+\\s+[\\d.]+"))
+                .map(l -> l.trim().split("\\s+")[7]).toList();
+        assertEquals(3, xOff.size(), r.out()); // off, lz4, lzo
+        assertEquals("1.00", xOff.get(0));
+        String[] socket = line(r.out(), "socket: lz4 put .*");
+        assertEquals(xOff.get(1) + "x,", socket[3], r.out());
+        assertEquals(xOff.get(2) + "x", socket[6], r.out());
     }
 
     /** The one line of {@code out} matching {@code regex}, split on blanks. */

@@ -14,8 +14,11 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /**
- * Compression of 4096-byte pages for clients with the compress flag, native memory to native memory (the engine's
- * page buffer, a reusable output buffer, the slabs), like Xen's per-CPU buffers. Not thread-safe: owned by the engine.
+ * Compression of 4096-byte pages for clients with the compress flag, native memory to native memory: from the
+ * guest's frame itself (as Xen's {@code tmem_compress_from_client} compresses the mapped client page; a 2009 partial
+ * put's page is first assembled in the engine's page buffer) into a reusable output buffer (Xen's per-CPU
+ * {@code dstmem}), which the engine copies into a slab slot of the compressed size. Not thread-safe: owned by the
+ * engine.
  * Two algorithms ({@link TmemCompression}):
  * <ul>
  * <li>{@code lzo}: Xen's choice, LZO1X ({@code lzo1x_1_compress} / {@code lzo1x_decompress_safe}; aircompressor's
@@ -23,8 +26,10 @@ import java.lang.foreign.ValueLayout;
  *     any other);</li>
  * <li>{@code lz4} (the default): first zswap's same-filled test (the page is one 8-byte word repeated, found by one
  *     vectorised mismatch of the page against itself shifted by 8), stored as that word (8 bytes charged); otherwise
- *     LZ4 (liblz4 1.x as bundled by aircompressor, called through FFM, acceleration 1; aircompressor's Java LZ4 where
- *     the native library cannot be loaded). No probe before it: LZ4 is already cheaper than LZO on incompressible
+ *     LZ4 (liblz4 1.x as bundled by aircompressor, called through FFM, {@code LZ4_compress_fast_extState} at the
+ *     engine's acceleration, boot option {@code fallow.tmem.lz4.acceleration}, default
+ *     {@link #DEFAULT_LZ4_ACCELERATION}; aircompressor's Java LZ4, which has no acceleration, where the native
+ *     library cannot be loaded). No probe before it: LZ4 is already cheaper than LZO on incompressible
  *     pages, and a probe would add to every compressible page ({@code bench tmem}'s rows, docs/BENCHMARKS.md).</li>
  * </ul>
  */
@@ -35,8 +40,13 @@ final class PageCodec {
      */
     static final int COMPRESS_POOR_LIMIT = TmemDefs.PAGE_SIZE - 2 * 16;
     static final int SAME_FILLED_BYTES = 8;
+    /** liblz4's {@code LZ4_ACCELERATION_DEFAULT}. */
+    static final int DEFAULT_LZ4_ACCELERATION = 1;
+    /** liblz4's {@code LZ4_ACCELERATION_MAX}: it clamps higher values to this. */
+    static final int MAX_LZ4_ACCELERATION = 65537;
 
     private final TmemCompression algorithm;
+    private final int acceleration;
     private final boolean nativeLz4;
     private final Compressor compressor;
     private final Decompressor decompressor;
@@ -44,14 +54,20 @@ final class PageCodec {
     private boolean lastSameFilled;
     private long sameFilled;
 
-    PageCodec(TmemCompression algorithm) {
+    PageCodec(TmemCompression algorithm) { this(algorithm, DEFAULT_LZ4_ACCELERATION); }
+
+    /** {@code lz4Acceleration} (1..{@link #MAX_LZ4_ACCELERATION}) applies to native LZ4 only. */
+    PageCodec(TmemCompression algorithm, int lz4Acceleration) {
+        if (lz4Acceleration < 1 || lz4Acceleration > MAX_LZ4_ACCELERATION)
+            throw new IllegalArgumentException("LZ4 acceleration must be in 1.." + MAX_LZ4_ACCELERATION + ", got " + lz4Acceleration);
         this.algorithm = algorithm;
+        this.acceleration = lz4Acceleration;
         nativeLz4 = algorithm == TmemCompression.LZ4 && Lz4NativeCompressor.isEnabled();
         if (algorithm == TmemCompression.LZO) {
             compressor = new LzoCompressor();
             decompressor = new LzoDecompressor();
         } else if (nativeLz4) {
-            compressor = new Lz4NativeCompressor();
+            compressor = new Lz4NativeCompressor(lz4Acceleration);
             decompressor = new Lz4NativeDecompressor();
         } else {
             compressor = new Lz4JavaCompressor();
@@ -62,14 +78,19 @@ final class PageCodec {
 
     TmemCompression algorithm() { return algorithm; }
 
-    /** "lzo", "lz4 (liblz4)" or "lz4 (java)". */
+    /** "lzo (java)", "lz4 (liblz4)", "lz4 (liblz4, acceleration N)" or "lz4 (java)". */
     String implementation() {
-        return algorithm == TmemCompression.LZO ? "lzo (java)" : nativeLz4 ? "lz4 (liblz4)" : "lz4 (java)";
+        if (algorithm == TmemCompression.LZO) return "lzo (java)";
+        if (!nativeLz4) return "lz4 (java)";
+        return acceleration == DEFAULT_LZ4_ACCELERATION ? "lz4 (liblz4)" : "lz4 (liblz4, acceleration " + acceleration + ")";
     }
 
     /**
-     * Compresses the 4096 bytes of {@code page} (native) into {@link #output()}; returns the length, or -1 if it does
-     * not shrink below the limit.
+     * Compresses the 4096 bytes at the start of {@code page} (native: the guest's frame or the engine's page buffer)
+     * into {@link #output()}; returns the length, or -1 if it does not shrink below the limit. The page may change
+     * while it is read (another thread of the guest writing its frame, as under Xen, whose LZO reads the client page):
+     * LZ4 and LZO1X bound their output by the input positions they consume, not by the bytes' values, so the output
+     * stays within {@code maxCompressedLength} and decompresses to some page; the guest gets what it raced for.
      */
     int compress(MemorySegment page) {
         lastSameFilled = false;

@@ -4,7 +4,7 @@ import java.util.Locale;
 
 /**
  * The page compression of an engine, for clients whose compress flag is set (boot option {@code fallow.tmem.codec}):
- * {@link #LZ4} (the default: same-filled test, 1 KiB probe, LZ4) or {@link #LZO} (Xen's LZO1X on every page).
+ * {@link #LZ4} (the default: same-filled test, then LZ4) or {@link #LZO} (Xen's LZO1X on every page).
  * See {@link PageCodec}.
  */
 public enum TmemCompression {

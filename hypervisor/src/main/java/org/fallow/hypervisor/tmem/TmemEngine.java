@@ -51,12 +51,20 @@ public final class TmemEngine implements HostMemory.Reclaimer {
 
     /**
      * Boot options: {@code enabled} = Xen's {@code tmem} (off: every tmem_op is -ENODEV), {@code compressByDefault}
-     * = {@code tmem_compress} (new clients' compress flag), {@code clock} for the 2009 perf line (nanoTime).
+     * = {@code tmem_compress} (new clients' compress flag), {@code clock} for the 2009 perf line (nanoTime),
+     * {@code compression} the codec of clients with the compress flag, {@code lz4Acceleration} liblz4's acceleration
+     * (1 = its default; higher is faster and compresses less, see {@link PageCodec}).
      */
-    public record Config(boolean enabled, boolean compressByDefault, LongSupplier clock, TmemCompression compression) {
+    public record Config(boolean enabled, boolean compressByDefault, LongSupplier clock, TmemCompression compression,
+                         int lz4Acceleration) {
         /** With the default compression, {@link TmemCompression#LZ4}. */
         public Config(boolean enabled, boolean compressByDefault, LongSupplier clock) {
             this(enabled, compressByDefault, clock, TmemCompression.LZ4);
+        }
+
+        /** With liblz4's default acceleration (1). */
+        public Config(boolean enabled, boolean compressByDefault, LongSupplier clock, TmemCompression compression) {
+            this(enabled, compressByDefault, clock, compression, PageCodec.DEFAULT_LZ4_ACCELERATION);
         }
 
         public static Config defaults() { return new Config(true, false, System::nanoTime); }
@@ -97,7 +105,7 @@ public final class TmemEngine implements HostMemory.Reclaimer {
         this.host = host;
         this.domains = domains;
         this.config = config;
-        this.codec = new PageCodec(config.compression());
+        this.codec = new PageCodec(config.compression(), config.lz4Acceleration());
     }
 
     public TmemStats stats() { return stats; }
@@ -420,16 +428,33 @@ public final class TmemEngine implements HostMemory.Reclaimer {
         boolean write(MemorySegment src, long off);
     }
 
-    private PageIn fullPage(FrameResolver frames, long cmfn) {
-        return (dst, off, old) -> {
+    /**
+     * A whole guest frame as a put's data. {@link #frame()} lets a compressed new put read the guest's frame itself
+     * (as Xen compresses the mapped client page) instead of copying it into the page buffer first.
+     */
+    private final class FullPageIn implements PageIn {
+        private final FrameResolver frames;
+        private final long cmfn;
+
+        FullPageIn(FrameResolver frames, long cmfn) {
+            this.frames = frames;
+            this.cmfn = cmfn;
+        }
+
+        /** The guest's frame (4096 bytes from offset 0), or null = fault. */
+        MemorySegment frame() { return frames.frame(cmfn); }
+
+        @Override public boolean read(MemorySegment dst, long off, int old) {
             MemorySegment f = frames.frame(cmfn);
             if (f == null) return false;
             long t0 = config.clock().getAsLong();
             MemorySegment.copy(f, 0, dst, off, PAGE_SIZE);
             stats.pageCopy.record(config.clock().getAsLong() - t0);
             return true;
-        };
+        }
     }
+
+    private PageIn fullPage(FrameResolver frames, long cmfn) { return new FullPageIn(frames, cmfn); }
 
     private static PageIn zeroPage() {
         return (dst, off, old) -> {
@@ -542,9 +567,10 @@ public final class TmemEngine implements HostMemory.Reclaimer {
         TmemPool pool = obj.pool;
         TmemClient owner = pool.client;
         long rc;
+        MemorySegment src = null;
         if (owner.migrating) {
             rc = -XenErrno.ENOSPC;
-        } else if (!in.read(pageSeg, 0, page)) {
+        } else if ((src = source(in, page)) == null) {
             stats.failedCopies++;
             rc = -XenErrno.EFAULT;
         } else {
@@ -556,8 +582,8 @@ public final class TmemEngine implements HostMemory.Reclaimer {
             busyObject = obj;
             long loc;
             try {
-                loc = tryCompress ? compressInto(pool, owner) : POOR;
-                if (loc == POOR) loc = storeRaw(pool);
+                loc = tryCompress ? compressInto(pool, owner, src) : POOR;
+                if (loc == POOR) loc = storeRaw(pool, src);
             } finally {
                 busyObject = null;
             }
@@ -583,7 +609,8 @@ public final class TmemEngine implements HostMemory.Reclaimer {
     private static final long POOR = Long.MIN_VALUE;
 
     /**
-     * A new page's data, in do_tmem_put's order: with compression the guest frame is read first (-EFAULT), then the
+     * A new page's data, in do_tmem_put's order: with compression the guest frame is read first (-EFAULT; a whole
+     * frame is compressed where it is, as Xen does, a 2009 partial one assembled in {@link #pageSeg}), then the
      * compressed bytes are allocated (-ENOMEM, compress_nomem), a poorly compressing page falling back to a raw page;
      * without compression the raw page is allocated first (-ENOMEM) and then filled from the guest (-EFAULT, the page
      * going back). Every page is charged, an all-zero one too (Xen 4.12 has no zero-page shortcut). Returns the data's
@@ -591,14 +618,15 @@ public final class TmemEngine implements HostMemory.Reclaimer {
      */
     private long storeNew(TmemPool pool, TmemClient owner, PageIn in) {
         if (owner.compress) {
-            if (!in.read(pageSeg, 0, NIL)) {
+            MemorySegment src = source(in, NIL);
+            if (src == null) {
                 stats.failedCopies++;
                 return -XenErrno.EFAULT;
             }
-            long loc = compressInto(pool, owner);
+            long loc = compressInto(pool, owner, src);
             if (loc == -XenErrno.ENOMEM) owner.compressNomem++;
             if (loc == POOR) owner.compressPoor++;
-            return loc != POOR ? loc : storeRaw(pool);
+            return loc != POOR ? loc : storeRaw(pool, src);
         }
         if (!takeRawPage(pool)) return -XenErrno.ENOMEM;
         int loc = slabs.allocate(PageSlabs.RAW);
@@ -613,12 +641,22 @@ public final class TmemEngine implements HostMemory.Reclaimer {
     }
 
     /**
-     * do_tmem_put_compress after the copy of the page into {@link #pageSeg}: the compressed data's location,
+     * Where a put's 4096 bytes are read from: a whole guest frame where it is (Xen's do_tmem_put_compress reads the
+     * mapped client page; an uncompressed put then copies it once into its raw page), anything else (a 2009 partial
+     * put, which starts from the {@code old} page's data, or a zero page) assembled in {@link #pageSeg}; null = fault.
+     */
+    private MemorySegment source(PageIn in, int old) {
+        if (in instanceof FullPageIn full) return full.frame();
+        return in.read(pageSeg, 0, old) ? pageSeg : null;
+    }
+
+    /**
+     * do_tmem_put_compress of {@code src} (the guest's frame or {@link #pageSeg}): the compressed data's location,
      * {@link #POOR} (compresses poorly), or -ENOMEM (tmem_malloc failed).
      */
-    private long compressInto(TmemPool pool, TmemClient owner) {
+    private long compressInto(TmemPool pool, TmemClient owner, MemorySegment src) {
         long t0 = config.clock().getAsLong();
-        int n = codec.compress(pageSeg);
+        int n = codec.compress(src);
         stats.compress.record(config.clock().getAsLong() - t0);
         if (n < 0) return POOR;
         if (!pool.arena.reserve(n)) {
@@ -638,15 +676,24 @@ public final class TmemEngine implements HostMemory.Reclaimer {
         return loc;
     }
 
-    /** A raw page (tmem_alloc_page) holding a copy of {@link #pageSeg}: its location, or -ENOMEM. */
-    private long storeRaw(TmemPool pool) {
+    /**
+     * A raw page (tmem_alloc_page) holding a copy of {@code src} (a poorly compressing page: the guest's frame is
+     * read again, as Xen copies from the client again, or {@link #pageSeg}): its location, or -ENOMEM.
+     */
+    private long storeRaw(TmemPool pool, MemorySegment src) {
         if (!takeRawPage(pool)) return -XenErrno.ENOMEM;
         int loc = slabs.allocate(PageSlabs.RAW);
         if (loc < 0) {
             giveRawPage(pool);
             return -XenErrno.ENOMEM;
         }
-        MemorySegment.copy(pageSeg, 0, slabs.segment(loc), slabs.offset(loc), PAGE_SIZE);
+        if (src == pageSeg) {
+            MemorySegment.copy(src, 0, slabs.segment(loc), slabs.offset(loc), PAGE_SIZE);
+        } else { // from the guest: Xen's copy_uncompressed, timed as pg_copy (the 2009 LIST's C)
+            long t0 = config.clock().getAsLong();
+            MemorySegment.copy(src, 0, slabs.segment(loc), slabs.offset(loc), PAGE_SIZE);
+            stats.pageCopy.record(config.clock().getAsLong() - t0);
+        }
         return loc;
     }
 

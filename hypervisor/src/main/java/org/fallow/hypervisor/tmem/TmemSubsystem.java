@@ -23,7 +23,8 @@ import static org.fallow.abi.xen.SysctlConstants.XEN_SYSCTL_tmem_op;
  *
  * <p>Boot options as system properties: {@code fallow.tmem} (default true: Xen's {@code tmem=1}),
  * {@code fallow.tmem.compress} (default false: {@code tmem_compress}), {@code fallow.tmem.codec} ({@code lz4}, the
- * default, or {@code lzo}: Xen's algorithm; see {@link PageCodec}).
+ * default, or {@code lzo}: Xen's algorithm; see {@link PageCodec}), {@code fallow.tmem.lz4.acceleration} (liblz4's
+ * acceleration, default {@value PageCodec#DEFAULT_LZ4_ACCELERATION}: higher is faster and stores fewer pages).
  */
 public final class TmemSubsystem implements Subsystem, DomainLifecycle {
     private static final Logger log = LoggerFactory.getLogger(TmemSubsystem.class);
@@ -37,7 +38,8 @@ public final class TmemSubsystem implements Subsystem, DomainLifecycle {
     public TmemSubsystem() {
         this(new TmemEngine.Config(Boolean.parseBoolean(System.getProperty("fallow.tmem", "true")),
                 Boolean.getBoolean("fallow.tmem.compress"), System::nanoTime,
-                TmemCompression.parse(System.getProperty("fallow.tmem.codec", "lz4"))));
+                TmemCompression.parse(System.getProperty("fallow.tmem.codec", "lz4")),
+                Integer.getInteger("fallow.tmem.lz4.acceleration", PageCodec.DEFAULT_LZ4_ACCELERATION)));
     }
 
     public TmemSubsystem(TmemEngine.Config config) { this.config = config; }
@@ -55,7 +57,7 @@ public final class TmemSubsystem implements Subsystem, DomainLifecycle {
         core.domains().addListener(this);
         core.host().addReclaimer(engine);
         log.info("tmem: installed (enabled={}, compress={}, codec={})", config.enabled(), config.compressByDefault(),
-                config.compression().label());
+                engine.compressionImplementation());
     }
 
     /** The engine; use it only on the dispatch thread. */

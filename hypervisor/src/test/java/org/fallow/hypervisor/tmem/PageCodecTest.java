@@ -85,4 +85,34 @@ class PageCodecTest {
         assertEquals(-1, roundTrip(c, zero, n).mismatch(zero));
         assertEquals(0, c.sameFilledPages());
     }
+
+    /**
+     * A higher LZ4 acceleration (the {@code fallow.tmem.lz4.acceleration} boot option) still round-trips text, a
+     * half-random page and a same-filled one byte for byte, compressing no better than acceleration 1; values outside
+     * liblz4's range are refused.
+     */
+    @Test void lz4AccelerationRoundTripsAndTradesRatio() {
+        PageCodec a1 = new PageCodec(TmemCompression.LZ4, 1);
+        PageCodec a8 = new PageCodec(TmemCompression.LZ4, 8);
+        MemorySegment half = page();
+        text(half, 11);
+        MemorySegment noise = page();
+        random(noise, 5);
+        MemorySegment.copy(noise, 0, half, 0, TmemDefs.PAGE_SIZE / 2);
+        MemorySegment txt = page();
+        text(txt, 3);
+        for (MemorySegment p : new MemorySegment[] {txt, half}) {
+            int n1 = a1.compress(p);
+            assertEquals(-1, roundTrip(a1, p, n1).mismatch(p), "acceleration 1");
+            int n8 = a8.compress(p);
+            assertTrue(n8 > 0 && n8 >= n1, "acceleration 8: " + n8 + " bytes, acceleration 1: " + n1);
+            assertEquals(-1, roundTrip(a8, p, n8).mismatch(p), "acceleration 8");
+        }
+        MemorySegment filled = page();
+        filled.fill((byte) 0x3C);
+        assertEquals(PageCodec.SAME_FILLED_BYTES, a8.compress(filled));
+        assertEquals(-1, roundTrip(a8, filled, PageCodec.SAME_FILLED_BYTES).mismatch(filled));
+        assertThrows(IllegalArgumentException.class, () -> new PageCodec(TmemCompression.LZ4, 0));
+        assertThrows(IllegalArgumentException.class, () -> new PageCodec(TmemCompression.LZ4, PageCodec.MAX_LZ4_ACCELERATION + 1));
+    }
 }

@@ -28,7 +28,8 @@ final class TmemFixture {
 
     TmemFixture(long hostPages, TmemEngine.Config config) {
         host = new HostMemory(hostPages);
-        TmemEngine.Config c = new TmemEngine.Config(config.enabled(), config.compressByDefault(), clock::incrementAndGet, config.compression());
+        TmemEngine.Config c = new TmemEngine.Config(config.enabled(), config.compressByDefault(), clock::incrementAndGet, config.compression(),
+                config.lz4Acceleration());
         engine = new TmemEngine(host, doms::get, c);
         host.addReclaimer(engine);
         control = new TmemControl(engine);

@@ -71,6 +71,20 @@ public final class TmemSocketBench implements Callable<Integer> {
             description = "One hypervisor per entry, in turn: off (no compression), lzo or lz4 (-Dfallow.tmem.compress/codec; default ${DEFAULT-VALUE}).")
     List<String> codecs;
 
+    /** Corpus pages given by a caller ({@link #corpus}) instead of a capture of this JVM's heap. */
+    private byte[][] givenCorpus;
+    /** "codec@batch" -> hv CPU per put / the first uncompressed run's, filled by {@link #call}. */
+    private final java.util.Map<String, Double> putCpuXOff = new java.util.HashMap<>();
+
+    /** With {@code --content heap}: put these pages (e.g. the engine rows' corpus) instead of capturing a new one. */
+    public TmemSocketBench corpus(byte[][] pages) {
+        givenCorpus = pages;
+        return this;
+    }
+
+    /** After {@link #call}: hypervisor CPU per put with {@code codec} at {@code batch} / with compression off; NaN if not run. */
+    public double putCpuXOff(String codec, int batch) { return putCpuXOff.getOrDefault(codec + "@" + batch, Double.NaN); }
+
     @Override public Integer call() throws Exception {
         if (pages < 1 || rounds < 1 || stored < 0 || maxWarmupPasses < 1)
             throw new IllegalArgumentException("--pages, --rounds and --max-warmup-passes must be >= 1, --stored >= 0");
@@ -78,7 +92,7 @@ public final class TmemSocketBench implements Callable<Integer> {
         for (String c : codecs) if (!List.of("off", "lzo", "lz4").contains(c)) throw new IllegalArgumentException("codecs are off, lzo or lz4, got " + c);
         byte[][] corpus = switch (content) {
             case "random" -> null;
-            case "heap" -> HeapImageCorpus.capture(corpusPages).pages();
+            case "heap" -> givenCorpus != null ? givenCorpus : HeapImageCorpus.capture(corpusPages).pages();
             default -> throw new IllegalArgumentException("--content is random or heap, got " + content);
         };
         double floor = 0;
@@ -146,6 +160,7 @@ public final class TmemSocketBench implements Callable<Integer> {
                     }
                     if (codec.equals("off") && offCpu[b] == null) offCpu[b] = best; // the first off run is the baseline
                     String xOff = offCpu[b] == null ? "-" : String.format(Locale.ROOT, "%.2f", best[3] / offCpu[b][3]);
+                    if (offCpu[b] != null) putCpuXOff.putIfAbsent(codec + "@" + b, best[3] / offCpu[b][3]);
                     out.printf(Locale.ROOT, "%5d %12.0f %12.0f %16.0f %8.2f %14.0f %14.0f %7s%n", b, best[0], best[1], best[2], best[2] / floor,
                             best[3], best[4], xOff);
                 }

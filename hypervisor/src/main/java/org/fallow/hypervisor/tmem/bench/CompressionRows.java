@@ -21,21 +21,37 @@ import java.util.Locale;
  * is compared with the corpus (in the warm-up round, untimed).
  * The rows repeat on the corpus without its same-filled pages, to show what the same-filled test contributes.
  */
-final class CompressionRows {
-    private static final TmemCompression[] CODECS = {null, TmemCompression.LZO, TmemCompression.LZ4};
+public final class CompressionRows {
+    /** A row's compression: {@code codec} null = off; {@code acceleration} liblz4's (LZ4 rows only). */
+    private record Codec(TmemCompression codec, int acceleration, String label) {}
+
+    /**
+     * Off (the floor), LZO, LZ4 at liblz4's default acceleration, then LZ4 at two higher ones: what pages they trade
+     * for CPU ({@code fallow.tmem.lz4.acceleration}).
+     */
+    private static final Codec[] CODECS = {new Codec(null, 1, "off"), new Codec(TmemCompression.LZO, 1, "lzo"),
+            new Codec(TmemCompression.LZ4, 1, "lz4"), new Codec(TmemCompression.LZ4, 2, "lz4 a2"), new Codec(TmemCompression.LZ4, 4, "lz4 a4")};
+    /** The index in {@link #CODECS} of LZ4 at the default acceleration. */
+    private static final int LZ4 = 2;
+    /** {x pages, put x off, get x off} of each row of the last {@link #rows} call, in {@link #CODECS} order. */
+    private double[][] ratios;
     private final PrintStream out;
     private final int rounds;
     private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
 
-    CompressionRows(PrintStream out, int rounds) {
+    public CompressionRows(PrintStream out, int rounds) {
         this.out = out;
         this.rounds = rounds;
     }
 
-    void run(Corpus corpus) {
+    /** The heap-image row of LZ4 at liblz4's default acceleration: pages / charged, put CPU / the uncompressed put's. */
+    public record Lz4Row(double xPages, double putXOff) {}
+
+    /** Prints the rows; returns the heap-image LZ4 row (issue 16's goal: >= 2x pages at <= 3x CPU). */
+    public Lz4Row run(Corpus corpus) {
         out.printf(Locale.ROOT, "heap-image corpus: %d pages of %d resident heap pages (MaxHeapSize %d MiB; %s): %d all-zero, %d same-filled (zero included)%n",
                 corpus.size(), corpus.residentHeapPages(), corpus.heapBytes() >> 20, corpus.workload(), corpus.zero(), corpus.sameFilled());
-        out.printf(Locale.ROOT, "codecs: lzo = %s, lz4 = %s (same-filled test first)%n",
+        out.printf(Locale.ROOT, "codecs: lzo = %s, lz4 = %s (same-filled test first; lz4 aN = acceleration N); compressed puts read the guest frame in place%n",
                 TmemBenchBed.engine(64, Kind.ZERO, true, true, TmemCompression.LZO).engine().compressionImplementation(),
                 TmemBenchBed.engine(64, Kind.ZERO, true, true, TmemCompression.LZ4).engine().compressionImplementation());
         List<byte[]> mixed = new ArrayList<>();
@@ -43,7 +59,9 @@ final class CompressionRows {
         out.printf(Locale.ROOT, "%-22s %-8s %8s %8s %8s %14s %7s %14s %7s%n", "corpus", "compress", "pages", "charged", "x pages",
                 "put CPU ns/pg", "x off", "get CPU ns/pg", "x off");
         rows("heap image", corpus.pages());
+        Lz4Row lz4 = new Lz4Row(ratios[LZ4][0], ratios[LZ4][1]);
         rows("without same-filled", mixed.toArray(new byte[0][]));
+        return lz4;
     }
 
     /** Warm-up rounds (verified) of every codec, then {@code rounds} rounds taking the codecs in turn; best of each. */
@@ -58,18 +76,20 @@ final class CompressionRows {
             }
         }
         double[] off = bests[0];
+        ratios = new double[CODECS.length][];
         for (int i = 0; i < CODECS.length; i++) {
-            TmemCompression c = CODECS[i];
             double[] best = bests[i];
-            out.printf(Locale.ROOT, "%-22s %-8s %8d %8d %8.2f %14.0f %7.2f %14.0f %7.2f%n", label, c == null ? "off" : c.label(),
+            ratios[i] = new double[] {pages.length / best[2], best[0] / off[0], best[1] / off[1]};
+            out.printf(Locale.ROOT, "%-22s %-8s %8d %8d %8.2f %14.0f %7.2f %14.0f %7.2f%n", label, CODECS[i].label(),
                     pages.length, (long) best[2], pages.length / best[2], best[0], best[0] / off[0], best[1], best[1] / off[1]);
         }
     }
 
     /** {put CPU ns/page, get CPU ns/page, pages charged}. */
-    private double[] round(byte[][] pages, TmemCompression c, boolean verify) {
+    private double[] round(byte[][] pages, Codec codec, boolean verify) {
         int n = pages.length;
-        TmemBenchBed.Engine e = TmemBenchBed.engine(n + 64, Kind.ZERO, c != null, true, c == null ? TmemCompression.LZ4 : c);
+        TmemCompression c = codec.codec();
+        TmemBenchBed.Engine e = TmemBenchBed.engine(n + 64, Kind.ZERO, c != null, true, c == null ? TmemCompression.LZ4 : c, codec.acceleration());
         for (int i = 0; i < n; i++) MemorySegment.copy(MemorySegment.ofArray(pages[i]), 0, e.dom().ramFrame(i), 0, 4096);
         long t0 = threads.getCurrentThreadCpuTime();
         for (int i = 0; i < n; i++) check("put", e.put(i >>> 4, i & 15, i));
@@ -81,7 +101,7 @@ final class CompressionRows {
             for (int i = 0; i < n; i++) {
                 check("get", e.get(i >>> 4, i & 15, n));
                 if (MemorySegment.ofArray(pages[i]).mismatch(e.dom().ramFrame(n)) >= 0)
-                    throw new IllegalStateException("page " + i + " came back different (" + (c == null ? "off" : c.label()) + ")");
+                    throw new IllegalStateException("page " + i + " came back different (" + codec.label() + ")");
             }
         }
         return new double[] {(t1 - t0) / (double) n, (t2 - t1) / (double) n, e.chargedPages()};

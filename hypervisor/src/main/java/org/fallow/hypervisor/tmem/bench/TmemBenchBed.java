@@ -90,9 +90,14 @@ public final class TmemBenchBed {
 
     /** As {@link #engine(int, Kind, boolean, boolean)} with the given compression algorithm. */
     public static Engine engine(int frames, Kind kind, boolean compress, boolean persistent, TmemCompression codec) {
+        return engine(frames, kind, compress, persistent, codec, 1);
+    }
+
+    /** As {@link #engine(int, Kind, boolean, boolean, TmemCompression)} with liblz4 at {@code lz4Acceleration}. */
+    public static Engine engine(int frames, Kind kind, boolean compress, boolean persistent, TmemCompression codec, int lz4Acceleration) {
         BenchDomain dom = new BenchDomain(Math.max(frames, 64));
         TmemEngine e = new TmemEngine(new HostMemory(1L << 40), id -> id == DOMID ? dom : null,
-                new TmemEngine.Config(true, compress, System::nanoTime, codec));
+                new TmemEngine.Config(true, compress, System::nanoTime, codec, lz4Acceleration));
         Supplier<TmemRequest> np = () -> TmemRequest.newPool(0, 0, (1 << 24) | (persistent ? TmemDefs.POOL_PERSIST : 0));
         long pool = e.tmemOp(AbiProfile.XEN_4_12, DOMID, false, np, dom::ramFrame, x -> 0);
         if (pool != 0) throw new IllegalStateException("new pool -> " + pool);
