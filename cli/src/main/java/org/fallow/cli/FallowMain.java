@@ -88,7 +88,23 @@ public final class FallowMain implements Runnable {
     public static void main(String[] args) {
         Invocation inv = Invocation.of(args);
         configureLogging(inv);
-        System.exit(commandLine(inv.command()).execute(args));
+        int rc = commandLine(inv.command()).execute(args);
+        // Success with no other thread left that would keep the JVM up: main returns and the JVM ends as System.exit(0)
+        // would (shutdown hooks run, status 0), without Runtime.exit's look-up of its System.Logger, which made every
+        // short command set up the JDK's logging back end on its way out (about a third more classes for a bare main).
+        if (rc != 0 || otherLiveThreads()) System.exit(rc);
+    }
+
+    /** Whether a live non-daemon thread other than this one exists (or more threads than it looked at). */
+    static boolean otherLiveThreads() {
+        ThreadGroup root = Thread.currentThread().getThreadGroup();
+        while (root.getParent() != null) root = root.getParent();
+        Thread[] all = new Thread[root.activeCount() + 16];
+        int n = root.enumerate(all, true);
+        if (n == all.length) return true;
+        for (int i = 0; i < n; i++)
+            if (all[i] != Thread.currentThread() && all[i].isAlive() && !all[i].isDaemon()) return true;
+        return false;
     }
 
     /** The global options and the command name of a command line, found without building the command tree. */

@@ -8,7 +8,7 @@ import java.util.function.Supplier;
 
 /**
  * Binds an option or parameter of a command built through picocli's programmatic API ({@link FallowMain#spec},
- * {@link ListCommand#spec}, {@link org.fallow.cli.bench.StartupProbe#spec}) to a field of its command object, as the annotation model would, without the reflection:
+ * {@link ListCommand#spec}) to a field of its command object, as the annotation model would, without the reflection:
  * reading annotations makes the JVM generate a proxy class per annotation type, a good part of a short command's
  * start-up (docs/BENCHMARKS.md "CLI start-up").
  */

@@ -2,7 +2,6 @@ package org.fallow.cli.bench;
 
 import jnr.unixsocket.UnixSocketAddress;
 import jnr.unixsocket.UnixSocketChannel;
-import org.fallow.cli.FieldBinding;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Model.PositionalParamSpec;
@@ -19,26 +18,27 @@ import java.util.concurrent.Callable;
  * and exits; {@code jdk} also connects to the hypervisor's socket and closes with the JDK's own Unix-socket channel;
  * {@code jnr} does the same with JNR-unixsocket, the client library. The differences between them and {@code list}
  * apportion a short command's start-up. Built through picocli's programmatic API ({@link #spec}) as {@code list} is, so
- * that the floors read no annotation either.
+ * that the floors read no annotation either; its values stay in the model (no field bindings, whose lambdas the AOT
+ * cache, trained on {@code list}, would not hold).
  */
 public final class StartupProbe implements Callable<Integer> {
-    String how;
-    Path socket;
+    private CommandSpec spec;
 
     /** The command's parameters and usage text (what {@code @Command}/{@code @Option} annotations would say). */
     public static CommandSpec spec(StartupProbe probe) {
         CommandSpec spec = CommandSpec.wrapWithoutInspection(probe).name("startup-probe");
         spec.usageMessage().hidden(true).description("Start-up floors for bench startup: none, jdk or jnr connect.");
-        FieldBinding<String> how = FieldBinding.of(() -> probe.how, v -> probe.how = v);
-        spec.addPositional(PositionalParamSpec.builder().index("0").arity("1").required(true).paramLabel("none|jdk|jnr").type(String.class)
-                .getter(how).setter(how).build());
-        FieldBinding<Path> socket = FieldBinding.of(() -> probe.socket, v -> probe.socket = v);
+        spec.addPositional(PositionalParamSpec.builder().index("0").arity("1").required(true).paramLabel("none|jdk|jnr")
+                .type(String.class).build());
         spec.addOption(OptionSpec.builder("--socket").paramLabel("<socket>").type(Path.class)
-                .description("hypervisor socket (default: <run-dir>/hypervisor.sock)").getter(socket).setter(socket).build());
+                .description("hypervisor socket (default: <run-dir>/hypervisor.sock)").build());
+        probe.spec = spec;
         return spec;
     }
 
     @Override public Integer call() throws IOException {
+        String how = spec.positionalParameters().getFirst().getValue();
+        Path socket = spec.findOption("--socket").getValue();
         switch (how) {
             case "none" -> { }
             case "jdk" -> {
