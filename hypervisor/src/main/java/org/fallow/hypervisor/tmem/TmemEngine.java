@@ -481,14 +481,23 @@ public final class TmemEngine implements HostMemory.Reclaimer {
         };
     }
 
-    private PageOut fullPageOut(FrameResolver frames, long cmfn) {
-        return (src, off) -> {
+    /**
+     * A whole guest frame as a get's destination. {@link #frame()} lets a compressed page be decompressed straight
+     * into the guest's frame (as Xen's tmem_decompress_to_client does) instead of through the page buffer.
+     */
+    private record FullPageOut(FrameResolver frames, long cmfn) implements PageOut {
+        /** The guest's frame (4096 bytes from offset 0), or null = fault. */
+        MemorySegment frame() { return frames.frame(cmfn); }
+
+        @Override public boolean write(MemorySegment src, long off) {
             MemorySegment f = frames.frame(cmfn);
             if (f == null) return false;
             MemorySegment.copy(src, off, f, 0, PAGE_SIZE);
             return true;
-        };
+        }
     }
+
+    private static PageOut fullPageOut(FrameResolver frames, long cmfn) { return new FullPageOut(frames, cmfn); }
 
     /**
      * 2009 READ: tmh_copy_to_client. The client frame is always resolved first (-EFAULT); len = offsets = 0 copies the
@@ -732,16 +741,21 @@ public final class TmemEngine implements HostMemory.Reclaimer {
         if (loc == NO_DATA) dst.asSlice(off, PAGE_SIZE).fill((byte) 0);
         else if (PageSlabs.isRaw(loc)) MemorySegment.copy(slabs.segment(loc), slabs.offset(loc), dst, off, PAGE_SIZE);
         else {
-            decompressToPageSeg(loc);
+            decompressTo(loc, pageSeg);
             if (dst != pageSeg || off != 0) MemorySegment.copy(pageSeg, 0, dst, off, PAGE_SIZE);
         }
     }
 
-    private void decompressToPageSeg(int loc) {
+    /**
+     * Decompresses compressed slot {@code loc} into the 4096 native bytes at the start of {@code page} ({@link
+     * #pageSeg} or a guest's frame: the decompressors bound what they write and read by positions in their input and
+     * output, so a guest writing its frame meanwhile can only spoil its own page).
+     */
+    private void decompressTo(int loc, MemorySegment page) {
         long t0 = config.clock().getAsLong();
         int header = slabs.header(loc);
         codec.decompress(slabs.segment(loc), slabs.offset(loc) + PageSlabs.HEADER, header & ~PageSlabs.SAME_FILLED,
-                (header & PageSlabs.SAME_FILLED) != 0, pageSeg);
+                (header & PageSlabs.SAME_FILLED) != 0, page);
         stats.decompress.record(config.clock().getAsLong() - t0);
     }
 
@@ -781,8 +795,12 @@ public final class TmemEngine implements HostMemory.Reclaimer {
         int loc = pageTable.loc(page);
         boolean copied;
         if (PageSlabs.isRaw(loc)) copied = out.write(slabs.segment(loc), slabs.offset(loc));
-        else {
-            decompressToPageSeg(loc);
+        else if (out instanceof FullPageOut full) { // decompressed straight into the guest's frame
+            MemorySegment f = full.frame();
+            copied = f != null;
+            if (copied) decompressTo(loc, f);
+        } else {
+            decompressTo(loc, pageSeg);
             copied = out.write(pageSeg, 0);
         }
         if (!copied) {

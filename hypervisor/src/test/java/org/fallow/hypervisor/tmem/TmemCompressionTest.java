@@ -58,7 +58,9 @@ class TmemCompressionTest {
     /**
      * A compressed new put reads the guest's frame where it is (no copy into the page buffer first): the frame is
      * left as it was, the stored page comes back byte for byte after the frame changes, and a frame that is not RAM
-     * is -EFAULT with nothing stored or charged; a poorly compressing page is stored raw from the frame.
+     * is -EFAULT with nothing stored or charged; a poorly compressing page is stored raw from the frame. A get
+     * decompresses straight into the guest's frame, over all of it; into a frame that is not RAM it is -EFAULT and
+     * the page stays.
      */
     @Test void compressedPutReadsTheGuestFrameInPlace() {
         for (TmemCompression codec : TmemCompression.values()) {
@@ -88,6 +90,11 @@ class TmemCompressionTest {
             assertEquals(faults + 1, f.engine.stats.failedCopies);
             assertEquals(2, f.engine.storedPages());
             assertEquals(charged, f.domain(D).totPages() - base, codec + ": nothing charged for the fault");
+            assertEquals(-XenErrno.EFAULT, f.get(D, 0, oid(1), 0, 4), codec + ": get into a frame that is not RAM");
+            assertEquals(faults + 2, f.engine.stats.failedCopies);
+            f.domain(D).ramFrame(3).fill((byte) 0xA5);
+            assertEquals(1, f.get(D, 0, oid(1), 0, 3), codec + ": the page is still there");
+            assertArrayEquals(text, f.frame(D, 3), codec + ": decompressed over the whole frame");
         }
     }
 
