@@ -17,8 +17,8 @@ import java.lang.foreign.ValueLayout;
  * Compression of 4096-byte pages for clients with the compress flag, native memory to native memory: from the
  * guest's frame itself (as Xen's {@code tmem_compress_from_client} compresses the mapped client page; a 2009 partial
  * put's page is first assembled in the engine's page buffer) into a reusable output buffer (Xen's per-CPU
- * {@code dstmem}), which the engine copies into a slab slot of the compressed size. Not thread-safe: owned by the
- * engine.
+ * {@code dstmem}), which the engine copies into a slab slot of the compressed size; and from the slab straight into
+ * the guest's frame on a get (Xen's {@code tmem_decompress_to_client}). Not thread-safe: owned by the engine.
  * Two algorithms ({@link TmemCompression}):
  * <ul>
  * <li>{@code lzo}: Xen's choice, LZO1X ({@code lzo1x_1_compress} / {@code lzo1x_decompress_safe}; aircompressor's
