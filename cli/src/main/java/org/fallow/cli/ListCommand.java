@@ -84,17 +84,40 @@ public final class ListCommand implements Callable<Integer> {
         return rows;
     }
 
-    /** xl list's header and rows ({@code %-40s %5d %5lu %5d     %s  %8.1f}), then Fallow's columns. */
+    /**
+     * xl list's header and rows ({@code %-40s %5d %5lu %5d     %s  %8.1f}), then Fallow's columns: the text of
+     * {@code String.format(Locale.ROOT, "%-40s %5d %5d %5d     %s  %8.1f %7s %7s %7s%n", ...)}, padded by hand (no
+     * java.util.Formatter in the command a user runs most; {@link Units#oneDecimal} for the decimals).
+     */
     static String table(List<Row> rows) {
         StringBuilder sb = new StringBuilder();
         sb.append("Name                                        ID   Mem VCPUs\tState\tTime(s)     PoD   Paged    Tmem\n");
         for (Row r : rows) {
             XcDomain.DomainInfo i = r.info();
-            sb.append(String.format(Locale.ROOT, "%-40s %5d %5d %5d     %s  %8.1f %7s %7s %7s%n", r.name(), i.domid(),
-                    (i.totPages() + i.outstandingPages()) * 4 / 1024, i.onlineVcpus(), i.stateString(), i.cpuTimeNs() / 1e9,
-                    Units.mibText(r.podEntries()), Units.mibText(i.pagedPages()), Units.mibText(r.tmemEph() + r.tmemPers())));
+            left(sb, r.name(), 40).append(' ');
+            right(sb, Integer.toString(i.domid()), 5).append(' ');
+            right(sb, Long.toString((i.totPages() + i.outstandingPages()) * 4 / 1024), 5).append(' ');
+            right(sb, Integer.toString(i.onlineVcpus()), 5).append("     ").append(i.stateString()).append("  ");
+            right(sb, i.cpuTimeNs() >= 0 ? Units.oneDecimal(i.cpuTimeNs(), 1_000_000_000L)
+                    : String.format(Locale.ROOT, "%.1f", i.cpuTimeNs() / 1e9), 8).append(' ');
+            right(sb, Units.mibText(r.podEntries()), 7).append(' ');
+            right(sb, Units.mibText(i.pagedPages()), 7).append(' ');
+            right(sb, Units.mibText(r.tmemEph() + r.tmemPers()), 7).append(System.lineSeparator());
         }
         return sb.toString();
+    }
+
+    /** {@code %-Ns}: {@code s} then spaces up to {@code width} (never cut). */
+    static StringBuilder left(StringBuilder sb, String s, int width) {
+        sb.append(s);
+        for (int n = s.length(); n < width; n++) sb.append(' ');
+        return sb;
+    }
+
+    /** {@code %Ns}: spaces up to {@code width}, then {@code s} (never cut). */
+    static StringBuilder right(StringBuilder sb, String s, int width) {
+        for (int n = s.length(); n < width; n++) sb.append(' ');
+        return sb.append(s);
     }
 
     static String json(List<Row> rows) {
