@@ -47,7 +47,7 @@ public final class TmemSocketBench implements Callable<Integer> {
     @Option(names = "--pages", defaultValue = "16384", description = "Random 4 KiB pages put then got per round (default ${DEFAULT-VALUE}).")
     int pages;
 
-    @Option(names = "--rounds", defaultValue = "3", description = "Measured rounds per batch size; the best is printed (default ${DEFAULT-VALUE}).")
+    @Option(names = "--rounds", defaultValue = "3", description = "Measured rounds per batch size; the best is in the table, every round's put+get after it (default ${DEFAULT-VALUE}).")
     int rounds;
 
     @Option(names = "--stored", defaultValue = "0",
@@ -152,18 +152,23 @@ public final class TmemSocketBench implements Callable<Integer> {
                 warmUp(g, mem, hv.pid());
                 out.printf(Locale.ROOT, "%5s %12s %12s %16s %8s %14s %14s %7s%n", "batch", "put pages/s", "get pages/s", "put+get pages/s",
                         "x floor", "hv CPU ns/put", "hv CPU ns/get", "x off");
+                StringBuilder everyRound = new StringBuilder();
                 for (int b : batches) {
                     double[] best = {0, 0, 0, 0, 0};
+                    double[] each = new double[rounds];
                     for (int r = 0; r < rounds; r++) {
                         double[] x = round(g, mem, b, hv.pid());
+                        each[r] = x[2];
                         if (x[2] > best[2]) best = x;
                     }
+                    everyRound.append(roundsLine(b, each));
                     if (codec.equals("off") && offCpu[b] == null) offCpu[b] = best; // the first off run is the baseline
                     String xOff = offCpu[b] == null ? "-" : String.format(Locale.ROOT, "%.2f", best[3] / offCpu[b][3]);
                     if (offCpu[b] != null) putCpuXOff.putIfAbsent(codec + "@" + b, best[3] / offCpu[b][3]);
                     out.printf(Locale.ROOT, "%5d %12.0f %12.0f %16.0f %8.2f %14.0f %14.0f %7s%n", b, best[0], best[1], best[2], best[2] / floor,
                             best[3], best[4], xOff);
                 }
+                out.print(everyRound);
                 out.printf(Locale.ROOT, "hypervisor GC over the whole run: %s%n", gcSummary(hv.pid()));
             }
         } finally {
@@ -281,6 +286,17 @@ public final class TmemSocketBench implements Callable<Integer> {
         long c2 = cpuNanos(hvPid), t2 = System.nanoTime();
         return new double[] {pages * 1e9 / (t1 - t0), pages * 1e9 / (t2 - t1), 2.0 * pages * 1e9 / (t2 - t0),
                 (c1 - c0) / (double) pages, (c2 - c1) / (double) pages};
+    }
+
+    /** "batch B, put+get pages/s of every round: a b c (median m)": the spread behind the best. */
+    static String roundsLine(int batch, double[] each) {
+        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "batch %d, put+get pages/s of every round:", batch));
+        for (double x : each) sb.append(String.format(Locale.ROOT, " %.0f", x));
+        double[] sorted = each.clone();
+        java.util.Arrays.sort(sorted);
+        int n = sorted.length;
+        double median = n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+        return sb.append(String.format(Locale.ROOT, " (median %.0f)%n", median)).toString();
     }
 
     /** Oids of the --stored pages start here (the rounds use oids from 0). */
