@@ -89,6 +89,29 @@ class TopCommandTest {
     }
 
     @Test
+    void withoutARunDirectoryListSaysNoHypervisorIsRunning() throws Exception {
+        Path parent = Files.createTempDirectory(Path.of("/tmp"), "fl");
+        Path missing = parent.resolve("never-made");
+        try {
+            PrintStream oldErr = System.err;
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            System.setErr(new PrintStream(err, true));
+            Out o;
+            try {
+                o = run("--run-dir", missing.toString(), "list");
+            } finally {
+                System.setErr(oldErr);
+            }
+            assertEquals("1", o.code);
+            assertTrue(err.toString().contains("no hypervisor is running at " + missing.resolve("hypervisor.sock")), err.toString());
+            assertEquals(1, err.toString().strip().lines().count(), err.toString());
+            assertTrue(Files.notExists(missing), "nothing made for it");
+        } finally {
+            DemoCommand.deleteTree(parent);
+        }
+    }
+
+    @Test
     void withoutAHypervisorItFailsWithOneLine() throws Exception {
         Path empty = Files.createTempDirectory(Path.of("/tmp"), "fl");
         try {

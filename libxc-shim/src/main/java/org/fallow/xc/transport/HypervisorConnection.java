@@ -138,6 +138,9 @@ public final class HypervisorConnection implements AutoCloseable {
      * others, ours (docs/SECURITY.md).
      */
     public static HypervisorConnection toolstack(Path socket, Path arenaDir, AbiProfile profile, long arenaBytes) throws IOException {
+        // no run directory, no hypervisor: say so as a missing socket does, not as the arena file that cannot be made
+        if (!Files.exists(arenaDir) && !Files.exists(socket))
+            throw new java.io.FileNotFoundException(socket + ": No such file or directory (no run directory " + arenaDir + ")");
         if (Files.exists(arenaDir)) SafeFiles.checkTrustedDir(arenaDir);
         Path file = arenaDir.resolve("xc-" + ProcessHandle.current().pid() + "-" + ARENA_SEQ.incrementAndGet() + ".arena");
         HypercallBuffer buf = HypercallBuffer.create(file, arenaBytes);
