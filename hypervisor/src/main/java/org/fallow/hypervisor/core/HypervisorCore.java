@@ -17,6 +17,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -52,6 +54,13 @@ public final class HypervisorCore implements AutoCloseable {
             java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "fallow-" + System.getProperty("user.name"));
     private final XenStore xenstore = new XenStore();
     private final RateLimitedLog badInput = new RateLimitedLog(log, 5, TimeUnit.SECONDS.toNanos(10));
+    /**
+     * Writes {@link #badInput}'s summaries every 10 s (RateLimitedLog is synchronized). Its own daemon thread, not a
+     * scheduled task of the dispatch loop: while that loop has any scheduled task, Netty reads the clock about three
+     * times per loop turn and gives every epoll_wait a timeout (a kernel timer armed and cancelled per request).
+     */
+    private final ScheduledExecutorService logFlusher =
+            Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("hv-log-flush", true));
 
     public HypervisorCore(HostMemory host) {
         this.host = host;
@@ -68,7 +77,7 @@ public final class HypervisorCore implements AutoCloseable {
                 EpollIoHandler.newFactory(0, () -> new PollBeforeBlock(SpinPolicy.system())));
         this.dispatcher = dispatchGroup.next();
         this.scheduler = new Scheduler(dispatcher, preemption);
-        dispatcher.scheduleAtFixedRate(badInput::flush, 10, 10, TimeUnit.SECONDS);
+        logFlusher.scheduleAtFixedRate(badInput::flush, 10, 10, TimeUnit.SECONDS);
     }
 
     public HostMemory host() { return host; }
@@ -227,6 +236,7 @@ public final class HypervisorCore implements AutoCloseable {
     }
 
     @Override public void close() {
+        logFlusher.shutdownNow();
         dispatchGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
     }
 }
