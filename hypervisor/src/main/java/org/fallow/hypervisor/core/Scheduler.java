@@ -155,7 +155,8 @@ public final class Scheduler {
      */
     public void submit(Queue q, Work w) {
         if (q.closed) return;
-        long now = System.nanoTime();
+        // a connection alone on the hypervisor needs no clock: it cannot be contended (see open for the window)
+        long now = openQueues > 1 ? System.nanoTime() : 0;
         boolean alone = !noteRequest(q, now);
         if (!running && (runQueue.isEmpty() || pausing) && q.items.isEmpty() && !q.held
                 && q.inlineRuns < (alone ? MAX_INLINE_ALONE : MAX_INLINE_PER_TURN)
@@ -180,7 +181,11 @@ public final class Scheduler {
      * another open connection had a request within that window or has work waiting. Returns whether it is contended.
      */
     private boolean noteRequest(Queue q, long now) {
-        if (openQueues > 1 && (lastSubmitter != q && lastSubmitter != null && !lastSubmitter.closed
+        if (openQueues <= 1) { // now is 0: the time of this request is taken when a second connection opens
+            lastSubmitter = q;
+            return false;
+        }
+        if ((lastSubmitter != q && lastSubmitter != null && !lastSubmitter.closed
                 && now - lastSubmitAt < CONTENDED_WINDOW_NANOS || othersWaiting(q)))
             contendedUntil = now + CONTENDED_WINDOW_NANOS;
         lastSubmitter = q;
@@ -206,13 +211,14 @@ public final class Scheduler {
     }
 
     /**
-     * Charges {@code q} for dispatch-thread time spent on it outside its requests (reading and decoding its frames,
-     * flushing its replies): a client whose cost is mostly I/O (a stream of cheap requests) pays for it too.
+     * Charges {@code q} for dispatch-thread time spent on it outside its requests since {@code since} (System.nanoTime;
+     * 0: not timed, the connection was alone) reading and decoding its frames and flushing its replies: a client whose
+     * cost is mostly I/O (a stream of cheap requests) pays for it too.
      */
-    public void charge(Queue q, long nanos) {
-        if (q.closed || openQueues <= 1) return; // never contended: no clock read
+    public void charge(Queue q, long since) {
+        if (q.closed || openQueues <= 1 || since == 0) return; // never contended: no clock read
         long now = System.nanoTime();
-        if (contended(now)) q.credit.charge(nanos, now);
+        if (contended(now)) q.credit.charge(now - since, now);
     }
 
     /**
@@ -232,7 +238,15 @@ public final class Scheduler {
         if (q.closed || q.open) return;
         q.open = true;
         openQueues++;
+        // while it was alone, the other connection's requests were not timed: count its last one as just now, so a
+        // request of this one within the window contends with it (at worst a lone connection idle for longer than
+        // the window is taken for a recent one once, for one window)
+        if (openQueues == 2 && lastSubmitter != null && lastSubmitter != q && !lastSubmitter.closed)
+            lastSubmitAt = System.nanoTime();
     }
+
+    /** True while at most one connection is open: nothing can contend, and no clock is read for the credits. */
+    public boolean alone() { return openQueues <= 1; }
 
     /** Stops giving {@code q} turns (its replies cannot be written now); its requests stay queued. */
     public void hold(Queue q) { q.held = true; }
@@ -372,7 +386,7 @@ public final class Scheduler {
 
     private boolean runOne(Queue q, Work w) {
         running = true;
-        long t0 = System.nanoTime();
+        long t0 = openQueues > 1 ? System.nanoTime() : 0; // alone: never contended, no clock read
         preemption.begin();
         try {
             return w.run();
@@ -391,8 +405,10 @@ public final class Scheduler {
         } finally {
             preemption.end();
             running = false;
-            long t1 = System.nanoTime();
-            if (contended(t1)) q.credit.charge(t1 - t0, t1);
+            if (t0 != 0) {
+                long t1 = System.nanoTime();
+                if (contended(t1)) q.credit.charge(t1 - t0, t1);
+            }
         }
     }
 }

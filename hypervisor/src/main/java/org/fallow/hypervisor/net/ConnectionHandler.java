@@ -65,7 +65,10 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Xs
     private int inFlight;
     private boolean readPausedForInFlight;
     private boolean inRead;
-    /** When the current read turn began (System.nanoTime): its cost is charged to this connection's credit. */
+    /**
+     * When the current read turn began (System.nanoTime; 0 while the connection is alone on the hypervisor, when there
+     * is nothing to charge): its cost is charged to this connection's credit.
+     */
     private long readStart;
     /** Not read while over its credit (Scheduler#overdrawnNanos); a timer reads it again. */
     private final TimedReadPause creditPause = new TimedReadPause();
@@ -119,14 +122,15 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Xs
 
     @Override public void channelRead(ChannelHandlerContext ctx, Object msg) {
         boolean sameTurn = inRead;
-        if (!inRead) readStart = System.nanoTime();
+        if (!inRead) readStart = core.scheduler().alone() ? 0 : System.nanoTime(); // alone: nothing to charge
         inRead = true;
         try {
             if (closing) return;
             // a request read in the same read turn as another of this connection, or while one is in flight, is
             // pipelined (PROTOCOL §9.1.2; one answered at once on arrival is no longer in flight when the next frame
             // of its turn is read, hence both tests): it takes a token at the turn's start time (no clock read per frame)
-            if ((sameTurn || inFlight > 0) && core.scheduler().shared()) pipelined.take(readStart);
+            if ((sameTurn || inFlight > 0) && core.scheduler().shared())
+                pipelined.take(readStart != 0 ? readStart : System.nanoTime());
             if (msg instanceof BadFrame bad) {
                 if (bad.fatal()) {
                     closing = true;
@@ -148,7 +152,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Xs
         ctx.flush();
         if (inRead) {
             inRead = false;
-            core.scheduler().charge(queue, System.nanoTime() - readStart);
+            core.scheduler().charge(queue, readStart);
             if (creditPause.take(core.scheduler().overdrawnNanos(queue))) server.counters().creditPauses++;
             if (ratePause.take(core.scheduler().shared() ? pipelined.waitNanos(System.nanoTime()) : 0)) server.counters().ratePauses++;
         }
