@@ -13,7 +13,6 @@ import org.fallow.abi.wire.Frame;
 import org.fallow.abi.wire.FrameType;
 import org.fallow.abi.wire.Hello;
 import org.fallow.abi.wire.HelloAck;
-import org.fallow.abi.wire.HypercallFrame;
 import org.fallow.abi.wire.MemFault;
 import org.fallow.abi.wire.StatusFrame;
 import org.fallow.abi.wire.XsSockMsg;
@@ -137,6 +136,8 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Xs
                     ctx.channel().config().setAutoRead(false);
                 }
                 submit(bad.requestId(), () -> badFrame(bad));
+            } else if (msg instanceof HypercallRequest hc) {
+                submitWork(new HypercallWork(hc.requestId(), hc.op(), hc.args()));
             } else if (msg instanceof Frame f) {
                 frame(f);
             } else {
@@ -159,11 +160,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Xs
     }
 
     private void frame(Frame f) {
-        int type = f.type();
-        if (type == FrameType.HYPERCALL) {
-            submitWork(new HypercallWork(f));
-            return;
-        }
+        int type = f.type(); // a HYPERCALL comes as a HypercallRequest (FrameDecoder)
         // a connection whose HELLO has arrived is no longer idle: it must not be evicted while the HELLO waits its turn
         if (type == FrameType.HELLO && state == State.AWAIT_HELLO && !helloSeen) {
             helloSeen = true;
@@ -290,11 +287,10 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Xs
         private long[] args;
         private boolean started;
 
-        HypercallWork(Frame f) {
-            HypercallFrame hf = new HypercallFrame().wrap(f.payload());
-            this.id = f.requestId();
-            this.op = hf.op();
-            this.args = hf.args();
+        HypercallWork(long id, long op, long[] args) {
+            this.id = id;
+            this.op = op;
+            this.args = args;
         }
 
         @Override public boolean run() {

@@ -7,6 +7,7 @@ import org.fallow.abi.XenErrno;
 import org.fallow.abi.wire.Frame;
 import org.fallow.abi.wire.FrameHeader;
 import org.fallow.abi.wire.FrameType;
+import org.fallow.abi.wire.HypercallFrame;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -14,7 +15,8 @@ import java.lang.foreign.MemorySegment;
 import java.util.List;
 
 /**
- * Cuts the byte stream into {@link Frame}s and enforces PROTOCOL §1.2. A header is judged as soon as the fields
+ * Cuts the byte stream into {@link Frame}s (a HYPERCALL into a {@link HypercallRequest}, read from the receive buffer
+ * without a payload copy) and enforces PROTOCOL §1.2. A header is judged as soon as the fields
  * concerned have arrived: a wrong magic after 4 bytes, an unknown version after 5, an oversize length after 20 —
  * those are fatal (framing is lost; later bytes are ignored). Non-zero flags/reserved, an unknown type or a payload
  * of the wrong length drop that one frame and keep the connection. Either way the decoder passes a {@link BadFrame} on
@@ -56,6 +58,10 @@ public final class FrameDecoder extends ByteToMessageDecoder {
             return;
         }
         in.skipBytes(FrameHeader.LENGTH);
+        if (type == FrameType.HYPERCALL && length == HypercallFrame.LENGTH) { // the one valid length: no payload copy
+            out.add(hypercall(requestId, in));
+            return;
+        }
         byte[] payload = new byte[length];
         in.readBytes(payload);
         if (!FrameType.payloadLengthValid(type, MemorySegment.ofArray(payload))) {
@@ -64,6 +70,16 @@ public final class FrameDecoder extends ByteToMessageDecoder {
             return;
         }
         out.add(new Frame(type, requestId, payload));
+    }
+
+    /** Reads a HYPERCALL's {@code privcmd_hypercall} payload (little-endian) from {@code in}'s reader index on. */
+    private static HypercallRequest hypercall(long requestId, ByteBuf in) {
+        int base = in.readerIndex();
+        long op = in.getLongLE(base + HypercallFrame.OP_OFFSET);
+        long[] args = new long[HypercallFrame.NR_ARGS];
+        for (int i = 0; i < args.length; i++) args[i] = in.getLongLE(base + HypercallFrame.argOffset(i));
+        in.skipBytes(HypercallFrame.LENGTH);
+        return new HypercallRequest(requestId, op, args);
     }
 
     @Override protected void decodeLast(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) throws Exception {

@@ -58,10 +58,8 @@ class FrameCodecTest {
             assertNull(ch.readInbound(), "nothing before the last byte (" + i + ")");
             ch.writeInbound(Unpooled.wrappedBuffer(wire, i, 1));
         }
-        Frame f = ch.readInbound();
-        assertEquals(FrameType.HYPERCALL, f.type());
-        assertEquals(42, f.requestId());
-        HypercallFrame hc = new HypercallFrame().wrap(f.payload());
+        HypercallRequest hc = ch.readInbound();
+        assertEquals(42, hc.requestId());
         assertEquals(38, hc.op());
         assertArrayEquals(new long[]{1, 2, 3, 4, 5}, hc.args());
         assertNull(ch.readOutbound(), "no ERROR for a good frame");
@@ -74,7 +72,7 @@ class FrameCodecTest {
         byte[] a = new Frame(FrameType.HYPERCALL, 1, HypercallFrame.encode(1)).encode();
         byte[] b = Frame.of(FrameType.BYE, 2).encode();
         ch.writeInbound(Unpooled.wrappedBuffer(a, b));
-        assertEquals(1, ((Frame) ch.readInbound()).requestId());
+        assertEquals(1, ((HypercallRequest) ch.readInbound()).requestId());
         assertEquals(2, ((Frame) ch.readInbound()).requestId());
         assertNull(ch.readInbound());
         assertFalse(ch.finish());
@@ -139,8 +137,9 @@ class FrameCodecTest {
         assertEquals(-XenErrno.ENOSYS, err.errno());
         assertEquals(9, err.requestId(), "ERROR carries the rejected request's id");
         assertFalse(err.fatal());
-        Frame next = ch.readInbound();
+        HypercallRequest next = ch.readInbound();
         assertEquals(10, next.requestId(), "the next frame after the skipped payload is decoded");
+        assertEquals(99, next.op());
         assertFalse(ch.finish());
     }
 
@@ -216,8 +215,11 @@ class FrameCodecTest {
                             || bad.errno() == -XenErrno.EOPNOTSUPP;
                     assertEquals(fatalErrno, bad.fatal(), "fatal exactly when framing is lost (iteration " + iter + ")");
                     fatalSeen = bad.fatal();
+                } else if (o instanceof HypercallRequest hc) {
+                    assertEquals(HypercallFrame.NR_ARGS, hc.args().length);
                 } else {
                     Frame f = (Frame) o;
+                    assertNotEquals(FrameType.HYPERCALL, f.type(), "a HYPERCALL comes as a HypercallRequest");
                     assertTrue(FrameType.known(f.type()));
                     assertTrue(FrameType.payloadLengthValid(f.type(), f.payloadSegment()));
                 }

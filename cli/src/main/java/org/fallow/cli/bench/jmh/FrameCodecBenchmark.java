@@ -81,9 +81,9 @@ public class FrameCodecBenchmark {
     }
 
     @Benchmark
-    public Frame nettyDecode() {
+    public Object nettyDecode() { // a HYPERCALL decodes to the hypervisor's HypercallRequest
         decoder.writeInbound(Unpooled.wrappedBuffer(bytes));
-        Frame f = decoder.readInbound();
+        Object f = decoder.readInbound();
         if (f == null) throw new IllegalStateException("no frame decoded");
         return f;
     }
