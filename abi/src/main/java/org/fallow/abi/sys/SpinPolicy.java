@@ -6,6 +6,13 @@ package org.fallow.abi.sys;
  * comes or {@link #windowNanos} have passed, then blocks.
  */
 public interface SpinPolicy {
+    /**
+     * After a poll whose whole window passed with nothing to read, this many of the waiter's next waits block at
+     * once (as KVM shrinks halt-polling after a miss): a peer that answers slowly (a pager writing pages out) is not
+     * polled for every time, and each miss costs at most one window in {@code 1 + WAITS_SKIPPED_AFTER_MISS} waits.
+     */
+    int WAITS_SKIPPED_AFTER_MISS = 8;
+
     /** True if a wait starting at {@code now} ({@link System#nanoTime()}) may poll before it blocks. */
     boolean mayPoll(long now);
 

@@ -18,12 +18,18 @@ import org.fallow.abi.sys.SpinPolicy;
 final class PollBeforeBlock implements SelectStrategy {
     private final SpinPolicy policy;
     private long polls, pollHits;
+    /** Waits left that block at once: after a window passed with nothing, the next {@link SpinPolicy#WAITS_SKIPPED_AFTER_MISS} do. */
+    private int skip;
 
     PollBeforeBlock(SpinPolicy policy) { this.policy = policy; }
 
     @Override
     public int calculateStrategy(IntSupplier selectNow, boolean hasTasks) throws Exception {
         if (hasTasks) return selectNow.get();
+        if (skip > 0) {
+            skip--;
+            return SelectStrategy.SELECT;
+        }
         long start = System.nanoTime();
         if (!policy.mayPoll(start)) return SelectStrategy.SELECT;
         polls++;
@@ -36,6 +42,7 @@ final class PollBeforeBlock implements SelectStrategy {
             }
             Thread.onSpinWait();
         } while (System.nanoTime() - deadline < 0);
+        skip = SpinPolicy.WAITS_SKIPPED_AFTER_MISS;
         return SelectStrategy.SELECT;
     }
 

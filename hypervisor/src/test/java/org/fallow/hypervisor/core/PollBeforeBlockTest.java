@@ -60,4 +60,19 @@ class PollBeforeBlockTest {
         assertEquals(1, p.polls());
         assertEquals(0, p.pollHits());
     }
+
+    @Test
+    void afterAMissTheNextWaitsBlockAtOnceThenPollingResumes() throws Exception {
+        SelectNow quiet = new SelectNow(Integer.MAX_VALUE, 0);
+        PollBeforeBlock p = new PollBeforeBlock(SpinPolicy.fixed(true, 1_000_000)); // 1 ms
+        assertEquals(SelectStrategy.SELECT, p.calculateStrategy(quiet, false)); // a miss
+        int polledBefore = quiet.calls.get();
+        for (int i = 0; i < SpinPolicy.WAITS_SKIPPED_AFTER_MISS; i++)
+            assertEquals(SelectStrategy.SELECT, p.calculateStrategy(quiet, false));
+        assertEquals(polledBefore, quiet.calls.get(), "the skipped waits did not poll");
+        assertEquals(1, p.polls());
+        SelectNow ready = new SelectNow(1, 3);
+        assertEquals(3, p.calculateStrategy(ready, false), "polling again after the skipped waits");
+        assertEquals(2, p.polls());
+    }
 }

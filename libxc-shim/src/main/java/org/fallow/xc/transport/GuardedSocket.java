@@ -46,6 +46,8 @@ final class GuardedSocket {
 
     /** Whether and how long a read polls before it blocks (the machine's policy; tests give their own). */
     private final SpinPolicy spin;
+    /** Reads left that block at once after a poll that missed (SpinPolicy.WAITS_SKIPPED_AFTER_MISS); readers are one at a time. */
+    private int skipPolls;
 
     GuardedSocket(UnixSocketChannel channel, String name) { this(channel, name, SpinPolicy.system()); }
 
@@ -69,13 +71,16 @@ final class GuardedSocket {
             if (!dst.hasRemaining()) return 0;
             int fd = channel.getFD();
             long start = System.nanoTime();
-            if (spin.mayPoll(start)) {
+            if (skipPolls > 0) {
+                skipPolls--;
+            } else if (spin.mayPoll(start)) {
                 long deadline = start + spin.windowNanos();
                 do {
                     int n = DirectSocketIo.readNow(fd, dst);
                     if (n != 0) return n;
                     Thread.onSpinWait();
                 } while (System.nanoTime() - deadline < 0);
+                skipPolls = SpinPolicy.WAITS_SKIPPED_AFTER_MISS;
             }
             return DirectSocketIo.read(fd, dst);
         } finally {
