@@ -88,23 +88,32 @@ class TopCommandTest {
         assertEquals(2, two.text.strip().lines().count());
     }
 
+    /** Runs a command that must fail for want of a hypervisor at {@code runDir}, and checks its one-line error. */
+    private void failsWithNoHypervisorAt(Path runDir, String... command) throws Exception {
+        String[] args = new String[command.length + 2];
+        args[0] = "--run-dir";
+        args[1] = runDir.toString();
+        System.arraycopy(command, 0, args, 2, command.length);
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(err, true));
+        Out o;
+        try {
+            o = run(args);
+        } finally {
+            System.setErr(oldErr);
+        }
+        assertEquals("1", o.code);
+        assertTrue(err.toString().contains("no hypervisor is running at " + runDir.resolve("hypervisor.sock")), err.toString());
+        assertEquals(1, err.toString().strip().lines().count(), err.toString());
+    }
+
     @Test
     void withoutARunDirectoryListSaysNoHypervisorIsRunning() throws Exception {
         Path parent = Files.createTempDirectory(Path.of("/tmp"), "fl");
         Path missing = parent.resolve("never-made");
         try {
-            PrintStream oldErr = System.err;
-            ByteArrayOutputStream err = new ByteArrayOutputStream();
-            System.setErr(new PrintStream(err, true));
-            Out o;
-            try {
-                o = run("--run-dir", missing.toString(), "list");
-            } finally {
-                System.setErr(oldErr);
-            }
-            assertEquals("1", o.code);
-            assertTrue(err.toString().contains("no hypervisor is running at " + missing.resolve("hypervisor.sock")), err.toString());
-            assertEquals(1, err.toString().strip().lines().count(), err.toString());
+            failsWithNoHypervisorAt(missing, "list");
             assertTrue(Files.notExists(missing), "nothing made for it");
         } finally {
             DemoCommand.deleteTree(parent);
@@ -115,18 +124,7 @@ class TopCommandTest {
     void withoutAHypervisorItFailsWithOneLine() throws Exception {
         Path empty = Files.createTempDirectory(Path.of("/tmp"), "fl");
         try {
-            PrintStream oldErr = System.err;
-            ByteArrayOutputStream err = new ByteArrayOutputStream();
-            System.setErr(new PrintStream(err, true));
-            Out o;
-            try {
-                o = run("--run-dir", empty.toString(), "top", "--once");
-            } finally {
-                System.setErr(oldErr);
-            }
-            assertEquals("1", o.code);
-            assertTrue(err.toString().contains("no hypervisor is running at " + empty.resolve("hypervisor.sock")), err.toString());
-            assertEquals(1, err.toString().strip().lines().count(), err.toString());
+            failsWithNoHypervisorAt(empty, "top", "--once");
         } finally {
             DemoCommand.deleteTree(empty);
         }

@@ -2,6 +2,7 @@ package org.fallow.hypervisor.core;
 
 import io.netty.channel.SelectStrategy;
 import io.netty.util.IntSupplier;
+import org.fallow.abi.sys.Poller;
 import org.fallow.abi.sys.SpinPolicy;
 
 /**
@@ -13,40 +14,21 @@ import org.fallow.abi.sys.SpinPolicy;
  * <p>
  * Bounds: one poll at most every loop iteration, none while tasks are queued (Netty's own select-now then), and a task
  * another thread submits during a poll waits at most the window (Netty skips its eventfd wake-up while the loop is
- * awake). {@link #polls}/{@link #pollHits} count for the bench and tests.
+ * awake); after a miss the next waits block at once ({@link Poller}). {@link #polls}/{@link #pollHits} count for tests.
  */
 final class PollBeforeBlock implements SelectStrategy {
-    private final SpinPolicy policy;
-    private long polls, pollHits;
-    /** Waits left that block at once: after a window passed with nothing, the next {@link SpinPolicy#WAITS_SKIPPED_AFTER_MISS} do. */
-    private int skip;
+    private final Poller poller;
 
-    PollBeforeBlock(SpinPolicy policy) { this.policy = policy; }
+    PollBeforeBlock(SpinPolicy policy) { this.poller = new Poller(policy); }
 
     @Override
     public int calculateStrategy(IntSupplier selectNow, boolean hasTasks) throws Exception {
         if (hasTasks) return selectNow.get();
-        if (skip > 0) {
-            skip--;
-            return SelectStrategy.SELECT;
-        }
-        long start = System.nanoTime();
-        if (!policy.mayPoll(start)) return SelectStrategy.SELECT;
-        polls++;
-        long deadline = start + policy.windowNanos();
-        do {
-            int ready = selectNow.get();
-            if (ready > 0) {
-                pollHits++;
-                return ready;
-            }
-            Thread.onSpinWait();
-        } while (System.nanoTime() - deadline < 0);
-        skip = SpinPolicy.WAITS_SKIPPED_AFTER_MISS;
-        return SelectStrategy.SELECT;
+        int ready = poller.poll(selectNow::get);
+        return ready > 0 ? ready : SelectStrategy.SELECT;
     }
 
-    long polls() { return polls; }
+    long polls() { return poller.polls(); }
 
-    long pollHits() { return pollHits; }
+    long pollHits() { return poller.hits(); }
 }

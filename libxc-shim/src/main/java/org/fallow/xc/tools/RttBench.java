@@ -12,6 +12,7 @@ import org.fallow.abi.wire.Hello;
 import org.fallow.abi.wire.HypercallFrame;
 import org.fallow.abi.wire.StatusFrame;
 import org.fallow.abi.process.HypervisorProcess;
+import org.fallow.abi.sys.Poller;
 import org.fallow.abi.sys.SpinPolicy;
 import org.fallow.xc.transport.HypervisorConnection;
 import picocli.CommandLine.Command;
@@ -256,14 +257,14 @@ public final class RttBench implements Callable<Integer> {
             ch.register(readable, SelectionKey.OP_READ);
             ByteBuffer req = direct(nullHypercall(1));
             ByteBuffer rep = ByteBuffer.allocateDirect(REPLY_BYTES);
-            SpinPolicy spin = SpinPolicy.system();
+            Poller poller = new Poller(SpinPolicy.system());
             return measure(() -> {
                 req.rewind();
                 for (int spins = 0; req.hasRemaining(); spins++) {
                     if (ch.write(req) == 0 && spins > 1_000_000) throw new IOException("echo does not read");
                 }
                 rep.clear();
-                while (rep.hasRemaining()) if (UdsEcho.readPolling(ch, rep, readable, spin) < 0) throw new IOException("peer closed");
+                while (rep.hasRemaining()) if (UdsEcho.readPolling(ch, rep, readable, poller) < 0) throw new IOException("peer closed");
             });
         }
     }

@@ -1,5 +1,6 @@
 package org.fallow.xc.tools;
 
+import org.fallow.abi.sys.Poller;
 import org.fallow.abi.sys.SpinPolicy;
 
 import java.io.BufferedReader;
@@ -58,19 +59,12 @@ public final class UdsEcho {
 
     /**
      * One read from non-blocking {@code c} (registered for reading with {@code readable}), as the hypervisor's loop
-     * and its client wait: polls up to {@code spin}'s window when it allows, then blocks in {@code readable} until the
+     * and its client wait: polls with {@code poller} (its policy's window, none right after a miss), then blocks in {@code readable} until the
      * socket has bytes. Returns the bytes read (> 0) or -1 at end of stream. Also the polling floor's client.
      */
-    static int readPolling(SocketChannel c, ByteBuffer into, Selector readable, SpinPolicy spin) throws IOException {
-        long start = System.nanoTime();
-        if (spin.mayPoll(start)) {
-            long deadline = start + spin.windowNanos();
-            do {
-                int n = c.read(into);
-                if (n != 0) return n;
-                Thread.onSpinWait();
-            } while (System.nanoTime() - deadline < 0);
-        }
+    static int readPolling(SocketChannel c, ByteBuffer into, Selector readable, Poller poller) throws IOException {
+        int polled = poller.poll(() -> c.read(into));
+        if (polled != 0) return polled;
         for (int waits = 0; ; waits++) {
             int n = c.read(into);
             if (n != 0) return n;
@@ -104,13 +98,14 @@ public final class UdsEcho {
         ByteBuffer out = ByteBuffer.allocateDirect(reply);
         while (true) {
             try (SocketChannel c = server.accept(); Selector readable = poll ? Selector.open() : null) {
+                Poller poller = new Poller(SpinPolicy.system());
                 if (poll) {
                     c.configureBlocking(false);
                     c.register(readable, SelectionKey.OP_READ);
                 }
                 while (true) {
                     in.clear();
-                    while (in.hasRemaining()) if ((poll ? readPolling(c, in, readable, SpinPolicy.system()) : c.read(in)) < 0) break;
+                    while (in.hasRemaining()) if ((poll ? readPolling(c, in, readable, poller) : c.read(in)) < 0) break;
                     if (in.hasRemaining()) break;
                     out.clear();
                     while (out.hasRemaining()) c.write(out);

@@ -1,6 +1,7 @@
 package org.fallow.xc.transport;
 
 import jnr.unixsocket.UnixSocketChannel;
+import org.fallow.abi.sys.Poller;
 import org.fallow.abi.sys.SpinPolicy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,17 +45,15 @@ final class GuardedSocket {
     /** The descriptor has been closed (guarded by {@link #lock}: written with the exclusive side held). */
     private boolean closed;
 
-    /** Whether and how long a read polls before it blocks (the machine's policy; tests give their own). */
-    private final SpinPolicy spin;
-    /** Reads left that block at once after a poll that missed (SpinPolicy.WAITS_SKIPPED_AFTER_MISS); readers are one at a time. */
-    private int skipPolls;
+    /** A read's poll before it blocks (the machine's policy; tests give their own); readers are one at a time. */
+    private final Poller poller;
 
     GuardedSocket(UnixSocketChannel channel, String name) { this(channel, name, SpinPolicy.system()); }
 
     GuardedSocket(UnixSocketChannel channel, String name, SpinPolicy spin) {
         this.channel = channel;
         this.name = name;
-        this.spin = spin;
+        this.poller = new Poller(spin);
     }
 
     /**
@@ -70,19 +69,8 @@ final class GuardedSocket {
             if (!dst.isDirect() || JNR_IO) return channel.read(dst);
             if (!dst.hasRemaining()) return 0;
             int fd = channel.getFD();
-            long start = System.nanoTime();
-            if (skipPolls > 0) {
-                skipPolls--;
-            } else if (spin.mayPoll(start)) {
-                long deadline = start + spin.windowNanos();
-                do {
-                    int n = DirectSocketIo.readNow(fd, dst);
-                    if (n != 0) return n;
-                    Thread.onSpinWait();
-                } while (System.nanoTime() - deadline < 0);
-                skipPolls = SpinPolicy.WAITS_SKIPPED_AFTER_MISS;
-            }
-            return DirectSocketIo.read(fd, dst);
+            int n = poller.poll(() -> DirectSocketIo.readNow(fd, dst));
+            return n != 0 ? n : DirectSocketIo.read(fd, dst);
         } finally {
             l.unlock();
         }
