@@ -85,7 +85,13 @@ public final class FallowMain implements Runnable {
         return spec;
     }
 
+    /** picocli's switch for Groovy closures in annotations (Fallow has none). */
+    static final String PICOCLI_NO_CLOSURES = "picocli.disable.closures";
+
     public static void main(String[] args) {
+        // picocli's DefaultFactory looks for groovy.lang.Closure when first used unless told not to: a class that is not
+        // there, looked for in every jar of the class path (50 jars, each opened for it: ~25 ms of a short command)
+        if (System.getProperty(PICOCLI_NO_CLOSURES) == null) System.setProperty(PICOCLI_NO_CLOSURES, "true");
         Invocation inv = Invocation.of(args);
         configureLogging(inv);
         int rc = commandLine(inv.command()).execute(args);

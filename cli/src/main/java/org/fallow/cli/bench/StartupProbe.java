@@ -1,23 +1,21 @@
 package org.fallow.cli.bench;
 
-import jnr.unixsocket.UnixSocketAddress;
-import jnr.unixsocket.UnixSocketChannel;
+import org.fallow.xc.transport.ClientChannel;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Model.PositionalParamSpec;
 
 import java.io.IOException;
-import java.net.UnixDomainSocketAddress;
-import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 /**
  * {@code fallow startup-probe none|jdk|jnr} (hidden): the floors of {@link StartupBench}, run by the launcher exactly
  * as a short command ({@code list}) is, with its flags and AOT cache: {@code none} starts, parses its command line
- * and exits; {@code jdk} also connects to the hypervisor's socket and closes with the JDK's own Unix-socket channel;
- * {@code jnr} does the same with JNR-unixsocket, the client library. The differences between them and {@code list}
- * apportion a short command's start-up. Built through picocli's programmatic API ({@link #spec}) as {@code list} is, so
+ * and exits; {@code jdk} also connects to the hypervisor's socket and closes, with the JDK's own Unix-socket channel
+ * as short commands do ({@link ClientChannel.Jdk}); {@code jnr} does the same with JNR-unixsocket, the long-lived
+ * clients' channel (outside the AOT cache's training, which runs {@code list}: what a short command would pay for
+ * it). The differences between them and {@code list} apportion a short command's start-up. Built through picocli's programmatic API ({@link #spec}) as {@code list} is, so
  * that the floors read no annotation either; its values stay in the model (no field bindings, whose lambdas the AOT
  * cache, trained on {@code list}, would not hold).
  */
@@ -41,16 +39,7 @@ public final class StartupProbe implements Callable<Integer> {
         Path socket = spec.findOption("--socket").getValue();
         switch (how) {
             case "none" -> { }
-            case "jdk" -> {
-                try (SocketChannel c = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
-                    if (!c.isConnected()) return 1;
-                }
-            }
-            case "jnr" -> {
-                try (UnixSocketChannel c = UnixSocketChannel.open(new UnixSocketAddress(socket.toFile()))) {
-                    if (!c.isConnected()) return 1;
-                }
-            }
+            case "jdk", "jnr" -> ClientChannel.connect(socket, how.equals("jdk")).close();
             default -> throw new IllegalArgumentException("say none, jdk or jnr, not " + how);
         }
         return 0;

@@ -30,15 +30,9 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 final class GuardedSocket {
     private static final Logger log = LoggerFactory.getLogger(GuardedSocket.class);
 
-    /**
-     * {@code -Dfallow.client.jnrIo=true} (the launcher sets it for short toolstack commands): reads and writes go through
-     * JNR's channel (a heap copy, blocking writes) and {@link DirectSocketIo} is never initialised: binding its two FFM
-     * downcalls costs a short-lived JVM about 50 ms of CPU (two handles in a bare JVM with an AOT cache, measured), a
-     * sixth of {@code ./fallow list}, and a command that sends one request at a time from one thread gains nothing.
-     */
-    static final boolean JNR_IO = Boolean.getBoolean("fallow.client.jnrIo");
-
-    private final UnixSocketChannel channel;
+    private final ClientChannel channel;
+    /** The descriptor number, -1 if the channel does not give it ({@link ClientChannel.Jdk}: no fast paths then). */
+    private final int fd;
     private final String name;
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private final AtomicBoolean closing = new AtomicBoolean();
@@ -48,10 +42,17 @@ final class GuardedSocket {
     /** A read's poll before it blocks (the machine's policy; tests give their own); readers are one at a time. */
     private final Poller poller;
 
-    GuardedSocket(UnixSocketChannel channel, String name) { this(channel, name, SpinPolicy.system()); }
+    GuardedSocket(ClientChannel channel, String name) { this(channel, name, SpinPolicy.system()); }
 
-    GuardedSocket(UnixSocketChannel channel, String name, SpinPolicy spin) {
+    /** JNR's channel (tests). */
+    GuardedSocket(UnixSocketChannel channel, String name) { this(new ClientChannel.Jnr(channel), name); }
+
+    /** JNR's channel with its own poll policy (tests). */
+    GuardedSocket(UnixSocketChannel channel, String name, SpinPolicy spin) { this(new ClientChannel.Jnr(channel), name, spin); }
+
+    GuardedSocket(ClientChannel channel, String name, SpinPolicy spin) {
         this.channel = channel;
+        this.fd = channel.fd();
         this.name = name;
         this.poller = new Poller(spin);
     }
@@ -66,9 +67,8 @@ final class GuardedSocket {
     int read(ByteBuffer dst) throws IOException {
         Lock l = enterOpen();
         try {
-            if (!dst.isDirect() || JNR_IO) return channel.read(dst);
+            if (!dst.isDirect() || fd < 0) return channel.read(dst);
             if (!dst.hasRemaining()) return 0;
-            int fd = channel.getFD();
             int n = poller.poll(() -> DirectSocketIo.readNow(fd, dst));
             return n != 0 ? n : DirectSocketIo.read(fd, dst);
         } finally {
@@ -80,7 +80,7 @@ final class GuardedSocket {
     int sendNow(ByteBuffer src) throws IOException {
         Lock l = enterOpen();
         try {
-            return JNR_IO ? 0 : DirectSocketIo.sendNow(channel.getFD(), src); // 0: the caller writes blocking
+            return fd < 0 ? 0 : DirectSocketIo.sendNow(fd, src); // 0: the caller writes blocking
         } finally {
             l.unlock();
         }
@@ -130,7 +130,7 @@ final class GuardedSocket {
         Lock l = lock.readLock();
         l.lock();
         try {
-            return closed ? -1 : channel.getFD();
+            return closed ? -1 : fd;
         } finally {
             l.unlock();
         }

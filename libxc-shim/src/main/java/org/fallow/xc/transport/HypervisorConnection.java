@@ -1,7 +1,5 @@
 package org.fallow.xc.transport;
 
-import jnr.unixsocket.UnixSocketAddress;
-import jnr.unixsocket.UnixSocketChannel;
 import org.fallow.abi.XenErrno;
 import org.fallow.abi.fs.SafeFiles;
 import org.fallow.abi.AbiProfile;
@@ -117,10 +115,10 @@ public final class HypervisorConnection implements AutoCloseable {
     private volatile Throwable failure;
     private HelloAck ack;
 
-    private HypervisorConnection(UnixSocketChannel channel, String name, HypercallBuffer buffers) throws IOException {
+    private HypervisorConnection(ClientChannel channel, String name, HypercallBuffer buffers) throws IOException {
         // the background reader's epoll set (SocketReadiness) is made by the reader when it is first needed: a short
         // toolstack command that makes synchronous calls only never creates it (nor its FFM downcalls, see DirectSocketIo)
-        this.fd = channel.getFD();
+        this.fd = channel.fd();
         this.channel = new GuardedSocket(channel, name);
         this.name = name;
         this.buffers = buffers;
@@ -138,6 +136,11 @@ public final class HypervisorConnection implements AutoCloseable {
      * others, ours (docs/SECURITY.md).
      */
     public static HypervisorConnection toolstack(Path socket, Path arenaDir, AbiProfile profile, long arenaBytes) throws IOException {
+        return toolstack(socket, arenaDir, profile, arenaBytes, ClientChannel.SHORT_COMMAND);
+    }
+
+    /** As {@link #toolstack(Path, Path, AbiProfile, long)}, over the JDK's channel if {@code jdkChannel} ({@link ClientChannel}). */
+    static HypervisorConnection toolstack(Path socket, Path arenaDir, AbiProfile profile, long arenaBytes, boolean jdkChannel) throws IOException {
         // no run directory, no hypervisor: say so as a missing socket does, not as the arena file that cannot be made
         if (!Files.exists(arenaDir) && !Files.exists(socket))
             throw new java.io.FileNotFoundException(socket + ": No such file or directory (no run directory " + arenaDir + ")");
@@ -145,7 +148,7 @@ public final class HypervisorConnection implements AutoCloseable {
         Path file = arenaDir.resolve("xc-" + ProcessHandle.current().pid() + "-" + ARENA_SEQ.incrementAndGet() + ".arena");
         HypercallBuffer buf = HypercallBuffer.create(file, arenaBytes);
         try {
-            HypervisorConnection c = new HypervisorConnection(open(socket), "toolstack", buf);
+            HypervisorConnection c = new HypervisorConnection(open(socket, jdkChannel), "toolstack", buf);
             c.profile = profile;
             c.handshake(Hello.encode(Hello.ROLE_TOOLSTACK, profile.wireCode(), 0, null, buf.base(), buf.size(), file.toString()));
             return c;
@@ -166,15 +169,15 @@ public final class HypervisorConnection implements AutoCloseable {
 
     /** Connects as a guest of domain {@code domid}, proving it with the domain handle {@code secret}. */
     public static HypervisorConnection guest(Path socket, int domid, byte[] secret, AbiProfile profile) throws IOException {
-        HypervisorConnection c = new HypervisorConnection(open(socket), "guest-d" + domid, null);
+        HypervisorConnection c = new HypervisorConnection(open(socket, ClientChannel.SHORT_COMMAND), "guest-d" + domid, null);
         c.profile = profile;
         c.handshake(Hello.encode(Hello.ROLE_GUEST, profile.wireCode(), domid, secret, 0, 0, null), domid);
         return c;
     }
 
-    private static UnixSocketChannel open(Path socket) throws IOException {
+    private static ClientChannel open(Path socket, boolean jdkChannel) throws IOException {
         SafeFiles.checkServerSocket(socket); // never hand a secret or a command to another user's socket
-        return UnixSocketChannel.open(new UnixSocketAddress(socket.toFile()));
+        return ClientChannel.connect(socket, jdkChannel);
     }
 
     private void handshake(byte[] hello) throws IOException { handshake(hello, -1); }
@@ -528,9 +531,9 @@ public final class HypervisorConnection implements AutoCloseable {
             while (!closed) {
                 role.awaitReaderTurn(this::readerNeeded, () -> closed);
                 if (closed) break;
-                if (GuardedSocket.JNR_IO) {
+                if (fd < 0) {
                     // short commands (one thread, one request at a time; the HELLO is the reader's): no epoll set, no
-                    // FFM; the reader reads blocking, holding the role, while it is needed (see GuardedSocket.JNR_IO)
+                    // FFM; the reader reads blocking, holding the role, while it is needed (see ClientChannel)
                     if (!role.tryTakeForReader()) continue;
                     try {
                         if (!closed) {
@@ -681,7 +684,7 @@ public final class HypervisorConnection implements AutoCloseable {
         }
         try {
             ByteBuffer b = tx.clear().put(Frame.of(FrameType.BYE, 0).encode()).flip();
-            if (GuardedSocket.JNR_IO) channel.write(b); // short commands: one request at a time, the buffer has room
+            if (fd < 0) channel.write(b); // short commands: one request at a time, the buffer has room
             else channel.sendNow(b);
             if (b.hasRemaining()) log.debug("{}: BYE not sent whole: the socket's buffer is full", name);
         } catch (IOException e) {
