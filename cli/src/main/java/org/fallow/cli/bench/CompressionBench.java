@@ -54,7 +54,7 @@ public final class CompressionBench implements Callable<Integer> {
         out.println("== over the socket (bench tmem-socket --content heap, the same corpus pages)");
         TmemSocketBench socket = new TmemSocketBench().corpus(corpus.pages());
         int rc = new CommandLine(socket).execute("--content", "heap", "--codecs", "off,lz4,lzo", "--batches", Integer.toString(batch),
-                "--rounds", Integer.toString(socketRounds), "--pages", Integer.toString(socketPages),
+                "--rounds", Integer.toString(socketRounds), "--pages", Integer.toString(socketPages), "--batched-pages", Integer.toString(socketPages),
                 "--max-warmup-passes", Integer.toString(maxWarmupPasses));
         if (rc != 0) return rc;
         out.println("== issue 16: compression >= 2x pages at <= 3x CPU (heap-image corpus, lz4 = the default codec)");

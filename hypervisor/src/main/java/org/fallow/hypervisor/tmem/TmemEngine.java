@@ -98,6 +98,8 @@ public final class TmemEngine implements HostMemory.Reclaimer {
     long weightTotal;
     /** Xen's current->domain->tmem_client while a guest op runs (eviction prefers it when over quota). */
     private TmemClient current;
+    /** A 2009-profile guest op is running: its page copies and (de)compressions are timed for the T= line. */
+    private boolean perfTimed;
     /** The object a put is writing (Xen holds its obj_spinlock): eviction skips its pages. */
     private TmemObject busyObject;
 
@@ -151,10 +153,12 @@ public final class TmemEngine implements HostMemory.Reclaimer {
             return -XenErrno.EFAULT;
         }
         long rc;
+        perfTimed = v2009;
         try {
             rc = v2009 ? dispatch2009(domid, client, op, frames, control2009) : dispatch412(domid, client, op, frames);
         } finally {
             current = null;
+            perfTimed = false;
         }
         if (rc < 0) stats.erroredOps++;
         return rc;
@@ -208,6 +212,18 @@ public final class TmemEngine implements HostMemory.Reclaimer {
                 yield 0;
             }
         };
+    }
+
+    /**
+     * The clock for the 2009 {@code T=} line's counters while a 2009-profile request runs ({@link #perfTimed}), else 0 and
+     * no clock read: the line exists only in the 2009 listing (Xen 4.12 has no perf counters), and two clock reads
+     * per page copy were ~5 % of the hypervisor's CPU in a 4.12 put+get at batch 64 (docs/BENCHMARKS.md).
+     */
+    private long perfClock() { return perfTimed ? config.clock().getAsLong() : 0; }
+
+    /** Records {@code since} (a {@link #perfClock} reading) in {@code c} when the request is timed. */
+    private void perfRecord(TmemStats.PerfCounter c, long since) {
+        if (perfTimed) c.record(config.clock().getAsLong() - since);
     }
 
     private long timed(long rc, long t0, TmemStats.PerfCounter ok, TmemStats.PerfCounter notOk) {
@@ -447,9 +463,9 @@ public final class TmemEngine implements HostMemory.Reclaimer {
         @Override public boolean read(MemorySegment dst, long off, int old) {
             MemorySegment f = frames.frame(cmfn);
             if (f == null) return false;
-            long t0 = config.clock().getAsLong();
+            long t0 = perfClock();
             MemorySegment.copy(f, 0, dst, off, PAGE_SIZE);
-            stats.pageCopy.record(config.clock().getAsLong() - t0);
+            perfRecord(stats.pageCopy, t0);
             return true;
         }
     }
@@ -664,9 +680,9 @@ public final class TmemEngine implements HostMemory.Reclaimer {
      * {@link #POOR} (compresses poorly), or -ENOMEM (tmem_malloc failed).
      */
     private long compressInto(TmemPool pool, TmemClient owner, MemorySegment src) {
-        long t0 = config.clock().getAsLong();
+        long t0 = perfClock();
         int n = codec.compress(src);
-        stats.compress.record(config.clock().getAsLong() - t0);
+        perfRecord(stats.compress, t0);
         if (n < 0) return POOR;
         if (!pool.arena.reserve(n)) {
             stats.allocFailed++;
@@ -699,9 +715,9 @@ public final class TmemEngine implements HostMemory.Reclaimer {
         if (src == pageSeg) {
             MemorySegment.copy(src, 0, slabs.segment(loc), slabs.offset(loc), PAGE_SIZE);
         } else { // from the guest: Xen's copy_uncompressed, timed as pg_copy (the 2009 LIST's C)
-            long t0 = config.clock().getAsLong();
+            long t0 = perfClock();
             MemorySegment.copy(src, 0, slabs.segment(loc), slabs.offset(loc), PAGE_SIZE);
-            stats.pageCopy.record(config.clock().getAsLong() - t0);
+            perfRecord(stats.pageCopy, t0);
         }
         return loc;
     }
@@ -752,11 +768,11 @@ public final class TmemEngine implements HostMemory.Reclaimer {
      * output, so a guest writing its frame meanwhile can only spoil its own page).
      */
     private void decompressTo(int loc, MemorySegment page) {
-        long t0 = config.clock().getAsLong();
+        long t0 = perfClock();
         int header = slabs.header(loc);
         codec.decompress(slabs.segment(loc), slabs.offset(loc) + PageSlabs.HEADER, header & ~PageSlabs.SAME_FILLED,
                 (header & PageSlabs.SAME_FILLED) != 0, page);
-        stats.decompress.record(config.clock().getAsLong() - t0);
+        perfRecord(stats.decompress, t0);
     }
 
     /** Removes a page from its object (and the object from its pool when empty) and frees its data. */

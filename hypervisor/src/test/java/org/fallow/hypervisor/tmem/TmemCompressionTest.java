@@ -23,6 +23,32 @@ class TmemCompressionTest {
         return f;
     }
 
+    /**
+     * The 2009 T= line's counters are timed only for 2009-profile ops: a 4.12 put and get (compressed, and raw) read no
+     * clock at all; the same ops under the 2009 profile read it (and count in the listing).
+     */
+    @Test void onlyTheOldProfileReadsTheClockForItsPerfLine() {
+        for (TmemCompression codec : TmemCompression.values()) {
+            TmemFixture f = fixture(codec);
+            assertEquals(0, f.newPool(D, FLAGS_412));
+            f.fillRandom(D, 1, 7);
+            f.fillCompressible(D, 2, 3);
+            assertEquals(1, f.put(D, 0, oid(1), 0, 1));
+            assertEquals(1, f.put(D, 0, oid(1), 1, 2));
+            assertEquals(1, f.get(D, 0, oid(1), 0, 3));
+            assertEquals(1, f.get(D, 0, oid(1), 1, 4));
+            assertArrayEquals(f.frame(D, 1), f.frame(D, 3));
+            assertArrayEquals(f.frame(D, 2), f.frame(D, 4));
+            assertEquals(0, f.clock.get(), codec + ": a 4.12 put/get reads no clock");
+
+            f.profile = org.fallow.abi.AbiProfile.TMEM_2009;
+            assertEquals(1, f.put(D, 0, oid(2), 0, 2));
+            assertEquals(1, f.get(D, 0, oid(2), 0, 4));
+            assertArrayEquals(f.frame(D, 2), f.frame(D, 4));
+            assertTrue(f.clock.get() >= 4, codec + ": the 2009 put/get are timed (op and copy or (de)compression)");
+        }
+    }
+
     @Test void lz4ChargesASameFilledPageItsWordAndRestoresIt() {
         TmemFixture f = fixture(TmemCompression.LZ4);
         assertEquals(0, f.newPool(D, FLAGS_412 | TmemDefs.POOL_PERSIST));

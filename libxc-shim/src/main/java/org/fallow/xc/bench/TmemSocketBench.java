@@ -44,8 +44,27 @@ public final class TmemSocketBench implements Callable<Integer> {
     static final int FRAMES = 128;
     static final long OPS_GPA = 32 * 4096L, MC_GPA = 64 * 4096L, GET_GFN = 96;
 
-    @Option(names = "--pages", defaultValue = "16384", description = "Random 4 KiB pages put then got per round (default ${DEFAULT-VALUE}).")
+    @Option(names = "--pages", defaultValue = "16384", description = "Random 4 KiB pages put then got per round at batch 1 (default ${DEFAULT-VALUE}).")
     int pages;
+
+    /**
+     * Pages per round of a batched row: a round of 16384 pages at batch 64 lasts ~30 ms here, shorter than the bursts of
+     * host steal time and scheduler noise that decide it (rounds of one run spread 0.22-1.28 M put+get pages/s at 16384
+     * pages, 0.64-1.13 M at 65536; docs/BENCHMARKS.md), so batched rows put and get 4x {@code --pages} unless told.
+     */
+    @Option(names = "--batched-pages", defaultValue = "0",
+            description = "Pages per round at batch > 1 (default: 4x --pages).")
+    int batchedPages;
+
+    /** The pages a round of batch size {@code batch} puts and gets. */
+    int pagesPerRound(int batch) { return batch == 1 ? pages : batchedPages > 0 ? batchedPages : 4 * pages; }
+
+    /** The most pages any row's round puts (what the hypervisor's memory must hold beside the stored pages). */
+    int maxPagesPerRound() {
+        int m = 0;
+        for (int b : batches) m = Math.max(m, pagesPerRound(b));
+        return m;
+    }
 
     @Option(names = "--rounds", defaultValue = "3", description = "Measured rounds per batch size; the best is in the table, every round's put+get after it (default ${DEFAULT-VALUE}).")
     int rounds;
@@ -86,8 +105,8 @@ public final class TmemSocketBench implements Callable<Integer> {
     public double putCpuXOff(String codec, int batch) { return putCpuXOff.getOrDefault(codec + "@" + batch, Double.NaN); }
 
     @Override public Integer call() throws Exception {
-        if (pages < 1 || rounds < 1 || stored < 0 || maxWarmupPasses < 1)
-            throw new IllegalArgumentException("--pages, --rounds and --max-warmup-passes must be >= 1, --stored >= 0");
+        if (pages < 1 || rounds < 1 || stored < 0 || maxWarmupPasses < 1 || batchedPages < 0)
+            throw new IllegalArgumentException("--pages, --rounds and --max-warmup-passes must be >= 1, --stored and --batched-pages >= 0");
         for (int b : batches) if (b < 1 || b > 64) throw new IllegalArgumentException("batch sizes must be in 1..64, got " + b);
         for (String c : codecs) if (!List.of("off", "lzo", "lz4").contains(c)) throw new IllegalArgumentException("codecs are off, lzo or lz4, got " + c);
         byte[][] corpus = switch (content) {
@@ -97,8 +116,8 @@ public final class TmemSocketBench implements Callable<Integer> {
         };
         double floor = 0;
         for (int r = 0; r < rounds; r++) floor = Math.max(floor, PageCopyFloor.pagesPerSecond(pages));
-        out.printf(Locale.ROOT, "tmem socket bench: --pages %d --stored %d --rounds %d --batches %s --content %s%s --codecs %s (private ephemeral pool; best put+get round after warm-up passes until the hypervisor's JIT settles), load %s%n",
-                pages, stored, rounds, join(batches), content, corpus == null ? "" : " (" + corpus.length + " distinct pages)",
+        out.printf(Locale.ROOT, "tmem socket bench: --pages %d --batched-pages %d --stored %d --rounds %d --batches %s --content %s%s --codecs %s (private ephemeral pool; best put+get round after warm-up passes until both JITs settle), load %s%n",
+                pages, pagesPerRound(64), stored, rounds, join(batches), content, corpus == null ? "" : " (" + corpus.length + " distinct pages)",
                 String.join(",", codecs), PageCopyFloor.load());
         out.printf(Locale.ROOT, "memcpy floor (the two 4 KiB copies of a put+get, this process, same run): %.0f pages/s%n", floor);
         double[][] offCpu = new double[65][];
@@ -117,7 +136,7 @@ public final class TmemSocketBench implements Callable<Integer> {
         Path run = Files.createTempDirectory(Path.of("/tmp"), "flb");
         int frames = FRAMES + (corpus == null ? 0 : corpus.length);
         // the stored pages, plus twice the pages stored at the end of a put phase; page data is off the Java heap
-        long hostMib = 64 + (stored + 2L * pages) / 256 + frames / 256;
+        long hostMib = 64 + (stored + 2L * maxPagesPerRound()) / 256 + frames / 256;
         List<String> jvm = new java.util.ArrayList<>(List.of("-Xmx512m", "-XX:MaxDirectMemorySize=" + (hostMib + 64) + "m",
                 "-XX:+UsePerfData")); // jstat reads the hypervisor's collections from its perf data
         if (!codec.equals("off")) jvm.addAll(List.of("-Dfallow.tmem.compress=true", "-Dfallow.tmem.codec=" + codec));
@@ -176,29 +195,40 @@ public final class TmemSocketBench implements Callable<Integer> {
         }
     }
 
-    /** Warm-up passes end once the hypervisor's JIT compiled for less than this share of a pass's wall time. */
+    /** Warm-up passes end once each JIT (the hypervisor's and this client's) compiled for less than this share of a pass. */
     static final double SETTLED_JIT_SHARE = 0.02;
 
     /**
-     * Warm-up: passes of one round per batch size until the hypervisor's JIT has settled (its compile time, {@code
-     * jstat -compiler}, under {@link #SETTLED_JIT_SHARE} of the pass), at most {@code --max-warmup-passes}. One round
-     * was not enough: at batch 1 (the first rows) the hypervisor's C2 threads still compiled for ~10 s after start
-     * (LogCompilation, 2026-12-02), a third of the samples of its process (perf), on a machine of 2 cores, and their
-     * CPU went into "hv CPU ns/put".
+     * Warm-up: passes of one round per batch size until both JITs have settled, the hypervisor's (its compile time,
+     * {@code jstat -compiler}) and this client's ({@link #ownCompileSeconds}), each under {@link #SETTLED_JIT_SHARE} of
+     * the pass, at most {@code --max-warmup-passes}. One round was not enough: at batch 1 (the first rows) the
+     * hypervisor's C2 threads still compiled for ~10 s after start (LogCompilation, 2026-12-02), a third of the samples
+     * of its process (perf), on a machine of 2 cores, and their CPU went into "hv CPU ns/put". Nor was the hypervisor's
+     * alone: with 1 M pages stored, the client's C2 thread took 9 % of the samples of the measured rounds (perf,
+     * 2026-12-02 23:13): a third runnable thread on 2 cores, which also turns the poll before block off (PROTOCOL §9.1.3).
      */
     private void warmUp(HypervisorConnection g, MemorySegment mem, long pid) throws Exception {
         int passes = 0;
-        double share, c0 = compileSeconds(pid);
+        double share, ownShare, c0 = compileSeconds(pid), o0 = ownCompileSeconds();
         do {
             long t0 = System.nanoTime();
             for (int b : batches) round(g, mem, b, pid);
             passes++;
-            double c1 = compileSeconds(pid); // one jstat per pass (each is a JVM start)
-            share = (c1 - c0) / ((System.nanoTime() - t0) / 1e9);
+            double c1 = compileSeconds(pid), o1 = ownCompileSeconds(); // one jstat per pass (each is a JVM start)
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            share = (c1 - c0) / seconds;
+            ownShare = (o1 - o0) / seconds;
             c0 = c1;
-        } while (!(share < SETTLED_JIT_SHARE) && !Double.isNaN(share) && passes < maxWarmupPasses);
-        out.printf(Locale.ROOT, "warm-up: %d pass(es) of one round per batch size; hypervisor JIT compile time in the last pass: %s%n",
-                passes, Double.isNaN(share) ? "unknown (jstat)" : String.format(Locale.ROOT, "%.1f %% of it", 100 * share));
+            o0 = o1;
+        } while (!(share < SETTLED_JIT_SHARE && ownShare < SETTLED_JIT_SHARE) && !Double.isNaN(share) && passes < maxWarmupPasses);
+        out.printf(Locale.ROOT, "warm-up: %d pass(es) of one round per batch size; JIT compile time in the last pass: hypervisor %s, this client %.1f %% of it%n",
+                passes, Double.isNaN(share) ? "unknown (jstat)" : String.format(Locale.ROOT, "%.1f %%", 100 * share), 100 * ownShare);
+    }
+
+    /** This JVM's total JIT compile time so far in seconds (0 if the JVM does not say). */
+    static double ownCompileSeconds() {
+        java.lang.management.CompilationMXBean c = java.lang.management.ManagementFactory.getCompilationMXBean();
+        return c != null && c.isCompilationTimeMonitoringSupported() ? c.getTotalCompilationTime() / 1e3 : 0;
     }
 
     @Option(names = "--max-warmup-passes", defaultValue = "20",
@@ -279,6 +309,7 @@ public final class TmemSocketBench implements Callable<Integer> {
 
     /** {put, get, put+get pages/s, hypervisor CPU ns per put, per get}. */
     private double[] round(HypervisorConnection g, MemorySegment mem, int batch, long hvPid) throws Exception {
+        int pages = pagesPerRound(batch);
         long c0 = cpuNanos(hvPid), t0 = System.nanoTime();
         for (int i = 0; i < pages; i += batch) run(g, mem, batch, TmemConstants.TMEM_PUT_PAGE, 0, i, Math.min(batch, pages - i));
         long c1 = cpuNanos(hvPid), t1 = System.nanoTime();

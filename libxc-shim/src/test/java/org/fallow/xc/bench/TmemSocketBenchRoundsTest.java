@@ -16,4 +16,17 @@ class TmemSocketBenchRoundsTest {
         assertEquals("batch 1, put+get pages/s of every round: 40 10 30 20 (median 25)\n",
                 TmemSocketBench.roundsLine(1, new double[] {40, 10, 30, 20}).replace(System.lineSeparator(), "\n"));
     }
+
+    @Test
+    void batchedRowsPutFourTimesThePagesUnlessTold() {
+        TmemSocketBench b = new TmemSocketBench();
+        new picocli.CommandLine(b).parseArgs("--pages", "100", "--batches", "1,64");
+        assertEquals(100, b.pagesPerRound(1));
+        assertEquals(400, b.pagesPerRound(64));
+        assertEquals(400, b.maxPagesPerRound(), "the hypervisor's memory is sized for the longest round");
+        new picocli.CommandLine(b).parseArgs("--pages", "100", "--batched-pages", "50", "--batches", "1,16");
+        assertEquals(100, b.pagesPerRound(1));
+        assertEquals(50, b.pagesPerRound(16));
+        assertEquals(100, b.maxPagesPerRound());
+    }
 }
