@@ -160,37 +160,68 @@ class SocketDescriptorReuseTest {
         assertEquals(0, v.peer().read(ByteBuffer.allocate(16)), "nothing was written into the victim's stream");
     }
 
+    /**
+     * JNR's channel, recording in one sequence when its read(2) returned (inside GuardedSocket's shared lock) and when
+     * its close(2) began: what "closed only after the reader came out" means, observed where it happens.
+     */
+    private static final class RecordingChannel implements ClientChannel {
+        private final ClientChannel.Jnr delegate;
+        private final java.util.concurrent.atomic.AtomicInteger sequence = new java.util.concurrent.atomic.AtomicInteger();
+        volatile int readReturnedAt = -1, closeBeganAt = -1;
+
+        RecordingChannel(UnixSocketChannel channel) { delegate = new ClientChannel.Jnr(channel); }
+
+        @Override public int read(ByteBuffer dst) throws IOException {
+            try {
+                return delegate.read(dst);
+            } finally {
+                readReturnedAt = sequence.incrementAndGet();
+            }
+        }
+
+        @Override public int write(ByteBuffer src) throws IOException { return delegate.write(src); }
+
+        @Override public void shutdownInput() throws IOException { delegate.shutdownInput(); }
+
+        @Override public void shutdownOutput() throws IOException { delegate.shutdownOutput(); }
+
+        @Override public void close() throws IOException {
+            closeBeganAt = sequence.incrementAndGet();
+            delegate.close();
+        }
+
+        @Override public int fd() { return delegate.fd(); }
+    }
+
     @Test
     void closeWakesABlockedReaderAndClosesTheDescriptorOnlyAfterItReturned() throws Exception {
-        UnixSocketChannel raw = UnixSocketChannel.open(new UnixSocketAddress(dir.resolve("hv.sock").toFile()));
+        RecordingChannel raw = new RecordingChannel(UnixSocketChannel.open(new UnixSocketAddress(dir.resolve("hv.sock").toFile())));
         accept(); // the peer stays silent: the read blocks
         GuardedSocket g = new GuardedSocket(raw, "test");
         CountDownLatch entered = new CountDownLatch(1);
-        java.util.concurrent.atomic.AtomicBoolean closeReturned = new java.util.concurrent.atomic.AtomicBoolean();
-        java.util.concurrent.atomic.AtomicBoolean readReturnedAfterClose = new java.util.concurrent.atomic.AtomicBoolean();
         CompletableFuture<Integer> read = CompletableFuture.supplyAsync(() -> {
             entered.countDown();
             try {
                 return g.read(ByteBuffer.allocate(16));
             } catch (IOException e) {
                 throw new RuntimeException(e);
-            } finally {
-                readReturnedAfterClose.set(closeReturned.get());
             }
         });
         assertTrue(entered.await(30, TimeUnit.SECONDS));
         assertTrue(g.close(Duration.ofSeconds(30)), "closed once the reader left read(2)");
-        closeReturned.set(true);
+        assertTrue(raw.closeBeganAt > 0, "the descriptor was closed");
         int n;
         try {
             n = read.get(30, TimeUnit.SECONDS);
         } catch (java.util.concurrent.ExecutionException e) {
             // the close won the race to the lock before the read started: refused without touching the descriptor
             assertTrue(e.getCause().getCause() instanceof ClosedChannelException, e.toString());
+            assertEquals(-1, raw.readReturnedAt, "the refused read never reached read(2)");
             return;
         }
-        // the read was inside read(2) when the close began: close returned only after it had come out
-        assertFalse(readReturnedAfterClose.get(), "the reader had returned before the descriptor was closed");
+        // the read was inside read(2) when the close began: the descriptor was closed only after it had come out
+        assertTrue(raw.readReturnedAt > 0 && raw.readReturnedAt < raw.closeBeganAt,
+                "read(2) returned (" + raw.readReturnedAt + ") before close(2) began (" + raw.closeBeganAt + ")");
         assertEquals(-1, n, "woken by the shutdown with end-of-stream");
     }
 }
