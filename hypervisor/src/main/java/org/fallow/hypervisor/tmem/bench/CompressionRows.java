@@ -1,6 +1,7 @@
 package org.fallow.hypervisor.tmem.bench;
 
 import org.fallow.hypervisor.tmem.TmemCompression;
+import org.fallow.hypervisor.tmem.TmemDefs;
 import org.fallow.abi.bench.HeapImageCorpus.Corpus;
 import org.fallow.hypervisor.tmem.bench.TmemBenchBed.Kind;
 
@@ -17,7 +18,8 @@ import java.util.Locale;
  * (compression off, LZO, LZ4), then got back. "x pages" = corpus pages / pages charged for them (raw pages + the
  * arena pages of the compressed bytes): how many more pages the same memory holds. CPU is the measuring thread's CPU
  * time per page ({@link ThreadMXBean}), and "x off" compares it with the uncompressed put (or get) over the same
- * engine path in the same run (the codecs take turns round by round; the best round of each). Every page got back
+ * engine path in the same run (the codecs take turns round by round; the best round of each), each round's slabs
+ * touched before it is timed (see {@link #round}). Every page got back
  * is compared with the corpus (in the warm-up round, untimed).
  * The rows repeat on the corpus without its same-filled pages, to show what the same-filled test contributes.
  */
@@ -91,6 +93,13 @@ public final class CompressionRows {
         TmemCompression c = codec.codec();
         TmemBenchBed.Engine e = TmemBenchBed.engine(n + 64, Kind.ZERO, c != null, true, c == null ? TmemCompression.LZ4 : c, codec.acceleration());
         for (int i = 0; i < n; i++) MemorySegment.copy(MemorySegment.ofArray(pages[i]), 0, e.dom().ramFrame(i), 0, 4096);
+        // every page put and flushed once, untimed: the timed puts then reuse slab slots whose memory is already
+        // backed, as in a hypervisor at its high-water mark. Else each row paid the first touch of fresh slabs (the
+        // host backing the memory: 6-8 µs per 4 KiB here), the off row most (twice the memory of lz4's), which made
+        // its CPU swing 0.6-12 µs from run to run and every "x off" with it.
+        for (int i = 0; i < n; i++) check("put", e.put(i >>> 4, i & 15, i));
+        for (int o = 0; o <= (n - 1) >>> 4; o++) e.op(TmemDefs.FLUSH_OBJECT, o, 0, 0);
+        if (e.storedPages() != 0) throw new IllegalStateException("still stored after the flushes: " + e.storedPages());
         long t0 = threads.getCurrentThreadCpuTime();
         for (int i = 0; i < n; i++) check("put", e.put(i >>> 4, i & 15, i));
         long t1 = threads.getCurrentThreadCpuTime();
