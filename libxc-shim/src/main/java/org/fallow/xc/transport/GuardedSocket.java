@@ -26,6 +26,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * first shuts both directions down while the descriptor is still ours (a thread blocked in read(2) gets end-of-stream,
  * one blocked in write(2) gets EPIPE), then takes the exclusive side: the descriptor is closed after every call in
  * progress has returned, and a call that starts later gets {@link ClosedChannelException} without touching it.
+ * The JDK's channel (short commands, {@link ClientChannel.Jdk}) guards its descriptor itself; it goes through the same
+ * lock, which costs a one-request-at-a-time command nothing measurable.
  */
 final class GuardedSocket {
     private static final Logger log = LoggerFactory.getLogger(GuardedSocket.class);
