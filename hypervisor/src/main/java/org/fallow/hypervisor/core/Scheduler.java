@@ -155,8 +155,7 @@ public final class Scheduler {
      */
     public void submit(Queue q, Work w) {
         if (q.closed) return;
-        // a connection alone on the hypervisor needs no clock: it cannot be contended (see open for the window)
-        long now = openQueues > 1 ? System.nanoTime() : 0;
+        long now = clockUnlessAlone(); // alone, it cannot be contended (see open for the window)
         boolean alone = !noteRequest(q, now);
         if (!running && (runQueue.isEmpty() || pausing) && q.items.isEmpty() && !q.held
                 && q.inlineRuns < (alone ? MAX_INLINE_ALONE : MAX_INLINE_PER_TURN)
@@ -245,8 +244,12 @@ public final class Scheduler {
             lastSubmitAt = System.nanoTime();
     }
 
-    /** True while at most one connection is open: nothing can contend, and no clock is read for the credits. */
-    public boolean alone() { return openQueues <= 1; }
+    /**
+     * System.nanoTime, or 0 while at most one connection is open: nothing can contend then, so the credits and the
+     * contended window need no clock (a lone connection's null hypercall read it 4 times for nothing). The start of a
+     * request's or a read turn's cost, for {@link #charge} and {@link #runOne}.
+     */
+    public long clockUnlessAlone() { return openQueues > 1 ? System.nanoTime() : 0; }
 
     /** Stops giving {@code q} turns (its replies cannot be written now); its requests stay queued. */
     public void hold(Queue q) { q.held = true; }
@@ -386,7 +389,7 @@ public final class Scheduler {
 
     private boolean runOne(Queue q, Work w) {
         running = true;
-        long t0 = openQueues > 1 ? System.nanoTime() : 0; // alone: never contended, no clock read
+        long t0 = clockUnlessAlone();
         preemption.begin();
         try {
             return w.run();

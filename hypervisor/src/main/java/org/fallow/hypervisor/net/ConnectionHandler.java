@@ -121,7 +121,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Xs
 
     @Override public void channelRead(ChannelHandlerContext ctx, Object msg) {
         boolean sameTurn = inRead;
-        if (!inRead) readStart = core.scheduler().alone() ? 0 : System.nanoTime(); // alone: nothing to charge
+        if (!inRead) readStart = core.scheduler().clockUnlessAlone(); // alone: 0, nothing to charge
         inRead = true;
         try {
             if (closing) return;
