@@ -97,11 +97,11 @@ public final class CompressionRows {
         // backed, as in a hypervisor at its high-water mark. Else each row paid the first touch of fresh slabs (the
         // host backing the memory: 6-8 µs per 4 KiB here), the off row most (twice the memory of lz4's), which made
         // its CPU swing 0.6-12 µs from run to run and every "x off" with it.
-        for (int i = 0; i < n; i++) check("put", e.put(i >>> 4, i & 15, i));
+        putAll(e, n);
         for (int o = 0; o <= (n - 1) >>> 4; o++) e.op(TmemDefs.FLUSH_OBJECT, o, 0, 0);
         if (e.storedPages() != 0) throw new IllegalStateException("still stored after the flushes: " + e.storedPages());
         long t0 = threads.getCurrentThreadCpuTime();
-        for (int i = 0; i < n; i++) check("put", e.put(i >>> 4, i & 15, i));
+        putAll(e, n);
         long t1 = threads.getCurrentThreadCpuTime();
         for (int i = 0; i < n; i++) check("get", e.get(i >>> 4, i & 15, n + (i & 63)));
         long t2 = threads.getCurrentThreadCpuTime();
@@ -114,6 +114,11 @@ public final class CompressionRows {
             }
         }
         return new double[] {(t1 - t0) / (double) n, (t2 - t1) / (double) n, e.chargedPages()};
+    }
+
+    /** Puts frames 0..n-1 as pages of objects of 16 (frame i: object i / 16, index i % 16). */
+    private static void putAll(TmemBenchBed.Engine e, int n) {
+        for (int i = 0; i < n; i++) check("put", e.put(i >>> 4, i & 15, i));
     }
 
     private static void check(String what, long rc) {
