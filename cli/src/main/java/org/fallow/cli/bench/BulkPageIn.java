@@ -1,5 +1,6 @@
 package org.fallow.cli.bench;
 
+import org.fallow.abi.bench.Median;
 import org.fallow.abi.AbiProfile;
 import org.fallow.abi.fs.SafeFiles;
 import org.fallow.abi.process.HypervisorProcess;
@@ -282,10 +283,10 @@ final class BulkPageIn {
         for (int k = 0; k < 2; k++) {
             double[] r = Arrays.stream(s[k]).mapToDouble(Sample::rate).sorted().toArray();
             double[] c = Arrays.stream(s[k]).mapToDouble(Sample::cpuMicrosPerPage).filter(x -> !Double.isNaN(x)).sorted().toArray();
-            double m = StartupBench.median(r);
+            double m = Median.ofSorted(r);
             out.printf(Locale.ROOT, "%-11s %-13s median %.0f page-ins/s (min %.0f, max %.0f), x floor %s (%s-%s); cpu %s us/page-in%n", path, ROW[k], m,
                     r[0], r[r.length - 1], FaultFloor.times(floor, m), FaultFloor.times(floor, r[r.length - 1]), FaultFloor.times(floor, r[0]),
-                    c.length == 0 ? "-" : String.format(Locale.ROOT, "median %.2f (min %.2f, max %.2f)", StartupBench.median(c), c[0], c[c.length - 1]));
+                    c.length == 0 ? "-" : String.format(Locale.ROOT, "median %.2f (min %.2f, max %.2f)", Median.ofSorted(c), c[0], c[c.length - 1]));
         }
         pairRatios(path, "page-in rate", s, Sample::rate);
         pairRatios(path, "cpu per page-in", s, Sample::cpuMicrosPerPage);
@@ -305,7 +306,7 @@ final class BulkPageIn {
         double[] sorted = Arrays.copyOf(ratio, known);
         Arrays.sort(sorted);
         out.printf(Locale.ROOT, "%-11s SIGTERM / target-raise %s per pair:%s; median %.2f (min %.2f, max %.2f)%n", path, what, each,
-                StartupBench.median(sorted), sorted[0], sorted[sorted.length - 1]);
+                Median.ofSorted(sorted), sorted[0], sorted[sorted.length - 1]);
     }
 
     // ---- waiting ---------------------------------------------------------------------------------------------------

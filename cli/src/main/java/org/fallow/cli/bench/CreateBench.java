@@ -1,5 +1,6 @@
 package org.fallow.cli.bench;
 
+import org.fallow.abi.bench.Median;
 import org.fallow.abi.process.HypervisorProcess;
 import org.fallow.xc.tools.DomainCommands;
 import picocli.CommandLine.Command;
@@ -91,12 +92,7 @@ public final class CreateBench implements Callable<Integer> {
         return o.toString(StandardCharsets.UTF_8);
     }
 
-    static double median(long[] v) {
-        long[] s = v.clone();
-        Arrays.sort(s);
-        int n = s.length;
-        return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2.0;
-    }
+    static double median(long[] v) { return Median.of(Arrays.stream(v).asDoubleStream().toArray()); }
 
     /** Storage the file holds (st_blocks x 512), in KiB, from stat(1); -1 if unknown. */
     private static long allocatedKib(Path file) throws IOException, InterruptedException {

@@ -1,5 +1,6 @@
 package org.fallow.cli.bench;
 
+import org.fallow.abi.bench.Median;
 import org.fallow.abi.process.ChildJvm;
 import org.fallow.abi.process.HypervisorProcess;
 import picocli.CommandLine.Command;
@@ -90,7 +91,7 @@ public final class StartupBench implements Callable<Integer> {
                     rw[i] = wall[c][i] / wall[b][i];
                 }
                 System.out.printf(Locale.ROOT, "%-30s %9.3f %9.3f %11.2fx %11.2fx   (%.1f-%.1f, %.1f-%.1f)%n", cmds.get(c).name(),
-                        median(sorted(cpu[c])), median(sorted(wall[c])), median(sorted(rc)), median(sorted(rw)),
+                        Median.of(cpu[c]), Median.of(wall[c]), Median.of(rc), Median.of(rw),
                         sorted(rc)[0], sorted(rc)[rounds - 1], sorted(rw)[0], sorted(rw)[rounds - 1]);
             }
             System.out.printf("load average at end: %s%n", loadAverage());
@@ -110,12 +111,6 @@ public final class StartupBench implements Callable<Integer> {
         double[] s = v.clone();
         Arrays.sort(s);
         return s;
-    }
-
-    /** The median of sorted values (the mean of the middle two for an even count). */
-    static double median(double[] sorted) {
-        int n = sorted.length;
-        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     }
 
     /**

@@ -21,12 +21,6 @@ class StartupBenchTest {
         assertThrows(IllegalArgumentException.class, () -> StartupBench.childrenCpu("a b\n0.5 0.1"));
     }
 
-    @Test
-    void medianOfOddAndEvenCounts() {
-        assertEquals(2.0, StartupBench.median(new double[]{1, 2, 9}));
-        assertEquals(2.5, StartupBench.median(new double[]{1, 2, 3, 40}));
-    }
-
     @Test @Timeout(120)
     void aJvmStartIsTimedAsAWholeProcessAndAFailureIsReported() throws Exception {
         StartupBench.Timing t = StartupBench.run(List.of(ChildJvm.javaBinary(), "-version"));

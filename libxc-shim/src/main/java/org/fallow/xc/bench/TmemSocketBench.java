@@ -3,6 +3,7 @@ package org.fallow.xc.bench;
 import org.fallow.abi.AbiProfile;
 import org.fallow.abi.Hypercalls;
 import org.fallow.abi.bench.HeapImageCorpus;
+import org.fallow.abi.bench.Median;
 import org.fallow.abi.bench.PageCopyFloor;
 import org.fallow.abi.xen.MulticallEntry;
 import org.fallow.abi.xen.TmemConstants;
@@ -323,11 +324,7 @@ public final class TmemSocketBench implements Callable<Integer> {
     static String roundsLine(int batch, double[] each) {
         StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "batch %d, put+get pages/s of every round:", batch));
         for (double x : each) sb.append(String.format(Locale.ROOT, " %.0f", x));
-        double[] sorted = each.clone();
-        java.util.Arrays.sort(sorted);
-        int n = sorted.length;
-        double median = n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-        return sb.append(String.format(Locale.ROOT, " (median %.0f)%n", median)).toString();
+        return sb.append(String.format(Locale.ROOT, " (median %.0f)%n", Median.of(each))).toString();
     }
 
     /** Oids of the --stored pages start here (the rounds use oids from 0). */

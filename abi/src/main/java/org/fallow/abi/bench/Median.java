@@ -1,0 +1,21 @@
+package org.fallow.abi.bench;
+
+import java.util.Arrays;
+
+/** The median the bench commands print: the middle value, or the mean of the middle two for an even count. */
+public final class Median {
+    private Median() {}
+
+    /** The median of values already sorted ascending. */
+    public static double ofSorted(double[] sorted) {
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+
+    /** The median of {@code values} in any order (a sorted copy; {@code values} is left as it is). */
+    public static double of(double[] values) {
+        double[] s = values.clone();
+        Arrays.sort(s);
+        return ofSorted(s);
+    }
+}
