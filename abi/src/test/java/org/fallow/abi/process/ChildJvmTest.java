@@ -29,4 +29,17 @@ class ChildJvmTest {
             else System.setProperty(key, old);
         }
     }
+
+    /** Only a JVM that runs a hypervisor gets the Vector API module (tmem's word coder), wherever its subcommand is. */
+    @Test
+    void theVectorModuleGoesToHypervisorsOnly() {
+        String cli = "org.fallow.cli.FallowMain";
+        assertTrue(ChildJvm.command(List.of(), HypervisorProcess.MAIN_CLASS, List.of("--run-dir", "/r")).contains(ChildJvm.VECTOR_MODULE));
+        assertTrue(ChildJvm.command(List.of(), cli, List.of("hypervisor", "--host-mem", "64")).contains(ChildJvm.VECTOR_MODULE));
+        assertTrue(ChildJvm.command(List.of(), cli, List.of("-v", "--run-dir", "/r", "--socket", "/r/s", "hypervisor")).contains(ChildJvm.VECTOR_MODULE));
+        assertFalse(ChildJvm.command(List.of(), cli, List.of("-v", "--run-dir", "hypervisor", "guest")).contains(ChildJvm.VECTOR_MODULE),
+                "a run directory named hypervisor is not the subcommand");
+        assertFalse(ChildJvm.command(List.of(), cli, List.of("guest", "hypervisor")).contains(ChildJvm.VECTOR_MODULE));
+        assertFalse(ChildJvm.command(List.of(), "org.fallow.guest.GuestMain", List.of("hypervisor")).contains(ChildJvm.VECTOR_MODULE));
+    }
 }

@@ -16,7 +16,7 @@ import java.util.concurrent.Callable;
  * {@code fallow bench compression}: issue 16's compression goal (>= 2x pages at <= 3x CPU on the heap-image corpus)
  * in both views, one run, one corpus: the engine rows of {@code bench tmem} (pages charged; the measuring thread's CPU
  * per put against the uncompressed put over the same engine path), then {@code bench tmem-socket --content heap
- * --codecs off,lz4,lzo} over the same corpus pages (the hypervisor process's CPU per put against its uncompressed
+ * --codecs off,words,lz4,lzo} over the same corpus pages (the hypervisor process's CPU per put against its uncompressed
  * put over the whole hypercall path), then one summary line per view.
  */
 @Command(name = "compression", mixinStandardHelpOptions = true,
@@ -50,18 +50,18 @@ public final class CompressionBench implements Callable<Integer> {
                 corpusPages, rounds, socketRounds, socketPages, batch, Runtime.version(), PageCopyFloor.load());
         HeapImageCorpus.Corpus corpus = HeapImageCorpus.capture(corpusPages);
         out.println("== engine (bench tmem's compression rows)");
-        CompressionRows.Lz4Row engine = new CompressionRows(out, rounds).run(corpus);
+        CompressionRows.Rows engine = new CompressionRows(out, rounds).run(corpus);
         out.println("== over the socket (bench tmem-socket --content heap, the same corpus pages)");
         TmemSocketBench socket = new TmemSocketBench().corpus(corpus.pages());
-        int rc = new CommandLine(socket).execute("--content", "heap", "--codecs", "off,lz4,lzo", "--batches", Integer.toString(batch),
+        int rc = new CommandLine(socket).execute("--content", "heap", "--codecs", "off,words,lz4,lzo", "--batches", Integer.toString(batch),
                 "--rounds", Integer.toString(socketRounds), "--pages", Integer.toString(socketPages), "--batched-pages", Integer.toString(socketPages),
                 "--max-warmup-passes", Integer.toString(maxWarmupPasses));
         if (rc != 0) return rc;
-        out.println("== issue 16: compression >= 2x pages at <= 3x CPU (heap-image corpus, lz4 = the default codec)");
-        out.printf(Locale.ROOT, "engine: lz4 %.2fx pages, put CPU %.2fx the uncompressed put (this thread's CPU, same engine path)%n",
-                engine.xPages(), engine.putXOff());
-        out.printf(Locale.ROOT, "socket: lz4 put %.2fx, lzo put %.2fx the hypervisor CPU of an uncompressed put (batch %d, whole hypercall path)%n",
-                socket.putCpuXOff("lz4", batch), socket.putCpuXOff("lzo", batch), batch);
+        out.println("== issue 16: compression >= 2x pages at <= 3x CPU (heap-image corpus, words = the default codec)");
+        out.printf(Locale.ROOT, "engine: words %.2fx pages, put CPU %.2fx; lz4 %.2fx pages, put CPU %.2fx the uncompressed put (this thread's CPU, same engine path)%n",
+                engine.words().xPages(), engine.words().putXOff(), engine.lz4().xPages(), engine.lz4().putXOff());
+        out.printf(Locale.ROOT, "socket: words put %.2fx, lz4 put %.2fx, lzo put %.2fx the hypervisor CPU of an uncompressed put (batch %d, whole hypercall path)%n",
+                socket.putCpuXOff("words", batch), socket.putCpuXOff("lz4", batch), socket.putCpuXOff("lzo", batch), batch);
         out.printf(Locale.ROOT, "load at the end %s%n", PageCopyFloor.load());
         return 0;
     }

@@ -107,8 +107,8 @@ class BenchCommandsTest {
         assertTrue(r.out().contains("--pages 64 --batch 16 --rounds 1"), r.out());
         assertTrue(r.out().contains("path        kind    compress  put pages/s  get pages/s  put+get pages/s  x floor"), r.out());
         assertEquals(1, r.out().lines().filter(l -> l.matches("memcpy\\s+floor\\s+-\\s+-\\s+-\\s+\\d+\\s+1\\.00")).count(), r.out());
-        // engine: random and text x {off, lzo, lz4}, zero x {off, lz4}; hypercall: random and text x {off, lzo, lz4}
-        assertEquals(14, r.out().lines().filter(l -> l.startsWith("engine") || l.startsWith("hypercall")).count(), r.out());
+        // engine: random and text x {off, lzo, lz4, words}, zero x {off, lz4, words}; hypercall: random and text x the four
+        assertEquals(19, r.out().lines().filter(l -> l.startsWith("engine") || l.startsWith("hypercall")).count(), r.out());
     }
 
     @Test @Timeout(120)
@@ -133,26 +133,30 @@ class BenchCommandsTest {
 
     /**
      * {@code bench compression}: the engine rows and the socket rows of one corpus, then the goal's two summary lines,
-     * whose engine figures are the printed heap-image lz4 row's and whose socket figures are the printed "x off" of
-     * the lz4 and lzo hypervisors.
+     * whose engine figures are the printed heap-image words and lz4 rows' and whose socket figures are the printed
+     * "x off" of the words, lz4 and lzo hypervisors.
      */
     @Test @Timeout(300)
     void compressionTinyRunPrintsBothViews() {
         Run r = bench("compression", "--corpus-pages", "64", "--rounds", "1", "--socket-rounds", "1", "--socket-pages", "64",
                 "--batch", "16", "--max-warmup-passes", "1");
         assertEquals(0, r.exit(), r.err());
+        String[] words = line(r.out(), "heap image\\s+words\\s+\\d+.*");
         String[] lz4 = line(r.out(), "heap image\\s+lz4\\s+\\d+.*");
-        String[] engine = line(r.out(), "engine: lz4 .*");
-        assertEquals(lz4[5] + "x", engine[2], "x pages");
-        assertEquals(lz4[7] + "x", engine[6], "put x off");
+        String[] engine = line(r.out(), "engine: words .*");
+        assertEquals(words[5] + "x", engine[2], "words x pages");
+        assertEquals(words[7] + "x;", engine[6], "words put x off");
+        assertEquals(lz4[5] + "x", engine[8], "lz4 x pages");
+        assertEquals(lz4[7] + "x", engine[12], "lz4 put x off");
         assertTrue(r.out().contains("heap image             lz4 a4"), r.out());
         List<String> xOff = r.out().lines().filter(l -> l.matches("\\s+16\\s+\\d+\\s+\\d+\\s+\\d+\\s+[\\d.]+\\s+\\d+\\s+\\d+\\s+[\\d.]+"))
                 .map(l -> l.trim().split("\\s+")[7]).toList();
-        assertEquals(3, xOff.size(), r.out()); // off, lz4, lzo
+        assertEquals(4, xOff.size(), r.out()); // off, words, lz4, lzo
         assertEquals("1.00", xOff.get(0));
-        String[] socket = line(r.out(), "socket: lz4 put .*");
+        String[] socket = line(r.out(), "socket: words put .*");
         assertEquals(xOff.get(1) + "x,", socket[3], r.out());
-        assertEquals(xOff.get(2) + "x", socket[6], r.out());
+        assertEquals(xOff.get(2) + "x,", socket[6], r.out());
+        assertEquals(xOff.get(3) + "x", socket[9], r.out());
     }
 
     /** The one line of {@code out} matching {@code regex}, split on blanks. */

@@ -24,13 +24,17 @@ import java.lang.foreign.ValueLayout;
  * <li>{@code lzo}: Xen's choice, LZO1X ({@code lzo1x_1_compress} / {@code lzo1x_decompress_safe}; aircompressor's
  *     Java implementation) on every page, exactly as Xen 4.12 does (an all-zero page is compressed and charged like
  *     any other);</li>
- * <li>{@code lz4} (the default): first zswap's same-filled test (the page is one 8-byte word repeated, found by one
+ * <li>{@code lz4}: first zswap's same-filled test (the page is one 8-byte word repeated, found by one
  *     vectorised mismatch of the page against itself shifted by 8), stored as that word (8 bytes charged); otherwise
  *     LZ4 (liblz4 1.x as bundled by aircompressor, called through FFM, {@code LZ4_compress_fast_extState} at the
  *     engine's acceleration, boot option {@code fallow.tmem.lz4.acceleration}, default
  *     {@link #DEFAULT_LZ4_ACCELERATION}; aircompressor's Java LZ4, which has no acceleration, where the native
  *     library cannot be loaded). No probe before it: LZ4 is already cheaper than LZO on incompressible
  *     pages, and a probe would add to every compressible page ({@code bench tmem}'s rows, docs/BENCHMARKS.md).</li>
+ * <li>{@code words} (the default): the same-filled test, then the {@link WordCoder} on a snapshot of the page (each
+ *     8-byte word as its non-zero bytes after XOR with zero or one of the 7 words before it; about a fifth of LZ4's
+ *     CPU on heap pages with 512-bit vectors); a page it leaves above {@link #LZ4_TRY_ABOVE} bytes (text, tables of
+ *     bytes) is LZ4-compressed too, and the shorter of the two kept. The slot's header says which.</li>
  * </ul>
  */
 final class PageCodec {
@@ -40,6 +44,14 @@ final class PageCodec {
      */
     static final int COMPRESS_POOR_LIMIT = TmemDefs.PAGE_SIZE - 2 * 16;
     static final int SAME_FILLED_BYTES = 8;
+    /** {@code words}: a page the word coder leaves longer than this is also tried with LZ4. */
+    static final int LZ4_TRY_ABOVE = TmemCompression.WORDS_LZ4_ABOVE;
+    /** What {@link #compress} produced ({@link #lastFormat}): the algorithm's stream (LZ4 or LZO). */
+    static final int STREAM = 0;
+    /** ... a same-filled page's 8-byte word. */
+    static final int SAME_FILLED = PageSlabs.SAME_FILLED;
+    /** ... {@link WordCoder} output. */
+    static final int WORDS = PageSlabs.WORDS;
     /** liblz4's {@code LZ4_ACCELERATION_DEFAULT}. */
     static final int DEFAULT_LZ4_ACCELERATION = 1;
     /** liblz4's {@code LZ4_ACCELERATION_MAX}: it clamps higher values to this. */
@@ -51,7 +63,12 @@ final class PageCodec {
     private final Compressor compressor;
     private final Decompressor decompressor;
     private final MemorySegment dst;
-    private boolean lastSameFilled;
+    private final WordCoder.Encoder words;
+    private final MemorySegment padded;
+    private final MemorySegment wordsOut;
+    private final long[] wordWindow = new long[WordCoder.WINDOW];
+    private MemorySegment output;
+    private int lastFormat;
     private long sameFilled;
 
     PageCodec(TmemCompression algorithm) { this(algorithm, DEFAULT_LZ4_ACCELERATION); }
@@ -62,7 +79,7 @@ final class PageCodec {
             throw new IllegalArgumentException("LZ4 acceleration must be in 1.." + MAX_LZ4_ACCELERATION + ", got " + lz4Acceleration);
         this.algorithm = algorithm;
         this.acceleration = lz4Acceleration;
-        nativeLz4 = algorithm == TmemCompression.LZ4 && Lz4NativeCompressor.isEnabled();
+        nativeLz4 = algorithm != TmemCompression.LZO && Lz4NativeCompressor.isEnabled();
         if (algorithm == TmemCompression.LZO) {
             compressor = new LzoCompressor();
             decompressor = new LzoDecompressor();
@@ -74,15 +91,29 @@ final class PageCodec {
             decompressor = new Lz4JavaDecompressor();
         }
         dst = Arena.ofAuto().allocate(compressor.maxCompressedLength(TmemDefs.PAGE_SIZE), 64);
+        output = dst;
+        if (algorithm == TmemCompression.WORDS) {
+            words = WordCoder.bestEncoder();
+            padded = Arena.ofAuto().allocate(WordCoder.PADDED_BYTES, 64); // its first 64 bytes stay zero
+            wordsOut = Arena.ofAuto().allocate(WordCoder.OUTPUT_BYTES, 64);
+        } else {
+            words = null;
+            padded = null;
+            wordsOut = null;
+        }
     }
 
     TmemCompression algorithm() { return algorithm; }
 
-    /** "lzo (java)", "lz4 (liblz4)", "lz4 (liblz4, acceleration N)" or "lz4 (java)". */
+    /**
+     * "lzo (java)", "lz4 (liblz4)", "lz4 (liblz4, acceleration N)", "lz4 (java)", or for {@code words} "words (vector)"
+     * or "words (scalar)" and its LZ4's, e.g. "words (vector) + lz4 (liblz4)".
+     */
     String implementation() {
         if (algorithm == TmemCompression.LZO) return "lzo (java)";
-        if (!nativeLz4) return "lz4 (java)";
-        return acceleration == DEFAULT_LZ4_ACCELERATION ? "lz4 (liblz4)" : "lz4 (liblz4, acceleration " + acceleration + ")";
+        String lz4 = !nativeLz4 ? "lz4 (java)"
+                : acceleration == DEFAULT_LZ4_ACCELERATION ? "lz4 (liblz4)" : "lz4 (liblz4, acceleration " + acceleration + ")";
+        return algorithm == TmemCompression.WORDS ? "words (" + words.name() + ") + " + lz4 : lz4;
     }
 
     /**
@@ -93,33 +124,56 @@ final class PageCodec {
      * stays within {@code maxCompressedLength} and decompresses to some page; the guest gets what it raced for.
      */
     int compress(MemorySegment page) {
-        lastSameFilled = false;
-        if (algorithm == TmemCompression.LZ4
+        lastFormat = STREAM;
+        output = dst;
+        if (algorithm != TmemCompression.LZO
                 && MemorySegment.mismatch(page, 0, TmemDefs.PAGE_SIZE - SAME_FILLED_BYTES, page, SAME_FILLED_BYTES, TmemDefs.PAGE_SIZE) < 0) {
             MemorySegment.copy(page, 0, dst, 0, SAME_FILLED_BYTES);
-            lastSameFilled = true;
+            lastFormat = SAME_FILLED;
             sameFilled++;
             return SAME_FILLED_BYTES;
         }
+        if (algorithm == TmemCompression.WORDS) return compressWords(page);
         int n = compressor.compress(page.asSlice(0, TmemDefs.PAGE_SIZE), dst);
         return n <= 0 || n >= COMPRESS_POOR_LIMIT ? -1 : n;
     }
 
+    /** {@code words}: the word coder on a snapshot of the page, LZ4 too if it leaves more than {@link #LZ4_TRY_ABOVE}. */
+    private int compressWords(MemorySegment page) {
+        MemorySegment.copy(page, 0, padded, WordCoder.PAD, TmemDefs.PAGE_SIZE);
+        int w = words.encode(padded, wordsOut, COMPRESS_POOR_LIMIT - 1);
+        if (w < 0 || w > LZ4_TRY_ABOVE) {
+            int n = compressor.compress(padded.asSlice(WordCoder.PAD, TmemDefs.PAGE_SIZE), dst);
+            if (n > 0 && n < COMPRESS_POOR_LIMIT && (w < 0 || n < w)) return n;
+            if (w < 0) return -1;
+        }
+        output = wordsOut;
+        lastFormat = WORDS;
+        return w;
+    }
+
     /** The last {@link #compress} output. */
-    MemorySegment output() { return dst; }
+    MemorySegment output() { return output; }
+
+    /** What the last output is: {@link #STREAM}, {@link #SAME_FILLED} or {@link #WORDS} (the slot header's flag). */
+    int lastFormat() { return lastFormat; }
 
     /** True if the last output is a same-filled page's 8-byte word rather than compressed data. */
-    boolean lastSameFilled() { return lastSameFilled; }
+    boolean lastSameFilled() { return lastFormat == SAME_FILLED; }
 
     /** Pages found same-filled since the engine started. */
     long sameFilledPages() { return sameFilled; }
 
     /**
-     * Decompresses the {@code n} bytes at {@code off} in {@code src} into {@code page} (4096 bytes, native); a short
-     * result is an internal error.
+     * Decompresses the {@code n} bytes at {@code off} in {@code src}, of {@code format} ({@link #lastFormat} when they
+     * were compressed), into {@code page} (4096 bytes, native); a short result is an internal error.
      */
-    void decompress(MemorySegment src, long off, int n, boolean sameFilledWord, MemorySegment page) {
-        if (sameFilledWord) {
+    void decompress(MemorySegment src, long off, int n, int format, MemorySegment page) {
+        if (format == WORDS) {
+            WordCoder.decode(src, off, n, page, wordWindow);
+            return;
+        }
+        if (format == SAME_FILLED) {
             if (n != SAME_FILLED_BYTES) throw new IllegalStateException("tmem: same-filled page of " + n + " bytes");
             long word = src.get(ValueLayout.JAVA_LONG_UNALIGNED, off);
             if (word == 0) page.asSlice(0, TmemDefs.PAGE_SIZE).fill((byte) 0);

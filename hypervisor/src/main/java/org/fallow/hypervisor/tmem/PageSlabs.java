@@ -17,14 +17,18 @@ import java.nio.ByteOrder;
  *  +----------+---------------------------------+
  * </pre>
  *
- * A compressed slot starts with its length, a little-endian u16 (bit 15 set = a same-filled page whose payload is
- * the 8-byte word repeated through the page), followed by the payload:
+ * A compressed slot starts with a little-endian u16 header, its payload's length and format, then the payload:
  *
  * <pre>
  *   0        2                                      2 + n
  *  +--------+--------------------------------------+--------- - -
- *  | u16 n  |  n payload bytes                     |  unused
+ *  | header |  n payload bytes                     |  unused
  *  +--------+--------------------------------------+--------- - -
+ *
+ *  header:  15   14   13 12  11                  0
+ *         +----+----+-------+---------------------+
+ *         | S  | W  |   0   |  n                  |   S: a same-filled page (payload: the 8-byte word repeated)
+ *         +----+----+-------+---------------------+   W: {@link WordCoder} output; neither: the codec's LZ4/LZO stream
  * </pre>
  *
  * Free slots form one intrusive list per class through their first 4 bytes (slot + 1, 0 = end), so freeing and
@@ -38,7 +42,12 @@ final class PageSlabs {
     static final int GRANULE = 64;
     static final int MAX_CLASS = TmemDefs.PAGE_SIZE / GRANULE; // 64: slots of 4096 bytes for compressed data
     static final int HEADER = 2;
+    /** Header flag: the payload is a same-filled page's 8-byte word. */
     static final int SAME_FILLED = 0x8000;
+    /** Header flag: the payload is {@link WordCoder} output (else the codec's LZ4 or LZO stream). */
+    static final int WORDS = 0x4000;
+    /** Header bits of the payload's length (at most 4095; compressed payloads are shorter than a page). */
+    static final int LENGTH = 0x0FFF;
     static final int SLOT_BITS = 24;
     static final int MAX_SLOTS = 1 << SLOT_BITS;
     private static final int SLAB_SHIFT = 8;
@@ -98,20 +107,25 @@ final class PageSlabs {
 
     long offset(int loc) { return offset(classOf(loc), loc & (MAX_SLOTS - 1)); }
 
-    /** Writes a compressed slot: the u16 header then {@code n} bytes of {@code src}. */
-    void writeCompressed(int loc, MemorySegment src, int n, boolean sameFilled) {
+    /**
+     * Writes a compressed slot: the u16 header ({@code n} and {@code format}: 0, {@link #SAME_FILLED} or {@link #WORDS})
+     * then {@code n} bytes of {@code src}.
+     */
+    void writeCompressed(int loc, MemorySegment src, int n, int format) {
+        if ((n & ~LENGTH) != 0 || (format & ~(SAME_FILLED | WORDS)) != 0)
+            throw new IllegalArgumentException("compressed slot of " + n + " bytes, format " + Integer.toHexString(format));
         MemorySegment s = segment(loc);
         long off = offset(loc);
-        s.set(U16, off, (short) (n | (sameFilled ? SAME_FILLED : 0)));
+        s.set(U16, off, (short) (n | format));
         MemorySegment.copy(src, 0, s, off + HEADER, n);
     }
 
-    /** The raw u16 header of a compressed slot (length, and {@link #SAME_FILLED}). */
+    /** The raw u16 header of a compressed slot (length, and {@link #SAME_FILLED} or {@link #WORDS}). */
     int header(int loc) { return segment(loc).get(U16, offset(loc)) & 0xFFFF; }
 
     /** Copies a compressed slot's payload into {@code dst}; returns its length. */
     int readCompressed(int loc, byte[] dst) {
-        int n = header(loc) & ~SAME_FILLED;
+        int n = header(loc) & LENGTH;
         MemorySegment.copy(segment(loc), ValueLayout.JAVA_BYTE, offset(loc) + HEADER, dst, 0, n);
         return n;
     }

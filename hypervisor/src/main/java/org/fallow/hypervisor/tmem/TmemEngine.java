@@ -57,9 +57,9 @@ public final class TmemEngine implements HostMemory.Reclaimer {
      */
     public record Config(boolean enabled, boolean compressByDefault, LongSupplier clock, TmemCompression compression,
                          int lz4Acceleration) {
-        /** With the default compression, {@link TmemCompression#LZ4}. */
+        /** With the default compression, {@link TmemCompression#WORDS}. */
         public Config(boolean enabled, boolean compressByDefault, LongSupplier clock) {
-            this(enabled, compressByDefault, clock, TmemCompression.LZ4);
+            this(enabled, compressByDefault, clock, TmemCompression.WORDS);
         }
 
         /** With liblz4's default acceleration (1). */
@@ -694,7 +694,7 @@ public final class TmemEngine implements HostMemory.Reclaimer {
             stats.allocFailed++;
             return -XenErrno.ENOMEM;
         }
-        slabs.writeCompressed(loc, codec.output(), n, codec.lastSameFilled());
+        slabs.writeCompressed(loc, codec.output(), n, codec.lastFormat());
         owner.compressedPages++;
         owner.compressedSumSize += n;
         stats.liveCompressedBytes += n;
@@ -741,7 +741,7 @@ public final class TmemEngine implements HostMemory.Reclaimer {
     private void releaseData(int loc, TmemPool pool) {
         if (loc == NO_DATA) return;
         if (!PageSlabs.isRaw(loc)) {
-            int n = slabs.header(loc) & ~PageSlabs.SAME_FILLED;
+            int n = slabs.header(loc) & PageSlabs.LENGTH;
             pool.arena.release(n);
             stats.liveCompressedBytes -= n;
             pool.client.compressedPages--;
@@ -770,8 +770,8 @@ public final class TmemEngine implements HostMemory.Reclaimer {
     private void decompressTo(int loc, MemorySegment page) {
         long t0 = perfClock();
         int header = slabs.header(loc);
-        codec.decompress(slabs.segment(loc), slabs.offset(loc) + PageSlabs.HEADER, header & ~PageSlabs.SAME_FILLED,
-                (header & PageSlabs.SAME_FILLED) != 0, page);
+        codec.decompress(slabs.segment(loc), slabs.offset(loc) + PageSlabs.HEADER, header & PageSlabs.LENGTH,
+                header & (PageSlabs.SAME_FILLED | PageSlabs.WORDS), page);
         perfRecord(stats.decompress, t0);
     }
 

@@ -22,9 +22,9 @@ import static org.fallow.abi.xen.SysctlConstants.XEN_SYSCTL_tmem_op;
  * destruction (tmem_destroy of the client) and host-memory reclaim (ephemeral eviction).
  *
  * <p>Boot options as system properties: {@code fallow.tmem} (default true: Xen's {@code tmem=1}),
- * {@code fallow.tmem.compress} (default false: {@code tmem_compress}), {@code fallow.tmem.codec} ({@code lz4}, the
- * default, or {@code lzo}: Xen's algorithm; see {@link PageCodec}), {@code fallow.tmem.lz4.acceleration} (liblz4's
- * acceleration, default {@value PageCodec#DEFAULT_LZ4_ACCELERATION}: higher is faster and stores fewer pages).
+ * {@code fallow.tmem.compress} (default false: {@code tmem_compress}), {@code fallow.tmem.codec} ({@code words}, the
+ * default, {@code lz4}, or {@code lzo}: Xen's algorithm; see {@link PageCodec}), {@code fallow.tmem.lz4.acceleration}
+ * (liblz4's acceleration, default {@value PageCodec#DEFAULT_LZ4_ACCELERATION}: higher is faster and stores fewer pages).
  */
 public final class TmemSubsystem implements Subsystem, DomainLifecycle {
     private static final Logger log = LoggerFactory.getLogger(TmemSubsystem.class);
@@ -38,7 +38,7 @@ public final class TmemSubsystem implements Subsystem, DomainLifecycle {
     public TmemSubsystem() {
         this(new TmemEngine.Config(Boolean.parseBoolean(System.getProperty("fallow.tmem", "true")),
                 Boolean.getBoolean("fallow.tmem.compress"), System::nanoTime,
-                TmemCompression.parse(System.getProperty("fallow.tmem.codec", "lz4")),
+                TmemCompression.parse(System.getProperty("fallow.tmem.codec", "words")),
                 Integer.getInteger("fallow.tmem.lz4.acceleration", PageCodec.DEFAULT_LZ4_ACCELERATION)));
     }
 

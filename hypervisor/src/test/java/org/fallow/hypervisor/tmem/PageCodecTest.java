@@ -32,7 +32,7 @@ class PageCodecTest {
         MemorySegment.copy(c.output(), 0, stored, 5, n);
         MemorySegment back = page();
         back.fill((byte) 0x5A);
-        c.decompress(stored, 5, n, c.lastSameFilled(), back);
+        c.decompress(stored, 5, n, c.lastFormat(), back);
         return back;
     }
 

@@ -54,7 +54,7 @@ class PageSlabsTest {
             for (int i = 0; i < n; i++) data[i] = (byte) (i * 31 + n);
             int loc = s.allocate(cls);
             assertFalse(PageSlabs.isRaw(loc));
-            s.writeCompressed(loc, MemorySegment.ofArray(data), n, n == 1);
+            s.writeCompressed(loc, MemorySegment.ofArray(data), n, n == 1 ? PageSlabs.SAME_FILLED : 0);
             byte[] back = new byte[4096];
             assertEquals(n, s.readCompressed(loc, back));
             assertArrayEquals(data, java.util.Arrays.copyOf(back, n));
@@ -70,8 +70,8 @@ class PageSlabsTest {
         byte[] ones = new byte[126], twos = new byte[126];
         java.util.Arrays.fill(ones, (byte) 1);
         java.util.Arrays.fill(twos, (byte) 2);
-        s.writeCompressed(a, MemorySegment.ofArray(ones), 126, false);
-        s.writeCompressed(b, MemorySegment.ofArray(twos), 126, false);
+        s.writeCompressed(a, MemorySegment.ofArray(ones), 126, 0);
+        s.writeCompressed(b, MemorySegment.ofArray(twos), 126, 0);
         byte[] back = new byte[126];
         s.readCompressed(a, back);
         assertArrayEquals(ones, back);

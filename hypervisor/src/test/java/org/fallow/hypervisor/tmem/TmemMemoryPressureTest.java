@@ -63,7 +63,9 @@ class TmemMemoryPressureTest {
         assertTrue(f.host.allocate(512), "order 9 with tmem empty and 556 pages free");
     }
 
+    /** LZ4 (its 30-byte text pages; the word coder's have 256 bytes of tags), so that 200 share few arena pages. */
     @Test void oneRelinquishEvictsAtMostTenPages() {
+        TmemFixture f = new TmemFixture(65536, new TmemEngine.Config(true, false, () -> 0, TmemCompression.LZ4));
         f.newPool(D, FLAGS_412);
         assertEquals(0, f.control.setClientInfo(D, new TmemControl.ClientInfo(1, 16, 0, CLIENT_FLAG_COMPRESS, 0)));
         for (int i = 1; i <= 200; i++) {

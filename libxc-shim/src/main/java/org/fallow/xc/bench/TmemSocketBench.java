@@ -109,7 +109,7 @@ public final class TmemSocketBench implements Callable<Integer> {
         if (pages < 1 || rounds < 1 || stored < 0 || maxWarmupPasses < 1 || batchedPages < 0)
             throw new IllegalArgumentException("--pages, --rounds and --max-warmup-passes must be >= 1, --stored and --batched-pages >= 0");
         for (int b : batches) if (b < 1 || b > 64) throw new IllegalArgumentException("batch sizes must be in 1..64, got " + b);
-        for (String c : codecs) if (!List.of("off", "lzo", "lz4").contains(c)) throw new IllegalArgumentException("codecs are off, lzo or lz4, got " + c);
+        for (String c : codecs) if (!List.of("off", "lzo", "lz4", "words").contains(c)) throw new IllegalArgumentException("codecs are off, lzo, lz4 or words, got " + c);
         byte[][] corpus = switch (content) {
             case "random" -> null;
             case "heap" -> givenCorpus != null ? givenCorpus : HeapImageCorpus.capture(corpusPages).pages();

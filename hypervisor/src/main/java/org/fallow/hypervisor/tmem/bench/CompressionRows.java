@@ -28,13 +28,14 @@ public final class CompressionRows {
     private record Codec(TmemCompression codec, int acceleration, String label) {}
 
     /**
-     * Off (the floor), LZO, LZ4 at liblz4's default acceleration, then LZ4 at two higher ones: what pages they trade
-     * for CPU ({@code fallow.tmem.lz4.acceleration}).
+     * Off (the floor), LZO, LZ4 at liblz4's default acceleration, then LZ4 at two higher ones (what pages they trade
+     * for CPU, {@code fallow.tmem.lz4.acceleration}), then words, the default codec.
      */
     private static final Codec[] CODECS = {new Codec(null, 1, "off"), new Codec(TmemCompression.LZO, 1, "lzo"),
-            new Codec(TmemCompression.LZ4, 1, "lz4"), new Codec(TmemCompression.LZ4, 2, "lz4 a2"), new Codec(TmemCompression.LZ4, 4, "lz4 a4")};
-    /** The index in {@link #CODECS} of LZ4 at the default acceleration. */
-    private static final int LZ4 = 2;
+            new Codec(TmemCompression.LZ4, 1, "lz4"), new Codec(TmemCompression.LZ4, 2, "lz4 a2"), new Codec(TmemCompression.LZ4, 4, "lz4 a4"),
+            new Codec(TmemCompression.WORDS, 1, "words")};
+    /** The index in {@link #CODECS} of the default codec (words) and of LZ4 at the default acceleration. */
+    private static final int WORDS = 5, LZ4 = 2;
     /** {x pages, put x off, get x off} of each row of the last {@link #rows} call, in {@link #CODECS} order. */
     private double[][] ratios;
     private final PrintStream out;
@@ -46,24 +47,29 @@ public final class CompressionRows {
         this.rounds = rounds;
     }
 
-    /** The heap-image row of LZ4 at liblz4's default acceleration: pages / charged, put CPU / the uncompressed put's. */
-    public record Lz4Row(double xPages, double putXOff) {}
+    /** A heap-image row: pages / charged, put CPU / the uncompressed put's. */
+    public record Row(double xPages, double putXOff) {}
 
-    /** Prints the rows; returns the heap-image LZ4 row (issue 16's goal: >= 2x pages at <= 3x CPU). */
-    public Lz4Row run(Corpus corpus) {
+    /** The heap-image rows of words (the default codec) and of LZ4 at liblz4's default acceleration. */
+    public record Rows(Row words, Row lz4) {}
+
+    /** Prints the rows; returns the heap-image words and LZ4 rows (issue 16's goal: >= 2x pages at <= 3x CPU). */
+    public Rows run(Corpus corpus) {
         out.printf(Locale.ROOT, "heap-image corpus: %d pages of %d resident heap pages (MaxHeapSize %d MiB; %s): %d all-zero, %d same-filled (zero included)%n",
                 corpus.size(), corpus.residentHeapPages(), corpus.heapBytes() >> 20, corpus.workload(), corpus.zero(), corpus.sameFilled());
-        out.printf(Locale.ROOT, "codecs: lzo = %s, lz4 = %s (same-filled test first; lz4 aN = acceleration N); compressed puts read the guest frame in place%n",
+        out.printf(Locale.ROOT, "codecs: lzo = %s, lz4 = %s (same-filled test first; lz4 aN = acceleration N), words = %s (same-filled test first; LZ4 too for a page left over %d bytes); compressed puts read the guest frame in place%n",
                 TmemBenchBed.engine(64, Kind.ZERO, true, true, TmemCompression.LZO).engine().compressionImplementation(),
-                TmemBenchBed.engine(64, Kind.ZERO, true, true, TmemCompression.LZ4).engine().compressionImplementation());
+                TmemBenchBed.engine(64, Kind.ZERO, true, true, TmemCompression.LZ4).engine().compressionImplementation(),
+                TmemBenchBed.engine(64, Kind.ZERO, true, true, TmemCompression.WORDS).engine().compressionImplementation(),
+                TmemCompression.WORDS_LZ4_ABOVE);
         List<byte[]> mixed = new ArrayList<>();
         for (byte[] p : corpus.pages()) if (java.util.Arrays.mismatch(p, 0, 4088, p, 8, 4096) >= 0) mixed.add(p);
         out.printf(Locale.ROOT, "%-22s %-8s %8s %8s %8s %14s %7s %14s %7s%n", "corpus", "compress", "pages", "charged", "x pages",
                 "put CPU ns/pg", "x off", "get CPU ns/pg", "x off");
         rows("heap image", corpus.pages());
-        Lz4Row lz4 = new Lz4Row(ratios[LZ4][0], ratios[LZ4][1]);
+        Rows heap = new Rows(new Row(ratios[WORDS][0], ratios[WORDS][1]), new Row(ratios[LZ4][0], ratios[LZ4][1]));
         rows("without same-filled", mixed.toArray(new byte[0][]));
-        return lz4;
+        return heap;
     }
 
     /** Warm-up rounds (verified) of every codec, then {@code rounds} rounds taking the codecs in turn; best of each. */

@@ -1,0 +1,136 @@
+package org.fallow.hypervisor.tmem;
+
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * The word coder's format at exact offsets, its two encoders giving the same bytes, round trips of heap-like,
+ * random and edge pages, and a decoder that bounds its reads by the input.
+ */
+class WordCoderTest {
+    private final Arena arena = Arena.ofAuto();
+
+    private MemorySegment padded() { return arena.allocate(WordCoder.PADDED_BYTES, 64); }
+
+    private static void set(MemorySegment padded, int word, long v) {
+        padded.set(ValueLayout.JAVA_LONG_UNALIGNED, WordCoder.PAD + 8L * word, v);
+    }
+
+    private byte[] encode(WordCoder.Encoder e, MemorySegment padded) {
+        MemorySegment out = arena.allocate(WordCoder.OUTPUT_BYTES, 64);
+        int n = e.encode(padded, out, WordCoder.OUTPUT_BYTES);
+        assertTrue(n >= WordCoder.TAG_BYTES, e.name() + " encoded " + n);
+        return out.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE);
+    }
+
+    private List<WordCoder.Encoder> encoders() {
+        List<WordCoder.Encoder> l = new ArrayList<>(List.of(new WordCoder.Scalar()));
+        WordCoder.Encoder best = WordCoder.bestEncoder();
+        if (!(best instanceof WordCoder.Scalar)) l.add(best);
+        return l;
+    }
+
+    /** Decodes {@code coded} from a segment of exactly its length (the tail path at its end) into a dirty page. */
+    private MemorySegment decode(byte[] coded) {
+        MemorySegment src = arena.allocate(coded.length);
+        MemorySegment.copy(coded, 0, src, ValueLayout.JAVA_BYTE, 0, coded.length);
+        MemorySegment page = arena.allocate(TmemDefs.PAGE_SIZE);
+        page.fill((byte) 0x5A);
+        long[] window = new long[WordCoder.WINDOW];
+        java.util.Arrays.fill(window, 0x77L); // a previous page's words: must not leak into this one
+        WordCoder.decode(src, 0, coded.length, page, window);
+        return page;
+    }
+
+    @Test void aSmallPageIsEncodedAtExactOffsets() {
+        MemorySegment p = padded();
+        set(p, 0, 0x1122L);             // raw: k 0, m 1, mask 0b11, bytes 22 11
+        set(p, 1, 0x1122L);             // equals the word before: k 1, m 0
+        set(p, 3, 0x0000_0006_9817_3000L);
+        set(p, 6, 0x0000_0006_9817_4000L); // XOR word 3 = 0x7000: k 3, mask 0b10, byte 70
+        set(p, 9, 0xFFL);                // group 1, word 1: raw, mask 0b1
+        for (WordCoder.Encoder e : encoders()) {
+            byte[] c = encode(e, p);
+            assertEquals(WordCoder.TAG_BYTES + (1 + 2) + (1 + 4) + (1 + 1) + (1 + 1), c.length, e.name());
+            // tag word 0, nibble per word: 8 (raw), 1 (= word 0), 0 (zero), 8 (raw: 4 non-zero bytes, no reference
+            // leaves fewer), 0, 0, B (m | k 3: XOR word 3 leaves 0x7000), 0
+            assertEquals(0x0B008018, leInt(c, 0), e.name() + " tags of group 0");
+            assertEquals(0x00000080, leInt(c, 4), e.name() + " tags of group 1");
+            for (int g = 2; g < WordCoder.GROUPS; g++) assertEquals(0, leInt(c, 4 * g), e.name() + " group " + g);
+            // group 0: masks of words 0, 3, 6, then their bytes
+            assertEquals("031e02" + "2211" + "30179806" + "70", hex(c, 256, 3 + 2 + 4 + 1), e.name());
+            // group 1: mask of word 9, its byte
+            assertEquals("01ff", hex(c, 266, 2), e.name());
+            assertEquals(-1, decode(c).mismatch(p.asSlice(WordCoder.PAD, TmemDefs.PAGE_SIZE)), e.name() + " round trip");
+        }
+    }
+
+    @Test void bothEncodersWriteTheSameBytesAndRoundTrip() {
+        SplittableRandom r = new SplittableRandom(16);
+        for (int t = 0; t < 400; t++) {
+            MemorySegment p = padded();
+            fillHeapLike(p, r, t);
+            List<byte[]> outs = new ArrayList<>();
+            for (WordCoder.Encoder e : encoders()) {
+                byte[] c = encode(e, p);
+                outs.add(c);
+                assertEquals(-1, decode(c).mismatch(p.asSlice(WordCoder.PAD, TmemDefs.PAGE_SIZE)), e.name() + " page " + t);
+            }
+            for (byte[] c : outs) assertArrayEquals(outs.get(0), c, "page " + t);
+        }
+    }
+
+    @Test void aRandomPageGivesUpAtTheLimit() {
+        MemorySegment p = padded();
+        SplittableRandom r = new SplittableRandom(5);
+        for (int i = 0; i < WordCoder.WORDS; i++) set(p, i, r.nextLong());
+        for (WordCoder.Encoder e : encoders()) {
+            assertEquals(-1, e.encode(p, arena.allocate(WordCoder.OUTPUT_BYTES, 64), PageCodec.COMPRESS_POOR_LIMIT - 1), e.name());
+            byte[] all = encode(e, p); // without a limit: every word raw, 8 bytes and a mask each
+            assertEquals(-1, decode(all).mismatch(p.asSlice(WordCoder.PAD, TmemDefs.PAGE_SIZE)), e.name());
+        }
+    }
+
+    @Test void theDecoderRefusesShortAndLongInputs() {
+        MemorySegment p = padded();
+        fillHeapLike(p, new SplittableRandom(9), 1);
+        byte[] c = encode(new WordCoder.Scalar(), p);
+        byte[] shorter = java.util.Arrays.copyOf(c, c.length - 1);
+        assertThrows(IllegalStateException.class, () -> decode(shorter));
+        byte[] longer = java.util.Arrays.copyOf(c, c.length + 1);
+        assertThrows(IllegalStateException.class, () -> decode(longer));
+        assertThrows(IllegalStateException.class, () -> decode(new byte[100]));
+    }
+
+    /** Pointers that step through a region, small integers, zero fields, repeated headers, some random words. */
+    private static void fillHeapLike(MemorySegment p, SplittableRandom r, int t) {
+        long base = 0x0000_0006_0000_0000L + ((long) r.nextInt(1 << 20) << 12);
+        int period = 1 + r.nextInt(7);
+        for (int i = 0; i < WordCoder.WORDS; i++) {
+            int kind = (i % period == 0) ? 0 : r.nextInt(5);
+            long v = switch (kind) {
+                case 0 -> 1L | ((long) r.nextInt(4) << 3);              // a mark word
+                case 1 -> base + 24L * i + r.nextInt(64);               // a pointer near the others
+                case 2 -> r.nextInt(t % 3 == 0 ? 1 << 20 : 256);        // a small integer
+                case 3 -> 0;
+                default -> t % 5 == 0 ? r.nextLong() : base;            // noise, or the base again
+            };
+            set(p, i, v);
+        }
+    }
+
+    private static String hex(byte[] b, int off, int len) { return HexFormat.of().formatHex(b, off, off + len); }
+
+    private static int leInt(byte[] b, int off) {
+        return (b[off] & 0xFF) | (b[off + 1] & 0xFF) << 8 | (b[off + 2] & 0xFF) << 16 | (b[off + 3] & 0xFF) << 24;
+    }
+}
