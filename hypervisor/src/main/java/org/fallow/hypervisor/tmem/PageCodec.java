@@ -63,7 +63,7 @@ final class PageCodec {
     private final Compressor compressor;
     private final Decompressor decompressor;
     private final MemorySegment dst;
-    private final WordCoder.Encoder words;
+    private final WordCoder.Coder words;
     private final MemorySegment padded;
     private final MemorySegment wordsOut;
     private final long[] wordWindow = new long[WordCoder.WINDOW];
@@ -93,7 +93,7 @@ final class PageCodec {
         dst = Arena.ofAuto().allocate(compressor.maxCompressedLength(TmemDefs.PAGE_SIZE), 64);
         output = dst;
         if (algorithm == TmemCompression.WORDS) {
-            words = WordCoder.bestEncoder();
+            words = WordCoder.bestCoder();
             padded = Arena.ofAuto().allocate(WordCoder.PADDED_BYTES, 64); // its first 64 bytes stay zero
             wordsOut = Arena.ofAuto().allocate(WordCoder.OUTPUT_BYTES, 64);
         } else {
@@ -170,7 +170,8 @@ final class PageCodec {
      */
     void decompress(MemorySegment src, long off, int n, int format, MemorySegment page) {
         if (format == WORDS) {
-            WordCoder.decode(src, off, n, page, wordWindow);
+            if (words != null) words.decode(src, off, n, page, wordWindow);
+            else WordCoder.decode(src, off, n, page, wordWindow);
             return;
         }
         if (format == SAME_FILLED) {

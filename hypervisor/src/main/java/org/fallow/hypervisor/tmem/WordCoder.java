@@ -55,18 +55,23 @@ final class WordCoder {
     static final long LOW_7 = 0x7F7F7F7F7F7F7F7FL;
     static final long LOW_BITS = 0x0101010101010101L;
 
-    /** An encoder of a padded snapshot ({@link #PADDED_BYTES}) into {@code out} ({@link #OUTPUT_BYTES}). */
-    interface Encoder {
+    /** An encoder of a padded snapshot ({@link #PADDED_BYTES}) into {@code out} ({@link #OUTPUT_BYTES}), and its decoder. */
+    interface Coder {
         /** The output's length, or -1 as soon as it exceeds {@code limit}. */
         int encode(MemorySegment padded, MemorySegment out, int limit);
+
+        /** As {@link WordCoder#decode}. */
+        default void decode(MemorySegment src, long off, int n, MemorySegment page, long[] window) {
+            WordCoder.decode(src, off, n, page, window);
+        }
 
         String name();
     }
 
     private WordCoder() {}
 
-    /** The vector encoder where this JVM has the Vector API with 512-bit vectors, else a {@link Scalar} one. */
-    static Encoder bestEncoder() {
+    /** The vector coder where this JVM has the Vector API with 512-bit vectors, else a {@link Scalar} one. */
+    static Coder bestCoder() {
         if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) return new Scalar();
         try {
             return WordCoderVector.usable() ? new WordCoderVector() : new Scalar();
@@ -79,7 +84,7 @@ final class WordCoder {
     static long nonZeroBytes(long w) { return (((w & LOW_7) + LOW_7) | w) & HIGH_BITS; }
 
     /** The same output as {@link WordCoderVector}, a word at a time. Not thread-safe (its group scratch). */
-    static final class Scalar implements Encoder {
+    static final class Scalar implements Coder {
         private final long[] residual = new long[8];
         private final long[] hi = new long[8];
 

@@ -4,6 +4,7 @@ import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -15,10 +16,17 @@ import java.nio.ByteOrder;
  * with itself loaded 8k bytes earlier, each lane's non-zero bytes are counted (a SWAR test and a lane popcount), and
  * the lanes where k leaves fewer keep it; the chosen residuals' non-zero bytes are then packed with one byte-compress
  * (AVX-512 VBMI2's {@code vpcompressb} where C2 has it) and the mask bytes of the non-zero residuals with one
- * {@link Long#compress}. Loaded only when the module is present ({@link WordCoder#bestEncoder}).
+ * {@link Long#compress}. The decoder is the reverse, a group per vector: the mask bytes spread to their words with
+ * {@link Long#expand}, the residual bytes to their lanes with one byte-expand ({@code vpexpandb}), and the references
+ * resolved by XORing each lane with lane {@code 8 + j - k} of [previous group | this group] (a two-vector
+ * rearrange), repeated until no lane changes (a word may refer to one before it in the same group). Loaded only when
+ * the module is present ({@link WordCoder#bestCoder}).
  */
-final class WordCoderVector implements WordCoder.Encoder {
+final class WordCoderVector implements WordCoder.Coder {
     private static final VectorSpecies<Long> LONGS = LongVector.SPECIES_512;
+    private static final VectorSpecies<Byte> BYTES = ByteVector.SPECIES_512;
+    private static final long[] LANE_PLUS_8 = {8, 9, 10, 11, 12, 13, 14, 15};
+    private final LongVector lanePlus8 = LongVector.fromArray(LONGS, LANE_PLUS_8, 0);
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final long[] NIBBLE_SHIFTS = {0, 4, 8, 12, 16, 20, 24, 28};
     private final LongVector shifts = LongVector.fromArray(LONGS, NIBBLE_SHIFTS, 0);
@@ -56,6 +64,45 @@ final class WordCoderVector implements WordCoder.Encoder {
             if (p > limit) return -1;
         }
         return p;
+    }
+
+    /**
+     * A group at a time where the input has 64 bytes of slack after it inside {@code src} (vector loads of the group's
+     * mask bytes and data may reach past the page's end; what lies there is not used), else {@link WordCoder#decode}.
+     */
+    @Override
+    public void decode(MemorySegment src, long off, int n, MemorySegment page, long[] window) {
+        if (n < WordCoder.TAG_BYTES || off + n + 64 > src.byteSize()) {
+            WordCoder.decode(src, off, n, page, window);
+            return;
+        }
+        long end = off + n;
+        long p = off + WordCoder.TAG_BYTES;
+        LongVector previous = LongVector.zero(LONGS);
+        for (int g = 0; g < WordCoder.GROUPS; g++) {
+            int tags = src.get(WordCoder.INT, off + 4L * g);
+            int hasMask = Integer.compress(tags, 0x88888888);
+            long d = p + Integer.bitCount(hasMask);
+            if (d > end) throw new IllegalStateException("tmem: word-coded page ends in group " + g);
+            long masks = Long.expand(src.get(WordCoder.LONG, p), Long.expand(hasMask, WordCoder.LOW_BITS) * 0xFF);
+            d += Long.bitCount(masks);
+            if (d > end) throw new IllegalStateException("tmem: word-coded page ends in group " + g);
+            LongVector residual = ByteVector.fromMemorySegment(BYTES, src, p + Integer.bitCount(hasMask), LE)
+                    .expand(VectorMask.fromLong(BYTES, masks)).reinterpretAsLongs();
+            LongVector k = LongVector.broadcast(LONGS, tags).lanewise(VectorOperators.LSHR, shifts).and(7L);
+            VectorMask<Long> noReference = k.compare(VectorOperators.EQ, 0L);
+            VectorShuffle<Long> reference = lanePlus8.sub(k).toShuffle(); // >= 8: this group's lane - 8 (wrapped)
+            LongVector x = residual;
+            for (int round = 0; round < 8; round++) { // a chain inside the group is at most 8 words long
+                LongVector next = residual.lanewise(VectorOperators.XOR, previous.rearrange(reference, x).blend(0L, noReference));
+                if (next.eq(x).allTrue()) break;
+                x = next;
+            }
+            x.intoMemorySegment(page, 64L * g, LE);
+            previous = x;
+            p = d;
+        }
+        if (p != end) throw new IllegalStateException("tmem: word-coded page has " + (end - p) + " bytes left over");
     }
 
     private static LongVector nonZeroByteCount(LongVector w) {

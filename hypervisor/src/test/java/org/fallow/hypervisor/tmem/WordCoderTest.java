@@ -25,30 +25,42 @@ class WordCoderTest {
         padded.set(ValueLayout.JAVA_LONG_UNALIGNED, WordCoder.PAD + 8L * word, v);
     }
 
-    private byte[] encode(WordCoder.Encoder e, MemorySegment padded) {
+    private byte[] encode(WordCoder.Coder e, MemorySegment padded) {
         MemorySegment out = arena.allocate(WordCoder.OUTPUT_BYTES, 64);
         int n = e.encode(padded, out, WordCoder.OUTPUT_BYTES);
         assertTrue(n >= WordCoder.TAG_BYTES, e.name() + " encoded " + n);
         return out.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE);
     }
 
-    private List<WordCoder.Encoder> encoders() {
-        List<WordCoder.Encoder> l = new ArrayList<>(List.of(new WordCoder.Scalar()));
-        WordCoder.Encoder best = WordCoder.bestEncoder();
+    private List<WordCoder.Coder> coders() {
+        List<WordCoder.Coder> l = new ArrayList<>(List.of(new WordCoder.Scalar()));
+        WordCoder.Coder best = WordCoder.bestCoder();
         if (!(best instanceof WordCoder.Scalar)) l.add(best);
         return l;
     }
 
-    /** Decodes {@code coded} from a segment of exactly its length (the tail path at its end) into a dirty page. */
+    /**
+     * Decodes {@code coded} with every coder into a dirty page, from a segment of exactly its length (the scalar
+     * decoder's tail reads; the vector coder falls back to it there) and from one with slack after it filled with
+     * junk (the vector decoder's group loads); all must give the same page, which is returned.
+     */
     private MemorySegment decode(byte[] coded) {
-        MemorySegment src = arena.allocate(coded.length);
-        MemorySegment.copy(coded, 0, src, ValueLayout.JAVA_BYTE, 0, coded.length);
-        MemorySegment page = arena.allocate(TmemDefs.PAGE_SIZE);
-        page.fill((byte) 0x5A);
-        long[] window = new long[WordCoder.WINDOW];
-        java.util.Arrays.fill(window, 0x77L); // a previous page's words: must not leak into this one
-        WordCoder.decode(src, 0, coded.length, page, window);
-        return page;
+        MemorySegment first = null;
+        for (WordCoder.Coder c : coders()) {
+            for (int slack : new int[] {0, 100}) {
+                MemorySegment src = arena.allocate(3 + coded.length + slack);
+                src.fill((byte) 0xA5);
+                MemorySegment.copy(coded, 0, src, ValueLayout.JAVA_BYTE, 3, coded.length);
+                MemorySegment page = arena.allocate(TmemDefs.PAGE_SIZE);
+                page.fill((byte) 0x5A);
+                long[] window = new long[WordCoder.WINDOW];
+                java.util.Arrays.fill(window, 0x77L); // a previous page's words: must not leak into this one
+                c.decode(src, 3, coded.length, page, window);
+                if (first == null) first = page;
+                else assertEquals(-1, first.mismatch(page), c.name() + " decoder, slack " + slack);
+            }
+        }
+        return first;
     }
 
     @Test void aSmallPageIsEncodedAtExactOffsets() {
@@ -58,7 +70,7 @@ class WordCoderTest {
         set(p, 3, 0x0000_0006_9817_3000L);
         set(p, 6, 0x0000_0006_9817_4000L); // XOR word 3 = 0x7000: k 3, mask 0b10, byte 70
         set(p, 9, 0xFFL);                // group 1, word 1: raw, mask 0b1
-        for (WordCoder.Encoder e : encoders()) {
+        for (WordCoder.Coder e : coders()) {
             byte[] c = encode(e, p);
             assertEquals(WordCoder.TAG_BYTES + (1 + 2) + (1 + 4) + (1 + 1) + (1 + 1), c.length, e.name());
             // tag word 0, nibble per word: 8 (raw), 1 (= word 0), 0 (zero), 8 (raw: 4 non-zero bytes, no reference
@@ -80,7 +92,7 @@ class WordCoderTest {
             MemorySegment p = padded();
             fillHeapLike(p, r, t);
             List<byte[]> outs = new ArrayList<>();
-            for (WordCoder.Encoder e : encoders()) {
+            for (WordCoder.Coder e : coders()) {
                 byte[] c = encode(e, p);
                 outs.add(c);
                 assertEquals(-1, decode(c).mismatch(p.asSlice(WordCoder.PAD, TmemDefs.PAGE_SIZE)), e.name() + " page " + t);
@@ -93,22 +105,36 @@ class WordCoderTest {
         MemorySegment p = padded();
         SplittableRandom r = new SplittableRandom(5);
         for (int i = 0; i < WordCoder.WORDS; i++) set(p, i, r.nextLong());
-        for (WordCoder.Encoder e : encoders()) {
+        for (WordCoder.Coder e : coders()) {
             assertEquals(-1, e.encode(p, arena.allocate(WordCoder.OUTPUT_BYTES, 64), PageCodec.COMPRESS_POOR_LIMIT - 1), e.name());
             byte[] all = encode(e, p); // without a limit: every word raw, 8 bytes and a mask each
             assertEquals(-1, decode(all).mismatch(p.asSlice(WordCoder.PAD, TmemDefs.PAGE_SIZE)), e.name());
         }
     }
 
-    @Test void theDecoderRefusesShortAndLongInputs() {
+    @Test void everyDecoderRefusesShortAndLongInputs() {
         MemorySegment p = padded();
         fillHeapLike(p, new SplittableRandom(9), 1);
         byte[] c = encode(new WordCoder.Scalar(), p);
-        byte[] shorter = java.util.Arrays.copyOf(c, c.length - 1);
-        assertThrows(IllegalStateException.class, () -> decode(shorter));
-        byte[] longer = java.util.Arrays.copyOf(c, c.length + 1);
-        assertThrows(IllegalStateException.class, () -> decode(longer));
-        assertThrows(IllegalStateException.class, () -> decode(new byte[100]));
+        assertTrue(c.length > 300, "a page with data in every group: " + c.length);
+        for (WordCoder.Coder coder : coders()) {
+            for (int slack : new int[] {0, 100}) {
+                for (int n : new int[] {c.length - 1, c.length + 1, 100}) {
+                    MemorySegment src = arena.allocate(c.length + 1 + slack);
+                    MemorySegment.copy(c, 0, src, ValueLayout.JAVA_BYTE, 0, c.length);
+                    MemorySegment page = arena.allocate(TmemDefs.PAGE_SIZE);
+                    assertThrows(IllegalStateException.class, () -> coder.decode(src, 0, n, page, new long[WordCoder.WINDOW]),
+                            coder.name() + " decoding " + n + " of " + c.length + " bytes, slack " + slack);
+                }
+            }
+        }
+    }
+
+    /** The tests above exercise the vector coder wherever it would be chosen: with the module and 512-bit vectors. */
+    @Test void theVectorCoderIsChosenWhereTheJvmHasIt() {
+        boolean module = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+        String expected = module && WordCoderVector.usable() ? "vector" : "scalar";
+        assertEquals(expected, WordCoder.bestCoder().name());
     }
 
     /** Pointers that step through a region, small integers, zero fields, repeated headers, some random words. */
