@@ -31,7 +31,7 @@ import java.lang.foreign.ValueLayout;
  *     {@link #DEFAULT_LZ4_ACCELERATION}; aircompressor's Java LZ4, which has no acceleration, where the native
  *     library cannot be loaded). No probe before it: LZ4 is already cheaper than LZO on incompressible
  *     pages, and a probe would add to every compressible page ({@code bench tmem}'s rows, docs/BENCHMARKS.md).</li>
- * <li>{@code words} (the default): the same-filled test, then the {@link WordCoder} on a snapshot of the page (each
+ * <li>{@code words} (the default): the same-filled test, then the {@link WordCoder} on the page (each
  *     8-byte word as its non-zero bytes after XOR with zero or one of the 7 words before it; about a fifth of LZ4's
  *     CPU on heap pages with 512-bit vectors); a page it leaves above {@link #LZ4_TRY_ABOVE} bytes (text, tables of
  *     bytes) is LZ4-compressed too, and the shorter of the two kept. The slot's header says which.</li>
@@ -64,7 +64,6 @@ final class PageCodec {
     private final Decompressor decompressor;
     private final MemorySegment dst;
     private final WordCoder.Coder words;
-    private final MemorySegment padded;
     private final MemorySegment wordsOut;
     private final long[] wordWindow = new long[WordCoder.WINDOW];
     private MemorySegment output;
@@ -94,11 +93,9 @@ final class PageCodec {
         output = dst;
         if (algorithm == TmemCompression.WORDS) {
             words = WordCoder.bestCoder();
-            padded = Arena.ofAuto().allocate(WordCoder.PADDED_BYTES, 64); // its first 64 bytes stay zero
             wordsOut = Arena.ofAuto().allocate(WordCoder.OUTPUT_BYTES, 64);
         } else {
             words = null;
-            padded = null;
             wordsOut = null;
         }
     }
@@ -138,12 +135,11 @@ final class PageCodec {
         return n <= 0 || n >= COMPRESS_POOR_LIMIT ? -1 : n;
     }
 
-    /** {@code words}: the word coder on a snapshot of the page, LZ4 too if it leaves more than {@link #LZ4_TRY_ABOVE}. */
+    /** {@code words}: the word coder on the page, LZ4 too if it leaves more than {@link #LZ4_TRY_ABOVE}. */
     private int compressWords(MemorySegment page) {
-        MemorySegment.copy(page, 0, padded, WordCoder.PAD, TmemDefs.PAGE_SIZE);
-        int w = words.encode(padded, wordsOut, COMPRESS_POOR_LIMIT - 1);
+        int w = words.encode(page, wordsOut, COMPRESS_POOR_LIMIT - 1);
         if (w < 0 || w > LZ4_TRY_ABOVE) {
-            int n = compressor.compress(padded.asSlice(WordCoder.PAD, TmemDefs.PAGE_SIZE), dst);
+            int n = compressor.compress(page.asSlice(0, TmemDefs.PAGE_SIZE), dst);
             if (n > 0 && n < COMPRESS_POOR_LIMIT && (w < 0 || n < w)) return n;
             if (w < 0) return -1;
         }

@@ -32,18 +32,19 @@ import java.nio.ByteOrder;
  * </pre>
  *
  * A zero word is tag 0 (no bytes), a word equal to one of the 7 before it one nibble, any other word one mask byte and
- * its residual's non-zero bytes. The encoders read a private snapshot of the page ({@link #PADDED_BYTES}: 64 zero
- * bytes, then the page), so a guest writing its frame meanwhile cannot make the output inconsistent; the decoder
- * bounds every read by the input's length, so a damaged slot throws instead of reading past it.
+ * its residual's non-zero bytes. The encoders read the guest's frame in place, as LZ4 does (the first group from a
+ * copy behind 64 zero bytes): a guest writing its frame meanwhile can only spoil its own page (a word may be XORed
+ * with a different read of its reference than the decoder will use), and the output stays within 72 bytes a group
+ * and the limit. The decoder bounds every read by the input's length, so a damaged slot throws instead of reading
+ * past it.
  */
 final class WordCoder {
     static final int WORDS = TmemDefs.PAGE_SIZE / 8;
     static final int GROUPS = WORDS / 8;
     /** The tag words, 4 bytes per group of 8 words. */
     static final int TAG_BYTES = GROUPS * 4;
-    /** 64 zero bytes (the references before the page's first word), then the page. */
+    /** The zero bytes before the page's first word (the references of words 0..6), in the encoders' head buffer. */
     static final int PAD = 64;
-    static final int PADDED_BYTES = PAD + TmemDefs.PAGE_SIZE;
     /** An output buffer's size: the longest output (every word raw: 256 + 64 * 72) and room for 64-byte stores past it. */
     static final int OUTPUT_BYTES = TAG_BYTES + GROUPS * 72 + 128;
     /** The decoder's scratch: the last words decoded, by word number mod 16. */
@@ -55,10 +56,10 @@ final class WordCoder {
     static final long LOW_7 = 0x7F7F7F7F7F7F7F7FL;
     static final long LOW_BITS = 0x0101010101010101L;
 
-    /** An encoder of a padded snapshot ({@link #PADDED_BYTES}) into {@code out} ({@link #OUTPUT_BYTES}), and its decoder. */
+    /** An encoder of a page into {@code out} ({@link #OUTPUT_BYTES}), and its decoder. Not thread-safe (scratch). */
     interface Coder {
-        /** The output's length, or -1 as soon as it exceeds {@code limit}. */
-        int encode(MemorySegment padded, MemorySegment out, int limit);
+        /** Encodes the 4096 bytes at the start of {@code page}: the output's length, or -1 once it exceeds {@code limit}. */
+        int encode(MemorySegment page, MemorySegment out, int limit);
 
         /** As {@link WordCoder#decode}. */
         default void decode(MemorySegment src, long off, int n, MemorySegment page, long[] window) {
@@ -88,19 +89,25 @@ final class WordCoder {
         private final long[] residual = new long[8];
         private final long[] hi = new long[8];
 
+        /** The page's first group and the 64 zero bytes before it. */
+        private final MemorySegment head = java.lang.foreign.Arena.ofAuto().allocate(128, 64);
+
         @Override
-        public int encode(MemorySegment padded, MemorySegment out, int limit) {
+        public int encode(MemorySegment page, MemorySegment out, int limit) {
+            MemorySegment.copy(page, 0, head, PAD, 64);
             int p = TAG_BYTES;
             for (int g = 0; g < GROUPS; g++) {
                 int tags = 0, nMasks = 0;
                 long masks = 0;
+                MemorySegment src = g == 0 ? head : page;
+                long base = g == 0 ? PAD : 64L * g;
                 for (int j = 0; j < 8; j++) {
-                    long at = PAD + (g * 8L + j) * 8;
-                    long x = padded.get(LONG, at);
+                    long at = base + 8L * j;
+                    long x = src.get(LONG, at);
                     long best = x, bestHi = nonZeroBytes(x);
                     int bestCount = Long.bitCount(bestHi), bestK = 0;
                     for (int k = 1; k <= 7; k++) {
-                        long r = x ^ padded.get(LONG, at - 8L * k);
+                        long r = x ^ src.get(LONG, at - 8L * k);
                         long h = nonZeroBytes(r);
                         int c = Long.bitCount(h);
                         if (c < bestCount) { best = r; bestHi = h; bestCount = c; bestK = k; }

@@ -34,36 +34,41 @@ final class WordCoderVector implements WordCoder.Coder {
     /** True if this JVM's preferred vectors are 512 bits wide (else the Vector API would run 512-bit code slowly). */
     static boolean usable() { return LongVector.SPECIES_PREFERRED.vectorBitSize() >= 512; }
 
+    /** Group 0 and the 64 zero bytes before it (the references before the page's first word). */
+    private final MemorySegment head = java.lang.foreign.Arena.ofAuto().allocate(128, 64);
+
     @Override
-    public int encode(MemorySegment padded, MemorySegment out, int limit) {
-        int p = WordCoder.TAG_BYTES;
-        for (int g = 0; g < WordCoder.GROUPS; g++) {
-            long at = WordCoder.PAD + 64L * g;
-            LongVector x = LongVector.fromMemorySegment(LONGS, padded, at, LE);
-            LongVector best = x;
-            LongVector bestCount = nonZeroByteCount(x);
-            LongVector bestK = LongVector.zero(LONGS);
-            for (int k = 1; k <= 7; k++) {
-                LongVector r = x.lanewise(VectorOperators.XOR, LongVector.fromMemorySegment(LONGS, padded, at - 8L * k, LE));
-                LongVector c = nonZeroByteCount(r);
-                VectorMask<Long> fewer = c.lt(bestCount);
-                bestCount = bestCount.blend(c, fewer);
-                best = best.blend(r, fewer);
-                bestK = bestK.blend(k, fewer);
-            }
-            LongVector tag = bestK.or(LongVector.zero(LONGS).blend(8, best.compare(VectorOperators.NE, 0)));
-            out.set(WordCoder.INT, 4L * g, (int) tag.lanewise(VectorOperators.LSHL, shifts).reduceLanes(VectorOperators.OR));
-            ByteVector bytes = best.reinterpretAsBytes();
-            VectorMask<Byte> nonZero = bytes.compare(VectorOperators.NE, (byte) 0);
-            long m = nonZero.toLong();
-            long wordHasMask = WordCoder.nonZeroBytes(m);
-            out.set(WordCoder.LONG, p, Long.compress(m, (wordHasMask >>> 7) * 0xFF));
-            p += Long.bitCount(wordHasMask);
-            bytes.compress(nonZero).intoMemorySegment(out, p, LE);
-            p += Long.bitCount(m);
-            if (p > limit) return -1;
+    public int encode(MemorySegment page, MemorySegment out, int limit) {
+        MemorySegment.copy(page, 0, head, 64, 64);
+        int p = group(head, 64, 0, out, WordCoder.TAG_BYTES);
+        for (int g = 1; g < WordCoder.GROUPS && p <= limit; g++) p = group(page, 64L * g, g, out, p);
+        return p > limit ? -1 : p;
+    }
+
+    /** Encodes group {@code g}, whose words are at {@code at} in {@code src} (the 7 words before it too), at {@code p}. */
+    private int group(MemorySegment src, long at, int g, MemorySegment out, int p) {
+        LongVector x = LongVector.fromMemorySegment(LONGS, src, at, LE);
+        LongVector best = x;
+        LongVector bestCount = nonZeroByteCount(x);
+        LongVector bestK = LongVector.zero(LONGS);
+        for (int k = 1; k <= 7; k++) {
+            LongVector r = x.lanewise(VectorOperators.XOR, LongVector.fromMemorySegment(LONGS, src, at - 8L * k, LE));
+            LongVector c = nonZeroByteCount(r);
+            VectorMask<Long> fewer = c.lt(bestCount);
+            bestCount = bestCount.blend(c, fewer);
+            best = best.blend(r, fewer);
+            bestK = bestK.blend(k, fewer);
         }
-        return p;
+        LongVector tag = bestK.or(LongVector.zero(LONGS).blend(8, best.compare(VectorOperators.NE, 0)));
+        out.set(WordCoder.INT, 4L * g, (int) tag.lanewise(VectorOperators.LSHL, shifts).reduceLanes(VectorOperators.OR));
+        ByteVector bytes = best.reinterpretAsBytes();
+        VectorMask<Byte> nonZero = bytes.compare(VectorOperators.NE, (byte) 0);
+        long m = nonZero.toLong();
+        long wordHasMask = WordCoder.nonZeroBytes(m);
+        out.set(WordCoder.LONG, p, Long.compress(m, (wordHasMask >>> 7) * 0xFF));
+        p += Long.bitCount(wordHasMask);
+        bytes.compress(nonZero).intoMemorySegment(out, p, LE);
+        return p + Long.bitCount(m);
     }
 
     /**
