@@ -1,6 +1,6 @@
 package org.fallow.cli;
 
-import org.fallow.hypervisor.Hypervisor;
+import org.fallow.hypervisor.testing.ServedHypervisor;
 import org.fallow.hypervisor.xenstore.XenStore;
 import org.fallow.xc.xen.XenPackages;
 import org.junit.jupiter.api.Assumptions;
@@ -11,7 +11,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -42,17 +41,13 @@ class XenCommandTest {
             if (System.getenv("CI") != null) fail("Debian's Xen 4.17 packages are not available: " + e.getMessage());
             Assumptions.abort(e.getMessage());
         }
-        Path dir = Files.createTempDirectory(Path.of("/tmp"), "fxc");
-        try (Hypervisor hv = Hypervisor.create(16, dir).serve(dir.resolve("hypervisor.sock"), 1)) {
+        try (ServedHypervisor hv = ServedHypervisor.start(16, "hypervisor.sock")) {
+            Path dir = hv.dir();
             assertEquals(0, xen(dir, "xenstore-write", "/tool/x", "hello"));
             assertEquals("hello", new String(hv.core().xenstore().read(XenStore.HYPERVISOR, "/tool/x"), StandardCharsets.UTF_8));
             assertEquals(0, xen(dir, "xenstore-exists", "/tool/x"));
             assertEquals(1, xen(dir, "xenstore-exists", "/tool/none"), "the tool's exit status is the command's");
             assertEquals(2, xen(dir, "no-such-tool"));
-        } finally {
-            try (var s = Files.walk(dir)) {
-                s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
         }
     }
 

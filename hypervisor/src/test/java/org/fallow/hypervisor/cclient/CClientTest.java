@@ -1,6 +1,6 @@
 package org.fallow.hypervisor.cclient;
 
-import org.fallow.hypervisor.Hypervisor;
+import org.fallow.hypervisor.testing.ServedHypervisor;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
@@ -12,7 +12,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -46,31 +45,21 @@ class CClientTest {
             "max_mem_grows_files", "guest_wrong_secret_eacces", "destroydomain", "domain_event_destroyed",
             "mem_fault_after_destroy_esrch", "getdomaininfo_after_destroy", "bad_magic_ebadmsg");
 
-    private Path dir;
-    private Hypervisor hv;
+    private ServedHypervisor hv;
 
     @BeforeEach
     void start() throws Exception {
         requireInCi(onPath("gcc"), "gcc is not installed (CI installs it: apt-get install gcc)");
         requireInCi(Files.isRegularFile(XEN_INCLUDE.resolve("tmem.h")),
                 "Xen public headers missing (CI installs them: apt-get install libxen-dev)");
-        dir = Files.createTempDirectory(Path.of("/tmp"), "flc");
-        hv = Hypervisor.create(256, dir).serve(dir.resolve("hv.sock"), 1);
+        hv = ServedHypervisor.start(256);
     }
 
-    @AfterEach
-    void stop() throws IOException {
-        if (hv != null) hv.close();
-        if (dir != null) {
-            try (Stream<Path> s = Files.walk(dir)) {
-                for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-            }
-        }
-    }
+    @AfterEach void stop() { if (hv != null) hv.close(); }
 
     @Test
     void cClientWrittenFromTheProtocolDocPassesEveryCheck() throws Exception {
-        Path exe = dir.resolve("fallow_c_client");
+        Path exe = hv.dir().resolve("fallow_c_client");
         Result cc = run(List.of("gcc", "-std=gnu11", "-Wall", "-Wextra", "-Werror", "-D__XEN_TOOLS__",
                 "-I/usr/include", "-o", exe.toString(), SOURCE.toAbsolutePath().toString()), 120);
         assertEquals(0, cc.exit, "gcc failed:\n" + cc.output);
@@ -86,7 +75,7 @@ class CClientTest {
         List<String> missing = EXPECTED.stream().filter(n -> !oks.contains(n)).toList();
         assertTrue(missing.isEmpty(), "checks that did not report ok: " + missing + "\n--- output:\n" + r.output);
         assertEquals(EXPECTED.size(), oks.size(), "unexpected extra checks (add them to EXPECTED): " + oks);
-        try (Stream<Path> s = Files.list(dir)) {
+        try (Stream<Path> s = Files.list(hv.dir())) {
             assertTrue(s.noneMatch(p -> p.getFileName().toString().startsWith("c-arena-")),
                     "the client removes its arena file");
         }
@@ -95,7 +84,7 @@ class CClientTest {
     private record Result(int exit, String output) {}
 
     private Result run(List<String> cmd, int timeoutSeconds) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(cmd).directory(hv.dir().toFile()).redirectErrorStream(true).start();
         // drain while waiting so a chatty process cannot block on a full pipe
         var out = new java.io.ByteArrayOutputStream();
         Thread drain = Thread.ofVirtual().start(() -> {

@@ -7,7 +7,7 @@ import org.fallow.abi.wire.Hello;
 import org.fallow.abi.wire.HelloAck;
 import org.fallow.abi.wire.HypercallFrame;
 import org.fallow.abi.xen.MulticallEntry;
-import org.fallow.hypervisor.Hypervisor;
+import org.fallow.hypervisor.testing.ServedHypervisor;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -17,7 +17,6 @@ import java.io.RandomAccessFile;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -36,16 +35,14 @@ class ContinuationTest {
     private static final int DOUBLE_OP = 40;
     private static final int COUNTDOWN_OP = 41;
 
-    private Path dir;
-    private Hypervisor hv;
+    private ServedHypervisor hv;
     private Arena arena;
     private MemorySegment list;
     private Path file;
 
     @BeforeEach
     void start() throws Exception {
-        dir = Files.createTempDirectory(Path.of("/tmp"), "flc");
-        hv = Hypervisor.create(64, dir).serve(dir.resolve("hv.sock"));
+        hv = ServedHypervisor.start(64);
         hv.core().registerHypercall(DOUBLE_OP, (c, a) -> 2 * a[0]);
         // yields after each unit of work, resuming with one unit less: returns 100 + the units it was given
         AtomicInteger invocations = new AtomicInteger();
@@ -59,7 +56,7 @@ class ContinuationTest {
             }
             return 100 + total;
         });
-        file = dir.resolve("list.arena");
+        file = hv.dir().resolve("list.arena");
         arena = Arena.ofShared();
         try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
             f.setLength(1 << 20);
@@ -71,9 +68,6 @@ class ContinuationTest {
     void stop() throws Exception {
         hv.close();
         arena.close();
-        try (var s = Files.walk(dir)) {
-            s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
     }
 
     private RawClient toolstack() throws Exception {

@@ -9,9 +9,9 @@ import org.fallow.abi.wire.HelloAck;
 import org.fallow.abi.wire.HypercallFrame;
 import org.fallow.abi.wire.MemFault;
 import org.fallow.abi.xen.MulticallEntry;
-import org.fallow.hypervisor.Hypervisor;
 import org.fallow.hypervisor.core.Domain;
 import org.fallow.hypervisor.core.RequestFailure;
+import org.fallow.hypervisor.testing.ServedHypervisor;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -21,7 +21,6 @@ import java.io.RandomAccessFile;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -41,28 +40,20 @@ class HandlerErrorTest {
     private static final int COUNTING_OP = 40;
     private static final long ARENA_BASE = 0x1000_0000L;
 
-    private Path dir;
-    private Hypervisor hv;
+    private ServedHypervisor hv;
     private final AtomicLong calls = new AtomicLong();
 
     private static long recurse(long depth) { return recurse(depth + 1) + 1; }
 
     @BeforeEach
     void start() throws Exception {
-        dir = Files.createTempDirectory(Path.of("/tmp"), "fle");
-        hv = Hypervisor.create(64, dir).serve(dir.resolve("hv.sock"), ServerLimits.defaults());
+        hv = ServedHypervisor.start(64, ServerLimits.defaults());
         hv.core().registerHypercall(OVERFLOW_OP, (c, a) -> recurse(0));
         hv.core().registerHypercall(OOM_OP, (c, a) -> new long[Integer.MAX_VALUE].length);
         hv.core().registerHypercall(COUNTING_OP, (c, a) -> calls.incrementAndGet());
     }
 
-    @AfterEach
-    void stop() throws Exception {
-        if (hv != null) hv.close();
-        try (var s = Files.walk(dir)) {
-            s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
-    }
+    @AfterEach void stop() { if (hv != null) hv.close(); }
 
     private RawClient toolstack(Path arena, long len) throws Exception {
         RawClient c = new RawClient(hv.server().socket());
@@ -96,7 +87,7 @@ class HandlerErrorTest {
     @Test
     void anErrorInOneMulticallEntryFailsThatEntryOnly() throws Exception {
         long bytes = 4096; // an arena is whole pages
-        Path arena = dir.resolve("mc.arena");
+        Path arena = hv.dir().resolve("mc.arena");
         try (RandomAccessFile f = new RandomAccessFile(arena.toFile(), "rw"); Arena a = Arena.ofConfined()) {
             f.setLength(bytes);
             MemorySegment list = f.getChannel().map(FileChannel.MapMode.READ_WRITE, 0, bytes, a);

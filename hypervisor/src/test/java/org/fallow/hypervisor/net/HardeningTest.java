@@ -9,7 +9,7 @@ import org.fallow.abi.wire.HelloAck;
 import org.fallow.abi.wire.HypercallFrame;
 import org.fallow.abi.wire.XsSockMsg;
 import org.fallow.abi.xen.MulticallEntry;
-import org.fallow.hypervisor.Hypervisor;
+import org.fallow.hypervisor.testing.ServedHypervisor;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -19,7 +19,6 @@ import java.io.RandomAccessFile;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,13 +37,11 @@ import static org.junit.jupiter.api.Assertions.*;
 class HardeningTest {
     private static final int COUNTING_OP = 40;
 
-    private Path dir;
-    private Hypervisor hv;
+    private ServedHypervisor hv;
     private final List<RawClient> clients = new ArrayList<>();
 
     private void start(ServerLimits limits) throws Exception {
-        dir = Files.createTempDirectory(Path.of("/tmp"), "flh");
-        hv = Hypervisor.create(64, dir).serve(dir.resolve("hv.sock"), limits);
+        hv = ServedHypervisor.start(64, limits);
     }
 
     @AfterEach
@@ -57,11 +54,6 @@ class HardeningTest {
             }
         }
         if (hv != null) hv.close();
-        if (dir != null) {
-            try (var s = Files.walk(dir)) {
-                s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
-        }
     }
 
     private RawClient connect() throws Exception {
@@ -247,7 +239,7 @@ class HardeningTest {
         int entries = 1 << 18;
         int batches = 20;
         long bytes = (long) entries * MulticallEntry.SIZE;
-        Path arena = dir.resolve("attacker.arena");
+        Path arena = hv.dir().resolve("attacker.arena");
         try (RandomAccessFile f = new RandomAccessFile(arena.toFile(), "rw"); Arena a = Arena.ofConfined()) {
             f.setLength(bytes);
             MemorySegment list = f.getChannel().map(FileChannel.MapMode.READ_WRITE, 0, bytes, a);

@@ -9,15 +9,14 @@ import org.fallow.abi.wire.Hello;
 import org.fallow.abi.wire.HelloAck;
 import org.fallow.abi.wire.HypercallFrame;
 import org.fallow.abi.wire.MemFault;
-import org.fallow.hypervisor.Hypervisor;
 import org.fallow.hypervisor.core.Domain;
+import org.fallow.hypervisor.testing.ServedHypervisor;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -29,23 +28,15 @@ import static org.junit.jupiter.api.Assertions.*;
 class HypervisorServerTest {
     private static final byte[] SECRET = "0123456789abcdef".getBytes();
 
-    private Path dir;
-    private Hypervisor hv;
+    private ServedHypervisor hv;
 
-    @BeforeEach
-    void start() throws Exception {
-        dir = Files.createTempDirectory(Path.of("/tmp"), "fl");
-        hv = Hypervisor.create(64, dir).serve(dir.resolve("hv.sock"), 1);
-    }
+    @BeforeEach void start() throws Exception { hv = ServedHypervisor.start(64); }
 
     @AfterEach
-    void stop() throws Exception {
+    void stop() {
+        hv.closeHypervisor();
+        assertFalse(Files.exists(hv.dir().resolve("hv.sock")), "socket removed on close");
         hv.close();
-        assertFalse(Files.exists(dir.resolve("hv.sock")), "socket removed on close");
-        try (var s = Files.list(dir)) {
-            for (Path p : s.toList()) Files.deleteIfExists(p);
-        }
-        Files.deleteIfExists(dir);
     }
 
     private RawClient connect() throws Exception { return new RawClient(hv.server().socket()); }
@@ -95,7 +86,7 @@ class HypervisorServerTest {
             assertEquals(0, a.status());
             assertEquals(64 * 256, a.nrFrames());
             assertEquals(HelloAck.XEN_VERSION_4_12, a.xenVersion());
-            assertEquals(dir.toAbsolutePath().toString(), a.runDir());
+            assertEquals(hv.dir().toAbsolutePath().toString(), a.runDir());
         }
     }
 
@@ -107,8 +98,8 @@ class HypervisorServerTest {
                 {Hello.encode(Hello.ROLE_GUEST, 1, 8, SECRET, 0, 0, null), -XenErrno.ESRCH},
                 {Hello.encode(3, 1, 0, null, 0, 0, null), -XenErrno.EOPNOTSUPP},
                 {Hello.encode(Hello.ROLE_TOOLSTACK, 9, 0, null, 0, 0, null), -XenErrno.EOPNOTSUPP},
-                {Hello.encode(Hello.ROLE_TOOLSTACK, 1, 0, null, 0x10000, 4096, dir.resolve("missing").toString()), -XenErrno.EINVAL},
-                {Hello.encode(Hello.ROLE_TOOLSTACK, 1, 0, null, 0x10001, 4096, dir.toString()), -XenErrno.EINVAL},
+                {Hello.encode(Hello.ROLE_TOOLSTACK, 1, 0, null, 0x10000, 4096, hv.dir().resolve("missing").toString()), -XenErrno.EINVAL},
+                {Hello.encode(Hello.ROLE_TOOLSTACK, 1, 0, null, 0x10001, 4096, hv.dir().toString()), -XenErrno.EINVAL},
         };
         for (Object[] c : cases) {
             try (RawClient rc = connect()) {

@@ -1,6 +1,6 @@
 package org.fallow.xc.tools;
 
-import org.fallow.hypervisor.Hypervisor;
+import org.fallow.hypervisor.testing.ServedHypervisor;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -9,30 +9,17 @@ import picocli.CommandLine;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.*;
 
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class XenstoreCommandTest {
-    private Path dir;
-    private Hypervisor hv;
+    private ServedHypervisor hv;
 
-    @BeforeEach
-    void start() throws Exception {
-        dir = Files.createTempDirectory(Path.of("/tmp"), "fl");
-        hv = Hypervisor.create(16, dir).serve(dir.resolve("hv.sock"), 1);
-    }
+    @BeforeEach void start() throws Exception { hv = ServedHypervisor.start(16); }
 
-    @AfterEach
-    void stop() throws Exception {
-        hv.close();
-        try (var s = Files.walk(dir)) {
-            s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
-    }
+    @AfterEach void stop() { hv.close(); }
 
     private record Run(int status, String out, String err) {}
 

@@ -3,10 +3,10 @@ package org.fallow.xc.transport;
 import org.fallow.abi.AbiProfile;
 import org.fallow.abi.XenErrno;
 import org.fallow.abi.wire.DomainEvent;
-import org.fallow.hypervisor.Hypervisor;
 import org.fallow.hypervisor.core.Domain;
 import org.fallow.hypervisor.core.GuestAddressSpace;
 import org.fallow.hypervisor.core.GuestFault;
+import org.fallow.hypervisor.testing.ServedHypervisor;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -15,7 +15,6 @@ import org.junit.jupiter.api.Timeout;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -33,15 +32,13 @@ import static org.junit.jupiter.api.Assertions.*;
 class ClientFlavoursTest {
     private static final byte[] SECRET = "fallow-secret-01".getBytes();
 
-    private Path dir;
-    private Hypervisor hv;
+    private ServedHypervisor hv;
     private Domain dom;
     private final Arena guestArena = Arena.ofShared();
 
     @BeforeEach
     void start() throws Exception {
-        dir = Files.createTempDirectory(Path.of("/tmp"), "fl");
-        hv = Hypervisor.create(64, dir).serve(dir.resolve("hv.sock"), 1);
+        hv = ServedHypervisor.start(64);
         dom = new Domain(5, SECRET, 1);
         // a stand-in for the memory helper's guest-physical address space: 16 KiB at gpa 0
         MemorySegment ram = guestArena.allocate(16384, 4096);
@@ -56,10 +53,6 @@ class ClientFlavoursTest {
     void stop() throws Exception {
         hv.close();
         guestArena.close();
-        try (var s = Files.list(dir)) {
-            for (Path p : s.toList()) Files.deleteIfExists(p);
-        }
-        Files.deleteIfExists(dir);
     }
 
     private Path sock() { return hv.server().socket(); }
@@ -120,7 +113,7 @@ class ClientFlavoursTest {
     void eventChannelNotificationsAndUnsolicitedErrors() throws Exception {
         CountDownLatch kicked = new CountDownLatch(1);
         hv.core().registerHypercall(41, (c, a) -> hv.core().eventChannels().allocate(5, c.peer(), p -> kicked.countDown()));
-        try (HypervisorConnection t = HypervisorConnection.toolstack(sock(), dir, AbiProfile.XEN_4_12, 8192)) {
+        try (HypervisorConnection t = HypervisorConnection.toolstack(sock(), hv.dir(), AbiProfile.XEN_4_12, 8192)) {
             LinkedBlockingQueue<Integer> events = new LinkedBlockingQueue<>();
             LinkedBlockingQueue<WireErrorException> errors = new LinkedBlockingQueue<>();
             t.onEvent(events::add);
@@ -146,7 +139,7 @@ class ClientFlavoursTest {
             hv.core().dispatcher().submit(() -> hv.core().domains().destroy(5)).get();
             assertEquals(DomainEvent.DESTROYED + ":domain 5 destroyed", events.poll(30, TimeUnit.SECONDS));
             hv.core().faultHandler((d, gfn, write, vcpu, reply) -> { /* never completes */ });
-            hv.close();
+            hv.hypervisor().close();
             assertThrows(java.io.IOException.class, () -> g.memFault(1, false, 0), "a closed hypervisor fails calls");
         }
     }

@@ -1,7 +1,7 @@
 package org.fallow.xc.transport;
 
 import org.fallow.abi.AbiProfile;
-import org.fallow.hypervisor.Hypervisor;
+import org.fallow.hypervisor.testing.ServedHypervisor;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -9,8 +9,6 @@ import org.junit.jupiter.api.Timeout;
 
 import java.io.IOException;
 import java.nio.channels.spi.SelectorProvider;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -26,27 +24,18 @@ import static org.junit.jupiter.api.Assertions.*;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class ShortCommandChannelTest {
-    private Path dir;
-    private Hypervisor hv;
+    private ServedHypervisor hv;
 
     @BeforeEach
     void start() throws Exception {
-        dir = Files.createTempDirectory(Path.of("/tmp"), "flsc");
-        hv = Hypervisor.create(64, dir).serve(dir.resolve("hv.sock"), 1);
+        hv = ServedHypervisor.start(64);
         hv.core().registerHypercall(42, (c, a) -> a[0] * 3 + a[4]);
     }
 
-    @AfterEach
-    void stop() throws Exception {
-        hv.close();
-        try (var s = Files.list(dir)) {
-            for (Path p : s.toList()) Files.deleteIfExists(p);
-        }
-        Files.deleteIfExists(dir);
-    }
+    @AfterEach void stop() { hv.close(); }
 
     private HypervisorConnection connect() throws IOException {
-        return HypervisorConnection.toolstack(hv.server().socket(), dir, AbiProfile.XEN_4_12, HypervisorConnection.DEFAULT_ARENA_BYTES, true);
+        return HypervisorConnection.toolstack(hv.server().socket(), hv.dir(), AbiProfile.XEN_4_12, HypervisorConnection.DEFAULT_ARENA_BYTES, true);
     }
 
     @Test
