@@ -12,7 +12,7 @@ public enum TmemCompression {
     WORDS, LZ4, LZO;
 
     /** {@link #WORDS}: a page the word coder leaves longer than this many bytes is LZ4-compressed too (shorter kept). */
-    public static final int WORDS_LZ4_ABOVE = 3000;
+    public static final int WORDS_LZ4_ABOVE = 3500;
 
     public static TmemCompression parse(String s) { return valueOf(s.trim().toUpperCase(Locale.ROOT)); }
 
