@@ -36,7 +36,7 @@ import static org.fallow.abi.xen.XenLayouts.U64_UNALIGNED;
  * and stay stored meanwhile. The memcpy floor (the two 4 KiB copies of a put+get, {@link PageCopyFloor}) is measured
  * in the same run and every row is also given as a ratio to it, with the hypervisor's CPU time per put and per get
  * (all its threads, {@code /proc/PID/task/TID/schedstat}). {@code --content heap} puts pages of the heap-image corpus
- * instead of random ones, and {@code --codecs off,lzo,lz4} runs one hypervisor per compression setting in turn, so
+ * instead of random ones, and {@code --codecs off,words,lz4,lzo} runs one hypervisor per compression setting in turn, so
  * "x off" is the hypervisor CPU of a compressed put against an uncompressed one over the same path, same run.
  */
 @Command(name = "tmem-socket", mixinStandardHelpOptions = true,
@@ -88,7 +88,7 @@ public final class TmemSocketBench implements Callable<Integer> {
     int corpusPages;
 
     @Option(names = "--codecs", split = ",", defaultValue = "off",
-            description = "One hypervisor per entry, in turn: off (no compression), lzo or lz4 (-Dfallow.tmem.compress/codec; default ${DEFAULT-VALUE}).")
+            description = "One hypervisor per entry, in turn: off (no compression), words (the default codec), lz4 or lzo (-Dfallow.tmem.compress/codec; default ${DEFAULT-VALUE}).")
     List<String> codecs;
 
     /** Corpus pages given by a caller ({@link #corpus}) instead of a capture of this JVM's heap. */
