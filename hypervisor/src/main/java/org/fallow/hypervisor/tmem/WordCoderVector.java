@@ -25,6 +25,8 @@ import java.nio.ByteOrder;
 final class WordCoderVector implements WordCoder.Coder {
     private static final VectorSpecies<Long> LONGS = LongVector.SPECIES_512;
     private static final VectorSpecies<Byte> BYTES = ByteVector.SPECIES_512;
+    // The constant vectors are instance fields on purpose: as static finals, C2 on JDK 25 ran the encoder through
+    // the Vector API's Java fallback (76 KB allocated and ~9 µs per page instead of none and ~1.3 µs).
     private static final long[] LANE_PLUS_8 = {8, 9, 10, 11, 12, 13, 14, 15};
     private final LongVector lanePlus8 = LongVector.fromArray(LONGS, LANE_PLUS_8, 0);
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
