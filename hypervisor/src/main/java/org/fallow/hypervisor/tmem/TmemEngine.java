@@ -57,9 +57,9 @@ public final class TmemEngine implements HostMemory.Reclaimer {
      */
     public record Config(boolean enabled, boolean compressByDefault, LongSupplier clock, TmemCompression compression,
                          int lz4Acceleration) {
-        /** With the default compression, {@link TmemCompression#WORDS}. */
+        /** With the default compression, {@link TmemCompression#preferred()}. */
         public Config(boolean enabled, boolean compressByDefault, LongSupplier clock) {
-            this(enabled, compressByDefault, clock, TmemCompression.WORDS);
+            this(enabled, compressByDefault, clock, TmemCompression.preferred());
         }
 
         /** With liblz4's default acceleration (1). */

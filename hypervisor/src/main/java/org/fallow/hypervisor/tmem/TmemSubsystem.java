@@ -22,8 +22,9 @@ import static org.fallow.abi.xen.SysctlConstants.XEN_SYSCTL_tmem_op;
  * destruction (tmem_destroy of the client) and host-memory reclaim (ephemeral eviction).
  *
  * <p>Boot options as system properties: {@code fallow.tmem} (default true: Xen's {@code tmem=1}),
- * {@code fallow.tmem.compress} (default false: {@code tmem_compress}), {@code fallow.tmem.codec} ({@code words}, the
- * default, {@code lz4}, or {@code lzo}: Xen's algorithm; see {@link PageCodec}), {@code fallow.tmem.lz4.acceleration}
+ * {@code fallow.tmem.compress} (default false: {@code tmem_compress}), {@code fallow.tmem.codec} ({@code words},
+ * {@code lz4}, or {@code lzo}: Xen's algorithm; default {@link TmemCompression#preferred()}: words where its vector
+ * encoder runs, else lz4; see {@link PageCodec}), {@code fallow.tmem.lz4.acceleration}
  * (liblz4's acceleration, default {@value PageCodec#DEFAULT_LZ4_ACCELERATION}: higher is faster and stores fewer pages).
  */
 public final class TmemSubsystem implements Subsystem, DomainLifecycle {
@@ -38,11 +39,16 @@ public final class TmemSubsystem implements Subsystem, DomainLifecycle {
     public TmemSubsystem() {
         this(new TmemEngine.Config(Boolean.parseBoolean(System.getProperty("fallow.tmem", "true")),
                 Boolean.getBoolean("fallow.tmem.compress"), System::nanoTime,
-                TmemCompression.parse(System.getProperty("fallow.tmem.codec", "words")),
+                codec(System.getProperty("fallow.tmem.codec")),
                 Integer.getInteger("fallow.tmem.lz4.acceleration", PageCodec.DEFAULT_LZ4_ACCELERATION)));
     }
 
     public TmemSubsystem(TmemEngine.Config config) { this.config = config; }
+
+    /** The {@code fallow.tmem.codec} boot option's codec; unset: {@link TmemCompression#preferred()}. */
+    static TmemCompression codec(String option) {
+        return option == null || option.isBlank() ? TmemCompression.preferred() : TmemCompression.parse(option);
+    }
 
     @Override public void install(HypervisorCore core) {
         this.core = core;

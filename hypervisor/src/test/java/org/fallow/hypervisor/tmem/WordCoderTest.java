@@ -135,11 +135,48 @@ class WordCoderTest {
         }
     }
 
-    /** The tests above exercise the vector coder wherever it would be chosen: with the module and 512-bit vectors. */
-    @Test void theVectorCoderIsChosenWhereTheJvmHasIt() {
-        boolean module = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
-        String expected = module && WordCoderVector.usable() ? "vector" : "scalar";
-        assertEquals(expected, WordCoder.bestCoder().name());
+    /**
+     * The tests above exercise the vector coder wherever it would be chosen: with the module and 512-bit vectors. The
+     * default codec is words there and LZ4 elsewhere (the scalar coder costs about LZ4's CPU), unless the boot option
+     * names one.
+     */
+    @Test void theVectorCoderIsChosenWhereTheJvmHasItAndMakesWordsTheDefault() {
+        boolean vector = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent() && WordCoderVector.usable();
+        assertEquals(vector ? "vector" : "scalar", WordCoder.bestCoder().name());
+        assertEquals(vector ? TmemCompression.WORDS : TmemCompression.LZ4, TmemCompression.preferred());
+        assertEquals(TmemCompression.preferred(), TmemSubsystem.codec(null));
+        assertEquals(TmemCompression.preferred(), new TmemEngine.Config(true, true, () -> 0).compression());
+        assertEquals(TmemCompression.LZO, TmemSubsystem.codec("lzo"));
+        assertEquals(TmemCompression.WORDS, TmemSubsystem.codec(" Words "));
+    }
+
+    /**
+     * A JVM without the Vector API module (as on a JDK or launcher that does not add it) takes the scalar coder, makes
+     * LZ4 the default, and still round-trips a words page through the engine's codec.
+     */
+    @Test void withoutTheVectorModuleTheScalarCoderRunsAndLz4IsTheDefault() throws Exception {
+        Process p = new ProcessBuilder(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "-Xmx64m", "-cp", System.getProperty("java.class.path"), Probe.class.getName())
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
+        assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), out);
+        assertEquals(0, p.exitValue(), out);
+        assertEquals("scalar LZ4 words (scalar) + lz4 round trip ok", out.lines().reduce((a, b) -> b).orElse(""), out);
+    }
+
+    /** The child of the test above: its coder, the default codec, and a words round trip, on one line. */
+    public static final class Probe {
+        public static void main(String[] args) {
+            PageCodec c = new PageCodec(TmemCompression.WORDS);
+            MemorySegment page = Arena.ofAuto().allocate(TmemDefs.PAGE_SIZE);
+            fillHeapLike(page, new SplittableRandom(3), 1);
+            int n = c.compress(page);
+            MemorySegment back = Arena.ofAuto().allocate(TmemDefs.PAGE_SIZE);
+            c.decompress(c.output(), 0, n, c.lastFormat(), back);
+            String implementation = c.implementation().replaceAll(" \\(liblz4\\)| \\(java\\)", "");
+            System.out.println(WordCoder.bestCoder().name() + " " + TmemCompression.preferred() + " " + implementation
+                    + (n > 0 && c.lastFormat() == PageCodec.WORDS && back.mismatch(page) < 0 ? " round trip ok" : " round trip FAILED (" + n + ")"));
+        }
     }
 
     /** Pointers that step through a region, small integers, zero fields, repeated headers, some random words. */
