@@ -34,6 +34,35 @@ final class DirectSocketIo {
             FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
     private static final MethodHandle READ = Downcalls.withErrno("read",
             FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
+    private static final MethodHandle POLL = Downcalls.withErrno("poll",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
+    /** poll.h: {@code struct pollfd { int fd; short events; short revents; }}, POLLIN. */
+    private static final int POLLFD_BYTES = 8, POLLFD_EVENTS = 4, POLLFD_REVENTS = 6;
+    private static final short POLLIN = 1;
+    /** Each thread's pollfd (freed with it). */
+    private static final ThreadLocal<MemorySegment> POLLFD = ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(POLLFD_BYTES, 8));
+
+    /**
+     * Waits in poll(2) until {@code fd} is readable (or hung up, or in error; a signal ends the wait early), before a
+     * blocking {@link #read}. A task asleep in read(2) on a Unix socket is woken by every event of the socket's wait
+     * queue, including "write space" when the peer takes the request this client sent (its buffer is freed): on one
+     * core that wake-up finds nothing to read and often preempts the hypervisor before it can answer. poll(2) waits
+     * for POLLIN only, so that wake-up passes it by: one more system call, ~1-2 µs less per pinned round trip
+     * (docs/BENCHMARKS.md, "the pinned gap").
+     */
+    static void awaitReadable(int fd) throws IOException {
+        MemorySegment state = STATE.get();
+        MemorySegment pfd = POLLFD.get();
+        pfd.set(ValueLayout.JAVA_INT, 0, fd);
+        pfd.set(ValueLayout.JAVA_SHORT, POLLFD_EVENTS, POLLIN);
+        pfd.set(ValueLayout.JAVA_SHORT, POLLFD_REVENTS, (short) 0);
+        try {
+            int unused = (int) POLL.invokeExact(state, pfd, 1L, -1); // an error or EINTR: the read below decides
+        } catch (Throwable t) {
+            throw new IOException("poll downcall failed", t);
+        }
+    }
+
     /** errno of the calling thread's last call (each thread its own, freed with it). */
     private static final ThreadLocal<MemorySegment> STATE =
             ThreadLocal.withInitial(() -> Downcalls.callState(Arena.ofAuto()));

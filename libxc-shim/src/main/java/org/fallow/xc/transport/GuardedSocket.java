@@ -72,7 +72,9 @@ final class GuardedSocket {
             if (!dst.isDirect() || fd < 0) return channel.read(dst);
             if (!dst.hasRemaining()) return 0;
             int n = poller.poll(() -> DirectSocketIo.readNow(fd, dst));
-            return n != 0 ? n : DirectSocketIo.read(fd, dst);
+            if (n != 0) return n;
+            DirectSocketIo.awaitReadable(fd);
+            return DirectSocketIo.read(fd, dst);
         } finally {
             l.unlock();
         }

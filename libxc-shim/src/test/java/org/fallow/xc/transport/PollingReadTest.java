@@ -131,4 +131,42 @@ class PollingReadTest {
         peer.close();
         assertEquals(null, read.get(30, TimeUnit.SECONDS), "end-of-stream, not a poll until the window ends");
     }
+
+    /**
+     * Without polling (pinned, or a busy machine) the read waits in poll(2) for POLLIN, then reads: it returns the
+     * reply, ends at the peer's end of stream, and ends when the socket is closed, as the blocking read did.
+     */
+    @Test
+    void withoutPollingTheWaitInPollEndsAtTheReplyAtEndOfStreamAndAtClose() throws Exception {
+        SpinPolicy never = SpinPolicy.fixed(false, 0);
+        GuardedSocket g = new GuardedSocket(client, "test", never);
+        CountDownLatch entered = new CountDownLatch(1);
+        CompletableFuture<ByteBuffer> read = readAsync(g, entered);
+        assertTrue(entered.await(30, TimeUnit.SECONDS));
+        Thread.sleep(50); // the reader is (or soon will be) waiting in poll(2)
+        peer.write(ByteBuffer.wrap(REPLY));
+        assertEquals(new String(REPLY, StandardCharsets.US_ASCII), new String(bytes(read.get(30, TimeUnit.SECONDS)), StandardCharsets.US_ASCII));
+
+        CountDownLatch entered2 = new CountDownLatch(1);
+        CompletableFuture<ByteBuffer> second = readAsync(g, entered2);
+        assertTrue(entered2.await(30, TimeUnit.SECONDS));
+        Thread.sleep(50);
+        assertTrue(g.close(Duration.ofSeconds(30)), "a close ends the wait in poll(2)");
+        try {
+            assertEquals(null, second.get(30, TimeUnit.SECONDS), "end-of-stream");
+        } catch (java.util.concurrent.ExecutionException e) {
+            assertTrue(e.getCause().getCause() instanceof java.nio.channels.ClosedChannelException, e.toString());
+        }
+    }
+
+    @Test
+    void withoutPollingThePeersEndOfStreamEndsTheWaitInPoll() throws Exception {
+        GuardedSocket g = new GuardedSocket(client, "test", SpinPolicy.fixed(false, 0));
+        CountDownLatch entered = new CountDownLatch(1);
+        CompletableFuture<ByteBuffer> read = readAsync(g, entered);
+        assertTrue(entered.await(30, TimeUnit.SECONDS));
+        Thread.sleep(50);
+        peer.close();
+        assertEquals(null, read.get(30, TimeUnit.SECONDS), "end-of-stream");
+    }
 }
