@@ -31,7 +31,8 @@ import java.lang.foreign.ValueLayout;
  *     {@link #DEFAULT_LZ4_ACCELERATION}; aircompressor's Java LZ4, which has no acceleration, where the native
  *     library cannot be loaded). No probe before it: LZ4 is already cheaper than LZO on incompressible
  *     pages, and a probe would add to every compressible page ({@code bench tmem}'s rows, docs/BENCHMARKS.md).</li>
- * <li>{@code words} (the default): the same-filled test, then the {@link WordCoder} on the page (each
+ * <li>{@code words} (the default where its vector coder runs, {@link TmemCompression#preferred()}; else
+ *     {@code lz4} is): the same-filled test, then the {@link WordCoder} on the page (each
  *     8-byte word as its non-zero bytes after XOR with zero or one of the 7 words before it; about a fifth of LZ4's
  *     CPU on heap pages with 512-bit vectors); a page it leaves above {@link #LZ4_TRY_ABOVE} bytes (text, tables of
  *     bytes) is LZ4-compressed too, and the shorter of the two kept. The slot's header says which.</li>

@@ -88,7 +88,7 @@ public final class TmemSocketBench implements Callable<Integer> {
     int corpusPages;
 
     @Option(names = "--codecs", split = ",", defaultValue = "off",
-            description = "One hypervisor per entry, in turn: off (no compression), words (the default codec), lz4 or lzo (-Dfallow.tmem.compress/codec; default ${DEFAULT-VALUE}).")
+            description = "One hypervisor per entry, in turn: off (no compression), words (the default codec where its vector coder runs), lz4 or lzo (-Dfallow.tmem.compress/codec; default ${DEFAULT-VALUE}).")
     List<String> codecs;
 
     /** Corpus pages given by a caller ({@link #corpus}) instead of a capture of this JVM's heap. */

@@ -29,12 +29,12 @@ public final class CompressionRows {
 
     /**
      * Off (the floor), LZO, LZ4 at liblz4's default acceleration, then LZ4 at two higher ones (what pages they trade
-     * for CPU, {@code fallow.tmem.lz4.acceleration}), then words, the default codec.
+     * for CPU, {@code fallow.tmem.lz4.acceleration}), then words, the default codec where its vector coder runs (else LZ4 is).
      */
     private static final Codec[] CODECS = {new Codec(null, 1, "off"), new Codec(TmemCompression.LZO, 1, "lzo"),
             new Codec(TmemCompression.LZ4, 1, "lz4"), new Codec(TmemCompression.LZ4, 2, "lz4 a2"), new Codec(TmemCompression.LZ4, 4, "lz4 a4"),
             new Codec(TmemCompression.WORDS, 1, "words")};
-    /** The index in {@link #CODECS} of the default codec (words) and of LZ4 at the default acceleration. */
+    /** The index in {@link #CODECS} of words and of LZ4 at the default acceleration. */
     private static final int WORDS = 5, LZ4 = 2;
     /** {x pages, put x off, get x off} of each row of the last {@link #rows} call, in {@link #CODECS} order. */
     private double[][] ratios;
@@ -50,7 +50,7 @@ public final class CompressionRows {
     /** A heap-image row: pages / charged, put CPU / the uncompressed put's. */
     public record Row(double xPages, double putXOff) {}
 
-    /** The heap-image rows of words (the default codec) and of LZ4 at liblz4's default acceleration. */
+    /** The heap-image rows of words and of LZ4 at liblz4's default acceleration. */
     public record Rows(Row words, Row lz4) {}
 
     /** Prints the rows; returns the heap-image words and LZ4 rows (issue 16's goal: >= 2x pages at <= 3x CPU). */
