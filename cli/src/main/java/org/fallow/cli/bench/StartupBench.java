@@ -90,9 +90,10 @@ public final class StartupBench implements Callable<Integer> {
                     rc[i] = cpu[c][i] / Math.max(cpu[b][i], 0.001); // times prints milliseconds
                     rw[i] = wall[c][i] / wall[b][i];
                 }
+                double[] src = sorted(rc), srw = sorted(rw);
                 System.out.printf(Locale.ROOT, "%-30s %9.3f %9.3f %11.2fx %11.2fx   (%.1f-%.1f, %.1f-%.1f)%n", cmds.get(c).name(),
-                        Median.of(cpu[c]), Median.of(wall[c]), Median.of(rc), Median.of(rw),
-                        sorted(rc)[0], sorted(rc)[rounds - 1], sorted(rw)[0], sorted(rw)[rounds - 1]);
+                        Median.of(cpu[c]), Median.of(wall[c]), Median.ofSorted(src), Median.ofSorted(srw),
+                        src[0], src[rounds - 1], srw[0], srw[rounds - 1]);
             }
             System.out.printf("load average at end: %s%n", loadAverage());
             return 0;

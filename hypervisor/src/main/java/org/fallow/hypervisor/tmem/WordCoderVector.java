@@ -25,12 +25,12 @@ import java.nio.ByteOrder;
 final class WordCoderVector implements WordCoder.Coder {
     private static final VectorSpecies<Long> LONGS = LongVector.SPECIES_512;
     private static final VectorSpecies<Byte> BYTES = ByteVector.SPECIES_512;
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    private static final long[] LANE_PLUS_8 = {8, 9, 10, 11, 12, 13, 14, 15};
+    private static final long[] NIBBLE_SHIFTS = {0, 4, 8, 12, 16, 20, 24, 28};
     // The constant vectors are instance fields on purpose: as static finals, C2 on JDK 25 ran the encoder through
     // the Vector API's Java fallback (76 KB allocated and ~9 µs per page instead of none and ~1.3 µs).
-    private static final long[] LANE_PLUS_8 = {8, 9, 10, 11, 12, 13, 14, 15};
     private final LongVector lanePlus8 = LongVector.fromArray(LONGS, LANE_PLUS_8, 0);
-    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
-    private static final long[] NIBBLE_SHIFTS = {0, 4, 8, 12, 16, 20, 24, 28};
     private final LongVector shifts = LongVector.fromArray(LONGS, NIBBLE_SHIFTS, 0);
 
     /** True if this JVM's preferred vectors are 512 bits wide (else the Vector API would run 512-bit code slowly). */
@@ -89,12 +89,13 @@ final class WordCoderVector implements WordCoder.Coder {
         for (int g = 0; g < WordCoder.GROUPS; g++) {
             int tags = src.get(WordCoder.INT, off + 4L * g);
             int hasMask = Integer.compress(tags, 0x88888888);
-            long d = p + Integer.bitCount(hasMask);
-            if (d > end) throw new IllegalStateException("tmem: word-coded page ends in group " + g);
+            long data = p + Integer.bitCount(hasMask);
+            // p <= end, and end has 64 bytes of slack: these loads stay in src even when the page is cut short, which
+            // the one check below then reports (the mask bytes lie before the data)
             long masks = Long.expand(src.get(WordCoder.LONG, p), Long.expand(hasMask, WordCoder.LOW_BITS) * 0xFF);
-            d += Long.bitCount(masks);
+            long d = data + Long.bitCount(masks);
             if (d > end) throw new IllegalStateException("tmem: word-coded page ends in group " + g);
-            LongVector residual = ByteVector.fromMemorySegment(BYTES, src, p + Integer.bitCount(hasMask), LE)
+            LongVector residual = ByteVector.fromMemorySegment(BYTES, src, data, LE)
                     .expand(VectorMask.fromLong(BYTES, masks)).reinterpretAsLongs();
             LongVector k = LongVector.broadcast(LONGS, tags).lanewise(VectorOperators.LSHR, shifts).and(7L);
             VectorMask<Long> noReference = k.compare(VectorOperators.EQ, 0L);
