@@ -20,9 +20,9 @@ public final class ChildJvm {
     public static final String NO_PERF_DATA = "-XX:-UsePerfData";
     /**
      * The JDK's incubating Vector API, for a JVM that runs a hypervisor: tmem's word coder encodes pages with 512-bit
-     * vectors where the module is present (else a scalar encoder, same output, about 5x the CPU). The JVM names an
-     * incubator module on stderr once at start. Given to the hypervisor's JVM only ({@link #command}), and by the
-     * launcher to {@code hypervisor} and {@code bench}.
+     * vectors where the module is present (without it LZ4 is the default codec: the scalar word coder, same output,
+     * costs about LZ4's CPU). The JVM names an incubator module on stderr once at start. Given to the hypervisor's JVM
+     * only ({@link #command}), and by the launcher to {@code hypervisor} and {@code bench}.
      */
     public static final String VECTOR_MODULE = "--add-modules=jdk.incubator.vector";
     /** Options for short-lived helper JVMs on a shared machine: quick start-up, small footprint. */

@@ -6,8 +6,7 @@ import java.util.Locale;
  * The page compression of an engine, for clients whose compress flag is set (boot option {@code fallow.tmem.codec}):
  * {@link #WORDS} (same-filled test, then the word coder, LZ4 for pages it leaves long; the default where this JVM
  * has the word coder's vector encoder), {@link #LZ4} (same-filled test, then LZ4; the default elsewhere) or
- * {@link #LZO} (Xen's LZO1X on every page). See {@link #preferred()}.
- * See {@link PageCodec}.
+ * {@link #LZO} (Xen's LZO1X on every page). See {@link #preferred()} and {@link PageCodec}.
  */
 public enum TmemCompression {
     WORDS, LZ4, LZO;
