@@ -15,6 +15,7 @@ import org.fallow.abi.process.HypervisorProcess;
 import org.fallow.abi.sys.Poller;
 import org.fallow.abi.sys.SpinPolicy;
 import org.fallow.xc.transport.HypervisorConnection;
+import org.fallow.xc.tools.InterleavedRounds.Row;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -33,21 +34,26 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 
+import static org.fallow.xc.tools.InterleavedRounds.pairedRatio;
+
 /**
  * {@code fallow bench rtt}: the null-hypercall round trip beside a raw Unix-socket ping-pong of the same frame sizes
  * (72-byte request, 32-byte reply), measured in the same run. The null hypercall is an empty multicall
  * ({@code multicall(NULL, 0)} returns 0 at once). Rows:
  * <ol>
  * <li>raw UDS ping-pong: JNR client ↔ an echo thread (JDK UDS) in this process;</li>
+ * <li>the same against an echo process ({@link UdsEcho}), and against one that polls before it blocks, with a client
+ * that does too (the hypervisor's and its clients' way of waiting);</li>
  * <li>null hypercall, raw frames: JNR client writes HYPERCALL frames and reads HYPERCALL_RET itself (no client threads);</li>
  * <li>null hypercall via {@link HypervisorConnection#hypercall} (the calling thread reads its own reply);</li>
  * <li>the same with an event listener registered ({@link HypervisorConnection#onEvent}), as every simulated guest has:
  * the connection then also watches the socket for unsolicited frames between calls;</li>
  * <li>pipelined throughput: {@code --window} hypercalls in flight through {@link HypervisorConnection#hypercallAsync}.</li>
  * </ol>
- * The rows run twice: unpinned, then with this JVM and the hypervisor pinned to one core ({@code taskset -a -p}),
- * and each hypercall row's p50 is printed as a ratio to the raw ping-pong's p50 of the same pass (issue 16's goal:
- * <= 1.3x).
+ * The latency rows are open together and measured in {@code --blocks} interleaved blocks ({@link InterleavedRounds}):
+ * every row meets the same host conditions, and each hypercall row's ratio to a floor is the median over the blocks of
+ * its p50 / the floor's p50 in the same block (issue 16's goal: <= 1.3x). The rows run twice: unpinned, then with this
+ * JVM, the echo processes and the hypervisor pinned to one core ({@code taskset -a -p}).
  */
 @Command(name = "rtt", mixinStandardHelpOptions = true,
         description = "Null-hypercall round trip vs a raw Unix-socket ping-pong of the same frame sizes.")
@@ -73,20 +79,24 @@ public final class RttBench implements Callable<Integer> {
             description = "CPU for the pinned pass (default ${DEFAULT-VALUE}); -1 skips the pinned pass.")
     int pinCpu;
 
-    private Process echo, pollingEcho;
-    /** Replies of the last connection row read by another thread than their caller (a hand-off each). */
-    private long handedOff;
+    @Option(names = "--blocks", defaultValue = "10",
+            description = "Blocks the measured round trips of each row are cut into; the rows take turns block by block (default ${DEFAULT-VALUE}).")
+    int blocks;
 
-    private void printHandedOff() {
+    private Process echo, pollingEcho;
+
+    private void printHandedOff(long handedOff) {
         System.out.printf("  (replies read by another thread than their caller: %d of %d)%n", handedOff, warmup + iterations);
     }
 
     @Override public Integer call() throws Exception {
+        if (warmup < 0 || blocks < 1 || iterations < blocks || window < 1)
+            throw new IllegalArgumentException("--warmup must be >= 0, --blocks and --window >= 1, --iterations >= --blocks");
         try (BenchHypervisor hv = BenchHypervisor.connectOrStart(socket, "flb")) {
             Path sock = hv.socket(), dir = hv.scratch();
             try {
-                System.out.printf("frames: request %d B, reply %d B; %d warm-up + %d measured round trips per row%n",
-                        REQUEST_BYTES, REPLY_BYTES, warmup, iterations);
+                System.out.printf("frames: request %d B, reply %d B; %d warm-up + %d measured round trips per row, the rows taking turns in %d blocks%n",
+                        REQUEST_BYTES, REPLY_BYTES, warmup, iterations, blocks);
                 System.out.printf("load average at start: %s%n", loadAverage());
                 echo = UdsEcho.start(dir.resolve("echo-x.sock"), REQUEST_BYTES, REPLY_BYTES); // the cross-process floor
                 pollingEcho = UdsEcho.start(dir.resolve("echo-p.sock"), REQUEST_BYTES, REPLY_BYTES, true);
@@ -115,36 +125,44 @@ public final class RttBench implements Callable<Integer> {
         }
     }
 
-    private record Result(Histogram h, long elapsedNanos, int n) {
-        double p50() { return h.getValueAtPercentile(50) / 1e3; }
-    }
-
-    /** One pass of every row; the hypercall rows' p50 as a ratio to the raw ping-pong's. */
+    /**
+     * One pass: the six latency rows open at once and measured in interleaved blocks ({@link InterleavedRounds}), then
+     * the pipelined row; the hypercall rows' p50 as ratios to the floors' (the median of the blocks' ratios).
+     */
     private void pass(String title, Path sock, Path dir) throws Exception {
         System.out.printf("%n%s%n", title);
         System.out.printf("%-44s %9s %9s %9s %9s %12s %9s%n", "row", "p50 µs", "p99 µs", "p99.9 µs", "max µs", "ops/s", "p50/raw");
         Files.deleteIfExists(dir.resolve("echo.sock"));
-        Result raw = rawPingPong(dir.resolve("echo.sock"));
-        report("raw UDS ping-pong (JNR <-> echo thread)", raw, raw);
-        Result rawX = rawClient(dir.resolve("echo-x.sock"));
-        report("raw UDS ping-pong (JNR <-> echo process)", rawX, raw);
-        Result rawP = pollingClient(dir.resolve("echo-p.sock"));
-        report("raw UDS ping-pong, both polling (echo proc.)", rawP, raw);
-        Result frames = rawHypercalls(sock);
-        report("null hypercall, raw frames over JNR", frames, raw);
-        Result conn = connectionHypercalls(sock, false);
-        report("null hypercall, HypervisorConnection", conn, raw);
-        printHandedOff();
-        Result listening = connectionHypercalls(sock, true);
-        report("null hypercall, HypervisorConnection+events", listening, raw);
-        printHandedOff();
-        pipelined(sock, dir);
-        System.out.printf("ratio p50 to the echo thread (goal <= 1.3): raw frames %.2fx, HypervisorConnection %.2fx, +events %.2fx%n",
-                frames.p50() / raw.p50(), conn.p50() / raw.p50(), listening.p50() / raw.p50());
-        System.out.printf("ratio p50 to the echo process (goal <= 1.3): raw frames %.2fx, HypervisorConnection %.2fx, +events %.2fx%n",
-                frames.p50() / rawX.p50(), conn.p50() / rawX.p50(), listening.p50() / rawX.p50());
-        System.out.printf("ratio p50 to the polling echo process (the same poll-before-block at both ends): HypervisorConnection %.2fx, +events %.2fx%n",
-                conn.p50() / rawP.p50(), listening.p50() / rawP.p50());
+        try (EchoThread echoThread = new EchoThread(dir.resolve("echo.sock"));
+             UnixSocketChannel toEchoThread = connect(dir.resolve("echo.sock"));
+             UnixSocketChannel toEchoProcess = connect(dir.resolve("echo-x.sock"));
+             SocketChannel toPollingEcho = SocketChannel.open(UnixDomainSocketAddress.of(dir.resolve("echo-p.sock")));
+             Selector readable = Selector.open();
+             UnixSocketChannel toHypervisor = connect(sock);
+             HypervisorConnection conn = HypervisorConnection.toolstack(sock, sock.toAbsolutePath().getParent(), AbiProfile.XEN_4_12, 4096);
+             HypervisorConnection listening = HypervisorConnection.toolstack(sock, sock.toAbsolutePath().getParent(), AbiProfile.XEN_4_12, 4096)) {
+            listening.onEvent(port -> { }); // no events arrive: the row measures what listening costs a call
+            Row raw = new Row("raw UDS ping-pong (JNR <-> echo thread)", rawTrip(toEchoThread));
+            Row rawX = new Row("raw UDS ping-pong (JNR <-> echo process)", rawTrip(toEchoProcess));
+            Row rawP = new Row("raw UDS ping-pong, both polling (echo proc.)", pollingTrip(toPollingEcho, readable));
+            Row frames = new Row("null hypercall, raw frames over JNR", hypercallFrames(toHypervisor));
+            Row direct = new Row("null hypercall, HypervisorConnection", connectionTrip(conn));
+            Row events = new Row("null hypercall, HypervisorConnection+events", connectionTrip(listening));
+            new InterleavedRounds(System::nanoTime).run(List.of(raw, rawX, rawP, frames, direct, events), warmup, iterations, blocks);
+            for (Row r : List.of(raw, rawX, rawP, frames, direct)) report(r, raw);
+            printHandedOff(conn.handedOffReplies());
+            report(events, raw);
+            printHandedOff(listening.handedOffReplies());
+            writeAll(toHypervisor, ByteBuffer.wrap(Frame.of(FrameType.BYE, 0).encode()));
+            pipelined(sock, dir);
+            System.out.printf("ratios below: the median over the %d blocks of (row p50 / floor p50) in the same block%n", blocks);
+            System.out.printf("ratio p50 to the echo thread (goal <= 1.3): raw frames %.2fx, HypervisorConnection %.2fx, +events %.2fx%n",
+                    pairedRatio(frames, raw), pairedRatio(direct, raw), pairedRatio(events, raw));
+            System.out.printf("ratio p50 to the echo process (goal <= 1.3): raw frames %.2fx, HypervisorConnection %.2fx, +events %.2fx%n",
+                    pairedRatio(frames, rawX), pairedRatio(direct, rawX), pairedRatio(events, rawX));
+            System.out.printf("ratio p50 to the polling echo process (the same poll-before-block at both ends): HypervisorConnection %.2fx, +events %.2fx%n",
+                    pairedRatio(direct, rawP), pairedRatio(events, rawP));
+        }
     }
 
     private static String loadAverage() {
@@ -175,25 +193,15 @@ public final class RttBench implements Callable<Integer> {
         return ok;
     }
 
-    private static void report(String row, Result r, Result floor) {
-        Histogram h = r.h;
-        System.out.printf("%-44s %9.1f %9.1f %9.1f %9.1f %12.0f %8.2fx%n", row,
+    private static void report(Row r, Row floor) {
+        Histogram h = r.histogram();
+        System.out.printf("%-44s %9.1f %9.1f %9.1f %9.1f %12.0f %8.2fx%n", r.name,
                 h.getValueAtPercentile(50) / 1e3, h.getValueAtPercentile(99) / 1e3, h.getValueAtPercentile(99.9) / 1e3,
-                h.getMaxValue() / 1e3, r.n / (r.elapsedNanos / 1e9), r.p50() / floor.p50());
+                h.getMaxValue() / 1e3, r.opsPerSecond(), r.p50() / floor.p50());
     }
 
-    private interface RoundTrip { void run() throws IOException; }
-
-    private Result measure(RoundTrip rt) throws IOException {
-        for (int i = 0; i < warmup; i++) rt.run();
-        Histogram h = new Histogram(60_000_000_000L, 3);
-        long start = System.nanoTime();
-        for (int i = 0; i < iterations; i++) {
-            long t0 = System.nanoTime();
-            rt.run();
-            h.recordValue(System.nanoTime() - t0);
-        }
-        return new Result(h, System.nanoTime() - start, iterations);
+    private static UnixSocketChannel connect(Path socket) throws IOException {
+        return UnixSocketChannel.open(new UnixSocketAddress(socket.toFile()));
     }
 
     private static void writeAll(UnixSocketChannel ch, ByteBuffer b) throws IOException {
@@ -206,67 +214,72 @@ public final class RttBench implements Callable<Integer> {
         while (b.hasRemaining()) if (ch.read(b) < 0) throw new IOException("peer closed");
     }
 
-    /** Row 1: the same byte counts against a trivial echo server (reads 72 bytes, answers 32). */
-    private Result rawPingPong(Path echoSocket) throws IOException, InterruptedException {
-        ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-        server.bind(UnixDomainSocketAddress.of(echoSocket));
-        Thread echo = new Thread(() -> {
-            try (SocketChannel c = server.accept()) {
-                ByteBuffer in = ByteBuffer.allocateDirect(REQUEST_BYTES);
-                ByteBuffer out = ByteBuffer.allocateDirect(REPLY_BYTES);
-                while (true) {
-                    in.clear();
-                    while (in.hasRemaining()) if (c.read(in) < 0) return;
-                    out.clear();
-                    while (out.hasRemaining()) c.write(out);
+    /** Row 1's server: a trivial echo in a thread of this process (reads 72 bytes, answers 32), one connection. */
+    private static final class EchoThread implements AutoCloseable {
+        private final ServerSocketChannel server;
+        private final Thread thread;
+
+        EchoThread(Path socket) throws IOException {
+            server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+            server.bind(UnixDomainSocketAddress.of(socket));
+            thread = new Thread(() -> {
+                try (SocketChannel c = server.accept()) {
+                    ByteBuffer in = ByteBuffer.allocateDirect(REQUEST_BYTES);
+                    ByteBuffer out = ByteBuffer.allocateDirect(REPLY_BYTES);
+                    while (true) {
+                        in.clear();
+                        while (in.hasRemaining()) if (c.read(in) < 0) return;
+                        out.clear();
+                        while (out.hasRemaining()) c.write(out);
+                    }
+                } catch (IOException ignored) {
+                    // client went away
                 }
-            } catch (IOException ignored) {
-                // client went away
-            }
-        }, "echo");
-        echo.setDaemon(true);
-        echo.start();
-        try {
-            return rawClient(echoSocket);
-        } finally {
+            }, "echo");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        /** Closes the listening socket; the thread ends when its client has closed (closed before this). */
+        @Override public void close() throws IOException {
             server.close();
-            echo.join(5000);
+            try {
+                thread.join(5000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
-    /** The JNR client of the raw rows: writes a 72-byte request, reads a 32-byte reply. */
-    private Result rawClient(Path echoSocket) throws IOException {
-        try (UnixSocketChannel ch = UnixSocketChannel.open(new UnixSocketAddress(echoSocket.toFile()))) {
-            ByteBuffer req = direct(nullHypercall(1));
-            ByteBuffer rep = ByteBuffer.allocateDirect(REPLY_BYTES);
-            return measure(() -> {
-                writeAll(ch, req);
-                readAll(ch, rep);
-            });
-        }
+    /** The raw rows' round trip over JNR: writes a 72-byte request, reads a 32-byte reply. */
+    private static InterleavedRounds.RoundTrip rawTrip(UnixSocketChannel ch) {
+        ByteBuffer req = direct(nullHypercall(1));
+        ByteBuffer rep = ByteBuffer.allocateDirect(REPLY_BYTES);
+        return () -> {
+            writeAll(ch, req);
+            readAll(ch, rep);
+        };
     }
 
     /**
-     * The polling floor's client (JDK socket, non-blocking): writes a 72-byte request and reads the 32-byte reply as
+     * The polling floor's round trip (JDK socket, non-blocking): writes a 72-byte request and reads the 32-byte reply as
      * the hypervisor's clients wait for theirs, polling first when the machine's {@link SpinPolicy} allows
      * ({@link UdsEcho#readPolling}); its echo process polls the same way.
      */
-    private Result pollingClient(Path echoSocket) throws IOException {
-        try (SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(echoSocket)); Selector readable = Selector.open()) {
-            ch.configureBlocking(false);
-            ch.register(readable, SelectionKey.OP_READ);
-            ByteBuffer req = direct(nullHypercall(1));
-            ByteBuffer rep = ByteBuffer.allocateDirect(REPLY_BYTES);
-            Poller poller = new Poller(SpinPolicy.system());
-            return measure(() -> {
-                req.rewind();
-                for (int spins = 0; req.hasRemaining(); spins++) {
-                    if (ch.write(req) == 0 && spins > 1_000_000) throw new IOException("echo does not read");
-                }
-                rep.clear();
-                while (rep.hasRemaining()) if (UdsEcho.readPolling(ch, rep, readable, poller) < 0) throw new IOException("peer closed");
-            });
-        }
+    private static InterleavedRounds.RoundTrip pollingTrip(SocketChannel ch, Selector readable) throws IOException {
+        ch.configureBlocking(false);
+        ch.register(readable, SelectionKey.OP_READ);
+        ByteBuffer req = direct(nullHypercall(1));
+        ByteBuffer rep = ByteBuffer.allocateDirect(REPLY_BYTES);
+        Poller poller = new Poller(SpinPolicy.system());
+        return () -> {
+            req.rewind();
+            for (int spins = 0; req.hasRemaining(); spins++) {
+                if (ch.write(req) == 0 && spins > 1_000_000) throw new IOException("echo does not read");
+            }
+            rep.clear();
+            while (rep.hasRemaining()) if (UdsEcho.readPolling(ch, rep, readable, poller) < 0) throw new IOException("peer closed");
+        };
     }
 
     /**
@@ -281,43 +294,29 @@ public final class RttBench implements Callable<Integer> {
         return new Frame(FrameType.HYPERCALL, id, HypercallFrame.encode(Hypercalls.MULTICALL, 0, 0)).encode();
     }
 
-    /** Row 2: HELLO, then the measuring thread writes HYPERCALL frames and reads each HYPERCALL_RET itself. */
-    private Result rawHypercalls(Path sock) throws IOException {
-        try (UnixSocketChannel ch = UnixSocketChannel.open(new UnixSocketAddress(sock.toFile()))) {
-            byte[] hello = new Frame(FrameType.HELLO, 1, Hello.encode(Hello.ROLE_TOOLSTACK, 1, 0, null, 0, 0, null)).encode();
-            writeAll(ch, ByteBuffer.wrap(hello));
-            ByteBuffer hdr = ByteBuffer.allocate(FrameHeader.LENGTH);
-            readAll(ch, hdr);
-            FrameHeader h = new FrameHeader().wrap(hdr.array());
-            ByteBuffer ack = ByteBuffer.allocate((int) h.length());
-            readAll(ch, ack);
-            ByteBuffer req = direct(nullHypercall(2));
-            ByteBuffer rep = ByteBuffer.allocateDirect(REPLY_BYTES);
-            StatusFrame status = new StatusFrame().wrap(java.lang.foreign.MemorySegment.ofBuffer(rep), FrameHeader.LENGTH);
-            Result r = measure(() -> {
-                writeAll(ch, req);
-                readAll(ch, rep);
-                if (status.value() != 0)
-                    throw new IOException("null hypercall failed");
-            });
-            writeAll(ch, ByteBuffer.wrap(Frame.of(FrameType.BYE, 0).encode()));
-            return r;
-        }
+    /** Row 4: HELLO, then the measuring thread writes HYPERCALL frames and reads each HYPERCALL_RET itself. */
+    private static InterleavedRounds.RoundTrip hypercallFrames(UnixSocketChannel ch) throws IOException {
+        byte[] hello = new Frame(FrameType.HELLO, 1, Hello.encode(Hello.ROLE_TOOLSTACK, 1, 0, null, 0, 0, null)).encode();
+        writeAll(ch, ByteBuffer.wrap(hello));
+        ByteBuffer hdr = ByteBuffer.allocate(FrameHeader.LENGTH);
+        readAll(ch, hdr);
+        FrameHeader h = new FrameHeader().wrap(hdr.array());
+        readAll(ch, ByteBuffer.allocate((int) h.length()));
+        ByteBuffer req = direct(nullHypercall(2));
+        ByteBuffer rep = ByteBuffer.allocateDirect(REPLY_BYTES);
+        StatusFrame status = new StatusFrame().wrap(java.lang.foreign.MemorySegment.ofBuffer(rep), FrameHeader.LENGTH);
+        return () -> {
+            writeAll(ch, req);
+            readAll(ch, rep);
+            if (status.value() != 0) throw new IOException("null hypercall failed");
+        };
     }
 
-    /**
-     * Rows 3 and 4: the client library's synchronous call, without or with an event listener registered (no events
-     * arrive: the row measures what listening costs a call).
-     */
-    private Result connectionHypercalls(Path sock, boolean withListener) throws IOException {
-        try (HypervisorConnection c = HypervisorConnection.toolstack(sock, sock.toAbsolutePath().getParent(), AbiProfile.XEN_4_12, 4096)) {
-            if (withListener) c.onEvent(port -> { });
-            Result r = measure(() -> {
-                if (c.hypercall(Hypercalls.MULTICALL, 0, 0) != 0) throw new IOException("null hypercall failed");
-            });
-            handedOff = c.handedOffReplies();
-            return r;
-        }
+    /** Rows 5 and 6: the client library's synchronous call (the calling thread reads its own reply). */
+    private static InterleavedRounds.RoundTrip connectionTrip(HypervisorConnection c) {
+        return () -> {
+            if (c.hypercall(Hypercalls.MULTICALL, 0, 0) != 0) throw new IOException("null hypercall failed");
+        };
     }
 
     /** Row 5: throughput with {@code window} requests in flight. */
