@@ -153,6 +153,7 @@ public final class RttBench implements Callable<Integer> {
             printHandedOff(conn.handedOffReplies());
             report(events, raw);
             printHandedOff(listening.handedOffReplies());
+            for (Row r : List.of(raw, rawX, rawP, frames, direct, events)) System.out.print(blocksLine(r));
             writeAll(toHypervisor, ByteBuffer.wrap(Frame.of(FrameType.BYE, 0).encode()));
             pipelined(sock, dir);
             System.out.printf("ratios below: the median over the %d blocks of (row p50 / floor p50) in the same block%n", blocks);
@@ -198,6 +199,13 @@ public final class RttBench implements Callable<Integer> {
         System.out.printf("%-44s %9.1f %9.1f %9.1f %9.1f %12.0f %8.2fx%n", r.name,
                 h.getValueAtPercentile(50) / 1e3, h.getValueAtPercentile(99) / 1e3, h.getValueAtPercentile(99.9) / 1e3,
                 h.getMaxValue() / 1e3, r.opsPerSecond(), r.p50() / floor.p50());
+    }
+
+    /** "ROW, p50 µs of each block: a b c ...": the spread behind a row's figure, block by block. */
+    static String blocksLine(Row r) {
+        StringBuilder sb = new StringBuilder(r.name).append(", p50 µs of each block:");
+        for (int b = 0; b < r.blocks(); b++) sb.append(String.format(java.util.Locale.ROOT, " %.1f", r.blockP50(b)));
+        return sb.append(System.lineSeparator()).toString();
     }
 
     private static UnixSocketChannel connect(Path socket) throws IOException {
