@@ -9,7 +9,6 @@ import org.slf4j.LoggerFactory;
 
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 
@@ -57,7 +56,8 @@ public final class HypervisorCore implements AutoCloseable {
     /**
      * Writes {@link #badInput}'s summaries every 10 s (RateLimitedLog is synchronized). Its own daemon thread, not a
      * scheduled task of the dispatch loop: while that loop has any scheduled task, Netty reads the clock about three
-     * times per loop turn and gives every epoll_wait a timeout (a kernel timer armed and cancelled per request).
+     * times per loop turn and gives every epoll_wait a timeout (a kernel timer armed and cancelled per request; with
+     * none, {@link DispatchEventLoopGroup} waits without one).
      */
     private final ScheduledExecutorService logFlusher =
             Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("hv-log-flush", true));
@@ -73,7 +73,7 @@ public final class HypervisorCore implements AutoCloseable {
 
             @Override public void destroyed(Domain d) { xenstore.domainReleased(d.domid()); }
         });
-        this.dispatchGroup = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("hv-dispatch", true),
+        this.dispatchGroup = new DispatchEventLoopGroup(new DefaultThreadFactory("hv-dispatch", true),
                 EpollIoHandler.newFactory(0, () -> new PollBeforeBlock(SpinPolicy.system())));
         this.dispatcher = dispatchGroup.next();
         this.scheduler = new Scheduler(dispatcher, preemption);
