@@ -9,10 +9,11 @@ import java.util.function.LongSupplier;
  * slice (in-process callers, tests calling {@code dispatch} directly) it never asks to yield, so those callers see a
  * hypercall run to completion in one go.
  * <p>
- * A check reads the clock (~26 ns here), which a multicall of 64 tmem puts did 63 times, ~5 % of its time: after a
- * reading that came less than {@link #FAST_FRACTION} of a slice after the previous one, the next {@link #FAST_SKIP}
- * checks answer false without reading it. Units of work that fast make a slice overrun by at most that many units
- * (a few µs); slower ones read the clock at every check, as before.
+ * A check reads the clock (~26 ns here), which a multicall of 64 tmem puts did 63 times (~1.6 µs of a ~30 µs
+ * multicall): after a reading that came at most 1/{@link #FAST_FRACTION} of a slice after the previous one, the next
+ * {@link #FAST_SKIP} checks answer false without reading it. While the units of work stay that fast a slice overruns
+ * by at most that many of them (a few µs); a unit that suddenly takes longer is noticed up to that many units late;
+ * slow units read the clock at every check, as before.
  * <p>
  * {@link #yieldEvery} makes the answer depend on the number of checks instead of the clock (tests of the continuation
  * paths, which must not depend on timing).
@@ -23,7 +24,7 @@ public final class Preemption {
 
     /** Checks that skip the clock after a reading that came fast (see the class comment). */
     static final int FAST_SKIP = 7;
-    /** A reading this fraction of a slice or less after the previous one came fast. */
+    /** A reading at most 1/FAST_FRACTION of a slice after the previous one came fast. */
     static final int FAST_FRACTION = 16;
 
     private final LongSupplier clock;
@@ -36,6 +37,11 @@ public final class Preemption {
     private int checks;
     private long yields;
 
+    public Preemption() { this(System::nanoTime); }
+
+    /** With {@code clock} (ns) instead of {@link System#nanoTime} (tests). */
+    Preemption(LongSupplier clock) { this.clock = clock; }
+
     /**
      * Starts a slice (the scheduler, before running a request). The clock is read at the first {@link #check}, not
      * here: most requests never check, and reading the clock is a measurable share of a null hypercall.
@@ -46,11 +52,6 @@ public final class Preemption {
         checks = 0;
         skip = 0;
     }
-
-    public Preemption() { this(System::nanoTime); }
-
-    /** With {@code clock} (ns) instead of {@link System#nanoTime} (tests). */
-    Preemption(LongSupplier clock) { this.clock = clock; }
 
     void end() { inSlice = false; }
 
