@@ -59,8 +59,9 @@ public final class CompressionBench implements Callable<Integer> {
         if (rc != 0) return rc;
         out.println("== issue 16: compression >= 2x pages at <= 3x CPU (heap-image corpus; the default codec on this JVM: "
                 + org.fallow.hypervisor.tmem.TmemCompression.preferred().label() + ")");
-        out.printf(Locale.ROOT, "engine: words %.2fx pages, put CPU %.2fx; lz4 %.2fx pages, put CPU %.2fx the uncompressed put (this thread's CPU, same engine path)%n",
-                engine.words().xPages(), engine.words().putXOff(), engine.lz4().xPages(), engine.lz4().putXOff());
+        out.printf(Locale.ROOT, "engine: words %.2fx pages, put CPU %.2fx (paired rounds: %.2fx); lz4 %.2fx pages, put CPU %.2fx (paired rounds: %.2fx) the uncompressed put (this thread's CPU, same engine path)%n",
+                engine.words().xPages(), engine.words().putXOff(), engine.words().putXOffPaired(),
+                engine.lz4().xPages(), engine.lz4().putXOff(), engine.lz4().putXOffPaired());
         out.printf(Locale.ROOT, "socket: words put %.2fx, lz4 put %.2fx, lzo put %.2fx the hypervisor CPU of an uncompressed put (batch %d, whole hypercall path)%n",
                 socket.putCpuXOff("words", batch), socket.putCpuXOff("lz4", batch), socket.putCpuXOff("lzo", batch), batch);
         out.printf(Locale.ROOT, "load at the end %s%n", PageCopyFloor.load());

@@ -133,8 +133,8 @@ class BenchCommandsTest {
 
     /**
      * {@code bench compression}: the engine rows and the socket rows of one corpus, then the goal's two summary lines,
-     * whose engine figures are the printed heap-image words and lz4 rows' and whose socket figures are the printed
-     * "x off" of the words, lz4 and lzo hypervisors.
+     * whose engine figures are the printed heap-image words and lz4 rows' (and their paired-rounds line's) and whose
+     * socket figures are the printed "x off" of the words, lz4 and lzo hypervisors.
      */
     @Test @Timeout(300)
     void compressionTinyRunPrintsBothViews() {
@@ -145,9 +145,16 @@ class BenchCommandsTest {
         String[] lz4 = line(r.out(), "heap image\\s+lz4\\s+\\d+.*");
         String[] engine = line(r.out(), "engine: words .*");
         assertEquals(words[5] + "x", engine[2], "words x pages");
-        assertEquals(words[7] + "x;", engine[6], "words put x off");
-        assertEquals(lz4[5] + "x", engine[8], "lz4 x pages");
-        assertEquals(lz4[7] + "x", engine[12], "lz4 put x off");
+        assertEquals(words[7] + "x", engine[6], "words put x off");
+        assertEquals(lz4[5] + "x", engine[11], "lz4 x pages");
+        assertEquals(lz4[7] + "x", engine[15], "lz4 put x off");
+        // the paired figures: those of the heap-image "put CPU x off paired" line
+        java.util.regex.Matcher paired = java.util.regex.Pattern.compile(
+                "heap image\\s+put CPU x off paired \\(median over the 1 rounds of codec / off in the same round\\): lzo ([\\d.]+), lz4 ([\\d.]+), lz4 a2 [\\d.]+, lz4 a4 [\\d.]+, words ([\\d.]+)")
+                .matcher(r.out());
+        assertTrue(paired.find(), r.out());
+        assertEquals(paired.group(3) + "x);", engine[9], "words paired");
+        assertEquals(paired.group(2) + "x)", engine[18], "lz4 paired");
         assertTrue(r.out().contains("heap image             lz4 a4"), r.out());
         List<String> xOff = r.out().lines().filter(l -> l.matches("\\s+16\\s+\\d+\\s+\\d+\\s+\\d+\\s+[\\d.]+\\s+\\d+\\s+\\d+\\s+[\\d.]+"))
                 .map(l -> l.trim().split("\\s+")[7]).toList();

@@ -3,6 +3,7 @@ package org.fallow.hypervisor.tmem.bench;
 import org.fallow.hypervisor.tmem.TmemCompression;
 import org.fallow.hypervisor.tmem.TmemDefs;
 import org.fallow.abi.bench.HeapImageCorpus.Corpus;
+import org.fallow.abi.bench.Median;
 import org.fallow.hypervisor.tmem.bench.TmemBenchBed.Kind;
 
 import java.io.PrintStream;
@@ -47,8 +48,11 @@ public final class CompressionRows {
         this.rounds = rounds;
     }
 
-    /** A heap-image row: pages / charged, put CPU / the uncompressed put's. */
-    public record Row(double xPages, double putXOff) {}
+    /**
+     * A heap-image row: pages / charged, put CPU / the uncompressed put's (best round / best round), and the median over
+     * the measured rounds of put CPU / the uncompressed put's in the same round.
+     */
+    public record Row(double xPages, double putXOff, double putXOffPaired) {}
 
     /** The heap-image rows of words and of LZ4 at liblz4's default acceleration. */
     public record Rows(Row words, Row lz4) {}
@@ -67,30 +71,42 @@ public final class CompressionRows {
         out.printf(Locale.ROOT, "%-22s %-8s %8s %8s %8s %14s %7s %14s %7s%n", "corpus", "compress", "pages", "charged", "x pages",
                 "put CPU ns/pg", "x off", "get CPU ns/pg", "x off");
         rows("heap image", corpus.pages());
-        Rows heap = new Rows(new Row(ratios[WORDS][0], ratios[WORDS][1]), new Row(ratios[LZ4][0], ratios[LZ4][1]));
+        Rows heap = new Rows(new Row(ratios[WORDS][0], ratios[WORDS][1], ratios[WORDS][3]), new Row(ratios[LZ4][0], ratios[LZ4][1], ratios[LZ4][3]));
         rows("without same-filled", mixed.toArray(new byte[0][]));
         return heap;
     }
 
-    /** Warm-up rounds (verified) of every codec, then {@code rounds} rounds taking the codecs in turn; best of each. */
+    /**
+     * Warm-up rounds (verified) of every codec, then {@code rounds} rounds taking the codecs in turn; best of each, and
+     * each codec's put CPU / the uncompressed put's of the same round (paired: the uncompressed put, a copy of a page
+     * from memory, moved 487-733 ns between runs on this VM, which moved a best / best ratio with it).
+     */
     private void rows(String label, byte[][] pages) {
         if (pages.length == 0) return;
         double[][] bests = new double[CODECS.length][];
+        double[][] puts = new double[CODECS.length][rounds];
         for (int i = 0; i < CODECS.length; i++) bests[i] = round(pages, CODECS[i], true);
         for (int r = 0; r < rounds; r++) {
             for (int i = 0; i < CODECS.length; i++) {
                 double[] x = round(pages, CODECS[i], false);
+                puts[i][r] = x[0];
                 if (x[0] + x[1] < bests[i][0] + bests[i][1]) bests[i] = x;
             }
         }
         double[] off = bests[0];
         ratios = new double[CODECS.length][];
+        StringBuilder paired = new StringBuilder();
         for (int i = 0; i < CODECS.length; i++) {
             double[] best = bests[i];
-            ratios[i] = new double[] {pages.length / best[2], best[0] / off[0], best[1] / off[1]};
+            double[] perRound = new double[rounds];
+            for (int r = 0; r < rounds; r++) perRound[r] = puts[i][r] / puts[0][r];
+            double pairedXOff = rounds == 0 ? Double.NaN : Median.of(perRound);
+            ratios[i] = new double[] {pages.length / best[2], best[0] / off[0], best[1] / off[1], pairedXOff};
             out.printf(Locale.ROOT, "%-22s %-8s %8d %8d %8.2f %14.0f %7.2f %14.0f %7.2f%n", label, CODECS[i].label(),
                     pages.length, (long) best[2], pages.length / best[2], best[0], best[0] / off[0], best[1], best[1] / off[1]);
+            if (i > 0) paired.append(String.format(Locale.ROOT, "%s %s %.2f", i == 1 ? "" : ",", CODECS[i].label(), pairedXOff));
         }
+        out.printf(Locale.ROOT, "%-22s put CPU x off paired (median over the %d rounds of codec / off in the same round):%s%n", label, rounds, paired);
     }
 
     /** {put CPU ns/page, get CPU ns/page, pages charged}. */
