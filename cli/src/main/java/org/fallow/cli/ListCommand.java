@@ -71,7 +71,7 @@ public final class ListCommand implements Callable<Integer> {
         String listText = new XcTmem(xc).list(0xFFFF, true);
         TmemListing tmem = listText == null ? null : TmemListing.parse(listText);
         List<Row> rows = new ArrayList<>();
-        for (XcDomain.DomainInfo i : dom.xc_domain_getinfo(0, 4096)) {
+        for (XcDomain.DomainInfo i : dom.listDomains()) { // one snapshot, as xl list's libxl_list_domain
             if (!wanted.isEmpty() && !wanted.contains(i.domid())) continue;
             String name = DomainRef.name(xc, i.domid());
             if (name == null) name = i.domid() == 0 ? "Domain-0" : "(null)";
