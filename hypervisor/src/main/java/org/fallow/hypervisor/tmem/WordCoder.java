@@ -45,6 +45,12 @@ final class WordCoder {
     static final int TAG_BYTES = GROUPS * 4;
     /** The zero bytes before the page's first word (the references of words 0..6), in the encoders' head buffer. */
     static final int PAD = 64;
+
+    /**
+     * An encoder's head buffer: {@link #PAD} zero bytes, then room for the page's first group (64 bytes), which the
+     * encoder copies there ({@link #PAD}) so that group 0's references read zeros, as the decoder assumes.
+     */
+    static MemorySegment newHead() { return java.lang.foreign.Arena.ofAuto().allocate(PAD + 64, 64); }
     /** An output buffer's size: the longest output (every word raw: 256 + 64 * 72) and room for 64-byte stores past it. */
     static final int OUTPUT_BYTES = TAG_BYTES + GROUPS * 72 + 128;
     /** The decoder's scratch: the last words decoded, by word number mod 16. */
@@ -90,7 +96,7 @@ final class WordCoder {
         private final long[] hi = new long[8];
 
         /** The page's first group and the 64 zero bytes before it. */
-        private final MemorySegment head = java.lang.foreign.Arena.ofAuto().allocate(128, 64);
+        private final MemorySegment head = newHead();
 
         @Override
         public int encode(MemorySegment page, MemorySegment out, int limit) {

@@ -37,12 +37,12 @@ final class WordCoderVector implements WordCoder.Coder {
     static boolean usable() { return LongVector.SPECIES_PREFERRED.vectorBitSize() >= 512; }
 
     /** Group 0 and the 64 zero bytes before it (the references before the page's first word). */
-    private final MemorySegment head = java.lang.foreign.Arena.ofAuto().allocate(128, 64);
+    private final MemorySegment head = WordCoder.newHead();
 
     @Override
     public int encode(MemorySegment page, MemorySegment out, int limit) {
-        MemorySegment.copy(page, 0, head, 64, 64);
-        int p = group(head, 64, 0, out, WordCoder.TAG_BYTES);
+        MemorySegment.copy(page, 0, head, WordCoder.PAD, 64);
+        int p = group(head, WordCoder.PAD, 0, out, WordCoder.TAG_BYTES);
         for (int g = 1; g < WordCoder.GROUPS && p <= limit; g++) p = group(page, 64L * g, g, out, p);
         return p > limit ? -1 : p;
     }

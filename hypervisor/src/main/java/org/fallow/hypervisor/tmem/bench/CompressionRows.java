@@ -37,13 +37,15 @@ public final class CompressionRows {
             new Codec(TmemCompression.WORDS, 1, "words")};
     /** The index in {@link #CODECS} of words and of LZ4 at the default acceleration. */
     private static final int WORDS = 5, LZ4 = 2;
-    /** {x pages, put x off, get x off} of each row of the last {@link #rows} call, in {@link #CODECS} order. */
+    /** {x pages, put x off, get x off, put x off paired} of each row of the last {@link #rows} call, in {@link #CODECS} order. */
     private double[][] ratios;
     private final PrintStream out;
     private final int rounds;
     private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
 
+    /** {@code rounds} measured rounds per codec, at least 1. */
     public CompressionRows(PrintStream out, int rounds) {
+        if (rounds < 1) throw new IllegalArgumentException("rounds must be >= 1, got " + rounds);
         this.out = out;
         this.rounds = rounds;
     }
@@ -100,7 +102,7 @@ public final class CompressionRows {
             double[] best = bests[i];
             double[] perRound = new double[rounds];
             for (int r = 0; r < rounds; r++) perRound[r] = puts[i][r] / puts[0][r];
-            double pairedXOff = rounds == 0 ? Double.NaN : Median.of(perRound);
+            double pairedXOff = Median.of(perRound);
             ratios[i] = new double[] {pages.length / best[2], best[0] / off[0], best[1] / off[1], pairedXOff};
             out.printf(Locale.ROOT, "%-22s %-8s %8d %8d %8.2f %14.0f %7.2f %14.0f %7.2f%n", label, CODECS[i].label(),
                     pages.length, (long) best[2], pages.length / best[2], best[0], best[0] / off[0], best[1], best[1] / off[1]);
