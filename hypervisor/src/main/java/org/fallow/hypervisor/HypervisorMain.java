@@ -61,6 +61,11 @@ public final class HypervisorMain implements Callable<Integer> {
                     + hostMemMiB + " MiB); log: " + logFile + " (./fallow -v hypervisor to log here)");
         log.info("fallow hypervisor up: pid {}, socket {}, run dir {}, host memory {} MiB ({} pages)",
                 ProcessHandle.current().pid(), sock, dir, hostMemMiB, hv.core().host().totalPages());
+        // guest memory is files in the run directory: say so when a disk would hold it, or too little space would
+        for (String w : org.fallow.abi.fs.MemoryFileStore.runDirWarnings(dir, hostMemMiB << 20)) {
+            log.warn(w);
+            if (logFile != null) System.out.println("fallow hypervisor: note: " + w);
+        }
         hv.server().awaitClose();
         stopped.await();
         return 0;

@@ -88,7 +88,7 @@ final class BulkPageIn {
     // ---- in-process ------------------------------------------------------------------------------------------------
 
     void inProcess(double floor) throws Exception {
-        Path dir = Files.createTempDirectory(Path.of("/tmp"), "flb");
+        Path dir = org.fallow.abi.fs.MemoryFileStore.createScratchDir("flb", 2 * frames * 4096L); // frames and page file
         InProcessPagingHost hv = new InProcessPagingHost(dir, frames, 1, frames - 1);
         try {
             Sample[][] s = new Sample[2][pairs];
@@ -145,7 +145,7 @@ final class BulkPageIn {
     // ---- over the wire ---------------------------------------------------------------------------------------------
 
     void wire(double floor) throws Exception {
-        Path dir = Files.createTempDirectory(Path.of("/tmp"), "flb");
+        Path dir = org.fallow.abi.fs.MemoryFileStore.createScratchDir("flb", 2 * frames * 4096L); // frames and page file
         byte[] handle = new byte[16];
         new SplittableRandom().nextBytes(handle);
         long hostMib = 64 + frames / 128;

@@ -47,8 +47,8 @@ public final class CreateBench implements Callable<Integer> {
         if (memoryMb < 1 || rounds < 1 || maxmemMb.length == 0) throw new IllegalArgumentException("need --memory >= 1, --rounds >= 1 and a --maxmem");
         for (long m : maxmemMb)
             if (m < memoryMb || m > 65536) throw new IllegalArgumentException("--maxmem " + m + " must be in [--memory, 65536] MiB");
-        Path dir = Files.createTempDirectory(Path.of("/tmp"), "flb");
         long hostMib = 64 + 2 * memoryMb;
+        Path dir = org.fallow.abi.fs.MemoryFileStore.createScratchDir("flb", hostMib << 20);
         try (HypervisorProcess hv = HypervisorProcess.start(dir.resolve("hv"), List.of("-Xmx256m"), "--host-mem", Long.toString(hostMib))) {
             String sock = hv.socket().toString();
             out.printf(Locale.ROOT, "create bench: --memory %d --maxmem %s --rounds %d + 1 warm-up (hypervisor pid %d, --host-mem %d); load %s%n",

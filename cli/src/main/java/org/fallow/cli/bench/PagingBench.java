@@ -122,7 +122,7 @@ public final class PagingBench implements Callable<Integer> {
         if (mode == Mode.in_process) {
             fr = new FaultFloor.Rates(0, 2 * PageCopyFloor.pagesPerSecond(frames));
         } else {
-            Path dir = Files.createTempDirectory(Path.of("/tmp"), "flb");
+            Path dir = org.fallow.abi.fs.MemoryFileStore.createScratchDir("flb", frames * 4096L);
             try {
                 fr = FaultFloor.measure(dir, floorRoundTrips, frames);
             } finally {
@@ -179,7 +179,7 @@ public final class PagingBench implements Callable<Integer> {
     }
 
     private void inProcess(long target) throws Exception {
-        Path dir = Files.createTempDirectory(Path.of("/tmp"), "flb");
+        Path dir = org.fallow.abi.fs.MemoryFileStore.createScratchDir("flb", 2 * frames * 4096L); // frames and page file
         int maxVcpus = java.util.Arrays.stream(vcpus).max().orElse(1);
         InProcessPagingHost hv = new InProcessPagingHost(dir, frames, maxVcpus, frames - 1);
         try {
@@ -232,7 +232,7 @@ public final class PagingBench implements Callable<Integer> {
     }
 
     private void wire(long target) throws Exception {
-        Path dir = Files.createTempDirectory(Path.of("/tmp"), "flb");
+        Path dir = org.fallow.abi.fs.MemoryFileStore.createScratchDir("flb", 2 * frames * 4096L); // frames and page file
         byte[] handle = new byte[16];
         new SplittableRandom().nextBytes(handle);
         Process guest = null, pager = null;

@@ -63,8 +63,8 @@ public final class PodBench implements Callable<Integer> {
         if (memoryMb < 1 || maxmem < memoryMb || rounds < 1 || floorRoundTrips < 1)
             throw new IllegalArgumentException("need 1 <= --memory <= --maxmem, --rounds >= 1 and --floor-round-trips >= 1");
         for (int v : vcpus) if (v < 1 || v > 64) throw new IllegalArgumentException("vcpus must be in 1..64, got " + v);
-        Path dir = Files.createTempDirectory(Path.of("/tmp"), "flb");
         long hostMib = 64 + 2 * maxmem;
+        Path dir = org.fallow.abi.fs.MemoryFileStore.createScratchDir("flb", hostMib << 20);
         try (HypervisorProcess hv = HypervisorProcess.start(dir.resolve("hv"), List.of("-Xmx256m"), "--host-mem", Long.toString(hostMib))) {
             String sock = hv.socket().toString();
             out.printf(Locale.ROOT, "pod bench: --memory %d --maxmem %d --vcpus %s --rounds %d (hypervisor pid %d, --host-mem %d; guest = fallow guest --boot-scrub)%n",

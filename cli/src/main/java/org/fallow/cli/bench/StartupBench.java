@@ -49,7 +49,7 @@ public final class StartupBench implements Callable<Integer> {
         String home = System.getProperty("fallow.home");
         if (home == null) throw new IllegalStateException("run it through ./fallow (fallow.home is not set)");
         Path launcher = Path.of(home, "fallow");
-        Path dir = Files.createTempDirectory(Path.of("/tmp"), "flstart");
+        Path dir = org.fallow.abi.fs.MemoryFileStore.createScratchDir("flstart", 64L << 20);
         HypervisorProcess hv = null;
         try {
             Path sock = socket;

@@ -73,7 +73,7 @@ public final class DemoCommand implements Callable<Integer> {
                         g.workload(), g.ops(), g.startMs(), String.join(" ", g.extraArgs()));
             return 0;
         }
-        Path runDir = Files.createTempDirectory(Path.of("/tmp"), "fallow-demo-");
+        Path runDir = org.fallow.abi.fs.MemoryFileStore.createScratchDir("fallow-demo-", 2 * (s.hostMiB() << 20)); // guests and page files: on /dev/shm when it has room
         DemoRunner runner = new DemoRunner(s, out, runDir, XcDemoToolstack::open, System.out);
         runner.afterRun(() -> deleteTree(runDir));
         DemoRunner.Result r = runner.run();
@@ -84,7 +84,7 @@ public final class DemoCommand implements Callable<Integer> {
         try (Stream<Path> w = Files.walk(dir)) {
             w.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException ignored) {
-            // best effort: it is under /tmp
+            // best effort: a scratch directory under /dev/shm or /tmp
         }
     }
 }

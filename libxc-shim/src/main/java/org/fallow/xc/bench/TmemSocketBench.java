@@ -134,13 +134,13 @@ public final class TmemSocketBench implements Callable<Integer> {
     private void runOne(String codec, byte[][] corpus, double floor, double[][] offCpu) throws Exception {
         byte[] secret = new byte[16];
         new SplittableRandom().nextBytes(secret);
-        Path run = Files.createTempDirectory(Path.of("/tmp"), "flb");
         int frames = FRAMES + (corpus == null ? 0 : corpus.length);
         // the stored pages, plus twice the pages stored at the end of a put phase; page data is off the Java heap
         long hostMib = 64 + (stored + 2L * maxPagesPerRound()) / 256 + frames / 256;
         List<String> jvm = new java.util.ArrayList<>(List.of("-Xmx512m", "-XX:MaxDirectMemorySize=" + (hostMib + 64) + "m",
                 "-XX:+UsePerfData")); // jstat reads the hypervisor's collections from its perf data
         if (!codec.equals("off")) jvm.addAll(List.of("-Dfallow.tmem.compress=true", "-Dfallow.tmem.codec=" + codec));
+        Path run = org.fallow.abi.fs.MemoryFileStore.createScratchDir("flb", frames * 4096L); // the guest's frames
         try (HypervisorProcess hv = HypervisorProcess.start(run, jvm, "--host-mem", Long.toString(hostMib));
              XcHandle xc = XcHandle.open(hv.socket(), AbiProfile.XEN_4_12)) {
             out.printf("started hypervisor pid %d on %s%n", hv.pid(), hv.socket());

@@ -25,7 +25,7 @@ final class BenchHypervisor implements AutoCloseable {
 
     /** {@code socket} if given, else a hypervisor started in a child JVM; {@code prefix} names the scratch directory. */
     static BenchHypervisor connectOrStart(Path socket, String prefix) throws IOException {
-        Path scratch = Files.createTempDirectory(Path.of("/tmp"), prefix);
+        Path scratch = org.fallow.abi.fs.MemoryFileStore.createScratchDir(prefix, 2048L << 20); // the hypervisor's default --host-mem
         if (socket != null) return new BenchHypervisor(scratch, null, socket);
         try {
             HypervisorProcess child = HypervisorProcess.start(scratch.resolve("hv"), List.of("-Xmx512m"));
