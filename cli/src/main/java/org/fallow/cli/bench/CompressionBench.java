@@ -28,7 +28,7 @@ public final class CompressionBench implements Callable<Integer> {
     @Option(names = "--rounds", defaultValue = "5", description = "Measured rounds of the engine rows (default ${DEFAULT-VALUE}).")
     int rounds;
 
-    @Option(names = "--socket-rounds", defaultValue = "3", description = "Measured rounds per codec over the socket (default ${DEFAULT-VALUE}).")
+    @Option(names = "--socket-rounds", defaultValue = "5", description = "Measured rounds per codec over the socket, the codecs taking turns (default ${DEFAULT-VALUE}).")
     int socketRounds;
 
     @Option(names = "--socket-pages", defaultValue = "16384", description = "Pages put then got per socket round (default ${DEFAULT-VALUE}).")
@@ -62,8 +62,9 @@ public final class CompressionBench implements Callable<Integer> {
         out.printf(Locale.ROOT, "engine: words %.2fx pages, put CPU %.2fx (paired rounds: %.2fx); lz4 %.2fx pages, put CPU %.2fx (paired rounds: %.2fx) the uncompressed put (this thread's CPU, same engine path)%n",
                 engine.words().xPages(), engine.words().putXOff(), engine.words().putXOffPaired(),
                 engine.lz4().xPages(), engine.lz4().putXOff(), engine.lz4().putXOffPaired());
-        out.printf(Locale.ROOT, "socket: words put %.2fx, lz4 put %.2fx, lzo put %.2fx the hypervisor CPU of an uncompressed put (batch %d, whole hypercall path)%n",
-                socket.putCpuXOff("words", batch), socket.putCpuXOff("lz4", batch), socket.putCpuXOff("lzo", batch), batch);
+        out.printf(Locale.ROOT, "socket: words put %.2fx (paired rounds: %.2fx), lz4 put %.2fx (paired rounds: %.2fx), lzo put %.2fx (paired rounds: %.2fx) the hypervisor CPU of an uncompressed put (batch %d, whole hypercall path)%n",
+                socket.putCpuXOff("words", batch), socket.pairedPutCpuXOff("words", batch), socket.putCpuXOff("lz4", batch),
+                socket.pairedPutCpuXOff("lz4", batch), socket.putCpuXOff("lzo", batch), socket.pairedPutCpuXOff("lzo", batch), batch);
         out.printf(Locale.ROOT, "load at the end %s%n", PageCopyFloor.load());
         return 0;
     }

@@ -134,7 +134,7 @@ class BenchCommandsTest {
     /**
      * {@code bench compression}: the engine rows and the socket rows of one corpus, then the goal's two summary lines,
      * whose engine figures are the printed heap-image words and lz4 rows' (and their paired-rounds line's) and whose
-     * socket figures are the printed "x off" of the words, lz4 and lzo hypervisors.
+     * socket figures are the printed "x off" of the words, lz4 and lzo hypervisors (and their paired-rounds line's).
      */
     @Test @Timeout(300)
     void compressionTinyRunPrintsBothViews() {
@@ -161,9 +161,19 @@ class BenchCommandsTest {
         assertEquals(4, xOff.size(), r.out()); // off, words, lz4, lzo
         assertEquals("1.00", xOff.get(0));
         String[] socket = line(r.out(), "socket: words put .*");
-        assertEquals(xOff.get(1) + "x,", socket[3], r.out());
-        assertEquals(xOff.get(2) + "x,", socket[6], r.out());
-        assertEquals(xOff.get(3) + "x", socket[9], r.out());
+        assertEquals(xOff.get(1) + "x", socket[3], r.out());
+        assertEquals(xOff.get(2) + "x", socket[9], r.out());
+        assertEquals(xOff.get(3) + "x", socket[15], r.out());
+        // the socket's paired figures: those of its "x off paired" line; with one round, each is that round's ratio,
+        // which is also the best round's
+        java.util.regex.Matcher socketPaired = java.util.regex.Pattern.compile(
+                "batch 16, hv CPU per put x off paired \\(median over the 1 rounds of codec / off in the same round\\): words ([\\d.]+) lz4 ([\\d.]+) lzo ([\\d.]+)")
+                .matcher(r.out());
+        assertTrue(socketPaired.find(), r.out());
+        assertEquals(socketPaired.group(1) + "x),", socket[6], "words paired");
+        assertEquals(socketPaired.group(2) + "x),", socket[12], "lz4 paired");
+        assertEquals(socketPaired.group(3) + "x)", socket[18], "lzo paired");
+        for (int i = 1; i <= 3; i++) assertEquals(xOff.get(i), socketPaired.group(i), "one round: paired = best / best");
     }
 
     /** The one line of {@code out} matching {@code regex}, split on blanks. */

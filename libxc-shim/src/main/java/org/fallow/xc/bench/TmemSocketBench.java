@@ -36,8 +36,10 @@ import static org.fallow.abi.xen.XenLayouts.U64_UNALIGNED;
  * and stay stored meanwhile. The memcpy floor (the two 4 KiB copies of a put+get, {@link PageCopyFloor}) is measured
  * in the same run and every row is also given as a ratio to it, with the hypervisor's CPU time per put and per get
  * (all its threads, {@code /proc/PID/task/TID/schedstat}). {@code --content heap} puts pages of the heap-image corpus
- * instead of random ones, and {@code --codecs off,words,lz4,lzo} runs one hypervisor per compression setting in turn, so
- * "x off" is the hypervisor CPU of a compressed put against an uncompressed one over the same path, same run.
+ * instead of random ones, and {@code --codecs off,words,lz4,lzo} runs one hypervisor per compression setting, all at
+ * once, their measured rounds taking turns, so "x off" is the hypervisor CPU of a compressed put against an
+ * uncompressed one over the same path, same run; "x off paired" is its median over the rounds taken within each round,
+ * which the host's drift between rounds does not move.
  */
 @Command(name = "tmem-socket", mixinStandardHelpOptions = true,
         description = "tmem put+get pages/s over the Unix socket: plain tmem_op hypercalls vs multicall batches.")
@@ -88,13 +90,15 @@ public final class TmemSocketBench implements Callable<Integer> {
     int corpusPages;
 
     @Option(names = "--codecs", split = ",", defaultValue = "off",
-            description = "One hypervisor per entry, in turn: off (no compression), words (the default codec where its vector coder runs), lz4 or lzo (-Dfallow.tmem.compress/codec; default ${DEFAULT-VALUE}).")
+            description = "One hypervisor per entry, all at once, their rounds taking turns: off (no compression), words (the default codec where its vector coder runs), lz4 or lzo (-Dfallow.tmem.compress/codec; default ${DEFAULT-VALUE}).")
     List<String> codecs;
 
     /** Corpus pages given by a caller ({@link #corpus}) instead of a capture of this JVM's heap. */
     private byte[][] givenCorpus;
-    /** "codec@batch" -> hv CPU per put / the first uncompressed run's, filled by {@link #call}. */
+    /** "codec@batch" -> hv CPU per put / the uncompressed hypervisor's, best round over best round, filled by {@link #call}. */
     private final java.util.Map<String, Double> putCpuXOff = new java.util.HashMap<>();
+    /** "codec@batch" -> the median over the rounds of the same ratio within each round, filled by {@link #call}. */
+    private final java.util.Map<String, Double> putCpuXOffPaired = new java.util.HashMap<>();
 
     /** With {@code --content heap}: put these pages (e.g. the engine rows' corpus) instead of capturing a new one. */
     public TmemSocketBench corpus(byte[][] pages) {
@@ -104,6 +108,9 @@ public final class TmemSocketBench implements Callable<Integer> {
 
     /** After {@link #call}: hypervisor CPU per put with {@code codec} at {@code batch} / with compression off; NaN if not run. */
     public double putCpuXOff(String codec, int batch) { return putCpuXOff.getOrDefault(codec + "@" + batch, Double.NaN); }
+
+    /** After {@link #call}: as {@link #putCpuXOff} paired round by round (median over the rounds); NaN if not run. */
+    public double pairedPutCpuXOff(String codec, int batch) { return putCpuXOffPaired.getOrDefault(codec + "@" + batch, Double.NaN); }
 
     @Override public Integer call() throws Exception {
         if (pages < 1 || rounds < 1 || stored < 0 || maxWarmupPasses < 1 || batchedPages < 0)
@@ -121,28 +128,131 @@ public final class TmemSocketBench implements Callable<Integer> {
                 pages, pagesPerRound(64), stored, rounds, join(batches), content, corpus == null ? "" : " (" + corpus.length + " distinct pages)",
                 String.join(",", codecs), PageCopyFloor.load());
         out.printf(Locale.ROOT, "memcpy floor (the two 4 KiB copies of a put+get, this process, same run): %.0f pages/s%n", floor);
-        double[][] offCpu = new double[65][];
-        for (String codec : codecs) {
-            if (codecs.size() > 1 || !codec.equals("off")) out.printf(Locale.ROOT, "codec %s:%n", codec);
-            runOne(codec, corpus, floor, offCpu);
+        if (codecs.size() > 1 && stored > 0) {
+            long need = (long) codecs.size() * stored * 4096L, avail = memAvailableBytes();
+            if (avail > 0 && need > avail / 2)
+                throw new IllegalArgumentException(String.format(Locale.ROOT, "--stored %d with %d codecs keeps %d hypervisors of %d pages"
+                        + " each at once (~%d MiB), more than half of this machine's available memory (%d MiB): give fewer codecs",
+                        stored, codecs.size(), codecs.size(), stored, need >> 20, avail >> 20));
+        }
+        List<CodecHypervisor> hvs = new java.util.ArrayList<>();
+        try {
+            for (String codec : codecs) {
+                if (codecs.size() > 1 || !codec.equals("off")) out.printf(Locale.ROOT, "codec %s:%n", codec);
+                CodecHypervisor h = new CodecHypervisor(codec);
+                hvs.add(h);
+                h.open(corpus);
+                warmUp(h.g, h.mem, h.hv.pid());
+            }
+            measure(hvs, floor);
+        } finally {
+            for (CodecHypervisor h : hvs) h.close();
         }
         out.printf(Locale.ROOT, "load at the end %s%n", PageCopyFloor.load());
         return 0;
     }
 
-    /** One hypervisor with compression {@code codec}: the stored pages, then the rows. */
-    private void runOne(String codec, byte[][] corpus, double floor, double[][] offCpu) throws Exception {
-        byte[] secret = new byte[16];
-        new SplittableRandom().nextBytes(secret);
-        int frames = FRAMES + (corpus == null ? 0 : corpus.length);
-        // the stored pages, plus twice the pages stored at the end of a put phase; page data is off the Java heap
-        long hostMib = 64 + (stored + 2L * maxPagesPerRound()) / 256 + frames / 256;
-        List<String> jvm = new java.util.ArrayList<>(List.of("-Xmx512m", "-XX:MaxDirectMemorySize=" + (hostMib + 64) + "m",
-                "-XX:+UsePerfData")); // jstat reads the hypervisor's collections from its perf data
-        if (!codec.equals("off")) jvm.addAll(List.of("-Dfallow.tmem.compress=true", "-Dfallow.tmem.codec=" + codec));
-        Path run = org.fallow.abi.fs.MemoryFileStore.createScratchDir("flb", frames * 4096L); // the guest's frames
-        try (HypervisorProcess hv = HypervisorProcess.start(run, jvm, "--host-mem", Long.toString(hostMib));
-             XcHandle xc = XcHandle.open(hv.socket(), AbiProfile.XEN_4_12)) {
+    /**
+     * The measured rounds: for each batch size, round r of every codec's hypervisor in turn (the first codec to go
+     * rotating round by round), so that the host's drift over the run meets every codec alike; then each codec's
+     * table (its best round), and with {@code off} and another codec the hypervisor CPU per put of each codec over
+     * off's in the same round, the median over the rounds ("x off paired").
+     */
+    private void measure(List<CodecHypervisor> hvs, double floor) throws Exception {
+        int n = hvs.size();
+        double[][][][] x = new double[batches.length][n][rounds][]; // [batch][codec][round] -> round()
+        for (int bi = 0; bi < batches.length; bi++)
+            for (int r = 0; r < rounds; r++)
+                for (int k = 0; k < n; k++) {
+                    CodecHypervisor h = hvs.get((r + k) % n);
+                    x[bi][(r + k) % n][r] = round(h.g, h.mem, batches[bi], h.hv.pid());
+                }
+        int off = codecs.indexOf("off");
+        for (int c = 0; c < n; c++) {
+            CodecHypervisor h = hvs.get(c);
+            if (n > 1 || !h.codec.equals("off")) out.printf(Locale.ROOT, "codec %s (hypervisor pid %d):%n", h.codec, h.hv.pid());
+            out.printf(Locale.ROOT, "%5s %12s %12s %16s %8s %14s %14s %7s%n", "batch", "put pages/s", "get pages/s", "put+get pages/s",
+                    "x floor", "hv CPU ns/put", "hv CPU ns/get", "x off");
+            StringBuilder everyRound = new StringBuilder();
+            for (int bi = 0; bi < batches.length; bi++) {
+                int b = batches[bi];
+                double[] best = best(x[bi][c]);
+                double[] each = new double[rounds];
+                for (int r = 0; r < rounds; r++) each[r] = x[bi][c][r][2];
+                everyRound.append(roundsLine(b, each));
+                String xOff = "-";
+                if (off >= 0) {
+                    double ratio = best[3] / best(x[bi][off])[3];
+                    xOff = String.format(Locale.ROOT, "%.2f", ratio);
+                    putCpuXOff.put(h.codec + "@" + b, ratio);
+                    putCpuXOffPaired.put(h.codec + "@" + b, pairedPutCpuRatio(x[bi][c], x[bi][off]));
+                }
+                out.printf(Locale.ROOT, "%5d %12.0f %12.0f %16.0f %8.2f %14.0f %14.0f %7s%n", b, best[0], best[1], best[2], best[2] / floor,
+                        best[3], best[4], xOff);
+            }
+            out.print(everyRound);
+            out.printf(Locale.ROOT, "hypervisor GC over the whole run: %s%n", gcSummary(h.hv.pid()));
+        }
+        if (off >= 0 && n > 1)
+            for (int b : batches) {
+                StringBuilder sb = new StringBuilder(String.format(Locale.ROOT,
+                        "batch %d, hv CPU per put x off paired (median over the %d rounds of codec / off in the same round):", b, rounds));
+                for (CodecHypervisor h : hvs)
+                    if (!h.codec.equals("off")) sb.append(String.format(Locale.ROOT, " %s %.2f", h.codec, pairedPutCpuXOff(h.codec, b)));
+                out.println(sb);
+            }
+    }
+
+    /** The round with the most put+get pages/s. */
+    private static double[] best(double[][] rounds) {
+        double[] best = rounds[0];
+        for (double[] r : rounds) if (r[2] > best[2]) best = r;
+        return best;
+    }
+
+    /** The median over the rounds of {@code codec}'s hypervisor CPU per put / {@code off}'s in the same round. */
+    static double pairedPutCpuRatio(double[][] codec, double[][] off) {
+        double[] q = new double[codec.length];
+        for (int r = 0; r < q.length; r++) q[r] = codec[r][3] / off[r][3];
+        return Median.of(q);
+    }
+
+    /** This machine's MemAvailable (/proc/meminfo) in bytes, 0 if unknown. */
+    static long memAvailableBytes() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/meminfo")))
+                if (line.startsWith("MemAvailable:")) return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+        } catch (java.io.IOException | RuntimeException e) {
+            return 0;
+        }
+        return 0;
+    }
+
+    /** One hypervisor with compression {@code codec}, its domain (attached as its guest) and pool, its stored pages. */
+    private final class CodecHypervisor implements AutoCloseable {
+        final String codec;
+        private Path run;
+        HypervisorProcess hv;
+        private XcHandle xc;
+        HypervisorConnection g;
+        private FileChannel fc;
+        private final Arena arena = Arena.ofShared();
+        MemorySegment mem;
+
+        CodecHypervisor(String codec) { this.codec = codec; }
+
+        void open(byte[][] corpus) throws Exception {
+            byte[] secret = new byte[16];
+            new SplittableRandom().nextBytes(secret);
+            int frames = FRAMES + (corpus == null ? 0 : corpus.length);
+            // the stored pages, plus twice the pages stored at the end of a put phase; page data is off the Java heap
+            long hostMib = 64 + (stored + 2L * maxPagesPerRound()) / 256 + frames / 256;
+            List<String> jvm = new java.util.ArrayList<>(List.of("-Xmx512m", "-XX:MaxDirectMemorySize=" + (hostMib + 64) + "m",
+                    "-XX:+UsePerfData")); // jstat reads the hypervisor's collections from its perf data
+            if (!codec.equals("off")) jvm.addAll(List.of("-Dfallow.tmem.compress=true", "-Dfallow.tmem.codec=" + codec));
+            run = org.fallow.abi.fs.MemoryFileStore.createScratchDir("flb", frames * 4096L); // the guest's frames
+            hv = HypervisorProcess.start(run, jvm, "--host-mem", Long.toString(hostMib));
+            xc = XcHandle.open(hv.socket(), AbiProfile.XEN_4_12);
             out.printf("started hypervisor pid %d on %s%n", hv.pid(), hv.socket());
             XcDomain dom = new XcDomain(xc);
             long d = dom.xc_domain_create_hvm(secret, 1);
@@ -153,46 +263,33 @@ public final class TmemSocketBench implements Callable<Integer> {
             for (int i = 0; i < frames; i++) gfns[i] = i;
             check("populate", dom.xc_domain_populate_physmap_exact(domid, 0, 0, gfns));
             check("unpause", dom.xc_domain_unpause(domid));
-            try (HypervisorConnection g = HypervisorConnection.guest(hv.socket(), domid, secret, AbiProfile.XEN_4_12);
-                 FileChannel fc = org.fallow.abi.fs.SafeFiles.openExisting(g.runDir().resolve("dom" + domid + ".mem"), true);
-                 Arena arena = Arena.ofShared()) {
-                MemorySegment mem = fc.map(FileChannel.MapMode.READ_WRITE, 0, frames * 4096L, arena);
-                for (int f = 0; f < 32; f++) {
-                    SplittableRandom r = new SplittableRandom(f);
-                    for (int i = 0; i < 4096; i += 8) mem.set(U64_UNALIGNED, f * 4096L + i, r.nextLong());
-                }
-                corpusFrames = corpus == null ? 0 : corpus.length;
-                for (int f = 0; f < corpusFrames; f++) MemorySegment.copy(MemorySegment.ofArray(corpus[f]), 0, mem, (FRAMES + f) * 4096L, 4096);
-                newPool(g, mem);
-                long t0 = System.nanoTime();
-                for (int i = 0; i < stored; i += 64) run(g, mem, 64, TmemConstants.TMEM_PUT_PAGE, STORED_OID, i, Math.min(64, stored - i));
-                if (stored > 0)
-                    out.printf(Locale.ROOT, "stored %d pages first (batches of 64) at %.0f pages/s; they stay stored; hypervisor GC so far: %s%n",
-                            stored, stored * 1e9 / (System.nanoTime() - t0), gcSummary(hv.pid()));
-                warmUp(g, mem, hv.pid());
-                out.printf(Locale.ROOT, "%5s %12s %12s %16s %8s %14s %14s %7s%n", "batch", "put pages/s", "get pages/s", "put+get pages/s",
-                        "x floor", "hv CPU ns/put", "hv CPU ns/get", "x off");
-                StringBuilder everyRound = new StringBuilder();
-                for (int b : batches) {
-                    double[] best = {0, 0, 0, 0, 0};
-                    double[] each = new double[rounds];
-                    for (int r = 0; r < rounds; r++) {
-                        double[] x = round(g, mem, b, hv.pid());
-                        each[r] = x[2];
-                        if (x[2] > best[2]) best = x;
-                    }
-                    everyRound.append(roundsLine(b, each));
-                    if (codec.equals("off") && offCpu[b] == null) offCpu[b] = best; // the first off run is the baseline
-                    String xOff = offCpu[b] == null ? "-" : String.format(Locale.ROOT, "%.2f", best[3] / offCpu[b][3]);
-                    if (offCpu[b] != null) putCpuXOff.putIfAbsent(codec + "@" + b, best[3] / offCpu[b][3]);
-                    out.printf(Locale.ROOT, "%5d %12.0f %12.0f %16.0f %8.2f %14.0f %14.0f %7s%n", b, best[0], best[1], best[2], best[2] / floor,
-                            best[3], best[4], xOff);
-                }
-                out.print(everyRound);
-                out.printf(Locale.ROOT, "hypervisor GC over the whole run: %s%n", gcSummary(hv.pid()));
+            g = HypervisorConnection.guest(hv.socket(), domid, secret, AbiProfile.XEN_4_12);
+            fc = org.fallow.abi.fs.SafeFiles.openExisting(g.runDir().resolve("dom" + domid + ".mem"), true);
+            mem = fc.map(FileChannel.MapMode.READ_WRITE, 0, frames * 4096L, arena);
+            for (int f = 0; f < 32; f++) {
+                SplittableRandom r = new SplittableRandom(f);
+                for (int i = 0; i < 4096; i += 8) mem.set(U64_UNALIGNED, f * 4096L + i, r.nextLong());
             }
-        } finally {
-            try (var s = Files.walk(run)) { s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete()); }
+            corpusFrames = corpus == null ? 0 : corpus.length;
+            for (int f = 0; f < corpusFrames; f++) MemorySegment.copy(MemorySegment.ofArray(corpus[f]), 0, mem, (FRAMES + f) * 4096L, 4096);
+            newPool(g, mem);
+            long t0 = System.nanoTime();
+            for (int i = 0; i < stored; i += 64) TmemSocketBench.this.run(g, mem, 64, TmemConstants.TMEM_PUT_PAGE, STORED_OID, i, Math.min(64, stored - i));
+            if (stored > 0)
+                out.printf(Locale.ROOT, "stored %d pages first (batches of 64) at %.0f pages/s; they stay stored; hypervisor GC so far: %s%n",
+                        stored, stored * 1e9 / (System.nanoTime() - t0), gcSummary(hv.pid()));
+        }
+
+        @Override public void close() {
+            // each step on its own: a failure to open leaves the later ones null
+            try { if (g != null) g.close(); } catch (Exception ignored) { /* the hypervisor goes next */ }
+            try { if (fc != null) fc.close(); } catch (Exception ignored) { /* likewise */ }
+            arena.close();
+            try { if (xc != null) xc.close(); } catch (Exception ignored) { /* likewise */ }
+            try { if (hv != null) hv.close(); } catch (Exception ignored) { /* likewise */ }
+            if (run != null)
+                try (var s = Files.walk(run)) { s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete()); }
+                catch (java.io.IOException ignored) { /* best effort: a scratch directory */ }
         }
     }
 

@@ -17,6 +17,19 @@ class TmemSocketBenchRoundsTest {
                 TmemSocketBench.roundsLine(1, new double[] {40, 10, 30, 20}).replace(System.lineSeparator(), "\n"));
     }
 
+    /**
+     * The paired "x off": each round's hypervisor CPU per put (index 3) over off's in the same round, median over the
+     * rounds. A host slowing 4x across the run moves both alike, so the pairs agree where best over best would not.
+     */
+    @Test
+    void pairedRatioIsTheMedianOfTheRoundsOwnRatios() {
+        double[][] off = {{0, 0, 0, 500}, {0, 0, 0, 1000}, {0, 0, 0, 2000}};
+        double[][] codec = {{0, 0, 0, 1500}, {0, 0, 0, 2900}, {0, 0, 0, 6400}};
+        assertEquals(3.0, TmemSocketBench.pairedPutCpuRatio(codec, off), 1e-12); // rounds: 3.0, 2.9, 3.2
+        double[][] evenOff = {{0, 0, 0, 100}, {0, 0, 0, 100}}, evenCodec = {{0, 0, 0, 200}, {0, 0, 0, 400}};
+        assertEquals(3.0, TmemSocketBench.pairedPutCpuRatio(evenCodec, evenOff), 1e-12); // mean of the middle two
+    }
+
     @Test
     void batchedRowsPutFourTimesThePagesUnlessTold() {
         TmemSocketBench b = new TmemSocketBench();
