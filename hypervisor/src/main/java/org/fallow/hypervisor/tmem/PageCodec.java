@@ -138,7 +138,7 @@ final class PageCodec {
 
     /** {@code words}: the word coder on the page, LZ4 too if it leaves more than {@link #LZ4_TRY_ABOVE}. */
     private int compressWords(MemorySegment page) {
-        int w = words.encode(page, wordsOut, COMPRESS_POOR_LIMIT - 1);
+        int w = words.encode(coderView(page), wordsOut, COMPRESS_POOR_LIMIT - 1);
         if (w < 0 || w > LZ4_TRY_ABOVE) {
             int n = compressor.compress(page.asSlice(0, TmemDefs.PAGE_SIZE), dst);
             if (n > 0 && n < COMPRESS_POOR_LIMIT && (w < 0 || n < w)) return n;
@@ -147,6 +147,18 @@ final class PageCodec {
         output = wordsOut;
         lastFormat = WORDS;
         return w;
+    }
+
+    /**
+     * The word coder's view of a native page: a plain native segment of its 4096 bytes at its address. A guest frame
+     * in the hypervisor is a slice of a file mapping ({@code MappedMemorySegmentImpl}, a shared arena's session checked
+     * on every access), while the coder's head buffer and the slabs are plain native segments: C2 compiled the
+     * vector coder for both classes and it ran ~25 % slower a page than on plain native pages (1.55-1.64 µs against
+     * 1.22-1.26 µs, scratch measure on the heap-image corpus, docs/BENCHMARKS.md session 9). The view lives for this
+     * call only, on the engine's thread, which is also the only one that could unmap the frame.
+     */
+    private static MemorySegment coderView(MemorySegment page) {
+        return page.isNative() ? MemorySegment.ofAddress(page.address()).reinterpret(TmemDefs.PAGE_SIZE) : page;
     }
 
     /** The last {@link #compress} output. */
@@ -167,7 +179,7 @@ final class PageCodec {
      */
     void decompress(MemorySegment src, long off, int n, int format, MemorySegment page) {
         if (format == WORDS) {
-            if (words != null) words.decode(src, off, n, page, wordWindow);
+            if (words != null) words.decode(src, off, n, coderView(page), wordWindow);
             else WordCoder.decode(src, off, n, page, wordWindow);
             return;
         }

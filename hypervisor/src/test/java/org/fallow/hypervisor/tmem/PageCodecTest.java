@@ -48,6 +48,50 @@ class PageCodecTest {
         }
     }
 
+    /** A heap-like page: object headers, small ints, pointers into one region, zero fields. */
+    private static void heapLike(MemorySegment p, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        for (int i = 0; i < TmemDefs.PAGE_SIZE; i += 8) {
+            long w = switch ((i >>> 3) % 4) {
+                case 0 -> 0x0000000100000001L;
+                case 1 -> 0x00007f3a10000000L + (r.nextInt(1 << 20) << 3);
+                case 2 -> r.nextInt(100);
+                default -> 0;
+            };
+            p.set(ValueLayout.JAVA_LONG_UNALIGNED, i, w);
+        }
+    }
+
+    /**
+     * The word coder reads and writes a guest frame of a file mapping (the hypervisor's case) through a plain native
+     * view of it (PageCodec.coderView): the same bytes as from a native copy of the page, and back into the mapping.
+     */
+    @Test void wordsCodeAMappedGuestFrameAsTheyCodeANativePage(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path file = dir.resolve("dom1.mem");
+        try (java.nio.channels.FileChannel fc = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.CREATE_NEW,
+                java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE);
+             Arena shared = Arena.ofShared()) {
+            MemorySegment mapping = fc.map(java.nio.channels.FileChannel.MapMode.READ_WRITE, 0, 4L * TmemDefs.PAGE_SIZE, shared);
+            MemorySegment frame = mapping.asSlice(2L * TmemDefs.PAGE_SIZE, TmemDefs.PAGE_SIZE);
+            heapLike(frame, 11);
+            MemorySegment copy = page();
+            MemorySegment.copy(frame, 0, copy, 0, TmemDefs.PAGE_SIZE);
+            PageCodec c = new PageCodec(TmemCompression.WORDS);
+            int fromCopy = c.compress(copy);
+            assertEquals(PageCodec.WORDS, c.lastFormat(), "a heap-like page stays word-coded");
+            byte[] expected = c.output().asSlice(0, fromCopy).toArray(ValueLayout.JAVA_BYTE);
+            int fromFrame = c.compress(frame);
+            assertEquals(fromCopy, fromFrame);
+            assertArrayEquals(expected, c.output().asSlice(0, fromFrame).toArray(ValueLayout.JAVA_BYTE));
+            MemorySegment stored = arena.allocate(fromFrame + 64);
+            MemorySegment.copy(c.output(), 0, stored, 0, fromFrame);
+            frame.fill((byte) 0x5A);
+            c.decompress(stored, 0, fromFrame, PageCodec.WORDS, frame);
+            assertEquals(-1, frame.mismatch(copy), "decoded into the mapped frame");
+            assertEquals(0, mapping.get(ValueLayout.JAVA_LONG, 3L * TmemDefs.PAGE_SIZE), "the next frame untouched");
+        }
+    }
+
     @Test void incompressiblePagesArePoorForBoth() {
         for (TmemCompression alg : TmemCompression.values()) {
             PageCodec c = new PageCodec(alg);
