@@ -73,7 +73,8 @@ public final class DemoCommand implements Callable<Integer> {
                         g.workload(), g.ops(), g.startMs(), String.join(" ", g.extraArgs()));
             return 0;
         }
-        Path runDir = org.fallow.abi.fs.MemoryFileStore.createScratchDir("fallow-demo-", 2 * (s.hostMiB() << 20)); // guests and page files: on /dev/shm when it has room
+        // the guests' memory and page files: on /dev/shm when it has room for them (docs/SECURITY.md rule 10)
+        Path runDir = org.fallow.abi.fs.MemoryFileStore.createScratchDir("fallow-demo-", 2 * (s.hostMiB() << 20));
         DemoRunner runner = new DemoRunner(s, out, runDir, XcDemoToolstack::open, System.out);
         runner.afterRun(() -> deleteTree(runDir));
         DemoRunner.Result r = runner.run();

@@ -53,6 +53,55 @@ class PageFileTest {
         }
     }
 
+    /**
+     * The slot choice is xenpaging's (pop the free stack, else the first slot with slot_to_gfn 0 that is not on the
+     * stack) through any mix of page-outs and page-ins, the file full, and after a recovery: a model that scans from
+     * slot 0 every time picks the same slots.
+     */
+    @Test void slotChoiceMatchesTheScanFromSlotZero() throws Exception {
+        int n = 64;
+        java.util.SplittableRandom r = new java.util.SplittableRandom(42);
+        Path f = dir.resolve("pf");
+        PageFile pf = PageFile.create(f, n);
+        long[] modelGfn = new long[n];
+        java.util.ArrayDeque<Integer> modelStack = new java.util.ArrayDeque<>();
+        long nextGfn = 1;
+        MemorySegment p = page(1);
+        for (int step = 0; step < 2000; step++) {
+            if (step == 1000) { // a killed pager's files, recovered, its stale slots freed again
+                pf.close();
+                pf = PageFile.recover(f, n);
+                modelStack.clear();
+                for (int s = 0; s < n; s++)
+                    if (modelGfn[s] != 0 && r.nextInt(4) == 0) {
+                        pf.free(s);
+                        modelGfn[s] = 0;
+                        modelStack.push(s);
+                    }
+            }
+            boolean out = r.nextInt(3) != 0;
+            long gfn = nextGfn++ % (n - 1) + 1;
+            if (out && pf.gfnToSlot(gfn) < 0) { // a victim is a gfn that is not out already, as the pager's policy picks
+                Integer top = modelStack.poll();
+                int expected = -1;
+                if (top != null) expected = top;
+                else for (int s = 0; s < n; s++) if (modelGfn[s] == 0 && !modelStack.contains(s)) { expected = s; break; }
+                int got = pf.allocateSlot();
+                assertEquals(expected, got, "step " + step);
+                if (got < 0) continue;
+                pf.write(got, gfn, p); // every slot handed out is written (or the pager exits on the I/O error)
+                modelGfn[got] = gfn;
+            } else if (!out) {
+                int s = r.nextInt(n);
+                if (modelGfn[s] == 0) continue;
+                pf.free(s);
+                modelGfn[s] = 0;
+                modelStack.push(s);
+            }
+        }
+        pf.close();
+    }
+
     @Test void aKilledPagersSlotsCanBeRecovered() throws Exception {
         Path f = dir.resolve("pf");
         PageFile pf = PageFile.create(f, 32);
