@@ -212,9 +212,14 @@ public final class TmemSocketBench implements Callable<Integer> {
 
     /** The median over the rounds of {@code codec}'s hypervisor CPU per put / {@code off}'s in the same round. */
     static double pairedPutCpuRatio(double[][] codec, double[][] off) {
-        double[] q = new double[codec.length];
-        for (int r = 0; r < q.length; r++) q[r] = codec[r][3] / off[r][3];
-        return Median.of(q);
+        return Median.ofRatios(putCpu(codec), putCpu(off));
+    }
+
+    /** Each round's hypervisor CPU per put (index 3 of {@link #round}'s answer). */
+    private static double[] putCpu(double[][] rounds) {
+        double[] c = new double[rounds.length];
+        for (int r = 0; r < c.length; r++) c[r] = rounds[r][3];
+        return c;
     }
 
     /** This machine's MemAvailable (/proc/meminfo) in bytes, 0 if unknown. */

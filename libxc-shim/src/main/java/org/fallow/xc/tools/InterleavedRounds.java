@@ -96,8 +96,6 @@ final class InterleavedRounds {
     /** The median over the blocks of {@code row}'s block p50 / {@code floor}'s block p50 (the same blocks). */
     static double pairedRatio(Row row, Row floor) {
         if (row.blocks() == 0 || row.blocks() != floor.blocks()) throw new IllegalArgumentException("rows not measured together");
-        double[] r = new double[row.blocks()];
-        for (int b = 0; b < r.length; b++) r[b] = row.blockP50(b) / floor.blockP50(b);
-        return Median.of(r);
+        return Median.ofRatios(row.blockP50, floor.blockP50);
     }
 }

@@ -327,7 +327,7 @@ public final class RttBench implements Callable<Integer> {
         };
     }
 
-    /** Row 5: throughput with {@code window} requests in flight. */
+    /** Row 7: throughput with {@code window} requests in flight. */
     private void pipelined(Path sock, Path dir) throws Exception {
         try (HypervisorConnection c = HypervisorConnection.toolstack(sock, sock.toAbsolutePath().getParent(), AbiProfile.XEN_4_12, 4096)) {
             ArrayDeque<CompletableFuture<Long>> inflight = new ArrayDeque<>();

@@ -100,9 +100,7 @@ public final class CompressionRows {
         StringBuilder paired = new StringBuilder();
         for (int i = 0; i < CODECS.length; i++) {
             double[] best = bests[i];
-            double[] perRound = new double[rounds];
-            for (int r = 0; r < rounds; r++) perRound[r] = puts[i][r] / puts[0][r];
-            double pairedXOff = Median.of(perRound);
+            double pairedXOff = Median.ofRatios(puts[i], puts[0]);
             ratios[i] = new double[] {pages.length / best[2], best[0] / off[0], best[1] / off[1], pairedXOff};
             out.printf(Locale.ROOT, "%-22s %-8s %8d %8d %8.2f %14.0f %7.2f %14.0f %7.2f%n", label, CODECS[i].label(),
                     pages.length, (long) best[2], pages.length / best[2], best[0], best[0] / off[0], best[1], best[1] / off[1]);
