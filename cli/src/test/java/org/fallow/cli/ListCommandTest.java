@@ -1,6 +1,6 @@
 package org.fallow.cli;
 
-import org.fallow.cli.demo.DemoCommand;
+import org.fallow.abi.fs.SafeFiles;
 import org.fallow.abi.process.HypervisorProcess;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -35,7 +35,7 @@ class ListCommandTest {
     @AfterAll
     static void stop() {
         if (hv != null) hv.close();
-        if (dir != null) DemoCommand.deleteTree(dir);
+        if (dir != null) SafeFiles.deleteTreeQuietly(dir);
     }
 
     record Out(int rc, String out, String err) { }

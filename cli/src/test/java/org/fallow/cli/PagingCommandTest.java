@@ -1,6 +1,6 @@
 package org.fallow.cli;
 
-import org.fallow.cli.demo.DemoCommand;
+import org.fallow.abi.fs.SafeFiles;
 import org.fallow.cli.stats.DomainSample;
 import org.fallow.cli.stats.ToolstackStats;
 import org.fallow.abi.process.HypervisorProcess;
@@ -31,7 +31,7 @@ class PagingCommandTest {
             if (Files.exists(pid)) ProcessHandle.of(Long.parseLong(Files.readAllLines(pid).get(0).strip())).ifPresent(ProcessHandle::destroyForcibly);
         }
         if (hv != null) hv.close();
-        if (dir != null) DemoCommand.deleteTree(dir);
+        if (dir != null) SafeFiles.deleteTreeQuietly(dir);
     }
 
     private record Out(int code, String text) { }

@@ -1,7 +1,7 @@
 package org.fallow.cli;
 
+import org.fallow.abi.fs.SafeFiles;
 import org.fallow.abi.AbiProfile;
-import org.fallow.cli.demo.DemoCommand;
 import org.fallow.conformance.MappedFile;
 import org.fallow.conformance.RawConnection;
 import org.fallow.conformance.RawFrame;
@@ -54,7 +54,7 @@ class SecurityFindingsTest {
     @AfterEach void tearDown() {
         for (Process p : others) p.destroyForcibly();
         for (HypervisorProcess h : hypervisors) h.close();
-        DemoCommand.deleteTree(tmp);
+        SafeFiles.deleteTreeQuietly(tmp);
     }
 
     private record Out(int code, String text) { }

@@ -1,5 +1,6 @@
 package org.fallow.conformance;
 
+import org.fallow.abi.fs.SafeFiles;
 import java.io.IOException;
 import java.lang.reflect.Method;
 import java.nio.file.Files;
@@ -128,9 +129,8 @@ public final class Target {
     }
 
     private static void deleteTree(Path dir) {
-        if (dir == null || !Files.isDirectory(dir)) return;
-        try (var walk = Files.walk(dir)) {
-            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        try {
+            SafeFiles.deleteTree(dir);
         } catch (IOException e) {
             System.err.println("conformance: could not remove " + dir + ": " + e);
         }

@@ -186,7 +186,7 @@ class TmemEndToEndTest {
             assertEquals(0, RawToolstack.destroy(xc, d));
             assertNull(tmem.list(d, false), "the dead domain's client is gone");
         } finally {
-            deleteTree(run); // the run dir, its logs and memory files: nothing is left in /tmp
+            org.fallow.abi.fs.SafeFiles.deleteTree(run); // the run dir, its logs and memory files: nothing is left in /tmp
         }
     }
 
@@ -234,14 +234,7 @@ class TmemEndToEndTest {
             }
             assertEquals(-1, t9.control2009(-1, 77, d, 0, 0, null), "unknown TMEMC subop");
         } finally {
-            deleteTree(run); // the run dir, its logs and memory files: nothing is left in /tmp
-        }
-    }
-
-    static void deleteTree(Path dir) throws java.io.IOException {
-        if (!Files.exists(dir)) return;
-        try (var paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+            org.fallow.abi.fs.SafeFiles.deleteTree(run); // the run dir, its logs and memory files: nothing is left in /tmp
         }
     }
 }

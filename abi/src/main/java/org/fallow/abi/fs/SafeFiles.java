@@ -6,14 +6,18 @@ import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
+import java.nio.file.SecureDirectoryStream;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributeView;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -303,6 +307,64 @@ public final class SafeFiles {
     public static void deleteEntry(Path file) throws IOException {
         if (Files.isDirectory(file, NOFOLLOW)) throw new UnsafePathException(file + " is a directory; refusing to replace it");
         Files.deleteIfExists(file);
+    }
+
+    /** How many levels of directories below its top {@link #deleteTree} descends (a scratch or run directory has one or two). */
+    public static final int MAX_TREE_DEPTH = 32;
+
+    /**
+     * Removes the directory {@code dir} and everything in it, never following a symbolic link: a link inside is
+     * removed itself, and {@code dir} itself given as a link or a file removes just that entry. Each directory is
+     * read and emptied through its open descriptor (a {@link SecureDirectoryStream}: {@code openat}/{@code unlinkat}),
+     * so swapping a subdirectory for a link while the walk runs cannot make it delete outside the tree. Nothing there
+     * is no error. Refuses (and leaves the rest) below {@link #MAX_TREE_DEPTH} levels. For scratch and run
+     * directories that Fallow made; the one way its modules delete a tree.
+     */
+    public static void deleteTree(Path dir) throws IOException {
+        BasicFileAttributes a;
+        try {
+            a = Files.readAttributes(dir, BasicFileAttributes.class, NOFOLLOW);
+        } catch (NoSuchFileException e) {
+            return;
+        }
+        if (a.isDirectory()) {
+            try (DirectoryStream<Path> top = Files.newDirectoryStream(dir)) {
+                if (!(top instanceof SecureDirectoryStream<Path> secure))
+                    throw new IOException("this platform has no secure directory stream; not deleting " + dir);
+                emptyDirectory(secure, dir, 0);
+            }
+        }
+        Files.deleteIfExists(dir);
+    }
+
+    /**
+     * {@link #deleteTree} for clean-up paths that must not fail (a bench's or test's scratch directory): true if the
+     * tree is gone, false (and what was left stays) if something could not be removed.
+     */
+    public static boolean deleteTreeQuietly(Path dir) {
+        if (dir == null) return true;
+        try {
+            deleteTree(dir);
+            return true;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    private static void emptyDirectory(SecureDirectoryStream<Path> d, Path where, int depth) throws IOException {
+        if (depth > MAX_TREE_DEPTH) throw new IOException(where + " is more than " + MAX_TREE_DEPTH + " levels deep; not deleting below it");
+        for (Path entry : d) {
+            Path name = entry.getFileName();
+            BasicFileAttributes a = d.getFileAttributeView(name, BasicFileAttributeView.class, NOFOLLOW).readAttributes();
+            if (a.isDirectory()) {
+                try (SecureDirectoryStream<Path> sub = d.newDirectoryStream(name, NOFOLLOW)) {
+                    emptyDirectory(sub, where.resolve(name), depth + 1);
+                }
+                d.deleteDirectory(name);
+            } else {
+                d.deleteFile(name);
+            }
+        }
     }
 
     /**

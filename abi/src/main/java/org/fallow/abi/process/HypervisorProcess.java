@@ -1,5 +1,6 @@
 package org.fallow.abi.process;
 
+import org.fallow.abi.fs.SafeFiles;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -129,9 +130,7 @@ public final class HypervisorProcess implements AutoCloseable {
     /** Stops the hypervisor if it still runs, then deletes its run directory and everything in it. */
     public void deleteRunDir() throws IOException {
         stop();
-        try (var paths = Files.walk(runDir)) {
-            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-        }
+        SafeFiles.deleteTree(runDir);
     }
 
     @Override public void close() { stop(); }

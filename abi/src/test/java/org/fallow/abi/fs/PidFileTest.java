@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 
@@ -30,9 +29,7 @@ class PidFileTest {
 
     @AfterEach void tearDown() throws Exception {
         sleeper.destroyForcibly().waitFor();
-        try (var w = Files.walk(tmp)) {
-            for (Path p : w.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-        }
+        SafeFiles.deleteTree(tmp);
     }
 
     @Test void aMatchingLiveProcessIsFound() throws IOException {

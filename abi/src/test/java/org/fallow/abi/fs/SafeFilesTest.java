@@ -211,4 +211,53 @@ class SafeFilesTest {
             assertTrue(Files.exists(others));
         }
     }
+
+    @Test void deleteTreeRemovesTheTreeAndNeverWhatItsLinksPointAt() throws IOException {
+        Path outside = Files.createDirectory(tmp.resolve("outside"));
+        Path kept = Files.writeString(outside.resolve("kept"), "not mine to delete");
+        Path tree = Files.createDirectories(tmp.resolve("tree/a/b"));
+        Files.writeString(tree.resolve("page"), "x");
+        Files.writeString(tmp.resolve("tree/a/log"), "y");
+        Files.createSymbolicLink(tmp.resolve("tree/a/dirLink"), outside);
+        Files.createSymbolicLink(tmp.resolve("tree/fileLink"), kept);
+        Files.createSymbolicLink(tmp.resolve("tree/dangling"), tmp.resolve("nothing-here"));
+
+        SafeFiles.deleteTree(tmp.resolve("tree"));
+
+        assertFalse(Files.exists(tmp.resolve("tree"), LinkOption.NOFOLLOW_LINKS));
+        assertEquals("not mine to delete", Files.readString(kept));
+        assertTrue(Files.isDirectory(outside));
+    }
+
+    @Test void deleteTreeOfALinkRemovesTheLinkOnlyAndOfNothingIsNoError() throws IOException {
+        Path target = Files.createDirectory(tmp.resolve("target"));
+        Files.writeString(target.resolve("f"), "z");
+        Path link = Files.createSymbolicLink(tmp.resolve("link"), target);
+        SafeFiles.deleteTree(link);
+        assertFalse(Files.exists(link, LinkOption.NOFOLLOW_LINKS));
+        assertEquals("z", Files.readString(target.resolve("f")));
+
+        SafeFiles.deleteTree(tmp.resolve("never-made"));
+        assertTrue(SafeFiles.deleteTreeQuietly(tmp.resolve("never-made")));
+        assertTrue(SafeFiles.deleteTreeQuietly(null));
+    }
+
+    @Test void deleteTreeRefusesBelowItsDepthBoundAndQuietlySaysSo() throws IOException {
+        Path deep = tmp.resolve("deep");
+        Path p = deep;
+        for (int i = 0; i <= SafeFiles.MAX_TREE_DEPTH; i++) p = p.resolve("d" + i);
+        Files.createDirectories(p);
+        IOException e = assertThrows(IOException.class, () -> SafeFiles.deleteTree(deep));
+        assertTrue(e.getMessage().contains("levels deep"), e.getMessage());
+        assertFalse(SafeFiles.deleteTreeQuietly(deep));
+        assertTrue(Files.isDirectory(p), "nothing below the bound was touched");
+
+        Path shallow = tmp.resolve("shallow");
+        Path q = shallow;
+        for (int i = 0; i < SafeFiles.MAX_TREE_DEPTH; i++) q = q.resolve("d" + i);
+        Files.createDirectories(q);
+        Files.writeString(q.resolve("leaf"), "at the bound");
+        assertTrue(SafeFiles.deleteTreeQuietly(shallow));
+        assertFalse(Files.exists(shallow));
+    }
 }

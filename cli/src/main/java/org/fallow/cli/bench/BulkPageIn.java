@@ -25,7 +25,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -102,7 +101,7 @@ final class BulkPageIn {
             summary("in-process", s, floor);
         } finally {
             hv.close();
-            ChildJvm.deleteTree(dir);
+            SafeFiles.deleteTreeQuietly(dir);
         }
     }
 
@@ -167,7 +166,7 @@ final class BulkPageIn {
             }
             summary("wire", s, floor);
         } finally {
-            ChildJvm.deleteTree(dir);
+            SafeFiles.deleteTreeQuietly(dir);
         }
     }
 

@@ -41,12 +41,4 @@ final class ChildJvm {
             return "(unreadable: " + e + ")";
         }
     }
-
-    static void deleteTree(Path dir) {
-        try (var s = Files.walk(dir)) {
-            s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException ignored) {
-            // best effort: a temp directory
-        }
-    }
 }

@@ -1,5 +1,6 @@
 package org.fallow.cli.bench;
 
+import org.fallow.abi.fs.SafeFiles;
 import org.fallow.abi.bench.Median;
 import org.fallow.abi.process.HypervisorProcess;
 import org.fallow.xc.tools.DomainCommands;
@@ -75,7 +76,7 @@ public final class CreateBench implements Callable<Integer> {
             out.printf(Locale.ROOT, "load after: %s%n", load());
             return 0;
         } finally {
-            ChildJvm.deleteTree(dir);
+            SafeFiles.deleteTreeQuietly(dir);
         }
     }
 

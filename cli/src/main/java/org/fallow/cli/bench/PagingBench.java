@@ -1,5 +1,6 @@
 package org.fallow.cli.bench;
 
+import org.fallow.abi.fs.SafeFiles;
 import org.fallow.abi.AbiProfile;
 import org.fallow.abi.bench.PageCopyFloor;
 import org.fallow.guest.paging.PagingGuestMain;
@@ -19,7 +20,6 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HexFormat;
 import java.util.List;
@@ -126,7 +126,7 @@ public final class PagingBench implements Callable<Integer> {
             try {
                 fr = FaultFloor.measure(dir, floorRoundTrips, frames);
             } finally {
-                ChildJvm.deleteTree(dir);
+                SafeFiles.deleteTreeQuietly(dir);
             }
         }
         roundTrips = fr.roundTripsPerSecond();
@@ -216,7 +216,7 @@ public final class PagingBench implements Callable<Integer> {
             t.join(TimeUnit.SECONDS.toMillis(timeoutSeconds));
         } finally {
             hv.close();
-            ChildJvm.deleteTree(dir);
+            SafeFiles.deleteTreeQuietly(dir);
         }
     }
 
@@ -277,7 +277,7 @@ public final class PagingBench implements Callable<Integer> {
             guest.waitFor(10, TimeUnit.SECONDS);
         } finally {
             for (Process p : new Process[] {guest, pager}) if (p != null) { p.destroyForcibly(); p.waitFor(10, TimeUnit.SECONDS); }
-            ChildJvm.deleteTree(dir);
+            SafeFiles.deleteTreeQuietly(dir);
         }
     }
 

@@ -1,5 +1,6 @@
 package org.fallow.cli.bench;
 
+import org.fallow.abi.fs.SafeFiles;
 import org.fallow.abi.bench.PageCopyFloor;
 import org.fallow.guest.GuestMain;
 import org.fallow.abi.process.HypervisorProcess;
@@ -93,7 +94,7 @@ public final class PodBench implements Callable<Integer> {
             out.printf(Locale.ROOT, "load at the end %s%n", PageCopyFloor.load());
             return 0;
         } finally {
-            ChildJvm.deleteTree(dir);
+            SafeFiles.deleteTreeQuietly(dir);
         }
     }
 

@@ -1,5 +1,6 @@
 package org.fallow.cli.bench;
 
+import org.fallow.abi.fs.SafeFiles;
 import org.fallow.abi.bench.Median;
 import org.fallow.abi.process.ChildJvm;
 import org.fallow.abi.process.HypervisorProcess;
@@ -99,9 +100,7 @@ public final class StartupBench implements Callable<Integer> {
             return 0;
         } finally {
             if (hv != null) hv.close();
-            try (var s = Files.walk(dir)) {
-                s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            SafeFiles.deleteTree(dir);
         }
     }
 

@@ -1,16 +1,14 @@
 package org.fallow.cli.demo;
 
+import org.fallow.abi.fs.SafeFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 
 /**
  * {@code fallow demo}: the over-commit demo on the embedded default scenario (see {@link Scenario}).
@@ -76,16 +74,8 @@ public final class DemoCommand implements Callable<Integer> {
         // the guests' memory and page files: on /dev/shm when it has room for them (docs/SECURITY.md rule 10)
         Path runDir = org.fallow.abi.fs.MemoryFileStore.createScratchDir("fallow-demo-", 2 * (s.hostMiB() << 20));
         DemoRunner runner = new DemoRunner(s, out, runDir, XcDemoToolstack::open, System.out);
-        runner.afterRun(() -> deleteTree(runDir));
+        runner.afterRun(() -> SafeFiles.deleteTreeQuietly(runDir));
         DemoRunner.Result r = runner.run();
         return r.succeeded() ? 0 : 1;
-    }
-
-    public static void deleteTree(Path dir) {
-        try (Stream<Path> w = Files.walk(dir)) {
-            w.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException ignored) {
-            // best effort: a scratch directory under /dev/shm or /tmp
-        }
     }
 }

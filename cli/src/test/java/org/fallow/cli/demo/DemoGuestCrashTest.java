@@ -1,5 +1,6 @@
 package org.fallow.cli.demo;
 
+import org.fallow.abi.fs.SafeFiles;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -23,7 +24,7 @@ class DemoGuestCrashTest {
 
     @AfterEach
     void cleanUp() {
-        if (runDir != null) DemoCommand.deleteTree(runDir);
+        if (runDir != null) SafeFiles.deleteTreeQuietly(runDir);
     }
 
     @Test

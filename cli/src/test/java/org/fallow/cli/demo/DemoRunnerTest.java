@@ -1,5 +1,6 @@
 package org.fallow.cli.demo;
 
+import org.fallow.abi.fs.SafeFiles;
 import org.fallow.cli.stats.DomainSample;
 import org.fallow.cli.stats.HostSample;
 import org.junit.jupiter.api.AfterEach;
@@ -26,7 +27,7 @@ class DemoRunnerTest {
 
     @AfterEach
     void cleanUp() {
-        if (runDir != null) DemoCommand.deleteTree(runDir);
+        if (runDir != null) SafeFiles.deleteTreeQuietly(runDir);
     }
 
     @Test

@@ -1,5 +1,6 @@
 package org.fallow.cli.demo;
 
+import org.fallow.abi.fs.SafeFiles;
 import org.fallow.cli.FallowMain;
 import org.fallow.cli.stats.DomainSample;
 import org.fallow.cli.stats.HostSample;
@@ -28,7 +29,7 @@ class QuickDemoEndToEndTest {
 
     @AfterEach
     void cleanUp() {
-        if (runDir != null) DemoCommand.deleteTree(runDir);
+        if (runDir != null) SafeFiles.deleteTreeQuietly(runDir);
     }
 
     @Test

@@ -1,5 +1,6 @@
 package org.fallow.cli.stats;
 
+import org.fallow.abi.fs.SafeFiles;
 import org.fallow.xc.Physinfo;
 
 import org.fallow.abi.AbiProfile;
@@ -20,7 +21,7 @@ class PhysinfoTest {
 
     @AfterEach
     void cleanUp() throws Exception {
-        if (dir != null) org.fallow.cli.demo.DemoCommand.deleteTree(dir);
+        if (dir != null) SafeFiles.deleteTreeQuietly(dir);
     }
 
     @Test

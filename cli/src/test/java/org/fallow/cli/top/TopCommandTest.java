@@ -1,8 +1,8 @@
 package org.fallow.cli.top;
 
+import org.fallow.abi.fs.SafeFiles;
 import org.fallow.cli.FallowMain;
 import org.fallow.cli.RunContext;
-import org.fallow.cli.demo.DemoCommand;
 import org.fallow.cli.stats.DomainSample;
 import org.fallow.cli.stats.HostSample;
 import org.fallow.cli.stats.ToolstackStats;
@@ -37,7 +37,7 @@ class TopCommandTest {
     @AfterAll
     static void stop() {
         if (hv != null) hv.close();
-        if (dir != null) DemoCommand.deleteTree(dir);
+        if (dir != null) SafeFiles.deleteTreeQuietly(dir);
     }
 
     record Out(String code, String text) { }
@@ -116,7 +116,7 @@ class TopCommandTest {
             failsWithNoHypervisorAt(missing, "list");
             assertTrue(Files.notExists(missing), "nothing made for it");
         } finally {
-            DemoCommand.deleteTree(parent);
+            SafeFiles.deleteTreeQuietly(parent);
         }
     }
 
@@ -126,7 +126,7 @@ class TopCommandTest {
         try {
             failsWithNoHypervisorAt(empty, "top", "--once");
         } finally {
-            DemoCommand.deleteTree(empty);
+            SafeFiles.deleteTreeQuietly(empty);
         }
     }
 }

@@ -55,7 +55,7 @@ class PagingEngineTest {
 
     @AfterEach void tearDown() throws Exception {
         h.close();
-        try (var s = Files.walk(dir)) { s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete()); }
+        org.fallow.abi.fs.SafeFiles.deleteTree(dir);
     }
 
     private int enable() {

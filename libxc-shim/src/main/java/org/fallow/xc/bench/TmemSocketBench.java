@@ -5,6 +5,7 @@ import org.fallow.abi.Hypercalls;
 import org.fallow.abi.bench.HeapImageCorpus;
 import org.fallow.abi.bench.Median;
 import org.fallow.abi.bench.PageCopyFloor;
+import org.fallow.abi.fs.SafeFiles;
 import org.fallow.abi.xen.MulticallEntry;
 import org.fallow.abi.xen.TmemConstants;
 import org.fallow.abi.xen.TmemOp;
@@ -269,7 +270,7 @@ public final class TmemSocketBench implements Callable<Integer> {
             check("populate", dom.xc_domain_populate_physmap_exact(domid, 0, 0, gfns));
             check("unpause", dom.xc_domain_unpause(domid));
             g = HypervisorConnection.guest(hv.socket(), domid, secret, AbiProfile.XEN_4_12);
-            fc = org.fallow.abi.fs.SafeFiles.openExisting(g.runDir().resolve("dom" + domid + ".mem"), true);
+            fc = SafeFiles.openExisting(g.runDir().resolve("dom" + domid + ".mem"), true);
             mem = fc.map(FileChannel.MapMode.READ_WRITE, 0, frames * 4096L, arena);
             for (int f = 0; f < 32; f++) {
                 SplittableRandom r = new SplittableRandom(f);
@@ -292,9 +293,7 @@ public final class TmemSocketBench implements Callable<Integer> {
             arena.close();
             try { if (xc != null) xc.close(); } catch (Exception ignored) { /* likewise */ }
             try { if (hv != null) hv.close(); } catch (Exception ignored) { /* likewise */ }
-            if (run != null)
-                try (var s = Files.walk(run)) { s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete()); }
-                catch (java.io.IOException ignored) { /* best effort: a scratch directory */ }
+            SafeFiles.deleteTreeQuietly(run); // best effort: a scratch directory
         }
     }
 

@@ -1,11 +1,9 @@
 package org.fallow.xc.tools;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
+import org.fallow.abi.fs.SafeFiles;
 import org.fallow.abi.process.HypervisorProcess;
 
 /**
@@ -32,7 +30,7 @@ final class BenchHypervisor implements AutoCloseable {
             System.out.printf("started hypervisor pid %d on %s%n", child.pid(), child.socket());
             return new BenchHypervisor(scratch, child, child.socket());
         } catch (IOException | RuntimeException e) {
-            deleteTree(scratch);
+            SafeFiles.deleteTreeQuietly(scratch);
             throw e;
         }
     }
@@ -54,13 +52,7 @@ final class BenchHypervisor implements AutoCloseable {
         try {
             if (child != null) child.stop();
         } finally {
-            deleteTree(scratch);
-        }
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        try (Stream<Path> s = Files.walk(dir)) {
-            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            SafeFiles.deleteTree(scratch);
         }
     }
 }

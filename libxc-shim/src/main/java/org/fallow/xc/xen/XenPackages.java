@@ -8,12 +8,9 @@ import java.nio.charset.StandardCharsets;
 import org.fallow.abi.fs.SafeFiles;
 
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -184,7 +181,7 @@ public final class XenPackages {
                         + "; see " + log + (rc != 0 ? " (as root, `apt-get update` may help)" : "") + "\n" + tail(log));
         }
         Path fresh = cache.resolve("root.new");
-        deleteTree(fresh);
+        SafeFiles.deleteTree(fresh);
         SafeFiles.ensurePrivateDir(fresh);
         List<String> unpacked = new ArrayList<>();
         for (String pkg : PACKAGES) {
@@ -196,7 +193,7 @@ public final class XenPackages {
         }
         Files.setPosixFilePermissions(fresh, SafeFiles.DIR_MODE); // dpkg-deb -x gives the tree's top the package's 0755
         SafeFiles.writeAtomically(fresh.resolve(STAMP), String.join("\n", unpacked) + "\n");
-        deleteTree(root());
+        SafeFiles.deleteTree(root());
         Files.move(fresh, root(), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         say.println("fallow xen: Xen 4.17 user space ready in " + root());
     }
@@ -248,21 +245,5 @@ public final class XenPackages {
     private boolean onPath(String exe) {
         for (String dir : searchPath.split(":")) if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, exe))) return true;
         return false;
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) return;
-        Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-            @Override public FileVisitResult visitFile(Path f, BasicFileAttributes a) throws IOException {
-                Files.delete(f);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
-                if (e != null) throw e;
-                Files.delete(d);
-                return FileVisitResult.CONTINUE;
-            }
-        });
     }
 }

@@ -40,7 +40,7 @@ class XenPagingInProcessTest {
 
     @AfterEach void tearDown() throws Exception {
         hv.close();
-        try (var s = Files.walk(dir)) { s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete()); }
+        org.fallow.abi.fs.SafeFiles.deleteTree(dir);
     }
 
     /** Each vcpu owns the gfns ≡ id (mod VCPUS): it verifies the last version it wrote, then writes the next one. */
