@@ -162,12 +162,14 @@ public final class TmemSocketBench implements Callable<Integer> {
     private void measure(List<CodecHypervisor> hvs, double floor) throws Exception {
         int n = hvs.size();
         double[][][][] x = new double[batches.length][n][rounds][]; // [batch][codec][round] -> round()
+        long steal0 = stealTicks();
         for (int bi = 0; bi < batches.length; bi++)
             for (int r = 0; r < rounds; r++)
                 for (int k = 0; k < n; k++) {
                     CodecHypervisor h = hvs.get((r + k) % n);
                     x[bi][(r + k) % n][r] = round(h.g, h.mem, batches[bi], h.hv.pid());
                 }
+        long steal1 = stealTicks();
         int off = codecs.indexOf("off");
         for (int c = 0; c < n; c++) {
             CodecHypervisor h = hvs.get(c);
@@ -180,7 +182,7 @@ public final class TmemSocketBench implements Callable<Integer> {
                 double[] best = best(x[bi][c]);
                 double[] each = new double[rounds];
                 for (int r = 0; r < rounds; r++) each[r] = x[bi][c][r][2];
-                everyRound.append(roundsLine(b, each));
+                everyRound.append(roundsLine(b, each)).append(cpuRoundsLine(b, x[bi][c]));
                 String xOff = "-";
                 if (off >= 0) {
                     double ratio = best[3] / best(x[bi][off])[3];
@@ -194,6 +196,8 @@ public final class TmemSocketBench implements Callable<Integer> {
             out.print(everyRound);
             out.printf(Locale.ROOT, "hypervisor GC over the whole run: %s%n", gcSummary(h.hv.pid()));
         }
+        if (steal0 >= 0 && steal1 >= 0)
+            out.printf(Locale.ROOT, "host steal time over the measured rounds: %.2f s of both CPUs' time (/proc/stat)%n", (steal1 - steal0) / 100.0);
         if (off >= 0 && n > 1)
             for (int b : batches) {
                 StringBuilder sb = new StringBuilder(String.format(Locale.ROOT,
@@ -426,6 +430,35 @@ public final class TmemSocketBench implements Callable<Integer> {
         StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "batch %d, put+get pages/s of every round:", batch));
         for (double x : each) sb.append(String.format(Locale.ROOT, " %.0f", x));
         return sb.append(String.format(Locale.ROOT, " (median %.0f)%n", Median.of(each))).toString();
+    }
+
+    /**
+     * "batch B, hv CPU ns per page of every round: a b c (hypervisor busy x-y of the wall time)": each round's
+     * hypervisor CPU per put and get (indices 3, 4 of {@link #round}'s answer) averaged, and that times the round's
+     * put+get pages/s (index 2): how much of the round the hypervisor's threads were on a CPU. Near 1 the round's rate
+     * is set by the hypervisor's CPU time per page, not by waiting (session 10: it moved 0.64-1.22 µs a page between
+     * the rounds of one run, with no steal time, and the rate moved with it).
+     */
+    static String cpuRoundsLine(int batch, double[][] rounds) {
+        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "batch %d, hv CPU ns per page of every round:", batch));
+        double lo = Double.MAX_VALUE, hi = 0;
+        for (double[] r : rounds) {
+            double perPage = (r[3] + r[4]) / 2, busy = r[2] * perPage / 1e9;
+            sb.append(String.format(Locale.ROOT, " %.0f", perPage));
+            lo = Math.min(lo, busy);
+            hi = Math.max(hi, busy);
+        }
+        return sb.append(String.format(Locale.ROOT, " (hypervisor busy %.2f-%.2f of the wall time)%n", lo, hi)).toString();
+    }
+
+    /** The host's steal time so far in clock ticks (the eighth number of /proc/stat's "cpu" line), -1 if unknown. */
+    static long stealTicks() {
+        try {
+            String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+            return f[0].equals("cpu") && f.length > 8 ? Long.parseLong(f[8]) : -1;
+        } catch (java.io.IOException | RuntimeException e) {
+            return -1;
+        }
     }
 
     /** Oids of the --stored pages start here (the rounds use oids from 0). */

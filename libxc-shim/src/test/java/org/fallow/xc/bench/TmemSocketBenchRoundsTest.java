@@ -17,6 +17,14 @@ class TmemSocketBenchRoundsTest {
                 TmemSocketBench.roundsLine(1, new double[] {40, 10, 30, 20}).replace(System.lineSeparator(), "\n"));
     }
 
+    /** Each round's CPU per page is the mean of its put and get; busy = that times the round's put+get pages/s. */
+    @Test
+    void cpuPerPageOfEveryRoundAndHowBusyTheHypervisorWas() {
+        double[][] rounds = {{0, 0, 1_000_000, 900, 1100}, {0, 0, 500_000, 1500, 1700}};
+        assertEquals("batch 64, hv CPU ns per page of every round: 1000 1600 (hypervisor busy 0.80-1.00 of the wall time)\n",
+                TmemSocketBench.cpuRoundsLine(64, rounds).replace(System.lineSeparator(), "\n"));
+    }
+
     /**
      * The paired "x off": each round's hypervisor CPU per put (index 3) over off's in the same round, median over the
      * rounds. A host slowing 4x across the run moves both alike, so the pairs agree where best over best would not.
