@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
                 org.fallow.cli.bench.CreateBench.class,
                 org.fallow.cli.bench.JmhCommand.class,
                 org.fallow.cli.bench.StartupBench.class,
+                org.fallow.cli.bench.GoalsBench.class,
         })
 public final class BenchCommand implements Runnable {
     /**
