@@ -91,7 +91,15 @@ public final class GoalsBench implements java.util.concurrent.Callable<Integer> 
             }
             cmd.add(launcher.toString());
             cmd.addAll(s.args());
-            Run r = run(cmd);
+            Run r;
+            try {
+                r = run(cmd);
+            } catch (IOException e) {
+                out.printf("step %s could not start: %s%n%n", s.name(), e.getMessage());
+                for (GoalFigures.Goal g : s.goals().apply("")) goals.add(GoalFigures.Goal.missing(g.name(), g.limit(), "step did not start"));
+                allRan = false;
+                continue;
+            }
             allRan &= r.exit() == 0;
             goals.addAll(s.goals().apply(r.output()));
         }
