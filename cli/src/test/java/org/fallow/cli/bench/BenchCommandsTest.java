@@ -59,8 +59,16 @@ class BenchCommandsTest {
     @Test
     void everyBenchmarkIsMountedUnderBench() {
         CommandLine bench = FallowMain.commandLine().getSubcommands().get("bench");
-        assertEquals(List.of("rtt", "attack", "tmem", "tmem-socket", "compression", "ring", "paging", "pod", "create", "jmh", "startup", "help"), List.copyOf(bench.getSubcommands().keySet()),
+        assertEquals(List.of("rtt", "attack", "tmem", "tmem-socket", "compression", "ring", "paging", "pod", "create", "jmh", "startup", "goals", "help"), List.copyOf(bench.getSubcommands().keySet()),
                 "every benchmark, then help (bench help CMD)");
+    }
+
+    @Test
+    void goalsParsesItsStepsAndTimeout() {
+        GoalsBench g = parsed(GoalsBench.class, "goals", "--only", "rtt,paging", "--step-timeout-minutes", "5");
+        assertEquals(List.of("rtt", "paging"), g.only);
+        assertEquals(5, g.stepTimeoutMinutes);
+        assertEquals(60, parsed(GoalsBench.class, "goals").stepTimeoutMinutes);
     }
 
     @Test
