@@ -197,7 +197,7 @@ public final class TmemSocketBench implements Callable<Integer> {
             out.printf(Locale.ROOT, "hypervisor GC over the whole run: %s%n", gcSummary(h.hv.pid()));
         }
         if (steal0 >= 0 && steal1 >= 0)
-            out.printf(Locale.ROOT, "host steal time over the measured rounds: %.2f s of both CPUs' time (/proc/stat)%n", (steal1 - steal0) / 100.0);
+            out.printf(Locale.ROOT, "host steal time over the measured rounds: %.2f s of all CPUs' time (/proc/stat)%n", (steal1 - steal0) / 100.0);
         if (off >= 0 && n > 1)
             for (int b : batches) {
                 StringBuilder sb = new StringBuilder(String.format(Locale.ROOT,
@@ -436,8 +436,8 @@ public final class TmemSocketBench implements Callable<Integer> {
      * "batch B, hv CPU ns per page of every round: a b c (hypervisor busy x-y of the wall time)": each round's
      * hypervisor CPU per put and get (indices 3, 4 of {@link #round}'s answer) averaged, and that times the round's
      * put+get pages/s (index 2): how much of the round the hypervisor's threads were on a CPU. Near 1 the round's rate
-     * is set by the hypervisor's CPU time per page, not by waiting (session 10: it moved 0.64-1.22 µs a page between
-     * the rounds of one run, with no steal time, and the rate moved with it).
+     * is set by the hypervisor's CPU time per page, not by waiting (session 10: 761-1320 ns a page between the rounds
+     * of one run, no steal time, the rate moving with it; docs/BENCHMARKS.md). Above 1 its GC or JIT threads ran too.
      */
     static String cpuRoundsLine(int batch, double[][] rounds) {
         StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "batch %d, hv CPU ns per page of every round:", batch));
