@@ -69,32 +69,37 @@ final class GoalFigures {
     }
 
     /**
+     * How far apart a view's two statistics may be for its figure to count: the paired-rounds median (each round's
+     * codec CPU over the uncompressed put's in the same round) and best round over best round. They agreed within
+     * 1.05-1.29x in the six runs of sessions 9-10 but one, where the uncompressed hypervisor alone was slowed for four
+     * of its five rounds (paired 1.35x against best/best 3.86x): a run like that says nothing either way.
+     */
+    static final double STEADY = 1.5;
+
+    /**
      * {@code bench compression}'s summary: the default codec's pages ratio and its paired CPU ratio to the uncompressed
-     * put, in the engine view (this thread's CPU, engine path) and the socket view (the hypervisor's CPU, whole
-     * hypercall path). The issue does not say which; both are given.
+     * put, in the socket view (the hypervisor's CPU, whole hypercall path) and the engine view (this thread's CPU,
+     * engine path). The issue does not say which; both are given. A view whose paired and best-over-best figures are
+     * more than {@link #STEADY} apart has no verdict.
      */
     static List<Goal> compression(String out) {
-        List<Goal> goals = new ArrayList<>();
         String limit = ">= 2x pages at <= 3x CPU";
-        Matcher e = Pattern.compile("^engine: words ([\\d.]+)x pages, put CPU [\\d.]+x \\(paired rounds: ([\\d.]+)x\\)", Pattern.MULTILINE).matcher(out);
-        Matcher s = Pattern.compile("^socket: words put [\\d.]+x \\(paired rounds: ([\\d.]+)x\\)", Pattern.MULTILINE).matcher(out);
-        boolean engine = e.find(), socket = s.find();
-        if (!engine) {
-            goals.add(Goal.missing("compression, socket view (hypervisor CPU)", limit, "engine summary line not found"));
-            goals.add(Goal.missing("compression, engine view (engine thread CPU)", limit, "engine summary line not found"));
-            return goals;
-        }
-        double pages = Double.parseDouble(e.group(1)), engineCpu = Double.parseDouble(e.group(2));
-        if (socket) {
-            double socketCpu = Double.parseDouble(s.group(1));
-            goals.add(new Goal("compression, socket view (hypervisor CPU)", String.format(Locale.ROOT, "%.2fx pages at %.2fx CPU", pages, socketCpu),
-                    limit, pages >= 2 && socketCpu <= 3));
-        } else {
-            goals.add(Goal.missing("compression, socket view (hypervisor CPU)", limit, "socket summary line not found"));
-        }
-        goals.add(new Goal("compression, engine view (engine thread CPU)", String.format(Locale.ROOT, "%.2fx pages at %.2fx CPU", pages, engineCpu),
-                limit, pages >= 2 && engineCpu <= 3));
-        return goals;
+        String socketName = "compression, socket view (hypervisor CPU)", engineName = "compression, engine view (engine thread CPU)";
+        Matcher e = Pattern.compile("^engine: words ([\\d.]+)x pages, put CPU ([\\d.]+)x \\(paired rounds: ([\\d.]+)x\\)", Pattern.MULTILINE).matcher(out);
+        Matcher s = Pattern.compile("^socket: words put ([\\d.]+)x \\(paired rounds: ([\\d.]+)x\\)", Pattern.MULTILINE).matcher(out);
+        if (!e.find())
+            return List.of(Goal.missing(socketName, limit, "engine summary line not found"), Goal.missing(engineName, limit, "engine summary line not found"));
+        double pages = Double.parseDouble(e.group(1));
+        Goal socket = s.find() ? view(socketName, limit, pages, Double.parseDouble(s.group(2)), Double.parseDouble(s.group(1)))
+                : Goal.missing(socketName, limit, "socket summary line not found");
+        return List.of(socket, view(engineName, limit, pages, Double.parseDouble(e.group(3)), Double.parseDouble(e.group(2))));
+    }
+
+    private static Goal view(String name, String limit, double pages, double paired, double bestOverBest) {
+        boolean steady = Math.max(paired, bestOverBest) <= STEADY * Math.min(paired, bestOverBest);
+        String figure = String.format(Locale.ROOT, "%.2fx pages at %.2fx CPU (best/best %.2fx%s)", pages, paired, bestOverBest,
+                steady ? "" : ": unsteady");
+        return new Goal(name, figure, limit, steady ? pages >= 2 && paired <= 3 : null);
     }
 
     /** {@code bench create}: the 64 GiB maxmem row's ratio to the first (1 GiB) row. */
@@ -131,8 +136,8 @@ final class GoalFigures {
 
     /** The table of {@code goals}, one line each. */
     static String table(List<Goal> goals) {
-        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%-60s %-40s %-26s %s%n", "goal", "this run", "limit", "verdict"));
-        for (Goal g : goals) sb.append(String.format(Locale.ROOT, "%-60s %-40s %-26s %s%n", g.name(), g.figure(), g.limit(), g.verdict()));
+        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%-60s %-54s %-26s %s%n", "goal", "this run", "limit", "verdict"));
+        for (Goal g : goals) sb.append(String.format(Locale.ROOT, "%-60s %-54s %-26s %s%n", g.name(), g.figure(), g.limit(), g.verdict()));
         return sb.toString();
     }
 
