@@ -4,10 +4,10 @@ import org.fallow.abi.bench.PageCopyFloor;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
+import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -114,8 +114,8 @@ public final class GoalsBench implements java.util.concurrent.Callable<Integer> 
 
     record Run(int exit, String output) {}
 
-    /** Runs {@code cmd}, its output printed line by line as it comes and kept (up to {@link #MAX_KEPT_CHARS}). */
-    private Run run(List<String> cmd) throws IOException, InterruptedException {
+    /** Runs {@code cmd}, its output printed as it comes and kept (up to {@link #MAX_KEPT_CHARS}). */
+    Run run(List<String> cmd) throws IOException, InterruptedException {
         out.printf(Locale.ROOT, "$ %s   # %s UTC, load average: %s%n", String.join(" ", cmd),
                 LocalTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("HH:mm")), PageCopyFloor.load());
         long t0 = System.nanoTime();
@@ -125,12 +125,18 @@ public final class GoalsBench implements java.util.concurrent.Callable<Integer> 
             p.destroyForcibly();
         }, CompletableFuture.delayedExecutor(stepTimeoutMinutes, TimeUnit.MINUTES));
         StringBuilder kept = new StringBuilder();
-        try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-            for (String line; (line = in.readLine()) != null; ) {
-                out.println(line);
-                if (kept.length() + line.length() < MAX_KEPT_CHARS) kept.append(line).append('\n');
+        char last = '\n';
+        try (Reader in = new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8)) {
+            char[] buf = new char[8192]; // read in chunks, not lines: a line without an end is not held whole
+            for (int n; (n = in.read(buf)) > 0; ) {
+                out.append(java.nio.CharBuffer.wrap(buf, 0, n));
+                last = buf[n - 1];
+                int room = MAX_KEPT_CHARS - kept.length();
+                if (room > 0) kept.append(buf, 0, Math.min(n, room));
             }
         }
+        if (last != '\n') out.println();
+        out.flush();
         int exit = p.waitFor();
         watchdog.cancel(false);
         out.printf(Locale.ROOT, "exit %d after %d s%n%n", exit, TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - t0));

@@ -137,6 +137,20 @@ class GoalFiguresTest {
         assertTrue(table.contains("NOT met") && table.contains("0.15x echo thread, 0.17x echo process"), table);
     }
 
+    /** A step's output is printed under its command line and kept for reading its figures, with its exit status. */
+    @Test void aStepsOutputIsPrintedKeptAndItsExitStatusSaid() throws Exception {
+        GoalsBench g = new GoalsBench();
+        java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+        g.out = new java.io.PrintStream(printed, true, java.nio.charset.StandardCharsets.UTF_8);
+        g.stepTimeoutMinutes = 1;
+        GoalsBench.Run r = g.run(List.of("sh", "-c", "printf 'ratio line\\nno end of line'; exit 3"));
+        assertEquals(3, r.exit());
+        assertEquals("ratio line\nno end of line", r.output());
+        String text = printed.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(text.startsWith("$ sh -c printf"), text);
+        assertTrue(text.contains("ratio line\nno end of line\nexit 3 after "), text);
+    }
+
     @Test void onlyRunsTheNamedStepsInTheRunsOrderAndRefusesUnknownOnes() {
         assertEquals(List.of("tmem-socket", "paging"),
                 GoalsBench.selected(List.of("paging", "tmem-socket")).stream().map(GoalsBench.Step::name).toList());
