@@ -1,5 +1,6 @@
 package org.fallow.abi.wire;
 
+import org.fallow.abi.process.SearchPath;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -23,7 +24,7 @@ class XsWireProbeTest {
     @Test
     @Timeout(120)
     void constantsAndLayoutMatchTheInstalledHeader(@TempDir Path dir) throws Exception {
-        boolean gcc = onPath("gcc");
+        boolean gcc = SearchPath.onPath("gcc");
         boolean header = Files.isRegularFile(HEADER);
         String why = "gcc and " + HEADER + " are needed (CI installs them: apt-get install gcc libxen-dev)";
         if (System.getenv("CI") != null) assertTrue(gcc && header, why);
@@ -69,11 +70,5 @@ class XsWireProbeTest {
             header417.put(f[0], Integer.parseInt(f[1]));
         }
         assertEquals(java, header417);
-    }
-
-    private static boolean onPath(String tool) {
-        for (String d : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":"))
-            if (Files.isExecutable(Path.of(d, tool))) return true;
-        return false;
     }
 }

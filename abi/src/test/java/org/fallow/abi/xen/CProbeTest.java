@@ -1,5 +1,6 @@
 package org.fallow.abi.xen;
 
+import org.fallow.abi.process.SearchPath;
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.io.IOException;
@@ -30,7 +31,7 @@ class CProbeTest {
     @Test
     @Timeout(180)
     void everyFourTwelveLayoutMatchesTheInstalledXenHeaders(@TempDir Path dir) throws Exception {
-        requireInCi(onPath("gcc"), "gcc is not installed (CI installs it: apt-get install gcc)");
+        requireInCi(SearchPath.onPath("gcc"), "gcc is not installed (CI installs it: apt-get install gcc)");
         requireInCi(Files.isRegularFile(XEN_INCLUDE.resolve("tmem.h")),
                 "/usr/include/xen/tmem.h is missing (CI installs it: apt-get install libxen-dev)");
 
@@ -84,7 +85,7 @@ class CProbeTest {
     @Test
     @Timeout(180)
     void everyFourSeventeenLayoutMatchesTheInstalledXenHeadersExactly(@TempDir Path dir) throws Exception {
-        requireInCi(onPath("gcc"), "gcc is not installed (CI installs it: apt-get install gcc)");
+        requireInCi(SearchPath.onPath("gcc"), "gcc is not installed (CI installs it: apt-get install gcc)");
         requireInCi(Files.isRegularFile(XEN_INCLUDE.resolve("vm_event.h")),
                 "/usr/include/xen/vm_event.h is missing (CI installs it: apt-get install libxen-dev)");
         List<AbiStruct> structs = AbiRegistry.of(AbiProfile.XEN_4_17);
@@ -176,13 +177,6 @@ class CProbeTest {
     private static void requireInCi(boolean present, String why) {
         if (System.getenv("CI") != null) assertTrue(present, why);
         else Assumptions.assumeTrue(present, why);
-    }
-
-    private static boolean onPath(String tool) {
-        for (String d : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
-            if (Files.isExecutable(Path.of(d, tool))) return true;
-        }
-        return false;
     }
 
     private static String run(Path dir, String... cmd) throws IOException, InterruptedException {

@@ -1,5 +1,6 @@
 package org.fallow.cli.bench;
 
+import org.fallow.abi.process.SearchPath;
 import org.fallow.abi.bench.PageCopyFloor;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -82,7 +83,7 @@ public final class GoalsBench implements java.util.concurrent.Callable<Integer> 
             List<String> cmd = new ArrayList<>();
             if (s.pinned()) {
                 String cpu = firstAllowedCpu();
-                if (cpu == null || !onPath("taskset")) {
+                if (cpu == null || !SearchPath.onPath("taskset")) {
                     out.printf("step %s skipped: taskset or this process's CPU list is not available%n%n", s.name());
                     for (GoalFigures.Goal g : s.goals().apply("")) goals.add(GoalFigures.Goal.missing(g.name(), g.limit(), "step skipped"));
                     continue;
@@ -157,12 +158,5 @@ public final class GoalsBench implements java.util.concurrent.Callable<Integer> 
             return null;
         }
         return null;
-    }
-
-    private static boolean onPath(String tool) {
-        String path = System.getenv("PATH");
-        if (path == null) return false;
-        for (String d : path.split(":")) if (!d.isEmpty() && Files.isExecutable(Path.of(d, tool))) return true;
-        return false;
     }
 }

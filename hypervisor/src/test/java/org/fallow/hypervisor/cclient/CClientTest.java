@@ -1,5 +1,6 @@
 package org.fallow.hypervisor.cclient;
 
+import org.fallow.abi.process.SearchPath;
 import org.fallow.hypervisor.testing.ServedHypervisor;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
@@ -7,7 +8,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -49,7 +49,7 @@ class CClientTest {
 
     @BeforeEach
     void start() throws Exception {
-        requireInCi(onPath("gcc"), "gcc is not installed (CI installs it: apt-get install gcc)");
+        requireInCi(SearchPath.onPath("gcc"), "gcc is not installed (CI installs it: apt-get install gcc)");
         requireInCi(Files.isRegularFile(XEN_INCLUDE.resolve("tmem.h")),
                 "Xen public headers missing (CI installs them: apt-get install libxen-dev)");
         hv = ServedHypervisor.start(256);
@@ -106,13 +106,5 @@ class CClientTest {
     private static void requireInCi(boolean present, String why) {
         if (System.getenv("CI") != null) assertTrue(present, why);
         else Assumptions.assumeTrue(present, why);
-    }
-
-    private static boolean onPath(String exe) {
-        String path = System.getenv("PATH");
-        if (path == null) return false;
-        for (String d : path.split(File.pathSeparator))
-            if (Files.isExecutable(Path.of(d, exe))) return true;
-        return false;
     }
 }

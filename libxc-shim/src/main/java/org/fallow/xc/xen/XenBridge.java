@@ -1,5 +1,6 @@
 package org.fallow.xc.xen;
 
+import org.fallow.abi.process.SearchPath;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -52,7 +53,7 @@ public final class XenBridge {
             throw new IOException(dir + " is not a directory (symlinks are refused)");
         Path so = dir.resolve("libfallow-xen-bridge-" + sha + ".so");
         if (Files.isRegularFile(so, LinkOption.NOFOLLOW_LINKS)) return so;
-        if (!onPath("gcc")) throw new IOException("the privcmd bridge needs gcc to build (apt-get install gcc)");
+        if (!SearchPath.onPath("gcc")) throw new IOException("the privcmd bridge needs gcc to build (apt-get install gcc)");
         Path tmpSrc = Files.createTempFile(dir, "bridge-", ".c", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         Path tmpSo = dir.resolve("tmp-" + ProcessHandle.current().pid() + "-" + sha + ".so");
         try {
@@ -98,11 +99,5 @@ public final class XenBridge {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    private static boolean onPath(String tool) {
-        for (String d : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":"))
-            if (!d.isEmpty() && Files.isExecutable(Path.of(d, tool))) return true;
-        return false;
     }
 }

@@ -1,5 +1,6 @@
 package org.fallow.xc.xen;
 
+import org.fallow.abi.process.SearchPath;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.channels.FileChannel;
@@ -151,7 +152,7 @@ public final class XenPackages {
     // ---- fetching ----------------------------------------------------------------------------------------------
 
     private void fetchAndUnpack() throws IOException {
-        if (!onPath("apt-get") || !onPath("dpkg-deb"))
+        if (!SearchPath.contains(searchPath, "apt-get") || !SearchPath.contains(searchPath, "dpkg-deb"))
             throw new UnavailableException("cannot fetch Debian's Xen 4.17 packages: apt-get and dpkg-deb are needed "
                     + "(a Debian or Ubuntu system with bookworm's packages); or unpack " + String.join(" ", PACKAGES)
                     + " with dpkg-deb -x into " + root() + " and list them in " + root().resolve(STAMP));
@@ -240,10 +241,5 @@ public final class XenPackages {
         } catch (IOException e) {
             return "";
         }
-    }
-
-    private boolean onPath(String exe) {
-        for (String dir : searchPath.split(":")) if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, exe))) return true;
-        return false;
     }
 }
