@@ -72,9 +72,7 @@ public final class GoalsBench implements java.util.concurrent.Callable<Integer> 
     @Override public Integer call() throws Exception {
         List<Step> steps = selected(only);
         if (stepTimeoutMinutes < 1) throw new IllegalArgumentException("--step-timeout-minutes must be >= 1");
-        String home = System.getProperty("fallow.home");
-        if (home == null) throw new IllegalStateException("run it through ./fallow (fallow.home is not set)");
-        Path launcher = Path.of(home, "fallow");
+        Path launcher = LauncherPath.get();
         out.printf(Locale.ROOT, "issue 16 goals: %d step(s) (%s), each through %s in its own process; load %s%n",
                 steps.size(), String.join(", ", steps.stream().map(Step::name).toList()), launcher, PageCopyFloor.load());
         List<GoalFigures.Goal> goals = new ArrayList<>();

@@ -47,9 +47,7 @@ public final class StartupBench implements Callable<Integer> {
     record Timing(double wall, double cpu) { }
 
     @Override public Integer call() throws Exception {
-        String home = System.getProperty("fallow.home");
-        if (home == null) throw new IllegalStateException("run it through ./fallow (fallow.home is not set)");
-        Path launcher = Path.of(home, "fallow");
+        Path launcher = LauncherPath.get();
         Path dir = org.fallow.abi.fs.MemoryFileStore.createScratchDir("flstart", 64L << 20);
         HypervisorProcess hv = null;
         try {
